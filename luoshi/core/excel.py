@@ -1,0 +1,66 @@
+"""Reading uploaded Excel files safely: size and type checked, errors located and in Chinese."""
+from __future__ import annotations
+
+import io
+import zipfile
+from dataclasses import dataclass
+
+from django.conf import settings
+
+
+@dataclass(frozen=True)
+class CellError:
+    """One problem in a file, located like an office worker would say it."""
+
+    sheet: str
+    row: int | None
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = [f"工作表“{self.sheet}”"] if self.sheet else []
+        if self.row:
+            where.append(f"第{self.row}行")
+        if self.column:
+            where.append(f"“{self.column}”列")
+        return ("".join(where) + "：" if where else "") + self.message
+
+
+class ImportFailed(Exception):
+    """The whole file was refused; nothing was written."""
+
+    def __init__(self, errors: list[CellError]):
+        super().__init__("\n".join(str(e) for e in errors))
+        self.errors = errors
+
+
+def open_workbook(data: bytes, *, name: str = ""):
+    """Open an .xlsx from bytes or raise ImportFailed with a clear reason."""
+    import openpyxl
+
+    if not data:
+        raise ImportFailed([CellError("", None, None, f"文件{name}是空的。")])
+    if len(data) > settings.LUOSHI_IMPORT_MAX_BYTES:
+        raise ImportFailed([CellError("", None, None, f"文件超过 {settings.LUOSHI_IMPORT_MAX_BYTES // (1024 * 1024)} MB，请拆分后再导入。")])
+    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        raise ImportFailed([CellError("", None, None, "这是旧版 Excel（.xls）文件，请在 Excel 中另存为 .xlsx 后再导入。")])
+    if not zipfile.is_zipfile(io.BytesIO(data)):
+        raise ImportFailed([CellError("", None, None, "文件不是 Excel（.xlsx）格式，或文件已损坏。")])
+    try:
+        return openpyxl.load_workbook(io.BytesIO(data), data_only=True)
+    except Exception:  # openpyxl raises many kinds of errors for damaged files
+        raise ImportFailed([CellError("", None, None, "无法读取该 Excel 文件：文件已损坏或不是 .xlsx 格式。")])
+
+
+def cell_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).replace("\u3000", " ").strip()
+
+
+def column_letter(index: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(index)

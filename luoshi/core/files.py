@@ -1,0 +1,45 @@
+"""Accepting uploaded evidence files: limited in size and type, checked by content, hashed."""
+from __future__ import annotations
+
+import hashlib
+import os
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+
+from . import clock
+from .errors import ServiceError
+from .models import Attachment
+
+# extension → content check (magic bytes), so a renamed .exe is refused.
+ALLOWED = {
+    ".pdf": (b"%PDF",), ".jpg": (b"\xff\xd8\xff",), ".jpeg": (b"\xff\xd8\xff",), ".png": (b"\x89PNG",),
+    ".gif": (b"GIF8",), ".webp": (b"RIFF",),
+    ".docx": (b"PK\x03\x04",), ".xlsx": (b"PK\x03\x04",), ".pptx": (b"PK\x03\x04",), ".zip": (b"PK\x03\x04",),
+    ".doc": (b"\xd0\xcf\x11\xe0",), ".xls": (b"\xd0\xcf\x11\xe0",), ".ppt": (b"\xd0\xcf\x11\xe0",),
+    ".ofd": (b"PK\x03\x04",), ".txt": None, ".mp4": None,
+}
+CONTENT_TYPES = {".pdf": "application/pdf", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png",
+                 ".gif": "image/gif", ".webp": "image/webp", ".txt": "text/plain", ".mp4": "video/mp4"}
+
+
+def attachment_store(*, by, name: str, data: bytes) -> Attachment:
+    """Validate and store one file. Raises ServiceError naming the file and the problem."""
+    name = os.path.basename(name or "").strip() or "附件"
+    ext = os.path.splitext(name)[1].lower()
+    if ext not in ALLOWED:
+        raise ServiceError(f"文件“{name}”的类型不允许上传。允许：{'、'.join(sorted(e[1:] for e in ALLOWED))}。", field="files")
+    if not data:
+        raise ServiceError(f"文件“{name}”是空的。", field="files")
+    limit = settings.LUOSHI_UPLOAD_MAX_BYTES
+    if len(data) > limit:
+        raise ServiceError(f"文件“{name}”大小为 {len(data) / 1048576:.1f} MB，超过上限 {limit // 1048576} MB。", field="files")
+    magics = ALLOWED[ext]
+    if magics and not any(data.startswith(m) for m in magics):
+        raise ServiceError(f"文件“{name}”的内容与扩展名 {ext} 不符，可能已损坏或被改名。", field="files")
+    digest = hashlib.sha256(data).hexdigest()
+    att = Attachment(original_name=name[:255], content_type=CONTENT_TYPES.get(ext, "application/octet-stream"),
+                     size=len(data), sha256=digest, uploaded_by=by, uploaded_at=clock.now())
+    att.file.save(f"{digest[:16]}{ext}", ContentFile(data), save=False)
+    att.save()
+    return att

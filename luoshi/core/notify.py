@@ -1,0 +1,74 @@
+"""Delivering reminders. Every message is stored in-app; then it goes through the channels named in
+LUOSHI_NOTIFY_CHANNELS (e-mail by default), so an SMS gateway or a 政务IM bot is one more class."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.mail import get_connection, EmailMessage
+from django.utils.module_loading import import_string
+
+from . import clock
+from .models import Notification
+
+
+@dataclass(frozen=True)
+class Message:
+    recipient_id: int
+    recipient_email: str
+    kind: str
+    title: str
+    body: str
+    url: str
+    dedup_key: str
+
+
+class Channel:
+    name = "base"
+
+    def send(self, messages: list[Message]) -> int:
+        raise NotImplementedError
+
+
+class EmailChannel(Channel):
+    """Sends one e-mail per message to people who have an address. Failures are counted, not raised:
+    a dead mail server must not stop the in-app warnings."""
+
+    name = "email"
+
+    def send(self, messages: list[Message]) -> int:
+        sent = 0
+        try:
+            connection = get_connection(fail_silently=True)
+            emails = [EmailMessage(subject=f"【落实】{m.title}", body=f"{m.body}\n\n{m.url}", to=[m.recipient_email],
+                                   connection=connection) for m in messages if m.recipient_email]
+            sent = (connection.send_messages(emails) or 0) if emails else 0
+        except Exception:  # noqa: BLE001 - see docstring
+            return sent
+        return sent
+
+
+def channels() -> list[Channel]:
+    return [import_string(path)() for path in settings.LUOSHI_NOTIFY_CHANNELS]
+
+
+def deliver(messages: list[Message]) -> dict[str, int]:
+    """Store each message as an in-app notification (the record of what was sent), then send the
+    ones that were not already stored under the same dedup key through every configured channel."""
+    if not messages:
+        return {"inapp": 0}
+    now = clock.now()
+    Notification.objects.bulk_create(
+        [Notification(recipient_id=m.recipient_id, kind=m.kind, title=m.title, body=m.body, url=m.url,
+                      dedup_key=m.dedup_key, created_at=now) for m in messages],
+        batch_size=2000, ignore_conflicts=True)
+    fresh_keys = set(Notification.objects.filter(created_at=now).values_list("recipient_id", "dedup_key"))
+    fresh = [m for m in messages if (m.recipient_id, m.dedup_key) in fresh_keys]
+    result = {"inapp": len(fresh)}
+    for channel in channels():
+        result[channel.name] = channel.send(fresh)
+    return result
+
+
+def notify_one(*, recipient, kind: str, title: str, body: str = "", url: str = "", dedup_key: str) -> None:
+    deliver([Message(recipient.pk, recipient.email or "", kind, title, body, url, dedup_key)])

@@ -1,0 +1,135 @@
+"""Turning the unit and leader names people write in sheets into records.
+
+Offices write "区发展和改革局", "崂山区发展和改革局", "区发改局", or a group such as
+"各街道、区直各部门". Names are looked up inside the program's region first.
+"""
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+
+from .models import Person, Role, Unit, UnitKind
+
+SEPARATORS = re.compile(r"[、，,；;/／\n\r\t ]+")
+NOTE_SUFFIX = re.compile(r"[（(][^）)]*[）)]$")
+
+# Group phrases → (unit kind, whether to look at the whole region subtree or only direct children)
+GROUPS = {
+    "各街道": UnitKind.STREET, "各镇街": UnitKind.STREET, "各镇街道": UnitKind.STREET, "各街镇": UnitKind.STREET,
+    "各镇（街道）": UnitKind.STREET, "各镇(街道)": UnitKind.STREET, "各镇": UnitKind.STREET,
+    "各区市": UnitKind.DISTRICT, "各区（市）": UnitKind.DISTRICT, "各区(市)": UnitKind.DISTRICT, "各区": UnitKind.DISTRICT,
+    "各部门": UnitKind.DEPARTMENT, "区直各部门": UnitKind.DEPARTMENT, "市直各部门": UnitKind.DEPARTMENT,
+    "各功能区": UnitKind.ZONE, "各国企": UnitKind.SOE, "区属各国企": UnitKind.SOE, "市属各国企": UnitKind.SOE,
+    "各社区": UnitKind.COMMUNITY, "各村（社区）": UnitKind.COMMUNITY,
+}
+VAGUE = {"有关部门", "各有关部门", "相关部门", "相关单位", "有关单位", "各有关单位"}
+
+
+def region_of(unit: Unit) -> Unit:
+    """The district (or city) a unit belongs to: where its names are looked up first."""
+    ids = unit.ancestor_ids()
+    by_id = {u.pk: u for u in Unit.objects.filter(pk__in=ids)}
+    for uid in reversed(ids):
+        u = by_id.get(uid)
+        if u and u.kind in (UnitKind.DISTRICT, UnitKind.CITY):
+            return u
+    return unit
+
+
+class UnitResolver:
+    def __init__(self, region: Unit):
+        self.region = region
+        self.units = list(Unit.objects.filter(is_active=True).only("id", "name", "short_name", "kind", "path", "parent_id"))
+        self.by_id = {u.pk: u for u in self.units}
+        self.by_name: dict[str, list[Unit]] = defaultdict(list)
+        for u in self.units:
+            self.by_name[u.name].append(u)
+            if u.short_name and u.short_name != u.name:
+                self.by_name[u.short_name].append(u)
+
+    def _in_region(self, units: list[Unit]) -> list[Unit]:
+        inside = [u for u in units if u.path.startswith(self.region.path)]
+        direct = [u for u in inside if u.parent_id == self.region.pk]
+        return direct if len(direct) == 1 else inside  # "市财政局" in a city program means the city's own
+
+    def _lookup(self, name: str) -> list[Unit]:
+        candidates = [name]
+        for prefix in filter(None, {self.region.name, self.region.short_name}):
+            if name.startswith(prefix) and len(name) > len(prefix):
+                rest = name[len(prefix):]
+                candidates += [rest, ("区" if self.region.name.endswith("区") else "市") + rest]
+        for cand in candidates:
+            found = self.by_name.get(cand, [])
+            inside = self._in_region(found)
+            if inside:
+                return inside
+            if found:
+                return found
+        return []
+
+    def group(self, phrase: str) -> list[Unit]:
+        kind = GROUPS[phrase]
+        if kind == UnitKind.DISTRICT:
+            root = self.region if self.region.kind == UnitKind.CITY else None
+            if root is None:
+                return []
+            return [u for u in self.units if u.parent_id == root.pk and u.kind == kind]
+        if kind in (UnitKind.STREET, UnitKind.COMMUNITY):
+            return [u for u in self.units if u.path.startswith(self.region.path) and u.kind == kind and u.pk != self.region.pk]
+        return [u for u in self.units if u.parent_id == self.region.pk and u.kind == kind]
+
+    def resolve(self, text: str) -> tuple[list[Unit], list[str]]:
+        """(units in order without duplicates, error messages)."""
+        units: list[Unit] = []
+        errors: list[str] = []
+        for part in SEPARATORS.split(text or ""):
+            part = part.strip()
+            if not part:
+                continue
+            if part in GROUPS:
+                members = self.group(part)
+                if not members:
+                    errors.append(f"“{part}”在{self.region.name}下没有对应的单位")
+                units.extend(members)
+                continue
+            if part in VAGUE:
+                errors.append(f"“{part}”不明确，请写出具体单位名称")
+                continue
+            found = self._lookup(part)
+            if not found and NOTE_SUFFIX.search(part):
+                found = self._lookup(NOTE_SUFFIX.sub("", part))
+            if not found:
+                errors.append(f"找不到单位“{part}”")
+            elif len(found) > 1:
+                parents = "、".join(sorted({self.by_id[u.parent_id].name for u in found if u.parent_id in self.by_id})[:3])
+                errors.append(f"单位“{part}”有{len(found)}个同名单位（分属{parents}），请写全称")
+            else:
+                units.append(found[0])
+        seen, ordered = set(), []
+        for u in units:
+            if u.pk not in seen:
+                seen.add(u.pk)
+                ordered.append(u)
+        return ordered, errors
+
+
+class LeaderResolver:
+    def __init__(self):
+        self.by_name: dict[str, list[Person]] = defaultdict(list)
+        for p in Person.objects.filter(is_active=True, grants__role__in=[Role.LEADER, Role.ADMIN, Role.OFFICE]).distinct():
+            self.by_name[p.full_name].append(p)
+
+    def resolve(self, text: str) -> tuple[list[Person], list[str]]:
+        people, errors = [], []
+        for part in SEPARATORS.split(text or ""):
+            part = part.strip()
+            if not part:
+                continue
+            found = self.by_name.get(part, [])
+            if not found:
+                errors.append(f"找不到责任领导“{part}”（需先在系统中建立该领导的账号）")
+            elif len(found) > 1:
+                errors.append(f"责任领导“{part}”有{len(found)}位同名人员，请联系管理员区分")
+            elif found[0] not in people:
+                people.append(found[0])
+        return people, errors

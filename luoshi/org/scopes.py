@@ -1,0 +1,66 @@
+"""Who may see what. A role is held over a unit subtree; a subtree is a path prefix."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .models import Pairing, Role, RoleGrant
+
+
+@dataclass(frozen=True)
+class Scope:
+    person_id: int | None
+    is_admin: bool = False
+    paths: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    paired_unit_paths: tuple[str, ...] = ()
+
+    def paths_for(self, *roles: str) -> tuple[str, ...]:
+        out: list[str] = []
+        for role in roles:
+            out.extend(self.paths.get(role, ()))
+        return tuple(out)
+
+    def has_role(self, *roles: str) -> bool:
+        return self.is_admin or any(self.paths.get(r) for r in roles)
+
+    def covers(self, unit_path: str, *roles: str) -> bool:
+        """True when `unit_path` lies inside a subtree where the person holds one of `roles`."""
+        if self.is_admin:
+            return True
+        return any(unit_path.startswith(p) for p in self.paths_for(*roles))
+
+    @property
+    def is_office(self) -> bool:
+        return self.has_role(Role.OFFICE)
+
+
+ANONYMOUS = Scope(person_id=None)
+
+
+def scope_for(user) -> Scope:
+    """The scope of a user, computed once per request object and cached on it."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return ANONYMOUS
+    cached = getattr(user, "_luoshi_scope", None)
+    if cached is not None:
+        return cached
+    paths: dict[str, list[str]] = {}
+    for role, path in RoleGrant.objects.filter(person=user).values_list("role", "unit__path"):
+        paths.setdefault(role, []).append(path)
+    paired = tuple(Pairing.objects.filter(helper_person=user).values_list("target_unit__path", flat=True))
+    scope = Scope(
+        person_id=user.pk,
+        is_admin=bool(user.is_superuser or paths.get(Role.ADMIN)),
+        paths={k: tuple(_outermost(v)) for k, v in paths.items()},
+        paired_unit_paths=paired,
+    )
+    user._luoshi_scope = scope
+    return scope
+
+
+def _outermost(paths: list[str]) -> list[str]:
+    """Drop paths that lie inside another path of the list; they add nothing to the OR."""
+    out: list[str] = []
+    for p in sorted(set(paths), key=len):
+        if not any(p.startswith(q) for q in out):
+            out.append(p)
+    return out

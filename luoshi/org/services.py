@@ -1,0 +1,232 @@
+"""Writes to the organisation: units, people, grants, 包联. Each one journals."""
+from __future__ import annotations
+
+from django.db import transaction
+
+from luoshi.core import clock
+from luoshi.core.errors import ServiceError
+from luoshi.core.excel import CellError, ImportFailed, cell_text, open_workbook
+from luoshi.core.journal import journal_record
+from luoshi.core.permissions import require_admin
+
+from .models import Pairing, Person, Role, RoleGrant, Unit, UnitKind
+from .scopes import scope_for
+
+KIND_BY_LABEL = {label: value for value, label in UnitKind.choices}
+KIND_BY_LABEL.update({value: value for value, _ in UnitKind.choices})
+KIND_BY_LABEL.update({"区": "district", "县级市": "district", "区（市）": "district", "镇": "street", "街道": "street",
+                      "镇街道": "street", "社区": "community", "村": "community", "国有企业": "soe", "第三方": "third_party",
+                      "市直部门": "department", "区直部门": "department"})
+
+
+def _set_path(unit: Unit) -> None:
+    parent_path = unit.parent.path if unit.parent_id else "/"
+    unit.path = f"{parent_path}{unit.pk}/"
+    unit.depth = parent_path.count("/") - 1
+    Unit.objects.filter(pk=unit.pk).update(path=unit.path, depth=unit.depth)
+
+
+def unit_create(*, by, name: str, kind: str, parent: Unit | None = None, short_name: str = "", code: str | None = None,
+                sort_order: int = 0, journal: bool = True) -> Unit:
+    if by is not None:
+        require_admin(scope_for(by))
+    name = name.strip()
+    if not name:
+        raise ServiceError("单位名称不能为空。", field="name")
+    if kind not in UnitKind.values:
+        raise ServiceError(f"未知的单位类型“{kind}”。", field="kind")
+    if Unit.objects.filter(parent=parent, name=name).exists():
+        raise ServiceError(f"“{parent or '顶级'}”下已有名为“{name}”的单位。", field="name")
+    with transaction.atomic():
+        unit = Unit.objects.create(name=name, kind=kind, parent=parent, short_name=short_name.strip(), code=code or None,
+                                   sort_order=sort_order)
+        _set_path(unit)
+        if journal:
+            journal_record(actor=by, verb="unit.create", obj=unit, changes={"name": name, "kind": kind,
+                           "parent": parent.pk if parent else None}, scope_path=unit.path)
+    return unit
+
+
+def person_create(*, by, username: str, full_name: str, password: str | None = None, unit: Unit | None = None,
+                  title: str = "", email: str = "", phone: str = "") -> Person:
+    if by is not None:
+        require_admin(scope_for(by))
+    if Person.objects.filter(username=username).exists():
+        raise ServiceError(f"用户名“{username}”已存在。", field="username")
+    with transaction.atomic():
+        person = Person(username=username, full_name=full_name, unit=unit, title=title, email=email, phone=phone)
+        if password:
+            person.set_password(password)
+        else:
+            person.set_unusable_password()
+        person.save()
+        journal_record(actor=by, verb="person.create", obj=person,
+                       changes={"username": username, "full_name": full_name, "unit": unit.pk if unit else None},
+                       scope_path=unit.path if unit else "")
+    return person
+
+
+def grant_role(*, by, person: Person, role: str, unit: Unit) -> RoleGrant:
+    if by is not None:
+        require_admin(scope_for(by))
+    if role not in Role.values:
+        raise ServiceError(f"未知的角色“{role}”。", field="role")
+    with transaction.atomic():
+        grant, created = RoleGrant.objects.get_or_create(person=person, role=role, unit=unit,
+                                                         defaults={"granted_at": clock.now()})
+        if created:
+            journal_record(actor=by, verb="role.grant", obj=grant, changes={"person": person.pk, "role": role,
+                           "unit": unit.pk}, scope_path=unit.path)
+    person.__dict__.pop("_luoshi_scope", None)
+    return grant
+
+
+def pairing_create(*, by, target_unit: Unit, helper_person: Person | None = None, helper_unit: Unit | None = None,
+                   note: str = "") -> Pairing:
+    if by is not None:
+        require_admin(scope_for(by))
+    if not helper_person and not helper_unit:
+        raise ServiceError("请指定包联领导或包联单位。")
+    with transaction.atomic():
+        pairing = Pairing.objects.create(helper_person=helper_person, helper_unit=helper_unit, target_unit=target_unit, note=note)
+        journal_record(actor=by, verb="pairing.create", obj=pairing, changes={"helper_person": helper_person,
+                       "helper_unit": helper_unit, "target_unit": target_unit}, scope_path=target_unit.path)
+    return pairing
+
+
+# ---- bulk loading: Excel sheet and YAML preset share one validated plan ---------------------------
+
+UNIT_COLUMNS = {"name": ("单位名称", "名称"), "parent": ("上级单位", "上级"), "kind": ("单位类型", "类型"),
+                "short_name": ("简称",), "code": ("编码", "单位编码", "代码")}
+
+
+def units_import_xlsx(*, by, data: bytes, dry_run: bool = False) -> dict:
+    """Import units from a sheet with columns 单位名称, 上级单位, 单位类型 (简称, 编码 optional).
+
+    Rows may come in any order; parents may be earlier rows or existing units. All or nothing.
+    """
+    if by is not None:
+        require_admin(scope_for(by))
+    wb = open_workbook(data)
+    ws = wb.worksheets[0]
+    rows = list(ws.iter_rows(values_only=True))
+    errors: list[CellError] = []
+    header_idx, columns = None, {}
+    for i, row in enumerate(rows[:10]):
+        texts = [cell_text(v) for v in row]
+        found = {key: texts.index(name) for key, names in UNIT_COLUMNS.items() for name in names if name in texts}
+        if "name" in found:
+            header_idx, columns = i, found
+            break
+    if header_idx is None:
+        raise ImportFailed([CellError(ws.title, None, None, "没有找到表头：需要“单位名称”“上级单位”“单位类型”列。")])
+    for key, label in (("parent", "上级单位"), ("kind", "单位类型")):
+        if key not in columns:
+            errors.append(CellError(ws.title, header_idx + 1, None, f"缺少“{label}”列。"))
+    if errors:
+        raise ImportFailed(errors)
+    specs = []
+    for i, row in enumerate(rows[header_idx + 1:], start=header_idx + 2):
+        get = lambda key: cell_text(row[columns[key]]) if key in columns and columns[key] < len(row) else ""  # noqa: E731
+        if not any(cell_text(v) for v in row):
+            continue
+        specs.append({"row": i, "name": get("name"), "parent": get("parent"), "kind": get("kind"),
+                      "short_name": get("short_name"), "code": get("code")})
+    if not specs:
+        raise ImportFailed([CellError(ws.title, None, None, "表中没有单位数据。")])
+    return _load_unit_specs(by=by, specs=specs, sheet=ws.title, dry_run=dry_run)
+
+
+def _load_unit_specs(*, by, specs: list[dict], sheet: str, dry_run: bool) -> dict:
+    errors: list[CellError] = []
+    existing_by_name: dict[str, list[Unit]] = {}
+    for u in Unit.objects.all():
+        existing_by_name.setdefault(u.name, []).append(u)
+        if u.short_name:
+            existing_by_name.setdefault(u.short_name, []).append(u)
+    new_names = {}
+    codes = set(Unit.objects.exclude(code=None).values_list("code", flat=True))
+    for spec in specs:
+        row = spec["row"]
+        if not spec["name"]:
+            errors.append(CellError(sheet, row, "单位名称", "单位名称为空。"))
+            continue
+        kind = KIND_BY_LABEL.get(spec["kind"])
+        if not kind:
+            errors.append(CellError(sheet, row, "单位类型", f"未知的单位类型“{spec['kind']}”，可用：{'、'.join(UnitKind.labels)}。"))
+        spec["kind_value"] = kind
+        if spec["name"] in new_names:
+            errors.append(CellError(sheet, row, "单位名称", f"与第{new_names[spec['name']]}行重复。"))
+        new_names.setdefault(spec["name"], row)
+        if spec["code"]:
+            if spec["code"] in codes:
+                errors.append(CellError(sheet, row, "编码", f"编码“{spec['code']}”已被使用。"))
+            codes.add(spec["code"])
+    for spec in specs:
+        parent = spec["parent"]
+        if parent and parent not in new_names:
+            matches = existing_by_name.get(parent, [])
+            if not matches:
+                errors.append(CellError(sheet, spec["row"], "上级单位", f"找不到上级单位“{parent}”。"))
+            elif len(matches) > 1:
+                errors.append(CellError(sheet, spec["row"], "上级单位", f"上级单位“{parent}”有{len(matches)}个同名单位，请写全称。"))
+        elif parent and parent == spec["name"]:
+            errors.append(CellError(sheet, spec["row"], "上级单位", "上级单位不能是自己。"))
+    for spec in specs:
+        if spec["name"] in existing_by_name and any(
+            (u.parent.name if u.parent_id else "") == spec["parent"] for u in existing_by_name[spec["name"]]
+        ):
+            errors.append(CellError(sheet, spec["row"], "单位名称", f"“{spec['parent'] or '顶级'}”下已有“{spec['name']}”。"))
+    # cycles among the new rows
+    parent_of = {s["name"]: s["parent"] for s in specs}
+    for spec in specs:
+        seen, cur = set(), spec["name"]
+        while cur in parent_of and parent_of[cur] in parent_of:
+            if cur in seen:
+                errors.append(CellError(sheet, spec["row"], "上级单位", "上级关系形成了循环。"))
+                break
+            seen.add(cur)
+            cur = parent_of[cur]
+    if errors:
+        raise ImportFailed(sorted(errors, key=lambda e: (e.row or 0)))
+    if dry_run:
+        return {"created": 0, "would_create": len(specs)}
+    created: dict[str, Unit] = {}
+    with transaction.atomic():
+        pending = list(specs)
+        while pending:
+            progressed = []
+            for spec in pending:
+                parent_name = spec["parent"]
+                if parent_name and parent_name in new_names and parent_name not in created:
+                    continue
+                parent = created.get(parent_name) or (existing_by_name[parent_name][0] if parent_name else None)
+                created[spec["name"]] = unit_create(by=None, name=spec["name"], kind=spec["kind_value"], parent=parent,
+                                                    short_name=spec["short_name"], code=spec["code"] or None, journal=False)
+                progressed.append(spec)
+            pending = [s for s in pending if s not in progressed]
+        root = next(iter(created.values()))
+        journal_record(actor=by, verb="unit.import", obj=root, changes={"created": sorted(created)}, scope_path=root.path)
+    return {"created": len(created)}
+
+
+def units_load_tree(*, by, tree: list[dict]) -> dict:
+    """Load a nested YAML unit tree (presets/units/*.yaml). Existing units with the same name under the
+    same parent are kept, so loading a preset twice changes nothing."""
+    created = 0
+    with transaction.atomic():
+        def walk(nodes: list[dict], parent: Unit | None):
+            nonlocal created
+            for order, node in enumerate(nodes):
+                unit = Unit.objects.filter(parent=parent, name=node["name"]).first()
+                if unit is None:
+                    unit = unit_create(by=None, name=node["name"], kind=node["kind"], parent=parent,
+                                       short_name=node.get("short_name", ""), code=node.get("code"), sort_order=order,
+                                       journal=False)
+                    created += 1
+                walk(node.get("children") or [], unit)
+        walk(tree, None)
+        if created:
+            root = Unit.objects.filter(parent=None).first()
+            journal_record(actor=by, verb="unit.preset_load", obj=root, changes={"created": created})
+    return {"created": created}

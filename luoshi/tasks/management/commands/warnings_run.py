@@ -1,0 +1,19 @@
+import datetime as dt
+
+from django.core.management.base import BaseCommand
+
+from luoshi.tasks.warnings import warnings_run
+
+
+class Command(BaseCommand):
+    help = "每日预警：重新计算全部任务状态（黄灯/红灯），并发送提醒。可由 cron 或 systemd timer 每天运行。"
+
+    def add_arguments(self, parser):
+        parser.add_argument("--date", help="按指定日期计算（YYYY-MM-DD），默认今天")
+        parser.add_argument("--no-notify", action="store_true", help="只计算状态，不发提醒")
+
+    def handle(self, date, no_notify, **options):
+        today = dt.date.fromisoformat(date) if date else None
+        s = warnings_run(today=today, notify=not no_notify)
+        self.stdout.write(self.style.SUCCESS(
+            f"已检查 {s['tasks']} 项未办结任务：红灯 {s['red']}，黄灯 {s['yellow']}，状态变化 {s['changed']}，新提醒 {s['messages']} 条。"))

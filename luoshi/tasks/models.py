@@ -1,0 +1,237 @@
+from django.conf import settings
+from django.db import models
+
+from luoshi.core.models import Attachment
+from luoshi.org.models import Person, Unit
+from luoshi.programs.models import Program, ReportingPeriod
+
+
+class TaskStatus(models.TextChoices):
+    NORMAL = "normal", "正常"
+    YELLOW = "yellow", "黄灯"
+    RED = "red", "红灯"
+    EXTENDED = "extended", "已延期"
+    CLOSED = "closed", "已办结"
+
+
+# Worst first: used to roll a status up a tree.
+STATUS_SEVERITY = {
+    TaskStatus.RED: 4,
+    TaskStatus.YELLOW: 3,
+    TaskStatus.EXTENDED: 2,
+    TaskStatus.NORMAL: 1,
+    TaskStatus.CLOSED: 0,
+}
+
+
+class DeadlineKind(models.TextChoices):
+    DATE = "date", "限期完成"
+    OPEN = "open", "长期/持续"
+    RECURRING = "recurring", "周期性"
+
+
+class Tag(models.Model):
+    name = models.CharField(max_length=50, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "标签"
+        verbose_name_plural = "标签"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Task(models.Model):
+    """A line of a task list (清单). Status fields are computed by tasks.status and stored so that
+    lists and counts at city scale are plain indexed queries."""
+
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="tasks", verbose_name="专项工作")
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children", verbose_name="上级任务")
+    code = models.CharField("编号", max_length=40)
+    number = models.CharField("序号（原文）", max_length=20, blank=True)
+    category = models.CharField("类别", max_length=100, blank=True)
+    title = models.TextField("任务内容")
+    measures = models.TextField("具体措施/目标", blank=True)
+    lead_units_text = models.CharField("牵头单位（原文）", max_length=500, blank=True)
+    coop_units_text = models.CharField("配合单位（原文）", max_length=1000, blank=True)
+    leaders = models.ManyToManyField(Person, blank=True, related_name="led_tasks", verbose_name="责任领导")
+    leaders_text = models.CharField("责任领导（原文）", max_length=200, blank=True)
+    tags = models.ManyToManyField(Tag, blank=True, related_name="tasks", verbose_name="标签")
+    note = models.TextField("备注", blank=True)
+
+    deadline_phrase = models.CharField("完成时限（原文）", max_length=100, blank=True)
+    deadline_kind = models.CharField("时限类型", max_length=12, choices=DeadlineKind.choices, default=DeadlineKind.DATE)
+    deadline = models.DateField("完成时限", null=True, blank=True)
+    recurrence = models.CharField("周期", max_length=20, blank=True)
+    extended_deadline = models.DateField("延期至", null=True, blank=True)
+    start_date = models.DateField("开始日期")
+
+    status = models.CharField("状态", max_length=12, choices=TaskStatus.choices, default=TaskStatus.NORMAL, db_index=True)
+    status_reason = models.CharField("状态说明", max_length=200, blank=True)
+    progress = models.PositiveSmallIntegerField("进度（%）", default=0)
+    last_report_at = models.DateTimeField("最近报送", null=True, blank=True)
+    acknowledged_at = models.DateTimeField("牵头单位签收", null=True, blank=True)
+    closed_at = models.DateTimeField("办结时间", null=True, blank=True)
+    closed_on_time = models.BooleanField("按期办结", null=True, blank=True)
+
+    sort_order = models.PositiveIntegerField(default=0)
+    is_archived = models.BooleanField(default=False)
+    created_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["program", "sort_order", "id"]
+        constraints = [models.UniqueConstraint(fields=["program", "code"], name="task_code_unique_in_program")]
+        indexes = [
+            models.Index(fields=["program", "status"], name="task_program_status_idx"),
+            models.Index(fields=["program", "sort_order"], name="task_program_order_idx"),
+            models.Index(fields=["status", "deadline"], name="task_status_deadline_idx"),
+        ]
+        verbose_name = "任务"
+        verbose_name_plural = "任务"
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.title[:40]}"
+
+    @property
+    def effective_deadline(self):
+        return self.extended_deadline or self.deadline
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status == TaskStatus.CLOSED
+
+
+class AssignmentRole(models.TextChoices):
+    LEAD = "lead", "牵头"
+    COOP = "coop", "配合"
+
+
+class TaskAssignment(models.Model):
+    """A unit's part in a task. `unit_path` copies the unit's path so scope filters need no join."""
+
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="assignments")
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="assignments")
+    role = models.CharField(max_length=8, choices=AssignmentRole.choices)
+    unit_path = models.CharField(max_length=255, db_index=True)
+    assigned_at = models.DateTimeField()
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["role", "id"]
+        constraints = [models.UniqueConstraint(fields=["task", "unit"], name="assignment_unique")]
+        indexes = [models.Index(fields=["unit", "role"], name="assignment_unit_role_idx")]
+        verbose_name = "任务分工"
+        verbose_name_plural = "任务分工"
+
+    def __str__(self) -> str:
+        return f"{self.unit} {self.get_role_display()} {self.task.code}"
+
+
+class TaskPairing(models.Model):
+    """包联 of a task: a leader or a unit assigned to help it along."""
+
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="pairings")
+    helper_person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.CASCADE, related_name="task_pairings")
+    helper_unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.CASCADE, related_name="task_pairings")
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(helper_person__isnull=False) | models.Q(helper_unit__isnull=False),
+                name="task_pairing_has_helper",
+            )
+        ]
+        verbose_name = "任务包联"
+        verbose_name_plural = "任务包联"
+
+
+class Milestone(models.Model):
+    """时间节点 of a task."""
+
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="milestones")
+    title = models.CharField("节点内容", max_length=300)
+    phrase = models.CharField("时限（原文）", max_length=100, blank=True)
+    due = models.DateField("时限", null=True, blank=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+    sort_order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["task", "sort_order", "due"]
+        verbose_name = "时间节点"
+        verbose_name_plural = "时间节点"
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ProgressReport(models.Model):
+    """A unit's progress report on a task for a reporting slot."""
+
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="reports")
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="reports")
+    period = models.ForeignKey(ReportingPeriod, null=True, blank=True, on_delete=models.PROTECT, related_name="reports")
+    author = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="reports")
+    submitted_at = models.DateTimeField(db_index=True)
+    text = models.TextField("进展情况")
+    percent = models.PositiveSmallIntegerField("完成进度（%）", null=True, blank=True)
+    is_lead = models.BooleanField(default=True)
+    attachments = models.ManyToManyField(Attachment, blank=True, related_name="reports")
+
+    class Meta:
+        ordering = ["-submitted_at", "-id"]
+        indexes = [models.Index(fields=["task", "-submitted_at"], name="report_task_time_idx")]
+        verbose_name = "进展报送"
+        verbose_name_plural = "进展报送"
+
+    def __str__(self) -> str:
+        return f"{self.unit} {self.submitted_at:%Y-%m-%d}"
+
+
+class RequestState(models.TextChoices):
+    PENDING = "pending", "待审核"
+    APPROVED = "approved", "已同意"
+    REFUSED = "refused", "未同意"
+
+
+class ExtensionRequest(models.Model):
+    """延期申请: asked for before the deadline, decided by the office."""
+
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="extension_requests")
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    requested_by = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField()
+    old_deadline = models.DateField(null=True, blank=True)
+    new_deadline = models.DateField("申请延期至")
+    reason = models.TextField("延期理由")
+    state = models.CharField(max_length=10, choices=RequestState.choices, default=RequestState.PENDING, db_index=True)
+    decided_by = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+        verbose_name = "延期申请"
+        verbose_name_plural = "延期申请"
+
+
+class ClosureRequest(models.Model):
+    """办结申请: the lead unit asks to close; the office accepts (→ 已办结) or returns it."""
+
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="closure_requests")
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    requested_by = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField()
+    summary = models.TextField("办结情况")
+    attachments = models.ManyToManyField(Attachment, blank=True, related_name="closure_requests")
+    state = models.CharField(max_length=10, choices=RequestState.choices, default=RequestState.PENDING, db_index=True)
+    decided_by = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+        verbose_name = "办结申请"
+        verbose_name_plural = "办结申请"

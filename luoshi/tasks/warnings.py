@@ -1,0 +1,98 @@
+"""The daily job: recompute every open task's status, journal the changes, send reminders.
+
+Designed for 100k tasks: statuses are computed in Python from one streamed query per program,
+written back with bulk_update, and reminders are deduplicated by (person, task, kind, day).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+from django.db import transaction
+from django.db.models import Exists, OuterRef
+from django.urls import reverse
+
+from luoshi.core import clock
+from luoshi.core.models import JournalEntry
+from luoshi.core.notify import Message, deliver
+from luoshi.org.models import Person, Role, RoleGrant
+from luoshi.programs.models import Program
+
+from . import services
+from .models import Task, TaskAssignment, TaskStatus
+from .status import ProgramRules, compute_status
+
+FIELDS = ("id", "program_id", "code", "title", "status", "status_reason", "deadline_kind", "deadline",
+          "extended_deadline", "start_date", "progress", "closed_at", "last_report_at", "created_at")
+
+
+def warnings_run(*, today: dt.date | None = None, notify: bool = True) -> dict:
+    today = today or clock.today()
+    now = clock.now()
+    summary = {"tasks": 0, "changed": 0, "red": 0, "yellow": 0, "messages": 0}
+    programs = list(Program.objects.filter(is_archived=False).select_related("owner_unit"))
+    reminders: list[tuple[Task, str]] = []
+    for program in programs:
+        rules = ProgramRules(warn_days=program.warn_days, lag_points=program.lag_points)
+        slot_start = services.last_closed_slot_start(program, today)
+        changed: list[Task] = []
+        journal: list[JournalEntry] = []
+        qs = Task.objects.filter(program=program, is_archived=False).exclude(status=TaskStatus.CLOSED).only(*FIELDS)
+        for task in qs.iterator(chunk_size=5000):
+            summary["tasks"] += 1
+            task.program = program
+            status, reason = compute_status(services._status_inputs(task), rules=rules, today=today,
+                                            last_closed_slot_start=slot_start)
+            if status in (TaskStatus.RED, TaskStatus.YELLOW):
+                summary[status] += 1
+                reminders.append((task, status))
+            if (status, reason) != (task.status, task.status_reason):
+                if status != task.status:
+                    journal.append(JournalEntry(at=now, verb="task.status", object_type="tasks.task",
+                                                object_id=str(task.pk), object_repr=str(task)[:255],
+                                                scope_path=program.owner_unit.path,
+                                                changes={"status": [task.status, status]}, reason=reason))
+                task.status, task.status_reason = status, reason
+                changed.append(task)
+        with transaction.atomic():
+            Task.objects.bulk_update(changed, ["status", "status_reason"], batch_size=2000)
+            JournalEntry.objects.bulk_create(journal, batch_size=2000)
+        summary["changed"] += len(changed)
+    if notify and reminders:
+        summary["messages"] = _send_reminders(reminders, today)
+    return summary
+
+
+def _send_reminders(reminders: list[tuple[Task, str]], today: dt.date) -> int:
+    """黄灯 → the lead units' liaisons; 红灯 → the liaisons and the task's leaders. One message per
+    person, task, kind and day."""
+    task_ids = [t.pk for t, _ in reminders]
+    lead_paths: dict[int, list[str]] = defaultdict(list)
+    for tid, path in TaskAssignment.objects.filter(task_id__in=task_ids, role="lead").values_list("task_id", "unit_path"):
+        lead_paths[tid].append(path)
+    leaders: dict[int, list[int]] = defaultdict(list)
+    for tid, pid in Task.leaders.through.objects.filter(task_id__in=task_ids).values_list("task_id", "person_id"):
+        leaders[tid].append(pid)
+    # liaisons hold the liaison role over the unit itself or an ancestor of it
+    liaison_by_path: dict[str, list[int]] = defaultdict(list)
+    for pid, path in RoleGrant.objects.filter(role=Role.LIAISON).values_list("person_id", "unit__path"):
+        liaison_by_path[path].append(pid)
+    emails = dict(Person.objects.filter(is_active=True).values_list("id", "email"))
+    messages = []
+    for task, status in reminders:
+        recipients: set[int] = set()
+        for path in lead_paths.get(task.pk, []):
+            parts = path.strip("/").split("/")
+            for i in range(1, len(parts) + 1):
+                recipients.update(liaison_by_path.get("/" + "/".join(parts[:i]) + "/", []))
+        if status == TaskStatus.RED:
+            recipients.update(leaders.get(task.pk, []))
+        label = "红灯预警" if status == TaskStatus.RED else "黄灯提醒"
+        url = reverse("task_detail", args=[task.pk])
+        for pid in recipients:
+            if pid not in emails:
+                continue
+            messages.append(Message(pid, emails[pid] or "", status, f"{label}：{task.code} {task.title[:30]}",
+                                    task.status_reason, url, f"{status}:{task.pk}:{today.isoformat()}"))
+    sent = deliver(messages)
+    return sent.get("inapp", len(messages))
