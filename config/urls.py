@@ -1,6 +1,23 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.contrib.auth import views as auth_views
+from django.urls import include, path, re_path
+
+from luoshi.api.api import api
+from luoshi.core import views as core_views
+from luoshi.org import views as org_views
 
 urlpatterns = [
+    path("accounts/login/", auth_views.LoginView.as_view(template_name="registration/login.html"), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("api/", api.urls),
+    path("notifications/", core_views.notifications, name="notifications"),
+    path("notifications/read/", core_views.notifications_read, name="notifications_read"),
+    path("files/<int:pk>/", core_views.attachment_download, name="attachment_download"),
+    path("units/", org_views.unit_tree, name="unit_tree"),
+    path("units/import/", org_views.unit_import, name="unit_import"),
+    path("", include("luoshi.tasks.urls")),
 ]
+handler403 = "luoshi.core.views_errors.forbidden"
+handler404 = "luoshi.core.views_errors.not_found"

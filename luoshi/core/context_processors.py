@@ -2,4 +2,13 @@ from django.conf import settings
 
 
 def luoshi(request):
-    return {"SITE_NAME": settings.LUOSHI_SITE_NAME}
+    ctx = {"SITE_NAME": settings.LUOSHI_SITE_NAME}
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        from luoshi.org.scopes import scope_for
+
+        from .models import Notification
+
+        ctx["unread_count"] = Notification.objects.filter(recipient=user, read_at=None).count()
+        ctx["scope"] = scope_for(user)
+    return ctx

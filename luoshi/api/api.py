@@ -1,0 +1,234 @@
+"""The REST API (OpenAPI at /api/openapi.json, docs at /api/docs). Same selectors and services as the
+web pages, so the same scoping and the same journal."""
+from __future__ import annotations
+
+import datetime as dt
+
+from django.http import Http404
+from ninja import NinjaAPI, Query, Schema
+from ninja.pagination import PageNumberPagination, paginate
+
+from luoshi.core.errors import PermissionDeniedError, ServiceError
+from luoshi.org.models import Person, Role, Unit
+from luoshi.org.scopes import scope_for
+from luoshi.tasks import selectors, services
+from luoshi.tasks.models import Task
+
+from .auth import AUTH
+
+api = NinjaAPI(title="落实 luoshi API", version="1", auth=AUTH, urls_namespace="api",
+               description="单位、人员、专项工作、任务与进展报送。令牌认证：`Authorization: Bearer <token>`。")
+
+
+class Error(Schema):
+    detail: str
+
+
+@api.exception_handler(PermissionDeniedError)
+def _denied(request, exc):
+    return api.create_response(request, {"detail": exc.message}, status=403)
+
+
+@api.exception_handler(ServiceError)
+def _refused(request, exc):
+    return api.create_response(request, {"detail": exc.message, "field": exc.field}, status=400)
+
+
+@api.exception_handler(Http404)
+def _missing(request, exc):
+    return api.create_response(request, {"detail": str(exc) or "不存在或无权查看。"}, status=404)
+
+
+class UnitOut(Schema):
+    id: int
+    name: str
+    short_name: str
+    code: str | None
+    kind: str
+    parent_id: int | None
+    depth: int
+
+
+class PersonOut(Schema):
+    id: int
+    username: str
+    full_name: str
+    title: str
+    unit_id: int | None
+
+
+class ProgramOut(Schema):
+    code: str
+    name: str
+    year: int
+    owner_unit_id: int
+    start_date: dt.date
+    end_date: dt.date
+    cadence_kind: str
+    warn_days: int
+    lag_points: int
+
+
+class AssignmentOut(Schema):
+    unit_id: int
+    unit_name: str
+    role: str
+    acknowledged_at: dt.datetime | None
+
+
+class TaskOut(Schema):
+    id: int
+    program: str
+    code: str
+    number: str
+    category: str
+    title: str
+    measures: str
+    lead_units_text: str
+    coop_units_text: str
+    leaders_text: str
+    deadline_phrase: str
+    deadline_kind: str
+    deadline: dt.date | None
+    extended_deadline: dt.date | None
+    status: str
+    status_reason: str
+    progress: int
+    parent_id: int | None
+
+    @staticmethod
+    def resolve_program(obj):
+        return obj.program.code
+
+
+class TaskDetailOut(TaskOut):
+    assignments: list[AssignmentOut]
+
+    @staticmethod
+    def resolve_assignments(obj):
+        return [AssignmentOut(unit_id=a.unit_id, unit_name=a.unit.name, role=a.role, acknowledged_at=a.acknowledged_at)
+                for a in obj.assignments.select_related("unit")]
+
+
+class ReportOut(Schema):
+    id: int
+    unit_id: int
+    author: str
+    submitted_at: dt.datetime
+    text: str
+    percent: int | None
+    period_seq: int | None
+    files: list[str]
+
+    @staticmethod
+    def resolve_author(obj):
+        return obj.author.display_name
+
+    @staticmethod
+    def resolve_period_seq(obj):
+        return obj.period.seq if obj.period else None
+
+    @staticmethod
+    def resolve_files(obj):
+        return [a.original_name for a in obj.attachments.all()]
+
+
+class ReportIn(Schema):
+    text: str
+    percent: int | None = None
+    unit_id: int | None = None
+
+
+class AckIn(Schema):
+    unit_id: int | None = None
+
+
+class UnitFilter(Schema):
+    parent_id: int | None = None
+    kind: str | None = None
+    q: str | None = None
+
+
+@api.get("/units", response=list[UnitOut], tags=["units"])
+@paginate(PageNumberPagination, page_size=100)
+def list_units(request, filters: Query[UnitFilter]):
+    qs = Unit.objects.filter(is_active=True).order_by("path")
+    if filters.parent_id:
+        qs = qs.filter(parent_id=filters.parent_id)
+    if filters.kind:
+        qs = qs.filter(kind=filters.kind)
+    if filters.q:
+        qs = qs.filter(name__contains=filters.q)
+    return qs
+
+
+@api.get("/people", response=list[PersonOut], tags=["people"])
+@paginate(PageNumberPagination, page_size=100)
+def list_people(request):
+    """People in units inside the caller's scope (everyone for administrators)."""
+    scope = scope_for(request.user)
+    qs = Person.objects.filter(is_active=True).order_by("id")
+    if not scope.is_admin:
+        paths = scope.paths_for(Role.OFFICE, Role.LEADER, Role.LIAISON, Role.EVALUATOR)
+        q = selectors._any_prefix("unit__path", paths)
+        qs = qs.filter(q | selectors.Q(pk=request.user.pk))
+    return qs
+
+
+@api.get("/programs", response=list[ProgramOut], tags=["programs"])
+def list_programs(request):
+    return list(selectors.program_list(user=request.user))
+
+
+@api.get("/programs/{code}", response={200: ProgramOut, 404: Error}, tags=["programs"])
+def get_program(request, code: str):
+    return selectors.program_get(user=request.user, code=code)
+
+
+class TaskFilter(Schema):
+    status: str | None = None
+    q: str | None = None
+    unit_id: int | None = None
+
+
+@api.get("/programs/{code}/tasks", response={200: list[TaskOut], 404: Error}, tags=["tasks"])
+@paginate(PageNumberPagination, page_size=100)
+def list_tasks(request, code: str, filters: Query[TaskFilter]):
+    program = selectors.program_get(user=request.user, code=code)
+    f = selectors.TaskFilters(program=program, status=filters.status or "", q=filters.q or "",
+                              unit=Unit.objects.filter(pk=filters.unit_id).first() if filters.unit_id else None)
+    return selectors.task_list(user=request.user, filters=f)
+
+
+@api.get("/tasks/{task_id}", response={200: TaskDetailOut, 404: Error}, tags=["tasks"])
+def get_task(request, task_id: int):
+    return selectors.task_get(user=request.user, pk=task_id)
+
+
+@api.get("/tasks/{task_id}/reports", response={200: list[ReportOut], 404: Error}, tags=["reports"])
+def list_reports(request, task_id: int):
+    task = selectors.task_get(user=request.user, pk=task_id)
+    return list(task.reports.select_related("author", "period").prefetch_related("attachments"))
+
+
+def _unit(unit_id):
+    return Unit.objects.filter(pk=unit_id).first() if unit_id else None
+
+
+@api.post("/tasks/{task_id}/acknowledge", response={200: TaskDetailOut, 400: Error, 403: Error, 404: Error},
+          tags=["reports"])
+def acknowledge(request, task_id: int, body: AckIn):
+    task = selectors.task_get(user=request.user, pk=task_id)
+    services.task_acknowledge(by=request.user, task=task, unit=_unit(body.unit_id))
+    return selectors.task_get(user=request.user, pk=task_id)
+
+
+@api.post("/tasks/{task_id}/reports", response={201: ReportOut, 400: Error, 403: Error, 404: Error}, tags=["reports"])
+def create_report(request, task_id: int, body: ReportIn):
+    task = selectors.task_get(user=request.user, pk=task_id)
+    report = services.task_report_progress(by=request.user, task=task, text=body.text, percent=body.percent,
+                                           unit=_unit(body.unit_id))
+    return 201, report
+
+
+__all__ = ["api", "Task"]

@@ -1,0 +1,404 @@
+"""Pages for programs and tasks. Each view: parse → authorize (selectors/services) → render."""
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from luoshi.core import clock
+from luoshi.core.errors import PermissionDeniedError, ServiceError
+from luoshi.core.excel import ImportFailed
+from luoshi.org.models import Person, Role, Unit
+from luoshi.org.resolve import LeaderResolver, UnitResolver, region_of
+from luoshi.org.scopes import scope_for
+from luoshi.programs.models import Program
+
+from . import selectors, services
+from .exporter import tasks_export_xlsx
+from .forms import (
+    ClosureForm, DecisionForm, ExtensionForm, ImportForm, ProgramForm, ReportForm, TaskFilterForm, TaskForm,
+    uploaded_files,
+)
+from .importer import tasks_import_xlsx
+from .models import ClosureRequest, ExtensionRequest, Task, TaskStatus
+
+
+@login_required
+def workbench(request):
+    data = selectors.workbench(user=request.user)
+    return render(request, "tasks/workbench.html", data)
+
+
+@login_required
+def program_list(request):
+    programs = list(selectors.program_list(user=request.user))
+    can_create = scope_for(request.user).has_role(Role.OFFICE)
+    return render(request, "tasks/program_list.html", {"programs": programs, "can_create": can_create})
+
+
+@login_required
+def program_create(request):
+    scope = scope_for(request.user)
+    if not scope.has_role(Role.OFFICE):
+        return render(request, "403.html", {"message": "只有督查室/办公室人员可以新建专项工作。"}, status=403)
+    office_units = Unit.objects.all() if scope.is_admin else \
+        Unit.objects.filter(pk__in=[int(p.strip("/").split("/")[-1]) for p in scope.paths_for(Role.OFFICE)])
+    form = ProgramForm(request.POST or None, initial={"year": clock.today().year})
+    form.fields["owner_unit"].choices = [(u.pk, u.name) for u in office_units.order_by("path")[:500]]
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            program = services.program_create(by=request.user, owner_unit=Unit.objects.get(pk=d.pop("owner_unit")), **d)
+        except ServiceError as e:
+            form.add_error(e.field if e.field in form.fields else None, e.message)
+        else:
+            messages.success(request, f"已新建专项工作“{program.name}”。可以导入任务清单或逐项添加任务。")
+            return HttpResponseRedirect(reverse("program_overview", args=[program.code]))
+    return render(request, "tasks/program_form.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@login_required
+def program_overview(request, code):
+    program = selectors.program_get(user=request.user, code=code)
+    data = selectors.program_overview(user=request.user, program=program)
+    data.update(program=program, can_manage=selectors.program_can_manage(user=request.user, program=program))
+    return render(request, "tasks/program_overview.html", data)
+
+
+@login_required
+def task_list(request, code):
+    program = selectors.program_get(user=request.user, code=code)
+    form = TaskFilterForm(request.GET or None)
+    filters = selectors.TaskFilters(program=program)
+    if form.is_valid():
+        d = form.cleaned_data
+        filters.status, filters.q, filters.category, filters.mine = d["status"], d["q"], d["category"], d["mine"]
+        if d["unit"]:
+            filters.unit = Unit.objects.filter(pk=d["unit"]).first()
+        if d["leader"]:
+            filters.leader = Person.objects.filter(pk=d["leader"]).first()
+    qs = selectors.task_list(user=request.user, filters=filters)
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    tasks = list(page.object_list)
+    ctx = {"program": program, "form": form, "page": page, "tasks": tasks, "filters": filters,
+           "can_manage": selectors.program_can_manage(user=request.user, program=program),
+           "query": request.GET.copy()}
+    ctx["query"].pop("page", None)
+    template = "tasks/_task_table.html" if request.htmx and not request.htmx.boosted else "tasks/task_list.html"
+    return render(request, template, ctx)
+
+
+@login_required
+def task_export(request, code):
+    program = selectors.program_get(user=request.user, code=code)
+    tasks = selectors.task_list(user=request.user, filters=selectors.TaskFilters(program=program))
+    data = tasks_export_xlsx(program=program, tasks=tasks)
+    resp = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    resp["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote(program.name)}-任务清单.xlsx"
+    return resp
+
+
+def _quote(name: str) -> str:
+    from urllib.parse import quote
+
+    return quote(name)
+
+
+IMPORT_DIR = Path(settings.MEDIA_ROOT) / "pending-imports"
+
+
+@login_required
+def task_import(request, code):
+    """Upload → check (dry run) → confirm. The checked file waits under a random token until confirmed."""
+    program = selectors.program_get(user=request.user, code=code)
+    if not selectors.program_can_manage(user=request.user, program=program):
+        return render(request, "403.html", {"message": "只有主办单位可以导入任务清单。"}, status=403)
+    form = ImportForm(request.POST or None, request.FILES or None)
+    ctx = {"program": program, "form": form}
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        token = form.cleaned_data["token"]
+        upload = form.cleaned_data["file"]
+        if upload:
+            data, name = upload.read(), upload.name
+            token = uuid.uuid4().hex
+            IMPORT_DIR.mkdir(parents=True, exist_ok=True)
+            (IMPORT_DIR / f"{token}.xlsx").write_bytes(data)
+            request.session[f"import:{token}"] = name
+        elif token and request.session.get(f"import:{token}") and (IMPORT_DIR / f"{token}.xlsx").exists():
+            data, name = (IMPORT_DIR / f"{token}.xlsx").read_bytes(), request.session[f"import:{token}"]
+        else:
+            form.add_error("file", "请选择要导入的 Excel 文件。")
+            return render(request, "tasks/import.html", ctx, status=400)
+        dry_run = bool(upload) and form.cleaned_data["dry_run"]
+        try:
+            report = tasks_import_xlsx(by=request.user, data=data, program=program, filename=name, dry_run=dry_run)
+        except ImportFailed as e:
+            ctx["errors"] = e.errors
+            status = 400
+        except ServiceError as e:
+            ctx["errors"] = [e.message]
+            status = 403 if isinstance(e, PermissionDeniedError) else 400
+        else:
+            ctx["report"] = report
+            if dry_run:
+                ctx["token"], ctx["filename"] = token, name
+            else:
+                (IMPORT_DIR / f"{token}.xlsx").unlink(missing_ok=True)
+                messages.success(request, f"导入完成：新建 {report.created} 项，更新 {report.updated} 项，未变 {report.unchanged} 项。")
+                return HttpResponseRedirect(reverse("task_list", args=[program.code]))
+    return render(request, "tasks/import.html", ctx, status=status)
+
+
+@login_required
+def program_league(request, code):
+    program = selectors.program_get(user=request.user, code=code)
+    rows = selectors.unit_league(user=request.user, program=program)
+    return render(request, "tasks/league.html", {"program": program, "rows": rows})
+
+
+def _bulletin_args(request):
+    try:
+        as_of = dt.date.fromisoformat(request.GET.get("date", "")) if request.GET.get("date") else clock.today()
+    except ValueError:
+        as_of = None
+    try:
+        issue = int(request.GET["issue"]) if request.GET.get("issue") else None
+    except ValueError:
+        issue = None
+    return as_of, issue
+
+
+@login_required
+def program_bulletin(request, code, fmt):
+    from luoshi.documents.bulletin import bulletin_docx, bulletin_xlsx
+
+    program = selectors.program_get(user=request.user, code=code)
+    as_of, issue = _bulletin_args(request)
+    if as_of is None:
+        return render(request, "400.html", {"message": "日期格式应为 YYYY-MM-DD，如 2026-06-30。"}, status=400)
+    if fmt == "docx":
+        data = bulletin_docx(user=request.user, program=program, as_of=as_of, issue_no=issue,
+                             office_name=program.owner_unit.name)
+        ctype = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    else:
+        data = bulletin_xlsx(user=request.user, program=program, as_of=as_of, issue_no=issue)
+        ctype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    resp = HttpResponse(data, content_type=ctype)
+    resp["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote(program.name)}-调度通报-{as_of:%Y%m%d}.{fmt}"
+    return resp
+
+
+# ---- one task ----------------------------------------------------------------------------------------
+
+@login_required
+def task_detail(request, pk):
+    task = selectors.task_get(user=request.user, pk=pk)
+    ctx = selectors.task_detail(user=request.user, task=task)
+    acting = selectors.units_user_acts_for(user=request.user, task=task)
+    ctx.update(task=task, program=task.program, acting=acting,
+               is_lead_liaison=any(a.role == "lead" for a in acting),
+               can_manage=selectors.program_can_manage(user=request.user, program=task.program),
+               report_form=ReportForm(), extension_form=ExtensionForm(), closure_form=ClosureForm(),
+               decision_form=DecisionForm(), status_choices=TaskStatus)
+    return render(request, "tasks/task_detail.html", ctx)
+
+
+def _task_action(request, pk, action):
+    """Run a task service from a POST; on refusal show the message on the task page."""
+    task = selectors.task_get(user=request.user, pk=pk)
+    try:
+        action(task)
+    except ServiceError as e:
+        messages.error(request, e.message)
+        if request.htmx:
+            return HttpResponse(status=204, headers={"HX-Redirect": reverse("task_detail", args=[pk])})
+        return HttpResponseRedirect(reverse("task_detail", args=[pk]))
+    return HttpResponseRedirect(reverse("task_detail", args=[pk]))
+
+
+def _form_errors(form) -> str:
+    return "；".join(f"{form.fields[f].label if f in form.fields else ''}：{'，'.join(errs)}".lstrip("：")
+                    for f, errs in form.errors.items())
+
+
+@require_POST
+@login_required
+def task_acknowledge(request, pk):
+    unit = Unit.objects.filter(pk=request.POST.get("unit")).first() if request.POST.get("unit") else None
+
+    def act(task):
+        a = services.task_acknowledge(by=request.user, task=task, unit=unit)
+        messages.success(request, f"{a.unit.name}已签收。")
+    return _task_action(request, pk, act)
+
+
+@require_POST
+@login_required
+def task_report(request, pk):
+    form = ReportForm(request.POST)
+    unit = Unit.objects.filter(pk=request.POST.get("unit")).first() if request.POST.get("unit") else None
+
+    def act(task):
+        if not form.is_valid():
+            raise ServiceError(_form_errors(form))
+        services.task_report_progress(by=request.user, task=task, text=form.cleaned_data["text"],
+                                      percent=form.cleaned_data["percent"], files=uploaded_files(request), unit=unit)
+        messages.success(request, "进展已报送。")
+    return _task_action(request, pk, act)
+
+
+@require_POST
+@login_required
+def task_extension(request, pk):
+    form = ExtensionForm(request.POST)
+
+    def act(task):
+        if not form.is_valid():
+            raise ServiceError(_form_errors(form))
+        services.task_request_extension(by=request.user, task=task, **form.cleaned_data)
+        messages.success(request, "延期申请已提交，等待督查室审核。")
+    return _task_action(request, pk, act)
+
+
+@require_POST
+@login_required
+def task_closure(request, pk):
+    form = ClosureForm(request.POST)
+
+    def act(task):
+        if not form.is_valid():
+            raise ServiceError(_form_errors(form))
+        services.task_request_closure(by=request.user, task=task, summary=form.cleaned_data["summary"],
+                                      files=uploaded_files(request))
+        messages.success(request, "办结申请已提交，等待督查室审核。")
+    return _task_action(request, pk, act)
+
+
+@require_POST
+@login_required
+def extension_decide(request, pk):
+    req = get_object_or_404(ExtensionRequest.objects.select_related("task__program__owner_unit"), pk=pk)
+    form = DecisionForm(request.POST)
+
+    def act(task):
+        if not form.is_valid():
+            raise ServiceError(_form_errors(form))
+        approve = form.cleaned_data["decision"] == "approve"
+        services.task_decide_extension(by=request.user, request=req, approve=approve, note=form.cleaned_data["note"])
+        messages.success(request, "已同意延期。" if approve else "已退回延期申请。")
+    return _task_action(request, req.task_id, act)
+
+
+@require_POST
+@login_required
+def closure_decide(request, pk):
+    req = get_object_or_404(ClosureRequest.objects.select_related("task__program__owner_unit"), pk=pk)
+    form = DecisionForm(request.POST)
+
+    def act(task):
+        if not form.is_valid():
+            raise ServiceError(_form_errors(form))
+        accept = form.cleaned_data["decision"] == "approve"
+        services.task_decide_closure(by=request.user, request=req, accept=accept, note=form.cleaned_data["note"])
+        messages.success(request, "已确认办结。" if accept else "已退回办结申请。")
+    return _task_action(request, req.task_id, act)
+
+
+def _task_input(program: Program, d: dict, form) -> services.TaskInput | None:
+    """Resolve the names typed in the form the same way the Excel import does."""
+    resolver = UnitResolver(region_of(program.owner_unit))
+    lead, lead_err = resolver.resolve(d["lead_units"])
+    coop, coop_err = resolver.resolve(d["coop_units"])
+    leaders, leader_err = LeaderResolver().resolve(d["leaders"])
+    for field, errs in (("lead_units", lead_err), ("coop_units", coop_err), ("leaders", leader_err)):
+        for e in errs:
+            form.add_error(field, e + "。")
+    if form.errors:
+        return None
+    parent = Task.objects.filter(program=program, pk=d["parent"]).first() if d.get("parent") else None
+    return services.TaskInput(
+        title=d["title"], number=d["number"], category=d["category"], measures=d["measures"], lead_units=lead,
+        coop_units=coop, lead_units_text=d["lead_units"], coop_units_text=d["coop_units"], leaders=leaders,
+        leaders_text=d["leaders"], deadline_phrase=d["deadline_phrase"], parent=parent, note=d["note"],
+        tags=[t for t in d["tags"].replace("，", "、").split("、") if t.strip()],
+        code=_code_for(parent, d["number"]))
+
+
+def _code_for(parent: Task | None, number: str) -> str:
+    """"（1）" under task 3 → "3.1"; empty → next free number (decided by the service)."""
+    from .importer import parse_number
+
+    if not number:
+        return ""
+    parsed = parse_number(number)
+    key = parsed[1] if parsed else number
+    return f"{parent.code}.{key}" if parent else key
+
+
+def _task_form(program, data=None, initial=None):
+    form = TaskForm(data, initial=initial)
+    form.fields["parent"].choices = [("", "（无）")] + [
+        (t.pk, f"{t.code} {t.title[:30]}") for t in Task.objects.filter(program=program, parent=None).order_by("sort_order")[:300]]
+    return form
+
+
+@login_required
+def task_create(request, code):
+    program = selectors.program_get(user=request.user, code=code)
+    if not selectors.program_can_manage(user=request.user, program=program):
+        return render(request, "403.html", {"message": "只有主办单位可以添加任务。"}, status=403)
+    form = _task_form(program, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = _task_input(program, form.cleaned_data, form)
+        if data:
+            try:
+                task = services.task_create(by=request.user, program=program, data=data)
+            except ServiceError as e:
+                form.add_error(e.field if e.field in form.fields else None, e.message)
+            else:
+                messages.success(request, f"已添加任务 {task.code}。")
+                return HttpResponseRedirect(reverse("task_detail", args=[task.pk]))
+    return render(request, "tasks/task_form.html", {"form": form, "program": program, "units": _unit_names(program)},
+                  status=400 if form.errors else 200)
+
+
+@login_required
+def task_edit(request, pk):
+    task = selectors.task_get(user=request.user, pk=pk)
+    if not selectors.program_can_manage(user=request.user, program=task.program):
+        return render(request, "403.html", {"message": "只有主办单位可以修改任务。"}, status=403)
+    initial = {"number": task.number, "category": task.category, "title": task.title, "measures": task.measures,
+               "lead_units": task.lead_units_text, "coop_units": task.coop_units_text, "leaders": task.leaders_text,
+               "deadline_phrase": task.deadline_phrase, "parent": task.parent_id, "note": task.note,
+               "tags": "、".join(t.name for t in task.tags.all())}
+    form = _task_form(task.program, request.POST or None, initial=initial)
+    form.fields["number"].disabled = True
+    if request.method == "POST" and form.is_valid():
+        data = _task_input(task.program, form.cleaned_data, form)
+        if data:
+            try:
+                services.task_update(by=request.user, task=task, data=data, reason=form.cleaned_data["reason"])
+            except ServiceError as e:
+                form.add_error(e.field if e.field in form.fields else None, e.message)
+            else:
+                messages.success(request, "任务已保存。")
+                return HttpResponseRedirect(reverse("task_detail", args=[task.pk]))
+    return render(request, "tasks/task_form.html", {"form": form, "program": task.program, "task": task,
+                                                    "units": _unit_names(task.program)},
+                  status=400 if form.errors else 200)
+
+
+def _unit_names(program: Program) -> list[str]:
+    region = region_of(program.owner_unit)
+    return list(Unit.objects.filter(path__startswith=region.path, depth__lte=region.depth + 1)
+                .values_list("name", flat=True)[:400])
