@@ -121,7 +121,10 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 LUOSHI_UPLOAD_MAX_BYTES = int(os.environ.get("LUOSHI_UPLOAD_MAX_BYTES", str(20 * 1024 * 1024)))
 LUOSHI_IMPORT_MAX_BYTES = int(os.environ.get("LUOSHI_IMPORT_MAX_BYTES", str(20 * 1024 * 1024)))
 
-EMAIL_BACKEND = os.environ.get("LUOSHI_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# By default mail is written to files under var/mail (an intranet demo has no mail server);
+# set LUOSHI_EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend and LUOSHI_EMAIL_HOST for real mail.
+EMAIL_BACKEND = os.environ.get("LUOSHI_EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
+EMAIL_FILE_PATH = VAR_DIR / "mail"
 EMAIL_HOST = os.environ.get("LUOSHI_EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("LUOSHI_EMAIL_PORT", "25"))
 DEFAULT_FROM_EMAIL = os.environ.get("LUOSHI_FROM_EMAIL", "luoshi@localhost")

@@ -120,7 +120,7 @@ class TaskAssignment(models.Model):
     acknowledged_by = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
-        ordering = ["role", "id"]
+        ordering = ["-role", "id"]  # 牵头 (lead) before 配合 (coop)
         constraints = [models.UniqueConstraint(fields=["task", "unit"], name="assignment_unique")]
         indexes = [models.Index(fields=["unit", "role"], name="assignment_unit_role_idx")]
         verbose_name = "任务分工"

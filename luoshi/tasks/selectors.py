@@ -120,7 +120,7 @@ def task_detail(*, user, task: Task) -> dict:
     return {
         "assignments": list(task.assignments.select_related("unit", "acknowledged_by")),
         "leaders": list(task.leaders.all()),
-        "milestones": list(task.milestones.all()),
+        "milestones": list(task.milestones.order_by("due", "sort_order")),
         "children": list(task.children.filter(is_archived=False).order_by("sort_order")),
         "reports": reports,
         "extensions": list(task.extension_requests.select_related("requested_by", "decided_by")),

@@ -1,0 +1,50 @@
+# luoshi — two commands on a fresh machine:
+#   make demo   set up, load the demo (SQLite) and serve http://127.0.0.1:8000
+#   make test   set up and run the whole suite on SQLite, then on PostgreSQL when reachable
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt pyproject.toml package-lock.json 2>/dev/null | cksum | cut -d' ' -f1)
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: setup assets demo serve test test-sqlite test-postgres bench clean browser
+
+setup: $(STAMP) assets
+
+$(STAMP):
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(PIP) install --quiet --disable-pip-version-check --no-deps -e .
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+assets: static/vendor/htmx.min.js
+
+static/vendor/htmx.min.js: package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	mkdir -p static/vendor
+	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx.min.js
+
+demo: setup
+	$(VENV)/bin/luoshi migrate --noinput -v0
+	$(VENV)/bin/luoshi demo
+	@echo "打开 http://$(HOST):$(PORT)/ ，用上面的演示账号登录。 Open http://$(HOST):$(PORT)/ and sign in with a demo account above."
+	$(VENV)/bin/luoshi runserver $(HOST):$(PORT) --noreload
+
+serve: setup
+	$(VENV)/bin/luoshi migrate --noinput -v0
+	$(VENV)/bin/gunicorn config.wsgi -w 2 --threads 4 -b $(HOST):$(PORT)
+
+browser:
+	@command -v chromium >/dev/null || (echo "安装 Chromium（浏览器测试用）…" && (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || sudo -n apt-get install -y -qq chromium)
+
+test: setup browser
+	scripts/run_tests.sh
+
+test-sqlite: setup
+	$(VENV)/bin/pytest -q
+
+clean:
+	rm -rf $(VENV) node_modules static/vendor var

@@ -1,0 +1,85 @@
+"""The fixed cast every test uses: a small district with two streets and an office, the office staff,
+a leader, two liaisons of different units, an evaluator and an anonymous visitor; one program with
+tasks for both streets."""
+import datetime as dt
+
+import pytest
+import time_machine
+
+
+@pytest.fixture
+def travel():
+    """travel("2026-03-01") moves the one clock; use as a context manager."""
+    def _travel(when):
+        return time_machine.travel(dt.datetime.fromisoformat(str(when) + ("" if "T" in str(when) else "T09:00:00+08:00")), tick=False)
+    return _travel
+
+
+@pytest.fixture
+def city(db):
+    from luoshi.org.services import unit_create
+
+    c = unit_create(by=None, name="青岛市", kind="city")
+    d = unit_create(by=None, name="崂山区", kind="district", parent=c, short_name="崂山")
+    return {
+        "city": c,
+        "district": d,
+        "office_unit": unit_create(by=None, name="区委办公室", kind="department", parent=d),
+        "dept": unit_create(by=None, name="区行政审批服务局", kind="department", parent=d, short_name="区审批局"),
+        "street_a": unit_create(by=None, name="中韩街道", kind="street", parent=d),
+        "street_b": unit_create(by=None, name="沙子口街道", kind="street", parent=d),
+        "other_district": unit_create(by=None, name="市南区", kind="district", parent=c),
+    }
+
+
+@pytest.fixture
+def cast(city):
+    from luoshi.org.services import grant_role, person_create
+
+    def person(username, full_name, role, unit, title=""):
+        p = person_create(by=None, username=username, full_name=full_name, unit=unit, title=title,
+                          email=f"{username}@example.org")
+        p.set_password("pw-123456")
+        p.save()
+        grant_role(by=None, person=p, role=role, unit=unit)
+        return p
+
+    return {
+        "office": person("office", "刘晓燕", "office", city["district"]),
+        "leader": person("leader", "王立新", "leader", city["district"], "区委副书记"),
+        "liaison_a": person("liaison_a", "周强", "liaison", city["street_a"]),
+        "liaison_b": person("liaison_b", "吴芳", "liaison", city["street_b"]),
+        "liaison_dept": person("liaison_dept", "孙敏", "liaison", city["dept"]),
+        "evaluator": person("evaluator", "郑洁", "evaluator", city["district"]),
+        "outsider": person("outsider", "赵六", "liaison", city["other_district"]),
+    }
+
+
+@pytest.fixture
+def program(city, cast, travel):
+    """A 2026 program (monthly cadence on the 25th) with one task per street and one for the department."""
+    from luoshi.tasks import services
+
+    with travel("2026-01-05"):
+        p = services.program_create(by=cast["office"], code="demo-2026", name="2026年鼓励创新工作要点", year=2026,
+                                    owner_unit=city["office_unit"], cadence_kind="monthly", cadence_day=25,
+                                    warn_days=7, lag_points=20)
+        t_a = services.task_create(by=cast["office"], program=p, data=services.TaskInput(
+            title="中韩街道老旧小区改造", lead_units=[city["street_a"]], leaders=[cast["leader"]], deadline_phrase="6月底前"))
+        t_b = services.task_create(by=cast["office"], program=p, data=services.TaskInput(
+            title="沙子口街道渔港整治", lead_units=[city["street_b"]], deadline_phrase="9月底前"))
+        t_d = services.task_create(by=cast["office"], program=p, data=services.TaskInput(
+            title="助企服务一张网", lead_units=[city["dept"]], coop_units=[city["street_a"]], deadline_phrase="长期坚持"))
+    return {"program": p, "task_a": t_a, "task_b": t_b, "task_dept": t_d}
+
+
+@pytest.fixture
+def client_for(client):
+    """client_for(person) → a Django test client logged in as that person."""
+    from django.test import Client
+
+    def _client(person):
+        c = Client()
+        c.force_login(person)
+        return c
+    return _client

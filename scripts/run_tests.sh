@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Run the suite on SQLite, then on PostgreSQL. PostgreSQL comes from DATABASE_URL, or the local
+# server at 127.0.0.1:5432. With CI=true (or LUOSHI_REQUIRE_POSTGRES=1) a missing PostgreSQL fails the run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=.venv/bin/python
+export LUOSHI_VAR_DIR="${LUOSHI_VAR_DIR:-$(mktemp -d)}"
+
+pg_url="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/luoshi}"
+unset DATABASE_URL
+
+echo "== SQLite =="
+.venv/bin/pytest -q "$@"
+
+if "$PY" - "$pg_url" <<'PYEOF'
+import sys
+import dj_database_url, psycopg
+cfg = dj_database_url.parse(sys.argv[1])
+try:
+    psycopg.connect(host=cfg["HOST"] or None, port=cfg["PORT"] or None, user=cfg["USER"] or None,
+                    password=cfg["PASSWORD"] or None, dbname="postgres", connect_timeout=3).close()
+except Exception as e:
+    print(f"PostgreSQL not reachable: {e}", file=sys.stderr)
+    sys.exit(1)
+PYEOF
+then
+  echo "== PostgreSQL =="
+  DATABASE_URL="$pg_url" .venv/bin/pytest -q "$@" --create-db
+elif [ "${CI:-}" = "true" ] || [ "${LUOSHI_REQUIRE_POSTGRES:-}" = "1" ]; then
+  echo "PostgreSQL is required here (CI) but not reachable at $pg_url" >&2
+  exit 1
+else
+  echo "PostgreSQL not reachable at $pg_url: skipped the PostgreSQL run (set DATABASE_URL to run it)."
+fi
