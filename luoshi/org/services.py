@@ -230,3 +230,30 @@ def units_load_tree(*, by, tree: list[dict]) -> dict:
             root = Unit.objects.filter(parent=None).first()
             journal_record(actor=by, verb="unit.preset_load", obj=root, changes={"created": created})
     return {"created": created}
+
+
+def unit_move(*, by, unit: Unit, new_parent: Unit | None) -> Unit:
+    """Move a unit (and its subtree) under another parent, keeping every copied path in step."""
+    from luoshi.tasks.models import TaskAssignment
+
+    if by is not None:
+        require_admin(scope_for(by))
+    if new_parent and new_parent.path.startswith(unit.path):
+        raise ServiceError("不能把单位移到它自己的下级单位之下。", field="parent")
+    old_path = unit.path
+    new_path = f"{new_parent.path if new_parent else '/'}{unit.pk}/"
+    if new_path == old_path:
+        return unit
+    with transaction.atomic():
+        Unit.objects.filter(pk=unit.pk).update(parent=new_parent)
+        depth_delta = new_path.count("/") - old_path.count("/")
+        for u in Unit.objects.filter(path__startswith=old_path):
+            u.path = new_path + u.path[len(old_path):]
+            u.depth += depth_delta
+            u.save(update_fields=["path", "depth"])
+        for a in TaskAssignment.objects.filter(unit_path__startswith=old_path).only("id", "unit_path"):
+            TaskAssignment.objects.filter(pk=a.pk).update(unit_path=new_path + a.unit_path[len(old_path):])
+        unit.refresh_from_db()
+        journal_record(actor=by, verb="unit.move", obj=unit, changes={"path": [old_path, new_path]},
+                       scope_path=unit.path)
+    return unit

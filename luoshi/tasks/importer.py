@@ -26,7 +26,6 @@ from luoshi.programs.models import Program
 from . import services
 from .deadlines import DeadlineError, ParsedDeadline, parse_deadline
 from .models import AssignmentRole, Milestone, Tag, Task, TaskAssignment
-from .status import ProgramRules, compute_status
 
 # Column key → header texts offices use. Matched exactly first, then by containment.
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -390,8 +389,6 @@ def import_specs(*, by, program: Program, specs: list[TaskSpec], sheet: str, sou
 def _write(*, by, program: Program, specs: list[TaskSpec], existing: dict[str, Task], source: str, report: ImportReport):
     now, today = clock.now(), clock.today()
     start = max(program.start_date, min(today, program.end_date))
-    slot_start = services.last_closed_slot_start(program, today)
-    rules = ProgramRules(warn_days=program.warn_days, lag_points=program.lag_points)
     tag_names = {t for s in specs for t in s.tags}
     tags = {t.name: t for t in Tag.objects.filter(name__in=tag_names)}
     Tag.objects.bulk_create([Tag(name=n) for n in tag_names - set(tags)], ignore_conflicts=True)
@@ -452,12 +449,9 @@ def _write(*, by, program: Program, specs: list[TaskSpec], existing: dict[str, T
     Task.tags.through.objects.bulk_create(tag_links, batch_size=2000)
     Milestone.objects.bulk_create(milestones, batch_size=2000)
     JournalEntry.objects.bulk_create(journal, batch_size=2000)
-    # statuses, computed with the same rule as everywhere else
-    for task in task_of.values():
-        status, reason = compute_status(services._status_inputs(task), rules=rules, today=today,
-                                        last_closed_slot_start=slot_start)
-        task.status, task.status_reason = status, reason
-    Task.objects.bulk_update(list(task_of.values()), ["status", "status_reason"], batch_size=2000)
+    from .warnings import program_recompute
+
+    program_recompute(program=program, today=today, now=now)
     journal_record(actor=by, verb="program.import", obj=program, scope_path=program.owner_unit.path,
                    changes={"source": source, "created": report.created, "updated": report.updated,
                             "unchanged": report.unchanged})

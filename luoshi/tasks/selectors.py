@@ -222,7 +222,8 @@ def program_overview(*, user, program: Program) -> dict:
 
 
 def unit_league(*, user, program: Program, as_of: dt.date | None = None) -> list[dict]:
-    """Per lead unit: 按期办结率, 逾期数, 及时签收率, ranked (standard competition ranking, 1224)."""
+    """Per unit that leads tasks: 按期办结率, 逾期数, 及时签收率 (over all its assignments), ranked by
+    rate (higher first), overdue (fewer first), 签收率 (higher first); ties share a rank (1224)."""
     today = as_of or clock.today()
     tasks = tasks_visible(user).filter(program=program)
     assignments = TaskAssignment.objects.filter(task__in=tasks.values("pk"))
@@ -245,6 +246,7 @@ def unit_league(*, user, program: Program, as_of: dt.date | None = None) -> list
             r["closed_on_time"] += 1
         if a["task__status"] == TaskStatus.RED and deadline and deadline < today:
             r["overdue"] += 1
+    rows = {uid: r for uid, r in rows.items() if r["lead"]}  # the league ranks units that lead tasks
     units = {u.pk: u for u in Unit.objects.filter(pk__in=rows)}
     table = []
     for uid, r in rows.items():
@@ -253,7 +255,8 @@ def unit_league(*, user, program: Program, as_of: dt.date | None = None) -> list
             "on_time_rate": (r["closed_on_time"] / r["due"] * 100) if r["due"] else None,
             "ack_rate": (r["ack_on_time"] / r["assignments"] * 100) if r["assignments"] else None,
         })
-    key = lambda r: (-(r["on_time_rate"] if r["on_time_rate"] is not None else 100), r["overdue"],  # noqa: E731
+    # A unit with nothing due yet has no rate: it ranks after every unit that has one.
+    key = lambda r: (r["on_time_rate"] is None, -(r["on_time_rate"] or 0), r["overdue"],  # noqa: E731
                      -(r["ack_rate"] or 0))
     table.sort(key=lambda r: (key(r), r["unit"].path))
     rank, prev = 0, None

@@ -134,12 +134,10 @@ def task_refresh_status(*, task: Task, today: dt.date | None = None, slot_start:
 
 
 def program_refresh_statuses(*, program: Program, today: dt.date | None = None) -> int:
-    today = today or clock.today()
-    slot_start = last_closed_slot_start(program, today)
-    changed = 0
-    for task in Task.objects.filter(program=program, is_archived=False).select_related("program__owner_unit"):
-        changed += task_refresh_status(task=task, today=today, slot_start=slot_start)
-    return changed
+    """Recompute every open task of the program (after its cadence or thresholds change)."""
+    from .warnings import program_recompute
+
+    return program_recompute(program=program, today=today or clock.today())["changed"]
 
 
 # ---- tasks -----------------------------------------------------------------------------------------

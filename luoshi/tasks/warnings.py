@@ -9,7 +9,6 @@ import datetime as dt
 from collections import defaultdict
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef
 from django.urls import reverse
 
 from luoshi.core import clock
@@ -30,37 +29,48 @@ def warnings_run(*, today: dt.date | None = None, notify: bool = True) -> dict:
     today = today or clock.today()
     now = clock.now()
     summary = {"tasks": 0, "changed": 0, "red": 0, "yellow": 0, "messages": 0}
-    programs = list(Program.objects.filter(is_archived=False).select_related("owner_unit"))
     reminders: list[tuple[Task, str]] = []
-    for program in programs:
-        rules = ProgramRules(warn_days=program.warn_days, lag_points=program.lag_points)
-        slot_start = services.last_closed_slot_start(program, today)
-        changed: list[Task] = []
-        journal: list[JournalEntry] = []
-        qs = Task.objects.filter(program=program, is_archived=False).exclude(status=TaskStatus.CLOSED).only(*FIELDS)
-        for task in qs.iterator(chunk_size=5000):
-            summary["tasks"] += 1
-            task.program = program
-            status, reason = compute_status(services._status_inputs(task), rules=rules, today=today,
-                                            last_closed_slot_start=slot_start)
-            if status in (TaskStatus.RED, TaskStatus.YELLOW):
-                summary[status] += 1
-                reminders.append((task, status))
-            if (status, reason) != (task.status, task.status_reason):
-                if status != task.status:
-                    journal.append(JournalEntry(at=now, verb="task.status", object_type="tasks.task",
-                                                object_id=str(task.pk), object_repr=str(task)[:255],
-                                                scope_path=program.owner_unit.path,
-                                                changes={"status": [task.status, status]}, reason=reason))
-                task.status, task.status_reason = status, reason
-                changed.append(task)
-        with transaction.atomic():
-            Task.objects.bulk_update(changed, ["status", "status_reason"], batch_size=2000)
-            JournalEntry.objects.bulk_create(journal, batch_size=2000)
-        summary["changed"] += len(changed)
+    for program in Program.objects.filter(is_archived=False).select_related("owner_unit"):
+        result = program_recompute(program=program, today=today, now=now)
+        summary["tasks"] += result["tasks"]
+        summary["changed"] += result["changed"]
+        for task, status in result["flagged"]:
+            summary[status] += 1
+            reminders.append((task, status))
     if notify and reminders:
         summary["messages"] = _send_reminders(reminders, today)
     return summary
+
+
+def program_recompute(*, program: Program, today: dt.date, now: dt.datetime | None = None) -> dict:
+    """Recompute the status of every open task of one program; bulk-write changes and their journal rows."""
+    now = now or clock.now()
+    rules = ProgramRules(warn_days=program.warn_days, lag_points=program.lag_points)
+    slot_start = services.last_closed_slot_start(program, today)
+    changed: list[Task] = []
+    flagged: list[tuple[Task, str]] = []
+    journal: list[JournalEntry] = []
+    count = 0
+    qs = Task.objects.filter(program=program, is_archived=False).exclude(status=TaskStatus.CLOSED).only(*FIELDS)
+    for task in qs.iterator(chunk_size=5000):
+        count += 1
+        task.program = program
+        status, reason = compute_status(services._status_inputs(task), rules=rules, today=today,
+                                        last_closed_slot_start=slot_start)
+        if status in (TaskStatus.RED, TaskStatus.YELLOW):
+            flagged.append((task, status))
+        if (status, reason) != (task.status, task.status_reason):
+            if status != task.status:
+                journal.append(JournalEntry(at=now, verb="task.status", object_type="tasks.task",
+                                            object_id=str(task.pk), object_repr=str(task)[:255],
+                                            scope_path=program.owner_unit.path,
+                                            changes={"status": [task.status, status]}, reason=reason))
+            task.status, task.status_reason = status, reason
+            changed.append(task)
+    with transaction.atomic():
+        Task.objects.bulk_update(changed, ["status", "status_reason"], batch_size=2000)
+        JournalEntry.objects.bulk_create(journal, batch_size=2000)
+    return {"tasks": count, "changed": len(changed), "flagged": flagged}
 
 
 def _send_reminders(reminders: list[tuple[Task, str]], today: dt.date) -> int:

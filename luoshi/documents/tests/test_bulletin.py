@@ -105,10 +105,11 @@ def test_data_league_is_unit_league(city):
     # 西街道: nothing due yet, both tasks signed for the next day; 东街道: 1 of 2 due closed on time, 1 overdue,
     # 1 of 2 signed for
     by_name = {r["unit_name"]: r for r in data["league"]}
-    assert (by_name["西街道"]["rank"], by_name["西街道"]["on_time_rate"], by_name["西街道"]["ack_rate"]) == (1, None, 100.0)
+    # a unit with nothing due has no rate and ranks after the units that have one
+    assert (by_name["西街道"]["rank"], by_name["西街道"]["on_time_rate"], by_name["西街道"]["ack_rate"]) == (2, None, 100.0)
     east = by_name["东街道"]
     assert (east["rank"], east["lead"], east["closed"], east["on_time_rate"], east["overdue"], east["ack_rate"]) == \
-        (2, 2, 1, 50.0, 1, 50.0)
+        (1, 2, 1, 50.0, 1, 50.0)
 
 
 def test_format_helpers():
@@ -211,8 +212,8 @@ def test_docx_league_table_matches_unit_league(city, docx_doc):
     assert [(r[0], r[1], r[2], r[4], r[5], r[6]) for r in rows[1:]] == [
         (str(r["rank"]), r["unit"].name, str(r["lead"]), format_rate(r["on_time_rate"]), str(r["overdue"]),
          format_rate(r["ack_rate"])) for r in league]
-    assert rows[1:] == [["1", "西街道", "2", "0", "—", "0", "100.0%"],
-                        ["2", "东街道", "2", "1", "50.0%", "1", "50.0%"]]
+    assert rows[1:] == [["1", "东街道", "2", "1", "50.0%", "1", "50.0%"],
+                        ["2", "西街道", "2", "0", "—", "0", "100.0%"]]
 
 
 def test_docx_red_and_yellow_sections(city, docx_doc):
