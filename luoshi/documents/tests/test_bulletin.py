@@ -267,7 +267,7 @@ def test_xlsx_league_sheet(city, workbook):
         expected.append([r["rank"], r["unit"].name, r["lead"], None, rate(r["on_time_rate"]), r["overdue"],
                          rate(r["ack_rate"])])
     assert [[v if i != 3 else None for i, v in enumerate(row)] for row in rows[1:]] == expected
-    assert [row[3] for row in rows[1:]] == [0, 1]  # 已办结
+    assert [row[3] for row in rows[1:]] == [1, 0]  # 已办结
     assert ws["E3"].number_format == "0.0%" and ws["G2"].number_format == "0.0%"
     assert ws.freeze_panes == "C2"
     assert ws.column_dimensions["B"].width >= 20
