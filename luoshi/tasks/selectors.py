@@ -18,6 +18,9 @@ from .models import (
 )
 
 READ_ROLES = (Role.OFFICE, Role.LEADER, Role.LIAISON, Role.EVALUATOR)
+# Roles that read a whole program when its owner unit lies in their subtree (a liaison never does:
+# a liaison sees only the tasks assigned to their units).
+PROGRAM_READ_ROLES = (Role.OFFICE, Role.LEADER, Role.EVALUATOR)
 
 
 def _any_prefix(field: str, paths) -> Q:
@@ -37,9 +40,11 @@ def task_visibility(scope: Scope) -> Q | None:
     q = Q(pk__in=[])
     if unit_paths:
         q |= Exists(TaskAssignment.objects.filter(_any_prefix("unit_path", unit_paths), task=OuterRef("pk")))
-    office_paths = scope.paths_for(Role.OFFICE)
-    if office_paths:
-        q |= _any_prefix("program__owner_unit__path", office_paths)
+    program_paths = scope.paths_for(*PROGRAM_READ_ROLES)
+    if program_paths:
+        # a short list of ids, so the database tests a cheap IN before any per-row subquery
+        ids = list(Program.objects.filter(_any_prefix("owner_unit__path", program_paths)).values_list("pk", flat=True))
+        q |= Q(program_id__in=ids)
     if scope.paths_for(Role.LEADER):
         q |= Exists(Task.leaders.through.objects.filter(task=OuterRef("pk"), person_id=scope.person_id))
         q |= Exists(TaskPairing.objects.filter(task=OuterRef("pk"), helper_person_id=scope.person_id))
@@ -58,7 +63,7 @@ def program_list(*, user) -> QuerySet[Program]:
     if scope.is_admin:
         return qs
     q = task_visibility(scope)
-    return qs.filter(_any_prefix("owner_unit__path", scope.paths_for(Role.OFFICE))
+    return qs.filter(_any_prefix("owner_unit__path", scope.paths_for(*PROGRAM_READ_ROLES))
                      | Exists(Task.objects.filter(q, program=OuterRef("pk"))))
 
 
@@ -84,10 +89,20 @@ class TaskFilters:
     mine: bool = False
 
 
+def program_fully_visible(scope: Scope, program: Program) -> bool:
+    return scope.covers(program.owner_unit.path, *PROGRAM_READ_ROLES)
+
+
+def program_tasks(*, user, program: Program) -> QuerySet[Task]:
+    """The program's tasks the user may read."""
+    if program_fully_visible(scope_for(user), program):
+        # same rows as tasks_visible(), without a per-row visibility subquery
+        return Task.objects.filter(is_archived=False, program=program)
+    return tasks_visible(user).filter(program=program)
+
+
 def task_list(*, user, filters: TaskFilters) -> QuerySet[Task]:
-    qs = tasks_visible(user)
-    if filters.program:
-        qs = qs.filter(program=filters.program)
+    qs = program_tasks(user=user, program=filters.program) if filters.program else tasks_visible(user)
     if filters.status:
         qs = qs.filter(status=filters.status)
     if filters.unit:
@@ -99,7 +114,6 @@ def task_list(*, user, filters: TaskFilters) -> QuerySet[Task]:
     if filters.q:
         qs = qs.filter(Q(title__icontains=filters.q) | Q(code=filters.q) | Q(lead_units_text__icontains=filters.q))
     if filters.mine:
-        scope = scope_for(user)
         qs = qs.filter(Exists(TaskAssignment.objects.filter(_any_prefix("unit_path", scope.paths_for(Role.LIAISON)),
                                                             task=OuterRef("pk"))))
     return qs.select_related("program").order_by("program_id", "sort_order", "id")
@@ -196,7 +210,7 @@ def _rollup_units(rows: dict[int, dict[str, int]]) -> list[dict]:
 
 def program_overview(*, user, program: Program) -> dict:
     """红黄绿 counts per lead unit (rolled up the unit tree), per leader and per category."""
-    tasks = tasks_visible(user).filter(program=program)
+    tasks = program_tasks(user=user, program=program)
     by_unit: dict[int, dict[str, int]] = defaultdict(dict)
     for row in (TaskAssignment.objects.filter(task__in=tasks.values("pk"), role=AssignmentRole.LEAD)
                 .values("unit_id", "task__status").annotate(n=Count("id"))):
@@ -225,7 +239,7 @@ def unit_league(*, user, program: Program, as_of: dt.date | None = None) -> list
     """Per unit that leads tasks: 按期办结率, 逾期数, 及时签收率 (over all its assignments), ranked by
     rate (higher first), overdue (fewer first), 签收率 (higher first); ties share a rank (1224)."""
     today = as_of or clock.today()
-    tasks = tasks_visible(user).filter(program=program)
+    tasks = program_tasks(user=user, program=program)
     assignments = TaskAssignment.objects.filter(task__in=tasks.values("pk"))
     rows: dict[int, dict] = {}
     for a in assignments.values("unit_id", "role", "assigned_at", "acknowledged_at", "task__status",
@@ -265,3 +279,17 @@ def unit_league(*, user, program: Program, as_of: dt.date | None = None) -> list
             rank, prev = i, key(r)
         r["rank"] = rank
     return table
+
+
+def children_rollup(task_ids) -> dict[int, dict]:
+    """{parent_id: {"counts": {status: n}, "worst": status}} for the given tasks' children, in one query."""
+    from .status import worst
+
+    out: dict[int, dict] = {}
+    for row in (Task.objects.filter(parent_id__in=list(task_ids), is_archived=False).order_by()
+                .values("parent_id", "status").annotate(n=Count("id"))):
+        entry = out.setdefault(row["parent_id"], {"counts": {}, "worst": None})
+        entry["counts"][row["status"]] = row["n"]
+    for entry in out.values():
+        entry["worst"] = worst(entry["counts"].keys())
+    return out

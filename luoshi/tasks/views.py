@@ -89,6 +89,9 @@ def task_list(request, code):
     qs = selectors.task_list(user=request.user, filters=filters)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     tasks = list(page.object_list)
+    rollup = selectors.children_rollup(t.pk for t in tasks)
+    for t in tasks:
+        t.rollup = rollup.get(t.pk)
     ctx = {"program": program, "form": form, "page": page, "tasks": tasks, "filters": filters,
            "can_manage": selectors.program_can_manage(user=request.user, program=program),
            "query": request.GET.copy()}
@@ -204,6 +207,7 @@ def program_bulletin(request, code, fmt):
 def task_detail(request, pk):
     task = selectors.task_get(user=request.user, pk=pk)
     ctx = selectors.task_detail(user=request.user, task=task)
+    ctx["rollup"] = selectors.children_rollup([task.pk]).get(task.pk)
     acting = selectors.units_user_acts_for(user=request.user, task=task)
     ctx.update(task=task, program=task.program, acting=acting,
                is_lead_liaison=any(a.role == "lead" for a in acting),
