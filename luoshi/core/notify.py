@@ -54,16 +54,21 @@ def channels() -> list[Channel]:
 
 def deliver(messages: list[Message]) -> dict[str, int]:
     """Store each message as an in-app notification (the record of what was sent), then send the
-    ones that were not already stored under the same dedup key through every configured channel."""
+    ones not already stored under the same (recipient, dedup key) through every configured channel."""
     if not messages:
         return {"inapp": 0}
+    already: set[tuple[int, str]] = set()
+    keys = sorted({m.dedup_key for m in messages})
+    for i in range(0, len(keys), 500):  # chunks keep the IN list within every database's limits
+        already.update(Notification.objects.filter(dedup_key__in=keys[i:i + 500])
+                       .values_list("recipient_id", "dedup_key"))
+    fresh = list({(m.recipient_id, m.dedup_key): m for m in messages
+                  if (m.recipient_id, m.dedup_key) not in already}.values())
     now = clock.now()
     Notification.objects.bulk_create(
         [Notification(recipient_id=m.recipient_id, kind=m.kind, title=m.title, body=m.body, url=m.url,
-                      dedup_key=m.dedup_key, created_at=now) for m in messages],
-        batch_size=2000, ignore_conflicts=True)
-    fresh_keys = set(Notification.objects.filter(created_at=now).values_list("recipient_id", "dedup_key"))
-    fresh = [m for m in messages if (m.recipient_id, m.dedup_key) in fresh_keys]
+                      dedup_key=m.dedup_key, created_at=now) for m in fresh],
+        batch_size=2000, ignore_conflicts=True)  # a concurrent run may have stored one meanwhile
     result = {"inapp": len(fresh)}
     for channel in channels():
         result[channel.name] = channel.send(fresh)

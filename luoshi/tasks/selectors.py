@@ -114,6 +114,7 @@ def task_list(*, user, filters: TaskFilters) -> QuerySet[Task]:
     if filters.q:
         qs = qs.filter(Q(title__icontains=filters.q) | Q(code=filters.q) | Q(lead_units_text__icontains=filters.q))
     if filters.mine:
+        scope = scope_for(user)
         qs = qs.filter(Exists(TaskAssignment.objects.filter(_any_prefix("unit_path", scope.paths_for(Role.LIAISON)),
                                                             task=OuterRef("pk"))))
     return qs.select_related("program").order_by("program_id", "sort_order", "id")

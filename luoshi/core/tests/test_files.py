@@ -1,0 +1,134 @@
+"""Evidence files: luoshi.core.files.attachment_store checks and the scoped download view."""
+from __future__ import annotations
+
+import hashlib
+import re
+
+import pytest
+
+from luoshi.core.errors import ServiceError
+from luoshi.core.files import attachment_store
+from luoshi.core.models import Attachment
+
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
+CHINESE = re.compile(r"[\u4e00-\u9fff]")
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+
+
+@pytest.fixture
+def uploader(cast):
+    return cast["liaison_a"]
+
+
+def _refused(uploader, name, data, problem):
+    with pytest.raises(ServiceError) as exc:
+        attachment_store(by=uploader, name=name, data=data)
+    msg = exc.value.message
+    assert f"“{name}”" in msg, msg
+    assert CHINESE.search(msg) and problem in msg, msg
+    assert exc.value.field == "files"
+    assert Attachment.objects.count() == 0
+    return msg
+
+
+def test_refuses_an_exe(uploader):
+    msg = _refused(uploader, "安装程序.exe", b"MZ\x90\x00\x03" + b"\x00" * 100, "类型不允许")
+    assert "pdf" in msg and "png" in msg  # tells what is allowed
+
+
+@pytest.mark.parametrize("name", ["报告.PDF.exe", "脚本.js", "无扩展名", "page.html", "archive.tar.gz"])
+def test_refuses_other_types(uploader, name):
+    _refused(uploader, name, b"%PDF-1.7 something", "类型不允许")
+
+
+def test_refuses_an_empty_file(uploader):
+    _refused(uploader, "空文件.pdf", b"", "是空的")
+
+
+def test_refuses_a_file_over_the_limit(uploader, settings):
+    settings.LUOSHI_UPLOAD_MAX_BYTES = 2 * 1048576
+    data = PNG + b"\x00" * (2 * 1048576 - len(PNG) + 1)
+    msg = _refused(uploader, "大图.png", data, "超过上限")
+    assert "2 MB" in msg
+    # exactly at the limit is fine
+    att = attachment_store(by=uploader, name="刚好.png", data=data[:-1])
+    assert att.size == settings.LUOSHI_UPLOAD_MAX_BYTES
+
+
+def test_refuses_a_png_that_is_not_a_png(uploader):
+    msg = _refused(uploader, "截图.png", b"MZ\x90\x00 this is an exe renamed", "不符")
+    assert ".png" in msg
+
+
+@pytest.mark.parametrize("name,data", [("扫描件.pdf", b"\x89PNG\r\n\x1a\n...."), ("照片.jpg", b"GIF89a......"),
+                                       ("表格.xlsx", b"%PDF-1.4 ...")])
+def test_refuses_content_that_does_not_match_the_extension(uploader, name, data):
+    _refused(uploader, name, data, "不符")
+
+
+def test_accepts_a_real_png(uploader, travel):
+    with travel("2026-03-01"):
+        att = attachment_store(by=uploader, name="/tmp/../现场照片.png", data=PNG)
+    att.refresh_from_db()
+    assert att.original_name == "现场照片.png"  # the path part is dropped
+    assert (att.content_type, att.size, att.uploaded_by) == ("image/png", len(PNG), uploader)
+    assert att.sha256 == hashlib.sha256(PNG).hexdigest()
+    with att.file.open("rb") as f:
+        assert f.read() == PNG
+    assert att.file.name.startswith("evidence/2026/03/")
+
+
+def test_extension_check_is_case_insensitive(uploader):
+    att = attachment_store(by=uploader, name="PHOTO.PNG", data=PNG)
+    assert att.content_type == "image/png"
+
+
+# ---- download ----------------------------------------------------------------------------------------
+
+@pytest.fixture
+def evidence(program, cast, travel):
+    """A PNG attached to a progress report on task_a and a PDF attached to a closure request on task_a."""
+    from luoshi.tasks import services
+
+    task, liaison = program["task_a"], cast["liaison_a"]
+    with travel("2026-03-01"):
+        services.task_acknowledge(by=liaison, task=task)
+        report = services.task_report_progress(by=liaison, task=task, text="见照片", percent=20,
+                                               files=[("现场照片.png", PNG)])
+        closure = services.task_request_closure(by=liaison, task=task, summary="见验收单",
+                                                files=[("验收单.pdf", b"%PDF-1.7\n...")])
+    return {"png": report.attachments.get(), "pdf": closure.attachments.get()}
+
+
+def _body(response) -> bytes:
+    return b"".join(response.streaming_content)
+
+
+@pytest.mark.parametrize("kind", ["png", "pdf"])
+def test_download_refused_to_another_units_liaison(evidence, cast, client_for, kind):
+    for who in ("liaison_b", "liaison_dept", "outsider"):
+        r = client_for(cast[who]).get(f"/files/{evidence[kind].pk}/")
+        assert r.status_code == 404, who
+
+
+def test_download_allowed_to_the_tasks_people(evidence, cast, client_for):
+    for who in ("liaison_a", "office", "leader", "evaluator"):
+        r = client_for(cast[who]).get(f"/files/{evidence['png'].pk}/")
+        assert r.status_code == 200, who
+        assert r["Content-Type"] == "image/png"
+        assert _body(r) == PNG
+    r = client_for(cast["liaison_a"]).get(f"/files/{evidence['pdf'].pk}/")
+    assert r.status_code == 200 and _body(r).startswith(b"%PDF")
+
+
+def test_download_needs_login_and_a_linked_task(evidence, cast, client, client_for):
+    r = client.get(f"/files/{evidence['png'].pk}/")
+    assert r.status_code == 302 and r["Location"].startswith("/accounts/login/")
+    orphan = attachment_store(by=cast["liaison_a"], name="未关联.png", data=PNG)
+    assert client_for(cast["office"]).get(f"/files/{orphan.pk}/").status_code == 404
+    assert client_for(cast["liaison_a"]).get("/files/999999/").status_code == 404
