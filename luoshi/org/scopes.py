@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.db.models import Q
+
 from .models import Pairing, Role, RoleGrant
 
 
@@ -12,6 +14,10 @@ class Scope:
     is_admin: bool = False
     paths: dict[str, tuple[str, ...]] = field(default_factory=dict)
     paired_unit_paths: tuple[str, ...] = ()
+
+    @property
+    def all_paths(self) -> tuple[str, ...]:
+        return tuple(p for v in self.paths.values() for p in v)
 
     def paths_for(self, *roles: str) -> tuple[str, ...]:
         out: list[str] = []
@@ -46,7 +52,13 @@ def scope_for(user) -> Scope:
     paths: dict[str, list[str]] = {}
     for role, path in RoleGrant.objects.filter(person=user).values_list("role", "unit__path"):
         paths.setdefault(role, []).append(path)
-    paired = tuple(Pairing.objects.filter(helper_person=user).values_list("target_unit__path", flat=True))
+    # 包联: a leader paired with a unit, or anyone holding a role over a unit paired with another unit,
+    # may read the helped unit's work.
+    all_paths = [p for v in paths.values() for p in v]
+    helper_q = Q(helper_person=user)
+    for p in all_paths:
+        helper_q |= Q(helper_unit__path__startswith=p)
+    paired = tuple(Pairing.objects.filter(helper_q).values_list("target_unit__path", flat=True).distinct())
     scope = Scope(
         person_id=user.pk,
         is_admin=bool(user.is_superuser or paths.get(Role.ADMIN)),

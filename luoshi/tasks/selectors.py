@@ -47,7 +47,9 @@ def task_visibility(scope: Scope) -> Q | None:
         q |= Q(program_id__in=ids)
     if scope.paths_for(Role.LEADER):
         q |= Exists(Task.leaders.through.objects.filter(task=OuterRef("pk"), person_id=scope.person_id))
-        q |= Exists(TaskPairing.objects.filter(task=OuterRef("pk"), helper_person_id=scope.person_id))
+    # 包联 of a task: the paired leader, or people of the paired unit
+    q |= Exists(TaskPairing.objects.filter(Q(helper_person_id=scope.person_id)
+                                           | _any_prefix("helper_unit__path", scope.all_paths), task=OuterRef("pk")))
     return q
 
 
