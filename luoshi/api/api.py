@@ -1,10 +1,11 @@
 """The REST API (OpenAPI at /api/openapi.json, docs at /api/docs). Same selectors and services as the
-web pages, so the same scoping and the same journal."""
-from __future__ import annotations
+web pages, so the same scoping and the same journal.
 
+No `from __future__ import annotations` here: ninja resolves Query[...] parameter types at import."""
 import datetime as dt
 
 from django.http import Http404
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Query, Schema
 from ninja.pagination import PageNumberPagination, paginate
 
@@ -36,7 +37,7 @@ def _refused(request, exc):
 
 @api.exception_handler(Http404)
 def _missing(request, exc):
-    return api.create_response(request, {"detail": str(exc) or "不存在或无权查看。"}, status=404)
+    return api.create_response(request, {"detail": str(exc) or _("不存在或无权查看。")}, status=404)
 
 
 class UnitOut(Schema):

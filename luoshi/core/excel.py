@@ -6,6 +6,7 @@ import zipfile
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.utils.translation import gettext as _, pgettext
 
 
 @dataclass(frozen=True)
@@ -18,12 +19,17 @@ class CellError:
     message: str
 
     def __str__(self) -> str:
-        where = [f"工作表“{self.sheet}”"] if self.sheet else []
+        # The location parts are joined without a separator (Chinese); a translation may begin a part
+        # with ", " — the leading one is dropped.
+        where = [pgettext("error location", "工作表“%(sheet)s”") % {"sheet": self.sheet}] if self.sheet else []
         if self.row:
-            where.append(f"第{self.row}行")
+            where.append(pgettext("error location", "第%(row)s行") % {"row": self.row})
         if self.column:
-            where.append(f"“{self.column}”列")
-        return ("".join(where) + "：" if where else "") + self.message
+            where.append(pgettext("error location", "“%(column)s”列") % {"column": self.column})
+        if not where:
+            return str(self.message)
+        return pgettext("error location", "%(where)s：%(message)s") % {
+            "where": "".join(where).lstrip(", "), "message": self.message}
 
 
 class ImportFailed(Exception):
@@ -39,17 +45,18 @@ def open_workbook(data: bytes, *, name: str = ""):
     import openpyxl
 
     if not data:
-        raise ImportFailed([CellError("", None, None, f"文件{name}是空的。")])
+        raise ImportFailed([CellError("", None, None, _("文件%(name)s是空的。") % {"name": name})])
     if len(data) > settings.LUOSHI_IMPORT_MAX_BYTES:
-        raise ImportFailed([CellError("", None, None, f"文件超过 {settings.LUOSHI_IMPORT_MAX_BYTES // (1024 * 1024)} MB，请拆分后再导入。")])
+        raise ImportFailed([CellError("", None, None, _("文件超过 %(limit)s MB，请拆分后再导入。")
+                                      % {"limit": settings.LUOSHI_IMPORT_MAX_BYTES // (1024 * 1024)})])
     if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
-        raise ImportFailed([CellError("", None, None, "这是旧版 Excel（.xls）文件，请在 Excel 中另存为 .xlsx 后再导入。")])
+        raise ImportFailed([CellError("", None, None, _("这是旧版 Excel（.xls）文件，请在 Excel 中另存为 .xlsx 后再导入。"))])
     if not zipfile.is_zipfile(io.BytesIO(data)):
-        raise ImportFailed([CellError("", None, None, "文件不是 Excel（.xlsx）格式，或文件已损坏。")])
+        raise ImportFailed([CellError("", None, None, _("文件不是 Excel（.xlsx）格式，或文件已损坏。"))])
     try:
         return openpyxl.load_workbook(io.BytesIO(data), data_only=True)
     except Exception:  # openpyxl raises many kinds of errors for damaged files
-        raise ImportFailed([CellError("", None, None, "无法读取该 Excel 文件：文件已损坏或不是 .xlsx 格式。")])
+        raise ImportFailed([CellError("", None, None, _("无法读取该 Excel 文件：文件已损坏或不是 .xlsx 格式。"))])
 
 
 def cell_text(value) -> str:

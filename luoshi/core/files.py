@@ -6,6 +6,7 @@ import os
 
 from django.conf import settings
 from django.core.files.base import ContentFile
+from django.utils.translation import gettext as _
 
 from . import clock
 from .errors import ServiceError
@@ -25,18 +26,21 @@ CONTENT_TYPES = {".pdf": "application/pdf", ".jpg": "image/jpeg", ".jpeg": "imag
 
 def attachment_store(*, by, name: str, data: bytes) -> Attachment:
     """Validate and store one file. Raises ServiceError naming the file and the problem."""
-    name = os.path.basename(name or "").strip() or "附件"
+    name = os.path.basename(name or "").strip() or "附件"  # stored file name: data, stays Chinese
     ext = os.path.splitext(name)[1].lower()
     if ext not in ALLOWED:
-        raise ServiceError(f"文件“{name}”的类型不允许上传。允许：{'、'.join(sorted(e[1:] for e in ALLOWED))}。", field="files")
+        raise ServiceError(_("文件“%(name)s”的类型不允许上传。允许：%(allowed)s。")
+                           % {"name": name, "allowed": "、".join(sorted(e[1:] for e in ALLOWED))}, field="files")
     if not data:
-        raise ServiceError(f"文件“{name}”是空的。", field="files")
+        raise ServiceError(_("文件“%(name)s”是空的。") % {"name": name}, field="files")
     limit = settings.LUOSHI_UPLOAD_MAX_BYTES
     if len(data) > limit:
-        raise ServiceError(f"文件“{name}”大小为 {len(data) / 1048576:.1f} MB，超过上限 {limit // 1048576} MB。", field="files")
+        raise ServiceError(_("文件“%(name)s”大小为 %(size).1f MB，超过上限 %(limit)s MB。")
+                           % {"name": name, "size": len(data) / 1048576, "limit": limit // 1048576}, field="files")
     magics = ALLOWED[ext]
     if magics and not any(data.startswith(m) for m in magics):
-        raise ServiceError(f"文件“{name}”的内容与扩展名 {ext} 不符，可能已损坏或被改名。", field="files")
+        raise ServiceError(_("文件“%(name)s”的内容与扩展名 %(ext)s 不符，可能已损坏或被改名。") % {"name": name, "ext": ext},
+                           field="files")
     digest = hashlib.sha256(data).hexdigest()
     att = Attachment(original_name=name[:255], content_type=CONTENT_TYPES.get(ext, "application/octet-stream"),
                      size=len(data), sha256=digest, uploaded_by=by, uploaded_at=clock.now())

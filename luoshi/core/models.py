@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _, pgettext_lazy
 
 
 class JournalEntry(models.Model):
@@ -22,8 +23,8 @@ class JournalEntry(models.Model):
     class Meta:
         ordering = ["-at", "-id"]
         indexes = [models.Index(fields=["object_type", "object_id", "-at"], name="journal_object_idx")]
-        verbose_name = "日志"
-        verbose_name_plural = "日志"
+        verbose_name = _("日志")
+        verbose_name_plural = pgettext_lazy("plural", "日志")
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.verb} {self.object_repr}"
@@ -41,8 +42,8 @@ class Attachment(models.Model):
     uploaded_at = models.DateTimeField()
 
     class Meta:
-        verbose_name = "附件"
-        verbose_name_plural = "附件"
+        verbose_name = _("附件")
+        verbose_name_plural = pgettext_lazy("plural", "附件")
 
     def __str__(self) -> str:
         return self.original_name
@@ -64,8 +65,8 @@ class Notification(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [models.UniqueConstraint(fields=["recipient", "dedup_key"], name="notification_once")]
         indexes = [models.Index(fields=["recipient", "read_at"], name="notification_unread_idx")]
-        verbose_name = "通知"
-        verbose_name_plural = "通知"
+        verbose_name = _("通知")
+        verbose_name_plural = pgettext_lazy("plural", "通知")
 
     def __str__(self) -> str:
         return self.title
@@ -83,8 +84,8 @@ class ApiToken(models.Model):
     revoked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        verbose_name = "接口令牌"
-        verbose_name_plural = "接口令牌"
+        verbose_name = _("接口令牌")
+        verbose_name_plural = pgettext_lazy("plural", "接口令牌")
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"

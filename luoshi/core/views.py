@@ -4,6 +4,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from luoshi.tasks.models import ProgressReport
@@ -36,7 +37,7 @@ def attachment_download(request, pk):
         | Q(closure_requests__task__in=visible)
     ).first()
     if att is None:
-        raise Http404("没有找到该附件，或您无权查看。")
+        raise Http404(_("没有找到该附件，或您无权查看。"))
     inline = att.content_type.startswith("image/") or att.content_type == "application/pdf"
     return FileResponse(att.file.open("rb"), as_attachment=not inline, filename=att.original_name,
                         content_type=att.content_type)

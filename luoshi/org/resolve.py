@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 
+from django.utils.translation import gettext as _
+
 from .models import Person, Role, Unit, UnitKind
 
 SEPARATORS = re.compile(r"[、，,；;/／\n\r\t ]+")
@@ -89,20 +91,21 @@ class UnitResolver:
             if part in GROUPS:
                 members = self.group(part)
                 if not members:
-                    errors.append(f"“{part}”在{self.region.name}下没有对应的单位")
+                    errors.append(_("“%(name)s”在%(region)s下没有对应的单位") % {"name": part, "region": self.region.name})
                 units.extend(members)
                 continue
             if part in VAGUE:
-                errors.append(f"“{part}”不明确，请写出具体单位名称")
+                errors.append(_("“%(name)s”不明确，请写出具体单位名称") % {"name": part})
                 continue
             found = self._lookup(part)
             if not found and NOTE_SUFFIX.search(part):
                 found = self._lookup(NOTE_SUFFIX.sub("", part))
             if not found:
-                errors.append(f"找不到单位“{part}”")
+                errors.append(_("找不到单位“%(name)s”") % {"name": part})
             elif len(found) > 1:
                 parents = "、".join(sorted({self.by_id[u.parent_id].name for u in found if u.parent_id in self.by_id})[:3])
-                errors.append(f"单位“{part}”有{len(found)}个同名单位（分属{parents}），请写全称")
+                errors.append(_("单位“%(name)s”有%(count)s个同名单位（分属%(parents)s），请写全称")
+                              % {"name": part, "count": len(found), "parents": parents})
             else:
                 units.append(found[0])
         seen, ordered = set(), []
@@ -127,9 +130,9 @@ class LeaderResolver:
                 continue
             found = self.by_name.get(part, [])
             if not found:
-                errors.append(f"找不到责任领导“{part}”（需先在系统中建立该领导的账号）")
+                errors.append(_("找不到责任领导“%(name)s”（需先在系统中建立该领导的账号）") % {"name": part})
             elif len(found) > 1:
-                errors.append(f"责任领导“{part}”有{len(found)}位同名人员，请联系管理员区分")
+                errors.append(_("责任领导“%(name)s”有%(count)s位同名人员，请联系管理员区分") % {"name": part, "count": len(found)})
             elif found[0] not in people:
                 people.append(found[0])
         return people, errors

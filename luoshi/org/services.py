@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils.translation import gettext as _, override
+
 
 from luoshi.core import clock
 from luoshi.core.errors import ServiceError
@@ -12,7 +14,10 @@ from luoshi.core.permissions import require_admin
 from .models import Pairing, Person, Role, RoleGrant, Unit, UnitKind
 from .scopes import scope_for
 
-KIND_BY_LABEL = {label: value for value, label in UnitKind.choices}
+# Sheets are written in Chinese whatever the interface language: match the Chinese labels (the msgids).
+with override(None):
+    KIND_LABELS = [str(label) for label in UnitKind.labels]
+KIND_BY_LABEL = {label: value for value, label in zip(UnitKind.values, KIND_LABELS)}
 KIND_BY_LABEL.update({value: value for value, _ in UnitKind.choices})
 KIND_BY_LABEL.update({"区": "district", "县级市": "district", "区（市）": "district", "镇": "street", "街道": "street",
                       "镇街道": "street", "社区": "community", "村": "community", "国有企业": "soe", "第三方": "third_party",
@@ -32,11 +37,12 @@ def unit_create(*, by, name: str, kind: str, parent: Unit | None = None, short_n
         require_admin(scope_for(by))
     name = name.strip()
     if not name:
-        raise ServiceError("单位名称不能为空。", field="name")
+        raise ServiceError(_("单位名称不能为空。"), field="name")
     if kind not in UnitKind.values:
-        raise ServiceError(f"未知的单位类型“{kind}”。", field="kind")
+        raise ServiceError(_("未知的单位类型“%(kind)s”。") % {"kind": kind}, field="kind")
     if Unit.objects.filter(parent=parent, name=name).exists():
-        raise ServiceError(f"“{parent or '顶级'}”下已有名为“{name}”的单位。", field="name")
+        raise ServiceError(_("“%(parent)s”下已有名为“%(name)s”的单位。") % {"parent": parent or _("顶级"), "name": name},
+                           field="name")
     with transaction.atomic():
         unit = Unit.objects.create(name=name, kind=kind, parent=parent, short_name=short_name.strip(), code=code or None,
                                    sort_order=sort_order)
@@ -52,7 +58,7 @@ def person_create(*, by, username: str, full_name: str, password: str | None = N
     if by is not None:
         require_admin(scope_for(by))
     if Person.objects.filter(username=username).exists():
-        raise ServiceError(f"用户名“{username}”已存在。", field="username")
+        raise ServiceError(_("用户名“%(username)s”已存在。") % {"username": username}, field="username")
     with transaction.atomic():
         person = Person(username=username, full_name=full_name, unit=unit, title=title, email=email, phone=phone)
         if password:
@@ -70,7 +76,7 @@ def grant_role(*, by, person: Person, role: str, unit: Unit) -> RoleGrant:
     if by is not None:
         require_admin(scope_for(by))
     if role not in Role.values:
-        raise ServiceError(f"未知的角色“{role}”。", field="role")
+        raise ServiceError(_("未知的角色“%(role)s”。") % {"role": role}, field="role")
     with transaction.atomic():
         grant, created = RoleGrant.objects.get_or_create(person=person, role=role, unit=unit,
                                                          defaults={"granted_at": clock.now()})
@@ -86,7 +92,7 @@ def pairing_create(*, by, target_unit: Unit, helper_person: Person | None = None
     if by is not None:
         require_admin(scope_for(by))
     if not helper_person and not helper_unit:
-        raise ServiceError("请指定包联领导或包联单位。")
+        raise ServiceError(_("请指定包联领导或包联单位。"))
     with transaction.atomic():
         pairing = Pairing.objects.create(helper_person=helper_person, helper_unit=helper_unit, target_unit=target_unit, note=note)
         journal_record(actor=by, verb="pairing.create", obj=pairing, changes={"helper_person": helper_person,
@@ -119,10 +125,10 @@ def units_import_xlsx(*, by, data: bytes, dry_run: bool = False) -> dict:
             header_idx, columns = i, found
             break
     if header_idx is None:
-        raise ImportFailed([CellError(ws.title, None, None, "没有找到表头：需要“单位名称”“上级单位”“单位类型”列。")])
+        raise ImportFailed([CellError(ws.title, None, None, _("没有找到表头：需要“单位名称”“上级单位”“单位类型”列。"))])
     for key, label in (("parent", "上级单位"), ("kind", "单位类型")):
         if key not in columns:
-            errors.append(CellError(ws.title, header_idx + 1, None, f"缺少“{label}”列。"))
+            errors.append(CellError(ws.title, header_idx + 1, None, _("缺少“%(column)s”列。") % {"column": label}))
     if errors:
         raise ImportFailed(errors)
     specs = []
@@ -133,7 +139,7 @@ def units_import_xlsx(*, by, data: bytes, dry_run: bool = False) -> dict:
         specs.append({"row": i, "name": get("name"), "parent": get("parent"), "kind": get("kind"),
                       "short_name": get("short_name"), "code": get("code")})
     if not specs:
-        raise ImportFailed([CellError(ws.title, None, None, "表中没有单位数据。")])
+        raise ImportFailed([CellError(ws.title, None, None, _("表中没有单位数据。"))])
     return _load_unit_specs(by=by, specs=specs, sheet=ws.title, dry_run=dry_run)
 
 
@@ -149,41 +155,44 @@ def _load_unit_specs(*, by, specs: list[dict], sheet: str, dry_run: bool) -> dic
     for spec in specs:
         row = spec["row"]
         if not spec["name"]:
-            errors.append(CellError(sheet, row, "单位名称", "单位名称为空。"))
+            errors.append(CellError(sheet, row, "单位名称", _("单位名称为空。")))
             continue
         kind = KIND_BY_LABEL.get(spec["kind"])
         if not kind:
-            errors.append(CellError(sheet, row, "单位类型", f"未知的单位类型“{spec['kind']}”，可用：{'、'.join(UnitKind.labels)}。"))
+            errors.append(CellError(sheet, row, "单位类型", _("未知的单位类型“%(kind)s”，可用：%(kinds)s。")
+                                    % {"kind": spec["kind"], "kinds": "、".join(KIND_LABELS)}))
         spec["kind_value"] = kind
         if spec["name"] in new_names:
-            errors.append(CellError(sheet, row, "单位名称", f"与第{new_names[spec['name']]}行重复。"))
+            errors.append(CellError(sheet, row, "单位名称", _("与第%(row)s行重复。") % {"row": new_names[spec["name"]]}))
         new_names.setdefault(spec["name"], row)
         if spec["code"]:
             if spec["code"] in codes:
-                errors.append(CellError(sheet, row, "编码", f"编码“{spec['code']}”已被使用。"))
+                errors.append(CellError(sheet, row, "编码", _("编码“%(code)s”已被使用。") % {"code": spec["code"]}))
             codes.add(spec["code"])
     for spec in specs:
         parent = spec["parent"]
         if parent and parent not in new_names:
             matches = existing_by_name.get(parent, [])
             if not matches:
-                errors.append(CellError(sheet, spec["row"], "上级单位", f"找不到上级单位“{parent}”。"))
+                errors.append(CellError(sheet, spec["row"], "上级单位", _("找不到上级单位“%(parent)s”。") % {"parent": parent}))
             elif len(matches) > 1:
-                errors.append(CellError(sheet, spec["row"], "上级单位", f"上级单位“{parent}”有{len(matches)}个同名单位，请写全称。"))
+                errors.append(CellError(sheet, spec["row"], "上级单位", _("上级单位“%(parent)s”有%(count)s个同名单位，请写全称。")
+                                        % {"parent": parent, "count": len(matches)}))
         elif parent and parent == spec["name"]:
-            errors.append(CellError(sheet, spec["row"], "上级单位", "上级单位不能是自己。"))
+            errors.append(CellError(sheet, spec["row"], "上级单位", _("上级单位不能是自己。")))
     for spec in specs:
         if spec["name"] in existing_by_name and any(
             (u.parent.name if u.parent_id else "") == spec["parent"] for u in existing_by_name[spec["name"]]
         ):
-            errors.append(CellError(sheet, spec["row"], "单位名称", f"“{spec['parent'] or '顶级'}”下已有“{spec['name']}”。"))
+            errors.append(CellError(sheet, spec["row"], "单位名称", _("“%(parent)s”下已有“%(name)s”。")
+                                    % {"parent": spec["parent"] or _("顶级"), "name": spec["name"]}))
     # cycles among the new rows
     parent_of = {s["name"]: s["parent"] for s in specs}
     for spec in specs:
         seen, cur = set(), spec["name"]
         while cur in parent_of and parent_of[cur] in parent_of:
             if cur in seen:
-                errors.append(CellError(sheet, spec["row"], "上级单位", "上级关系形成了循环。"))
+                errors.append(CellError(sheet, spec["row"], "上级单位", _("上级关系形成了循环。")))
                 break
             seen.add(cur)
             cur = parent_of[cur]
@@ -239,7 +248,7 @@ def unit_move(*, by, unit: Unit, new_parent: Unit | None) -> Unit:
     if by is not None:
         require_admin(scope_for(by))
     if new_parent and new_parent.path.startswith(unit.path):
-        raise ServiceError("不能把单位移到它自己的下级单位之下。", field="parent")
+        raise ServiceError(_("不能把单位移到它自己的下级单位之下。"), field="parent")
     old_path = unit.path
     new_path = f"{new_parent.path if new_parent else '/'}{unit.pk}/"
     if new_path == old_path:

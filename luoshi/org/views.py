@@ -4,6 +4,7 @@ from django.db.models import Count, Q
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from luoshi.core.errors import ServiceError
 from luoshi.core.excel import ImportFailed
@@ -33,12 +34,12 @@ def unit_tree(request):
 @login_required
 def unit_import(request):
     if not scope_for(request.user).is_admin:
-        return render(request, "403.html", {"message": "只有系统管理员可以导入单位。"}, status=403)
+        return render(request, "403.html", {"message": _("只有系统管理员可以导入单位。")}, status=403)
     ctx, status = {}, 200
     if request.method == "POST":
         f = request.FILES.get("file")
         if not f:
-            ctx["errors"] = ["请选择要导入的 Excel 文件。"]
+            ctx["errors"] = [_("请选择要导入的 Excel 文件。")]
             status = 400
         else:
             try:
@@ -51,6 +52,6 @@ def unit_import(request):
                 if "would_create" in result:
                     ctx["checked"] = result["would_create"]
                 else:
-                    messages.success(request, f"已导入 {result['created']} 个单位。")
+                    messages.success(request, _("已导入 %(count)s 个单位。") % {"count": result["created"]})
                     return HttpResponseRedirect(reverse("unit_tree"))
     return render(request, "org/unit_import.html", ctx, status=status)

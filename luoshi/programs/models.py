@@ -1,46 +1,47 @@
 from django.db import models
+from django.utils.translation import gettext_lazy as _, pgettext_lazy
 
 from luoshi.org.models import Unit
 
 
 class CadenceKind(models.TextChoices):
-    WEEKLY = "weekly", "每周"
-    SEMIMONTHLY = "semimonthly", "半月"
-    MONTHLY = "monthly", "每月"
-    QUARTERLY = "quarterly", "每季度"
-    SEMIANNUAL = "semiannual", "每半年"
-    CUSTOM = "custom", "自定义日期"
+    WEEKLY = "weekly", _("每周")
+    SEMIMONTHLY = "semimonthly", _("半月")
+    MONTHLY = "monthly", _("每月")
+    QUARTERLY = "quarterly", _("每季度")
+    SEMIANNUAL = "semiannual", _("每半年")
+    CUSTOM = "custom", _("自定义日期")
 
 
 class Program(models.Model):
     """专项工作: a body of work with task lists, a reporting cadence and warning thresholds."""
 
-    code = models.SlugField("代码", max_length=64, unique=True)
-    name = models.CharField("名称", max_length=200)
-    year = models.PositiveSmallIntegerField("年度")
-    owner_unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="programs", verbose_name="主办单位")
-    description = models.TextField("说明", blank=True)
-    sheet_title = models.CharField("清单标题", max_length=200, blank=True)
-    sheet_subtitle = models.CharField("清单副标题", max_length=200, blank=True)
-    start_date = models.DateField("开始日期")
-    end_date = models.DateField("结束日期")
+    code = models.SlugField(_("代码"), max_length=64, unique=True)
+    name = models.CharField(_("名称"), max_length=200)
+    year = models.PositiveSmallIntegerField(_("年度"))
+    owner_unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="programs", verbose_name=_("主办单位"))
+    description = models.TextField(_("说明"), blank=True)
+    sheet_title = models.CharField(_("清单标题"), max_length=200, blank=True)
+    sheet_subtitle = models.CharField(_("清单副标题"), max_length=200, blank=True)
+    start_date = models.DateField(_("开始日期"))
+    end_date = models.DateField(_("结束日期"))
 
-    cadence_kind = models.CharField("调度频次", max_length=20, choices=CadenceKind.choices, default=CadenceKind.MONTHLY)
-    cadence_weekday = models.PositiveSmallIntegerField("每周调度日", default=0, help_text="0=周一 … 6=周日")
-    cadence_day = models.PositiveSmallIntegerField("每月调度日", default=25)
-    cadence_dates = models.JSONField("自定义调度日期", default=list, blank=True)
+    cadence_kind = models.CharField(_("调度频次"), max_length=20, choices=CadenceKind.choices, default=CadenceKind.MONTHLY)
+    cadence_weekday = models.PositiveSmallIntegerField(_("每周调度日"), default=0, help_text=_("0=周一 … 6=周日"))
+    cadence_day = models.PositiveSmallIntegerField(_("每月调度日"), default=25)
+    cadence_dates = models.JSONField(_("自定义调度日期"), default=list, blank=True)
 
-    warn_days = models.PositiveSmallIntegerField("到期预警天数", default=7)
-    lag_points = models.PositiveSmallIntegerField("进度滞后预警（百分点）", default=20)
-    ack_days = models.PositiveSmallIntegerField("及时签收天数", default=3)
+    warn_days = models.PositiveSmallIntegerField(_("到期预警天数"), default=7)
+    lag_points = models.PositiveSmallIntegerField(_("进度滞后预警（百分点）"), default=20)
+    ack_days = models.PositiveSmallIntegerField(_("及时签收天数"), default=3)
 
-    is_archived = models.BooleanField("已归档", default=False)
+    is_archived = models.BooleanField(_("已归档"), default=False)
     created_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-year", "code"]
-        verbose_name = "专项工作"
-        verbose_name_plural = "专项工作"
+        verbose_name = _("专项工作")
+        verbose_name_plural = pgettext_lazy("plural", "专项工作")
 
     def __str__(self) -> str:
         return self.name
@@ -59,8 +60,8 @@ class ReportingPeriod(models.Model):
         ordering = ["program", "seq"]
         constraints = [models.UniqueConstraint(fields=["program", "seq"], name="period_seq_unique")]
         indexes = [models.Index(fields=["program", "due"], name="period_due_idx")]
-        verbose_name = "调度期次"
-        verbose_name_plural = "调度期次"
+        verbose_name = _("调度期次")
+        verbose_name_plural = pgettext_lazy("plural", "调度期次")
 
     def __str__(self) -> str:
         return f"第{self.seq}期（{self.start:%m.%d}–{self.due:%m.%d}）"

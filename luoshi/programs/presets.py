@@ -12,6 +12,7 @@ from typing import Literal
 import yaml
 from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext as _
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from luoshi.core.excel import CellError, ImportFailed
@@ -104,7 +105,8 @@ def preset_path(name: str) -> Path:
     for candidate in PRESET_DIR.rglob("*.yaml"):
         if candidate.stem == name:
             return candidate
-    raise ImportFailed([CellError("", None, None, f"找不到预置方案“{name}”。可用：{', '.join(preset_names())}")])
+    raise ImportFailed([CellError("", None, None, _("找不到预置方案“%(name)s”。可用：%(names)s")
+                                  % {"name": name, "names": ", ".join(preset_names())})])
 
 
 def preset_names() -> list[str]:
@@ -138,10 +140,11 @@ def read_preset(path: Path):
         raw = yaml.safe_load(text)
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
-        raise ImportFailed([CellError(path.name, mark.line + 1 if mark else None, None, f"YAML 格式错误：{e}")])
+        raise ImportFailed([CellError(path.name, mark.line + 1 if mark else None, None,
+                                      _("YAML 格式错误：%(error)s") % {"error": e})])
     model = {"units": UnitsPreset, "program": ProgramPreset}.get((raw or {}).get("kind") if isinstance(raw, dict) else None)
     if model is None:
-        raise ImportFailed([CellError(path.name, 1, None, "预置文件须以 kind: units 或 kind: program 开头。")])
+        raise ImportFailed([CellError(path.name, 1, None, _("预置文件须以 kind: units 或 kind: program 开头。"))])
     try:
         return model.model_validate(raw)
     except ValidationError as e:
@@ -189,17 +192,20 @@ def _load_program(*, by, preset: ProgramPreset, source: str, year: int | None) -
     code = preset.code if year == preset.year else f"{preset.code}-{year}"
     region = _find_unit(preset.region, None)
     if region is None:
-        raise ImportFailed([CellError(source, None, "region", f"找不到区域单位“{preset.region}”，请先加载单位预置。")])
+        raise ImportFailed([CellError(source, None, "region", _("找不到区域单位“%(region)s”，请先加载单位预置。")
+                                      % {"region": preset.region})])
     owner = _find_unit(preset.owner_unit, region)
     if owner is None:
-        raise ImportFailed([CellError(source, None, "owner_unit", f"在{region.name}下找不到主办单位“{preset.owner_unit}”。")])
+        raise ImportFailed([CellError(source, None, "owner_unit", _("在%(region)s下找不到主办单位“%(unit)s”。")
+                                      % {"region": region.name, "unit": preset.owner_unit})])
     with transaction.atomic():
         for leader in preset.leaders:
             if Person.objects.filter(username=leader.username).exists():
                 continue
             unit = _find_unit(leader.unit, region)
             if unit is None:
-                raise ImportFailed([CellError(source, None, "leaders", f"领导“{leader.full_name}”的单位“{leader.unit}”不存在。")])
+                raise ImportFailed([CellError(source, None, "leaders", _("领导“%(name)s”的单位“%(unit)s”不存在。")
+                                                  % {"name": leader.full_name, "unit": leader.unit})])
             person = person_create(by=None, username=leader.username, full_name=leader.full_name, title=leader.title,
                                    unit=unit)
             grant_role(by=None, person=person, role=Role.LEADER, unit=region)

@@ -1,73 +1,74 @@
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from luoshi.programs.models import CadenceKind
 
-STATUS_CHOICES = [("", "全部状态"), ("red", "红灯"), ("yellow", "黄灯"), ("normal", "正常"), ("extended", "已延期"),
-                  ("closed", "已办结")]
+STATUS_CHOICES = [("", _("全部状态")), ("red", _("红灯")), ("yellow", _("黄灯")), ("normal", _("正常")), ("extended", _("已延期")),
+                  ("closed", _("已办结"))]
 
 
 class TaskFilterForm(forms.Form):
-    status = forms.ChoiceField(choices=STATUS_CHOICES, required=False, label="状态")
-    q = forms.CharField(required=False, max_length=100, label="关键词")
-    category = forms.CharField(required=False, max_length=100, label="类别")
+    status = forms.ChoiceField(choices=STATUS_CHOICES, required=False, label=_("状态"))
+    q = forms.CharField(required=False, max_length=100, label=_("关键词"))
+    category = forms.CharField(required=False, max_length=100, label=_("类别"))
     unit = forms.IntegerField(required=False, widget=forms.HiddenInput)
     leader = forms.IntegerField(required=False, widget=forms.HiddenInput)
-    mine = forms.BooleanField(required=False, label="只看本单位")
+    mine = forms.BooleanField(required=False, label=_("只看本单位"))
 
 
 class TaskForm(forms.Form):
-    number = forms.CharField(label="序号", max_length=20, required=False, help_text="留空则自动编号")
-    category = forms.CharField(label="类别", max_length=100, required=False)
-    title = forms.CharField(label="任务内容", widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
-    measures = forms.CharField(label="具体措施/目标", widget=forms.Textarea(attrs={"rows": 4}), required=False)
-    lead_units = forms.CharField(label="牵头单位", max_length=500, help_text="多个单位用“、”分隔，可写“各街道”等")
-    coop_units = forms.CharField(label="配合单位", max_length=1000, required=False)
-    leaders = forms.CharField(label="责任领导", max_length=200, required=False, help_text="姓名，多位用“、”分隔")
-    deadline_phrase = forms.CharField(label="完成时限", max_length=100,
-                                      help_text="如：6月底前、三季度、11月15日前、长期坚持、每月")
-    parent = forms.TypedChoiceField(label="上级任务", required=False, coerce=int, empty_value=None)
-    tags = forms.CharField(label="标签", max_length=200, required=False, help_text="用“、”分隔")
-    note = forms.CharField(label="备注", max_length=500, required=False)
-    reason = forms.CharField(label="修改说明", max_length=300, required=False)
+    number = forms.CharField(label=_("序号"), max_length=20, required=False, help_text=_("留空则自动编号"))
+    category = forms.CharField(label=_("类别"), max_length=100, required=False)
+    title = forms.CharField(label=_("任务内容"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+    measures = forms.CharField(label=_("具体措施/目标"), widget=forms.Textarea(attrs={"rows": 4}), required=False)
+    lead_units = forms.CharField(label=_("牵头单位"), max_length=500, help_text=_("多个单位用“、”分隔，可写“各街道”等"))
+    coop_units = forms.CharField(label=_("配合单位"), max_length=1000, required=False)
+    leaders = forms.CharField(label=_("责任领导"), max_length=200, required=False, help_text=_("姓名，多位用“、”分隔"))
+    deadline_phrase = forms.CharField(label=_("完成时限"), max_length=100,
+                                      help_text=_("如：6月底前、三季度、11月15日前、长期坚持、每月"))
+    parent = forms.TypedChoiceField(label=_("上级任务"), required=False, coerce=int, empty_value=None)
+    tags = forms.CharField(label=_("标签"), max_length=200, required=False, help_text=_("用“、”分隔"))
+    note = forms.CharField(label=_("备注"), max_length=500, required=False)
+    reason = forms.CharField(label=_("修改说明"), max_length=300, required=False)
 
 
 class ReportForm(forms.Form):
-    text = forms.CharField(label="进展情况", widget=forms.Textarea(attrs={"rows": 4}), max_length=5000)
-    percent = forms.IntegerField(label="完成进度（%）", min_value=0, max_value=100, required=False)
+    text = forms.CharField(label=_("进展情况"), widget=forms.Textarea(attrs={"rows": 4}), max_length=5000)
+    percent = forms.IntegerField(label=_("完成进度（%）"), min_value=0, max_value=100, required=False)
 
 
 class ExtensionForm(forms.Form):
-    new_deadline = forms.DateField(label="申请延期至", widget=forms.DateInput(attrs={"type": "date"}))
-    reason = forms.CharField(label="延期理由", widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+    new_deadline = forms.DateField(label=_("申请延期至"), widget=forms.DateInput(attrs={"type": "date"}))
+    reason = forms.CharField(label=_("延期理由"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
 
 
 class ClosureForm(forms.Form):
-    summary = forms.CharField(label="办结情况", widget=forms.Textarea(attrs={"rows": 4}), max_length=5000)
+    summary = forms.CharField(label=_("办结情况"), widget=forms.Textarea(attrs={"rows": 4}), max_length=5000)
 
 
 class DecisionForm(forms.Form):
-    decision = forms.ChoiceField(choices=[("approve", "同意"), ("refuse", "不同意/退回")])
-    note = forms.CharField(label="意见", widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000)
+    decision = forms.ChoiceField(choices=[("approve", _("同意")), ("refuse", _("不同意/退回"))])
+    note = forms.CharField(label=_("意见"), widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000)
 
 
 class ImportForm(forms.Form):
-    file = forms.FileField(label="Excel 文件（.xlsx）", required=False)
+    file = forms.FileField(label=_("Excel 文件（.xlsx）"), required=False)
     token = forms.CharField(required=False, widget=forms.HiddenInput)
-    dry_run = forms.BooleanField(required=False, initial=True, label="只检查，不写入")
+    dry_run = forms.BooleanField(required=False, initial=True, label=_("只检查，不写入"))
 
 
 class ProgramForm(forms.Form):
-    code = forms.SlugField(label="代码", max_length=64, help_text="英文字母、数字和连字符，如 laoshan-innovation-2026")
-    name = forms.CharField(label="名称", max_length=200)
-    year = forms.IntegerField(label="年度", min_value=2000, max_value=2100)
-    owner_unit = forms.TypedChoiceField(label="主办单位", coerce=int)
-    description = forms.CharField(label="说明", widget=forms.Textarea(attrs={"rows": 3}), required=False)
-    cadence_kind = forms.ChoiceField(label="调度频次", choices=CadenceKind.choices)
-    cadence_weekday = forms.IntegerField(label="每周调度日（0=周一）", min_value=0, max_value=6, initial=0)
-    cadence_day = forms.IntegerField(label="每月/季调度日", min_value=1, max_value=31, initial=25)
-    warn_days = forms.IntegerField(label="到期预警天数 N", min_value=0, max_value=90, initial=7)
-    lag_points = forms.IntegerField(label="进度滞后预警 X（百分点）", min_value=1, max_value=100, initial=20)
-    ack_days = forms.IntegerField(label="及时签收天数", min_value=1, max_value=30, initial=3)
+    code = forms.SlugField(label=_("代码"), max_length=64, help_text=_("英文字母、数字和连字符，如 laoshan-innovation-2026"))
+    name = forms.CharField(label=_("名称"), max_length=200)
+    year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100)
+    owner_unit = forms.TypedChoiceField(label=_("主办单位"), coerce=int)
+    description = forms.CharField(label=_("说明"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    cadence_kind = forms.ChoiceField(label=_("调度频次"), choices=CadenceKind.choices)
+    cadence_weekday = forms.IntegerField(label=_("每周调度日（0=周一）"), min_value=0, max_value=6, initial=0)
+    cadence_day = forms.IntegerField(label=_("每月/季调度日"), min_value=1, max_value=31, initial=25)
+    warn_days = forms.IntegerField(label=_("到期预警天数 N"), min_value=0, max_value=90, initial=7)
+    lag_points = forms.IntegerField(label=_("进度滞后预警 X（百分点）"), min_value=1, max_value=100, initial=20)
+    ack_days = forms.IntegerField(label=_("及时签收天数"), min_value=1, max_value=30, initial=3)
 
 
 def uploaded_files(request, field="files", limit=10) -> list[tuple[str, bytes]]:

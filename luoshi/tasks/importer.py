@@ -14,6 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from luoshi.core import clock
 from luoshi.core.excel import CellError, ImportFailed, cell_text, open_workbook
@@ -160,11 +161,11 @@ def read_sheet(data: bytes) -> SheetPlan:
                 break
         if header_at is None:
             if any(any(t for t in r) for r in rows):
-                errors.append(CellError(ws.title, None, None, "没有找到表头行：需要“序号”“任务内容”“牵头单位”“完成时限”等列。"))
+                errors.append(CellError(ws.title, None, None, _("没有找到表头行：需要“序号”“任务内容”“牵头单位”“完成时限”等列。")))
             continue
         return _plan_from_rows(ws, rows, header_at, columns)
     if not errors:
-        errors.append(CellError(wb.worksheets[0].title if wb.worksheets else "", None, None, "工作表是空的，没有任务数据。"))
+        errors.append(CellError(wb.worksheets[0].title if wb.worksheets else "", None, None, _("工作表是空的，没有任务数据。")))
     raise ImportFailed(errors)
 
 
@@ -213,7 +214,8 @@ def _plan_from_rows(ws, rows: list[list[str]], header_at: int, columns: dict[str
             continue
         if get(texts, "category"):
             category = get(texts, "category")
-        spec = TaskSpec(row=row_no, label=f"第{row_no}行", number=number_raw, category=category, title=title,
+        spec = TaskSpec(row=row_no, label=_("第%(row)s行") % {"row": row_no}, number=number_raw, category=category,
+                        title=title,
                         measures=get(texts, "measures"), lead_text=get(texts, "lead"), coop_text=get(texts, "coop"),
                         leaders_text=get(texts, "leaders"), deadline_raw=_raw_cell(ws, row_no, columns.get("deadline")),
                         tags=[t for t in re.split(r"[、,，;；\s]+", get(texts, "tags")) if t], note=get(texts, "note"))
@@ -238,7 +240,8 @@ def _plan_from_rows(ws, rows: list[list[str]], header_at: int, columns: dict[str
                 parent = stack[-1] if stack else None
                 auto_next[parent] += 1
                 spec.level, spec.key = level, str(auto_next[parent])
-                plan.warnings.append(f"工作表“{ws.title}”第{row_no}行：序号为空，已按顺序编为 {spec.key}。")
+                plan.warnings.append(_("工作表“%(sheet)s”第%(row)s行：序号为空，已按顺序编为 %(number)s。")
+                                     % {"sheet": ws.title, "row": row_no, "number": spec.key})
             else:
                 spec.level, spec.key = parsed
                 while stack and plan.specs[stack[-1]].level >= spec.level:
@@ -268,7 +271,7 @@ def specs_from_yaml(tasks: list[dict]) -> list[TaskSpec]:
 
     def walk(items, parent, level, path):
         for i, item in enumerate(items, 1):
-            label = f"第{'-'.join(map(str, path + [i]))}项任务"
+            label = _("第%(number)s项任务") % {"number": "-".join(map(str, path + [i]))}
             number = str(item.get("number", ""))
             parsed = parse_number(number) if number else None
             spec = TaskSpec(row=None, label=label, number=number or str(i), level=parsed[0] if parsed else level,
@@ -294,7 +297,8 @@ def _assign_codes(specs: list[TaskSpec], sheet: str, columns: dict[str, str]) ->
     col = columns.get("number", "序号")
     for s in specs:
         if s.key.startswith("?"):
-            errors.append(CellError(sheet, s.row, col, f"无法识别的序号“{s.number}”（可用格式：1、（1）、(一)、1.2、①）。"))
+            errors.append(CellError(sheet, s.row, col, _("无法识别的序号“%(number)s”（可用格式：1、（1）、(一)、1.2、①）。")
+                                    % {"number": s.number}))
 
     def build(prefix_by_category: bool):
         ordinals: dict[str, int] = {}
@@ -320,10 +324,23 @@ def _assign_codes(specs: list[TaskSpec], sheet: str, columns: dict[str, str]) ->
         if s.key.startswith("?"):
             continue
         if code in seen:
-            errors.append(CellError(sheet, s.row, col, f"序号“{s.number}”重复（与{seen[code].label}相同）。"))
+            errors.append(CellError(sheet, s.row, col, _("序号“%(number)s”重复（与%(other)s相同）。")
+                                    % {"number": s.number, "other": seen[code].label}))
         else:
             seen[code] = s
     return errors
+
+
+def _located(s: TaskSpec, on_sheet: str, in_yaml: str) -> str:
+    """A sheet error is located by its row; a YAML item's message names the item (“第3项任务”)."""
+    return on_sheet if s.row is not None else in_yaml % {"label": s.label}
+
+
+def _item_error(s: TaskSpec, error: str) -> str:
+    """“找不到单位“X”” → “找不到单位“X”。” on a sheet, “第3项任务：找不到单位“X”。” in YAML."""
+    if s.row is None:
+        return _("%(label)s：%(error)s。") % {"label": s.label, "error": error}
+    return _("%(error)s。") % {"error": error}
 
 
 def validate_specs(specs: list[TaskSpec], *, region: Unit, year: int, sheet: str, columns: dict[str, str]) -> None:
@@ -340,29 +357,30 @@ def validate_specs(specs: list[TaskSpec], *, region: Unit, year: int, sheet: str
             if s.deadline_raw in (None, ""):
                 s.deadline_raw = parent.deadline_raw
         if not s.title:
-            errors.append(CellError(sheet, s.row, col("title"), f"{s.label if s.row is None else ''}任务内容为空。"))
+            errors.append(CellError(sheet, s.row, col("title"), _located(s, _("任务内容为空。"), _("%(label)s任务内容为空。"))))
         if len(s.title) > 2000:
-            errors.append(CellError(sheet, s.row, col("title"), "任务内容超过2000字。"))
+            errors.append(CellError(sheet, s.row, col("title"), _("任务内容超过2000字。")))
         if not s.lead_text:
-            errors.append(CellError(sheet, s.row, col("lead"), f"{s.label if s.row is None else ''}牵头单位为空。"))
+            errors.append(CellError(sheet, s.row, col("lead"), _located(s, _("牵头单位为空。"), _("%(label)s牵头单位为空。"))))
         s.lead_units, errs = units.resolve(s.lead_text)
-        errors += [CellError(sheet, s.row, col("lead"), (s.label + "：" if s.row is None else "") + e + "。") for e in errs]
+        errors += [CellError(sheet, s.row, col("lead"), _item_error(s, e)) for e in errs]
         s.coop_units, errs = units.resolve(s.coop_text)
-        errors += [CellError(sheet, s.row, col("coop"), (s.label + "：" if s.row is None else "") + e + "。") for e in errs]
+        errors += [CellError(sheet, s.row, col("coop"), _item_error(s, e)) for e in errs]
         s.leaders, errs = leaders.resolve(s.leaders_text)
-        errors += [CellError(sheet, s.row, col("leaders"), (s.label + "：" if s.row is None else "") + e + "。") for e in errs]
+        errors += [CellError(sheet, s.row, col("leaders"), _item_error(s, e)) for e in errs]
         try:
             s.deadline = parse_deadline(s.deadline_raw, year=year)
         except DeadlineError as e:
-            errors.append(CellError(sheet, s.row, col("deadline"), (s.label + "：" if s.row is None else "") + str(e) + "。"))
+            errors.append(CellError(sheet, s.row, col("deadline"), _item_error(s, str(e))))
         for title, phrase in s.milestones:
             try:
                 parse_deadline(phrase, year=year)
             except DeadlineError as e:
-                errors.append(CellError(sheet, s.row, "时间节点", f"{s.label}“{title}”：{e}。"))
+                errors.append(CellError(sheet, s.row, "时间节点", _("%(label)s“%(title)s”：%(error)s。")
+                                        % {"label": s.label, "title": title, "error": e}))
         for field_name, text, limit in (("lead", s.lead_text, 500), ("coop", s.coop_text, 1000), ("leaders", s.leaders_text, 200)):
             if len(text) > limit:
-                errors.append(CellError(sheet, s.row, col(field_name), f"内容超过{limit}字。"))
+                errors.append(CellError(sheet, s.row, col(field_name), _("内容超过%(limit)s字。") % {"limit": limit}))
     if errors:
         raise ImportFailed(sorted(errors, key=lambda e: (e.row or 0, e.column or "")))
 
@@ -374,7 +392,7 @@ def import_specs(*, by, program: Program, specs: list[TaskSpec], sheet: str, sou
                  dry_run: bool = False) -> ImportReport:
     """Validate all specs, then create or update tasks by code. The caller holds the transaction."""
     if not specs:
-        raise ImportFailed([CellError(sheet, None, None, "没有任务数据。")])
+        raise ImportFailed([CellError(sheet, None, None, _("没有任务数据。"))])
     validate_specs(specs, region=region_of(program.owner_unit), year=program.year, sheet=sheet, columns=columns or {})
     report = ImportReport(program=program, rows=len(specs), warnings=list(warnings or []), dry_run=dry_run)
     existing = {t.code: t for t in Task.objects.filter(program=program)} if program.pk else {}
@@ -486,13 +504,14 @@ def tasks_import_xlsx(*, by, data: bytes, program: Program | None = None, progra
     """Import a task-list sheet into `program`, or into a new program `program_code` owned by `owner_unit`."""
     plan = read_sheet(data)
     if not plan.specs:
-        raise ImportFailed([CellError(plan.sheet, None, None, "表头下面没有任务行。")])
+        raise ImportFailed([CellError(plan.sheet, None, None, _("表头下面没有任务行。"))])
     with transaction.atomic():
         if program is None:
             program = Program.objects.filter(code=program_code).first()
         if program is None:
             if owner_unit is None:
-                raise ImportFailed([CellError("", None, None, f"专项工作“{program_code}”不存在，请指定主办单位以新建。")])
+                raise ImportFailed([CellError("", None, None, _("专项工作“%(code)s”不存在，请指定主办单位以新建。")
+                                              % {"code": program_code})])
             year = year or clock.today().year
             program = services.program_create(by=by, code=program_code, name=plan.title or program_code, year=year,
                                               owner_unit=owner_unit, sheet_title=plan.title, sheet_subtitle=plan.subtitle)

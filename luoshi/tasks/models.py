@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _, pgettext_lazy
 
 from luoshi.core.models import Attachment
 from luoshi.org.models import Person, Unit
@@ -7,6 +8,9 @@ from luoshi.programs.models import Program, ReportingPeriod
 
 
 class TaskStatus(models.TextChoices):
+    # Not wrapped in gettext_lazy on purpose: these labels go into the official Word/Excel bulletin and the
+    # task-list export, which stay Chinese (and openpyxl cannot write lazy strings). Pages translate the
+    # statuses through the status_pill tag and the filter form instead.
     NORMAL = "normal", "正常"
     YELLOW = "yellow", "黄灯"
     RED = "red", "红灯"
@@ -25,9 +29,9 @@ STATUS_SEVERITY = {
 
 
 class DeadlineKind(models.TextChoices):
-    DATE = "date", "限期完成"
-    OPEN = "open", "长期/持续"
-    RECURRING = "recurring", "周期性"
+    DATE = "date", _("限期完成")
+    OPEN = "open", _("长期/持续")
+    RECURRING = "recurring", _("周期性")
 
 
 class Tag(models.Model):
@@ -35,8 +39,8 @@ class Tag(models.Model):
 
     class Meta:
         ordering = ["name"]
-        verbose_name = "标签"
-        verbose_name_plural = "标签"
+        verbose_name = _("标签")
+        verbose_name_plural = pgettext_lazy("plural", "标签")
 
     def __str__(self) -> str:
         return self.name
@@ -46,34 +50,34 @@ class Task(models.Model):
     """A line of a task list (清单). Status fields are computed by tasks.status and stored so that
     lists and counts at city scale are plain indexed queries."""
 
-    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="tasks", verbose_name="专项工作")
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children", verbose_name="上级任务")
-    code = models.CharField("编号", max_length=40)
-    number = models.CharField("序号（原文）", max_length=20, blank=True)
-    category = models.CharField("类别", max_length=100, blank=True)
-    title = models.TextField("任务内容")
-    measures = models.TextField("具体措施/目标", blank=True)
-    lead_units_text = models.CharField("牵头单位（原文）", max_length=500, blank=True)
-    coop_units_text = models.CharField("配合单位（原文）", max_length=1000, blank=True)
-    leaders = models.ManyToManyField(Person, blank=True, related_name="led_tasks", verbose_name="责任领导")
-    leaders_text = models.CharField("责任领导（原文）", max_length=200, blank=True)
-    tags = models.ManyToManyField(Tag, blank=True, related_name="tasks", verbose_name="标签")
-    note = models.TextField("备注", blank=True)
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="tasks", verbose_name=_("专项工作"))
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children", verbose_name=_("上级任务"))
+    code = models.CharField(_("编号"), max_length=40)
+    number = models.CharField(_("序号（原文）"), max_length=20, blank=True)
+    category = models.CharField(_("类别"), max_length=100, blank=True)
+    title = models.TextField(_("任务内容"))
+    measures = models.TextField(_("具体措施/目标"), blank=True)
+    lead_units_text = models.CharField(_("牵头单位（原文）"), max_length=500, blank=True)
+    coop_units_text = models.CharField(_("配合单位（原文）"), max_length=1000, blank=True)
+    leaders = models.ManyToManyField(Person, blank=True, related_name="led_tasks", verbose_name=_("责任领导"))
+    leaders_text = models.CharField(_("责任领导（原文）"), max_length=200, blank=True)
+    tags = models.ManyToManyField(Tag, blank=True, related_name="tasks", verbose_name=_("标签"))
+    note = models.TextField(_("备注"), blank=True)
 
-    deadline_phrase = models.CharField("完成时限（原文）", max_length=100, blank=True)
-    deadline_kind = models.CharField("时限类型", max_length=12, choices=DeadlineKind.choices, default=DeadlineKind.DATE)
-    deadline = models.DateField("完成时限", null=True, blank=True)
-    recurrence = models.CharField("周期", max_length=20, blank=True)
-    extended_deadline = models.DateField("延期至", null=True, blank=True)
-    start_date = models.DateField("开始日期")
+    deadline_phrase = models.CharField(_("完成时限（原文）"), max_length=100, blank=True)
+    deadline_kind = models.CharField(_("时限类型"), max_length=12, choices=DeadlineKind.choices, default=DeadlineKind.DATE)
+    deadline = models.DateField(_("完成时限"), null=True, blank=True)
+    recurrence = models.CharField(_("周期"), max_length=20, blank=True)
+    extended_deadline = models.DateField(_("延期至"), null=True, blank=True)
+    start_date = models.DateField(_("开始日期"))
 
-    status = models.CharField("状态", max_length=12, choices=TaskStatus.choices, default=TaskStatus.NORMAL, db_index=True)
-    status_reason = models.CharField("状态说明", max_length=200, blank=True)
-    progress = models.PositiveSmallIntegerField("进度（%）", default=0)
-    last_report_at = models.DateTimeField("最近报送", null=True, blank=True)
-    acknowledged_at = models.DateTimeField("牵头单位签收", null=True, blank=True)
-    closed_at = models.DateTimeField("办结时间", null=True, blank=True)
-    closed_on_time = models.BooleanField("按期办结", null=True, blank=True)
+    status = models.CharField(_("状态"), max_length=12, choices=TaskStatus.choices, default=TaskStatus.NORMAL, db_index=True)
+    status_reason = models.CharField(_("状态说明"), max_length=200, blank=True)
+    progress = models.PositiveSmallIntegerField(_("进度（%）"), default=0)
+    last_report_at = models.DateTimeField(_("最近报送"), null=True, blank=True)
+    acknowledged_at = models.DateTimeField(_("牵头单位签收"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
+    closed_on_time = models.BooleanField(_("按期办结"), null=True, blank=True)
 
     sort_order = models.PositiveIntegerField(default=0)
     is_archived = models.BooleanField(default=False)
@@ -88,8 +92,8 @@ class Task(models.Model):
             models.Index(fields=["program", "sort_order"], name="task_program_order_idx"),
             models.Index(fields=["status", "deadline"], name="task_status_deadline_idx"),
         ]
-        verbose_name = "任务"
-        verbose_name_plural = "任务"
+        verbose_name = _("任务")
+        verbose_name_plural = pgettext_lazy("plural", "任务")
 
     def __str__(self) -> str:
         return f"{self.code} {self.title[:40]}"
@@ -104,8 +108,8 @@ class Task(models.Model):
 
 
 class AssignmentRole(models.TextChoices):
-    LEAD = "lead", "牵头"
-    COOP = "coop", "配合"
+    LEAD = "lead", _("牵头")
+    COOP = "coop", _("配合")
 
 
 class TaskAssignment(models.Model):
@@ -123,8 +127,8 @@ class TaskAssignment(models.Model):
         ordering = ["-role", "id"]  # 牵头 (lead) before 配合 (coop)
         constraints = [models.UniqueConstraint(fields=["task", "unit"], name="assignment_unique")]
         indexes = [models.Index(fields=["unit", "role"], name="assignment_unit_role_idx")]
-        verbose_name = "任务分工"
-        verbose_name_plural = "任务分工"
+        verbose_name = _("任务分工")
+        verbose_name_plural = pgettext_lazy("plural", "任务分工")
 
     def __str__(self) -> str:
         return f"{self.unit} {self.get_role_display()} {self.task.code}"
@@ -144,24 +148,24 @@ class TaskPairing(models.Model):
                 name="task_pairing_has_helper",
             )
         ]
-        verbose_name = "任务包联"
-        verbose_name_plural = "任务包联"
+        verbose_name = _("任务包联")
+        verbose_name_plural = pgettext_lazy("plural", "任务包联")
 
 
 class Milestone(models.Model):
     """时间节点 of a task."""
 
     task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="milestones")
-    title = models.CharField("节点内容", max_length=300)
-    phrase = models.CharField("时限（原文）", max_length=100, blank=True)
-    due = models.DateField("时限", null=True, blank=True)
+    title = models.CharField(_("节点内容"), max_length=300)
+    phrase = models.CharField(_("时限（原文）"), max_length=100, blank=True)
+    due = models.DateField(_("时限"), null=True, blank=True)
     done_at = models.DateTimeField(null=True, blank=True)
     sort_order = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         ordering = ["task", "sort_order", "due"]
-        verbose_name = "时间节点"
-        verbose_name_plural = "时间节点"
+        verbose_name = _("时间节点")
+        verbose_name_plural = pgettext_lazy("plural", "时间节点")
 
     def __str__(self) -> str:
         return self.title
@@ -175,25 +179,25 @@ class ProgressReport(models.Model):
     period = models.ForeignKey(ReportingPeriod, null=True, blank=True, on_delete=models.PROTECT, related_name="reports")
     author = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="reports")
     submitted_at = models.DateTimeField(db_index=True)
-    text = models.TextField("进展情况")
-    percent = models.PositiveSmallIntegerField("完成进度（%）", null=True, blank=True)
+    text = models.TextField(_("进展情况"))
+    percent = models.PositiveSmallIntegerField(_("完成进度（%）"), null=True, blank=True)
     is_lead = models.BooleanField(default=True)
     attachments = models.ManyToManyField(Attachment, blank=True, related_name="reports")
 
     class Meta:
         ordering = ["-submitted_at", "-id"]
         indexes = [models.Index(fields=["task", "-submitted_at"], name="report_task_time_idx")]
-        verbose_name = "进展报送"
-        verbose_name_plural = "进展报送"
+        verbose_name = _("进展报送")
+        verbose_name_plural = pgettext_lazy("plural", "进展报送")
 
     def __str__(self) -> str:
         return f"{self.unit} {self.submitted_at:%Y-%m-%d}"
 
 
 class RequestState(models.TextChoices):
-    PENDING = "pending", "待审核"
-    APPROVED = "approved", "已同意"
-    REFUSED = "refused", "未同意"
+    PENDING = "pending", _("待审核")
+    APPROVED = "approved", _("已同意")
+    REFUSED = "refused", _("未同意")
 
 
 class ExtensionRequest(models.Model):
@@ -204,8 +208,8 @@ class ExtensionRequest(models.Model):
     requested_by = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
     requested_at = models.DateTimeField()
     old_deadline = models.DateField(null=True, blank=True)
-    new_deadline = models.DateField("申请延期至")
-    reason = models.TextField("延期理由")
+    new_deadline = models.DateField(_("申请延期至"))
+    reason = models.TextField(_("延期理由"))
     state = models.CharField(max_length=10, choices=RequestState.choices, default=RequestState.PENDING, db_index=True)
     decided_by = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     decided_at = models.DateTimeField(null=True, blank=True)
@@ -213,8 +217,8 @@ class ExtensionRequest(models.Model):
 
     class Meta:
         ordering = ["-requested_at"]
-        verbose_name = "延期申请"
-        verbose_name_plural = "延期申请"
+        verbose_name = _("延期申请")
+        verbose_name_plural = pgettext_lazy("plural", "延期申请")
 
 
 class ClosureRequest(models.Model):
@@ -224,7 +228,7 @@ class ClosureRequest(models.Model):
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
     requested_by = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
     requested_at = models.DateTimeField()
-    summary = models.TextField("办结情况")
+    summary = models.TextField(_("办结情况"))
     attachments = models.ManyToManyField(Attachment, blank=True, related_name="closure_requests")
     state = models.CharField(max_length=10, choices=RequestState.choices, default=RequestState.PENDING, db_index=True)
     decided_by = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
@@ -233,5 +237,5 @@ class ClosureRequest(models.Model):
 
     class Meta:
         ordering = ["-requested_at"]
-        verbose_name = "办结申请"
-        verbose_name_plural = "办结申请"
+        verbose_name = _("办结申请")
+        verbose_name_plural = pgettext_lazy("plural", "办结申请")

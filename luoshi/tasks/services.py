@@ -6,6 +6,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.utils.dateformat import format as date_format
+from django.utils.translation import gettext as _
 
 from luoshi.core import clock
 from luoshi.core.errors import ServiceError
@@ -32,7 +34,7 @@ TASK_FIELDS = ("code", "number", "category", "title", "measures", "lead_units_te
 
 def _require_office(user, program: Program) -> None:
     require(scope_for(user).covers(program.owner_unit.path, Role.OFFICE),
-            "只有该专项工作的主办单位（督查室/办公室）可以进行此操作。")
+            _("只有该专项工作的主办单位（督查室/办公室）可以进行此操作。"))
 
 
 # ---- programs --------------------------------------------------------------------------------------
@@ -42,13 +44,13 @@ def program_create(*, by, code: str, name: str, year: int, owner_unit: Unit, sta
                    cadence_day: int = 25, cadence_dates: list | None = None, warn_days: int = 7, lag_points: int = 20,
                    ack_days: int = 3, description: str = "", sheet_title: str = "", sheet_subtitle: str = "") -> Program:
     if by is not None:
-        require(scope_for(by).covers(owner_unit.path, Role.OFFICE), "只能为本单位（及下级单位）建立专项工作。")
+        require(scope_for(by).covers(owner_unit.path, Role.OFFICE), _("只能为本单位（及下级单位）建立专项工作。"))
     if Program.objects.filter(code=code).exists():
-        raise ServiceError(f"代码“{code}”已被其他专项工作使用。", field="code")
+        raise ServiceError(_("代码“%(code)s”已被其他专项工作使用。") % {"code": code}, field="code")
     start_date = start_date or dt.date(year, 1, 1)
     end_date = end_date or dt.date(year, 12, 31)
     if end_date < start_date:
-        raise ServiceError("结束日期不能早于开始日期。", field="end_date")
+        raise ServiceError(_("结束日期不能早于开始日期。"), field="end_date")
     with transaction.atomic():
         program = Program.objects.create(
             code=code, name=name, year=year, owner_unit=owner_unit, start_date=start_date, end_date=end_date,
@@ -67,7 +69,7 @@ def program_update(*, by, program: Program, **changes) -> Program:
                "lag_points", "ack_days", "start_date", "end_date"}
     unknown = set(changes) - allowed
     if unknown:
-        raise ServiceError(f"不能修改：{', '.join(sorted(unknown))}")
+        raise ServiceError(_("不能修改：%(fields)s") % {"fields": ", ".join(sorted(unknown))})
     with transaction.atomic():
         before = snapshot(program, allowed)
         for k, v in changes.items():
@@ -197,14 +199,14 @@ def _set_assignments(task: Task, lead: list[Unit], coop: list[Unit], now: dt.dat
 def task_create(*, by, program: Program, data: TaskInput) -> Task:
     _require_office(by, program)
     if not data.title.strip():
-        raise ServiceError("任务内容不能为空。", field="title")
+        raise ServiceError(_("任务内容不能为空。"), field="title")
     if not data.lead_units:
-        raise ServiceError("请至少指定一个牵头单位。", field="lead_units")
+        raise ServiceError(_("请至少指定一个牵头单位。"), field="lead_units")
     now = clock.now()
     with transaction.atomic():
         code = data.code.strip() or _next_code(program, data.parent)
         if Task.objects.filter(program=program, code=code).exists():
-            raise ServiceError(f"编号“{code}”在本专项工作中已存在。", field="code")
+            raise ServiceError(_("编号“%(code)s”在本专项工作中已存在。") % {"code": code}, field="code")
         task = Task(program=program, code=code, number=data.number or code.split(".")[-1], category=data.category,
                     title=data.title.strip(), measures=data.measures, parent=data.parent, note=data.note,
                     lead_units_text=data.lead_units_text or "、".join(u.name for u in data.lead_units),
@@ -245,11 +247,11 @@ def _set_tags(task: Task, names: list[str]) -> None:
 def task_update(*, by, task: Task, data: TaskInput, reason: str = "") -> Task:
     _require_office(by, task.program)
     if task.is_closed:
-        raise ServiceError("任务已办结，不能再修改。")
+        raise ServiceError(_("任务已办结，不能再修改。"))
     if not data.title.strip():
-        raise ServiceError("任务内容不能为空。", field="title")
+        raise ServiceError(_("任务内容不能为空。"), field="title")
     if not data.lead_units:
-        raise ServiceError("请至少指定一个牵头单位。", field="lead_units")
+        raise ServiceError(_("请至少指定一个牵头单位。"), field="lead_units")
     with transaction.atomic():
         task = Task.objects.select_for_update().get(pk=task.pk)
         before = snapshot(task, TASK_FIELDS)
@@ -284,7 +286,7 @@ def _assignment_for(by, task: Task, unit: Unit | None) -> TaskAssignment:
     mine = [a for a in task.assignments.select_related("unit") if scope.covers(a.unit_path, Role.LIAISON)]
     if unit is not None:
         mine = [a for a in mine if a.unit_id == unit.pk]
-    require(bool(mine), "您不是该任务责任单位的联络员，不能代表单位操作。")
+    require(bool(mine), _("您不是该任务责任单位的联络员，不能代表单位操作。"))
     if len(mine) > 1:
         lead = [a for a in mine if a.role == AssignmentRole.LEAD]
         mine = lead or mine
@@ -295,7 +297,8 @@ def task_acknowledge(*, by, task: Task, unit: Unit | None = None) -> TaskAssignm
     """签收: a unit confirms it has received its part of the task."""
     assignment = _assignment_for(by, task, unit)
     if assignment.acknowledged_at:
-        raise ServiceError(f"{assignment.unit.name}已于{clock.timezone.localtime(assignment.acknowledged_at):%Y-%m-%d %H:%M}签收。")
+        when = f"{clock.timezone.localtime(assignment.acknowledged_at):%Y-%m-%d %H:%M}"
+        raise ServiceError(_("%(unit)s已于%(when)s签收。") % {"unit": assignment.unit.name, "when": when})
     with transaction.atomic():
         now = clock.now()
         assignment.acknowledged_at, assignment.acknowledged_by = now, by
@@ -313,18 +316,18 @@ def task_report_progress(*, by, task: Task, text: str, percent: int | None = Non
     """A unit reports progress for the current slot. The lead unit's percent becomes the task's progress."""
     assignment = _assignment_for(by, task, unit)
     if task.is_closed:
-        raise ServiceError("任务已办结，无需再报送进展。")
+        raise ServiceError(_("任务已办结，无需再报送进展。"))
     if not assignment.acknowledged_at:
-        raise ServiceError("请先签收任务，再报送进展。")
+        raise ServiceError(_("请先签收任务，再报送进展。"))
     text = (text or "").strip()
     if not text:
-        raise ServiceError("请填写进展情况。", field="text")
+        raise ServiceError(_("请填写进展情况。"), field="text")
     is_lead = assignment.role == AssignmentRole.LEAD
     if is_lead:
         if percent is None:
-            raise ServiceError("牵头单位请填写完成进度（0–100）。", field="percent")
+            raise ServiceError(_("牵头单位请填写完成进度（0–100）。"), field="percent")
         if not 0 <= percent <= 100:
-            raise ServiceError("完成进度应在 0 到 100 之间。", field="percent")
+            raise ServiceError(_("完成进度应在 0 到 100 之间。"), field="percent")
     now = clock.now()
     with transaction.atomic():
         attachments = [attachment_store(by=by, name=name, data=data) for name, data in files]
@@ -345,21 +348,22 @@ def task_report_progress(*, by, task: Task, text: str, percent: int | None = Non
 
 def task_request_extension(*, by, task: Task, new_deadline: dt.date, reason: str) -> ExtensionRequest:
     assignment = _assignment_for(by, task, None)
-    require(assignment.role == AssignmentRole.LEAD, "只有牵头单位可以申请延期。")
+    require(assignment.role == AssignmentRole.LEAD, _("只有牵头单位可以申请延期。"))
     today = clock.today()
     current = task.effective_deadline
     if task.is_closed:
-        raise ServiceError("任务已办结，不能申请延期。")
+        raise ServiceError(_("任务已办结，不能申请延期。"))
     if task.deadline_kind != DeadlineKind.DATE or current is None:
-        raise ServiceError("该任务没有确定的完成时限，无需申请延期。")
+        raise ServiceError(_("该任务没有确定的完成时限，无需申请延期。"))
     if today > current:
-        raise ServiceError(f"延期申请须在完成时限（{current:%Y年%-m月%-d日}）之前提出，现已逾期。")
+        raise ServiceError(_("延期申请须在完成时限（%(deadline)s）之前提出，现已逾期。")
+                           % {"deadline": date_format(current, _("Y年n月j日"))})
     if new_deadline <= current:
-        raise ServiceError("申请延期至的日期须晚于现有完成时限。", field="new_deadline")
+        raise ServiceError(_("申请延期至的日期须晚于现有完成时限。"), field="new_deadline")
     if not (reason or "").strip():
-        raise ServiceError("请填写延期理由。", field="reason")
+        raise ServiceError(_("请填写延期理由。"), field="reason")
     if task.extension_requests.filter(state=RequestState.PENDING).exists():
-        raise ServiceError("已有一份延期申请在审核中。")
+        raise ServiceError(_("已有一份延期申请在审核中。"))
     with transaction.atomic():
         req = ExtensionRequest.objects.create(task=task, unit=assignment.unit, requested_by=by, requested_at=clock.now(),
                                               old_deadline=current, new_deadline=new_deadline, reason=reason.strip())
@@ -373,9 +377,9 @@ def task_decide_extension(*, by, request: ExtensionRequest, approve: bool, note:
     task = request.task
     _require_office(by, task.program)
     if request.state != RequestState.PENDING:
-        raise ServiceError("该申请已处理。")
+        raise ServiceError(_("该申请已处理。"))
     if not approve and not note.strip():
-        raise ServiceError("不同意延期时请写明理由。", field="note")
+        raise ServiceError(_("不同意延期时请写明理由。"), field="note")
     with transaction.atomic():
         request.state = RequestState.APPROVED if approve else RequestState.REFUSED
         request.decided_by, request.decided_at, request.decision_note = by, clock.now(), note.strip()
@@ -393,15 +397,15 @@ def task_decide_extension(*, by, request: ExtensionRequest, approve: bool, note:
 
 def task_request_closure(*, by, task: Task, summary: str, files: list[tuple[str, bytes]] = ()) -> ClosureRequest:
     assignment = _assignment_for(by, task, None)
-    require(assignment.role == AssignmentRole.LEAD, "只有牵头单位可以申请办结。")
+    require(assignment.role == AssignmentRole.LEAD, _("只有牵头单位可以申请办结。"))
     if task.is_closed:
-        raise ServiceError("任务已办结。")
+        raise ServiceError(_("任务已办结。"))
     if not assignment.acknowledged_at:
-        raise ServiceError("请先签收任务。")
+        raise ServiceError(_("请先签收任务。"))
     if not (summary or "").strip():
-        raise ServiceError("请填写办结情况。", field="summary")
+        raise ServiceError(_("请填写办结情况。"), field="summary")
     if task.closure_requests.filter(state=RequestState.PENDING).exists():
-        raise ServiceError("已有一份办结申请在审核中。")
+        raise ServiceError(_("已有一份办结申请在审核中。"))
     with transaction.atomic():
         attachments = [attachment_store(by=by, name=name, data=data) for name, data in files]
         req = ClosureRequest.objects.create(task=task, unit=assignment.unit, requested_by=by, requested_at=clock.now(),
@@ -417,9 +421,9 @@ def task_decide_closure(*, by, request: ClosureRequest, accept: bool, note: str 
     task = request.task
     _require_office(by, task.program)
     if request.state != RequestState.PENDING:
-        raise ServiceError("该申请已处理。")
+        raise ServiceError(_("该申请已处理。"))
     if not accept and not note.strip():
-        raise ServiceError("退回办结申请时请写明理由。", field="note")
+        raise ServiceError(_("退回办结申请时请写明理由。"), field="note")
     with transaction.atomic():
         now = clock.now()
         request.state = RequestState.APPROVED if accept else RequestState.REFUSED

@@ -12,6 +12,7 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from luoshi.core import clock
@@ -49,7 +50,7 @@ def program_list(request):
 def program_create(request):
     scope = scope_for(request.user)
     if not scope.has_role(Role.OFFICE):
-        return render(request, "403.html", {"message": "只有督查室/办公室人员可以新建专项工作。"}, status=403)
+        return render(request, "403.html", {"message": _("只有督查室/办公室人员可以新建专项工作。")}, status=403)
     office_units = Unit.objects.all() if scope.is_admin else \
         Unit.objects.filter(pk__in=[int(p.strip("/").split("/")[-1]) for p in scope.paths_for(Role.OFFICE)])
     form = ProgramForm(request.POST or None, initial={"year": clock.today().year})
@@ -61,7 +62,7 @@ def program_create(request):
         except ServiceError as e:
             form.add_error(e.field if e.field in form.fields else None, e.message)
         else:
-            messages.success(request, f"已新建专项工作“{program.name}”。可以导入任务清单或逐项添加任务。")
+            messages.success(request, _("已新建专项工作“%(name)s”。可以导入任务清单或逐项添加任务。") % {"name": program.name})
             return HttpResponseRedirect(reverse("program_overview", args=[program.code]))
     return render(request, "tasks/program_form.html", {"form": form}, status=400 if form.errors else 200)
 
@@ -124,7 +125,7 @@ def task_import(request, code):
     """Upload → check (dry run) → confirm. The checked file waits under a random token until confirmed."""
     program = selectors.program_get(user=request.user, code=code)
     if not selectors.program_can_manage(user=request.user, program=program):
-        return render(request, "403.html", {"message": "只有主办单位可以导入任务清单。"}, status=403)
+        return render(request, "403.html", {"message": _("只有主办单位可以导入任务清单。")}, status=403)
     form = ImportForm(request.POST or None, request.FILES or None)
     ctx = {"program": program, "form": form}
     status = 200
@@ -140,7 +141,7 @@ def task_import(request, code):
         elif token and request.session.get(f"import:{token}") and (IMPORT_DIR / f"{token}.xlsx").exists():
             data, name = (IMPORT_DIR / f"{token}.xlsx").read_bytes(), request.session[f"import:{token}"]
         else:
-            form.add_error("file", "请选择要导入的 Excel 文件。")
+            form.add_error("file", _("请选择要导入的 Excel 文件。"))
             return render(request, "tasks/import.html", ctx, status=400)
         dry_run = bool(upload) and form.cleaned_data["dry_run"]
         try:
@@ -157,7 +158,9 @@ def task_import(request, code):
                 ctx["token"], ctx["filename"] = token, name
             else:
                 (IMPORT_DIR / f"{token}.xlsx").unlink(missing_ok=True)
-                messages.success(request, f"导入完成：新建 {report.created} 项，更新 {report.updated} 项，未变 {report.unchanged} 项。")
+                messages.success(request, _("导入完成：新建 %(created)s 项，更新 %(updated)s 项，未变 %(unchanged)s 项。")
+                                 % {"created": report.created, "updated": report.updated,
+                                    "unchanged": report.unchanged})
                 return HttpResponseRedirect(reverse("task_list", args=[program.code]))
     return render(request, "tasks/import.html", ctx, status=status)
 
@@ -188,7 +191,7 @@ def program_bulletin(request, code, fmt):
     program = selectors.program_get(user=request.user, code=code)
     as_of, issue = _bulletin_args(request)
     if as_of is None:
-        return render(request, "400.html", {"message": "日期格式应为 YYYY-MM-DD，如 2026-06-30。"}, status=400)
+        return render(request, "400.html", {"message": _("日期格式应为 YYYY-MM-DD，如 2026-06-30。")}, status=400)
     if fmt == "docx":
         data = bulletin_docx(user=request.user, program=program, as_of=as_of, issue_no=issue,
                              office_name=program.owner_unit.name)
@@ -231,8 +234,13 @@ def _task_action(request, pk, action):
 
 
 def _form_errors(form) -> str:
-    return "；".join(f"{form.fields[f].label if f in form.fields else ''}：{'，'.join(errs)}".lstrip("：")
-                    for f, errs in form.errors.items())
+    def one(f, errs):
+        label = form.fields[f].label if f in form.fields else ""
+        # Translators: separates the error messages of one form field.
+        text = _("，").join(errs)
+        return (_("%(label)s：%(errors)s") % {"label": label, "errors": text} if label != "" else text).lstrip("：")
+    # Translators: separates the errors of different form fields.
+    return _("；").join(one(f, errs) for f, errs in form.errors.items())
 
 
 @require_POST
@@ -242,7 +250,7 @@ def task_acknowledge(request, pk):
 
     def act(task):
         a = services.task_acknowledge(by=request.user, task=task, unit=unit)
-        messages.success(request, f"{a.unit.name}已签收。")
+        messages.success(request, _("%(unit)s已签收。") % {"unit": a.unit.name})
     return _task_action(request, pk, act)
 
 
@@ -257,7 +265,7 @@ def task_report(request, pk):
             raise ServiceError(_form_errors(form))
         services.task_report_progress(by=request.user, task=task, text=form.cleaned_data["text"],
                                       percent=form.cleaned_data["percent"], files=uploaded_files(request), unit=unit)
-        messages.success(request, "进展已报送。")
+        messages.success(request, _("进展已报送。"))
     return _task_action(request, pk, act)
 
 
@@ -270,7 +278,7 @@ def task_extension(request, pk):
         if not form.is_valid():
             raise ServiceError(_form_errors(form))
         services.task_request_extension(by=request.user, task=task, **form.cleaned_data)
-        messages.success(request, "延期申请已提交，等待督查室审核。")
+        messages.success(request, _("延期申请已提交，等待督查室审核。"))
     return _task_action(request, pk, act)
 
 
@@ -284,7 +292,7 @@ def task_closure(request, pk):
             raise ServiceError(_form_errors(form))
         services.task_request_closure(by=request.user, task=task, summary=form.cleaned_data["summary"],
                                       files=uploaded_files(request))
-        messages.success(request, "办结申请已提交，等待督查室审核。")
+        messages.success(request, _("办结申请已提交，等待督查室审核。"))
     return _task_action(request, pk, act)
 
 
@@ -299,7 +307,7 @@ def extension_decide(request, pk):
             raise ServiceError(_form_errors(form))
         approve = form.cleaned_data["decision"] == "approve"
         services.task_decide_extension(by=request.user, request=req, approve=approve, note=form.cleaned_data["note"])
-        messages.success(request, "已同意延期。" if approve else "已退回延期申请。")
+        messages.success(request, _("已同意延期。") if approve else _("已退回延期申请。"))
     return _task_action(request, req.task_id, act)
 
 
@@ -314,7 +322,7 @@ def closure_decide(request, pk):
             raise ServiceError(_form_errors(form))
         accept = form.cleaned_data["decision"] == "approve"
         services.task_decide_closure(by=request.user, request=req, accept=accept, note=form.cleaned_data["note"])
-        messages.success(request, "已确认办结。" if accept else "已退回办结申请。")
+        messages.success(request, _("已确认办结。") if accept else _("已退回办结申请。"))
     return _task_action(request, req.task_id, act)
 
 
@@ -326,7 +334,7 @@ def _task_input(program: Program, d: dict, form) -> services.TaskInput | None:
     leaders, leader_err = LeaderResolver().resolve(d["leaders"])
     for field, errs in (("lead_units", lead_err), ("coop_units", coop_err), ("leaders", leader_err)):
         for e in errs:
-            form.add_error(field, e + "。")
+            form.add_error(field, _("%(error)s。") % {"error": e})
     if form.errors:
         return None
     parent = Task.objects.filter(program=program, pk=d["parent"]).first() if d.get("parent") else None
@@ -351,7 +359,7 @@ def _code_for(parent: Task | None, number: str) -> str:
 
 def _task_form(program, data=None, initial=None):
     form = TaskForm(data, initial=initial)
-    form.fields["parent"].choices = [("", "（无）")] + [
+    form.fields["parent"].choices = [("", _("（无）"))] + [
         (t.pk, f"{t.code} {t.title[:30]}") for t in Task.objects.filter(program=program, parent=None).order_by("sort_order")[:300]]
     return form
 
@@ -360,7 +368,7 @@ def _task_form(program, data=None, initial=None):
 def task_create(request, code):
     program = selectors.program_get(user=request.user, code=code)
     if not selectors.program_can_manage(user=request.user, program=program):
-        return render(request, "403.html", {"message": "只有主办单位可以添加任务。"}, status=403)
+        return render(request, "403.html", {"message": _("只有主办单位可以添加任务。")}, status=403)
     form = _task_form(program, request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = _task_input(program, form.cleaned_data, form)
@@ -370,7 +378,7 @@ def task_create(request, code):
             except ServiceError as e:
                 form.add_error(e.field if e.field in form.fields else None, e.message)
             else:
-                messages.success(request, f"已添加任务 {task.code}。")
+                messages.success(request, _("已添加任务 %(code)s。") % {"code": task.code})
                 return HttpResponseRedirect(reverse("task_detail", args=[task.pk]))
     return render(request, "tasks/task_form.html", {"form": form, "program": program, "units": _unit_names(program)},
                   status=400 if form.errors else 200)
@@ -380,7 +388,7 @@ def task_create(request, code):
 def task_edit(request, pk):
     task = selectors.task_get(user=request.user, pk=pk)
     if not selectors.program_can_manage(user=request.user, program=task.program):
-        return render(request, "403.html", {"message": "只有主办单位可以修改任务。"}, status=403)
+        return render(request, "403.html", {"message": _("只有主办单位可以修改任务。")}, status=403)
     initial = {"number": task.number, "category": task.category, "title": task.title, "measures": task.measures,
                "lead_units": task.lead_units_text, "coop_units": task.coop_units_text, "leaders": task.leaders_text,
                "deadline_phrase": task.deadline_phrase, "parent": task.parent_id, "note": task.note,
@@ -395,7 +403,7 @@ def task_edit(request, pk):
             except ServiceError as e:
                 form.add_error(e.field if e.field in form.fields else None, e.message)
             else:
-                messages.success(request, "任务已保存。")
+                messages.success(request, _("任务已保存。"))
                 return HttpResponseRedirect(reverse("task_detail", args=[task.pk]))
     return render(request, "tasks/task_form.html", {"form": form, "program": task.program, "task": task,
                                                     "units": _unit_names(task.program)},

@@ -10,6 +10,7 @@ from collections import defaultdict
 
 from django.db import transaction
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from luoshi.core import clock
 from luoshi.core.models import JournalEntry
@@ -97,12 +98,14 @@ def _send_reminders(reminders: list[tuple[Task, str]], today: dt.date) -> int:
                 recipients.update(liaison_by_path.get("/" + "/".join(parts[:i]) + "/", []))
         if status == TaskStatus.RED:
             recipients.update(leaders.get(task.pk, []))
-        label = "红灯预警" if status == TaskStatus.RED else "黄灯提醒"
+        label = _("红灯预警") if status == TaskStatus.RED else _("黄灯提醒")
         url = reverse("task_detail", args=[task.pk])
         for pid in recipients:
             if pid not in emails:
                 continue
-            messages.append(Message(pid, emails[pid] or "", status, f"{label}：{task.code} {task.title[:30]}",
+            messages.append(Message(pid, emails[pid] or "", status,
+                                    _("%(label)s：%(code)s %(title)s") % {"label": label, "code": task.code,
+                                                                          "title": task.title[:30]},
                                     task.status_reason, url, f"{status}:{task.pk}:{today.isoformat()}"))
     sent = deliver(messages)
     return sent.get("inapp", len(messages))
