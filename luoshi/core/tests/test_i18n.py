@@ -100,3 +100,11 @@ def test_import_errors_in_english(cast, program, client_for):
     page = response.content.decode()
     assert "Not imported: 1 problem found. No data was changed." in page
     assert "The file is not in Excel (.xlsx) format, or it is damaged." in page
+
+
+def test_pages_ignore_the_browser_language_until_the_user_switches(client):
+    page = client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert "用户名" in page.content.decode()
+    client.post("/i18n/setlang/", {"language": "en", "next": "/accounts/login/"})
+    page = client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="zh-CN")
+    assert "Username" in page.content.decode()
