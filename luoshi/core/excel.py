@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.utils.translation import gettext as _, pgettext
 
+from .files import human_size
+
 
 @dataclass(frozen=True)
 class CellError:
@@ -47,8 +49,8 @@ def open_workbook(data: bytes, *, name: str = ""):
     if not data:
         raise ImportFailed([CellError("", None, None, _("文件%(name)s是空的。") % {"name": name})])
     if len(data) > settings.LUOSHI_IMPORT_MAX_BYTES:
-        raise ImportFailed([CellError("", None, None, _("文件超过 %(limit)s MB，请拆分后再导入。")
-                                      % {"limit": settings.LUOSHI_IMPORT_MAX_BYTES // (1024 * 1024)})])
+        raise ImportFailed([CellError("", None, None, _("文件超过 %(limit)s，请拆分后再导入。")
+                                      % {"limit": human_size(settings.LUOSHI_IMPORT_MAX_BYTES)})])
     if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         raise ImportFailed([CellError("", None, None, _("这是旧版 Excel（.xls）文件，请在 Excel 中另存为 .xlsx 后再导入。"))])
     if not zipfile.is_zipfile(io.BytesIO(data)):

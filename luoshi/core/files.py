@@ -24,6 +24,15 @@ CONTENT_TYPES = {".pdf": "application/pdf", ".jpg": "image/jpeg", ".jpeg": "imag
                  ".gif": "image/gif", ".webp": "image/webp", ".txt": "text/plain", ".mp4": "video/mp4"}
 
 
+def human_size(n: int) -> str:
+    """1536 → "1.5 KB", 10485760 → "10 MB": one decimal, none when whole."""
+    for unit, size in (("MB", 1048576), ("KB", 1024)):
+        if n >= size:
+            value = f"{n / size:.1f}".removesuffix(".0")
+            return f"{value} {unit}"
+    return f"{n} B"
+
+
 def attachment_store(*, by, name: str, data: bytes) -> Attachment:
     """Validate and store one file. Raises ServiceError naming the file and the problem."""
     name = os.path.basename(name or "").strip() or "附件"  # stored file name: data, stays Chinese
@@ -35,8 +44,8 @@ def attachment_store(*, by, name: str, data: bytes) -> Attachment:
         raise ServiceError(_("文件“%(name)s”是空的。") % {"name": name}, field="files")
     limit = settings.LUOSHI_UPLOAD_MAX_BYTES
     if len(data) > limit:
-        raise ServiceError(_("文件“%(name)s”大小为 %(size).1f MB，超过上限 %(limit)s MB。")
-                           % {"name": name, "size": len(data) / 1048576, "limit": limit // 1048576}, field="files")
+        raise ServiceError(_("文件“%(name)s”大小为 %(size)s，超过上限 %(limit)s。")
+                           % {"name": name, "size": human_size(len(data)), "limit": human_size(limit)}, field="files")
     magics = ALLOWED[ext]
     if magics and not any(data.startswith(m) for m in magics):
         raise ServiceError(_("文件“%(name)s”的内容与扩展名 %(ext)s 不符，可能已损坏或被改名。") % {"name": name, "ext": ext},

@@ -1,6 +1,8 @@
 """Writes to the organisation: units, people, grants, 包联. Each one journals."""
 from __future__ import annotations
 
+import re
+
 from django.db import transaction
 from django.utils.translation import gettext as _, override
 
@@ -143,80 +145,160 @@ def units_import_xlsx(*, by, data: bytes, dry_run: bool = False) -> dict:
     return _load_unit_specs(by=by, specs=specs, sheet=ws.title, dry_run=dry_run)
 
 
+def _split_path(text: str) -> list[str]:
+    """“崂山区/区委办公室” → ["崂山区", "区委办公室"]: a parent named with its own parent, for names that
+    repeat (every district has a 区委办公室)."""
+    return [p.strip() for p in re.split(r"[/／>＞]", text) if p.strip()]
+
+
+class _UnitPlan:
+    """Existing units and the sheet's new rows as one tree, so a parent may be either."""
+
+    def __init__(self, specs: list[dict]):
+        self.specs = specs
+        self.units = {u.pk: u for u in Unit.objects.only("id", "name", "short_name", "parent_id")}
+        self.by_name: dict[str, list[tuple[str, int]]] = {}
+        for u in self.units.values():
+            for name in {u.name, u.short_name} - {""}:
+                self.by_name.setdefault(name, []).append(("u", u.pk))
+        for i, spec in enumerate(specs):
+            for name in {spec["name"], spec["short_name"]} - {""}:
+                self.by_name.setdefault(name, []).append(("r", i))
+        self.parent: dict[int, tuple[str, int] | None] = {}  # row index → resolved parent node
+        self._resolving: set[int] = set()
+
+    def names(self, node) -> set[str]:
+        kind, key = node
+        item = self.units[key] if kind == "u" else self.specs[key]
+        if kind == "u":
+            return {item.name, item.short_name} - {""}
+        return {item["name"], item["short_name"]} - {""}
+
+    def parent_of(self, node):
+        kind, key = node
+        if kind == "u":
+            pid = self.units[key].parent_id
+            return ("u", pid) if pid else None
+        if key not in self.parent and key not in self._resolving:
+            self._resolving.add(key)
+            found = self.candidates(_split_path(self.specs[key]["parent"]), exclude=key)
+            self.parent[key] = found[0] if len(found) == 1 else None
+            self._resolving.discard(key)
+        return self.parent.get(key)
+
+    def matches(self, node, segments: list[str]) -> bool:
+        if segments[-1] not in self.names(node):
+            return False
+        if len(segments) == 1:
+            return True
+        parent = self.parent_of(node)
+        return parent is not None and self.matches(parent, segments[:-1])
+
+    def candidates(self, segments: list[str], exclude: int | None = None) -> list:
+        if not segments:
+            return []
+        return [n for n in self.by_name.get(segments[-1], []) if n != ("r", exclude) and self.matches(n, segments)]
+
+
 def _load_unit_specs(*, by, specs: list[dict], sheet: str, dry_run: bool) -> dict:
     errors: list[CellError] = []
-    existing_by_name: dict[str, list[Unit]] = {}
-    for u in Unit.objects.all():
-        existing_by_name.setdefault(u.name, []).append(u)
-        if u.short_name:
-            existing_by_name.setdefault(u.short_name, []).append(u)
-    new_names = {}
     codes = set(Unit.objects.exclude(code=None).values_list("code", flat=True))
     for spec in specs:
         row = spec["row"]
         if not spec["name"]:
             errors.append(CellError(sheet, row, "单位名称", _("单位名称为空。")))
-            continue
         kind = KIND_BY_LABEL.get(spec["kind"])
         if not kind:
             errors.append(CellError(sheet, row, "单位类型", _("未知的单位类型“%(kind)s”，可用：%(kinds)s。")
                                     % {"kind": spec["kind"], "kinds": "、".join(KIND_LABELS)}))
         spec["kind_value"] = kind
-        if spec["name"] in new_names:
-            errors.append(CellError(sheet, row, "单位名称", _("与第%(row)s行重复。") % {"row": new_names[spec["name"]]}))
-        new_names.setdefault(spec["name"], row)
         if spec["code"]:
             if spec["code"] in codes:
                 errors.append(CellError(sheet, row, "编码", _("编码“%(code)s”已被使用。") % {"code": spec["code"]}))
             codes.add(spec["code"])
-    for spec in specs:
-        parent = spec["parent"]
-        if parent and parent not in new_names:
-            matches = existing_by_name.get(parent, [])
-            if not matches:
-                errors.append(CellError(sheet, spec["row"], "上级单位", _("找不到上级单位“%(parent)s”。") % {"parent": parent}))
-            elif len(matches) > 1:
-                errors.append(CellError(sheet, spec["row"], "上级单位", _("上级单位“%(parent)s”有%(count)s个同名单位，请写全称。")
-                                        % {"parent": parent, "count": len(matches)}))
-        elif parent and parent == spec["name"]:
-            errors.append(CellError(sheet, spec["row"], "上级单位", _("上级单位不能是自己。")))
-    for spec in specs:
-        if spec["name"] in existing_by_name and any(
-            (u.parent.name if u.parent_id else "") == spec["parent"] for u in existing_by_name[spec["name"]]
-        ):
+    plan = _UnitPlan(specs)
+    parent_ok = [True] * len(specs)
+    for i, spec in enumerate(specs):
+        segments = _split_path(spec["parent"])
+        if not spec["name"]:
+            parent_ok[i] = False
+            plan.parent[i] = None
+            continue
+        if not segments:
+            plan.parent[i] = None
+            continue
+        found = plan.candidates(segments, exclude=i)
+        if len(found) == 1:
+            plan.parent[i] = found[0]
+            continue
+        parent_ok[i] = False
+        plan.parent[i] = None
+        if not found and segments == [spec["name"]]:
+            message = _("上级单位不能是自己。")
+        elif not found:
+            message = _("找不到上级单位“%(parent)s”。") % {"parent": spec["parent"]}
+        else:
+            paths = sorted({_node_path(plan, n) for n in found})
+            message = _("上级单位“%(parent)s”有%(count)s个同名单位（%(paths)s），请用“上级/名称”写明，如“%(example)s”。") % {
+                "parent": spec["parent"], "count": len(found), "paths": "；".join(paths), "example": paths[0]}
+        errors.append(CellError(sheet, spec["row"], "上级单位", message))
+    # cycles among the new rows
+    for i, spec in enumerate(specs):
+        seen, node = set(), ("r", i)
+        while node is not None and node[0] == "r":
+            if node[1] in seen:
+                errors.append(CellError(sheet, spec["row"], "上级单位", _("上级关系形成了循环。")))
+                parent_ok[i] = False
+                break
+            seen.add(node[1])
+            node = plan.parent.get(node[1])
+    # the same name twice under one parent: in the sheet, or already stored
+    first_row: dict[tuple, int] = {}
+    children = {(u.parent_id, u.name) for u in plan.units.values()}
+    for i, spec in enumerate(specs):
+        if not parent_ok[i]:
+            continue
+        key = (plan.parent[i], spec["name"])
+        if key in first_row:
+            errors.append(CellError(sheet, spec["row"], "单位名称", _("与第%(row)s行重复。") % {"row": first_row[key]}))
+        first_row.setdefault(key, spec["row"])
+        parent = plan.parent[i]
+        if (parent is None or parent[0] == "u") and (parent[1] if parent else None, spec["name"]) in children:
             errors.append(CellError(sheet, spec["row"], "单位名称", _("“%(parent)s”下已有“%(name)s”。")
                                     % {"parent": spec["parent"] or _("顶级"), "name": spec["name"]}))
-    # cycles among the new rows
-    parent_of = {s["name"]: s["parent"] for s in specs}
-    for spec in specs:
-        seen, cur = set(), spec["name"]
-        while cur in parent_of and parent_of[cur] in parent_of:
-            if cur in seen:
-                errors.append(CellError(sheet, spec["row"], "上级单位", _("上级关系形成了循环。")))
-                break
-            seen.add(cur)
-            cur = parent_of[cur]
     if errors:
         raise ImportFailed(sorted(errors, key=lambda e: (e.row or 0)))
     if dry_run:
         return {"created": 0, "would_create": len(specs)}
-    created: dict[str, Unit] = {}
+    created: dict[int, Unit] = {}
     with transaction.atomic():
-        pending = list(specs)
-        while pending:
-            progressed = []
-            for spec in pending:
-                parent_name = spec["parent"]
-                if parent_name and parent_name in new_names and parent_name not in created:
+        pending = list(range(len(specs)))
+        while pending:  # parents before children; cycles were refused above
+            waiting = []
+            for i in pending:
+                parent = plan.parent[i]
+                if parent is not None and parent[0] == "r" and parent[1] not in created:
+                    waiting.append(i)
                     continue
-                parent = created.get(parent_name) or (existing_by_name[parent_name][0] if parent_name else None)
-                created[spec["name"]] = unit_create(by=None, name=spec["name"], kind=spec["kind_value"], parent=parent,
-                                                    short_name=spec["short_name"], code=spec["code"] or None, journal=False)
-                progressed.append(spec)
-            pending = [s for s in pending if s not in progressed]
-        root = next(iter(created.values()))
-        journal_record(actor=by, verb="unit.import", obj=root, changes={"created": sorted(created)}, scope_path=root.path)
+                parent_unit = None if parent is None else (created[parent[1]] if parent[0] == "r"
+                                                           else plan.units[parent[1]])
+                spec = specs[i]
+                created[i] = unit_create(by=None, name=spec["name"], kind=spec["kind_value"], parent=parent_unit,
+                                         short_name=spec["short_name"], code=spec["code"] or None, journal=False)
+            pending = waiting
+        root = created[0]
+        journal_record(actor=by, verb="unit.import", obj=root, scope_path=root.path,
+                       changes={"created": [u.name for u in created.values()]})
     return {"created": len(created)}
+
+
+def _node_path(plan: _UnitPlan, node) -> str:
+    names = []
+    while node is not None and len(names) < 3:
+        kind, key = node
+        names.append(plan.units[key].name if kind == "u" else plan.specs[key]["name"])
+        node = plan.parent_of(node)
+    return "/".join(reversed(names[:2]))
 
 
 def units_load_tree(*, by, tree: list[dict]) -> dict:

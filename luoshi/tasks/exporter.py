@@ -13,7 +13,7 @@ from luoshi.programs.models import Program
 from .models import Task
 
 COLUMNS = [("序号", 7), ("任务内容", 36), ("具体措施/目标", 44), ("牵头单位", 18), ("配合单位", 22), ("责任领导", 11),
-           ("完成时限", 14), ("备注", 12), ("当前状态", 9), ("进度", 7)]
+           ("完成时限", 14), ("备注", 12), ("标签", 12), ("当前状态", 9), ("进度", 7)]
 THIN = Side(style="thin", color="000000")
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 WRAP = Alignment(wrap_text=True, vertical="center")
@@ -48,7 +48,7 @@ def tasks_export_xlsx(*, program: Program, tasks) -> bytes:
         cell.fill = PatternFill("solid", fgColor="D9E1F2")
         ws.column_dimensions[get_column_letter(col)].width = w
     category = None
-    for task in tasks.order_by("sort_order", "id"):
+    for task in tasks.order_by("sort_order", "id").prefetch_related("tags"):
         if task.category != category and task.parent_id is None:
             category = task.category
             if category:
@@ -60,12 +60,13 @@ def tasks_export_xlsx(*, program: Program, tasks) -> bytes:
                 for col in range(1, width + 1):
                     ws.cell(row=r, column=col).border = BORDER
         ws.append([task.number or task.code, task.title, task.measures, task.lead_units_text, task.coop_units_text,
-                   task.leaders_text, task.deadline_phrase, task.note, task.get_status_display(), f"{task.progress}%"])
+                   task.leaders_text, task.deadline_phrase, task.note, "、".join(sorted(t.name for t in task.tags.all())),
+                   task.get_status_display(), f"{task.progress}%"])
         r = ws.max_row
         for col in range(1, width + 1):
             cell = ws.cell(row=r, column=col)
             cell.border = BORDER
-            cell.alignment = CENTER if col in (1, 6, 7, 9, 10) else WRAP
+            cell.alignment = CENTER if col in (1, 6, 7, 10, 11) else WRAP
             cell.font = Font(name="仿宋_GB2312", size=11)
     ws.freeze_panes = ws.cell(row=header_row + 1, column=1)
     ws.print_title_rows = f"{header_row}:{header_row}"

@@ -82,6 +82,15 @@ def parse_number(raw: str) -> tuple[int, str] | None:
     return None
 
 
+def number_for(level: int, n: int) -> str:
+    """The 序号 an office would write for the n-th item at a level (the reverse of parse_number)."""
+    if level == 3:
+        return f"（{n}）"
+    if level == 4 and n <= len(CIRCLED):
+        return CIRCLED[n - 1]
+    return str(n)
+
+
 @dataclass
 class TaskSpec:
     row: int | None
@@ -102,6 +111,7 @@ class TaskSpec:
     milestones: list[tuple[str, object]] = field(default_factory=list)
     code: str = ""
     inherit_from_parent: bool = False
+    tags_given: bool = True  # False for a sheet without a 标签 column: leave stored tags alone
     # filled by validation
     deadline: ParsedDeadline | None = None
     lead_units: list[Unit] = field(default_factory=list)
@@ -218,7 +228,8 @@ def _plan_from_rows(ws, rows: list[list[str]], header_at: int, columns: dict[str
                         title=title,
                         measures=get(texts, "measures"), lead_text=get(texts, "lead"), coop_text=get(texts, "coop"),
                         leaders_text=get(texts, "leaders"), deadline_raw=_raw_cell(ws, row_no, columns.get("deadline")),
-                        tags=[t for t in re.split(r"[、,，;；\s]+", get(texts, "tags")) if t], note=get(texts, "note"))
+                        tags=[t for t in re.split(r"[、,，;；\s]+", get(texts, "tags")) if t], note=get(texts, "note"),
+                        tags_given="tags" in columns)
         index = len(plan.specs)
         if not number_raw and row_no in merged_number and merged_number[row_no] in row_of_spec.values():
             # A row under a 序号 cell merged from above: a sub-item of that task.
@@ -226,6 +237,7 @@ def _plan_from_rows(ws, rows: list[list[str]], header_at: int, columns: dict[str
             spec.parent, spec.level, spec.inherit_from_parent = parent_idx, plan.specs[parent_idx].level + 1, True
             auto_next[parent_idx] += 1
             spec.key = str(auto_next[parent_idx])
+            spec.number = number_for(spec.level, auto_next[parent_idx])
             spec.title = spec.title or spec.measures
         else:
             if parsed is None:
@@ -240,6 +252,7 @@ def _plan_from_rows(ws, rows: list[list[str]], header_at: int, columns: dict[str
                 parent = stack[-1] if stack else None
                 auto_next[parent] += 1
                 spec.level, spec.key = level, str(auto_next[parent])
+                spec.number = number_for(level, auto_next[parent])  # stored, so an export round-trips
                 plan.warnings.append(_("工作表“%(sheet)s”第%(row)s行：序号为空，已按顺序编为 %(number)s。")
                                      % {"sheet": ws.title, "row": row_no, "number": spec.key})
             else:
@@ -309,7 +322,7 @@ def _assign_codes(specs: list[TaskSpec], sheet: str, columns: dict[str, str]) ->
             if s.parent is None:
                 codes.append(f"{ordinals[s.category]}-{s.key}" if prefix_by_category else s.key)
             elif DOTTED.match(s.key):
-                codes.append(s.key)
+                codes.append(f"{codes[s.parent]}.{s.key.rsplit('.', 1)[1]}")  # "1.2" under "2-1" → "2-1.2"
             else:
                 codes.append(f"{codes[s.parent]}.{s.key}")
         return codes
@@ -390,56 +403,82 @@ def validate_specs(specs: list[TaskSpec], *, region: Unit, year: int, sheet: str
 def import_specs(*, by, program: Program, specs: list[TaskSpec], sheet: str, source: str,
                  columns: dict[str, str] | None = None, warnings: list[str] | None = None,
                  dry_run: bool = False) -> ImportReport:
-    """Validate all specs, then create or update tasks by code. The caller holds the transaction."""
+    """Validate all specs, then create or update tasks by code — or, on a dry run, count exactly what
+    would happen. The caller holds the transaction."""
     if not specs:
         raise ImportFailed([CellError(sheet, None, None, _("没有任务数据。"))])
     validate_specs(specs, region=region_of(program.owner_unit), year=program.year, sheet=sheet, columns=columns or {})
     report = ImportReport(program=program, rows=len(specs), warnings=list(warnings or []), dry_run=dry_run)
-    existing = {t.code: t for t in Task.objects.filter(program=program)} if program.pk else {}
-    report.updated = sum(1 for s in specs if s.code in existing)
-    report.created = len(specs) - report.updated
-    if dry_run:
-        return report
-    _write(by=by, program=program, specs=specs, existing=existing, source=source, report=report)
+    existing = {t.code: t for t in Task.objects.filter(program=program).prefetch_related("tags")} if program.pk else {}
+    code_of = {t.pk: t.code for t in existing.values()}
+    changes: dict[int, dict] = {}
+    errors = []
+    for i, spec in enumerate(specs):
+        task = existing.get(spec.code)
+        if task is None:
+            report.created += 1
+            continue
+        changes[i] = _changes(task, spec, specs, code_of)
+        if not changes[i]:
+            report.unchanged += 1
+        elif task.closed_at:
+            errors.append(CellError(sheet, spec.row, None, _("%(label)s：任务“%(code)s”已办结，不能通过导入修改（改动：%(fields)s）。")
+                                    % {"label": spec.label, "code": spec.code, "fields": "、".join(changes[i])}))
+        else:
+            report.updated += 1
+    if errors:
+        raise ImportFailed(errors)
+    if not dry_run:
+        _write(by=by, program=program, specs=specs, existing=existing, changes=changes, source=source)
     return report
 
 
-def _write(*, by, program: Program, specs: list[TaskSpec], existing: dict[str, Task], source: str, report: ImportReport):
+def _fields(spec: TaskSpec) -> dict:
+    d = spec.deadline
+    return dict(number=spec.number, category=spec.category, title=spec.title, measures=spec.measures,
+                lead_units_text=spec.lead_text, coop_units_text=spec.coop_text, leaders_text=spec.leaders_text,
+                deadline_phrase=d.phrase, deadline_kind=d.kind, deadline=d.date, recurrence=d.recurrence, note=spec.note)
+
+
+def _changes(task: Task, spec: TaskSpec, specs: list[TaskSpec], code_of: dict[int, str]) -> dict[str, list]:
+    """{field: [old, new]} between a stored task and a sheet row; the parent is compared by code."""
+    out = {k: [_j(getattr(task, k)), _j(v)] for k, v in _fields(spec).items() if getattr(task, k) != v}
+    parent_code = specs[spec.parent].code if spec.parent is not None else None
+    if code_of.get(task.parent_id) != parent_code:
+        out["parent"] = [code_of.get(task.parent_id), parent_code]
+    if spec.tags_given and sorted(t.name for t in task.tags.all()) != sorted(set(spec.tags)):
+        out["tags"] = [sorted(t.name for t in task.tags.all()), sorted(set(spec.tags))]
+    return out
+
+
+def _write(*, by, program: Program, specs: list[TaskSpec], existing: dict[str, Task], changes: dict[int, dict],
+           source: str):
     now, today = clock.now(), clock.today()
     start = max(program.start_date, min(today, program.end_date))
     tag_names = {t for s in specs for t in s.tags}
-    tags = {t.name: t for t in Tag.objects.filter(name__in=tag_names)}
-    Tag.objects.bulk_create([Tag(name=n) for n in tag_names - set(tags)], ignore_conflicts=True)
+    Tag.objects.bulk_create([Tag(name=n) for n in tag_names], ignore_conflicts=True)
     tags = {t.name: t for t in Tag.objects.filter(name__in=tag_names)}
     task_of: dict[int, Task] = {}
     journal: list[JournalEntry] = []
     max_depth = max(_depth(specs, i) for i in range(len(specs)))
-    for depth in range(max_depth + 1):
+    for depth in range(max_depth + 1):  # parents are written before their children
         batch_new, batch_idx = [], []
         for i, s in enumerate(specs):
             if _depth(specs, i) != depth:
                 continue
-            fields = dict(number=s.number, category=s.category, title=s.title, measures=s.measures,
-                          lead_units_text=s.lead_text, coop_units_text=s.coop_text, leaders_text=s.leaders_text,
-                          deadline_phrase=s.deadline.phrase, deadline_kind=s.deadline.kind, deadline=s.deadline.date,
-                          recurrence=s.deadline.recurrence, note=s.note, sort_order=i + 1,
-                          parent=task_of[s.parent] if s.parent is not None else None)
+            fields = dict(_fields(s), sort_order=i + 1, parent=task_of[s.parent] if s.parent is not None else None)
             task = existing.get(s.code)
             if task is None:
                 task = Task(program=program, code=s.code, start_date=start, created_at=now, updated_at=now, **fields)
                 batch_new.append(task)
                 batch_idx.append(i)
-            else:
-                changes = {k: [_j(getattr(task, k)), _j(v)] for k, v in fields.items() if getattr(task, k) != v}
+            elif changes[i] or task.sort_order != i + 1:
                 for k, v in fields.items():
                     setattr(task, k, v)
                 task.updated_at = now
                 task.save()
-                if changes.keys() - {"sort_order"}:
-                    journal.append(_journal(by, "task.import_update", task, changes, source, program, now))
-                else:
-                    report.unchanged += 1
-                    report.updated -= 1
+                if changes[i]:
+                    journal.append(_journal(by, "task.import_update", task, changes[i], source, program, now))
             task_of[i] = task
         Task.objects.bulk_create(batch_new)
         for i, task in zip(batch_idx, batch_new):
@@ -450,9 +489,13 @@ def _write(*, by, program: Program, specs: list[TaskSpec], existing: dict[str, T
     for i, task in task_of.items():
         s = specs[i]
         if s.code in existing:
-            services._set_assignments(task, s.lead_units, s.coop_units, now)
-            task.leaders.set(s.leaders)
-            task.tags.set([tags[n] for n in s.tags])
+            change = changes[i]
+            if "lead_units_text" in change or "coop_units_text" in change:
+                services._set_assignments(task, s.lead_units, s.coop_units, now)
+            if "leaders_text" in change:
+                task.leaders.set(s.leaders)
+            if "tags" in change:
+                task.tags.set([tags[n] for n in dict.fromkeys(s.tags)])
             continue
         lead_ids = {u.pk for u in s.lead_units}
         for u in s.lead_units + [u for u in s.coop_units if u.pk not in lead_ids]:
@@ -471,8 +514,8 @@ def _write(*, by, program: Program, specs: list[TaskSpec], existing: dict[str, T
 
     program_recompute(program=program, today=today, now=now)
     journal_record(actor=by, verb="program.import", obj=program, scope_path=program.owner_unit.path,
-                   changes={"source": source, "created": report.created, "updated": report.updated,
-                            "unchanged": report.unchanged})
+                   changes={"source": source, "created": len([i for i in task_of if specs[i].code not in existing]),
+                            "updated": len([c for c in changes.values() if c])})
 
 
 def _depth(specs: list[TaskSpec], i: int) -> int:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 import uuid
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from django.views.decorators.http import require_POST
 from luoshi.core import clock
 from luoshi.core.errors import PermissionDeniedError, ServiceError
 from luoshi.core.excel import ImportFailed
+from luoshi.core.http import DOCX, XLSX, download
 from luoshi.org.models import Person, Role, Unit
 from luoshi.org.resolve import LeaderResolver, UnitResolver, region_of
 from luoshi.org.scopes import scope_for
@@ -105,19 +107,25 @@ def task_list(request, code):
 def task_export(request, code):
     program = selectors.program_get(user=request.user, code=code)
     tasks = selectors.task_list(user=request.user, filters=selectors.TaskFilters(program=program))
-    data = tasks_export_xlsx(program=program, tasks=tasks)
-    resp = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    resp["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote(program.name)}-任务清单.xlsx"
-    return resp
+    return download(tasks_export_xlsx(program=program, tasks=tasks), f"{program.name}-任务清单.xlsx", XLSX)
 
 
-def _quote(name: str) -> str:
-    from urllib.parse import quote
+def _pending_imports() -> Path:
+    """Checked-but-unconfirmed uploads wait here; read at call time so MEDIA_ROOT overrides apply.
+    Files older than a day are abandoned checks and are removed on the next upload."""
+    folder = Path(settings.MEDIA_ROOT) / "pending-imports"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
-    return quote(name)
 
-
-IMPORT_DIR = Path(settings.MEDIA_ROOT) / "pending-imports"
+def _clean_pending_imports(folder: Path) -> None:
+    cutoff = time.time() - 86400
+    for f in folder.glob("*.xlsx"):
+        try:
+            if f.stat().st_mtime < cutoff:
+                f.unlink()
+        except OSError:  # removed by a concurrent request
+            pass
 
 
 @login_required
@@ -132,14 +140,15 @@ def task_import(request, code):
     if request.method == "POST" and form.is_valid():
         token = form.cleaned_data["token"]
         upload = form.cleaned_data["file"]
+        pending = _pending_imports()
         if upload:
             data, name = upload.read(), upload.name
             token = uuid.uuid4().hex
-            IMPORT_DIR.mkdir(parents=True, exist_ok=True)
-            (IMPORT_DIR / f"{token}.xlsx").write_bytes(data)
+            _clean_pending_imports(pending)
+            (pending / f"{token}.xlsx").write_bytes(data)
             request.session[f"import:{token}"] = name
-        elif token and request.session.get(f"import:{token}") and (IMPORT_DIR / f"{token}.xlsx").exists():
-            data, name = (IMPORT_DIR / f"{token}.xlsx").read_bytes(), request.session[f"import:{token}"]
+        elif token and request.session.get(f"import:{token}") and (pending / f"{token}.xlsx").exists():
+            data, name = (pending / f"{token}.xlsx").read_bytes(), request.session[f"import:{token}"]
         else:
             form.add_error("file", _("请选择要导入的 Excel 文件。"))
             return render(request, "tasks/import.html", ctx, status=400)
@@ -157,7 +166,7 @@ def task_import(request, code):
             if dry_run:
                 ctx["token"], ctx["filename"] = token, name
             else:
-                (IMPORT_DIR / f"{token}.xlsx").unlink(missing_ok=True)
+                (pending / f"{token}.xlsx").unlink(missing_ok=True)
                 messages.success(request, _("导入完成：新建 %(created)s 项，更新 %(updated)s 项，未变 %(unchanged)s 项。")
                                  % {"created": report.created, "updated": report.updated,
                                     "unchanged": report.unchanged})
@@ -195,13 +204,11 @@ def program_bulletin(request, code, fmt):
     if fmt == "docx":
         data = bulletin_docx(user=request.user, program=program, as_of=as_of, issue_no=issue,
                              office_name=program.owner_unit.name)
-        ctype = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+        ctype = DOCX
     else:
         data = bulletin_xlsx(user=request.user, program=program, as_of=as_of, issue_no=issue)
-        ctype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    resp = HttpResponse(data, content_type=ctype)
-    resp["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote(program.name)}-调度通报-{as_of:%Y%m%d}.{fmt}"
-    return resp
+        ctype = XLSX
+    return download(data, f"{program.name}-调度通报-{as_of:%Y%m%d}.{fmt}", ctype)
 
 
 # ---- one task ----------------------------------------------------------------------------------------

@@ -1,6 +1,13 @@
+import re
+
 from django import template
+from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist
 from django.utils.dateformat import format as date_format
-from django.utils.html import format_html
+from django.utils.dateparse import parse_datetime
+from django.utils.html import format_html, format_html_join
+from django.utils.text import Truncator
+from django.utils.timezone import is_aware, localtime
 from django.utils.translation import gettext as _, gettext_lazy
 
 register = template.Library()
@@ -53,3 +60,51 @@ VERBS = {
 @register.filter
 def verb_label(verb):
     return VERBS.get(verb, verb)
+
+
+ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
+CHANGE_LABELS = {"parent": gettext_lazy("上级任务"), "tags": gettext_lazy("标签"), "source": gettext_lazy("来源"),
+                 "created": gettext_lazy("新建"), "updated": gettext_lazy("更新"), "unchanged": gettext_lazy("未变"),
+                 "status": gettext_lazy("状态"), "lead_units": gettext_lazy("牵头单位"),
+                 "coop_units": gettext_lazy("配合单位"), "leaders": gettext_lazy("责任领导")}
+
+
+def _change_value(value) -> str:
+    if value is None or value == "" or value == []:
+        return "—"
+    if isinstance(value, bool):
+        return _("是") if value else _("否")
+    if isinstance(value, (list, tuple)):
+        return "、".join(_change_value(v) for v in value)
+    if isinstance(value, dict):
+        return "；".join(f"{k}：{_change_value(v)}" for k, v in value.items())
+    text = str(value)
+    if ISO_DATETIME.match(text):
+        parsed = parse_datetime(text)
+        if parsed is not None:  # stored in UTC; shown in the server's time zone like every other time
+            return date_format(localtime(parsed) if is_aware(parsed) else parsed, "Y-m-d H:i")
+    if text in LABELS:
+        return str(LABELS[text])
+    return Truncator(text).chars(60)
+
+
+@register.filter
+def journal_changes(entry):
+    """A journal entry's changes as a reader wants them: 字段：旧 → 新, field names in words, times local."""
+    try:
+        model = apps.get_model(entry.object_type)
+    except (LookupError, ValueError):
+        model = None
+    parts = []
+    for key, value in (entry.changes or {}).items():
+        label = CHANGE_LABELS.get(key, key)
+        if model is not None:
+            try:
+                label = model._meta.get_field(key.removesuffix("_id")).verbose_name
+            except FieldDoesNotExist:
+                pass
+        if isinstance(value, list) and len(value) == 2 and key not in ("tags", "created"):
+            parts.append(format_html("{}：{} → {}", label, _change_value(value[0]), _change_value(value[1])))
+        else:
+            parts.append(format_html("{}：{}", label, _change_value(value)))
+    return format_html_join("；", "{}", ((p,) for p in parts))

@@ -132,3 +132,17 @@ def test_download_needs_login_and_a_linked_task(evidence, cast, client, client_f
     orphan = attachment_store(by=cast["liaison_a"], name="未关联.png", data=PNG)
     assert client_for(cast["office"]).get(f"/files/{orphan.pk}/").status_code == 404
     assert client_for(cast["liaison_a"]).get("/files/999999/").status_code == 404
+
+
+def test_a_small_limit_is_stated_in_kilobytes(uploader, settings):
+    settings.LUOSHI_UPLOAD_MAX_BYTES = 500 * 1024
+    msg = _refused(uploader, "图.png", PNG + b"\x00" * (600 * 1024), "超过上限")
+    assert "超过上限 500 KB" in msg and " MB" not in msg
+
+
+@pytest.mark.parametrize("size,text", [(512, "512 B"), (1536, "1.5 KB"), (10 * 1048576, "10 MB"),
+                                       (int(2.25 * 1048576), "2.2 MB")])
+def test_human_size(size, text):
+    from luoshi.core.files import human_size
+
+    assert human_size(size) == text

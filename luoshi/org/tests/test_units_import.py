@@ -137,13 +137,25 @@ def test_only_admins_may_import(city, cast):
     assert snapshot() == before
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: org.services._load_unit_specs refuses any name repeated in the file, "
-                                       "even under different parents (every district has a 区委办公室)")
 def test_same_name_under_different_parents(city, admin):
     data = sheet(["市北区", "青岛市", "区市"], ["区委办公室", "市北区", "部门"],
                  ["李沧区", "青岛市", "区市"], ["区委办公室", "李沧区", "部门"])
     assert units_import_xlsx(by=admin, data=data) == {"created": 4}
-    assert sorted(u.parent.name for u in Unit.objects.filter(name="区委办公室")) == ["崂山区", "李沧区", "市北区"]
+    assert {u.parent.name for u in Unit.objects.filter(name="区委办公室")} == {"崂山区", "李沧区", "市北区"}
+
+
+def test_a_repeated_name_as_parent_needs_the_path_form(city, admin):
+    data = sheet(["市北区", "青岛市", "区市"], ["区委办公室", "市北区", "部门"], ["督查科", "区委办公室", "部门"])
+    before = snapshot()
+    with pytest.raises(ImportFailed) as exc:
+        units_import_xlsx(by=admin, data=data)
+    assert snapshot() == before
+    [error] = exc.value.errors
+    assert (error.row, error.column) == (4, "上级单位")
+    assert "2个同名单位" in error.message and "崂山区/区委办公室" in error.message and "市北区/区委办公室" in error.message
+    data = sheet(["市北区", "青岛市", "区市"], ["区委办公室", "市北区", "部门"], ["督查科", "市北区/区委办公室", "部门"])
+    assert units_import_xlsx(by=admin, data=data) == {"created": 3}
+    assert Unit.objects.get(name="督查科").parent.parent.name == "市北区"
 
 
 # ---- the page ----------------------------------------------------------------------------------------
