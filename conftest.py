@@ -14,6 +14,13 @@ def _fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def _background_jobs_run_at_once(settings):
+    """Background jobs (photo resizing) run when enqueued, i.e. when the upload's transaction commits;
+    a test that wants them uses django_capture_on_commit_callbacks(execute=True)."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):
     """Uploaded evidence goes to a per-test temporary folder."""
     settings.MEDIA_ROOT = tmp_path / "media"

@@ -33,10 +33,13 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "ninja",
+    "django_tasks",
+    "django_tasks_db",
     "luoshi.core",
     "luoshi.org",
     "luoshi.programs",
     "luoshi.tasks",
+    "luoshi.ledger",
     "luoshi.documents",
     "luoshi.api",
 ]
@@ -152,3 +155,7 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LUOSHI_LOG_LEVEL", "WARNING")},
 }
+
+# Background work (photo resizing, later long exports): the django-tasks API with a database-backed
+# worker (`luoshi db_worker`), so no broker is needed. Tests use the immediate backend.
+TASKS = {"default": {"BACKEND": os.environ.get("LUOSHI_TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}

@@ -10,3 +10,8 @@ def now() -> dt.datetime:
 
 def today() -> dt.date:
     return timezone.localdate(now())
+
+
+def localtime(value: dt.datetime) -> dt.datetime:
+    """A stored (UTC) time in the server's time zone, as people read it."""
+    return timezone.localtime(value)

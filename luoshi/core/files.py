@@ -33,13 +33,18 @@ def human_size(n: int) -> str:
     return f"{n} B"
 
 
-def attachment_store(*, by, name: str, data: bytes) -> Attachment:
-    """Validate and store one file. Raises ServiceError naming the file and the problem."""
+IMAGE_TYPES = frozenset({".jpg", ".jpeg", ".png", ".webp"})
+
+
+def attachment_store(*, by, name: str, data: bytes, allowed: frozenset[str] | None = None) -> Attachment:
+    """Validate and store one file. Raises ServiceError naming the file and the problem.
+    `allowed` narrows the accepted extensions (e.g. IMAGE_TYPES for photos)."""
     name = os.path.basename(name or "").strip() or "附件"  # stored file name: data, stays Chinese
     ext = os.path.splitext(name)[1].lower()
-    if ext not in ALLOWED:
+    kinds = ALLOWED.keys() & allowed if allowed is not None else ALLOWED.keys()
+    if ext not in kinds:
         raise ServiceError(_("文件“%(name)s”的类型不允许上传。允许：%(allowed)s。")
-                           % {"name": name, "allowed": "、".join(sorted(e[1:] for e in ALLOWED))}, field="files")
+                           % {"name": name, "allowed": "、".join(sorted(e[1:] for e in kinds))}, field="files")
     if not data:
         raise ServiceError(_("文件“%(name)s”是空的。") % {"name": name}, field="files")
     limit = settings.LUOSHI_UPLOAD_MAX_BYTES

@@ -142,9 +142,12 @@ def read_preset(path: Path):
         mark = getattr(e, "problem_mark", None)
         raise ImportFailed([CellError(path.name, mark.line + 1 if mark else None, None,
                                       _("YAML 格式错误：%(error)s") % {"error": e})])
-    model = {"units": UnitsPreset, "program": ProgramPreset}.get((raw or {}).get("kind") if isinstance(raw, dict) else None)
+    from luoshi.ledger.presets import LedgerPreset
+
+    model = {"units": UnitsPreset, "program": ProgramPreset, "ledger": LedgerPreset}.get(
+        (raw or {}).get("kind") if isinstance(raw, dict) else None)
     if model is None:
-        raise ImportFailed([CellError(path.name, 1, None, _("预置文件须以 kind: units 或 kind: program 开头。"))])
+        raise ImportFailed([CellError(path.name, 1, None, _("预置文件须以 kind: units、kind: program 或 kind: ledger 开头。"))])
     try:
         return model.model_validate(raw)
     except ValidationError as e:
@@ -162,6 +165,10 @@ def preset_load(*, by, name: str, year: int | None = None) -> dict:
         from luoshi.org.services import units_load_tree
 
         return units_load_tree(by=by, tree=[u.model_dump() for u in preset.units])
+    if getattr(preset, "kind", None) == "ledger":
+        from luoshi.ledger.presets import load_ledger
+
+        return load_ledger(by=by, preset=preset, source=path.name, year=year)
     return _load_program(by=by, preset=preset, source=path.name, year=year)
 
 

@@ -171,7 +171,7 @@ def test_yaml_syntax_error_names_the_line(db, tmp_path):
 
 
 def test_preset_without_kind(db, tmp_path):
-    with pytest.raises(ImportFailed, match="kind: units 或 kind: program"):
+    with pytest.raises(ImportFailed, match="kind: units、kind: program 或 kind: ledger"):
         read_preset(write(tmp_path, "name: x\n"))
 
 

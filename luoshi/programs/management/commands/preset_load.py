@@ -22,7 +22,10 @@ class Command(BaseCommand):
             result = preset_load(by=None, name=name, year=year)
         except (ImportFailed, ServiceError) as e:
             raise fail_with(e)
-        if "program" in result:
+        if "config" in result:
+            self.stdout.write(self.style.SUCCESS(
+                f"问题台账“{result['program'].name}”：新建问题类别 {result['categories']} 个，督导组 {result['groups']} 个。"))
+        elif "program" in result:
             self.stdout.write(self.style.SUCCESS(
                 f"专项工作“{result['program'].name}”：新建任务 {result['created']} 项，更新 {result['updated']} 项。"))
         else:

@@ -1,0 +1,136 @@
+"""The escalation ladder (督办升级阶梯) as data, and the rule that says which steps a finding has earned.
+
+A ladder is a list of steps, lowest first. A step is earned when any one of its `when` conditions holds;
+a condition holds when all the keys written in it hold:
+
+- ``overdue_days: N``       the unit still owes the rectification N or more days after the deadline
+- ``repeat_within_days: N`` the finding came back (回头看) within N days of being closed
+- ``returned_times: N``     the inspector returned the rectification N or more times
+- ``after_step: KEY``       this finding already had step KEY confirmed (in this cycle)
+- ``unit_prior: {step: KEY, count: C, within_days: D}``
+                            the finding's unit already had C or more KEY steps confirmed in the last D
+                            days, on any finding ("the third time" is count 2)
+- ``severity: [major, severe]``  only findings of these severities
+
+The office confirms each proposed step; nothing happens to a unit on the job's word alone.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from .models import Severity
+
+Audience = Literal["unit", "leader", "office"]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class UnitPrior(Strict):
+    step: str
+    count: int = Field(ge=1, le=100)
+    within_days: int = Field(ge=1, le=3660)
+
+
+class Condition(Strict):
+    overdue_days: int | None = Field(None, ge=0, le=3660)
+    repeat_within_days: int | None = Field(None, ge=1, le=3660)
+    returned_times: int | None = Field(None, ge=1, le=100)
+    after_step: str | None = None
+    unit_prior: UnitPrior | None = None
+    severity: list[Literal[tuple(Severity.values)]] | None = None  # type: ignore[valid-type]
+
+    @model_validator(mode="after")
+    def _not_empty(self):
+        if not any(v is not None for k, v in self.__dict__.items() if k != "severity"):
+            raise ValueError("条件至少要写一项：overdue_days、repeat_within_days、returned_times、after_step 或 unit_prior")
+        return self
+
+
+class Step(Strict):
+    key: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    name: str = Field(min_length=1, max_length=50)
+    when: list[Condition] = Field(min_length=1)
+    notify: list[Audience] = ["unit"]
+    record: bool = False     # confirming asks for the date, attendees and minutes (约谈)
+    bulletin: bool = False   # a confirmed step is listed in the next 督查通报 (通报批评)
+    note: str = ""
+
+
+class Ladder(Strict):
+    steps: list[Step]
+
+    @model_validator(mode="after")
+    def _references(self):
+        seen: set[str] = set()
+        for step in self.steps:
+            if step.key in seen:
+                raise ValueError(f"措施代码 {step.key} 重复")
+            for cond in step.when:
+                for ref in (cond.after_step, cond.unit_prior.step if cond.unit_prior else None):
+                    if ref is not None and ref not in seen | {step.key}:
+                        raise ValueError(f"措施 {step.key} 引用的 {ref} 须是它之前（或它自己）的措施")
+            seen.add(step.key)
+        return self
+
+
+def ladder_parse(raw: list[dict]) -> Ladder:
+    return Ladder.model_validate({"steps": raw or []})
+
+
+@dataclass
+class FindingFacts:
+    """What the ladder looks at for one finding on one day."""
+
+    severity: str
+    overdue_days: int
+    days_since_last_close: int | None   # set while a reopened finding is open
+    return_count: int
+    confirmed_steps: set[str]            # this finding, this cycle
+    unit_confirmed: dict[str, list[dt.date]]  # the unit's confirmed steps (any finding) → dates
+
+
+def condition_holds(cond: Condition, facts: FindingFacts, today: dt.date) -> str | None:
+    """The reason in words when the condition holds, else None."""
+    reasons = []
+    if cond.severity is not None and facts.severity not in cond.severity:
+        return None
+    if cond.overdue_days is not None:
+        if facts.overdue_days < max(cond.overdue_days, 1):
+            return None
+        reasons.append(f"逾期{facts.overdue_days}天")
+    if cond.repeat_within_days is not None:
+        if facts.days_since_last_close is None or facts.days_since_last_close > cond.repeat_within_days:
+            return None
+        reasons.append(f"销号后{facts.days_since_last_close}天内复发")
+    if cond.returned_times is not None:
+        if facts.return_count < cond.returned_times:
+            return None
+        reasons.append(f"被退回{facts.return_count}次")
+    if cond.after_step is not None:
+        if cond.after_step not in facts.confirmed_steps:
+            return None
+    if cond.unit_prior is not None:
+        since = today - dt.timedelta(days=cond.unit_prior.within_days)
+        n = sum(1 for d in facts.unit_confirmed.get(cond.unit_prior.step, []) if d >= since)
+        if n < cond.unit_prior.count:
+            return None
+        reasons.append(f"单位{cond.unit_prior.within_days}天内已有{n}次同类措施")
+    return "，".join(reasons) or "满足条件"
+
+
+def earned_steps(ladder: Ladder, facts: FindingFacts, today: dt.date) -> list[tuple[int, Step, str]]:
+    """(level, step, reason) for every step whose conditions hold, lowest first."""
+    out = []
+    for level, step in enumerate(ladder.steps, start=1):
+        for cond in step.when:
+            reason = condition_holds(cond, facts, today)
+            if reason is not None:
+                out.append((level, step, reason))
+                break
+    return out

@@ -1,0 +1,122 @@
+"""Ledger presets (presets/ledger/*.yaml): a program with its problem categories, inspection groups,
+assignment-sheet numbering, deadlines by severity and escalation ladder, validated before anything is
+written. Loading a preset twice changes nothing that is already there."""
+from __future__ import annotations
+
+from typing import Literal
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+from pydantic import Field, field_validator
+
+from luoshi.core.excel import CellError, ImportFailed
+from luoshi.core.journal import journal_record
+from luoshi.org.models import Unit
+from luoshi.org.resolve import UnitResolver
+from luoshi.programs.presets import Cadence, ProgramSettings, Strict, _find_unit
+
+from .ladder import Step
+from .models import GroupCadence, GroupKind, InspectionGroup, LedgerConfig, ProblemCategory, Severity
+
+
+class CategorySpec(Strict):
+    name: str = Field(min_length=1, max_length=100)
+    indicator: str = ""
+
+
+class GroupSpec(Strict):
+    name: str = Field(min_length=1, max_length=100)
+    kind: Literal[tuple(GroupKind.values)] = GroupKind.SUPERVISION  # type: ignore[valid-type]
+    cadence: Literal[tuple(GroupCadence.values)] = GroupCadence.WEEKLY  # type: ignore[valid-type]
+    times: int = Field(1, ge=1, le=31)
+    units: str = ""   # as in a task sheet: "市南区、市北区" or a group phrase
+    note: str = ""
+
+
+class LedgerPreset(Strict):
+    kind: Literal["ledger"]
+    code: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    name: str
+    year: int = Field(ge=2000, le=2100)
+    region: str
+    owner_unit: str
+    description: str = ""
+    cadence: Cadence = Cadence(kind="weekly", weekday=4)
+    settings: ProgramSettings = ProgramSettings()
+    sheet_prefix: str = Field(min_length=1, max_length=30)
+    deadline_days: dict[Literal[tuple(Severity.values)], int]  # type: ignore[valid-type]
+    requirements: str = ""
+    categories: list[CategorySpec] = Field(min_length=1)
+    groups: list[GroupSpec] = []
+    ladder: list[Step] = []
+
+    @field_validator("deadline_days")
+    @classmethod
+    def _days(cls, v):
+        for sev, days in v.items():
+            if not 0 < days <= 365:
+                raise ValueError(f"{sev} 的整改时限应在 1–365 天之间")
+        return v
+
+    @field_validator("ladder")
+    @classmethod
+    def _ladder(cls, v):
+        from .ladder import Ladder
+
+        Ladder.model_validate({"steps": [s.model_dump() for s in v]})
+        return v
+
+
+def load_ledger(*, by, preset: LedgerPreset, source: str, year: int | None) -> dict:
+    from luoshi.tasks import services as task_services
+    from luoshi.programs.models import Program
+
+    year = year or preset.year
+    code = preset.code if year == preset.year else f"{preset.code}-{year}"
+    region = _find_unit(preset.region, None)
+    if region is None:
+        raise ImportFailed([CellError(source, None, "region", _("找不到区域单位“%(region)s”，请先加载单位预置。")
+                                      % {"region": preset.region})])
+    owner = _find_unit(preset.owner_unit, region)
+    if owner is None:
+        raise ImportFailed([CellError(source, None, "owner_unit", _("在%(region)s下找不到主办单位“%(unit)s”。")
+                                      % {"region": region.name, "unit": preset.owner_unit})])
+    resolver = UnitResolver(region)
+    group_units: list[list[Unit]] = []
+    errors = []
+    for i, g in enumerate(preset.groups):
+        units, problems = resolver.resolve(g.units) if g.units else ([], [])
+        errors += [CellError(source, None, f"groups.{i}.units", p) for p in problems]
+        group_units.append(units)
+    if errors:
+        raise ImportFailed(errors)
+    with transaction.atomic():
+        program = Program.objects.filter(code=code).first()
+        created = program is None
+        if created:
+            c = preset.cadence
+            program = task_services.program_create(
+                by=None, code=code, name=preset.name.replace("{year}", str(year)), year=year, owner_unit=owner,
+                cadence_kind=c.kind, cadence_weekday=c.weekday, cadence_day=c.day,
+                cadence_dates=[d.isoformat() for d in c.dates], description=preset.description,
+                **preset.settings.model_dump())
+        config, _new = LedgerConfig.objects.update_or_create(program=program, defaults=dict(
+            sheet_prefix=preset.sheet_prefix, deadline_days=dict(preset.deadline_days),
+            requirements=preset.requirements, ladder=[s.model_dump(exclude_defaults=False) for s in preset.ladder]))
+        n_categories = 0
+        for order, c in enumerate(preset.categories):
+            _cat, made = ProblemCategory.objects.get_or_create(program=program, name=c.name, defaults=dict(
+                indicator_code=c.indicator, sort_order=order))
+            n_categories += made
+        n_groups = 0
+        for g, units in zip(preset.groups, group_units):
+            group, made = InspectionGroup.objects.get_or_create(program=program, name=g.name, defaults=dict(
+                kind=g.kind, cadence=g.cadence, times=g.times))
+            if made:
+                group.units.set(units)
+                n_groups += 1
+        journal_record(actor=by, verb="ledger.preset_load", obj=program, scope_path=owner.path,
+                       changes={"source": source, "categories": n_categories, "groups": n_groups,
+                                "ladder": [s.name for s in preset.ladder]})
+    return {"program": program, "created_program": created, "categories": n_categories, "groups": n_groups,
+            "config": config}

@@ -1,0 +1,283 @@
+"""Reads of the ledger. Each takes the acting user and filters by scope in the query: a unit's liaison
+gets only the findings of units in their subtree; the office, leaders, evaluators over the program's
+owner unit and the program's inspectors read all of it; the public reads only what was published."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Prefetch, Q, QuerySet, Sum
+from django.http import Http404
+
+from luoshi.core import clock
+from luoshi.org.models import Unit
+from luoshi.org.scopes import scope_for
+from luoshi.programs.models import Program
+from luoshi.tasks.selectors import _any_prefix, program_list
+
+from . import permissions as perms
+from .models import (
+    OWING_STATUSES, AssignmentSheet, Escalation, EscalationState, Finding, FindingPhoto, FindingStatus,
+    InspectionGroup, LedgerConfig, ProblemCategory,
+)
+
+
+def ledger_programs(*, user) -> QuerySet[Program]:
+    """Programs with a ledger that the user can read something of."""
+    scope = scope_for(user)
+    ledger_ids = LedgerConfig.objects.values("program_id")
+    qs = Program.objects.filter(is_archived=False, pk__in=ledger_ids).select_related("owner_unit")
+    if scope.is_admin:
+        return qs
+    paths = scope.all_paths + scope.paired_unit_paths
+    visible = Q(pk__in=program_list(user=user).values("pk"))
+    visible |= Q(pk__in=InspectionGroup.objects.filter(members=user).values("program_id"))
+    if paths:
+        visible |= Q(pk__in=Finding.objects.filter(_any_prefix("unit_path", paths)).values("program_id"))
+    return qs.filter(visible)
+
+
+def ledger_program_get(*, user, code: str) -> Program:
+    program = ledger_programs(user=user).filter(code=code).first()
+    if program is None:
+        raise Http404("没有找到该问题台账，或您无权查看。")
+    return program
+
+
+def findings_visible(*, user, program: Program) -> QuerySet[Finding]:
+    qs = Finding.objects.filter(program=program)
+    if perms.reads_whole_program(user, program):
+        return qs
+    scope = scope_for(user)
+    return qs.filter(_any_prefix("unit_path", scope.all_paths + scope.paired_unit_paths))
+
+
+@dataclass
+class FindingFilters:
+    status: str = ""
+    unit: Unit | None = None
+    category: int | None = None
+    source: str = ""
+    severity: str = ""
+    overdue: bool = False
+    repeat: bool = False
+    public: bool = False
+    q: str = ""
+    found_from: dt.date | None = None
+    found_to: dt.date | None = None
+    sheet: int | None = None
+
+
+def finding_list(*, user, program: Program, filters: FindingFilters) -> QuerySet[Finding]:
+    qs = findings_visible(user=user, program=program)
+    f = filters
+    if f.status:
+        qs = qs.filter(status=f.status)
+    if f.unit is not None:
+        qs = qs.filter(_any_prefix("unit_path", [f.unit.path]))
+    if f.category:
+        qs = qs.filter(category_id=f.category)
+    if f.source:
+        qs = qs.filter(source=f.source)
+    if f.severity:
+        qs = qs.filter(severity=f.severity)
+    if f.overdue:
+        qs = qs.filter(status__in=OWING_STATUSES, deadline__lt=clock.today())
+    if f.repeat:
+        qs = qs.filter(repeat_count__gt=0)
+    if f.public:
+        qs = qs.filter(is_public=True)
+    if f.found_from:
+        qs = qs.filter(found_on__gte=f.found_from)
+    if f.found_to:
+        qs = qs.filter(found_on__lte=f.found_to)
+    if f.sheet:
+        qs = qs.filter(sheet_id=f.sheet)
+    if f.q:
+        qs = qs.filter(Q(code__icontains=f.q) | Q(description__icontains=f.q) | Q(address__icontains=f.q))
+    return qs.select_related("unit", "category", "sheet").order_by("-found_on", "-id")
+
+
+def finding_get(*, user, pk: int) -> Finding:
+    finding = Finding.objects.select_related("program__owner_unit", "unit", "category", "sheet", "reporter",
+                                             "closed_by", "group", "task").filter(pk=pk).first()
+    if finding is None:
+        raise Http404("没有找到该问题，或您无权查看。")
+    if not findings_visible(user=user, program=finding.program).filter(pk=pk).exists():
+        raise Http404("没有找到该问题，或您无权查看。")
+    return finding
+
+
+def finding_detail(*, user, finding: Finding) -> dict:
+    program = finding.program
+    events = list(finding.events.select_related("by").prefetch_related(
+        Prefetch("photos", queryset=FindingPhoto.objects.order_by("id"))))
+    photos = list(finding.photos.order_by("id"))
+    today = clock.today()
+    return {
+        "finding": finding,
+        "events": events,
+        "before": [p for p in photos if p.stage == "before"],
+        "after": [p for p in photos if p.stage == "after"],
+        "escalations": list(finding.escalations.select_related("decided_by", "document").order_by("proposed_at", "id")),
+        "overdue_days": finding.overdue_days(today),
+        "can_manage": perms.can_manage(user, program),
+        "can_submit": perms.acts_for_unit(user, finding) and finding.status in OWING_STATUSES,
+        "can_verify": (perms.is_inspector(user, program) and finding.status == FindingStatus.SUBMITTED
+                       and finding.reporter_id != user.pk and not perms.is_unit_liaison(user, finding)),
+        "reporter_cannot_verify": finding.status == FindingStatus.SUBMITTED and finding.reporter_id == user.pk,
+        "can_reopen": perms.is_inspector(user, program) and finding.status == FindingStatus.CLOSED,
+        "can_edit": finding.status != FindingStatus.CLOSED and (
+            perms.can_manage(user, program) or (finding.reporter_id == user.pk and perms.is_inspector(user, program))),
+    }
+
+
+def sheets_visible(*, user, program: Program) -> QuerySet[AssignmentSheet]:
+    qs = AssignmentSheet.objects.filter(program=program)
+    if perms.reads_whole_program(user, program):
+        return qs
+    scope = scope_for(user)
+    return qs.filter(_any_prefix("unit_path", scope.all_paths + scope.paired_unit_paths))
+
+
+def sheet_list(*, user, program: Program) -> QuerySet[AssignmentSheet]:
+    return sheets_visible(user=user, program=program).select_related("unit", "issued_by", "acknowledged_by").annotate(
+        n=Count("findings"), closed=Count("findings", filter=Q(findings__status=FindingStatus.CLOSED)))
+
+
+def sheet_get(*, user, pk: int) -> AssignmentSheet:
+    sheet = AssignmentSheet.objects.select_related("program__owner_unit", "unit", "issued_by").filter(pk=pk).first()
+    if sheet is None or not sheets_visible(user=user, program=sheet.program).filter(pk=pk).exists():
+        raise Http404("没有找到该交办单，或您无权查看。")
+    return sheet
+
+
+def escalation_list(*, user, program: Program, state: str = "") -> QuerySet[Escalation]:
+    qs = Escalation.objects.filter(program=program)
+    if not perms.reads_whole_program(user, program):
+        scope = scope_for(user)
+        qs = qs.filter(_any_prefix("unit_path", scope.all_paths + scope.paired_unit_paths))
+    if state:
+        qs = qs.filter(state=state)
+    return qs.select_related("finding", "unit", "decided_by").order_by("-proposed_at", "level", "id")
+
+
+def categories(program: Program) -> list[ProblemCategory]:
+    return list(ProblemCategory.objects.filter(program=program))
+
+
+# ---- figures ---------------------------------------------------------------------------------------
+
+def _rate(part: int, whole: int) -> Decimal | None:
+    if not whole:
+        return None
+    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+@dataclass
+class FigureRow:
+    key: object
+    label: str
+    found: int = 0
+    rectified: int = 0
+    closed: int = 0
+    overdue: int = 0
+    repeats: int = 0
+    avg_days: Decimal | None = None
+    rank: int | None = None
+    rectify_rate: Decimal | None = field(default=None)
+    close_rate: Decimal | None = field(default=None)
+
+
+GROUPINGS = {"unit": ("unit_id", "unit__name"), "category": ("category_id", "category__name"),
+             "source": ("source", None), "severity": ("severity", None)}
+
+
+def ledger_figures(*, user, program: Program, by: str = "unit", found_from: dt.date | None = None,
+                   found_to: dt.date | None = None, as_of: dt.date | None = None) -> dict:
+    """Found, rectified (reported at least once), closed (销号), overdue (owing past the deadline), 整改率,
+    销号率, average days from recording to 销号, repeats — per unit, category, source or severity, over
+    the findings found in the period. Units are ranked by 销号率, then fewer overdue (1224 ties)."""
+    if by not in GROUPINGS:
+        by = "unit"
+    key, label_field = GROUPINGS[by]
+    today = as_of or clock.today()
+    qs = findings_visible(user=user, program=program)
+    if found_from:
+        qs = qs.filter(found_on__gte=found_from)
+    if found_to:
+        qs = qs.filter(found_on__lte=found_to)
+    duration = ExpressionWrapper(F("closed_at") - F("created_at"), output_field=DurationField())
+    values = [key] + ([label_field] if label_field else [])
+    rows = qs.values(*values).annotate(
+        found=Count("id"),
+        rectified=Count("id", filter=Q(first_submitted_at__isnull=False)),
+        closed=Count("id", filter=Q(status=FindingStatus.CLOSED)),
+        overdue=Count("id", filter=Q(status__in=OWING_STATUSES, deadline__lt=today)),
+        repeats=Sum("repeat_count"),
+        avg_close=Avg(duration, filter=Q(status=FindingStatus.CLOSED)),
+    ).order_by(key)
+    labels = dict(Finding._meta.get_field(key).choices or []) if not label_field else {}
+    out, total = [], FigureRow(key=None, label="合计")
+    weighted_days = Decimal(0)
+    for r in rows:
+        label = r.get(label_field) if label_field else str(labels.get(r[key], r[key]))
+        avg = r["avg_close"]
+        row = FigureRow(key=r[key], label=label or "（未分类）", found=r["found"], rectified=r["rectified"],
+                        closed=r["closed"], overdue=r["overdue"], repeats=r["repeats"] or 0,
+                        avg_days=(Decimal(avg.total_seconds()) / 86400).quantize(Decimal("0.1")) if avg else None)
+        row.rectify_rate, row.close_rate = _rate(row.rectified, row.found), _rate(row.closed, row.found)
+        out.append(row)
+        for attr in ("found", "rectified", "closed", "overdue", "repeats"):
+            setattr(total, attr, getattr(total, attr) + getattr(row, attr))
+        if row.avg_days is not None:
+            weighted_days += row.avg_days * row.closed
+    total.rectify_rate, total.close_rate = _rate(total.rectified, total.found), _rate(total.closed, total.found)
+    total.avg_days = (weighted_days / total.closed).quantize(Decimal("0.1")) if total.closed else None
+    if by == "unit":
+        out.sort(key=lambda r: (-(r.close_rate or Decimal(-1)), r.overdue, r.label))
+        prev, rank = None, 0
+        for i, r in enumerate(out, start=1):
+            score = (r.close_rate, r.overdue)
+            if score != prev:
+                rank, prev = i, score
+            r.rank = rank
+    return {"rows": out, "total": total, "by": by, "as_of": today, "found_from": found_from, "found_to": found_to}
+
+
+# ---- the public 曝光台 -------------------------------------------------------------------------------
+
+PUBLIC_FIELDS = ("id", "code", "program__name", "category__name", "description", "address", "unit__name",
+                 "status", "found_on", "closed_at", "published_at", "severity")
+
+
+def exposure_list(*, program: Program | None = None, status: str = "") -> QuerySet[Finding]:
+    """Published findings only, and only fields that carry no personal data (no reporter, no verifier,
+    no coordinates). Descriptions are masked for phone and ID numbers by the portal before display."""
+    qs = Finding.objects.filter(is_public=True, program__is_archived=False)
+    if program is not None:
+        qs = qs.filter(program=program)
+    if status == "closed":
+        qs = qs.filter(status=FindingStatus.CLOSED)
+    elif status == "open":
+        qs = qs.exclude(status=FindingStatus.CLOSED)
+    return qs.select_related("program", "category", "unit").only(
+        "id", "code", "program__name", "program__code", "category__name", "description", "address", "unit__name",
+        "status", "found_on", "closed_at", "published_at", "severity", "program_id", "category_id", "unit_id",
+    ).order_by("-published_at", "-id")
+
+
+def exposure_get(pk: int) -> Finding:
+    finding = exposure_list().filter(pk=pk).first()
+    if finding is None:
+        raise Http404("没有找到该公开问题。")
+    return finding
+
+
+def public_photos(finding_ids) -> dict[int, dict[str, list[FindingPhoto]]]:
+    out: dict[int, dict[str, list[FindingPhoto]]] = {}
+    for p in FindingPhoto.objects.filter(finding_id__in=list(finding_ids), processed_at__isnull=False,
+                                         process_error="").exclude(display="").order_by("id"):
+        out.setdefault(p.finding_id, {"before": [], "after": []})[p.stage].append(p)
+    return out
