@@ -20,6 +20,8 @@ urlpatterns = [
     path("files/<int:pk>/", core_views.attachment_download, name="attachment_download"),
     path("units/", org_views.unit_tree, name="unit_tree"),
     path("units/import/", org_views.unit_import, name="unit_import"),
+    path("", include("luoshi.ledger.urls")),
+    path("public/", include("luoshi.portal.urls")),
     path("", include("luoshi.tasks.urls")),
 ]
 handler403 = "luoshi.core.views_errors.forbidden"

@@ -47,6 +47,13 @@ ACCOUNTS = [
     Account("liaison2", "周强", Role.LIAISON, "青岛市/崂山区/中韩街道", "党政办副主任", note="另一单位的联络员"),
     Account("evaluator", "郑洁", Role.EVALUATOR, "青岛市/崂山区", "第三方评估员", note="评估员：只读"),
 ]
+# accounts of the ledger demo (luoshi/ledger/demo.py), listed with the others
+LEDGER_ACCOUNTS = [
+    Account("inspector", "陈刚", Role.OFFICE, "青岛市/市精神文明建设委员会办公室", "市文明办督查科科长",
+            note="创城督导台账：督查室（交办、确认督办升级、公开），第二督导组成员"),
+    Account("inspector2", "赵磊", "", "青岛市/市精神文明建设委员会办公室", "督导组成员",
+            note="督导组成员：手机登记问题、核验他人发现的问题"),
+]
 
 
 def _unit(path: str) -> Unit:
@@ -85,8 +92,11 @@ def demo_load(*, year: int | None = None, seed: int = 7) -> dict:
                 grant_role(by=None, person=p, role=Role.LIAISON, unit=unit)
         if result["created_program"]:
             _history(program, today, random.Random(seed))
+    from luoshi.ledger.demo import ledger_demo_load
+
+    ledger = ledger_demo_load(year=year, hashed_password=hashed)
     summary = warnings_run(today=today, notify=True)
-    return {"program": program, "summary": summary}
+    return {"program": program, "summary": summary, "ledger": ledger}
 
 
 def _at(day: dt.date, hour: int) -> dt.datetime:

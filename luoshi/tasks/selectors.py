@@ -240,8 +240,11 @@ def program_overview(*, user, program: Program) -> dict:
     by_leader = sorted(({"person": people[pid], **c, "total": sum(c.values())} for pid, c in leaders.items()),
                        key=lambda r: (-r["red"], -r["yellow"], r["person"].full_name))
     by_category: dict[str, dict[str, int]] = defaultdict(lambda: {s: 0 for s in TaskStatus.values})
-    for row in tasks.filter(parent=None).order_by().values("category", "status").annotate(n=Count("id")):
-        by_category[row["category"]][row["status"]] = row["n"]
+    # Top-level tasks only, counted with a filter rather than selected by `parent IS NULL` in WHERE:
+    # SQLite would otherwise walk the parent index over every top-level task of every program.
+    for row in tasks.order_by().values("category", "status").annotate(n=Count("id", filter=Q(parent=None))):
+        if row["n"]:
+            by_category[row["category"]][row["status"]] = row["n"]
     return {
         "counts": status_counts(tasks),
         "by_unit": _rollup_units(by_unit),

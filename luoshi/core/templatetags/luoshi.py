@@ -108,3 +108,11 @@ def journal_changes(entry):
         else:
             parts.append(format_html("{}：{}", label, _change_value(value)))
     return format_html_join("；", "{}", ((p,) for p in parts))
+
+
+@register.filter
+def masked(text):
+    """Phone and ID numbers masked (138****1234), for anything a page shows beyond its staff."""
+    from luoshi.core.privacy import mask_personal
+
+    return mask_personal(str(text or ""))

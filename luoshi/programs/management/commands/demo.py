@@ -1,10 +1,10 @@
 from django.core.management.base import BaseCommand
 
-from luoshi.programs.demo import ACCOUNTS, DEMO_PASSWORD, demo_load
+from luoshi.programs.demo import ACCOUNTS, DEMO_PASSWORD, LEDGER_ACCOUNTS, demo_load
 
 
 class Command(BaseCommand):
-    help = "加载演示数据：青岛市单位、崂山区鼓励创新工作要点（当年）、各角色演示账号和报送记录。可重复运行。"
+    help = "加载演示数据：青岛市单位、崂山区鼓励创新工作要点（当年）、各角色演示账号和报送记录；创城督导问题台账。可重复运行。"
 
     def add_arguments(self, parser):
         parser.add_argument("--year", type=int)
@@ -14,5 +14,7 @@ class Command(BaseCommand):
         s = result["summary"]
         self.stdout.write(self.style.SUCCESS(f"演示数据就绪：{result['program'].name}（红灯 {s['red']}，黄灯 {s['yellow']}）"))
         self.stdout.write("演示账号（密码均为 %s）：" % DEMO_PASSWORD)
-        for a in ACCOUNTS:
+        for a in ACCOUNTS + LEDGER_ACCOUNTS:
             self.stdout.write(f"  {a.username:<10} {a.full_name:<6} {a.note}")
+        ledger = result["ledger"]
+        self.stdout.write(f"问题台账：{ledger['program'].name}（{ledger['findings']} 个问题）；公开曝光台：/public/exposure/")

@@ -1,0 +1,455 @@
+"""Ledger pages. Thin: parse, call a selector or service, render. Forms that carry photos are sent by
+static/js/draft-form.js with XMLHttpRequest and answered in JSON, so a failed upload on a slow network
+loses nothing (the page keeps the text and photos, and a draft is kept on the phone)."""
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import FileResponse, Http404, HttpResponseRedirect, JsonResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from luoshi.core import clock
+from luoshi.core.errors import PermissionDeniedError, ServiceError
+from luoshi.core.excel import ImportFailed
+from luoshi.core.http import DOCX, XLSX, download
+from luoshi.org.models import Unit
+from luoshi.org.resolve import UnitResolver, region_of
+from luoshi.tasks.forms import uploaded_files
+
+from . import permissions as perms
+from . import selectors, services
+from .forms import DecideForm, FilterForm, FindingForm, IssueForm, ReopenForm, RoundForm, SubmitForm, VerifyForm
+from .models import (
+    AssignmentSheet, Escalation, EscalationState, FindingPhoto, FindingStatus, InspectionGroup, InspectionRound,
+    OWING_STATUSES,
+)
+
+PAGE_SIZE = 50
+
+
+def _wants_json(request) -> bool:
+    return request.headers.get("X-Requested-With") == "XMLHttpRequest"
+
+
+def _form_errors(form) -> dict[str, list[str]]:
+    return {field: [str(e) for e in errs] for field, errs in form.errors.items()}
+
+
+def _fail(request, message: str, errors: dict | None = None, status: int = 400):
+    return JsonResponse({"ok": False, "message": message, "errors": errors or {}}, status=status)
+
+
+def _program_ctx(request, program) -> dict:
+    return {"program": program, "can_manage": perms.can_manage(request.user, program),
+            "is_inspector": perms.is_inspector(request.user, program)}
+
+
+@login_required
+def ledger_index(request):
+    programs = selectors.ledger_programs(user=request.user)
+    return render(request, "ledger/index.html", {"programs": programs})
+
+
+# ---- findings ---------------------------------------------------------------------------------------
+
+def _filters(request, program, categories) -> tuple[FilterForm, selectors.FindingFilters]:
+    form = FilterForm(request.GET or None, categories=categories)
+    f = selectors.FindingFilters()
+    if form.is_valid():
+        d = form.cleaned_data
+        f = selectors.FindingFilters(status=d["status"], source=d["source"], severity=d["severity"],
+                                     category=d["category"], overdue=d["overdue"], repeat=d["repeat"], q=d["q"],
+                                     found_from=d["found_from"], found_to=d["found_to"])
+    unit_id = request.GET.get("unit")
+    if unit_id and unit_id.isdigit():
+        f.unit = Unit.objects.filter(pk=int(unit_id)).first()
+    sheet = request.GET.get("sheet")
+    if sheet and sheet.isdigit():
+        f.sheet = int(sheet)
+    return form, f
+
+
+@login_required
+def finding_list(request, code):
+    program = selectors.ledger_program_get(user=request.user, code=code)
+    categories = selectors.categories(program)
+    form, filters = _filters(request, program, categories)
+    qs = selectors.finding_list(user=request.user, program=program, filters=filters)
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    ctx = _program_ctx(request, program) | {"form": form, "filters": filters, "page": page, "today": clock.today(),
+                                             "query": query.urlencode(), "issue_form": IssueForm()}
+    template = "ledger/_finding_table.html" if request.htmx and not request.htmx.boosted else "ledger/finding_list.html"
+    return render(request, template, ctx)
+
+
+def _unit_names(program, user) -> list[str]:
+    """Suggestions for the unit field: the units the user's groups cover and their children, or else the
+    region's districts, streets and departments."""
+    groups = InspectionGroup.objects.filter(program=program, members=user)
+    paths = list(Unit.objects.filter(inspection_groups__in=groups).values_list("path", flat=True))
+    region = region_of(program.owner_unit)
+    qs = Unit.objects.filter(is_active=True)
+    if paths:
+        from luoshi.tasks.selectors import _any_prefix
+
+        qs = qs.filter(_any_prefix("path", paths))
+    else:
+        qs = qs.filter(path__startswith=region.path, depth__lte=region.depth + 2)
+    return list(qs.order_by("path").values_list("name", flat=True).distinct()[:800])
+
+
+@login_required
+def finding_create(request, code):
+    program = selectors.ledger_program_get(user=request.user, code=code)
+    if not perms.is_inspector(request.user, program):
+        raise Http404
+    categories = selectors.categories(program)
+    groups = list(InspectionGroup.objects.filter(program=program, is_active=True))
+    my_groups = [g for g in groups if g.members.filter(pk=request.user.pk).exists()] or groups
+    form = FindingForm(request.POST or None, categories=categories, groups=my_groups)
+    ctx = _program_ctx(request, program) | {"form": form, "unit_names": _unit_names(program, request.user)}
+    if request.method != "POST":
+        if len(my_groups) == 1:
+            form.fields["group"].initial = my_groups[0].pk
+        return render(request, "ledger/finding_form.html", ctx)
+    error, errors = None, {}
+    if form.is_valid():
+        d = form.cleaned_data
+        units, problems = UnitResolver(region_of(program.owner_unit)).resolve(d["unit"])
+        if problems or len(units) != 1:
+            errors["unit"] = problems or [_("请只填写一个责任单位。")]
+        else:
+            by_pk = {c.pk: c for c in categories}
+            group = next((g for g in groups if g.pk == d["group"]), None)
+            data = services.FindingInput(unit=units[0], description=d["description"], category=by_pk.get(d["category"]),
+                                         severity=d["severity"], source=d["source"], address=d["address"],
+                                         latitude=d["latitude"], longitude=d["longitude"], group=group,
+                                         found_on=d["found_on"])
+            try:
+                finding = services.finding_record(by=request.user, program=program, data=data,
+                                                  photos=uploaded_files(request, "photos", limit=services.MAX_PHOTOS + 1))
+            except ServiceError as e:
+                error = e.message
+                if e.field:
+                    errors[e.field] = [e.message]
+            else:
+                url = reverse("ledger_finding", args=[finding.pk])
+                messages.success(request, _("问题 %(code)s 已登记。") % {"code": finding.code})
+                if _wants_json(request):
+                    return JsonResponse({"ok": True, "url": url, "code": finding.code})
+                return HttpResponseRedirect(url)
+    else:
+        errors = _form_errors(form)
+    error = error or _("请检查标红的内容。")
+    for field, msgs in errors.items():
+        if field in form.fields and field not in form.errors:
+            form.add_error(field, msgs)
+    if _wants_json(request):
+        return _fail(request, error, errors)
+    ctx["error"] = error
+    if request.FILES:
+        ctx["photos_lost"] = True
+    return render(request, "ledger/finding_form.html", ctx, status=400)
+
+
+@login_required
+def finding_detail(request, pk):
+    finding = selectors.finding_get(user=request.user, pk=pk)
+    ctx = selectors.finding_detail(user=request.user, finding=finding)
+    ctx.update(_program_ctx(request, finding.program))
+    ctx.update(submit_form=SubmitForm(), verify_form=VerifyForm(initial={"method": "on_site"}), reopen_form=ReopenForm(),
+               today=clock.today())
+    return render(request, "ledger/finding_detail.html", ctx)
+
+
+def _finding_action(request, pk, action, form_class=None):
+    """Run a service on a finding from a POST. JSON for draft-form.js, a redirect with a message otherwise;
+    a refused or invalid form keeps what was typed (JSON) or shows the reason on the page."""
+    finding = selectors.finding_get(user=request.user, pk=pk)
+    url = reverse("ledger_finding", args=[pk])
+    form = form_class(request.POST) if form_class else None
+    try:
+        if form is not None and not form.is_valid():
+            raise ServiceError(_("请检查填写的内容。"))
+        message = action(finding, form.cleaned_data if form is not None else None)
+    except ServiceError as e:
+        errors = _form_errors(form) if form is not None and form.errors else ({e.field: [e.message]} if e.field else {})
+        if _wants_json(request):
+            return _fail(request, e.message, errors, status=403 if isinstance(e, PermissionDeniedError) else 400)
+        detail = "；".join(m for msgs in errors.values() for m in msgs)
+        messages.error(request, f"{e.message}{'（' + detail + '）' if detail and detail != e.message else ''}")
+        return HttpResponseRedirect(url)
+    messages.success(request, message)
+    if _wants_json(request):
+        return JsonResponse({"ok": True, "url": url})
+    return HttpResponseRedirect(url)
+
+
+@require_POST
+@login_required
+def finding_submit(request, pk):
+    def act(finding, d):
+        services.finding_submit(by=request.user, finding=finding, text=d["text"],
+                                photos=uploaded_files(request, "photos", limit=services.MAX_PHOTOS + 1))
+        return _("整改情况已报送，等待督导组核验。")
+    return _finding_action(request, pk, act, SubmitForm)
+
+
+@require_POST
+@login_required
+def finding_verify(request, pk):
+    def act(finding, d):
+        close = d["outcome"] == "close"
+        services.finding_verify(by=request.user, finding=finding, close=close, method=d["method"], reason=d["reason"])
+        return _("已核验销号。") if close else _("已退回责任单位重新整改。")
+    return _finding_action(request, pk, act, VerifyForm)
+
+
+@require_POST
+@login_required
+def finding_reopen(request, pk):
+    def act(finding, d):
+        services.finding_reopen(by=request.user, finding=finding, text=d["text"],
+                                photos=uploaded_files(request, "photos", limit=services.MAX_PHOTOS + 1))
+        return _("问题已复发重开，并通知责任单位。")
+    return _finding_action(request, pk, act, ReopenForm)
+
+
+@require_POST
+@login_required
+def finding_publish(request, pk):
+    public = request.POST.get("public") == "1"
+
+    def act(finding, d):
+        services.finding_publish(by=request.user, finding=finding, public=public)
+        return _("已在曝光台公开。") if public else _("已从曝光台撤回。")
+    return _finding_action(request, pk, act)
+
+
+@login_required
+def photo(request, pk, variant):
+    """A finding photo for signed-in readers of the finding. The original (with EXIF) only for staff who
+    may read the finding; pages show the processed copy."""
+    p = FindingPhoto.objects.select_related("finding", "original").filter(pk=pk).first()
+    if p is None:
+        raise Http404
+    selectors.finding_get(user=request.user, pk=p.finding_id)  # 404 unless the user may read the finding
+    if variant == "original" or not p.processed_at or p.process_error:
+        f = p.original.file
+        return FileResponse(f.open("rb"), content_type=p.original.content_type)
+    f = p.display if variant == "display" else p.thumb
+    return FileResponse(f.open("rb"), content_type="image/jpeg")
+
+
+# ---- sheets -----------------------------------------------------------------------------------------
+
+@require_POST
+@login_required
+def sheets_issue(request, code):
+    program = selectors.ledger_program_get(user=request.user, code=code)
+    form = IssueForm(request.POST)
+    ids = [int(i) for i in request.POST.getlist("finding") if i.isdigit()]
+    findings = list(selectors.findings_visible(user=request.user, program=program).filter(pk__in=ids))
+    back = reverse("ledger_findings", args=[code]) + "?status=recorded"
+    try:
+        if not form.is_valid():
+            raise ServiceError("；".join(m for msgs in _form_errors(form).values() for m in msgs))
+        sheets = services.sheets_issue(by=request.user, program=program, findings=findings,
+                                       requirements=form.cleaned_data["requirements"],
+                                       deadline=form.cleaned_data["deadline"])
+    except ServiceError as e:
+        messages.error(request, e.message)
+        return HttpResponseRedirect(back)
+    messages.success(request, _("已生成交办单 %(numbers)s。") % {"numbers": "、".join(s.number for s in sheets)})
+    if len(sheets) == 1:
+        return HttpResponseRedirect(reverse("ledger_sheet", args=[sheets[0].pk]))
+    return HttpResponseRedirect(reverse("ledger_sheets", args=[code]))
+
+
+@login_required
+def sheet_list(request, code):
+    program = selectors.ledger_program_get(user=request.user, code=code)
+    page = Paginator(selectors.sheet_list(user=request.user, program=program), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "ledger/sheet_list.html", _program_ctx(request, program) | {"page": page})
+
+
+@login_required
+def sheet_detail(request, pk):
+    sheet = selectors.sheet_get(user=request.user, pk=pk)
+    findings = list(sheet.findings.select_related("category").order_by("seq"))
+    ctx = _program_ctx(request, sheet.program) | {
+        "sheet": sheet, "findings": findings, "today": clock.today(),
+        "can_acknowledge": not sheet.acknowledged_at and perms.acts_for_unit(request.user, sheet.unit_path)}
+    return render(request, "ledger/sheet_detail.html", ctx)
+
+
+@require_POST
+@login_required
+def sheet_acknowledge(request, pk):
+    sheet = selectors.sheet_get(user=request.user, pk=pk)
+    try:
+        services.sheet_acknowledge(by=request.user, sheet=sheet)
+        messages.success(request, _("交办单已签收，请按时限整改。"))
+    except ServiceError as e:
+        messages.error(request, e.message)
+    return HttpResponseRedirect(reverse("ledger_sheet", args=[pk]))
+
+
+@login_required
+def sheet_docx(request, pk):
+    from luoshi.documents.ledger_docs import sheet_docx as render_sheet
+
+    sheet = selectors.sheet_get(user=request.user, pk=pk)
+    return download(render_sheet(sheet=sheet), f"{sheet.number}.docx", DOCX)
+
+
+# ---- figures, escalations, groups, outputs -------------------------------------------------------------
+
+def _date_param(request, name) -> dt.date | None:
+    raw = request.GET.get(name) or ""
+    try:
+        return dt.date.fromisoformat(raw) if raw else None
+    except ValueError:
+        return None
+
+
+@login_required
+def figures(request, code):
+    program = selectors.ledger_program_get(user=request.user, code=code)
+    by = request.GET.get("by", "unit")
+    found_from, found_to = _date_param(request, "from"), _date_param(request, "to")
+    bad = [n for n in ("from", "to") if request.GET.get(n) and _date_param(request, n) is None]
+    data = selectors.ledger_figures(user=request.user, program=program, by=by, found_from=found_from, found_to=found_to)
+    ctx = _program_ctx(request, program) | data | {"bad_dates": bad, "groupings": [
+        ("unit", _("按单位")), ("category", _("按类别")), ("source", _("按来源")), ("severity", _("按严重程度"))]}
+    return render(request, "ledger/figures.html", ctx)
+
+
+@login_required
+def escalations(request, code):
+    program = selectors.ledger_program_get(user=request.user, code=code)
+    state = request.GET.get("state", EscalationState.PROPOSED)
+    if state not in EscalationState.values and state != "all":
+        state = EscalationState.PROPOSED
+    qs = selectors.escalation_list(user=request.user, program=program, state="" if state == "all" else state)
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    counts = dict(Escalation.objects.filter(program=program).values_list("state").annotate(n=Count("id")))
+    return render(request, "ledger/escalations.html", _program_ctx(request, program) | {
+        "page": page, "state": state, "states": EscalationState.choices, "counts": counts, "decide_form": DecideForm()})
+
+
+@require_POST
+@login_required
+def escalation_decide(request, pk):
+    esc = Escalation.objects.select_related("program__owner_unit", "finding").filter(pk=pk).first()
+    if esc is None or not selectors.escalation_list(user=request.user, program=esc.program).filter(pk=pk).exists():
+        raise Http404
+    form = DecideForm(request.POST)
+    back = reverse("ledger_escalations", args=[esc.program.code])
+    if not form.is_valid():
+        messages.error(request, "；".join(m for msgs in _form_errors(form).values() for m in msgs))
+        return HttpResponseRedirect(back)
+    d = form.cleaned_data
+    upload = request.FILES.get("document")
+    try:
+        services.escalation_decide(by=request.user, escalation=esc, confirm=d["decision"] == "confirm",
+                                   held_on=d["held_on"], attendees=d["attendees"], minutes=d["minutes"], note=d["note"],
+                                   document=(upload.name, upload.read()) if upload else None)
+    except ServiceError as e:
+        messages.error(request, _("%(code)s %(step)s：%(message)s") % {"code": esc.finding.code, "step": esc.step_name,
+                                                                      "message": e.message})
+        return HttpResponseRedirect(back)
+    messages.success(request, _("已处理：%(code)s %(step)s。") % {"code": esc.finding.code, "step": esc.step_name})
+    return HttpResponseRedirect(back)
+
+
+@login_required
+def groups(request, code):
+    program = selectors.ledger_program_get(user=request.user, code=code)
+    group_list = list(InspectionGroup.objects.filter(program=program).prefetch_related("members", "units")
+                      .select_related("leader").annotate(n_findings=Count("findings", distinct=True)))
+    mine = [g for g in group_list if any(m.pk == request.user.pk for m in g.members.all())]
+    can_plan = perms.can_manage(request.user, program) or bool(mine)
+    form = RoundForm(request.POST or None, initial={"date": clock.today()})
+    form.fields["group"].choices = [(g.pk, g.name) for g in (group_list if perms.can_manage(request.user, program) else mine)]
+    if request.method == "POST":
+        if not can_plan:
+            raise Http404
+        if form.is_valid():
+            group = next(g for g in group_list if g.pk == form.cleaned_data["group"])
+            try:
+                services.round_create(by=request.user, group=group, date=form.cleaned_data["date"],
+                                      note=form.cleaned_data["note"])
+                messages.success(request, _("已安排督导：%(group)s %(date)s。") % {"group": group.name,
+                                                                            "date": form.cleaned_data["date"]})
+                return HttpResponseRedirect(reverse("ledger_groups", args=[code]))
+            except ServiceError as e:
+                messages.error(request, e.message)
+    rounds = InspectionRound.objects.filter(group__program=program).select_related("group").annotate(
+        n=Count("findings"))[:30]
+    return render(request, "ledger/groups.html", _program_ctx(request, program) | {
+        "groups": group_list, "rounds": rounds, "form": form, "can_plan": can_plan})
+
+
+@login_required
+def ledger_export(request, code):
+    from .excel import ledger_export_xlsx
+
+    program = selectors.ledger_program_get(user=request.user, code=code)
+    categories = selectors.categories(program)
+    _form, filters = _filters(request, program, categories)
+    data = ledger_export_xlsx(user=request.user, program=program, filters=filters)
+    return download(data, f"{program.name}-问题台账-{clock.today():%Y%m%d}.xlsx", XLSX)
+
+
+@login_required
+def ledger_bulletin(request, code):
+    from luoshi.documents.ledger_docs import ledger_bulletin_docx
+
+    program = selectors.ledger_program_get(user=request.user, code=code)
+    end = _date_param(request, "to") or clock.today()
+    start = _date_param(request, "from") or end - dt.timedelta(days=6)
+    issue = request.GET.get("issue")
+    data = ledger_bulletin_docx(user=request.user, program=program, start=start, end=end,
+                                issue_no=int(issue) if issue and issue.isdigit() else None)
+    return download(data, f"{program.name}-督查通报-{end:%Y%m%d}.docx", DOCX)
+
+
+@login_required
+def ledger_import(request, code):
+    program = selectors.ledger_program_get(user=request.user, code=code)
+    if not perms.can_manage(request.user, program):
+        raise Http404
+    ctx = _program_ctx(request, program)
+    status = 200
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        if upload is None:
+            ctx["errors"] = [_("请选择要导入的 Excel 文件。")]
+            status = 400
+        else:
+            from .excel import ledger_import_xlsx
+
+            dry_run = request.POST.get("dry_run") == "1"
+            try:
+                report = ledger_import_xlsx(by=request.user, program=program, data=upload.read(), dry_run=dry_run)
+            except ImportFailed as e:
+                ctx["errors"], status = e.errors, 400
+            except ServiceError as e:
+                ctx["errors"], status = [e.message], 403 if isinstance(e, PermissionDeniedError) else 400
+            else:
+                if dry_run:
+                    ctx["report"] = report
+                else:
+                    messages.success(request, _("导入完成：新增问题 %(n)s 个。") % {"n": report["created"]})
+                    return HttpResponseRedirect(reverse("ledger_findings", args=[code]))
+    return render(request, "ledger/import.html", ctx, status=status)
