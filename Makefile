@@ -9,9 +9,17 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup assets demo serve test test-sqlite test-postgres bench clean browser
+.PHONY: setup assets fonts demo serve test test-sqlite test-postgres bench clean browser
 
-setup: $(STAMP) assets
+setup: $(STAMP) assets fonts
+
+# A CJK font for the charts in Word bulletins (Debian's fonts-wqy-microhei, 5 MB). Without root the
+# setup goes on and the bulletin explains what to install.
+fonts:
+	@fc-list :lang=zh 2>/dev/null | grep -q . || (echo "安装中文字体（通报图表用）…" && \
+	  ((apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-microhei >/dev/null) || \
+	   sudo -n apt-get install -y -qq fonts-wqy-microhei >/dev/null || \
+	   echo "未能安装 fonts-wqy-microhei：请以管理员身份安装，否则 Word 通报中的图表无法生成。"))
 
 $(STAMP):
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -31,11 +39,11 @@ demo: setup
 	$(VENV)/bin/luoshi migrate --noinput -v0
 	$(VENV)/bin/luoshi demo
 	@echo "打开 http://$(HOST):$(PORT)/ ，用上面的演示账号登录。 Open http://$(HOST):$(PORT)/ and sign in with a demo account above."
-	$(VENV)/bin/luoshi runserver $(HOST):$(PORT) --noreload
+	scripts/with_worker.sh $(VENV)/bin/luoshi runserver $(HOST):$(PORT) --noreload
 
 serve: setup
 	$(VENV)/bin/luoshi migrate --noinput -v0
-	$(VENV)/bin/gunicorn config.wsgi -w 2 --threads 4 -b $(HOST):$(PORT)
+	scripts/with_worker.sh $(VENV)/bin/gunicorn config.wsgi -w 2 --threads 4 -b $(HOST):$(PORT)
 
 browser:
 	@command -v chromium >/dev/null || (echo "安装 Chromium（浏览器测试用）…" && (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || sudo -n apt-get install -y -qq chromium)

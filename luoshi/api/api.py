@@ -18,7 +18,7 @@ from luoshi.tasks.models import Task
 from .auth import AUTH
 
 api = NinjaAPI(title="落实 luoshi API", version="1", auth=AUTH, urls_namespace="api",
-               description="单位、人员、专项工作、任务与进展报送。令牌认证：`Authorization: Bearer <token>`。")
+               description="单位、人员、专项工作、任务与进展报送、问题台账。令牌认证：`Authorization: Bearer <token>`。")
 
 
 class Error(Schema):
@@ -231,5 +231,9 @@ def create_report(request, task_id: int, body: ReportIn):
                                            unit=_unit(body.unit_id))
     return 201, report
 
+
+from luoshi.ledger.api import router as ledger_router  # noqa: E402
+
+api.add_router("/ledger", ledger_router)
 
 __all__ = ["api", "Task"]

@@ -2,11 +2,13 @@ import datetime as dt
 
 from django.core.management.base import BaseCommand
 
+from luoshi.ledger.services import escalations_run
 from luoshi.tasks.warnings import warnings_run
 
 
 class Command(BaseCommand):
-    help = "每日预警：重新计算全部任务状态（黄灯/红灯），并发送提醒。可由 cron 或 systemd timer 每天运行。"
+    help = ("每日预警：重新计算全部任务状态（黄灯/红灯）并发送提醒；按各问题台账的督办升级阶梯提出待确认的措施。"
+            "可由 cron 或 systemd timer 每天运行。")
 
     def add_arguments(self, parser):
         parser.add_argument("--date", help="按指定日期计算（YYYY-MM-DD），默认今天")
@@ -17,3 +19,6 @@ class Command(BaseCommand):
         s = warnings_run(today=today, notify=not no_notify)
         self.stdout.write(self.style.SUCCESS(
             f"已检查 {s['tasks']} 项未办结任务：红灯 {s['red']}，黄灯 {s['yellow']}，状态变化 {s['changed']}，新提醒 {s['messages']} 条。"))
+        e = escalations_run(today=today, notify=not no_notify)
+        self.stdout.write(self.style.SUCCESS(
+            f"问题台账：检查 {e['findings']} 个逾期或反复的问题，提出督办升级措施 {e['proposed']} 项（待督查室确认）。"))

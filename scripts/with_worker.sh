@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Run a web server command together with the background worker (photo resizing and other jobs queued in
+# the database), and stop the worker when the server stops.
+#   scripts/with_worker.sh .venv/bin/luoshi runserver 127.0.0.1:8000 --noreload
+set -euo pipefail
+cd "$(dirname "$0")/.."
+.venv/bin/luoshi db_worker --interval 1 --no-startup-delay &
+worker=$!
+trap 'kill "$worker" 2>/dev/null || true' EXIT INT TERM
+"$@"
