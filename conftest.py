@@ -21,6 +21,16 @@ def _background_jobs_run_at_once(settings):
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache():
+    """Cached figures must not leak from one test into the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):
     """Uploaded evidence goes to a per-test temporary folder."""
     settings.MEDIA_ROOT = tmp_path / "media"

@@ -65,6 +65,8 @@ class LedgerConfig(models.Model):
     deadline_days = models.JSONField(_("整改时限（天）"), default=dict, help_text=_("按严重程度：general / major / severe"))
     requirements = models.TextField(_("交办单整改要求"), blank=True)
     ladder = models.JSONField(_("督办升级阶梯"), default=list, blank=True)
+    # Bumped by every write to the program's findings; cached figures are keyed by it.
+    revision = models.PositiveBigIntegerField(default=0, editable=False)
 
     class Meta:
         verbose_name = _("台账设置")

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import F, Max
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -56,6 +56,12 @@ def _event(finding: Finding, kind: str, by, now: dt.datetime, text: str = "", **
 
 def _journal(by, verb: str, finding: Finding, changes=None, reason: str = "") -> None:
     journal_record(actor=by, verb=verb, obj=finding, changes=changes or {}, reason=reason, scope_path=finding.unit_path)
+    bump_revision(finding.program_id)
+
+
+def bump_revision(program_id: int) -> None:
+    """Findings of the program changed: cached figures of it are stale (selectors.ledger_figures)."""
+    LedgerConfig.objects.filter(program_id=program_id).update(revision=F("revision") + 1)
 
 
 def _photos(by, finding: Finding, stage: str, files, event: FindingEvent | None) -> list[FindingPhoto]:
@@ -311,6 +317,7 @@ def sheets_issue(*, by, program: Program, findings: list[Finding], requirements:
             journal_record(actor=by, verb="ledger.sheet_issue", obj=sheet, scope_path=unit.path,
                            changes={"number": sheet.number, "unit": unit.name, "findings": [f.code for f in group]})
             sheets.append(sheet)
+        bump_revision(program.pk)
     for sheet in sheets:
         _tell_unit(sheet, "ledger_sheet", _("收到交办单 %(number)s") % {"number": sheet.number},
                    _("共 %(n)s 个问题，请及时签收并整改。") % {"n": sheet.findings.count()},
@@ -333,6 +340,7 @@ def sheet_acknowledge(*, by, sheet: AssignmentSheet) -> AssignmentSheet:
         Finding.objects.bulk_update(findings, ["status", "updated_at"])
         journal_record(actor=by, verb="ledger.sheet_acknowledge", obj=sheet, scope_path=sheet.unit_path,
                        changes={"findings": len(findings)})
+        bump_revision(sheet.program_id)
     return sheet
 
 
