@@ -68,6 +68,7 @@ class FindingFilters:
     found_from: dt.date | None = None
     found_to: dt.date | None = None
     sheet: int | None = None
+    round: int | None = None
 
 
 def finding_list(*, user, program: Program, filters: FindingFilters) -> QuerySet[Finding]:
@@ -95,6 +96,8 @@ def finding_list(*, user, program: Program, filters: FindingFilters) -> QuerySet
         qs = qs.filter(found_on__lte=f.found_to)
     if f.sheet:
         qs = qs.filter(sheet_id=f.sheet)
+    if f.round:
+        qs = qs.filter(round_id=f.round)
     if f.q:
         qs = qs.filter(Q(code__icontains=f.q) | Q(description__icontains=f.q) | Q(address__icontains=f.q))
     return qs.select_related("unit", "category", "sheet").order_by("-found_on", "-id")

@@ -224,6 +224,10 @@ def finding_record(*, by, program: Program, data: FindingInput, photos=()) -> Fi
     _require_inspector(by, program)
     _check_input(program, data)
     now = clock.now()
+    found_on = data.found_on or clock.today()
+    if data.round is None and data.group is not None:
+        # found during the group's round of that day, when one was planned
+        data.round = InspectionRound.objects.filter(group=data.group, date=found_on).first()
     with transaction.atomic():
         seq = _next_seq(config)
         finding = Finding.objects.create(
@@ -232,7 +236,7 @@ def finding_record(*, by, program: Program, data: FindingInput, photos=()) -> Fi
             longitude=data.longitude, unit=data.unit, unit_path=data.unit.path, severity=data.severity,
             source=data.source, group=data.group, round=data.round, task=data.task,
             indicator_code=data.indicator_code or (data.category.indicator_code if data.category else ""),
-            reporter=by, found_on=data.found_on or clock.today(), created_at=now, updated_at=now)
+            reporter=by, found_on=found_on, created_at=now, updated_at=now)
         event = _event(finding, EventKind.RECORDED, by, now, finding.description)
         _photos(by, finding, PhotoStage.BEFORE, photos, event)
         _journal(by, "ledger.finding_record", finding, snapshot(finding, ("code", "unit_id", "severity", "source",

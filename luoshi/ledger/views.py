@@ -70,9 +70,10 @@ def _filters(request, program, categories) -> tuple[FilterForm, selectors.Findin
     unit_id = request.GET.get("unit")
     if unit_id and unit_id.isdigit():
         f.unit = Unit.objects.filter(pk=int(unit_id)).first()
-    sheet = request.GET.get("sheet")
-    if sheet and sheet.isdigit():
-        f.sheet = int(sheet)
+    for name in ("sheet", "round"):
+        value = request.GET.get(name)
+        if value and value.isdigit():
+            setattr(f, name, int(value))
     return form, f
 
 
@@ -381,6 +382,16 @@ def groups(request, code):
     can_plan = perms.can_manage(request.user, program) or bool(mine)
     form = RoundForm(request.POST or None, initial={"date": clock.today()})
     form.fields["group"].choices = [(g.pk, g.name) for g in (group_list if perms.can_manage(request.user, program) else mine)]
+    if request.method == "POST" and request.POST.get("done"):
+        rnd = InspectionRound.objects.filter(group__program=program, pk=request.POST["done"]).select_related("group").first()
+        if rnd is None:
+            raise Http404
+        try:
+            services.round_done(by=request.user, round=rnd, note=request.POST.get("note", ""))
+            messages.success(request, _("已记录督导完成：%(group)s %(date)s。") % {"group": rnd.group.name, "date": rnd.date})
+        except ServiceError as e:
+            messages.error(request, e.message)
+        return HttpResponseRedirect(reverse("ledger_groups", args=[code]))
     if request.method == "POST":
         if not can_plan:
             raise Http404
