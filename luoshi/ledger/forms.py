@@ -20,7 +20,8 @@ class FindingForm(forms.Form):
                                  widget=forms.RadioSelect)
     source = forms.ChoiceField(label=_("问题来源"), choices=Source.choices, initial=Source.INSPECTION)
     group = forms.TypedChoiceField(label=_("督导组"), coerce=int, required=False, empty_value=None)
-    found_on = forms.DateField(label=_("发现日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    found_on = forms.DateField(label=_("发现日期"), required=False,
+                               widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
 
     def __init__(self, *args, categories=(), groups=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -53,7 +54,7 @@ class IssueForm(forms.Form):
 class DecideForm(forms.Form):
     decision = forms.ChoiceField(choices=[("confirm", _("确认实施")), ("dismiss", _("不采取"))], widget=forms.RadioSelect,
                                  label=_("决定"))
-    held_on = forms.DateField(label=_("实施日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    held_on = forms.DateField(label=_("实施日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     attendees = forms.CharField(label=_("参加人员"), required=False, max_length=500)
     minutes = forms.CharField(label=_("记录/纪要"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
     note = forms.CharField(label=_("说明"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
@@ -67,8 +68,8 @@ class FilterForm(forms.Form):
     overdue = forms.BooleanField(label=_("只看逾期"), required=False)
     repeat = forms.BooleanField(label=_("只看复发"), required=False)
     q = forms.CharField(label=_("关键词"), required=False, max_length=100)
-    found_from = forms.DateField(label=_("发现日期自"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    found_to = forms.DateField(label=_("至"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    found_from = forms.DateField(label=_("发现日期自"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    found_to = forms.DateField(label=_("至"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
 
     def __init__(self, *args, categories=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -77,5 +78,5 @@ class FilterForm(forms.Form):
 
 class RoundForm(forms.Form):
     group = forms.TypedChoiceField(label=_("督导组"), coerce=int)
-    date = forms.DateField(label=_("督导日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(label=_("督导日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     note = forms.CharField(label=_("说明"), required=False, max_length=1000)
