@@ -121,7 +121,8 @@ class InspectionGroup(models.Model):
     def cadence_label(self) -> str:
         if self.cadence == GroupCadence.DAILY:
             return str(_("每日"))
-        return f"{self.get_cadence_display()}{self.times}{_('次')}"
+        # Translators: e.g. 每周2次 — "twice a week": cadence (每周/每月) and how many times
+        return _("%(cadence)s%(n)s次") % {"cadence": self.get_cadence_display(), "n": self.times}
 
 
 class InspectionRound(models.Model):

@@ -10,6 +10,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Prefetch, Q, QuerySet, Sum
 from django.http import Http404
+from django.utils.translation import get_language
 
 from luoshi.core import clock
 from luoshi.org.models import Unit
@@ -147,7 +148,8 @@ def sheets_visible(*, user, program: Program) -> QuerySet[AssignmentSheet]:
 
 def sheet_list(*, user, program: Program) -> QuerySet[AssignmentSheet]:
     return sheets_visible(user=user, program=program).select_related("unit", "issued_by", "acknowledged_by").annotate(
-        n=Count("findings"), closed=Count("findings", filter=Q(findings__status=FindingStatus.CLOSED)))
+        n=Count("findings"), closed=Count("findings", filter=Q(findings__status=FindingStatus.CLOSED))
+    ).order_by("-issued_at", "-id")
 
 
 def sheet_get(*, user, pk: int) -> AssignmentSheet:
@@ -157,11 +159,16 @@ def sheet_get(*, user, pk: int) -> AssignmentSheet:
     return sheet
 
 
-def escalation_list(*, user, program: Program, state: str = "") -> QuerySet[Escalation]:
+def escalations_visible(*, user, program: Program) -> QuerySet[Escalation]:
     qs = Escalation.objects.filter(program=program)
     if not perms.reads_whole_program(user, program):
         scope = scope_for(user)
         qs = qs.filter(_any_prefix("unit_path", scope.all_paths + scope.paired_unit_paths))
+    return qs
+
+
+def escalation_list(*, user, program: Program, state: str = "") -> QuerySet[Escalation]:
+    qs = escalations_visible(user=user, program=program)
     if state:
         qs = qs.filter(state=state)
     return qs.select_related("finding", "unit", "decided_by").order_by("-proposed_at", "level", "id")
@@ -177,6 +184,10 @@ def _rate(part: int, whole: int) -> Decimal | None:
     if not whole:
         return None
     return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def _days(value: Decimal) -> Decimal:
+    return value.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
 @dataclass
@@ -218,7 +229,7 @@ def ledger_figures(*, user, program: Program, by: str = "unit", found_from: dt.d
         who = ",".join(sorted(scope.all_paths + scope.paired_unit_paths))
     revision = LedgerConfig.objects.filter(program=program).values_list("revision", flat=True).first()
     key = "ledger-figures:" + hashlib.sha1(
-        f"{program.pk}|{who}|{by}|{found_from}|{found_to}|{today}|{revision}".encode()).hexdigest()
+        f"{program.pk}|{who}|{by}|{found_from}|{found_to}|{today}|{revision}|{get_language()}".encode()).hexdigest()
     data = cache.get(key)
     if data is None:
         data = ledger_figures_compute(user=user, program=program, by=by, found_from=found_from, found_to=found_to,
@@ -259,15 +270,15 @@ def ledger_figures_compute(*, user, program: Program, by: str = "unit", found_fr
         avg = r["avg_close"]
         row = FigureRow(key=r[key], label=label or "（未分类）", found=r["found"], rectified=r["rectified"],
                         closed=r["closed"], overdue=r["overdue"], repeats=r["repeats"] or 0,
-                        avg_days=(Decimal(avg.total_seconds()) / 86400).quantize(Decimal("0.1")) if avg else None)
+                        avg_days=_days(Decimal(avg.total_seconds()) / 86400) if avg is not None else None)
         row.rectify_rate, row.close_rate = _rate(row.rectified, row.found), _rate(row.closed, row.found)
         out.append(row)
         for attr in ("found", "rectified", "closed", "overdue", "repeats"):
             setattr(total, attr, getattr(total, attr) + getattr(row, attr))
-        if row.avg_days is not None:
-            weighted_days += row.avg_days * row.closed
+        if avg is not None:
+            weighted_days += Decimal(avg.total_seconds()) / 86400 * row.closed  # unrounded
     total.rectify_rate, total.close_rate = _rate(total.rectified, total.found), _rate(total.closed, total.found)
-    total.avg_days = (weighted_days / total.closed).quantize(Decimal("0.1")) if total.closed else None
+    total.avg_days = _days(weighted_days / total.closed) if total.closed else None
     if by == "unit":
         out.sort(key=lambda r: (-(r.close_rate or Decimal(-1)), r.overdue, r.label))
         prev, rank = None, 0

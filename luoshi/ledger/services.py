@@ -19,6 +19,7 @@ from luoshi.core.journal import diff, journal_record, snapshot
 from luoshi.core.notify import Message, deliver
 from luoshi.core.permissions import require
 from luoshi.org.models import Pairing, Person, Role, RoleGrant, Unit
+from luoshi.org.resolve import region_of
 from luoshi.programs.models import Program
 
 from . import permissions as perms
@@ -108,7 +109,12 @@ def unit_people(unit_paths: list[str], audience: str) -> dict[str, set[int]]:
 
 
 def office_people(program: Program) -> set[int]:
-    return set(RoleGrant.objects.filter(role=Role.OFFICE, unit=program.owner_unit).values_list("person_id", flat=True))
+    """督查室 staff who manage the program: office grants on the owner unit or on an ancestor of it up to
+    its district (or city), the same people perms.can_manage lets in, short of the city over a district."""
+    owner = program.owner_unit
+    region = region_of(owner)
+    paths = [p for p in _ancestor_paths(owner.path) if p.startswith(region.path)]
+    return set(RoleGrant.objects.filter(role=Role.OFFICE, unit__path__in=paths).values_list("person_id", flat=True))
 
 
 def _send(recipients, kind: str, title: str, body: str, url: str, key: str) -> None:
@@ -196,10 +202,10 @@ def _check_input(program: Program, data: FindingInput) -> None:
         raise ServiceError(_("督导组不属于本专项工作。"), field="group")
     if data.task is not None and data.task.program_id != program.pk:
         raise ServiceError(_("关联任务不属于本专项工作。"), field="task")
-    if not data.unit.path.startswith(program.owner_unit.path) and not program.owner_unit.path.startswith(data.unit.path):
-        region = program.owner_unit.parent or program.owner_unit
-        if not data.unit.path.startswith(region.path):
-            raise ServiceError(_("责任单位“%(unit)s”不在本专项工作的范围内。") % {"unit": data.unit.name}, field="unit")
+    region = region_of(program.owner_unit)
+    if not data.unit.path.startswith(region.path):
+        raise ServiceError(_("责任单位“%(unit)s”不在%(region)s范围内。") % {"unit": data.unit.name, "region": region.name},
+                           field="unit")
     for value, low, high, field in ((data.latitude, -90, 90, "latitude"), (data.longitude, -180, 180, "longitude")):
         if value is not None and not (low <= value <= high):
             raise ServiceError(_("坐标超出范围。"), field=field)
@@ -305,7 +311,8 @@ def sheets_issue(*, by, program: Program, findings: list[Finding], requirements:
         LedgerConfig.objects.select_for_update().filter(pk=config.pk).first()
         year = today.year
         seq = AssignmentSheet.objects.filter(program=program, year=year).aggregate(m=Max("seq"))["m"] or 0
-        for unit_id, group in sorted(by_unit.items(), key=lambda kv: kv[1][0].unit_path):
+        # in tree order (path "/1/2/9/" before "/1/2/10/")
+        for unit_id, group in sorted(by_unit.items(), key=lambda kv: kv[1][0].unit.ancestor_ids()):
             seq += 1
             unit = group[0].unit
             sheet = AssignmentSheet.objects.create(
@@ -357,11 +364,11 @@ def finding_submit(*, by, finding: Finding, text: str, photos=()) -> Finding:
         raise ServiceError(_("问题当前状态为“%(s)s”，不能报送整改。") % {"s": finding.get_status_display()})
     if not (text or "").strip():
         raise ServiceError(_("请填写整改情况。"), field="text")
-    if finding.status == FindingStatus.ASSIGNED and finding.sheet and not finding.sheet.acknowledged_at:
-        sheet_acknowledge(by=by, sheet=finding.sheet)
-        finding.refresh_from_db()
     now = clock.now()
-    with transaction.atomic():
+    with transaction.atomic():  # signing the sheet and reporting stand or fall together
+        if finding.status == FindingStatus.ASSIGNED and finding.sheet and not finding.sheet.acknowledged_at:
+            sheet_acknowledge(by=by, sheet=finding.sheet)
+            finding.refresh_from_db()
         finding.status = FindingStatus.SUBMITTED
         finding.first_submitted_at = finding.first_submitted_at or now
         finding.updated_at = now
@@ -382,6 +389,8 @@ def finding_verify(*, by, finding: Finding, close: bool, method: str = "evidence
     _require_inspector(by, program)
     require(finding.reporter_id != by.pk, _("核验须由问题发现人以外的督导人员进行。"))
     require(not perms.is_unit_liaison(by, finding), _("责任单位的人员不能核验本单位的问题。"))
+    last_report = finding.events.filter(kind=EventKind.SUBMITTED).order_by("-at", "-id").values_list("by_id", flat=True).first()
+    require(last_report != by.pk, _("报送整改的人不能核验自己报送的整改。"))
     if finding.status != FindingStatus.SUBMITTED:
         raise ServiceError(_("只有“待核验”的问题可以核验（当前：%(s)s）。") % {"s": finding.get_status_display()})
     if method not in ("on_site", "evidence"):
@@ -466,7 +475,7 @@ def escalations_run(*, today: dt.date | None = None, notify: bool = True) -> dic
         program = config.program
         summary["programs"] += 1
         candidates = list(Finding.objects.filter(program=program, status__in=OPEN_STATUSES).filter(
-            _earnable()).only("id", "unit_id", "unit_path", "severity", "status", "deadline", "return_count",
+            _earnable(today)).only("id", "unit_id", "unit_path", "severity", "status", "deadline", "return_count",
                               "repeat_count", "last_closed_at", "code"))
         if not candidates:
             continue
@@ -513,12 +522,11 @@ def escalations_run(*, today: dt.date | None = None, notify: bool = True) -> dic
     return summary
 
 
-def _earnable():
+def _earnable(today: dt.date):
     """Open findings that could have earned a step: overdue, returned, or reopened (the rest cannot)."""
     from django.db.models import Q
 
-    return (Q(status__in=OWING_STATUSES, deadline__lt=clock.today()) | Q(return_count__gt=0)
-            | Q(repeat_count__gt=0))
+    return Q(status__in=OWING_STATUSES, deadline__lt=today) | Q(return_count__gt=0) | Q(repeat_count__gt=0)
 
 
 def _count_by(rows: list[Escalation]) -> dict[str, int]:
@@ -549,7 +557,7 @@ def escalation_decide(*, by, escalation: Escalation, confirm: bool, held_on: dt.
     with transaction.atomic():
         escalation.state = EscalationState.CONFIRMED if confirm else EscalationState.DISMISSED
         escalation.decided_at, escalation.decided_by = now, by
-        escalation.held_on = held_on or (clock.today() if confirm else None)
+        escalation.held_on = (held_on or clock.today()) if confirm else None
         escalation.attendees, escalation.minutes, escalation.note = attendees.strip(), minutes.strip(), note.strip()
         if document:
             escalation.document = attachment_store(by=by, name=document[0], data=document[1])

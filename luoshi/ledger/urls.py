@@ -15,6 +15,7 @@ urlpatterns = [
     path("programs/<slug:code>/ledger/bulletin.docx", views.ledger_bulletin, name="ledger_bulletin"),
     path("programs/<slug:code>/ledger/import/", views.ledger_import, name="ledger_import"),
     path("ledger/findings/<int:pk>/", views.finding_detail, name="ledger_finding"),
+    path("ledger/findings/<int:pk>/edit/", views.finding_edit, name="ledger_finding_edit"),
     path("ledger/findings/<int:pk>/submit/", views.finding_submit, name="ledger_finding_submit"),
     path("ledger/findings/<int:pk>/verify/", views.finding_verify, name="ledger_finding_verify"),
     path("ledger/findings/<int:pk>/reopen/", views.finding_reopen, name="ledger_finding_reopen"),

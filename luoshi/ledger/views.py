@@ -32,6 +32,7 @@ from .models import (
 )
 
 PAGE_SIZE = 50
+EXPORT_WEB_LIMIT = 50_000
 
 
 def _wants_json(request) -> bool:
@@ -40,6 +41,11 @@ def _wants_json(request) -> bool:
 
 def _form_errors(form) -> dict[str, list[str]]:
     return {field: [str(e) for e in errs] for field, errs in form.errors.items()}
+
+
+def _field_name(field: str) -> str:
+    """core.files reports upload problems under "files"; the ledger's forms call the field "photos"."""
+    return "photos" if field == "files" else field
 
 
 def _fail(request, message: str, errors: dict | None = None, status: int = 400):
@@ -115,7 +121,8 @@ def finding_create(request, code):
         raise Http404
     categories = selectors.categories(program)
     groups = list(InspectionGroup.objects.filter(program=program, is_active=True))
-    my_groups = [g for g in groups if g.members.filter(pk=request.user.pk).exists()] or groups
+    mine = set(InspectionGroup.objects.filter(program=program, members=request.user).values_list("pk", flat=True))
+    my_groups = [g for g in groups if g.pk in mine] or groups
     form = FindingForm(request.POST or None, categories=categories, groups=my_groups)
     ctx = _program_ctx(request, program) | {"form": form, "unit_names": _unit_names(program, request.user)}
     if request.method != "POST":
@@ -141,7 +148,7 @@ def finding_create(request, code):
             except ServiceError as e:
                 error = e.message
                 if e.field:
-                    errors[e.field] = [e.message]
+                    errors[_field_name(e.field)] = [e.message]
             else:
                 url = reverse("ledger_finding", args=[finding.pk])
                 messages.success(request, _("问题 %(code)s 已登记。") % {"code": finding.code})
@@ -160,6 +167,48 @@ def finding_create(request, code):
     if request.FILES:
         ctx["photos_lost"] = True
     return render(request, "ledger/finding_form.html", ctx, status=400)
+
+
+@login_required
+def finding_edit(request, pk):
+    """Correct a finding (the office, or its reporter before 销号). Every change is journaled with a reason."""
+    finding = selectors.finding_get(user=request.user, pk=pk)
+    program = finding.program
+    ctx = selectors.finding_detail(user=request.user, finding=finding)
+    if not ctx["can_edit"]:
+        raise Http404
+    categories = selectors.categories(program)
+    groups = list(InspectionGroup.objects.filter(program=program, is_active=True))
+    initial = {"unit": finding.unit.name, "category": finding.category_id, "description": finding.description,
+               "address": finding.address, "latitude": finding.latitude, "longitude": finding.longitude,
+               "severity": finding.severity, "source": finding.source, "group": finding.group_id,
+               "found_on": finding.found_on}
+    form = FindingForm(request.POST or None, initial=initial, categories=categories, groups=groups)
+    ctx.update(_program_ctx(request, program), form=form, unit_names=_unit_names(program, request.user), editing=True)
+    if request.method == "POST":
+        if form.is_valid():
+            d = form.cleaned_data
+            units, problems = UnitResolver(region_of(program.owner_unit)).resolve(d["unit"])
+            if problems or len(units) != 1:
+                form.add_error("unit", problems or [_("请只填写一个责任单位。")])
+            else:
+                changes = dict(category=next((c for c in categories if c.pk == d["category"]), None),
+                               description=d["description"], address=d["address"], latitude=d["latitude"],
+                               longitude=d["longitude"], severity=d["severity"], source=d["source"],
+                               found_on=d["found_on"] or finding.found_on)
+                if units[0].pk != finding.unit_id:
+                    changes["unit"] = units[0]
+                try:
+                    services.finding_update(by=request.user, finding=finding, reason=request.POST.get("reason", ""),
+                                            **changes)
+                except ServiceError as e:
+                    ctx["error"] = e.message
+                else:
+                    messages.success(request, _("问题已修改。"))
+                    return HttpResponseRedirect(reverse("ledger_finding", args=[pk]))
+        ctx.setdefault("error", _("请检查标红的内容。"))
+        return render(request, "ledger/finding_edit.html", ctx, status=400)
+    return render(request, "ledger/finding_edit.html", ctx)
 
 
 @login_required
@@ -183,7 +232,8 @@ def _finding_action(request, pk, action, form_class=None):
             raise ServiceError(_("请检查填写的内容。"))
         message = action(finding, form.cleaned_data if form is not None else None)
     except ServiceError as e:
-        errors = _form_errors(form) if form is not None and form.errors else ({e.field: [e.message]} if e.field else {})
+        errors = _form_errors(form) if form is not None and form.errors else (
+            {_field_name(e.field): [e.message]} if e.field else {})
         if _wants_json(request):
             return _fail(request, e.message, errors, status=403 if isinstance(e, PermissionDeniedError) else 400)
         detail = "；".join(m for msgs in errors.values() for m in msgs)
@@ -343,7 +393,8 @@ def escalations(request, code):
         state = EscalationState.PROPOSED
     qs = selectors.escalation_list(user=request.user, program=program, state="" if state == "all" else state)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    counts = dict(Escalation.objects.filter(program=program).values_list("state").annotate(n=Count("id")))
+    counts = dict(selectors.escalations_visible(user=request.user, program=program).order_by()
+                  .values_list("state").annotate(n=Count("id")))
     return render(request, "ledger/escalations.html", _program_ctx(request, program) | {
         "page": page, "state": state, "states": EscalationState.choices, "counts": counts, "decide_form": DecideForm()})
 
@@ -383,7 +434,9 @@ def groups(request, code):
     form = RoundForm(request.POST or None, initial={"date": clock.today()})
     form.fields["group"].choices = [(g.pk, g.name) for g in (group_list if perms.can_manage(request.user, program) else mine)]
     if request.method == "POST" and request.POST.get("done"):
-        rnd = InspectionRound.objects.filter(group__program=program, pk=request.POST["done"]).select_related("group").first()
+        done = request.POST["done"]
+        rnd = InspectionRound.objects.filter(group__program=program, pk=int(done)).select_related("group").first() \
+            if done.isdigit() else None
         if rnd is None:
             raise Http404
         try:
@@ -406,7 +459,7 @@ def groups(request, code):
             except ServiceError as e:
                 messages.error(request, e.message)
     rounds = InspectionRound.objects.filter(group__program=program).select_related("group").annotate(
-        n=Count("findings"))[:30]
+        n=Count("findings")).order_by("-date", "-id")[:30]
     return render(request, "ledger/groups.html", _program_ctx(request, program) | {
         "groups": group_list, "rounds": rounds, "form": form, "can_plan": can_plan})
 
@@ -418,6 +471,12 @@ def ledger_export(request, code):
     program = selectors.ledger_program_get(user=request.user, code=code)
     categories = selectors.categories(program)
     _form, filters = _filters(request, program, categories)
+    n = selectors.finding_list(user=request.user, program=program, filters=filters).count()
+    if n > EXPORT_WEB_LIMIT:
+        # ~4,000 rows a second: a whole city's ledger would hold a web worker for a minute
+        messages.error(request, _("所选范围共有 %(n)s 个问题，超过网页导出上限 %(limit)s 个。请按日期、单位或状态缩小范围，"
+                                  "或在服务器上运行 luoshi ledger export。") % {"n": n, "limit": EXPORT_WEB_LIMIT})
+        return HttpResponseRedirect(reverse("ledger_findings", args=[code]) + "?" + request.GET.urlencode())
     data = ledger_export_xlsx(user=request.user, program=program, filters=filters)
     return download(data, f"{program.name}-问题台账-{clock.today():%Y%m%d}.xlsx", XLSX)
 
@@ -429,9 +488,15 @@ def ledger_bulletin(request, code):
     program = selectors.ledger_program_get(user=request.user, code=code)
     end = _date_param(request, "to") or clock.today()
     start = _date_param(request, "from") or end - dt.timedelta(days=6)
+    if end < start:
+        return render(request, "400.html", {"message": _("开始日期不能晚于结束日期。")}, status=400)
     issue = request.GET.get("issue")
-    data = ledger_bulletin_docx(user=request.user, program=program, start=start, end=end,
-                                issue_no=int(issue) if issue and issue.isdigit() else None)
+    try:
+        data = ledger_bulletin_docx(user=request.user, program=program, start=start, end=end,
+                                    issue_no=int(issue) if issue and issue.isdigit() else None,
+                                    office_name=program.owner_unit.name)
+    except ServiceError as e:  # e.g. no Chinese font for the chart on this server
+        return render(request, "400.html", {"message": e.message}, status=503)
     return download(data, f"{program.name}-督查通报-{end:%Y%m%d}.docx", DOCX)
 
 
@@ -452,7 +517,8 @@ def ledger_import(request, code):
 
             dry_run = request.POST.get("dry_run") == "1"
             try:
-                report = ledger_import_xlsx(by=request.user, program=program, data=upload.read(), dry_run=dry_run)
+                report = ledger_import_xlsx(by=request.user, program=program, data=upload.read(), dry_run=dry_run,
+                                            filename=upload.name)
             except ImportFailed as e:
                 ctx["errors"], status = e.errors, 400
             except ServiceError as e:

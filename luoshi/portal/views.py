@@ -38,7 +38,8 @@ def exposure_detail(request, pk):
 @cache_control(public=True, max_age=3600)
 def photo(request, pk, variant):
     """Only the processed copy (resized, no EXIF/GPS) of a photo of a published finding."""
-    p = FindingPhoto.objects.filter(pk=pk, finding__is_public=True, processed_at__isnull=False,
+    p = FindingPhoto.objects.filter(pk=pk, finding__is_public=True, finding__program__is_archived=False,
+                                    processed_at__isnull=False,
                                     process_error="").first()
     if p is None or variant not in ("display", "thumb"):
         raise Http404

@@ -174,7 +174,7 @@
           var box = form.querySelector('[data-field="' + name + '"]');
           var p = box && box.querySelector(".fielderror");
           if (p) { p.textContent = body.errors[name].join("；"); p.hidden = false; box.classList.add("has-error"); }
-          else if (name === "photos" || name === "files") { showError(body.errors[name].join("；")); }
+          else { showError((body.message ? body.message + " " : "") + body.errors[name].join("；")); }
         });
         if (errorBox) errorBox.scrollIntoView({ block: "center" });
       };

@@ -1,11 +1,12 @@
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from luoshi.core.errors import ServiceError
 from luoshi.core.excel import ImportFailed
 from luoshi.core.management.base import fail_with
-from luoshi.ledger.excel import ledger_import_xlsx
+from luoshi.ledger.excel import chinese_labels, ledger_import_xlsx
 from luoshi.ledger.models import FindingStatus
 from luoshi.org.models import Person
 from luoshi.programs.models import Program
@@ -13,7 +14,7 @@ from luoshi.programs.models import Program
 
 class Command(BaseCommand):
     help = ("从 Excel 导入已有的问题台账到专项工作（须已启用问题台账）。全部正确才写入；--dry-run 只检查。"
-            "不指定 --as 时以服务器操作员身份导入，问题登记人记为该专项工作的督查室人员。")
+            "不指定 --as 时以服务器操作员身份导入（同任务清单导入），问题登记人记为该专项工作的督查室人员。")
 
     def add_arguments(self, parser):
         parser.add_argument("file")
@@ -24,19 +25,22 @@ class Command(BaseCommand):
     def handle(self, file, program, dry_run, username, **options):
         p = Program.objects.select_related("owner_unit").filter(code=program).first()
         if p is None:
-            raise CommandError(f"专项工作“{program}”不存在。")
+            raise CommandError(_("专项工作“%(code)s”不存在。") % {"code": program})
         by = None
         if username:
             by = Person.objects.filter(username=username, is_active=True).first()
             if by is None:
-                raise CommandError(f"用户“{username}”不存在或已停用。")
+                raise CommandError(_("用户“%(username)s”不存在或已停用。") % {"username": username})
         try:
             data = Path(file).read_bytes()
             report = ledger_import_xlsx(by=by, program=p, data=data, dry_run=dry_run, filename=Path(file).name)
         except (ImportFailed, ServiceError, OSError) as e:
-            raise fail_with(e)
-        labels = dict(FindingStatus.choices)
-        detail = "、".join(f"{labels[s]}{report['by_status'][s]}个" for s in FindingStatus.values
+            raise fail_with(e) from e
+        labels = chinese_labels(FindingStatus)
+        detail = "、".join(f"{labels[s]} {report['by_status'][s]}" for s in FindingStatus.values
                           if report["by_status"].get(s))
-        verb = "检查通过（未写入）：将新增" if dry_run else "导入完成：新增"
-        self.stdout.write(self.style.SUCCESS(f"{verb}问题 {report['created']} 个（{detail}）。"))
+        if dry_run:
+            message = _("检查通过（未写入）：将新增问题 %(n)s 个（%(detail)s）。")
+        else:
+            message = _("导入完成：新增问题 %(n)s 个（%(detail)s）。")
+        self.stdout.write(self.style.SUCCESS(message % {"n": report["created"], "detail": detail}))
