@@ -339,28 +339,34 @@ def _league_table(doc, league: list[dict]):
     return table
 
 
+def bulletin_masthead(*, title: str, issue_text: str, office: str, date_text: str):
+    """A new 公文-layout document with the bulletin's 版头: title, 期号, then the office and the date over a
+    red rule. Shared by every bulletin (调度通报, 督查通报)."""
+    doc = Document()
+    _setup_document(doc)
+    doc.core_properties.title = title
+    doc.core_properties.author = office
+    _add_para(doc, title, font=XIAOBIAOSONG, size=TITLE_PT, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
+    _add_para(doc, issue_text, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
+    head = _add_para(doc, indent=False)
+    # office one character in from the left, date one character in from the right (right tab stop)
+    head.paragraph_format.left_indent = Pt(BODY_PT)
+    head.paragraph_format.right_indent = Pt(BODY_PT)
+    head.paragraph_format.tab_stops.add_tab_stop(Emu(Mm(156) - Pt(BODY_PT)), alignment=WD_TAB_ALIGNMENT.RIGHT)
+    _style_run(head.add_run(f"{office}\t{date_text}"), font=FANGSONG, size=BODY_PT)
+    _red_rule(head)
+    _add_para(doc, indent=False)
+    return doc
+
+
 def bulletin_docx(*, user, program: Program, as_of: dt.date, issue_no: int | None = None,
                   office_name: str = "") -> bytes:
     data = bulletin_data(user=user, program=program, as_of=as_of, issue_no=issue_no)
     office = office_name.strip() or program.owner_unit.name
     title = f"{program.name}调度通报"
 
-    doc = Document()
-    _setup_document(doc)
-    doc.core_properties.title = title
-    doc.core_properties.author = office
-
-    # 版头: title, 期号, office and date over a red rule
-    _add_para(doc, title, font=XIAOBIAOSONG, size=TITLE_PT, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
-    _add_para(doc, _issue_text(data["issue_no"]), align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
-    head = _add_para(doc, indent=False)
-    # office one character in from the left, date one character in from the right (right tab stop)
-    head.paragraph_format.left_indent = Pt(BODY_PT)
-    head.paragraph_format.right_indent = Pt(BODY_PT)
-    head.paragraph_format.tab_stops.add_tab_stop(Emu(Mm(156) - Pt(BODY_PT)), alignment=WD_TAB_ALIGNMENT.RIGHT)
-    _style_run(head.add_run(f"{office}\t{data['as_of_text']}"), font=FANGSONG, size=BODY_PT)
-    _red_rule(head)
-    _add_para(doc, indent=False)
+    doc = bulletin_masthead(title=title, issue_text=_issue_text(data["issue_no"]), office=office,
+                            date_text=data["as_of_text"])
 
     # 一、总体情况
     _add_para(doc, "一、总体情况", font=HEITI, outline=0)

@@ -16,10 +16,10 @@ from copy import deepcopy
 from django.utils import timezone, translation
 from docx import Document
 from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING, WD_TAB_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Emu, Mm, Pt
+from docx.shared import Mm, Pt
 
 from luoshi.core import clock
 from luoshi.ledger import selectors
@@ -28,7 +28,8 @@ from luoshi.programs.models import Program
 
 from .bulletin import (
     BODY_PT, DASH, FANGSONG, HEITI, RED, TABLE_PT, TITLE_PT, XIAOBIAOSONG, _add_para,
-    _page_number_paragraph, _red_rule, _set_cell, _setup_document, _style_run, chinese_date, format_rate,
+    _page_number_paragraph, _red_rule, _set_cell, _setup_document, _style_run, bulletin_masthead, chinese_date,
+    format_rate,
 )
 from .charts import bar_chart_png
 
@@ -272,22 +273,8 @@ def ledger_bulletin_docx(*, user, program: Program, start: dt.date, end: dt.date
     office = office_name.strip() or program.owner_unit.name
     title = f"{program.name}督查通报"
 
-    doc = Document()
-    _setup_document(doc)
-    doc.core_properties.title = title
-    doc.core_properties.author = office
-
-    # 版头
-    _add_para(doc, title, font=XIAOBIAOSONG, size=TITLE_PT, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
-    _add_para(doc, f"第{issue_no}期" if issue_no is not None else "第　期", align=WD_ALIGN_PARAGRAPH.CENTER,
-              indent=False)
-    head = _add_para(doc, indent=False)
-    head.paragraph_format.left_indent = Pt(BODY_PT)
-    head.paragraph_format.right_indent = Pt(BODY_PT)
-    head.paragraph_format.tab_stops.add_tab_stop(Emu(Mm(156) - Pt(BODY_PT)), alignment=WD_TAB_ALIGNMENT.RIGHT)
-    _style_run(head.add_run(f"{office}\t{chinese_date(today)}"), font=FANGSONG, size=BODY_PT)
-    _red_rule(head)
-    _add_para(doc, indent=False)
+    doc = bulletin_masthead(title=title, issue_text=f"第{issue_no}期" if issue_no is not None else "第　期",
+                            office=office, date_text=chinese_date(today))
     _add_para(doc, f"现将{chinese_date(start)}至{chinese_date(end)}督查发现问题及整改情况通报如下：")
 
     # 一、总体情况

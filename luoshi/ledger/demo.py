@@ -15,7 +15,7 @@ from luoshi.org.services import grant_role, person_create
 from luoshi.programs.presets import preset_load
 
 from . import services
-from .models import EscalationState, Finding, FindingPhoto, InspectionGroup, ProblemCategory, Severity, Source
+from .models import Finding, FindingPhoto, InspectionGroup, ProblemCategory, Severity, Source
 from .photos import photo_process
 
 INSPECTORS = [

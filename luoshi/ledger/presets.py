@@ -6,14 +6,13 @@ from __future__ import annotations
 from typing import Literal
 
 from django.db import transaction
-from django.utils.translation import gettext as _
 from pydantic import Field, field_validator
 
 from luoshi.core.excel import CellError, ImportFailed
 from luoshi.core.journal import journal_record
 from luoshi.org.models import Unit
 from luoshi.org.resolve import UnitResolver
-from luoshi.programs.presets import Cadence, ProgramSettings, Strict, _find_unit
+from luoshi.programs.presets import Cadence, ProgramSettings, Strict, region_and_owner
 
 from .ladder import Step
 from .models import GroupCadence, GroupKind, InspectionGroup, LedgerConfig, ProblemCategory, Severity
@@ -73,14 +72,7 @@ def load_ledger(*, by, preset: LedgerPreset, source: str, year: int | None) -> d
 
     year = year or preset.year
     code = preset.code if year == preset.year else f"{preset.code}-{year}"
-    region = _find_unit(preset.region, None)
-    if region is None:
-        raise ImportFailed([CellError(source, None, "region", _("找不到区域单位“%(region)s”，请先加载单位预置。")
-                                      % {"region": preset.region})])
-    owner = _find_unit(preset.owner_unit, region)
-    if owner is None:
-        raise ImportFailed([CellError(source, None, "owner_unit", _("在%(region)s下找不到主办单位“%(unit)s”。")
-                                      % {"region": region.name, "unit": preset.owner_unit})])
+    region, owner = region_and_owner(preset, source)
     resolver = UnitResolver(region)
     group_units: list[list[Unit]] = []
     errors = []

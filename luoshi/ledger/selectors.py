@@ -20,7 +20,7 @@ from luoshi.tasks.selectors import _any_prefix, program_list
 
 from . import permissions as perms
 from .models import (
-    OWING_STATUSES, AssignmentSheet, Escalation, EscalationState, Finding, FindingPhoto, FindingStatus,
+    OWING_STATUSES, AssignmentSheet, Escalation, Finding, FindingPhoto, FindingStatus,
     InspectionGroup, LedgerConfig, ProblemCategory,
 )
 

@@ -26,10 +26,7 @@ from luoshi.tasks.forms import uploaded_files
 from . import permissions as perms
 from . import selectors, services
 from .forms import DecideForm, FilterForm, FindingForm, IssueForm, ReopenForm, RoundForm, SubmitForm, VerifyForm
-from .models import (
-    AssignmentSheet, Escalation, EscalationState, FindingPhoto, FindingStatus, InspectionGroup, InspectionRound,
-    OWING_STATUSES,
-)
+from .models import Escalation, EscalationState, FindingPhoto, InspectionGroup, InspectionRound
 
 PAGE_SIZE = 50
 EXPORT_WEB_LIMIT = 50_000

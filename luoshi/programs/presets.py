@@ -188,6 +188,19 @@ def _find_unit(text: str, region: Unit | None) -> Unit | None:
     return units[0] if len(units) == 1 and not errors else None
 
 
+def region_and_owner(preset, source: str) -> tuple[Unit, Unit]:
+    """A preset's `region` and its `owner_unit` looked up inside it, or an error naming the field."""
+    region = _find_unit(preset.region, None)
+    if region is None:
+        raise ImportFailed([CellError(source, None, "region", _("找不到区域单位“%(region)s”，请先加载单位预置。")
+                                      % {"region": preset.region})])
+    owner = _find_unit(preset.owner_unit, region)
+    if owner is None:
+        raise ImportFailed([CellError(source, None, "owner_unit", _("在%(region)s下找不到主办单位“%(unit)s”。")
+                                      % {"region": region.name, "unit": preset.owner_unit})])
+    return region, owner
+
+
 def _load_program(*, by, preset: ProgramPreset, source: str, year: int | None) -> dict:
     from luoshi.org.services import grant_role, person_create
     from luoshi.tasks import services
@@ -197,14 +210,7 @@ def _load_program(*, by, preset: ProgramPreset, source: str, year: int | None) -
     year = year or preset.year
     fill = lambda s: s.replace("{year}", str(year))  # noqa: E731
     code = preset.code if year == preset.year else f"{preset.code}-{year}"
-    region = _find_unit(preset.region, None)
-    if region is None:
-        raise ImportFailed([CellError(source, None, "region", _("找不到区域单位“%(region)s”，请先加载单位预置。")
-                                      % {"region": preset.region})])
-    owner = _find_unit(preset.owner_unit, region)
-    if owner is None:
-        raise ImportFailed([CellError(source, None, "owner_unit", _("在%(region)s下找不到主办单位“%(unit)s”。")
-                                      % {"region": region.name, "unit": preset.owner_unit})])
+    region, owner = region_and_owner(preset, source)
     with transaction.atomic():
         for leader in preset.leaders:
             if Person.objects.filter(username=leader.username).exists():

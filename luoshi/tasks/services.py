@@ -22,7 +22,7 @@ from luoshi.programs.models import Program, ReportingPeriod
 from .deadlines import DeadlineError, parse_deadline
 from .models import (
     AssignmentRole, ClosureRequest, DeadlineKind, ExtensionRequest, Milestone, ProgressReport, RequestState, Task,
-    TaskAssignment, TaskStatus,
+    TaskAssignment,
 )
 from .status import ProgramRules, StatusInputs, compute_status
 

@@ -19,6 +19,8 @@ from playwright.sync_api import expect
 from luoshi.ledger.tests.conftest import categories, inspector, ledger_program  # noqa: F401
 from luoshi.ledger.tests.fixtures_ledger import gps_exif, inspector2, jpeg  # noqa: F401
 
+from .helpers import watch
+
 PASSWORD = "pw-123456"
 PHONE = {"width": 390, "height": 844}
 DESCRIPTION = "中韩街道某小区东门垃圾桶满溢，周边散落垃圾未清运"
@@ -31,12 +33,6 @@ def phone(new_page):
     return new_page(viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=2)
 
 
-def watch(page):
-    problems = []
-    page.on("pageerror", lambda e: problems.append(f"JS error: {e}"))
-    page.on("response", lambda r: problems.append(f"{r.status} {r.url}")
-            if r.status >= 500 or (r.status >= 400 and "/static/" in r.url) else None)
-    return problems
 
 
 def login(page, base, username):

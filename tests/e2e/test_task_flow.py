@@ -12,6 +12,8 @@ import zlib
 import pytest
 from playwright.sync_api import expect
 
+from .helpers import watch
+
 PASSWORD = "pw-123456"
 TASK_A_TITLE = "中韩街道老旧小区改造"
 STREET_A = "中韩街道"
@@ -28,13 +30,6 @@ def png_bytes(width=8, height=8, rgb=(200, 30, 30)) -> bytes:
             + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
 
 
-def watch(page):
-    """Collect JS errors, server errors and missing static files seen by the page."""
-    problems = []
-    page.on("pageerror", lambda e: problems.append(f"JS error: {e}"))
-    page.on("response", lambda r: problems.append(f"{r.status} {r.url}")
-            if r.status >= 500 or (r.status >= 400 and "/static/" in r.url) else None)
-    return problems
 
 
 def login(page, base, username):

@@ -7,10 +7,10 @@ from luoshi.programs.presets import preset_load, preset_names
 
 
 class Command(BaseCommand):
-    help = "加载 presets/ 下的预置方案（单位树或专项工作）。"
+    help = "加载 presets/ 下的预置方案（单位树、专项工作或问题台账）。"
 
     def add_arguments(self, parser):
-        parser.add_argument("name", nargs="?", help=f"预置名称或 YAML 文件路径")
+        parser.add_argument("name", nargs="?", help="预置名称或 YAML 文件路径")
         parser.add_argument("--year", type=int, help="专项工作年度（覆盖预置中的年度）")
         parser.add_argument("--list", action="store_true")
 
