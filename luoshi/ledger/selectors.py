@@ -41,10 +41,23 @@ def ledger_programs(*, user) -> QuerySet[Program]:
 
 
 def ledger_program_get(*, user, code: str) -> Program:
-    program = ledger_programs(user=user).filter(code=code).first()
-    if program is None:
+    """The program with a ledger, when the user can read something of it. Checked for this one program,
+    cheapest test first (every ledger page starts here)."""
+    program = Program.objects.filter(is_archived=False, code=code, ledger__isnull=False).select_related(
+        "owner_unit").first()
+    if program is None or not _can_read_ledger(user, program):
         raise Http404("没有找到该问题台账，或您无权查看。")
     return program
+
+
+def _can_read_ledger(user, program: Program) -> bool:
+    scope = scope_for(user)
+    if scope.is_admin or perms.reads_whole_program(user, program):
+        return True
+    paths = scope.all_paths + scope.paired_unit_paths
+    if paths and Finding.objects.filter(_any_prefix("unit_path", paths), program=program).exists():
+        return True
+    return program_list(user=user).filter(pk=program.pk).exists()
 
 
 def findings_visible(*, user, program: Program) -> QuerySet[Finding]:
@@ -203,6 +216,18 @@ class FigureRow:
     rank: int | None = None
     rectify_rate: Decimal | None = field(default=None)
     close_rate: Decimal | None = field(default=None)
+
+    @property
+    def rectify_text(self) -> str:
+        return "—" if self.rectify_rate is None else f"{self.rectify_rate}%"
+
+    @property
+    def close_text(self) -> str:
+        return "—" if self.close_rate is None else f"{self.close_rate}%"
+
+    @property
+    def avg_text(self) -> str:
+        return "—" if self.avg_days is None else str(self.avg_days)
 
 
 GROUPINGS = {"unit": ("unit_id", "unit__name"), "category": ("category_id", "category__name"),

@@ -12,6 +12,8 @@ from django.db.models import Count
 from django.http import FileResponse, Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -26,7 +28,10 @@ from luoshi.tasks.forms import uploaded_files
 from . import permissions as perms
 from . import selectors, services
 from .forms import DecideForm, FilterForm, FindingForm, IssueForm, ReopenForm, RoundForm, SubmitForm, VerifyForm
-from .models import Escalation, EscalationState, FindingPhoto, InspectionGroup, InspectionRound
+from .models import (
+    OWING_STATUSES as OWING, Escalation, EscalationState, FindingPhoto, FindingStatus, InspectionGroup, InspectionRound,
+    Severity, Source,
+)
 
 PAGE_SIZE = 50
 EXPORT_WEB_LIMIT = 50_000
@@ -80,6 +85,33 @@ def _filters(request, program, categories) -> tuple[FilterForm, selectors.Findin
     return form, f
 
 
+def status_pill(finding, today, labels: dict) -> str:
+    """The status pill of a finding (the same as ledger/_status.html, built once per row in Python: the list
+    renders 50 of them and template includes cost a few milliseconds a page)."""
+    overdue = finding.status in OWING and finding.deadline is not None and finding.deadline < today
+    css = ("red" if overdue else {"closed": "closed", "submitted": "extended", "recorded": "yellow"}.get(
+        finding.status, "normal"))
+    text = (labels["overdue"] + "·" if overdue else "") + labels[finding.status]
+    return format_html('<span class="pill {}">{}</span>', css, text), overdue
+
+
+def finding_rows(findings, today) -> list[dict]:
+    """What a list row shows, with labels translated once per page rather than once per row."""
+    labels = {k: str(v) for k, v in FindingStatus.choices} | {"overdue": _("逾期")}
+    sources, severities = ({k: str(v) for k, v in choices} for choices in (Source.choices, Severity.choices))
+    detail = reverse("ledger_finding", args=[0]).removesuffix("0/")
+    rows = []
+    for f in findings:
+        pill, overdue = status_pill(f, today, labels)
+        rows.append({"pk": f.pk, "code": f.code, "url": f"{detail}{f.pk}/", "description": Truncator(f.description).chars(60),
+                     "category": f.category.name if f.category_id else "", "address": Truncator(f.address).chars(30),
+                     "repeats": f.repeat_count, "unit": f.unit.name, "source": sources.get(f.source, f.source),
+                     "severity": severities.get(f.severity, f.severity), "found_on": f"{f.found_on:%m-%d}",
+                     "deadline": f"{f.deadline:%m-%d}" if f.deadline else "—", "overdue": overdue, "pill": pill,
+                     "selectable": f.status == FindingStatus.RECORDED})
+    return rows
+
+
 @login_required
 def finding_list(request, code):
     program = selectors.ledger_program_get(user=request.user, code=code)
@@ -89,7 +121,8 @@ def finding_list(request, code):
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    ctx = _program_ctx(request, program) | {"form": form, "filters": filters, "page": page, "today": clock.today(),
+    ctx = _program_ctx(request, program) | {"form": form, "filters": filters, "page": page,
+                                             "rows": finding_rows(page, clock.today()),
                                              "query": query.urlencode(), "issue_form": IssueForm()}
     template = "ledger/_finding_table.html" if request.htmx and not request.htmx.boosted else "ledger/finding_list.html"
     return render(request, template, ctx)
@@ -377,7 +410,8 @@ def figures(request, code):
     found_from, found_to = _date_param(request, "from"), _date_param(request, "to")
     bad = [n for n in ("from", "to") if request.GET.get(n) and _date_param(request, n) is None]
     data = selectors.ledger_figures(user=request.user, program=program, by=by, found_from=found_from, found_to=found_to)
-    ctx = _program_ctx(request, program) | data | {"bad_dates": bad, "groupings": [
+    ctx = _program_ctx(request, program) | data | {"bad_dates": bad, "list_url": reverse("ledger_findings", args=[code]),
+                                                   "groupings": [
         ("unit", _("按单位")), ("category", _("按类别")), ("source", _("按来源")), ("severity", _("按严重程度"))]}
     return render(request, "ledger/figures.html", ctx)
 
