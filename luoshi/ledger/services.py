@@ -69,10 +69,17 @@ def _photos(by, finding: Finding, stage: str, files, event: FindingEvent | None)
     files = list(files or [])
     if len(files) > MAX_PHOTOS:
         raise ServiceError(_("一次最多上传 %(n)s 张照片。") % {"n": MAX_PHOTOS}, field="photos")
-    out = []
-    for name, data in files:
-        att = attachment_store(by=by, name=name, data=data, allowed=IMAGE_TYPES)
-        out.append(FindingPhoto.objects.create(finding=finding, event=event, stage=stage, original=att))
+    out, stored = [], []
+    try:
+        for name, data in files:
+            att = attachment_store(by=by, name=name, data=data, allowed=IMAGE_TYPES)
+            stored.append(att)
+            out.append(FindingPhoto.objects.create(finding=finding, event=event, stage=stage, original=att))
+    except ServiceError:
+        # the caller's transaction rolls the rows back; the files already written go too
+        for att in stored:
+            att.file.delete(save=False)
+        raise
     if out:
         from .photos import schedule_processing
 

@@ -458,8 +458,12 @@ def escalation_decide(request, pk):
 @login_required
 def groups(request, code):
     program = selectors.ledger_program_get(user=request.user, code=code)
+    visible = selectors.findings_visible(user=request.user, program=program)
+    counts = dict(visible.exclude(group=None).order_by().values_list("group_id").annotate(n=Count("id")))
     group_list = list(InspectionGroup.objects.filter(program=program).prefetch_related("members", "units")
-                      .select_related("leader").annotate(n_findings=Count("findings", distinct=True)))
+                      .select_related("leader"))
+    for g in group_list:
+        g.n_findings = counts.get(g.pk, 0)  # only the findings this user may read
     mine = [g for g in group_list if any(m.pk == request.user.pk for m in g.members.all())]
     can_plan = perms.can_manage(request.user, program) or bool(mine)
     form = RoundForm(request.POST or None, initial={"date": clock.today()})
@@ -489,8 +493,11 @@ def groups(request, code):
                 return HttpResponseRedirect(reverse("ledger_groups", args=[code]))
             except ServiceError as e:
                 messages.error(request, e.message)
-    rounds = InspectionRound.objects.filter(group__program=program).select_related("group").annotate(
-        n=Count("findings")).order_by("-date", "-id")[:30]
+    rounds = list(InspectionRound.objects.filter(group__program=program).select_related("group")
+                  .order_by("-date", "-id")[:30])
+    per_round = dict(visible.filter(round__in=rounds).order_by().values_list("round_id").annotate(n=Count("id")))
+    for r in rounds:
+        r.n = per_round.get(r.pk, 0)
     return render(request, "ledger/groups.html", _program_ctx(request, program) | {
         "groups": group_list, "rounds": rounds, "form": form, "can_plan": can_plan})
 

@@ -240,3 +240,19 @@ def test_staff_read_the_processed_copy_and_the_original(findings, inspector, cas
     r = c.get(reverse("ledger_photo", args=[photo.pk, "original"]))
     assert b"".join(r.streaming_content) == original
     assert client_for(cast["liaison_b"]).get(reverse("ledger_photo", args=[photo.pk, "original"])).status_code == 404
+
+
+def test_a_refused_photo_leaves_no_files_behind(findings, inspector, travel, settings):
+    import os
+
+    from luoshi.core.errors import ServiceError
+    from luoshi.ledger import services as ledger_services
+
+    with travel("2026-03-02"):
+        with pytest.raises(ServiceError):
+            ledger_services.finding_record(
+                by=inspector, program=findings.program,
+                data=ledger_services.FindingInput(unit=findings.unit("street_a"), description="照片中有一张是坏的"),
+                photos=[("好.jpg", jpeg()), ("坏.jpg", b"MZ not a jpeg")])
+    stored = [f for _root, _dirs, files in os.walk(settings.MEDIA_ROOT) for f in files]
+    assert stored == []
