@@ -220,6 +220,7 @@ class Finding(models.Model):
             models.Index(fields=["program", "found_on"], name="finding_found_idx"),
             models.Index(fields=["unit_path"], name="finding_path_idx"),
             models.Index(fields=["is_public", "published_at"], name="finding_public_idx"),
+            models.Index(fields=["program", "code"], name="finding_code_idx"),
         ]
         verbose_name = _("问题")
         verbose_name_plural = pgettext_lazy("plural", "问题")

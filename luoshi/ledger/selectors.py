@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -85,6 +86,9 @@ class FindingFilters:
     round: int | None = None
 
 
+CODE_LIKE = re.compile(r"^\d{4}-\d{4,}$")
+
+
 def finding_list(*, user, program: Program, filters: FindingFilters) -> QuerySet[Finding]:
     qs = findings_visible(user=user, program=program)
     f = filters
@@ -113,7 +117,11 @@ def finding_list(*, user, program: Program, filters: FindingFilters) -> QuerySet
     if f.round:
         qs = qs.filter(round_id=f.round)
     if f.q:
-        qs = qs.filter(Q(code__icontains=f.q) | Q(description__icontains=f.q) | Q(address__icontains=f.q))
+        q = f.q.strip()
+        if CODE_LIKE.match(q):  # a finding's number: the index answers, no scan of every description
+            qs = qs.filter(code=q)
+        else:
+            qs = qs.filter(Q(code__icontains=q) | Q(description__icontains=q) | Q(address__icontains=q))
     return qs.select_related("unit", "category", "sheet").order_by("-found_on", "-id")
 
 

@@ -8,6 +8,7 @@ import datetime as dt
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.utils.functional import cached_property
 from django.db.models import Count
 from django.http import FileResponse, Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
@@ -34,7 +35,21 @@ from .models import (
 )
 
 PAGE_SIZE = 50
+SEARCH_COUNT_CAP = 1000
 EXPORT_WEB_LIMIT = 50_000
+
+
+class SearchPaginator(Paginator):
+    """A text search cannot use an index, and counting every match of a common word over 200,000
+    descriptions is most of the page's time: count up to SEARCH_COUNT_CAP and say "more than"."""
+
+    @cached_property
+    def count(self) -> int:
+        return self.object_list[:SEARCH_COUNT_CAP + 1].count()
+
+    @property
+    def capped(self) -> bool:
+        return self.count > SEARCH_COUNT_CAP
 
 
 def _wants_json(request) -> bool:
@@ -118,7 +133,7 @@ def finding_list(request, code):
     categories = selectors.categories(program)
     form, filters = _filters(request, program, categories)
     qs = selectors.finding_list(user=request.user, program=program, filters=filters)
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = (SearchPaginator if filters.q else Paginator)(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     ctx = _program_ctx(request, program) | {"form": form, "filters": filters, "page": page,

@@ -129,7 +129,13 @@ class TaskAssignment(models.Model):
     class Meta:
         ordering = ["-role", "id"]  # 牵头 (lead) before 配合 (coop)
         constraints = [models.UniqueConstraint(fields=["task", "unit"], name="assignment_unique")]
-        indexes = [models.Index(fields=["unit", "role"], name="assignment_unit_role_idx")]
+        indexes = [
+            models.Index(fields=["unit", "role"], name="assignment_unit_role_idx"),
+            # "tasks of units in this subtree" (every scope filter) read from the index alone; the opclass
+            # lets PostgreSQL serve LIKE 'path%' from it (docs/benchmarks.md)
+            models.Index(fields=["unit_path", "task"], name="assignment_path_task_idx",
+                         opclasses=["varchar_pattern_ops", "int8_ops"]),
+        ]
         verbose_name = _("任务分工")
         verbose_name_plural = pgettext_lazy("plural", "任务分工")
 
