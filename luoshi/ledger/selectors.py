@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+import threading
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -265,10 +266,20 @@ def ledger_figures(*, user, program: Program, by: str = "unit", found_from: dt.d
         f"{program.pk}|{who}|{by}|{found_from}|{found_to}|{today}|{revision}|{get_language()}".encode()).hexdigest()
     data = cache.get(key)
     if data is None:
-        data = ledger_figures_compute(user=user, program=program, by=by, found_from=found_from, found_to=found_to,
-                                      as_of=today)
-        cache.set(key, data, FIGURES_CACHE_SECONDS)
+        # One computation per key and process: twenty people opening the page right after a change wait for
+        # the first one's result instead of running the same aggregation twenty times at once.
+        with _FIGURES_LOCKS.setdefault(key, threading.Lock()):
+            data = cache.get(key)
+            if data is None:
+                data = ledger_figures_compute(user=user, program=program, by=by, found_from=found_from,
+                                              found_to=found_to, as_of=today)
+                cache.set(key, data, FIGURES_CACHE_SECONDS)
+        if len(_FIGURES_LOCKS) > 1000:
+            _FIGURES_LOCKS.clear()
     return data
+
+
+_FIGURES_LOCKS: dict[str, threading.Lock] = {}
 
 
 def ledger_figures_compute(*, user, program: Program, by: str = "unit", found_from: dt.date | None = None,
