@@ -218,7 +218,9 @@ class Finding(models.Model):
             models.Index(fields=["program", "status", "deadline"], name="finding_status_idx"),
             models.Index(fields=["program", "unit_path"], name="finding_unit_idx"),
             models.Index(fields=["program", "found_on"], name="finding_found_idx"),
-            models.Index(fields=["unit_path"], name="finding_path_idx"),
+            # a unit subtree ("/1/12/%"): the opclass lets PostgreSQL serve LIKE 'path%' from the index
+            models.Index(fields=["unit_path", "program"], name="finding_path_idx",
+                         opclasses=["varchar_pattern_ops", "int8_ops"]),
             models.Index(fields=["is_public", "published_at"], name="finding_public_idx"),
             models.Index(fields=["program", "code"], name="finding_code_idx"),
         ]
