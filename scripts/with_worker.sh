@@ -4,7 +4,10 @@
 #   scripts/with_worker.sh .venv/bin/luoshi runserver 127.0.0.1:8000 --noreload
 set -euo pipefail
 cd "$(dirname "$0")/.."
-.venv/bin/luoshi db_worker --interval 1 --no-startup-delay &
+log="${LUOSHI_VAR_DIR:-var}/worker.log"
+mkdir -p "$(dirname "$log")"
+echo "后台任务进程已启动，日志：$log  (background worker started, log: $log)"
+.venv/bin/luoshi db_worker --interval 1 --no-startup-delay >> "$log" 2>&1 &
 worker=$!
 trap 'kill "$worker" 2>/dev/null || true' EXIT INT TERM
 "$@"
