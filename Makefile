@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup assets fonts demo serve test test-sqlite test-postgres bench clean browser
+.PHONY: setup assets fonts demo serve test test-sqlite test-postgres bench bench-data clean browser
 
 setup: $(STAMP) assets fonts
 
@@ -53,6 +53,22 @@ test: setup browser
 
 test-sqlite: setup
 	$(VENV)/bin/pytest -q
+
+# City-scale benchmarks (bench/README.md, docs/benchmarks.md). SQLite by default; for PostgreSQL:
+#   createdb -h 127.0.0.1 -U postgres luoshi_bench
+#   make bench-data bench BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/luoshi_bench
+BENCH_DATABASE_URL ?= sqlite:///$(CURDIR)/var/bench/bench.sqlite3
+BENCH_ENV := DATABASE_URL=$(BENCH_DATABASE_URL) LUOSHI_VAR_DIR=$(CURDIR)/var/bench
+
+bench-data: setup
+	mkdir -p var/bench
+	$(BENCH_ENV) $(VENV)/bin/luoshi migrate --noinput -v0
+	$(BENCH_ENV) $(PY) bench/generate.py
+
+bench: setup
+	$(BENCH_ENV) $(VENV)/bin/luoshi migrate --noinput -v0
+	$(BENCH_ENV) $(PY) bench/pages.py
+	$(BENCH_ENV) $(PY) bench/jobs.py --cli
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor var

@@ -621,14 +621,15 @@ def main() -> None:
                 cur.execute(sql)
         step("requests")
     step("commit (deferred foreign-key checks)")
-    if connection.vendor in ("postgresql", "sqlite"):
-        with connection.cursor() as cur:
-            # PostgreSQL: VACUUM also sets the visibility map, as autovacuum would on a live system.
-            cur.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
-        step("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
     if not args.no_warnings:
         summary = warnings_run(notify=False)
         step(f"warnings_run(notify=False) {summary}")
+    if connection.vendor in ("postgresql", "sqlite"):
+        # Statistics after the statuses are final, as on a live system. PostgreSQL: VACUUM also sets the
+        # visibility map (index-only scans), as autovacuum would.
+        with connection.cursor() as cur:
+            cur.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
+        step("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
     counts = {
         "units": Unit.objects.count(), "people": Person.objects.count(), "role grants": RoleGrant.objects.count(),
         "programs": Program.objects.count(), "periods": ReportingPeriod.objects.count(), "tasks": Task.objects.count(),

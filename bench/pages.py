@@ -29,7 +29,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import CITY_PROGRAMS, ROOT, db_label, district_program_code, setup_django  # noqa: E402
+from bench.common import (  # noqa: E402
+    CITY_PROGRAMS, ROOT, CpuMeter, db_label, district_program_code, postgres_dead_rows, require_migrated,
+    setup_django, wait_until_quiet,
+)
 
 os.environ.setdefault("LUOSHI_DEBUG", "0")
 setup_django()
@@ -52,15 +55,27 @@ def parse_args():
     p.add_argument("--port", type=int, default=0, help="port for the gunicorn started here (default: a free one)")
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--threads", type=int, default=4)
-    p.add_argument("--requests", type=int, default=200, help="requests per page")
+    p.add_argument("--requests", type=int, default=200, help="requests per page (0: only count and time queries)")
     p.add_argument("--concurrency", type=int, default=20)
+    p.add_argument("--think", type=float, default=0.0, metavar="SECONDS",
+                   help="mean pause of each client between its requests (exponential; default 0: every client "
+                        "sends its next request as soon as the last one is answered, the saturation test the "
+                        "targets are judged by)")
     p.add_argument("--max-seconds", type=float, default=180, help="stop a page's run after this long")
     p.add_argument("--timeout", type=float, default=60, help="per-request timeout")
     p.add_argument("--warmup", type=int, default=3, help="unmeasured requests per page first")
     p.add_argument("--only", default="", help="comma-separated page labels to run (e.g. 'overview')")
     p.add_argument("--slow", type=int, default=3, help="print this many slowest SQL statements per page")
     p.add_argument("--explain", action="store_true", help="EXPLAIN the slowest statement of each page")
+    p.add_argument("--profile", action="store_true",
+                   help="profile one in-process request per page (cProfile) and print the top functions")
     p.add_argument("--json", help="also write the results here")
+    p.add_argument("--noisy", type=float, default=10, metavar="PCT",
+                   help="measure a page again when other processes used more than PCT %% of the CPU meanwhile")
+    p.add_argument("--attempts", type=int, default=3,
+                   help="at most this many load runs per page (the quietest one counts)")
+    p.add_argument("--quiet", type=float, default=20, metavar="PCT",
+                   help="before each load run wait (up to 120 s) until the machine's CPU is less than PCT %% busy")
     return p.parse_args()
 
 
@@ -81,9 +96,12 @@ def pick_pages() -> list[dict]:
     pages = [
         ("workbench", "/", "street liaison"),
         ("workbench", "/", "district leader"),
+        ("workbench", "/", "district office"),
         ("workbench", "/", "city office"),
         ("task list", f"/programs/{city}/tasks/", "city office"),
         ("task list red", f"/programs/{city}/tasks/?status=red", "city office"),
+        ("task list", f"/programs/{dist}/tasks/", "district office"),
+        ("task list", f"/programs/{dist}/tasks/", "district leader"),
         ("task list", f"/programs/{dist}/tasks/", "street liaison"),
         ("task list red", f"/programs/{dist}/tasks/?status=red", "street liaison"),
         ("overview", f"/programs/{city}/", "city office"),
@@ -157,15 +175,20 @@ def get(conn: http.client.HTTPConnection, path: str, cookie: str) -> tuple[int, 
 
 
 def run_load(host: str, port: int, path: str, cookie: str, n: int, concurrency: int, max_seconds: float,
-             timeout: float) -> dict:
+             timeout: float, think: float = 0.0) -> dict:
+    import random
+
     latencies: list[float] = []
     errors: list[str] = []
     lock = threading.Lock()
     issued = [0]
     stop_at = time.perf_counter() + max_seconds
 
-    def worker():
+    def worker(seed: int):
+        rng = random.Random(seed)
         conn = http.client.HTTPConnection(host, port, timeout=timeout)
+        if think:
+            time.sleep(rng.uniform(0, think))  # clients start spread out, as people do
         while True:
             with lock:
                 if issued[0] >= n or time.perf_counter() > stop_at:
@@ -186,10 +209,12 @@ def run_load(host: str, port: int, path: str, cookie: str, n: int, concurrency: 
                     latencies.append(dt_ms)
                 else:
                     errors.append(str(status))
+            if think:
+                time.sleep(rng.expovariate(1 / think))
         conn.close()
 
     t0 = time.perf_counter()
-    threads = [threading.Thread(target=worker, daemon=True) for _ in range(concurrency)]
+    threads = [threading.Thread(target=worker, args=(i,), daemon=True) for i in range(concurrency)]
     for t in threads:
         t.start()
     for t in threads:
@@ -207,6 +232,25 @@ def run_load(host: str, port: int, path: str, cookie: str, n: int, concurrency: 
 
 # ---- queries -------------------------------------------------------------------------------------------
 
+def retime(sql: str) -> float | None:
+    """Run a captured SELECT again and time execute + fetch (the captured time is execute() only, and
+    SQLite does most of its work while rows are fetched). Best of two runs, in ms."""
+    if not sql.lstrip().upper().startswith("SELECT"):
+        return None
+    best = None
+    try:
+        with connection.cursor() as cur:
+            for _ in range(2):
+                t0 = time.perf_counter()
+                cur.execute(sql)
+                cur.fetchall()
+                took = (time.perf_counter() - t0) * 1000
+                best = took if best is None else min(best, took)
+    except Exception:  # noqa: BLE001 - the logged SQL of some statements cannot be re-run verbatim
+        return None
+    return best
+
+
 def count_queries(page: dict, slow: int, explain: bool) -> dict:
     client = Client()
     client.force_login(page["user"])
@@ -215,7 +259,10 @@ def count_queries(page: dict, slow: int, explain: bool) -> dict:
         t0 = time.perf_counter()
         resp = client.get(page["path"])
         ms = (time.perf_counter() - t0) * 1000
-    queries = [{"ms": float(q["time"]) * 1000, "sql": q["sql"]} for q in ctx.captured_queries]
+    queries = []
+    for q in ctx.captured_queries:
+        again = retime(q["sql"])
+        queries.append({"ms": again if again is not None else float(q["time"]) * 1000, "sql": q["sql"]})
     slowest = sorted(queries, key=lambda q: -q["ms"])[:slow]
     out = {"status": resp.status_code, "queries": len(queries), "sql_ms": sum(q["ms"] for q in queries),
            "inproc_ms": ms, "slowest": slowest}
@@ -231,10 +278,48 @@ def count_queries(page: dict, slow: int, explain: bool) -> dict:
     return out
 
 
+def profile_page(page: dict, top: int = 30) -> str:
+    """cProfile of one in-process request (after a warm-up), sorted by cumulative and by own time."""
+    import cProfile
+    import io
+    import pstats
+
+    client = Client()
+    client.force_login(page["user"])
+    client.get(page["path"])
+    prof = cProfile.Profile()
+    prof.enable()
+    client.get(page["path"])
+    prof.disable()
+    out = io.StringIO()
+    stats = pstats.Stats(prof, stream=out)
+    stats.sort_stats("cumulative").print_stats(top)
+    stats.sort_stats("tottime").print_stats(top)
+    return out.getvalue()
+
+
+def code_fingerprint() -> str:
+    """Short hashes of the files that decide these pages, since they change while we measure."""
+    import hashlib
+
+    parts = []
+    for rel in ("luoshi/tasks/selectors.py", "luoshi/tasks/views.py", "luoshi/org/scopes.py"):
+        f = ROOT / rel
+        if f.exists():
+            parts.append(f"{f.name}:{hashlib.sha1(f.read_bytes()).hexdigest()[:8]}")
+    templates = sorted((ROOT / "luoshi").glob("*/templates/**/*.html"))
+    h = hashlib.sha1(b"".join(t.read_bytes() for t in templates)).hexdigest()[:8]
+    parts.append(f"templates:{h}")
+    return " ".join(parts)
+
+
 # ---- main ----------------------------------------------------------------------------------------------
 
 def main() -> None:
     args = parse_args()
+    require_migrated()
+    if postgres_dead_rows():
+        sys.exit(postgres_dead_rows())
     pages = pick_pages()
     if args.only:
         wanted = {x.strip() for x in args.only.split(",")}
@@ -248,10 +333,20 @@ def main() -> None:
     else:
         host, port = "127.0.0.1", args.port or free_port()
         proc = start_gunicorn(port, args.workers, args.threads)
-    print(f"luoshi bench pages → {db_label()}  server {host}:{port}  {args.requests} requests/page, "
-          f"{args.concurrency} concurrent clients, {os.cpu_count()} CPUs", flush=True)
+
+        def on_term(signum, frame):  # stop our gunicorn on Ctrl-C / `timeout` too
+            stop(proc)
+            sys.exit(128 + signum)
+
+        signal.signal(signal.SIGTERM, on_term)
+        signal.signal(signal.SIGINT, on_term)
     results = []
     try:
+        print(f"luoshi bench pages → {db_label()}  server {host}:{port}  {args.requests} requests/page, "
+              f"{args.concurrency} concurrent clients"
+              f"{f' (mean think time {args.think:g} s)' if args.think else ' (no think time)'}, {os.cpu_count()} CPUs",
+              flush=True)
+        print(f"code measured: {code_fingerprint()}", flush=True)
         for page in pages:
             cookie = session_cookie(page["user"])
             conn = http.client.HTTPConnection(host, port, timeout=args.timeout)
@@ -270,33 +365,58 @@ def main() -> None:
                 serial.append((time.perf_counter() - t0) * 1000)
             conn.close()
             row["single_ms"] = statistics.median(serial)
-            row.update(run_load(host, port, page["path"], cookie, args.requests, args.concurrency, args.max_seconds,
-                                args.timeout))
+            if args.requests > 0:
+                best = None
+                for attempt in range(1, args.attempts + 1):
+                    busy_before = wait_until_quiet(args.quiet, 120)
+                    meter = CpuMeter([os.getpid()] + ([proc.pid] if proc else []),
+                                     connection.settings_dict["NAME"] if connection.vendor == "postgresql" else None)
+                    meter.start()
+                    run = run_load(host, port, page["path"], cookie, args.requests, args.concurrency,
+                                   args.max_seconds, args.timeout, args.think)
+                    run.update(meter.stop(), busy_before=busy_before, attempt=attempt)
+                    other = run.get("cpu_other_pct", 0.0)
+                    if best is None or other < best.get("cpu_other_pct", 0.0):
+                        best = run
+                    if not other > args.noisy:
+                        break
+                    print(f"  ({page['label']} as {page['user'].username}: other processes used {other:.0f}% of the "
+                          f"CPU, p95 {run['p95']:.0f} ms: measuring again)", flush=True)
+                row.update(best)
+            else:
+                row.update({k: float("nan") for k in ("p50", "p95", "max", "mean", "rps")}, errors=0)
             row.update(count_queries(page, args.slow, args.explain))
+            if args.profile:
+                row["profile"] = profile_page(page)
             row["target_ms"] = TARGETS_MS.get(page["label"])
             results.append(row)
             print(f"  {row['page']:<14} {row['user']:<34} p50 {row['p50']:7.0f}  p95 {row['p95']:7.0f}  "
-                  f"max {row['max']:7.0f} ms  {row['rps']:6.1f} req/s  {row['queries']:3d} queries", flush=True)
+                  f"max {row['max']:7.0f} ms  {row['rps']:6.1f} req/s  {row['queries']:3d} queries  "
+                  f"CPU busy {row.get('cpu_busy_pct', float('nan')):3.0f}% (other {row.get('cpu_other_pct', float('nan')):3.0f}%)",
+                  flush=True)
     finally:
         stop(proc)
     print_table(results, args)
     if args.json:
         Path(args.json).write_text(json.dumps(results, ensure_ascii=False, indent=2, default=str))
+    failed = [f"{r['path']} as {r['user']}: HTTP {r['status']}" for r in results if r.get("status") != 200]
+    if failed:
+        sys.exit("Pages that did not answer 200:\n  " + "\n  ".join(failed))
 
 
 def print_table(results: list[dict], args) -> None:
     print()
     print(f"| page | path | user | 1 client p50 ms | p50 ms | p95 ms | max ms | req/s | errors | SQL queries | "
-          f"SQL ms (in-proc) | target p95 |")
-    print("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+          f"SQL ms | in-process ms | other CPU % | target p95 |")
+    print("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     for r in results:
         if r.get("status") != 200:
-            print(f"| {r['page']} | `{r['path']}` | {r['user']} | HTTP {r['status']} — skipped |||||||||")
+            print(f"| {r['page']} | `{r['path']}` | {r['user']} | HTTP {r['status']} — skipped |||||||||||")
             continue
-        ok = "✅" if r["p95"] <= r["target_ms"] else "❌"
+        ok = "" if r["p95"] != r["p95"] else "✅" if r["p95"] <= r["target_ms"] else "❌"
         print(f"| {r['page']} | `{r['path']}` | {r['user']} | {r['single_ms']:.0f} | {r['p50']:.0f} | {r['p95']:.0f} | "
-              f"{r['max']:.0f} | {r['rps']:.1f} | {r['errors']} | {r['queries']} | {r['sql_ms']:.0f} | "
-              f"≤ {r['target_ms']} {ok} |")
+              f"{r['max']:.0f} | {r['rps']:.1f} | {r['errors']} | {r['queries']} | {r['sql_ms']:.0f} | {r['inproc_ms']:.0f} | "
+              f"{r.get('cpu_other_pct', float('nan')):.0f} | ≤ {r['target_ms']} {ok} |")
     if args.slow:
         print()
         for r in results:
@@ -306,6 +426,8 @@ def print_table(results: list[dict], args) -> None:
                   f"(in-process request {r['inproc_ms']:.0f} ms)")
             for q in r["slowest"]:
                 print(f"   {q['ms']:8.1f} ms  {q['sql'][:600]}")
+            if r.get("profile"):
+                print(r["profile"])
             if r.get("plan"):
                 print("   plan of the slowest:")
                 for line in r["plan"].splitlines():
