@@ -21,7 +21,6 @@ monthly cadence on the 25th, year = the current year.
 from __future__ import annotations
 
 import argparse
-import bisect
 import datetime as dt
 import random
 import sys

@@ -196,7 +196,17 @@ def run_load(host: str, port: int, path: str, cookie: str, n: int, concurrency: 
                 issued[0] += 1
             t0 = time.perf_counter()
             try:
-                status, _ = get(conn, path, cookie)
+                try:
+                    status, _ = get(conn, path, cookie)
+                except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                    if not think:
+                        raise
+                    # gunicorn closes a keep-alive connection idle for 2 s; after a pause a browser
+                    # simply opens a new one, and so does this client (timed from the new attempt)
+                    conn.close()
+                    conn = http.client.HTTPConnection(host, port, timeout=timeout)
+                    t0 = time.perf_counter()
+                    status, _ = get(conn, path, cookie)
             except (OSError, http.client.HTTPException) as e:
                 conn.close()
                 conn = http.client.HTTPConnection(host, port, timeout=timeout)
