@@ -62,12 +62,18 @@ def _can_read_ledger(user, program: Program) -> bool:
     return program_list(user=user).filter(pk=program.pk).exists()
 
 
-def findings_visible(*, user, program: Program) -> QuerySet[Finding]:
-    qs = Finding.objects.filter(program=program)
+def _in_scope(qs: QuerySet, *, user, program: Program) -> QuerySet:
+    """The one scope rule of the ledger, for any of its tables with a `unit_path`: the whole program for its
+    office, leaders, evaluators and inspectors; otherwise the rows of units in the user's subtrees (and 包联)."""
+    qs = qs.filter(program=program)
     if perms.reads_whole_program(user, program):
         return qs
     scope = scope_for(user)
     return qs.filter(_any_prefix("unit_path", scope.all_paths + scope.paired_unit_paths))
+
+
+def findings_visible(*, user, program: Program) -> QuerySet[Finding]:
+    return _in_scope(Finding.objects.all(), user=user, program=program)
 
 
 @dataclass
@@ -161,11 +167,7 @@ def finding_detail(*, user, finding: Finding) -> dict:
 
 
 def sheets_visible(*, user, program: Program) -> QuerySet[AssignmentSheet]:
-    qs = AssignmentSheet.objects.filter(program=program)
-    if perms.reads_whole_program(user, program):
-        return qs
-    scope = scope_for(user)
-    return qs.filter(_any_prefix("unit_path", scope.all_paths + scope.paired_unit_paths))
+    return _in_scope(AssignmentSheet.objects.all(), user=user, program=program)
 
 
 def sheet_list(*, user, program: Program) -> QuerySet[AssignmentSheet]:
@@ -182,11 +184,7 @@ def sheet_get(*, user, pk: int) -> AssignmentSheet:
 
 
 def escalations_visible(*, user, program: Program) -> QuerySet[Escalation]:
-    qs = Escalation.objects.filter(program=program)
-    if not perms.reads_whole_program(user, program):
-        scope = scope_for(user)
-        qs = qs.filter(_any_prefix("unit_path", scope.all_paths + scope.paired_unit_paths))
-    return qs
+    return _in_scope(Escalation.objects.all(), user=user, program=program)
 
 
 def escalation_list(*, user, program: Program, state: str = "") -> QuerySet[Escalation]:

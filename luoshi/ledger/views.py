@@ -13,7 +13,6 @@ from django.db.models import Count
 from django.http import FileResponse, Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.html import format_html
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -28,9 +27,10 @@ from luoshi.tasks.forms import uploaded_files
 
 from . import permissions as perms
 from . import selectors, services
+from .display import status_labels, status_pill
 from .forms import DecideForm, FilterForm, FindingForm, IssueForm, ReopenForm, RoundForm, SubmitForm, VerifyForm
 from .models import (
-    OWING_STATUSES as OWING, Escalation, EscalationState, FindingPhoto, FindingStatus, InspectionGroup, InspectionRound,
+    Escalation, EscalationState, FindingPhoto, FindingStatus, InspectionGroup, InspectionRound,
     Severity, Source,
 )
 
@@ -100,19 +100,9 @@ def _filters(request, program, categories) -> tuple[FilterForm, selectors.Findin
     return form, f
 
 
-def status_pill(finding, today, labels: dict) -> str:
-    """The status pill of a finding (the same as ledger/_status.html, built once per row in Python: the list
-    renders 50 of them and template includes cost a few milliseconds a page)."""
-    overdue = finding.status in OWING and finding.deadline is not None and finding.deadline < today
-    css = ("red" if overdue else {"closed": "closed", "submitted": "extended", "recorded": "yellow"}.get(
-        finding.status, "normal"))
-    text = (labels["overdue"] + "·" if overdue else "") + labels[finding.status]
-    return format_html('<span class="pill {}">{}</span>', css, text), overdue
-
-
 def finding_rows(findings, today) -> list[dict]:
     """What a list row shows, with labels translated once per page rather than once per row."""
-    labels = {k: str(v) for k, v in FindingStatus.choices} | {"overdue": _("逾期")}
+    labels = status_labels()
     sources, severities = ({k: str(v) for k, v in choices} for choices in (Source.choices, Severity.choices))
     detail = reverse("ledger_finding", args=[0]).removesuffix("0/")
     rows = []
