@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "luoshi.programs",
     "luoshi.tasks",
     "luoshi.ledger",
+    "luoshi.assessment",
     "luoshi.portal",
     "luoshi.documents",
     "luoshi.api",

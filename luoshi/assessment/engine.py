@@ -1,0 +1,524 @@
+"""The scoring engine: pure functions over Decimals, no database.
+
+`compute_points_round` turns each unit's inputs (one value per leaf after the evaluators' values are
+aggregated, deduction counts, bonus awards) into leaf points, item subtotals, totals, the published
+(rounded) total, 得分率, ranks per peer group, grades, 十佳/十差 and movement. `compute_metric_round`
+does the same for metric league tables (大气). `rules_evaluate` reads a unit's history over rounds and
+says which consequence rules fire now.
+
+Conventions, decided once here:
+- Numbers stay full precision until publication; the published total is rounded once by the scheme's
+  rule (四舍五入 = ROUND_HALF_UP, GB/T 8170 = ROUND_HALF_EVEN) and ranks are taken on it, so two units the
+  public sees with the same number share a rank.
+- A unit excluded from ranking (a leaf with missing policy exclude_unit, or excluded by the office) has
+  a total but no rank; it is never silently first or last.
+- Ordinal ranks break ties by the order units are given in (the caller passes a stable order).
+"""
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
+
+from .scheme import (DeductionRule, GradeIn, LinearRule, MeasuredRule, PassFailRule, RankBottom, RankRule,
+                     RankTop, RatioRule, RubricRule, SchemeDef, ScoreBelow, item_points)
+
+ZERO = Decimal(0)
+HUNDRED = Decimal(100)
+ROUNDING = {"half_up": ROUND_HALF_UP, "gbt8170": ROUND_HALF_EVEN}
+
+
+def publish_round(value: Decimal, places: int, rule: str = "half_up") -> Decimal:
+    """Round once, at publication precision, by the scheme's rule."""
+    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUNDING[rule])
+
+
+# ---- ranking -------------------------------------------------------------------------------------------
+
+def rank_values(values: list[Decimal], *, method: str = "competition", order: str = "desc") -> list[Decimal]:
+    """Ranks for `values` (same order as given). competition 1224, modified 1334, dense 1223, ordinal 1234
+    (ties broken by input order), fractional 1 2.5 2.5 4."""
+    n = len(values)
+    if n == 0:
+        return []
+    reverse = order == "desc"
+    # Stable sort keeps input order among equals, which is the ordinal tie-break.
+    idx = sorted(range(n), key=lambda i: values[i], reverse=reverse)
+    ranks: list[Decimal] = [ZERO] * n
+    pos = 0
+    dense = 0
+    while pos < n:
+        end = pos
+        while end + 1 < n and values[idx[end + 1]] == values[idx[pos]]:
+            end += 1
+        dense += 1
+        for j in range(pos, end + 1):
+            if method == "competition":
+                r = Decimal(pos + 1)
+            elif method == "modified":
+                r = Decimal(end + 1)
+            elif method == "dense":
+                r = Decimal(dense)
+            elif method == "ordinal":
+                r = Decimal(j + 1)
+            elif method == "fractional":
+                r = Decimal(pos + 1 + end + 1) / 2
+            else:
+                raise ValueError(method)
+            ranks[idx[j]] = r
+        pos = end + 1
+    return ranks
+
+
+def competition_ranks(values: list[Decimal], order: str = "desc") -> list[int]:
+    return [int(r) for r in rank_values(values, method="competition", order=order)]
+
+
+def in_bottom(*, rank: int, ranks: list[int], k: int, definition: str = "rank") -> bool:
+    """Is a unit with competition `rank` among `ranks` (its whole peer group) in the bottom k?
+    "rank": rank ≥ n − k + 1.  "strict": fewer than k units rank strictly worse (boundary ties all in)."""
+    n = len(ranks)
+    if definition == "rank":
+        return rank >= n - k + 1
+    return sum(1 for r in ranks if r > rank) < k
+
+
+def in_top(*, rank: int, n: int) -> bool:
+    return rank <= n
+
+
+# ---- leaves ----------------------------------------------------------------------------------------------
+
+def aggregate_raters(values: list[Decimal], method: str = "mean", trim_above: int = 5) -> Decimal:
+    """Several evaluators' values for one leaf → one value."""
+    if len(values) == 1:
+        return values[0]
+    if method == "median":
+        return Decimal(statistics.median(values))
+    if method == "trimmed_mean" and len(values) > trim_above:
+        values = sorted(values)[1:-1]
+    return sum(values, ZERO) / len(values)
+
+
+def _clamp(value: Decimal, low: Decimal, high: Decimal) -> Decimal:
+    return low if value < low else high if value > high else value
+
+
+def leaf_points(rule, points: Decimal, value: Decimal) -> Decimal:
+    """Points of a leaf from its (aggregated) input value, for every rule except rank and measured."""
+    if rule is None or rule.type == "direct":
+        return _clamp(value, ZERO, points)
+    if isinstance(rule, PassFailRule):
+        return points if value >= 1 else ZERO
+    if isinstance(rule, DeductionRule):
+        return max(rule.floor, points - rule.per * value)
+    if isinstance(rule, RatioRule):
+        if rule.lower_better:
+            ratio = rule.target / value if value > 0 else rule.cap
+        else:
+            ratio = value / rule.target
+        return points * _clamp(ratio, ZERO, rule.cap)
+    if isinstance(rule, LinearRule):
+        d = 60 + 40 * (value - rule.allowed) / (rule.satisfactory - rule.allowed)
+        return points * _clamp(d, rule.clamp_low, rule.clamp_high) / HUNDRED
+    if isinstance(rule, RubricRule):
+        # The stored value is the chosen level's points (the importer and the form map names to points).
+        return _clamp(value, ZERO, points)
+    raise ValueError(f"rule {rule.type} needs the peer group")
+
+
+def rank_points(points: Decimal, rank: int, step: Decimal) -> Decimal:
+    return points * max(ZERO, 1 - step * (rank - 1))
+
+
+def rule_text(rule, points: Decimal) -> str:
+    """How a leaf is scored, in the words on the score card."""
+    if rule is None or rule.type == "direct":
+        return f"按实际情况评分，最高 {points} 分"
+    if isinstance(rule, PassFailRule):
+        return f"达标得 {points} 分，不达标不得分"
+    if isinstance(rule, DeductionRule):
+        return f"每发现一处扣 {rule.per} 分，扣完为止"
+    if isinstance(rule, RatioRule):
+        ratio = "目标值/实际值" if rule.lower_better else "实际值/目标值"
+        return f"{points} 分 ×（{ratio}），目标值 {rule.target}，比值封顶 {rule.cap}"
+    if isinstance(rule, LinearRule):
+        return (f"功效系数：60 + 40 ×（实际值 − {rule.allowed}）/（{rule.satisfactory} − {rule.allowed}），"
+                f"限定在 {rule.clamp_low}–{rule.clamp_high}，折合 {points} 分")
+    if isinstance(rule, RankRule):
+        return f"按组内排名计分：第1名 {points} 分，每后退一名少 {rule.step * 100}%"
+    if isinstance(rule, RubricRule):
+        return "等级评定：" + "、".join(f"{lv.name} {lv.points} 分" for lv in rule.levels)
+    if isinstance(rule, MeasuredRule):
+        return "实测值"
+    return ""
+
+
+# ---- compiled scheme ---------------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Leaf:
+    index: int
+    code: str
+    name: str
+    points: Decimal
+    rule: object
+    missing: str
+    top: int            # index of its top-level item
+
+
+@dataclass
+class Compiled:
+    scheme: SchemeDef
+    leaves: list[Leaf]
+    top_codes: list[str]
+    top_points: list[Decimal]
+    top_weights: list[Decimal]
+    deductions: dict[str, object]
+    bonus_kinds: dict[str, object]
+
+
+def compile_scheme(scheme: SchemeDef) -> Compiled:
+    leaves: list[Leaf] = []
+
+    def walk(item, top: int):
+        if not item.children:
+            leaves.append(Leaf(len(leaves), item.code, item.name, item.points or ZERO, item.rule,
+                               item.missing or scheme.missing, top))
+        for child in item.children:
+            walk(child, top)
+
+    for t, item in enumerate(scheme.items):
+        walk(item, t)
+    return Compiled(
+        scheme=scheme,
+        leaves=leaves,
+        top_codes=[i.code for i in scheme.items],
+        top_points=[item_points(i) for i in scheme.items],
+        top_weights=[i.weight or ZERO for i in scheme.items],
+        deductions={d.code: d for d in scheme.deductions},
+        bonus_kinds={k.code: k for k in (scheme.bonuses.kinds if scheme.bonuses else [])},
+    )
+
+
+# ---- a round ----------------------------------------------------------------------------------------------
+
+@dataclass
+class UnitInput:
+    unit_id: int
+    group: str = ""
+    values: dict[int, Decimal] = field(default_factory=dict)       # leaf index → aggregated value
+    deductions: dict[str, Decimal] = field(default_factory=dict)   # deduction code → occurrences
+    bonuses: list[tuple[str, str, str]] = field(default_factory=list)   # (kind code, level, award key)
+    excluded: str = ""          # why the office excluded the unit from ranking ("" = ranked)
+
+
+@dataclass
+class UnitResult:
+    unit_id: int
+    group: str
+    leaf_points: dict[int, Decimal]
+    subtotals: list[Decimal]
+    earned: Decimal
+    available: Decimal
+    bonus: Decimal
+    deduction: Decimal
+    total_raw: Decimal
+    total: Decimal
+    rate: Decimal | None
+    grade: str = ""
+    stars: int | None = None
+    vetoed: bool = False
+    excluded: str = ""
+    rank: Decimal | None = None
+    group_size: int = 0
+    top: bool = False
+    bottom: bool = False
+    movement: int | None = None
+    figures: dict = field(default_factory=dict)
+
+
+def bonus_total(compiled: Compiled, awards: list[tuple[str, str, str]]) -> tuple[Decimal, list[dict]]:
+    """加分: an award (same key) counts once at its highest level; per-kind caps, then the overall cap.
+    Returns the total and the lines as counted (for the score card)."""
+    scheme = compiled.scheme
+    if not scheme.bonuses or not awards:
+        return ZERO, []
+    best: dict[tuple[str, str], tuple[Decimal, str]] = {}
+    for kind_code, level, key in awards:
+        kind = compiled.bonus_kinds.get(kind_code)
+        if kind is None:
+            continue
+        pts = kind.points.get(level, ZERO)
+        k = (kind_code, key or f"{kind_code}:{level}:{len(best)}")
+        if k not in best or best[k][0] < pts:
+            best[k] = (pts, level)
+    per_kind: dict[str, Decimal] = {}
+    lines = []
+    for (kind_code, key), (pts, level) in best.items():
+        per_kind[kind_code] = per_kind.get(kind_code, ZERO) + pts
+        lines.append({"kind": kind_code, "level": level, "key": key, "points": pts})
+    total = ZERO
+    for kind_code, pts in per_kind.items():
+        cap = compiled.bonus_kinds[kind_code].cap
+        total += min(pts, cap) if cap is not None else pts
+    if scheme.bonuses.cap is not None:
+        total = min(total, scheme.bonuses.cap)
+    return total, lines
+
+
+def deduction_total(compiled: Compiled, counts: dict[str, Decimal]) -> tuple[Decimal, bool]:
+    total = ZERO
+    veto = False
+    for code, count in counts.items():
+        item = compiled.deductions.get(code)
+        if item is None or count <= 0:
+            continue
+        amount = item.points * count
+        if item.cap is not None:
+            amount = min(amount, item.cap)
+        total += amount
+        veto = veto or item.veto
+    return total, veto
+
+
+def grade_of(scheme: SchemeDef, total: Decimal, vetoed: bool = False):
+    if not scheme.grades:
+        return "", None
+    if vetoed:
+        g = scheme.grades[-1]
+        return g.name, g.stars
+    for g in scheme.grades:
+        if total >= g.min:
+            return g.name, g.stars
+    g = scheme.grades[-1]
+    return g.name, g.stars
+
+
+def compute_points_round(compiled: Compiled, units: list[UnitInput], *,
+                         previous_ranks: dict[int, Decimal] | None = None) -> list[UnitResult]:
+    scheme = compiled.scheme
+    leaves = compiled.leaves
+    full = scheme.max_points()
+    n_top = len(compiled.top_codes)
+    results: list[UnitResult] = []
+
+    # Rank-based leaves need the peer group's values first.
+    rank_leaf_points: dict[tuple[int, int], Decimal] = {}
+    for leaf in leaves:
+        if isinstance(leaf.rule, RankRule):
+            by_group: dict[str, list[tuple[int, Decimal]]] = {}
+            for u in units:
+                v = u.values.get(leaf.index)
+                if v is not None:
+                    by_group.setdefault(u.group, []).append((u.unit_id, v))
+            for members in by_group.values():
+                ranks = competition_ranks([v for _, v in members], leaf.rule.order)
+                for (unit_id, _), r in zip(members, ranks):
+                    rank_leaf_points[(unit_id, leaf.index)] = rank_points(leaf.points, r, leaf.rule.step)
+
+    weighted = scheme.aggregation == "weighted"
+    for u in units:
+        values = u.values
+        pts: dict[int, Decimal] = {}
+        sub = [ZERO] * n_top
+        avail_top = [ZERO] * n_top
+        excluded = u.excluded
+        for leaf in leaves:
+            v = values.get(leaf.index)
+            if v is None:
+                policy = leaf.missing
+                if policy == "exclude":
+                    continue
+                if policy == "full":
+                    p = leaf.points
+                else:
+                    p = ZERO
+                    if policy == "exclude_unit" and not excluded:
+                        excluded = f"缺少“{leaf.code} {leaf.name}”的数据"
+            elif leaf.rule is not None and leaf.rule.type == "rank":
+                p = rank_leaf_points[(u.unit_id, leaf.index)]
+            else:
+                p = leaf_points(leaf.rule, leaf.points, v)
+            pts[leaf.index] = p
+            sub[leaf.top] += p
+            avail_top[leaf.top] += leaf.points
+        earned = sum(sub, ZERO)
+        available = sum(avail_top, ZERO)
+        if weighted:
+            wsum = sum((w for w, a in zip(compiled.top_weights, avail_top) if a > 0), ZERO)
+            base = (sum((w * s / a for w, s, a in zip(compiled.top_weights, sub, avail_top) if a > 0), ZERO)
+                    / wsum * HUNDRED) if wsum else ZERO
+        elif scheme.renormalise and 0 < available < full:
+            base = earned * full / available
+        else:
+            base = earned
+        bonus, _ = bonus_total(compiled, u.bonuses)
+        deduction, vetoed = deduction_total(compiled, u.deductions)
+        total_raw = base + bonus - deduction
+        total = publish_round(total_raw, scheme.precision, scheme.rounding)
+        rate = (publish_round(earned / available * HUNDRED, scheme.precision, scheme.rounding)
+                if available > 0 else None)
+        grade, stars = grade_of(scheme, total, vetoed)
+        results.append(UnitResult(
+            unit_id=u.unit_id, group=u.group, leaf_points=pts, subtotals=sub, earned=earned, available=available,
+            bonus=bonus, deduction=deduction, total_raw=total_raw, total=total, rate=rate, grade=grade,
+            stars=stars, vetoed=vetoed, excluded=excluded))
+    rank_results(results, method=scheme.rank_method, order=scheme.rank_order, top_bottom=scheme.top_bottom,
+                 previous_ranks=previous_ranks)
+    return results
+
+
+def rank_results(results: list[UnitResult], *, method: str, order: str, top_bottom: int,
+                 previous_ranks: dict[int, Decimal] | None = None, key=lambda r: r.total) -> None:
+    """Rank ranked units within each peer group on the published value; flag 十佳/十差; movement."""
+    by_group: dict[str, list[UnitResult]] = {}
+    for r in results:
+        if not r.excluded:
+            by_group.setdefault(r.group, []).append(r)
+    for members in by_group.values():
+        values = [key(r) for r in members]
+        ranks = rank_values(values, method=method, order=order)
+        comp = competition_ranks(values, order)
+        n = len(members)
+        for r, rank, c in zip(members, ranks, comp):
+            r.rank = rank
+            r.group_size = n
+            if top_bottom and n > top_bottom:
+                r.top = in_top(rank=c, n=top_bottom)
+                r.bottom = in_bottom(rank=c, ranks=comp, k=top_bottom, definition="strict")
+            if previous_ranks and r.unit_id in previous_ranks:
+                r.movement = int(previous_ranks[r.unit_id] - rank)
+
+
+# ---- metric league tables -------------------------------------------------------------------------------------
+
+def composite_index(league, values: dict[str, Decimal]) -> Decimal | None:
+    """Σ w_i · C_i / S_i over the metrics that have a standard; None when one of them is missing."""
+    total = ZERO
+    for m in league.metrics:
+        if m.standard is None:
+            continue
+        c = values.get(m.code)
+        if c is None:
+            return None
+        total += m.weight * c / m.standard
+    return total
+
+
+def change_rate(current: Decimal, previous: Decimal | None, places: int) -> Decimal | None:
+    """(I_t − I_{t−1}) / I_{t−1} × 100, in %; None without a usable previous value."""
+    if previous is None or previous == 0:
+        return None
+    return publish_round((current - previous) / previous * HUNDRED, places, "half_up")
+
+
+def borda_points(rank: int, n: int) -> Decimal:
+    if n <= 1:
+        return HUNDRED
+    return Decimal(n - rank) / Decimal(n - 1) * HUNDRED
+
+
+def compute_metric_round(scheme: SchemeDef, units: list[UnitInput], metric_codes: list[str], *,
+                         previous_index: dict[int, Decimal] | None = None,
+                         previous_ranks: dict[int, Decimal] | None = None) -> list[UnitResult]:
+    """大气-style league: `units[i].values` holds metric index → value (index into metric_codes)."""
+    league = scheme.league
+    results: list[UnitResult] = []
+    for u in units:
+        vals = {metric_codes[i]: v for i, v in u.values.items()}
+        excluded = u.excluded
+        missing = [m.name for m in league.metrics if m.code not in vals]
+        if missing and not excluded:
+            excluded = "缺少" + "、".join(missing) + "数据"
+        raw_index = composite_index(league, vals)
+        index = publish_round(raw_index, league.composite_precision, scheme.rounding) if raw_index is not None else None
+        prev = (previous_index or {}).get(u.unit_id)
+        change = change_rate(index, prev, league.change_precision) if index is not None else None
+        figures = {"values": {k: str(v) for k, v in vals.items()}, "index": str(index) if index is not None else None,
+                   "previous_index": str(prev) if prev is not None else None,
+                   "change": str(change) if change is not None else None}
+        results.append(UnitResult(
+            unit_id=u.unit_id, group=u.group, leaf_points={}, subtotals=[], earned=ZERO, available=ZERO,
+            bonus=ZERO, deduction=ZERO, total_raw=ZERO, total=ZERO, rate=None, excluded=excluded, figures=figures))
+
+    ranked = [r for r in results if not r.excluded]
+    by_group: dict[str, list[UnitResult]] = {}
+    for r in ranked:
+        by_group.setdefault(r.group, []).append(r)
+    for members in by_group.values():
+        n = len(members)
+        ranks: dict[str, list[int]] = {}
+        for m in league.metrics:
+            ranks[m.code] = competition_ranks([Decimal(r.figures["values"][m.code]) for r in members], m.order)
+        index_ranks = competition_ranks([Decimal(r.figures["index"]) for r in members], "asc")
+        with_change = [r for r in members if r.figures["change"] is not None]
+        change_ranks = dict(zip((id(r) for r in with_change),
+                                competition_ranks([Decimal(r.figures["change"]) for r in with_change], "asc")))
+        for i, r in enumerate(members):
+            r.figures["ranks"] = {code: ranks[code][i] for code in ranks}
+            r.figures["index_rank"] = index_ranks[i]
+            level = borda_points(index_ranks[i], n)
+            if id(r) in change_ranks and len(change_ranks) == n:
+                r.figures["change_rank"] = change_ranks[id(r)]
+                improvement = borda_points(change_ranks[id(r)], n)
+                combined = (league.level_share * level + league.improvement_share * improvement) / (
+                    league.level_share + league.improvement_share)
+            else:
+                # First year (no comparable period for every unit): level only, as 清新 does.
+                r.figures["change_rank"] = change_ranks.get(id(r))
+                combined = level
+            r.total_raw = combined
+            r.total = publish_round(combined, scheme.precision, scheme.rounding)
+            r.grade, r.stars = grade_of(scheme, r.total)
+    rank_results(results, method=scheme.rank_method, order="desc", top_bottom=scheme.top_bottom,
+                 previous_ranks=previous_ranks)
+    return results
+
+
+# ---- consequence rules over history --------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class RoundStanding:
+    """One unit in one round, as the rules see it. `ranked` False: not in the round, or excluded."""
+    round_id: int
+    ranked: bool
+    group: str = ""
+    rank: int | None = None
+    group_ranks: tuple[int, ...] = ()
+    total: Decimal | None = None
+    grade: str = ""
+
+
+def condition_holds(when, s: RoundStanding) -> bool:
+    if isinstance(when, RankBottom):
+        return in_bottom(rank=s.rank, ranks=list(s.group_ranks), k=when.k, definition=when.bottom)
+    if isinstance(when, RankTop):
+        return s.rank <= when.n
+    if isinstance(when, ScoreBelow):
+        return s.total is not None and s.total < when.value
+    if isinstance(when, GradeIn):
+        return s.grade in when.grades
+    raise ValueError(when)
+
+
+def rule_fires(rule, history: list[RoundStanding], *, restart_after: int | None = None) -> bool:
+    """Does `rule` fire at the last round of `history` (oldest first)? Counting starts after the round
+    `restart_after` (the round where it last fired for this unit), so one run fires once."""
+    if not history or not history[-1].ranked:
+        return False
+    if rule.group and history[-1].group != rule.group:
+        return False
+    start = 0
+    if restart_after is not None:
+        for i, s in enumerate(history):
+            if s.round_id == restart_after:
+                start = i + 1
+    run = 0
+    for s in history[start:]:
+        if not s.ranked or (rule.group and s.group != rule.group):
+            if rule.excluded == "breaks":
+                run = 0
+            continue
+        run = run + 1 if condition_holds(rule.when, s) else 0
+    return run >= rule.consecutive

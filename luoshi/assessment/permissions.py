@@ -1,0 +1,74 @@
+"""Who may do what in an assessment. Decisions only; services turn them into refusals, selectors into filters.
+
+- The office (督查室/办公室) over the scheme's owner unit manages: rounds, approval, publication, appeals,
+  consequences. An administrator may do anything.
+- An evaluator (评估员) scores the units and leaves they are assigned to in a round; the office may
+  score too. Nobody approves their own score.
+- A unit's liaison sees its own score card (also before publication) and appeals it; nobody else's.
+- Office, leaders and evaluators over the region read every unit's results; once published, any
+  signed-in person reads the league table, and the public reads it on the portal when the round is public.
+"""
+from __future__ import annotations
+
+from luoshi.org.models import Role
+from luoshi.org.scopes import scope_for
+
+from .models import EvaluatorAssignment, Round, Scheme
+
+READ_ROLES = (Role.OFFICE, Role.LEADER, Role.EVALUATOR)
+
+
+def can_manage(user, scheme: Scheme) -> bool:
+    return scope_for(user).covers(scheme.owner_unit.path, Role.OFFICE)
+
+
+def reads_all(user, scheme: Scheme) -> bool:
+    scope = scope_for(user)
+    return scope.covers(scheme.owner_unit.path, *READ_ROLES) or scope.covers(scheme.region.path, *READ_ROLES)
+
+
+def assignments(user, rnd: Round) -> list[EvaluatorAssignment]:
+    if not getattr(user, "pk", None):
+        return []
+    cached = getattr(user, "_assess_assignments", {})
+    if rnd.pk not in cached:
+        cached[rnd.pk] = list(EvaluatorAssignment.objects.filter(round=rnd, person=user))
+        user._assess_assignments = cached
+    return cached[rnd.pk]
+
+
+def may_score(user, rnd: Round, unit_id: int, indicator_id: int) -> bool:
+    if can_manage(user, rnd.scheme):
+        return True
+    return any((a.unit_id in (None, unit_id)) and (a.indicator_id in (None, indicator_id))
+               for a in assignments(user, rnd))
+
+
+def is_evaluator(user, rnd: Round) -> bool:
+    return bool(assignments(user, rnd))
+
+
+def acts_for_unit(user, unit) -> bool:
+    """The unit's liaison (or an office over the unit) appeals for it."""
+    return scope_for(user).covers(unit.path, Role.LIAISON, Role.OFFICE)
+
+
+def reads_unit(user, rnd: Round, unit) -> bool:
+    """May read this unit's score card in this round."""
+    if reads_all(user, rnd.scheme) or is_evaluator(user, rnd):
+        return True
+    scope = scope_for(user)
+    return scope.covers(unit.path, Role.LIAISON, Role.LEADER, Role.OFFICE)
+
+
+def reads_round(user, rnd: Round) -> bool:
+    """May open the round at all (a liaison sees it to reach their own card)."""
+    if reads_all(user, rnd.scheme) or is_evaluator(user, rnd):
+        return True
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if rnd.is_published:
+        return True
+    scope = scope_for(user)
+    paths = scope.paths_for(Role.LIAISON, Role.LEADER, Role.OFFICE)
+    return any(p.startswith(rnd.scheme.region.path) or rnd.scheme.region.path.startswith(p) for p in paths)
