@@ -296,7 +296,9 @@ def grade_of(scheme: SchemeDef, total: Decimal, vetoed: bool = False):
 
 
 def compute_points_round(compiled: Compiled, units: list[UnitInput], *,
-                         previous_ranks: dict[int, Decimal] | None = None) -> list[UnitResult]:
+                         previous_ranks: dict[int, Decimal] | None = None,
+                         only_unit: int | None = None) -> list[UnitResult]:
+    """`only_unit`: compute that unit's card only (rank leaves still see the whole group; no ranking)."""
     scheme = compiled.scheme
     leaves = compiled.leaves
     full = scheme.max_points()
@@ -319,6 +321,8 @@ def compute_points_round(compiled: Compiled, units: list[UnitInput], *,
 
     weighted = scheme.aggregation == "weighted"
     for u in units:
+        if only_unit is not None and u.unit_id != only_unit:
+            continue
         values = u.values
         pts: dict[int, Decimal] = {}
         sub = [ZERO] * n_top
@@ -364,6 +368,8 @@ def compute_points_round(compiled: Compiled, units: list[UnitInput], *,
             unit_id=u.unit_id, group=u.group, leaf_points=pts, subtotals=sub, earned=earned, available=available,
             bonus=bonus, deduction=deduction, total_raw=total_raw, total=total, rate=rate, grade=grade,
             stars=stars, vetoed=vetoed, excluded=excluded))
+    if only_unit is not None:
+        return results
     rank_results(results, method=scheme.rank_method, order=scheme.rank_order, top_bottom=scheme.top_bottom,
                  previous_ranks=previous_ranks)
     return results

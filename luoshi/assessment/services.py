@@ -10,7 +10,7 @@ import datetime as dt
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils.translation import gettext as _
 
 from luoshi.core import clock
@@ -335,8 +335,9 @@ def adjustment_add(*, by, round: Round, unit: Unit, kind: str, item: str, level:
 
 # ---- computing ----------------------------------------------------------------------------------------------
 
-def _inputs(rnd: Round, definition: SchemeDef, *, approved_only: bool = False):
-    """Unit inputs for the engine, read in three queries."""
+def _inputs(rnd: Round, definition: SchemeDef, *, approved_only: bool = False, unit_id: int | None = None):
+    """Unit inputs for the engine, read in four queries. With `unit_id`, only that unit's values are read,
+    plus every unit's values of rank-rule leaves (their points depend on the peer group)."""
     participants = list(RoundUnit.objects.filter(round=rnd).order_by("unit__sort_order", "unit__path")
                         .values_list("unit_id", "group", "excluded"))
     leaf_codes = ([m.code for m in definition.league.metrics] if definition.type == "metric"
@@ -349,6 +350,10 @@ def _inputs(rnd: Round, definition: SchemeDef, *, approved_only: bool = False):
     scores = Score.objects.filter(round=rnd, is_current=True).exclude(status=ScoreStatus.RETURNED)
     if approved_only:
         scores = scores.filter(status=ScoreStatus.APPROVED)
+    if unit_id is not None:
+        rank_codes = [leaf.code for leaf in definition.leaves() if leaf.rule is not None and leaf.rule.type == "rank"] \
+            if definition.type == "points" else []
+        scores = scores.filter(Q(unit_id=unit_id) | Q(indicator__version=rnd.version_id, indicator__code__in=rank_codes))
     gathered: dict[tuple[int, int], list[Decimal]] = {}
     for uid, iid, value in scores.values_list("unit_id", "indicator_id", "value").iterator(chunk_size=20000):
         key = (uid, index_of_id[iid])
@@ -361,7 +366,10 @@ def _inputs(rnd: Round, definition: SchemeDef, *, approved_only: bool = False):
         u = inputs.get(uid)
         if u is not None:
             u.values[idx] = values[0] if len(values) == 1 else engine.aggregate_raters(values, method, trim)
-    for uid, kind, item, level, award, count in Adjustment.objects.filter(round=rnd, is_current=True).values_list(
+    adjustments = Adjustment.objects.filter(round=rnd, is_current=True)
+    if unit_id is not None:
+        adjustments = adjustments.filter(unit_id=unit_id)
+    for uid, kind, item, level, award, count in adjustments.values_list(
             "unit_id", "kind", "item", "level", "award", "count"):
         u = inputs.get(uid)
         if u is None:
@@ -393,6 +401,17 @@ def results_compute(rnd: Round, *, approved_only: bool = False) -> list[engine.U
         return engine.compute_metric_round(definition, units, leaf_codes, previous_index=previous_index,
                                            previous_ranks=previous_ranks)
     return engine.compute_points_round(engine.compile_scheme(definition), units, previous_ranks=previous_ranks)
+
+
+def unit_preview(rnd: Round, unit_id: int, *, approved_only: bool = False) -> engine.UnitResult | None:
+    """One unit's leaf points and totals, computed from its current scores (the score card). Its rank is
+    not computed here: the stored Result has it."""
+    definition = rnd.version.definition()
+    if definition.type != "points":
+        return None
+    units, _codes = _inputs(rnd, definition, approved_only=approved_only, unit_id=unit_id)
+    results = engine.compute_points_round(engine.compile_scheme(definition), units, only_unit=unit_id)
+    return results[0] if results else None
 
 
 def _store_results(rnd: Round, results: list[engine.UnitResult]) -> None:
@@ -485,13 +504,11 @@ def round_finalize(*, by, round: Round, note: str = "") -> Round:
 # ---- appeals ------------------------------------------------------------------------------------------------
 
 def _leaf_points_for(rnd: Round, unit_id: int, indicator: Indicator) -> Decimal | None:
-    for r in results_compute(rnd, approved_only=True):
-        if r.unit_id == unit_id:
-            definition = rnd.version.definition()
-            codes = [leaf.code for leaf in definition.leaves()] if definition.type == "points" else []
-            if indicator.code in codes:
-                return r.leaf_points.get(codes.index(indicator.code))
-    return None
+    preview = unit_preview(rnd, unit_id, approved_only=True)
+    if preview is None:
+        return None
+    codes = [leaf.code for leaf in rnd.version.definition().leaves()]
+    return preview.leaf_points.get(codes.index(indicator.code)) if indicator.code in codes else None
 
 
 @transaction.atomic

@@ -1,0 +1,249 @@
+"""Every read in assessment, filtered by who asks.
+
+Scope rules (permissions.py decides; here they become query filters):
+- schemes_visible: schemes whose region or owner unit the user's office/leader/evaluator roles cover,
+  schemes the user evaluates in, and — for liaisons — schemes whose region contains their unit.
+- league_table: before publication only people who read the whole scheme see every row; a liaison sees
+  only their own unit's row. After publication every signed-in person with the round sees the table.
+- score_card: the unit's own people, readers of the whole scheme and the round's evaluators.
+- public_rounds / public_table: published, public rounds only, from the publication snapshot
+  (no personal data: unit names and numbers only).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, Q
+from django.http import Http404
+
+from luoshi.core.permissions import require
+from luoshi.org.models import Role, Unit
+from luoshi.org.scopes import scope_for
+
+from . import engine
+from .models import (Adjustment, Appeal, Consequence, EvaluatorAssignment, Indicator, Publication, Result, Round,
+                     RoundState, RoundUnit, Scheme, Score, ScoreStatus)
+from .permissions import can_manage, is_evaluator, reads_all, reads_round, reads_unit
+
+PUBLISHED = (RoundState.PUBLISHED, RoundState.FINAL)
+
+
+def schemes_visible(user):
+    scope = scope_for(user)
+    qs = Scheme.objects.select_related("owner_unit", "region").filter(is_archived=False)
+    if scope.is_admin:
+        return qs
+    q = Q(pk__in=EvaluatorAssignment.objects.filter(person=user).values("round__scheme"))
+    for path in scope.paths_for(Role.OFFICE, Role.LEADER, Role.EVALUATOR):
+        q |= Q(region__path__startswith=path) | Q(owner_unit__path__startswith=path)
+    # A liaison or leader below the region sees the schemes that assess their unit.
+    for path in scope.all_paths:
+        prefixes = [path[: i + 1] for i in range(len(path)) if path[i] == "/" and i > 0]
+        q |= Q(region__path__in=prefixes)
+    return qs.filter(q).distinct()
+
+
+def scheme_get(user, pk: int) -> Scheme:
+    scheme = schemes_visible(user).filter(pk=pk).first()
+    if scheme is None:
+        raise Http404
+    return scheme
+
+
+def rounds_of(user, scheme: Scheme):
+    qs = Round.objects.filter(scheme=scheme).select_related("version").annotate(
+        n_units=Count("participants", distinct=True))
+    if reads_all(user, scheme):
+        return qs
+    evaluated = EvaluatorAssignment.objects.filter(person=user).values("round")
+    return qs.filter(Q(state__in=PUBLISHED) | Q(pk__in=evaluated))
+
+
+def round_get(user, pk: int) -> Round:
+    rnd = Round.objects.select_related("scheme__owner_unit", "scheme__region", "version").filter(pk=pk).first()
+    if rnd is None or not reads_round(user, rnd):
+        raise Http404
+    return rnd
+
+
+def own_units(user, rnd: Round) -> list[Unit]:
+    """The participants this user acts for (liaison/leader/office over the unit)."""
+    scope = scope_for(user)
+    paths = scope.paths_for(Role.LIAISON, Role.LEADER, Role.OFFICE)
+    if not paths:
+        return []
+    q = Q()
+    for p in paths:
+        q |= Q(unit__path__startswith=p)
+    return [ru.unit for ru in RoundUnit.objects.filter(round=rnd).filter(q).select_related("unit")]
+
+
+@dataclass
+class TableRow:
+    unit_id: int
+    unit: str
+    group: str
+    group_name: str
+    total: Decimal
+    rate: Decimal | None
+    rank: Decimal | None
+    grade: str
+    stars: int | None
+    movement: int | None
+    excluded: str
+    is_top: bool
+    is_bottom: bool
+    subtotals: list[Decimal]
+    bonus: Decimal
+    deduction: Decimal
+    figures: dict = field(default_factory=dict)
+
+
+def league_table(user, rnd: Round) -> list[TableRow]:
+    """The round's stored results as rows, ordered by group then rank (excluded units last)."""
+    qs = Result.objects.filter(round=rnd).select_related("unit")
+    if not (reads_all(user, rnd.scheme) or is_evaluator(user, rnd)) and not rnd.is_published:
+        qs = qs.filter(unit__in=[u.pk for u in own_units(user, rnd)])
+    groups = {g.code: g.name for g in rnd.version.definition().peer_groups}
+    rows = [TableRow(unit_id=r.unit_id, unit=r.unit.name, group=r.group, group_name=groups.get(r.group, r.group),
+                     total=r.total, rate=r.rate, rank=r.rank, grade=r.grade, stars=r.stars, movement=r.movement,
+                     excluded=r.excluded, is_top=r.is_top, is_bottom=r.is_bottom,
+                     subtotals=[Decimal(s) for s in r.subtotals], bonus=r.bonus, deduction=r.deduction,
+                     figures=r.figures)
+            for r in qs.order_by("group", "unit__sort_order", "unit__path")]
+    big = Decimal(10 ** 9)
+    rows.sort(key=lambda r: (r.group, r.rank is None, r.rank if r.rank is not None else big))
+    return rows
+
+
+@dataclass
+class CardLine:
+    indicator: Indicator
+    depth: int
+    is_leaf: bool
+    points: Decimal | None          # 应得分
+    rule_text: str
+    scores: list[Score]
+    earned: Decimal | None          # points after the rule (leaves), subtotal (items)
+    excluded: bool = False          # N/A: dropped from 应得分
+
+
+@dataclass
+class ScoreCard:
+    round: Round
+    unit: Unit
+    lines: list[CardLine]
+    result: Result | None
+    preview: engine.UnitResult | None
+    adjustments: list[Adjustment]
+    appeals: list[Appeal]
+    consequences: list[Consequence]
+
+
+def score_card(user, rnd: Round, unit: Unit) -> ScoreCard:
+    """Every leaf of the unit's card: 应得分, the rule, each evaluator's current score with evidence, the
+    points the rule gives, subtotals; adjustments, appeals and consequences. Fixed number of queries."""
+    require(reads_unit(user, rnd, unit), None)
+    if not RoundUnit.objects.filter(round=rnd, unit=unit).exists():
+        raise Http404
+    definition = rnd.version.definition()
+    indicators = list(Indicator.objects.filter(version=rnd.version_id).order_by("position"))
+    scores: dict[int, list[Score]] = {}
+    for s in (Score.objects.filter(round=rnd, unit=unit, is_current=True).select_related("evaluator", "approved_by")
+              .prefetch_related("evidence").order_by("scored_at")):
+        scores.setdefault(s.indicator_id, []).append(s)
+    # The unit's leaf points come from the engine over the whole round (rank rules need the group);
+    # for a published round the stored result is the truth for totals.
+    result = Result.objects.filter(round=rnd, unit=unit).first()
+    from .services import unit_preview
+
+    preview = unit_preview(rnd, unit.pk, approved_only=rnd.is_published)
+    leaf_index = {leaf.code: i for i, leaf in enumerate(definition.leaves())} if definition.type == "points" else {}
+    subtotal: dict[int, Decimal] = {}
+    lines: list[CardLine] = []
+    by_id = {i.pk: i for i in indicators}
+    for ind in indicators:
+        leaf_def = definition.leaf(ind.code) if ind.is_leaf and definition.type == "points" else None
+        earned = None
+        excluded = False
+        if ind.is_leaf and preview is not None:
+            earned = preview.leaf_points.get(leaf_index.get(ind.code))
+            excluded = earned is None
+            if earned is not None:
+                parent = ind.parent_id
+                while parent is not None:
+                    subtotal[parent] = subtotal.get(parent, Decimal(0)) + earned
+                    parent = by_id[parent].parent_id
+        lines.append(CardLine(indicator=ind, depth=ind.depth, is_leaf=ind.is_leaf, points=ind.points,
+                              rule_text=engine.rule_text(leaf_def.rule, leaf_def.points or Decimal(0)) if leaf_def else "",
+                              scores=scores.get(ind.pk, []), earned=earned, excluded=excluded))
+    for line in lines:
+        if not line.is_leaf:
+            line.earned = subtotal.get(line.indicator.pk, Decimal(0)) if preview is not None else None
+    return ScoreCard(
+        round=rnd, unit=unit, lines=lines, result=result, preview=preview,
+        adjustments=list(Adjustment.objects.filter(round=rnd, unit=unit, is_current=True).prefetch_related("evidence")),
+        appeals=list(Appeal.objects.filter(round=rnd, unit=unit).select_related("indicator", "filed_by", "reviewer")),
+        consequences=list(Consequence.objects.filter(round=rnd, unit=unit)),
+    )
+
+
+def worklist(user, rnd: Round):
+    """What this evaluator is to score: (units, leaves, done) where done is {(unit_id, indicator_id)}."""
+    leaves = list(Indicator.objects.filter(version=rnd.version_id, is_leaf=True).order_by("position"))
+    participants = list(RoundUnit.objects.filter(round=rnd).select_related("unit").order_by("unit__sort_order", "unit__path"))
+    if can_manage(user, rnd.scheme):
+        units = [ru.unit for ru in participants]
+        allowed_leaves = leaves
+    else:
+        mine = list(EvaluatorAssignment.objects.filter(round=rnd, person=user))
+        unit_ids = {a.unit_id for a in mine}
+        leaf_ids = {a.indicator_id for a in mine}
+        units = [ru.unit for ru in participants if None in unit_ids or ru.unit_id in unit_ids]
+        allowed_leaves = [leaf for leaf in leaves if None in leaf_ids or leaf.pk in leaf_ids]
+    done = set(Score.objects.filter(round=rnd, evaluator=user, is_current=True)
+               .values_list("unit_id", "indicator_id"))
+    return units, allowed_leaves, done
+
+
+def review_queue(user, rnd: Round):
+    """Submitted scores waiting for approval, with who scored them (the approver's own are marked)."""
+    require(can_manage(user, rnd.scheme), None)
+    return (Score.objects.filter(round=rnd, is_current=True, status=ScoreStatus.SUBMITTED)
+            .select_related("unit", "indicator", "evaluator").order_by("unit__path", "indicator__position"))
+
+
+def round_progress(rnd: Round) -> dict:
+    """Completeness: expected cells (participants × leaves), scored, approved, open appeals."""
+    n_units = RoundUnit.objects.filter(round=rnd).count()
+    n_leaves = Indicator.objects.filter(version=rnd.version_id, is_leaf=True).count()
+    counts = dict(Score.objects.filter(round=rnd, is_current=True).values_list("status").annotate(n=Count("pk"))
+                  .values_list("status", "n"))
+    cells = Score.objects.filter(round=rnd, is_current=True).values("unit_id", "indicator_id").distinct().count()
+    return {"units": n_units, "leaves": n_leaves, "expected": n_units * n_leaves, "scored_cells": cells,
+            "submitted": counts.get(ScoreStatus.SUBMITTED, 0), "approved": counts.get(ScoreStatus.APPROVED, 0),
+            "returned": counts.get(ScoreStatus.RETURNED, 0),
+            "open_appeals": Appeal.objects.filter(round=rnd, state="filed").count()}
+
+
+def publications(rnd: Round) -> list[Publication]:
+    return list(rnd.publications.order_by("revision").select_related("by"))
+
+
+def public_rounds():
+    return (Round.objects.filter(state__in=PUBLISHED, is_public=True, scheme__is_archived=False)
+            .select_related("scheme").order_by("scheme__code", "-period_end"))
+
+
+def public_round_get(pk: int) -> Round:
+    rnd = public_rounds().filter(pk=pk).first()
+    if rnd is None:
+        raise Http404
+    return rnd
+
+
+def public_table(rnd: Round) -> tuple[list[dict], list[Publication]]:
+    """The latest published snapshot and every publication's note (the revision history)."""
+    pubs = list(rnd.publications.order_by("revision"))
+    return (pubs[-1].table if pubs else []), pubs
