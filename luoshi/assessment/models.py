@@ -314,3 +314,20 @@ class Consequence(models.Model):
     class Meta:
         ordering = ["-created_at"]
         constraints = [models.UniqueConstraint(fields=["round", "unit", "rule_code"], name="consequence_once")]
+
+
+class Material(models.Model):
+    """材料报送: what a unit submits for a leaf (or for the round as a whole) for the evaluators to check
+    (查阅档案). Corrections add a new row; nothing is overwritten."""
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="materials")
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    indicator = models.ForeignKey(Indicator, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    text = models.TextField(_("说明"), blank=True)
+    files = models.ManyToManyField(Attachment, blank=True, related_name="+")
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    submitted_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["round", "unit", "submitted_at"]
+        indexes = [models.Index(fields=["round", "unit"], name="material_round_unit_idx")]

@@ -139,6 +139,7 @@ class ScoreCard:
     adjustments: list[Adjustment]
     appeals: list[Appeal]
     consequences: list[Consequence]
+    materials: dict = field(default_factory=dict)    # indicator id (None: the whole round) → [Material]
 
 
 def score_card(user, rnd: Round, unit: Unit) -> ScoreCard:
@@ -186,7 +187,19 @@ def score_card(user, rnd: Round, unit: Unit) -> ScoreCard:
         adjustments=list(Adjustment.objects.filter(round=rnd, unit=unit, is_current=True).prefetch_related("evidence")),
         appeals=list(Appeal.objects.filter(round=rnd, unit=unit).select_related("indicator", "filed_by", "reviewer")),
         consequences=list(Consequence.objects.filter(round=rnd, unit=unit)),
+        materials=unit_materials(rnd, unit),
     )
+
+
+def unit_materials(rnd: Round, unit: Unit) -> dict:
+    """The unit's submitted materials by leaf id (None: for the round as a whole), oldest first."""
+    from .models import Material
+
+    out: dict = {}
+    for m in (Material.objects.filter(round=rnd, unit=unit).select_related("submitted_by")
+              .prefetch_related("files").order_by("submitted_at")):
+        out.setdefault(m.indicator_id, []).append(m)
+    return out
 
 
 def worklist(user, rnd: Round):

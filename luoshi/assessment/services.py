@@ -730,3 +730,36 @@ def last_publication(rnd: Round) -> Publication | None:
 
 def max_revision(rnd: Round) -> int:
     return rnd.publications.aggregate(m=Max("revision"))["m"] or 0
+
+
+# ---- materials ----------------------------------------------------------------------------------------------
+
+MATERIAL_STATES = (RoundState.COLLECTING, RoundState.SCORING)
+
+
+@transaction.atomic
+def material_submit(*, by, round: Round, unit: Unit, indicator: Indicator | None = None, text: str = "",
+                    files: list[tuple[str, bytes]] = ()) -> "Material":
+    """材料报送: the unit's liaison submits evidence for a leaf (or the round) while materials are collected
+    and during scoring. The evaluators see it beside the leaf."""
+    from .models import Material
+
+    rnd = _lock(round)
+    require(acts_for_unit(by, unit), _("只能为本单位报送材料。"))
+    if rnd.state not in MATERIAL_STATES:
+        raise ServiceError(_("考核期次“%(state)s”，不能报送材料。") % {"state": rnd.get_state_display()})
+    if not RoundUnit.objects.filter(round=rnd, unit=unit).exists():
+        raise ServiceError(_("“%(unit)s”不是本期次的参评单位。") % {"unit": unit.name}, field="unit")
+    if indicator is not None and (indicator.version_id != rnd.version_id or not indicator.is_leaf):
+        raise ServiceError(_("该指标不属于本期次的指标体系末级标准。"), field="indicator")
+    if not text.strip() and not files:
+        raise ServiceError(_("请填写说明或上传材料。"), field="text")
+    attachments = [attachment_store(by=by, name=name, data=data) for name, data in files]
+    material = Material.objects.create(round=rnd, unit=unit, indicator=indicator, text=text.strip(),
+                                       submitted_by=by, submitted_at=clock.now())
+    if attachments:
+        material.files.add(*attachments)
+    journal_record(actor=by, verb="assessment.material.submit", obj=rnd, scope_path=unit.path,
+                   changes={"unit": unit.pk, "indicator": indicator.code if indicator else None,
+                            "files": [a.pk for a in attachments]})
+    return material

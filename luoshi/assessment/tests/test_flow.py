@@ -92,3 +92,25 @@ def test_bottom_twice_running_proposes_then_escalates(assess, cast, city, travel
         else:
             assert props == []
     assert not Consequence.objects.filter(unit=city["street_b"]).exists()
+
+
+def test_materials_by_the_unit_only_while_collecting_or_scoring(assess, cast, city, travel):
+    from luoshi.assessment.models import Material
+    from luoshi.assessment.selectors import score_card
+
+    with travel("2026-02-02"):
+        rnd = assess.round(state="collecting")
+        leaf = assess.leaf(rnd, "A1")
+        with pytest.raises(PermissionDeniedError):
+            services.material_submit(by=cast["liaison_b"], round=rnd, unit=city["street_a"], indicator=leaf, text="x")
+        with pytest.raises(ServiceError, match="请填写说明"):
+            services.material_submit(by=cast["liaison_a"], round=rnd, unit=city["street_a"], indicator=leaf, text=" ")
+        services.material_submit(by=cast["liaison_a"], round=rnd, unit=city["street_a"], indicator=leaf,
+                                 text="党工委会议纪要3份", files=[("纪要.pdf", b"%PDF-1.4 test")])
+        card = score_card(cast["evaluator"], rnd, city["street_a"])
+        assert [m.text for m in card.materials[leaf.pk]] == ["党工委会议纪要3份"]
+        rnd = services.round_advance(by=cast["office"], round=rnd, to="scoring")
+        rnd = services.round_advance(by=cast["office"], round=rnd, to="review")
+        with pytest.raises(ServiceError, match="不能报送材料"):
+            services.material_submit(by=cast["liaison_a"], round=rnd, unit=city["street_a"], text="补充")
+    assert Material.objects.count() == 1
