@@ -21,6 +21,7 @@ urlpatterns = [
     path("units/", org_views.unit_tree, name="unit_tree"),
     path("units/import/", org_views.unit_import, name="unit_import"),
     path("", include("luoshi.ledger.urls")),
+    path("assess/", include("luoshi.assessment.urls")),
     path("public/", include("luoshi.portal.urls")),
     path("", include("luoshi.tasks.urls")),
 ]

@@ -6,9 +6,11 @@ import datetime as dt
 
 from django.http import Http404
 from django.utils.translation import gettext as _
+from ninja.errors import ValidationError as NinjaValidationError
 from ninja import NinjaAPI, Query, Schema
 from ninja.pagination import PageNumberPagination, paginate
 
+from luoshi.assessment.scheme import _pydantic_message as pydantic_message
 from luoshi.core.errors import PermissionDeniedError, ServiceError
 from luoshi.org.models import Person, Role, Unit
 from luoshi.org.scopes import scope_for
@@ -18,7 +20,7 @@ from luoshi.tasks.models import Task
 from .auth import AUTH
 
 api = NinjaAPI(title="落实 luoshi API", version="1", auth=AUTH, urls_namespace="api",
-               description="单位、人员、专项工作、任务与进展报送、问题台账。令牌认证：`Authorization: Bearer <token>`。")
+               description="单位、人员、专项工作、任务与进展报送、问题台账、考核测评。令牌认证：`Authorization: Bearer <token>`。")
 
 
 class Error(Schema):
@@ -33,6 +35,18 @@ def _denied(request, exc):
 @api.exception_handler(ServiceError)
 def _refused(request, exc):
     return api.create_response(request, {"detail": exc.message, "field": exc.field}, status=400)
+
+
+@api.exception_handler(NinjaValidationError)
+def _malformed(request, exc):
+    """A body or parameter that does not fit the schema: say where, in Chinese, instead of ninja's English."""
+    problems = []
+    for err in exc.errors:
+        where = ".".join(str(x) for x in err.get("loc", ()) if x not in ("body", "payload"))
+        problems.append({"field": where, "detail": pydantic_message(err)})
+    first = problems[0] if problems else {"field": "", "detail": _("请求格式不正确。")}
+    return api.create_response(request, {"detail": _("请求内容有误（%(field)s）：%(detail)s") % first,
+                                         "field": first["field"], "errors": problems}, status=422)
 
 
 @api.exception_handler(Http404)
@@ -235,5 +249,9 @@ def create_report(request, task_id: int, body: ReportIn):
 from luoshi.ledger.api import router as ledger_router  # noqa: E402
 
 api.add_router("/ledger", ledger_router)
+
+from luoshi.assessment.api import router as assessment_router  # noqa: E402
+
+api.add_router("/assessment", assessment_router)
 
 __all__ = ["api", "Task"]

@@ -8,12 +8,17 @@ recomputed from scores; every publication keeps a snapshot of the table it publi
 """
 from __future__ import annotations
 
+import hashlib
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _, pgettext_lazy
 
 from luoshi.core.models import Attachment
 from luoshi.org.models import Unit
+
+
+_PARSED: dict = {}   # sha256 of a version's YAML → its parsed SchemeDef (treated as read-only)
 
 
 class Scheme(models.Model):
@@ -54,12 +59,21 @@ class SchemeVersion(models.Model):
         return f"{self.scheme.name} 第{self.number}版"
 
     def definition(self):
-        """The parsed scheme (cached on the instance; the text was validated when it was stored)."""
+        """The parsed scheme. Parsing a large scheme takes milliseconds, and every service call fetches
+        its version afresh, so parsed schemes are kept per process, keyed by the text itself (an edited
+        version has a different text; a stale entry cannot be returned)."""
         cached = getattr(self, "_definition", None)
         if cached is None:
-            from .scheme import scheme_parse
+            key = hashlib.sha256(self.source.encode()).hexdigest()
+            cached = _PARSED.get(key)
+            if cached is None:
+                from .scheme import scheme_parse
 
-            cached = self._definition = scheme_parse(self.source, source=f"{self.scheme.code}.yaml")
+                cached = scheme_parse(self.source, source=f"{self.scheme.code}.yaml")
+                if len(_PARSED) > 64:
+                    _PARSED.clear()
+                _PARSED[key] = cached
+            self._definition = cached
         return cached
 
 

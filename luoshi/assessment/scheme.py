@@ -24,6 +24,15 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class FieldError(ValueError):
+    """A scheme-level check that knows which key it is about (e.g. ("items", 0, "points")), so the error
+    can name that key's line; pydantic reports model-level errors without a location."""
+
+    def __init__(self, loc: tuple, message: str):
+        super().__init__(message)
+        self.loc = loc
+
+
 Points = Annotated[Decimal, Field(ge=0, max_digits=9, decimal_places=4)]
 
 
@@ -305,29 +314,33 @@ class SchemeDef(Strict):
         if not self.items:
             raise ValueError("方案须至少有一个评价项目 items")
         codes: set[str] = set()
-        for item in _walk(self.items):
+        for loc, item in _walk_loc(self.items, ("items",)):
             if item.code in codes:
-                raise ValueError(f"指标编码“{item.code}”重复")
+                raise FieldError(loc + ("code",), f"指标编码“{item.code}”重复")
             codes.add(item.code)
-        for item in self.items:
-            _check_points(item)
+        for i, item in enumerate(self.items):
+            _check_points(item, ("items", i))
         total = sum((_points(i) for i in self.items), Decimal(0))
         if self.full_marks is not None and self.aggregation == "sum" and total != self.full_marks:
-            raise ValueError(f"各项目分值合计 {total} 与满分 {self.full_marks} 不符")
-        if self.aggregation == "weighted" and any(i.weight is None for i in self.items):
-            raise ValueError("aggregation: weighted 时每个一级项目须写 weight")
+            raise FieldError(("full_marks",), f"各项目分值合计 {total} 与满分 {self.full_marks} 不符")
+        unweighted = [i for i, item in enumerate(self.items) if item.weight is None]
+        if self.aggregation == "weighted" and unweighted:
+            raise FieldError(("items", unweighted[0]), "aggregation: weighted 时每个一级项目须写 weight")
         group_codes = {g.code for g in self.peer_groups}
         grade_names = {g.name for g in self.grades}
-        for rule in self.rules:
+        for n, rule in enumerate(self.rules):
             if rule.group and rule.group not in group_codes:
-                raise ValueError(f"后果规则“{rule.code}”的分组“{rule.group}”未在 peer_groups 中定义")
+                raise FieldError(("rules", n, "group"),
+                                 f"后果规则“{rule.code}”的分组“{rule.group}”未在 peer_groups 中定义")
             if isinstance(rule.when, GradeIn):
                 unknown = [g for g in rule.when.grades if g not in grade_names]
                 if unknown:
-                    raise ValueError(f"后果规则“{rule.code}”的等次 {', '.join(unknown)} 未在 grades 中定义")
+                    raise FieldError(("rules", n, "when"),
+                                     f"后果规则“{rule.code}”的等次 {', '.join(unknown)} 未在 grades 中定义")
             unknown = [g for g in rule.payment if g not in grade_names]
             if unknown:
-                raise ValueError(f"后果规则“{rule.code}”的付款等次 {', '.join(unknown)} 未在 grades 中定义")
+                raise FieldError(("rules", n, "payment"),
+                                 f"后果规则“{rule.code}”的付款等次 {', '.join(unknown)} 未在 grades 中定义")
         return self
 
     # Helpers the engine and the services use.
@@ -349,22 +362,29 @@ def _walk(items: list[Item]):
         yield from _walk(item.children)
 
 
+def _walk_loc(items: list[Item], loc: tuple):
+    """(key path, item) in pre-order, e.g. (("items", 0, "children", 1), item): for the error's line."""
+    for i, item in enumerate(items):
+        yield loc + (i,), item
+        yield from _walk_loc(item.children, loc + (i, "children"))
+
+
 def _points(item: Item) -> Decimal:
     if item.points is not None:
         return item.points
     return sum((_points(c) for c in item.children), Decimal(0))
 
 
-def _check_points(item: Item) -> None:
+def _check_points(item: Item, loc: tuple = ()) -> None:
     """Where a parent states its points, its children's points must add up to them."""
     if not item.children:
         return
-    for child in item.children:
-        _check_points(child)
+    for i, child in enumerate(item.children):
+        _check_points(child, loc + ("children", i))
     if item.points is not None:
         total = sum((_points(c) for c in item.children), Decimal(0))
         if total != item.points:
-            raise ValueError(f"“{item.code} {item.name}”分值 {item.points}，其下级合计 {total}，两者不符")
+            raise FieldError(loc + ("points",), f"“{item.code} {item.name}”分值 {item.points}，其下级合计 {total}，两者不符")
 
 
 def item_points(item: Item) -> Decimal:
@@ -375,6 +395,41 @@ def _line_of(text: str, loc: tuple) -> int | None:
     from luoshi.programs.presets import _line_of as line_of
 
     return line_of(text, loc)
+
+
+def _pydantic_message(err: dict) -> str:
+    """pydantic's own messages are English; the common ones in Chinese (our ValueErrors already are)."""
+    ctx = err.get("ctx") or {}
+    kind = err["type"]
+    if kind in ("value_error", "assertion_error"):
+        return err["msg"].removeprefix("Value error, ").removeprefix("Assertion failed, ")
+    messages = {
+        "missing": _("缺少必填项"),
+        "extra_forbidden": _("不认识的键（拼写有误？）"),
+        "union_tag_invalid": _("类型“%(tag)s”不存在，可选：%(expected_tags)s"),
+        "union_tag_not_found": _("须写明类型 type"),
+        "greater_than_equal": _("须不小于 %(ge)s"),
+        "greater_than": _("须大于 %(gt)s"),
+        "less_than_equal": _("须不大于 %(le)s"),
+        "less_than": _("须小于 %(lt)s"),
+        "decimal_parsing": _("须为数字"), "decimal_type": _("须为数字"),
+        "decimal_max_digits": _("数字位数过多"), "decimal_max_places": _("小数位数过多"),
+        "int_parsing": _("须为整数"), "int_type": _("须为整数"), "int_from_float": _("须为整数"),
+        "bool_parsing": _("须为 true 或 false"), "bool_type": _("须为 true 或 false"),
+        "string_type": _("须为文字"), "string_too_short": _("不能为空"),
+        "string_too_long": _("不能超过 %(max_length)s 个字"),
+        "string_pattern_mismatch": _("格式不符（须符合 %(pattern)s）"),
+        "literal_error": _("须为 %(expected)s 之一"),
+        "list_type": _("须为列表"), "too_short": _("至少须有 %(min_length)s 项"),
+        "dict_type": _("须为键值对"), "model_type": _("须为键值对"), "model_attributes_type": _("须为键值对"),
+    }
+    template = messages.get(kind)
+    if template is None:
+        return err["msg"]
+    try:
+        return template % {k: (v.replace(" or ", "、") if isinstance(v, str) else v) for k, v in ctx.items()}
+    except (KeyError, TypeError, ValueError):
+        return err["msg"]
 
 
 def scheme_parse(text: str, *, source: str = "") -> SchemeDef:
@@ -393,7 +448,9 @@ def scheme_parse(text: str, *, source: str = "") -> SchemeDef:
         errors = []
         for err in e.errors():
             loc = tuple(x for x in err["loc"] if not (isinstance(x, str) and x.endswith("Rule")))
+            if not loc:  # a scheme-level check: the key it names (FieldError), for the line
+                loc = getattr((err.get("ctx") or {}).get("error"), "loc", ())
             where = ".".join(str(x) for x in loc)
-            message = err["msg"].removeprefix("Value error, ")
+            message = _pydantic_message(err)
             errors.append(CellError(source, _line_of(text, loc), where or None, message))
         raise ImportFailed(errors)

@@ -260,3 +260,124 @@ def public_table(rnd: Round) -> tuple[list[dict], list[Publication]]:
     """The latest published snapshot and every publication's note (the revision history)."""
     pubs = list(rnd.publications.order_by("revision"))
     return (pubs[-1].table if pubs else []), pubs
+
+
+# ---- the web pages (views.py) ------------------------------------------------------------------------------
+# The same scope rules as above: what a person reaches from the pages is never more than reads_round /
+# reads_unit allow; lists are filtered in the query.
+
+def rounds_listed(user, schemes) -> dict[int, list[Round]]:
+    """The rounds to list under each scheme, in one query: every round for readers of the whole scheme;
+    for others the published ones, those they evaluate and those their own units take part in (a liaison
+    reaches their unit's card before publication from here; not while the round is a draft)."""
+    schemes = list(schemes)
+    if not schemes:
+        return {}
+    full = [s.pk for s in schemes if reads_all(user, s)]
+    rest = [s.pk for s in schemes if s.pk not in full]
+    q = Q(scheme__in=full)
+    if rest:
+        mine = Q(state__in=PUBLISHED) | Q(pk__in=EvaluatorAssignment.objects.filter(person=user).values("round"))
+        paths = scope_for(user).paths_for(Role.LIAISON, Role.LEADER, Role.OFFICE)
+        if paths:
+            units = Q()
+            for p in paths:
+                units |= Q(unit__path__startswith=p)
+            mine |= Q(pk__in=RoundUnit.objects.filter(units).values("round")) & ~Q(state=RoundState.DRAFT)
+        q |= Q(scheme__in=rest) & mine
+    out: dict[int, list[Round]] = {s.pk: [] for s in schemes}
+    for rnd in (Round.objects.filter(q).select_related("version")
+                .annotate(n_units=Count("participants", distinct=True)).order_by("scheme", "-period_end", "-pk")):
+        out[rnd.scheme_id].append(rnd)
+    return out
+
+
+@dataclass
+class TreeLine:
+    indicator: Indicator
+    depth: int
+    is_leaf: bool
+    points: Decimal | None
+    rule_text: str
+    missing: str = ""
+
+
+def scheme_tree(version) -> list[TreeLine]:
+    """A version's indicator tree in pre-order (项目/指标/标准) with 应得分, 评价方法 and the rule in words."""
+    from .scheme import MeasuredRule
+
+    definition = version.definition()
+    lines = []
+    for ind in Indicator.objects.filter(version=version).order_by("position"):
+        leaf = definition.leaf(ind.code) if ind.is_leaf and definition.type == "points" else None
+        text = engine.rule_text(leaf.rule, leaf.points or Decimal(0)) if leaf is not None else (
+            engine.rule_text(MeasuredRule(type="measured"), Decimal(0)) if ind.is_leaf else "")
+        lines.append(TreeLine(indicator=ind, depth=ind.depth, is_leaf=ind.is_leaf, points=ind.points, rule_text=text,
+                              missing=(leaf.missing or "") if leaf is not None else ""))
+    return lines
+
+
+def _own_unit_filter(user, rnd: Round) -> Q | None:
+    """None: the user reads every unit of the round; otherwise a filter on `unit` to their own units."""
+    if reads_all(user, rnd.scheme) or is_evaluator(user, rnd):
+        return None
+    return Q(unit__in=[u.pk for u in own_units(user, rnd)])
+
+
+def round_participants(user, rnd: Round) -> list[RoundUnit]:
+    qs = RoundUnit.objects.filter(round=rnd).select_related("unit").order_by("group", "unit__sort_order", "unit__path")
+    only = _own_unit_filter(user, rnd)
+    return list(qs if only is None else qs.filter(only))
+
+
+def round_evaluators(user, rnd: Round) -> list[EvaluatorAssignment]:
+    """Who evaluates what (readers of the whole scheme only)."""
+    if not reads_all(user, rnd.scheme):
+        return []
+    return list(EvaluatorAssignment.objects.filter(round=rnd).select_related("person", "unit", "indicator")
+                .order_by("person__username", "unit__path", "indicator__position"))
+
+
+def evaluator_candidates(rnd: Round):
+    """People who may be assigned: evaluators and office staff over (or above) the scheme's region."""
+    from django.contrib.auth import get_user_model
+
+    region = rnd.scheme.region.path
+    prefixes = [region[: i + 1] for i in range(len(region)) if region[i] == "/" and i > 0]
+    q = Q(grants__unit__path__in=prefixes) | Q(grants__unit__path__startswith=region)
+    return (get_user_model().objects.filter(is_active=True, grants__role__in=(Role.EVALUATOR, Role.OFFICE))
+            .filter(q).distinct().order_by("username")[:500])
+
+
+def round_appeals(user, rnd: Round) -> list[Appeal]:
+    qs = Appeal.objects.filter(round=rnd).select_related("unit", "indicator", "filed_by", "reviewer")
+    only = _own_unit_filter(user, rnd)
+    return list(qs if only is None else qs.filter(only))
+
+
+def round_consequences(user, rnd: Round) -> list[Consequence]:
+    qs = Consequence.objects.filter(round=rnd).select_related("unit", "decided_by").order_by("unit__path", "rule_code")
+    only = _own_unit_filter(user, rnd)
+    return list(qs if only is None else qs.filter(only))
+
+
+def my_scores(user, rnd: Round, unit: Unit) -> dict[int, Score]:
+    """This evaluator's current score per leaf of one unit, with its evidence."""
+    return {s.indicator_id: s for s in Score.objects.filter(round=rnd, unit=unit, evaluator=user, is_current=True)
+            .prefetch_related("evidence")}
+
+
+def round_evidence(user, rnd: Round, unit: Unit, attachment_id: int):
+    """An evidence file of this unit in this round (a score's, an appeal's, an adjustment's or a submitted
+    material's), for those who read the unit's card; None otherwise."""
+    from luoshi.core.models import Attachment
+
+    from .models import Material
+
+    if not reads_unit(user, rnd, unit):
+        return None
+    linked = (Score.objects.filter(round=rnd, unit=unit, evidence=attachment_id).exists()
+              or Appeal.objects.filter(round=rnd, unit=unit, evidence=attachment_id).exists()
+              or Adjustment.objects.filter(round=rnd, unit=unit, evidence=attachment_id).exists()
+              or Material.objects.filter(round=rnd, unit=unit, files=attachment_id).exists())
+    return Attachment.objects.filter(pk=attachment_id).first() if linked else None

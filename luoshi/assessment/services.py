@@ -73,7 +73,9 @@ def scheme_save(*, by, text: str, note: str = "", source: str = "") -> tuple[Sch
     scheme = Scheme.objects.filter(code=definition.code).first()
     scope = scope_for(by)
     if scheme is None:
-        require(scope.covers(owner.path, "office") or scope.is_admin, _("只有主办单位的督查室/办公室可以建立指标体系。"))
+        # by=None: the system (`luoshi preset load` from the command line), as program_create allows.
+        require(by is None or scope.covers(owner.path, "office") or scope.is_admin,
+                _("只有主办单位的督查室/办公室可以建立指标体系。"))
         scheme = Scheme.objects.create(code=definition.code, name=definition.name, owner_unit=owner, region=region,
                                        created_at=clock.now())
         version = SchemeVersion.objects.create(scheme=scheme, number=1, source=text, created_at=clock.now(),
@@ -82,7 +84,7 @@ def scheme_save(*, by, text: str, note: str = "", source: str = "") -> tuple[Sch
         journal_record(actor=by, verb="assessment.scheme.create", obj=scheme, scope_path=owner.path,
                        changes={"version": 1, "code": scheme.code})
         return scheme, version, True
-    require(can_manage(by, scheme), _("只有主办单位的督查室/办公室可以修改指标体系。"))
+    require(by is None or can_manage(by, scheme), _("只有主办单位的督查室/办公室可以修改指标体系。"))
     latest = scheme.versions.order_by("-number").first()
     if latest.source == text:
         return scheme, latest, False
@@ -335,6 +337,60 @@ def adjustment_add(*, by, round: Round, unit: Unit, kind: str, item: str, level:
 
 # ---- computing ----------------------------------------------------------------------------------------------
 
+_DEFINITIONS: dict[tuple[int, str], SchemeDef] = {}
+
+
+def scheme_definition(version: SchemeVersion) -> SchemeDef:
+    """`version.definition()`, parsed once per process: every request and every service call gets a fresh
+    SchemeVersion from the database, and parsing a 140-leaf scheme's YAML costs ~0.1 s (perf). Keyed by the
+    text itself, so an edited version is parsed again. The parsed definition is set on the instance too."""
+    cached = getattr(version, "_definition", None)
+    if cached is not None:
+        return cached
+    key = (version.pk, version.source)
+    cached = _DEFINITIONS.get(key)
+    if cached is None:
+        cached = version.definition()
+        if len(_DEFINITIONS) >= 64:
+            _DEFINITIONS.clear()
+        _DEFINITIONS[key] = cached
+    version._definition = cached
+    return cached
+
+
+def _score_chunks(scores):
+    """The rows of a `values_list("unit_id", "indicator_id", "value")` query of scores, in chunks, each
+    value converted as the ORM converts it (on SQLite a decimal is stored as a float and quantized on the
+    way out) — but once per distinct stored value rather than once per row: for 420,000 rows the ORM's
+    per-row converters cost more than the query (perf, bench/assessment.py)."""
+    from django.db.models.sql.constants import MULTI
+
+    compiler = scores.query.get_compiler(using=scores.db)
+    chunks = compiler.execute_sql(MULTI, chunked_fetch=True, chunk_size=20000)
+    converters = compiler.get_converters([col for col, *_rest in compiler.select[:compiler.col_count]])
+    if not converters:
+        yield from chunks
+        return
+    if set(converters) != {2}:   # not expected for these three columns; the ORM's own path then
+        for chunk in chunks:
+            yield list(compiler.apply_converters(chunk, converters))
+        return
+    funcs, expression = converters[2]
+    connection = compiler.connection
+    memo: dict = {}
+    for chunk in chunks:
+        out = []
+        for uid, iid, raw in chunk:
+            value = memo.get(raw)
+            if value is None:
+                value = raw
+                for f in funcs:
+                    value = f(value, expression, connection)
+                memo[raw] = value
+            out.append((uid, iid, value))
+        yield out
+
+
 def _inputs(rnd: Round, definition: SchemeDef, *, approved_only: bool = False, unit_id: int | None = None):
     """Unit inputs for the engine, read in four queries. With `unit_id`, only that unit's values are read,
     plus every unit's values of rank-rule leaves (their points depend on the peer group)."""
@@ -343,29 +399,39 @@ def _inputs(rnd: Round, definition: SchemeDef, *, approved_only: bool = False, u
     leaf_codes = ([m.code for m in definition.league.metrics] if definition.type == "metric"
                   else [leaf.code for leaf in definition.leaves()])
     index_of_code = {code: i for i, code in enumerate(leaf_codes)}
-    index_of_id = {pk: index_of_code[code] for pk, code in
-                   Indicator.objects.filter(version=rnd.version_id, is_leaf=True).values_list("pk", "code")
-                   if code in index_of_code}
+    leaf_rows = list(Indicator.objects.filter(version=rnd.version_id, is_leaf=True).values_list("pk", "code"))
+    index_of_id = {pk: index_of_code[code] for pk, code in leaf_rows if code in index_of_code}
     inputs = {uid: engine.UnitInput(unit_id=uid, group=group, excluded=excluded) for uid, group, excluded in participants}
     scores = Score.objects.filter(round=rnd, is_current=True).exclude(status=ScoreStatus.RETURNED)
     if approved_only:
         scores = scores.filter(status=ScoreStatus.APPROVED)
     if unit_id is not None:
-        rank_codes = [leaf.code for leaf in definition.leaves() if leaf.rule is not None and leaf.rule.type == "rank"] \
-            if definition.type == "points" else []
-        scores = scores.filter(Q(unit_id=unit_id) | Q(indicator__version=rnd.version_id, indicator__code__in=rank_codes))
-    gathered: dict[tuple[int, int], list[Decimal]] = {}
-    for uid, iid, value in scores.values_list("unit_id", "indicator_id", "value").iterator(chunk_size=20000):
-        key = (uid, index_of_id[iid])
-        if key in gathered:
-            gathered[key].append(value)
-        else:
-            gathered[key] = [value]
+        rank_codes = {leaf.code for leaf in definition.leaves() if leaf.rule is not None and leaf.rule.type == "rank"} \
+            if definition.type == "points" else set()
+        # The version's leaves with those codes (codes are unique in a version), by id: no join (perf).
+        rank_ids = [pk for pk, code in leaf_rows if code in rank_codes]
+        scores = scores.filter(Q(unit_id=unit_id) | Q(indicator_id__in=rank_ids))
+    # One value per (unit, leaf) straight into the unit's input; several evaluators' values are gathered
+    # and aggregated afterwards (perf: no per-row list).
+    values_of = {uid: u.values for uid, u in inputs.items()}
+    several: dict[tuple[int, int], list[Decimal]] = {}
+    for chunk in _score_chunks(scores.values_list("unit_id", "indicator_id", "value")):
+        for uid, iid, value in chunk:
+            idx = index_of_id[iid]
+            values = values_of.get(uid)
+            if values is None:
+                continue
+            if idx in values:
+                key = (uid, idx)
+                if key in several:
+                    several[key].append(value)
+                else:
+                    several[key] = [values[idx], value]
+            else:
+                values[idx] = value
     method, trim = definition.multi_rater, definition.trim_above
-    for (uid, idx), values in gathered.items():
-        u = inputs.get(uid)
-        if u is not None:
-            u.values[idx] = values[0] if len(values) == 1 else engine.aggregate_raters(values, method, trim)
+    for (uid, idx), values in several.items():
+        values_of[uid][idx] = engine.aggregate_raters(values, method, trim)
     adjustments = Adjustment.objects.filter(round=rnd, is_current=True)
     if unit_id is not None:
         adjustments = adjustments.filter(unit_id=unit_id)
@@ -388,7 +454,7 @@ def _previous_round(rnd: Round) -> Round | None:
 
 def results_compute(rnd: Round, *, approved_only: bool = False) -> list[engine.UnitResult]:
     """Compute without writing (previews and the score card use this too)."""
-    definition = rnd.version.definition()
+    definition = scheme_definition(rnd.version)
     units, leaf_codes = _inputs(rnd, definition, approved_only=approved_only)
     prev = _previous_round(rnd)
     previous_ranks = dict(Result.objects.filter(round=prev, rank__isnull=False).values_list("unit_id", "rank")) if prev else {}
@@ -406,7 +472,7 @@ def results_compute(rnd: Round, *, approved_only: bool = False) -> list[engine.U
 def unit_preview(rnd: Round, unit_id: int, *, approved_only: bool = False) -> engine.UnitResult | None:
     """One unit's leaf points and totals, computed from its current scores (the score card). Its rank is
     not computed here: the stored Result has it."""
-    definition = rnd.version.definition()
+    definition = scheme_definition(rnd.version)
     if definition.type != "points":
         return None
     units, _codes = _inputs(rnd, definition, approved_only=approved_only, unit_id=unit_id)
@@ -445,7 +511,9 @@ def _snapshot(rnd: Round) -> list[dict]:
     rows = (Result.objects.filter(round=rnd).select_related("unit").order_by("group", "rank", "unit__sort_order", "unit__path"))
     return [{"unit": r.unit.name, "unit_id": r.unit_id, "group": r.group, "total": str(r.total),
              "rate": str(r.rate) if r.rate is not None else None, "rank": str(r.rank) if r.rank is not None else None,
-             "grade": r.grade, "excluded": r.excluded, "movement": r.movement} for r in rows]
+             "grade": r.grade, "excluded": r.excluded, "movement": r.movement,
+             # 十佳/十差 as published (the public portal shows them from the snapshot).
+             "top": r.is_top, "bottom": r.is_bottom} for r in rows]
 
 
 def _publish_revision(rnd: Round, *, by, note: str) -> Publication:
@@ -603,16 +671,19 @@ def _standings(scheme: Scheme, upto: Round) -> dict[int, list[engine.RoundStandi
         rounds.append(upto.pk)
     rows = list(Result.objects.filter(round__in=rounds).values_list("round_id", "unit_id", "group", "rank", "total",
                                                                     "grade", "excluded"))
-    group_ranks: dict[tuple[int, str], list[int]] = {}
+    lists: dict[tuple[int, str], list[int]] = {}
     for rid, uid, group, rank, total, grade, excluded in rows:
         if rank is not None and not excluded:
-            group_ranks.setdefault((rid, group), []).append(int(rank))
+            lists.setdefault((rid, group), []).append(int(rank))
+    # One tuple per round and group, shared by its units (not one copy per unit), worst rank first so
+    # engine.in_bottom's count of worse units stops early (perf; the group's ranks are a multiset).
+    group_ranks = {key: tuple(sorted(ranks, reverse=True)) for key, ranks in lists.items()}
     per_round: dict[int, dict[int, engine.RoundStanding]] = {rid: {} for rid in rounds}
     for rid, uid, group, rank, total, grade, excluded in rows:
         ranked = rank is not None and not excluded
         per_round[rid][uid] = engine.RoundStanding(
             round_id=rid, ranked=ranked, group=group, rank=int(rank) if ranked else None,
-            group_ranks=tuple(group_ranks.get((rid, group), ())), total=total, grade=grade)
+            group_ranks=group_ranks.get((rid, group), ()), total=total, grade=grade)
     units = {uid for _, uid, *_ in rows}
     return {uid: [per_round[rid].get(uid) or engine.RoundStanding(round_id=rid, ranked=False) for rid in rounds]
             for uid in units}
@@ -622,7 +693,7 @@ def consequences_evaluate(rnd: Round) -> int:
     """Run the scheme's consequence rules at this round; propose actions (the office confirms). Called in
     the publishing transaction and after an appeal changes the table: a proposal still waiting that no
     longer fires is withdrawn (dismissed with a note), never deleted."""
-    definition = rnd.version.definition()
+    definition = scheme_definition(rnd.version)
     if not definition.rules:
         return 0
     histories = _standings(rnd.scheme, rnd)
@@ -635,10 +706,12 @@ def consequences_evaluate(rnd: Round) -> int:
         if c.state == ProposalState.CONFIRMED:
             prior["confirmed"] += 1
     existing = {(c.unit_id, c.rule_code): c for c in Consequence.objects.filter(round=rnd)}
-    results = {r.unit_id: r for r in Result.objects.filter(round=rnd)}
+    # Only what the proposals quote (perf: not 3,000 rows of JSON subtotals and figures).
+    results = {r.unit_id: r for r in Result.objects.filter(round=rnd).only("unit", "total", "rank", "grade")}
     made = 0
     now = clock.now()
     firing: set[tuple[int, str]] = set()
+    proposals: list[Consequence] = []
     for uid, history in histories.items():
         for rule in definition.rules:
             prior = earlier.get((uid, rule.code), {"last_round": None, "confirmed": 0})
@@ -655,9 +728,11 @@ def consequences_evaluate(rnd: Round) -> int:
                 "rule": rule.name, "k": rule.consecutive, "total": result.total if result else "—",
                 "rank": int(result.rank) if result and result.rank is not None else "—",
                 "grade": result.grade if result and result.grade else "—"}
-            Consequence.objects.create(round=rnd, unit_id=uid, rule_code=rule.code, rule_name=rule.name, action=action,
-                                       occurrence=n, detail=detail, payment_share=share, created_at=now)
+            proposals.append(Consequence(round=rnd, unit_id=uid, rule_code=rule.code, rule_name=rule.name,
+                                         action=action, occurrence=n, detail=detail, payment_share=share,
+                                         created_at=now))
             made += 1
+    Consequence.objects.bulk_create(proposals, batch_size=500)   # in the order found, one insert per 500 (perf)
     for key, c in existing.items():
         if c.state == ProposalState.PROPOSED and key not in firing:
             c.state = ProposalState.DISMISSED

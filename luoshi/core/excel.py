@@ -42,8 +42,9 @@ class ImportFailed(Exception):
         self.errors = errors
 
 
-def open_workbook(data: bytes, *, name: str = ""):
-    """Open an .xlsx from bytes or raise ImportFailed with a clear reason."""
+def open_workbook(data: bytes, *, name: str = "", read_only: bool = False):
+    """Open an .xlsx from bytes or raise ImportFailed with a clear reason. `read_only` streams the rows
+    (big matrices such as score imports); such a workbook has no merged-cell information."""
     import openpyxl
 
     if not data:
@@ -56,7 +57,7 @@ def open_workbook(data: bytes, *, name: str = ""):
     if not zipfile.is_zipfile(io.BytesIO(data)):
         raise ImportFailed([CellError("", None, None, _("文件不是 Excel（.xlsx）格式，或文件已损坏。"))])
     try:
-        return openpyxl.load_workbook(io.BytesIO(data), data_only=True)
+        return openpyxl.load_workbook(io.BytesIO(data), data_only=True, read_only=read_only)
     except Exception:  # openpyxl raises many kinds of errors for damaged files
         raise ImportFailed([CellError("", None, None, _("无法读取该 Excel 文件：文件已损坏或不是 .xlsx 格式。"))])
 

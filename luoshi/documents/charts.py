@@ -130,17 +130,19 @@ def _fmt(value: int) -> str:
 
 def bar_chart_png(*, title: str, categories: list[str], series: list[tuple[str, list[int]]],
                   width_px: int = 1600, height_px: int = 900, horizontal: bool | None = None,
-                  colors: list[str] | None = None) -> bytes:
+                  colors: list[str] | None = None, value_format=None) -> bytes:
     """A grouped bar chart: one group of bars per category, one bar per series, with a legend and the
     value written at each bar. Horizontal bars (categories down the left) when there are many categories
     or long names, unless `horizontal` says otherwise. Sizes scale with `width_px`; at the default
-    1600 px the text stays readable when the picture is 15 cm wide in Word."""
+    1600 px the text stays readable when the picture is 15 cm wide in Word. Values may be decimals
+    (floats) when `value_format` writes them, e.g. ``lambda v: f"{v:.2f}"``; the axis keeps whole steps."""
     for name, values in series:
         if len(values) != len(categories):
             raise ValueError(f"series {name!r} has {len(values)} values for {len(categories)} categories")
     if width_px < 200 or height_px < 150:
         raise ValueError("chart too small")
     make_font = _font_or_fail()
+    fmt = value_format or _fmt
     colors = list(colors or PALETTE)
     if horizontal is None:
         horizontal = len(categories) > 8 or any(len(c) > 6 for c in categories)
@@ -200,7 +202,7 @@ def bar_chart_png(*, title: str, categories: list[str], series: list[tuple[str, 
     if horizontal:
         label_w = min(max(_text_width(draw, c, label_font) for c in categories), width_px * 0.28)
         left = pad + label_w + round(pad * 0.5)
-        value_room = _text_width(draw, _fmt(axis_max) + "0", small_font)
+        value_room = _text_width(draw, fmt(axis_max) + "0", small_font)
         right = width_px - pad - value_room
         bottom = plot_bottom - small_font.size - round(pad * 0.4)   # room for the axis numbers
         span = right - left
@@ -225,7 +227,7 @@ def bar_chart_png(*, title: str, categories: list[str], series: list[tuple[str, 
                 x1 = left + span * v / axis_max
                 if v:
                     draw.rectangle([left, y0, x1, y0 + bar - 1], fill=colors[s % len(colors)])
-                draw.text((x1 + round(6 * scale), y0 + (bar - value_font.size) / 2 - 1), _fmt(v), font=value_font,
+                draw.text((x1 + round(6 * scale), y0 + (bar - value_font.size) / 2 - 1), fmt(v), font=value_font,
                           fill=INK)
     else:
         axis_w = _text_width(draw, _fmt(axis_max), small_font)
@@ -257,7 +259,7 @@ def bar_chart_png(*, title: str, categories: list[str], series: list[tuple[str, 
                 y1 = bottom - span * v / axis_max
                 if v:
                     draw.rectangle([xs, y1, xs + bar - 1, bottom], fill=colors[s % len(colors)])
-                text = _fmt(v)
+                text = fmt(v)
                 draw.text((xs + (bar - _text_width(draw, text, value_font)) / 2, y1 - value_font.size - 4), text,
                           font=value_font, fill=INK)
     return _png(image)

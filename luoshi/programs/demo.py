@@ -41,16 +41,18 @@ class Account:
 
 ACCOUNTS = [
     Account("admin", "系统管理员", Role.ADMIN, "青岛市", note="全部权限"),
-    Account("office", "刘晓燕", Role.OFFICE, "青岛市/崂山区", "区委督查室科员", note="督查室：建清单、审核延期与办结"),
+    Account("office", "刘晓燕", Role.OFFICE, "青岛市/崂山区", "区委督查室科员",
+            note="督查室：建清单、审核延期与办结；小型水库物业化考评"),
     Account("leader", "王立新", Role.LEADER, "青岛市/崂山区", "区委副书记", note="责任领导：查看分管任务与预警"),
     Account("liaison", "孙敏", Role.LIAISON, "青岛市/崂山区/区行政审批服务局", "综合科科长", note="单位联络员：签收、报送"),
     Account("liaison2", "周强", Role.LIAISON, "青岛市/崂山区/中韩街道", "党政办副主任", note="另一单位的联络员"),
-    Account("evaluator", "郑洁", Role.EVALUATOR, "青岛市/崂山区", "第三方评估员", note="评估员：只读"),
+    Account("evaluator", "郑洁", Role.EVALUATOR, "青岛市/崂山区", "第三方评估员",
+            note="评估员：为指派的考核期次评分（本月创城测评正在评分）"),
 ]
 # accounts of the ledger demo (luoshi/ledger/demo.py), listed with the others
 LEDGER_ACCOUNTS = [
     Account("inspector", "陈刚", Role.OFFICE, "青岛市/市精神文明建设委员会办公室", "市文明办督查科科长",
-            note="创城督导台账：督查室（交办、确认督办升级、公开），第二督导组成员"),
+            note="创城督导台账：督查室（交办、确认督办升级、公开），第二督导组成员；创城月度测评：审核、公布、复核申诉"),
     Account("inspector2", "赵磊", "", "青岛市/市精神文明建设委员会办公室", "督导组成员",
             note="督导组成员：手机登记问题、核验他人发现的问题"),
 ]
@@ -95,8 +97,11 @@ def demo_load(*, year: int | None = None, seed: int = 7) -> dict:
     from luoshi.ledger.demo import ledger_demo_load
 
     ledger = ledger_demo_load(year=year, hashed_password=hashed)
+    from luoshi.assessment.demo import assessment_demo
+
+    assessment = assessment_demo(hashed_password=hashed)
     summary = warnings_run(today=today, notify=True)
-    return {"program": program, "summary": summary, "ledger": ledger}
+    return {"program": program, "summary": summary, "ledger": ledger, "assessment": assessment}
 
 
 def _at(day: dt.date, hour: int) -> dt.datetime:

@@ -144,10 +144,15 @@ def read_preset(path: Path):
                                       _("YAML 格式错误：%(error)s") % {"error": e})])
     from luoshi.ledger.presets import LedgerPreset
 
-    model = {"units": UnitsPreset, "program": ProgramPreset, "ledger": LedgerPreset}.get(
-        (raw or {}).get("kind") if isinstance(raw, dict) else None)
+    kind = (raw or {}).get("kind") if isinstance(raw, dict) else None
+    if kind == "scheme":  # an indicator scheme (presets/assessment/): its own schema and line-numbered errors
+        from luoshi.assessment.scheme import scheme_parse
+
+        return scheme_parse(text, source=path.name)
+    model = {"units": UnitsPreset, "program": ProgramPreset, "ledger": LedgerPreset}.get(kind)
     if model is None:
-        raise ImportFailed([CellError(path.name, 1, None, _("预置文件须以 kind: units、kind: program 或 kind: ledger 开头。"))])
+        raise ImportFailed([CellError(path.name, 1, None, _(
+            "预置文件须以 kind: units、kind: program 或 kind: ledger 开头（指标体系为 kind: scheme）。"))])
     try:
         return model.model_validate(raw)
     except ValidationError as e:
@@ -169,6 +174,10 @@ def preset_load(*, by, name: str, year: int | None = None) -> dict:
         from luoshi.ledger.presets import load_ledger
 
         return load_ledger(by=by, preset=preset, source=path.name, year=year)
+    if getattr(preset, "kind", None) == "scheme":
+        from luoshi.assessment.presets import load_scheme
+
+        return load_scheme(by=by, text=path.read_text(encoding="utf-8"), source=path.name)
     return _load_program(by=by, preset=preset, source=path.name, year=year)
 
 

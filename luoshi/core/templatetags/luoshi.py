@@ -26,6 +26,8 @@ def cndate(value):
     """2021年6月30日, the way Chinese official text writes dates (in English: 30 Jun 2021)."""
     if not value:
         return "—"
+    if hasattr(value, "tzinfo") and is_aware(value):
+        value = localtime(value)   # a stored UTC time near midnight is already the next day in Shanghai
     # Translators: a Django date format (Y = year, n = month, j = day); the Chinese characters are literal.
     return date_format(value, _("Y年n月j日"))
 
