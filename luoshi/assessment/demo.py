@@ -139,6 +139,7 @@ def assessment_demo(*, hashed_password: str, seed: int = 13) -> dict:
         history.dangnei(schemes["dangnei-fagui"])
         history.daqi(schemes["daqi-weekly"])
         history.shuiku(schemes["xiaoxing-shuiku"])
+        _finalize_closed(history)
     rounds = Round.objects.filter(scheme__in=schemes.values())
     return {
         "schemes": len(schemes),
@@ -148,6 +149,16 @@ def assessment_demo(*, hashed_password: str, seed: int = 13) -> dict:
         "proposals": Consequence.objects.filter(round__in=rounds, state=ProposalState.PROPOSED).count(),
         "appeals": Appeal.objects.filter(round__in=rounds, state=AppealState.FILED).count(),
     }
+
+
+def _finalize_closed(history) -> None:
+    """Rounds whose appeal window has closed with no appeal waiting are finalised the day after, by the
+    office that published them, as an office would."""
+    for rnd in (Round.objects.filter(state=RoundState.PUBLISHED, appeal_deadline__lt=history.today)
+                .exclude(appeals__state=AppealState.FILED).order_by("period_end")):
+        publisher = rnd.publications.order_by("revision").first().by
+        with history.at(rnd.appeal_deadline + dt.timedelta(days=1), 9):
+            services.round_finalize(by=publisher, round=rnd, note="申诉期满，结果定稿。")
 
 
 def _scores_bulk(*, by, rnd: Round, rows: list[tuple[Unit, Indicator, object, str]]) -> int:

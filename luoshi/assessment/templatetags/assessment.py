@@ -7,6 +7,8 @@ from django import template
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
+from luoshi.core import clock
+
 from ..models import RoundState
 
 register = template.Library()
@@ -68,7 +70,10 @@ def stars(value):
 def round_pill(rnd):
     label = rnd.get_state_display()
     if rnd.state == RoundState.PUBLISHED and rnd.appeal_deadline:
-        label = _("已公布（申诉期至%(date)s）") % {"date": f"{rnd.appeal_deadline:%Y-%m-%d}"}
+        if clock.today() > rnd.appeal_deadline:
+            label = _("已公布（申诉期已结束，待定稿）")
+        else:
+            label = _("已公布（申诉期至%(date)s）") % {"date": f"{rnd.appeal_deadline:%Y-%m-%d}"}
     return format_html('<span class="pill {}">{}</span>', STATE_CSS.get(rnd.state, ""), label)
 
 

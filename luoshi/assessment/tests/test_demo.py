@@ -11,6 +11,7 @@ from luoshi.assessment.demo import (APPEAL_PENDING, APPEAL_REVISED, ASSESSMENT_A
                                     REPEAT_OFFENDER, STREETS, assessment_demo)
 from luoshi.assessment.models import (Adjustment, Appeal, Consequence, EvaluatorAssignment, Publication, Result, Round,
                                       Score)
+from luoshi.core import clock
 from luoshi.core.models import JournalEntry
 from luoshi.org.models import Person, Unit
 
@@ -57,7 +58,11 @@ def check_summary_and_accounts(demo, client):
 def check_chuangcheng_months():
     *published, scoring = rounds_of("chuangcheng-monthly")
     assert [r.name for r in published] == ["2026年7月创城测评", "2026年8月创城测评", "2026年9月创城测评", "2026年10月创城测评"]
-    assert all(r.state == "published" and r.appeal_deadline for r in published) and scoring.state == "scoring"
+    assert all(r.state in ("published", "final") and r.appeal_deadline for r in published) and scoring.state == "scoring"
+    # Rounds whose appeal window closed with nothing waiting are finalised; the one with an open appeal is not.
+    for r in published:
+        waiting = r.appeals.filter(state="filed").exists()
+        assert r.state == ("published" if waiting or r.appeal_deadline >= clock.today() else "final"), r.name
     assert len(STREETS) == 7 and sum(len(v) for v in STREETS.values()) == 51
     for r in published:
         streets = Result.objects.filter(round=r, group="streets")
@@ -111,11 +116,11 @@ def check_scoring_month_shows_the_evaluators_work():
 
 
 def check_scores_carry_notes_and_evidence_and_were_approved_by_someone_else():
-    published = Score.objects.filter(round__scheme__code="chuangcheng-monthly", round__state="published")
+    published = Score.objects.filter(round__scheme__code="chuangcheng-monthly", round__state__in=("published", "final"))
     assert published.filter(evidence__isnull=False).distinct().count() >= 8
     assert not published.filter(indicator__rule_type="deduction", value__gt=0, note="").exists()
     approved = Score.objects.filter(status="approved")
-    assert approved.exists() and not Score.objects.filter(status="submitted", round__state="published").exists()
+    assert approved.exists() and not Score.objects.filter(status="submitted", round__state__in=("published", "final")).exists()
     from django.db.models import F
 
     assert not approved.filter(approved_by=F("evaluator")).exclude(source="appeal").exists()
@@ -157,7 +162,7 @@ def check_dangnei_fagui_half_year():
 
 def check_daqi_weeks_compare_with_last_year():
     rounds = rounds_of("daqi-weekly")
-    assert len(rounds) == 12 and all(r.state == "published" for r in rounds)
+    assert len(rounds) == 12 and all(r.state in ("published", "final") for r in rounds)
     last_year, this_year = rounds[:6], rounds[6:]
     assert [r.compare_to for r in this_year] == last_year
     assert all((r.period_start - r.compare_to.period_start).days == 364 for r in this_year)
