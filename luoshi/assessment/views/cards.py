@@ -1,0 +1,212 @@
+"""The score card: leaves, evidence, materials, appeals, bonuses and deductions."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from luoshi.core import clock
+from luoshi.core.errors import PermissionDeniedError, ServiceError
+from luoshi.org.models import Unit
+
+from .. import permissions as perms
+from .. import selectors, services
+from ..forms import AppealDecideForm, AppealForm, BonusForm, DeductionForm, MaterialForm
+from ..models import Adjustment, Appeal, AppealState, Indicator, RoundState
+from .common import _errors_text, _files, _int, _round_for_manager
+from .scoring import _leaf_kind
+
+# ---- the score card -------------------------------------------------------------------------------------------
+
+def _card_unit(request, pk, unit_pk):
+    rnd = selectors.round_get(request.user, pk)
+    unit = Unit.objects.filter(pk=unit_pk).first()
+    if unit is None or not perms.reads_unit(request.user, rnd, unit):
+        raise Http404(_("没有找到该单位的评分卡，或您无权查看。"))
+    return rnd, unit
+
+
+def _appeal_open(rnd) -> bool:
+    return rnd.state == RoundState.PUBLISHED and (rnd.appeal_deadline is None or clock.today() <= rnd.appeal_deadline)
+
+
+def _card_ctx(request, rnd, unit, **extra):
+    user = request.user
+    try:
+        card = selectors.score_card(user, rnd, unit)
+    except PermissionDeniedError:
+        raise Http404(_("没有找到该单位的评分卡，或您无权查看。"))
+    definition = rnd.version.definition()
+    can_manage = perms.can_manage(user, rnd.scheme)
+    appeals_by_leaf: dict[int, list[Appeal]] = {}
+    for a in card.appeals:
+        appeals_by_leaf.setdefault(a.indicator_id, []).append(a)
+    kinds = {line.indicator.pk: _leaf_kind(definition, line.indicator) for line in card.lines if line.is_leaf}
+    bonus_names = {k.code: k.name for k in (definition.bonuses.kinds if definition.bonuses else [])}
+    deduction_names = {d.code: d.name for d in definition.deductions}
+    in_scoring = rnd.state in services.SCORING_STATES
+    can_adjust = in_scoring and (can_manage or perms.may_score(user, rnd, unit.pk, -1))
+    result = card.result
+    totals = None
+    if result is not None:
+        totals = {"total": result.total, "rate": result.rate, "rank": result.rank, "group_size": result.group_size,
+                  "grade": result.grade, "stars": result.stars, "bonus": result.bonus, "deduction": result.deduction,
+                  "excluded": result.excluded, "vetoed": result.vetoed, "movement": result.movement,
+                  "stored": True, "figures": result.figures}
+    elif card.preview is not None:
+        p = card.preview
+        totals = {"total": p.total, "rate": p.rate, "rank": None, "grade": p.grade, "stars": p.stars, "bonus": p.bonus,
+                  "deduction": p.deduction, "excluded": p.excluded, "vetoed": p.vetoed, "stored": False}
+    ctx = {
+        "rnd": rnd, "scheme": rnd.scheme, "unit": unit, "card": card, "definition": definition, "totals": totals,
+        "metric": definition.type == "metric", "kinds": kinds, "appeals_by_leaf": appeals_by_leaf,
+        "bonus_names": bonus_names, "deduction_names": deduction_names,
+        "can_manage": can_manage, "is_evaluator": perms.is_evaluator(user, rnd),
+        # the unit appeals (the office that runs the assessment reviews appeals rather than files them)
+        "can_appeal": _appeal_open(rnd) and perms.acts_for_unit(user, unit) and not can_manage,
+        "open_appeals": {a.indicator_id for a in card.appeals if a.state == AppealState.FILED},
+        "can_decide": can_manage and rnd.state == RoundState.PUBLISHED,
+        "can_adjust": can_adjust, "can_submit": rnd.state in services.MATERIAL_STATES and perms.acts_for_unit(user, unit),
+        "round_materials": card.materials.get(None, []),
+        "today": clock.today(),
+    }
+    if can_adjust:
+        ctx["bonus_form"] = extra.pop("bonus_form", None) or BonusForm(definition=definition)
+        ctx["deduction_form"] = extra.pop("deduction_form", None) or DeductionForm(definition=definition)
+    return ctx | extra
+
+
+@login_required
+def score_card(request, pk, unit_pk):
+    rnd, unit = _card_unit(request, pk, unit_pk)
+    return render(request, "assessment/card.html", _card_ctx(request, rnd, unit))
+
+
+def _card_again(request, rnd, unit, message, **extra):
+    ctx = _card_ctx(request, rnd, unit, **extra)
+    ctx["error"] = message
+    if request.FILES:
+        ctx["files_lost"] = True
+    return render(request, "assessment/card.html", ctx, status=400)
+
+
+def _card_url(rnd, unit, anchor=""):
+    return reverse("assess_card", args=[rnd.pk, unit.pk]) + (f"#{anchor}" if anchor else "")
+
+
+@require_POST
+@login_required
+def appeal_file(request, pk, unit_pk):
+    rnd, unit = _card_unit(request, pk, unit_pk)
+    form = AppealForm(request.POST)
+    leaf = None
+    if form.is_valid():
+        leaf = Indicator.objects.filter(pk=form.cleaned_data["indicator"], version=rnd.version_id, is_leaf=True).first()
+        if leaf is None:
+            raise Http404
+        try:
+            services.appeal_file(by=request.user, round=rnd, unit=unit, indicator=leaf,
+                                 reason=form.cleaned_data["reason"], files=_files(request))
+        except PermissionDeniedError:
+            raise Http404(_("只能为本单位提出申诉。"))
+        except ServiceError as e:
+            form.add_error(e.field if e.field in ("reason",) else None, e.message)
+        else:
+            messages.success(request, _("已提出申诉：“%(code)s %(name)s”，等待复核。") % {"code": leaf.code, "name": leaf.name})
+            return HttpResponseRedirect(_card_url(rnd, unit, f"leaf-{leaf.pk}"))
+    return _card_again(request, rnd, unit, _("申诉未提交：%(error)s") % {"error": _errors_text(form)},
+                       appeal_form=form, appeal_leaf=_int(form.data.get("indicator")))
+
+
+@require_POST
+@login_required
+def appeal_decide(request, pk):
+    appeal = Appeal.objects.select_related("round", "unit", "indicator").filter(pk=pk).first()
+    if appeal is None:
+        raise Http404
+    rnd = _round_for_manager(request, appeal.round_id)
+    unit = appeal.unit
+    form = AppealDecideForm(request.POST)
+    if form.is_valid():
+        d = form.cleaned_data
+        revise = d["outcome"] == "revise"
+        try:
+            services.appeal_decide(by=request.user, appeal=appeal, revise=revise, value=d["value"], decision=d["decision"])
+        except ServiceError as e:
+            form.add_error(e.field if e.field in ("value", "decision") else None, e.message)
+        else:
+            messages.success(request, _("已复核“%(code)s %(name)s”：%(outcome)s。") % {
+                "code": appeal.indicator.code, "name": appeal.indicator.name,
+                "outcome": _("改分，并已公布修订版") if revise else _("维持原分")})
+            return HttpResponseRedirect(_card_url(rnd, unit, f"appeal-{appeal.pk}"))
+    return _card_again(request, rnd, unit, _("复核未保存：%(error)s") % {"error": _errors_text(form)},
+                       decide_form=form, decide_appeal=appeal.pk)
+
+
+@require_POST
+@login_required
+def adjustment_add(request, pk, unit_pk, kind):
+    rnd, unit = _card_unit(request, pk, unit_pk)
+    if kind not in (Adjustment.Kind.BONUS, Adjustment.Kind.DEDUCTION):
+        raise Http404
+    definition = rnd.version.definition()
+    bonus = kind == Adjustment.Kind.BONUS
+    form = (BonusForm if bonus else DeductionForm)(request.POST, definition=definition)
+    if form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.adjustment_add(by=request.user, round=rnd, unit=unit, kind=kind, item=d["item"],
+                                    level=d.get("level", ""), award=d.get("award", ""), count=d["count"] if "count" in d else Decimal(1),
+                                    note=d["note"], files=_files(request) if bonus else ())
+        except PermissionDeniedError:
+            raise Http404
+        except ServiceError as e:
+            form.add_error(e.field if e.field in form.fields else None, e.message)
+        else:
+            messages.success(request, _("已登记加分。") if bonus else _("已登记减分。"))
+            return HttpResponseRedirect(_card_url(rnd, unit, "adjustments"))
+    extra = {"bonus_form": form} if bonus else {"deduction_form": form}
+    return _card_again(request, rnd, unit, _("未登记：%(error)s") % {"error": _errors_text(form)}, **extra)
+
+
+@require_POST
+@login_required
+def material_submit(request, pk, unit_pk):
+    rnd, unit = _card_unit(request, pk, unit_pk)
+    form = MaterialForm(request.POST)
+    if form.is_valid():
+        leaf = None
+        if form.cleaned_data["indicator"]:
+            leaf = Indicator.objects.filter(pk=form.cleaned_data["indicator"], version=rnd.version_id, is_leaf=True).first()
+            if leaf is None:
+                raise Http404
+        try:
+            services.material_submit(by=request.user, round=rnd, unit=unit, indicator=leaf,
+                                     text=form.cleaned_data["text"], files=_files(request))
+        except PermissionDeniedError:
+            raise Http404
+        except ServiceError as e:
+            form.add_error("text" if e.field in ("text", "files") else None, e.message)
+        else:
+            messages.success(request, _("材料已报送。"))
+            return HttpResponseRedirect(_card_url(rnd, unit, f"leaf-{leaf.pk}" if leaf else "materials"))
+    return _card_again(request, rnd, unit, _("材料未报送：%(error)s") % {"error": _errors_text(form)},
+                       material_form=form, material_leaf=_int(form.data.get("indicator")))
+
+
+@login_required
+def evidence(request, pk, unit_pk, file_pk):
+    """An evidence file of a unit's card, for those who may read the card."""
+    rnd, unit = _card_unit(request, pk, unit_pk)
+    att = selectors.round_evidence(request.user, rnd, unit, file_pk)
+    if att is None:
+        raise Http404(_("没有找到该附件，或您无权查看。"))
+    inline = att.content_type.startswith("image/") or att.content_type == "application/pdf"
+    return FileResponse(att.file.open("rb"), as_attachment=not inline, filename=att.original_name,
+                        content_type=att.content_type)
