@@ -55,6 +55,7 @@ def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--runs", type=int, default=5)
     p.add_argument("--cards", type=int, default=20, help="units whose score card is timed")
+    p.add_argument("--card-runs", type=int, default=3, help="calls per unit and user for the score card")
     p.add_argument("--only", default="", help="comma-separated: compute,publish,card")
     p.add_argument("--profile", default="", choices=["", "compute", "publish", "card"],
                    help="cProfile one run of this and print the top functions")
@@ -316,7 +317,7 @@ def main() -> None:
     if "card" in only:
         report["cards"] = []
         for rr in (rnd, r2):
-            for c in time_cards(rr, office, args.cards, args.runs, args.quiet):
+            for c in time_cards(rr, office, args.cards, args.card_runs, args.quiet):
                 print_card(c)
                 report["cards"].append(c)
     if args.json:
@@ -326,17 +327,16 @@ def main() -> None:
 # ---- the score card page over HTTP ----------------------------------------------------------------------------
 
 def card_url(rnd, unit) -> str | None:
-    """The score card page's path, when luoshi/assessment/urls.py has one (a URL name with "card")."""
+    """The score card page's path, when luoshi/assessment/urls.py has one (a URL name with "assess" and
+    "card", not a download): its round and unit arguments filled in."""
     from django.urls import NoReverseMatch, get_resolver, reverse
 
-    found = get_resolver().namespace_dict.get("assessment")
-    if found is None:
-        return None
-    sub = found[1]
-    names = sorted(k for k in sub.reverse_dict.keys() if isinstance(k, str) and "card" in k)
+    resolver = get_resolver()
+    names = sorted(k for k in resolver.reverse_dict.keys()
+                   if isinstance(k, str) and "assess" in k and "card" in k and "pdf" not in k)
     for name in names:
         params = set()
-        for possibility, _pattern, _defaults, _converters in sub.reverse_dict.getlist(name):
+        for possibility, _pattern, _defaults, _converters in resolver.reverse_dict.getlist(name):
             for _text, ps in possibility:
                 params |= set(ps)
         kwargs = {}
@@ -348,7 +348,7 @@ def card_url(rnd, unit) -> str | None:
             elif "scheme" in p:
                 kwargs[p] = rnd.scheme_id
         try:
-            return reverse(f"assessment:{name}", kwargs=kwargs)
+            return reverse(name, kwargs=kwargs)
         except NoReverseMatch:
             continue
     return None
@@ -364,8 +364,8 @@ def run_pages(rnd, old, rest: list[str]) -> None:
         u = units[0]
         path = card_url(r_, u)
         if path is None:
-            sys.exit("No score card page in luoshi/assessment/urls.py (no URL name with “card”): the selector "
-                     "numbers above are what there is.")
+            sys.exit("No score card page in luoshi/assessment/urls.py (no URL name with “assess” and “card”): "
+                     "the selector numbers are what there is.")
         spec.append((f"score card ({r_.state})", path, "city office", office))
         spec.append((f"score card ({r_.state})", path, "street liaison", liaisons[f"liaison_u{u.parent_id}"]))
     pages.pick_pages = lambda: [{"label": label, "path": path, "role": role, "user": user}

@@ -9,14 +9,19 @@ that script's generator, and deletes it afterwards). It then
 
 1. creates a round over the first --units communities in the scoring state (the evaluators of
    assessment_data assigned to it);
-2. writes the score sheet: “单位名称” and one column per leaf headed “code name”, one row per unit, values
-   as an office writes them (numbers, 优/良/中/差, 达标/不达标), all from assessment_data's value model; with
-   --sheets N the units are split over N sheets, one per evaluator (sheet name = the evaluator's username);
+2. writes two score sheets: “单位名称” and one column per leaf headed “code name”, one row per unit, values
+   as an office writes them (numbers, 优/良/中/差, 达标/不达标) from assessment_data's value model, and the
+   same with every value changed; with --sheets N the units are split over N sheets, one per evaluator
+   (sheet name = the evaluator's username);
 3. times, --runs times each, the p50 reported:
-   - check: `dry_run=True` (read and validate the whole file, write nothing);
+   - check: `dry_run=True` (read and validate the whole file, compare with the current scores, write
+     nothing);
    - import: into a round without scores (the round's scores are deleted before each run, not timed);
-   - re-import: the same file again, each of the 420,000 current scores replaced (kept, no longer current);
-   - with --cli, one `luoshi assess import` as a new process (Django start-up included);
+   - same again: the same file once more — every cell equals the current score, nothing is written;
+   - replace all: a second file in which every cell differs, then the first again, and so on: each run
+     replaces all 420,000 current scores (kept, no longer current) — the worst case;
+   - with --cli, one more `luoshi assess import` (replace all) as a new process (Django start-up
+     included);
 4. deletes the round (and the scheme, if it made it) unless --keep.
 
 Target: ≤ 30 s for the 420,000 cells on SQLite and on PostgreSQL.
@@ -32,6 +37,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from decimal import Decimal
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -40,7 +46,7 @@ from bench.common import ROOT, CpuMeter, db_label, require_migrated, setup_djang
 
 setup_django()
 
-from django.db import connection  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
 from openpyxl import Workbook  # noqa: E402
 
 from bench.assessment_data import CODE, GROUPS, build_scheme, evaluators, leaf_value  # noqa: E402
@@ -83,11 +89,37 @@ def display(value, level: str, kind: str):
     return int(value) if value == value.to_integral_value() else float(value)
 
 
-def score_sheet(rng: random.Random, units: list[Unit], leaves: list[dict], names: dict[str, str],
+def matrix(rng: random.Random, units: list[Unit], leaves: list[dict]) -> list[list[tuple]]:
+    """(value, level) per unit and leaf, from assessment_data's model of a unit of quality q."""
+    out = []
+    for _u in units:
+        q = min(1.0, max(0.45, rng.betavariate(6, 1.6)))
+        out.append([leaf_value(leaf, q, rng) for leaf in leaves])
+    return out
+
+
+def altered(leaf: dict, value, level: str) -> tuple:
+    """Another valid input for the leaf, so that every cell of the second file differs from the first."""
+    kind = leaf["kind"]
+    if kind == "rubric":
+        names = [n for n, _p in leaf["levels"]]
+        name, pts = leaf["levels"][(names.index(level) + 1) % len(names)]
+        return pts, name
+    if kind == "pass_fail":
+        return 1 - value, ""
+    if kind == "deduction":
+        return (value + 1 if value < 12 else value - 1), ""
+    if kind == "direct":
+        return (value - Decimal("0.5") if value >= Decimal("0.5") else value + Decimal("0.5")), ""
+    return value + 1, ""
+
+
+def score_sheet(values: list[list[tuple]], units: list[Unit], leaves: list[dict], names: dict[str, str],
                 sheet_names: list[str], write_only: bool = False) -> bytes:
-    """The office's file. By default saved as Excel and WPS save it (shared strings, the sheet's dimension
-    at its head); write_only=True saves it as openpyxl's streaming writer does (inline strings, no
-    dimension: openpyxl then reads the whole sheet once more to size it)."""
+    """The office's file: “单位名称” and a column per leaf (“code name”), a row per unit. By default it is
+    saved with the sheet's dimension at its head, as Excel and WPS save it; write_only=True saves it as
+    openpyxl's streaming writer does (no dimension: openpyxl then reads the whole sheet once more to size
+    it). openpyxl writes text cells inline where Excel uses a shared string table."""
     wb = Workbook(write_only=write_only)
     if not write_only:
         wb.remove(wb.active)
@@ -96,13 +128,8 @@ def score_sheet(rng: random.Random, units: list[Unit], leaves: list[dict], names
     for k, title in enumerate(sheet_names):
         ws = wb.create_sheet(title)
         ws.append(header)
-        for u in units[k * per:(k + 1) * per]:
-            q = min(1.0, max(0.45, rng.betavariate(6, 1.6)))
-            row = [u.name]
-            for leaf in leaves:
-                value, level = leaf_value(leaf, q, rng)
-                row.append(display(value, level, leaf["kind"]))
-            ws.append(row)
+        for u, row in list(zip(units, values))[k * per:(k + 1) * per]:
+            ws.append([u.name] + [display(v, lv, leaf["kind"]) for (v, lv), leaf in zip(row, leaves)])
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
@@ -115,7 +142,8 @@ def measure(label: str, fn, runs: int, quiet: float, before=None) -> dict:
         if before:
             before()
         wait_until_quiet(quiet)
-        meter = CpuMeter(db_name=connection.settings_dict["NAME"] if connection.vendor == "postgresql" else None).start()
+        db_name = connection.settings_dict["NAME"] if connection.vendor == "postgresql" else None
+        meter = CpuMeter(db_name=db_name).start()
         t0 = time.perf_counter()
         report = fn()
         times.append(time.perf_counter() - t0)
@@ -163,36 +191,51 @@ def main() -> None:
         rnd = services.round_advance(by=office, round=rnd, to=to)
     sheet_names = [p.username for p in evals[: args.sheets]] if args.sheets > 1 else ["评分表"]
     t0 = time.perf_counter()
-    data = score_sheet(rng, units, leaves, names, sheet_names, write_only=args.write_only)
-    print(f"score sheet written in {time.perf_counter() - t0:.1f} s: {len(data) / 1e6:.1f} MB", flush=True)
+    values = matrix(rng, units, leaves)
+    first = score_sheet(values, units, leaves, names, sheet_names, write_only=args.write_only)
+    other = [[altered(leaf, v, lv) for (v, lv), leaf in zip(row, leaves)] for row in values]
+    second = score_sheet(other, units, leaves, names, sheet_names, write_only=args.write_only)
+    print(f"two score sheets written in {time.perf_counter() - t0:.1f} s: {len(first) / 1e6:.1f} MB each; "
+          "every cell of the second differs from the first", flush=True)
     if args.save_xlsx:
-        Path(args.save_xlsx).write_bytes(data)
+        Path(args.save_xlsx).write_bytes(first)
     evaluator = evals[0] if args.sheets == 1 else None
+    cells = len(units) * len(leaves)
+    files = {"first": first, "second": second}
+    turn = {"next": "second"}
 
-    def run(dry_run: bool):
-        return lambda: scores_import_xlsx(by=Person.objects.get(pk=office.pk), round=rnd, data=data,
-                                          filename="bench.xlsx", dry_run=dry_run, evaluator=evaluator)
+    def run(which: str, dry_run: bool = False):
+        def go():
+            name = which
+            if which == "alternate":          # each run replaces every cell the run before wrote
+                name = turn["next"]
+                turn["next"] = "first" if name == "second" else "second"
+            return scores_import_xlsx(by=Person.objects.get(pk=office.pk), round=rnd, data=files[name],
+                                      filename=f"bench-{name}.xlsx", dry_run=dry_run, evaluator=evaluator)
+        return go
 
     def clear():
-        """Delete the round's scores fast: the evidence links, the replaces chain, then the rows (raw)."""
-        Score.evidence.through.objects.filter(score__round=rnd)._raw_delete(connection.alias)
-        Score.objects.filter(round=rnd, replaces__isnull=False).update(replaces=None)
-        Score.objects.filter(round=rnd)._raw_delete(connection.alias)
+        """Delete the round's scores fast (raw DELETEs in one transaction: the foreign keys are checked at
+        commit, when the rows that point at each other are all gone)."""
+        with transaction.atomic():
+            Score.evidence.through.objects.filter(score__round=rnd)._raw_delete(connection.alias)
+            Score.objects.filter(round=rnd)._raw_delete(connection.alias)
 
     results = []
     try:
-        results.append(measure("check", run(True), args.runs, args.quiet))
-        results.append(measure("import", run(False), args.runs, args.quiet, before=clear))
-        rep = results[-1]["report"]
-        assert rep["created"] == len(units) * len(leaves), rep
-        results.append(measure("re-import", run(False), args.runs, args.quiet))
-        assert results[-1]["report"]["replaced"] == len(units) * len(leaves)
+        results.append(measure("check", run("first", dry_run=True), args.runs, args.quiet))
+        results.append(measure("import", run("first"), args.runs, args.quiet, before=clear))
+        assert results[-1]["report"]["created"] == cells, results[-1]["report"]
+        results.append(measure("same again", run("first"), args.runs, args.quiet))
+        assert results[-1]["report"]["unchanged"] == cells, results[-1]["report"]
+        results.append(measure("replace all", run("alternate"), args.runs, args.quiet))
+        assert results[-1]["report"]["replaced"] == cells, results[-1]["report"]
         current = Score.objects.filter(round=rnd, is_current=True).count()
         print(f"current scores {current:,}; all rows of the round {Score.objects.filter(round=rnd).count():,}",
               flush=True)
         if args.cli:
             with tempfile.NamedTemporaryFile(suffix=".xlsx", delete=False) as f:
-                f.write(data)
+                f.write(files[turn["next"]])
             cmd = [str(ROOT / ".venv/bin/luoshi"), "assess", "import", f.name, "--round", str(rnd.pk),
                    "--as", office.username] + (["--evaluator", evaluator.username] if evaluator else [])
             wait_until_quiet(args.quiet)

@@ -24,10 +24,11 @@ assigned to the round for those units and leaves. Sheets without a header row (a
 skipped and reported.
 
 The import checks the whole file first; any error raises ImportFailed with every problem located (sheet,
-row, column) and nothing is written. Otherwise it writes in one transaction: the evaluator's current
-score for the same unit and leaf is kept but no longer current (its evidence carries over, as with the
-form), the new scores are submitted (they need approval by someone other than the evaluator), and one
-journal entry summarises the import. Reads and writes are in bulk, never one query per cell.
+row, column) and nothing is written. Otherwise it writes in one transaction: a cell equal to the
+evaluator's current score (value and level, not returned) is left alone; otherwise the current score is
+kept but no longer current (its evidence carries over, as with the form) and the new score is submitted
+(it needs approval by someone other than the evaluator). One journal entry summarises the import. Reads
+and writes are in bulk, never one query per cell.
 """
 from __future__ import annotations
 
@@ -54,7 +55,8 @@ from luoshi.core.permissions import require
 from luoshi.org.models import Person, Role, RoleGrant, Unit
 
 from . import engine, selectors
-from .models import EvaluatorAssignment, Indicator, Publication, Result, Round, RoundState, RoundUnit, Score, ScoreStatus
+from .models import (EvaluatorAssignment, Indicator, Publication, Result, Round, RoundState, RoundUnit, Score,
+                     ScoreStatus)
 from .permissions import can_manage
 from .scheme import RubricRule, item_points
 from .services import SCORING_STATES, parse_value
@@ -73,7 +75,6 @@ EVALUATOR_CELL = re.compile(r"^(?:评估员|评分人|打分人)\s*[:：]\s*(\S.
 POINTS_SUFFIX = re.compile(r"[（(]\s*[\d.]+\s*分\s*[）)]$")
 TRAILING_NOTE = re.compile(r"[（(][^（()）]*[）)]$")     # “PM10（微克/立方米）”
 NOISE = re.compile(r"[\s*＊]")
-UPDATE_CHUNK = 5000
 
 
 def _norm(text: str) -> str:
@@ -416,7 +417,8 @@ def _validate(*, rnd: Round, by, data: bytes, filename: str, evaluator: Person |
             width = len(cells)
             name = cell_text(cells[sheet.unit_col]) if sheet.unit_col < width else ""
             code = cell_text(cells[sheet.code_col]) if sheet.code_col is not None and sheet.code_col < width else ""
-            values = [(col, leaf, lid, header, cells[col] if col < width else None) for col, leaf, lid, header in columns]
+            values = [(col, leaf, lid, header, cells[col] if col < width else None)
+                      for col, leaf, lid, header in columns]
             if not name and not code:
                 if any(v is not None and cell_text(v) for *_x, v in values):
                     errors.add(title, r, unit_header, _("有分值但没有填写单位名称"))
@@ -499,28 +501,65 @@ def _validate(*, rnd: Round, by, data: bytes, filename: str, evaluator: Person |
 def scores_import_xlsx(*, by, round: Round, data: bytes, filename: str = "", dry_run: bool = False,
                        evaluator: Person | None = None, require_complete: bool = False) -> dict:
     """Import a units × leaves score matrix (see the module's docstring). `by` is the office; `evaluator`
-    names who scored when the sheets do not say. Returns a report: sheets (title, evaluator, units,
-    cells), created, replaced, blank, skipped (sheets without a header), dry_run."""
+    names who scored when the sheets do not say. A cell whose value and level equal the evaluator's
+    current (not returned) score is left as it is — re-importing a corrected file changes only the
+    corrected cells and keeps the others' approval. Returns a report: sheets (title, evaluator, units,
+    cells), cells, created (new scores), replaced (of them, replacing a current score), unchanged, blank,
+    skipped (sheets without a header), dry_run."""
     rnd = Round.objects.select_related("scheme__owner_unit", "scheme__region", "version").get(pk=round.pk)
     require(can_manage(by, rnd.scheme), _("只有主办单位的督查室/办公室可以导入评分。"))
     if rnd.state not in SCORING_STATES:
         raise ServiceError(_("考核期次“%(state)s”，不能导入评分。") % {"state": rnd.get_state_display()})
     plan = _validate(rnd=rnd, by=by, data=data, filename=filename, evaluator=evaluator,
                      require_complete=require_complete)
-    report = {"sheets": plan.sheets, "skipped": plan.skipped, "cells": len(plan.cells), "created": len(plan.cells),
-              "replaced": 0, "blank": plan.blank, "dry_run": dry_run}
+    report = {"sheets": plan.sheets, "skipped": plan.skipped, "cells": len(plan.cells), "blank": plan.blank,
+              "dry_run": dry_run}
     if dry_run:
-        return report
+        diff = _diff(rnd, plan)
+        return {**report, "created": len(diff.new), "replaced": len(diff.replaced), "unchanged": diff.unchanged}
     with transaction.atomic():
         rnd = Round.objects.select_for_update().get(pk=rnd.pk)
         if rnd.state not in SCORING_STATES:
             raise ServiceError(_("考核期次“%(state)s”，不能导入评分。") % {"state": rnd.get_state_display()})
-        report["replaced"] = _write(rnd, plan)
+        diff = _diff(rnd, plan)
+        _write(rnd, diff)
+        report.update(created=len(diff.new), replaced=len(diff.replaced), unchanged=diff.unchanged)
         journal_record(actor=by, verb="assessment.score.import", obj=rnd, scope_path=rnd.scheme.owner_unit.path,
                        changes={"source_file": filename or "Excel", "sheets": [
                            {k: s[k] for k in ("sheet", "evaluator", "units", "cells")} for s in plan.sheets],
-                           "created": report["created"], "replaced": report["replaced"]})
+                           "created": report["created"], "replaced": report["replaced"],
+                           "unchanged": report["unchanged"]})
     return report
+
+
+@dataclass
+class _Diff:
+    new: list[tuple]            # (unit, leaf, evaluator, value, level, id of the score it replaces or None)
+    replaced: list[int]         # ids of current scores the new ones replace
+    unchanged: int
+
+
+def _diff(rnd: Round, plan: _Plan) -> _Diff:
+    """Compare the file's cells with the evaluators' current scores (one query)."""
+    evaluators = {e for *_x, e, _v, _l in plan.cells}
+    previous: dict[tuple[int, int, int], tuple] = {}
+    for pk, uid, iid, eid, value, level, status in (
+            Score.objects.filter(round=rnd, is_current=True, evaluator_id__in=evaluators)
+            .values_list("pk", "unit_id", "indicator_id", "evaluator_id", "value", "level", "status")
+            .iterator(chunk_size=20000)):
+        previous[(uid, iid, eid)] = (pk, value, level, status)
+    returned = ScoreStatus.RETURNED.value
+    new, replaced, unchanged = [], [], 0
+    for u, i, e, v, lv in plan.cells:
+        prev = previous.get((u, i, e))
+        if prev is None:
+            new.append((u, i, e, v, lv, None))
+        elif prev[1] == v and prev[2] == lv and prev[3] != returned:
+            unchanged += 1
+        else:
+            new.append((u, i, e, v, lv, prev[0]))
+            replaced.append(prev[0])
+    return _Diff(new=new, replaced=replaced, unchanged=unchanged)
 
 
 SCORE_COLUMNS = ("round_id", "unit_id", "indicator_id", "evaluator_id", "value", "level", "note", "status",
@@ -563,36 +602,34 @@ def _insert_scores(rows: list[tuple]) -> None:
         Score.objects.bulk_create([Score(**dict(zip(names, row))) for row in rows], batch_size=1000)
 
 
-def _write(rnd: Round, plan: _Plan) -> int:
-    """Replace the evaluators' current scores for the imported cells and add the new ones, in bulk."""
-    evaluators = {e for *_x, e, _v, _l in plan.cells}
-    previous: dict[tuple[int, int, int], int] = {}
-    for pk, uid, iid, eid in (Score.objects.filter(round=rnd, is_current=True, evaluator_id__in=evaluators)
-                              .values_list("pk", "unit_id", "indicator_id", "evaluator_id").iterator(chunk_size=20000)):
-        previous[(uid, iid, eid)] = pk
-    replaced = [previous[(u, i, e)] for u, i, e, _v, _l in plan.cells if (u, i, e) in previous]
-    evidence: dict[int, list[int]] = {}
+def _write(rnd: Round, diff: _Diff) -> None:
+    """Add the new scores and mark the ones they replace no longer current, in bulk; the evidence of a
+    replaced score stays with the score that replaces it (as with the form)."""
     through = Score.evidence.through
-    if replaced:
+    evidence: dict[int, list[int]] = {}
+    if diff.replaced:
+        replaced = set(diff.replaced)
+        evaluators = {e for _u, _i, e, *_x in diff.new}
         for sid, aid in through.objects.filter(score__round=rnd, score__is_current=True,
-                                               score__evaluator_id__in=evaluators).values_list("score_id", "attachment_id"):
-            evidence.setdefault(sid, []).append(aid)
-        for start in range(0, len(replaced), UPDATE_CHUNK):
-            Score.objects.filter(pk__in=replaced[start:start + UPDATE_CHUNK]).update(is_current=False)
+                                               score__evaluator_id__in=evaluators).values_list("score_id",
+                                                                                              "attachment_id"):
+            if sid in replaced:
+                evidence.setdefault(sid, []).append(aid)
     now = clock.now()
     submitted = ScoreStatus.SUBMITTED.value
-    _insert_scores([(rnd.pk, u, i, e, v, lv, "", submitted, True, previous.get((u, i, e)), "import", now)
-                    for u, i, e, v, lv in plan.cells])
+    _insert_scores([(rnd.pk, u, i, e, v, lv, "", submitted, True, old, "import", now)
+                    for u, i, e, v, lv, old in diff.new])
+    if not diff.replaced:
+        return
+    # The scores this import replaced are those its new rows point at: one UPDATE over a sub-select, not
+    # hundreds of thousands of ids sent back to the database. (A replaced score is never current.)
+    added = Score.objects.filter(round=rnd, is_current=True, source="import", scored_at=now, replaces__isnull=False)
+    Score.objects.filter(pk__in=added.values("replaces_id")).update(is_current=False)
     if evidence:
-        # the evidence of a replaced score stays with the score that replaces it (as with the form)
-        carried = [sid for sid in replaced if sid in evidence]
-        links = []
-        for start in range(0, len(carried), UPDATE_CHUNK):
-            for new_id, old_id in Score.objects.filter(round=rnd, replaces_id__in=carried[start:start + UPDATE_CHUNK],
-                                                       is_current=True).values_list("pk", "replaces_id"):
-                links += [through(score_id=new_id, attachment_id=aid) for aid in evidence[old_id]]
+        links = [through(score_id=new_id, attachment_id=aid)
+                 for new_id, old_id in added.filter(replaces_id__in=list(evidence)).values_list("pk", "replaces_id")
+                 for aid in evidence[old_id]]
         through.objects.bulk_create(links, batch_size=2000)
-    return len(replaced)
 
 
 # ---- a blank (or filled) score sheet ------------------------------------------------------------------------
@@ -762,7 +799,8 @@ def league_table_data(*, user, round: Round) -> LeagueTable:
 
     for no, r in enumerate(rows, 1):
         row = {"no": no, "unit": r.unit, "unit_id": r.unit_id, "group": r.group_name, "group_code": r.group,
-               "total": engine.publish_round(r.total, places, definition.rounding), "rank": _rank_value(r.rank), "grade": r.grade, "movement": r.movement,
+               "total": engine.publish_round(r.total, places, definition.rounding), "rank": _rank_value(r.rank),
+               "grade": r.grade, "movement": r.movement,
                "movement_text": _movement_text(r.movement), "remark": remark(r), "excluded": r.excluded,
                "vetoed": r.unit_id in vetoed, "top": r.is_top, "bottom": r.is_bottom}
         if definition.type == "metric":

@@ -337,63 +337,41 @@ def adjustment_add(*, by, round: Round, unit: Unit, kind: str, item: str, level:
 
 # ---- computing ----------------------------------------------------------------------------------------------
 
-_DEFINITIONS: dict[tuple[int, str], SchemeDef] = {}
-
-
-def scheme_definition(version: SchemeVersion) -> SchemeDef:
-    """`version.definition()`, parsed once per process: every request and every service call gets a fresh
-    SchemeVersion from the database, and parsing a 140-leaf scheme's YAML costs ~0.1 s (perf). Keyed by the
-    text itself, so an edited version is parsed again. The parsed definition is set on the instance too."""
-    cached = getattr(version, "_definition", None)
-    if cached is not None:
-        return cached
-    key = (version.pk, version.source)
-    cached = _DEFINITIONS.get(key)
-    if cached is None:
-        cached = version.definition()
-        if len(_DEFINITIONS) >= 64:
-            _DEFINITIONS.clear()
-        _DEFINITIONS[key] = cached
-    version._definition = cached
-    return cached
-
-
-def _score_chunks(scores):
-    """The rows of a `values_list("unit_id", "indicator_id", "value")` query of scores, in chunks, each
-    value converted as the ORM converts it (on SQLite a decimal is stored as a float and quantized on the
-    way out) — but once per distinct stored value rather than once per row: for 420,000 rows the ORM's
-    per-row converters cost more than the query (perf, bench/assessment.py)."""
+def _score_chunks(scores, *, chunked: bool = True):
+    """(chunks of raw rows, convert) for a `values_list("unit_id", "indicator_id", "value")` query of
+    scores. `convert` (None when the backend returns decimals as they are) turns a raw value into what the
+    ORM would give — on SQLite a decimal is stored as a float and quantized on the way out — once per
+    distinct stored value rather than once per row: at 420,000 rows the ORM's per-row converters cost
+    more than the query (perf, bench/assessment.py)."""
     from django.db.models.sql.constants import MULTI
 
     compiler = scores.query.get_compiler(using=scores.db)
-    chunks = compiler.execute_sql(MULTI, chunked_fetch=True, chunk_size=20000)
+    chunks = compiler.execute_sql(MULTI, chunked_fetch=chunked, chunk_size=20000)
     converters = compiler.get_converters([col for col, *_rest in compiler.select[:compiler.col_count]])
     if not converters:
-        yield from chunks
-        return
-    if set(converters) != {2}:   # not expected for these three columns; the ORM's own path then
-        for chunk in chunks:
-            yield list(compiler.apply_converters(chunk, converters))
-        return
+        return chunks, None
+    if set(converters) != {2}:   # not expected for these three columns; then the ORM's own way
+        return ([tuple(row) for row in compiler.apply_converters(chunk, converters)] for chunk in chunks), None
     funcs, expression = converters[2]
     connection = compiler.connection
     memo: dict = {}
-    for chunk in chunks:
-        out = []
-        for uid, iid, raw in chunk:
-            value = memo.get(raw)
-            if value is None:
-                value = raw
-                for f in funcs:
-                    value = f(value, expression, connection)
-                memo[raw] = value
-            out.append((uid, iid, value))
-        yield out
+
+    def convert(raw):
+        value = memo.get(raw)
+        if value is None:
+            value = raw
+            for f in funcs:
+                value = f(value, expression, connection)
+            memo[raw] = value
+        return value
+
+    return chunks, convert
 
 
 def _inputs(rnd: Round, definition: SchemeDef, *, approved_only: bool = False, unit_id: int | None = None):
     """Unit inputs for the engine, read in four queries. With `unit_id`, only that unit's values are read,
-    plus every unit's values of rank-rule leaves (their points depend on the peer group)."""
+    plus the values of rank-rule leaves of every unit in its peer group (their points depend on the
+    group), in five queries; the inputs are then the group's units only."""
     participants = list(RoundUnit.objects.filter(round=rnd).order_by("unit__sort_order", "unit__path")
                         .values_list("unit_id", "group", "excluded"))
     leaf_codes = ([m.code for m in definition.league.metrics] if definition.type == "metric"
@@ -401,34 +379,46 @@ def _inputs(rnd: Round, definition: SchemeDef, *, approved_only: bool = False, u
     index_of_code = {code: i for i, code in enumerate(leaf_codes)}
     leaf_rows = list(Indicator.objects.filter(version=rnd.version_id, is_leaf=True).values_list("pk", "code"))
     index_of_id = {pk: index_of_code[code] for pk, code in leaf_rows if code in index_of_code}
-    inputs = {uid: engine.UnitInput(unit_id=uid, group=group, excluded=excluded) for uid, group, excluded in participants}
     scores = Score.objects.filter(round=rnd, is_current=True).exclude(status=ScoreStatus.RETURNED)
     if approved_only:
         scores = scores.filter(status=ScoreStatus.APPROVED)
+    queries = [scores]
     if unit_id is not None:
+        # Rank-rule points depend on the unit's peer group only, so only that group takes part: the unit's
+        # own scores, and the other group members' scores of rank-rule leaves (by leaf id, codes being
+        # unique in a version). Two index lookups instead of a scan of the round (perf: the score card).
+        group = next((g for uid, g, _excluded in participants if uid == unit_id), None)
+        participants = [p for p in participants if p[1] == group]
         rank_codes = {leaf.code for leaf in definition.leaves() if leaf.rule is not None and leaf.rule.type == "rank"} \
             if definition.type == "points" else set()
-        # The version's leaves with those codes (codes are unique in a version), by id: no join (perf).
         rank_ids = [pk for pk, code in leaf_rows if code in rank_codes]
-        scores = scores.filter(Q(unit_id=unit_id) | Q(indicator_id__in=rank_ids))
+        queries = [scores.filter(unit_id=unit_id)]
+        if rank_ids and group is not None:
+            queries.append(scores.filter(indicator_id__in=rank_ids, unit_id__in=RoundUnit.objects.filter(
+                round=rnd, group=group).values("unit_id")).exclude(unit_id=unit_id))
+    inputs = {uid: engine.UnitInput(unit_id=uid, group=group, excluded=excluded) for uid, group, excluded in participants}
     # One value per (unit, leaf) straight into the unit's input; several evaluators' values are gathered
     # and aggregated afterwards (perf: no per-row list).
     values_of = {uid: u.values for uid, u in inputs.items()}
     several: dict[tuple[int, int], list[Decimal]] = {}
-    for chunk in _score_chunks(scores.values_list("unit_id", "indicator_id", "value")):
-        for uid, iid, value in chunk:
-            idx = index_of_id[iid]
-            values = values_of.get(uid)
-            if values is None:
-                continue
-            if idx in values:
-                key = (uid, idx)
-                if key in several:
-                    several[key].append(value)
+    for query in queries:
+        chunks, convert = _score_chunks(query.values_list("unit_id", "indicator_id", "value"), chunked=unit_id is None)
+        for chunk in chunks:
+            for uid, iid, value in chunk:
+                if convert is not None:
+                    value = convert(value)
+                idx = index_of_id[iid]
+                values = values_of.get(uid)
+                if values is None:
+                    continue
+                if idx in values:
+                    key = (uid, idx)
+                    if key in several:
+                        several[key].append(value)
+                    else:
+                        several[key] = [values[idx], value]
                 else:
-                    several[key] = [values[idx], value]
-            else:
-                values[idx] = value
+                    values[idx] = value
     method, trim = definition.multi_rater, definition.trim_above
     for (uid, idx), values in several.items():
         values_of[uid][idx] = engine.aggregate_raters(values, method, trim)
@@ -454,7 +444,7 @@ def _previous_round(rnd: Round) -> Round | None:
 
 def results_compute(rnd: Round, *, approved_only: bool = False) -> list[engine.UnitResult]:
     """Compute without writing (previews and the score card use this too)."""
-    definition = scheme_definition(rnd.version)
+    definition = rnd.version.definition()
     units, leaf_codes = _inputs(rnd, definition, approved_only=approved_only)
     prev = _previous_round(rnd)
     previous_ranks = dict(Result.objects.filter(round=prev, rank__isnull=False).values_list("unit_id", "rank")) if prev else {}
@@ -472,7 +462,7 @@ def results_compute(rnd: Round, *, approved_only: bool = False) -> list[engine.U
 def unit_preview(rnd: Round, unit_id: int, *, approved_only: bool = False) -> engine.UnitResult | None:
     """One unit's leaf points and totals, computed from its current scores (the score card). Its rank is
     not computed here: the stored Result has it."""
-    definition = scheme_definition(rnd.version)
+    definition = rnd.version.definition()
     if definition.type != "points":
         return None
     units, _codes = _inputs(rnd, definition, approved_only=approved_only, unit_id=unit_id)
@@ -508,12 +498,16 @@ def round_compute(*, by, round: Round) -> int:
 
 
 def _snapshot(rnd: Round) -> list[dict]:
-    rows = (Result.objects.filter(round=rnd).select_related("unit").order_by("group", "rank", "unit__sort_order", "unit__path"))
-    return [{"unit": r.unit.name, "unit_id": r.unit_id, "group": r.group, "total": str(r.total),
-             "rate": str(r.rate) if r.rate is not None else None, "rank": str(r.rank) if r.rank is not None else None,
-             "grade": r.grade, "excluded": r.excluded, "movement": r.movement,
+    # Only the published columns (perf: no model instances, no JSON subtotals/figures decoded per row).
+    rows = (Result.objects.filter(round=rnd).order_by("group", "rank", "unit__sort_order", "unit__path")
+            .values_list("unit__name", "unit_id", "group", "total", "rate", "rank", "grade", "excluded", "movement",
+                         "is_top", "is_bottom"))
+    return [{"unit": name, "unit_id": unit_id, "group": group, "total": str(total),
+             "rate": str(rate) if rate is not None else None, "rank": str(rank) if rank is not None else None,
+             "grade": grade, "excluded": excluded, "movement": movement,
              # 十佳/十差 as published (the public portal shows them from the snapshot).
-             "top": r.is_top, "bottom": r.is_bottom} for r in rows]
+             "top": is_top, "bottom": is_bottom}
+            for name, unit_id, group, total, rate, rank, grade, excluded, movement, is_top, is_bottom in rows]
 
 
 def _publish_revision(rnd: Round, *, by, note: str) -> Publication:
@@ -693,7 +687,7 @@ def consequences_evaluate(rnd: Round) -> int:
     """Run the scheme's consequence rules at this round; propose actions (the office confirms). Called in
     the publishing transaction and after an appeal changes the table: a proposal still waiting that no
     longer fires is withdrawn (dismissed with a note), never deleted."""
-    definition = scheme_definition(rnd.version)
+    definition = rnd.version.definition()
     if not definition.rules:
         return 0
     histories = _standings(rnd.scheme, rnd)
@@ -706,8 +700,9 @@ def consequences_evaluate(rnd: Round) -> int:
         if c.state == ProposalState.CONFIRMED:
             prior["confirmed"] += 1
     existing = {(c.unit_id, c.rule_code): c for c in Consequence.objects.filter(round=rnd)}
-    # Only what the proposals quote (perf: not 3,000 rows of JSON subtotals and figures).
-    results = {r.unit_id: r for r in Result.objects.filter(round=rnd).only("unit", "total", "rank", "grade")}
+    # Only what the proposals quote, as named rows (perf: no 3,000 model instances with JSON subtotals).
+    results = {r.unit_id: r for r in Result.objects.filter(round=rnd).values_list("unit_id", "total", "rank", "grade",
+                                                                                 named=True)}
     made = 0
     now = clock.now()
     firing: set[tuple[int, str]] = set()

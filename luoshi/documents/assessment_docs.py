@@ -243,6 +243,15 @@ def _value_text(score, indicator) -> str:
     return _num(score.value)
 
 
+def _earned(line, places: int, rounding: str) -> str:
+    """A line's points as published (leaves and item subtotals); 不计分 for a leaf left out (missing data)."""
+    if line.excluded:
+        return "不计分"
+    if line.earned is None:
+        return DASH
+    return _num(engine.publish_round(line.earned, places, rounding), places)
+
+
 def _card_context(user, rnd: Round, unit: Unit) -> dict:
     card = selectors.score_card(user, rnd, unit)
     definition = rnd.version.definition()
@@ -252,16 +261,16 @@ def _card_context(user, rnd: Round, unit: Unit) -> dict:
         ind = line.indicator
         materials = card.materials.get(ind.pk, []) if line.is_leaf else []
         lines.append({
-            "code": ind.code, "name": ind.name, "depth": line.depth, "indent": line.depth * 1.2,
+            "code": ind.code, "name": ind.name, "depth": line.depth, "indent": f"calc(1.5mm + {line.depth * 1.2:.1f}em)",
             "is_leaf": line.is_leaf,
             "points": _num(line.points) if line.points is not None else "",
             "method": ind.method, "rule": line.rule_text,
             "scores": [{"value": _value_text(s, ind), "evaluator": s.evaluator.display_name if s.evaluator else DASH,
                         "status": STATUS_LABEL.get(s.status, s.status), "note": s.note,
-                        "evidence": [a.original_name for a in s.evidence.all()], "source": s.source} for s in line.scores],
+                        "evidence": [a.original_name for a in s.evidence.all()], "source": s.source}
+                       for s in line.scores],
             "materials": [f.original_name for m in materials for f in m.files.all()],
-            "earned": ("不计分" if line.excluded else _num(engine.publish_round(line.earned, places, definition.rounding), places))
-            if line.earned is not None or line.excluded else DASH,
+            "earned": _earned(line, places, definition.rounding),
         })
     deductions = {d.code: d for d in definition.deductions}
     kinds = {k.code: k for k in (definition.bonuses.kinds if definition.bonuses else [])}
@@ -290,7 +299,8 @@ def _card_context(user, rnd: Round, unit: Unit) -> dict:
         summary = {"total": _num(result.total, places), "rate": _rate(result.rate, places),
                    "rank": (f"{_rank(int(result.rank) if result.rank == int(result.rank) else result.rank)}"
                             f"/{result.group_size}") if result.rank is not None else DASH,
-                   "grade": result.grade or DASH, "earned": _num(engine.publish_round(result.earned, places, definition.rounding), places),
+                   "grade": result.grade or DASH,
+                   "earned": _num(engine.publish_round(result.earned, places, definition.rounding), places),
                    "available": _num(result.available), "bonus": _num(result.bonus, places),
                    "deduction": _num(result.deduction, places), "movement": _movement(result.movement),
                    "excluded": result.excluded, "vetoed": result.vetoed, "figures": result.figures or {},

@@ -97,12 +97,14 @@ def test_import_compute_and_export(assess, cast, city, tmp_path, travel):
         rnd = assess.round()
         path = matrix(tmp_path, FULL)
         out = run("assess_import", path, "--round", str(rnd.pk), "--evaluator", "evaluator", "--dry-run")
-        assert "检查通过（未写入）：将导入 20 项分值" in out and not Score.objects.exists()
+        assert "检查通过（未写入）：共 20 项分值，将写入 20 项（其中替换现有评分 0 项）" in out
+        assert not Score.objects.exists()
         out = run("assess_import", path, "--round", str(rnd.pk), "--evaluator", "evaluator")
-        assert "导入完成：20 项分值" in out and "评估员 郑洁，4 个单位，20 项分值" in out
+        assert "导入完成：共 20 项分值，写入 20 项" in out and "评估员 郑洁，4 个单位，20 项分值" in out
+        assert "20 项与现有评分相同未变" in run("assess_import", path, "--round", str(rnd.pk), "--evaluator", "evaluator")
         assert Score.objects.filter(evaluator=cast["evaluator"], is_current=True).count() == 20
-        entry = JournalEntry.objects.get(verb="assessment.score.import")
-        assert entry.actor == cast["office"]                 # acted as the office over the owner unit
+        entries = JournalEntry.objects.filter(verb="assessment.score.import")
+        assert [e.actor for e in entries] == [cast["office"]] * 2     # acted as the office over the owner unit
         out = run("assess_compute", "--round", str(rnd.pk))
         assert "已计算“2026年1月”：4 个单位，其中 4 个参与排名" in out
         totals = dict(Result.objects.filter(round=rnd).values_list("unit__name", "total"))

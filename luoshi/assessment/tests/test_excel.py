@@ -50,7 +50,8 @@ def test_import_reads_codes_names_levels_and_pass_fail(assess, cast, city, trave
                               ["区审批局", None, "是", "1", "差", "90"]]})     # a short name
         report = scores_import_xlsx(by=cast["office"], round=rnd, data=data, filename="评分.xlsx",
                                     evaluator=cast["evaluator"])
-    assert report["cells"] == report["created"] == 14 and report["blank"] == 1 and report["replaced"] == 0
+    assert report["cells"] == report["created"] == 14 and report["blank"] == 1
+    assert report["replaced"] == report["unchanged"] == 0
     assert report["sheets"] == [{"sheet": "评分", "evaluator": "郑洁", "evaluator_id": cast["evaluator"].pk,
                                  "units": 3, "cells": 14}]
     got = current(rnd)
@@ -231,6 +232,28 @@ def test_reimport_keeps_the_old_score_and_its_evidence(assess, cast, city, trave
     assert [a.original_name for a in new.evidence.all()] == ["会议纪要.pdf"]
 
 
+def test_reimport_changes_only_the_changed_cells(assess, cast, city, travel):
+    with travel("2026-02-02"):
+        rnd = assess.round()
+        first = book({"S": [["单位名称", "A1", "B1"], ["中韩街道", 15, "良"], ["沙子口街道", 12, "优"]]})
+        scores_import_xlsx(by=cast["office"], round=rnd, data=first, evaluator=cast["evaluator"])
+        services.scores_approve(by=cast["office"], round=rnd)
+        returned = Score.objects.get(round=rnd, unit=city["street_b"], indicator__code="B1")
+        services.score_return(by=cast["office"], score=returned, reason="请核实")
+        # 中韩 A1 corrected; 沙子口 B1 was returned: sent again (same value) it is submitted anew
+        second = book({"S": [["单位名称", "A1", "B1"], ["中韩街道", 16, "良"], ["沙子口街道", 12, "优"]]})
+        dry = scores_import_xlsx(by=cast["office"], round=rnd, data=second, evaluator=cast["evaluator"], dry_run=True)
+        report = scores_import_xlsx(by=cast["office"], round=rnd, data=second, evaluator=cast["evaluator"])
+    assert {k: dry[k] for k in ("created", "replaced", "unchanged")} == {"created": 2, "replaced": 2, "unchanged": 2}
+    assert {k: report[k] for k in ("created", "replaced", "unchanged")} == {"created": 2, "replaced": 2, "unchanged": 2}
+    got = current(rnd)
+    assert got[("中韩街道", "A1", "evaluator")] == (Decimal("16"), "", "submitted")
+    assert got[("中韩街道", "B1", "evaluator")] == (Decimal("24"), "良", "approved")      # untouched
+    assert got[("沙子口街道", "A1", "evaluator")][2] == "approved"
+    assert got[("沙子口街道", "B1", "evaluator")] == (Decimal("30"), "优", "submitted")
+    assert JournalEntry.objects.get(verb="assessment.score.import", changes__created=2).changes["unchanged"] == 2
+
+
 def test_imported_scores_need_someone_else_to_approve(assess, cast, city, travel):
     with travel("2026-02-02"):
         rnd = assess.round(state="review")
@@ -324,10 +347,10 @@ def test_score_template_round_trip(assess, cast, city, travel):
         assert ws["A2"].value == "评估员：evaluator"
         assert [c.value for c in ws[4]][:3] == ["单位名称", "A1 组织领导", "A2 制度建立"]
         assert [c.value for c in ws[3]][4] == "优/良/中/差"
+        rows_before = Score.objects.count()
         report = scores_import_xlsx(by=cast["office"], round=rnd, data=data)
-        assert report["replaced"] == report["created"] == 10
-    after = current(rnd)
-    assert {k: v[:2] for k, v in after.items()} == {k: v[:2] for k, v in before.items()}
+        assert (report["cells"], report["unchanged"], report["created"]) == (10, 10, 0)
+    assert current(rnd) == before and Score.objects.count() == rows_before
     with pytest.raises(PermissionDeniedError):
         score_template_xlsx(user=cast["liaison_a"], round=rnd)
 

@@ -39,7 +39,9 @@ class Command(BaseCommand):
         for s in report["sheets"]:
             self.stdout.write(_("  工作表“%(sheet)s”：评估员 %(evaluator)s，%(units)s 个单位，%(cells)s 项分值") % s)
         if dry_run:
-            message = _("检查通过（未写入）：将导入 %(cells)s 项分值（空白 %(blank)s 格）。")
+            message = _("检查通过（未写入）：共 %(cells)s 项分值，将写入 %(created)s 项（其中替换现有评分 %(replaced)s 项），"
+                        "%(unchanged)s 项与现有评分相同，空白 %(blank)s 格。")
         else:
-            message = _("导入完成：%(cells)s 项分值（替换原有 %(replaced)s 项，空白 %(blank)s 格），待审核。")
+            message = _("导入完成：共 %(cells)s 项分值，写入 %(created)s 项（其中替换现有评分 %(replaced)s 项），"
+                        "%(unchanged)s 项与现有评分相同未变，空白 %(blank)s 格。新写入的评分待审核。")
         self.stdout.write(self.style.SUCCESS(message % report))
