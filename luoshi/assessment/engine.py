@@ -160,26 +160,39 @@ def rank_points(points: Decimal, rank: int, step: Decimal) -> Decimal:
     return points * max(ZERO, 1 - step * (rank - 1))
 
 
+def _n(value: Decimal) -> str:
+    """A number as people write it: 5, 0.5, 12.25 (no trailing zeros, no exponent)."""
+    text = format(Decimal(value).normalize(), "f")
+    return text
+
+
 def rule_text(rule, points: Decimal) -> str:
-    """How a leaf is scored, in the words on the score card."""
+    """How a leaf is scored, in the words on the score card (in the active language)."""
+    from django.utils.translation import gettext as _
+
+    p = _n(points)
     if rule is None or rule.type == "direct":
-        return f"按实际情况评分，最高 {points} 分"
+        return _("按实际情况评分，最高 %(points)s 分") % {"points": p}
     if isinstance(rule, PassFailRule):
-        return f"达标得 {points} 分，不达标不得分"
+        return _("达标得 %(points)s 分，不达标不得分") % {"points": p}
     if isinstance(rule, DeductionRule):
-        return f"每发现一处扣 {rule.per} 分，扣完为止"
+        return _("每发现一处扣 %(per)s 分，扣完为止") % {"per": _n(rule.per)}
     if isinstance(rule, RatioRule):
-        ratio = "目标值/实际值" if rule.lower_better else "实际值/目标值"
-        return f"{points} 分 ×（{ratio}），目标值 {rule.target}，比值封顶 {rule.cap}"
+        template = (_("%(points)s 分 ×（目标值/实际值），目标值 %(target)s，比值封顶 %(cap)s") if rule.lower_better
+                    else _("%(points)s 分 ×（实际值/目标值），目标值 %(target)s，比值封顶 %(cap)s"))
+        return template % {"points": p, "target": _n(rule.target), "cap": _n(rule.cap)}
     if isinstance(rule, LinearRule):
-        return (f"功效系数：60 + 40 ×（实际值 − {rule.allowed}）/（{rule.satisfactory} − {rule.allowed}），"
-                f"限定在 {rule.clamp_low}–{rule.clamp_high}，折合 {points} 分")
+        return _("功效系数：60 + 40 ×（实际值 − %(allowed)s）/（%(satisfactory)s − %(allowed)s），"
+                 "限定在 %(low)s–%(high)s，折合 %(points)s 分") % {
+            "allowed": _n(rule.allowed), "satisfactory": _n(rule.satisfactory), "low": _n(rule.clamp_low),
+            "high": _n(rule.clamp_high), "points": p}
     if isinstance(rule, RankRule):
-        return f"按组内排名计分：第1名 {points} 分，每后退一名少 {rule.step * 100}%"
+        return _("按组内排名计分：第1名 %(points)s 分，每后退一名少 %(step)s%%") % {"points": p, "step": _n(rule.step * 100)}
     if isinstance(rule, RubricRule):
-        return "等级评定：" + "、".join(f"{lv.name} {lv.points} 分" for lv in rule.levels)
+        levels = _("、").join(_("%(name)s %(points)s 分") % {"name": lv.name, "points": _n(lv.points)} for lv in rule.levels)
+        return _("等级评定：%(levels)s") % {"levels": levels}
     if isinstance(rule, MeasuredRule):
-        return "实测值"
+        return _("实测值")
     return ""
 
 
