@@ -303,7 +303,7 @@ def main() -> None:
         profile(args.profile, rnd, r2, office)
         return
     if args.pages:
-        return run_pages(rnd, r2, rest)
+        return run_pages(rnd, r2, rest, args.json)
     only = set(filter(None, args.only.split(","))) or {"compute", "publish", "card"}
     report = {"db": db_label(), "scores": n_scores}
     if "compute" in only:
@@ -354,7 +354,7 @@ def card_url(rnd, unit) -> str | None:
     return None
 
 
-def run_pages(rnd, old, rest: list[str]) -> None:
+def run_pages(rnd, old, rest: list[str], json_path: str | None = None) -> None:
     from bench import pages
 
     units, liaisons = card_people(old, 2)
@@ -377,6 +377,8 @@ def run_pages(rnd, old, rest: list[str]) -> None:
     for c in dict.fromkeys([concurrency, "1"]):
         argv = [a for i, a in enumerate(rest) if a != "--concurrency" and (i == 0 or rest[i - 1] != "--concurrency")]
         sys.argv = [sys.argv[0], *argv, "--concurrency", c]
+        if json_path:   # one file per run: pages-sqlite.json → pages-sqlite-c20.json, pages-sqlite-c1.json
+            sys.argv += ["--json", str(Path(json_path).with_name(f"{Path(json_path).stem}-c{c}.json"))]
         print(f"\n== score card page, {c} concurrent client(s)", flush=True)
         pages.main()
 

@@ -22,6 +22,8 @@ that script's generator, and deletes it afterwards). It then
      replaces all 420,000 current scores (kept, no longer current) — the worst case;
    - with --cli, one more `luoshi assess import` (replace all) as a new process (Django start-up
      included);
+   - with --exports, the round computed and its 排名表 (xlsx, json), 排名通报 (docx) and one 评分卡 (pdf),
+     p50 of 3 each;
 4. deletes the round (and the scheme, if it made it) unless --keep.
 
 Target: ≤ 30 s for the 420,000 cells on SQLite and on PostgreSQL.
@@ -69,6 +71,8 @@ def parse_args():
     p.add_argument("--write-only", action="store_true",
                    help="save the score sheet with openpyxl's streaming writer (no dimension, inline strings)")
     p.add_argument("--cli", action="store_true", help="also time one `luoshi assess import` as a new process")
+    p.add_argument("--exports", action="store_true",
+                   help="then compute the round and time the exports: 排名表 xlsx and json, 排名通报 docx, one 评分卡 pdf")
     p.add_argument("--keep", action="store_true", help="keep the round (and the file: --save-xlsx)")
     p.add_argument("--save-xlsx", help="write the generated score sheet here")
     p.add_argument("--quiet", type=float, default=20, metavar="PCT",
@@ -157,6 +161,26 @@ def measure(label: str, fn, runs: int, quiet: float, before=None) -> dict:
     return r
 
 
+def time_exports(rnd, office) -> None:
+    from luoshi.assessment.excel import league_json, league_xlsx
+    from luoshi.documents.assessment_docs import ranking_bulletin_docx, scorecard_pdf
+
+    t0 = time.perf_counter()
+    services.round_compute(by=office, round=rnd)
+    print(f"{'compute':<12} {time.perf_counter() - t0:6.2f} s  (services.round_compute, for the exports)", flush=True)
+    unit = Unit.objects.get(pk=rnd.participants.order_by("unit__path").values_list("unit_id", flat=True).first())
+    for label, fn in (("league xlsx", lambda: league_xlsx(user=office, round=rnd)),
+                      ("league json", lambda: league_json(user=office, round=rnd).encode()),
+                      ("bulletin", lambda: ranking_bulletin_docx(user=office, round=rnd)),
+                      ("score card", lambda: scorecard_pdf(user=office, round=rnd, units=[unit]))):
+        times = []
+        for _ in range(3):
+            t0 = time.perf_counter()
+            data = fn()
+            times.append(time.perf_counter() - t0)
+        print(f"{label:<12} p50 {statistics.median(times):6.2f} s  ({len(data) / 1e3:,.0f} kB)", flush=True)
+
+
 def main() -> None:
     args = parse_args()
     require_migrated()
@@ -233,6 +257,8 @@ def main() -> None:
         current = Score.objects.filter(round=rnd, is_current=True).count()
         print(f"current scores {current:,}; all rows of the round {Score.objects.filter(round=rnd).count():,}",
               flush=True)
+        if args.exports:
+            time_exports(rnd, office)
         if args.cli:
             with tempfile.NamedTemporaryFile(suffix=".xlsx", delete=False) as f:
                 f.write(files[turn["next"]])

@@ -201,6 +201,10 @@ class Score(models.Model):
         indexes = [
             models.Index(fields=["round", "unit", "indicator"], name="score_round_unit_idx",
                          condition=models.Q(is_current=True)),
+            # A score card reads the peer group's values of rank-rule leaves: an index-only scan on PostgreSQL
+            # (SQLite ignores `include`). See docs/benchmarks-assessment.md.
+            models.Index(fields=["round", "indicator"], include=["unit", "status", "value"],
+                         condition=models.Q(is_current=True), name="score_round_leaf_idx"),
         ]
 
 

@@ -10,7 +10,7 @@ import datetime as dt
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import F, Max, Q
 from django.utils.translation import gettext as _
 
 from luoshi.core import clock
@@ -499,7 +499,9 @@ def round_compute(*, by, round: Round) -> int:
 
 def _snapshot(rnd: Round) -> list[dict]:
     # Only the published columns (perf: no model instances, no JSON subtotals/figures decoded per row).
-    rows = (Result.objects.filter(round=rnd).order_by("group", "rank", "unit__sort_order", "unit__path")
+    # Unranked (excluded) units last in each group on every database (NULL sorts differently in SQLite and PG).
+    rows = (Result.objects.filter(round=rnd)
+            .order_by("group", F("rank").asc(nulls_last=True), "unit__sort_order", "unit__path")
             .values_list("unit__name", "unit_id", "group", "total", "rate", "rank", "grade", "excluded", "movement",
                          "is_top", "is_bottom"))
     return [{"unit": name, "unit_id": unit_id, "group": group, "total": str(total),
