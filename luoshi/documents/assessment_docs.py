@@ -261,7 +261,7 @@ def _card_context(user, rnd: Round, unit: Unit) -> dict:
         ind = line.indicator
         materials = card.materials.get(ind.pk, []) if line.is_leaf else []
         lines.append({
-            "code": ind.code, "name": ind.name, "depth": line.depth, "indent": f"calc(1.5mm + {line.depth * 1.2:.1f}em)",
+            "code": ind.code, "name": ind.name, "depth": line.depth, "indent": f"{1.5 + line.depth * 4.5:.1f}mm",
             "is_leaf": line.is_leaf,
             "points": _num(line.points) if line.points is not None else "",
             "method": ind.method, "rule": line.rule_text,

@@ -186,10 +186,13 @@ def test_chart_writes_decimals_through_the_given_format():
 
 # ---- 评分卡 ------------------------------------------------------------------------------------------------
 
-def test_score_card_pdf(assess, cast, city, travel):
+def test_score_card_pdf(assess, cast, city, travel, caplog):
     rnd = published(assess, cast, city, travel)
-    with travel("2026-02-05"):
+    with travel("2026-02-05"), caplog.at_level("WARNING", logger="weasyprint"):
         data = scorecard_pdf(user=cast["office"], round=rnd, units=[city["street_a"], city["street_b"]])
+    # no CSS WeasyPrint ignores, no resource it could not (or was not allowed to) load
+    assert [r.getMessage() for r in caplog.records if r.name.startswith("weasyprint")] == []
+    with travel("2026-02-05"):
         html = scorecard_html(user=cast["office"], round=rnd, units=[city["street_a"], city["street_b"]])
     assert data.startswith(b"%PDF-")
     assert any(b"LuoshiCJK" in s and b"/FontFile2" in s for s in pdf_streams(data)), "the CJK font is embedded"
