@@ -113,7 +113,9 @@ def league_table(user, rnd: Round) -> list[TableRow]:
                      figures=r.figures)
             for r in qs.order_by("group", "unit__sort_order", "unit__path")]
     big = Decimal(10 ** 9)
-    rows.sort(key=lambda r: (r.group, r.rank is None, r.rank if r.rank is not None else big))
+    group_order = {code: i for i, code in enumerate(groups)}   # the scheme's order (区市 before 街道 …)
+    rows.sort(key=lambda r: (group_order.get(r.group, len(group_order)), r.group, r.rank is None,
+                             r.rank if r.rank is not None else big))
     return rows
 
 

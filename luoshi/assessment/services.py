@@ -632,6 +632,8 @@ def appeal_decide(*, by, appeal: Appeal, revise: bool, value=None, decision: str
                              replaces=current[0] if current else None, source="appeal", scored_at=now)
         results = results_compute(rnd, approved_only=True)
         _store_results(rnd, results)
+        rnd.computed_at = clock.now()
+        rnd.save(update_fields=["computed_at"])
         appeal.revised_value = parsed
         appeal.revised_points = _leaf_points_for(rnd, appeal.unit_id, appeal.indicator)
         appeal.state = AppealState.REVISED

@@ -214,9 +214,10 @@ def test_publish_and_the_league_table(scoring, cast, city, api, travel):
     assert r.status_code == 200 and r.json()["revision"] == 1 and r.json()["note"] == "首次公布"
     rows = api(cast["liaison_b"]).get(f"{API}/rounds/{scoring.pk}/table").json()
     got = [(x["unit"], x["group"], x["total"], x["rank"], x["grade"]) for x in rows]
-    assert got == [("区行政审批服务局", "dept", "90.00", "1", "好"), ("区委办公室", "dept", "0.00", "2", "一般"),
-                   ("沙子口街道", "street", "94.00", "1", "好"), ("中韩街道", "street", "90.50", "2", "好")]
-    a = rows[3]
+    # peer groups in the scheme's order (街道 first, then 部门), each by rank
+    assert got == [("沙子口街道", "street", "94.00", "1", "好"), ("中韩街道", "street", "90.50", "2", "好"),
+                   ("区行政审批服务局", "dept", "90.00", "1", "好"), ("区委办公室", "dept", "0.00", "2", "一般")]
+    a = rows[1]
     assert a["rate"] == "90.50" and a["subtotals"] == ["36.5", "54"] and a["group_name"] == "街道"
     detail = api(cast["office"]).get(f"{API}/rounds/{scoring.pk}").json()
     assert [(p["revision"], p["note"]) for p in detail["publications"]] == [(1, "首次公布")]
