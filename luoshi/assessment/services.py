@@ -10,7 +10,7 @@ import datetime as dt
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
-from django.db.models import F, Max, Q
+from django.db.models import F, Max
 from django.utils.translation import gettext as _
 
 from luoshi.core import clock
@@ -225,7 +225,7 @@ def parse_value(text, *, indicator: Indicator, definition: SchemeDef) -> tuple[D
 
 def _fmt(d: Decimal) -> str:
     """2.50 → "2.5", 3.0000 → "3": numbers as people write them."""
-    return format(d.normalize(), "f")
+    return engine._n(d)
 
 
 @transaction.atomic

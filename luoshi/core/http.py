@@ -1,7 +1,7 @@
 """Small HTTP helpers shared by the apps' views."""
 from __future__ import annotations
 
-from django.http import HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.utils.http import content_disposition_header
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -15,3 +15,11 @@ def download(data: bytes, filename: str, content_type: str) -> HttpResponse:
     resp = HttpResponse(data, content_type=content_type)
     resp["Content-Disposition"] = content_disposition_header(True, filename)
     return resp
+
+
+def attachment_response(att) -> FileResponse:
+    """A stored evidence file: images and PDFs open in the browser, anything else downloads. The caller
+    has already decided the user may read it."""
+    inline = att.content_type.startswith("image/") or att.content_type == "application/pdf"
+    return FileResponse(att.file.open("rb"), as_attachment=not inline, filename=att.original_name,
+                        content_type=att.content_type)

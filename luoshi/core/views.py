@@ -1,7 +1,7 @@
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef, Q
-from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -11,6 +11,7 @@ from luoshi.tasks.models import ProgressReport
 from luoshi.tasks.selectors import tasks_visible
 
 from . import clock
+from .http import attachment_response
 from .models import Attachment, Notification
 
 
@@ -38,6 +39,4 @@ def attachment_download(request, pk):
     ).first()
     if att is None:
         raise Http404(_("没有找到该附件，或您无权查看。"))
-    inline = att.content_type.startswith("image/") or att.content_type == "application/pdf"
-    return FileResponse(att.file.open("rb"), as_attachment=not inline, filename=att.original_name,
-                        content_type=att.content_type)
+    return attachment_response(att)

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from luoshi.core import clock
 from luoshi.core.errors import PermissionDeniedError, ServiceError
+from luoshi.core.http import attachment_response
 from luoshi.org.models import Unit
 
 from .. import permissions as perms
@@ -207,6 +208,4 @@ def evidence(request, pk, unit_pk, file_pk):
     att = selectors.round_evidence(request.user, rnd, unit, file_pk)
     if att is None:
         raise Http404(_("没有找到该附件，或您无权查看。"))
-    inline = att.content_type.startswith("image/") or att.content_type == "application/pdf"
-    return FileResponse(att.file.open("rb"), as_attachment=not inline, filename=att.original_name,
-                        content_type=att.content_type)
+    return attachment_response(att)
