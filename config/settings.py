@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "luoshi.tasks",
     "luoshi.ledger",
     "luoshi.assessment",
+    "luoshi.intake",
     "luoshi.portal",
     "luoshi.documents",
     "luoshi.api",

@@ -39,6 +39,17 @@ IMAGE_TYPES = frozenset({".jpg", ".jpeg", ".png", ".webp"})
 def attachment_store(*, by, name: str, data: bytes, allowed: frozenset[str] | None = None) -> Attachment:
     """Validate and store one file. Raises ServiceError naming the file and the problem.
     `allowed` narrows the accepted extensions (e.g. IMAGE_TYPES for photos)."""
+    name, ext = upload_check(name=name, data=data, allowed=allowed)
+    digest = hashlib.sha256(data).hexdigest()
+    att = Attachment(original_name=name[:255], content_type=CONTENT_TYPES.get(ext, "application/octet-stream"),
+                     size=len(data), sha256=digest, uploaded_by=by, uploaded_at=clock.now())
+    att.file.save(f"{digest[:16]}{ext}", ContentFile(data), save=False)
+    att.save()
+    return att
+
+
+def upload_check(*, name: str, data: bytes, allowed: frozenset[str] | None = None) -> tuple[str, str]:
+    """(clean file name, extension) of an acceptable upload; ServiceError naming the file otherwise."""
     name = os.path.basename(name or "").strip() or "附件"  # stored file name: data, stays Chinese
     ext = os.path.splitext(name)[1].lower()
     kinds = ALLOWED.keys() & allowed if allowed is not None else ALLOWED.keys()
@@ -55,9 +66,4 @@ def attachment_store(*, by, name: str, data: bytes, allowed: frozenset[str] | No
     if magics and not any(data.startswith(m) for m in magics):
         raise ServiceError(_("文件“%(name)s”的内容与扩展名 %(ext)s 不符，可能已损坏或被改名。") % {"name": name, "ext": ext},
                            field="files")
-    digest = hashlib.sha256(data).hexdigest()
-    att = Attachment(original_name=name[:255], content_type=CONTENT_TYPES.get(ext, "application/octet-stream"),
-                     size=len(data), sha256=digest, uploaded_by=by, uploaded_at=clock.now())
-    att.file.save(f"{digest[:16]}{ext}", ContentFile(data), save=False)
-    att.save()
-    return att
+    return name, ext

@@ -89,3 +89,21 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+class CalendarDay(models.Model):
+    """An exception to the plain week in the working-day calendar: a public holiday on a weekday
+    (is_workday False) or a 调休 weekend that is worked (is_workday True). Loaded per year from
+    presets/calendar/ (core.workdays)."""
+
+    date = models.DateField(unique=True)
+    is_workday = models.BooleanField()
+    name = models.CharField(max_length=50, blank=True)
+
+    class Meta:
+        ordering = ["date"]
+        verbose_name = _("工作日历")
+        verbose_name_plural = pgettext_lazy("plural", "工作日历")
+
+    def __str__(self) -> str:
+        return f"{self.date} {'上班' if self.is_workday else '放假'} {self.name}"

@@ -2,16 +2,12 @@
 happen in the background worker, so a phone's 8 MB picture never holds up a request."""
 from __future__ import annotations
 
-import io
-
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django_tasks import task
 
 from luoshi.core import clock
-
-DISPLAY_EDGE = 1600
-THUMB_EDGE = 360
+from luoshi.core.images import DISPLAY_EDGE, THUMB_EDGE  # noqa: F401  (re-exported for callers and tests)
 
 
 def schedule_processing(photo_ids: list[int]) -> None:
@@ -30,7 +26,7 @@ def process_photo(photo_id: int) -> str:
 
 def photo_process(photo_id: int) -> str:
     """Write the display and thumbnail copies: oriented as taken, no metadata, JPEG."""
-    from PIL import Image, ImageOps, UnidentifiedImageError
+    from luoshi.core.images import UnreadableImage, image_variants
 
     from .models import FindingPhoto
 
@@ -39,25 +35,12 @@ def photo_process(photo_id: int) -> str:
         return "done"
     try:
         with photo.original.file.open("rb") as f:
-            image = Image.open(io.BytesIO(f.read()))
-            image.load()
-    except (UnidentifiedImageError, OSError, ValueError) as e:
+            outputs = image_variants(f.read())
+    except UnreadableImage as e:
         photo.process_error = f"无法读取图片：{e}"[:200]
         photo.processed_at = clock.now()
         photo.save(update_fields=["process_error", "processed_at"])
         return "error"
-    image = ImageOps.exif_transpose(image)
-    if image.mode not in ("RGB", "L"):
-        background = Image.new("RGB", image.size, "white")
-        background.paste(image, mask=image.convert("RGBA").split()[-1])
-        image = background
-    outputs = {}
-    for name, edge in (("display", DISPLAY_EDGE), ("thumb", THUMB_EDGE)):
-        copy = image.copy()
-        copy.thumbnail((edge, edge))
-        buf = io.BytesIO()
-        copy.convert("RGB").save(buf, "JPEG", quality=82, optimize=True)  # a fresh JPEG: no EXIF, no GPS
-        outputs[name] = (buf.getvalue(), copy.size)
     stem = photo.original.sha256[:16]
     photo.display.save(f"{stem}-d.jpg", ContentFile(outputs["display"][0]), save=False)
     photo.thumb.save(f"{stem}-t.jpg", ContentFile(outputs["thumb"][0]), save=False)

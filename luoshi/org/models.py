@@ -77,6 +77,7 @@ class Role(models.TextChoices):
     LEADER = "leader", _("责任领导")
     LIAISON = "liaison", _("单位联络员")
     EVALUATOR = "evaluator", _("评估员")
+    DISPATCHER = "dispatcher", _("受理派单员")
 
 
 class RoleGrant(models.Model):

@@ -36,6 +36,10 @@ class Program(models.Model):
     ack_days = models.PositiveSmallIntegerField(_("及时签收天数"), default=3)
 
     is_archived = models.BooleanField(_("已归档"), default=False)
+    # 阳光公开: a published program shows its tasks and their progress on the public site; a 民生实事
+    # program is shown there as 实事 with timelines and can be rated by the public.
+    is_public = models.BooleanField(_("在公开网站发布"), default=False)
+    is_shishi = models.BooleanField(_("民生实事"), default=False)
     created_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

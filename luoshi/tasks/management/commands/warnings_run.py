@@ -18,7 +18,7 @@ def refresh_planner_statistics() -> None:
 
 
 class Command(BaseCommand):
-    help = ("每日预警：重新计算全部任务状态（黄灯/红灯）并发送提醒；按各问题台账的督办升级阶梯提出待确认的措施。"
+    help = ("每日预警：重新计算全部任务状态（黄灯/红灯）并发送提醒；按各问题台账的督办升级阶梯提出待确认的措施；诉求工单的回访逾期、超期督办和个人信息清除。"
             "可由 cron 或 systemd timer 每天运行。")
 
     def add_arguments(self, parser):
@@ -31,6 +31,12 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(
             f"已检查 {s['tasks']} 项未办结任务：红灯 {s['red']}，黄灯 {s['yellow']}，状态变化 {s['changed']}，新提醒 {s['messages']} 条。"))
         e = escalations_run(today=today, notify=not no_notify)
+        from luoshi.intake.services import overdue_run, personal_purge, revisits_run
+
+        r, o, p = revisits_run(), overdue_run(), personal_purge()
+        self.stdout.write(self.style.SUCCESS(
+            f"诉求：回访逾期办结 {r['closed']} 件（待电话回访 {r['waiting_phone']} 件），超期自动督办 {o['supervised']} 件，"
+            f"清除过期个人信息 {p} 件。"))
         refresh_planner_statistics()
         self.stdout.write(self.style.SUCCESS(
             f"问题台账：检查 {e['findings']} 个逾期或反复的问题，提出督办升级措施 {e['proposed']} 项（待督查室确认）。"))

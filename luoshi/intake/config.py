@@ -1,0 +1,203 @@
+"""The intake preset (`kind: intake`, presets/intake/): channels, the 派单目录 (categories with their time
+limits and Open311 attributes), dispatch rules and the workflow settings, validated with errors that give
+the line, and loaded in one transaction."""
+from __future__ import annotations
+
+from typing import Literal
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from luoshi.core import clock
+from luoshi.core.excel import CellError, ImportFailed
+from luoshi.core.journal import journal_record
+from luoshi.core.permissions import require
+from luoshi.org.models import Unit
+from luoshi.org.scopes import scope_for
+
+from .models import (Channel, ChannelKind, DispatchRule, DispatchTarget, IntakeSettings, RequestKind, RevisitRule,
+                     ServiceCategory)
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ChannelSpec(Strict):
+    code: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=40)
+    name: str = Field(min_length=1, max_length=50)
+    kind: Literal[tuple(ChannelKind.values)] = "other"  # type: ignore[valid-type]
+
+
+class AttributeValue(Strict):
+    key: str
+    name: str
+
+
+class AttributeSpec(Strict):
+    code: str = Field(pattern=r"^[A-Za-z0-9_-]+$")
+    description: str
+    datatype: Literal["string", "number", "datetime", "text", "singlevaluelist", "multivaluelist"] = "string"
+    required: bool = False
+    variable: bool = True
+    datatype_description: str = ""
+    order: int = Field(ge=1)
+    values: list[AttributeValue] = []
+
+    @model_validator(mode="after")
+    def _lists_have_values(self):
+        if self.datatype.endswith("valuelist") and not self.values:
+            raise ValueError(_("列表型附加项须列出 values。"))
+        return self
+
+
+class CategorySpec(Strict):
+    code: str = Field(pattern=r"^[A-Za-z0-9_-]{1,20}$")
+    group: str = Field(min_length=1, max_length=40)
+    name: str = Field(min_length=1, max_length=60)
+    description: str = ""
+    kind: Literal[tuple(RequestKind.values)] = "complaint"  # type: ignore[valid-type]
+    keywords: str = ""
+    limit_days: int = Field(7, ge=1, le=60)
+    dispatch_hours: int = Field(24, ge=1, le=240)
+    sign_hours: int = Field(24, ge=1, le=240)
+    public: bool = True
+    attributes: list[AttributeSpec] = []
+
+    @model_validator(mode="after")
+    def _orders_unique(self):
+        orders = [a.order for a in self.attributes]
+        if len(orders) != len(set(orders)):
+            raise ValueError(_("附加项的 order 不能重复。"))
+        return self
+
+
+class RuleSpec(Strict):
+    category: str | list[str] | None = None
+    group: str | None = None
+    area: str | None = None
+    to: str = "area"
+    assist: list[str] = []
+    note: str = ""
+
+
+class SettingsSpec(Strict):
+    revisit_days: int = Field(3, ge=1, le=30)
+    no_answer: Literal[tuple(RevisitRule.values)] = "close_unrated"  # type: ignore[valid-type]
+    max_reopen: int = Field(2, ge=0, le=5)
+    satisfied_from: int = Field(3, ge=1, le=5)
+    return_hours: int = Field(24, ge=1, le=240)
+    retention_days: int = Field(365, ge=30, le=3650)
+
+
+class IntakePreset(Strict):
+    kind: Literal["intake"]
+    name: str
+    region: str
+    settings: SettingsSpec = SettingsSpec()
+    channels: list[ChannelSpec]
+    categories: list[CategorySpec]
+    rules: list[RuleSpec] = []
+
+    @model_validator(mode="after")
+    def _codes_unique(self):
+        for label, codes in ((_("渠道"), [c.code for c in self.channels]), (_("类别"), [c.code for c in self.categories])):
+            seen = set()
+            for code in codes:
+                if code in seen:
+                    raise ValueError(_("%(what)s编码“%(code)s”重复。") % {"what": label, "code": code})
+                seen.add(code)
+        return self
+
+
+def intake_parse(text: str, source: str = "intake.yaml") -> IntakePreset:
+    import yaml
+
+    from luoshi.programs.presets import _line_of
+
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        raise ImportFailed([CellError(source, mark.line + 1 if mark else 1, None, str(getattr(e, "problem", e)))])
+    try:
+        return IntakePreset.model_validate(raw)
+    except ValidationError as e:
+        raise ImportFailed([CellError(source, _line_of(text, err["loc"]), ".".join(str(x) for x in err["loc"]),
+                                      err["msg"].removeprefix("Value error, ")) for err in e.errors()])
+
+
+def _unit(text: str, region: Unit, source: str, where: str) -> Unit:
+    from luoshi.programs.presets import _find_unit
+
+    unit = _find_unit(text, region)
+    if unit is None:
+        raise ImportFailed([CellError(source, None, where, _("找不到单位“%(name)s”。") % {"name": text})])
+    return unit
+
+
+def intake_settings() -> IntakeSettings:
+    row = IntakeSettings.objects.order_by("pk").first()
+    return row or IntakeSettings.objects.create()
+
+
+@transaction.atomic
+def intake_load(*, by, text: str, source: str = "intake.yaml") -> dict[str, int]:
+    """Upsert channels and categories by code, replace the dispatch rules, update the settings. Categories
+    and channels missing from the file are deactivated, never deleted (requests refer to them)."""
+    if by is not None:
+        scope = scope_for(by)
+        require(scope.is_admin or scope.is_office, _("只有系统管理员或办公室可以修改派单目录。"))
+    preset = intake_parse(text, source)
+    from luoshi.programs.presets import _find_unit
+
+    region = _find_unit(preset.region, None)
+    if region is None:
+        raise ImportFailed([CellError(source, None, "region", _("找不到单位“%(name)s”。") % {"name": preset.region})])
+    for i, c in enumerate(preset.channels):
+        Channel.objects.update_or_create(code=c.code, defaults={"name": c.name, "kind": c.kind, "is_active": True,
+                                                                "sort_order": i})
+    Channel.objects.exclude(code__in=[c.code for c in preset.channels] + ["web", "open311"]).update(is_active=False)
+    for code, name, kind in (("web", _("公开网站"), ChannelKind.ONLINE), ("open311", "Open311", ChannelKind.ONLINE)):
+        Channel.objects.get_or_create(code=code, defaults={"name": name, "kind": kind, "sort_order": 999})
+    categories = {}
+    for i, c in enumerate(preset.categories):
+        categories[c.code], _created = ServiceCategory.objects.update_or_create(code=c.code, defaults={
+            "name": c.name, "group": c.group, "description": c.description, "kind": c.kind, "keywords": c.keywords,
+            "limit_days": c.limit_days, "dispatch_hours": c.dispatch_hours, "sign_hours": c.sign_hours,
+            "is_public": c.public, "is_active": True, "sort_order": i,
+            "attributes": [a.model_dump() for a in c.attributes]})
+    ServiceCategory.objects.exclude(code__in=list(categories)).update(is_active=False)
+    groups = {c.group for c in preset.categories}
+    DispatchRule.objects.all().delete()
+    for i, r in enumerate(preset.rules):
+        where = f"rules.{i}"
+        codes = [r.category] if isinstance(r.category, str) else (r.category or [])
+        unknown = [c for c in codes if c not in categories]
+        if unknown:
+            raise ImportFailed([CellError(source, None, where, _("类别编码“%(code)s”不在 categories 中。") % {"code": unknown[0]})])
+        if r.group and r.group not in groups:
+            raise ImportFailed([CellError(source, None, where, _("大类“%(group)s”不在 categories 中。") % {"group": r.group})])
+        area = _unit(r.area, region, source, where) if r.area else None
+        target_unit = None if r.to == "area" else _unit(r.to, region, source, where)
+        assists = [_unit(a, region, source, where) for a in r.assist]
+        for code in codes or [None]:
+            rule = DispatchRule.objects.create(
+                sort_order=i, category=categories[code] if code else None, category_group=r.group or "", area=area,
+                target=DispatchTarget.AREA if target_unit is None else DispatchTarget.UNIT, unit=target_unit,
+                note=r.note)
+            if assists:
+                rule.assist_units.set(assists)
+    row = intake_settings()
+    s = preset.settings
+    row.name, row.source, row.centre = preset.name, text, region
+    row.revisit_days, row.no_answer, row.max_reopen = s.revisit_days, s.no_answer, s.max_reopen
+    row.satisfied_from, row.return_hours, row.retention_days = s.satisfied_from, s.return_hours, s.retention_days
+    row.revision += 1
+    row.save()
+    journal_record(actor=by, verb="intake.configure", obj=row, changes={"source": source,
+                   "channels": len(preset.channels), "categories": len(preset.categories), "rules": len(preset.rules)},
+                   scope_path=region.path)
+    return {"channels": len(preset.channels), "categories": len(preset.categories), "rules": len(preset.rules),
+            "region_id": region.pk, "at": clock.now().isoformat()}
