@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "luoshi.ledger",
     "luoshi.assessment",
     "luoshi.intake",
+    "luoshi.ideas",
     "luoshi.portal",
     "luoshi.documents",
     "luoshi.api",

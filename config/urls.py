@@ -22,6 +22,12 @@ urlpatterns = [
     path("units/import/", org_views.unit_import, name="unit_import"),
     path("", include("luoshi.ledger.urls")),
     path("assess/", include("luoshi.assessment.urls")),
+    path("open311/v2/", include("luoshi.intake.urls_open311")),
+    path("requests/metrics/", include("luoshi.intake.urls_metrics")),
+    path("requests/", include("luoshi.intake.urls")),
+    path("ideas/", include("luoshi.ideas.urls")),
+    path("public/requests/", include("luoshi.intake.urls_public")),
+    path("public/ideas/", include("luoshi.ideas.urls_public")),
     path("public/", include("luoshi.portal.urls")),
     path("", include("luoshi.tasks.urls")),
 ]

@@ -357,3 +357,27 @@ class Open311Key(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+class TopicPromotion(models.Model):
+    """A hot topic (热点诉求) the office turned into a 实事 task: which requests it stood for (category and
+    keywords over a period, with the count at the time) and the task that answers it ("人民出题—顶层破题")."""
+
+    label = models.CharField(_("热点"), max_length=100)
+    category = models.ForeignKey(ServiceCategory, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    keywords = models.CharField(_("关键词"), max_length=200, blank=True)
+    period_start = models.DateField()
+    period_end = models.DateField()
+    request_count = models.PositiveIntegerField(_("诉求件数"))
+    task = models.ForeignKey("tasks.Task", on_delete=models.PROTECT, related_name="+", verbose_name=_("实事任务"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+    note = models.CharField(_("说明"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("热点转实事")
+        verbose_name_plural = pgettext_lazy("plural", "热点转实事")
+
+    def __str__(self) -> str:
+        return self.label
