@@ -100,8 +100,11 @@ def demo_load(*, year: int | None = None, seed: int = 7) -> dict:
     from luoshi.assessment.demo import assessment_demo
 
     assessment = assessment_demo(hashed_password=hashed)
+    from luoshi.intake.demo import intake_demo
+
+    intake = intake_demo(hashed_password=hashed)
     summary = warnings_run(today=today, notify=True)
-    return {"program": program, "summary": summary, "ledger": ledger, "assessment": assessment}
+    return {"program": program, "summary": summary, "ledger": ledger, "assessment": assessment, "intake": intake}
 
 
 def _at(day: dt.date, hour: int) -> dt.datetime:

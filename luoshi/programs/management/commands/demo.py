@@ -1,11 +1,12 @@
 from django.core.management.base import BaseCommand
 
 from luoshi.assessment.demo import ASSESSMENT_ACCOUNTS
+from luoshi.intake.demo import INTAKE_ACCOUNTS
 from luoshi.programs.demo import ACCOUNTS, DEMO_PASSWORD, LEDGER_ACCOUNTS, demo_load
 
 
 class Command(BaseCommand):
-    help = "加载演示数据：青岛市单位、崂山区鼓励创新工作要点（当年）、各角色演示账号和报送记录；创城督导问题台账；考核测评（创城月度测评、党内法规执行评价、大气周排名、小型水库考评）。可重复运行。"
+    help = "加载演示数据：青岛市单位、崂山区鼓励创新工作要点（当年）、各角色演示账号和报送记录；创城督导问题台账；考核测评（创城月度测评、党内法规执行评价、大气周排名、小型水库考评）；城阳区 12345 诉求工单。可重复运行。"
 
     def add_arguments(self, parser):
         parser.add_argument("--year", type=int)
@@ -15,7 +16,7 @@ class Command(BaseCommand):
         s = result["summary"]
         self.stdout.write(self.style.SUCCESS(f"演示数据就绪：{result['program'].name}（红灯 {s['red']}，黄灯 {s['yellow']}）"))
         self.stdout.write("演示账号（密码均为 %s）：" % DEMO_PASSWORD)
-        for a in ACCOUNTS + LEDGER_ACCOUNTS + ASSESSMENT_ACCOUNTS:
+        for a in ACCOUNTS + LEDGER_ACCOUNTS + ASSESSMENT_ACCOUNTS + INTAKE_ACCOUNTS:
             self.stdout.write(f"  {a.username:<10} {a.full_name:<6} {a.note}")
         ledger = result["ledger"]
         self.stdout.write(f"问题台账：{ledger['program'].name}（{ledger['findings']} 个问题）；公开曝光台：/public/exposure/")
@@ -23,3 +24,9 @@ class Command(BaseCommand):
         self.stdout.write(f"考核测评：{assess['schemes']} 套指标体系，{assess['rounds']} 个期次（已公布 {assess['published']} 个），"
                           f"待确认措施 {assess['proposals']} 项，待复核申诉 {assess['appeals']} 件；"
                           f"正在评分：{assess['scoring'].name if assess['scoring'] else '无'}")
+        intake = result["intake"]
+        self.stdout.write(f"诉求办理（城阳区 12345）：{intake['requests']} 件工单，未办结 {intake['open']} 件。")
+        if intake["sample"] is not None:
+            r = intake["sample"]
+            self.stdout.write(f"  市民查询：/public/track/ 查询码 {r.tracking_code}；"
+                              f"回访评价链接：/public/requests/rate/{r.tracking_code}/{r.rating_token}/")
