@@ -31,6 +31,16 @@ def _empty_cache():
 
 
 @pytest.fixture(autouse=True)
+def _fresh_holiday_calendar():
+    """The working-day calendar is cached per process; a test that loads its own must not leak it."""
+    from luoshi.core import workdays
+
+    workdays.clear_cache()
+    yield
+    workdays.clear_cache()
+
+
+@pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):
     """Uploaded evidence goes to a per-test temporary folder."""
     settings.MEDIA_ROOT = tmp_path / "media"

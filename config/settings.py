@@ -165,3 +165,11 @@ LOGGING = {
 # Background work (photo resizing, later long exports): the django-tasks API with a database-backed
 # worker (`luoshi db_worker`), so no broker is needed. Tests use the immediate backend.
 TASKS = {"default": {"BACKEND": os.environ.get("LUOSHI_TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
+
+# Open311 GeoReport v2 facade (/open311/v2/, luoshi.intake.open311). One jurisdiction per installation:
+# a client may send this jurisdiction_id (any other value is a 404). Discovery advertises the contact and how to
+# get an api_key. SERVICE_TYPE "realtime" returns the request id at once; "batch" returns a token instead.
+LUOSHI_OPEN311_JURISDICTION = os.environ.get("LUOSHI_OPEN311_JURISDICTION", "luoshi.local")
+LUOSHI_OPEN311_CONTACT = os.environ.get("LUOSHI_OPEN311_CONTACT", "")
+LUOSHI_OPEN311_ENDPOINT_TYPE = os.environ.get("LUOSHI_OPEN311_ENDPOINT_TYPE", "production")
+LUOSHI_OPEN311_SERVICE_TYPE = os.environ.get("LUOSHI_OPEN311_SERVICE_TYPE", "realtime")

@@ -254,4 +254,12 @@ from luoshi.assessment.api import router as assessment_router  # noqa: E402
 
 api.add_router("/assessment", assessment_router)
 
+from luoshi.intake.api import router as intake_router  # noqa: E402
+
+api.add_router("/intake", intake_router)
+
+from luoshi.ideas.api import router as ideas_router  # noqa: E402
+
+api.add_router("/ideas", ideas_router)
+
 __all__ = ["api", "Task"]

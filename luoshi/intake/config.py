@@ -91,24 +91,40 @@ class SettingsSpec(Strict):
     retention_days: int = Field(365, ge=30, le=3650)
 
 
+class MetricWeights(Strict):
+    """Weights of the composite score (综合得分) of the monthly unit ranking; any non-negative numbers,
+    normalised over the rates a unit has (a unit with no rated request is scored on the others)."""
+
+    response: float = Field(0.2, ge=0)   # 响应率
+    on_time: float = Field(0.3, ge=0)    # 按时办结率
+    resolved: float = Field(0.25, ge=0)  # 解决率
+    satisfied: float = Field(0.25, ge=0)  # 满意率
+
+    @model_validator(mode="after")
+    def _some_weight(self):
+        if self.response + self.on_time + self.resolved + self.satisfied <= 0:
+            raise ValueError(_("综合得分的权重不能全为 0。"))
+        return self
+
+
+class MetricsSpec(Strict):
+    """The unit figures (luoshi.intake.metrics): composite-score weights, the fewest dispatched requests a
+    unit needs in the period to be ranked, and how many keywords the hot-topic page lists."""
+
+    weights: MetricWeights = MetricWeights()
+    min_dispatched: int = Field(5, ge=1, le=1000)
+    hot_keywords: int = Field(30, ge=5, le=200)
+
+
 class IntakePreset(Strict):
     kind: Literal["intake"]
     name: str
     region: str
     settings: SettingsSpec = SettingsSpec()
+    metrics: MetricsSpec = MetricsSpec()
     channels: list[ChannelSpec]
     categories: list[CategorySpec]
     rules: list[RuleSpec] = []
-
-    @model_validator(mode="after")
-    def _codes_unique(self):
-        for label, codes in ((_("渠道"), [c.code for c in self.channels]), (_("类别"), [c.code for c in self.categories])):
-            seen = set()
-            for code in codes:
-                if code in seen:
-                    raise ValueError(_("%(what)s编码“%(code)s”重复。") % {"what": label, "code": code})
-                seen.add(code)
-        return self
 
 
 def intake_parse(text: str, source: str = "intake.yaml") -> IntakePreset:
@@ -122,19 +138,54 @@ def intake_parse(text: str, source: str = "intake.yaml") -> IntakePreset:
         mark = getattr(e, "problem_mark", None)
         raise ImportFailed([CellError(source, mark.line + 1 if mark else 1, None, str(getattr(e, "problem", e)))])
     try:
-        return IntakePreset.model_validate(raw)
+        preset = IntakePreset.model_validate(raw)
     except ValidationError as e:
         raise ImportFailed([CellError(source, _line_of(text, err["loc"]), ".".join(str(x) for x in err["loc"]),
                                       err["msg"].removeprefix("Value error, ")) for err in e.errors()])
+    # duplicate codes, each named at the line of its second writing
+    errors = []
+    for key, label in (("channels", _("渠道")), ("categories", _("类别"))):
+        seen: set[str] = set()
+        for i, item in enumerate(getattr(preset, key)):
+            if item.code in seen:
+                loc = (key, i, "code")
+                errors.append(CellError(source, _line_of(text, loc), ".".join(str(x) for x in loc),
+                                        _("%(what)s编码“%(code)s”重复。") % {"what": label, "code": item.code}))
+            seen.add(item.code)
+    if errors:
+        raise ImportFailed(errors)
+    return preset
 
 
-def _unit(text: str, region: Unit, source: str, where: str) -> Unit:
+def _unit(text: str, region: Unit, source: str, where: str, line: int | None = None) -> Unit:
     from luoshi.programs.presets import _find_unit
 
     unit = _find_unit(text, region)
     if unit is None:
-        raise ImportFailed([CellError(source, None, where, _("找不到单位“%(name)s”。") % {"name": text})])
+        raise ImportFailed([CellError(source, line, where, _("在%(region)s下找不到单位“%(name)s”。")
+                                      % {"region": region.name, "name": text})])
     return unit
+
+
+_metrics_cache: dict[tuple, MetricsSpec] = {}
+
+
+def metrics_spec(row: IntakeSettings | None = None) -> MetricsSpec:
+    """The `metrics:` section of the loaded preset (defaults when none is loaded or it has none); the
+    preset text is stored on the settings row, so this parses it once per revision and process."""
+    row = row or intake_settings()
+    key = (row.pk, row.revision)
+    spec = _metrics_cache.get(key)
+    if spec is None:
+        spec = MetricsSpec()
+        if row.source.strip():
+            try:
+                spec = intake_parse(row.source).metrics
+            except ImportFailed:
+                pass
+        _metrics_cache.clear()
+        _metrics_cache[key] = spec
+    return spec
 
 
 def intake_settings() -> IntakeSettings:
@@ -171,17 +222,23 @@ def intake_load(*, by, text: str, source: str = "intake.yaml") -> dict[str, int]
     ServiceCategory.objects.exclude(code__in=list(categories)).update(is_active=False)
     groups = {c.group for c in preset.categories}
     DispatchRule.objects.all().delete()
+    from luoshi.programs.presets import _line_of
+
     for i, r in enumerate(preset.rules):
-        where = f"rules.{i}"
+        def at(*keys):
+            return f"rules.{i}." + ".".join(str(k) for k in keys), _line_of(text, ("rules", i, *keys))
+
         codes = [r.category] if isinstance(r.category, str) else (r.category or [])
         unknown = [c for c in codes if c not in categories]
         if unknown:
-            raise ImportFailed([CellError(source, None, where, _("类别编码“%(code)s”不在 categories 中。") % {"code": unknown[0]})])
+            where, line = at("category")
+            raise ImportFailed([CellError(source, line, where, _("类别编码“%(code)s”不在 categories 中。") % {"code": unknown[0]})])
         if r.group and r.group not in groups:
-            raise ImportFailed([CellError(source, None, where, _("大类“%(group)s”不在 categories 中。") % {"group": r.group})])
-        area = _unit(r.area, region, source, where) if r.area else None
-        target_unit = None if r.to == "area" else _unit(r.to, region, source, where)
-        assists = [_unit(a, region, source, where) for a in r.assist]
+            where, line = at("group")
+            raise ImportFailed([CellError(source, line, where, _("大类“%(group)s”不在 categories 中。") % {"group": r.group})])
+        area = _unit(r.area, region, source, *at("area")) if r.area else None
+        target_unit = None if r.to == "area" else _unit(r.to, region, source, *at("to"))
+        assists = [_unit(a, region, source, *at("assist", k)) for k, a in enumerate(r.assist)]
         for code in codes or [None]:
             rule = DispatchRule.objects.create(
                 sort_order=i, category=categories[code] if code else None, category_group=r.group or "", area=area,

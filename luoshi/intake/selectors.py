@@ -2,14 +2,19 @@
 site and the Open311 API go through `public_requests`, which never selects personal fields."""
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+import datetime as dt
+from dataclasses import dataclass
 
-from luoshi.core.privacy import mask_personal, mask_phone
-from luoshi.org.models import Role
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.utils.translation import gettext as _
+
+from luoshi.core import clock
+from luoshi.core.privacy import mask_personal
+from luoshi.org.models import Role, Unit, UnitKind
 from luoshi.org.scopes import scope_for
 
 from . import permissions as perms
-from .models import Request, RequestAssist, RequestKind
+from .models import OPEN_STATES, Request, RequestAssist, RequestKind, RequestState
 
 # fields that identify the requester: never selected for the public or the Open311 API
 PERSONAL_FIELDS = ("requester_name", "requester_phone", "requester_email", "rating_token", "tracking_code")
@@ -50,10 +55,10 @@ def requester_display(user, request: Request) -> dict[str, str]:
     full = perms.can_see_personal(scope, request)
     name, phone, email = request.requester_name, request.requester_phone, request.requester_email
     if request.anonymous and not perms.can_dispatch(scope, request):
-        return {"name": "匿名", "phone": "", "email": "", "masked": True}
+        return {"name": _("匿名"), "phone": "", "email": "", "masked": True}
     if full:
         return {"name": name, "phone": phone, "email": email, "masked": False}
-    return {"name": (name[:1] + "*" * max(len(name) - 1, 1)) if name else "", "phone": mask_phone(phone),
+    return {"name": (name[:1] + "*" * max(len(name) - 1, 1)) if name else "", "phone": mask_personal(phone),
             "email": "", "masked": True}
 
 
@@ -65,3 +70,168 @@ def public_requests() -> QuerySet[Request]:
 
 def public_text(text: str) -> str:
     return mask_personal(text)
+
+
+# ---- staff pages (the dispatcher's queue, the request page) ------------------------------------------------
+
+QUEUE_TABS = ("pending", "dispatched", "handling", "replied", "closed", "all")
+
+
+@dataclass
+class QueueFilters:
+    category: int | None = None
+    channel: int | None = None
+    area: int | None = None
+    unit: int | None = None
+    state: str = ""
+    received_from: dt.date | None = None
+    received_to: dt.date | None = None
+    q: str = ""
+    overdue: bool = False
+
+
+def _tab_q(tab: str) -> Q:
+    return {
+        "pending": Q(state__in=(RequestState.RECEIVED, RequestState.RETURNED)),
+        "dispatched": Q(state=RequestState.DISPATCHED),
+        "handling": Q(state=RequestState.HANDLING),
+        "replied": Q(state=RequestState.REPLIED),
+        "closed": Q(state=RequestState.CLOSED),
+    }.get(tab, Q())
+
+
+def overdue_q(now: dt.datetime) -> Q:
+    """Past the limit of the step the request is waiting at: 派单, 签收 (or the 办理 limit), 办理, 回访."""
+    return (Q(state__in=(RequestState.RECEIVED, RequestState.RETURNED), dispatch_due__lt=now)
+            | Q(state=RequestState.DISPATCHED, sign_due__lt=now)
+            | Q(state=RequestState.DISPATCHED, due_at__lt=now)
+            | Q(state=RequestState.HANDLING, due_at__lt=now)
+            | Q(state=RequestState.REPLIED, revisit_due__lt=now))
+
+
+def _filtered(user, filters: QueueFilters, now: dt.datetime) -> QuerySet[Request]:
+    qs = visible_requests(user)
+    f = filters
+    if f.category:
+        qs = qs.filter(category_id=f.category)
+    if f.channel:
+        qs = qs.filter(channel_id=f.channel)
+    if f.area:
+        qs = qs.filter(area_id=f.area)
+    if f.unit:
+        qs = qs.filter(lead_unit_id=f.unit)
+    if f.state:
+        qs = qs.filter(state=f.state)
+    if f.received_from:
+        qs = qs.filter(received_at__gte=_day_start(f.received_from))
+    if f.received_to:
+        qs = qs.filter(received_at__lt=_day_start(f.received_to + dt.timedelta(days=1)))
+    if f.q:
+        qs = qs.filter(description__icontains=f.q)
+    if f.overdue:
+        qs = qs.filter(overdue_q(now))
+    return qs
+
+
+def _day_start(day: dt.date) -> dt.datetime:
+    from django.utils import timezone
+
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+TAB_ORDER = {
+    "pending": ("received_at", "id"),          # oldest first: 先来先派
+    "dispatched": ("sign_due", "id"),
+    "handling": ("due_at", "id"),
+    "replied": ("revisit_due", "id"),
+    "closed": ("-closed_at", "-id"),
+    "all": ("-received_at", "-id"),
+}
+
+
+def request_queue(*, user, tab: str, filters: QueueFilters, now: dt.datetime | None = None) -> QuerySet[Request]:
+    """One tab of the dispatcher's (or a unit's) list: scoped, filtered, in the order the tab is worked in.
+    Personal fields are not selected (the list never shows them)."""
+    now = now or clock.now()
+    qs = _filtered(user, filters, now).filter(_tab_q(tab))
+    return (qs.select_related("category", "channel", "area", "lead_unit")
+            .defer(*PERSONAL_FIELDS, "description", "attributes", "reply_text", "rating_comment")
+            .order_by(*TAB_ORDER.get(tab, TAB_ORDER["all"])))
+
+
+def queue_counts(*, user, filters: QueueFilters, now: dt.datetime | None = None) -> dict[str, int]:
+    """How many requests each working tab (待派单 … 待回访) holds under the same filters, and how many of them
+    are overdue: one query over the open states only (an index range), so it stays fast when millions of
+    closed requests pile up; the 已办结 and 全部 tabs count their rows only when opened (the pager)."""
+    now = now or clock.now()
+    qs = _filtered(user, filters, now).filter(state__in=[s for s in RequestState.values if s != RequestState.CLOSED])
+    aggregates = {}
+    for tab in QUEUE_TABS:
+        if tab in ("closed", "all"):
+            continue
+        aggregates[tab] = Count("id", filter=_tab_q(tab))
+        aggregates[f"{tab}_overdue"] = Count("id", filter=_tab_q(tab) & overdue_q(now))
+    return qs.order_by().aggregate(**aggregates)
+
+
+def request_detail(*, user, request: Request) -> dict:
+    """Everything the request page shows, in a fixed number of queries."""
+    from luoshi.core.journal import journal_for
+
+    return {
+        "events": list(request.events.select_related("actor", "unit")),
+        "photos": list(request.photos.filter(processed_at__isnull=False, process_error="").exclude(thumb="")),
+        "photos_waiting": request.photos.filter(processed_at__isnull=True).count(),
+        "extensions": list(request.extensions.select_related("unit", "asked_by", "decided_by")),
+        "assists": list(request.assists.select_related("unit")),
+        "journal": list(journal_for(request)),
+        "requester": requester_display(user, request),
+        "duplicate_of": (Request.objects.only("id", "received_at", "title").filter(pk=request.duplicate_of_id).first()
+                         if request.duplicate_of_id else None),
+    }
+
+
+def similar_open_requests(request: Request, limit: int = 5) -> list[Request]:
+    """Open requests like this one (same category and area), most keyword overlap first, then the newest;
+    each carries `.similarity` (0–1). For the dispatcher deciding whether a request repeats another."""
+    from .text import similarity
+
+    qs = Request.objects.filter(category_id=request.category_id, state__in=OPEN_STATES).exclude(pk=request.pk)
+    if request.area_id:
+        qs = qs.filter(area_id=request.area_id)
+    else:
+        qs = qs.filter(area__isnull=True, region_path=request.region_path)
+    candidates = list(qs.select_related("lead_unit").only(
+        "id", "title", "keywords", "received_at", "state", "address", "lead_unit__name", "category_id", "area_id")
+        .order_by("-received_at")[:300])
+    words = set((request.keywords or "").split())
+    for c in candidates:
+        c.similarity = similarity(words, set((c.keywords or "").split()))
+    candidates.sort(key=lambda c: (-c.similarity, -c.received_at.timestamp()))
+    return candidates[:limit]
+
+
+def centre_path() -> str | None:
+    """The path of the receiving centre (the region the intake preset was loaded for), in one query."""
+    from .models import IntakeSettings
+
+    row = IntakeSettings.objects.order_by("pk").values_list("centre__path", flat=True).first()
+    return row or None
+
+
+def dispatch_units(request: Request | None = None, *, root: str | None = None) -> QuerySet[Unit]:
+    """Units a dispatcher may send a request to: the active streets, departments and other units of the
+    receiving centre's region (not communities or grids, which are reached through their street)."""
+    root = root or centre_path() or (request.region_path if request is not None else "/")
+    return (Unit.objects.filter(is_active=True, path__startswith=root)
+            .exclude(kind__in=(UnitKind.COMMUNITY, UnitKind.GRID)).exclude(path=root)
+            .only("id", "name", "path", "kind").order_by("path"))
+
+
+def area_units(*, root: str | None = None) -> QuerySet[Unit]:
+    """The 镇街 a requester or operator may choose as 属地."""
+    root = root or centre_path()
+    qs = Unit.objects.filter(is_active=True, kind=UnitKind.STREET)
+    if root:
+        qs = qs.filter(path__startswith=root)
+    return qs.only("id", "name", "path").order_by("sort_order", "path")

@@ -11,6 +11,7 @@ Time limits (one clock, core.workdays):
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 import secrets
 from dataclasses import dataclass, field
@@ -19,7 +20,7 @@ from django.core.files.base import ContentFile
 from django.core.validators import validate_email
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext as _
 
 from luoshi.core import clock, workdays
@@ -34,8 +35,8 @@ from luoshi.org.scopes import scope_for
 from . import permissions as perms
 from .config import intake_settings
 from .models import (Channel, DecisionState, DispatchRule, DispatchTarget, EventKind, ExtensionRequest, Outcome,
-                     PhotoStage, Request, RequestAssist, RequestEvent, RequestPhoto, RequestState, RevisitRule,
-                     ServiceCategory)
+                     PhotoStage, Request, RequestAssist, RequestEvent, RequestKind, RequestPhoto, RequestState,
+                     RevisitRule, ServiceCategory)
 from .text import keywords_of
 
 MAX_PHOTOS = 3
@@ -166,6 +167,8 @@ class RequestInput:
     attributes: dict = field(default_factory=dict)
     external_id: str = ""
     kind: str = ""
+    # 受理时间 when it was received elsewhere (batch import from another channel); None = now
+    received_at: dt.datetime | None = None
 
 
 def _check_location(data: RequestInput):
@@ -202,6 +205,8 @@ def check_attributes(category: ServiceCategory, given: dict) -> dict:
     """Open311 attributes of the category: required ones present, list values among the allowed keys."""
     out = {}
     given = given or {}
+    if not isinstance(given, dict):
+        raise ServiceError(_("附加项须为“编码: 值”的形式。"), field="attributes")
     for attr in category.attributes or []:
         if not attr.get("variable", True):
             continue
@@ -214,19 +219,25 @@ def check_attributes(category: ServiceCategory, given: dict) -> dict:
         keys = {v["key"] for v in attr.get("values") or []}
         if attr["datatype"] == "singlevaluelist":
             if isinstance(value, list):
-                value = value[0] if len(value) == 1 else value
-            if value not in keys:
+                if len(value) != 1:
+                    raise ServiceError(_("“%(label)s”只能选一项。") % {"label": attr["description"]},
+                                       field=f"attribute[{code}]")
+                value = value[0]
+            if not isinstance(value, (str, int)) or str(value) not in keys:
                 raise ServiceError(_("“%(label)s”的取值“%(value)s”不在可选项中。") % {"label": attr["description"], "value": value},
                                    field=f"attribute[{code}]")
+            value = str(value)
         elif attr["datatype"] == "multivaluelist":
             value = value if isinstance(value, list) else [value]
-            bad = [v for v in value if v not in keys]
+            bad = [v for v in value if not isinstance(v, (str, int)) or str(v) not in keys]
             if bad:
                 raise ServiceError(_("“%(label)s”的取值“%(value)s”不在可选项中。") % {"label": attr["description"], "value": bad[0]},
                                    field=f"attribute[{code}]")
+            value = [str(v) for v in value]
         elif attr["datatype"] == "number":
             try:
-                float(value)
+                if isinstance(value, bool) or not math.isfinite(float(value)):
+                    raise ValueError
             except (TypeError, ValueError):
                 raise ServiceError(_("“%(label)s”须为数字。") % {"label": attr["description"]}, field=f"attribute[{code}]")
         else:
@@ -259,6 +270,11 @@ def request_submit(*, data: RequestInput, photos=(), by=None) -> Request:
             validate_email(email)
         except DjangoValidationError:
             raise ServiceError(_("电子邮箱“%(email)s”格式不对。") % {"email": email}, field="email")
+        if len(email) > 100:
+            raise ServiceError(_("电子邮箱最多 100 个字符。"), field="email")
+    if data.kind and data.kind not in RequestKind.values:
+        raise ServiceError(_("诉求类型“%(kind)s”不存在。") % {"kind": data.kind}, field="kind")
+    external_id = _check_text(data.external_id, _("外部编号"), "external_id", limit=60, required=False)
     attributes = check_attributes(data.category, data.attributes)
     files = check_photos(photos)
     settings_row = intake_settings()
@@ -266,25 +282,32 @@ def request_submit(*, data: RequestInput, photos=(), by=None) -> Request:
     if area is None and settings_row.centre is None:
         raise ServiceError(_("尚未配置诉求受理中心（请先导入派单目录）。"))
     now = clock.now()
+    received = data.received_at or now
+    if received > now:
+        raise ServiceError(_("受理时间不能晚于现在。"), field="received_at")
     with transaction.atomic():
         request = Request.objects.create(
             tracking_code=new_code(), channel=data.channel, category=data.category,
             kind=data.kind or data.category.kind, title=_title(description), description=description,
             keywords=" ".join(keywords_of(description)), attributes=attributes, address=address, lat=lat, lng=lng,
             area=area, region_path=(area or settings_row.centre).path, requester_name=name, requester_phone=phone,
-            requester_email=email[:100], anonymous=bool(data.anonymous), external_id=(data.external_id or "")[:60],
-            received_at=now, dispatch_due=now + dt.timedelta(hours=data.category.dispatch_hours), updated_at=now)
-        _event(request, EventKind.RECEIVED, by, now, _("已受理（%(channel)s）") % {"channel": data.channel.name},
+            requester_email=email, anonymous=bool(data.anonymous), external_id=external_id,
+            received_at=received, dispatch_due=received + dt.timedelta(hours=data.category.dispatch_hours),
+            updated_at=now)
+        _event(request, EventKind.RECEIVED, by, received, _("已受理（%(channel)s）") % {"channel": data.channel.name},
                public=True, channel=data.channel.code)
         _store_photos(request, PhotoStage.SUBMITTED, files, now)
-        _journal(by, "request.submit", request, {"channel": data.channel.code, "category": data.category.code,
-                                                  "area": area.pk if area else None})
-        _tell_dispatchers(request, "request_new", _("新诉求待派单：%(t)s") % {"t": request.title}, f"req-new-{request.pk}")
+        changes = {"channel": data.channel.code, "category": data.category.code, "area": area.pk if area else None}
+        if data.received_at is not None:
+            changes |= {"received_at": received, "external_id": external_id}
+        _journal(by, "request.submit", request, changes)
+        # no message per new request: at hotline volume (hundreds an hour) the 待派单 queue, with its
+        # dispatch-deadline countdown, is the dispatcher's inbox; messages are for what is returned or late
     return request
 
 
 def _title(description: str) -> str:
-    first = re.split(r"[。！？!?\n]", description.strip(), maxsplit=1)[0]
+    first = re.split(r"[。！？!?\n]", description.strip(), maxsplit=1)[0].strip() or description.strip()
     return (first[:40] + "…") if len(first) > 40 else first
 
 
@@ -409,6 +432,9 @@ def request_return(*, by, request: Request, reason: str, suggested_unit: Unit | 
         _save(request, now, "state", "lead_unit", "unit_path", "dispatched_at", "sign_due", "due_at", "signed_at",
               "signed_on_time")
         RequestAssist.objects.filter(request=request).delete()
+        # a 延期 the returning unit asked for must not move the next unit's limit
+        request.extensions.filter(state=DecisionState.PENDING).update(
+            state=DecisionState.REFUSED, decided_at=now, note=_("已退单，延期申请不再审批"))
         _event(request, EventKind.RETURNED, by, now, reason, unit=unit,
                suggested_unit=suggested_unit.name if suggested_unit else "")
         _journal(by, "request.return", request, {"lead_unit": [unit.pk, None]}, reason=reason)
@@ -472,7 +498,7 @@ def request_rate(*, request: Request, satisfaction: int, resolved: bool | None, 
         require(perms.can_dispatch(scope_for(by), request), _("只有受理派单员可以记录电话回访。"))
         source = "phone"
     else:
-        if not token or not secrets.compare_digest(token, request.rating_token or ""):
+        if not token or not secrets.compare_digest(str(token).encode(), (request.rating_token or "").encode()):
             raise ServiceError(_("评价链接无效或已过期。"))
         source = "requester"
     _require_state(request, RequestState.REPLIED)
@@ -625,8 +651,11 @@ def overdue_run(*, now: dt.datetime | None = None) -> dict[str, int]:
     """Daily: an open request past its time limit and not yet supervised gets a 督办 by the system, and the
     unit and the dispatchers are told."""
     now = now or clock.now()
-    overdue = Request.objects.filter(state__in=(RequestState.DISPATCHED, RequestState.HANDLING), due_at__lt=now,
-                                     supervised_at__isnull=True).select_related("lead_unit", "category")
+    # once per time limit: a 督办 recorded before the current limit (an earlier limit, before 改派, 重办 or 延期)
+    # does not stop the next one
+    overdue = (Request.objects.filter(state__in=(RequestState.DISPATCHED, RequestState.HANDLING), due_at__lt=now)
+               .filter(Q(supervised_at__isnull=True) | Q(supervised_at__lt=F("due_at")))
+               .select_related("lead_unit", "category"))
     count = 0
     for request in overdue.iterator(chunk_size=500):
         with transaction.atomic():

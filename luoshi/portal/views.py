@@ -6,22 +6,36 @@ from __future__ import annotations
 from decimal import Decimal
 from itertools import groupby
 
+from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import render
-from django.utils.translation import gettext as _
+from django.urls import reverse
+from django.utils.translation import gettext as _, gettext_lazy
 from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_POST
 
 from luoshi.assessment import selectors as assessment
+from luoshi.core.errors import ServiceError
 from luoshi.ledger import selectors as ledger
 from luoshi.ledger.models import FindingPhoto, FindingStatus
+from luoshi.tasks.models import TaskStatus
+
+from . import selectors, services, visitor
+from .models import Score
 
 PAGE_SIZE = 20
+# 群众批题: at most this many rating attempts per address per hour; 办理查询: lookups per address per 10 minutes
+RATE_LIMIT, RATE_WINDOW = 20, 3600
+TRACK_LIMIT, TRACK_WINDOW = 30, 600
 
 
 def home(request):
     rounds = assessment.public_rounds().order_by("-published_at", "-pk")[:5]
-    return render(request, "portal/home.html", {"recent": ledger.exposure_list()[:6], "rounds": list(rounds)})
+    programs = list(selectors.public_programs()[:5])
+    shishi = list(selectors.shishi_tasks()[:6])
+    return render(request, "portal/home.html", {"recent": ledger.exposure_list()[:6], "rounds": list(rounds),
+                                                "programs": programs, "shishi": shishi})
 
 
 def exposure_list(request):
@@ -103,3 +117,142 @@ def assess_round(request, pk):
         "round": rnd, "groups": groups, "first": publications[0] if publications else None,
         "revisions": [p for p in publications if p.revision > 1], "top_bottom": n, "top_label": labels[0],
         "bottom_label": labels[1], "final": rnd.state == "final"})
+
+
+# ---- 公开通报: published programs and their tasks ------------------------------------------------------------
+
+STATUS_TABS = [("", gettext_lazy("全部")), (TaskStatus.NORMAL, gettext_lazy("正常")),
+               (TaskStatus.YELLOW, gettext_lazy("黄灯")), (TaskStatus.RED, gettext_lazy("红灯")),
+               (TaskStatus.CLOSED, gettext_lazy("已办结")), (TaskStatus.EXTENDED, gettext_lazy("已延期"))]
+
+
+def program_list(request):
+    page = Paginator(selectors.public_programs(), PAGE_SIZE).get_page(request.GET.get("page"))
+    figures = selectors.program_figures([p.pk for p in page])
+    return render(request, "portal/program_list.html", {"page": page, "rows": [(p, figures[p.pk]) for p in page]})
+
+
+def program_detail(request, pk):
+    program = selectors.public_program_get(pk)
+    status = request.GET.get("status", "")
+    status = status if status in TaskStatus.values else ""
+    tasks = selectors.public_program_tasks(program, status=status)
+    page = Paginator(tasks, PAGE_SIZE).get_page(request.GET.get("page"))
+    tasks = list(page)
+    selectors.attach_latest_reports(tasks)
+    ratings = selectors.rating_summaries([t.pk for t in tasks])
+    return render(request, "portal/program_detail.html", {
+        "program": program, "page": page, "rows": [(t, ratings[t.pk]) for t in tasks], "status": status,
+        "figures": selectors.program_figures([program.pk])[program.pk],
+        "tabs": STATUS_TABS})
+
+
+# ---- 民生实事 and one public task (timeline, 群众批题) -----------------------------------------------------------
+
+def shishi_list(request):
+    page = Paginator(selectors.shishi_tasks(), PAGE_SIZE).get_page(request.GET.get("page"))
+    tasks = list(page)
+    selectors.attach_latest_reports(tasks)
+    ratings = selectors.rating_summaries([t.pk for t in tasks])
+    return render(request, "portal/shishi_list.html", {"page": page, "rows": [(t, ratings[t.pk]) for t in tasks]})
+
+
+def _task_page(request, task, *, error: str = "", field: str = "", typed: dict | None = None, status: int = 200):
+    timeline = selectors.public_timeline(task)
+    key = visitor.rater_key(request)
+    response = render(request, "portal/task_detail.html", {
+        "task": task, **timeline, "rating": selectors.rating_summaries([task.pk])[task.pk],
+        "rated": selectors.has_rated(task, key), "scores": Score.choices, "error": error, "error_field": field,
+        "typed": typed or {}, "comment_max": services.COMMENT_MAX,
+        "shishi": task.program.is_shishi}, status=status)
+    visitor.ensure_visitor(request, response)
+    return response
+
+
+def _task_url(task) -> str:
+    if task.program.is_shishi:
+        return reverse("portal_shishi_detail", args=[task.pk])
+    return reverse("portal_task", args=[task.program_id, task.pk])
+
+
+def shishi_detail(request, pk):
+    return _task_page(request, selectors.public_task_get(pk, shishi=True))
+
+
+def task_detail(request, program_pk, pk):
+    program = selectors.public_program_get(program_pk)
+    task = selectors.public_task_get(pk)
+    if task.program_id != program.pk:
+        raise Http404
+    if program.is_shishi:
+        return HttpResponseRedirect(_task_url(task))
+    return _task_page(request, task)
+
+
+@require_POST
+def rate(request, pk):
+    """群众批题: one rating per visitor per task, at most RATE_LIMIT attempts per address per hour."""
+    task = selectors.public_task_get(pk)          # 404 for anything not published
+    typed = {"score": request.POST.get("score", ""), "comment": request.POST.get("comment", "")}
+    if visitor.throttled(request, "rate", limit=RATE_LIMIT, seconds=RATE_WINDOW):
+        return _task_page(request, task, error=_("评价过于频繁，请稍后（一小时后）再试。"), typed=typed, status=429)
+    try:
+        services.rating_submit(task_id=task.pk, score=typed["score"], comment=typed["comment"],
+                               rater_key=visitor.rater_key(request), ip_hash=visitor.ip_hash(request))
+    except ServiceError as e:
+        return _task_page(request, task, error=e.message, field=e.field or "", typed=typed,
+                          status=409 if e.field is None and selectors.has_rated(task, visitor.rater_key(request))
+                          else 400)
+    messages.success(request, _("感谢您的评价！"))
+    return HttpResponseRedirect(_task_url(task) + "#rating", status=303)
+
+
+# ---- 办理查询: a request or an idea by its 查询码 -----------------------------------------------------------------
+
+def _idea_view(idea) -> dict:
+    """The idea as the tracking page shows it, whatever shape the ideas app returns (object or dict)."""
+    def get(*names):
+        for name in names:
+            value = idea.get(name) if isinstance(idea, dict) else getattr(idea, name, None)
+            if callable(value):
+                value = value()
+            if value not in (None, ""):
+                return value
+        return None
+    events = []
+    for e in get("events") or []:
+        at = e.get("at") if isinstance(e, dict) else getattr(e, "at", None)
+        text = e.get("text") if isinstance(e, dict) else getattr(e, "text", "")
+        events.append({"at": at, "text": selectors.public_text(str(text or ""))})
+    return {"title": selectors.public_text(str(get("title") or "")), "number": get("number") or "",
+            "campaign": get("campaign") if isinstance(get("campaign"), str) else "",
+            "state": get("state_label", "get_state_display", "state") or "",
+            "decision": get("decision_label") or "", "award": get("award") or "",
+            "submitted_at": get("submitted_on", "submitted_at", "created_at"),
+            "reply": selectors.public_text(str(get("public_reply", "reply") or "")), "events": events}
+
+
+def track(request):
+    code = (request.GET.get("code") or "").strip()[:40]
+    context = {"code": code, "found": None, "error": ""}
+    status = 200
+    if code:
+        if visitor.throttled(request, "track", limit=TRACK_LIMIT, seconds=TRACK_WINDOW):
+            context["error"] = _("查询过于频繁，请十分钟后再试。")
+            status = 429
+        else:
+            found = selectors.tracked_request(code)
+            if found is not None:
+                context.update(found=found, kind="request")
+            else:
+                idea = selectors.tracked_idea(code)
+                if idea is not None:
+                    context.update(found=_idea_view(idea), kind="idea")
+                else:
+                    context["error"] = _("没有找到该查询码对应的诉求或建议，请核对后重新输入。")
+                    status = 404
+    response = render(request, "portal/track.html", context, status=status)
+    if code:   # the code is the requester's key: keep the result out of shared caches and Referer headers
+        response["Cache-Control"] = "private, no-store"
+        response["Referrer-Policy"] = "no-referrer"
+    return response

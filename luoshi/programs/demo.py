@@ -103,8 +103,14 @@ def demo_load(*, year: int | None = None, seed: int = 7) -> dict:
     from luoshi.intake.demo import intake_demo
 
     intake = intake_demo(hashed_password=hashed)
+    from luoshi.ideas.demo import ideas_demo
+    from luoshi.portal.demo import portal_demo
+
+    ideas = ideas_demo(today=today, hashed_password=hashed)
+    portal = portal_demo(today=today)
     summary = warnings_run(today=today, notify=True)
-    return {"program": program, "summary": summary, "ledger": ledger, "assessment": assessment, "intake": intake}
+    return {"program": program, "summary": summary, "ledger": ledger, "assessment": assessment, "intake": intake,
+            "ideas": ideas, "portal": portal}
 
 
 def _at(day: dt.date, hour: int) -> dt.datetime:

@@ -69,6 +69,15 @@ class ProgramForm(forms.Form):
     warn_days = forms.IntegerField(label=_("到期预警天数 N"), min_value=0, max_value=90, initial=7)
     lag_points = forms.IntegerField(label=_("进度滞后预警 X（百分点）"), min_value=1, max_value=100, initial=20)
     ack_days = forms.IntegerField(label=_("及时签收天数"), min_value=1, max_value=30, initial=3)
+    is_public = forms.BooleanField(label=_("在公开网站发布（公开通报）"), required=False,
+                                   help_text=_("任务、牵头单位、时限、状态和进展（隐去个人信息）向社会公开"))
+    is_shishi = forms.BooleanField(label=_("民生实事"), required=False,
+                                   help_text=_("在公开网站“民生实事”栏目展示时间节点和推进过程，接受群众评价"))
+
+
+class ProgramPublicationForm(forms.Form):
+    is_public = ProgramForm.base_fields["is_public"]
+    is_shishi = ProgramForm.base_fields["is_shishi"]
 
 
 def uploaded_files(request, field="files", limit=10) -> list[tuple[str, bytes]]:

@@ -259,7 +259,8 @@ def program_overview(*, user, program: Program) -> dict:
 
 
 def unit_league(*, user, program: Program, as_of: dt.date | None = None) -> list[dict]:
-    """Per unit that leads tasks: 按期办结率, 逾期数, 及时签收率 (over all its assignments), ranked by
+    """Per unit that leads tasks: 按期办结率, 逾期数, 及时签收率 (over all its assignments) and 群众满意度
+    ((count, average) of public ratings of the tasks it leads, or None), ranked by
     rate (higher first), overdue (fewer first), 签收率 (higher first); ties share a rank (1224)."""
     today = as_of or clock.today()
     tasks = program_tasks(user=user, program=program)
@@ -285,10 +286,14 @@ def unit_league(*, user, program: Program, as_of: dt.date | None = None) -> list
             r["overdue"] += 1
     rows = {uid: r for uid, r in rows.items() if r["lead"]}  # the league ranks units that lead tasks
     units = {u.pk: u for u in Unit.objects.filter(pk__in=rows)}
+    # 群众满意度: the public's ratings (群众批题) of the tasks each unit leads; shown, not ranked on
+    from luoshi.portal.selectors import public_satisfaction_by_unit
+
+    satisfaction = public_satisfaction_by_unit(list(rows), program=program)
     table = []
     for uid, r in rows.items():
         table.append({
-            "unit": units[uid], **r,
+            "unit": units[uid], **r, "satisfaction": satisfaction.get(uid),
             "on_time_rate": (r["closed_on_time"] / r["due"] * 100) if r["due"] else None,
             "ack_rate": (r["ack_on_time"] / r["assignments"] * 100) if r["assignments"] else None,
         })

@@ -27,7 +27,10 @@ from .models import (
 from .status import ProgramRules, StatusInputs, compute_status
 
 PROGRAM_FIELDS = ("code", "name", "year", "owner_unit", "start_date", "end_date", "cadence_kind", "cadence_weekday",
-                  "cadence_day", "cadence_dates", "warn_days", "lag_points", "ack_days", "description")
+                  "cadence_day", "cadence_dates", "warn_days", "lag_points", "ack_days", "description", "is_public",
+                  "is_shishi")
+# 阳光公开: publishing a program (公开通报) or marking it 民生实事 changes no task status
+PUBLICATION_FIELDS = {"is_public", "is_shishi"}
 TASK_FIELDS = ("code", "number", "category", "title", "measures", "lead_units_text", "coop_units_text", "leaders_text",
                "deadline_phrase", "deadline_kind", "deadline", "recurrence", "start_date", "parent", "note")
 
@@ -42,7 +45,8 @@ def _require_office(user, program: Program) -> None:
 def program_create(*, by, code: str, name: str, year: int, owner_unit: Unit, start_date: dt.date | None = None,
                    end_date: dt.date | None = None, cadence_kind: str = "monthly", cadence_weekday: int = 0,
                    cadence_day: int = 25, cadence_dates: list | None = None, warn_days: int = 7, lag_points: int = 20,
-                   ack_days: int = 3, description: str = "", sheet_title: str = "", sheet_subtitle: str = "") -> Program:
+                   ack_days: int = 3, description: str = "", sheet_title: str = "", sheet_subtitle: str = "",
+                   is_public: bool = False, is_shishi: bool = False) -> Program:
     if by is not None:
         require(scope_for(by).covers(owner_unit.path, Role.OFFICE), _("只能为本单位（及下级单位）建立专项工作。"))
     if Program.objects.filter(code=code).exists():
@@ -56,7 +60,8 @@ def program_create(*, by, code: str, name: str, year: int, owner_unit: Unit, sta
             code=code, name=name, year=year, owner_unit=owner_unit, start_date=start_date, end_date=end_date,
             cadence_kind=cadence_kind, cadence_weekday=cadence_weekday, cadence_day=cadence_day,
             cadence_dates=cadence_dates or [], warn_days=warn_days, lag_points=lag_points, ack_days=ack_days,
-            description=description, sheet_title=sheet_title, sheet_subtitle=sheet_subtitle, created_at=clock.now())
+            description=description, sheet_title=sheet_title, sheet_subtitle=sheet_subtitle, is_public=is_public,
+            is_shishi=is_shishi, created_at=clock.now())
         _regenerate_periods(program)
         journal_record(actor=by, verb="program.create", obj=program, changes=snapshot(program, PROGRAM_FIELDS),
                        scope_path=owner_unit.path)
@@ -66,7 +71,7 @@ def program_create(*, by, code: str, name: str, year: int, owner_unit: Unit, sta
 def program_update(*, by, program: Program, **changes) -> Program:
     _require_office(by, program)
     allowed = {"name", "description", "cadence_kind", "cadence_weekday", "cadence_day", "cadence_dates", "warn_days",
-               "lag_points", "ack_days", "start_date", "end_date"}
+               "lag_points", "ack_days", "start_date", "end_date"} | PUBLICATION_FIELDS
     unknown = set(changes) - allowed
     if unknown:
         raise ServiceError(_("不能修改：%(fields)s") % {"fields": ", ".join(sorted(unknown))})
@@ -80,7 +85,8 @@ def program_update(*, by, program: Program, **changes) -> Program:
             _regenerate_periods(program)
         journal_record(actor=by, verb="program.update", obj=program, changes=diff(before, snapshot(program, allowed)),
                        scope_path=program.owner_unit.path)
-        program_refresh_statuses(program=program)
+        if set(changes) - PUBLICATION_FIELDS:
+            program_refresh_statuses(program=program)
     return program
 
 

@@ -11,6 +11,7 @@ urlpatterns = [
     path("programs/<slug:code>/tasks/new/", views.task_create, name="task_create"),
     path("programs/<slug:code>/tasks/export.xlsx", views.task_export, name="task_export"),
     path("programs/<slug:code>/import/", views.task_import, name="task_import"),
+    path("programs/<slug:code>/publication/", views.program_publish, name="program_publish"),
     path("programs/<slug:code>/league/", views.program_league, name="program_league"),
     path("programs/<slug:code>/bulletin.<str:fmt>", views.program_bulletin, name="program_bulletin"),
     path("tasks/<int:pk>/", views.task_detail, name="task_detail"),

@@ -28,8 +28,8 @@ from luoshi.programs.models import Program
 from . import selectors, services
 from .exporter import tasks_export_xlsx
 from .forms import (
-    ClosureForm, DecisionForm, ExtensionForm, ImportForm, ProgramForm, ReportForm, TaskFilterForm, TaskForm,
-    uploaded_files,
+    ClosureForm, DecisionForm, ExtensionForm, ImportForm, ProgramForm, ProgramPublicationForm, ReportForm,
+    TaskFilterForm, TaskForm, uploaded_files,
 )
 from .importer import tasks_import_xlsx
 from .models import ClosureRequest, ExtensionRequest, Task, TaskStatus
@@ -74,7 +74,25 @@ def program_overview(request, code):
     program = selectors.program_get(user=request.user, code=code)
     data = selectors.program_overview(user=request.user, program=program)
     data.update(program=program, can_manage=selectors.program_can_manage(user=request.user, program=program))
+    if data["can_manage"]:
+        data["publication_form"] = ProgramPublicationForm(initial={"is_public": program.is_public,
+                                                                   "is_shishi": program.is_shishi})
     return render(request, "tasks/program_overview.html", data)
+
+
+@login_required
+@require_POST
+def program_publish(request, code):
+    """阳光公开: the office publishes the program (公开通报) and/or marks it 民生实事."""
+    program = selectors.program_get(user=request.user, code=code)
+    form = ProgramPublicationForm(request.POST)
+    if form.is_valid():
+        try:
+            services.program_update(by=request.user, program=program, **form.cleaned_data)
+        except PermissionDeniedError as e:
+            return render(request, "403.html", {"message": e.message}, status=403)
+        messages.success(request, _("已保存公开设置。"))
+    return HttpResponseRedirect(reverse("program_overview", args=[program.code]))
 
 
 @login_required

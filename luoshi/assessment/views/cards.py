@@ -20,6 +20,7 @@ from .. import permissions as perms
 from .. import selectors, services
 from ..forms import AppealDecideForm, AppealForm, BonusForm, DeductionForm, MaterialForm
 from ..models import Adjustment, Appeal, AppealState, Indicator, RoundState
+from .card_rows import card_rows_html
 from .common import _errors_text, _files, _int, _round_for_manager
 from .scoring import _leaf_kind
 
@@ -80,7 +81,9 @@ def _card_ctx(request, rnd, unit, **extra):
     if can_adjust:
         ctx["bonus_form"] = extra.pop("bonus_form", None) or BonusForm(definition=definition)
         ctx["deduction_form"] = extra.pop("deduction_form", None) or DeductionForm(definition=definition)
-    return ctx | extra
+    ctx |= extra
+    ctx["card_rows"] = card_rows_html(request, ctx)
+    return ctx
 
 
 @login_required

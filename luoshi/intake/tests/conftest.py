@@ -70,11 +70,12 @@ class Requests:
 
     def submit(self, description="中韩街道海尔路路灯不亮好几天了", *, category="0101", channel="web", area="street_a",
                **extra) -> "services.Request":
+        photos = extra.pop("photos", ())
         data = services.RequestInput(
             category=self.intake["categories"][category], channel=self.intake["channels"][channel],
             description=description, area=self.city[area] if isinstance(area, str) else area,
             name=extra.pop("name", "李明"), phone=extra.pop("phone", "13812345678"), **extra)
-        return services.request_submit(data=data, photos=extra.get("photos", ()))
+        return services.request_submit(data=data, photos=photos)
 
     def liaison_for(self, unit):
         return {self.city["street_a"].pk: self.cast["liaison_a"],

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from luoshi.assessment.demo import ASSESSMENT_ACCOUNTS
+from luoshi.ideas.demo import IDEAS_ACCOUNTS
 from luoshi.intake.demo import INTAKE_ACCOUNTS
 from luoshi.programs.demo import ACCOUNTS, DEMO_PASSWORD, LEDGER_ACCOUNTS, demo_load
 
@@ -16,7 +17,7 @@ class Command(BaseCommand):
         s = result["summary"]
         self.stdout.write(self.style.SUCCESS(f"演示数据就绪：{result['program'].name}（红灯 {s['red']}，黄灯 {s['yellow']}）"))
         self.stdout.write("演示账号（密码均为 %s）：" % DEMO_PASSWORD)
-        for a in ACCOUNTS + LEDGER_ACCOUNTS + ASSESSMENT_ACCOUNTS + INTAKE_ACCOUNTS:
+        for a in ACCOUNTS + LEDGER_ACCOUNTS + ASSESSMENT_ACCOUNTS + INTAKE_ACCOUNTS + IDEAS_ACCOUNTS:
             self.stdout.write(f"  {a.username:<10} {a.full_name:<6} {a.note}")
         ledger = result["ledger"]
         self.stdout.write(f"问题台账：{ledger['program'].name}（{ledger['findings']} 个问题）；公开曝光台：/public/exposure/")
@@ -24,6 +25,11 @@ class Command(BaseCommand):
         self.stdout.write(f"考核测评：{assess['schemes']} 套指标体系，{assess['rounds']} 个期次（已公布 {assess['published']} 个），"
                           f"待确认措施 {assess['proposals']} 项，待复核申诉 {assess['appeals']} 件；"
                           f"正在评分：{assess['scoring'].name if assess['scoring'] else '无'}")
+        ideas, portal = result["ideas"], result["portal"]
+        self.stdout.write(f"金点子：{ideas['campaign'].name}（{ideas['ideas']} 条建议，来自 {ideas['provinces']} 个省份，"
+                          f"采纳 {ideas['adopted']} 条）；公开：/public/ideas/")
+        self.stdout.write(f"阳光公开：公开通报 {len(portal['published'])} 项专项工作，民生实事“{portal['shishi'].name}”，"
+                          f"群众评价 {portal['ratings']} 条；/public/programs/、/public/shishi/")
         intake = result["intake"]
         self.stdout.write(f"诉求办理（城阳区 12345）：{intake['requests']} 件工单，未办结 {intake['open']} 件。")
         if intake["sample"] is not None:

@@ -1,0 +1,230 @@
+"""Hot topics (热点诉求) and their promotion into 实事 tasks ("人民出题—顶层破题").
+
+A period's hot topics, over the requests **received** (受理) in it that the viewer may read
+(selectors.visible_requests), 不予受理 and 重复诉求 included (a duplicate still says how many people ask):
+
+- by category: the count in the period and in the period before (same length; the month before for a
+  month) — one grouped query with two conditional counts;
+- by keyword: Request.keywords holds the jieba keywords of each request (space-separated, computed at
+  受理); a word counts once per request, words in text.STOPWORDS are dropped. The top N words come with
+  the count of the period before and up to three recent example requests. One query reads the period's
+  (id, keywords); the counts are cached per viewer scope and period, keyed by the period's request count
+  and newest id (a new request in the period changes the key, so the cache is never stale).
+
+Promotion: `topic_promote` (office over the 实事 program's owner unit) creates the task through
+luoshi.tasks.services.task_create and a TopicPromotion row recording the topic (category, keywords,
+period) and how many requests it stood for, in one transaction, journaled.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter
+
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import CharField, Count, Max, Q, Value
+from django.db.models.functions import Concat
+from django.utils.translation import gettext as _
+
+from luoshi.core import clock
+from luoshi.core.errors import ServiceError
+from luoshi.core.journal import journal_record
+from luoshi.core.permissions import require
+from luoshi.org.models import Role, Unit
+from luoshi.org.scopes import scope_for
+
+from .metrics import Period
+from .models import Request, ServiceCategory, TopicPromotion
+from .selectors import visible_requests
+from .text import STOPWORDS
+
+EXAMPLES = 3
+CACHE_SECONDS = 6 * 3600
+KEYWORD_SPLIT = re.compile(r"[\s,，、;；]+")
+
+
+def _in_period(qs, period: Period):
+    start, end = period.bounds()
+    return qs.filter(received_at__gte=start, received_at__lt=end)
+
+
+def _change(n: int, prev: int) -> float | None:
+    return None if not prev else round(100 * (n - prev) / prev, 1)
+
+
+def hot_categories(user, period: Period) -> list[dict]:
+    """Categories by requests received in the period, with the previous period's count and the change (%)."""
+    prev = period.previous()
+    start, _e = period.bounds()
+    qs = (visible_requests(user).filter(received_at__gte=prev.bounds()[0], received_at__lt=period.bounds()[1])
+          .order_by().values("category_id")
+          .annotate(n=Count("id", filter=Q(received_at__gte=start)), prev=Count("id", filter=Q(received_at__lt=start))))
+    counts = {r["category_id"]: r for r in qs if r["n"]}
+    names = dict((pk, (name, group)) for pk, name, group in
+                 ServiceCategory.objects.filter(pk__in=list(counts)).values_list("id", "name", "group"))
+    rows = [{"category_id": pk, "name": names[pk][0], "group": names[pk][1], "count": r["n"], "prev": r["prev"],
+             "change": _change(r["n"], r["prev"])} for pk, r in counts.items() if pk in names]
+    rows.sort(key=lambda r: (-r["count"], r["name"]))
+    return rows
+
+
+def _scope_key(user) -> str:
+    scope = scope_for(user)
+    raw = "admin" if scope.is_admin else repr(sorted((k, v) for k, v in scope.paths.items()))
+    return hashlib.sha1(raw.encode()).hexdigest()[:16]
+
+
+def keyword_counts(user, period: Period) -> Counter:
+    """How many of the period's requests (visible to the user) carry each keyword; cached (see above)."""
+    base = _in_period(visible_requests(user), period)
+    rev = base.order_by().aggregate(n=Count("id"), last=Max("id"))
+    key = f"intake:hotkw:{_scope_key(user)}:{period.key}:{rev['n']}:{rev['last']}"
+    counts = cache.get(key)
+    if counts is None:
+        counts = Counter()
+        for kw in base.order_by().values_list("keywords", flat=True).iterator(chunk_size=10000):
+            if kw:
+                counts.update(set(kw.split()))
+        for w in STOPWORDS & counts.keys():
+            del counts[w]
+        cache.set(key, counts, CACHE_SECONDS)
+    return counts
+
+
+def hot_keywords(user, period: Period, n: int = 30) -> list[dict]:
+    """The top n keywords of the period with the previous period's count, the change (%) and up to three
+    recent example requests each."""
+    counts = keyword_counts(user, period)
+    top = counts.most_common(n)
+    if not top:
+        return []
+    prev = keyword_counts(user, period.previous())
+    examples = _examples(user, period, [w for w, _c in top])
+    return [{"word": w, "count": c, "prev": prev.get(w, 0), "change": _change(c, prev.get(w, 0)),
+             "examples": examples.get(w, [])} for w, c in top]
+
+
+def _examples(user, period: Period, words: list[str]) -> dict[str, list[dict]]:
+    """Up to EXAMPLES most recent requests per word: the recent rows are scanned newest first until every
+    word has its examples (usually a few thousand rows), then one query reads their titles."""
+    wanted = set(words)
+    found: dict[str, list[int]] = {w: [] for w in words}
+    # newest first along the received_at index, so the scan stops early (no sort of the whole month)
+    qs = _in_period(visible_requests(user), period).order_by("-received_at").values_list("id", "keywords")
+    left = len(wanted)
+    for pk, kw in qs.iterator(chunk_size=2000):
+        for w in set((kw or "").split()) & wanted:
+            lst = found[w]
+            if len(lst) < EXAMPLES:
+                lst.append(pk)
+                if len(lst) == EXAMPLES:
+                    left -= 1
+        if not left:
+            break
+    ids = {pk for lst in found.values() for pk in lst}
+    rows = {r.pk: r for r in Request.objects.filter(pk__in=ids).only("id", "title", "received_at", "category_id")}
+    return {w: [{"id": pk, "title": rows[pk].title, "number": rows[pk].number} for pk in lst if pk in rows]
+            for w, lst in found.items()}
+
+
+def parse_keywords(text: str) -> list[str]:
+    words = [w for w in KEYWORD_SPLIT.split(text or "") if w]
+    out = []
+    for w in words:
+        if w not in out:
+            out.append(w)
+    return out
+
+
+def topic_requests(user, period: Period, *, category: ServiceCategory | None, keywords: list[str]):
+    """The period's requests (visible to the user) of the topic: of the category (if any) and carrying every
+    keyword (whole words of Request.keywords)."""
+    qs = _in_period(visible_requests(user), period)
+    if category is not None:
+        qs = qs.filter(category=category)
+    if keywords:
+        qs = qs.annotate(_kw=Concat(Value(" "), "keywords", Value(" "), output_field=CharField()))
+        for w in keywords:
+            qs = qs.filter(_kw__contains=f" {w} ")
+    return qs
+
+
+def promotable_programs(user):
+    """实事 programs the user may add a task to (office over the owner unit)."""
+    from luoshi.programs.models import Program
+
+    scope = scope_for(user)
+    qs = Program.objects.filter(is_shishi=True).select_related("owner_unit").order_by("-year", "code")
+    if scope.is_admin:
+        return qs
+    paths = scope.paths_for(Role.OFFICE)
+    if not paths:
+        return qs.none()
+    cond = Q(pk__in=[])
+    for p in paths:
+        cond |= Q(owner_unit__path__startswith=p)
+    return qs.filter(cond)
+
+
+def topic_promote(*, by, label: str, category: ServiceCategory | None, keywords, period: Period, program,
+                  lead_unit: Unit | None, title: str, measures: str = "", deadline: str = "",
+                  note: str = "") -> TopicPromotion:
+    """转为实事: the office over the program's owner unit turns a hot topic into a task of a 实事 program.
+    The task is created by tasks.services.task_create (its own checks and journal entry); the promotion
+    row keeps the topic and its request count at this moment; one journal entry `intake.topic_promote`."""
+    from luoshi.tasks.services import TaskInput, task_create
+
+    if program is None:
+        raise ServiceError(_("请选择民生实事专项。"), field="program")
+    scope = scope_for(by)
+    require(scope.covers(program.owner_unit.path, Role.OFFICE),
+            _("只有该专项工作的主办单位（督查室/办公室）可以把热点转为实事。"))
+    if not program.is_shishi:
+        raise ServiceError(_("“%(name)s”不是民生实事专项，请选择民生实事专项。") % {"name": program.name}, field="program")
+    label = (label or "").strip()
+    if not label:
+        raise ServiceError(_("请填写热点名称。"), field="label")
+    if len(label) > 100:
+        raise ServiceError(_("热点名称最多 100 字。"), field="label")
+    words = parse_keywords(keywords) if isinstance(keywords, str) else [w for w in (keywords or []) if w]
+    if category is None and not words:
+        raise ServiceError(_("请指明热点的类别或关键词。"), field="keywords")
+    if len(" ".join(words)) > 200:
+        raise ServiceError(_("关键词合计最多 200 字。"), field="keywords")
+    if not (title or "").strip():
+        raise ServiceError(_("请填写实事任务的名称。"), field="title")
+    if lead_unit is None:
+        raise ServiceError(_("请选择牵头单位。"), field="lead_unit")
+    count = topic_requests(by, period, category=category, keywords=words).count()
+    if not count:
+        raise ServiceError(_("%(period)s没有符合该热点的诉求。") % {"period": period.label}, field="keywords")
+    with transaction.atomic():
+        task = task_create(by=by, program=program, data=TaskInput(
+            title=title.strip(), measures=(measures or "").strip(), lead_units=[lead_unit],
+            deadline_phrase=(deadline or "").strip(), tags=[_("热点诉求")],
+            note=_("由热点诉求“%(label)s”转为实事：%(period)s，%(n)s 件诉求。") % {
+                "label": label, "period": period.label, "n": count}))
+        promotion = TopicPromotion.objects.create(
+            label=label, category=category, keywords=" ".join(words), period_start=period.start, period_end=period.end,
+            request_count=count, task=task, created_by=by, created_at=clock.now(), note=(note or "").strip()[:300])
+        journal_record(actor=by, verb="intake.topic_promote", obj=promotion, changes={
+            "label": label, "category": category.pk if category else None, "keywords": promotion.keywords,
+            "period": [period.start.isoformat(), period.end.isoformat()], "request_count": count, "task": task.pk,
+            "program": program.pk}, scope_path=program.owner_unit.path)
+    return promotion
+
+
+def promotions_for(user):
+    """Promotions of the programs in the user's region (office, leader, dispatcher), newest first."""
+    scope = scope_for(user)
+    qs = TopicPromotion.objects.select_related("task", "task__program", "category", "created_by")
+    if scope.is_admin:
+        return qs
+    paths = scope.paths_for(Role.OFFICE, Role.LEADER, Role.DISPATCHER)
+    if not paths:
+        return qs.none()
+    cond = Q(pk__in=[])
+    for p in paths:
+        cond |= Q(task__program__owner_unit__path__startswith=p)
+    return qs.filter(cond)

@@ -1,0 +1,216 @@
+"""The working-day calendar (core.workdays) as the intake time limits use it: the 2026 holidays and 调休
+make-up workdays of presets/calendar/cn.yaml, counting across 春节 and 国庆, a year the file does not know,
+and the errors a wrong calendar file gives (in Chinese, naming the year and the entry)."""
+from __future__ import annotations
+
+import datetime as dt
+import sys
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from luoshi.core import workdays
+from luoshi.core.errors import ServiceError
+from luoshi.core.models import CalendarDay
+
+D = dt.date
+CST = dt.timezone(dt.timedelta(hours=8))
+
+
+@pytest.fixture(autouse=True)
+def _fresh_calendar_cache():
+    """The calendar is cached per process; a test that loads another calendar must not leak it."""
+    workdays.clear_cache()
+    yield
+    workdays.clear_cache()
+
+
+@pytest.fixture
+def cn(db):
+    """The shipped calendar, loaded as `luoshi calendar load` does (the migration loaded it already)."""
+    workdays.calendar_load(workdays.calendar_path().read_text(encoding="utf-8"))
+
+
+def local(moment: dt.datetime) -> dt.datetime:
+    return moment.astimezone(CST)
+
+
+# ---- the 2026 calendar ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("day", ["2026-01-04", "2026-02-14", "2026-02-28", "2026-05-09", "2026-09-20", "2026-10-10"])
+def test_2026_make_up_weekends_are_working_days(cn, day):
+    d = D.fromisoformat(day)
+    assert d.weekday() >= 5 and workdays.is_workday(d)
+
+
+@pytest.mark.parametrize("day", ["2026-01-01", "2026-01-02", "2026-02-16", "2026-02-20", "2026-02-23",
+                                 "2026-04-06", "2026-05-01", "2026-05-05", "2026-06-19", "2026-09-25",
+                                 *[f"2026-10-0{i}" for i in range(1, 8)]])
+def test_2026_holidays_are_not_working_days(cn, day):
+    assert not workdays.is_workday(D.fromisoformat(day))
+
+
+def test_plain_weeks_around_the_holidays(cn):
+    assert workdays.is_workday(D(2026, 10, 9)) and workdays.is_workday(D(2026, 2, 24))
+    assert not workdays.is_workday(D(2026, 10, 11)) and not workdays.is_workday(D(2026, 3, 1))
+
+
+def test_add_workdays_across_chunjie(cn):
+    # Fri 13 Feb; Sat 14 Feb is worked; 15–23 Feb off; 24 Feb Tuesday
+    assert workdays.add_workdays(D(2026, 2, 13), 1) == D(2026, 2, 14)
+    assert workdays.add_workdays(D(2026, 2, 13), 2) == D(2026, 2, 24)
+    assert workdays.add_workdays(D(2026, 2, 13), 5) == D(2026, 2, 27)
+    # the Saturday after (28 Feb) is a make-up day too
+    assert workdays.add_workdays(D(2026, 2, 13), 6) == D(2026, 2, 28)
+    assert workdays.add_workdays(D(2026, 2, 13), 7) == D(2026, 3, 2)
+    # n = 0 on a holiday gives the next working day; on a working day, the day itself
+    assert workdays.add_workdays(D(2026, 2, 17), 0) == D(2026, 2, 24)
+    assert workdays.add_workdays(D(2026, 2, 13), 0) == D(2026, 2, 13)
+
+
+def test_add_workdays_across_guoqing(cn):
+    # Wed 30 Sep: 1–7 Oct off, Thu 8, Fri 9, Sat 10 (worked), Mon 12
+    assert workdays.add_workdays(D(2026, 9, 30), 1) == D(2026, 10, 8)
+    assert workdays.add_workdays(D(2026, 9, 30), 3) == D(2026, 10, 10)
+    assert workdays.add_workdays(D(2026, 9, 30), 4) == D(2026, 10, 12)
+    # from a day inside the holiday
+    assert workdays.add_workdays(D(2026, 10, 3), 1) == D(2026, 10, 8)
+
+
+def test_workdays_between(cn):
+    assert workdays.workdays_between(D(2026, 2, 13), D(2026, 2, 24)) == 2
+    assert workdays.workdays_between(D(2026, 9, 30), D(2026, 10, 12)) == 4
+    assert workdays.workdays_between(D(2026, 9, 30), D(2026, 9, 30)) == 0
+    assert workdays.workdays_between(D(2026, 10, 12), D(2026, 9, 30)) == 0
+    # round trip with add_workdays
+    for n in range(0, 12):
+        assert workdays.workdays_between(D(2026, 9, 24), workdays.add_workdays(D(2026, 9, 24), n)) == n
+
+
+def test_deadline_is_midnight_after_the_last_working_day(cn):
+    friday = dt.datetime(2026, 2, 13, 16, 30, tzinfo=CST)
+    assert local(workdays.deadline_after(friday, 2)) == dt.datetime(2026, 2, 25, 0, 0, tzinfo=CST)
+    # late in the evening local time (still 13 Feb in Shanghai, 14 Feb nowhere else matters)
+    late = dt.datetime(2026, 9, 30, 23, 59, tzinfo=CST)
+    assert local(workdays.deadline_after(late, 1)) == dt.datetime(2026, 10, 9, 0, 0, tzinfo=CST)
+    # a UTC moment that is already the next day in Shanghai counts from the Shanghai day
+    utc = dt.datetime(2026, 9, 30, 17, 0, tzinfo=dt.timezone.utc)  # 1 Oct 01:00 in Shanghai
+    assert local(workdays.deadline_after(utc, 1)) == dt.datetime(2026, 10, 9, 0, 0, tzinfo=CST)
+
+
+@pytest.mark.parametrize("dispatched, days, due", [
+    ("2026-02-13T17:00:00+08:00", 5, "2026-02-28"),   # Friday before 春节 (14 Feb worked)
+    ("2026-02-13T17:00:00+08:00", 7, "2026-03-03"),   # … and the 28 Feb make-up Saturday counts
+    ("2026-09-30T10:00:00+08:00", 5, "2026-10-14"),   # Wednesday before 国庆
+    ("2026-09-30T10:00:00+08:00", 7, "2026-10-16"),
+    ("2026-04-30T09:00:00+08:00", 3, "2026-05-09"),   # Thursday before 劳动节: 6, 7, 8 May
+])
+def test_request_dispatched_before_a_holiday_gets_the_right_due_date(req, travel, dispatched, days, due):
+    from luoshi.intake.models import ServiceCategory
+
+    ServiceCategory.objects.filter(code="0201").update(limit_days=days)
+    req.intake["categories"]["0201"].refresh_from_db()
+    with travel(dispatched):
+        r = req.submit("沙子口街道工地夜间施工噪声", category="0201", area="street_b")
+        req.dispatch(r)
+    # due_at is 24:00 of the last working day, i.e. 00:00 of the next day
+    assert local(r.due_at) == dt.datetime.combine(D.fromisoformat(due), dt.time(), tzinfo=CST)
+
+
+# ---- a year the file does not know ----------------------------------------------------------------------
+
+def test_a_year_not_in_the_file_counts_plain_weeks_and_is_reported(cn):
+    assert not CalendarDay.objects.filter(date__year=2027).exists()
+    assert workdays.years_missing([2025, 2026, 2027]) == [2027]
+    # 1 Oct 2027 is a Friday; without a calendar it is a working day and Monday 4 Oct follows it
+    assert workdays.is_workday(D(2027, 10, 1))
+    assert workdays.add_workdays(D(2027, 10, 1), 1) == D(2027, 10, 4)
+    assert workdays.workdays_between(D(2027, 9, 30), D(2027, 10, 8)) == 6
+
+
+def test_loading_a_year_replaces_only_that_year(cn):
+    before_2025 = CalendarDay.objects.filter(date__year=2025).count()
+    result = workdays.calendar_load("years:\n  2027:\n    holidays:\n      - {name: 国庆节, from: 2027-10-01, to: 2027-10-07}\n"
+                                    "    workdays: [2027-09-26, 2027-10-09]\n")
+    assert result == {"years": 1, "days": 7}  # 1, 4–7 Oct (2, 3 are a weekend) and two Saturdays/Sundays
+    assert workdays.years_missing([2025, 2026, 2027]) == []
+    assert not workdays.is_workday(D(2027, 10, 1)) and workdays.is_workday(D(2027, 10, 9))
+    assert CalendarDay.objects.filter(date__year=2025).count() == before_2025
+    assert workdays.add_workdays(D(2027, 9, 30), 1) == D(2027, 10, 8)
+
+
+# ---- errors in the calendar file ----------------------------------------------------------------------
+
+def refused(text: str) -> str:
+    before = CalendarDay.objects.count()
+    with pytest.raises(ServiceError) as e:
+        workdays.calendar_load(text)
+    assert CalendarDay.objects.count() == before
+    return e.value.message
+
+
+def test_a_bad_date_is_named(cn):
+    msg = refused("years:\n  2026:\n    holidays:\n      - {name: 国庆节, from: 2026-10-01, to: 2026-13-07}\n")
+    assert msg == "2026 年第 1 个假期：“2026-13-07”不是日期（应为 2026-10-01 的形式）。"
+    msg = refused("years:\n  2026:\n    workdays: [2026-10-10, 十月十日]\n")
+    assert "2026 年调休上班日" in msg and "“十月十日”不是日期" in msg
+
+
+def test_a_weekday_listed_as_make_up_day_is_refused(cn):
+    msg = refused("years:\n  2026:\n    workdays: [2026-10-09]\n")
+    assert msg == "2026 年调休上班日 2026-10-09 本来就是工作日（周一至周五）。"
+
+
+def test_a_holiday_in_the_wrong_year_is_refused(cn):
+    msg = refused("years:\n  2026:\n    holidays:\n      - {name: 元旦, from: 2025-12-31, to: 2026-01-02}\n")
+    assert msg == "2026 年第 1 个假期：2025-12-31 不在 2026 年。"
+    msg = refused("years:\n  2026:\n    workdays: [2027-01-03]\n")
+    assert msg == "2026 年调休上班日 2027-01-03 不在 2026 年。"
+
+
+def test_other_mistakes_give_chinese_messages(cn):
+    assert "不是有效的 YAML" in refused("years: [2026:\n")
+    assert "须有 years" in refused("kind: calendar\n")
+    assert "不是年份" in refused("years:\n  明年:\n    workdays: []\n")
+    assert "须写成 holidays 和 workdays" in refused("years:\n  2026: [2026-10-10]\n")
+    assert "未知的项“holiday”" in refused("years:\n  2026:\n    holiday: []\n")
+    assert "须写 name、from、to" in refused("years:\n  2026:\n    holidays: [国庆节]\n")
+    assert "起止日期不合理" in refused("years:\n  2026:\n    holidays:\n      - {name: x, from: 2026-10-07, to: 2026-10-01}\n")
+    assert "同时写在了假期和调休上班日里" in refused(
+        "years:\n  2026:\n    holidays:\n      - {name: x, from: 2026-10-01, to: 2026-10-07}\n"
+        "    workdays: [2026-10-03]\n")
+
+
+# ---- the command ----------------------------------------------------------------------------------------
+
+def test_calendar_load_command(db, tmp_path, capsys):
+    path = tmp_path / "cal.yaml"
+    path.write_text("years:\n  2027:\n    holidays:\n      - {name: 元旦, from: 2027-01-01, to: 2027-01-01}\n"
+                    "    workdays: []\n", encoding="utf-8")
+    call_command("calendar_load", str(path))
+    assert "已导入 1 个年度，1 个调整日" in capsys.readouterr().out
+    assert not workdays.is_workday(D(2027, 1, 1))
+
+    # the default file: the shipped calendar
+    call_command("calendar_load")
+    assert "已导入 2 个年度" in capsys.readouterr().out
+
+    path.write_text("years:\n  2027:\n    workdays: [2027-01-04]\n", encoding="utf-8")
+    with pytest.raises(CommandError, match="2027 年调休上班日 2027-01-04 本来就是工作日"):
+        call_command("calendar_load", str(path))
+    with pytest.raises(CommandError):
+        call_command("calendar_load", str(tmp_path / "missing.yaml"))
+
+
+def test_luoshi_calendar_load_is_the_command(db, tmp_path, monkeypatch):
+    """`luoshi calendar load FILE` (two words) runs the calendar_load command (checked without running it
+    in-process: a management command run from the command line closes the database connections)."""
+    import django.core.management as management
+
+    from luoshi import cli
+
+    seen = []
+    monkeypatch.setattr(management, "execute_from_command_line", lambda argv: seen.append(argv))
+    monkeypatch.setattr(sys, "argv", ["luoshi", "calendar", "load", "cal.yaml"])
+    cli.main()
+    assert seen == [["luoshi", "calendar_load", "cal.yaml"]]
