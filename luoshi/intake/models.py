@@ -225,6 +225,16 @@ class Request(models.Model):
             models.Index(fields=["category", "received_at"], name="req_category_received_idx"),
             models.Index(fields=["updated_at"], name="req_updated_idx"),
             models.Index(fields=["state", "due_at"], name="req_state_due_idx"),
+            # the working tabs of the dispatcher's list (selectors.request_queue), each in its tab's order: small
+            # partial indexes over the open rows, so a tab's first page is an index range and not a walk past a
+            # million closed requests (PostgreSQL took (received_at) and filtered 990,000 rows: 0.6 s → 1 ms); the 已办结
+            # tab's newest-first page would otherwise sort every closed request (1.1 s)
+            models.Index(fields=["received_at", "id"], condition=models.Q(state__in=["received", "returned"]),
+                         name="req_tab_pending_idx"),
+            models.Index(fields=["sign_due", "id"], condition=models.Q(state="dispatched"), name="req_tab_dispatched_idx"),
+            models.Index(fields=["due_at", "id"], condition=models.Q(state="handling"), name="req_tab_handling_idx"),
+            models.Index(fields=["revisit_due", "id"], condition=models.Q(state="replied"), name="req_tab_replied_idx"),
+            models.Index(fields=["closed_at", "id"], condition=models.Q(state="closed"), name="req_tab_closed_idx"),
         ]
         verbose_name = _("诉求工单")
         verbose_name_plural = pgettext_lazy("plural", "诉求工单")

@@ -8,7 +8,8 @@ import uuid
 
 from django.conf import settings
 from django.core import signing
-from django.core.cache import cache
+
+from luoshi.core.throttle import Throttle, address_hash
 
 COOKIE = "luoshi_visitor"
 SALT = "luoshi.portal.visitor"
@@ -40,25 +41,10 @@ def rater_key(request) -> str:
     return _hash("rater", vid) if vid else ""
 
 
-def client_ip(request) -> str:
-    # REMOTE_ADDR only: X-Forwarded-For is set by the client unless a trusted proxy rewrites it
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
-
-
 def ip_hash(request) -> str:
-    return _hash("ip", client_ip(request))
+    return address_hash(request)
 
 
 def throttled(request, action: str, *, limit: int, seconds: int) -> bool:
-    """Count one `action` from the visitor's address in a fixed window; True when over `limit`.
-    The counter lives in Django's cache (per process with the default local-memory cache; use a shared
-    cache such as Redis or the database cache when several processes serve the site)."""
-    key = f"portal:throttle:{action}:{ip_hash(request)}"
-    if cache.add(key, 1, seconds):
-        return False
-    try:
-        n = cache.incr(key)
-    except ValueError:          # expired between add and incr
-        cache.add(key, 1, seconds)
-        return False
-    return n > limit
+    """Count one `action` from the visitor's address (core.throttle); True when over `limit`."""
+    return Throttle(f"portal-{action}", limit, seconds).hit(request)

@@ -6,17 +6,16 @@ the browser cannot re-fill); static/js/request_draft.js sends it in the backgrou
 failure keeps the page as it is, and keeps a draft of the text in localStorage until the server accepts it."""
 from __future__ import annotations
 
-import hashlib
 import secrets
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from luoshi.core.errors import ServiceError
+from luoshi.core.throttle import Throttle
 
 from .. import selectors, services
 from ..forms import RateForm, RequestForm
@@ -36,25 +35,16 @@ def throttle_limits() -> tuple[int, int]:
     return int(n), int(secs or 600)
 
 
-def _throttle_key(request) -> str:
-    # REMOTE_ADDR only (X-Forwarded-For is whatever the client says); hashed with the secret, like portal.visitor
-    ip = request.META.get("REMOTE_ADDR") or "unknown"
-    return "intake-submit:" + hashlib.sha256(f"{settings.SECRET_KEY}:ip:{ip}".encode()).hexdigest()
+def _throttle() -> Throttle:
+    return Throttle("intake-submit", *throttle_limits())
 
 
 def _throttled(request) -> bool:
-    limit, _window = throttle_limits()
-    return (cache.get(_throttle_key(request)) or 0) >= limit
+    return _throttle().exceeded(request)
 
 
 def _count_submission(request) -> None:
-    _limit, window = throttle_limits()
-    key = _throttle_key(request)
-    if not cache.add(key, 1, window):  # the window starts with the first submission
-        try:
-            cache.incr(key)
-        except ValueError:  # expired in between
-            cache.add(key, 1, window)
+    _throttle().count(request)
 
 
 # ---- the form ----------------------------------------------------------------------------------------
