@@ -31,13 +31,19 @@ def _empty_cache():
 
 
 @pytest.fixture(autouse=True)
-def _fresh_holiday_calendar():
-    """The working-day calendar is cached per process; a test that loads its own must not leak it."""
+def _fresh_process_caches():
+    """What is cached per process (the working-day calendar, the street names addresses are matched against)
+    must not leak from one test's database into the next."""
     from luoshi.core import workdays
+    from luoshi.intake import services as intake_services
 
-    workdays.clear_cache()
+    def clear():
+        workdays.clear_cache()
+        intake_services._street_names.clear()
+
+    clear()
     yield
-    workdays.clear_cache()
+    clear()
 
 
 @pytest.fixture(autouse=True)

@@ -186,19 +186,40 @@ def _check_location(data: RequestInput):
     return lat, lng
 
 
-def area_from_address(address: str, centre: Unit | None) -> Unit | None:
-    """The 镇街 whose name (or short name) appears in the address, inside the centre's subtree."""
-    if not address:
-        return None
+_street_names: dict[str, tuple[float, list[tuple[str, int]]]] = {}
+
+
+def _streets_by_name(centre: Unit | None) -> list[tuple[str, int]]:
+    """(name, unit id) of every active 镇街 under the centre, longest name first; read once per process every
+    few minutes (the POST path of a busy hotline should not read the unit tree each time)."""
+    import time
+
+    key = centre.path if centre is not None else ""
+    cached = _street_names.get(key)
+    if cached is not None and time.monotonic() - cached[0] < 300:
+        return cached[1]
     streets = Unit.objects.filter(kind=UnitKind.STREET, is_active=True)
     if centre is not None:
         streets = streets.filter(path__startswith=centre.path)
-    best = None
-    for unit in streets.only("id", "name", "short_name", "path"):
-        for name in (unit.name, unit.short_name, unit.name.removesuffix("街道").removesuffix("镇")):
-            if name and len(name) >= 2 and name in address and (best is None or len(name) > best[0]):
-                best = (len(name), unit)
-    return best[1] if best else None
+    names: dict[str, int] = {}
+    for pk, name, short in streets.values_list("id", "name", "short_name"):
+        for text in (name, short, name.removesuffix("街道").removesuffix("镇")):
+            if text and len(text) >= 2:
+                names.setdefault(text, pk)
+    ordered = sorted(names.items(), key=lambda item: -len(item[0]))
+    _street_names[key] = (time.monotonic(), ordered)
+    return ordered
+
+
+def area_from_address(address: str, centre: Unit | None) -> Unit | None:
+    """The 镇街 whose name (or short name) appears in the address, inside the centre's subtree; the longest
+    matching name wins (流亭街道 before 流亭)."""
+    if not address:
+        return None
+    for name, pk in _streets_by_name(centre):
+        if name in address:
+            return Unit.objects.filter(pk=pk).first()
+    return None
 
 
 def check_attributes(category: ServiceCategory, given: dict) -> dict:
