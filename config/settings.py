@@ -139,6 +139,8 @@ EMAIL_FILE_PATH = VAR_DIR / "mail"
 EMAIL_HOST = os.environ.get("LUOSHI_EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("LUOSHI_EMAIL_PORT", "25"))
 DEFAULT_FROM_EMAIL = os.environ.get("LUOSHI_FROM_EMAIL", "luoshi@localhost")
+# where citizens reach the public site: links in e-mails to requesters (the rating link) start with it
+LUOSHI_PUBLIC_URL = os.environ.get("LUOSHI_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # Where reminders go besides the in-app 消息 list. Each entry is a dotted path to a luoshi.core.notify.Channel subclass;
 # an SMS gateway or 政务IM bot is one more class here.

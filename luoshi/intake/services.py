@@ -505,7 +505,37 @@ def request_reply(*, by, request: Request, text: str, photos=()) -> Request:
         _store_photos(request, PhotoStage.REPLY, files, now)
         _journal(by, "request.reply", request, {"state": [RequestState.HANDLING, request.state],
                                                  "on_time": request.replied_on_time})
+        _mail_rating_link(request)
     return request
+
+
+def rating_url(request: Request) -> str:
+    from django.conf import settings
+    from django.urls import reverse
+
+    return settings.LUOSHI_PUBLIC_URL + reverse("portal_request_rate", args=[request.tracking_code, request.rating_token])
+
+
+def _mail_rating_link(request: Request) -> None:
+    """A requester who left an e-mail address gets the answer and the rating link (after the commit; a dead
+    mail server does not undo the reply). Without one, the dispatcher sends the link by SMS or calls."""
+    if not request.requester_email:
+        return
+    from django.core.mail import EmailMessage, get_connection
+
+    subject = _("【诉求答复】%(t)s") % {"t": request.title}
+    body = _("您反映的诉求（工单号 %(n)s）已由%(unit)s答复：\n\n%(reply)s\n\n问题是否解决？请在 %(days)s 个工作日内评价：%(url)s\n"
+             "如不满意，诉求将退回重新办理。") % {"n": request.number, "unit": request.lead_unit.name, "reply": request.reply_text,
+                                      "days": intake_settings().revisit_days, "url": rating_url(request)}
+    to = [request.requester_email]
+
+    def send():
+        try:
+            EmailMessage(subject=subject, body=body, to=to, connection=get_connection(fail_silently=True)).send()
+        except Exception:  # noqa: BLE001 - the reply is saved; the link is also on the tracking page
+            pass
+
+    transaction.on_commit(send)
 
 
 # ---- 回访 / 重办 / 办结 ------------------------------------------------------------------------------------

@@ -26,3 +26,22 @@ def test_request_through_holiday(req, travel, city):
     assert r.state == RequestState.CLOSED and r.outcome == Outcome.SATISFIED
     assert [e.kind for e in r.events.all()] == ["received", "dispatched", "signed", "replied", "rated", "reopened",
                                                  "replied", "rated", "closed"]
+
+
+def test_reply_mails_the_rating_link_to_a_requester_with_email(req, mailoutbox, django_capture_on_commit_callbacks, settings):
+    settings.LUOSHI_PUBLIC_URL = "https://12345.example.gov.cn"
+    r = req.submit(email="li.ming@example.org")
+    req.dispatch(r)
+    req.sign(r)
+    with django_capture_on_commit_callbacks(execute=True):
+        req.reply(r)
+    (mail,) = mailoutbox
+    assert mail.to == ["li.ming@example.org"] and r.number in mail.body
+    assert f"https://12345.example.gov.cn/public/requests/rate/{r.tracking_code}/{r.rating_token}/" in mail.body
+    # without an address nobody is mailed
+    other = req.submit(description="沙子口街道路灯不亮", area="street_b")
+    req.dispatch(other)
+    req.sign(other)
+    with django_capture_on_commit_callbacks(execute=True):
+        req.reply(other)
+    assert len(mailoutbox) == 1
