@@ -90,15 +90,16 @@ def bench_metrics(args) -> None:
         wait_until_quiet(20, 60)
         best, med, rows = timed(lambda: metrics.unit_metrics(office, period), args.repeat)
         ranked = sum(1 for r in rows if r.rank)
-        print(f"  unit_metrics {label:<14} best {best:7.1f} ms  median {med:7.1f} ms  ({len(rows)} units, {ranked} ranked)",
-              flush=True)
+        print(f"  unit_metrics {label:<14} best {best:7.1f} ms  median {med:7.1f} ms  "
+              f"({len(rows)} units, {ranked} ranked)", flush=True)
     best, med, _ = timed(lambda: metrics.unit_trend(office, street, months=12), args.repeat)
     print(f"  unit_trend 12 months         best {best:7.1f} ms  median {med:7.1f} ms", flush=True)
     liaison = Person.objects.get(username=f"liaison_u{street.pk}")
     best, med, rows = timed(lambda: metrics.unit_metrics(liaison, done), args.repeat)
     print(f"  unit_metrics as a liaison    best {best:7.1f} ms  median {med:7.1f} ms  ({len(rows)} row)", flush=True)
     best, med, data = timed(lambda: metrics.metrics_xlsx(office, done), max(1, args.repeat // 2))
-    print(f"  Excel export                 best {best:7.1f} ms  median {med:7.1f} ms  ({len(data):,} bytes)", flush=True)
+    print(f"  Excel export                 best {best:7.1f} ms  median {med:7.1f} ms  "
+          f"({len(data):,} bytes)", flush=True)
     if args.explain:
         start, end = done.bounds()
         qs = (Request.objects.filter(dispatched_at__gte=start, dispatched_at__lt=end, counted=True,
@@ -114,13 +115,15 @@ def bench_hot(args) -> None:
     n = Request.objects.filter(received_at__gte=done.bounds()[0], received_at__lt=done.bounds()[1]).count()
     print(f"hot topics: {n:,} requests received in {done.label}", flush=True)
     best, med, cats = timed(lambda: hot.hot_categories(office, done), args.repeat)
-    print(f"  by category                  best {best:7.1f} ms  median {med:7.1f} ms  ({len(cats)} categories)", flush=True)
+    print(f"  by category                  best {best:7.1f} ms  median {med:7.1f} ms  "
+          f"({len(cats)} categories)", flush=True)
 
     def cold():
         cache.clear()
         return hot.keyword_counts(office, done)
     best, med, counts = timed(cold, max(1, args.repeat // 2))
-    print(f"  keyword counts, cold         best {best:7.1f} ms  median {med:7.1f} ms  ({len(counts):,} words)", flush=True)
+    print(f"  keyword counts, cold         best {best:7.1f} ms  median {med:7.1f} ms  "
+          f"({len(counts):,} words)", flush=True)
     best, med, _ = timed(lambda: hot.keyword_counts(office, done), args.repeat)
     print(f"  keyword counts, cached       best {best:7.1f} ms  median {med:7.1f} ms", flush=True)
     cache.clear()

@@ -195,12 +195,11 @@ def main() -> None:
         sys.exit("The database already has requests; drop it (or delete them) first.")
     rng = random.Random(args.seed)
     t_start = time.perf_counter()
-    print(f"luoshi bench intake data → {db_label()}  (requests={args.requests:,} months={args.months} seed={args.seed})",
-          flush=True)
+    print(f"luoshi bench intake data → {db_label()}  "
+          f"(requests={args.requests:,} months={args.months} seed={args.seed})", flush=True)
     setup_intake(city)
     categories = {c.code: c for c in ServiceCategory.objects.all()}
     channels = {c.code: c for c in Channel.objects.all()}
-    from luoshi.intake.services import dispatch_suggest  # noqa: F401  (the rules are read below, once)
     from luoshi.intake.models import DispatchRule
 
     streets = list(Unit.objects.filter(kind=UnitKind.STREET).order_by("path"))
@@ -209,7 +208,8 @@ def main() -> None:
     for rule in DispatchRule.objects.select_related("category", "unit"):
         if rule.unit_id:
             for code, c in categories.items():
-                if (rule.category_id and rule.category_id == c.pk) or (rule.category_group and rule.category_group == c.group):
+                if ((rule.category_id and rule.category_id == c.pk)
+                        or (rule.category_group and rule.category_group == c.group)):
                     rule_unit.setdefault(code, rule.unit)
     cat_codes, cat_w = list(CATEGORY_WEIGHTS), list(CATEGORY_WEIGHTS.values())
     ch_codes, ch_w = list(CHANNEL_WEIGHTS), list(CHANNEL_WEIGHTS.values())
@@ -220,7 +220,9 @@ def main() -> None:
     for _i in range(args.months):
         months.insert(0, first)
         first = (first - dt.timedelta(days=1)).replace(day=1)
-    end_of = lambda m: min(today, (m.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1))  # noqa: E731
+
+    def end_of(m: dt.date) -> dt.date:
+        return min(today, (m.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1))
     span = [(m, (end_of(m) - m).days + 1) for m in months]
     mw = [MONTH_WEIGHTS[m.month] * days for m, days in span]
     per_month = [int(args.requests * w / sum(mw)) for w in mw]
@@ -287,7 +289,8 @@ def main() -> None:
                 reply_text = "经核实，该诉求不属于受理范围。" if outcome == Outcome.INVALID else "与已受理工单重复。"
             elif age * 24 > rng.uniform(0.2, 3) * min(cat.dispatch_hours, 24):
                 lead = rule_unit.get(code, area)
-                dispatched = received + hour * rng.uniform(0.1, 1.0) * cat.dispatch_hours * (1.4 if rng.random() < 0.05 else 1)
+                late = 1.4 if rng.random() < 0.05 else 1
+                dispatched = received + hour * rng.uniform(0.1, 1.0) * cat.dispatch_hours * late
                 if dispatched > now:
                     dispatched = now - dt.timedelta(minutes=5)
                 sign_due = dispatched + hour * cat.sign_hours
@@ -317,7 +320,8 @@ def main() -> None:
                                 resolved = satisfaction >= 3
                                 outcome = Outcome.SATISFIED if satisfaction >= 3 else Outcome.UNSATISFIED
                         elif revisit_due < now:
-                            state, closed, outcome, rating_source = RequestState.CLOSED, revisit_due, Outcome.UNRATED, "rule"
+                            state, closed = RequestState.CLOSED, revisit_due
+                            outcome, rating_source = Outcome.UNRATED, "rule"
                 if due < now and replied is None or (replied is not None and not replied_ok and rng.random() < 0.7):
                     supervised = due + hour * 9
                     if supervised > now:
@@ -325,7 +329,8 @@ def main() -> None:
             updated = max(x for x in (received, dispatched, signed, replied, closed, supervised) if x is not None)
             rows.append((tc, channels[ch].pk, cat.pk, cat.kind, _title(description), description, kws, attributes,
                          f"{area.name}{place}", lat, lng, area.pk, area.path, name, phone, "", anonymous, "",
-                         getattr(state, "value", state), getattr(outcome, "value", outcome), lead.pk if lead else None, lead.path if lead else "", False,
+                         getattr(state, "value", state), getattr(outcome, "value", outcome),
+                         lead.pk if lead else None, lead.path if lead else "", False,
                          received, dispatch_due, dispatched, sign_due, signed, signed_ok, due, 0, replied, replied_ok,
                          reply_text, revisit_due, "" if state != RequestState.REPLIED else "".join(
                              rng.choice(TRACKING_ALPHABET) for _i in range(20)),
@@ -347,9 +352,6 @@ def main() -> None:
     ev_rows = [(pk, EventKind.RECEIVED.value, at, "已受理", "{}", True) for pk, at in recent]
     w.insert(RequestEvent, ["request_id", "kind", "at", "text", "data", "public"], ev_rows)
     print(f"  {len(ev_rows):,} 受理 events (last 30 days) in {time.perf_counter() - t0:.1f} s", flush=True)
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cur:
-            cur.execute("SELECT setval(pg_get_serial_sequence('intake_request', 'id'), (SELECT MAX(id) FROM intake_request))")
     t0 = time.perf_counter()
     with connection.cursor() as cur:
         cur.execute("ANALYZE" if connection.vendor == "sqlite" else "VACUUM ANALYZE")

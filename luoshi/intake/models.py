@@ -231,7 +231,8 @@ class Request(models.Model):
             # tab's newest-first page would otherwise sort every closed request (1.1 s)
             models.Index(fields=["received_at", "id"], condition=models.Q(state__in=["received", "returned"]),
                          name="req_tab_pending_idx"),
-            models.Index(fields=["sign_due", "id"], condition=models.Q(state="dispatched"), name="req_tab_dispatched_idx"),
+            models.Index(fields=["sign_due", "id"], condition=models.Q(state="dispatched"),
+                         name="req_tab_dispatched_idx"),
             models.Index(fields=["due_at", "id"], condition=models.Q(state="handling"), name="req_tab_handling_idx"),
             models.Index(fields=["revisit_due", "id"], condition=models.Q(state="replied"), name="req_tab_replied_idx"),
             models.Index(fields=["closed_at", "id"], condition=models.Q(state="closed"), name="req_tab_closed_idx"),

@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Count, Exists, OuterRef, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 
 from luoshi.core import clock
@@ -90,13 +91,24 @@ class QueueFilters:
     overdue: bool = False
 
 
-def _tab_q(tab: str) -> Q:
+def _state_in(*states: str) -> RawSQL:
+    """`state IN ('received', 'returned')` written out in the SQL. Each tab has a partial index on exactly this
+    condition (migration 0003); SQLite uses a partial index only when the query repeats the condition with
+    literal values (a bound parameter proves nothing at planning time). The values are our own constants."""
+    if not all(s in RequestState.values for s in states):
+        raise ValueError(states)
+    values = ", ".join(f"'{s}'" for s in states)
+    condition = f"= {values}" if len(states) == 1 else f"IN ({values})"
+    return RawSQL(f'"{Request._meta.db_table}"."state" {condition}', (), output_field=BooleanField())
+
+
+def _tab_q(tab: str):
     return {
-        "pending": Q(state__in=(RequestState.RECEIVED, RequestState.RETURNED)),
-        "dispatched": Q(state=RequestState.DISPATCHED),
-        "handling": Q(state=RequestState.HANDLING),
-        "replied": Q(state=RequestState.REPLIED),
-        "closed": Q(state=RequestState.CLOSED),
+        "pending": _state_in(RequestState.RECEIVED, RequestState.RETURNED),
+        "dispatched": _state_in(RequestState.DISPATCHED),
+        "handling": _state_in(RequestState.HANDLING),
+        "replied": _state_in(RequestState.REPLIED),
+        "closed": _state_in(RequestState.CLOSED),
     }.get(tab, Q())
 
 
@@ -161,17 +173,19 @@ def request_queue(*, user, tab: str, filters: QueueFilters, now: dt.datetime | N
 
 def queue_counts(*, user, filters: QueueFilters, now: dt.datetime | None = None) -> dict[str, int]:
     """How many requests each working tab (待派单 … 待回访) holds under the same filters, and how many of them
-    are overdue: one query over the open states only (an index range), so it stays fast when millions of
-    closed requests pile up; the 已办结 and 全部 tabs count their rows only when opened (the pager)."""
+    are overdue: one small query per tab over that tab's partial index, so it stays fast when a million closed
+    requests pile up (one query over all open states would let SQLite's planner, which only knows that the
+    average state holds a fifth of the table, scan the table). The 已办结 and 全部 tabs count their rows only
+    when opened (the pager, capped)."""
     now = now or clock.now()
-    qs = _filtered(user, filters, now).filter(state__in=[s for s in RequestState.values if s != RequestState.CLOSED])
-    aggregates = {}
+    base = _filtered(user, filters, now).order_by()
+    out: dict[str, int] = {}
     for tab in QUEUE_TABS:
         if tab in ("closed", "all"):
             continue
-        aggregates[tab] = Count("id", filter=_tab_q(tab))
-        aggregates[f"{tab}_overdue"] = Count("id", filter=_tab_q(tab) & overdue_q(now))
-    return qs.order_by().aggregate(**aggregates)
+        row = base.filter(_tab_q(tab)).aggregate(n=Count("id"), overdue=Count("id", filter=overdue_q(now)))
+        out[tab], out[f"{tab}_overdue"] = row["n"], row["overdue"]
+    return out
 
 
 def request_detail(*, user, request: Request) -> dict:

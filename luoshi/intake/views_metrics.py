@@ -147,7 +147,8 @@ def topic_promote(request):
     program = Program.objects.select_related("owner_unit").filter(pk=_int(form["program"])).first()
     lead_unit = Unit.objects.filter(pk=_int(form["lead_unit"])).first()
     try:
-        promotion = hot.topic_promote(by=request.user, label=form["label"], category=category, keywords=form["keywords"],
+        promotion = hot.topic_promote(by=request.user, label=form["label"], category=category,
+                                      keywords=form["keywords"],
                                       period=period, program=program, lead_unit=lead_unit, title=form["title"],
                                       measures=form["measures"], deadline=form["deadline"], note=form["note"])
     except PermissionDeniedError as e:

@@ -8,7 +8,6 @@ import datetime as dt
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.utils.functional import cached_property
 from django.db.models import Count
 from django.http import FileResponse, Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
@@ -21,6 +20,7 @@ from luoshi.core import clock
 from luoshi.core.errors import PermissionDeniedError, ServiceError
 from luoshi.core.excel import ImportFailed
 from luoshi.core.http import DOCX, XLSX, download
+from luoshi.core.paging import CappedPaginator
 from luoshi.org.models import Unit
 from luoshi.org.resolve import UnitResolver, region_of
 from luoshi.tasks.forms import uploaded_files
@@ -37,19 +37,6 @@ from .models import (
 PAGE_SIZE = 50
 SEARCH_COUNT_CAP = 1000
 EXPORT_WEB_LIMIT = 50_000
-
-
-class SearchPaginator(Paginator):
-    """A text search cannot use an index, and counting every match of a common word over 200,000
-    descriptions is most of the page's time: count up to SEARCH_COUNT_CAP and say "more than"."""
-
-    @cached_property
-    def count(self) -> int:
-        return self.object_list[:SEARCH_COUNT_CAP + 1].count()
-
-    @property
-    def capped(self) -> bool:
-        return self.count > SEARCH_COUNT_CAP
 
 
 def _wants_json(request) -> bool:
@@ -123,7 +110,9 @@ def finding_list(request, code):
     categories = selectors.categories(program)
     form, filters = _filters(request, program, categories)
     qs = selectors.finding_list(user=request.user, program=program, filters=filters)
-    page = (SearchPaginator if filters.q else Paginator)(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    # a text search cannot use an index: count up to SEARCH_COUNT_CAP matches and say "more than"
+    paginator = CappedPaginator(qs, PAGE_SIZE, cap=SEARCH_COUNT_CAP) if filters.q else Paginator(qs, PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     ctx = _program_ctx(request, program) | {"form": form, "filters": filters, "page": page,

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from luoshi.core import clock
 from luoshi.core.errors import PermissionDeniedError, ServiceError
+from luoshi.core.paging import CappedPaginator
 from luoshi.org.models import Role, Unit
 from luoshi.org.scopes import scope_for
 
@@ -33,6 +34,7 @@ from .common import (attribute_groups, attributes_posted, field_of, form_errors,
                      wants_json)
 
 PAGE_SIZE = 50
+COUNT_CAP = 10_000
 TABS = [("pending", gettext_lazy("待派单")), ("dispatched", gettext_lazy("待签收")), ("handling", gettext_lazy("办理中")), ("replied", gettext_lazy("待回访")),
         ("closed", gettext_lazy("已办结")), ("all", gettext_lazy("全部"))]
 NOT_FOUND = gettext_lazy("没有找到该工单，或您无权查看。")
@@ -99,6 +101,10 @@ def _default_tab(scope) -> str:
     return "all"
 
 
+def _shown_count(paginator) -> int | str:
+    return f"{paginator.cap}+" if getattr(paginator, "capped", False) else paginator.count
+
+
 @login_required
 def intake_index(request):
     scope = scope_for(request.user)
@@ -120,13 +126,15 @@ def intake_index(request):
     now = clock.now()
     counts = selectors.queue_counts(user=request.user, filters=filters, now=now)
     qs = selectors.request_queue(user=request.user, tab=tab, filters=filters, now=now)
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    # 已办结 and 全部 grow by the hundred thousand a year: count them up to a cap, not to the end
+    paginator = CappedPaginator(qs, PAGE_SIZE, cap=COUNT_CAP) if tab in ("closed", "all") else Paginator(qs, PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     tab_query = query.copy()
     tab_query.pop("tab", None)
     tabs = [{"code": code, "label": label, "overdue": counts.get(f"{code}_overdue", 0),
-             "count": counts[code] if code in counts else (page.paginator.count if code == tab else None)}
+             "count": counts[code] if code in counts else (_shown_count(page.paginator) if code == tab else None)}
             for code, label in TABS]
     ctx = {"form": form, "tab": tab, "tabs": tabs, "page": page, "rows": queue_rows(page, now), "query": query,
            "tab_query": tab_query.urlencode(), "can_enter": scope.has_role(Role.DISPATCHER)}

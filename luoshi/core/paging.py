@@ -1,0 +1,23 @@
+"""Pagers for lists that can hold hundreds of thousands of rows."""
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.utils.functional import cached_property
+
+
+class CappedPaginator(Paginator):
+    """Counts at most `cap` rows and then says "more than": counting every match of a text search, or every
+    closed request of a city, is most of a page's time while nobody pages that far. Pages past the cap are
+    not offered; narrowing the filters is."""
+
+    def __init__(self, object_list, per_page, *, cap: int = 1000, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        self.cap = cap
+
+    @cached_property
+    def count(self) -> int:
+        return self.object_list[:self.cap + 1].count()
+
+    @property
+    def capped(self) -> bool:
+        return self.count > self.cap
