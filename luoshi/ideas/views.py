@@ -11,7 +11,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext as _, gettext_lazy
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from luoshi.core import clock
@@ -30,12 +30,6 @@ from .models import ADOPTED_DECISIONS, CampaignExpert, ExpertScore, IdeaState
 from .scheme import scheme_presets
 
 PAGE_SIZE = 50
-VERBS = {
-    "idea.submit": gettext_lazy("提交建议"), "idea.screen": gettext_lazy("初审"), "idea.score": gettext_lazy("专家评分"),
-    "idea.decide": gettext_lazy("处理答复"), "idea.award": gettext_lazy("评奖"), "idea.task": gettext_lazy("转化为任务"),
-    "idea.campaign_create": gettext_lazy("发起征集"), "idea.campaign_update": gettext_lazy("修改征集活动"),
-    "idea.expert_add": gettext_lazy("增加评审专家"), "idea.expert_remove": gettext_lazy("移出评审专家"),
-}
 
 
 def _refuse(e: ServiceError):
@@ -231,7 +225,7 @@ def _idea_page(request, idea, status=200, **forms):
     ctx = {"idea": idea, "campaign": campaign, "can_manage": can_manage, "staff": staff,
            "is_expert": perms.is_expert(request.user, campaign), "personal": can_manage,
            "scores": selectors.idea_scores(user=request.user, idea=idea), "criteria": campaign.criteria,
-           "adopted": idea.decision in ADOPTED_DECISIONS, "verbs": VERBS}
+           "adopted": idea.decision in ADOPTED_DECISIONS}
     if staff:
         ctx["journal"] = list(journal_for(idea)[:100])
     if can_manage:

@@ -56,6 +56,20 @@ VERBS = {
     "task.status": gettext_lazy("状态变化"), "task.extension_request": gettext_lazy("申请延期"),
     "task.extension_decide": gettext_lazy("审核延期"), "task.closure_request": gettext_lazy("申请办结"),
     "task.closure_decide": gettext_lazy("审核办结"),
+    "request.submit": gettext_lazy("受理"), "request.import": gettext_lazy("批量导入"),
+    "request.dispatch": gettext_lazy("派单"), "request.close_invalid": gettext_lazy("不予受理/重复"),
+    "request.sign": gettext_lazy("签收"), "request.return": gettext_lazy("退单"), "request.note": gettext_lazy("办理记录"),
+    "request.reply": gettext_lazy("回复"), "request.rate": gettext_lazy("回访评价"),
+    "request.close_unrated": gettext_lazy("逾期未评价办结"), "request.extension_ask": gettext_lazy("申请延期"),
+    "request.extension_decide": gettext_lazy("延期审批"), "request.urge": gettext_lazy("催办"),
+    "request.supervise": gettext_lazy("督办"), "request.purge_personal": gettext_lazy("清除个人信息"),
+    "intake.configure": gettext_lazy("导入派单目录"), "intake.topic_promote": gettext_lazy("热点转实事"),
+    "idea.submit": gettext_lazy("提交建议"), "idea.screen": gettext_lazy("初审"), "idea.score": gettext_lazy("专家评分"),
+    "idea.decide": gettext_lazy("处理答复"), "idea.award": gettext_lazy("评奖"), "idea.task": gettext_lazy("转化为任务"),
+    "idea.campaign_create": gettext_lazy("发起征集"), "idea.campaign_update": gettext_lazy("修改征集活动"),
+    "idea.expert_add": gettext_lazy("增加评审专家"), "idea.expert_remove": gettext_lazy("移出评审专家"),
+    "portal.rating": gettext_lazy("群众评价"), "program.create": gettext_lazy("新建专项工作"),
+    "program.update": gettext_lazy("修改专项工作"),
 }
 
 

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 from luoshi.core import clock
 from luoshi.core.errors import PermissionDeniedError, ServiceError
 from luoshi.core.paging import CappedPaginator
+from luoshi.core.templatetags.luoshi import verb_label
 from luoshi.org.models import Role, Unit
 from luoshi.org.scopes import scope_for
 
@@ -201,7 +202,7 @@ def _detail_context(request, r: Request, bound: dict | None = None, errors: dict
     if can["extend"] or "extend" in bound:
         forms["extend"] = bound.get("extend") or ExtensionAskForm(prefix="extend")
     for j in ctx["journal"]:
-        j.label = VERBS.get(j.verb, j.verb)
+        j.label = verb_label(j.verb)
     now = clock.now()
     ctx.update(r=r, can=can, forms=forms, errors=errors, can_dispatch=can_dispatch, is_lead=lead, is_assist=assist,
                dispatch_countdown=_countdown(r.dispatch_due, now), sign_countdown=_countdown(r.sign_due, now),
@@ -212,11 +213,6 @@ def _detail_context(request, r: Request, bound: dict | None = None, errors: dict
     return ctx
 
 
-VERBS = {"request.submit": gettext_lazy("受理"), "request.dispatch": gettext_lazy("派单"), "request.close_invalid": gettext_lazy("不予受理/重复"),
-         "request.sign": gettext_lazy("签收"), "request.return": gettext_lazy("退单"), "request.note": gettext_lazy("办理记录"), "request.reply": gettext_lazy("回复"),
-         "request.rate": gettext_lazy("回访评价"), "request.close_unrated": gettext_lazy("逾期未评价办结"),
-         "request.extension_ask": gettext_lazy("申请延期"), "request.extension_decide": gettext_lazy("延期审批"), "request.urge": gettext_lazy("催办"),
-         "request.supervise": gettext_lazy("督办")}
 
 
 def _attribute_labels(r: Request) -> list[tuple[str, str]]:
