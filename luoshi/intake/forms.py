@@ -5,6 +5,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from luoshi.core.widgets import FastSelect, FastSelectMultiple
+
 from .models import Outcome, RequestState
 
 SATISFACTION_CHOICES = [(5, _("非常满意")), (4, _("满意")), (3, _("基本满意")), (2, _("不满意")), (1, _("非常不满意"))]
@@ -22,10 +24,10 @@ def _choose(label) -> dict:
 
 
 class QueueFilterForm(forms.Form):
-    category = forms.TypedChoiceField(label=_("类别"), required=False, coerce=int, empty_value=None)
-    channel = forms.TypedChoiceField(label=_("渠道"), required=False, coerce=int, empty_value=None)
-    area = forms.TypedChoiceField(label=_("属地"), required=False, coerce=int, empty_value=None)
-    unit = forms.TypedChoiceField(label=_("承办单位"), required=False, coerce=int, empty_value=None)
+    category = forms.TypedChoiceField(label=_("类别"), required=False, coerce=int, empty_value=None, widget=FastSelect)
+    channel = forms.TypedChoiceField(label=_("渠道"), required=False, coerce=int, empty_value=None, widget=FastSelect)
+    area = forms.TypedChoiceField(label=_("属地"), required=False, coerce=int, empty_value=None, widget=FastSelect)
+    unit = forms.TypedChoiceField(label=_("承办单位"), required=False, coerce=int, empty_value=None, widget=FastSelect)
     state = forms.ChoiceField(label=_("状态"), required=False, choices=[("", _("全部"))] + list(RequestState.choices))
     received_from = forms.DateField(label=_("受理日期自"), required=False, widget=DATE)
     received_to = forms.DateField(label=_("至"), required=False, widget=DATE)
@@ -86,9 +88,9 @@ class RequestForm(forms.Form):
 # ---- actions on a request ----------------------------------------------------------------------------
 
 class DispatchForm(forms.Form):
-    unit = forms.TypedChoiceField(label=_("承办单位"), coerce=int, error_messages=_choose(_("承办单位")))
+    unit = forms.TypedChoiceField(label=_("承办单位"), coerce=int, error_messages=_choose(_("承办单位")), widget=FastSelect)
     assist = forms.TypedMultipleChoiceField(label=_("协办单位"), coerce=int, required=False,
-                                            widget=forms.SelectMultiple(attrs={"size": 4}))
+                                            widget=FastSelectMultiple(attrs={"size": 4}))
     note = forms.CharField(label=_("派单意见"), max_length=500, required=False,
                            widget=forms.Textarea(attrs={"rows": 2}))
     lock = forms.BooleanField(label=_("审定派单（承办单位不得再退单）"), required=False)
