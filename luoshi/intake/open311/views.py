@@ -8,24 +8,28 @@ problems with one POST are reported together when they can be found before the r
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 from functools import wraps
 from types import SimpleNamespace
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
-from django.utils import timezone
+from django.db.models import Max
+from django.http import HttpResponse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from luoshi.core import clock
 from luoshi.core.errors import ServiceError
 
-from ..models import OPEN_STATES, EventKind, RequestEvent, RequestKind, ServiceCategory
+from ..models import OPEN_STATES, EventKind, Request, RequestEvent, RequestKind, ServiceCategory
 from ..selectors import public_requests
 from ..services import RequestInput, request_submit
 from . import keys, serialize
-from .render import Open311Error, errors, respond
+from .render import JSON_TYPE, XML_TYPE, Open311Error, errors, respond
 
 MAX_ROWS = 1000  # the spec's cap on one answer
 MAX_SPAN = dt.timedelta(days=90)  # the spec's longest start_date..end_date range, and the default window
@@ -292,7 +296,24 @@ def _list(request, fmt):
     if before:
         qs = qs.filter(updated_at__lte=before)
     offset = (page - 1) * size
-    return respond(fmt, "service_requests", _rows(qs[offset:offset + size]))
+    return _cached_list(request, fmt, lambda: _rows(qs[offset:offset + size]))
+
+
+LIST_CACHE_SECONDS = 60
+
+
+def _cached_list(request, fmt: str, rows) -> HttpResponse:
+    """A list answer is the same for every caller (nothing personal, no key), and hotline dashboards and apps
+    poll the same few URLs: keep the rendered body for a minute. The key holds the newest update time of any
+    request, so a change shows at once; only the 90-day window's lower edge may lag by up to a minute."""
+    latest = Request.objects.aggregate(t=Max("updated_at"))["t"]
+    params = "&".join(f"{k}={v}" for k, v in sorted(request.GET.items()))
+    key = "open311:list:" + hashlib.sha256(f"{fmt}|{params}|{latest}|{translation.get_language()}".encode()).hexdigest()
+    body = cache.get(key)
+    if body is None:
+        body = respond(fmt, "service_requests", rows()).content
+        cache.set(key, body, LIST_CACHE_SECONDS)
+    return HttpResponse(body, content_type=XML_TYPE if fmt == "xml" else JSON_TYPE)
 
 
 @open311("GET")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 
 import pytest
+from django.core.cache import cache
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test import Client
@@ -485,8 +486,11 @@ def test_query_count_does_not_grow(client, o311, req, django_assert_max_num_quer
     _seed(req, 45)
     assert len(ids(client.get(f"{BASE}/requests.{fmt}"))) == 50
     for path, n in small.items():
+        cache.clear()  # measure a list built afresh, not the cached body
         assert _queries(client, f"{BASE}/{path}") == n
-    with django_assert_max_num_queries(2):  # the rows as values, and the categories they name
+    with django_assert_max_num_queries(3):  # the newest update (cache key), the rows as values, their categories
+        client.get(f"{BASE}/requests.{fmt}")
+    with django_assert_max_num_queries(1):  # the same list again, nothing changed: the cached body
         client.get(f"{BASE}/requests.{fmt}")
     dispatched = Request.objects.filter(lead_unit__isnull=False).first()
     with django_assert_max_num_queries(1):
@@ -561,3 +565,16 @@ def test_post_media_upload(client, o311):
                            {**fields, "media": SimpleUploadedFile("lamp.png", b"not a picture", "image/png")})
     assert response.status_code == 400 and error_list(response)[0]["description"].startswith("media：")
     assert counts() == before
+
+
+def test_cached_list_shows_a_change_at_once(client, o311, req):
+    """The list body is cached, keyed by the newest update: a reply shows on the next GET."""
+    r = req.submit()
+    first = requests_of(client.get(f"{BASE}/requests.json"))
+    assert [x["status"] for x in first if x["service_request_id"] == str(r.pk)] == ["open"]
+    req.dispatch(r)
+    req.sign(r)
+    req.reply(r, "已修复路灯。")
+    again = requests_of(client.get(f"{BASE}/requests.json"))
+    row = next(x for x in again if x["service_request_id"] == str(r.pk))
+    assert row["status"] == "closed" and row["status_notes"] == "已修复路灯。"
