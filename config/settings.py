@@ -172,6 +172,8 @@ TASKS = {"default": {"BACKEND": os.environ.get("LUOSHI_TASKS_BACKEND", "django_t
 # a client may send this jurisdiction_id (any other value is a 404). Discovery advertises the contact and how to
 # get an api_key. SERVICE_TYPE "realtime" returns the request id at once; "batch" returns a token instead.
 LUOSHI_OPEN311_JURISDICTION = os.environ.get("LUOSHI_OPEN311_JURISDICTION", "luoshi.local")
+# Open311 list answers are kept this long in the cache (keyed by the newest update); 0 turns it off
+LUOSHI_OPEN311_LIST_CACHE_SECONDS = int(os.environ.get("LUOSHI_OPEN311_LIST_CACHE_SECONDS", "60"))
 LUOSHI_OPEN311_CONTACT = os.environ.get("LUOSHI_OPEN311_CONTACT", "")
 LUOSHI_OPEN311_ENDPOINT_TYPE = os.environ.get("LUOSHI_OPEN311_ENDPOINT_TYPE", "production")
 LUOSHI_OPEN311_SERVICE_TYPE = os.environ.get("LUOSHI_OPEN311_SERVICE_TYPE", "realtime")

@@ -299,20 +299,20 @@ def _list(request, fmt):
     return _cached_list(request, fmt, lambda: _rows(qs[offset:offset + size]))
 
 
-LIST_CACHE_SECONDS = 60
-
-
 def _cached_list(request, fmt: str, rows) -> HttpResponse:
     """A list answer is the same for every caller (nothing personal, no key), and hotline dashboards and apps
     poll the same few URLs: keep the rendered body for a minute. The key holds the newest update time of any
     request, so a change shows at once; only the 90-day window's lower edge may lag by up to a minute."""
+    seconds = settings.LUOSHI_OPEN311_LIST_CACHE_SECONDS
+    if not seconds:
+        return respond(fmt, "service_requests", rows())
     latest = Request.objects.aggregate(t=Max("updated_at"))["t"]
     params = "&".join(f"{k}={v}" for k, v in sorted(request.GET.items()))
     key = "open311:list:" + hashlib.sha256(f"{fmt}|{params}|{latest}|{translation.get_language()}".encode()).hexdigest()
     body = cache.get(key)
     if body is None:
         body = respond(fmt, "service_requests", rows()).content
-        cache.set(key, body, LIST_CACHE_SECONDS)
+        cache.set(key, body, seconds)
     return HttpResponse(body, content_type=XML_TYPE if fmt == "xml" else JSON_TYPE)
 
 
