@@ -156,7 +156,8 @@ class Outcome(models.TextChoices):
 
 
 class Request(models.Model):
-    """A 工单. `tracking_code` is the requester's secret key to follow it (查询码, also the Open311 token)."""
+    """A 工单. `tracking_code` is the requester's secret key to follow it (查询码); it never leaves the site's own pages
+    (the Open311 token is a separate signed value, open311/keys.py)."""
 
     tracking_code = models.CharField(max_length=12, unique=True)
     channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="requests", verbose_name=_("渠道"))
