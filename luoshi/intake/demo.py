@@ -159,6 +159,8 @@ class _History:
                 services.request_close_invalid(by=self.dispatcher, request=request, outcome=Outcome.INVALID,
                                                reason="经核实不属于政务服务热线受理范围，已告知诉求人向人民法院起诉。")
             return
+        if now - received < dt.timedelta(hours=30) and rng.random() < 0.5:
+            return  # the dispatcher's 待派单 queue is never empty on a working day
         t = received + dt.timedelta(hours=rng.uniform(0.3, 3) if rng.random() < 0.93 else rng.uniform(20, 40))
         if t > now:
             return
