@@ -51,6 +51,19 @@ def test_submit_gives_the_tracking_code(client, form_data, travel, django_captur
     assert NAME not in page and PHONE not in page
 
 
+def test_a_report_still_gives_its_submitter_the_tracking_code(client, form_data, intake):
+    """举报 stays out of every public list, but the person who filed it gets their code like anyone else."""
+    category = intake["categories"]["0301"]
+    data = {k: v for k, v in form_data.items() if not k.startswith("attr-")} | {"category": category.pk,
+                                                                                  "description": "某超市出售过期食品"}
+    response = client.post(reverse("portal_request_new"), data)
+    assert response.status_code == 302
+    r = Request.objects.get()
+    assert r.kind == "report"
+    page = html(client.get(response.url))
+    assert r.tracking_code in page
+
+
 def test_submit_by_script_answers_json(client, form_data, intake):
     response = client.post(reverse("portal_request_new"), form_data | {"anonymous": "on"},
                            HTTP_X_REQUESTED_WITH="XMLHttpRequest")

@@ -111,7 +111,8 @@ def request_done(request):
     codes = request.session.get(SESSION_KEY) or []
     if not codes:
         return HttpResponseRedirect(reverse("portal_request_new"))
-    r = (selectors.public_requests().select_related("category").filter(tracking_code=codes[0])
+    # the submitter's own request, whatever its kind (a 举报 is hidden from everyone else, not from them)
+    r = (Request.objects.select_related("category").filter(tracking_code=codes[0])
          .only("id", "tracking_code", "received_at", "category__name", "category__limit_days", "state").first())
     if r is None:
         return HttpResponseRedirect(reverse("portal_request_new"))
