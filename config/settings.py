@@ -139,6 +139,16 @@ EMAIL_FILE_PATH = VAR_DIR / "mail"
 EMAIL_HOST = os.environ.get("LUOSHI_EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("LUOSHI_EMAIL_PORT", "25"))
 DEFAULT_FROM_EMAIL = os.environ.get("LUOSHI_FROM_EMAIL", "luoshi@localhost")
+# The cache holds the public site's rate-limit counters and cached list bodies. The default (per process) is right
+# for one machine; with several app servers set LUOSHI_CACHE=db (run `luoshi createcachetable` once) so the limits
+# count across processes.
+if os.environ.get("LUOSHI_CACHE", "locmem") == "db":
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "luoshi_cache"}}
+# Behind a reverse proxy REMOTE_ADDR is the proxy: name the header the proxy writes the client's address into
+# (e.g. HTTP_X_REAL_IP for nginx `proxy_set_header X-Real-IP $remote_addr`), or everyone shares one limit.
+LUOSHI_CLIENT_IP_HEADER = os.environ.get("LUOSHI_CLIENT_IP_HEADER", "")
+# the public request form: at most this many submissions per client address and window ("count/seconds")
+LUOSHI_INTAKE_THROTTLE = os.environ.get("LUOSHI_INTAKE_THROTTLE", "5/600")
 # where citizens reach the public site: links in e-mails to requesters (the rating link) start with it
 LUOSHI_PUBLIC_URL = os.environ.get("LUOSHI_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 

@@ -1,10 +1,9 @@
 """Rate limits for the public site (submissions, ratings, tracking-code lookups): a counter per action and
 client address in Django's cache, in a fixed window that starts with the first hit.
 
-The address is REMOTE_ADDR only (X-Forwarded-For is whatever the client says; behind a reverse proxy the proxy
-must set the real address, e.g. nginx real_ip), hashed with the server secret so cache keys carry no address.
-With the default local-memory cache each process counts for itself; configure a shared cache (database or
-Redis) when several processes serve the site (docs/deployment.md)."""
+The address is REMOTE_ADDR, or behind a reverse proxy the header it writes (LUOSHI_CLIENT_IP_HEADER), hashed with
+the server secret so cache keys carry no address. With the default local-memory cache each process counts for
+itself; set LUOSHI_CACHE=db when several processes serve the site (docs/deployment.md)."""
 from __future__ import annotations
 
 import hashlib
@@ -14,8 +13,16 @@ from django.conf import settings
 from django.core.cache import cache
 
 
+def client_address(request) -> str:
+    """The client's address: the header a trusted reverse proxy writes (settings.LUOSHI_CLIENT_IP_HEADER), else
+    REMOTE_ADDR. Never X-Forwarded-For as sent by the client."""
+    header = getattr(settings, "LUOSHI_CLIENT_IP_HEADER", "")
+    value = request.META.get(header, "") if header else ""
+    return value.split(",")[0].strip() or request.META.get("REMOTE_ADDR") or "unknown"
+
+
 def address_hash(request) -> str:
-    ip = request.META.get("REMOTE_ADDR") or "unknown"
+    ip = client_address(request)
     return hashlib.sha256(f"{settings.SECRET_KEY}:ip:{ip}".encode()).hexdigest()
 
 
