@@ -71,7 +71,8 @@ def apikey_create(*, by, name: str, channel: Channel) -> tuple[str, Open311Key]:
         while True:
             raw = secrets.token_urlsafe(32)
             prefix = raw[:PREFIX_LEN]
-            if not Open311Key.objects.filter(prefix=prefix).exists():
+            # a key starting with "-" reads as an option on the command line (`--revoke -x…`): draw again
+            if not raw.startswith("-") and not Open311Key.objects.filter(prefix=prefix).exists():
                 break
         key = Open311Key.objects.create(name=name, channel=channel, prefix=prefix, key_hash=key_hash(raw),
                                         created_at=clock.now())
