@@ -196,6 +196,8 @@ def topic_promote(*, by, label: str, category: ServiceCategory | None, keywords,
         raise ServiceError(_("请填写实事任务的名称。"), field="title")
     if lead_unit is None:
         raise ServiceError(_("请选择牵头单位。"), field="lead_unit")
+    if len((note or "").strip()) > 300:
+        raise ServiceError(_("说明最多 300 字。"), field="note")
     count = topic_requests(by, period, category=category, keywords=words).count()
     if not count:
         raise ServiceError(_("%(period)s没有符合该热点的诉求。") % {"period": period.label}, field="keywords")
@@ -207,7 +209,7 @@ def topic_promote(*, by, label: str, category: ServiceCategory | None, keywords,
                 "label": label, "period": period.label, "n": count}))
         promotion = TopicPromotion.objects.create(
             label=label, category=category, keywords=" ".join(words), period_start=period.start, period_end=period.end,
-            request_count=count, task=task, created_by=by, created_at=clock.now(), note=(note or "").strip()[:300])
+            request_count=count, task=task, created_by=by, created_at=clock.now(), note=(note or "").strip())
         journal_record(actor=by, verb="intake.topic_promote", obj=promotion, changes={
             "label": label, "category": category.pk if category else None, "keywords": promotion.keywords,
             "period": [period.start.isoformat(), period.end.isoformat()], "request_count": count, "task": task.pk,

@@ -262,7 +262,10 @@ def check_attributes(category: ServiceCategory, given: dict) -> dict:
             except (TypeError, ValueError):
                 raise ServiceError(_("“%(label)s”须为数字。") % {"label": attr["description"]}, field=f"attribute[{code}]")
         else:
-            value = str(value)[:500]
+            value = str(value)
+            if len(value) > 500:
+                raise ServiceError(_("“%(label)s”最多 500 字，现有 %(n)s 字。") % {"label": attr["description"], "n": len(value)},
+                                   field=f"attribute[{code}]")
         out[code] = value
     unknown = set(given) - {a["code"] for a in category.attributes or []}
     if unknown:
@@ -652,12 +655,11 @@ def extension_decide(*, by, extension: ExtensionRequest, approve: bool, note: st
     require(perms.can_dispatch(scope_for(by), request), _("只有受理派单员可以审批延期。"))
     if extension.state != DecisionState.PENDING:
         raise ServiceError(_("该延期申请已审批。"))
-    if not approve:
-        note = _check_text(note, _("不同意的理由"), "note", limit=300)
+    note = _check_text(note, _("不同意的理由") if not approve else _("审批意见"), "note", limit=300, required=not approve)
     now = clock.now()
     with transaction.atomic():
         extension.state = DecisionState.APPROVED if approve else DecisionState.REFUSED
-        extension.decided_by, extension.decided_at, extension.note = by, now, note[:300]
+        extension.decided_by, extension.decided_at, extension.note = by, now, note
         extension.save()
         changes = {"approve": approve}
         if approve and request.state == RequestState.HANDLING:

@@ -45,3 +45,15 @@ def test_reply_mails_the_rating_link_to_a_requester_with_email(req, mailoutbox, 
     with django_capture_on_commit_callbacks(execute=True):
         req.reply(other)
     assert len(mailoutbox) == 1
+
+
+def test_long_text_is_refused_not_cut(req, intake):
+    """Nothing typed is silently dropped: an attribute over 500 characters is refused with its name."""
+    import pytest
+
+    from luoshi.core.errors import ServiceError
+    from luoshi.intake.models import Request
+
+    with pytest.raises(ServiceError, match="灯杆编号") as e:
+        req.submit(attributes={"pole": "灯" * 501})
+    assert e.value.field == "attribute[pole]" and not Request.objects.exists()
