@@ -26,6 +26,7 @@ from luoshi.core.errors import ServiceError
 from luoshi.core.excel import ImportFailed
 from luoshi.core.journal import diff, journal_record, snapshot
 from luoshi.core.permissions import require
+from luoshi.core.validation import clean_text
 from luoshi.org.models import Person, Role, Unit
 from luoshi.org.scopes import scope_for
 from luoshi.programs.models import Program
@@ -60,16 +61,6 @@ def _require_state(idea: Idea, *states: str) -> None:
                            % {"n": idea.number, "state": idea.get_state_display()})
 
 
-def _text(value: str, label: str, field: str, *, limit: int, required: bool = True) -> str:
-    value = (value or "").strip()
-    if required and not value:
-        raise ServiceError(_("请填写%(label)s。") % {"label": label}, field=field)
-    if len(value) > limit:
-        raise ServiceError(_("%(label)s最多 %(limit)s 字，现有 %(n)s 字。") % {"label": label, "limit": limit, "n": len(value)},
-                           field=field)
-    return value
-
-
 def _lock(idea: Idea) -> Idea:
     return Idea.objects.select_for_update().select_related("campaign").get(pk=idea.pk)
 
@@ -98,13 +89,13 @@ def campaign_create(*, by, name: str, owner_unit: Unit, start_date: dt.date, end
     system, e.g. the `luoshi ideas campaign` command run by the operator)."""
     if by is not None:
         require(scope_for(by).covers(owner_unit.path, Role.OFFICE), _("只能为本单位（及下级单位）发起征集活动。"))
-    name = _text(name, _("活动名称"), "name", limit=100)
+    name = clean_text(name, _("活动名称"), "name", limit=100)
     _check_period(start_date, end_date)
     scheme = _parse_scheme(scheme_text)
     with transaction.atomic():
         campaign = Campaign.objects.create(
             name=name, year=start_date.year, owner_unit=owner_unit, owner_path=owner_unit.path, start_date=start_date,
-            end_date=end_date, description=_text(description, _("征集公告"), "description", limit=5000, required=False),
+            end_date=end_date, description=clean_text(description, _("征集公告"), "description", limit=5000, required=False),
             scheme_source=scheme_text, scheme=scheme.as_data(), created_at=clock.now(),
             created_by=by if getattr(by, "pk", None) else None)
         _journal(by, "idea.campaign_create", campaign, campaign,
@@ -117,7 +108,7 @@ def campaign_update(*, by, campaign: Campaign, name: str, start_date: dt.date, e
     """Change the period, the notice or the scheme. Criteria cannot change once an expert has scored; a topic
     or award level in use cannot be removed."""
     _require_manage(by, campaign)
-    name = _text(name, _("活动名称"), "name", limit=100)
+    name = clean_text(name, _("活动名称"), "name", limit=100)
     _check_period(start_date, end_date)
     with transaction.atomic():
         campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
@@ -140,7 +131,7 @@ def campaign_update(*, by, campaign: Campaign, name: str, start_date: dt.date, e
             scheme_changed = True
         campaign.name, campaign.start_date, campaign.end_date = name, start_date, end_date
         campaign.year = start_date.year
-        campaign.description = _text(description, _("征集公告"), "description", limit=5000, required=False)
+        campaign.description = clean_text(description, _("征集公告"), "description", limit=5000, required=False)
         if is_closed is not None:
             campaign.is_closed = is_closed
         campaign.save()
@@ -200,22 +191,22 @@ def idea_submit(*, campaign: Campaign, data: IdeaInput, by=None) -> Idea:
     if not campaign.is_open_on(clock.today()):
         raise ServiceError(_("“%(c)s”不在征集期内（%(s)s 至 %(e)s）。")
                            % {"c": campaign.name, "s": campaign.start_date, "e": campaign.end_date})
-    title = _text(data.title, _("标题"), "title", limit=100)
-    content = _text(data.content, _("建议内容"), "content", limit=MAX_CONTENT)
+    title = clean_text(data.title, _("标题"), "title", limit=100)
+    content = clean_text(data.content, _("建议内容"), "content", limit=MAX_CONTENT)
     if len(content) < 20:
         raise ServiceError(_("建议内容至少 20 字，请写明问题、建议和预期效果。"), field="content")
     if data.topic not in campaign.topics:
         raise ServiceError(_("请选择征集领域。"), field="topic")
     if data.source_kind not in SourceKind.values:
         raise ServiceError(_("请选择建议人类别。"), field="source_kind")
-    name = _text(data.name, _("姓名"), "name", limit=50)
+    name = clean_text(data.name, _("姓名"), "name", limit=50)
     phone = re.sub(r"[\s]", "", data.phone or "")
     if not phone:
         raise ServiceError(_("请填写联系电话，以便核实和答复。"), field="phone")
     if not PHONE.match(phone):
         raise ServiceError(_("联系电话“%(phone)s”格式不对：手机号为 11 位，座机如 0532-88886666。") % {"phone": data.phone},
                            field="phone")
-    email = _text(data.email, _("电子邮箱"), "email", limit=100, required=False)
+    email = clean_text(data.email, _("电子邮箱"), "email", limit=100, required=False)
     if email:
         try:
             validate_email(email)
@@ -223,8 +214,8 @@ def idea_submit(*, campaign: Campaign, data: IdeaInput, by=None) -> Idea:
             raise ServiceError(_("电子邮箱“%(email)s”格式不对。") % {"email": email}, field="email")
     if data.province not in province_names():
         raise ServiceError(_("请选择所在省份。"), field="province")
-    city = _text(data.city, _("所在城市"), "city", limit=30, required=False)
-    org = _text(data.organisation, _("工作单位"), "organisation", limit=100, required=False)
+    city = clean_text(data.city, _("所在城市"), "city", limit=30, required=False)
+    org = clean_text(data.organisation, _("工作单位"), "organisation", limit=100, required=False)
     now = clock.now()
     with transaction.atomic():
         Campaign.objects.select_for_update().filter(pk=campaign.pk).first()  # serialises the sequence
@@ -249,7 +240,7 @@ def idea_screen(*, by, idea: Idea, passed: bool, reason: str = "", duplicate_of:
     with transaction.atomic():
         idea = _lock(idea)
         _require_state(idea, IdeaState.SUBMITTED)
-        reason = _text(reason, _("理由"), "reason", limit=500, required=False)
+        reason = clean_text(reason, _("理由"), "reason", limit=500, required=False)
         now = clock.now()
         if duplicate_of is not None:
             if duplicate_of.pk == idea.pk or duplicate_of.campaign_id != idea.campaign_id:
@@ -326,7 +317,7 @@ def idea_score(*, by, idea: Idea, points: dict, note: str = "") -> ExpertScore:
     """An assigned expert scores (or re-scores, until the decision) an idea under review."""
     require(perms.is_expert(by, idea.campaign), _("只有本活动的评审专家可以评分。"))
     values = check_points(idea.campaign, points)
-    note = _text(note, _("评语"), "note", limit=500, required=False)
+    note = clean_text(note, _("评语"), "note", limit=500, required=False)
     with transaction.atomic():
         idea = _lock(idea)
         _require_state(idea, IdeaState.REVIEWING)
@@ -348,7 +339,7 @@ def idea_decide(*, by, idea: Idea, decision: str, reply: str, publish: bool = Tr
     _require_manage(by, idea.campaign)
     if decision not in Decision.values:
         raise ServiceError(_("请选择处理结果。"), field="decision")
-    reply = _text(reply, _("答复"), "reply", limit=2000)
+    reply = clean_text(reply, _("答复"), "reply", limit=2000)
     with transaction.atomic():
         idea = _lock(idea)
         _require_state(idea, IdeaState.REVIEWING, IdeaState.DECIDED)
@@ -411,7 +402,7 @@ def idea_make_task(*, by, idea: Idea, program: Program, lead_unit: Unit, deadlin
         if not lead_unit.is_active:
             raise ServiceError(_("单位“%(u)s”已停用。") % {"u": lead_unit.name}, field="lead_unit")
         task = task_create(by=by, program=program, data=TaskInput(
-            title=_text(title or idea.title, _("任务内容"), "title", limit=500), measures=idea.reply,
+            title=clean_text(title or idea.title, _("任务内容"), "title", limit=500), measures=idea.reply,
             lead_units=[lead_unit], deadline_phrase=deadline_phrase or "",
             note=_("来源：金点子 %(n)s“%(t)s”（%(c)s）") % {"n": idea.number, "t": idea.title, "c": idea.campaign.name},
             tags=[_("金点子")]))

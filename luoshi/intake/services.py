@@ -29,6 +29,7 @@ from luoshi.core.files import IMAGE_TYPES, upload_check
 from luoshi.core.journal import journal_record
 from luoshi.core.notify import Message, deliver
 from luoshi.core.permissions import require
+from luoshi.core.validation import clean_text
 from luoshi.org.models import Person, Role, RoleGrant, Unit, UnitKind
 from luoshi.org.scopes import scope_for
 
@@ -105,16 +106,6 @@ def _require_state(request: Request, *states: str) -> None:
     if request.state not in states:
         raise ServiceError(_("工单 %(n)s 当前为“%(state)s”，不能进行此操作。")
                            % {"n": request.number, "state": request.get_state_display()})
-
-
-def _check_text(value: str, label: str, field: str, *, limit: int, required: bool = True) -> str:
-    value = (value or "").strip()
-    if required and not value:
-        raise ServiceError(_("请填写%(label)s。") % {"label": label}, field=field)
-    if len(value) > limit:
-        raise ServiceError(_("%(label)s最多 %(limit)s 字，现有 %(n)s 字。") % {"label": label, "limit": limit, "n": len(value)},
-                           field=field)
-    return value
 
 
 # ---- photos -------------------------------------------------------------------------------------------
@@ -280,10 +271,10 @@ def request_submit(*, data: RequestInput, photos=(), by=None) -> Request:
         raise ServiceError(_("诉求类别“%(name)s”已停用。") % {"name": data.category.name}, field="category")
     if not data.channel.is_active:
         raise ServiceError(_("受理渠道“%(name)s”已停用。") % {"name": data.channel.name}, field="channel")
-    description = _check_text(data.description, _("诉求内容"), "description", limit=MAX_DESCRIPTION)
-    address = _check_text(data.address, _("地址"), "address", limit=200, required=False)
+    description = clean_text(data.description, _("诉求内容"), "description", limit=MAX_DESCRIPTION)
+    address = clean_text(data.address, _("地址"), "address", limit=200, required=False)
     lat, lng = _check_location(data)
-    name = _check_text(data.name, _("姓名"), "name", limit=50, required=False)
+    name = clean_text(data.name, _("姓名"), "name", limit=50, required=False)
     phone = re.sub(r"[\s-]", "", data.phone or "")
     if phone and not PHONE.match(phone):
         raise ServiceError(_("联系电话“%(phone)s”格式不对：手机号为 11 位，座机如 0532-88886666。") % {"phone": data.phone},
@@ -298,7 +289,7 @@ def request_submit(*, data: RequestInput, photos=(), by=None) -> Request:
             raise ServiceError(_("电子邮箱最多 100 个字符。"), field="email")
     if data.kind and data.kind not in RequestKind.values:
         raise ServiceError(_("诉求类型“%(kind)s”不存在。") % {"kind": data.kind}, field="kind")
-    external_id = _check_text(data.external_id, _("外部编号"), "external_id", limit=60, required=False)
+    external_id = clean_text(data.external_id, _("外部编号"), "external_id", limit=60, required=False)
     attributes = check_attributes(data.category, data.attributes)
     files = check_photos(photos)
     settings_row = intake_settings()
@@ -401,7 +392,7 @@ def request_close_invalid(*, by, request: Request, outcome: str, reason: str, du
     _require_state(request, RequestState.RECEIVED, RequestState.RETURNED)
     if outcome not in (Outcome.INVALID, Outcome.DUPLICATE):
         raise ServiceError(_("结果只能是“不予受理”或“重复诉求”。"), field="outcome")
-    reason = _check_text(reason, _("理由"), "reason", limit=500)
+    reason = clean_text(reason, _("理由"), "reason", limit=500)
     if outcome == Outcome.DUPLICATE:
         if duplicate_of is None or duplicate_of.pk == request.pk:
             raise ServiceError(_("请指明与哪一件工单重复。"), field="duplicate_of")
@@ -440,7 +431,7 @@ def request_return(*, by, request: Request, reason: str, suggested_unit: Unit | 
     scope = scope_for(by)
     require(perms.is_lead(scope, request), _("只有承办单位的联络员可以退单。"))
     _require_state(request, RequestState.DISPATCHED, RequestState.HANDLING)
-    reason = _check_text(reason, _("退单理由"), "reason", limit=500)
+    reason = clean_text(reason, _("退单理由"), "reason", limit=500)
     if request.return_locked:
         raise ServiceError(_("该工单已由受理中心审定派单，不能再退单；如有异议请在办理记录中说明。"))
     now = clock.now()
@@ -475,7 +466,7 @@ def request_note(*, by, request: Request, text: str, photos=()) -> RequestEvent:
     lead, assist = perms.is_lead(scope, request), perms.is_assist(scope, request)
     require(lead or assist or perms.can_dispatch(scope, request), _("只有承办、协办单位或受理中心可以填写办理记录。"))
     _require_state(request, RequestState.DISPATCHED, RequestState.HANDLING, RequestState.REPLIED)
-    text = _check_text(text, _("办理情况"), "text", limit=2000)
+    text = clean_text(text, _("办理情况"), "text", limit=2000)
     files = check_photos(photos)
     now = clock.now()
     unit = request.lead_unit if lead else (by.unit if assist else None)
@@ -492,7 +483,7 @@ def request_reply(*, by, request: Request, text: str, photos=()) -> Request:
     scope = scope_for(by)
     require(perms.is_lead(scope, request), _("只有承办单位的联络员可以回复。"))
     _require_state(request, RequestState.HANDLING)
-    text = _check_text(text, _("答复内容"), "text", limit=2000)
+    text = clean_text(text, _("答复内容"), "text", limit=2000)
     files = check_photos(photos)
     now = clock.now()
     settings_row = intake_settings()
@@ -562,7 +553,7 @@ def request_rate(*, request: Request, satisfaction: int, resolved: bool | None, 
         satisfaction = 0
     if not 1 <= satisfaction <= 5:
         raise ServiceError(_("请选择满意程度（1～5）。"), field="satisfaction")
-    comment = _check_text(comment, _("评价意见"), "comment", limit=500, required=False)
+    comment = clean_text(comment, _("评价意见"), "comment", limit=500, required=False)
     settings_row = intake_settings()
     now = clock.now()
     unsatisfied = satisfaction < settings_row.satisfied_from
@@ -626,7 +617,7 @@ def extension_ask(*, by, request: Request, days: int, reason: str) -> ExtensionR
     scope = scope_for(by)
     require(perms.is_lead(scope, request), _("只有承办单位的联络员可以申请延期。"))
     _require_state(request, RequestState.HANDLING)
-    reason = _check_text(reason, _("延期理由"), "reason", limit=1000)
+    reason = clean_text(reason, _("延期理由"), "reason", limit=1000)
     try:
         days = int(days)
     except (TypeError, ValueError):
@@ -655,7 +646,7 @@ def extension_decide(*, by, extension: ExtensionRequest, approve: bool, note: st
     require(perms.can_dispatch(scope_for(by), request), _("只有受理派单员可以审批延期。"))
     if extension.state != DecisionState.PENDING:
         raise ServiceError(_("该延期申请已审批。"))
-    note = _check_text(note, _("不同意的理由") if not approve else _("审批意见"), "note", limit=300, required=not approve)
+    note = clean_text(note, _("不同意的理由") if not approve else _("审批意见"), "note", limit=300, required=not approve)
     now = clock.now()
     with transaction.atomic():
         extension.state = DecisionState.APPROVED if approve else DecisionState.REFUSED
@@ -685,7 +676,7 @@ def request_urge(*, by, request: Request, note: str, supervise: bool = False) ->
     require(perms.can_dispatch(scope, request) or scope.covers(request.region_path, Role.OFFICE),
             _("只有受理中心或办公室可以催办、督办。"))
     _require_state(request, RequestState.DISPATCHED, RequestState.HANDLING)
-    note = _check_text(note, _("催办意见"), "note", limit=500)
+    note = clean_text(note, _("催办意见"), "note", limit=500)
     now = clock.now()
     with transaction.atomic():
         if supervise:
