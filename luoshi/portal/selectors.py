@@ -209,13 +209,7 @@ def tracked_request(code: str):
 
 
 def tracked_idea(code: str):
-    """An idea by its 查询码, through the ideas app's selector when that exists; None otherwise."""
-    try:
-        from luoshi.ideas import selectors as ideas
-    except ImportError:
-        return None
-    lookup = getattr(ideas, "idea_by_tracking_code", None)
-    if lookup is None:
-        return None
-    return lookup((code or "").strip())
+    """An idea by its 查询码 (the ideas app's public view of it), or None."""
+    from luoshi.ideas.selectors import idea_by_tracking_code
 
+    return idea_by_tracking_code(code)

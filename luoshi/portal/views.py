@@ -210,26 +210,10 @@ def rate(request, pk):
 # ---- 办理查询: a request or an idea by its 查询码 -----------------------------------------------------------------
 
 def _idea_view(idea) -> dict:
-    """The idea as the tracking page shows it, whatever shape the ideas app returns (object or dict)."""
-    def get(*names):
-        for name in names:
-            value = idea.get(name) if isinstance(idea, dict) else getattr(idea, name, None)
-            if callable(value):
-                value = value()
-            if value not in (None, ""):
-                return value
-        return None
-    events = []
-    for e in get("events") or []:
-        at = e.get("at") if isinstance(e, dict) else getattr(e, "at", None)
-        text = e.get("text") if isinstance(e, dict) else getattr(e, "text", "")
-        events.append({"at": at, "text": selectors.public_text(str(text or ""))})
-    return {"title": selectors.public_text(str(get("title") or "")), "number": get("number") or "",
-            "campaign": get("campaign") if isinstance(get("campaign"), str) else "",
-            "state": get("state_label", "get_state_display", "state") or "",
-            "decision": get("decision_label") or "", "award": get("award") or "",
-            "submitted_at": get("submitted_on", "submitted_at", "created_at"),
-            "reply": selectors.public_text(str(get("public_reply", "reply") or "")), "events": events}
+    """The idea (ideas.selectors.PublicIdea: no personal fields) as the tracking page shows it."""
+    return {"title": selectors.public_text(idea.title), "number": idea.number, "campaign": idea.campaign,
+            "state": idea.state_label, "decision": idea.decision_label, "award": idea.award,
+            "submitted_at": idea.submitted_on, "reply": selectors.public_text(idea.reply), "events": []}
 
 
 def track(request):
