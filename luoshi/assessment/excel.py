@@ -53,6 +53,7 @@ from luoshi.core.excel import CellError, ImportFailed, cell_text, open_workbook
 from luoshi.core.journal import journal_record
 from luoshi.core.permissions import require
 from luoshi.org.models import Person, Role, RoleGrant, Unit
+from luoshi.org.scopes import ancestor_paths
 
 from . import engine, selectors
 from .models import (EvaluatorAssignment, Indicator, Publication, Result, Round, RoundState, RoundUnit, Score,
@@ -81,16 +82,11 @@ def _norm(text: str) -> str:
     return NOISE.sub("", text)
 
 
-def _ancestor_paths(path: str) -> list[str]:
-    parts = [p for p in path.strip("/").split("/") if p]
-    return ["/" + "/".join(parts[:i]) + "/" for i in range(1, len(parts) + 1)]
-
-
 def scheme_office_person(owner_unit: Unit) -> Person | None:
     """Someone of the 督查室/办公室 over the scheme's owner unit (the nearest grant first): who a command
     acts as when the operator names nobody."""
     grant = (RoleGrant.objects.filter(role=Role.OFFICE, person__is_active=True,
-                                      unit__path__in=_ancestor_paths(owner_unit.path))
+                                      unit__path__in=ancestor_paths(owner_unit.path))
              .select_related("person").order_by("-unit__depth", "person_id").first())
     return grant.person if grant else None
 

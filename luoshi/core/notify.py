@@ -75,5 +75,16 @@ def deliver(messages: list[Message]) -> dict[str, int]:
     return result
 
 
+def notify_people(person_ids, *, kind: str, title: str, body: str = "", url: str = "", dedup_key: str) -> None:
+    """The same message to several people by id (inactive accounts skipped), in-app and by every channel."""
+    from django.contrib.auth import get_user_model
+
+    ids = set(person_ids or ())
+    if not ids:
+        return
+    emails = dict(get_user_model().objects.filter(pk__in=ids, is_active=True).values_list("id", "email"))
+    deliver([Message(pid, email or "", kind, title, body, url, dedup_key) for pid, email in emails.items()])
+
+
 def notify_one(*, recipient, kind: str, title: str, body: str = "", url: str = "", dedup_key: str) -> None:
     deliver([Message(recipient.pk, recipient.email or "", kind, title, body, url, dedup_key)])

@@ -20,7 +20,7 @@ from luoshi.core.http import XLSX, download
 from luoshi.core.journal import journal_for
 from luoshi.org.models import Person, Role, Unit
 from luoshi.org.scopes import scope_for
-from luoshi.programs.models import Program
+from luoshi.tasks.selectors import programs_managed
 
 from . import permissions as perms
 from . import selectors, services
@@ -206,17 +206,6 @@ def _idea(request, pk):
     return idea
 
 
-def _programs_for(user):
-    scope = scope_for(user)
-    qs = Program.objects.filter(is_archived=False).select_related("owner_unit").order_by("-year", "name")
-    if scope.is_admin:
-        return qs
-    q = Q(pk__in=[])
-    for p in scope.paths_for(Role.OFFICE):
-        q |= Q(owner_unit__path__startswith=p)
-    return qs.filter(q)
-
-
 def _idea_page(request, idea, status=200, **forms):
     campaign = idea.campaign
     scope = scope_for(request.user)
@@ -238,7 +227,8 @@ def _idea_page(request, idea, status=200, **forms):
             ctx["award_form"] = forms.get("award_form") or AwardForm(awards=campaign.awards, initial={"award": idea.award})
             if not idea.task_id:
                 units = Unit.objects.filter(path__startswith=campaign.owner_path, is_active=True).order_by("path")
-                ctx["task_form"] = forms.get("task_form") or TaskForm(programs=_programs_for(request.user), units=units)
+                programs = programs_managed(user=request.user).order_by("-year", "name")
+                ctx["task_form"] = forms.get("task_form") or TaskForm(programs=programs, units=units)
     ctx["score_error"] = forms.get("score_error")
     ctx["score_values"] = forms.get("score_values") or (ctx["scores"].mine.points if ctx["scores"].mine else {})
     ctx["score_note"] = forms.get("score_note", ctx["scores"].mine.note if ctx["scores"].mine else "")
@@ -338,7 +328,7 @@ def idea_award(request, pk):
 def idea_task(request, pk):
     idea = _idea(request, pk)
     _require_manage_or_403(request, idea)
-    programs = list(_programs_for(request.user))
+    programs = list(programs_managed(user=request.user).order_by("-year", "name"))
     units = list(Unit.objects.filter(path__startswith=idea.campaign.owner_path, is_active=True).order_by("path"))
     form = TaskForm(request.POST, programs=programs, units=units)
     if form.is_valid():

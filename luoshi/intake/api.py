@@ -9,9 +9,7 @@ readers outside the centre and the handling units; 匿名 stays anonymous to the
 No `from __future__ import annotations` here: ninja resolves parameter types at import."""
 import datetime as dt
 
-from django.db.models import Q
 from django.http import Http404
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from ninja.pagination import PageNumberPagination, paginate
@@ -20,7 +18,7 @@ from luoshi.core.errors import ServiceError
 from luoshi.org.models import Unit
 
 from . import selectors, services
-from .models import ExtensionRequest, OPEN_STATES, Request
+from .models import ExtensionRequest, Request
 
 router = Router(tags=["intake"])
 
@@ -146,7 +144,7 @@ class RequestFilter(Schema):
     q: str | None = None            # in title or description
     received_from: dt.date | None = None
     received_to: dt.date | None = None
-    overdue: bool | None = None     # open and past its time limit
+    overdue: bool | None = None     # past the limit of the step it waits at (as in the dispatcher's list)
 
 
 class DispatchIn(Schema):
@@ -232,10 +230,6 @@ def _unit(unit_id: int | None, field: str) -> Unit | None:
     return unit
 
 
-def _day_start(day: dt.date) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(day, dt.time()))
-
-
 # ---- reads ------------------------------------------------------------------------------------------------------------
 
 @router.get("/requests", response=list[RequestOut])
@@ -243,27 +237,10 @@ def _day_start(day: dt.date) -> dt.datetime:
 def list_requests(request, filters: Query[RequestFilter]):
     """The requests the caller may see (a dispatcher's region; what was dispatched to or asked of a liaison's
     unit; the region of office staff and leaders), newest first."""
-    qs = selectors.visible_requests(request.user).select_related("category", "channel", "area", "lead_unit")
     f = filters
-    if f.state == "open":
-        qs = qs.filter(state__in=OPEN_STATES)
-    elif f.state:
-        qs = qs.filter(state=f.state)
-    if f.category:
-        qs = qs.filter(category__code=f.category)
-    if f.channel:
-        qs = qs.filter(channel__code=f.channel)
-    if f.unit_id:
-        qs = qs.filter(lead_unit_id=f.unit_id)
-    if f.q:
-        qs = qs.filter(Q(title__contains=f.q) | Q(description__contains=f.q))
-    if f.received_from:
-        qs = qs.filter(received_at__gte=_day_start(f.received_from))
-    if f.received_to:
-        qs = qs.filter(received_at__lt=_day_start(f.received_to + dt.timedelta(days=1)))
-    if f.overdue:
-        qs = qs.filter(state__in=OPEN_STATES, due_at__lt=timezone.now())
-    return qs.order_by("-received_at", "-id")
+    return selectors.request_search(user=request.user, state=f.state or "", category_code=f.category or "",
+                                    channel_code=f.channel or "", unit_id=f.unit_id, q=f.q or "",
+                                    received_from=f.received_from, received_to=f.received_to, overdue=bool(f.overdue))
 
 
 @router.get("/requests/{request_id}", response={200: RequestDetailOut, 404: Error})

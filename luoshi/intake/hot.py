@@ -152,19 +152,9 @@ def topic_requests(user, period: Period, *, category: ServiceCategory | None, ke
 
 def promotable_programs(user):
     """实事 programs the user may add a task to (office over the owner unit)."""
-    from luoshi.programs.models import Program
+    from luoshi.tasks.selectors import programs_managed
 
-    scope = scope_for(user)
-    qs = Program.objects.filter(is_shishi=True).select_related("owner_unit").order_by("-year", "code")
-    if scope.is_admin:
-        return qs
-    paths = scope.paths_for(Role.OFFICE)
-    if not paths:
-        return qs.none()
-    cond = Q(pk__in=[])
-    for p in paths:
-        cond |= Q(owner_unit__path__startswith=p)
-    return qs.filter(cond)
+    return programs_managed(user=user).filter(is_shishi=True).order_by("-year", "code")
 
 
 def topic_promote(*, by, label: str, category: ServiceCategory | None, keywords, period: Period, program,

@@ -145,6 +145,34 @@ def _filtered(user, filters: QueueFilters, now: dt.datetime) -> QuerySet[Request
     return qs
 
 
+def request_search(*, user, state: str = "", category_code: str = "", channel_code: str = "", unit_id: int | None = None,
+                   q: str = "", received_from: dt.date | None = None, received_to: dt.date | None = None,
+                   overdue: bool = False, now: dt.datetime | None = None) -> QuerySet[Request]:
+    """The REST API's list: scoped like every staff list, categories and channels by code, state "open" for
+    all open states, `overdue` as the dispatcher's list means it (past the limit of the step it waits at);
+    newest first. Personal fields are not selected."""
+    qs = visible_requests(user).select_related("category", "channel", "area", "lead_unit").defer(*PERSONAL_FIELDS)
+    if state == "open":
+        qs = qs.filter(state__in=OPEN_STATES)
+    elif state:
+        qs = qs.filter(state=state)
+    if category_code:
+        qs = qs.filter(category__code=category_code)
+    if channel_code:
+        qs = qs.filter(channel__code=channel_code)
+    if unit_id:
+        qs = qs.filter(lead_unit_id=unit_id)
+    if q:
+        qs = qs.filter(Q(title__contains=q) | Q(description__contains=q))
+    if received_from:
+        qs = qs.filter(received_at__gte=_day_start(received_from))
+    if received_to:
+        qs = qs.filter(received_at__lt=_day_start(received_to + dt.timedelta(days=1)))
+    if overdue:
+        qs = qs.filter(overdue_q(now or clock.now()))
+    return qs.order_by("-received_at", "-id")
+
+
 def _day_start(day: dt.date) -> dt.datetime:
     from django.utils import timezone
 

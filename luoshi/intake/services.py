@@ -27,11 +27,11 @@ from luoshi.core import clock, workdays
 from luoshi.core.errors import ServiceError
 from luoshi.core.files import IMAGE_TYPES, upload_check
 from luoshi.core.journal import journal_record
-from luoshi.core.notify import Message, deliver
+from luoshi.core.notify import notify_people
 from luoshi.core.permissions import require
 from luoshi.core.validation import clean_text
-from luoshi.org.models import Person, Role, RoleGrant, Unit, UnitKind
-from luoshi.org.scopes import scope_for
+from luoshi.org.models import Role, RoleGrant, Unit, UnitKind
+from luoshi.org.scopes import ancestor_paths, scope_for
 
 from . import permissions as perms
 from .config import intake_settings
@@ -63,26 +63,17 @@ def _journal(by, verb: str, request: Request, changes=None, reason: str = "") ->
                    scope_path=request.unit_path or request.region_path)
 
 
-def _ancestors(path: str) -> list[str]:
-    parts = path.strip("/").split("/")
-    return ["/" + "/".join(parts[:i]) + "/" for i in range(1, len(parts) + 1)]
-
-
 def people_with(role: str, path: str, *, exact: bool = False) -> set[int]:
     """People holding `role` over the unit at `path` (on it, or on an ancestor unless exact)."""
-    paths = [path] if exact else _ancestors(path)
+    paths = [path] if exact else ancestor_paths(path)
     return set(RoleGrant.objects.filter(role=role, unit__path__in=paths).values_list("person_id", flat=True))
 
 
 def _tell(person_ids, kind: str, title: str, body: str, url: str, key: str) -> None:
-    if not person_ids:
-        return
-    emails = dict(Person.objects.filter(pk__in=set(person_ids), is_active=True).values_list("id", "email"))
-
-    def send():
-        deliver([Message(pid, email or "", kind, title, body, url, key) for pid, email in emails.items()])
-
-    transaction.on_commit(send)
+    """Told after the commit: a refused or rolled-back step sends nothing."""
+    if person_ids:
+        transaction.on_commit(lambda: notify_people(person_ids, kind=kind, title=title, body=body, url=url,
+                                                    dedup_key=key))
 
 
 def _url(request: Request) -> str:

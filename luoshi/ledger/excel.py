@@ -31,6 +31,7 @@ from luoshi.core.journal import journal_record
 from luoshi.core.permissions import require
 from luoshi.org.models import Person, Role, RoleGrant
 from luoshi.org.resolve import UnitResolver, region_of
+from luoshi.org.scopes import ancestor_paths
 from luoshi.programs.models import Program
 
 from . import permissions as perms
@@ -57,7 +58,7 @@ def program_office_person(program: Program) -> Person | None:
     as when the operator names nobody."""
     owner = program.owner_unit
     grant = (RoleGrant.objects.filter(role=Role.OFFICE, person__is_active=True,
-                                      unit__path__in=services._ancestor_paths(owner.path))
+                                      unit__path__in=ancestor_paths(owner.path))
              .select_related("person").order_by("-unit__depth", "person_id").first())
     return grant.person if grant else None
 

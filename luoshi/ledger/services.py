@@ -16,10 +16,11 @@ from luoshi.core import clock
 from luoshi.core.errors import ServiceError
 from luoshi.core.files import IMAGE_TYPES, attachment_store
 from luoshi.core.journal import diff, journal_record, snapshot
-from luoshi.core.notify import Message, deliver
+from luoshi.core.notify import notify_people
 from luoshi.core.permissions import require
 from luoshi.org.models import Pairing, Person, Role, RoleGrant, Unit
 from luoshi.org.resolve import region_of
+from luoshi.org.scopes import ancestor_paths
 from luoshi.programs.models import Program
 
 from . import permissions as perms
@@ -89,22 +90,17 @@ def _photos(by, finding: Finding, stage: str, files, event: FindingEvent | None)
 
 # ---- recipients -----------------------------------------------------------------------------------
 
-def _ancestor_paths(path: str) -> list[str]:
-    parts = path.strip("/").split("/")
-    return ["/" + "/".join(parts[:i]) + "/" for i in range(1, len(parts) + 1)]
-
-
 def unit_people(unit_paths: list[str], audience: str) -> dict[str, set[int]]:
     """unit path → people to tell: 'unit' = liaisons over the unit (itself or an ancestor, as for tasks);
     'leader' = leaders granted on the unit itself and leaders paired (包联) with it."""
-    wanted = {p for path in unit_paths for p in _ancestor_paths(path)}
+    wanted = {p for path in unit_paths for p in ancestor_paths(path)}
     out: dict[str, set[int]] = defaultdict(set)
     if audience == "unit":
         grants = defaultdict(set)
         for pid, path in RoleGrant.objects.filter(role=Role.LIAISON, unit__path__in=wanted).values_list("person_id", "unit__path"):
             grants[path].add(pid)
         for path in unit_paths:
-            for a in _ancestor_paths(path):
+            for a in ancestor_paths(path):
                 out[path] |= grants.get(a, set())
     elif audience == "leader":
         for pid, path in RoleGrant.objects.filter(role=Role.LEADER, unit__path__in=unit_paths).values_list("person_id", "unit__path"):
@@ -120,13 +116,12 @@ def office_people(program: Program) -> set[int]:
     its district (or city), the same people perms.can_manage lets in, short of the city over a district."""
     owner = program.owner_unit
     region = region_of(owner)
-    paths = [p for p in _ancestor_paths(owner.path) if p.startswith(region.path)]
+    paths = [p for p in ancestor_paths(owner.path) if p.startswith(region.path)]
     return set(RoleGrant.objects.filter(role=Role.OFFICE, unit__path__in=paths).values_list("person_id", flat=True))
 
 
 def _send(recipients, kind: str, title: str, body: str, url: str, key: str) -> None:
-    emails = dict(Person.objects.filter(pk__in=set(recipients), is_active=True).values_list("id", "email"))
-    deliver([Message(pid, email or "", kind, title, body, url, key) for pid, email in emails.items()])
+    notify_people(recipients, kind=kind, title=title, body=body, url=url, dedup_key=key)
 
 
 def _tell_unit(finding_or_sheet, kind: str, title: str, body: str, url: str, key: str) -> None:

@@ -8,6 +8,12 @@ from django.db.models import Q
 from .models import Pairing, Role, RoleGrant
 
 
+def ancestor_paths(path: str) -> list[str]:
+    """"/1/5/9/" → ["/1/", "/1/5/", "/1/5/9/"]: the unit and every unit above it, root first."""
+    parts = [p for p in path.strip("/").split("/") if p]
+    return ["/" + "/".join(parts[:i]) + "/" for i in range(1, len(parts) + 1)]
+
+
 @dataclass(frozen=True)
 class Scope:
     person_id: int | None

@@ -91,6 +91,13 @@ def program_get(*, user, code: str) -> Program:
     return program
 
 
+def programs_managed(*, user) -> QuerySet[Program]:
+    """Programs (not archived) whose owner unit lies where the user is 督查室/办公室: where they may add tasks."""
+    scope = scope_for(user)
+    qs = Program.objects.filter(is_archived=False).select_related("owner_unit")
+    return qs if scope.is_admin else qs.filter(_any_prefix("owner_unit__path", scope.paths_for(Role.OFFICE)))
+
+
 def program_can_manage(*, user, program: Program) -> bool:
     return scope_for(user).covers(program.owner_unit.path, Role.OFFICE)
 
