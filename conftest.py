@@ -22,12 +22,14 @@ def _background_jobs_run_at_once(settings):
 
 @pytest.fixture(autouse=True)
 def _empty_cache():
-    """Cached figures must not leak from one test into the next."""
-    from django.core.cache import cache
+    """Cached figures and pages must not leak from one test into the next."""
+    from django.core.cache import caches
 
-    cache.clear()
+    for alias in ("default", "pages"):
+        caches[alias].clear()
     yield
-    cache.clear()
+    for alias in ("default", "pages"):
+        caches[alias].clear()
 
 
 @pytest.fixture(autouse=True)

@@ -9,6 +9,8 @@ def luoshi(request):
 
         from .models import Notification
 
-        ctx["unread_count"] = Notification.objects.filter(recipient=user, read_at=None).count()
+        unread = getattr(request, "_luoshi_unread_count", None)  # counted already by core.pagecache
+        ctx["unread_count"] = unread if unread is not None else \
+            Notification.objects.filter(recipient=user, read_at=None).count()
         ctx["scope"] = scope_for(user)
     return ctx

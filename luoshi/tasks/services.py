@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils.dateformat import format as date_format
 from django.utils.translation import gettext as _
 
-from luoshi.core import clock
+from luoshi.core import clock, revisions
 from luoshi.core.errors import ServiceError
 from luoshi.core.files import attachment_store
 from luoshi.core.journal import diff, journal_record, snapshot
@@ -134,6 +134,7 @@ def task_refresh_status(*, task: Task, today: dt.date | None = None, slot_start:
         return False
     old = task.status
     Task.objects.filter(pk=task.pk).update(status=status, status_reason=reason)
+    revisions.changed("tasks")
     task.status, task.status_reason = status, reason
     if old != status:
         journal_record(actor=None, verb="task.status", obj=task, changes={"status": [old, status]}, reason=reason,

@@ -1,0 +1,84 @@
+"""Data revisions: a counter per kind of data, raised by every write of that kind.
+
+A cached page (core.pagecache) is stored under the counters it depends on. A write raises its counter in
+its own transaction, so once the write is committed no reader can find the old page: the reader reads the
+counters first and the data after, so what it renders is at least as new as the key it stores it under.
+
+Saves and deletes of every model in the apps below raise the counter through signals. Writes that send no
+signal (QuerySet.update, bulk_create, bulk_update, raw SQL) must call `changed()` themselves; grep for
+`revisions.changed` to see where they do.
+"""
+from __future__ import annotations
+
+import functools
+
+from django.apps import apps
+from django.db import IntegrityError, connections, transaction
+from django.db.models import F
+from django.db.models.signals import m2m_changed, post_delete, post_save
+
+# app label → the counter its writes raise
+KIND_OF_APP = {"org": "org", "programs": "programs", "tasks": "tasks", "ledger": "ledger"}
+
+
+def _marker() -> None:
+    """Registered with on_commit only to remember, per transaction level, that a counter was raised."""
+
+
+def changed(kind: str, using: str = "default") -> None:
+    """Data of `kind` changed: raise its counter, once per transaction (savepoint) level."""
+    from .models import DataRevision
+
+    conn = connections[using]
+    if conn.in_atomic_block:
+        level = set(conn.savepoint_ids)
+        # Once per level, not once per outermost transaction: a test runs inside one long transaction, and
+        # each service call in it (a savepoint) must still raise the counter.
+        if any(getattr(func, "revision_kind", None) == kind and sids == level
+               for sids, func, *_ in conn.run_on_commit):
+            return
+        marker = functools.partial(_marker)
+        marker.revision_kind = kind
+        transaction.on_commit(marker, using=using)
+    if DataRevision.objects.using(using).filter(name=kind).update(value=F("value") + 1):
+        return
+    try:
+        with transaction.atomic(using=using):
+            DataRevision.objects.using(using).create(name=kind, value=1)
+    except IntegrityError:  # created meanwhile by another writer
+        DataRevision.objects.using(using).filter(name=kind).update(value=F("value") + 1)
+
+
+def changed_all(using: str = "default") -> None:
+    """For loaders that write in bulk (the demo, the benchmark generators): everything may have changed."""
+    for kind in dict.fromkeys(KIND_OF_APP.values()):
+        changed(kind, using=using)
+
+
+def current(*kinds: str, using: str = "default") -> tuple[int, ...]:
+    """The counters of `kinds`, in that order (0 for one never raised)."""
+    from .models import DataRevision
+
+    values = dict(DataRevision.objects.using(using).filter(name__in=kinds).values_list("name", "value"))
+    return tuple(values.get(k, 0) for k in kinds)
+
+
+def _on_write(sender, using="default", **kwargs) -> None:
+    changed(KIND_OF_APP[sender._meta.app_label], using=using)
+
+
+def _on_m2m(sender, action, using="default", **kwargs) -> None:
+    if action.startswith("post_"):
+        changed(KIND_OF_APP[sender._meta.app_label], using=using)
+
+
+def connect_signals() -> None:
+    """Called once from CoreConfig.ready(). Receivers are connected per model, not for every sender: a
+    receiver for all senders would make Django give up fast (collector-free) deletes for every model."""
+    for label in KIND_OF_APP:
+        for model in apps.get_app_config(label).get_models(include_auto_created=True):
+            uid = f"luoshi-revision-{model._meta.label_lower}"
+            post_save.connect(_on_write, sender=model, dispatch_uid=uid + "-save", weak=False)
+            post_delete.connect(_on_write, sender=model, dispatch_uid=uid + "-delete", weak=False)
+            if model._meta.auto_created:
+                m2m_changed.connect(_on_m2m, sender=model, dispatch_uid=uid + "-m2m", weak=False)
