@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import threading
 
 from django.conf import settings
 from django.contrib import messages
@@ -31,6 +32,11 @@ from . import clock, revisions
 # this placeholder cannot be forged by anything a user typed.
 CSRF_PLACEHOLDER = "\x00luoshi-csrf\x00"
 MAX_BODY_BYTES = 2_000_000
+# how long a request waits for another thread of this process that is rendering the same page
+WAIT_FOR_RENDER_SECONDS = 10
+
+_rendering: dict[str, threading.Event] = {}
+_rendering_lock = threading.Lock()
 
 
 def csrf(request) -> dict:
@@ -74,25 +80,48 @@ def cached_page(*kinds: str):
             store = caches["pages"]
             key = _key(request, view.__module__ + "." + view.__name__, kinds)
             hit = store.get(key)
-            if hit is not None:
-                body, content_type = hit
-                return HttpResponse(body.replace(CSRF_PLACEHOLDER, get_token(request)), content_type=content_type)
-            request._luoshi_page_cache = True
-            try:
-                response = view(request, *args, **kwargs)
-            finally:
-                request._luoshi_page_cache = False
-            if getattr(response, "streaming", False) or response.status_code != 200 or response.cookies:
-                return _fill(response, request)
-            body = response.content.decode(response.charset)
-            if len(body) <= MAX_BODY_BYTES and not _has_messages(request):
-                store.set(key, (body, response["Content-Type"]), settings.LUOSHI_PAGE_CACHE_SECONDS)
-            response.content = body.replace(CSRF_PLACEHOLDER, get_token(request))
-            return response
+            if hit is None:
+                # After a write every thread asking for a busy page misses at once. One renders it; the others
+                # wait for its result instead of rendering the same page side by side.
+                with _rendering_lock:
+                    done = _rendering.get(key)
+                    if done is None:
+                        _rendering[key] = threading.Event()
+                if done is not None:
+                    done.wait(WAIT_FOR_RENDER_SECONDS)
+                    hit = store.get(key)
+                    if hit is None:  # that render failed or was not stored: render here
+                        return _render(view, request, args, kwargs, store, key, None)
+                else:
+                    return _render(view, request, args, kwargs, store, key, key)
+            body, content_type = hit
+            return HttpResponse(body.replace(CSRF_PLACEHOLDER, get_token(request)), content_type=content_type)
 
         return wrapper
 
     return decorate
+
+
+def _render(view, request, args, kwargs, store, key: str, owned: str | None):
+    """Render the page, store it under `key`, and wake the threads waiting for it (`owned`: the key this
+    thread announced it renders)."""
+    try:
+        request._luoshi_page_cache = True
+        try:
+            response = view(request, *args, **kwargs)
+        finally:
+            request._luoshi_page_cache = False
+        if getattr(response, "streaming", False) or response.status_code != 200 or response.cookies:
+            return _fill(response, request)
+        body = response.content.decode(response.charset)
+        if len(body) <= MAX_BODY_BYTES and not _has_messages(request):
+            store.set(key, (body, response["Content-Type"]), settings.LUOSHI_PAGE_CACHE_SECONDS)
+        response.content = body.replace(CSRF_PLACEHOLDER, get_token(request))
+        return response
+    finally:
+        if owned:
+            with _rendering_lock:
+                _rendering.pop(owned).set()
 
 
 def _fill(response, request):

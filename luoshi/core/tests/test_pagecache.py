@@ -200,3 +200,41 @@ def test_a_counter_missing_from_the_table_is_created(db):
     assert revisions.current("tasks") == (0,)
     revisions.changed("tasks")
     assert revisions.current("tasks", "org")[0] == 1
+
+
+def test_threads_missing_the_same_page_render_it_once(monkeypatch):
+    """After a write every thread asking for a busy page misses at once: one renders, the others wait for it."""
+    import threading
+    import time
+    from types import SimpleNamespace
+
+    from django.http import HttpResponse
+    from django.test import RequestFactory
+
+    from luoshi.core import pagecache
+
+    monkeypatch.setattr(pagecache, "_key", lambda request, name, kinds: "page:test-single-flight")
+    renders = []
+
+    @pagecache.cached_page("tasks")
+    def slow_view(request):
+        renders.append(1)
+        time.sleep(0.3)
+        return HttpResponse("<p>rendered</p>")
+
+    bodies, start = [], threading.Barrier(4)
+
+    def visit():
+        request = RequestFactory().get("/x/")
+        request.user = SimpleNamespace(is_authenticated=True, pk=1)
+        start.wait()
+        bodies.append(slow_view(request).content)
+
+    threads = [threading.Thread(target=visit) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(renders) == 1
+    assert bodies == [b"<p>rendered</p>"] * 4
+    assert not pagecache._rendering
