@@ -49,6 +49,13 @@ from luoshi.org.models import Person, Unit, UnitKind  # noqa: E402
 TARGETS_MS = {"workbench": 150, "task list": 150, "task list red": 150, "overview": 300}
 
 
+def bump() -> None:
+    """What --bump-every does: what any write of a task does to the cached pages (bench/ledger.py replaces it)."""
+    from luoshi.core import revisions
+
+    revisions.changed("tasks")
+
+
 def parse_args():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--url", help="base URL of a running server (loopback); default: start gunicorn")
@@ -65,7 +72,7 @@ def parse_args():
     p.add_argument("--timeout", type=float, default=60, help="per-request timeout")
     p.add_argument("--warmup", type=int, default=3, help="unmeasured requests per page first")
     p.add_argument("--bump-every", type=float, default=0, metavar="SECONDS",
-                   help="during each load run raise the 'tasks' data revision this often, as a write (a report, a "
+                   help="during each load run raise the data revision of the pages (tasks, ledger) this often, as a write (a report, a "
                         "status change) anywhere in the city would: every cached page is then rendered again")
     p.add_argument("--only", default="", help="comma-separated page labels to run (e.g. 'overview')")
     p.add_argument("--slow", type=int, default=3, help="print this many slowest SQL statements per page")
@@ -260,10 +267,10 @@ def warm_all(host, port, path, cookie, connections: int, timeout: float) -> None
 
 
 class RevisionBumper:
-    """Raises a data revision every `every` seconds from a thread, as writes elsewhere would (core.revisions)."""
+    """Calls `bump` (raises a data revision) every `every` seconds from a thread, as writes elsewhere would."""
 
-    def __init__(self, every: float, kind: str):
-        self.every, self.kind, self.count = every, kind, 0
+    def __init__(self, every: float, bump):
+        self.every, self.bump, self.count = every, bump, 0
         self.done = threading.Event()
         self.thread = threading.Thread(target=self._run, daemon=True)
         self.thread.start()
@@ -271,11 +278,9 @@ class RevisionBumper:
     def _run(self):
         from django.db import connection as conn
 
-        from luoshi.core import revisions
-
         try:
             while not self.done.wait(self.every):
-                revisions.changed(self.kind)
+                self.bump()
                 self.count += 1
         finally:
             conn.close()
@@ -443,7 +448,7 @@ def main() -> None:
                     meter = CpuMeter([os.getpid()] + ([proc.pid] if proc else []),
                                      connection.settings_dict["NAME"] if connection.vendor == "postgresql" else None)
                     meter.start()
-                    bumper = RevisionBumper(args.bump_every, "tasks") if args.bump_every else None
+                    bumper = RevisionBumper(args.bump_every, bump) if args.bump_every else None
                     run = run_load(host, port, page["path"], cookie, args.requests, args.concurrency,
                                    args.max_seconds, args.timeout, args.think)
                     if bumper:

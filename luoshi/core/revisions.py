@@ -19,6 +19,8 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 
 # app label → the counter its writes raise
 KIND_OF_APP = {"org": "org", "programs": "programs", "tasks": "tasks", "ledger": "ledger"}
+# models whose rows other kinds of page show too: a program's pages link to its ledger when it has one
+ALSO_RAISES = {"ledger.ledgerconfig": ("programs",)}
 
 
 def _marker() -> None:
@@ -65,11 +67,13 @@ def current(*kinds: str, using: str = "default") -> tuple[int, ...]:
 
 def _on_write(sender, using="default", **kwargs) -> None:
     changed(KIND_OF_APP[sender._meta.app_label], using=using)
+    for kind in ALSO_RAISES.get(sender._meta.label_lower, ()):
+        changed(kind, using=using)
 
 
 def _on_m2m(sender, action, using="default", **kwargs) -> None:
     if action.startswith("post_"):
-        changed(KIND_OF_APP[sender._meta.app_label], using=using)
+        _on_write(sender, using=using)
 
 
 def connect_signals() -> None:

@@ -238,3 +238,13 @@ def test_threads_missing_the_same_page_render_it_once(monkeypatch):
     assert len(renders) == 1
     assert bodies == [b"<p>rendered</p>"] * 4
     assert not pagecache._rendering
+
+
+def test_a_ledger_enabled_for_a_program_shows_on_its_task_pages(program, cast, client_for, travel):
+    from luoshi.ledger.models import LedgerConfig
+
+    c = client_for(cast["office"])
+    with travel("2026-02-01"):
+        assert "/demo-2026/ledger/" not in _get(c, LIST_URL)[0]
+        LedgerConfig.objects.create(program=program["program"])
+        assert "/demo-2026/ledger/" in _get(c, LIST_URL)[0]
