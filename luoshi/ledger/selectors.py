@@ -10,7 +10,10 @@ import threading
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Prefetch, Q, QuerySet, Sum
+from django.db import connection
+from django.db.models import (
+    Avg, Count, DurationField, ExpressionWrapper, F, FloatField, Func, Prefetch, Q, QuerySet, Sum,
+)
 from django.http import Http404
 from django.utils.translation import get_language
 
@@ -206,6 +209,16 @@ def _rate(part: int, whole: int) -> Decimal | None:
     return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
+def _in_days(avg) -> Decimal | None:
+    """An average duration as days: a timedelta (PostgreSQL) or a float of days (SQLite's julianday, rounded to
+    about a tenth of a second so that 2.25 days stays 2.25)."""
+    if avg is None:
+        return None
+    if isinstance(avg, dt.timedelta):
+        return Decimal(avg.total_seconds()) / 86400
+    return Decimal(str(round(avg, 6)))
+
+
 def _days(value: Decimal) -> Decimal:
     return value.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
@@ -294,7 +307,14 @@ def ledger_figures_compute(*, user, program: Program, by: str = "unit", found_fr
         qs = qs.filter(found_on__gte=found_from)
     if found_to:
         qs = qs.filter(found_on__lte=found_to)
-    duration = ExpressionWrapper(F("closed_at") - F("created_at"), output_field=DurationField())
+    if connection.vendor == "sqlite":
+        # SQLite has no interval type, so Django subtracts datetimes with a Python function called per row
+        # (0.6 s over 200,000 findings); julianday() subtracts them in SQL, in days.
+        duration = ExpressionWrapper(Func(F("closed_at"), function="julianday", output_field=FloatField())
+                                     - Func(F("created_at"), function="julianday", output_field=FloatField()),
+                                     output_field=FloatField())
+    else:
+        duration = ExpressionWrapper(F("closed_at") - F("created_at"), output_field=DurationField())
     values = [key] + ([label_field] if label_field else [])
     rows = qs.values(*values).annotate(
         found=Count("id"),
@@ -309,16 +329,16 @@ def ledger_figures_compute(*, user, program: Program, by: str = "unit", found_fr
     weighted_days = Decimal(0)
     for r in rows:
         label = r.get(label_field) if label_field else str(labels.get(r[key], r[key]))
-        avg = r["avg_close"]
+        avg = _in_days(r["avg_close"])
         row = FigureRow(key=r[key], label=label or "（未分类）", found=r["found"], rectified=r["rectified"],
                         closed=r["closed"], overdue=r["overdue"], repeats=r["repeats"] or 0,
-                        avg_days=_days(Decimal(avg.total_seconds()) / 86400) if avg is not None else None)
+                        avg_days=_days(avg) if avg is not None else None)
         row.rectify_rate, row.close_rate = _rate(row.rectified, row.found), _rate(row.closed, row.found)
         out.append(row)
         for attr in ("found", "rectified", "closed", "overdue", "repeats"):
             setattr(total, attr, getattr(total, attr) + getattr(row, attr))
         if avg is not None:
-            weighted_days += Decimal(avg.total_seconds()) / 86400 * row.closed  # unrounded
+            weighted_days += avg * row.closed  # unrounded
     total.rectify_rate, total.close_rate = _rate(total.rectified, total.found), _rate(total.closed, total.found)
     total.avg_days = _days(weighted_days / total.closed) if total.closed else None
     if by == "unit":
