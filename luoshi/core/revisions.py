@@ -65,7 +65,9 @@ def current(*kinds: str, using: str = "default") -> tuple[int, ...]:
     return tuple(values.get(k, 0) for k in kinds)
 
 
-def _on_write(sender, using="default", **kwargs) -> None:
+def _on_write(sender, using="default", update_fields=None, **kwargs) -> None:
+    if update_fields is not None and set(update_fields) <= {"last_login"}:
+        return  # a login changes nothing any page shows; counting it would make every cached page stale
     changed(KIND_OF_APP[sender._meta.app_label], using=using)
     for kind in ALSO_RAISES.get(sender._meta.label_lower, ()):
         changed(kind, using=using)

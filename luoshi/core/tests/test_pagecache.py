@@ -195,6 +195,17 @@ def test_saves_and_deletes_raise_their_kind(program, cast):
     assert _value("tasks") > after["tasks"]
 
 
+def test_a_login_keeps_the_cached_pages(program, cast, travel):
+    first, second = Client(), Client()
+    with travel("2026-02-01"):
+        first.force_login(cast["office"])
+        _get(first, LIST_URL)
+        before = revisions.current("org", "programs", "tasks")
+        assert second.login(username="office", password="pw-123456")  # writes last_login
+        assert revisions.current("org", "programs", "tasks") == before
+        assert _get(second, LIST_URL)[1] <= 4
+
+
 def test_a_counter_missing_from_the_table_is_created(db):
     DataRevision.objects.filter(name="tasks").delete()
     assert revisions.current("tasks") == (0,)
