@@ -34,6 +34,7 @@ from .forms import (
 )
 from .importer import tasks_import_xlsx
 from .models import ClosureRequest, ExtensionRequest, Task, TaskStatus
+from .overview_rows import unit_rows_html
 
 
 @login_required
@@ -76,7 +77,8 @@ def program_create(request):
 def program_overview(request, code):
     program = selectors.program_get(user=request.user, code=code)
     data = selectors.program_overview(user=request.user, program=program)
-    data.update(program=program, can_manage=selectors.program_can_manage(user=request.user, program=program))
+    data.update(program=program, can_manage=selectors.program_can_manage(user=request.user, program=program),
+                unit_rows=unit_rows_html(program, data["by_unit"]))
     if data["can_manage"]:
         data["publication_form"] = ProgramPublicationForm(initial={"is_public": program.is_public,
                                                                    "is_shishi": program.is_shishi})

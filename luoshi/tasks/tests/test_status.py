@@ -298,3 +298,25 @@ def test_overview_rolls_status_up_the_unit_tree(program, city, cast, travel):
     # the same roll-up over a liaison's scope counts only the tasks they may read (task_a and task_dept)
     assert mine[city["district"].pk]["total"] == 2
     assert city["street_b"].pk not in mine
+
+
+def test_overview_page_shows_the_unit_rows(program, city, cast, travel, client_for):
+    """The 按牵头单位 table (rows written in Python, tasks/overview_rows.py): one row per unit with its roll-up
+    counts and a link to its task list; names escaped."""
+    import re
+
+    from luoshi.org.services import unit_create
+    from luoshi.tasks import services
+
+    with travel("2026-01-10"):
+        odd = unit_create(by=None, name="科技&创新<局>", kind="department", parent=city["district"])
+        services.task_create(by=cast["office"], program=program["program"], data=services.TaskInput(
+            title="科创任务", lead_units=[odd], deadline_phrase="10月底前"))
+        html = client_for(cast["office"]).get(f"/programs/{program['program'].code}/").content.decode()
+    rows = re.findall(r'<tr class="depth(\d+)"><td style="padding-left: \d+em"><a href="/programs/demo-2026/tasks/'
+                      r'\?unit=(\d+)">([^<]*)</a></td>((?:<td class="num[^"]*">\d+</td>){6})</tr>', html)
+    by_unit = {int(pk): (name, [int(n) for n in re.findall(r">(\d+)<", cells)]) for _d, pk, name, cells in rows}
+    assert by_unit[city["district"].pk][1][-1] == 4  # red, yellow, green, extended, closed, total
+    assert by_unit[city["street_a"].pk][1][-1] == 1
+    assert by_unit[odd.pk][0] == "科技&amp;创新&lt;局&gt;"
+    assert city["other_district"].pk not in by_unit
