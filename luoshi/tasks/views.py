@@ -35,6 +35,7 @@ from .forms import (
 from .importer import tasks_import_xlsx
 from .models import ClosureRequest, ExtensionRequest, Task, TaskStatus
 from .overview_rows import unit_rows_html
+from .task_rows import task_rows_html
 
 
 @login_required
@@ -119,7 +120,8 @@ def task_list(request, code):
     rollup = selectors.children_rollup(t.pk for t in tasks)
     for t in tasks:
         t.rollup = rollup.get(t.pk)
-    ctx = {"program": program, "form": form, "page": page, "tasks": tasks, "filters": filters,
+    ctx = {"program": program, "form": form, "page": page, "tasks": tasks, "task_rows": task_rows_html(tasks),
+           "filters": filters,
            "can_manage": selectors.program_can_manage(user=request.user, program=program),
            "query": request.GET.copy()}
     ctx["query"].pop("page", None)

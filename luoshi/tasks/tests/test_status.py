@@ -320,3 +320,53 @@ def test_overview_page_shows_the_unit_rows(program, city, cast, travel, client_f
     assert by_unit[city["street_a"].pk][1][-1] == 1
     assert by_unit[odd.pk][0] == "科技&amp;创新&lt;局&gt;"
     assert city["other_district"].pk not in by_unit
+
+
+# the rows as the template wrote them before tasks/task_rows.py: the Python rows must say the same
+_TEMPLATE_ROWS = """{% load i18n luoshi %}{% for t in tasks %}
+<tr>
+  <td class="code">{{ t.code }}</td>
+  <td>{% if t.parent_id %}<span class="muted">↳ </span>{% endif %}<a href="{% url 'task_detail' t.pk %}">{{ t.title|truncatechars:60 }}</a>{% if t.category and not t.parent_id %}<br><small class="muted">{{ t.category }}</small>{% endif %}{% if t.rollup %}<br>{% include "tasks/_rollup.html" with rollup=t.rollup %}{% endif %}</td>
+  <td>{{ t.lead_units_text|truncatechars:24 }}</td>
+  <td>{{ t.leaders_text }}</td>
+  <td>{{ t.deadline_phrase }}{% if t.extended_deadline %}<br><small>{% blocktranslate with date=t.extended_deadline|cndate %}延至{{ date }}{% endblocktranslate %}</small>{% endif %}</td>
+  <td class="num"><progress max="100" value="{{ t.progress }}" aria-label="{% translate "进度" %}">{{ t.progress }}%</progress> {{ t.progress }}%</td>
+  <td>{% status_pill t.status t.status_reason %}{% if t.status_reason and t.status != 'closed' %}<br><small class="muted">{{ t.status_reason }}</small>{% endif %}</td>
+</tr>{% endfor %}"""
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_task_rows_in_python_say_what_the_template_said(program, city, cast, travel, language):
+    import re
+
+    from django.template import engines
+    from django.utils import translation
+
+    from luoshi.tasks import selectors, services
+    from luoshi.tasks.task_rows import task_rows_html
+    from luoshi.tasks.warnings import warnings_run
+
+    with travel("2026-01-10"):
+        parent = services.task_create(by=cast["office"], program=program["program"], data=services.TaskInput(
+            title="一个很长的任务标题" * 10 + "<b>&</b>", category="一、助企服务", lead_units=[city["street_a"], city["dept"]],
+            leaders=[cast["leader"]], deadline_phrase="10月底前"))
+        for i, phrase in enumerate(["2月5日前", "3月底前", "长期坚持"]):
+            services.task_create(by=cast["office"], program=program["program"], data=services.TaskInput(
+                title=f"子任务{i}", lead_units=[city["street_b"]], deadline_phrase=phrase, parent=parent))
+        program["task_a"].extended_deadline = program["task_a"].deadline.replace(month=8)
+        program["task_a"].save()
+    with travel("2026-07-02"):
+        warnings_run(notify=False)
+        tasks = list(selectors.task_list(user=cast["office"], filters=selectors.TaskFilters(program=program["program"])))
+    rollup = selectors.children_rollup(t.pk for t in tasks)
+    for t in tasks:
+        t.rollup = rollup.get(t.pk)
+    assert any(t.rollup for t in tasks) and any(t.parent_id for t in tasks) and any(t.extended_deadline for t in tasks)
+    assert any(t.status_reason for t in tasks)
+
+    def squeeze(html):
+        return re.sub(r">\s+<", "><", re.sub(r"\s+", " ", str(html))).strip()
+
+    with translation.override(language):
+        expected = engines["django"].from_string(_TEMPLATE_ROWS).render({"tasks": tasks})
+        assert squeeze(task_rows_html(tasks)) == squeeze(expected)
