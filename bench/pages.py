@@ -486,8 +486,8 @@ def main() -> None:
 
 def print_table(results: list[dict], args) -> None:
     print()
-    print(f"| page | path | user | 1 client p50 ms | p50 ms | p95 ms | max ms | req/s | errors | rendered: SQL queries | "
-          f"SQL ms | in-process ms | cached: queries | in-process ms | other CPU % | target p95 |")
+    print("| page | path | user | 1 client p50 ms | p50 ms | p95 ms | max ms | req/s | errors | rendered: SQL queries | "
+          "SQL ms | in-process ms | cached: queries | in-process ms | other CPU % | target p95 |")
     print("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     for r in results:
         if r.get("status") != 200:

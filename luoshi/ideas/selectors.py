@@ -12,8 +12,9 @@ from django.db.models import Count, Q, QuerySet
 
 from luoshi.core import clock
 from luoshi.core.privacy import mask_personal
-from luoshi.org.models import Role
+from luoshi.org.models import Role, Unit
 from luoshi.org.scopes import scope_for
+from luoshi.tasks.selectors import _any_prefix
 
 from . import permissions as perms
 from .models import ADOPTED_DECISIONS, Campaign, Decision, ExpertScore, Idea, IdeaState, SourceKind
@@ -36,6 +37,24 @@ def campaigns_visible(user) -> QuerySet[Campaign]:
     if getattr(user, "is_authenticated", False):
         cond |= Q(expert_links__person=user)
     return qs.filter(cond).distinct()
+
+
+def campaign_owner_units(user) -> QuerySet[Unit]:
+    """Units the user may open a campaign for: those under their office grants (active, down to 街道/部门;
+    an administrator: the top three levels)."""
+    scope = scope_for(user)
+    if scope.is_admin:
+        return Unit.objects.filter(is_active=True, depth__lte=2).order_by("path")
+    paths = scope.paths_for(Role.OFFICE)
+    if not paths:
+        return Unit.objects.none()
+    return Unit.objects.filter(_any_prefix("path", paths), is_active=True) \
+        .exclude(kind__in=("community", "grid")).order_by("path")
+
+
+def campaign_units(campaign: Campaign) -> QuerySet[Unit]:
+    """The active units under the campaign's owner: where an adopted idea's task may be led."""
+    return Unit.objects.filter(_any_prefix("path", [campaign.owner_path]), is_active=True).order_by("path")
 
 
 def campaign_get(*, user, pk: int) -> Campaign | None:

@@ -8,7 +8,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -18,7 +17,7 @@ from luoshi.core import clock
 from luoshi.core.errors import PermissionDeniedError, ServiceError
 from luoshi.core.http import XLSX, download
 from luoshi.core.journal import journal_for
-from luoshi.org.models import Person, Role, Unit
+from luoshi.org.models import Person, Role
 from luoshi.org.scopes import scope_for
 from luoshi.tasks.selectors import programs_managed
 
@@ -42,19 +41,6 @@ def _apply_error(form, e: ServiceError) -> None:
     form.add_error(e.field if e.field in form.fields else None, e.message)
 
 
-def _office_units(user):
-    """Units the user may open a campaign for: those under their office grants (active, up to 街道/部门)."""
-    paths = scope_for(user).paths_for(Role.OFFICE)
-    if scope_for(user).is_admin:
-        return Unit.objects.filter(is_active=True, depth__lte=2).order_by("path")
-    if not paths:
-        return Unit.objects.none()
-    q = Q()
-    for p in paths:
-        q |= Q(path__startswith=p)
-    return Unit.objects.filter(q, is_active=True).exclude(kind__in=("community", "grid")).order_by("path")
-
-
 def _campaign(request, pk):
     campaign = selectors.campaign_get(user=request.user, pk=pk)
     if campaign is None:
@@ -75,7 +61,7 @@ def index(request):
 
 @login_required
 def campaign_new(request):
-    units = list(_office_units(request.user))
+    units = list(selectors.campaign_owner_units(request.user))
     if not units:
         raise PermissionDenied(_("只有办公室可以发起征集活动。"))
     presets = scheme_presets()
@@ -226,7 +212,7 @@ def _idea_page(request, idea, status=200, **forms):
         if ctx["adopted"]:
             ctx["award_form"] = forms.get("award_form") or AwardForm(awards=campaign.awards, initial={"award": idea.award})
             if not idea.task_id:
-                units = Unit.objects.filter(path__startswith=campaign.owner_path, is_active=True).order_by("path")
+                units = selectors.campaign_units(campaign)
                 programs = programs_managed(user=request.user).order_by("-year", "name")
                 ctx["task_form"] = forms.get("task_form") or TaskForm(programs=programs, units=units)
     ctx["score_error"] = forms.get("score_error")
@@ -329,7 +315,7 @@ def idea_task(request, pk):
     idea = _idea(request, pk)
     _require_manage_or_403(request, idea)
     programs = list(programs_managed(user=request.user).order_by("-year", "name"))
-    units = list(Unit.objects.filter(path__startswith=idea.campaign.owner_path, is_active=True).order_by("path"))
+    units = list(selectors.campaign_units(idea.campaign))
     form = TaskForm(request.POST, programs=programs, units=units)
     if form.is_valid():
         d = form.cleaned_data

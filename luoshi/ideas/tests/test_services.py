@@ -238,3 +238,36 @@ def test_scheme_changes_are_guarded(reviewed, cast):
     services.campaign_update(by=cast["office"], campaign=campaign, scheme_text=SCHEME.replace("places: 2", "places: 0"), **kw)
     reviewed.refresh_from_db()
     assert reviewed.score == Decimal("77")
+
+
+# ---- messages to the experts -------------------------------------------------------------------------------
+
+def test_experts_are_told_when_invited_and_when_ideas_pass_screening(campaign, cast, experts, submit,
+                                                                     django_capture_on_commit_callbacks):
+    from luoshi.core.models import Notification
+
+    invited = Notification.objects.filter(kind="ideas_review", recipient=experts[0])
+    # the fixture assigned them outside captured callbacks: the test transaction never commits, so nothing yet
+    assert not invited.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.expert_remove(by=cast["office"], campaign=campaign, person=experts[0])
+        services.expert_assign(by=cast["office"], campaign=campaign, person=experts[0])
+    assert [n.title for n in invited] == ["您已受邀担任“2026年改革创新金点子征集”的评审专家"]
+    assert invited.get().url == "/ideas/score/"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.idea_screen(by=cast["office"], idea=submit(), passed=True)
+        services.idea_screen(by=cast["office"], idea=submit(title="第二条建议"), passed=True)
+        services.idea_screen(by=cast["office"], idea=submit(title="第三条建议"), passed=False, reason="与本次征集主题无关")
+    review = Notification.objects.filter(kind="ideas_review", title__contains="有新的建议待评审")
+    # one message per expert for the day, however many ideas passed
+    assert sorted(review.values_list("recipient_id", flat=True)) == sorted(p.pk for p in experts)
+
+
+def test_no_message_for_a_refused_invitation(campaign, cast, experts, django_capture_on_commit_callbacks):
+    from luoshi.core.models import Notification
+
+    with django_capture_on_commit_callbacks(execute=True):
+        with pytest.raises(ServiceError):
+            services.expert_assign(by=cast["office"], campaign=campaign, person=experts[1])  # already an expert
+    assert not Notification.objects.filter(kind="ideas_review").exists()
