@@ -1,8 +1,12 @@
 """Data revisions: a counter per kind of data, raised by every write of that kind.
 
-A cached page (core.pagecache) is stored under the counters it depends on. A write raises its counter in
-its own transaction, so once the write is committed no reader can find the old page: the reader reads the
-counters first and the data after, so what it renders is at least as new as the key it stores it under.
+A cached page (core.pagecache) is stored under the counters it depends on. A reader reads the counters first
+and the data after, so what it renders is at least as new as the key it stores it under. A write raises its
+counter as soon as its transaction commits (`transaction.on_commit`), so from then on no reader finds the old
+page. Raising it inside the transaction instead would hold the counter row's lock until the commit: every writer
+of that kind would queue behind the slowest, and on PostgreSQL two transactions that lock a task and the counter
+in opposite orders would deadlock. (Between the commit and the raise, a few milliseconds, an old page can still
+be served.)
 
 Saves and deletes of every model in the apps below raise the counter through signals. Writes that send no
 signal (QuerySet.update, bulk_create, bulk_update, raw SQL) must call `changed()` themselves; grep for
@@ -23,16 +27,29 @@ KIND_OF_APP = {"org": "org", "programs": "programs", "tasks": "tasks", "ledger":
 ALSO_RAISES = {"ledger.ledgerconfig": ("programs",)}
 
 
+# Tests run inside transactions that never commit, so their on_commit callbacks never run: the test settings
+# (conftest.py) set this False, and counters are then raised at once, inside the transaction.
+RAISE_AT_COMMIT = True
+
+
 def _marker() -> None:
     """Registered with on_commit only to remember, per transaction level, that a counter was raised."""
 
 
 def changed(kind: str, using: str = "default") -> None:
-    """Data of `kind` changed: raise its counter, once per transaction (savepoint) level."""
-    from .models import DataRevision
-
+    """Data of `kind` changed: raise its counter when the transaction commits (at once outside one); once per
+    transaction however many rows changed."""
     conn = connections[using]
-    if conn.in_atomic_block:
+    if not conn.in_atomic_block:
+        _raise(kind, using)
+    elif RAISE_AT_COMMIT:
+        if any(getattr(func, "revision_kind", None) == kind for _sids, func, *_ in conn.run_on_commit):
+            return
+        raise_it = functools.partial(_raise, kind, using)
+        raise_it.revision_kind = kind
+        # robust: the write is committed whatever happens here; a failed raise is logged, not shown to the user
+        transaction.on_commit(raise_it, using=using, robust=True)
+    else:
         level = set(conn.savepoint_ids)
         # Once per level, not once per outermost transaction: a test runs inside one long transaction, and
         # each service call in it (a savepoint) must still raise the counter.
@@ -42,6 +59,12 @@ def changed(kind: str, using: str = "default") -> None:
         marker = functools.partial(_marker)
         marker.revision_kind = kind
         transaction.on_commit(marker, using=using)
+        _raise(kind, using)
+
+
+def _raise(kind: str, using: str) -> None:
+    from .models import DataRevision
+
     if DataRevision.objects.using(using).filter(name=kind).update(value=F("value") + 1):
         return
     try:

@@ -206,6 +206,46 @@ def test_a_login_keeps_the_cached_pages(program, cast, travel):
         assert _get(second, LIST_URL)[1] <= 4
 
 
+def test_outside_tests_a_counter_is_raised_when_the_transaction_commits(db, monkeypatch,
+                                                                       django_capture_on_commit_callbacks):
+    """No lock on the counter row while the transaction runs (other writers would queue behind it, and could
+    deadlock with it on PostgreSQL); raised once at commit; not at all when the transaction rolls back.
+    (django_capture_on_commit_callbacks runs at its exit what a real commit would run.)"""
+    monkeypatch.setattr(revisions, "RAISE_AT_COMMIT", True)
+    before = revisions.current("tasks")[0]
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        with transaction.atomic():
+            for _ in range(3):
+                revisions.changed("tasks")
+            with transaction.atomic():
+                revisions.changed("tasks")
+        assert revisions.current("tasks")[0] == before  # nothing written before the commit
+    assert revisions.current("tasks")[0] == before + 1
+    assert len([c for c in callbacks if getattr(c, "revision_kind", None) == "tasks"]) == 1
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        with pytest.raises(RuntimeError):
+            with transaction.atomic():
+                revisions.changed("tasks")
+                raise RuntimeError
+    assert not callbacks
+    assert revisions.current("tasks")[0] == before + 1
+
+
+def test_a_savepoint_rolled_back_does_not_lose_the_raise_of_its_transaction(db, monkeypatch,
+                                                                             django_capture_on_commit_callbacks):
+    monkeypatch.setattr(revisions, "RAISE_AT_COMMIT", True)
+    before = revisions.current("tasks")[0]
+    with django_capture_on_commit_callbacks(execute=True):
+        with transaction.atomic():
+            with pytest.raises(RuntimeError):
+                with transaction.atomic():
+                    revisions.changed("tasks")
+                    raise RuntimeError
+            revisions.changed("tasks")  # registered again: the first one went with its savepoint
+    assert revisions.current("tasks")[0] == before + 1
+
+
 def test_a_counter_missing_from_the_table_is_created(db):
     DataRevision.objects.filter(name="tasks").delete()
     assert revisions.current("tasks") == (0,)
