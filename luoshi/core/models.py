@@ -110,8 +110,8 @@ class CalendarDay(models.Model):
 
 
 class DataRevision(models.Model):
-    """A counter per kind of data ("org", "programs", "tasks", "ledger"), raised in the same transaction as every write of
-    that kind (core.revisions). Rendered pages are cached under the counters they depend on (core.pagecache),
+    """A counter per kind of data ("org", "programs", "tasks", "ledger"), raised as every write of that kind
+    commits (core.revisions). Rendered pages are cached under the counters they depend on (core.pagecache),
     so a write makes every page that shows it stale at once, in every server process."""
 
     name = models.CharField(max_length=40, primary_key=True)

@@ -3,8 +3,8 @@
 `@cached_page("tasks")` on a view: a GET is answered from the cache when the same user asked for the same URL,
 in the same language, on the same day, with the same number of unread messages, and no counter of the named
 kinds of data (plus "org", which every page shows through names and scopes) has moved since. Anything else
-renders the page and stores it. A write raises its counter in its own transaction, so a cached page is never
-older than the last committed write (see core.revisions for why).
+renders the page and stores it. A write raises its counter as it commits, so a cached page is not older than the
+last committed write (see core.revisions for why, and for the few milliseconds between a commit and the raise).
 
 What varies per browser rather than per user is kept out of the stored page: the CSRF tokens are stored as a
 placeholder and filled in with the visitor's own token on the way out; a response carrying flash messages is
