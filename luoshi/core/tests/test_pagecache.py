@@ -299,3 +299,15 @@ def test_a_ledger_enabled_for_a_program_shows_on_its_task_pages(program, cast, c
         assert "/demo-2026/ledger/" not in _get(c, LIST_URL)[0]
         LedgerConfig.objects.create(program=program["program"])
         assert "/demo-2026/ledger/" in _get(c, LIST_URL)[0]
+
+
+def test_the_htmx_table_and_the_full_page_are_kept_apart(program, cast, client_for, travel):
+    """The filter form asks for the task table alone (htmx) at the same URL as the full page."""
+    c = client_for(cast["office"])
+    url = f"{LIST_URL}?status=normal"
+    with travel("2026-02-01"):
+        full = _get(c, url)[0]
+        table = c.get(url, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="task-table").content.decode()
+        again = _get(c, url)[0]
+    assert "<html" in full and "<html" in again
+    assert "<html" not in table and "中韩街道老旧小区改造" in table and "<table" in table
