@@ -101,6 +101,7 @@ def _regenerate_periods(program: Program) -> None:
     for p in periods:
         ProgressReport.objects.filter(task__program=program, submitted_at__date__gte=p.start,
                                       submitted_at__date__lte=p.due).update(period=p)
+    revisions.changed("tasks")  # update() and bulk_create() send no signal
 
 
 def period_for(program: Program, day: dt.date) -> ReportingPeriod | None:
@@ -199,6 +200,7 @@ def _set_assignments(task: Task, lead: list[Unit], coop: list[Unit], now: dt.dat
     new = [TaskAssignment(task=task, unit=u, role=role, unit_path=u.path, assigned_at=now)
            for uid, (u, role) in wanted.items() if uid not in current]
     TaskAssignment.objects.bulk_create(new)
+    revisions.changed("tasks")  # bulk_create() sends no signal
     added = [a.unit_id for a in new]
     return {k: v for k, v in {"units_added": added, "units_removed": removed, "role_changed": changed}.items() if v}
 
