@@ -4,7 +4,7 @@
  * photos included, is kept in this browser's IndexedDB until the server accepts it: a failed or timed-out
  * upload, a validation error or a closed tab leaves everything in place, and the next visit restores it.
  * Photos chosen one at a time (camera) accumulate instead of replacing each other.
- * Sending and showing the answer: form-send.js (load it first). Without JavaScript the form still posts normally. */
+ * Without JavaScript the form still posts normally. */
 (function () {
   "use strict";
   var MAX_PHOTOS = 9;
@@ -64,7 +64,7 @@
     var errorBox = form.querySelector(".form-error"), note = form.querySelector(".draft-note");
     var clearBtn = form.querySelector(".clear-draft"), progress = form.querySelector(".upload-progress");
     var submitBtn = form.querySelector("button[type=submit], button:not([type])");
-    var files = [], timer = null;
+    var files = [], timer = null, sending = false;
 
     function showNote(text) { if (note) { note.textContent = text; note.hidden = !text; } }
     function showError(text) { if (errorBox) { errorBox.textContent = text; errorBox.hidden = !text; } }
@@ -112,19 +112,73 @@
       if (clearBtn) clearBtn.hidden = false;
     });
 
-    window.luoshiForms.locate(form, save, "无法获取位置，请手填地点。");
+    var locate = form.querySelector(".locate");
+    if (locate && navigator.geolocation) {
+      locate.addEventListener("click", function () {
+        var status = form.querySelector(".locate-status");
+        status.textContent = "正在定位…";
+        navigator.geolocation.getCurrentPosition(function (pos) {
+          document.getElementById(locate.getAttribute("data-lat")).value = pos.coords.latitude.toFixed(6);
+          document.getElementById(locate.getAttribute("data-lng")).value = pos.coords.longitude.toFixed(6);
+          status.textContent = "已记录位置（" + pos.coords.latitude.toFixed(5) + "，" + pos.coords.longitude.toFixed(5) + "）";
+          save();
+        }, function () { status.textContent = "无法获取位置，请手填地点。"; }, { timeout: 15000 });
+      });
+    } else if (locate) { locate.hidden = true; }
 
     form.addEventListener("submit", function (ev) {
       ev.preventDefault();
-      saveNow();
-      window.luoshiForms.send(form, {
-        files: files, showError: showError, errorBox: errorBox, progress: progress, submitBtn: submitBtn,
-        progressText: "正在上传 ",
-        offlineText: "网络不畅，未能提交。您填写的内容和照片已保存在本机，网络恢复后请再点“提交”。",
-        failedText: function (status) { return "提交失败（" + status + "）。您填写的内容已保存在本机，请稍后重试。"; },
-        invalidText: "请检查填写的内容。",
-        onSuccess: function (body) { drafts.del(key).then(function () { location.href = body.url; }); }
+      if (sending) return;
+      sending = true;
+      showError("");
+      Array.prototype.forEach.call(form.querySelectorAll(".fielderror"), function (p) { p.hidden = true; p.textContent = ""; });
+      Array.prototype.forEach.call(form.querySelectorAll(".has-error"), function (p) { p.classList.remove("has-error"); });
+      var data = new FormData();
+      Array.prototype.forEach.call(form.elements, function (el) {
+        if (!el.name || el.type === "file" || el.disabled) return;
+        if ((el.type === "radio" || el.type === "checkbox") && !el.checked) return;
+        data.append(el.name, el.value);
       });
+      files.forEach(function (f) { data.append("photos", f, f.name); });
+      saveNow();
+      var xhr = new XMLHttpRequest();
+      xhr.open("POST", form.action || location.href);
+      xhr.setRequestHeader("X-Requested-With", "XMLHttpRequest");
+      xhr.timeout = 180000;
+      if (progress) { progress.hidden = false; }
+      if (submitBtn) submitBtn.disabled = true;
+      xhr.upload.onprogress = function (e) {
+        if (!progress || !e.lengthComputable) return;
+        var pct = Math.round(e.loaded * 100 / e.total);
+        progress.querySelector("progress").value = pct;
+        progress.querySelector("span").textContent = "正在上传 " + pct + "%";
+      };
+      function done() { sending = false; if (submitBtn) submitBtn.disabled = false; if (progress) progress.hidden = true; }
+      function offline() {
+        done();
+        showError("网络不畅，未能提交。您填写的内容和照片已保存在本机，网络恢复后请再点“提交”。");
+      }
+      xhr.onerror = offline;
+      xhr.ontimeout = offline;
+      xhr.onload = function () {
+        var body = null;
+        try { body = JSON.parse(xhr.responseText); } catch (e) { /* not JSON */ }
+        if (xhr.status >= 200 && xhr.status < 300 && body && body.ok) {
+          drafts.del(key).then(function () { location.href = body.url; });
+          return;
+        }
+        done();
+        if (!body) { showError("提交失败（" + xhr.status + "）。您填写的内容已保存在本机，请稍后重试。"); return; }
+        showError(body.message || "请检查填写的内容。");
+        Object.keys(body.errors || {}).forEach(function (name) {
+          var box = form.querySelector('[data-field="' + name + '"]');
+          var p = box && box.querySelector(".fielderror");
+          if (p) { p.textContent = body.errors[name].join("；"); p.hidden = false; box.classList.add("has-error"); }
+          else { showError((body.message ? body.message + " " : "") + body.errors[name].join("；")); }
+        });
+        if (errorBox) errorBox.scrollIntoView({ block: "center" });
+      };
+      xhr.send(data);
     });
   }
 

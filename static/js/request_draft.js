@@ -6,8 +6,7 @@
  * one at a time with the camera add up (at most data-max-photos). Also: the description counter, the
  * category's extra fields, "使用当前位置". Without JavaScript the form posts normally and the server
  * re-renders it with everything kept except the photos.
- * [data-clear-draft] on the confirmation page removes the draft when the form was posted without script.
- * Sending and showing the answer: form-send.js (load it first). */
+ * [data-clear-draft] on the confirmation page removes the draft when the form was posted without script. */
 (function () {
   "use strict";
   var PREFIX = "luoshi-request-draft:";
@@ -54,11 +53,18 @@
     var photoInput = form.querySelector("input[type=file][name=photos]");
     var previews = form.querySelector(".photo-previews");
     var category = form.querySelector("select[name=category]");
-    var files = [], timer = null;
+    var files = [], timer = null, sending = false;
 
     function showNote(text) { if (note) { note.textContent = text; note.hidden = !text; } }
     function showError(text) { if (errorBox) { errorBox.textContent = text; errorBox.hidden = !text; } }
-    function fieldError(name, text) { return window.luoshiForms.fieldError(form, name, text); }
+    function fieldError(name, text) {
+      var box = form.querySelector('[data-field="' + name + '"]');
+      var p = box && box.querySelector(".fielderror");
+      if (!p) return false;
+      p.textContent = text; p.hidden = !text;
+      if (text) box.classList.add("has-error"); else box.classList.remove("has-error");
+      return true;
+    }
     function saveNow() { store(key, { fields: fieldsOf(form), at: Date.now() }); if (clearBtn) clearBtn.hidden = false; }
     function save() { clearTimeout(timer); timer = setTimeout(saveNow, 300); }
 
@@ -114,7 +120,20 @@
     }
 
     // "使用当前位置"
-    window.luoshiForms.locate(form, save, "无法获取位置，请填写地址。");
+    var locate = form.querySelector(".locate");
+    if (locate && navigator.geolocation) {
+      locate.hidden = false;
+      locate.addEventListener("click", function () {
+        var status = form.querySelector(".locate-status");
+        status.textContent = "正在定位…";
+        navigator.geolocation.getCurrentPosition(function (pos) {
+          document.getElementById(locate.getAttribute("data-lat")).value = pos.coords.latitude.toFixed(6);
+          document.getElementById(locate.getAttribute("data-lng")).value = pos.coords.longitude.toFixed(6);
+          status.textContent = "已记录位置（" + pos.coords.latitude.toFixed(5) + "，" + pos.coords.longitude.toFixed(5) + "）";
+          save();
+        }, function () { status.textContent = "无法获取位置，请填写地址。"; }, { timeout: 15000 });
+      });
+    }
 
     // the draft
     form.addEventListener("input", save);
@@ -137,15 +156,59 @@
     if (!window.FormData || !window.XMLHttpRequest) return;
     form.addEventListener("submit", function (ev) {
       ev.preventDefault();
-      saveNow();
-      window.luoshiForms.send(form, {
-        files: files, showError: showError, errorBox: errorBox, progress: progress, submitBtn: submitBtn,
-        progressText: "正在提交 ",
-        offlineText: "网络不畅，未能提交。您填写的内容已保存在本机，照片仍在本页，网络恢复后请再点“提交”。",
-        failedText: function (status) { return "提交失败（服务器错误 " + status + "）。您填写的内容已保存在本机，请稍后再试。"; },
-        invalidText: "请检查标红的内容。",
-        onSuccess: function (body) { store(key, null); location.href = body.url; }
+      if (sending) return;
+      sending = true;
+      showError("");
+      each(form.querySelectorAll(".fielderror"), function (p) { p.hidden = true; p.textContent = ""; });
+      each(form.querySelectorAll(".has-error"), function (p) { p.classList.remove("has-error"); });
+      var data = new FormData();
+      each(form.elements, function (el) {
+        if (!el.name || el.type === "file" || el.disabled) return;
+        if ((el.type === "radio" || el.type === "checkbox") && !el.checked) return;
+        data.append(el.name, el.value);
       });
+      files.forEach(function (f) { data.append("photos", f, f.name); });
+      saveNow();
+      var xhr = new XMLHttpRequest();
+      xhr.open("POST", form.action || location.href);
+      xhr.setRequestHeader("X-Requested-With", "XMLHttpRequest");
+      xhr.timeout = 180000;
+      if (progress) progress.hidden = false;
+      if (submitBtn) submitBtn.disabled = true;
+      xhr.upload.onprogress = function (e) {
+        if (!progress || !e.lengthComputable) return;
+        var pct = Math.round(e.loaded * 100 / e.total);
+        progress.querySelector("progress").value = pct;
+        progress.querySelector("span").textContent = "正在提交 " + pct + "%";
+      };
+      function done() { sending = false; if (submitBtn) submitBtn.disabled = false; if (progress) progress.hidden = true; }
+      function offline() {
+        done();
+        showError("网络不畅，未能提交。您填写的内容已保存在本机，照片仍在本页，网络恢复后请再点“提交”。");
+        if (errorBox) errorBox.scrollIntoView({ block: "center" });
+      }
+      xhr.onerror = offline;
+      xhr.ontimeout = offline;
+      xhr.onload = function () {
+        var body = null;
+        try { body = JSON.parse(xhr.responseText); } catch (e) { /* not JSON */ }
+        if (xhr.status >= 200 && xhr.status < 300 && body && body.ok) {
+          store(key, null);
+          location.href = body.url;
+          return;
+        }
+        done();
+        if (!body) {
+          showError("提交失败（服务器错误 " + xhr.status + "）。您填写的内容已保存在本机，请稍后再试。");
+        } else {
+          showError(body.message || "请检查标红的内容。");
+          Object.keys(body.errors || {}).forEach(function (name) {
+            if (!fieldError(name, body.errors[name].join("；"))) showError((body.message || "") + " " + body.errors[name].join("；"));
+          });
+        }
+        if (errorBox) errorBox.scrollIntoView({ block: "center" });
+      };
+      xhr.send(data);
     });
   }
 
