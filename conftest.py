@@ -24,7 +24,7 @@ def _background_jobs_run_at_once(settings):
 def _revisions_raised_at_once(monkeypatch):
     """A test runs inside a transaction that never commits, so on_commit callbacks never run: data revisions
     (core.revisions) are raised at once instead, and a page read after a write in the same test is fresh.
-    core/tests/test_pagecache.py tests the raise at commit with real transactions."""
+    core/tests/test_pagecache.py tests the raise at commit (with the callbacks a commit would run)."""
     from luoshi.core import revisions
 
     monkeypatch.setattr(revisions, "RAISE_AT_COMMIT", False)

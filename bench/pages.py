@@ -72,8 +72,9 @@ def parse_args():
     p.add_argument("--timeout", type=float, default=60, help="per-request timeout")
     p.add_argument("--warmup", type=int, default=3, help="unmeasured requests per page first")
     p.add_argument("--bump-every", type=float, default=0, metavar="SECONDS",
-                   help="during each load run raise the data revision of the pages (tasks, ledger) this often, as a write (a report, a "
-                        "status change) anywhere in the city would: every cached page is then rendered again")
+                   help="during each load run raise the data revision of the pages (tasks, ledger) this often, as "
+                        "a write (a report, a status change) anywhere in the city would: every cached page is then "
+                        "rendered again")
     p.add_argument("--only", default="", help="comma-separated page labels to run (e.g. 'overview')")
     p.add_argument("--slow", type=int, default=3, help="print this many slowest SQL statements per page")
     p.add_argument("--explain", action="store_true", help="EXPLAIN the slowest statement of each page")
@@ -486,8 +487,8 @@ def main() -> None:
 
 def print_table(results: list[dict], args) -> None:
     print()
-    print("| page | path | user | 1 client p50 ms | p50 ms | p95 ms | max ms | req/s | errors | rendered: SQL queries | "
-          "SQL ms | in-process ms | cached: queries | in-process ms | other CPU % | target p95 |")
+    print("| page | path | user | 1 client p50 ms | p50 ms | p95 ms | max ms | req/s | errors | "
+          "rendered: SQL queries | SQL ms | in-process ms | cached: queries | in-process ms | other CPU % | target p95 |")
     print("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     for r in results:
         if r.get("status") != 200:

@@ -20,6 +20,7 @@ def unit_rows_html(program, by_unit: list[dict]) -> SafeString:
             f'<tr class="depth{unit.depth}"><td style="padding-left: {unit.depth}em">'
             f'<a href="{list_url}?unit={unit.pk}">{escape(unit.name)}</a></td>'
             f'<td class="num r">{r["red"]}</td><td class="num y">{r["yellow"]}</td><td class="num g">{r["normal"]}</td>'
-            f'<td class="num">{r["extended"]}</td><td class="num">{r["closed"]}</td><td class="num">{r["total"]}</td></tr>'
+            f'<td class="num">{r["extended"]}</td><td class="num">{r["closed"]}</td>'
+            f'<td class="num">{r["total"]}</td></tr>'
         )
     return mark_safe("".join(out))  # noqa: S308 - every value above is escaped or an int

@@ -53,7 +53,8 @@ def task_rows_html(tasks) -> SafeString:
             f'<tr><td class="code">{escape(t.code)}</td><td>{"".join(title)}</td>'
             f'<td>{escape(Truncator(t.lead_units_text).chars(24))}</td><td>{escape(t.leaders_text)}</td>'
             f'<td>{deadline}</td>'
-            f'<td class="num"><progress max="100" value="{t.progress}" aria-label="{t_progress}">{t.progress}%</progress>'
+            f'<td class="num"><progress max="100" value="{t.progress}" aria-label="{t_progress}">'
+            f'{t.progress}%</progress>'
             f' {t.progress}%</td><td>{status}</td></tr>'
         )
     return mark_safe("\n".join(out))  # noqa: S308 - every value above is escaped or an int

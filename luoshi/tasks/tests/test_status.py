@@ -357,7 +357,8 @@ def test_task_rows_in_python_say_what_the_template_said(program, city, cast, tra
         program["task_a"].save()
     with travel("2026-07-02"):
         warnings_run(notify=False)
-        tasks = list(selectors.task_list(user=cast["office"], filters=selectors.TaskFilters(program=program["program"])))
+        filters = selectors.TaskFilters(program=program["program"])
+        tasks = list(selectors.task_list(user=cast["office"], filters=filters))
     rollup = selectors.children_rollup(t.pk for t in tasks)
     for t in tasks:
         t.rollup = rollup.get(t.pk)
