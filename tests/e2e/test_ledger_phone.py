@@ -19,7 +19,7 @@ from playwright.sync_api import expect
 from luoshi.ledger.tests.conftest import categories, inspector, ledger_program  # noqa: F401
 from luoshi.ledger.tests.fixtures_ledger import gps_exif, inspector2, jpeg  # noqa: F401
 
-from .helpers import watch
+from .helpers import settled, watch
 
 PASSWORD = "pw-123456"
 PHONE = {"width": 390, "height": 844}
@@ -85,6 +85,7 @@ def test_a_finding_from_the_street_to_the_public_page(transactional_db, live_ser
     page.get_by_label("问题描述").fill(DESCRIPTION)
     page.get_by_label("地点").fill(ADDRESS)
     page.get_by_label("较重").check()
+    settled(page)
     page.locator("#photos").set_input_files([photo_file("现场.jpg", (190, 60, 40))])
     expect(page.locator(".photo-previews li")).to_have_count(1)
     expect(page.locator(".photo-previews img")).to_have_attribute("alt", "现场.jpg")
@@ -118,10 +119,12 @@ def test_a_finding_from_the_street_to_the_public_page(transactional_db, live_ser
     expect(liaison.locator("table")).to_contain_text("2026-00001")
     liaison.get_by_role("link", name="交办单", exact=True).tap()
     liaison.get_by_role("link", name=SHEET_NUMBER).tap()
+    settled(liaison)
     liaison.get_by_role("button", name="签收交办单").tap()
     expect(status_message(liaison)).to_have_text("交办单已签收，请按时限整改。")
     liaison.get_by_role("link", name="2026-00001").tap()
     liaison.get_by_label("整改情况").fill(AFTER_TEXT)
+    settled(liaison)
     liaison.locator("#photos-after").set_input_files([photo_file("整改后.jpg", (40, 160, 60))])
     expect(liaison.locator(".photo-previews li")).to_have_count(1)
     liaison.get_by_role("button", name="报送", exact=True).tap()
@@ -201,6 +204,7 @@ def test_a_failed_upload_keeps_the_text_and_the_photo(transactional_db, live_ser
     typed = "沿街商铺出店经营，占用人行道约二十米"
     page.get_by_label("责任单位").fill("沙子口街道")
     page.get_by_label("问题描述").fill(typed)
+    settled(page)
     page.locator("#photos").set_input_files([photo_file("占道.jpg", (90, 90, 200), gps=False)])
     expect(page.locator(".photo-previews li")).to_have_count(1)
 

@@ -20,7 +20,7 @@ from playwright.sync_api import expect
 from luoshi.intake.tests.conftest import dispatcher, intake, req  # noqa: F401
 from luoshi.ledger.tests.fixtures_ledger import gps_exif, jpeg
 
-from .helpers import watch
+from .helpers import settled, watch
 
 PASSWORD = "pw-123456"
 PHONE = {"width": 390, "height": 844}
@@ -91,6 +91,7 @@ def test_citizen_submits_unit_replies_citizen_rates(transactional_db, live_serve
     expect(citizen.get_by_role("heading", name="我要反映诉求", level=1)).to_be_visible()
     no_sideways_scroll(citizen, "the public request form")
     fill_public_form(citizen)
+    settled(citizen)
     citizen.locator("#id_photos").set_input_files([photo_file("路灯.jpg", (30, 30, 60))])
     expect(citizen.locator(".photo-previews li")).to_have_count(1)
     citizen.get_by_role("button", name="提交诉求").tap()
@@ -128,10 +129,12 @@ def test_citizen_submits_unit_replies_citizen_rates(transactional_db, live_serve
     street.get_by_role("link", name="诉求办理").tap()
     expect(street.locator("nav.tabs a[aria-current]")).to_contain_text("待签收")
     street.get_by_role("link", name=r.number).tap()
+    settled(street)
     street.get_by_role("button", name="签收").tap()
     expect(status_message(street)).to_have_text("已签收，请在办理时限内办理并回复。")
     expect(street.locator("h1 .pill")).to_have_text("办理中")
     street.get_by_label("答复内容（诉求人可见）").fill(REPLY)
+    settled(street)
     street.locator("#photos-reply").set_input_files([photo_file("修好了.jpg", (220, 200, 60))])
     expect(street.locator("form[data-draft-key^='intake-reply'] .photo-previews li")).to_have_count(1)
     street.get_by_role("button", name="回复", exact=True).tap()
@@ -219,6 +222,7 @@ def test_a_failed_submission_keeps_everything(transactional_db, live_server, req
     page = phone(new_page)
     page.goto(url)
     fill_public_form(page)
+    settled(page)
     page.locator("#id_photos").set_input_files([photo_file("路灯.jpg", (30, 30, 60))])
 
     def cut(route):
