@@ -7,10 +7,9 @@ def luoshi(request):
     if user is not None and user.is_authenticated:
         from luoshi.org.scopes import scope_for
 
-        from .models import Notification
+        from .notify import unread_count
 
         unread = getattr(request, "_luoshi_unread_count", None)  # counted already by core.pagecache
-        ctx["unread_count"] = unread if unread is not None else \
-            Notification.objects.filter(recipient=user, read_at=None).count()
+        ctx["unread_count"] = unread if unread is not None else unread_count(user)
         ctx["scope"] = scope_for(user)
     return ctx

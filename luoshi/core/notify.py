@@ -88,3 +88,10 @@ def notify_people(person_ids, *, kind: str, title: str, body: str = "", url: str
 
 def notify_one(*, recipient, kind: str, title: str, body: str = "", url: str = "", dedup_key: str) -> None:
     deliver([Message(recipient.pk, recipient.email or "", kind, title, body, url, dedup_key)])
+
+
+def unread_count(user) -> int:
+    """Messages the user has not opened yet (the 消息 badge; part of a cached page's key)."""
+    from .models import Notification
+
+    return Notification.objects.filter(recipient=user, read_at=None).count()

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import threading
 
 from django.conf import settings
 from django.contrib import messages
@@ -27,16 +26,13 @@ from django.middleware.csrf import get_token
 from django.utils.translation import get_language
 
 from . import clock, revisions
+from .locks import key_lock
+from .notify import unread_count
 
 # NUL cannot occur in stored text (core.validation refuses control characters; PostgreSQL refuses NUL), so
 # this placeholder cannot be forged by anything a user typed.
 CSRF_PLACEHOLDER = "\x00luoshi-csrf\x00"
 MAX_BODY_BYTES = 2_000_000
-# how long a request waits for another thread of this process that is rendering the same page
-WAIT_FOR_RENDER_SECONDS = 10
-
-_rendering: dict[str, threading.Event] = {}
-_rendering_lock = threading.Lock()
 
 
 def csrf(request) -> dict:
@@ -50,9 +46,7 @@ def csrf(request) -> dict:
 
 
 def _key(request, name: str, kinds: tuple[str, ...]) -> str:
-    from .models import Notification
-
-    unread = Notification.objects.filter(recipient=request.user, read_at=None).count()
+    unread = unread_count(request.user)
     # the unread count is passed on, so the context processor does not count again
     request._luoshi_unread_count = unread
     htmx = (request.headers.get("HX-Request", ""), request.headers.get("HX-Boosted", ""),
@@ -81,19 +75,12 @@ def cached_page(*kinds: str):
             key = _key(request, view.__module__ + "." + view.__name__, kinds)
             hit = store.get(key)
             if hit is None:
-                # After a write every thread asking for a busy page misses at once. One renders it; the others
-                # wait for its result instead of rendering the same page side by side.
-                with _rendering_lock:
-                    done = _rendering.get(key)
-                    if done is None:
-                        _rendering[key] = threading.Event()
-                if done is not None:
-                    done.wait(WAIT_FOR_RENDER_SECONDS)
+                # After a write every thread asking for a busy page misses at once: one renders it, the others
+                # wait and then find it stored (or render in turn, when it could not be stored).
+                with key_lock(key):
                     hit = store.get(key)
-                    if hit is None:  # that render failed or was not stored: render here
-                        return _render(view, request, args, kwargs, store, key, None)
-                else:
-                    return _render(view, request, args, kwargs, store, key, key)
+                    if hit is None:
+                        return _render(view, request, args, kwargs, store, key)
             body, content_type = hit
             return HttpResponse(body.replace(CSRF_PLACEHOLDER, get_token(request)), content_type=content_type)
 
@@ -102,26 +89,20 @@ def cached_page(*kinds: str):
     return decorate
 
 
-def _render(view, request, args, kwargs, store, key: str, owned: str | None):
-    """Render the page, store it under `key`, and wake the threads waiting for it (`owned`: the key this
-    thread announced it renders)."""
+def _render(view, request, args, kwargs, store, key: str):
+    """Render the page and store it under `key` (with the CSRF placeholder), then fill in this visitor's token."""
+    request._luoshi_page_cache = True
     try:
-        request._luoshi_page_cache = True
-        try:
-            response = view(request, *args, **kwargs)
-        finally:
-            request._luoshi_page_cache = False
-        if getattr(response, "streaming", False) or response.status_code != 200 or response.cookies:
-            return _fill(response, request)
-        body = response.content.decode(response.charset)
-        if len(body) <= MAX_BODY_BYTES and not _has_messages(request):
-            store.set(key, (body, response["Content-Type"]), settings.LUOSHI_PAGE_CACHE_SECONDS)
-        response.content = body.replace(CSRF_PLACEHOLDER, get_token(request))
-        return response
+        response = view(request, *args, **kwargs)
     finally:
-        if owned:
-            with _rendering_lock:
-                _rendering.pop(owned).set()
+        request._luoshi_page_cache = False
+    if getattr(response, "streaming", False) or response.status_code != 200 or response.cookies:
+        return _fill(response, request)
+    body = response.content.decode(response.charset)
+    if len(body) <= MAX_BODY_BYTES and not _has_messages(request):
+        store.set(key, (body, response["Content-Type"]), settings.LUOSHI_PAGE_CACHE_SECONDS)
+    response.content = body.replace(CSRF_PLACEHOLDER, get_token(request))
+    return response
 
 
 def _fill(response, request):

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-import threading
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -18,6 +17,7 @@ from django.http import Http404
 from django.utils.translation import get_language
 
 from luoshi.core import clock
+from luoshi.core.locks import key_lock
 from luoshi.org.models import Unit
 from luoshi.org.scopes import scope_for
 from luoshi.programs.models import Program
@@ -279,18 +279,13 @@ def ledger_figures(*, user, program: Program, by: str = "unit", found_from: dt.d
     if data is None:
         # One computation per key and process: twenty people opening the page right after a change wait for
         # the first one's result instead of running the same aggregation twenty times at once.
-        with _FIGURES_LOCKS.setdefault(key, threading.Lock()):
+        with key_lock(key):
             data = cache.get(key)
             if data is None:
                 data = ledger_figures_compute(user=user, program=program, by=by, found_from=found_from,
                                               found_to=found_to, as_of=today)
                 cache.set(key, data, FIGURES_CACHE_SECONDS)
-        if len(_FIGURES_LOCKS) > 1000:
-            _FIGURES_LOCKS.clear()
     return data
-
-
-_FIGURES_LOCKS: dict[str, threading.Lock] = {}
 
 
 def ledger_figures_compute(*, user, program: Program, by: str = "unit", found_from: dt.date | None = None,
