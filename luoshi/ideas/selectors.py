@@ -13,8 +13,7 @@ from django.db.models import Count, Q, QuerySet
 from luoshi.core import clock
 from luoshi.core.privacy import mask_personal
 from luoshi.org.models import Role, Unit
-from luoshi.org.scopes import scope_for
-from luoshi.tasks.selectors import _any_prefix
+from luoshi.org.scopes import scope_for, subtree_q
 
 from . import permissions as perms
 from .models import ADOPTED_DECISIONS, Campaign, Decision, ExpertScore, Idea, IdeaState, SourceKind
@@ -48,13 +47,13 @@ def campaign_owner_units(user) -> QuerySet[Unit]:
     paths = scope.paths_for(Role.OFFICE)
     if not paths:
         return Unit.objects.none()
-    return Unit.objects.filter(_any_prefix("path", paths), is_active=True) \
+    return Unit.objects.filter(subtree_q("path", paths), is_active=True) \
         .exclude(kind__in=("community", "grid")).order_by("path")
 
 
 def campaign_units(campaign: Campaign) -> QuerySet[Unit]:
     """The active units under the campaign's owner: where an adopted idea's task may be led."""
-    return Unit.objects.filter(_any_prefix("path", [campaign.owner_path]), is_active=True).order_by("path")
+    return Unit.objects.filter(subtree_q("path", [campaign.owner_path]), is_active=True).order_by("path")
 
 
 def campaign_get(*, user, pk: int) -> Campaign | None:

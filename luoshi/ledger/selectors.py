@@ -19,9 +19,10 @@ from django.utils.translation import get_language
 from luoshi.core import clock
 from luoshi.core.locks import key_lock
 from luoshi.org.models import Unit
-from luoshi.org.scopes import scope_for
+from luoshi.org.resolve import region_of
+from luoshi.org.scopes import scope_for, subtree_q
 from luoshi.programs.models import Program
-from luoshi.tasks.selectors import _any_prefix, program_list
+from luoshi.tasks.selectors import program_list
 
 from . import permissions as perms
 from .models import (
@@ -41,7 +42,7 @@ def ledger_programs(*, user) -> QuerySet[Program]:
     visible = Q(pk__in=program_list(user=user).values("pk"))
     visible |= Q(pk__in=InspectionGroup.objects.filter(members=user).values("program_id"))
     if paths:
-        visible |= Q(pk__in=Finding.objects.filter(_any_prefix("unit_path", paths)).values("program_id"))
+        visible |= Q(pk__in=Finding.objects.filter(subtree_q("unit_path", paths)).values("program_id"))
     return qs.filter(visible)
 
 
@@ -60,7 +61,7 @@ def _can_read_ledger(user, program: Program) -> bool:
     if scope.is_admin or perms.reads_whole_program(user, program):
         return True
     paths = scope.all_paths + scope.paired_unit_paths
-    if paths and Finding.objects.filter(_any_prefix("unit_path", paths), program=program).exists():
+    if paths and Finding.objects.filter(subtree_q("unit_path", paths), program=program).exists():
         return True
     return program_list(user=user).filter(pk=program.pk).exists()
 
@@ -72,7 +73,7 @@ def _in_scope(qs: QuerySet, *, user, program: Program) -> QuerySet:
     if perms.reads_whole_program(user, program):
         return qs
     scope = scope_for(user)
-    return qs.filter(_any_prefix("unit_path", scope.all_paths + scope.paired_unit_paths))
+    return qs.filter(subtree_q("unit_path", scope.all_paths + scope.paired_unit_paths))
 
 
 def findings_visible(*, user, program: Program) -> QuerySet[Finding]:
@@ -105,7 +106,7 @@ def finding_list(*, user, program: Program, filters: FindingFilters) -> QuerySet
     if f.status:
         qs = qs.filter(status=f.status)
     if f.unit is not None:
-        qs = qs.filter(_any_prefix("unit_path", [f.unit.path]))
+        qs = qs.filter(subtree_q("unit_path", [f.unit.path]))
     if f.category:
         qs = qs.filter(category_id=f.category)
     if f.source:
@@ -195,6 +196,20 @@ def escalation_list(*, user, program: Program, state: str = "") -> QuerySet[Esca
     if state:
         qs = qs.filter(state=state)
     return qs.select_related("finding", "unit", "decided_by").order_by("-proposed_at", "level", "id")
+
+
+def unit_suggestions(program: Program, user) -> list[str]:
+    """Suggestions for a finding's unit field: the units the user's inspection groups cover and their children,
+    or else the program region's districts, streets and departments."""
+    groups = InspectionGroup.objects.filter(program=program, members=user)
+    paths = list(Unit.objects.filter(inspection_groups__in=groups).values_list("path", flat=True))
+    qs = Unit.objects.filter(is_active=True)
+    if paths:
+        qs = qs.filter(subtree_q("path", paths))
+    else:
+        region = region_of(program.owner_unit)
+        qs = qs.filter(path__startswith=region.path, depth__lte=region.depth + 2)
+    return list(qs.order_by("path").values_list("name", flat=True).distinct()[:800])
 
 
 def categories(program: Program) -> list[ProblemCategory]:

@@ -124,22 +124,6 @@ def finding_list(request, code):
     return render(request, template, ctx)
 
 
-def _unit_names(program, user) -> list[str]:
-    """Suggestions for the unit field: the units the user's groups cover and their children, or else the
-    region's districts, streets and departments."""
-    groups = InspectionGroup.objects.filter(program=program, members=user)
-    paths = list(Unit.objects.filter(inspection_groups__in=groups).values_list("path", flat=True))
-    region = region_of(program.owner_unit)
-    qs = Unit.objects.filter(is_active=True)
-    if paths:
-        from luoshi.tasks.selectors import _any_prefix
-
-        qs = qs.filter(_any_prefix("path", paths))
-    else:
-        qs = qs.filter(path__startswith=region.path, depth__lte=region.depth + 2)
-    return list(qs.order_by("path").values_list("name", flat=True).distinct()[:800])
-
-
 @login_required
 def finding_create(request, code):
     program = selectors.ledger_program_get(user=request.user, code=code)
@@ -150,7 +134,7 @@ def finding_create(request, code):
     mine = set(InspectionGroup.objects.filter(program=program, members=request.user).values_list("pk", flat=True))
     my_groups = [g for g in groups if g.pk in mine] or groups
     form = FindingForm(request.POST or None, categories=categories, groups=my_groups)
-    ctx = _program_ctx(request, program) | {"form": form, "unit_names": _unit_names(program, request.user)}
+    ctx = _program_ctx(request, program) | {"form": form, "unit_names": selectors.unit_suggestions(program, request.user)}
     if request.method != "POST":
         if len(my_groups) == 1:
             form.fields["group"].initial = my_groups[0].pk
@@ -210,7 +194,7 @@ def finding_edit(request, pk):
                "severity": finding.severity, "source": finding.source, "group": finding.group_id,
                "found_on": finding.found_on}
     form = FindingForm(request.POST or None, initial=initial, categories=categories, groups=groups)
-    ctx.update(_program_ctx(request, program), form=form, unit_names=_unit_names(program, request.user), editing=True)
+    ctx.update(_program_ctx(request, program), form=form, unit_names=selectors.unit_suggestions(program, request.user), editing=True)
     if request.method == "POST":
         if form.is_valid():
             d = form.cleaned_data

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.db import connection
 from django.db.models import Q
 
 from .models import Pairing, Role, RoleGrant
@@ -82,3 +83,20 @@ def _outermost(paths: list[str]) -> list[str]:
         if not any(p.startswith(q) for q in out):
             out.append(p)
     return out
+
+
+def subtree_q(field: str, paths) -> Q:
+    """Rows whose `field`, a unit path such as "/1/12/", starts with one of `paths`.
+
+    SQLite's LIKE is case-insensitive and cannot use an index, so there a prefix is written as the
+    equal range `p <= field < p-with-its-last-character-bumped` (SQLite compares bytes), which can.
+    PostgreSQL keeps LIKE 'p%': Django gives the column a varchar_pattern_ops index for it, while a
+    range would follow the database collation, which need not be byte order."""
+    q = Q(pk__in=[])
+    ranged = connection.vendor == "sqlite"
+    for p in paths:
+        if ranged:
+            q |= Q(**{f"{field}__gte": p, f"{field}__lt": p[:-1] + chr(ord(p[-1]) + 1)})
+        else:
+            q |= Q(**{f"{field}__startswith": p})
+    return q

@@ -5,13 +5,12 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from luoshi.core import clock
 from luoshi.org.models import Person, Role, Unit
-from luoshi.org.scopes import Scope, scope_for
+from luoshi.org.scopes import Scope, scope_for, subtree_q
 from luoshi.programs.models import Program, ReportingPeriod
 
 from .models import (
@@ -24,23 +23,6 @@ READ_ROLES = (Role.OFFICE, Role.LEADER, Role.LIAISON, Role.EVALUATOR)
 PROGRAM_READ_ROLES = (Role.OFFICE, Role.LEADER, Role.EVALUATOR)
 
 
-def _any_prefix(field: str, paths) -> Q:
-    """Rows whose `field`, a unit path such as "/1/12/", starts with one of `paths`.
-
-    SQLite's LIKE is case-insensitive and cannot use an index, so there a prefix is written as the
-    equal range `p <= field < p-with-its-last-character-bumped` (SQLite compares bytes), which can.
-    PostgreSQL keeps LIKE 'p%': Django gives the column a varchar_pattern_ops index for it, while a
-    range would follow the database collation, which need not be byte order."""
-    q = Q(pk__in=[])
-    ranged = connection.vendor == "sqlite"
-    for p in paths:
-        if ranged:
-            q |= Q(**{f"{field}__gte": p, f"{field}__lt": p[:-1] + chr(ord(p[-1]) + 1)})
-        else:
-            q |= Q(**{f"{field}__startswith": p})
-    return q
-
-
 def task_visibility(scope: Scope) -> Q | None:
     """A Q over Task for what the scope may read; None means everything (admin)."""
     if scope.is_admin:
@@ -51,17 +33,17 @@ def task_visibility(scope: Scope) -> Q | None:
     program_paths = scope.paths_for(*PROGRAM_READ_ROLES)
     if program_paths:
         # a short list of ids, tested first because it is the cheapest
-        ids = list(Program.objects.filter(_any_prefix("owner_unit__path", program_paths)).values_list("pk", flat=True))
+        ids = list(Program.objects.filter(subtree_q("owner_unit__path", program_paths)).values_list("pk", flat=True))
         q |= Q(program_id__in=ids)
     # The tasks granted one by one, as one set: `pk IN (… UNION …)` rather than an EXISTS per task and
     # grant. The database reads each small id set once, through an index, and can join the set to the
     # tasks instead of testing all 100,000 of them (docs/benchmarks.md).
     # 包联 of a task: the paired leader, or people of the paired unit
     granted = [TaskPairing.objects.filter(Q(helper_person_id=scope.person_id)
-                                          | _any_prefix("helper_unit__path", scope.all_paths)).values("task_id")]
+                                          | subtree_q("helper_unit__path", scope.all_paths)).values("task_id")]
     unit_paths = scope.paths_for(*READ_ROLES) + scope.paired_unit_paths
     if unit_paths:
-        granted.append(TaskAssignment.objects.filter(_any_prefix("unit_path", unit_paths)).values("task_id"))
+        granted.append(TaskAssignment.objects.filter(subtree_q("unit_path", unit_paths)).values("task_id"))
     if scope.paths_for(Role.LEADER):
         granted.append(Task.leaders.through.objects.filter(person_id=scope.person_id).values("task_id"))
     first, *rest = [ids.order_by() for ids in granted]
@@ -80,7 +62,7 @@ def program_list(*, user) -> QuerySet[Program]:
     if scope.is_admin:
         return qs
     q = task_visibility(scope)
-    return qs.filter(_any_prefix("owner_unit__path", scope.paths_for(*PROGRAM_READ_ROLES))
+    return qs.filter(subtree_q("owner_unit__path", scope.paths_for(*PROGRAM_READ_ROLES))
                      | Exists(Task.objects.filter(q, program=OuterRef("pk"))))
 
 
@@ -95,7 +77,7 @@ def programs_managed(*, user) -> QuerySet[Program]:
     """Programs (not archived) whose owner unit lies where the user is 督查室/办公室: where they may add tasks."""
     scope = scope_for(user)
     qs = Program.objects.filter(is_archived=False).select_related("owner_unit")
-    return qs if scope.is_admin else qs.filter(_any_prefix("owner_unit__path", scope.paths_for(Role.OFFICE)))
+    return qs if scope.is_admin else qs.filter(subtree_q("owner_unit__path", scope.paths_for(Role.OFFICE)))
 
 
 def program_can_manage(*, user, program: Program) -> bool:
@@ -130,7 +112,7 @@ def task_list(*, user, filters: TaskFilters) -> QuerySet[Task]:
     if filters.status:
         qs = qs.filter(status=filters.status)
     if filters.unit:
-        qs = qs.filter(pk__in=TaskAssignment.objects.filter(_any_prefix("unit_path", [filters.unit.path])).values("task_id"))
+        qs = qs.filter(pk__in=TaskAssignment.objects.filter(subtree_q("unit_path", [filters.unit.path])).values("task_id"))
     if filters.leader:
         qs = qs.filter(Exists(Task.leaders.through.objects.filter(task=OuterRef("pk"), person=filters.leader)))
     if filters.category:
@@ -139,7 +121,7 @@ def task_list(*, user, filters: TaskFilters) -> QuerySet[Task]:
         qs = qs.filter(Q(title__icontains=filters.q) | Q(code=filters.q) | Q(lead_units_text__icontains=filters.q))
     if filters.mine:
         scope = scope_for(user)
-        qs = qs.filter(pk__in=TaskAssignment.objects.filter(_any_prefix("unit_path", scope.paths_for(Role.LIAISON)))
+        qs = qs.filter(pk__in=TaskAssignment.objects.filter(subtree_q("unit_path", scope.paths_for(Role.LIAISON)))
                        .values("task_id"))
     return qs.select_related("program").order_by("program_id", "sort_order", "id")
 
@@ -190,14 +172,14 @@ def workbench(*, user) -> dict:
     liaison_paths = scope.paths_for(Role.LIAISON)
     data: dict = {"scope": scope, "counts": status_counts(visible)}
     if liaison_paths:
-        mine = TaskAssignment.objects.filter(_any_prefix("unit_path", liaison_paths), task__is_archived=False) \
+        mine = TaskAssignment.objects.filter(subtree_q("unit_path", liaison_paths), task__is_archived=False) \
             .exclude(task__status=TaskStatus.CLOSED).select_related("task__program", "unit")
         data["to_acknowledge"] = list(mine.filter(acknowledged_at=None).order_by("task__deadline", "task_id")[:20])
         data["my_red"] = list(mine.filter(task__status=TaskStatus.RED).order_by("task__deadline")[:20])
         data["my_due_soon"] = list(mine.filter(task__status=TaskStatus.YELLOW).order_by("task__deadline")[:20])
         data["my_tasks"] = list(mine.order_by("task__deadline", "task_id")[:20])
     if scope.has_role(Role.OFFICE):
-        managed = Q() if scope.is_admin else _any_prefix("task__program__owner_unit__path", scope.paths_for(Role.OFFICE))
+        managed = Q() if scope.is_admin else subtree_q("task__program__owner_unit__path", scope.paths_for(Role.OFFICE))
         data["pending_extensions"] = list(ExtensionRequest.objects.filter(managed, state=RequestState.PENDING)
                                           .select_related("task__program", "unit", "requested_by")[:20])
         data["pending_closures"] = list(ClosureRequest.objects.filter(managed, state=RequestState.PENDING)
