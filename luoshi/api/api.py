@@ -10,8 +10,8 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja import NinjaAPI, Query, Schema
 from ninja.pagination import PageNumberPagination, paginate
 
-from luoshi.assessment.scheme import _pydantic_message as pydantic_message
 from luoshi.core.errors import PermissionDeniedError, ServiceError
+from luoshi.core.specs import pydantic_message
 from luoshi.org.models import Person, Role, Unit
 from luoshi.org.scopes import scope_for, subtree_q
 from luoshi.tasks import selectors, services

@@ -7,3 +7,12 @@ class AssessmentConfig(AppConfig):
     label = "assessment"
     verbose_name = _("考核测评")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from luoshi.core.presets import preset_kind_register
+
+        from .presets import load_scheme, scheme_preset_summary
+        from .scheme import SchemeDef
+
+        preset_kind_register("scheme", title=_("指标体系"), model=SchemeDef, load=load_scheme,
+                             summary=scheme_preset_summary)

@@ -35,7 +35,7 @@ from luoshi.ledger.demo import _photo_bytes  # one synthetic-photo maker for eve
 from luoshi.org.models import Person, Role, Unit
 from luoshi.org.services import grant_role, person_create
 from luoshi.programs.demo import Account
-from luoshi.programs.presets import preset_load
+from luoshi.core.presets import preset_load
 
 from . import services
 from .models import (

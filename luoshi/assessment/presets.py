@@ -11,7 +11,7 @@ from .scheme import scheme_parse
 from .services import scheme_save
 
 
-def load_scheme(*, by, text: str, source: str) -> dict:
+def load_scheme(*, by, text: str, source: str, **_kw) -> dict:
     """Store the scheme in `text`. Returns the scheme, its current version, and whether anything changed
     ("created": a new scheme; "new_version": a new version; "unchanged": the same text was there)."""
     definition = scheme_parse(text, source=source)
@@ -23,3 +23,10 @@ def load_scheme(*, by, text: str, source: str) -> dict:
                                                note=_("由预置文件 %(source)s 加载") % {"source": source})
     return {"scheme": scheme, "version": version, "created": existing is None,
             "new_version": new_version and existing is not None, "unchanged": False}
+
+
+def scheme_preset_summary(result: dict) -> str:
+    v = result["version"]
+    state = _("未变化") if result["unchanged"] else _("新建") if result["created"] else _("已更新")
+    return _("指标体系“%(name)s”第%(number)s版：%(state)s。") % {
+        "name": result["scheme"].name, "number": v.number, "state": state}

@@ -3,34 +3,20 @@
 A scheme is YAML: a tree of items (项目 → 指标 → 标准, any depth) whose leaves carry points (应得分),
 an evaluation method and a scoring rule; deduction items (减分项), tiered bonus points (加分项), grade
 bands, peer groups, the rounding and tie rules, and consequence rules over rounds (后果规则).
-`scheme_parse` validates a text and returns a `SchemeDef`, or raises ImportFailed with errors that
-name the line. Nothing here touches the database; the engine and the services read `SchemeDef`.
+`scheme_parse` validates a text and returns a `SchemeDef`, or raises SpecError (an ImportFailed) whose
+problems name the line. Nothing here touches the database; the engine and the services read `SchemeDef`.
 """
 from __future__ import annotations
 
 from decimal import Decimal
 from typing import Annotated, Literal, Union
 
-import yaml
 from django.utils.translation import gettext as _
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
+from pydantic import Field, PrivateAttr, field_validator, model_validator
 
-from luoshi.core.excel import CellError, ImportFailed
+from luoshi.core.specs import Spec, SpecFieldError, parse_yaml
 
 METHODS = ("查阅档案", "实地核验", "随机访谈", "网络检索", "问卷调查", "第三方测评", "数据比对", "听取汇报")
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class FieldError(ValueError):
-    """A scheme-level check that knows which key it is about (e.g. ("items", 0, "points")), so the error
-    can name that key's line; pydantic reports model-level errors without a location."""
-
-    def __init__(self, loc: tuple, message: str):
-        super().__init__(message)
-        self.loc = loc
 
 
 Points = Annotated[Decimal, Field(ge=0, max_digits=9, decimal_places=4)]
@@ -38,24 +24,24 @@ Points = Annotated[Decimal, Field(ge=0, max_digits=9, decimal_places=4)]
 
 # ---- leaf rules -------------------------------------------------------------------------------------
 
-class DirectRule(Strict):
+class DirectRule(Spec):
     """评分: the evaluator gives 0 … points (实地核验 with a note)."""
     type: Literal["direct"] = "direct"
 
 
-class PassFailRule(Strict):
+class PassFailRule(Spec):
     """达标得满分，不达标不得分. Input 1 (达标) or 0."""
     type: Literal["pass_fail"]
 
 
-class DeductionRule(Strict):
+class DeductionRule(Spec):
     """每发现一处扣 per 分，扣完为止. Input: the number of occurrences."""
     type: Literal["deduction"]
     per: Points
     floor: Decimal = Decimal(0)
 
 
-class RatioRule(Strict):
+class RatioRule(Spec):
     """Ratio to target: points × min(cap, actual/target) (lower_better: target/actual)."""
     type: Literal["ratio"]
     target: Annotated[Decimal, Field(gt=0)]
@@ -63,7 +49,7 @@ class RatioRule(Strict):
     lower_better: bool = False
 
 
-class LinearRule(Strict):
+class LinearRule(Spec):
     """功效系数: d = 60 + 40·(x − x_s)/(x_h − x_s), clamped to [clamp_low, clamp_high], points × d/100."""
     type: Literal["linear"]
     satisfactory: Decimal      # x_h 满意值
@@ -74,13 +60,13 @@ class LinearRule(Strict):
     @model_validator(mode="after")
     def _distinct(self):
         if self.satisfactory == self.allowed:
-            raise ValueError("满意值与不允许值不能相同")
+            raise ValueError(_("满意值与不允许值不能相同"))
         if self.clamp_low > self.clamp_high:
-            raise ValueError("clamp_low 不能大于 clamp_high")
+            raise ValueError(_("clamp_low 不能大于 clamp_high"))
         return self
 
 
-class RankRule(Strict):
+class RankRule(Spec):
     """争先进位: rank the measured value among the peer group; points × max(0, 1 − step·(rank − 1)).
     Tied units share the points of their (best) rank."""
     type: Literal["rank"]
@@ -88,18 +74,18 @@ class RankRule(Strict):
     order: Literal["desc", "asc"] = "desc"
 
 
-class RubricLevel(Strict):
+class RubricLevel(Spec):
     name: str = Field(min_length=1, max_length=20)
     points: Points
 
 
-class RubricRule(Strict):
+class RubricRule(Spec):
     """等级评定: the evaluator picks a level (优/良/中/差); the leaf gets that level's points."""
     type: Literal["rubric"]
     levels: list[RubricLevel] = Field(min_length=2)
 
 
-class MeasuredRule(Strict):
+class MeasuredRule(Spec):
     """A measured value (PM2.5 …) used by metric league tables; it is not points."""
     type: Literal["measured"]
 
@@ -110,7 +96,7 @@ Rule = Annotated[Union[DirectRule, PassFailRule, DeductionRule, RatioRule, Linea
 MissingPolicy = Literal["zero", "full", "exclude", "exclude_unit"]
 
 
-class Item(Strict):
+class Item(Spec):
     code: str = Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_.\-]+$")
     name: str = Field(min_length=1, max_length=300)
     points: Points | None = None
@@ -125,20 +111,22 @@ class Item(Strict):
     def _shape(self):
         if self.children:
             if self.rule is not None:
-                raise ValueError(f"“{self.code}”有下级指标，评分规则只能写在末级标准上")
+                raise ValueError(_("“%(code)s”有下级指标，评分规则只能写在末级标准上") % {"code": self.code})
         else:
             if self.points is None and not isinstance(self.rule, MeasuredRule):
-                raise ValueError(f"末级标准“{self.code}”须写明分值 points")
+                raise ValueError(_("末级标准“%(code)s”须写明分值 points") % {"code": self.code})
             if self.method and self.method not in METHODS:
-                raise ValueError(f"“{self.code}”的评价方法“{self.method}”不在 {', '.join(METHODS)} 之中")
+                raise ValueError(_("“%(code)s”的评价方法“%(method)s”不在 %(methods)s 之中")
+                                 % {"code": self.code, "method": self.method, "methods": ", ".join(METHODS)})
             if isinstance(self.rule, RubricRule) and self.points is not None:
                 top = max(level.points for level in self.rule.levels)
                 if top > self.points:
-                    raise ValueError(f"“{self.code}”的等级分值 {top} 超过应得分 {self.points}")
+                    raise ValueError(_("“%(code)s”的等级分值 %(top)s 超过应得分 %(points)s")
+                                     % {"code": self.code, "top": top, "points": self.points})
         return self
 
 
-class DeductionItem(Strict):
+class DeductionItem(Spec):
     """减分项: each occurrence deducts `points`; `cap` limits the total (none: 不封顶)."""
     code: str = Field(min_length=1, max_length=40)
     name: str = Field(min_length=1, max_length=300)
@@ -147,14 +135,14 @@ class DeductionItem(Strict):
     veto: bool = False   # 一票否决: the unit is put in the lowest grade whatever its score
 
 
-class BonusKind(Strict):
+class BonusKind(Spec):
     code: str = Field(min_length=1, max_length=40)
     name: str = Field(min_length=1, max_length=100)
     points: dict[str, Points]       # level → points
     cap: Points | None = None
 
 
-class Bonuses(Strict):
+class Bonuses(Spec):
     """加分项: recognition of a kind at a level. One award (the same `award` key) counts once, at its
     highest level; each kind may be capped, and the whole bonus too."""
     levels: list[str] = Field(min_length=1)
@@ -167,17 +155,18 @@ class Bonuses(Strict):
         for kind in self.kinds:
             unknown = [lv for lv in kind.points if lv not in self.levels]
             if unknown:
-                raise ValueError(f"加分类别“{kind.name}”的级别 {', '.join(unknown)} 不在 levels 中")
+                raise ValueError(_("加分类别“%(kind)s”的级别 %(levels)s 不在 levels 中")
+                                 % {"kind": kind.name, "levels": ", ".join(unknown)})
         return self
 
 
-class Grade(Strict):
+class Grade(Spec):
     name: str = Field(min_length=1, max_length=20)
     min: Decimal
     stars: int | None = Field(None, ge=0, le=5)
 
 
-class PeerGroup(Strict):
+class PeerGroup(Spec):
     code: str = Field(min_length=1, max_length=40)
     name: str = Field(min_length=1, max_length=50)
     unit_kinds: list[str] = []       # org UnitKind values (e.g. street, department) that fall in it
@@ -185,7 +174,7 @@ class PeerGroup(Strict):
 
 # ---- consequence rules ---------------------------------------------------------------------------------
 
-class RankBottom(Strict):
+class RankBottom(Spec):
     """In the bottom `k` of the peer group. `bottom`: "rank" — 1224 rank ≥ n − k + 1; "strict" — fewer
     than k units strictly worse (ties at the boundary all count)."""
     type: Literal["rank_bottom"]
@@ -193,17 +182,17 @@ class RankBottom(Strict):
     bottom: Literal["rank", "strict"] = "rank"
 
 
-class RankTop(Strict):
+class RankTop(Spec):
     type: Literal["rank_top"]
     n: int = Field(ge=1)
 
 
-class ScoreBelow(Strict):
+class ScoreBelow(Spec):
     type: Literal["score_below"]
     value: Decimal
 
 
-class GradeIn(Strict):
+class GradeIn(Spec):
     type: Literal["grade_in"]
     grades: list[str] = Field(min_length=1)
 
@@ -211,7 +200,7 @@ class GradeIn(Strict):
 Condition = Annotated[Union[RankBottom, RankTop, ScoreBelow, GradeIn], Field(discriminator="type")]
 
 
-class ConsequenceRule(Strict):
+class ConsequenceRule(Spec):
     """When `when` holds in `consecutive` rounds running, propose an action. The n-th time a rule fires
     for a unit it proposes actions[n−1] (the last one repeats): 降级 → 摘牌. After firing, the count
     starts again. `excluded`: what a round where the unit was not ranked does to a run — "skips" (the
@@ -227,7 +216,7 @@ class ConsequenceRule(Strict):
     feed: "Feed | None" = None
 
 
-class Feed(Strict):
+class Feed(Spec):
     """The round's score feeds another scheme's round as a bonus entry: weight × total (or fixed points
     by rank), e.g. monthly top 3 → +0.5 / +0.3 / +0.1 in the annual 综合考核."""
     scheme: str
@@ -242,7 +231,7 @@ ConsequenceRule.model_rebuild()
 
 # ---- metric league tables ----------------------------------------------------------------------------
 
-class Metric(Strict):
+class Metric(Spec):
     code: str = Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_.\-]+$")
     name: str = Field(min_length=1, max_length=50)
     unit: str = ""
@@ -252,7 +241,7 @@ class Metric(Strict):
     precision: int = Field(0, ge=0, le=4)
 
 
-class MetricLeague(Strict):
+class MetricLeague(Spec):
     """大气: each metric ranked, a composite index Σ w_i·C_i/S_i, its year-on-year change ranked, and a
     combined score = level share × level points + improvement share × improvement points, where points
     by rank are (n − r)/(n − 1) × 100. The change rate is computed on published (rounded) indices."""
@@ -266,7 +255,7 @@ class MetricLeague(Strict):
 
 # ---- the scheme ---------------------------------------------------------------------------------------
 
-class SchemeDef(Strict):
+class SchemeDef(Spec):
     kind: Literal["scheme"]
     code: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=64)
     name: str = Field(min_length=1, max_length=200)
@@ -302,45 +291,47 @@ class SchemeDef(Strict):
     def _grades_desc(cls, v):
         mins = [g.min for g in v]
         if mins != sorted(mins, reverse=True) or len(set(mins)) != len(mins):
-            raise ValueError("等次须按下限从高到低排列，且下限不能重复")
+            raise ValueError(_("等次须按下限从高到低排列，且下限不能重复"))
         return v
 
     @model_validator(mode="after")
     def _consistent(self):
         if self.type == "metric":
             if self.league is None:
-                raise ValueError("type: metric 的方案须写 league（指标、标准值与综合得分权重）")
+                raise ValueError(_("type: metric 的方案须写 league（指标、标准值与综合得分权重）"))
             return self
         if not self.items:
-            raise ValueError("方案须至少有一个评价项目 items")
+            raise ValueError(_("方案须至少有一个评价项目 items"))
         codes: set[str] = set()
         for loc, item in _walk_loc(self.items, ("items",)):
             if item.code in codes:
-                raise FieldError(loc + ("code",), f"指标编码“{item.code}”重复")
+                raise SpecFieldError(loc + ("code",), _("指标编码“%(code)s”重复") % {"code": item.code})
             codes.add(item.code)
         for i, item in enumerate(self.items):
             _check_points(item, ("items", i))
         total = sum((_points(i) for i in self.items), Decimal(0))
         if self.full_marks is not None and self.aggregation == "sum" and total != self.full_marks:
-            raise FieldError(("full_marks",), f"各项目分值合计 {total} 与满分 {self.full_marks} 不符")
+            raise SpecFieldError(("full_marks",), _("各项目分值合计 %(total)s 与满分 %(full)s 不符")
+                                 % {"total": total, "full": self.full_marks})
         unweighted = [i for i, item in enumerate(self.items) if item.weight is None]
         if self.aggregation == "weighted" and unweighted:
-            raise FieldError(("items", unweighted[0]), "aggregation: weighted 时每个一级项目须写 weight")
+            raise SpecFieldError(("items", unweighted[0]), _("aggregation: weighted 时每个一级项目须写 weight"))
         group_codes = {g.code for g in self.peer_groups}
         grade_names = {g.name for g in self.grades}
         for n, rule in enumerate(self.rules):
             if rule.group and rule.group not in group_codes:
-                raise FieldError(("rules", n, "group"),
-                                 f"后果规则“{rule.code}”的分组“{rule.group}”未在 peer_groups 中定义")
+                raise SpecFieldError(("rules", n, "group"), _("后果规则“%(rule)s”的分组“%(group)s”未在 peer_groups 中定义")
+                                     % {"rule": rule.code, "group": rule.group})
             if isinstance(rule.when, GradeIn):
                 unknown = [g for g in rule.when.grades if g not in grade_names]
                 if unknown:
-                    raise FieldError(("rules", n, "when"),
-                                     f"后果规则“{rule.code}”的等次 {', '.join(unknown)} 未在 grades 中定义")
+                    raise SpecFieldError(("rules", n, "when"), _("后果规则“%(rule)s”的等次 %(grades)s 未在 grades 中定义")
+                                         % {"rule": rule.code, "grades": ", ".join(unknown)})
             unknown = [g for g in rule.payment if g not in grade_names]
             if unknown:
-                raise FieldError(("rules", n, "payment"),
-                                 f"后果规则“{rule.code}”的付款等次 {', '.join(unknown)} 未在 grades 中定义")
+                raise SpecFieldError(("rules", n, "payment"),
+                                     _("后果规则“%(rule)s”的付款等次 %(grades)s 未在 grades 中定义")
+                                     % {"rule": rule.code, "grades": ", ".join(unknown)})
         return self
 
     # Helpers the engine and the services use.
@@ -384,73 +375,14 @@ def _check_points(item: Item, loc: tuple = ()) -> None:
     if item.points is not None:
         total = sum((_points(c) for c in item.children), Decimal(0))
         if total != item.points:
-            raise FieldError(loc + ("points",), f"“{item.code} {item.name}”分值 {item.points}，其下级合计 {total}，两者不符")
+            raise SpecFieldError(loc + ("points",), _("“%(code)s %(name)s”分值 %(points)s，其下级合计 %(total)s，两者不符")
+                                 % {"code": item.code, "name": item.name, "points": item.points, "total": total})
 
 
 def item_points(item: Item) -> Decimal:
     return _points(item)
 
 
-def _line_of(text: str, loc: tuple) -> int | None:
-    from luoshi.programs.presets import _line_of as line_of
-
-    return line_of(text, loc)
-
-
-def _pydantic_message(err: dict) -> str:
-    """pydantic's own messages are English; the common ones in Chinese (our ValueErrors already are)."""
-    ctx = err.get("ctx") or {}
-    kind = err["type"]
-    if kind in ("value_error", "assertion_error"):
-        return err["msg"].removeprefix("Value error, ").removeprefix("Assertion failed, ")
-    messages = {
-        "missing": _("缺少必填项"),
-        "extra_forbidden": _("不认识的键（拼写有误？）"),
-        "union_tag_invalid": _("类型“%(tag)s”不存在，可选：%(expected_tags)s"),
-        "union_tag_not_found": _("须写明类型 type"),
-        "greater_than_equal": _("须不小于 %(ge)s"),
-        "greater_than": _("须大于 %(gt)s"),
-        "less_than_equal": _("须不大于 %(le)s"),
-        "less_than": _("须小于 %(lt)s"),
-        "decimal_parsing": _("须为数字"), "decimal_type": _("须为数字"),
-        "decimal_max_digits": _("数字位数过多"), "decimal_max_places": _("小数位数过多"),
-        "int_parsing": _("须为整数"), "int_type": _("须为整数"), "int_from_float": _("须为整数"),
-        "bool_parsing": _("须为 true 或 false"), "bool_type": _("须为 true 或 false"),
-        "string_type": _("须为文字"), "string_too_short": _("不能为空"),
-        "string_too_long": _("不能超过 %(max_length)s 个字"),
-        "string_pattern_mismatch": _("格式不符（须符合 %(pattern)s）"),
-        "literal_error": _("须为 %(expected)s 之一"),
-        "list_type": _("须为列表"), "too_short": _("至少须有 %(min_length)s 项"),
-        "dict_type": _("须为键值对"), "model_type": _("须为键值对"), "model_attributes_type": _("须为键值对"),
-    }
-    template = messages.get(kind)
-    if template is None:
-        return err["msg"]
-    try:
-        return template % {k: (v.replace(" or ", "、") if isinstance(v, str) else v) for k, v in ctx.items()}
-    except (KeyError, TypeError, ValueError):
-        return err["msg"]
-
-
 def scheme_parse(text: str, *, source: str = "") -> SchemeDef:
     """Validate a scheme's YAML. Errors name the line and the path of the key (e.g. items.0.children.2)."""
-    try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        raise ImportFailed([CellError(source, mark.line + 1 if mark else None, None,
-                                      _("YAML 格式错误：%(error)s") % {"error": e})])
-    if not isinstance(raw, dict) or raw.get("kind") != "scheme":
-        raise ImportFailed([CellError(source, 1, None, _("指标体系文件须以 kind: scheme 开头。"))])
-    try:
-        return SchemeDef.model_validate(raw)
-    except ValidationError as e:
-        errors = []
-        for err in e.errors():
-            loc = tuple(x for x in err["loc"] if not (isinstance(x, str) and x.endswith("Rule")))
-            if not loc:  # a scheme-level check: the key it names (FieldError), for the line
-                loc = getattr((err.get("ctx") or {}).get("error"), "loc", ())
-            where = ".".join(str(x) for x in loc)
-            message = _pydantic_message(err)
-            errors.append(CellError(source, _line_of(text, loc), where or None, message))
-        raise ImportFailed(errors)
+    return parse_yaml(text, SchemeDef, source=source)

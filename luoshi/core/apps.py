@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy
 
 
 class CoreConfig(AppConfig):
@@ -11,3 +12,8 @@ class CoreConfig(AppConfig):
         from .revisions import connect_signals
 
         connect_signals()
+
+        from .presets import calendar_preset_load, calendar_preset_parse, calendar_preset_summary, preset_kind_register
+
+        preset_kind_register("calendar", title=gettext_lazy("工作日历"), parse=calendar_preset_parse,
+                             load=calendar_preset_load, summary=calendar_preset_summary)

@@ -6,3 +6,11 @@ class IdeasConfig(AppConfig):
     name = "luoshi.ideas"
     verbose_name = _("金点子")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from luoshi.core.presets import preset_kind_register
+
+        from .scheme import IdeasScheme
+
+        preset_kind_register("ideas_scheme", title=_("金点子评审方案"), model=IdeasScheme,
+                             hint=_("在“发起征集活动”时选用，或用 luoshi ideas campaign 名称 发起。"))

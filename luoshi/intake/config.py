@@ -7,35 +7,33 @@ from typing import Literal
 
 from django.db import transaction
 from django.utils.translation import gettext as _
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, model_validator
 
 from luoshi.core import clock
-from luoshi.core.excel import CellError, ImportFailed
+from luoshi.core.excel import ImportFailed
 from luoshi.core.journal import journal_record
 from luoshi.core.permissions import require
+from luoshi.core.specs import Spec, SpecError, SpecFieldError, parse_yaml, spec_problem
 from luoshi.org.models import Unit
+from luoshi.org.resolve import unit_named
 from luoshi.org.scopes import scope_for
 
 from .models import (Channel, ChannelKind, DispatchRule, DispatchTarget, IntakeSettings, RequestKind, RevisitRule,
                      ServiceCategory)
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class ChannelSpec(Strict):
+class ChannelSpec(Spec):
     code: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=40)
     name: str = Field(min_length=1, max_length=50)
     kind: Literal[tuple(ChannelKind.values)] = "other"  # type: ignore[valid-type]
 
 
-class AttributeValue(Strict):
+class AttributeValue(Spec):
     key: str
     name: str
 
 
-class AttributeSpec(Strict):
+class AttributeSpec(Spec):
     code: str = Field(pattern=r"^[A-Za-z0-9_-]+$")
     description: str
     datatype: Literal["string", "number", "datetime", "text", "singlevaluelist", "multivaluelist"] = "string"
@@ -52,7 +50,7 @@ class AttributeSpec(Strict):
         return self
 
 
-class CategorySpec(Strict):
+class CategorySpec(Spec):
     code: str = Field(pattern=r"^[A-Za-z0-9_-]{1,20}$")
     group: str = Field(min_length=1, max_length=40)
     name: str = Field(min_length=1, max_length=60)
@@ -73,7 +71,7 @@ class CategorySpec(Strict):
         return self
 
 
-class RuleSpec(Strict):
+class RuleSpec(Spec):
     category: str | list[str] | None = None
     group: str | None = None
     area: str | None = None
@@ -82,7 +80,7 @@ class RuleSpec(Strict):
     note: str = ""
 
 
-class SettingsSpec(Strict):
+class SettingsSpec(Spec):
     revisit_days: int = Field(3, ge=1, le=30)
     no_answer: Literal[tuple(RevisitRule.values)] = "close_unrated"  # type: ignore[valid-type]
     max_reopen: int = Field(2, ge=0, le=5)
@@ -91,7 +89,7 @@ class SettingsSpec(Strict):
     retention_days: int = Field(365, ge=30, le=3650)
 
 
-class MetricWeights(Strict):
+class MetricWeights(Spec):
     """Weights of the composite score (综合得分) of the monthly unit ranking; any non-negative numbers,
     normalised over the rates a unit has (a unit with no rated request is scored on the others)."""
 
@@ -107,7 +105,7 @@ class MetricWeights(Strict):
         return self
 
 
-class MetricsSpec(Strict):
+class MetricsSpec(Spec):
     """The unit figures (luoshi.intake.metrics): composite-score weights, the fewest dispatched requests a
     unit needs in the period to be ranked, and how many keywords the hot-topic page lists."""
 
@@ -116,7 +114,7 @@ class MetricsSpec(Strict):
     hot_keywords: int = Field(30, ge=5, le=200)
 
 
-class IntakePreset(Strict):
+class IntakePreset(Spec):
     kind: Literal["intake"]
     name: str
     region: str
@@ -126,44 +124,31 @@ class IntakePreset(Strict):
     categories: list[CategorySpec]
     rules: list[RuleSpec] = []
 
+    @model_validator(mode="after")
+    def _codes_unique(self):
+        """Duplicate codes, each named at the line of its second writing."""
+        problems = []
+        for key, label in (("channels", _("渠道")), ("categories", _("类别"))):
+            seen: set[str] = set()
+            for i, item in enumerate(getattr(self, key)):
+                if item.code in seen:
+                    problems.append(((key, i, "code"), _("%(what)s编码“%(code)s”重复。") % {"what": label, "code": item.code}))
+                seen.add(item.code)
+        if problems:
+            raise SpecFieldError(*problems[0], *problems[1:])
+        return self
+
 
 def intake_parse(text: str, source: str = "intake.yaml") -> IntakePreset:
-    import yaml
-
-    from luoshi.programs.presets import _line_of
-
-    try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        raise ImportFailed([CellError(source, mark.line + 1 if mark else 1, None, str(getattr(e, "problem", e)))])
-    try:
-        preset = IntakePreset.model_validate(raw)
-    except ValidationError as e:
-        raise ImportFailed([CellError(source, _line_of(text, err["loc"]), ".".join(str(x) for x in err["loc"]),
-                                      err["msg"].removeprefix("Value error, ")) for err in e.errors()])
-    # duplicate codes, each named at the line of its second writing
-    errors = []
-    for key, label in (("channels", _("渠道")), ("categories", _("类别"))):
-        seen: set[str] = set()
-        for i, item in enumerate(getattr(preset, key)):
-            if item.code in seen:
-                loc = (key, i, "code")
-                errors.append(CellError(source, _line_of(text, loc), ".".join(str(x) for x in loc),
-                                        _("%(what)s编码“%(code)s”重复。") % {"what": label, "code": item.code}))
-            seen.add(item.code)
-    if errors:
-        raise ImportFailed(errors)
-    return preset
+    return parse_yaml(text, IntakePreset, source=source)
 
 
-def _unit(text: str, region: Unit, source: str, where: str, line: int | None = None) -> Unit:
-    from luoshi.programs.presets import _find_unit
-
-    unit = _find_unit(text, region)
+def _unit(name: str, region: Unit, text: str, source: str, loc: tuple) -> Unit:
+    """The unit a rule names, or SpecError at that key's line."""
+    unit = unit_named(name, region)
     if unit is None:
-        raise ImportFailed([CellError(source, line, where, _("在%(region)s下找不到单位“%(name)s”。")
-                                      % {"region": region.name, "name": text})])
+        raise SpecError([spec_problem(text, loc, _("在%(region)s下找不到单位“%(name)s”。")
+                                      % {"region": region.name, "name": name}, source=source)])
     return unit
 
 
@@ -201,11 +186,10 @@ def intake_load(*, by, text: str, source: str = "intake.yaml") -> dict[str, int]
         scope = scope_for(by)
         require(scope.is_admin or scope.is_office, _("只有系统管理员或办公室可以修改派单目录。"))
     preset = intake_parse(text, source)
-    from luoshi.programs.presets import _find_unit
-
-    region = _find_unit(preset.region, None)
+    region = unit_named(preset.region, None)
     if region is None:
-        raise ImportFailed([CellError(source, None, "region", _("找不到单位“%(name)s”。") % {"name": preset.region})])
+        raise SpecError([spec_problem(text, ("region",), _("找不到单位“%(name)s”。") % {"name": preset.region},
+                                      source=source)])
     for i, c in enumerate(preset.channels):
         Channel.objects.update_or_create(code=c.code, defaults={"name": c.name, "kind": c.kind, "is_active": True,
                                                                 "sort_order": i})
@@ -222,23 +206,18 @@ def intake_load(*, by, text: str, source: str = "intake.yaml") -> dict[str, int]
     ServiceCategory.objects.exclude(code__in=list(categories)).update(is_active=False)
     groups = {c.group for c in preset.categories}
     DispatchRule.objects.all().delete()
-    from luoshi.programs.presets import _line_of
-
     for i, r in enumerate(preset.rules):
-        def at(*keys):
-            return f"rules.{i}." + ".".join(str(k) for k in keys), _line_of(text, ("rules", i, *keys))
-
         codes = [r.category] if isinstance(r.category, str) else (r.category or [])
         unknown = [c for c in codes if c not in categories]
         if unknown:
-            where, line = at("category")
-            raise ImportFailed([CellError(source, line, where, _("类别编码“%(code)s”不在 categories 中。") % {"code": unknown[0]})])
+            raise SpecError([spec_problem(text, ("rules", i, "category"), _("类别编码“%(code)s”不在 categories 中。")
+                                          % {"code": unknown[0]}, source=source)])
         if r.group and r.group not in groups:
-            where, line = at("group")
-            raise ImportFailed([CellError(source, line, where, _("大类“%(group)s”不在 categories 中。") % {"group": r.group})])
-        area = _unit(r.area, region, source, *at("area")) if r.area else None
-        target_unit = None if r.to == "area" else _unit(r.to, region, source, *at("to"))
-        assists = [_unit(a, region, source, *at("assist", k)) for k, a in enumerate(r.assist)]
+            raise SpecError([spec_problem(text, ("rules", i, "group"), _("大类“%(group)s”不在 categories 中。")
+                                          % {"group": r.group}, source=source)])
+        area = _unit(r.area, region, text, source, ("rules", i, "area")) if r.area else None
+        target_unit = None if r.to == "area" else _unit(r.to, region, text, source, ("rules", i, "to"))
+        assists = [_unit(a, region, text, source, ("rules", i, "assist", k)) for k, a in enumerate(r.assist)]
         for code in codes or [None]:
             rule = DispatchRule.objects.create(
                 sort_order=i, category=categories[code] if code else None, category_group=r.group or "", area=area,
@@ -258,3 +237,11 @@ def intake_load(*, by, text: str, source: str = "intake.yaml") -> dict[str, int]
                    scope_path=region.path)
     return {"channels": len(preset.channels), "categories": len(preset.categories), "rules": len(preset.rules),
             "region_id": region.pk, "at": clock.now().isoformat()}
+
+
+def intake_preset_load(*, by, text: str, source: str, **_kw) -> dict:
+    return intake_load(by=by, text=text, source=source)
+
+
+def intake_preset_summary(result: dict) -> str:
+    return _("已导入：渠道 %(channels)s 个，类别 %(categories)s 个，派单规则 %(rules)s 条。") % result

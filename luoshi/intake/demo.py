@@ -80,7 +80,7 @@ def _accounts(hashed_password: str) -> dict[str, Person]:
 
 def intake_demo(*, hashed_password: str, seed: int = 23, count: int = 420) -> dict:
     """Load the 城阳 12345 preset and, the first time, four months of requests. Safe to run again."""
-    from luoshi.programs.presets import PRESET_DIR
+    from luoshi.core.presets import PRESET_DIR
 
     text = (PRESET_DIR / "intake" / f"{PRESET}.yaml").read_text(encoding="utf-8")
     intake_load(by=None, text=text, source=f"{PRESET}.yaml")

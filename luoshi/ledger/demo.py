@@ -12,7 +12,7 @@ from django.utils import timezone
 from luoshi.core import clock
 from luoshi.org.models import Person, Role, Unit
 from luoshi.org.services import grant_role, person_create
-from luoshi.programs.presets import preset_load
+from luoshi.core.presets import preset_load
 
 from . import services
 from .models import Finding, FindingPhoto, InspectionGroup, ProblemCategory, Severity, Source

@@ -20,24 +20,23 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from django.utils.translation import gettext as _
+from pydantic import Field, field_validator, model_validator
+
+from luoshi.core.specs import Spec, SpecFieldError
 
 from .models import Severity
 
 Audience = Literal["unit", "leader", "office"]
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class UnitPrior(Strict):
+class UnitPrior(Spec):
     step: str
     count: int = Field(ge=1, le=100)
     within_days: int = Field(ge=1, le=3660)
 
 
-class Condition(Strict):
+class Condition(Spec):
     overdue_days: int | None = Field(None, ge=0, le=3660)
     repeat_within_days: int | None = Field(None, ge=1, le=3660)
     returned_times: int | None = Field(None, ge=1, le=100)
@@ -48,11 +47,11 @@ class Condition(Strict):
     @model_validator(mode="after")
     def _not_empty(self):
         if not any(v is not None for k, v in self.__dict__.items() if k != "severity"):
-            raise ValueError("条件至少要写一项：overdue_days、repeat_within_days、returned_times、after_step 或 unit_prior")
+            raise ValueError(_("条件至少要写一项：overdue_days、repeat_within_days、returned_times、after_step 或 unit_prior"))
         return self
 
 
-class Step(Strict):
+class Step(Spec):
     key: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     name: str = Field(min_length=1, max_length=50)
     when: list[Condition] = Field(min_length=1)
@@ -62,21 +61,30 @@ class Step(Strict):
     note: str = ""
 
 
-class Ladder(Strict):
+class Ladder(Spec):
     steps: list[Step]
 
-    @model_validator(mode="after")
-    def _references(self):
-        seen: set[str] = set()
-        for step in self.steps:
-            if step.key in seen:
-                raise ValueError(f"措施代码 {step.key} 重复")
-            for cond in step.when:
-                for ref in (cond.after_step, cond.unit_prior.step if cond.unit_prior else None):
-                    if ref is not None and ref not in seen | {step.key}:
-                        raise ValueError(f"措施 {step.key} 引用的 {ref} 须是它之前（或它自己）的措施")
-            seen.add(step.key)
-        return self
+    @field_validator("steps")
+    @classmethod
+    def _references(cls, steps):
+        return check_steps(steps)
+
+
+def check_steps(steps: list[Step]) -> list[Step]:
+    """Step keys are unique, and a step refers only to itself or a step before it (a ladder goes up).
+    Problems name the key they are about, e.g. (2, "when", 0, "after_step")."""
+    seen: set[str] = set()
+    for i, step in enumerate(steps):
+        if step.key in seen:
+            raise SpecFieldError((i, "key"), _("措施代码 %(key)s 重复") % {"key": step.key})
+        for j, cond in enumerate(step.when):
+            refs = (("after_step",), cond.after_step), (("unit_prior", "step"), cond.unit_prior and cond.unit_prior.step)
+            for where, ref in refs:
+                if ref is not None and ref not in seen | {step.key}:
+                    raise SpecFieldError((i, "when", j, *where), _("措施 %(key)s 引用的 %(ref)s 须是它之前（或它自己）的措施")
+                                         % {"key": step.key, "ref": ref})
+        seen.add(step.key)
+    return steps
 
 
 def ladder_parse(raw: list[dict]) -> Ladder:

@@ -6,24 +6,26 @@ from __future__ import annotations
 from typing import Literal
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 from pydantic import Field, field_validator
 
 from luoshi.core.excel import CellError, ImportFailed
 from luoshi.core.journal import journal_record
+from luoshi.core.specs import Spec, SpecFieldError
 from luoshi.org.models import Unit
 from luoshi.org.resolve import UnitResolver
-from luoshi.programs.presets import Cadence, ProgramSettings, Strict, region_and_owner
+from luoshi.programs.presets import Cadence, ProgramSettings, region_and_owner
 
-from .ladder import Step
+from .ladder import Step, check_steps
 from .models import GroupCadence, GroupKind, InspectionGroup, LedgerConfig, ProblemCategory, Severity
 
 
-class CategorySpec(Strict):
+class CategorySpec(Spec):
     name: str = Field(min_length=1, max_length=100)
     indicator: str = ""
 
 
-class GroupSpec(Strict):
+class GroupSpec(Spec):
     name: str = Field(min_length=1, max_length=100)
     kind: Literal[tuple(GroupKind.values)] = GroupKind.SUPERVISION  # type: ignore[valid-type]
     cadence: Literal[tuple(GroupCadence.values)] = GroupCadence.WEEKLY  # type: ignore[valid-type]
@@ -32,7 +34,7 @@ class GroupSpec(Strict):
     note: str = ""
 
 
-class LedgerPreset(Strict):
+class LedgerPreset(Spec):
     kind: Literal["ledger"]
     code: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     name: str
@@ -54,22 +56,25 @@ class LedgerPreset(Strict):
     def _days(cls, v):
         for sev, days in v.items():
             if not 0 < days <= 365:
-                raise ValueError(f"{sev} 的整改时限应在 1–365 天之间")
+                raise SpecFieldError((sev,), _("%(severity)s 的整改时限应在 1–365 天之间") % {"severity": sev})
         return v
 
     @field_validator("ladder")
     @classmethod
     def _ladder(cls, v):
-        from .ladder import Ladder
-
-        Ladder.model_validate({"steps": [s.model_dump() for s in v]})
-        return v
+        return check_steps(v)
 
 
-def load_ledger(*, by, preset: LedgerPreset, source: str, year: int | None) -> dict:
+def ledger_preset_summary(result: dict) -> str:
+    return _("问题台账“%(name)s”：新建问题类别 %(categories)s 个，督导组 %(groups)s 个。") % {
+        "name": result["program"].name, "categories": result["categories"], "groups": result["groups"]}
+
+
+def load_ledger(*, by, spec: LedgerPreset, source: str, year: int | None = None, **_kw) -> dict:
     from luoshi.tasks import services as task_services
     from luoshi.programs.models import Program
 
+    preset = spec
     year = year or preset.year
     code = preset.code if year == preset.year else f"{preset.code}-{year}"
     region, owner = region_and_owner(preset, source)

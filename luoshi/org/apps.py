@@ -1,7 +1,16 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy
 
 
 class OrgConfig(AppConfig):
     name = "luoshi.org"
     label = "org"
     verbose_name = "组织"
+
+    def ready(self):
+        from luoshi.core.presets import preset_kind_register
+
+        from .presets import UnitsPreset, units_preset_load, units_preset_summary
+
+        preset_kind_register("units", title=gettext_lazy("组织架构"), model=UnitsPreset, load=units_preset_load,
+                             summary=units_preset_summary)

@@ -38,6 +38,23 @@ def region_of(unit: Unit) -> Unit:
     return unit
 
 
+def unit_named(text: str, region: Unit | None = None) -> Unit | None:
+    """The one unit a preset or a command names: a path ("崂山区/区委办公室"), or a name looked up inside
+    `region` (full names, short names, 区/市 prefixes as in a sheet), or anywhere (the highest such unit)."""
+    if "/" in text:
+        unit = None
+        for part in text.split("/"):
+            unit = Unit.objects.filter(parent=unit, name=part).first() if unit else \
+                Unit.objects.filter(name=part).order_by("depth").first()
+            if unit is None:
+                return None
+        return unit
+    if region is None:
+        return Unit.objects.filter(name=text).order_by("depth").first()
+    units, errors = UnitResolver(region).resolve(text)
+    return units[0] if len(units) == 1 and not errors else None
+
+
 class UnitResolver:
     def __init__(self, region: Unit):
         self.region = region

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from luoshi.core import clock, revisions
 from luoshi.core.models import JournalEntry
+from luoshi.core.presets import preset_load
 from luoshi.org.models import Person, Role, Unit
 from luoshi.org.services import grant_role, person_create
 from luoshi.tasks.models import (
@@ -24,7 +25,6 @@ from luoshi.tasks.models import (
 from luoshi.tasks.warnings import warnings_run
 
 from .models import ReportingPeriod
-from .presets import preset_load
 
 DEMO_PASSWORD = "luoshi-demo"
 

@@ -221,7 +221,7 @@ def test_at_new_year_early_in_the_morning_nothing_is_dated_in_the_future(db, tra
     from luoshi.core import clock
     from luoshi.org.services import grant_role, person_create
     from luoshi.programs.demo import ACCOUNTS, LEDGER_ACCOUNTS
-    from luoshi.programs.presets import preset_load
+    from luoshi.core.presets import preset_load
 
     with travel("2027-01-01T08:00:00+08:00"):
         preset_load(by=None, name="qingdao")

@@ -20,7 +20,7 @@ from luoshi.core.excel import ImportFailed
 from luoshi.core.models import JournalEntry
 from luoshi.org.models import Unit
 from luoshi.org.services import grant_role, person_create
-from luoshi.programs.presets import preset_load, preset_names, preset_path, read_preset
+from luoshi.core.presets import preset_load, preset_names, preset_path, read_preset
 
 NAMES = ["dangnei-fagui", "chuangcheng-monthly", "xiaoxing-shuiku", "daqi-weekly", "xiangmu-dudao"]
 D = Decimal

@@ -207,4 +207,4 @@ def test_schema_errors_are_in_chinese_and_each_names_its_line():
     assert errors["rules.0.excluded"].message == "须为 'skips'、'breaks' 之一"
     assert errors["foo"].row == line_of(text, "foo: 1") and "不认识的键" in errors["foo"].message
     # The message shown to the office names the line and the key.
-    assert str(errors["foo"]) == f"工作表“t.yaml”第{line_of(text, 'foo: 1')}行“foo”列：不认识的键（拼写有误？）"
+    assert str(errors["foo"]) == f"t.yaml第{line_of(text, 'foo: 1')}行（foo）：不认识的键（拼写有误？）"

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from luoshi.core import clock
 from luoshi.core.errors import ServiceError
 from luoshi.core.excel import CellError, ImportFailed
+from luoshi.core.specs import SpecError, spec_problem
 from luoshi.org.models import Role
 from luoshi.org.scopes import scope_for
 
@@ -84,17 +85,13 @@ def _save_scheme(request, form, *, scheme=None):
     try:
         definition = scheme_parse(text, source=source)
         if scheme is not None and definition.code != scheme.code:
-            from luoshi.programs.presets import _line_of
-
-            raise ImportFailed([CellError(source, _line_of(text, ("code",)), "code",
-                                          _("代码须为“%(code)s”：修改已有指标体系不能改代码，新体系请用“新建指标体系”。")
-                                          % {"code": scheme.code})])
+            raise SpecError([spec_problem(text, ("code",), _(
+                "代码须为“%(code)s”：修改已有指标体系不能改代码，新体系请用“新建指标体系”。") % {"code": scheme.code},
+                source=source)])
         if scheme is None and Scheme.objects.filter(code=definition.code).exists():
-            from luoshi.programs.presets import _line_of
-
-            raise ImportFailed([CellError(source, _line_of(text, ("code",)), "code",
-                                          _("代码“%(code)s”已被另一个指标体系使用，请换一个代码，或到该体系的页面修改。")
-                                          % {"code": definition.code})])
+            raise SpecError([spec_problem(text, ("code",), _(
+                "代码“%(code)s”已被另一个指标体系使用，请换一个代码，或到该体系的页面修改。") % {"code": definition.code},
+                source=source)])
         return services.scheme_save(by=request.user, text=text, note=note, source=source), []
     except ImportFailed as e:
         return None, e.errors

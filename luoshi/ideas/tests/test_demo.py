@@ -6,7 +6,7 @@ from django.urls import reverse
 def test_demo_builds_a_campaign_in_every_state(db, travel):
     from luoshi.ideas.demo import ideas_demo
     from luoshi.ideas.models import Idea, IdeaState
-    from luoshi.programs.presets import preset_load
+    from luoshi.core.presets import preset_load
 
     with travel("2026-11-30"):
         preset_load(by=None, name="qingdao")

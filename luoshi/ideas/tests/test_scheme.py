@@ -68,7 +68,7 @@ def test_command_checks_and_creates(city, tmp_path, capsys):
     assert "无误" in capsys.readouterr().out
     bad = tmp_path / "bad.yaml"
     bad.write_text(SCHEME.replace("max: 30\n    note: 思路", "max: 300000\n    note: 思路"), encoding="utf-8")
-    with pytest.raises(CommandError, match="第9行“criteria.0.max”列：须不大于 1000"):
+    with pytest.raises(CommandError, match="第9行（criteria.0.max）：须不大于 1000"):
         call_command("ideas_campaign", str(bad), "--check")
     call_command("ideas_campaign", "gaige-jindianzi", "--owner", "青岛市/崂山区", "--name", "崂山金点子",
                  "--start", "2026-03-01", "--end", "2026-05-31")

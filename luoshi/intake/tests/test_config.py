@@ -14,7 +14,7 @@ from luoshi.intake import services
 from luoshi.intake.config import intake_load, intake_settings
 from luoshi.intake.models import Channel, DispatchRule, Request, ServiceCategory
 from luoshi.org.models import Unit
-from luoshi.programs.presets import PRESET_DIR, preset_load
+from luoshi.core.presets import PRESET_DIR, preset_load
 
 PRESET = PRESET_DIR / "intake" / "chengyang-12345.yaml"
 
@@ -99,7 +99,7 @@ def test_duplicate_codes(qingdao):
     (e,) = errors_of(text)
     assert (e.row, e.column) == (9, "categories.2.code")
     assert e.message == "类别编码“0101”重复。"
-    assert str(e) == "工作表“t.yaml”第9行“categories.2.code”列：类别编码“0101”重复。"
+    assert str(e) == "t.yaml第9行（categories.2.code）：类别编码“0101”重复。"
     text = MINIMAL.replace('  - {code: "12345", name: 12345 热线, kind: hotline}',
                            '  - {code: "12345", name: 12345 热线, kind: hotline}\n  - {code: "12345", name: 又一个}')
     (e,) = errors_of(text)

@@ -5,7 +5,7 @@ from luoshi.core.journal import journal_for
 from luoshi.intake.demo import intake_demo
 from luoshi.intake.models import Request, RequestState
 from luoshi.org.models import Person
-from luoshi.programs.presets import preset_load
+from luoshi.core.presets import preset_load
 
 
 def test_demo_history_is_consistent(db):

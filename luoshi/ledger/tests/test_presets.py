@@ -13,7 +13,7 @@ from luoshi.ledger.ladder import ladder_parse
 from luoshi.ledger.models import InspectionGroup, LedgerConfig, ProblemCategory
 from luoshi.org.models import Unit
 from luoshi.programs.models import Program
-from luoshi.programs.presets import preset_load, read_preset
+from luoshi.core.presets import preset_load, read_preset
 
 SEVEN = {"市南区", "市北区", "李沧区", "崂山区", "城阳区", "即墨区", "西海岸新区"}
 
@@ -161,7 +161,7 @@ def test_the_good_file_is_good(qingdao, tmp_path, travel):
 def test_an_unknown_key_is_named_with_its_line(tmp_path):
     text = GOOD.replace("    name: 约谈\n", "    name: 约谈\n    notfy: [unit]\n")
     [error] = errors_of(tmp_path, text)
-    assert error.row == 19 and "notfy" in error.column and "Extra inputs are not permitted" in error.message
+    assert error.row == 19 and error.column == "ladder.1.notfy" and error.message == "不认识的键（拼写有误？）"
     assert "broken.yaml" in str(error) and "第19行" in str(error)
 
 
@@ -177,17 +177,18 @@ def test_a_bad_step_reference_is_refused_at_the_ladder(tmp_path):
     text = GOOD.replace("after_step: warning", "after_step: intervew")
     [error] = errors_of(tmp_path, text)
     assert "措施 interview 引用的 intervew 须是它之前（或它自己）的措施" in error.message
-    assert error.column == "ladder" and error.row == 13  # the line of `ladder:` (not the step's, line 17)
+    assert error.column == "ladder.1.when.0.after_step" and error.row == 19  # the line of the reference
 
 
 def test_a_bad_unit_prior_reference_and_a_duplicate_step(tmp_path):
     text = GOOD.replace("when: [{after_step: warning, overdue_days: 7}]",
                         "when: [{unit_prior: {step: criticism, count: 2, within_days: 90}}]")
     [error] = errors_of(tmp_path, text)
-    assert "引用的 criticism" in error.message and error.row == 13
+    assert "引用的 criticism" in error.message and error.row == 19
+    assert error.column == "ladder.1.when.0.unit_prior.step"
     text = GOOD.replace("key: interview", "key: warning")
     [error] = errors_of(tmp_path, text)
-    assert "措施代码 warning 重复" in error.message
+    assert "措施代码 warning 重复" in error.message and (error.column, error.row) == ("ladder.1.key", 17)
 
 
 def test_a_deadline_out_of_range_and_bad_yaml(tmp_path):

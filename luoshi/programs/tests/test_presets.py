@@ -10,7 +10,7 @@ import pytest
 from luoshi.core.excel import ImportFailed
 from luoshi.org.models import Person, Unit
 from luoshi.programs.models import Program, ReportingPeriod
-from luoshi.programs.presets import preset_load, preset_names, read_preset
+from luoshi.core.presets import preset_load, preset_names, read_preset
 from luoshi.tasks.models import ClosureRequest, ExtensionRequest, Milestone, Task, TaskAssignment
 
 D = dt.date
@@ -171,7 +171,7 @@ def test_yaml_syntax_error_names_the_line(db, tmp_path):
 
 
 def test_preset_without_kind(db, tmp_path):
-    with pytest.raises(ImportFailed, match="kind: units、kind: program 或 kind: ledger"):
+    with pytest.raises(ImportFailed, match="须以 kind 开头.*kind: ledger（问题台账）.*kind: units（组织架构）"):
         read_preset(write(tmp_path, "name: x\n"))
 
 

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from luoshi.core.excel import ImportFailed
 from luoshi.core.management.base import fail_with
 from luoshi.ideas.scheme import ideas_scheme_parse, preset_dir
-from luoshi.programs.presets import _find_unit
+from luoshi.org.resolve import unit_named
 
 
 class Command(BaseCommand):
@@ -40,7 +40,7 @@ class Command(BaseCommand):
             return
         if not (owner and name and start and end):
             raise CommandError("发起征集活动须给出 --owner、--name、--start 和 --end。")
-        unit = _find_unit(owner, None)
+        unit = unit_named(owner, None)
         if unit is None:
             raise CommandError(f"找不到单位：{owner}")
         from luoshi.core.errors import ServiceError

@@ -3,9 +3,10 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from luoshi.core.excel import ImportFailed
-from luoshi.programs.presets import PRESET_DIR
+from luoshi.core.management.base import fail_with
+from luoshi.core.presets import PRESET_DIR
 
-from ...config import intake_load
+from ...config import intake_load, intake_preset_summary
 
 
 class Command(BaseCommand):
@@ -23,5 +24,5 @@ class Command(BaseCommand):
         try:
             r = intake_load(by=None, text=path.read_text(encoding="utf-8"), source=path.name)
         except ImportFailed as e:
-            raise CommandError("\n".join(str(x) for x in e.errors))
-        self.stdout.write(self.style.SUCCESS(f"已导入：渠道 {r['channels']} 个，类别 {r['categories']} 个，派单规则 {r['rules']} 条。"))
+            raise fail_with(e)
+        self.stdout.write(self.style.SUCCESS(intake_preset_summary(r)))

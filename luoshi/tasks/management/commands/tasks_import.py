@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from luoshi.core.errors import ServiceError
 from luoshi.core.excel import ImportFailed
 from luoshi.core.management.base import fail_with
-from luoshi.programs.presets import _find_unit
+from luoshi.org.resolve import unit_named
 from luoshi.tasks.importer import tasks_import_xlsx
 
 
@@ -22,7 +22,7 @@ class Command(BaseCommand):
     def handle(self, file, program, year, owner, dry_run, **options):
         owner_unit = None
         if owner:
-            owner_unit = _find_unit(owner, None)
+            owner_unit = unit_named(owner, None)
             if owner_unit is None:
                 raise CommandError(f"找不到主办单位“{owner}”。")
         try:
