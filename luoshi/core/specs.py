@@ -33,7 +33,26 @@ from .excel import CellError, ImportFailed
 M = TypeVar("M", bound=BaseModel)
 Loc = tuple  # a key path as pydantic writes it: ("items", 0, "children", 2, "points")
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+    """The safe loader (libyaml when present), where a date that does not exist (2026-13-01) is a located
+    error instead of a bare ValueError."""
+
+
+class _BadDate(yaml.YAMLError):
+    def __init__(self, node):
+        self.problem_mark, self.value = node.start_mark, node.value
+
+
+def _timestamp(loader, node):
+    try:
+        return yaml.constructor.SafeConstructor.construct_yaml_timestamp(loader, node)
+    except ValueError:
+        raise _BadDate(node) from None
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
 
 
 class Spec(BaseModel):
@@ -84,6 +103,7 @@ _YAML_PROBLEMS = (  # pyyaml's English problem → what to say (the line is give
     ("could not find expected ':'", lambda: _("缺少冒号“:”")),
     ("expected ',' or ']'", lambda: _("方括号 [ ] 没有配对")),
     ("expected ',' or '}'", lambda: _("花括号 { } 没有配对")),
+    ("tab character", lambda: _("缩进只能用空格，不能用 Tab")),
     ("cannot start any token", lambda: _("有不能出现在这里的字符（缩进只能用空格，不能用 Tab）")),
     ("found unexpected end of stream", lambda: _("引号没有配对")),
     ("did not find expected '-' indicator", lambda: _("列表项的缩进没有对齐")),
@@ -104,11 +124,14 @@ class _Document:
             self.data = loader.construct_document(self.node) if self.node is not None else None
         except yaml.YAMLError as e:
             mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
-            problem = str(getattr(e, "problem", "") or e)
-            said = next((say() for english, say in _YAML_PROBLEMS if english in problem),
-                        _("请检查这一行及上一行的缩进、冒号、括号和引号"))
-            raise SpecError([SpecProblem(source, mark.line + 1 if mark else None, None,
-                                         _("YAML 格式错误：%(error)s") % {"error": said},
+            if isinstance(e, _BadDate):
+                message = _("“%(value)s”不是有效的日期") % {"value": e.value}
+            else:
+                problem = str(getattr(e, "problem", "") or e)
+                said = next((say() for english, say in _YAML_PROBLEMS if english in problem),
+                            _("请检查这一行及上一行的缩进、冒号、括号和引号"))
+                message = _("YAML 格式错误：%(error)s") % {"error": said}
+            raise SpecError([SpecProblem(source, mark.line + 1 if mark else None, None, message,
                                          mark.column + 1 if mark else None)]) from None
         finally:
             loader.dispose()
