@@ -152,7 +152,8 @@ class _Document:
                              None)
                 if match is not None:
                     path.append(key)
-                    (k, node), line, col = match, match[0].start_mark.line + 1, match[0].start_mark.column + 1
+                    key_node, node = match
+                    line, col = key_node.start_mark.line + 1, key_node.start_mark.column + 1
                     continue
             elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and 0 <= key < len(node.value):
                 path.append(key)

@@ -132,7 +132,8 @@ class IntakePreset(Spec):
             seen: set[str] = set()
             for i, item in enumerate(getattr(self, key)):
                 if item.code in seen:
-                    problems.append(((key, i, "code"), _("%(what)s编码“%(code)s”重复。") % {"what": label, "code": item.code}))
+                    problems.append(((key, i, "code"),
+                                     _("%(what)s编码“%(code)s”重复。") % {"what": label, "code": item.code}))
                 seen.add(item.code)
         if problems:
             raise SpecFieldError(*problems[0], *problems[1:])

@@ -78,7 +78,8 @@ def check_steps(steps: list[Step]) -> list[Step]:
         if step.key in seen:
             raise SpecFieldError((i, "key"), _("措施代码 %(key)s 重复") % {"key": step.key})
         for j, cond in enumerate(step.when):
-            refs = (("after_step",), cond.after_step), (("unit_prior", "step"), cond.unit_prior and cond.unit_prior.step)
+            refs = ((("after_step",), cond.after_step),
+                    (("unit_prior", "step"), cond.unit_prior.step if cond.unit_prior else None))
             for where, ref in refs:
                 if ref is not None and ref not in seen | {step.key}:
                     raise SpecFieldError((i, "when", j, *where), _("措施 %(key)s 引用的 %(ref)s 须是它之前（或它自己）的措施")
