@@ -34,27 +34,6 @@ M = TypeVar("M", bound=BaseModel)
 Loc = tuple  # a key path as pydantic writes it: ("items", 0, "children", 2, "points")
 
 
-
-class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
-    """The safe loader (libyaml when present), where a date that does not exist (2026-13-01) is a located
-    error instead of a bare ValueError."""
-
-
-class _BadDate(yaml.YAMLError):
-    def __init__(self, node):
-        self.problem_mark, self.value = node.start_mark, node.value
-
-
-def _timestamp(loader, node):
-    try:
-        return yaml.constructor.SafeConstructor.construct_yaml_timestamp(loader, node)
-    except ValueError:
-        raise _BadDate(node) from None
-
-
-_Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
-
-
 class Spec(BaseModel):
     """Base of every spec model: a key the model does not know is an error (a misspelt key is not ignored)."""
 
@@ -97,6 +76,26 @@ class SpecError(ImportFailed):
 
 
 # ---- reading the YAML ----------------------------------------------------------------------------------
+
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+    """The safe loader (libyaml when present), where a date that does not exist (2026-13-01) is a located
+    error instead of a bare ValueError."""
+
+
+class _BadDate(yaml.YAMLError):
+    def __init__(self, node):
+        self.problem_mark, self.value = node.start_mark, node.value
+
+
+def _timestamp(loader, node):
+    try:
+        return yaml.constructor.SafeConstructor.construct_yaml_timestamp(loader, node)
+    except ValueError:
+        raise _BadDate(node) from None
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
+
 
 _YAML_PROBLEMS = (  # pyyaml's English problem → what to say (the line is given separately)
     ("mapping values are not allowed", lambda: _("这里不能出现“键: 值”：冒号后要有空格，值里的冒号要加引号")),
