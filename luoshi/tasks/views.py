@@ -445,5 +445,5 @@ def task_edit(request, pk):
 
 def _unit_names(program: Program) -> list[str]:
     region = region_of(program.owner_unit)
-    return list(Unit.objects.filter(path__startswith=region.path, depth__lte=region.depth + 1)
+    return list(Unit.objects.filter(path__within=[region.path], depth__lte=region.depth + 1)
                 .values_list("name", flat=True)[:400])
