@@ -71,26 +71,38 @@ def task_visibility(scope) -> models.Q | None:
     return scope.memo("tasks.Task.visible_to", lambda: _task_visibility(scope))
 
 
+def granted_tasks(scope) -> list[models.QuerySet]:
+    """The tasks granted one by one (not through a whole program), as querysets of `task_id`: by assignment to
+    a unit in a read subtree or a 包联 unit, by 任务包联 (the paired leader, or people of the paired unit), and
+    to a 责任领导 the tasks they lead."""
+    if scope.person_id is None:
+        return []
+    granted = [TaskPairing.objects.filter(models.Q(helper_person_id=scope.person_id)
+                                          | models.Q(helper_unit__path__within=scope.all_paths))]
+    unit_paths = scope.paths_for(*READ_ROLES) + scope.paired_unit_paths
+    if unit_paths:
+        granted.insert(0, TaskAssignment.objects.filter(unit_path__within=unit_paths))
+    if scope.paths_for(Role.LEADER):
+        granted.append(Task.leaders.through.objects.filter(person_id=scope.person_id))
+    return granted
+
+
 def _task_visibility(scope) -> models.Q:
     if scope.person_id is None:
         return models.Q(pk__in=[])
     q = models.Q(pk__in=[])
-    program_paths = scope.paths_for(*PROGRAM_READ_ROLES)
-    if program_paths:
-        # a short list of ids, tested first because it is the cheapest
-        q |= models.Q(program_id__in=list(Program.objects.wholly_visible_to(scope).values_list("pk", flat=True)))
+    if scope.paths_for(*PROGRAM_READ_ROLES):
+        # The programs read whole, decided in Python over the few programs there are: a short list of ids,
+        # tested first because it is the cheapest; when it is every program, nothing else need be asked.
+        programs = list(Program.objects.values_list("pk", "owner_unit__path"))
+        whole = [pk for pk, path in programs if scope.covers(path, *PROGRAM_READ_ROLES)]
+        if len(whole) == len(programs):
+            return models.Q()
+        q |= models.Q(program_id__in=whole)
     # The tasks granted one by one, as one set: `pk IN (… UNION …)` rather than an EXISTS per task and
     # grant. The database reads each small id set once, through an index, and can join the set to the
     # tasks instead of testing all 100,000 of them (docs/benchmarks.md).
-    # 包联 of a task: the paired leader, or people of the paired unit
-    granted = [TaskPairing.objects.filter(models.Q(helper_person_id=scope.person_id)
-                                          | models.Q(helper_unit__path__within=scope.all_paths)).values("task_id")]
-    unit_paths = scope.paths_for(*READ_ROLES) + scope.paired_unit_paths
-    if unit_paths:
-        granted.append(TaskAssignment.objects.filter(unit_path__within=unit_paths).values("task_id"))
-    if scope.paths_for(Role.LEADER):
-        granted.append(Task.leaders.through.objects.filter(person_id=scope.person_id).values("task_id"))
-    first, *rest = [ids.order_by() for ids in granted]
+    first, *rest = [ids.values("task_id").order_by() for ids in granted_tasks(scope)]
     return q | models.Q(pk__in=first.union(*rest) if rest else first)
 
 
