@@ -1,6 +1,7 @@
 """Every read in assessment, filtered by who asks.
 
-Scope rules (permissions.py decides; here they become query filters):
+Scope rules (the querysets in models.py — Scheme/Round/RoundUnit….objects.visible_to — decide; permissions.py
+holds the same rules in Python for an object already loaded):
 - schemes_visible: schemes whose region or owner unit the user's office/leader/evaluator roles cover,
   schemes the user evaluates in, and — for liaisons — schemes whose region contains their unit.
 - league_table: before publication only people who read the whole scheme see every row; a liaison sees
@@ -248,8 +249,8 @@ def public_table(rnd: Round) -> tuple[list[dict], list[Publication]]:
 
 
 # ---- the web pages (views.py) ------------------------------------------------------------------------------
-# The same scope rules as above: what a person reaches from the pages is never more than reads_round /
-# reads_unit allow; lists are filtered in the query.
+# The same scope rules as above: what a person reaches from the pages is never more than Round/RoundUnit
+# .objects.visible_to allow; lists are filtered in the query.
 
 def rounds_listed(user, schemes) -> dict[int, list[Round]]:
     """The rounds to list under each scheme, in one query: the rounds the user may open
