@@ -72,6 +72,8 @@ def program_tasks(*, user, program: Program) -> QuerySet[Task]:
     if program_fully_visible(scope_for(user), program):
         # same rows as tasks_visible(), without a per-row visibility subquery
         return Task.objects.filter(is_archived=False, program=program)
+    # The union of grants as in tasks_visible(); restricting it to this program first, or testing each task
+    # with EXISTS, measured no faster on the bench city (SQLite and PostgreSQL).
     return tasks_visible(user).filter(program=program)
 
 

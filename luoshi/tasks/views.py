@@ -332,7 +332,8 @@ def task_closure(request, pk):
 @require_POST
 @login_required
 def extension_decide(request, pk):
-    req = get_object_or_404(ExtensionRequest.objects.select_related("task__program__owner_unit"), pk=pk)
+    req = get_object_or_404(ExtensionRequest.objects.visible_to(scope_for(request.user))
+                            .select_related("task__program__owner_unit"), pk=pk)
     form = DecisionForm(request.POST)
 
     def act(task):
@@ -347,7 +348,8 @@ def extension_decide(request, pk):
 @require_POST
 @login_required
 def closure_decide(request, pk):
-    req = get_object_or_404(ClosureRequest.objects.select_related("task__program__owner_unit"), pk=pk)
+    req = get_object_or_404(ClosureRequest.objects.visible_to(scope_for(request.user))
+                            .select_related("task__program__owner_unit"), pk=pk)
     form = DecisionForm(request.POST)
 
     def act(task):
