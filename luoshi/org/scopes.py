@@ -51,8 +51,11 @@ class Scope:
         return path_within(unit_path, self.paths_for(*roles))
 
     def memo(self, key, build):
-        """`build()` once per scope (that is, once per request): for querysets' visibility conditions that
-        cost a query or some Python to build and are used several times on one page."""
+        """`build()` once per scope (that is, once per request: the scope lives on the request's user object):
+        for querysets' visibility conditions that cost a query or some Python to build and are used several
+        times on one page. The anonymous scope is shared by every request, so nothing is kept on it."""
+        if self.person_id is None:
+            return build()
         if key not in self._memo:
             self._memo[key] = build()
         return self._memo[key]
