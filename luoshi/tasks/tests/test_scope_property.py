@@ -72,3 +72,20 @@ def test_manageable_by_is_the_office_over_the_owner_unit(org):
         for program in org["programs"]:
             assert (program.pk in managed) == program.manageable_by(scope)
             assert (program.pk in whole) == program.wholly_visible_to(scope)
+
+
+def test_task_visibility_is_built_once_per_request(program, cast, city, django_assert_num_queries):
+    """The programs read whole are looked up once per request (the scope lives on the request's user);
+    every later list of the same request asks only its own query."""
+    from luoshi.org.models import Person
+    from luoshi.org.scopes import ANONYMOUS, scope_for
+
+    services.program_create(by=None, code="other-district", name="市南区专项", year=2026,
+                            owner_unit=city["other_district"])
+    user = Person.objects.get(pk=cast["office"].pk)
+    first = set(Task.objects.visible_to(scope_for(user)).values_list("pk", flat=True))
+    with django_assert_num_queries(1):
+        again = set(Task.objects.visible_to(scope_for(user)).values_list("pk", flat=True))
+    assert first == again == {program[k].pk for k in ("task_a", "task_b", "task_dept")}
+    assert not Task.objects.visible_to(ANONYMOUS).exists()
+    assert "tasks.Task.visible_to" not in ANONYMOUS._memo
