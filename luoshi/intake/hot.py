@@ -31,7 +31,7 @@ from luoshi.core import clock
 from luoshi.core.errors import ServiceError
 from luoshi.core.journal import journal_record
 from luoshi.core.permissions import require
-from luoshi.org.models import Role, Unit
+from luoshi.org.models import Unit
 from luoshi.org.scopes import scope_for
 
 from .metrics import Period

@@ -5,17 +5,17 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import BooleanField, Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Count, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 
 from luoshi.core import clock
 from luoshi.core.privacy import mask_personal
-from luoshi.org.models import Role, Unit, UnitKind
+from luoshi.org.models import Unit, UnitKind
 from luoshi.org.scopes import scope_for
 
 from . import permissions as perms
-from .models import OPEN_STATES, Request, RequestAssist, RequestKind, RequestState
+from .models import OPEN_STATES, Request, RequestKind, RequestState
 
 # fields that identify the requester: never selected for the public or the Open311 API
 PERSONAL_FIELDS = ("requester_name", "requester_phone", "requester_email", "rating_token", "tracking_code")

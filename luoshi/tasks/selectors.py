@@ -15,7 +15,7 @@ from luoshi.programs.models import Program, ReportingPeriod
 
 from .models import granted_tasks, task_visibility  # noqa: F401  (task_visibility: the Q behind Task.objects.visible_to)
 from .models import (
-    AssignmentRole, ClosureRequest, ExtensionRequest, RequestState, Task, TaskAssignment, TaskPairing, TaskStatus,
+    AssignmentRole, ClosureRequest, ExtensionRequest, RequestState, Task, TaskAssignment, TaskStatus,
 )
 
 
