@@ -165,7 +165,7 @@ def district_material(no: int):
     if not districts:
         sys.exit("No districts: run bench/generate.py first.")
     district = districts[no - 1]
-    inside = Unit.objects.filter(path__startswith=district.path, is_active=True).exclude(pk=district.pk)
+    inside = Unit.objects.filter(path__within=[district.path], is_active=True).exclude(pk=district.pk)
     streets = list(inside.filter(kind=UnitKind.STREET).values_list("name", flat=True))
     depts = list(inside.filter(kind=UnitKind.DEPARTMENT).values_list("name", flat=True))
     communities = list(inside.filter(kind=UnitKind.COMMUNITY).values_list("name", flat=True))

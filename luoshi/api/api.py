@@ -13,7 +13,7 @@ from ninja.pagination import PageNumberPagination, paginate
 from luoshi.core.errors import PermissionDeniedError, ServiceError
 from luoshi.core.specs import pydantic_message
 from luoshi.org.models import Person, Role, Unit
-from luoshi.org.scopes import scope_for, subtree_q
+from luoshi.org.scopes import scope_for
 from luoshi.tasks import selectors, services
 from luoshi.tasks.models import Task
 
@@ -185,8 +185,7 @@ def list_people(request):
     qs = Person.objects.filter(is_active=True).order_by("id")
     if not scope.is_admin:
         paths = scope.paths_for(Role.OFFICE, Role.LEADER, Role.LIAISON, Role.EVALUATOR)
-        q = subtree_q("unit__path", paths)
-        qs = qs.filter(q | selectors.Q(pk=request.user.pk))
+        qs = qs.filter(selectors.Q(unit__path__within=paths) | selectors.Q(pk=request.user.pk))
     return qs
 
 

@@ -365,7 +365,7 @@ class _History:
         start, end = [h for h in halves if h[1] + dt.timedelta(days=40) <= self.today][-1]
         half = "上半年" if start.month == 1 else "下半年"
         kinds = ("street", "zone", "department", "soe")
-        units = list(Unit.objects.filter(path__startswith=scheme.region.path, kind__in=kinds, is_active=True)
+        units = list(Unit.objects.filter(path__within=[scheme.region.path], kind__in=kinds, is_active=True)
                      .exclude(pk=scheme.owner_unit_id).order_by("sort_order", "path"))
         rnd = self.open_round(by=office, scheme=scheme, name=f"{start.year}年{half}党内法规执行评价", start=start, end=end,
                               units=units, day=end + dt.timedelta(days=1), evaluators=[(evaluator, None, None)])
@@ -471,7 +471,7 @@ class _History:
 
     def shuiku(self, scheme: Scheme) -> None:
         office, evaluator = self.p["office"], self.p["evaluator"]
-        contractors = list(Unit.objects.filter(path__startswith=scheme.region.path, kind="third_party")
+        contractors = list(Unit.objects.filter(path__within=[scheme.region.path], kind="third_party")
                            .order_by("path"))
         definition = scheme.current_version.definition()
         rules = {leaf.code: (leaf.rule.per, leaf.points) for leaf in definition.leaves()

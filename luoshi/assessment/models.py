@@ -15,7 +15,91 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _, pgettext_lazy
 
 from luoshi.core.models import Attachment
-from luoshi.org.models import Unit
+from luoshi.org.models import Role, Unit
+from luoshi.org.scopes import ancestor_paths
+
+# read a whole scheme (every round, every unit's card) when its owner unit or its region lies in their subtree
+READ_ROLES = (Role.OFFICE, Role.LEADER, Role.EVALUATOR)
+# read a unit's own card (and appeal for it, for liaison and office) when the unit lies in their subtree
+UNIT_ROLES = (Role.LIAISON, Role.LEADER, Role.OFFICE)
+
+
+def _evaluated_rounds(scope):
+    return EvaluatorAssignment.objects.filter(person_id=scope.person_id).values("round_id")
+
+
+class SchemeQuerySet(models.QuerySet):
+    def wholly_visible_to(self, scope):
+        """Schemes whose owner unit or region lies where the person is office, leader or evaluator."""
+        if scope.is_admin:
+            return self
+        paths = scope.paths_for(*READ_ROLES)
+        return self.filter(models.Q(owner_unit__path__within=paths) | models.Q(region__path__within=paths))
+
+    def visible_to(self, scope):
+        """Schemes read whole, schemes the person evaluates a round of, and schemes whose region contains a
+        unit where the person holds any role (a liaison sees the schemes that assess their unit)."""
+        if scope.is_admin:
+            return self
+        if scope.person_id is None:
+            return self.none()
+        paths = scope.paths_for(*READ_ROLES)
+        return self.filter(models.Q(owner_unit__path__within=paths) | models.Q(region__path__within=paths)
+                           | models.Q(pk__in=Round.objects.filter(pk__in=_evaluated_rounds(scope)).values("scheme_id"))
+                           | models.Q(region__path__in={a for p in scope.all_paths for a in ancestor_paths(p)}))
+
+    def manageable_by(self, scope):
+        """Schemes whose owner unit lies where the person is office: rounds, approval, publication."""
+        if scope.is_admin:
+            return self
+        return self.filter(owner_unit__path__within=scope.paths_for(Role.OFFICE))
+
+
+class RoundQuerySet(models.QuerySet):
+    def visible_to(self, scope):
+        """Rounds of schemes read whole; rounds the person evaluates; published rounds (any signed-in person);
+        and, once out of draft, rounds where a unit in the person's liaison/leader/office subtrees takes part
+        (to reach its own card)."""
+        if scope.is_admin:
+            return self
+        if scope.person_id is None:
+            return self.none()
+        own = RoundUnit.objects.filter(unit__path__within=scope.paths_for(*UNIT_ROLES)).values("round_id")
+        return self.filter(models.Q(scheme__in=Scheme.objects.wholly_visible_to(scope).values("pk"))
+                           | models.Q(pk__in=_evaluated_rounds(scope))
+                           | models.Q(state__in=PUBLISHED_STATES)
+                           | (models.Q(pk__in=own) & ~models.Q(state=RoundState.DRAFT)))
+
+
+class RoundUnitRowQuerySet(models.QuerySet):
+    """Rows of one unit in one round (participants, scores, adjustments, appeals, consequences, materials):
+    what the unit's score card shows. Read with a visible round by readers of the whole scheme, the round's
+    evaluators, and the people of the unit (liaison, leader, office over it)."""
+
+    def visible_to(self, scope):
+        if scope.is_admin:
+            return self
+        if scope.person_id is None:
+            return self.none()
+        return self.filter(self._unit_q(scope), round__in=Round.objects.visible_to(scope).values("pk"))
+
+    @staticmethod
+    def _unit_q(scope):
+        return (models.Q(round__scheme__in=Scheme.objects.wholly_visible_to(scope).values("pk"))
+                | models.Q(round__in=_evaluated_rounds(scope))
+                | models.Q(unit__path__within=scope.paths_for(*UNIT_ROLES)))
+
+
+class ResultQuerySet(RoundUnitRowQuerySet):
+    """A unit's result: as its card, and every row of a published round's league table."""
+
+    def visible_to(self, scope):
+        if scope.is_admin:
+            return self
+        if scope.person_id is None:
+            return self.none()
+        return self.filter(self._unit_q(scope) | models.Q(round__state__in=PUBLISHED_STATES),
+                           round__in=Round.objects.visible_to(scope).values("pk"))
 
 
 _PARSED: dict = {}   # sha256 of a version's YAML → its parsed SchemeDef (treated as read-only)
@@ -28,6 +112,8 @@ class Scheme(models.Model):
     region = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+", verbose_name=_("考核范围"))
     is_archived = models.BooleanField(_("已归档"), default=False)
     created_at = models.DateTimeField(null=True, blank=True)
+
+    objects = SchemeQuerySet.as_manager()
 
     class Meta:
         ordering = ["code"]
@@ -112,6 +198,9 @@ ROUND_FLOW = [RoundState.DRAFT, RoundState.COLLECTING, RoundState.SCORING, Round
               RoundState.PUBLISHED, RoundState.FINAL]
 
 
+PUBLISHED_STATES = (RoundState.PUBLISHED, RoundState.FINAL)
+
+
 class Round(models.Model):
     """One period of one scheme over a set of units (考核期次)."""
 
@@ -130,6 +219,8 @@ class Round(models.Model):
     finalized_at = models.DateTimeField(null=True, blank=True)
     is_public = models.BooleanField(_("在门户公开"), default=True)
     created_at = models.DateTimeField(null=True, blank=True)
+
+    objects = RoundQuerySet.as_manager()
 
     class Meta:
         ordering = ["scheme", "-period_end", "-pk"]
@@ -152,6 +243,8 @@ class RoundUnit(models.Model):
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
     group = models.CharField(_("分组"), max_length=40, blank=True)
     excluded = models.CharField(_("不参与排名原因"), max_length=200, blank=True)
+
+    objects = RoundUnitRowQuerySet.as_manager()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["round", "unit"], name="round_unit_unique")]
@@ -197,6 +290,8 @@ class Score(models.Model):
                                     related_name="+")
     approved_at = models.DateTimeField(null=True, blank=True)
 
+    objects = RoundUnitRowQuerySet.as_manager()
+
     class Meta:
         indexes = [
             models.Index(fields=["round", "unit", "indicator"], name="score_round_unit_idx",
@@ -229,6 +324,8 @@ class Adjustment(models.Model):
                                    related_name="+")
     created_at = models.DateTimeField()
 
+    objects = RoundUnitRowQuerySet.as_manager()
+
 
 class Result(models.Model):
     """A unit's computed result in a round (current revision)."""
@@ -254,6 +351,8 @@ class Result(models.Model):
     movement = models.IntegerField(null=True)
     subtotals = models.JSONField(default=list)
     figures = models.JSONField(default=dict)
+
+    objects = ResultQuerySet.as_manager()
 
     class Meta:
         ordering = ["round", "group", "rank"]
@@ -301,6 +400,8 @@ class Appeal(models.Model):
     decided_at = models.DateTimeField(null=True, blank=True)
     decision = models.TextField(_("复核意见"), blank=True)
 
+    objects = RoundUnitRowQuerySet.as_manager()
+
     class Meta:
         ordering = ["-filed_at"]
 
@@ -329,6 +430,8 @@ class Consequence(models.Model):
     decision_note = models.TextField(blank=True)
     created_at = models.DateTimeField()
 
+    objects = RoundUnitRowQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at"]
         constraints = [models.UniqueConstraint(fields=["round", "unit", "rule_code"], name="consequence_once")]
@@ -345,6 +448,8 @@ class Material(models.Model):
     files = models.ManyToManyField(Attachment, blank=True, related_name="+")
     submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     submitted_at = models.DateTimeField()
+
+    objects = RoundUnitRowQuerySet.as_manager()
 
     class Meta:
         ordering = ["round", "unit", "submitted_at"]

@@ -7,22 +7,25 @@
 - A unit's liaison sees its own score card (also before publication) and appeals it; nobody else's.
 - Office, leaders and evaluators over the region read every unit's results; once published, any
   signed-in person reads the league table, and the public reads it on the portal when the round is public.
+
+The same rules as querysets (lists and the pages' get-or-404): Scheme/Round/RoundUnit….objects.visible_to(scope)
+in models.py; the functions here decide them in Python for an object already loaded.
 """
 from __future__ import annotations
 
 from luoshi.org.models import Role
 from luoshi.org.scopes import scope_for
 
-from .models import EvaluatorAssignment, Round, Scheme
-
-READ_ROLES = (Role.OFFICE, Role.LEADER, Role.EVALUATOR)
+from .models import READ_ROLES, UNIT_ROLES, EvaluatorAssignment, Round, Scheme
 
 
 def can_manage(user, scheme: Scheme) -> bool:
+    """`Scheme.objects.manageable_by(scope)` for one scheme, decided in Python."""
     return scope_for(user).covers(scheme.owner_unit.path, Role.OFFICE)
 
 
 def reads_all(user, scheme: Scheme) -> bool:
+    """`Scheme.objects.wholly_visible_to(scope)` for one scheme, decided in Python."""
     scope = scope_for(user)
     return scope.covers(scheme.owner_unit.path, *READ_ROLES) or scope.covers(scheme.region.path, *READ_ROLES)
 
@@ -54,21 +57,7 @@ def acts_for_unit(user, unit) -> bool:
 
 
 def reads_unit(user, rnd: Round, unit) -> bool:
-    """May read this unit's score card in this round."""
+    """May read this unit's score card in this (visible) round: `RoundUnit.objects.visible_to` for one row."""
     if reads_all(user, rnd.scheme) or is_evaluator(user, rnd):
         return True
-    scope = scope_for(user)
-    return scope.covers(unit.path, Role.LIAISON, Role.LEADER, Role.OFFICE)
-
-
-def reads_round(user, rnd: Round) -> bool:
-    """May open the round at all (a liaison sees it to reach their own card)."""
-    if reads_all(user, rnd.scheme) or is_evaluator(user, rnd):
-        return True
-    if not getattr(user, "is_authenticated", False):
-        return False
-    if rnd.is_published:
-        return True
-    scope = scope_for(user)
-    paths = scope.paths_for(Role.LIAISON, Role.LEADER, Role.OFFICE)
-    return any(p.startswith(rnd.scheme.region.path) or rnd.scheme.region.path.startswith(p) for p in paths)
+    return scope_for(user).covers(unit.path, *UNIT_ROLES)

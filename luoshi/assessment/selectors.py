@@ -1,6 +1,7 @@
 """Every read in assessment, filtered by who asks.
 
-Scope rules (permissions.py decides; here they become query filters):
+Scope rules (the querysets in models.py — Scheme/Round/RoundUnit….objects.visible_to — decide; permissions.py
+holds the same rules in Python for an object already loaded):
 - schemes_visible: schemes whose region or owner unit the user's office/leader/evaluator roles cover,
   schemes the user evaluates in, and — for liaisons — schemes whose region contains their unit.
 - league_table: before publication only people who read the whole scheme see every row; a liaison sees
@@ -22,26 +23,16 @@ from luoshi.org.models import Role, Unit
 from luoshi.org.scopes import scope_for
 
 from . import engine
-from .models import (Adjustment, Appeal, Consequence, EvaluatorAssignment, Indicator, Publication, Result, Round,
-                     RoundState, RoundUnit, Scheme, Score, ScoreStatus)
-from .permissions import can_manage, is_evaluator, reads_all, reads_round, reads_unit
+from .models import (UNIT_ROLES, Adjustment, Appeal, Consequence, EvaluatorAssignment, Indicator, Publication, Result,
+                     Round, RoundState, RoundUnit, Scheme, Score, ScoreStatus)
+from .permissions import can_manage, is_evaluator, reads_all, reads_unit
 
 PUBLISHED = (RoundState.PUBLISHED, RoundState.FINAL)
 
 
 def schemes_visible(user):
-    scope = scope_for(user)
-    qs = Scheme.objects.select_related("owner_unit", "region").filter(is_archived=False)
-    if scope.is_admin:
-        return qs
-    q = Q(pk__in=EvaluatorAssignment.objects.filter(person=user).values("round__scheme"))
-    for path in scope.paths_for(Role.OFFICE, Role.LEADER, Role.EVALUATOR):
-        q |= Q(region__path__startswith=path) | Q(owner_unit__path__startswith=path)
-    # A liaison or leader below the region sees the schemes that assess their unit.
-    for path in scope.all_paths:
-        prefixes = [path[: i + 1] for i in range(len(path)) if path[i] == "/" and i > 0]
-        q |= Q(region__path__in=prefixes)
-    return qs.filter(q).distinct()
+    return (Scheme.objects.visible_to(scope_for(user)).select_related("owner_unit", "region")
+            .filter(is_archived=False))
 
 
 def scheme_get(user, pk: int) -> Scheme:
@@ -52,31 +43,24 @@ def scheme_get(user, pk: int) -> Scheme:
 
 
 def rounds_of(user, scheme: Scheme):
-    qs = Round.objects.filter(scheme=scheme).select_related("version").annotate(
-        n_units=Count("participants", distinct=True))
-    if reads_all(user, scheme):
-        return qs
-    evaluated = EvaluatorAssignment.objects.filter(person=user).values("round")
-    return qs.filter(Q(state__in=PUBLISHED) | Q(pk__in=evaluated))
+    return (Round.objects.visible_to(scope_for(user)).filter(scheme=scheme).select_related("version")
+            .annotate(n_units=Count("participants", distinct=True)))
 
 
 def round_get(user, pk: int) -> Round:
-    rnd = Round.objects.select_related("scheme__owner_unit", "scheme__region", "version").filter(pk=pk).first()
-    if rnd is None or not reads_round(user, rnd):
+    rnd = (Round.objects.visible_to(scope_for(user)).select_related("scheme__owner_unit", "scheme__region", "version")
+           .filter(pk=pk).first())
+    if rnd is None:
         raise Http404
     return rnd
 
 
 def own_units(user, rnd: Round) -> list[Unit]:
     """The participants this user acts for (liaison/leader/office over the unit)."""
-    scope = scope_for(user)
-    paths = scope.paths_for(Role.LIAISON, Role.LEADER, Role.OFFICE)
+    paths = scope_for(user).paths_for(*UNIT_ROLES)
     if not paths:
         return []
-    q = Q()
-    for p in paths:
-        q |= Q(unit__path__startswith=p)
-    return [ru.unit for ru in RoundUnit.objects.filter(round=rnd).filter(q).select_related("unit")]
+    return [ru.unit for ru in RoundUnit.objects.filter(round=rnd, unit__path__within=paths).select_related("unit")]
 
 
 @dataclass
@@ -265,31 +249,20 @@ def public_table(rnd: Round) -> tuple[list[dict], list[Publication]]:
 
 
 # ---- the web pages (views.py) ------------------------------------------------------------------------------
-# The same scope rules as above: what a person reaches from the pages is never more than reads_round /
-# reads_unit allow; lists are filtered in the query.
+# The same scope rules as above: what a person reaches from the pages is never more than Round/RoundUnit
+# .objects.visible_to allow; lists are filtered in the query.
 
 def rounds_listed(user, schemes) -> dict[int, list[Round]]:
-    """The rounds to list under each scheme, in one query: every round for readers of the whole scheme;
-    for others the published ones, those they evaluate and those their own units take part in (a liaison
-    reaches their unit's card before publication from here; not while the round is a draft)."""
+    """The rounds to list under each scheme, in one query: the rounds the user may open
+    (`Round.objects.visible_to`: every round for readers of the whole scheme; for others the published ones,
+    those they evaluate and those their own units take part in, once out of draft)."""
     schemes = list(schemes)
     if not schemes:
         return {}
-    full = [s.pk for s in schemes if reads_all(user, s)]
-    rest = [s.pk for s in schemes if s.pk not in full]
-    q = Q(scheme__in=full)
-    if rest:
-        mine = Q(state__in=PUBLISHED) | Q(pk__in=EvaluatorAssignment.objects.filter(person=user).values("round"))
-        paths = scope_for(user).paths_for(Role.LIAISON, Role.LEADER, Role.OFFICE)
-        if paths:
-            units = Q()
-            for p in paths:
-                units |= Q(unit__path__startswith=p)
-            mine |= Q(pk__in=RoundUnit.objects.filter(units).values("round")) & ~Q(state=RoundState.DRAFT)
-        q |= Q(scheme__in=rest) & mine
     out: dict[int, list[Round]] = {s.pk: [] for s in schemes}
-    for rnd in (Round.objects.filter(q).select_related("version")
-                .annotate(n_units=Count("participants", distinct=True)).order_by("scheme", "-period_end", "-pk")):
+    for rnd in (Round.objects.visible_to(scope_for(user)).filter(scheme__in=[s.pk for s in schemes])
+                .select_related("version").annotate(n_units=Count("participants", distinct=True))
+                .order_by("scheme", "-period_end", "-pk")):
         out[rnd.scheme_id].append(rnd)
     return out
 
@@ -346,7 +319,7 @@ def evaluator_candidates(rnd: Round):
 
     region = rnd.scheme.region.path
     prefixes = [region[: i + 1] for i in range(len(region)) if region[i] == "/" and i > 0]
-    q = Q(grants__unit__path__in=prefixes) | Q(grants__unit__path__startswith=region)
+    q = Q(grants__unit__path__in=prefixes) | Q(grants__unit__path__within=[region])
     return (get_user_model().objects.filter(is_active=True, grants__role__in=(Role.EVALUATOR, Role.OFFICE))
             .filter(q).distinct().order_by("username")[:500])
 

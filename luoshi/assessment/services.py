@@ -18,6 +18,7 @@ from luoshi.core.errors import ServiceError
 from luoshi.core.files import attachment_store
 from luoshi.core.journal import journal_record
 from luoshi.core.permissions import require
+from luoshi.org.lookups import path_within
 from luoshi.org.models import Unit
 from luoshi.org.scopes import scope_for
 
@@ -131,11 +132,11 @@ def round_create(*, by, scheme: Scheme, name: str, period_start: dt.date, period
         kinds = {k for g in definition.peer_groups for k in g.unit_kinds}
         if not kinds:
             raise ServiceError(_("该指标体系未定义参评单位分组，请选择参评单位。"), field="units")
-        units = list(Unit.objects.filter(path__startswith=scheme.region.path, kind__in=kinds, is_active=True)
+        units = list(Unit.objects.filter(path__within=[scheme.region.path], kind__in=kinds, is_active=True)
                      .order_by("path"))
     if not units:
         raise ServiceError(_("没有参评单位。"), field="units")
-    outside = [u.name for u in units if not u.path.startswith(scheme.region.path)]
+    outside = [u.name for u in units if not path_within(u.path, [scheme.region.path])]
     if outside:
         raise ServiceError(_("单位不在考核范围内：%(names)s") % {"names": "、".join(outside)}, field="units")
     rnd = Round.objects.create(scheme=scheme, version=version, name=name, period_start=period_start,

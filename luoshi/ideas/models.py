@@ -11,7 +11,39 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _, pgettext_lazy
 
-from luoshi.org.models import Unit
+from luoshi.org.models import Role, Unit
+
+# read a campaign and all its ideas when the owner unit lies in their subtree
+STAFF_ROLES = (Role.OFFICE, Role.LEADER)
+
+
+class CampaignQuerySet(models.QuerySet):
+    def visible_to(self, scope):
+        """Campaigns whose owner unit lies where the person is office or leader, and those they review."""
+        if scope.is_admin:
+            return self
+        q = models.Q(owner_path__within=scope.paths_for(*STAFF_ROLES))
+        if scope.person_id is not None:
+            q |= models.Q(pk__in=CampaignExpert.objects.filter(person_id=scope.person_id).values("campaign_id"))
+        return self.filter(q)
+
+    def manageable_by(self, scope):
+        """Campaigns the office over the owner unit runs."""
+        if scope.is_admin:
+            return self
+        return self.filter(owner_path__within=scope.paths_for(Role.OFFICE))
+
+
+class IdeaQuerySet(models.QuerySet):
+    def visible_to(self, scope):
+        """Every idea of a campaign the person reads as staff; an expert, the ideas under review or decided."""
+        if scope.is_admin:
+            return self
+        q = models.Q(campaign__owner_path__within=scope.paths_for(*STAFF_ROLES))
+        if scope.person_id is not None:
+            q |= models.Q(state__in=EXPERT_STATES, campaign__in=CampaignExpert.objects.filter(
+                person_id=scope.person_id).values("campaign_id"))
+        return self.filter(q)
 
 
 class Campaign(models.Model):
@@ -34,6 +66,8 @@ class Campaign(models.Model):
                                    related_name="+")
     experts = models.ManyToManyField(settings.AUTH_USER_MODEL, through="CampaignExpert", related_name="idea_campaigns_as_expert",
                                      blank=True)
+
+    objects = CampaignQuerySet.as_manager()
 
     class Meta:
         ordering = ["-start_date", "-id"]
@@ -90,6 +124,10 @@ class IdeaState(models.TextChoices):
     DECIDED = "decided", _("已答复")
 
 
+# the states in which an assigned expert sees an idea
+EXPERT_STATES = (IdeaState.REVIEWING, IdeaState.DECIDED)
+
+
 class Decision(models.TextChoices):
     ADOPTED = "adopted", _("采纳")
     PARTIAL = "partial", _("部分采纳")
@@ -134,6 +172,8 @@ class Idea(models.Model):
                              verbose_name=_("转化任务"))
     submitted_at = models.DateTimeField(_("提交时间"))
     updated_at = models.DateTimeField()
+
+    objects = IdeaQuerySet.as_manager()
 
     class Meta:
         ordering = ["-submitted_at", "-id"]

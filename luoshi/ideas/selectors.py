@@ -13,29 +13,19 @@ from django.db.models import Count, Q, QuerySet
 from luoshi.core import clock
 from luoshi.core.privacy import mask_personal
 from luoshi.org.models import Role, Unit
-from luoshi.org.scopes import scope_for, subtree_q
+from luoshi.org.scopes import scope_for
 
 from . import permissions as perms
-from .models import ADOPTED_DECISIONS, Campaign, Decision, ExpertScore, Idea, IdeaState, SourceKind
+from .models import ADOPTED_DECISIONS, EXPERT_STATES, Campaign, Decision, ExpertScore, Idea, IdeaState, SourceKind
 from .scheme import province_names
 
 PERSONAL_FIELDS = ("submitter_name", "submitter_phone", "submitter_email", "submitter_org", "tracking_code")
-EXPERT_STATES = (IdeaState.REVIEWING, IdeaState.DECIDED)
 
 
 # ---- campaigns ----------------------------------------------------------------------------------------
 
 def campaigns_visible(user) -> QuerySet[Campaign]:
-    scope = scope_for(user)
-    qs = Campaign.objects.select_related("owner_unit")
-    if scope.is_admin:
-        return qs
-    cond = Q(pk__in=[])
-    for path in scope.paths_for(Role.OFFICE, Role.LEADER):
-        cond |= Q(owner_path__startswith=path)
-    if getattr(user, "is_authenticated", False):
-        cond |= Q(expert_links__person=user)
-    return qs.filter(cond).distinct()
+    return Campaign.objects.visible_to(scope_for(user)).select_related("owner_unit")
 
 
 def campaign_owner_units(user) -> QuerySet[Unit]:
@@ -47,13 +37,13 @@ def campaign_owner_units(user) -> QuerySet[Unit]:
     paths = scope.paths_for(Role.OFFICE)
     if not paths:
         return Unit.objects.none()
-    return Unit.objects.filter(subtree_q("path", paths), is_active=True) \
+    return Unit.objects.filter(path__within=paths, is_active=True) \
         .exclude(kind__in=("community", "grid")).order_by("path")
 
 
 def campaign_units(campaign: Campaign) -> QuerySet[Unit]:
     """The active units under the campaign's owner: where an adopted idea's task may be led."""
-    return Unit.objects.filter(subtree_q("path", [campaign.owner_path]), is_active=True).order_by("path")
+    return Unit.objects.filter(path__within=[campaign.owner_path], is_active=True).order_by("path")
 
 
 def campaign_get(*, user, pk: int) -> Campaign | None:
@@ -119,12 +109,9 @@ def ideas_for(*, user, campaign: Campaign, filters: IdeaFilters | None = None) -
 
 
 def idea_get(*, user, pk: int) -> Idea | None:
-    idea = Idea.objects.select_related("campaign", "campaign__owner_unit", "duplicate_of", "task", "task__program").filter(pk=pk).first()
-    if idea is None or not perms.can_read(user, idea.campaign):
-        return None
-    if not scope_for(user).covers(idea.campaign.owner_path, Role.OFFICE, Role.LEADER) and idea.state not in EXPERT_STATES:
-        return None
-    return idea
+    return (Idea.objects.visible_to(scope_for(user))
+            .select_related("campaign", "campaign__owner_unit", "duplicate_of", "task", "task__program")
+            .filter(pk=pk).first())
 
 
 def expert_queue(*, user) -> QuerySet[Idea]:

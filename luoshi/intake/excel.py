@@ -151,7 +151,7 @@ class _Lookup:
         self.areas: dict[str, list[Unit]] = {}
         units = Unit.objects.filter(is_active=True)
         if centre is not None:
-            units = units.filter(path__startswith=centre.path).exclude(pk=centre.pk)
+            units = units.filter(path__within=[centre.path]).exclude(pk=centre.pk)
         for u in units.only("id", "name", "short_name", "path", "kind"):
             for key in {u.name, u.short_name}:
                 if key:

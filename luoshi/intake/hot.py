@@ -31,7 +31,7 @@ from luoshi.core import clock
 from luoshi.core.errors import ServiceError
 from luoshi.core.journal import journal_record
 from luoshi.core.permissions import require
-from luoshi.org.models import Role, Unit
+from luoshi.org.models import Unit
 from luoshi.org.scopes import scope_for
 
 from .metrics import Period
@@ -168,7 +168,7 @@ def topic_promote(*, by, label: str, category: ServiceCategory | None, keywords,
     if program is None:
         raise ServiceError(_("请选择民生实事专项。"), field="program")
     scope = scope_for(by)
-    require(scope.covers(program.owner_unit.path, Role.OFFICE),
+    require(program.manageable_by(scope),
             _("只有该专项工作的主办单位（督查室/办公室）可以把热点转为实事。"))
     if not program.is_shishi:
         raise ServiceError(_("“%(name)s”不是民生实事专项，请选择民生实事专项。") % {"name": program.name}, field="program")
@@ -209,14 +209,5 @@ def topic_promote(*, by, label: str, category: ServiceCategory | None, keywords,
 
 def promotions_for(user):
     """Promotions of the programs in the user's region (office, leader, dispatcher), newest first."""
-    scope = scope_for(user)
-    qs = TopicPromotion.objects.select_related("task", "task__program", "category", "created_by")
-    if scope.is_admin:
-        return qs
-    paths = scope.paths_for(Role.OFFICE, Role.LEADER, Role.DISPATCHER)
-    if not paths:
-        return qs.none()
-    cond = Q(pk__in=[])
-    for p in paths:
-        cond |= Q(task__program__owner_unit__path__startswith=p)
-    return qs.filter(cond)
+    return (TopicPromotion.objects.visible_to(scope_for(user))
+            .select_related("task", "task__program", "category", "created_by"))

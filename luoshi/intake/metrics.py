@@ -50,6 +50,7 @@ from django.utils.translation import gettext as _, gettext_lazy
 
 from luoshi.core import clock
 from luoshi.org.models import Role, Unit, UnitKind
+from luoshi.org.lookups import path_within
 from luoshi.org.scopes import scope_for
 
 from .config import intake_settings, metrics_spec
@@ -304,7 +305,7 @@ def can_view_metrics(user) -> bool:
 
 def can_view_unit(user, unit: Unit) -> bool:
     everything, paths = viewer_paths(user)
-    return everything or any(unit.path.startswith(p) for p in paths)
+    return everything or path_within(unit.path, paths)
 
 
 def is_region_viewer(user) -> bool:
@@ -321,7 +322,7 @@ def unit_metrics(user, period: Period, *, kind: str = "") -> list[UnitFigures]:
         return []
     rows = _league(period, clock.now())
     if not everything:
-        rows = [r for r in rows if any(r.path.startswith(p) for p in paths)]
+        rows = [r for r in rows if path_within(r.path, paths)]
     if kind:
         rows = [r for r in rows if r.kind == kind]
     order = {k: i for i, (k, _label) in enumerate(KIND_GROUPS)}

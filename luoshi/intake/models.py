@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _, pgettext_lazy
 
-from luoshi.org.models import Unit
+from luoshi.org.models import Role, Unit
 
 
 class RequestKind(models.TextChoices):
@@ -155,6 +155,26 @@ class Outcome(models.TextChoices):
     DUPLICATE = "duplicate", _("重复诉求")
 
 
+# who reads every request of a region (the request's region_path) or of a handling unit (its unit_path)
+REGION_READ_ROLES = (Role.DISPATCHER, Role.OFFICE, Role.LEADER)
+
+
+class RequestQuerySet(models.QuerySet):
+    def visible_to(self, scope):
+        """Requests the scope may read: for a dispatcher, office member or leader, those whose region or
+        handling unit lies in their subtrees; for a liaison, those dispatched to (or asked of, 协办) a unit
+        in theirs. The staff queue and every request page, photo and API detail read through this."""
+        if scope.is_admin:
+            return self
+        region = scope.paths_for(*REGION_READ_ROLES)
+        units = scope.paths_for(*REGION_READ_ROLES, Role.LIAISON)
+        q = models.Q(region_path__within=region) | models.Q(unit_path__within=units)
+        liaison = scope.paths_for(Role.LIAISON)
+        if liaison:
+            q |= models.Exists(RequestAssist.objects.filter(unit_path__within=liaison, request=models.OuterRef("pk")))
+        return self.filter(q)
+
+
 class Request(models.Model):
     """A 工单. `tracking_code` is the requester's secret key to follow it (查询码); it never leaves the site's own pages
     (the Open311 token is a separate signed value, open311/keys.py)."""
@@ -215,6 +235,8 @@ class Request(models.Model):
     supervised_at = models.DateTimeField(_("督办时间"), null=True, blank=True)
     counted = models.BooleanField(_("纳入考评"), default=True)
     updated_at = models.DateTimeField()
+
+    objects = RequestQuerySet.as_manager()
 
     class Meta:
         ordering = ["-received_at", "-id"]
@@ -371,6 +393,14 @@ class Open311Key(models.Model):
         return f"{self.name} ({self.prefix}…)"
 
 
+class TopicPromotionQuerySet(models.QuerySet):
+    def visible_to(self, scope):
+        """Promotions of the programs whose owner unit lies where the person is office, leader or dispatcher."""
+        if scope.is_admin:
+            return self
+        return self.filter(task__program__owner_unit__path__within=scope.paths_for(*REGION_READ_ROLES))
+
+
 class TopicPromotion(models.Model):
     """A hot topic (热点诉求) the office turned into a 实事 task: which requests it stood for (category and
     keywords over a period, with the count at the time) and the task that answers it ("人民出题—顶层破题")."""
@@ -385,6 +415,8 @@ class TopicPromotion(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField()
     note = models.CharField(_("说明"), max_length=300, blank=True)
+
+    objects = TopicPromotionQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]

@@ -1,6 +1,7 @@
 """Who may do what with a 工单. Dispatchers (受理派单员) work over a region (the subtree of their grant);
 a unit's liaisons handle what was dispatched to their unit (lead) or asked of it (assist); office staff and
-leaders over the region may read (with personal data masked)."""
+leaders over the region may read (with personal data masked). Who may read a request at all is
+`Request.objects.visible_to(scope)` (models.py), for the queue and the request page alike."""
 from __future__ import annotations
 
 from luoshi.org.models import Role
@@ -30,9 +31,3 @@ def is_assist(scope: Scope, request) -> bool:
 def can_see_personal(scope: Scope, request) -> bool:
     """Name, phone and e-mail: dispatchers and the handling units only."""
     return can_dispatch(scope, request) or is_lead(scope, request) or is_assist(scope, request)
-
-
-def can_view(scope: Scope, request) -> bool:
-    return (can_see_personal(scope, request)
-            or scope.covers(request.region_path, Role.OFFICE, Role.LEADER)
-            or (bool(request.unit_path) and scope.covers(request.unit_path, Role.OFFICE, Role.LEADER)))

@@ -5,48 +5,30 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import BooleanField, Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Count, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 
 from luoshi.core import clock
 from luoshi.core.privacy import mask_personal
-from luoshi.org.models import Role, Unit, UnitKind
+from luoshi.org.models import Unit, UnitKind
 from luoshi.org.scopes import scope_for
 
 from . import permissions as perms
-from .models import OPEN_STATES, Request, RequestAssist, RequestKind, RequestState
+from .models import OPEN_STATES, Request, RequestKind, RequestState
 
 # fields that identify the requester: never selected for the public or the Open311 API
 PERSONAL_FIELDS = ("requester_name", "requester_phone", "requester_email", "rating_token", "tracking_code")
 
 
 def visible_requests(user) -> QuerySet[Request]:
-    """Requests the user may read: the region of a dispatcher, office member or leader; what was dispatched
-    to (or asked of) a liaison's unit."""
-    scope = scope_for(user)
-    qs = Request.objects.all()
-    if scope.is_admin:
-        return qs
-    cond = Q(pk__in=[])
-    for path in scope.paths_for(Role.DISPATCHER, Role.OFFICE, Role.LEADER):
-        cond |= Q(region_path__startswith=path) | Q(unit_path__startswith=path)
-    liaison = scope.paths_for(Role.LIAISON)
-    for path in liaison:
-        cond |= Q(unit_path__startswith=path)
-    if liaison:
-        assist = Q(pk__in=[])
-        for path in liaison:
-            assist |= Q(unit_path__startswith=path)
-        cond |= Exists(RequestAssist.objects.filter(assist, request=OuterRef("pk")))
-    return qs.filter(cond)
+    """Requests the user may read (`Request.objects.visible_to`): lists and pages alike."""
+    return Request.objects.visible_to(scope_for(user))
 
 
 def request_for(user, pk: int) -> Request | None:
-    request = visible_requests(user).select_related("category", "channel", "area", "lead_unit").filter(pk=pk).first()
-    if request is not None and not perms.can_view(scope_for(user), request):
-        return None
-    return request
+    """The request, when the user may read it: the same rule as the queue (a request in the list opens)."""
+    return visible_requests(user).select_related("category", "channel", "area", "lead_unit").filter(pk=pk).first()
 
 
 def requester_display(user, request: Request) -> dict[str, str]:
@@ -265,7 +247,7 @@ def dispatch_units(request: Request | None = None, *, root: str | None = None) -
     """Units a dispatcher may send a request to: the active streets, departments and other units of the
     receiving centre's region (not communities or grids, which are reached through their street)."""
     root = root or centre_path() or (request.region_path if request is not None else "/")
-    return (Unit.objects.filter(is_active=True, path__startswith=root)
+    return (Unit.objects.filter(is_active=True, path__within=[root])
             .exclude(kind__in=(UnitKind.COMMUNITY, UnitKind.GRID)).exclude(path=root)
             .only("id", "name", "path", "kind").order_by("path"))
 
@@ -275,5 +257,5 @@ def area_units(*, root: str | None = None) -> QuerySet[Unit]:
     root = root or centre_path()
     qs = Unit.objects.filter(is_active=True, kind=UnitKind.STREET)
     if root:
-        qs = qs.filter(path__startswith=root)
+        qs = qs.filter(path__within=[root])
     return qs.only("id", "name", "path").order_by("sort_order", "path")

@@ -30,6 +30,7 @@ from luoshi.core.journal import journal_record
 from luoshi.core.notify import notify_people
 from luoshi.core.permissions import require
 from luoshi.core.validation import clean_text
+from luoshi.org.lookups import path_within
 from luoshi.org.models import Role, RoleGrant, Unit, UnitKind
 from luoshi.org.scopes import ancestor_paths, scope_for
 
@@ -182,7 +183,7 @@ def _streets_by_name(centre: Unit | None) -> list[tuple[str, int]]:
         return cached[1]
     streets = Unit.objects.filter(kind=UnitKind.STREET, is_active=True)
     if centre is not None:
-        streets = streets.filter(path__startswith=centre.path)
+        streets = streets.filter(path__within=[centre.path])
     names: dict[str, int] = {}
     for pk, name, short in streets.values_list("id", "name", "short_name"):
         for text in (name, short, name.removesuffix("街道").removesuffix("镇")):
@@ -327,7 +328,7 @@ def dispatch_suggest(request: Request) -> tuple[Unit | None, list[Unit], Dispatc
             continue
         if rule.category_group and rule.category_group != request.category.group:
             continue
-        if rule.area_id and not (request.area and request.area.path.startswith(rule.area.path)):
+        if rule.area_id and not (request.area and path_within(request.area.path, [rule.area.path])):
             continue
         if rule.target == DispatchTarget.AREA:
             if request.area is None:

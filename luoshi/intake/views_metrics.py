@@ -101,12 +101,7 @@ def _hot_ctx(request, period, form=None, errors=None):
         paths = scope.paths_for(Role.OFFICE)
         qs = Unit.objects.filter(is_active=True, kind__in=[UnitKind.STREET, UnitKind.DEPARTMENT, UnitKind.DISTRICT])
         if not scope.is_admin:
-            from django.db.models import Q
-
-            cond = Q(pk__in=[])
-            for p in paths:
-                cond |= Q(path__startswith=p)
-            qs = qs.filter(cond)
+            qs = qs.filter(path__within=paths)
         units = list(qs.only("id", "name", "kind", "path").order_by("path"))
     return {"period": period, "prev": period.previous(), "next": period.next(),
             "categories": hot.hot_categories(request.user, period),

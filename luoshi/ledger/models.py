@@ -16,6 +16,23 @@ from luoshi.org.models import Unit
 from luoshi.programs.models import Program
 
 
+class LedgerRowQuerySet(models.QuerySet):
+    """The one scope rule of the ledger, for its tables with a `program` and a `unit_path` (findings, sheets,
+    escalations): the whole program for its office, leaders and evaluators (`Program.objects.wholly_visible_to`)
+    and the members of its active inspection groups; otherwise the rows of units in the person's subtrees
+    (any role) and of units paired with them (包联)."""
+
+    def visible_to(self, scope):
+        if scope.is_admin:
+            return self
+        q = (models.Q(program__in=Program.objects.wholly_visible_to(scope).values("pk"))
+             | models.Q(unit_path__within=scope.all_paths + scope.paired_unit_paths))
+        if scope.person_id is not None:
+            q |= models.Q(program__in=InspectionGroup.objects.filter(is_active=True, members=scope.person_id)
+                          .values("program_id"))
+        return self.filter(q)
+
+
 class Severity(models.TextChoices):
     GENERAL = "general", _("一般")
     MAJOR = "major", _("较重")
@@ -161,6 +178,8 @@ class AssignmentSheet(models.Model):
     acknowledged_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                         related_name="+")
 
+    objects = LedgerRowQuerySet.as_manager()
+
     class Meta:
         ordering = ["-issued_at", "-id"]
         constraints = [models.UniqueConstraint(fields=["program", "year", "seq"], name="sheet_number_unique")]
@@ -210,6 +229,8 @@ class Finding(models.Model):
     is_public = models.BooleanField(_("在曝光台公开"), default=False)
     published_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField()
+
+    objects = LedgerRowQuerySet.as_manager()
 
     class Meta:
         ordering = ["-found_on", "-id"]
@@ -322,6 +343,8 @@ class Escalation(models.Model):
     document = models.ForeignKey(Attachment, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
                                  verbose_name=_("文书"))
     in_bulletin = models.BooleanField(_("列入通报"), default=False)
+
+    objects = LedgerRowQuerySet.as_manager()
 
     class Meta:
         ordering = ["-proposed_at", "-id"]

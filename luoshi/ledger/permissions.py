@@ -1,18 +1,17 @@
 """Who may do what in a program's ledger. Decisions only; services turn them into refusals."""
 from __future__ import annotations
 
+from luoshi.org.lookups import path_within
 from luoshi.org.models import Role
 from luoshi.org.scopes import scope_for
 from luoshi.programs.models import Program
 
 from .models import Finding, InspectionGroup
 
-PROGRAM_READ_ROLES = (Role.OFFICE, Role.LEADER, Role.EVALUATOR)
-
 
 def can_manage(user, program: Program) -> bool:
     """督查室/办公室 of the program's owner unit: issues sheets, confirms escalations, publishes."""
-    return scope_for(user).covers(program.owner_unit.path, Role.OFFICE)
+    return program.manageable_by(scope_for(user))
 
 
 def is_member(user, program: Program) -> bool:
@@ -27,7 +26,7 @@ def is_inspector(user, program: Program) -> bool:
 
 
 def reads_whole_program(user, program: Program) -> bool:
-    return scope_for(user).covers(program.owner_unit.path, *PROGRAM_READ_ROLES) or is_member(user, program)
+    return program.wholly_visible_to(scope_for(user)) or is_member(user, program)
 
 
 def acts_for_unit(user, finding_or_path) -> bool:
@@ -38,4 +37,4 @@ def acts_for_unit(user, finding_or_path) -> bool:
 
 def is_unit_liaison(user, finding: Finding) -> bool:
     scope = scope_for(user)
-    return not scope.is_admin and any(finding.unit_path.startswith(p) for p in scope.paths_for(Role.LIAISON))
+    return not scope.is_admin and path_within(finding.unit_path, scope.paths_for(Role.LIAISON))

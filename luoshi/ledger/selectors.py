@@ -20,7 +20,7 @@ from luoshi.core import clock
 from luoshi.core.locks import key_lock
 from luoshi.org.models import Unit
 from luoshi.org.resolve import region_of
-from luoshi.org.scopes import scope_for, subtree_q
+from luoshi.org.scopes import scope_for
 from luoshi.programs.models import Program
 from luoshi.tasks.selectors import program_list
 
@@ -38,11 +38,10 @@ def ledger_programs(*, user) -> QuerySet[Program]:
     qs = Program.objects.filter(is_archived=False, pk__in=ledger_ids).select_related("owner_unit")
     if scope.is_admin:
         return qs
-    paths = scope.all_paths + scope.paired_unit_paths
     visible = Q(pk__in=program_list(user=user).values("pk"))
     visible |= Q(pk__in=InspectionGroup.objects.filter(members=user).values("program_id"))
-    if paths:
-        visible |= Q(pk__in=Finding.objects.filter(subtree_q("unit_path", paths)).values("program_id"))
+    visible |= Q(pk__in=Finding.objects.filter(unit_path__within=scope.all_paths + scope.paired_unit_paths)
+                 .values("program_id"))
     return qs.filter(visible)
 
 
@@ -61,19 +60,19 @@ def _can_read_ledger(user, program: Program) -> bool:
     if scope.is_admin or perms.reads_whole_program(user, program):
         return True
     paths = scope.all_paths + scope.paired_unit_paths
-    if paths and Finding.objects.filter(subtree_q("unit_path", paths), program=program).exists():
+    if paths and Finding.objects.filter(unit_path__within=paths, program=program).exists():
         return True
     return program_list(user=user).filter(pk=program.pk).exists()
 
 
 def _in_scope(qs: QuerySet, *, user, program: Program) -> QuerySet:
-    """The one scope rule of the ledger, for any of its tables with a `unit_path`: the whole program for its
-    office, leaders, evaluators and inspectors; otherwise the rows of units in the user's subtrees (and 包联)."""
+    """`qs.visible_to(scope)` (models.LedgerRowQuerySet) for one program, decided cheaply: when the user reads
+    the whole program, no row condition at all."""
     qs = qs.filter(program=program)
     if perms.reads_whole_program(user, program):
         return qs
     scope = scope_for(user)
-    return qs.filter(subtree_q("unit_path", scope.all_paths + scope.paired_unit_paths))
+    return qs.filter(unit_path__within=scope.all_paths + scope.paired_unit_paths)
 
 
 def findings_visible(*, user, program: Program) -> QuerySet[Finding]:
@@ -106,7 +105,7 @@ def finding_list(*, user, program: Program, filters: FindingFilters) -> QuerySet
     if f.status:
         qs = qs.filter(status=f.status)
     if f.unit is not None:
-        qs = qs.filter(subtree_q("unit_path", [f.unit.path]))
+        qs = qs.filter(unit_path__within=[f.unit.path])
     if f.category:
         qs = qs.filter(category_id=f.category)
     if f.source:
@@ -137,11 +136,10 @@ def finding_list(*, user, program: Program, filters: FindingFilters) -> QuerySet
 
 
 def finding_get(*, user, pk: int) -> Finding:
-    finding = Finding.objects.select_related("program__owner_unit", "unit", "category", "sheet", "reporter",
-                                             "closed_by", "group", "task").filter(pk=pk).first()
+    finding = (Finding.objects.visible_to(scope_for(user))
+               .select_related("program__owner_unit", "unit", "category", "sheet", "reporter", "closed_by", "group",
+                               "task").filter(pk=pk).first())
     if finding is None:
-        raise Http404("没有找到该问题，或您无权查看。")
-    if not findings_visible(user=user, program=finding.program).filter(pk=pk).exists():
         raise Http404("没有找到该问题，或您无权查看。")
     return finding
 
@@ -181,8 +179,9 @@ def sheet_list(*, user, program: Program) -> QuerySet[AssignmentSheet]:
 
 
 def sheet_get(*, user, pk: int) -> AssignmentSheet:
-    sheet = AssignmentSheet.objects.select_related("program__owner_unit", "unit", "issued_by").filter(pk=pk).first()
-    if sheet is None or not sheets_visible(user=user, program=sheet.program).filter(pk=pk).exists():
+    sheet = (AssignmentSheet.objects.visible_to(scope_for(user)).select_related("program__owner_unit", "unit", "issued_by")
+             .filter(pk=pk).first())
+    if sheet is None:
         raise Http404("没有找到该交办单，或您无权查看。")
     return sheet
 
@@ -205,10 +204,10 @@ def unit_suggestions(program: Program, user) -> list[str]:
     paths = list(Unit.objects.filter(inspection_groups__in=groups).values_list("path", flat=True))
     qs = Unit.objects.filter(is_active=True)
     if paths:
-        qs = qs.filter(subtree_q("path", paths))
+        qs = qs.filter(path__within=paths)
     else:
         region = region_of(program.owner_unit)
-        qs = qs.filter(path__startswith=region.path, depth__lte=region.depth + 2)
+        qs = qs.filter(path__within=[region.path], depth__lte=region.depth + 2)
     return list(qs.order_by("path").values_list("name", flat=True).distinct()[:800])
 
 

@@ -18,6 +18,7 @@ from luoshi.core.files import IMAGE_TYPES, attachment_store
 from luoshi.core.journal import diff, journal_record, snapshot
 from luoshi.core.notify import notify_people
 from luoshi.core.permissions import require
+from luoshi.org.lookups import path_within
 from luoshi.org.models import Pairing, Person, Role, RoleGrant, Unit
 from luoshi.org.resolve import region_of
 from luoshi.org.scopes import ancestor_paths
@@ -117,7 +118,7 @@ def office_people(program: Program) -> set[int]:
     its district (or city), the same people perms.can_manage lets in, short of the city over a district."""
     owner = program.owner_unit
     region = region_of(owner)
-    paths = [p for p in ancestor_paths(owner.path) if p.startswith(region.path)]
+    paths = [p for p in ancestor_paths(owner.path) if path_within(p, [region.path])]
     return set(RoleGrant.objects.filter(role=Role.OFFICE, unit__path__in=paths).values_list("person_id", flat=True))
 
 
@@ -206,7 +207,7 @@ def _check_input(program: Program, data: FindingInput) -> None:
     if data.task is not None and data.task.program_id != program.pk:
         raise ServiceError(_("关联任务不属于本专项工作。"), field="task")
     region = region_of(program.owner_unit)
-    if not data.unit.path.startswith(region.path):
+    if not path_within(data.unit.path, [region.path]):
         raise ServiceError(_("责任单位“%(unit)s”不在%(region)s范围内。") % {"unit": data.unit.name, "region": region.name},
                            field="unit")
     for value, low, high, field in ((data.latitude, -90, 90, "latitude"), (data.longitude, -180, 180, "longitude")):

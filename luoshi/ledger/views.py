@@ -24,6 +24,7 @@ from luoshi.core.pagecache import cached_page
 from luoshi.core.paging import CappedPaginator
 from luoshi.org.models import Unit
 from luoshi.org.resolve import UnitResolver, region_of
+from luoshi.org.scopes import scope_for
 from luoshi.tasks.forms import uploaded_files
 
 from . import permissions as perms
@@ -414,8 +415,9 @@ def escalations(request, code):
 @require_POST
 @login_required
 def escalation_decide(request, pk):
-    esc = Escalation.objects.select_related("program__owner_unit", "finding").filter(pk=pk).first()
-    if esc is None or not selectors.escalation_list(user=request.user, program=esc.program).filter(pk=pk).exists():
+    esc = (Escalation.objects.visible_to(scope_for(request.user)).select_related("program__owner_unit", "finding")
+           .filter(pk=pk).first())
+    if esc is None:
         raise Http404
     form = DecideForm(request.POST)
     back = reverse("ledger_escalations", args=[esc.program.code])

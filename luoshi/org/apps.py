@@ -7,9 +7,10 @@ class OrgConfig(AppConfig):
     label = "org"
     verbose_name = "组织"
 
-    def ready(self):
+    def ready(self) -> None:
         from luoshi.core.presets import preset_kind_register
 
+        from . import lookups  # noqa: F401  registers CharField.within
         from .presets import UnitsPreset, units_preset_load, units_preset_summary
 
         preset_kind_register("units", title=gettext_lazy("组织架构"), model=UnitsPreset, load=units_preset_load,

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db import connection
 from django.db.models import Q
 
+from .lookups import outermost, path_within
 from .models import Pairing, Role, RoleGrant
 
 
@@ -17,29 +17,48 @@ def ancestor_paths(path: str) -> list[str]:
 
 @dataclass(frozen=True)
 class Scope:
+    """What one person may reach, computed once per request (`scope_for`) and cached on the user.
+
+    `paths` maps a role to the unit paths where the person holds it (outermost only: a path inside another
+    adds nothing). Querysets turn it into filters with `Model.objects.visible_to(scope)`, which write the
+    subtree condition as `<field>__within=scope.paths_for(...)` (org.lookups); `covers` is the same test in
+    Python, for deciding before any query is built."""
+
     person_id: int | None
     is_admin: bool = False
     paths: dict[str, tuple[str, ...]] = field(default_factory=dict)
     paired_unit_paths: tuple[str, ...] = ()
+    _memo: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def all_paths(self) -> tuple[str, ...]:
-        return tuple(p for v in self.paths.values() for p in v)
+        return self.paths_for(*self.paths)
 
     def paths_for(self, *roles: str) -> tuple[str, ...]:
-        out: list[str] = []
-        for role in roles:
-            out.extend(self.paths.get(role, ()))
-        return tuple(out)
+        """The outermost unit paths where the person holds one of `roles`."""
+        key = ("paths_for", roles)
+        if key not in self._memo:
+            self._memo[key] = outermost(p for role in roles for p in self.paths.get(role, ()))
+        return self._memo[key]
 
     def has_role(self, *roles: str) -> bool:
         return self.is_admin or any(self.paths.get(r) for r in roles)
 
-    def covers(self, unit_path: str, *roles: str) -> bool:
+    def covers(self, unit_path: str | None, *roles: str) -> bool:
         """True when `unit_path` lies inside a subtree where the person holds one of `roles`."""
         if self.is_admin:
             return True
-        return any(unit_path.startswith(p) for p in self.paths_for(*roles))
+        return path_within(unit_path, self.paths_for(*roles))
+
+    def memo(self, key, build):
+        """`build()` once per scope (that is, once per request: the scope lives on the request's user object):
+        for querysets' visibility conditions that cost a query or some Python to build and are used several
+        times on one page. The anonymous scope is shared by every request, so nothing is kept on it."""
+        if self.person_id is None:
+            return build()
+        if key not in self._memo:
+            self._memo[key] = build()
+        return self._memo[key]
 
     @property
     def is_office(self) -> bool:
@@ -62,41 +81,13 @@ def scope_for(user) -> Scope:
     # 包联: a leader paired with a unit, or anyone holding a role over a unit paired with another unit,
     # may read the helped unit's work.
     all_paths = [p for v in paths.values() for p in v]
-    helper_q = Q(helper_person=user)
-    for p in all_paths:
-        helper_q |= Q(helper_unit__path__startswith=p)
-    paired = tuple(Pairing.objects.filter(helper_q).values_list("target_unit__path", flat=True).distinct())
+    paired = tuple(Pairing.objects.filter(Q(helper_person=user) | Q(helper_unit__path__within=all_paths))
+                   .values_list("target_unit__path", flat=True).distinct())
     scope = Scope(
         person_id=user.pk,
         is_admin=bool(user.is_superuser or paths.get(Role.ADMIN)),
-        paths={k: tuple(_outermost(v)) for k, v in paths.items()},
+        paths={k: outermost(v) for k, v in paths.items()},
         paired_unit_paths=paired,
     )
     user._luoshi_scope = scope
     return scope
-
-
-def _outermost(paths: list[str]) -> list[str]:
-    """Drop paths that lie inside another path of the list; they add nothing to the OR."""
-    out: list[str] = []
-    for p in sorted(set(paths), key=len):
-        if not any(p.startswith(q) for q in out):
-            out.append(p)
-    return out
-
-
-def subtree_q(field: str, paths) -> Q:
-    """Rows whose `field`, a unit path such as "/1/12/", starts with one of `paths`.
-
-    SQLite's LIKE is case-insensitive and cannot use an index, so there a prefix is written as the
-    equal range `p <= field < p-with-its-last-character-bumped` (SQLite compares bytes), which can.
-    PostgreSQL keeps LIKE 'p%': Django gives the column a varchar_pattern_ops index for it, while a
-    range would follow the database collation, which need not be byte order."""
-    q = Q(pk__in=[])
-    ranged = connection.vendor == "sqlite"
-    for p in paths:
-        if ranged:
-            q |= Q(**{f"{field}__gte": p, f"{field}__lt": p[:-1] + chr(ord(p[-1]) + 1)})
-        else:
-            q |= Q(**{f"{field}__startswith": p})
-    return q

@@ -339,11 +339,11 @@ def unit_move(*, by, unit: Unit, new_parent: Unit | None) -> Unit:
     with transaction.atomic():
         Unit.objects.filter(pk=unit.pk).update(parent=new_parent)
         depth_delta = new_path.count("/") - old_path.count("/")
-        for u in Unit.objects.filter(path__startswith=old_path):
+        for u in Unit.objects.filter(path__within=[old_path]):
             u.path = new_path + u.path[len(old_path):]
             u.depth += depth_delta
             u.save(update_fields=["path", "depth"])
-        for a in TaskAssignment.objects.filter(unit_path__startswith=old_path).only("id", "unit_path"):
+        for a in TaskAssignment.objects.filter(unit_path__within=[old_path]).only("id", "unit_path"):
             TaskAssignment.objects.filter(pk=a.pk).update(unit_path=new_path + a.unit_path[len(old_path):])
         unit.refresh_from_db()
         journal_record(actor=by, verb="unit.move", obj=unit, changes={"path": [old_path, new_path]},

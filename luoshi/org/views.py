@@ -20,7 +20,7 @@ def unit_tree(request):
     under = Unit.objects.filter(pk=request.GET.get("under")).first() if request.GET.get("under", "").isdigit() else None
     qs = Unit.objects.filter(is_active=True)
     if under:
-        qs = qs.filter(path__startswith=under.path, depth__lte=under.depth + 2)
+        qs = qs.filter(path__within=[under.path], depth__lte=under.depth + 2)
     else:
         qs = qs.filter(depth__lte=2)
     q = request.GET.get("q", "").strip()

@@ -40,7 +40,7 @@ def _at(day: dt.date, hour: int = 10) -> dt.datetime:
 
 
 def _unit(district: Unit, name: str) -> Unit | None:
-    return Unit.objects.filter(path__startswith=district.path, name=name).first()
+    return Unit.objects.filter(path__within=[district.path], name=name).first()
 
 
 def portal_demo(*, today: dt.date, seed: int = 11) -> dict:

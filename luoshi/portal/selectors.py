@@ -167,10 +167,7 @@ def public_satisfaction_by_unit(unit_ids=None, paths=None, *, since: dt.datetime
     if unit_ids is not None:
         cond &= Q(unit_id__in=list(unit_ids))
     if paths is not None:
-        by_path = Q(pk__in=[])
-        for p in paths:
-            by_path |= Q(unit_path__startswith=p)
-        cond &= by_path
+        cond &= Q(unit_path__within=list(paths))
     if program is not None:
         cond &= Q(task__program=program)
     ratings = Q(task__public_ratings__isnull=False)

@@ -1,7 +1,44 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _, pgettext_lazy
 
-from luoshi.org.models import Unit
+from luoshi.org.models import Role, Unit
+
+# Roles that read a whole program when its owner unit lies in their subtree (a liaison never does: a liaison
+# sees only the rows of a program that concern their units).
+PROGRAM_READ_ROLES = (Role.OFFICE, Role.LEADER, Role.EVALUATOR)
+
+# How an app's rows make a program visible to someone who does not read the whole of it: each app that hangs
+# scoped rows off a program (tasks) registers a function scope -> Q over Program (see docs/adr/0010).
+PART_READERS: list = []
+
+
+def reads_part_of_program(fn):
+    """Register `fn(scope) -> Q over Program`: the programs where the scope reads some of the app's rows."""
+    PART_READERS.append(fn)
+    return fn
+
+
+class ProgramQuerySet(models.QuerySet):
+    def wholly_visible_to(self, scope):
+        """Programs whose owner unit lies where the person is office, leader or evaluator."""
+        if scope.is_admin:
+            return self
+        return self.filter(owner_unit__path__within=scope.paths_for(*PROGRAM_READ_ROLES))
+
+    def visible_to(self, scope):
+        """Programs read whole (above), and programs where a registered app grants some rows."""
+        if scope.is_admin:
+            return self
+        q = models.Q(owner_unit__path__within=scope.paths_for(*PROGRAM_READ_ROLES))
+        for reader in PART_READERS:
+            q |= reader(scope)
+        return self.filter(q)
+
+    def manageable_by(self, scope):
+        """Programs whose owner unit lies where the person is 督查室/办公室: they add and decide tasks."""
+        if scope.is_admin:
+            return self
+        return self.filter(owner_unit__path__within=scope.paths_for(Role.OFFICE))
 
 
 class CadenceKind(models.TextChoices):
@@ -42,6 +79,8 @@ class Program(models.Model):
     is_shishi = models.BooleanField(_("民生实事"), default=False)
     created_at = models.DateTimeField(null=True, blank=True)
 
+    objects = ProgramQuerySet.as_manager()
+
     class Meta:
         ordering = ["-year", "code"]
         verbose_name = _("专项工作")
@@ -49,6 +88,14 @@ class Program(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def wholly_visible_to(self, scope) -> bool:
+        """`Program.objects.wholly_visible_to(scope)` for this one program, decided in Python."""
+        return scope.covers(self.owner_unit.path, *PROGRAM_READ_ROLES)
+
+    def manageable_by(self, scope) -> bool:
+        """`Program.objects.manageable_by(scope)` for this one program, decided in Python."""
+        return scope.covers(self.owner_unit.path, Role.OFFICE)
 
 
 class ReportingPeriod(models.Model):

@@ -36,7 +36,7 @@ TASK_FIELDS = ("code", "number", "category", "title", "measures", "lead_units_te
 
 
 def _require_office(user, program: Program) -> None:
-    require(scope_for(user).covers(program.owner_unit.path, Role.OFFICE),
+    require(program.manageable_by(scope_for(user)),
             _("只有该专项工作的主办单位（督查室/办公室）可以进行此操作。"))
 
 

@@ -332,7 +332,8 @@ def task_closure(request, pk):
 @require_POST
 @login_required
 def extension_decide(request, pk):
-    req = get_object_or_404(ExtensionRequest.objects.select_related("task__program__owner_unit"), pk=pk)
+    req = get_object_or_404(ExtensionRequest.objects.visible_to(scope_for(request.user))
+                            .select_related("task__program__owner_unit"), pk=pk)
     form = DecisionForm(request.POST)
 
     def act(task):
@@ -347,7 +348,8 @@ def extension_decide(request, pk):
 @require_POST
 @login_required
 def closure_decide(request, pk):
-    req = get_object_or_404(ClosureRequest.objects.select_related("task__program__owner_unit"), pk=pk)
+    req = get_object_or_404(ClosureRequest.objects.visible_to(scope_for(request.user))
+                            .select_related("task__program__owner_unit"), pk=pk)
     form = DecisionForm(request.POST)
 
     def act(task):
@@ -445,5 +447,5 @@ def task_edit(request, pk):
 
 def _unit_names(program: Program) -> list[str]:
     region = region_of(program.owner_unit)
-    return list(Unit.objects.filter(path__startswith=region.path, depth__lte=region.depth + 1)
+    return list(Unit.objects.filter(path__within=[region.path], depth__lte=region.depth + 1)
                 .values_list("name", flat=True)[:400])

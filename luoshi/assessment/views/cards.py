@@ -15,6 +15,7 @@ from luoshi.core import clock
 from luoshi.core.errors import PermissionDeniedError, ServiceError
 from luoshi.core.http import attachment_response
 from luoshi.org.models import Unit
+from luoshi.org.scopes import scope_for
 
 from .. import permissions as perms
 from .. import selectors, services
@@ -131,7 +132,8 @@ def appeal_file(request, pk, unit_pk):
 @require_POST
 @login_required
 def appeal_decide(request, pk):
-    appeal = Appeal.objects.select_related("round", "unit", "indicator").filter(pk=pk).first()
+    appeal = (Appeal.objects.visible_to(scope_for(request.user)).select_related("round", "unit", "indicator")
+              .filter(pk=pk).first())
     if appeal is None:
         raise Http404
     rnd = _round_for_manager(request, appeal.round_id)

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from luoshi.core import clock
 from luoshi.core.errors import ServiceError
+from luoshi.org.scopes import scope_for
 
 from .. import permissions as perms
 from .. import selectors, services
@@ -188,7 +189,7 @@ def participant_exclude(request, pk):
 @require_POST
 @login_required
 def consequence_decide(request, pk):
-    c = Consequence.objects.select_related("round").filter(pk=pk).first()
+    c = Consequence.objects.visible_to(scope_for(request.user)).select_related("round").filter(pk=pk).first()
     if c is None:
         raise Http404
     rnd = _round_for_manager(request, c.round_id)

@@ -1,0 +1,70 @@
+"""`path__within=paths`: the one way to write "this unit path lies inside one of these subtrees".
+
+A unit's `path` is the chain of ids from the root ("/1/12/305/"), so a subtree is a prefix. The lookup
+holds the one difference between the databases:
+
+- SQLite's LIKE is case-insensitive and cannot use an index, so there a prefix is written as the equal
+  range `p <= field < p-with-its-last-character-bumped` (SQLite compares bytes), which can.
+- PostgreSQL keeps LIKE 'p%': Django gives the column a `varchar_pattern_ops` index for it (see the
+  path indexes of tasks.TaskAssignment and ledger.Finding), while a range would follow the database
+  collation, which need not be byte order.
+
+An empty list matches nothing (the condition is dropped from an OR, and a filter on it alone returns no
+rows without asking the database). Paths that lie inside another path of the list are dropped: they add
+nothing to the OR.
+"""
+from __future__ import annotations
+
+from django.core.exceptions import EmptyResultSet
+from django.db.models import CharField, Lookup
+
+
+def outermost(paths) -> tuple[str, ...]:
+    """The paths of `paths` that no other path of the list contains, shortest first."""
+    out: list[str] = []
+    for p in sorted(set(paths), key=lambda s: (len(s), s)):
+        if not any(p.startswith(q) for q in out):
+            out.append(p)
+    return tuple(out)
+
+
+def path_within(path: str | None, paths) -> bool:
+    """`path__within=paths` decided in Python, for an object already loaded."""
+    return bool(path) and any(path.startswith(p) for p in paths)
+
+
+def _bump(path: str) -> str:
+    return path[:-1] + chr(ord(path[-1]) + 1)
+
+
+@CharField.register_lookup
+class Within(Lookup):
+    lookup_name = "within"
+    prepare_rhs = False
+
+    def get_prep_lookup(self):
+        paths = self.rhs
+        if isinstance(paths, str):
+            paths = (paths,)
+        paths = tuple(paths)
+        if any(not isinstance(p, str) or not p for p in paths):
+            raise ValueError("__within takes unit paths (non-empty strings)")
+        return outermost(paths)
+
+    def as_sql(self, compiler, connection):
+        paths = self.rhs
+        if not paths:
+            raise EmptyResultSet
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        parts: list[str] = []
+        params: list = []
+        if connection.vendor == "postgresql":
+            for p in paths:
+                parts.append(f"{lhs} LIKE %s")
+                params += [*lhs_params, connection.ops.prep_for_like_query(p) + "%"]
+        else:
+            for p in paths:
+                parts.append(f"({lhs} >= %s AND {lhs} < %s)")
+                params += [*lhs_params, p, *lhs_params, _bump(p)]
+        sql = parts[0] if len(parts) == 1 else "(" + " OR ".join(parts) + ")"
+        return sql, params

@@ -1,0 +1,91 @@
+"""Task and program scope over random unit trees and grants: `Task/Program.objects.visible_to(scope)` is
+exactly what the task page, the REST task detail, the program page and the task lists answer."""
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from luoshi.org.tests.scoping import SEEDS, assert_pages_match, fresh_scope, random_people, random_tree
+from luoshi.programs.models import Program
+from luoshi.tasks import selectors, services
+from luoshi.tasks.models import Task, TaskPairing
+
+
+@pytest.fixture
+def org(request, city, cast, travel):
+    rng = random.Random(request.param)
+    units = random_tree(rng, city["district"], 8)
+    people = random_people(rng, units, 7)
+    programs, tasks = [], []
+    with travel("2026-01-05"):
+        for i in range(2):
+            program = services.program_create(by=cast["office"], code=f"random-{i}", name=f"随机专项{i}", year=2026,
+                                              owner_unit=rng.choice(units[1:]))
+            programs.append(program)
+            for j in range(4):
+                leaders = [p for p in people if rng.random() < 0.2]
+                task = services.task_create(by=cast["office"], program=program, data=services.TaskInput(
+                    title=f"随机任务{i}-{j}", lead_units=[rng.choice(units[1:])],
+                    coop_units=[u for u in units[1:] if rng.random() < 0.15], leaders=leaders,
+                    deadline_phrase="6月底前"))
+                if rng.random() < 0.3:
+                    TaskPairing.objects.create(task=task, helper_unit=rng.choice(units))
+                if rng.random() < 0.2:
+                    TaskPairing.objects.create(task=task, helper_person=rng.choice(people))
+                tasks.append(task)
+    return {"people": people, "programs": programs, "tasks": tasks, "rng": rng}
+
+
+@pytest.mark.parametrize("org", SEEDS, indirect=True)
+def test_task_page_and_list_answer_visible_to(org, client_for):
+    def visible(person):
+        return set(Task.objects.visible_to(fresh_scope(person)).filter(is_archived=False).values_list("pk", flat=True))
+
+    def listed(person):
+        return [t.pk for program in org["programs"]
+                for t in selectors.task_list(user=person, filters=selectors.TaskFilters(program=program))]
+
+    assert_pages_match(client_for, org["people"], org["tasks"], visible=visible, url=lambda t: f"/tasks/{t.pk}/",
+                       listed=listed)
+    assert_pages_match(client_for, org["people"], org["tasks"], visible=visible, url=lambda t: f"/api/tasks/{t.pk}",
+                       listed=lambda person: selectors.tasks_visible(person).values_list("pk", flat=True))
+
+
+@pytest.mark.parametrize("org", SEEDS, indirect=True)
+def test_program_page_and_list_answer_visible_to(org, client_for):
+    def visible(person):
+        return set(Program.objects.visible_to(fresh_scope(person)).values_list("pk", flat=True))
+
+    assert_pages_match(client_for, org["people"], org["programs"], visible=visible,
+                       url=lambda p: f"/programs/{p.code}/",
+                       listed=lambda person: selectors.program_list(user=person).values_list("pk", flat=True))
+
+
+@pytest.mark.parametrize("org", SEEDS, indirect=True)
+def test_manageable_by_is_the_office_over_the_owner_unit(org):
+    """The queryset and the Python shortcut (Program.manageable_by / wholly_visible_to) agree."""
+    for person in org["people"]:
+        scope = fresh_scope(person)
+        managed = set(Program.objects.manageable_by(scope).values_list("pk", flat=True))
+        whole = set(Program.objects.wholly_visible_to(scope).values_list("pk", flat=True))
+        for program in org["programs"]:
+            assert (program.pk in managed) == program.manageable_by(scope)
+            assert (program.pk in whole) == program.wholly_visible_to(scope)
+
+
+def test_task_visibility_is_built_once_per_request(program, cast, city, django_assert_num_queries):
+    """The programs read whole are looked up once per request (the scope lives on the request's user);
+    every later list of the same request asks only its own query."""
+    from luoshi.org.models import Person
+    from luoshi.org.scopes import ANONYMOUS, scope_for
+
+    services.program_create(by=None, code="other-district", name="市南区专项", year=2026,
+                            owner_unit=city["other_district"])
+    user = Person.objects.get(pk=cast["office"].pk)
+    first = set(Task.objects.visible_to(scope_for(user)).values_list("pk", flat=True))
+    with django_assert_num_queries(1):
+        again = set(Task.objects.visible_to(scope_for(user)).values_list("pk", flat=True))
+    assert first == again == {program[k].pk for k in ("task_a", "task_b", "task_dept")}
+    assert not Task.objects.visible_to(ANONYMOUS).exists()
+    assert "tasks.Task.visible_to" not in ANONYMOUS._memo
