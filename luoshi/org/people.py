@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _, override
 
 from luoshi.core.excel import CellError, ImportFailed, cell_text, open_workbook
@@ -77,23 +78,36 @@ def _read(data: bytes) -> tuple[str, list[PersonRow]]:
     for i, row in enumerate(rows[header_idx + 1:], start=header_idx + 2):
         if not any(cell_text(v) for v in row):
             continue
-        get = lambda key: cell_text(row[columns[key]]) if key in columns and columns[key] < len(row) else ""  # noqa: E731
-        out.append(PersonRow(row=i, username=get("username"), full_name=get("full_name"), unit_text=get("unit"),
-                             title=get("title"), phone=get("phone"), roles_text=get("roles")))
+        cells = {key: cell_text(row[col]) if col < len(row) else "" for key, col in columns.items()}
+        out.append(PersonRow(row=i, username=cells["username"], full_name=cells["full_name"], unit_text=cells["unit"],
+                             title=cells.get("title", ""), phone=cells.get("phone", ""), roles_text=cells["roles"]))
     if not out:
         raise ImportFailed([CellError(ws.title, None, None, _("表中没有人员数据。"))])
     return ws.title, out
 
 
 class _Units:
-    """Units by name, short name or “上级/名称”, among the existing units."""
+    """Units by name, short name or “上级/名称”, among the active units. The whole tree is read once, on the
+    first name that is not found directly (a sheet); a single unique name costs one query (a form)."""
 
     def __init__(self):
-        self.plan = services._UnitPlan([])
-        self.units = {u.pk: u for u in Unit.objects.filter(is_active=True)}
+        self._plan = None
+        self.units: dict[int, Unit] = {}
+
+    @property
+    def plan(self):
+        if self._plan is None:
+            self._plan = services._UnitPlan([])
+            self.units = {u.pk: u for u in Unit.objects.filter(is_active=True)}
+        return self._plan
 
     def find(self, text: str) -> tuple[Unit | None, str]:
         segments = services._split_path(text)
+        if len(segments) == 1 and self._plan is None:
+            name = segments[0]
+            direct = list(Unit.objects.filter(Q(name=name) | Q(short_name=name), is_active=True)[:2])
+            if len(direct) == 1:
+                return direct[0], ""
         found = [n for n in self.plan.candidates(segments) if n[1] in self.units] if segments else []
         if len(found) == 1:
             return self.units[found[0][1]], ""

@@ -402,7 +402,7 @@ def leaders_create(*, by, names: list[str], unit: Unit) -> list[Person]:
             while Person.objects.filter(username=username).exists():
                 n += 1
                 username = f"{name}-{n}"
-            person = person_create(by=None, username=username, full_name=name, unit=unit, title=_("责任领导"))
+            person = person_create(by=None, username=username, full_name=name, unit=unit, title="责任领导")
             grant_role(by=None, person=person, role=Role.LEADER, unit=unit)
             journal_record(actor=by, verb="person.create_leader", obj=person, scope_path=unit.path,
                            changes={"username": username, "full_name": name, "unit": unit.pk, "role": Role.LEADER,

@@ -114,6 +114,12 @@ def people_list(request):
         "query": query.urlencode(), "unit_names": [u.name for u in selectors.units_in_scope(request.user, limit=500)]})
 
 
+def _edit_form(person, data=None) -> PersonForm:
+    initial = {"full_name": person.full_name, "unit": _unit_label(person.unit), "title": person.title,
+               "phone": person.phone, "email": person.email, "is_active": person.is_active}
+    return PersonForm(data, initial=initial, editing=True)
+
+
 def _person_ctx(request, person, **extra):
     scope = scope_for(request.user)
     labels = dict(Role.choices)
@@ -121,7 +127,8 @@ def _person_ctx(request, person, **extra):
                "revoke_url": reverse("person_grant_revoke", args=[person.pk, g.pk])}
               for g in person.grants.select_related("unit").order_by("role", "unit__path")]
     return {"person": person, "grants": grants, "manageable": services.person_manageable(scope, person),
-            "grant_form": GrantForm(admin=scope.is_admin), "can_login": person.is_active and person.has_usable_password(),
+            "grant_form": GrantForm(admin=scope.is_admin),
+            "can_login": person.is_active and person.has_usable_password(),
             "unit_names": [u.name for u in selectors.units_in_scope(request.user, limit=500)], **extra}
 
 
@@ -159,9 +166,7 @@ def person_edit(request, pk):
     if not _people_manager(request):
         return _refuse(request)
     person = selectors.person_get(request.user, pk)
-    initial = {"full_name": person.full_name, "unit": _unit_label(person.unit), "title": person.title,
-               "phone": person.phone, "email": person.email, "is_active": person.is_active}
-    form = PersonForm(request.POST or None, initial=initial, editing=True)
+    form = _edit_form(person, request.POST or None)
     status = 200
     if request.method == "POST":
         status = 400
@@ -204,11 +209,7 @@ def person_grant_add(request, pk):
             else:
                 messages.success(request, _("已授予角色。"))
                 return HttpResponseRedirect(reverse("person_edit", args=[person.pk]) + "#grants")
-    else:
-        status = 400
-    ctx = _person_ctx(request, person, form=PersonForm(initial={"full_name": person.full_name,
-                      "unit": _unit_label(person.unit), "title": person.title, "phone": person.phone,
-                      "email": person.email, "is_active": person.is_active}, editing=True))
+    ctx = _person_ctx(request, person, form=_edit_form(person))
     ctx["grant_form"] = form
     return render(request, "org/person_form.html", ctx, status=status)
 
@@ -244,9 +245,8 @@ def person_password(request, pk):
         password = services.person_set_password(by=request.user, person=person)
     except PermissionDeniedError as e:
         return render(request, "403.html", {"message": e.message}, status=403)
-    form = PersonForm(initial={"full_name": person.full_name, "unit": _unit_label(person.unit), "title": person.title,
-                               "phone": person.phone, "email": person.email, "is_active": person.is_active}, editing=True)
-    return render(request, "org/person_form.html", _person_ctx(request, person, form=form, new_password=password))
+    return render(request, "org/person_form.html",
+                  _person_ctx(request, person, form=_edit_form(person), new_password=password))
 
 
 @login_required

@@ -218,7 +218,8 @@ def test_rounds_commands_create_advance_publish(assess, scheme, cast, city, trav
 
 def test_rounds_command_refusals(assess, scheme, cast, travel):
     with pytest.raises(CommandError, match="不存在"):
-        run("assess_rounds", "create", "--scheme", "nope", "--name", "x", "--start", "2026-01-01", "--end", "2026-01-31")
+        run("assess_rounds", "create", "--scheme", "nope", "--name", "x", "--start", "2026-01-01",
+            "--end", "2026-01-31")
     with pytest.raises(CommandError, match="YYYY-MM-DD"):
         run("assess_rounds", "create", "--scheme", "test-scheme", "--name", "x", "--start", "1月", "--end", "2026-01-31")
     with pytest.raises(CommandError, match="找不到单位"):

@@ -8,7 +8,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from luoshi.core.errors import PermissionDeniedError
+from luoshi.core.errors import PermissionDeniedError, ServiceError
 from luoshi.core.excel import ImportFailed
 from luoshi.core.models import JournalEntry
 from luoshi.org.models import Person, RoleGrant
@@ -151,7 +151,7 @@ def test_office_grants_and_revokes_only_within_its_scope(city, cast):
     assert not RoleGrant.objects.filter(pk=g.pk).exists()
     assert JournalEntry.objects.filter(verb="role.revoke", actor=office).exists()
     own = RoleGrant.objects.get(person=office, role="office")
-    with pytest.raises(Exception, match="不能撤销自己的"):
+    with pytest.raises(ServiceError, match="不能撤销自己的"):
         grant_revoke(by=office, grant=own)
     # someone who holds a role above the office's scope is not manageable: no password reset, no edit
     city_leader = person_create(by=None, username="cityboss", full_name="市领导", unit=city["district"])
@@ -193,7 +193,7 @@ def test_people_commands(city, cast, tmp_path):
         call_command("people_password", "nobody", stdout=StringIO())
 
 
-# ---- the pages ----------------------------------------------------------------------------------------------------------
+# ---- the pages --------------------------------------------------------------------------------------------------
 
 def test_people_list_shows_only_the_offices_scope(city, cast, client_for):
     r = client_for(cast["office"]).get("/people/")

@@ -62,8 +62,10 @@ def test_confirmed_creates_people_without_login_and_links_them(city, cast, trave
     li, zhang = Person.objects.get(full_name="李四"), Person.objects.get(full_name="张三")
     for p in (li, zhang):
         assert not p.has_usable_password() and p.unit == city["office_unit"]
-        assert list(RoleGrant.objects.filter(person=p).values_list("role", "unit")) == [("leader", city["office_unit"].pk)]
-        assert JournalEntry.objects.filter(verb="person.create_leader", object_id=str(p.pk), actor=cast["office"]).exists()
+        assert list(RoleGrant.objects.filter(person=p).values_list("role", "unit")) == [
+            ("leader", city["office_unit"].pk)]
+        assert JournalEntry.objects.filter(verb="person.create_leader", object_id=str(p.pk),
+                                           actor=cast["office"]).exists()
     program = Program.objects.get(code="p1")
     tasks = {t.code: t for t in Task.objects.filter(program=program)}
     assert list(tasks["1"].leaders.order_by("pk")) == [cast["leader"], li]
