@@ -16,10 +16,10 @@ from ninja import File, Form, Router, Schema
 from ninja.files import UploadedFile
 
 from luoshi.core.errors import ServiceError
-from luoshi.org.models import Unit
+from luoshi.org.models import Person, Unit
 
 from . import selectors, services
-from .models import Appeal, Indicator, Round, RoundUnit, SchemeVersion
+from .models import ROUND_FLOW, Appeal, Consequence, Indicator, Round, RoundState, RoundUnit, SchemeVersion
 from .permissions import can_manage, is_evaluator, reads_all, reads_unit
 
 router = Router(tags=["assessment"])
@@ -32,6 +32,23 @@ class Error(Schema):
 class Refused(Schema):
     detail: str
     field: str | None = None
+
+
+class Problem(Schema):
+    field: str
+    detail: str
+
+
+class Malformed(Schema):
+    """422: the body or a parameter does not fit the schema (where, in Chinese)."""
+    detail: str
+    field: str
+    errors: list[Problem]
+
+
+# What every write can answer besides its success: refused by the rules (400), not signed in (401), not
+# allowed (403, the service's words), not visible (404), malformed (422).
+WRITE_ERRORS = {400: Refused, 401: Error, 403: Error, 404: Error, 422: Malformed}
 
 
 # ---- numbers -------------------------------------------------------------------------------------------------
@@ -529,9 +546,10 @@ def approve(request, round_id: int, body: ApproveIn):
     return {"approved": services.scores_approve(by=request.user, round=rnd, score_ids=body.score_ids)}
 
 
-@router.post("/rounds/{round_id}/publish", response={200: PublicationOut, 400: Refused, 403: Error, 404: Error})
+@router.post("/rounds/{round_id}/publish", response={200: PublicationOut, **WRITE_ERRORS})
 def publish(request, round_id: int, body: NoteIn):
-    """公布: compute, store and publish revision 1; the appeal window opens."""
+    """公布: every current score must be approved and the round 审核中; results are computed, stored and
+    published as a numbered revision, the appeal window opens and the consequence rules propose measures."""
     rnd = _round(request, round_id)
     return services.round_publish(by=request.user, round=rnd, note=body.note)
 
@@ -560,6 +578,149 @@ def decide_appeal(request, appeal_id: int, body: DecisionIn):
     appeal = services.appeal_decide(by=request.user, appeal=appeal, revise=body.revise,
                                     value=None if body.value is None else str(body.value), decision=body.decision)
     return _appeal_out(appeal)
+
+
+# ---- the office's round operations ----------------------------------------------------------------------------
+# The same services as the round page; who may is decided there (403 with their words).
+
+class RoundIn(Schema):
+    name: str
+    period_start: dt.date
+    period_end: dt.date
+    unit_ids: list[int] | None = None     # none: every active unit of the region in one of the peer groups
+    compare_to_id: int | None = None      # the round the 升降位次 compare with
+
+
+class AdvanceIn(Schema):
+    to: str | None = None                 # collecting / scoring / review; none: the next state
+    note: str = ""
+
+
+class EvaluatorIn(Schema):
+    username: str                         # the evaluator's account
+    unit_ids: list[int] | None = None     # none: every unit of the round
+    indicators: list[str] | None = None   # leaf codes; none: every leaf
+
+
+class EvaluatorOut(Schema):
+    username: str
+    name: str
+    unit_id: int | None
+    unit: str | None
+    indicator: str | None
+
+
+class AssignedOut(Schema):
+    assigned: int
+
+
+class ProposalOut(ConsequenceOut):
+    id: int
+    round_id: int
+    unit_id: int
+    unit: str
+    decided_by: str | None
+    decided_at: dt.datetime | None
+    decision_note: str
+
+
+class ProposalDecisionIn(Schema):
+    confirm: bool                         # true: 确认; false: 不予采纳
+    note: str = ""
+
+
+def _proposal_out(c) -> dict:
+    return {"id": c.pk, "round_id": c.round_id, "unit_id": c.unit_id, "unit": c.unit.name, "rule_code": c.rule_code,
+            "rule_name": c.rule_name, "action": c.action, "occurrence": c.occurrence, "state": c.state,
+            "detail": c.detail, "payment_share": num(c.payment_share),
+            "decided_by": c.decided_by.display_name if c.decided_by_id else None, "decided_at": c.decided_at,
+            "decision_note": c.decision_note}
+
+
+@router.post("/schemes/{scheme_id}/rounds", response={201: RoundOut, **WRITE_ERRORS})
+def create_round(request, scheme_id: int, body: RoundIn):
+    """新建考核期次 (草稿) under the scheme's current version."""
+    scheme = selectors.scheme_get(request.user, scheme_id)
+    units = None
+    if body.unit_ids is not None:
+        found = {u.pk: u for u in Unit.objects.filter(pk__in=body.unit_ids)}
+        missing = [str(i) for i in body.unit_ids if i not in found]
+        if missing:
+            raise ServiceError(_("单位 id 不存在：%(ids)s") % {"ids": "、".join(missing)}, field="unit_ids")
+        units = [found[i] for i in dict.fromkeys(body.unit_ids)]
+    compare = None
+    if body.compare_to_id is not None:
+        compare = Round.objects.filter(pk=body.compare_to_id, scheme=scheme).first()
+        if compare is None:
+            raise ServiceError(_("对比期次 %(id)s 不是该指标体系的期次。") % {"id": body.compare_to_id},
+                               field="compare_to_id")
+    rnd = services.round_create(by=request.user, scheme=scheme, name=body.name, period_start=body.period_start,
+                                period_end=body.period_end, units=units, compare_to=compare)
+    return 201, _round_out(rnd)
+
+
+@router.post("/rounds/{round_id}/advance", response={200: RoundOut, **WRITE_ERRORS})
+def advance_round(request, round_id: int, body: AdvanceIn):
+    """推进: draft → collecting (材料报送) → scoring (评分中) → review (审核中), one step at a time. Publishing
+    and finalising have their own endpoints."""
+    rnd = _round(request, round_id)
+    order = [s.value for s in ROUND_FLOW]
+    to = body.to
+    if to is None:
+        to = order[order.index(rnd.state) + 1] if rnd.state != RoundState.FINAL else ""
+    rnd = services.round_advance(by=request.user, round=rnd, to=to, note=body.note)
+    return _round_out(rnd)
+
+
+@router.post("/rounds/{round_id}/finalize", response={200: RoundOut, **WRITE_ERRORS})
+def finalize_round(request, round_id: int, body: NoteIn):
+    """定稿: after the appeal window, with every appeal decided."""
+    rnd = _round(request, round_id)
+    return _round_out(services.round_finalize(by=request.user, round=rnd, note=body.note))
+
+
+@router.get("/rounds/{round_id}/evaluators", response={200: list[EvaluatorOut], 401: Error, 404: Error})
+def list_evaluators(request, round_id: int):
+    """Who evaluates what (for readers of the whole scheme; others get an empty list)."""
+    rnd = _round(request, round_id)
+    return [{"username": a.person.username, "name": a.person.display_name, "unit_id": a.unit_id,
+             "unit": a.unit.name if a.unit_id else None, "indicator": a.indicator.code if a.indicator_id else None}
+            for a in selectors.round_evaluators(request.user, rnd)]
+
+
+@router.post("/rounds/{round_id}/evaluators", response={201: AssignedOut, **WRITE_ERRORS})
+def assign_evaluator(request, round_id: int, body: EvaluatorIn):
+    """指派评估员: for the whole round, or some of its units and leaves."""
+    rnd = _round(request, round_id)
+    person = Person.objects.filter(username=body.username, is_active=True).first()
+    if person is None:
+        raise ServiceError(_("用户“%(username)s”不存在或已停用。") % {"username": body.username}, field="username")
+    units = [_participant(rnd, uid, field="unit_ids") for uid in dict.fromkeys(body.unit_ids or [])]
+    leaves = [_leaf(rnd, code) for code in dict.fromkeys(body.indicators or [])]
+    n = services.evaluator_assign(by=request.user, round=rnd, person=person, units=units or None,
+                                  indicators=leaves or None)
+    return 201, {"assigned": n}
+
+
+@router.get("/rounds/{round_id}/consequences", response={200: list[ProposalOut], 401: Error, 404: Error})
+def list_consequences(request, round_id: int, state: str | None = None):
+    """后果措施 the rules proposed at publication (a unit's people see their own unit's); `state`: proposed,
+    confirmed or dismissed."""
+    rnd = _round(request, round_id)
+    return [_proposal_out(c) for c in selectors.round_consequences(request.user, rnd) if not state or c.state == state]
+
+
+@router.post("/consequences/{consequence_id}/decision", response={200: ProposalOut, **WRITE_ERRORS})
+def decide_consequence(request, consequence_id: int, body: ProposalDecisionIn):
+    """确认 or 不予采纳 a proposed measure (once)."""
+    c = Consequence.objects.select_related("round", "unit").filter(pk=consequence_id).first()
+    if c is None:
+        raise Http404(_("不存在或无权查看。"))
+    rnd = _round(request, c.round_id)
+    if not reads_unit(request.user, rnd, c.unit):
+        raise Http404(_("不存在或无权查看。"))
+    c = services.consequence_decide(by=request.user, consequence=c, confirm=body.confirm, note=body.note)
+    return _proposal_out(c)
 
 
 __all__ = ["router"]

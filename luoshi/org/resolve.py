@@ -134,20 +134,34 @@ class UnitResolver:
 
 
 class LeaderResolver:
-    def __init__(self):
+    """责任领导 names → people holding a leader, office or admin role.
+
+    With `create_missing`, a name nobody has is not an error: it is collected in `missing` (in the order
+    met) and stands in the result as the name itself, for the caller to create as a person and swap in."""
+
+    def __init__(self, create_missing: bool = False):
         self.by_name: dict[str, list[Person]] = defaultdict(list)
         for p in Person.objects.filter(is_active=True, grants__role__in=[Role.LEADER, Role.ADMIN, Role.OFFICE]).distinct():
             self.by_name[p.full_name].append(p)
+        self.create_missing = create_missing
+        self.missing: list[str] = []
 
-    def resolve(self, text: str) -> tuple[list[Person], list[str]]:
+    def resolve(self, text: str) -> tuple[list, list[str]]:
         people, errors = [], []
         for part in SEPARATORS.split(text or ""):
             part = part.strip()
             if not part:
                 continue
             found = self.by_name.get(part, [])
-            if not found:
-                errors.append(_("找不到责任领导“%(name)s”（需先在系统中建立该领导的账号）") % {"name": part})
+            if not found and self.create_missing and len(part) <= 50:
+                if part not in self.missing:
+                    self.missing.append(part)
+                if part not in people:
+                    people.append(part)
+            elif not found:
+                errors.append(_("找不到责任领导“%(name)s”：可在导入时选择为其创建人员（无登录账号）——网页上勾选"
+                                "“为以下责任领导创建人员（无登录账号）”，命令行加 --create-leaders；"
+                                "或先在“人员”中建立该领导并授予“责任领导”角色") % {"name": part})
             elif len(found) > 1:
                 errors.append(_("责任领导“%(name)s”有%(count)s位同名人员，请联系管理员区分") % {"name": part, "count": len(found)})
             elif found[0] not in people:

@@ -11,10 +11,12 @@ from luoshi.core import clock, revisions
 from luoshi.core.errors import ServiceError
 from luoshi.core.excel import CellError, ImportFailed, cell_text, open_workbook
 from luoshi.core.journal import journal_record
-from luoshi.core.permissions import require_admin
+from luoshi.core.permissions import require, require_admin
 
 from .models import Pairing, Person, Role, RoleGrant, Unit, UnitKind
 from .scopes import scope_for
+
+USERNAME_RE = re.compile(r"^[\w.@+-]+$")
 
 # Sheets are written in Chinese whatever the interface language: match the Chinese labels (the msgids).
 with override(None):
@@ -56,10 +58,42 @@ def unit_create(*, by, name: str, kind: str, parent: Unit | None = None, short_n
     return unit
 
 
+# ---- who manages people: an administrator, or the office (督查室/办公室) within its own subtrees -------------
+
+def require_people_manager(scope, unit: Unit | None) -> None:
+    """Office staff manage people and roles in units inside their office subtrees; only an administrator
+    manages people without a unit. Raises PermissionDeniedError."""
+    if scope.is_admin:
+        return
+    require(unit is not None and scope.covers(unit.path, Role.OFFICE),
+            _("只能管理本单位督查室/办公室管辖范围内的人员和角色。"))
+
+
+def person_manageable(scope, person: Person) -> bool:
+    """An administrator manages everyone; the office manages a person whose unit and every role grant lie
+    inside its subtrees (so it can never take over an account that reaches beyond them)."""
+    if scope.is_admin:
+        return True
+    if person.is_superuser or person.unit_id is None or not scope.covers(person.unit.path, Role.OFFICE):
+        return False
+    return all(role != Role.ADMIN and scope.covers(path, Role.OFFICE)
+               for role, path in person.grants.values_list("role", "unit__path"))
+
+
+def require_person_manageable(scope, person: Person) -> None:
+    require(person_manageable(scope, person), _("该人员的单位或角色超出您的管理范围，请联系上级督查室或系统管理员。"))
+
+
 def person_create(*, by, username: str, full_name: str, password: str | None = None, unit: Unit | None = None,
                   title: str = "", email: str = "", phone: str = "") -> Person:
     if by is not None:
-        require_admin(scope_for(by))
+        require_people_manager(scope_for(by), unit)
+    username = username.strip()
+    if not username:
+        raise ServiceError(_("账号不能为空。"), field="username")
+    if len(username) > 150 or not USERNAME_RE.match(username):
+        raise ServiceError(_("账号“%(username)s”只能包含文字、字母、数字和 @ . + - _。") % {"username": username},
+                           field="username")
     if Person.objects.filter(username=username).exists():
         raise ServiceError(_("用户名“%(username)s”已存在。") % {"username": username}, field="username")
     with transaction.atomic():
@@ -77,7 +111,11 @@ def person_create(*, by, username: str, full_name: str, password: str | None = N
 
 def grant_role(*, by, person: Person, role: str, unit: Unit) -> RoleGrant:
     if by is not None:
-        require_admin(scope_for(by))
+        scope = scope_for(by)
+        if role == Role.ADMIN:
+            require_admin(scope)
+        require_people_manager(scope, unit)
+        require_person_manageable(scope, person)
     if role not in Role.values:
         raise ServiceError(_("未知的角色“%(role)s”。") % {"role": role}, field="role")
     with transaction.atomic():
@@ -349,3 +387,89 @@ def unit_move(*, by, unit: Unit, new_parent: Unit | None) -> Unit:
         journal_record(actor=by, verb="unit.move", obj=unit, changes={"path": [old_path, new_path]},
                        scope_path=unit.path)
     return unit
+
+
+def leaders_create(*, by, names: list[str], unit: Unit) -> list[Person]:
+    """责任领导 named in a task sheet who have no account: people without login (no usable password until
+    someone sets one), each granted 责任领导 over `unit` (the program's owner unit, inside the importer's
+    scope) so the next import finds them. Usernames are the names (“王五”, then “王五-2” …)."""
+    if by is not None:
+        require_people_manager(scope_for(by), unit)
+    created = []
+    with transaction.atomic():
+        for name in names:
+            username, n = name, 1
+            while Person.objects.filter(username=username).exists():
+                n += 1
+                username = f"{name}-{n}"
+            person = person_create(by=None, username=username, full_name=name, unit=unit, title="责任领导")
+            grant_role(by=None, person=person, role=Role.LEADER, unit=unit)
+            journal_record(actor=by, verb="person.create_leader", obj=person, scope_path=unit.path,
+                           changes={"username": username, "full_name": name, "unit": unit.pk, "role": Role.LEADER,
+                                    "login": False})
+            created.append(person)
+    return created
+
+
+def person_update(*, by, person: Person, full_name: str, title: str = "", phone: str = "", email: str = "",
+                  unit: Unit | None = None, is_active: bool | None = None) -> Person:
+    """Edit a person's name, title, phone, e-mail, unit or active flag; the office only within its scope
+    (the person now, and the unit they move to)."""
+    if by is not None:
+        scope = scope_for(by)
+        require_person_manageable(scope, person)
+        require_people_manager(scope, unit)
+        if is_active is False and person.pk == by.pk:
+            raise ServiceError(_("不能停用自己的账号。"), field="is_active")
+    full_name = full_name.strip()
+    if not full_name:
+        raise ServiceError(_("姓名不能为空。"), field="full_name")
+    new = {"full_name": full_name, "title": title.strip(), "phone": phone.strip(), "email": email.strip(),
+           "unit_id": unit.pk if unit else None}
+    if is_active is not None:
+        new["is_active"] = is_active
+    changes = {k: [getattr(person, k), v] for k, v in new.items() if getattr(person, k) != v}
+    if not changes:
+        return person
+    with transaction.atomic():
+        for k, v in new.items():
+            setattr(person, k, v)
+        person.save(update_fields=list(changes))
+        journal_record(actor=by, verb="person.update", obj=person, changes=changes,
+                       scope_path=unit.path if unit else "")
+    person.__dict__.pop("_luoshi_scope", None)
+    return person
+
+
+def grant_revoke(*, by, grant: RoleGrant, reason: str = "") -> None:
+    """Take a role away. The office only over units in its scope, never its own office role (so nobody
+    locks themselves out) and never an administrator's role."""
+    if by is not None:
+        scope = scope_for(by)
+        if grant.role == Role.ADMIN:
+            require_admin(scope)
+        require_people_manager(scope, grant.unit)
+        if grant.person_id == by.pk and grant.role in (Role.OFFICE, Role.ADMIN):
+            raise ServiceError(_("不能撤销自己的督查室/办公室或管理员角色，请由其他人操作。"))
+    with transaction.atomic():
+        journal_record(actor=by, verb="role.revoke", obj=grant.person, reason=reason, scope_path=grant.unit.path,
+                       changes={"person": grant.person_id, "role": grant.role, "unit": grant.unit_id})
+        grant.delete()
+    grant.person.__dict__.pop("_luoshi_scope", None)
+
+
+def person_set_password(*, by, person: Person) -> str:
+    """Give a person a new random password and return it, to be shown once and handed over; it is not
+    stored in clear nor journaled. The person can then sign in (and change it)."""
+    import secrets
+
+    if by is not None:
+        require_person_manageable(scope_for(by), person)
+    alphabet = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+    password = "".join(secrets.choice(alphabet) for _ in range(12))
+    with transaction.atomic():
+        person.set_password(password)
+        person.save(update_fields=["password"])
+        journal_record(actor=by, verb="person.password_reset", obj=person,
+                       scope_path=person.unit.path if person.unit_id else "", changes={"username": person.username})
+    return password

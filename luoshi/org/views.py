@@ -1,15 +1,19 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
-from luoshi.core.errors import ServiceError
+from luoshi.core.errors import PermissionDeniedError, ServiceError
 from luoshi.core.excel import ImportFailed
 
-from .models import Unit, UnitKind
+from . import selectors, services
+from .forms import GrantForm, PeopleImportForm, PersonForm
+from .models import Role, RoleGrant, Unit, UnitKind
 from .scopes import scope_for
 from .services import units_import_xlsx
 
@@ -27,8 +31,10 @@ def unit_tree(request):
     if q:
         qs = Unit.objects.filter(Q(name__contains=q) | Q(short_name__contains=q))[:200]
     units = list(qs.annotate(n_children=Count("children")).order_by("path")[:1500])
+    scope = scope_for(request.user)
     return render(request, "org/unit_tree.html", {"units": units, "under": under, "q": q, "kinds": UnitKind,
-                                                  "can_import": scope_for(request.user).is_admin})
+                                                  "can_import": scope.is_admin,
+                                                  "can_manage_people": scope.is_admin or scope.has_role(Role.OFFICE)})
 
 
 @login_required
@@ -55,3 +61,220 @@ def unit_import(request):
                     messages.success(request, _("已导入 %(count)s 个单位。") % {"count": result["created"]})
                     return HttpResponseRedirect(reverse("unit_tree"))
     return render(request, "org/unit_import.html", ctx, status=status)
+
+
+# ---- people and roles (the office within its scope; administrators everywhere) --------------------------------
+
+PEOPLE_PAGE = 50
+
+
+def _people_manager(request) -> bool:
+    scope = scope_for(request.user)
+    return scope.is_admin or scope.has_role(Role.OFFICE)
+
+
+def _refuse(request):
+    return render(request, "403.html", {"message": _("只有督查室/办公室或系统管理员可以管理人员。")}, status=403)
+
+
+def _unit_from(text: str) -> tuple[Unit | None, str]:
+    from .people import _Units
+
+    unit, problem = _Units().find(text.strip())
+    return unit, (problem + "。" if problem else "")
+
+
+def _unit_label(unit: Unit | None) -> str:
+    return unit.name if unit else ""
+
+
+@login_required
+def people_list(request):
+    if not _people_manager(request):
+        return _refuse(request)
+    q = request.GET.get("q", "").strip()
+    role = request.GET.get("role", "") if request.GET.get("role", "") in Role.values else ""
+    unit = None
+    unit_text = request.GET.get("unit", "").strip()
+    if unit_text:
+        unit, problem = _unit_from(unit_text)
+        if problem:
+            messages.error(request, problem)
+    qs = selectors.people_managed(request.user, q=q, unit=unit, role=role)
+    page = Paginator(qs, PEOPLE_PAGE).get_page(request.GET.get("page"))
+    labels = dict(Role.choices)
+    rows = [{"url": reverse("person_edit", args=[p.pk]), "username": p.username, "full_name": p.full_name,
+             "unit": _unit_label(p.unit), "title": p.title, "phone": p.phone, "active": p.is_active,
+             "login": p.is_active and p.has_usable_password(),
+             "grants": "、".join(f"{labels[g.role]}（{g.unit.name}）" for g in p.grants.all())} for p in page]
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "org/people_list.html", {
+        "rows": rows, "page": page, "q": q, "role": role, "unit_text": unit_text, "roles": Role.choices,
+        "query": query.urlencode(), "unit_names": [u.name for u in selectors.units_in_scope(request.user, limit=500)]})
+
+
+def _edit_form(person, data=None) -> PersonForm:
+    initial = {"full_name": person.full_name, "unit": _unit_label(person.unit), "title": person.title,
+               "phone": person.phone, "email": person.email, "is_active": person.is_active}
+    return PersonForm(data, initial=initial, editing=True)
+
+
+def _person_ctx(request, person, **extra):
+    scope = scope_for(request.user)
+    labels = dict(Role.choices)
+    grants = [{"id": g.pk, "role": labels[g.role], "unit": g.unit.name,
+               "revoke_url": reverse("person_grant_revoke", args=[person.pk, g.pk])}
+              for g in person.grants.select_related("unit").order_by("role", "unit__path")]
+    return {"person": person, "grants": grants, "manageable": services.person_manageable(scope, person),
+            "grant_form": GrantForm(admin=scope.is_admin),
+            "can_login": person.is_active and person.has_usable_password(),
+            "unit_names": [u.name for u in selectors.units_in_scope(request.user, limit=500)], **extra}
+
+
+@login_required
+def person_new(request):
+    if not _people_manager(request):
+        return _refuse(request)
+    form = PersonForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            d = form.cleaned_data
+            unit, problem = _unit_from(d["unit"])
+            if problem:
+                form.add_error("unit", problem)
+            else:
+                try:
+                    person = services.person_create(by=request.user, username=d["username"], full_name=d["full_name"],
+                                                    unit=unit, title=d["title"], phone=d["phone"], email=d["email"])
+                except ServiceError as e:
+                    form.add_error(e.field if e.field in form.fields else None, e.message)
+                    status = 403 if isinstance(e, PermissionDeniedError) else 400
+                else:
+                    messages.success(request, _("已新建人员 %(name)s（%(username)s），尚无密码、不能登录；需要时在本页设置初始密码。")
+                                     % {"name": person.full_name, "username": person.username})
+                    return HttpResponseRedirect(reverse("person_edit", args=[person.pk]))
+    return render(request, "org/person_form.html",
+                  {"form": form, "unit_names": [u.name for u in selectors.units_in_scope(request.user, limit=500)]},
+                  status=status)
+
+
+@login_required
+def person_edit(request, pk):
+    if not _people_manager(request):
+        return _refuse(request)
+    person = selectors.person_get(request.user, pk)
+    form = _edit_form(person, request.POST or None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            d = form.cleaned_data
+            unit, problem = _unit_from(d["unit"])
+            if problem:
+                form.add_error("unit", problem)
+            else:
+                try:
+                    services.person_update(by=request.user, person=person, full_name=d["full_name"], title=d["title"],
+                                           phone=d["phone"], email=d["email"], unit=unit, is_active=d["is_active"])
+                except ServiceError as e:
+                    form.add_error(e.field if e.field in form.fields else None, e.message)
+                    status = 403 if isinstance(e, PermissionDeniedError) else 400
+                else:
+                    messages.success(request, _("已保存。"))
+                    return HttpResponseRedirect(reverse("person_edit", args=[person.pk]))
+    return render(request, "org/person_form.html", _person_ctx(request, person, form=form), status=status)
+
+
+@require_POST
+@login_required
+def person_grant_add(request, pk):
+    if not _people_manager(request):
+        return _refuse(request)
+    person = selectors.person_get(request.user, pk)
+    form = GrantForm(request.POST, admin=scope_for(request.user).is_admin)
+    status = 400
+    if form.is_valid():
+        unit, problem = _unit_from(form.cleaned_data["unit"])
+        if problem:
+            form.add_error("unit", problem)
+        else:
+            try:
+                services.grant_role(by=request.user, person=person, role=form.cleaned_data["role"], unit=unit)
+            except ServiceError as e:
+                form.add_error(None, e.message)
+                status = 403 if isinstance(e, PermissionDeniedError) else 400
+            else:
+                messages.success(request, _("已授予角色。"))
+                return HttpResponseRedirect(reverse("person_edit", args=[person.pk]) + "#grants")
+    ctx = _person_ctx(request, person, form=_edit_form(person))
+    ctx["grant_form"] = form
+    return render(request, "org/person_form.html", ctx, status=status)
+
+
+@require_POST
+@login_required
+def person_grant_revoke(request, pk, grant_pk):
+    if not _people_manager(request):
+        return _refuse(request)
+    person = selectors.person_get(request.user, pk)
+    grant = RoleGrant.objects.select_related("unit", "person").filter(pk=grant_pk, person=person).first()
+    if grant is None:
+        raise Http404
+    try:
+        services.grant_revoke(by=request.user, grant=grant)
+    except PermissionDeniedError as e:
+        return render(request, "403.html", {"message": e.message}, status=403)
+    except ServiceError as e:
+        messages.error(request, e.message)
+    else:
+        messages.success(request, _("已撤销角色。"))
+    return HttpResponseRedirect(reverse("person_edit", args=[person.pk]) + "#grants")
+
+
+@require_POST
+@login_required
+def person_password(request, pk):
+    """A new random password, shown once on this response (not stored in clear, not journaled)."""
+    if not _people_manager(request):
+        return _refuse(request)
+    person = selectors.person_get(request.user, pk)
+    try:
+        password = services.person_set_password(by=request.user, person=person)
+    except PermissionDeniedError as e:
+        return render(request, "403.html", {"message": e.message}, status=403)
+    return render(request, "org/person_form.html",
+                  _person_ctx(request, person, form=_edit_form(person), new_password=password))
+
+
+@login_required
+def people_import(request):
+    if not _people_manager(request):
+        return _refuse(request)
+    from .people import people_import_xlsx
+
+    form = PeopleImportForm(request.POST or None, request.FILES or None)
+    ctx, status = {"form": form}, 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            dry_run = form.cleaned_data["dry_run"]
+            try:
+                result = people_import_xlsx(by=request.user, data=form.cleaned_data["file"].read(), dry_run=dry_run)
+            except ImportFailed as e:
+                ctx["errors"] = e.errors
+            except ServiceError as e:
+                ctx["errors"] = [e.message]
+                status = 403 if isinstance(e, PermissionDeniedError) else 400
+            else:
+                counts = {"created": len(result["created"]), "updated": len(result["updated"]),
+                          "unchanged": result["unchanged"], "grants": result["grants"]}
+                if dry_run:
+                    ctx["checked"], status = counts, 200
+                else:
+                    messages.success(request, _("导入完成：新建 %(created)s 人，更新 %(updated)s 人，未变 %(unchanged)s 人，"
+                                                "新增角色 %(grants)s 项。新建的账号尚无密码，需设置后才能登录。") % counts)
+                    return HttpResponseRedirect(reverse("people_list"))
+    return render(request, "org/people_import.html", ctx, status=status)

@@ -55,6 +55,7 @@ class ImportForm(forms.Form):
     file = forms.FileField(label=_("Excel 文件（.xlsx）"), required=False)
     token = forms.CharField(required=False, widget=forms.HiddenInput)
     dry_run = forms.BooleanField(required=False, initial=True, label=_("只检查，不写入"))
+    create_leaders = forms.BooleanField(required=False, label=_("为以下责任领导创建人员（无登录账号）"))
 
 
 class ProgramForm(forms.Form):

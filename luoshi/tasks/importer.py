@@ -138,6 +138,7 @@ class ImportReport:
     rows: int = 0
     warnings: list[str] = field(default_factory=list)
     dry_run: bool = False
+    new_leaders: list[str] = field(default_factory=list)  # 责任领导 created (or, on a dry run, to create) without login
 
 
 # ---- reading a sheet -------------------------------------------------------------------------------
@@ -356,10 +357,13 @@ def _item_error(s: TaskSpec, error: str) -> str:
     return _("%(error)s。") % {"error": error}
 
 
-def validate_specs(specs: list[TaskSpec], *, region: Unit, year: int, sheet: str, columns: dict[str, str]) -> None:
-    """Resolve units, leaders and deadlines in place; raise ImportFailed listing every problem."""
+def validate_specs(specs: list[TaskSpec], *, region: Unit, year: int, sheet: str, columns: dict[str, str],
+                   create_leaders: bool = False) -> list[str]:
+    """Resolve units, leaders and deadlines in place; raise ImportFailed listing every problem. With
+    `create_leaders`, a 责任领导 nobody has is not a problem: the names are returned (and stand as names in
+    `spec.leaders` until import_specs creates them)."""
     errors = _assign_codes(specs, sheet, columns)
-    units, leaders = UnitResolver(region), LeaderResolver()
+    units, leaders = UnitResolver(region), LeaderResolver(create_missing=create_leaders)
     col = lambda key: columns.get(key, HEADER_LABEL[key])  # noqa: E731
     for s in specs:
         parent = specs[s.parent] if s.parent is not None else None
@@ -396,19 +400,32 @@ def validate_specs(specs: list[TaskSpec], *, region: Unit, year: int, sheet: str
                 errors.append(CellError(sheet, s.row, col(field_name), _("内容超过%(limit)s字。") % {"limit": limit}))
     if errors:
         raise ImportFailed(sorted(errors, key=lambda e: (e.row or 0, e.column or "")))
+    return leaders.missing
+
+
+def _create_leaders(*, by, program: Program, specs: list[TaskSpec], names: list[str]) -> None:
+    """Create the missing 责任领导 as people without login (org.services) and put them in the specs."""
+    from luoshi.org.services import leaders_create
+
+    people = dict(zip(names, leaders_create(by=by, names=names, unit=program.owner_unit)))
+    for s in specs:
+        s.leaders = [people[p] if isinstance(p, str) else p for p in s.leaders]
 
 
 # ---- writing ---------------------------------------------------------------------------------------
 
 def import_specs(*, by, program: Program, specs: list[TaskSpec], sheet: str, source: str,
                  columns: dict[str, str] | None = None, warnings: list[str] | None = None,
-                 dry_run: bool = False) -> ImportReport:
+                 dry_run: bool = False, create_leaders: bool = False) -> ImportReport:
     """Validate all specs, then create or update tasks by code — or, on a dry run, count exactly what
-    would happen. The caller holds the transaction."""
+    would happen. The caller holds the transaction. With `create_leaders`, 责任领导 without an account are
+    created as people without login (listed in `report.new_leaders`) instead of refusing the sheet."""
     if not specs:
         raise ImportFailed([CellError(sheet, None, None, _("没有任务数据。"))])
-    validate_specs(specs, region=region_of(program.owner_unit), year=program.year, sheet=sheet, columns=columns or {})
-    report = ImportReport(program=program, rows=len(specs), warnings=list(warnings or []), dry_run=dry_run)
+    new_leaders = validate_specs(specs, region=region_of(program.owner_unit), year=program.year, sheet=sheet,
+                                 columns=columns or {}, create_leaders=create_leaders)
+    report = ImportReport(program=program, rows=len(specs), warnings=list(warnings or []), dry_run=dry_run,
+                          new_leaders=new_leaders)
     existing = {t.code: t for t in Task.objects.filter(program=program).prefetch_related("tags")} if program.pk else {}
     code_of = {t.pk: t.code for t in existing.values()}
     changes: dict[int, dict] = {}
@@ -429,6 +446,8 @@ def import_specs(*, by, program: Program, specs: list[TaskSpec], sheet: str, sou
     if errors:
         raise ImportFailed(errors)
     if not dry_run:
+        if new_leaders:
+            _create_leaders(by=by, program=program, specs=specs, names=new_leaders)
         _write(by=by, program=program, specs=specs, existing=existing, changes=changes, source=source)
     return report
 
@@ -544,7 +563,7 @@ def _journal(by, verb, task, changes, source, program, now) -> JournalEntry:
 
 def tasks_import_xlsx(*, by, data: bytes, program: Program | None = None, program_code: str = "",
                       owner_unit: Unit | None = None, year: int | None = None, filename: str = "",
-                      dry_run: bool = False) -> ImportReport:
+                      dry_run: bool = False, create_leaders: bool = False) -> ImportReport:
     """Import a task-list sheet into `program`, or into a new program `program_code` owned by `owner_unit`."""
     plan = read_sheet(data)
     if not plan.specs:
@@ -563,7 +582,7 @@ def tasks_import_xlsx(*, by, data: bytes, program: Program | None = None, progra
             services._require_office(by, program)
         report = import_specs(by=by, program=program, specs=plan.specs, sheet=plan.sheet, columns=plan.columns,
                               source=f"{filename or 'Excel'}（工作表“{plan.sheet}”）", warnings=plan.warnings,
-                              dry_run=dry_run)
+                              dry_run=dry_run, create_leaders=create_leaders)
         if dry_run:
             transaction.set_rollback(True)
     return report

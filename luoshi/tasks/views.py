@@ -179,8 +179,11 @@ def task_import(request, code):
             form.add_error("file", _("请选择要导入的 Excel 文件。"))
             return render(request, "tasks/import.html", ctx, status=400)
         dry_run = bool(upload) and form.cleaned_data["dry_run"]
+        # The check lists the 责任领导 that have no account; writing creates them only when confirmed.
+        create_leaders = dry_run or form.cleaned_data["create_leaders"]
         try:
-            report = tasks_import_xlsx(by=request.user, data=data, program=program, filename=name, dry_run=dry_run)
+            report = tasks_import_xlsx(by=request.user, data=data, program=program, filename=name, dry_run=dry_run,
+                                       create_leaders=create_leaders)
         except ImportFailed as e:
             ctx["errors"] = e.errors
             status = 400
@@ -196,6 +199,8 @@ def task_import(request, code):
                 messages.success(request, _("导入完成：新建 %(created)s 项，更新 %(updated)s 项，未变 %(unchanged)s 项。")
                                  % {"created": report.created, "updated": report.updated,
                                     "unchanged": report.unchanged})
+                if report.new_leaders:
+                    messages.info(request, _("已创建责任领导（无登录账号）：%(names)s。") % {"names": "、".join(report.new_leaders)})
                 return HttpResponseRedirect(reverse("task_list", args=[program.code]))
     return render(request, "tasks/import.html", ctx, status=status)
 

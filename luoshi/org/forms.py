@@ -1,0 +1,35 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import Role
+
+
+class PersonForm(forms.Form):
+    username = forms.CharField(label=_("账号"), max_length=150)
+    full_name = forms.CharField(label=_("姓名"), max_length=50)
+    unit = forms.CharField(label=_("单位"), max_length=200, help_text=_("单位名称或简称；同名单位写“上级/名称”"))
+    title = forms.CharField(label=_("职务"), max_length=100, required=False)
+    phone = forms.CharField(label=_("手机"), max_length=30, required=False)
+    email = forms.EmailField(label=_("电子邮箱"), required=False)
+    is_active = forms.BooleanField(label=_("在用（取消则停用，不能登录）"), required=False, initial=True)
+
+    def __init__(self, *args, editing: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if editing:
+            del self.fields["username"]
+        else:
+            del self.fields["is_active"]
+
+
+class GrantForm(forms.Form):
+    role = forms.ChoiceField(label=_("角色"))
+    unit = forms.CharField(label=_("范围单位"), max_length=200, help_text=_("角色对该单位及其下级单位有效"))
+
+    def __init__(self, *args, admin: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = [(v, lbl) for v, lbl in Role.choices if admin or v != Role.ADMIN]
+
+
+class PeopleImportForm(forms.Form):
+    file = forms.FileField(label=_("Excel 文件（.xlsx）"))
+    dry_run = forms.BooleanField(label=_("只检查，不写入"), required=False)
