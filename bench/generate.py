@@ -42,7 +42,7 @@ from django.core.management.color import no_style  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.db.models import Count  # noqa: E402
 
-from luoshi.core import clock, revisions  # noqa: E402
+from luoshi.core import clock  # noqa: E402
 from luoshi.org.models import Person, Role, RoleGrant, Unit, UnitKind  # noqa: E402
 from luoshi.programs import cadence  # noqa: E402
 from luoshi.programs.models import Program, ReportingPeriod  # noqa: E402
@@ -620,7 +620,6 @@ def main() -> None:
                 cur.execute(sql)
         step("requests")
     step("commit (deferred foreign-key checks)")
-    revisions.changed_all()  # written in bulk: pages cached by a running server are stale
     if not args.no_warnings:
         summary = warnings_run(notify=False)
         step(f"warnings_run(notify=False) {summary}")

@@ -8,6 +8,3 @@ class CoreConfig(AppConfig):
 
     def ready(self):
         from . import checks  # noqa: F401 - registers the deploy checks
-        from .revisions import connect_signals
-
-        connect_signals()

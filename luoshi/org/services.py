@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _, override
 
 
-from luoshi.core import clock, revisions
+from luoshi.core import clock
 from luoshi.core.errors import ServiceError
 from luoshi.core.excel import CellError, ImportFailed, cell_text, open_workbook
 from luoshi.core.journal import journal_record
@@ -31,7 +31,6 @@ def _set_path(unit: Unit) -> None:
     unit.path = f"{parent_path}{unit.pk}/"
     unit.depth = parent_path.count("/") - 1
     Unit.objects.filter(pk=unit.pk).update(path=unit.path, depth=unit.depth)
-    revisions.changed("org")  # update() sends no signal
 
 
 def unit_create(*, by, name: str, kind: str, parent: Unit | None = None, short_name: str = "", code: str | None = None,

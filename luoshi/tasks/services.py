@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils.dateformat import format as date_format
 from django.utils.translation import gettext as _
 
-from luoshi.core import clock, revisions
+from luoshi.core import clock
 from luoshi.core.errors import ServiceError
 from luoshi.core.files import attachment_store
 from luoshi.core.journal import diff, journal_record, snapshot
@@ -101,7 +101,6 @@ def _regenerate_periods(program: Program) -> None:
     for p in periods:
         ProgressReport.objects.filter(task__program=program, submitted_at__date__gte=p.start,
                                       submitted_at__date__lte=p.due).update(period=p)
-    revisions.changed("tasks")  # update() and bulk_create() send no signal
 
 
 def period_for(program: Program, day: dt.date) -> ReportingPeriod | None:
@@ -135,7 +134,6 @@ def task_refresh_status(*, task: Task, today: dt.date | None = None, slot_start:
         return False
     old = task.status
     Task.objects.filter(pk=task.pk).update(status=status, status_reason=reason)
-    revisions.changed("tasks")
     task.status, task.status_reason = status, reason
     if old != status:
         journal_record(actor=None, verb="task.status", obj=task, changes={"status": [old, status]}, reason=reason,
@@ -200,7 +198,6 @@ def _set_assignments(task: Task, lead: list[Unit], coop: list[Unit], now: dt.dat
     new = [TaskAssignment(task=task, unit=u, role=role, unit_path=u.path, assigned_at=now)
            for uid, (u, role) in wanted.items() if uid not in current]
     TaskAssignment.objects.bulk_create(new)
-    revisions.changed("tasks")  # bulk_create() sends no signal
     added = [a.unit_id for a in new]
     return {k: v for k, v in {"units_added": added, "units_removed": removed, "role_changed": changed}.items() if v}
 

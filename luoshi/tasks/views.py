@@ -20,7 +20,6 @@ from luoshi.core import clock
 from luoshi.core.errors import PermissionDeniedError, ServiceError
 from luoshi.core.excel import ImportFailed
 from luoshi.core.http import DOCX, XLSX, download
-from luoshi.core.pagecache import cached_page
 from luoshi.org.models import Person, Role, Unit
 from luoshi.org.resolve import LeaderResolver, UnitResolver, region_of
 from luoshi.org.scopes import scope_for
@@ -39,7 +38,6 @@ from .task_rows import task_rows_html
 
 
 @login_required
-@cached_page("programs", "tasks")
 def workbench(request):
     data = selectors.workbench(user=request.user)
     return render(request, "tasks/workbench.html", data)
@@ -74,7 +72,6 @@ def program_create(request):
 
 
 @login_required
-@cached_page("programs", "tasks")
 def program_overview(request, code):
     program = selectors.program_get(user=request.user, code=code)
     data = selectors.program_overview(user=request.user, program=program)
@@ -102,7 +99,6 @@ def program_publish(request, code):
 
 
 @login_required
-@cached_page("programs", "tasks")
 def task_list(request, code):
     program = selectors.program_get(user=request.user, code=code)
     form = TaskFilterForm(request.GET or None)

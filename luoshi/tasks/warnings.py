@@ -12,7 +12,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from luoshi.core import clock, revisions
+from luoshi.core import clock
 from luoshi.core.models import JournalEntry
 from luoshi.core.notify import Message, deliver
 from luoshi.org.models import Person, Role, RoleGrant
@@ -78,8 +78,6 @@ def program_recompute(*, program: Program, today: dt.date, now: dt.datetime | No
             for i in range(0, len(ids), 500):  # chunks keep the IN list within every database's limits
                 Task.objects.filter(pk__in=ids[i:i + 500]).update(status=status, status_reason=reason)
         JournalEntry.objects.bulk_create(journal, batch_size=2000)
-        if changed:
-            revisions.changed("tasks")
     return {"tasks": count, "changed": len(changed), "flagged": flagged}
 
 
