@@ -50,6 +50,7 @@ from luoshi.tasks.deadlines import parse_deadline  # noqa: E402
 from luoshi.tasks.models import (  # noqa: E402
     ClosureRequest, ExtensionRequest, Milestone, ProgressReport, Task, TaskAssignment, TaskStatus,
 )
+from luoshi.tasks.tallies import program_rebuild  # noqa: E402
 from luoshi.tasks.warnings import warnings_run  # noqa: E402
 
 UTC = dt.timezone.utc
@@ -621,8 +622,12 @@ def main() -> None:
         step("requests")
     step("commit (deferred foreign-key checks)")
     if not args.no_warnings:
-        summary = warnings_run(notify=False)
+        summary = warnings_run(notify=False)  # also counts every program's tallies again
         step(f"warnings_run(notify=False) {summary}")
+    else:
+        for program in Program.objects.all():
+            program_rebuild(program)
+        step("tallies counted")
     if connection.vendor in ("postgresql", "sqlite"):
         # Statistics after the statuses are final, as on a live system. PostgreSQL: VACUUM also sets the
         # visibility map (index-only scans), as autovacuum would.

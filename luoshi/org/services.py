@@ -344,6 +344,11 @@ def unit_move(*, by, unit: Unit, new_parent: Unit | None) -> Unit:
             u.save(update_fields=["path", "depth"])
         for a in TaskAssignment.objects.filter(unit_path__startswith=old_path).only("id", "unit_path"):
             TaskAssignment.objects.filter(pk=a.pk).update(unit_path=new_path + a.unit_path[len(old_path):])
+        # the tasks' counts per unit subtree (tasks.tallies) follow the units to their new ancestors
+        from luoshi.tasks.tallies import program_rebuild, programs_touching_units
+
+        for program in programs_touching_units(new_path):
+            program_rebuild(program)
         unit.refresh_from_db()
         journal_record(actor=by, verb="unit.move", obj=unit, changes={"path": [old_path, new_path]},
                        scope_path=unit.path)

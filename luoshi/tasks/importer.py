@@ -510,7 +510,7 @@ def _write(*, by, program: Program, specs: list[TaskSpec], existing: dict[str, T
     Task.tags.through.objects.bulk_create(tag_links, batch_size=2000)
     Milestone.objects.bulk_create(milestones, batch_size=2000)
     JournalEntry.objects.bulk_create(journal, batch_size=2000)
-    from .warnings import program_recompute
+    from .status import program_recompute  # statuses, and the program's tallies counted again
 
     program_recompute(program=program, today=today, now=now)
     journal_record(actor=by, verb="program.import", obj=program, scope_path=program.owner_unit.path,
