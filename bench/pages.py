@@ -388,6 +388,8 @@ def main() -> None:
             # Warm every server process (several connections at once, so the processes each accept some: templates,
             # imports), then time the page alone.
             warm_all(host, port, page["path"], cookie, 4 * args.workers, args.timeout)
+            conn.close()  # idle longer than the server's keep-alive while warming: a new connection
+            conn = http.client.HTTPConnection(host, port, timeout=args.timeout)
             serial = []
             for _ in range(max(args.warmup, 5)):
                 t0 = time.perf_counter()
