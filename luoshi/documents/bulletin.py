@@ -64,8 +64,8 @@ def bulletin_data(*, user, program: Program, as_of: dt.date, issue_no: int | Non
 
     Keys: program, as_of, as_of_text, period (ReportingPeriod containing as_of, or None), issue_no
     (given, else the period's seq, else None), counts (status → n, plus "total"), count_rows,
-    closure_rate (percent or None), league (selectors.unit_league rows: unit_id, unit_name, the figures, rank;
-    `closed` added), red_tasks, yellow_tasks (dicts: code, title, lead_units_text, deadline,
+    closure_rate (percent or None), league (selectors.unit_league rows: unit_id, unit_name, the
+    figures with `closed`, rank), red_tasks, yellow_tasks (dicts: code, title, lead_units_text, deadline,
     status_reason, …), by_leader (dicts: person_id, name, the status counts, total).
     """
     overview = selectors.program_overview(user=user, program=program)

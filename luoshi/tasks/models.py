@@ -263,6 +263,8 @@ class TaskTally(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["program", "dimension", "key", "status"],
                                                name="tasktally_unique")]
+        # a unit's or a leader's rows across programs (the 工作台 of a liaison, of a district office)
+        indexes = [models.Index(fields=["dimension", "key", "program"], name="tasktally_key_idx")]
         verbose_name = _("任务统计")
         verbose_name_plural = pgettext_lazy("plural", "任务统计")
 

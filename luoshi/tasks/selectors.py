@@ -7,10 +7,11 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.http import Http404
+from django.urls import reverse
 from django.utils.http import urlencode
 
 from luoshi.core import clock
-from luoshi.org.models import Person, Role, Unit
+from luoshi.org.models import Person, Role, Unit, UnitKind
 from luoshi.org.scopes import Scope, scope_for, subtree_q
 from luoshi.programs.models import Program, ReportingPeriod
 
@@ -194,7 +195,49 @@ def _sum_tallies(qs: QuerySet) -> dict[str, int]:
     return {s: n for s, n in qs.order_by().values_list("status").annotate(n=Sum("n")).values_list("status", "n")}
 
 
-def workbench_counts(scope: Scope) -> dict[str, int]:
+@dataclass
+class _Reach:
+    """What a scope reads, split the way the tallies are kept: programs read whole, and the tasks of other programs
+    granted by assignment (under `unit_paths`) or one by one (包联, 责任领导) — as task_visibility grants them."""
+    whole: list[int]
+    others: list[int]  # every other program
+    unit_paths: list[str]
+    one_by_one: QuerySet | None  # task ids
+    one_by_one_q: Q = None  # the same set as a condition tested per task (EXISTS): for reads in deadline order
+    # per other program, the statuses of tasks assigned under the one unit path (from the tallies)
+    assigned_statuses: dict[int, set[str]] | None = None
+
+    def granted(self) -> QuerySet | None:
+        """Task ids granted outside the whole programs' rule (assignment or one by one), as one set."""
+        sets = ([self.one_by_one] if self.one_by_one is not None else []) + (
+            [TaskAssignment.objects.filter(subtree_q("unit_path", self.unit_paths)).values("task_id").order_by()]
+            if self.unit_paths else [])
+        if not sets:
+            return None
+        first, *rest = sets
+        return first.union(*rest) if rest else first
+
+
+def _reach(scope: Scope) -> _Reach:
+    program_paths = scope.paths_for(*PROGRAM_READ_ROLES)
+    whole, others = [], []
+    for pk, path in Program.objects.order_by().values_list("pk", "owner_unit__path"):
+        (whole if any(path.startswith(p) for p in program_paths) else others).append(pk)  # as subtree_q
+    pairings = TaskPairing.objects.filter(Q(helper_person_id=scope.person_id)
+                                          | subtree_q("helper_unit__path", scope.all_paths))
+    one_by_one = [pairings.values("task_id")]
+    one_by_one_q = Q(Exists(pairings.filter(task=OuterRef("pk"))))
+    if scope.paths_for(Role.LEADER):
+        led = Task.leaders.through.objects.filter(person_id=scope.person_id)
+        one_by_one.append(led.values("task_id"))
+        one_by_one_q |= Q(Exists(led.filter(task=OuterRef("pk"))))
+    first, *rest = [ids.order_by() for ids in one_by_one]
+    return _Reach(whole=whole, others=others,
+                  unit_paths=_minimal_paths(scope.paths_for(*READ_ROLES) + scope.paired_unit_paths),
+                  one_by_one=first.union(*rest) if rest else first, one_by_one_q=one_by_one_q)
+
+
+def workbench_counts(scope: Scope, reach: _Reach | None = None) -> dict[str, int]:
     """The 红黄绿 counts of every task the scope reads (tasks_visible), from the maintained tallies: the totals of
     the programs read whole, the any-assignment row of the scope's unit in the other programs, and a real count
     only of the few tasks granted one by one (包联, 责任领导) that those rows do not hold. With several disjoint
@@ -205,63 +248,105 @@ def workbench_counts(scope: Scope) -> dict[str, int]:
         return _status_row(counts)
     if scope.person_id is None:
         return _status_row(counts)
-    program_paths = scope.paths_for(*PROGRAM_READ_ROLES)
-    whole = Program.objects.filter(subtree_q("owner_unit__path", program_paths) if program_paths else Q(pk__in=[]))
-    whole = whole.values("pk")
-    rows = Q(dimension=tallies.TOTAL, program_id__in=whole)
-    # as in task_visibility: 包联 of a task, and the tasks the person leads
-    one_by_one = [TaskPairing.objects.filter(Q(helper_person_id=scope.person_id)
-                                             | subtree_q("helper_unit__path", scope.all_paths)).values("task_id")]
-    if scope.paths_for(Role.LEADER):
-        one_by_one.append(Task.leaders.through.objects.filter(person_id=scope.person_id).values("task_id"))
-    unit_paths = _minimal_paths(scope.paths_for(*READ_ROLES) + scope.paired_unit_paths)
-    first, *rest = [ids.order_by() for ids in one_by_one]
-    granted = first.union(*rest) if rest else first
-    others = Task.objects.filter(is_archived=False).exclude(program_id__in=whole)
-    if len(unit_paths) == 1:
-        unit_id = unit_paths[0].strip("/").split("/")[-1]
-        rows |= Q(dimension=tallies.ANY, key=unit_id) & ~Q(program_id__in=whole)
-        assigned = TaskAssignment.objects.filter(subtree_q("unit_path", unit_paths)).values("task_id")
-        others = others.filter(pk__in=granted).exclude(pk__in=assigned)
-    elif unit_paths:
-        assigned = TaskAssignment.objects.filter(subtree_q("unit_path", unit_paths)).values("task_id").order_by()
-        others = others.filter(pk__in=granted.union(assigned))
+    reach = reach or _reach(scope)
+    # two indexed reads as one statement (an OR of the two would read the whole table)
+    fields = ("program_id", "dimension", "status", "n")
+    rows = TaskTally.objects.filter(dimension=tallies.TOTAL, program_id__in=reach.whole).values_list(*fields)
+    others = Task.objects.filter(is_archived=False, program_id__in=reach.others)
+    if len(reach.unit_paths) == 1:
+        unit_id = reach.unit_paths[0].strip("/").split("/")[-1]
+        rows = rows.union(TaskTally.objects.filter(dimension=tallies.ANY, key=unit_id, program_id__in=reach.others)
+                          .values_list(*fields), all=True)
+        assigned = TaskAssignment.objects.filter(subtree_q("unit_path", reach.unit_paths), task=OuterRef("pk"))
+        others = others.filter(pk__in=reach.one_by_one).exclude(Exists(assigned))
+        reach.assigned_statuses = defaultdict(set)
     else:
-        others = others.filter(pk__in=granted)
-    counts.update(_sum_tallies(TaskTally.objects.filter(rows)))
+        others = others.filter(pk__in=reach.granted())
+    for program_id, dimension, status, n in rows.order_by():
+        counts[status] += n
+        if dimension == tallies.ANY and n:
+            reach.assigned_statuses[program_id].add(status)
     counts.update(dict(others.order_by().values_list("status").annotate(n=Count("id"))))
     return _status_row(counts)
 
 
+TASK_VALUES = ("id", "code", "title", "status", "status_reason", "lead_units_text", "deadline", "progress")
+
+
+def _first_by_deadline(parts: list[QuerySet], limit: int) -> list[dict]:
+    """The first `limit` tasks by (deadline, id) of several querysets, each read through its own index: one
+    query per part, merged here. NULL deadlines sort as the database sorts them (first on SQLite, last on
+    PostgreSQL), as a single ORDER BY deadline would."""
+    from django.db import connection
+
+    nulls_first = connection.vendor == "sqlite"
+    found = {t["id"]: t for qs in parts for t in qs.order_by("deadline", "id").values(*TASK_VALUES)[:limit]}
+
+    def key(t):
+        return ((t["deadline"] is not None) if nulls_first else (t["deadline"] is None), t["deadline"] or dt.date.min,
+                t["id"])
+    return sorted(found.values(), key=key)[:limit]
+
+
+def _visible_with_status(scope: Scope, reach: _Reach, status: str, limit: int = 20) -> list[dict]:
+    """tasks_visible(user).filter(status=…).order_by("deadline", "id")[:limit], read as the whole programs' tasks
+    and the granted ones separately (the OR of both rules cannot use an index: ~100 ms at city scale)."""
+    base = Task.objects.filter(is_archived=False, status=status)
+    if scope.is_admin:
+        return list(base.order_by("deadline", "id").values(*TASK_VALUES)[:limit])
+    parts = [base.filter(program_id__in=reach.whole)] if reach.whole else []
+    if reach.others:
+        if reach.assigned_statuses is not None:
+            # the tallies say in which other programs the unit's subtree has tasks of this status
+            programs = [p for p, statuses in reach.assigned_statuses.items() if status in statuses]
+            granted = reach.one_by_one_q
+            if programs:
+                granted |= Q(Exists(TaskAssignment.objects.filter(subtree_q("unit_path", reach.unit_paths),
+                                                                  task=OuterRef("pk"))), program_id__in=programs)
+            # read along the (status, deadline) index, each task tested: the first `limit` come early
+            parts.append(base.filter(granted, program_id__in=reach.others))
+        elif reach.granted() is not None:
+            parts.append(base.filter(pk__in=reach.granted(), program_id__in=reach.others))
+    return _first_by_deadline(parts, limit)
+
+
+ASSIGNMENT_VALUES = ("task_id", "role", "task__code", "task__title", "task__status", "task__status_reason",
+                     "task__deadline_phrase", "task__progress", "unit__name")
+ROLE_LABELS = dict(AssignmentRole.choices)
+REQUEST_VALUES = ("task_id", "task__code", "task__title", "unit__name", "requested_at")
+
+
 def workbench(*, user) -> dict:
+    """What the 工作台 shows, as plain values: counts (maintained tallies), and short lists (dicts)."""
     scope = scope_for(user)
     today = clock.today()
     liaison_paths = scope.paths_for(Role.LIAISON)
-    data: dict = {"scope": scope, "counts": workbench_counts(scope)}
+    reach = None if scope.is_admin or scope.person_id is None else _reach(scope)
+    data: dict = {"scope": scope, "counts": workbench_counts(scope, reach)}
     if liaison_paths:
         mine = TaskAssignment.objects.filter(subtree_q("unit_path", liaison_paths), task__is_archived=False) \
-            .exclude(task__status=TaskStatus.CLOSED).select_related("task__program", "unit")
-        data["to_acknowledge"] = list(mine.filter(acknowledged_at=None).order_by("task__deadline", "task_id")[:20])
-        data["my_red"] = list(mine.filter(task__status=TaskStatus.RED).order_by("task__deadline")[:20])
-        data["my_due_soon"] = list(mine.filter(task__status=TaskStatus.YELLOW).order_by("task__deadline")[:20])
-        data["my_tasks"] = list(mine.order_by("task__deadline", "task_id")[:20])
+            .exclude(task__status=TaskStatus.CLOSED)
+
+        def rows(qs):
+            return [{**a, "role_label": ROLE_LABELS.get(a["role"], a["role"])} for a in qs.values(*ASSIGNMENT_VALUES)]
+        data["to_acknowledge"] = rows(mine.filter(acknowledged_at=None).order_by("task__deadline", "task_id")[:20])
+        data["my_red"] = rows(mine.filter(task__status=TaskStatus.RED).order_by("task__deadline")[:20])
+        data["my_due_soon"] = rows(mine.filter(task__status=TaskStatus.YELLOW).order_by("task__deadline")[:20])
+        data["my_tasks"] = rows(mine.order_by("task__deadline", "task_id")[:20])
     if scope.has_role(Role.OFFICE):
         managed = Q() if scope.is_admin else subtree_q("task__program__owner_unit__path", scope.paths_for(Role.OFFICE))
         data["pending_extensions"] = list(ExtensionRequest.objects.filter(managed, state=RequestState.PENDING)
-                                          .select_related("task__program", "unit", "requested_by")[:20])
+                                          .values(*REQUEST_VALUES, "new_deadline")[:20])
         data["pending_closures"] = list(ClosureRequest.objects.filter(managed, state=RequestState.PENDING)
-                                        .select_related("task__program", "unit", "requested_by")[:20])
+                                        .values(*REQUEST_VALUES)[:20])
     if scope.has_role(Role.LEADER, Role.OFFICE):
-        visible = tasks_visible(user)
-        data["red_tasks"] = list(visible.filter(status=TaskStatus.RED).select_related("program")
-                                 .order_by("deadline", "id")[:20])
-        data["due_soon"] = list(visible.filter(status=TaskStatus.YELLOW).select_related("program")
-                                .order_by("deadline", "id")[:20])
+        data["red_tasks"] = _visible_with_status(scope, reach, TaskStatus.RED)
+        data["due_soon"] = _visible_with_status(scope, reach, TaskStatus.YELLOW)
     if scope.has_role(Role.LEADER):
         # A leader reads every task they lead (task_visibility), so this needs no visibility filter; with
         # one, PostgreSQL tested all 100,000 tasks for visibility before joining the leader's few.
         data["led_tasks"] = list(Task.objects.filter(is_archived=False, leaders=user).exclude(status=TaskStatus.CLOSED)
-                                 .select_related("program").order_by("deadline", "id")[:20])
+                                 .order_by("deadline", "id").values(*TASK_VALUES)[:20])
     data["today"] = today
     return data
 
@@ -272,19 +357,24 @@ class ProgramCounts:
     """The tally rows of one program as the user may read them: the stored rows when the user reads the whole
     program, else the same rows counted from the tasks they may read (a liaison's few), so both read alike."""
 
-    def __init__(self, *, user, program: Program, as_of: dt.date | None = None):
+    def __init__(self, *, user, program: Program, as_of: dt.date | None = None, day_matters: bool = False):
         self.program = program
-        self.day = tallies.tally_day(program.pk)
         whole = program_fully_visible(scope_for(user), program)
         self.counted: Counter | None = None
-        if not whole or (as_of is not None and as_of != self.day):
-            self.day = as_of or self.day
-            self.counted = tallies.counts_of(program_tasks(user=user, program=program), day=self.day,
-                                             ack_days=program.ack_days)
+        self._small: dict | None = None
+        if day_matters or not whole:
+            day = tallies.tally_day(program.pk)
+            if not whole or (as_of is not None and as_of != day):
+                self.counted = tallies.counts_of(program_tasks(user=user, program=program), day=as_of or day,
+                                                 ack_days=program.ack_days)
 
     def rows(self, dimension: str, keys=None) -> dict[str, dict[str, int]]:
         """{key: {status or figure: n}} (n > 0) of one dimension, for `keys` (all when None)."""
         if self.counted is None:
+            if dimension in SMALL_DIMENSIONS and keys is None:
+                if self._small is None:  # the program's few total, leader and category rows: one query
+                    self._small = tallies.rows_by_dimension(self.program.pk, SMALL_DIMENSIONS)
+                return self._small.get(dimension, {})
             return tallies.rows_by_key(self.program.pk, dimension, keys)
         wanted = None if keys is None else {str(k) for k in keys}
         out: dict[str, dict[str, int]] = defaultdict(dict)
@@ -294,13 +384,25 @@ class ProgramCounts:
         return out
 
 
+SMALL_DIMENSIONS = (tallies.TOTAL, tallies.LEADER, tallies.CATEGORY)
+
+
+def _list_url(program: Program) -> str:
+    return reverse("task_list", args=[program.code])
+
+
 def _unit_rows(pc: ProgramCounts, units: list[dict]) -> list[dict]:
-    """Rows of the 按牵头单位 table for `units` (dicts of id, name, depth), those with tasks only."""
+    """Rows of the 按牵头单位 table for `units` (dicts of id, name, depth), those with tasks only. `url` is the task
+    list filtered the same way (tasks led in the unit's subtree; add &status=… for one column), `units_url` the
+    drill-down to the unit's children."""
     counts = pc.rows(tallies.LEAD, [u["id"] for u in units])
     ids = [u["id"] for u in units if str(u["id"]) in counts]
-    parents = set(Unit.objects.filter(parent_id__in=ids).values_list("parent_id", flat=True).distinct())
+    parents = set(Unit.objects.filter(parent_id__in=ids).order_by().values_list("parent_id", flat=True).distinct())
+    list_url = _list_url(pc.program)
+    units_url = reverse("program_overview", args=[pc.program.code]) + "units/"
     return [{"unit_id": u["id"], "name": u["name"], "depth": u["depth"], "expand": u["id"] in parents,
-             "q": f"unit={u['id']}&role=lead", **_status_row(counts[str(u["id"])])}
+             "url": f"{list_url}?unit={u['id']}&role=lead", "units_url": f"{units_url}{u['id']}/",
+             **_status_row(counts[str(u["id"])])}
             for u in units if str(u["id"]) in counts]
 
 
@@ -320,11 +422,14 @@ def program_overview(*, user, program: Program, under: Unit | None = None) -> di
     The 按牵头单位 table shows the units from the top of the tree down to `under` (default: the district or city
     of the owner unit) and the children of `under`; each row counts the distinct tasks led anywhere in its subtree
     and can be opened to show its children (program_unit_rows)."""
-    from luoshi.org.resolve import region_of
-
     pc = ProgramCounts(user=user, program=program)
-    under = under or region_of(program.owner_unit)
-    chain = list(Unit.objects.filter(pk__in=under.ancestor_ids()).order_by("depth").values(*UNIT_FIELDS))
+    top = under or program.owner_unit
+    chain = list(Unit.objects.filter(pk__in=top.ancestor_ids()).order_by("depth").values(*UNIT_FIELDS, "kind"))
+    if under is None:  # the district or city of the owner unit (org.resolve.region_of)
+        regions = [u for u in chain if u["kind"] in (UnitKind.DISTRICT, UnitKind.CITY)]
+        if regions:
+            chain = chain[:chain.index(regions[-1]) + 1]
+        under = Unit(pk=chain[-1]["id"], name=chain[-1]["name"], depth=chain[-1]["depth"])
     children = list(Unit.objects.filter(parent=under).order_by("sort_order", "path").values(*UNIT_FIELDS))
     by_unit = _unit_rows(pc, chain + children)
     for r in by_unit:
@@ -332,12 +437,15 @@ def program_overview(*, user, program: Program, under: Unit | None = None) -> di
     leaders = pc.rows(tallies.LEADER)
     names = {str(pk): (name or username, title) for pk, name, username, title in
              Person.objects.filter(pk__in=[int(k) for k in leaders]).values_list("pk", "full_name", "username", "title")}
-    by_leader = sorted(({"person_id": int(k), "name": names[k][0], "title": names[k][1], "q": f"leader={k}",
+    list_url = _list_url(program)
+    by_leader = sorted(({"person_id": int(k), "name": names[k][0], "title": names[k][1],
+                         "url": f"{list_url}?leader={k}",
                          **_status_row(c)}
                         for k, c in leaders.items() if k in names),
                        key=lambda r: (-r["red"], -r["yellow"], r["name"]))
-    # the task list cannot select "no category": that row's numbers are not links (q empty)
-    by_category = [{"category": k, "label": k or "（未分类）", "q": urlencode({"category": k, "top": 1}) if k else "",
+    # the task list cannot select "no category": that row's numbers are not links (url empty)
+    by_category = [{"category": k, "label": k or "（未分类）",
+                    "url": f"{list_url}?{urlencode({'category': k, 'top': 1})}" if k else "",
                     **_status_row(c)}
                    for k, c in sorted(pc.rows(tallies.CATEGORY).items())]
     return {
@@ -363,7 +471,7 @@ def unit_league(*, user, program: Program, as_of: dt.date | None = None) -> list
 
     Read from the maintained league rows; 已到期 and 逾期 there are as of the program's tally day (the daily job's
     day). Asked for another day (`as_of`, e.g. a bulletin for a past date), they are counted from the tasks."""
-    pc = ProgramCounts(user=user, program=program, as_of=as_of)
+    pc = ProgramCounts(user=user, program=program, as_of=as_of, day_matters=True)
     rows = {int(k): {f: c.get(f, 0) for f in tallies.LEAGUE_FIGURES}
             for k, c in pc.rows(tallies.LEAGUE).items() if c.get("lead")}  # the league ranks units that lead tasks
     units = {pk: (name, path) for pk, name, path in Unit.objects.filter(pk__in=rows).values_list("pk", "name", "path")}

@@ -50,6 +50,7 @@ class Migration(migrations.Migration):
                 'verbose_name': '任务统计',
                 'verbose_name_plural': '任务统计',
                 'constraints': [models.UniqueConstraint(fields=('program', 'dimension', 'key', 'status'), name='tasktally_unique')],
+                'indexes': [models.Index(fields=['dimension', 'key', 'program'], name='tasktally_key_idx')],
             },
         ),
         migrations.RunPython(count_existing, migrations.RunPython.noop),

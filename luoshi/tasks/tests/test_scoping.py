@@ -338,12 +338,12 @@ def test_workbench_contents(program, cast, client_for, travel):
         office = client_for(cast["office"]).get("/").context
         leader = client_for(cast["leader"]).get("/").context
         liaison = client_for(cast["liaison_a"]).get("/").context
-    assert [r.task_id for r in office["pending_closures"]] == [program["task_a"].pk]
+    assert [r["task_id"] for r in office["pending_closures"]] == [program["task_a"].pk]
     assert office["counts"]["total"] == 3
-    assert {t.pk for t in leader["red_tasks"]} == {program[k].pk for k in TITLES}
-    assert [t.pk for t in leader["led_tasks"]] == [program["task_a"].pk]
+    assert {t["id"] for t in leader["red_tasks"]} == {program[k].pk for k in TITLES}
+    assert [t["id"] for t in leader["led_tasks"]] == [program["task_a"].pk]
     assert "pending_closures" not in leader
     assert liaison["counts"]["total"] == 2
-    assert {a.task_id for a in liaison["my_tasks"]} == {program["task_a"].pk, program["task_dept"].pk}
-    assert {a.task_id for a in liaison["to_acknowledge"]} == {program["task_dept"].pk}
+    assert {a["task_id"] for a in liaison["my_tasks"]} == {program["task_a"].pk, program["task_dept"].pk}
+    assert {a["task_id"] for a in liaison["to_acknowledge"]} == {program["task_dept"].pk}
     assert "pending_closures" not in liaison and "red_tasks" not in liaison
