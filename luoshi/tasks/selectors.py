@@ -203,7 +203,7 @@ class _Reach:
     others: list[int]  # every other program
     unit_paths: list[str]
     one_by_one: QuerySet | None  # task ids
-    one_by_one_q: Q = None  # the same set as a condition tested per task (EXISTS): for reads in deadline order
+    one_by_one_q: Q = None  # the same set as a condition tested per task: for reads in deadline order
     # per other program, the statuses of tasks assigned under the one unit path (from the tallies)
     assigned_statuses: dict[int, set[str]] | None = None
 
@@ -226,7 +226,7 @@ def _reach(scope: Scope) -> _Reach:
     pairings = TaskPairing.objects.filter(Q(helper_person_id=scope.person_id)
                                           | subtree_q("helper_unit__path", scope.all_paths))
     one_by_one = [pairings.values("task_id")]
-    one_by_one_q = Q(Exists(pairings.filter(task=OuterRef("pk"))))
+    one_by_one_q = Q(pk__in=pairings.values("task_id"))  # a short list, read once
     if scope.paths_for(Role.LEADER):
         led = Task.leaders.through.objects.filter(person_id=scope.person_id)
         one_by_one.append(led.values("task_id"))
@@ -301,8 +301,8 @@ def _visible_with_status(scope: Scope, reach: _Reach, status: str, limit: int = 
             programs = [p for p, statuses in reach.assigned_statuses.items() if status in statuses]
             granted = reach.one_by_one_q
             if programs:
-                granted |= Q(Exists(TaskAssignment.objects.filter(subtree_q("unit_path", reach.unit_paths),
-                                                                  task=OuterRef("pk"))), program_id__in=programs)
+                granted = Q(program_id__in=programs) & Q(Exists(TaskAssignment.objects.filter(
+                    subtree_q("unit_path", reach.unit_paths), task=OuterRef("pk")))) | granted
             # read along the (status, deadline) index, each task tested: the first `limit` come early
             parts.append(base.filter(granted, program_id__in=reach.others))
         elif reach.granted() is not None:
