@@ -24,7 +24,7 @@ import datetime as dt
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, F, Q, QuerySet
 
 from luoshi.core import clock
 from luoshi.programs.models import Program
@@ -43,7 +43,7 @@ _TASK_FIELDS = ("id", "program_id", "status", "is_archived", "parent_id", "categ
 @dataclass
 class _Facts:
     task: dict
-    assignments: list[tuple[str, str, dt.datetime, dt.datetime | None]]  # unit_path, role, assigned_at, ack at
+    assignments: list[tuple[str, str, bool]]  # unit_path, role, acknowledged within the program's ack_days
     leaders: list[int]
 
 
@@ -52,10 +52,10 @@ def _unit_ids(path: str) -> list[str]:
     return [p for p in path.split("/") if p]
 
 
-def contribution(f: _Facts, *, day: dt.date, ack_days: int) -> Counter:
-    """The rows one task adds 1 to (a Counter of Key)."""
+def contribution(f: _Facts, *, day: dt.date, out: Counter | None = None) -> Counter:
+    """The rows one task adds 1 to (a Counter of Key; added to `out` when given)."""
     t = f.task
-    out: Counter = Counter()
+    out = Counter() if out is None else out
     if t["is_archived"]:
         return out
     status = t["status"]
@@ -64,12 +64,12 @@ def contribution(f: _Facts, *, day: dt.date, ack_days: int) -> Counter:
     any_units: set[str] = set()
     deadline = t["extended_deadline"] or t["deadline"]
     past_deadline = t["deadline_kind"] == DeadlineKind.DATE and deadline is not None and deadline < day
-    for path, role, assigned_at, ack_at in f.assignments:
+    for path, role, ack_on_time in f.assignments:
         ids = _unit_ids(path)
         any_units.update(ids)
         own = ids[-1]
         out[(LEAGUE, own, "assignments")] += 1
-        if ack_at and (ack_at - assigned_at).days < ack_days:
+        if ack_on_time:
             out[(LEAGUE, own, "ack_on_time")] += 1
         if role != AssignmentRole.LEAD:
             continue
@@ -94,14 +94,18 @@ def contribution(f: _Facts, *, day: dt.date, ack_days: int) -> Counter:
     return out
 
 
-def _facts(tasks: QuerySet[Task]) -> dict[int, _Facts]:
+def _facts(tasks: QuerySet[Task], *, ack_days: int) -> dict[int, _Facts]:
     facts = {t["id"]: _Facts(t, [], []) for t in tasks.order_by().values(*_TASK_FIELDS)}
     if not facts:
         return facts
     ids = tasks.order_by().values("pk") if len(facts) > 500 else list(facts)
-    for tid, path, role, at, ack in (TaskAssignment.objects.filter(task_id__in=ids).order_by()
-                                     .values_list("task_id", "unit_path", "role", "assigned_at", "acknowledged_at")):
-        facts[tid].assignments.append((path, role, at, ack))
+    # 及时签收: (acknowledged_at - assigned_at).days < ack_days, i.e. signed within ack_days days; tested in SQL, which
+    # spares reading two datetimes per assignment into Python (most of the time of a city-wide count on SQLite)
+    on_time = ExpressionWrapper(Q(acknowledged_at__lt=F("assigned_at") + dt.timedelta(days=ack_days)),
+                                output_field=BooleanField())
+    for tid, path, role, ack in (TaskAssignment.objects.filter(task_id__in=ids).order_by()
+                                 .annotate(on_time=on_time).values_list("task_id", "unit_path", "role", "on_time")):
+        facts[tid].assignments.append((path, role, bool(ack)))
     for tid, pid in Task.leaders.through.objects.filter(task_id__in=ids).order_by().values_list("task_id", "person_id"):
         facts[tid].leaders.append(pid)
     return facts
@@ -117,8 +121,8 @@ def counts_of(tasks: QuerySet[Task], *, day: dt.date, ack_days: int) -> Counter:
     """The tally rows of a set of tasks of one program, counted from the task rows (the rebuild and the check
     use it; the overview uses it for a reader who sees only part of a program)."""
     out: Counter = Counter()
-    for f in _facts(tasks).values():
-        out.update(contribution(f, day=day, ack_days=ack_days))
+    for f in _facts(tasks, ack_days=ack_days).values():
+        contribution(f, day=day, out=out)
     return out
 
 
@@ -136,8 +140,8 @@ def task_state(task: Task) -> TaskState:
     """The task's contribution now: take it before a write, pass it to task_apply after."""
     program = task.program
     day = tally_day(program.pk)
-    facts = _facts(Task.objects.filter(pk=task.pk))
-    rows = contribution(facts[task.pk], day=day, ack_days=program.ack_days) if task.pk in facts else Counter()
+    facts = _facts(Task.objects.filter(pk=task.pk), ack_days=program.ack_days)
+    rows = contribution(facts[task.pk], day=day) if task.pk in facts else Counter()
     return TaskState(program.pk, day, program.ack_days, rows)
 
 
@@ -148,8 +152,8 @@ def new_task_state(program: Program) -> TaskState:
 
 def task_apply(before: TaskState, task: Task) -> None:
     """Apply the difference between the task's contribution now and `before`, in the caller's transaction."""
-    facts = _facts(Task.objects.filter(pk=task.pk))
-    after = contribution(facts[task.pk], day=before.day, ack_days=before.ack_days) if task.pk in facts else Counter()
+    facts = _facts(Task.objects.filter(pk=task.pk), ack_days=before.ack_days)
+    after = contribution(facts[task.pk], day=before.day) if task.pk in facts else Counter()
     delta = Counter(after)
     delta.subtract(before.rows)
     apply_delta(before.program_id, delta)
