@@ -230,3 +230,23 @@ def test_a_refused_write_changes_no_count(program, cast, travel):
         services.task_acknowledge(by=cast["liaison_b"], task=program["task_a"])  # not street_b's task
     after = Counter({(t.dimension, t.key, t.status): t.n for t in TaskTally.objects.filter(program=p)})
     assert after == before
+
+
+def test_the_task_list_keeps_the_overviews_filters(program, city, cast, travel, client_for):
+    """?unit=…&role=lead and ?category=…&top=1 (the overview's links) filter the list and stay in its form."""
+    p = program["program"]
+    with travel("2026-02-01"):
+        parent = services.task_create(by=cast["office"], program=p, data=services.TaskInput(
+            title="改革总任务", lead_units=[city["dept"]], coop_units=[city["street_a"]], category="改革",
+            deadline_phrase="6月底前"))
+        services.task_create(by=cast["office"], program=p, data=services.TaskInput(
+            title="改革子任务", lead_units=[city["dept"]], category="改革", parent=parent, deadline_phrase="6月底前"))
+        c = client_for(cast["office"])
+        r = c.get(f"/programs/{p.code}/tasks/?unit={city['street_a'].pk}&role=lead")
+        assert {t.pk for t in r.context["tasks"]} == {program["task_a"].pk}  # not the tasks street A only helps
+        assert 'name="role" value="lead"' in r.content.decode()
+        r = c.get(f"/programs/{p.code}/tasks/?unit={city['street_a'].pk}")
+        assert {t.pk for t in r.context["tasks"]} == {program["task_a"].pk, program["task_dept"].pk, parent.pk}
+        r = c.get(f"/programs/{p.code}/tasks/?category=改革&top=1")
+        assert [t.pk for t in r.context["tasks"]] == [parent.pk]
+        assert 'name="top" value="1"' in r.content.decode() and 'name="category" value="改革"' in r.content.decode()
