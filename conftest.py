@@ -21,25 +21,13 @@ def _background_jobs_run_at_once(settings):
 
 
 @pytest.fixture(autouse=True)
-def _revisions_raised_at_once(monkeypatch):
-    """A test runs inside a transaction that never commits, so on_commit callbacks never run: data revisions
-    (core.revisions) are raised at once instead, and a page read after a write in the same test is fresh.
-    core/tests/test_pagecache.py tests the raise at commit (with the callbacks a commit would run)."""
-    from luoshi.core import revisions
-
-    monkeypatch.setattr(revisions, "RAISE_AT_COMMIT", False)
-
-
-@pytest.fixture(autouse=True)
 def _empty_cache():
-    """Cached figures and pages must not leak from one test into the next."""
-    from django.core.cache import caches
+    """What the cache holds (rate-limit counters, the ledger figures) must not leak from one test into the next."""
+    from django.core.cache import cache
 
-    for alias in ("default", "pages"):
-        caches[alias].clear()
+    cache.clear()
     yield
-    for alias in ("default", "pages"):
-        caches[alias].clear()
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

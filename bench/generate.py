@@ -42,7 +42,7 @@ from django.core.management.color import no_style  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.db.models import Count  # noqa: E402
 
-from luoshi.core import clock, revisions  # noqa: E402
+from luoshi.core import clock  # noqa: E402
 from luoshi.org.models import Person, Role, RoleGrant, Unit, UnitKind  # noqa: E402
 from luoshi.programs import cadence  # noqa: E402
 from luoshi.programs.models import Program, ReportingPeriod  # noqa: E402
@@ -50,6 +50,7 @@ from luoshi.tasks.deadlines import parse_deadline  # noqa: E402
 from luoshi.tasks.models import (  # noqa: E402
     ClosureRequest, ExtensionRequest, Milestone, ProgressReport, Task, TaskAssignment, TaskStatus,
 )
+from luoshi.tasks.tallies import program_rebuild  # noqa: E402
 from luoshi.tasks.warnings import warnings_run  # noqa: E402
 
 UTC = dt.timezone.utc
@@ -620,10 +621,13 @@ def main() -> None:
                 cur.execute(sql)
         step("requests")
     step("commit (deferred foreign-key checks)")
-    revisions.changed_all()  # written in bulk: pages cached by a running server are stale
     if not args.no_warnings:
-        summary = warnings_run(notify=False)
+        summary = warnings_run(notify=False)  # also counts every program's tallies again
         step(f"warnings_run(notify=False) {summary}")
+    else:
+        for program in Program.objects.all():
+            program_rebuild(program)
+        step("tallies counted")
     if connection.vendor in ("postgresql", "sqlite"):
         # Statistics after the statuses are final, as on a live system. PostgreSQL: VACUUM also sets the
         # visibility map (index-only scans), as autovacuum would.

@@ -27,7 +27,7 @@ setup_django()
 from django.db import transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from luoshi.core import clock, revisions  # noqa: E402
+from luoshi.core import clock  # noqa: E402
 from luoshi.ledger.ladder import ladder_parse  # noqa: E402
 from luoshi.ledger.models import (  # noqa: E402
     AssignmentSheet, Escalation, EscalationState, EventKind, Finding, FindingEvent, FindingStatus, GroupKind,
@@ -223,7 +223,6 @@ def main() -> None:
     with connection.cursor() as cur:  # fresh statistics, as the daily job keeps them (luoshi warnings run)
         cur.execute("ANALYZE" if connection.vendor == "sqlite" else "VACUUM ANALYZE")
     print(f"  statistics in {time.perf_counter() - t0:.1f} s", flush=True)
-    revisions.changed_all()  # written in bulk: pages cached by a running server are stale
     print(f"done in {time.perf_counter() - t_start:.0f} s", flush=True)
 
 

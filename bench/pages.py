@@ -49,13 +49,6 @@ from luoshi.org.models import Person, Unit, UnitKind  # noqa: E402
 TARGETS_MS = {"workbench": 150, "task list": 150, "task list red": 150, "overview": 300}
 
 
-def bump() -> None:
-    """What --bump-every does: what any write of a task does to the cached pages (bench/ledger.py replaces it)."""
-    from luoshi.core import revisions
-
-    revisions.changed("tasks")
-
-
 def parse_args():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--url", help="base URL of a running server (loopback); default: start gunicorn")
@@ -71,10 +64,6 @@ def parse_args():
     p.add_argument("--max-seconds", type=float, default=180, help="stop a page's run after this long")
     p.add_argument("--timeout", type=float, default=60, help="per-request timeout")
     p.add_argument("--warmup", type=int, default=3, help="unmeasured requests per page first")
-    p.add_argument("--bump-every", type=float, default=0, metavar="SECONDS",
-                   help="during each load run raise the data revision of the pages (tasks, ledger) this often, as "
-                        "a write (a report, a status change) anywhere in the city would: every cached page is then "
-                        "rendered again")
     p.add_argument("--only", default="", help="comma-separated page labels to run (e.g. 'overview')")
     p.add_argument("--slow", type=int, default=3, help="print this many slowest SQL statements per page")
     p.add_argument("--explain", action="store_true", help="EXPLAIN the slowest statement of each page")
@@ -267,31 +256,6 @@ def warm_all(host, port, path, cookie, connections: int, timeout: float) -> None
         t.join()
 
 
-class RevisionBumper:
-    """Calls `bump` (raises a data revision) every `every` seconds from a thread, as writes elsewhere would."""
-
-    def __init__(self, every: float, bump):
-        self.every, self.bump, self.count = every, bump, 0
-        self.done = threading.Event()
-        self.thread = threading.Thread(target=self._run, daemon=True)
-        self.thread.start()
-
-    def _run(self):
-        from django.db import connection as conn
-
-        try:
-            while not self.done.wait(self.every):
-                self.bump()
-                self.count += 1
-        finally:
-            conn.close()
-
-    def stop(self) -> int:
-        self.done.set()
-        self.thread.join()
-        return self.count
-
-
 # ---- queries -------------------------------------------------------------------------------------------
 
 def retime(sql: str) -> float | None:
@@ -314,19 +278,11 @@ def retime(sql: str) -> float | None:
 
 
 def count_queries(page: dict, slow: int, explain: bool) -> dict:
-    """Queries and time of rendering the page (the rendered-page cache off: what the first visit after a write
-    costs), and of serving it from the cache."""
-    from django.test import override_settings
-
+    """Queries and time of rendering the page (in process, after a warm-up request)."""
     client = Client()
     client.force_login(page["user"])
-    client.get(page["path"])  # warm caches (content types, templates); stores the page
+    client.get(page["path"])  # warm caches (content types, templates)
     with CaptureQueriesContext(connection) as ctx:
-        t0 = time.perf_counter()
-        client.get(page["path"])
-        hit_ms = (time.perf_counter() - t0) * 1000
-    hit_queries = len(ctx.captured_queries)
-    with override_settings(LUOSHI_PAGE_CACHE=False), CaptureQueriesContext(connection) as ctx:
         t0 = time.perf_counter()
         resp = client.get(page["path"])
         ms = (time.perf_counter() - t0) * 1000
@@ -336,7 +292,7 @@ def count_queries(page: dict, slow: int, explain: bool) -> dict:
         queries.append({"ms": again if again is not None else float(q["time"]) * 1000, "sql": q["sql"]})
     slowest = sorted(queries, key=lambda q: -q["ms"])[:slow]
     out = {"status": resp.status_code, "queries": len(queries), "sql_ms": sum(q["ms"] for q in queries),
-           "inproc_ms": ms, "slowest": slowest, "hit_queries": hit_queries, "hit_ms": hit_ms}
+           "inproc_ms": ms, "slowest": slowest}
     if explain and slowest:
         sql = slowest[0]["sql"]
         prefix = "EXPLAIN QUERY PLAN " if connection.vendor == "sqlite" else "EXPLAIN (ANALYZE, BUFFERS) "
@@ -355,15 +311,12 @@ def profile_page(page: dict, top: int = 30) -> str:
     import io
     import pstats
 
-    from django.test import override_settings
-
     client = Client()
     client.force_login(page["user"])
     client.get(page["path"])
     prof = cProfile.Profile()
     prof.enable()
-    with override_settings(LUOSHI_PAGE_CACHE=False):  # the rendering, not the cache hit
-        client.get(page["path"])
+    client.get(page["path"])
     prof.disable()
     out = io.StringIO()
     stats = pstats.Stats(prof, stream=out)
@@ -432,9 +385,11 @@ def main() -> None:
                 results.append(row)
                 conn.close()
                 continue
-            # Every server process keeps its own rendered pages: warm them all (several connections at once, so
-            # the processes each accept some), then time the page alone.
+            # Warm every server process (several connections at once, so the processes each accept some: templates,
+            # imports), then time the page alone.
             warm_all(host, port, page["path"], cookie, 4 * args.workers, args.timeout)
+            conn.close()  # idle longer than the server's keep-alive while warming: a new connection
+            conn = http.client.HTTPConnection(host, port, timeout=args.timeout)
             serial = []
             for _ in range(max(args.warmup, 5)):
                 t0 = time.perf_counter()
@@ -449,11 +404,8 @@ def main() -> None:
                     meter = CpuMeter([os.getpid()] + ([proc.pid] if proc else []),
                                      connection.settings_dict["NAME"] if connection.vendor == "postgresql" else None)
                     meter.start()
-                    bumper = RevisionBumper(args.bump_every, bump) if args.bump_every else None
                     run = run_load(host, port, page["path"], cookie, args.requests, args.concurrency,
                                    args.max_seconds, args.timeout, args.think)
-                    if bumper:
-                        run["bumps"] = bumper.stop()
                     run.update(meter.stop(), busy_before=busy_before, attempt=attempt)
                     other = run.get("cpu_other_pct", 0.0)
                     if best is None or other < best.get("cpu_other_pct", 0.0):
@@ -472,8 +424,7 @@ def main() -> None:
             results.append(row)
             print(f"  {row['page']:<14} {row['user']:<34} p50 {row['p50']:7.0f}  p95 {row['p95']:7.0f}  "
                   f"max {row['max']:7.0f} ms  {row['rps']:6.1f} req/s  {row['queries']:3d} queries  "
-                  f"CPU busy {row.get('cpu_busy_pct', float('nan')):3.0f}% (other {row.get('cpu_other_pct', float('nan')):3.0f}%)"
-                  + (f"  {row['bumps']} writes" if "bumps" in row else ""),
+                  f"CPU busy {row.get('cpu_busy_pct', float('nan')):3.0f}% (other {row.get('cpu_other_pct', float('nan')):3.0f}%)",
                   flush=True)
     finally:
         stop(proc)
@@ -488,16 +439,16 @@ def main() -> None:
 def print_table(results: list[dict], args) -> None:
     print()
     print("| page | path | user | 1 client p50 ms | p50 ms | p95 ms | max ms | req/s | errors | "
-          "rendered: SQL queries | SQL ms | in-process ms | cached: queries | in-process ms | other CPU % | target p95 |")
-    print("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+          "SQL queries | SQL ms | in-process ms | other CPU % | target p95 |")
+    print("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     for r in results:
         if r.get("status") != 200:
-            print(f"| {r['page']} | `{r['path']}` | {r['user']} | HTTP {r['status']} — skipped |||||||||||")
+            print(f"| {r['page']} | `{r['path']}` | {r['user']} | HTTP {r['status']} — skipped |||||||||")
             continue
         ok = "" if r["p95"] != r["p95"] else "✅" if r["p95"] <= r["target_ms"] else "❌"
         print(f"| {r['page']} | `{r['path']}` | {r['user']} | {r['single_ms']:.0f} | {r['p50']:.0f} | {r['p95']:.0f} | "
               f"{r['max']:.0f} | {r['rps']:.1f} | {r['errors']} | {r['queries']} | {r['sql_ms']:.0f} | {r['inproc_ms']:.0f} | "
-              f"{r['hit_queries']} | {r['hit_ms']:.0f} | {r.get('cpu_other_pct', float('nan')):.0f} | ≤ {r['target_ms']} {ok} |")
+              f"{r.get('cpu_other_pct', float('nan')):.0f} | ≤ {r['target_ms']} {ok} |")
     if args.slow:
         print()
         for r in results:

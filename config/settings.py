@@ -77,7 +77,6 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "luoshi.core.context_processors.luoshi",
-                "luoshi.core.pagecache.csrf",
             ],
         },
     },
@@ -145,17 +144,9 @@ DEFAULT_FROM_EMAIL = os.environ.get("LUOSHI_FROM_EMAIL", "luoshi@localhost")
 # count across processes.
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "luoshi-default"},
-    # rendered pages (core.pagecache): always per process. Their keys hold the data revisions read from the
-    # database, so no process can serve a page older than the last write, and a hit costs no network trip.
-    "pages": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "luoshi-pages",
-              "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("LUOSHI_PAGE_CACHE_ENTRIES", "500"))}},
 }
 if os.environ.get("LUOSHI_CACHE", "locmem") == "db":
     CACHES["default"] = {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "luoshi_cache"}
-# Keep rendered pages of the busiest staff pages (工作台, task lists, overviews, the ledger) until the data they show
-# changes (core.pagecache). LUOSHI_PAGE_CACHE=0 turns it off.
-LUOSHI_PAGE_CACHE = env_bool("LUOSHI_PAGE_CACHE", True)
-LUOSHI_PAGE_CACHE_SECONDS = int(os.environ.get("LUOSHI_PAGE_CACHE_SECONDS", "3600"))
 # Behind a reverse proxy REMOTE_ADDR is the proxy: name the header the proxy writes the client's address into
 # (e.g. HTTP_X_REAL_IP for nginx `proxy_set_header X-Real-IP $remote_addr`), or everyone shares one limit.
 LUOSHI_CLIENT_IP_HEADER = os.environ.get("LUOSHI_CLIENT_IP_HEADER", "")

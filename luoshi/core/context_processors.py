@@ -9,7 +9,6 @@ def luoshi(request):
 
         from .notify import unread_count
 
-        unread = getattr(request, "_luoshi_unread_count", None)  # counted already by core.pagecache
-        ctx["unread_count"] = unread if unread is not None else unread_count(user)
+        ctx["unread_count"] = unread_count(user)
         ctx["scope"] = scope_for(user)
     return ctx

@@ -7,7 +7,7 @@ from typing import Any, Iterable
 
 from django.db import models
 
-from . import clock, revisions
+from . import clock
 from .models import JournalEntry
 
 
@@ -43,10 +43,6 @@ def journal_record(
     reason: str = "",
     scope_path: str = "",
 ) -> JournalEntry:
-    # a journalled write changes what cached pages show, even when it went through QuerySet.update()
-    kind = revisions.KIND_OF_APP.get(obj._meta.app_label)
-    if kind:
-        revisions.changed(kind)
     return JournalEntry.objects.create(
         at=clock.now(),
         actor=actor if getattr(actor, "pk", None) else None,

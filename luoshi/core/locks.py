@@ -1,5 +1,5 @@
-"""One lock per key, for work that several threads of a process may ask for at the same moment (a page right after
-a write, the ledger figures): the first thread computes and caches the result, the others wait on the lock and then
+"""One lock per key, for work that several threads of a process may ask for at the same moment (the ledger
+figures): the first thread computes and caches the result, the others wait on the lock and then
 find it in the cache, instead of all computing the same thing side by side."""
 from __future__ import annotations
 

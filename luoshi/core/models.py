@@ -108,18 +108,3 @@ class CalendarDay(models.Model):
     def __str__(self) -> str:
         return f"{self.date} {'上班' if self.is_workday else '放假'} {self.name}"
 
-
-class DataRevision(models.Model):
-    """A counter per kind of data ("org", "programs", "tasks", "ledger"), raised as every write of that kind
-    commits (core.revisions). Rendered pages are cached under the counters they depend on (core.pagecache),
-    so a write makes every page that shows it stale at once, in every server process."""
-
-    name = models.CharField(max_length=40, primary_key=True)
-    value = models.PositiveBigIntegerField(default=0)
-
-    class Meta:
-        verbose_name = _("数据版本")
-        verbose_name_plural = pgettext_lazy("plural", "数据版本")
-
-    def __str__(self) -> str:
-        return f"{self.name} {self.value}"

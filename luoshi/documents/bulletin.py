@@ -64,19 +64,16 @@ def bulletin_data(*, user, program: Program, as_of: dt.date, issue_no: int | Non
 
     Keys: program, as_of, as_of_text, period (ReportingPeriod containing as_of, or None), issue_no
     (given, else the period's seq, else None), counts (status → n, plus "total"), count_rows,
-    closure_rate (percent or None), league (selectors.unit_league rows, each with unit_name and
-    `closed` added), red_tasks, yellow_tasks (dicts: code, title, lead_units_text, deadline,
-    status_reason, …), by_leader (dicts: person, name, the status counts, total).
+    closure_rate (percent or None), league (selectors.unit_league rows: unit_id, unit_name, the
+    figures with `closed`, rank), red_tasks, yellow_tasks (dicts: code, title, lead_units_text, deadline,
+    status_reason, …), by_leader (dicts: person_id, name, the status counts, total).
     """
     overview = selectors.program_overview(user=user, program=program)
     counts = overview["counts"]
     total = counts["total"]
 
-    # 已办结 per lead unit: the unit's own (not rolled-up) lead counts, like unit_league's rows.
-    closed_by_unit = {r["unit"].pk: (r["direct"] or {}).get(TaskStatus.CLOSED, 0) for r in overview["by_unit"]}
-    league = []
-    for row in selectors.unit_league(user=user, program=program, as_of=as_of):
-        league.append({**row, "unit_name": row["unit"].name, "closed": closed_by_unit.get(row["unit"].pk, 0)})
+    # unit_league's rows carry the unit's name and its own 已办结 lead tasks (`closed`)
+    league = selectors.unit_league(user=user, program=program, as_of=as_of)
 
     def tasks_with(status: str) -> list[dict]:
         qs = selectors.task_list(user=user, filters=selectors.TaskFilters(program=program, status=status))
@@ -87,7 +84,7 @@ def bulletin_data(*, user, program: Program, as_of: dt.date, issue_no: int | Non
     if issue_no is None and period is not None:
         issue_no = period.seq
 
-    by_leader = [{"person": r["person"], "name": r["person"].display_name,
+    by_leader = [{"person_id": r["person_id"], "name": r["name"],
                   **{s: r.get(s, 0) for s in TaskStatus.values}, "total": r["total"]}
                  for r in overview["by_leader"]]
 

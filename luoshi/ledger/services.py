@@ -12,7 +12,7 @@ from django.db.models import F, Max
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from luoshi.core import clock, revisions
+from luoshi.core import clock
 from luoshi.core.errors import ServiceError
 from luoshi.core.files import IMAGE_TYPES, attachment_store
 from luoshi.core.journal import diff, journal_record, snapshot
@@ -65,7 +65,6 @@ def _journal(by, verb: str, finding: Finding, changes=None, reason: str = "") ->
 def bump_revision(program_id: int) -> None:
     """Findings of the program changed: cached figures of it are stale (selectors.ledger_figures)."""
     LedgerConfig.objects.filter(program_id=program_id).update(revision=F("revision") + 1)
-    revisions.changed("ledger")  # and so are the cached ledger pages (core.pagecache)
 
 
 def _photos(by, finding: Finding, stage: str, files, event: FindingEvent | None) -> list[FindingPhoto]:
@@ -514,7 +513,6 @@ def escalations_run(*, today: dt.date | None = None, notify: bool = True) -> dic
         if new:
             with transaction.atomic():
                 Escalation.objects.bulk_create(new, batch_size=1000, ignore_conflicts=True)
-                revisions.changed("ledger")
                 journal_record(actor=None, verb="ledger.escalations_propose", obj=program,
                                scope_path=program.owner_unit.path,
                                changes={"proposed": len(new), "by_step": _count_by(new)})

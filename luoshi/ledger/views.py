@@ -20,7 +20,6 @@ from luoshi.core import clock
 from luoshi.core.errors import PermissionDeniedError, ServiceError
 from luoshi.core.excel import ImportFailed
 from luoshi.core.http import DOCX, XLSX, download
-from luoshi.core.pagecache import cached_page
 from luoshi.core.paging import CappedPaginator
 from luoshi.org.models import Unit
 from luoshi.org.resolve import UnitResolver, region_of
@@ -107,7 +106,6 @@ def finding_rows(findings, today) -> list[dict]:
 
 
 @login_required
-@cached_page("programs", "ledger")
 def finding_list(request, code):
     program = selectors.ledger_program_get(user=request.user, code=code)
     categories = selectors.categories(program)
@@ -385,7 +383,6 @@ def _date_param(request, name) -> dt.date | None:
 
 
 @login_required
-@cached_page("programs", "ledger")
 def figures(request, code):
     program = selectors.ledger_program_get(user=request.user, code=code)
     by = request.GET.get("by", "unit")

@@ -86,7 +86,7 @@ def _read(data: bytes) -> tuple[str, list[PersonRow]]:
     return ws.title, out
 
 
-class _Units:
+class UnitNameFinder:
     """Units by name, short name or “上级/名称”, among the active units. The whole tree is read once, on the
     first name that is not found directly (a sheet); a single unique name costs one query (a form)."""
 
@@ -121,7 +121,7 @@ class _Units:
 def _check(by, sheet: str, rows: list[PersonRow]) -> list[CellError]:
     errors: list[CellError] = []
     scope = scope_for(by) if by is not None else None
-    units = _Units()
+    units = UnitNameFinder()
     existing = {p.username: p for p in Person.objects.filter(username__in=[r.username for r in rows])
                 .select_related("unit")}
     first_row: dict[str, int] = {}

@@ -10,7 +10,7 @@ from django.db.models import Prefetch, Q
 from django.http import Http404
 
 from .models import Person, Role, RoleGrant, Unit
-from .scopes import scope_for, subtree_q
+from .scopes import scope_for
 
 
 def people_managed(user, *, q: str = "", unit: Unit | None = None, role: str = ""):
@@ -21,9 +21,9 @@ def people_managed(user, *, q: str = "", unit: Unit | None = None, role: str = "
         paths = scope.paths_for(Role.OFFICE)
         if not paths:
             return qs.none()
-        qs = qs.filter(subtree_q("unit__path", paths))
+        qs = qs.filter(unit__path__within=paths)
     if unit is not None:
-        qs = qs.filter(subtree_q("unit__path", [unit.path]))
+        qs = qs.filter(unit__path__within=[unit.path])
     if q:
         qs = qs.filter(Q(full_name__contains=q) | Q(username__contains=q) | Q(phone__contains=q)
                        | Q(title__contains=q))
@@ -44,7 +44,7 @@ def units_in_scope(user, *, q: str = "", limit: int = 30) -> list[Unit]:
     scope = scope_for(user)
     qs = Unit.objects.filter(is_active=True)
     if not scope.is_admin:
-        qs = qs.filter(subtree_q("path", scope.paths_for(Role.OFFICE)))
+        qs = qs.filter(path__within=scope.paths_for(Role.OFFICE))
     if q:
         qs = qs.filter(Q(name__contains=q) | Q(short_name__contains=q))
     return list(qs.order_by("path")[:limit])

@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _, override
 
 
-from luoshi.core import clock, revisions
+from luoshi.core import clock
 from luoshi.core.errors import ServiceError
 from luoshi.core.excel import CellError, ImportFailed, cell_text, open_workbook
 from luoshi.core.journal import journal_record
@@ -33,7 +33,6 @@ def _set_path(unit: Unit) -> None:
     unit.path = f"{parent_path}{unit.pk}/"
     unit.depth = parent_path.count("/") - 1
     Unit.objects.filter(pk=unit.pk).update(path=unit.path, depth=unit.depth)
-    revisions.changed("org")  # update() sends no signal
 
 
 def unit_create(*, by, name: str, kind: str, parent: Unit | None = None, short_name: str = "", code: str | None = None,
@@ -383,6 +382,11 @@ def unit_move(*, by, unit: Unit, new_parent: Unit | None) -> Unit:
             u.save(update_fields=["path", "depth"])
         for a in TaskAssignment.objects.filter(unit_path__within=[old_path]).only("id", "unit_path"):
             TaskAssignment.objects.filter(pk=a.pk).update(unit_path=new_path + a.unit_path[len(old_path):])
+        # the tasks' counts per unit subtree (tasks.tallies) follow the units to their new ancestors
+        from luoshi.tasks.tallies import program_rebuild, programs_touching_units
+
+        for program in programs_touching_units(new_path):
+            program_rebuild(program)
         unit.refresh_from_db()
         journal_record(actor=by, verb="unit.move", obj=unit, changes={"path": [old_path, new_path]},
                        scope_path=unit.path)

@@ -78,9 +78,9 @@ def _refuse(request):
 
 
 def _unit_from(text: str) -> tuple[Unit | None, str]:
-    from .people import _Units
+    from .people import UnitNameFinder
 
-    unit, problem = _Units().find(text.strip())
+    unit, problem = UnitNameFinder().find(text.strip())
     return unit, (problem + "。" if problem else "")
 
 

@@ -18,6 +18,7 @@ from luoshi.core.models import JournalEntry
 from luoshi.org.models import Person, Role, RoleGrant, Unit
 from luoshi.programs.models import Program
 from luoshi.tasks import services as tasks
+from luoshi.tasks.tallies import program_rebuild
 from luoshi.tasks.models import AssignmentRole, Milestone, ProgressReport, Task, TaskAssignment, TaskStatus
 
 from .models import PublicRating
@@ -121,6 +122,7 @@ def _shishi(office, district, code, year, today, rng) -> Program:
         JournalEntry.objects.bulk_create(journal)
     for task in Task.objects.filter(program=program).exclude(status=TaskStatus.CLOSED):
         tasks.task_refresh_status(task=task, today=today)
+    program_rebuild(program, day=today)  # the writes above went round the services
     return program
 
 

@@ -14,7 +14,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 
-from luoshi.core import clock, revisions
+from luoshi.core import clock
 from luoshi.core.models import JournalEntry
 from luoshi.core.presets import preset_load
 from luoshi.org.models import Person, Role, Unit
@@ -109,7 +109,6 @@ def demo_load(*, year: int | None = None, seed: int = 7) -> dict:
     ideas = ideas_demo(today=today, hashed_password=hashed)
     portal = portal_demo(today=today)
     summary = warnings_run(today=today, notify=True)
-    revisions.changed_all()  # the loaders above write in bulk, without signals
     return {"program": program, "summary": summary, "ledger": ledger, "assessment": assessment, "intake": intake,
             "ideas": ideas, "portal": portal}
 

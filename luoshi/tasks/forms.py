@@ -14,6 +14,8 @@ class TaskFilterForm(forms.Form):
     unit = forms.IntegerField(required=False, widget=forms.HiddenInput)
     leader = forms.IntegerField(required=False, widget=forms.HiddenInput)
     mine = forms.BooleanField(required=False, label=_("只看本单位"))
+    role = forms.ChoiceField(choices=[("", ""), ("lead", "lead")], required=False, widget=forms.HiddenInput)
+    top = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
 
 class TaskForm(forms.Form):

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from luoshi.core import clock, revisions
+from luoshi.core import clock
 from luoshi.core.excel import CellError, ImportFailed, cell_text, open_workbook
 from luoshi.core.journal import journal_record
 from luoshi.core.models import JournalEntry
@@ -529,8 +529,7 @@ def _write(*, by, program: Program, specs: list[TaskSpec], existing: dict[str, T
     Task.tags.through.objects.bulk_create(tag_links, batch_size=2000)
     Milestone.objects.bulk_create(milestones, batch_size=2000)
     JournalEntry.objects.bulk_create(journal, batch_size=2000)
-    revisions.changed("tasks")  # bulk_create sends no signals
-    from .warnings import program_recompute
+    from .status import program_recompute  # statuses, and the program's tallies counted again
 
     program_recompute(program=program, today=today, now=now)
     journal_record(actor=by, verb="program.import", obj=program, scope_path=program.owner_unit.path,

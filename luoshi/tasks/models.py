@@ -337,3 +337,37 @@ class ClosureRequest(models.Model):
         ordering = ["-requested_at"]
         verbose_name = _("办结申请")
         verbose_name_plural = pgettext_lazy("plural", "办结申请")
+
+
+class TaskTally(models.Model):
+    """A maintained count of tasks of a program (tasks.tallies, ADR 0008): `n` tasks of `status` in the row
+    (dimension, key) — e.g. ("lead", unit id): distinct tasks led anywhere in the unit's subtree. League rows
+    (dimension "league") hold a figure name in `status`. Written only by tasks.tallies."""
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="+")
+    dimension = models.CharField(max_length=10)
+    key = models.CharField(max_length=100, blank=True)
+    status = models.CharField(max_length=16)
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["program", "dimension", "key", "status"],
+                                               name="tasktally_unique")]
+        # a unit's or a leader's rows across programs (the 工作台 of a liaison, of a district office)
+        indexes = [models.Index(fields=["dimension", "key", "program"], name="tasktally_key_idx")]
+        verbose_name = _("任务统计")
+        verbose_name_plural = pgettext_lazy("plural", "任务统计")
+
+    def __str__(self) -> str:
+        return f"{self.program_id} {self.dimension} {self.key} {self.status} {self.n}"
+
+
+class TallyDay(models.Model):
+    """The day a program's day-dependent league figures (到期, 逾期) are counted as of: the daily job's day."""
+
+    program = models.OneToOneField(Program, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    day = models.DateField()
+
+    class Meta:
+        verbose_name = _("统计日期")
+        verbose_name_plural = pgettext_lazy("plural", "统计日期")

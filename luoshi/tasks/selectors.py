@@ -2,22 +2,26 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.http import Http404
+from django.urls import reverse
+from django.utils.http import urlencode
 
 from luoshi.core import clock
-from luoshi.org.models import Person, Role, Unit
+from luoshi.org.lookups import outermost
+from luoshi.org.models import Person, Role, Unit, UnitKind
 from luoshi.org.scopes import Scope, scope_for
 from luoshi.programs.models import Program, ReportingPeriod
 
+from . import tallies
 from .models import granted_tasks, task_visibility  # noqa: F401  (task_visibility: the Q behind Task.objects.visible_to)
 from .models import (
-    AssignmentRole, ClosureRequest, ExtensionRequest, RequestState, Task, TaskAssignment, TaskStatus,
+    PROGRAM_READ_ROLES, READ_ROLES, AssignmentRole, ClosureRequest, ExtensionRequest, RequestState, Task,
+    TaskAssignment, TaskStatus, TaskTally,
 )
-
 
 def tasks_visible(user) -> QuerySet[Task]:
     return Task.objects.visible_to(scope_for(user)).filter(is_archived=False)
@@ -61,6 +65,8 @@ class TaskFilters:
     category: str = ""
     q: str = ""
     mine: bool = False
+    lead_only: bool = False  # with `unit`: only tasks the unit's subtree leads (the overview's 按牵头单位 rows)
+    top_level: bool = False  # only tasks without a parent (the overview's 按类别 rows)
 
 
 def program_fully_visible(scope: Scope, program: Program) -> bool:
@@ -82,11 +88,16 @@ def task_list(*, user, filters: TaskFilters) -> QuerySet[Task]:
     if filters.status:
         qs = qs.filter(status=filters.status)
     if filters.unit:
-        qs = qs.filter(pk__in=TaskAssignment.objects.filter(unit_path__within=[filters.unit.path]).values("task_id"))
+        assigned = TaskAssignment.objects.filter(unit_path__within=[filters.unit.path])
+        if filters.lead_only:
+            assigned = assigned.filter(role=AssignmentRole.LEAD)
+        qs = qs.filter(pk__in=assigned.values("task_id"))
     if filters.leader:
         qs = qs.filter(Exists(Task.leaders.through.objects.filter(task=OuterRef("pk"), person=filters.leader)))
     if filters.category:
         qs = qs.filter(category=filters.category)
+    if filters.top_level:
+        qs = qs.filter(parent=None)
     if filters.q:
         qs = qs.filter(Q(title__icontains=filters.q) | Q(code=filters.q) | Q(lead_units_text__icontains=filters.q))
     if filters.mine:
@@ -135,115 +146,291 @@ def status_counts(qs: QuerySet[Task]) -> dict[str, int]:
     return counts
 
 
+def _status_row(counts: dict[str, int]) -> dict[str, int]:
+    row = {s: counts.get(s, 0) for s in TaskStatus.values}
+    row["total"] = sum(row.values())
+    return row
+
+
+def _sum_tallies(qs: QuerySet) -> dict[str, int]:
+    return {s: n for s, n in qs.order_by().values_list("status").annotate(n=Sum("n")).values_list("status", "n")}
+
+
+@dataclass
+class _Reach:
+    """What a scope reads, split the way the tallies are kept: programs read whole, and the tasks of other programs
+    granted by assignment (under `unit_paths`) or one by one (包联, 责任领导) — as task_visibility grants them."""
+    whole: list[int]
+    others: list[int]  # every other program
+    unit_paths: list[str]
+    one_by_one: QuerySet | None  # task ids
+    one_by_one_q: Q = None  # the same set as a condition tested per task: for reads in deadline order
+    # per other program, the statuses of tasks assigned under the one unit path (from the tallies)
+    assigned_statuses: dict[int, set[str]] | None = None
+
+    def granted(self) -> QuerySet | None:
+        """Task ids granted outside the whole programs' rule (assignment or one by one), as one set."""
+        sets = ([self.one_by_one] if self.one_by_one is not None else []) + (
+            [TaskAssignment.objects.filter(unit_path__within=self.unit_paths).values("task_id").order_by()]
+            if self.unit_paths else [])
+        if not sets:
+            return None
+        first, *rest = sets
+        return first.union(*rest) if rest else first
+
+
+def _reach(scope: Scope) -> _Reach:
+    whole, others = [], []
+    for pk, path in Program.objects.order_by().values_list("pk", "owner_unit__path"):
+        (whole if scope.covers(path, *PROGRAM_READ_ROLES) else others).append(pk)  # as Program.wholly_visible_to
+    # the grants of task_visibility other than by assignment: 包联 of a task, the tasks a 责任领导 leads
+    sets = [ids for ids in granted_tasks(scope) if ids.model is not TaskAssignment]
+    one_by_one_q = Q(pk__in=[])
+    for ids in sets:
+        one_by_one_q |= Q(Exists(ids.filter(task=OuterRef("pk"))))
+    first, *rest = [ids.values("task_id").order_by() for ids in sets]
+    return _Reach(whole=whole, others=others,
+                  unit_paths=list(outermost(scope.paths_for(*READ_ROLES) + scope.paired_unit_paths)),
+                  one_by_one=first.union(*rest) if rest else first, one_by_one_q=one_by_one_q)
+
+
+def workbench_counts(scope: Scope, reach: _Reach | None = None) -> dict[str, int]:
+    """The 红黄绿 counts of every task the scope reads (tasks_visible), from the maintained tallies: the totals of
+    the programs read whole, the any-assignment row of the scope's unit in the other programs, and a real count
+    only of the few tasks granted one by one (包联, 责任领导) that those rows do not hold. With several disjoint
+    unit subtrees a sum could count a task assigned in two of them twice: that case is counted from the tasks."""
+    counts: Counter = Counter()
+    if scope.is_admin:
+        counts.update(_sum_tallies(TaskTally.objects.filter(dimension=tallies.TOTAL)))
+        return _status_row(counts)
+    if scope.person_id is None:
+        return _status_row(counts)
+    reach = reach or _reach(scope)
+    # two indexed reads as one statement (an OR of the two would read the whole table)
+    fields = ("program_id", "dimension", "status", "n")
+    rows = TaskTally.objects.filter(dimension=tallies.TOTAL, program_id__in=reach.whole).values_list(*fields)
+    others = Task.objects.filter(is_archived=False, program_id__in=reach.others)
+    if len(reach.unit_paths) == 1:
+        unit_id = reach.unit_paths[0].strip("/").split("/")[-1]
+        rows = rows.union(TaskTally.objects.filter(dimension=tallies.ANY, key=unit_id, program_id__in=reach.others)
+                          .values_list(*fields), all=True)
+        assigned = TaskAssignment.objects.filter(unit_path__within=reach.unit_paths, task=OuterRef("pk"))
+        others = others.filter(pk__in=reach.one_by_one).exclude(Exists(assigned))
+        reach.assigned_statuses = defaultdict(set)
+    else:
+        others = others.filter(pk__in=reach.granted())
+    for program_id, dimension, status, n in rows.order_by():
+        counts[status] += n
+        if dimension == tallies.ANY and n:
+            reach.assigned_statuses[program_id].add(status)
+    counts.update(dict(others.order_by().values_list("status").annotate(n=Count("id"))))
+    return _status_row(counts)
+
+
+TASK_VALUES = ("id", "code", "title", "status", "status_reason", "lead_units_text", "deadline", "progress")
+
+
+def _first_by_deadline(parts: list[QuerySet], limit: int) -> list[dict]:
+    """The first `limit` tasks by (deadline, id) of several querysets, each read through its own index: one
+    query per part, merged here. NULL deadlines sort as the database sorts them (first on SQLite, last on
+    PostgreSQL), as a single ORDER BY deadline would."""
+    from django.db import connection
+
+    nulls_first = connection.vendor == "sqlite"
+    found = {t["id"]: t for qs in parts for t in qs.order_by("deadline", "id").values(*TASK_VALUES)[:limit]}
+
+    def key(t):
+        return ((t["deadline"] is not None) if nulls_first else (t["deadline"] is None), t["deadline"] or dt.date.min,
+                t["id"])
+    return sorted(found.values(), key=key)[:limit]
+
+
+def _visible_with_status(scope: Scope, reach: _Reach, status: str, limit: int = 20) -> list[dict]:
+    """tasks_visible(user).filter(status=…).order_by("deadline", "id")[:limit], read as the whole programs' tasks
+    and the granted ones separately (the OR of both rules cannot use an index: ~100 ms at city scale)."""
+    base = Task.objects.filter(is_archived=False, status=status)
+    if scope.is_admin:
+        return list(base.order_by("deadline", "id").values(*TASK_VALUES)[:limit])
+    parts = [base.filter(program_id__in=reach.whole)] if reach.whole else []
+    if reach.others:
+        if reach.assigned_statuses is not None:
+            # the tallies say in which other programs the unit's subtree has tasks of this status
+            programs = [p for p, statuses in reach.assigned_statuses.items() if status in statuses]
+            granted = reach.one_by_one_q
+            if programs:
+                granted = Q(program_id__in=programs) & Q(Exists(TaskAssignment.objects.filter(
+                    unit_path__within=reach.unit_paths, task=OuterRef("pk")))) | granted
+            # read along the (status, deadline) index, each task tested: the first `limit` come early
+            parts.append(base.filter(granted, program_id__in=reach.others))
+        elif reach.granted() is not None:
+            parts.append(base.filter(pk__in=reach.granted(), program_id__in=reach.others))
+    return _first_by_deadline(parts, limit)
+
+
+ASSIGNMENT_VALUES = ("task_id", "role", "task__code", "task__title", "task__status", "task__status_reason",
+                     "task__deadline_phrase", "task__progress", "unit__name")
+ROLE_LABELS = dict(AssignmentRole.choices)
+REQUEST_VALUES = ("task_id", "task__code", "task__title", "unit__name", "requested_at")
+
+
 def workbench(*, user) -> dict:
+    """What the 工作台 shows, as plain values: counts (maintained tallies), and short lists (dicts)."""
     scope = scope_for(user)
     today = clock.today()
-    visible = tasks_visible(user)
     liaison_paths = scope.paths_for(Role.LIAISON)
-    data: dict = {"scope": scope, "counts": status_counts(visible)}
+    reach = None if scope.is_admin or scope.person_id is None else _reach(scope)
+    data: dict = {"scope": scope, "counts": workbench_counts(scope, reach)}
     if liaison_paths:
         mine = TaskAssignment.objects.filter(unit_path__within=liaison_paths, task__is_archived=False) \
-            .exclude(task__status=TaskStatus.CLOSED).select_related("task__program", "unit")
-        data["to_acknowledge"] = list(mine.filter(acknowledged_at=None).order_by("task__deadline", "task_id")[:20])
-        data["my_red"] = list(mine.filter(task__status=TaskStatus.RED).order_by("task__deadline")[:20])
-        data["my_due_soon"] = list(mine.filter(task__status=TaskStatus.YELLOW).order_by("task__deadline")[:20])
-        data["my_tasks"] = list(mine.order_by("task__deadline", "task_id")[:20])
+            .exclude(task__status=TaskStatus.CLOSED)
+
+        def rows(qs):
+            return [{**a, "role_label": ROLE_LABELS.get(a["role"], a["role"])} for a in qs.values(*ASSIGNMENT_VALUES)]
+        data["to_acknowledge"] = rows(mine.filter(acknowledged_at=None).order_by("task__deadline", "task_id")[:20])
+        data["my_red"] = rows(mine.filter(task__status=TaskStatus.RED).order_by("task__deadline")[:20])
+        data["my_due_soon"] = rows(mine.filter(task__status=TaskStatus.YELLOW).order_by("task__deadline")[:20])
+        data["my_tasks"] = rows(mine.order_by("task__deadline", "task_id")[:20])
     if scope.has_role(Role.OFFICE):
         data["pending_extensions"] = list(ExtensionRequest.objects.manageable_by(scope).filter(state=RequestState.PENDING)
-                                          .select_related("task__program", "unit", "requested_by")[:20])
+                                          .values(*REQUEST_VALUES, "new_deadline")[:20])
         data["pending_closures"] = list(ClosureRequest.objects.manageable_by(scope).filter(state=RequestState.PENDING)
-                                        .select_related("task__program", "unit", "requested_by")[:20])
+                                        .values(*REQUEST_VALUES)[:20])
     if scope.has_role(Role.LEADER, Role.OFFICE):
-        data["red_tasks"] = list(visible.filter(status=TaskStatus.RED).select_related("program")
-                                 .order_by("deadline", "id")[:20])
-        data["due_soon"] = list(visible.filter(status=TaskStatus.YELLOW).select_related("program")
-                                .order_by("deadline", "id")[:20])
+        data["red_tasks"] = _visible_with_status(scope, reach, TaskStatus.RED)
+        data["due_soon"] = _visible_with_status(scope, reach, TaskStatus.YELLOW)
     if scope.has_role(Role.LEADER):
         # A leader reads every task they lead (task_visibility), so this needs no visibility filter; with
         # one, PostgreSQL tested all 100,000 tasks for visibility before joining the leader's few.
         data["led_tasks"] = list(Task.objects.filter(is_archived=False, leaders=user).exclude(status=TaskStatus.CLOSED)
-                                 .select_related("program").order_by("deadline", "id")[:20])
+                                 .order_by("deadline", "id").values(*TASK_VALUES)[:20])
     data["today"] = today
     return data
 
 
-def _rollup_units(rows: dict[int, dict[str, int]]) -> list[dict]:
-    """Add each unit's counts to all its ancestors, so a district row includes its streets."""
-    units = {u.pk: u for u in Unit.objects.filter(pk__in=rows.keys())}
-    ancestor_ids = {a for u in units.values() for a in u.ancestor_ids()}
-    all_units = {u.pk: u for u in Unit.objects.filter(pk__in=ancestor_ids)}
-    totals: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for uid, counts in rows.items():
-        for aid in all_units[uid].ancestor_ids():
-            for k, v in counts.items():
-                totals[aid][k] += v
-    out = []
-    for uid, counts in totals.items():
-        unit = all_units[uid]
-        out.append({"unit": unit, "direct": rows.get(uid), **{k: counts.get(k, 0) for k in TaskStatus.values},
-                    "total": sum(counts.values())})
-    out.sort(key=lambda r: r["unit"].path)
-    return out
+# ---- counts of one program: the overview and the league ------------------------------------------------------
+
+class ProgramCounts:
+    """The tally rows of one program as the user may read them: the stored rows when the user reads the whole
+    program, else the same rows counted from the tasks they may read (a liaison's few), so both read alike."""
+
+    def __init__(self, *, user, program: Program, as_of: dt.date | None = None, day_matters: bool = False):
+        self.program = program
+        whole = program_fully_visible(scope_for(user), program)
+        self.counted: Counter | None = None
+        self._small: dict | None = None
+        if day_matters or not whole:
+            day = tallies.tally_day(program.pk)
+            if not whole or (as_of is not None and as_of != day):
+                self.counted = tallies.counts_of(program_tasks(user=user, program=program), day=as_of or day,
+                                                 ack_days=program.ack_days)
+
+    def rows(self, dimension: str, keys=None) -> dict[str, dict[str, int]]:
+        """{key: {status or figure: n}} (n > 0) of one dimension, for `keys` (all when None)."""
+        if self.counted is None:
+            if dimension in SMALL_DIMENSIONS and keys is None:
+                if self._small is None:  # the program's few total, leader and category rows: one query
+                    self._small = tallies.rows_by_dimension(self.program.pk, SMALL_DIMENSIONS)
+                return self._small.get(dimension, {})
+            return tallies.rows_by_key(self.program.pk, dimension, keys)
+        wanted = None if keys is None else {str(k) for k in keys}
+        out: dict[str, dict[str, int]] = defaultdict(dict)
+        for (d, key, status), n in self.counted.items():
+            if d == dimension and n and (wanted is None or key in wanted):
+                out[key][status] = n
+        return out
 
 
-def program_overview(*, user, program: Program) -> dict:
-    """红黄绿 counts per lead unit (rolled up the unit tree), per leader and per category."""
-    tasks = program_tasks(user=user, program=program)
-    by_unit: dict[int, dict[str, int]] = defaultdict(dict)
-    for row in (TaskAssignment.objects.filter(task__in=tasks.values("pk"), role=AssignmentRole.LEAD)
-                .values("unit_id", "task__status").annotate(n=Count("id"))):
-        by_unit[row["unit_id"]][row["task__status"]] = row["n"]
-    leaders: dict[int, dict] = {}
-    for row in (Task.leaders.through.objects.filter(task__in=tasks.values("pk"))
-                .values("person_id", "task__status").annotate(n=Count("id"))):
-        leaders.setdefault(row["person_id"], {s: 0 for s in TaskStatus.values})[row["task__status"]] = row["n"]
-    people = {p.pk: p for p in Person.objects.filter(pk__in=leaders)}
-    by_leader = sorted(({"person": people[pid], **c, "total": sum(c.values())} for pid, c in leaders.items()),
-                       key=lambda r: (-r["red"], -r["yellow"], r["person"].full_name))
-    by_category: dict[str, dict[str, int]] = defaultdict(lambda: {s: 0 for s in TaskStatus.values})
-    # Top-level tasks only, counted with a filter rather than selected by `parent IS NULL` in WHERE:
-    # SQLite would otherwise walk the parent index over every top-level task of every program.
-    for row in tasks.order_by().values("category", "status").annotate(n=Count("id", filter=Q(parent=None))):
-        if row["n"]:
-            by_category[row["category"]][row["status"]] = row["n"]
+SMALL_DIMENSIONS = (tallies.TOTAL, tallies.LEADER, tallies.CATEGORY)
+
+
+def _list_url(program: Program) -> str:
+    return reverse("task_list", args=[program.code])
+
+
+def _unit_rows(pc: ProgramCounts, units: list[dict]) -> list[dict]:
+    """Rows of the 按牵头单位 table for `units` (dicts of id, name, depth), those with tasks only. `url` is the task
+    list filtered the same way (tasks led in the unit's subtree; add &status=… for one column), `units_url` the
+    drill-down to the unit's children."""
+    counts = pc.rows(tallies.LEAD, [u["id"] for u in units])
+    ids = [u["id"] for u in units if str(u["id"]) in counts]
+    parents = set(Unit.objects.filter(parent_id__in=ids).order_by().values_list("parent_id", flat=True).distinct())
+    list_url = _list_url(pc.program)
+    units_url = reverse("program_overview", args=[pc.program.code]) + "units/"
+    return [{"unit_id": u["id"], "name": u["name"], "depth": u["depth"], "expand": u["id"] in parents,
+             "url": f"{list_url}?unit={u['id']}&role=lead", "units_url": f"{units_url}{u['id']}/",
+             **_status_row(counts[str(u["id"])])}
+            for u in units if str(u["id"]) in counts]
+
+
+UNIT_FIELDS = ("id", "name", "depth")
+
+
+def program_unit_rows(*, user, program: Program, unit: Unit) -> list[dict]:
+    """The drill-down of the 按牵头单位 table: the rows of the unit's children."""
+    pc = ProgramCounts(user=user, program=program)
+    children = list(Unit.objects.filter(parent=unit).order_by("sort_order", "path").values(*UNIT_FIELDS))
+    return _unit_rows(pc, children)
+
+
+def program_overview(*, user, program: Program, under: Unit | None = None) -> dict:
+    """红黄绿 counts of the program, per lead unit, per leader and per category, from the maintained tallies.
+
+    The 按牵头单位 table shows the units from the top of the tree down to `under` (default: the district or city
+    of the owner unit) and the children of `under`; each row counts the distinct tasks led anywhere in its subtree
+    and can be opened to show its children (program_unit_rows)."""
+    pc = ProgramCounts(user=user, program=program)
+    top = under or program.owner_unit
+    chain = list(Unit.objects.filter(pk__in=top.ancestor_ids()).order_by("depth").values(*UNIT_FIELDS, "kind"))
+    if under is None:  # the district or city of the owner unit (org.resolve.region_of)
+        regions = [u for u in chain if u["kind"] in (UnitKind.DISTRICT, UnitKind.CITY)]
+        if regions:
+            chain = chain[:chain.index(regions[-1]) + 1]
+        under = Unit(pk=chain[-1]["id"], name=chain[-1]["name"], depth=chain[-1]["depth"])
+    children = list(Unit.objects.filter(parent=under).order_by("sort_order", "path").values(*UNIT_FIELDS))
+    by_unit = _unit_rows(pc, chain + children)
+    for r in by_unit:
+        r["expand"] = r["expand"] and r["depth"] > under.depth  # the chain is open already
+    leaders = pc.rows(tallies.LEADER)
+    names = {str(pk): (name or username, title) for pk, name, username, title in
+             Person.objects.filter(pk__in=[int(k) for k in leaders]).values_list("pk", "full_name", "username", "title")}
+    list_url = _list_url(program)
+    by_leader = sorted(({"person_id": int(k), "name": names[k][0], "title": names[k][1],
+                         "url": f"{list_url}?leader={k}",
+                         **_status_row(c)}
+                        for k, c in leaders.items() if k in names),
+                       key=lambda r: (-r["red"], -r["yellow"], r["name"]))
+    # the task list cannot select "no category": that row's numbers are not links (url empty)
+    by_category = [{"category": k, "label": k or "（未分类）",
+                    "url": f"{list_url}?{urlencode({'category': k, 'top': 1})}" if k else "",
+                    **_status_row(c)}
+                   for k, c in sorted(pc.rows(tallies.CATEGORY).items())]
     return {
-        "counts": status_counts(tasks),
-        "by_unit": _rollup_units(by_unit),
+        "counts": _status_row(pc.rows(tallies.TOTAL).get("", {})),
+        "by_unit": by_unit,
+        "under": {"id": under.pk, "name": under.name},
         "by_leader": by_leader,
-        "by_category": [{"category": k or "（未分类）", **v, "total": sum(v.values())} for k, v in by_category.items()],
+        "by_category": by_category,
         "current_period": ReportingPeriod.objects.filter(program=program, start__lte=clock.today(),
                                                          due__gte=clock.today()).first(),
     }
 
 
+def league_day(program: Program) -> dt.date:
+    """The day the league's 已到期 and 逾期 are counted as of (the last daily status run)."""
+    return tallies.tally_day(program.pk)
+
+
 def unit_league(*, user, program: Program, as_of: dt.date | None = None) -> list[dict]:
     """Per unit that leads tasks: 按期办结率, 逾期数, 及时签收率 (over all its assignments) and 群众满意度
     ((count, average) of public ratings of the tasks it leads, or None), ranked by
-    rate (higher first), overdue (fewer first), 签收率 (higher first); ties share a rank (1224)."""
-    today = as_of or clock.today()
-    tasks = program_tasks(user=user, program=program)
-    assignments = TaskAssignment.objects.filter(task__in=tasks.values("pk"))
-    rows: dict[int, dict] = {}
-    for a in assignments.values("unit_id", "role", "assigned_at", "acknowledged_at", "task__status",
-                                "task__closed_on_time", "task__deadline", "task__extended_deadline", "task__deadline_kind"):
-        r = rows.setdefault(a["unit_id"], {"lead": 0, "due": 0, "closed_on_time": 0, "overdue": 0, "assignments": 0,
-                                           "ack_on_time": 0})
-        r["assignments"] += 1
-        if a["acknowledged_at"] and (a["acknowledged_at"] - a["assigned_at"]).days < program.ack_days:
-            r["ack_on_time"] += 1
-        if a["role"] != AssignmentRole.LEAD:
-            continue
-        r["lead"] += 1
-        deadline = a["task__extended_deadline"] or a["task__deadline"]
-        is_due = a["task__status"] == TaskStatus.CLOSED or (a["task__deadline_kind"] == "date" and deadline and deadline < today)
-        if is_due:
-            r["due"] += 1
-        if a["task__closed_on_time"]:
-            r["closed_on_time"] += 1
-        if a["task__status"] == TaskStatus.RED and deadline and deadline < today:
-            r["overdue"] += 1
-    rows = {uid: r for uid, r in rows.items() if r["lead"]}  # the league ranks units that lead tasks
-    units = {u.pk: u for u in Unit.objects.filter(pk__in=rows)}
+    rate (higher first), overdue (fewer first), 签收率 (higher first); ties share a rank (1224).
+
+    Read from the maintained league rows; 已到期 and 逾期 there are as of the program's tally day (the daily job's
+    day). Asked for another day (`as_of`, e.g. a bulletin for a past date), they are counted from the tasks."""
+    pc = ProgramCounts(user=user, program=program, as_of=as_of, day_matters=True)
+    rows = {int(k): {f: c.get(f, 0) for f in tallies.LEAGUE_FIGURES}
+            for k, c in pc.rows(tallies.LEAGUE).items() if c.get("lead")}  # the league ranks units that lead tasks
+    units = {pk: (name, path) for pk, name, path in Unit.objects.filter(pk__in=rows).values_list("pk", "name", "path")}
     # 群众满意度: the public's ratings (群众批题) of the tasks each unit leads; shown, not ranked on
     from luoshi.portal.selectors import public_satisfaction_by_unit
 
@@ -251,14 +438,15 @@ def unit_league(*, user, program: Program, as_of: dt.date | None = None) -> list
     table = []
     for uid, r in rows.items():
         table.append({
-            "unit": units[uid], **r, "satisfaction": satisfaction.get(uid),
+            "unit_id": uid, "unit_name": units[uid][0], "unit_path": units[uid][1], **r,
+            "satisfaction": satisfaction.get(uid),
             "on_time_rate": (r["closed_on_time"] / r["due"] * 100) if r["due"] else None,
             "ack_rate": (r["ack_on_time"] / r["assignments"] * 100) if r["assignments"] else None,
         })
     # A unit with nothing due yet has no rate: it ranks after every unit that has one.
     key = lambda r: (r["on_time_rate"] is None, -(r["on_time_rate"] or 0), r["overdue"],  # noqa: E731
                      -(r["ack_rate"] or 0))
-    table.sort(key=lambda r: (key(r), r["unit"].path))
+    table.sort(key=lambda r: (key(r), r["unit_path"]))
     rank, prev = 0, None
     for i, r in enumerate(table, 1):
         if key(r) != prev:

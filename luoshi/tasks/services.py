@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils.dateformat import format as date_format
 from django.utils.translation import gettext as _
 
-from luoshi.core import clock, revisions
+from luoshi.core import clock
 from luoshi.core.errors import ServiceError
 from luoshi.core.files import attachment_store
 from luoshi.core.journal import diff, journal_record, snapshot
@@ -24,7 +24,8 @@ from .models import (
     AssignmentRole, ClosureRequest, DeadlineKind, ExtensionRequest, Milestone, ProgressReport, RequestState, Task,
     TaskAssignment,
 )
-from .status import ProgramRules, StatusInputs, compute_status
+from . import tallies
+from .status import program_refresh_statuses, task_refresh_status
 
 PROGRAM_FIELDS = ("code", "name", "year", "owner_unit", "start_date", "end_date", "cadence_kind", "cadence_weekday",
                   "cadence_day", "cadence_dates", "warn_days", "lag_points", "ack_days", "description", "is_public",
@@ -101,53 +102,10 @@ def _regenerate_periods(program: Program) -> None:
     for p in periods:
         ProgressReport.objects.filter(task__program=program, submitted_at__date__gte=p.start,
                                       submitted_at__date__lte=p.due).update(period=p)
-    revisions.changed("tasks")  # update() and bulk_create() send no signal
 
 
 def period_for(program: Program, day: dt.date) -> ReportingPeriod | None:
     return ReportingPeriod.objects.filter(program=program, start__lte=day, due__gte=day).first()
-
-
-def last_closed_slot_start(program: Program, today: dt.date) -> dt.date | None:
-    p = ReportingPeriod.objects.filter(program=program, due__lt=today).order_by("-due").first()
-    return p.start if p else None
-
-
-# ---- status ----------------------------------------------------------------------------------------
-
-def _status_inputs(task: Task) -> StatusInputs:
-    return StatusInputs(
-        deadline_kind=task.deadline_kind, deadline=task.deadline, extended_deadline=task.extended_deadline,
-        start_date=task.start_date, progress=task.progress, closed=task.closed_at is not None,
-        last_report_date=clock.timezone.localdate(task.last_report_at) if task.last_report_at else None,
-        assigned_date=clock.timezone.localdate(task.created_at) if task.created_at else task.start_date,
-    )
-
-
-def task_refresh_status(*, task: Task, today: dt.date | None = None, slot_start: dt.date | None | str = "auto") -> bool:
-    """Recompute and store one task's status; journal the change. Returns True if it changed."""
-    today = today or clock.today()
-    if slot_start == "auto":
-        slot_start = last_closed_slot_start(task.program, today)
-    rules = ProgramRules(warn_days=task.program.warn_days, lag_points=task.program.lag_points)
-    status, reason = compute_status(_status_inputs(task), rules=rules, today=today, last_closed_slot_start=slot_start)
-    if status == task.status and reason == task.status_reason:
-        return False
-    old = task.status
-    Task.objects.filter(pk=task.pk).update(status=status, status_reason=reason)
-    revisions.changed("tasks")
-    task.status, task.status_reason = status, reason
-    if old != status:
-        journal_record(actor=None, verb="task.status", obj=task, changes={"status": [old, status]}, reason=reason,
-                       scope_path=task.program.owner_unit.path)
-    return True
-
-
-def program_refresh_statuses(*, program: Program, today: dt.date | None = None) -> int:
-    """Recompute every open task of the program (after its cadence or thresholds change)."""
-    from .warnings import program_recompute
-
-    return program_recompute(program=program, today=today or clock.today())["changed"]
 
 
 # ---- tasks -----------------------------------------------------------------------------------------
@@ -200,7 +158,6 @@ def _set_assignments(task: Task, lead: list[Unit], coop: list[Unit], now: dt.dat
     new = [TaskAssignment(task=task, unit=u, role=role, unit_path=u.path, assigned_at=now)
            for uid, (u, role) in wanted.items() if uid not in current]
     TaskAssignment.objects.bulk_create(new)
-    revisions.changed("tasks")  # bulk_create() sends no signal
     added = [a.unit_id for a in new]
     return {k: v for k, v in {"units_added": added, "units_removed": removed, "role_changed": changed}.items() if v}
 
@@ -213,6 +170,7 @@ def task_create(*, by, program: Program, data: TaskInput) -> Task:
         raise ServiceError(_("请至少指定一个牵头单位。"), field="lead_units")
     now = clock.now()
     with transaction.atomic():
+        before = tallies.new_task_state(program)
         code = data.code.strip() or _next_code(program, data.parent)
         if Task.objects.filter(program=program, code=code).exists():
             raise ServiceError(_("编号“%(code)s”在本专项工作中已存在。") % {"code": code}, field="code")
@@ -235,7 +193,7 @@ def task_create(*, by, program: Program, data: TaskInput) -> Task:
                        changes={**snapshot(task, TASK_FIELDS), "lead_units": [u.pk for u in data.lead_units],
                                 "coop_units": [u.pk for u in data.coop_units], "leaders": [p.pk for p in data.leaders]},
                        scope_path=program.owner_unit.path)
-        task_refresh_status(task=task)
+        task_refresh_status(task=task, before=before)
     return task
 
 
@@ -263,6 +221,7 @@ def task_update(*, by, task: Task, data: TaskInput, reason: str = "") -> Task:
         raise ServiceError(_("请至少指定一个牵头单位。"), field="lead_units")
     with transaction.atomic():
         task = Task.objects.select_for_update().get(pk=task.pk)
+        tally_before = tallies.task_state(task)
         before = snapshot(task, TASK_FIELDS)
         before_leaders = sorted(task.leaders.values_list("pk", flat=True))
         task.title, task.measures, task.category, task.note = data.title.strip(), data.measures, data.category, data.note
@@ -285,7 +244,7 @@ def task_update(*, by, task: Task, data: TaskInput, reason: str = "") -> Task:
         _set_tags(task, data.tags)
         journal_record(actor=by, verb="task.update", obj=task, changes=changes, reason=reason,
                        scope_path=task.program.owner_unit.path)
-        task_refresh_status(task=task)
+        task_refresh_status(task=task, before=tally_before)
     return task
 
 
@@ -309,6 +268,7 @@ def task_acknowledge(*, by, task: Task, unit: Unit | None = None) -> TaskAssignm
         when = f"{clock.timezone.localtime(assignment.acknowledged_at):%Y-%m-%d %H:%M}"
         raise ServiceError(_("%(unit)s已于%(when)s签收。") % {"unit": assignment.unit.name, "when": when})
     with transaction.atomic():
+        before = tallies.task_state(task)
         now = clock.now()
         assignment.acknowledged_at, assignment.acknowledged_by = now, by
         assignment.save(update_fields=["acknowledged_at", "acknowledged_by"])
@@ -317,6 +277,7 @@ def task_acknowledge(*, by, task: Task, unit: Unit | None = None) -> TaskAssignm
             task.acknowledged_at = now
         journal_record(actor=by, verb="task.acknowledge", obj=task, changes={"unit": assignment.unit_id},
                        scope_path=assignment.unit_path)
+        tallies.task_apply(before, task)  # 及时签收 in the league
     return assignment
 
 
@@ -390,6 +351,7 @@ def task_decide_extension(*, by, request: ExtensionRequest, approve: bool, note:
     if not approve and not note.strip():
         raise ServiceError(_("不同意延期时请写明理由。"), field="note")
     with transaction.atomic():
+        before = tallies.task_state(task)
         request.state = RequestState.APPROVED if approve else RequestState.REFUSED
         request.decided_by, request.decided_at, request.decision_note = by, clock.now(), note.strip()
         request.save()
@@ -400,7 +362,7 @@ def task_decide_extension(*, by, request: ExtensionRequest, approve: bool, note:
             Task.objects.filter(pk=task.pk).update(extended_deadline=request.new_deadline)
         journal_record(actor=by, verb="task.extension_decide", obj=task, changes=changes, reason=note,
                        scope_path=task.program.owner_unit.path)
-        task_refresh_status(task=task)
+        task_refresh_status(task=task, before=before)
     return request
 
 
@@ -434,6 +396,7 @@ def task_decide_closure(*, by, request: ClosureRequest, accept: bool, note: str 
     if not accept and not note.strip():
         raise ServiceError(_("退回办结申请时请写明理由。"), field="note")
     with transaction.atomic():
+        before = tallies.task_state(task)
         now = clock.now()
         request.state = RequestState.APPROVED if accept else RequestState.REFUSED
         request.decided_by, request.decided_at, request.decision_note = by, now, note.strip()
@@ -447,5 +410,5 @@ def task_decide_closure(*, by, request: ClosureRequest, accept: bool, note: str 
             changes.update({"closed_at": now, "closed_on_time": on_time})
         journal_record(actor=by, verb="task.closure_decide", obj=task, changes=changes, reason=note,
                        scope_path=task.program.owner_unit.path)
-        task_refresh_status(task=task)
+        task_refresh_status(task=task, before=before)
     return request

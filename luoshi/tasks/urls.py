@@ -7,6 +7,7 @@ urlpatterns = [
     path("programs/", views.program_list, name="program_list"),
     path("programs/new/", views.program_create, name="program_create"),
     path("programs/<slug:code>/", views.program_overview, name="program_overview"),
+    path("programs/<slug:code>/units/<int:unit_id>/", views.program_overview, name="program_overview_units"),
     path("programs/<slug:code>/tasks/", views.task_list, name="task_list"),
     path("programs/<slug:code>/tasks/new/", views.task_create, name="task_create"),
     path("programs/<slug:code>/tasks/export.xlsx", views.task_export, name="task_export"),

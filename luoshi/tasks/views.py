@@ -20,7 +20,6 @@ from luoshi.core import clock
 from luoshi.core.errors import PermissionDeniedError, ServiceError
 from luoshi.core.excel import ImportFailed
 from luoshi.core.http import DOCX, XLSX, download
-from luoshi.core.pagecache import cached_page
 from luoshi.org.models import Person, Role, Unit
 from luoshi.org.resolve import LeaderResolver, UnitResolver, region_of
 from luoshi.org.scopes import scope_for
@@ -34,12 +33,10 @@ from .forms import (
 )
 from .importer import tasks_import_xlsx
 from .models import ClosureRequest, ExtensionRequest, Task, TaskStatus
-from .overview_rows import unit_rows_html
 from .task_rows import task_rows_html
 
 
 @login_required
-@cached_page("programs", "tasks")
 def workbench(request):
     data = selectors.workbench(user=request.user)
     return render(request, "tasks/workbench.html", data)
@@ -74,12 +71,19 @@ def program_create(request):
 
 
 @login_required
-@cached_page("programs", "tasks")
-def program_overview(request, code):
+def program_overview(request, code, unit_id=None):
+    """The overview; with `unit_id` (the ▸ of a unit row) the unit table opens at that unit: an htmx request
+    gets the rows of its children, any other the page with the table opened there."""
     program = selectors.program_get(user=request.user, code=code)
-    data = selectors.program_overview(user=request.user, program=program)
+    under = get_object_or_404(Unit, pk=unit_id) if unit_id else None
+    urls = {"list_url": reverse("task_list", args=[program.code]),
+            "overview_url": reverse("program_overview", args=[program.code])}
+    if under and request.htmx and not request.htmx.boosted:
+        rows = selectors.program_unit_rows(user=request.user, program=program, unit=under)
+        return render(request, "tasks/_unit_rows.html", {"rows": rows, **urls})
+    data = selectors.program_overview(user=request.user, program=program, under=under)
     data.update(program=program, can_manage=selectors.program_can_manage(user=request.user, program=program),
-                unit_rows=unit_rows_html(program, data["by_unit"]))
+                under_given=under is not None, **urls)
     if data["can_manage"]:
         data["publication_form"] = ProgramPublicationForm(initial={"is_public": program.is_public,
                                                                    "is_shishi": program.is_shishi})
@@ -102,7 +106,6 @@ def program_publish(request, code):
 
 
 @login_required
-@cached_page("programs", "tasks")
 def task_list(request, code):
     program = selectors.program_get(user=request.user, code=code)
     form = TaskFilterForm(request.GET or None)
@@ -110,6 +113,7 @@ def task_list(request, code):
     if form.is_valid():
         d = form.cleaned_data
         filters.status, filters.q, filters.category, filters.mine = d["status"], d["q"], d["category"], d["mine"]
+        filters.lead_only, filters.top_level = d["role"] == "lead", d["top"]
         if d["unit"]:
             filters.unit = Unit.objects.filter(pk=d["unit"]).first()
         if d["leader"]:
@@ -209,7 +213,9 @@ def task_import(request, code):
 def program_league(request, code):
     program = selectors.program_get(user=request.user, code=code)
     rows = selectors.unit_league(user=request.user, program=program)
-    return render(request, "tasks/league.html", {"program": program, "rows": rows})
+    return render(request, "tasks/league.html", {"program": program, "rows": rows,
+                                                 "as_of": selectors.league_day(program),
+                                                 "list_url": reverse("task_list", args=[program.code])})
 
 
 def _bulletin_args(request):

@@ -1,29 +1,24 @@
-"""The daily job: recompute every open task's status, journal the changes, send reminders.
+"""The daily job: recompute every open task's status (tasks.status.program_recompute, which also journals the
+changes and counts the tallies again as of the day), send reminders.
 
-Designed for 100k tasks: statuses are computed in Python from one streamed query per program,
-written back with bulk_update, and reminders are deduplicated by (person, task, kind, day).
+Designed for 100k tasks: statuses are computed in Python from one streamed query per program, written back with
+one UPDATE per (status, reason), and reminders are deduplicated by (person, task, kind, day).
 """
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
 
-from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from luoshi.core import clock, revisions
-from luoshi.core.models import JournalEntry
+from luoshi.core import clock
 from luoshi.core.notify import Message, deliver
 from luoshi.org.models import Person, Role, RoleGrant
 from luoshi.programs.models import Program
 
-from . import services
 from .models import Task, TaskAssignment, TaskStatus
-from .status import ProgramRules, compute_status
-
-FIELDS = ("id", "program_id", "code", "title", "status", "status_reason", "deadline_kind", "deadline",
-          "extended_deadline", "start_date", "progress", "closed_at", "last_report_at", "created_at")
+from .status import program_recompute
 
 
 def warnings_run(*, today: dt.date | None = None, notify: bool = True) -> dict:
@@ -41,46 +36,6 @@ def warnings_run(*, today: dt.date | None = None, notify: bool = True) -> dict:
     if notify and reminders:
         summary["messages"] = _send_reminders(reminders, today)
     return summary
-
-
-def program_recompute(*, program: Program, today: dt.date, now: dt.datetime | None = None) -> dict:
-    """Recompute the status of every open task of one program; bulk-write changes and their journal rows."""
-    now = now or clock.now()
-    rules = ProgramRules(warn_days=program.warn_days, lag_points=program.lag_points)
-    slot_start = services.last_closed_slot_start(program, today)
-    changed: list[Task] = []
-    flagged: list[tuple[Task, str]] = []
-    journal: list[JournalEntry] = []
-    count = 0
-    qs = Task.objects.filter(program=program, is_archived=False).exclude(status=TaskStatus.CLOSED).only(*FIELDS)
-    for task in qs.iterator(chunk_size=5000):
-        count += 1
-        task.program = program
-        status, reason = compute_status(services._status_inputs(task), rules=rules, today=today,
-                                        last_closed_slot_start=slot_start)
-        if status in (TaskStatus.RED, TaskStatus.YELLOW):
-            flagged.append((task, status))
-        if (status, reason) != (task.status, task.status_reason):
-            if status != task.status:
-                journal.append(JournalEntry(at=now, verb="task.status", object_type="tasks.task",
-                                            object_id=str(task.pk), object_repr=str(task)[:255],
-                                            scope_path=program.owner_unit.path,
-                                            changes={"status": [task.status, status]}, reason=reason))
-            task.status, task.status_reason = status, reason
-            changed.append(task)
-    # One UPDATE per distinct (status, reason) instead of bulk_update(): that builds a CASE WHEN per row,
-    # and took ~20 s of a 31 s run on a day when 40,000 of 100,000 tasks changed (docs/benchmarks.md).
-    ids_by_value: dict[tuple[str, str], list[int]] = defaultdict(list)
-    for task in changed:
-        ids_by_value[(task.status, task.status_reason)].append(task.pk)
-    with transaction.atomic():
-        for (status, reason), ids in ids_by_value.items():
-            for i in range(0, len(ids), 500):  # chunks keep the IN list within every database's limits
-                Task.objects.filter(pk__in=ids[i:i + 500]).update(status=status, status_reason=reason)
-        JournalEntry.objects.bulk_create(journal, batch_size=2000)
-        if changed:
-            revisions.changed("tasks")
-    return {"tasks": count, "changed": len(changed), "flagged": flagged}
 
 
 def _send_reminders(reminders: list[tuple[Task, str]], today: dt.date) -> int:

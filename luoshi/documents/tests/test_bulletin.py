@@ -100,8 +100,8 @@ def test_data_league_is_unit_league(city):
     league = selectors.unit_league(user=city.office, program=city.program, as_of=city.as_of)
 
     keys = ("rank", "lead", "due", "closed_on_time", "overdue", "on_time_rate", "ack_rate")
-    assert [(r["unit"].pk, *(r[k] for k in keys)) for r in data["league"]] == \
-        [(r["unit"].pk, *(r[k] for k in keys)) for r in league]
+    assert [(r["unit_id"], *(r[k] for k in keys)) for r in data["league"]] == \
+        [(r["unit_id"], *(r[k] for k in keys)) for r in league]
     # 西街道: nothing due yet, both tasks signed for the next day; 东街道: 1 of 2 due closed on time, 1 overdue,
     # 1 of 2 signed for
     by_name = {r["unit_name"]: r for r in data["league"]}
@@ -210,7 +210,7 @@ def test_docx_league_table_matches_unit_league(city, docx_doc):
 
     league = selectors.unit_league(user=city.office, program=city.program, as_of=city.as_of)
     assert [(r[0], r[1], r[2], r[4], r[5], r[6]) for r in rows[1:]] == [
-        (str(r["rank"]), r["unit"].name, str(r["lead"]), format_rate(r["on_time_rate"]), str(r["overdue"]),
+        (str(r["rank"]), r["unit_name"], str(r["lead"]), format_rate(r["on_time_rate"]), str(r["overdue"]),
          format_rate(r["ack_rate"])) for r in league]
     assert rows[1:] == [["1", "东街道", "2", "1", "50.0%", "1", "50.0%"],
                         ["2", "西街道", "2", "0", "—", "0", "100.0%"]]
@@ -264,7 +264,7 @@ def test_xlsx_league_sheet(city, workbook):
     expected = []
     for r in league:
         rate = lambda v: "—" if v is None else pytest.approx(v / 100)  # noqa: E731
-        expected.append([r["rank"], r["unit"].name, r["lead"], None, rate(r["on_time_rate"]), r["overdue"],
+        expected.append([r["rank"], r["unit_name"], r["lead"], None, rate(r["on_time_rate"]), r["overdue"],
                          rate(r["ack_rate"])])
     assert [[v if i != 3 else None for i, v in enumerate(row)] for row in rows[1:]] == expected
     assert [row[3] for row in rows[1:]] == [1, 0]  # 已办结

@@ -279,30 +279,29 @@ def test_overview_rolls_status_up_the_unit_tree(program, city, cast, travel):
     with travel("2026-02-20"):
         warnings_run(notify=False)
         overview = selectors.program_overview(user=cast["office"], program=program["program"])
-        rows = {r["unit"].pk: r for r in overview["by_unit"]}
-        mine = {r["unit"].pk: r for r in
+        rows = {r["unit_id"]: r for r in overview["by_unit"]}
+        mine = {r["unit_id"]: r for r in
                 selectors.program_overview(user=cast["liaison_a"], program=program["program"])["by_unit"]}
 
     assert overview["counts"]["yellow"] == 1 and overview["counts"]["normal"] == 2 and overview["counts"]["total"] == 3
     district = rows[city["district"].pk]
     assert (district["yellow"], district["normal"], district["red"], district["total"]) == (1, 2, 0, 3)
-    assert district["direct"] is None  # the district leads nothing itself
+    assert not district["expand"]  # the district is the table's top: its children are shown already
     assert rows[city["city"].pk]["total"] == 3
     assert (rows[city["street_a"].pk]["yellow"], rows[city["street_a"].pk]["total"]) == (1, 1)
     assert (rows[city["street_b"].pk]["normal"], rows[city["street_b"].pk]["total"]) == (1, 1)
     assert rows[city["dept"].pk]["total"] == 1
     assert city["other_district"].pk not in rows
     # rows come parent before child
-    paths = [r["unit"].path for r in overview["by_unit"]]
-    assert paths == sorted(paths)
+    assert [r["depth"] for r in overview["by_unit"]][:2] == [0, 1]
     # the same roll-up over a liaison's scope counts only the tasks they may read (task_a and task_dept)
     assert mine[city["district"].pk]["total"] == 2
     assert city["street_b"].pk not in mine
 
 
 def test_overview_page_shows_the_unit_rows(program, city, cast, travel, client_for):
-    """The 按牵头单位 table (rows written in Python, tasks/overview_rows.py): one row per unit with its roll-up
-    counts and a link to its task list; names escaped."""
+    """The 按牵头单位 table: one row per unit with its roll-up counts, each a link to the task list filtered the
+    same way; names escaped."""
     import re
 
     from luoshi.org.services import unit_create
@@ -313,8 +312,9 @@ def test_overview_page_shows_the_unit_rows(program, city, cast, travel, client_f
         services.task_create(by=cast["office"], program=program["program"], data=services.TaskInput(
             title="科创任务", lead_units=[odd], deadline_phrase="10月底前"))
         html = client_for(cast["office"]).get(f"/programs/{program['program'].code}/").content.decode()
-    rows = re.findall(r'<tr class="depth(\d+)"><td style="padding-left: \d+em"><a href="/programs/demo-2026/tasks/'
-                      r'\?unit=(\d+)">([^<]*)</a></td>((?:<td class="num[^"]*">\d+</td>){6})</tr>', html)
+    rows = re.findall(r'<tr class="depth(\d+)"><td style="padding-left: \d+em">(?:<a class="expand"[^>]*>▸</a> )?'
+                      r'<a href="/programs/demo-2026/tasks/\?unit=(\d+)&amp;role=lead">([^<]*)</a></td>'
+                      r'((?:<td class="num[^"]*"><a href="[^"]*">\d+</a></td>){6})</tr>', html)
     by_unit = {int(pk): (name, [int(n) for n in re.findall(r">(\d+)<", cells)]) for _d, pk, name, cells in rows}
     assert by_unit[city["district"].pk][1][-1] == 4  # red, yellow, green, extended, closed, total
     assert by_unit[city["street_a"].pk][1][-1] == 1

@@ -1,7 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from luoshi.org.models import Person, Role
-from luoshi.org.scopes import subtree_q
 
 
 class Command(BaseCommand):
@@ -18,12 +17,12 @@ class Command(BaseCommand):
         if not inactive:
             qs = qs.filter(is_active=True)
         if unit:
-            from luoshi.org.people import _Units
+            from luoshi.org.people import UnitNameFinder
 
-            found, problem = _Units().find(unit)
+            found, problem = UnitNameFinder().find(unit)
             if found is None:
                 raise CommandError(problem + "。")
-            qs = qs.filter(subtree_q("unit__path", [found.path]))
+            qs = qs.filter(unit__path__within=[found.path])
         if role:
             qs = qs.filter(grants__role=role).distinct()
         labels = dict(Role.choices)
