@@ -226,7 +226,7 @@ def program_rebuild(program: Program, *, day: dt.date | None = None) -> int:
 
 def programs_touching_units(path: str) -> list[Program]:
     """Programs with an assignment in the subtree at `path` (whose unit rows change when the subtree moves)."""
-    ids = TaskAssignment.objects.filter(unit_path__startswith=path).values("task__program_id").distinct()
+    ids = TaskAssignment.objects.filter(unit_path__within=[path]).values("task__program_id").distinct()
     return list(Program.objects.filter(pk__in=ids))
 
 
