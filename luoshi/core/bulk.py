@@ -4,8 +4,9 @@
 `bulk_create` prepares every value through its field, and on SQLite splits the rows into statements of
 999 parameters: 3,000 results of 21 columns are 64 INSERTs and most of the time goes to building them.
 `insert_rows` takes plain tuples whose values the driver adapts as they are — ints, strings, booleans,
-None, Decimal (SQLite: Django registers `str` for it; psycopg: numeric), dates and datetimes as the ORM
-would pass them — and JSON columns as Python values (dumped here as the ORM dumps them). It sends them
+None, Decimal (SQLite: Django registers `str` for it; psycopg: numeric); a datetime column wants
+`connection.ops.adapt_datetimefield_value(value)` — and JSON columns as Python values (dumped here as the
+ORM dumps them; None is SQL NULL). It sends them
 with COPY on PostgreSQL and with one prepared INSERT run by executemany on SQLite; other databases get
 `bulk_create`. Like `bulk_create` and `QuerySet.update`, it sends no model signals.
 """
