@@ -438,6 +438,15 @@ def compute_points_round(compiled: Compiled, units: list[UnitInput], *,
                 if v is not None:
                     by_group.setdefault(u.group, []).append((u.unit_id, v))
             by_rank: dict[int, Decimal] = {}    # the points of a rank, once per leaf (perf)
+            if only_unit is not None:
+                # One card: the unit's competition rank is 1 + the members strictly better (no sort: perf).
+                for members in by_group.values():
+                    own = next((v for unit_id, v in members if unit_id == only_unit), None)
+                    if own is not None:
+                        better = (sum(1 for _, v in members if v > own) if leaf.rule.order == "desc"
+                                  else sum(1 for _, v in members if v < own))
+                        rank_leaf_points[(only_unit, leaf.index)] = rank_points(leaf.points, better + 1, leaf.rule.step)
+                continue
             for members in by_group.values():
                 ranks = competition_ranks([v for _, v in members], leaf.rule.order)
                 for (unit_id, _), r in zip(members, ranks):

@@ -435,8 +435,16 @@ def _inputs(rnd: Round, definition: SchemeDef, *, approved_only: bool = False, u
     """Unit inputs for the engine, read in four queries. With `unit_id`, only that unit's values are read,
     plus the values of rank-rule leaves of every unit in its peer group (their points depend on the
     group), in five queries; the inputs are then the group's units only."""
-    participants = list(RoundUnit.objects.filter(round=rnd).order_by("unit__sort_order", "unit__path")
-                        .values_list("unit_id", "group", "excluded"))
+    participants = RoundUnit.objects.filter(round=rnd)
+    if unit_id is not None:
+        # Only the unit's peer group takes part (below), read without ordering (one card's points do not
+        # depend on the order: perf, the score card).
+        group = participants.filter(unit_id=unit_id).values_list("group", flat=True).first()
+        participants = [] if group is None else list(
+            participants.filter(group=group).values_list("unit_id", "group", "excluded"))
+    else:
+        participants = list(participants.order_by("unit__sort_order", "unit__path")
+                            .values_list("unit_id", "group", "excluded"))
     leaf_codes = ([m.code for m in definition.league.metrics] if definition.type == "metric"
                   else [leaf.code for leaf in definition.leaves()])
     index_of_code = {code: i for i, code in enumerate(leaf_codes)}
@@ -450,8 +458,6 @@ def _inputs(rnd: Round, definition: SchemeDef, *, approved_only: bool = False, u
         # Rank-rule points depend on the unit's peer group only, so only that group takes part: the unit's
         # own scores, and the other group members' scores of rank-rule leaves (by leaf id, codes being
         # unique in a version). Two index lookups instead of a scan of the round (perf: the score card).
-        group = next((g for uid, g, _excluded in participants if uid == unit_id), None)
-        participants = [p for p in participants if p[1] == group]
         rank_codes = {leaf.code for leaf in definition.leaves() if leaf.rule is not None and leaf.rule.type == "rank"} \
             if definition.type == "points" else set()
         rank_ids = [pk for pk, code in leaf_rows if code in rank_codes]
