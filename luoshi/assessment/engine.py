@@ -17,6 +17,7 @@ Conventions, decided once here:
 from __future__ import annotations
 
 import statistics
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 
@@ -253,13 +254,16 @@ class UnitInput:
     deductions: dict[str, Decimal] = field(default_factory=dict)   # deduction code → occurrences
     bonuses: list[tuple[str, str, str]] = field(default_factory=list)   # (kind code, level, award key)
     excluded: str = ""          # why the office excluded the unit from ranking ("" = ranked)
+    # Instead of `values`: one value per leaf, in leaf order, as the database wrote it (text); the caller
+    # of compute_points_round passes `convert` to turn such a value into a Decimal. See _stored_points.
+    stored: list[str] | None = None
 
 
 @dataclass
 class UnitResult:
     unit_id: int
     group: str
-    leaf_points: dict[int, Decimal]
+    leaf_points: Mapping[int, Decimal]
     subtotals: list[Decimal]
     earned: Decimal
     available: Decimal
@@ -337,35 +341,74 @@ def grade_of(scheme: SchemeDef, total: Decimal, vetoed: bool = False):
     return g.name, g.stars
 
 
+class LeafPoints(Mapping):
+    """A unit's leaf points when every leaf has one: leaf index → points, over the list of points in leaf
+    order (perf: no dict of 140 entries built for each of 3,000 units)."""
+
+    __slots__ = ("_points",)
+
+    def __init__(self, points: list[Decimal]):
+        self._points = points
+
+    def __getitem__(self, index):
+        if type(index) is not int or not 0 <= index < len(self._points):
+            raise KeyError(index)
+        return self._points[index]
+
+    def __iter__(self):
+        return iter(range(len(self._points)))
+
+    def __len__(self):
+        return len(self._points)
+
+    def __repr__(self):
+        return repr(dict(self))
+
+
+def _stored_points(plan, units: list[UnitInput], convert) -> dict[int, list]:
+    """Leaf points of units given by `stored` values (one per leaf, in leaf order), by id(unit): for each
+    leaf, its column of stored values is scored once per distinct value and read back by a dict lookup
+    per unit (a round's 3,000 units repeat a few hundred values per leaf; the lookups run in C: perf,
+    bench/assessment.py). The arithmetic is the leaf's scorer, as for `values`. Rank leaves get their
+    converted values in `u.values` (their points come from the peer group) and a placeholder here."""
+    converted: dict[str, Decimal] = {}
+    columns = []
+    for (_leaf, index, _top, _points, is_rank, score), column in zip(plan, zip(*(u.stored for u in units))):
+        values = {}
+        for text in set(column):
+            value = converted.get(text)
+            if value is None:
+                value = converted[text] = convert(text)
+            values[text] = value
+        if is_rank:
+            for u, text in zip(units, column):
+                u.values[index] = values[text]
+            columns.append((None,) * len(units))
+        else:
+            points = {text: score(value) for text, value in values.items()}
+            columns.append(list(map(points.__getitem__, column)))
+    return {id(u): list(ps) for u, ps in zip(units, zip(*columns))}
+
+
 def compute_points_round(compiled: Compiled, units: list[UnitInput], *,
                          previous_ranks: dict[int, Decimal] | None = None,
-                         only_unit: int | None = None) -> list[UnitResult]:
-    """`only_unit`: compute that unit's card only (rank leaves still see the whole group; no ranking)."""
+                         only_unit: int | None = None, convert=None) -> list[UnitResult]:
+    """`only_unit`: compute that unit's card only (rank leaves still see the whole group; no ranking).
+    `convert`: turns a stored value of a unit given with `stored` into a Decimal (see UnitInput)."""
     scheme = compiled.scheme
     leaves = compiled.leaves
     full = scheme.max_points()
     n_top = len(compiled.top_codes)
     results: list[UnitResult] = []
 
-    # Rank-based leaves need the peer group's values first.
-    rank_leaf_points: dict[tuple[int, int], Decimal] = {}
-    for leaf in leaves:
-        if isinstance(leaf.rule, RankRule):
-            by_group: dict[str, list[tuple[int, Decimal]]] = {}
-            for u in units:
-                v = u.values.get(leaf.index)
-                if v is not None:
-                    by_group.setdefault(u.group, []).append((u.unit_id, v))
-            for members in by_group.values():
-                ranks = competition_ranks([v for _, v in members], leaf.rule.order)
-                for (unit_id, _), r in zip(members, ranks):
-                    if only_unit is None or unit_id == only_unit:   # one card needs its own points only
-                        rank_leaf_points[(unit_id, leaf.index)] = rank_points(leaf.points, r, leaf.rule.step)
-
     weighted = scheme.aggregation == "weighted"
+    quantum, rounding = Decimal(1).scaleb(-scheme.precision), ROUNDING[scheme.rounding]
     # Per leaf, once: (leaf, index, top item, points, is a rank leaf, its scorer) — perf, see leaf_scorer.
     plan = [(leaf, leaf.index, leaf.top, leaf.points, leaf.rule is not None and leaf.rule.type == "rank",
              leaf_scorer(leaf.rule, leaf.points)) for leaf in leaves]
+    rank_positions = [(pos, index) for pos, (_leaf, index, _t, _p, is_rank, _s) in enumerate(plan) if is_rank]
+    index_list = [leaf.index for leaf in leaves]
+    index_list_is_positions = index_list == list(range(len(leaves)))
     # A unit with a value for every leaf (the usual case) takes a faster path with the same arithmetic in
     # the same order (perf): points by one comprehension, each subtotal as the sum over its top item's run
     # of leaves (leaves are in pre-order, so a top item's leaves are consecutive), 应得分 per item as for
@@ -377,11 +420,45 @@ def compute_points_round(compiled: Compiled, units: list[UnitInput], *,
         else:
             runs.append((leaf.top, pos, pos + 1))
     fast = len({top for top, _a, _b in runs}) == len(runs)
+    # Units given by stored values: their points, leaf by leaf (see _stored_points); rank leaves' values
+    # go into `values` for the peer-group ranking below.
+    stored_units = [u for u in units if u.stored is not None and (only_unit is None or u.unit_id == only_unit)]
+    if not fast:    # not with leaves from compile_scheme; then as values, leaf by leaf
+        for u in stored_units:
+            u.values = {index: convert(text) for index, text in zip(index_list, u.stored)}
+        stored_units = []
+    stored_points = _stored_points(plan, stored_units, convert) if stored_units else {}
+    # Rank-based leaves need the peer group's values first.
+    rank_leaf_points: dict[tuple[int, int], Decimal] = {}
+    for leaf in leaves:
+        if isinstance(leaf.rule, RankRule):
+            by_group: dict[str, list[tuple[int, Decimal]]] = {}
+            for u in units:
+                v = u.values.get(leaf.index)
+                if v is not None:
+                    by_group.setdefault(u.group, []).append((u.unit_id, v))
+            by_rank: dict[int, Decimal] = {}    # the points of a rank, once per leaf (perf)
+            if only_unit is not None:
+                # One card: the unit's competition rank is 1 + the members strictly better (no sort: perf).
+                for members in by_group.values():
+                    own = next((v for unit_id, v in members if unit_id == only_unit), None)
+                    if own is not None:
+                        better = (sum(1 for _, v in members if v > own) if leaf.rule.order == "desc"
+                                  else sum(1 for _, v in members if v < own))
+                        rank_leaf_points[(only_unit, leaf.index)] = rank_points(leaf.points, better + 1, leaf.rule.step)
+                continue
+            for members in by_group.values():
+                ranks = competition_ranks([v for _, v in members], leaf.rule.order)
+                for (unit_id, _), r in zip(members, ranks):
+                    if only_unit is None or unit_id == only_unit:   # one card needs its own points only
+                        p = by_rank.get(r)
+                        if p is None:
+                            p = by_rank[r] = rank_points(leaf.points, r, leaf.rule.step)
+                        rank_leaf_points[(unit_id, leaf.index)] = p
+
     all_indices = {leaf.index for leaf in leaves}
-    index_list = [leaf.index for leaf in leaves]
     fast_scorers = [(index, (lambda value: None) if is_rank else score)
                     for _leaf, index, _top, _points, is_rank, score in plan]
-    rank_positions = [(pos, index) for pos, (_leaf, index, _t, _p, is_rank, _s) in enumerate(plan) if is_rank]
     full_avail = [ZERO] * n_top
     for leaf in leaves:
         full_avail[leaf.top] += leaf.points
@@ -390,11 +467,13 @@ def compute_points_round(compiled: Compiled, units: list[UnitInput], *,
             continue
         values = u.values
         excluded = u.excluded
-        if fast and values.keys() >= all_indices and not any(v is None for v in values.values()):
+        ps = stored_points.get(id(u))
+        if ps is None and fast and values.keys() >= all_indices and not any(v is None for v in values.values()):
             ps = [score(values[index]) for index, score in fast_scorers]
+        if ps is not None:
             for pos, index in rank_positions:
                 ps[pos] = rank_leaf_points[(u.unit_id, index)]
-            pts = dict(zip(index_list, ps))
+            pts = LeafPoints(ps) if index_list_is_positions else dict(zip(index_list, ps))
             sub = [ZERO] * n_top
             for top, a, b in runs:
                 sub[top] = sum(ps[a:b], ZERO)
@@ -437,9 +516,8 @@ def compute_points_round(compiled: Compiled, units: list[UnitInput], *,
         bonus, _ = bonus_total(compiled, u.bonuses)
         deduction, vetoed = deduction_total(compiled, u.deductions)
         total_raw = base + bonus - deduction
-        total = publish_round(total_raw, scheme.precision, scheme.rounding)
-        rate = (publish_round(earned / available * HUNDRED, scheme.precision, scheme.rounding)
-                if available > 0 else None)
+        total = total_raw.quantize(quantum, rounding=rounding)             # publish_round, hoisted (perf)
+        rate = (earned / available * HUNDRED).quantize(quantum, rounding=rounding) if available > 0 else None
         grade, stars = grade_of(scheme, total, vetoed)
         results.append(UnitResult(
             unit_id=u.unit_id, group=u.group, leaf_points=pts, subtotals=sub, earned=earned, available=available,

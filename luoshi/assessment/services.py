@@ -9,11 +9,12 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal, InvalidOperation
 
-from django.db import transaction
-from django.db.models import F, Max
+from django.db import connection, transaction
+from django.db.models import Aggregate, F, Max, TextField
 from django.utils.translation import gettext as _
 
 from luoshi.core import clock
+from luoshi.core.bulk import delete_where, insert_rows
 from luoshi.core.errors import ServiceError
 from luoshi.core.files import attachment_store
 from luoshi.core.journal import journal_record
@@ -369,12 +370,82 @@ def _score_chunks(scores, *, chunked: bool = True):
     return chunks, convert
 
 
+def stored_decimal(model, name: str):
+    """The text of a stored decimal (as the database writes it in a text aggregate) → the Decimal the ORM
+    returns for that column: PostgreSQL returns numeric as it is (with the column's scale); SQLite stores a
+    decimal as a number and the ORM quantizes it to the field's places."""
+    if connection.vendor != "sqlite":
+        return Decimal
+    field = model._meta.get_field(name)
+    places, context = Decimal(1).scaleb(-field.decimal_places), field.context
+    return lambda text: Decimal(text).quantize(places, context=context)
+
+
+class _Joined(Aggregate):
+    """SQLite's GROUP_CONCAT(expression, ','): the group's values as one text, in the order read."""
+
+    function = "GROUP_CONCAT"
+    template = "%(function)s(%(expressions)s, ',')"
+    output_field = TextField()
+
+
+def _joined_by_unit(scores) -> list[tuple[int, str, str]]:
+    """(unit id, its indicator ids, its values), the ids and the values each joined by commas in the order
+    the database read them: by unit and indicator, as the score index holds them (the reader checks the
+    order it got). SQLite groups straight off that index; PostgreSQL reads a subquery sorted that way
+    (15 sorts every group again for an aggregate's own ORDER BY, and hashes an unsorted GROUP BY)."""
+    if connection.vendor != "postgresql":
+        return list(scores.order_by().values_list("unit_id").annotate(
+            ids=_Joined("indicator_id"), values=_Joined("value")))
+    sql, params = (scores.order_by("unit_id", "indicator_id").values_list("unit_id", "indicator_id", "value")
+                   .query.sql_with_params())
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT s.unit_id, STRING_AGG(s.indicator_id::text, ','), STRING_AGG(s.value::text, ',') "
+                    f"FROM ({sql}) s GROUP BY s.unit_id", params)
+        return cur.fetchall()
+
+
+def _read_by_unit(scores, inputs: dict[int, engine.UnitInput], index_of_id: dict[int, int], n_leaves: int,
+                  add) -> None:
+    """A round's scores in one query that returns one row per unit: its indicator ids and its values,
+    each joined in one text (3,000 rows instead of 420,000: perf, bench/assessment.py). A unit with exactly
+    one score per leaf (the usual case) gets them as `stored` values in leaf order, turned into Decimals by
+    the engine once per distinct value; any other unit (several evaluators, a leaf not scored) goes through
+    `add` value by value, as rows would."""
+    leaf_ids = sorted(index_of_id)
+    expected = ",".join(map(str, leaf_ids))
+    # position in indicator-id order → position in leaf order (the same when the ids follow the leaves)
+    order = sorted(range(len(leaf_ids)), key=lambda j: index_of_id[leaf_ids[j]])
+    in_order = order == list(range(len(leaf_ids))) and len(leaf_ids) == n_leaves
+    convert, converted = stored_decimal(Score, "value"), {}
+    for uid, ids, values in _joined_by_unit(scores):
+        u = inputs.get(uid)
+        if u is None:
+            continue
+        if ids == expected and len(leaf_ids) == n_leaves:
+            stored = values.split(",")
+            u.stored = stored if in_order else [stored[j] for j in order]
+        else:
+            for iid, text in zip(ids.split(","), values.split(",")):
+                if text not in converted:
+                    converted[text] = convert(text)
+                add(uid, int(iid), converted[text])
+
+
 def _inputs(rnd: Round, definition: SchemeDef, *, approved_only: bool = False, unit_id: int | None = None):
     """Unit inputs for the engine, read in four queries. With `unit_id`, only that unit's values are read,
     plus the values of rank-rule leaves of every unit in its peer group (their points depend on the
     group), in five queries; the inputs are then the group's units only."""
-    participants = list(RoundUnit.objects.filter(round=rnd).order_by("unit__sort_order", "unit__path")
-                        .values_list("unit_id", "group", "excluded"))
+    participants = RoundUnit.objects.filter(round=rnd)
+    if unit_id is not None:
+        # Only the unit's peer group takes part (below), read without ordering (one card's points do not
+        # depend on the order: perf, the score card).
+        group = participants.filter(unit_id=unit_id).values_list("group", flat=True).first()
+        participants = [] if group is None else list(
+            participants.filter(group=group).values_list("unit_id", "group", "excluded"))
+    else:
+        participants = list(participants.order_by("unit__sort_order", "unit__path")
+                            .values_list("unit_id", "group", "excluded"))
     leaf_codes = ([m.code for m in definition.league.metrics] if definition.type == "metric"
                   else [leaf.code for leaf in definition.leaves()])
     index_of_code = {code: i for i, code in enumerate(leaf_codes)}
@@ -388,8 +459,6 @@ def _inputs(rnd: Round, definition: SchemeDef, *, approved_only: bool = False, u
         # Rank-rule points depend on the unit's peer group only, so only that group takes part: the unit's
         # own scores, and the other group members' scores of rank-rule leaves (by leaf id, codes being
         # unique in a version). Two index lookups instead of a scan of the round (perf: the score card).
-        group = next((g for uid, g, _excluded in participants if uid == unit_id), None)
-        participants = [p for p in participants if p[1] == group]
         rank_codes = {leaf.code for leaf in definition.leaves() if leaf.rule is not None and leaf.rule.type == "rank"} \
             if definition.type == "points" else set()
         rank_ids = [pk for pk, code in leaf_rows if code in rank_codes]
@@ -402,24 +471,30 @@ def _inputs(rnd: Round, definition: SchemeDef, *, approved_only: bool = False, u
     # and aggregated afterwards (perf: no per-row list).
     values_of = {uid: u.values for uid, u in inputs.items()}
     several: dict[tuple[int, int], list[Decimal]] = {}
-    for query in queries:
-        chunks, convert = _score_chunks(query.values_list("unit_id", "indicator_id", "value"), chunked=unit_id is None)
-        for chunk in chunks:
-            for uid, iid, value in chunk:
-                if convert is not None:
-                    value = convert(value)
-                idx = index_of_id[iid]
-                values = values_of.get(uid)
-                if values is None:
-                    continue
-                if idx in values:
-                    key = (uid, idx)
-                    if key in several:
-                        several[key].append(value)
-                    else:
-                        several[key] = [values[idx], value]
-                else:
-                    values[idx] = value
+
+    def add(uid, iid, value):
+        idx = index_of_id[iid]
+        values = values_of.get(uid)
+        if values is None:
+            return
+        if idx in values:
+            key = (uid, idx)
+            if key in several:
+                several[key].append(value)
+            else:
+                several[key] = [values[idx], value]
+        else:
+            values[idx] = value
+
+    if unit_id is None and definition.type == "points":
+        _read_by_unit(scores, inputs, index_of_id, len(leaf_codes), add)
+    else:
+        for query in queries:
+            chunks, convert = _score_chunks(query.values_list("unit_id", "indicator_id", "value"),
+                                            chunked=unit_id is None)
+            for chunk in chunks:
+                for uid, iid, value in chunk:
+                    add(uid, iid, value if convert is None else convert(value))
     method, trim = definition.multi_rater, definition.trim_above
     for (uid, idx), values in several.items():
         values_of[uid][idx] = engine.aggregate_raters(values, method, trim)
@@ -457,7 +532,8 @@ def results_compute(rnd: Round, *, approved_only: bool = False) -> list[engine.U
                     previous_index[uid] = Decimal(figures["index"])
         return engine.compute_metric_round(definition, units, leaf_codes, previous_index=previous_index,
                                            previous_ranks=previous_ranks)
-    return engine.compute_points_round(engine.compile_scheme(definition), units, previous_ranks=previous_ranks)
+    return engine.compute_points_round(engine.compile_scheme(definition), units, previous_ranks=previous_ranks,
+                                       convert=stored_decimal(Score, "value"))
 
 
 def unit_preview(rnd: Round, unit_id: int, *, approved_only: bool = False) -> engine.UnitResult | None:
@@ -471,15 +547,21 @@ def unit_preview(rnd: Round, unit_id: int, *, approved_only: bool = False) -> en
     return results[0] if results else None
 
 
+RESULT_COLUMNS = ("round_id", "unit_id", "group", "earned", "available", "bonus", "deduction", "total_raw", "total",
+                  "rate", "rank", "group_size", "grade", "stars", "vetoed", "excluded", "is_top", "is_bottom",
+                  "movement", "subtotals", "figures")
+RAW_PLACES = Decimal("1e-10")
+
+
 def _store_results(rnd: Round, results: list[engine.UnitResult]) -> None:
-    Result.objects.filter(round=rnd).delete()
-    Result.objects.bulk_create([
-        Result(round=rnd, unit_id=r.unit_id, group=r.group, earned=r.earned, available=r.available, bonus=r.bonus,
-               deduction=r.deduction, total_raw=r.total_raw.quantize(Decimal("1e-10")), total=r.total, rate=r.rate,
-               rank=r.rank, group_size=r.group_size, grade=r.grade, stars=r.stars, vetoed=r.vetoed,
-               excluded=r.excluded, is_top=r.top, is_bottom=r.bottom, movement=r.movement,
-               subtotals=[str(s) for s in r.subtotals], figures=r.figures)
-        for r in results], batch_size=2000)
+    """Replace the round's results: one DELETE and one INSERT of plain rows (COPY on PostgreSQL). Nothing
+    references a result row, and every caller runs in the service's transaction."""
+    delete_where(Result, round_id=rnd.pk)
+    insert_rows(Result, RESULT_COLUMNS, [
+        (rnd.pk, r.unit_id, r.group, r.earned, r.available, r.bonus, r.deduction, r.total_raw.quantize(RAW_PLACES),
+         r.total, r.rate, r.rank, r.group_size, r.grade, r.stars, r.vetoed, r.excluded, r.top, r.bottom, r.movement,
+         [str(s) for s in r.subtotals], r.figures)
+        for r in results])
 
 
 @transaction.atomic

@@ -1,8 +1,21 @@
 """Pagers for lists that can hold hundreds of thousands of rows."""
 from __future__ import annotations
 
-from django.core.paginator import Paginator
+from django.core.paginator import Paginator as DjangoPaginator
 from django.utils.functional import cached_property
+
+
+class Paginator(DjangoPaginator):
+    """Django's paginator, counting `count_rows` when given: the list's rows without the joins and columns
+    its page shows (`.values("unit__name", …)` joins tables that a COUNT does not need)."""
+
+    def __init__(self, object_list, per_page, *, count_rows=None, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        self.count_rows = count_rows
+
+    @cached_property
+    def count(self) -> int:
+        return self.count_rows.count() if self.count_rows is not None else super().count
 
 
 class CappedPaginator(Paginator):
@@ -16,7 +29,8 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        return self.object_list[:self.cap + 1].count()
+        rows = self.count_rows if self.count_rows is not None else self.object_list
+        return rows[:self.cap + 1].count()
 
     @property
     def capped(self) -> bool:

@@ -773,3 +773,84 @@ def test_importing_scores_checks_the_whole_file_first(scoring, cast, client_for,
         r = office.post(url("assess_score_import", scoring.pk), {"file": SimpleUploadedFile("评分.xlsx", good.getvalue())})
     assert r.status_code == 302
     assert Score.objects.get(unit=city["street_b"], indicator__code="A1", is_current=True).value == Decimal(17)
+
+
+# ---- the card's rows (assessment/_card_rows.html) -------------------------------------------------------------
+
+def _rows(html: str) -> list[str]:
+    """The 逐项得分 table's rows, each as its text with the tags removed and spaces squeezed."""
+    import re
+
+    body = html.split('class="table compact card-lines">', 1)[1].split("</table>", 1)[0]
+    return [" ".join(re.sub(r"<[^>]+>", " ", tr).split()) for tr in re.findall(r"<tr[^>]*>.*?</tr>", body, re.S)][1:]
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_card_rows_show_each_line_with_scores_evidence_and_materials_escaped(assess, cast, client_for, city,
+                                                                             travel, language):
+    """One row per indicator of the scheme (branches with their subtotal, leaves with the rule, each score with
+    who scored it, the note and evidence, materials), then 合计; what people typed is escaped; the labels
+    follow the language."""
+    with travel(DAY):
+        rnd = assess.round(state="collecting")
+        a1, a2 = assess.leaf(rnd, "A1"), assess.leaf(rnd, "A2")
+        services.material_submit(by=cast["liaison_a"], round=rnd, unit=city["street_a"], indicator=a1,
+                                 text="<i>会议纪要</i>", files=[("纪要<1>.pdf", PDF)])
+        services.round_advance(by=cast["office"], round=rnd, to="scoring")
+        services.score_record(by=cast["evaluator"], round=rnd, unit=city["street_a"], indicator=a1, value="18",
+                              note="<script>alert(1)</script>", files=[("记录&<b>.pdf", PDF)])
+        services.score_record(by=cast["evaluator"], round=rnd, unit=city["street_a"], indicator=a2, value="达标")
+        c = client_for(cast["office"])
+        c.cookies["django_language"] = language
+        r = c.get(url("assess_card", rnd.pk, city["street_a"].pk))
+    assert r.status_code == 200
+    html = page(r)
+    # escaped, never raw
+    assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<i>会议纪要</i>" not in html and "&lt;i&gt;会议纪要&lt;/i&gt;" in html
+    assert "记录&amp;&lt;b&gt;.pdf" in html and "纪要&lt;1&gt;.pdf" in html
+    evidence = Score.objects.get(unit=city["street_a"], indicator=a1, is_current=True).evidence.get()
+    assert f'href="{url("assess_evidence", rnd.pk, city["street_a"].pk, evidence.pk)}"' in html
+    material_file = Material.objects.get().files.get()
+    assert f'href="{url("assess_evidence", rnd.pk, city["street_a"].pk, material_file.pk)}"' in html
+    # one row per indicator, in the scheme's order, then 合计
+    indicators = list(rnd.version.indicators.order_by("position"))
+    rows = _rows(html)
+    assert len(rows) == len(indicators) + 1
+    assert [row.split(" ")[0] for row in rows[:-1]] == [i.code for i in indicators]
+    assert html.count('<tr class="leaf ') == sum(i.is_leaf for i in indicators)
+    assert f'<tr class="leaf depth-1" id="leaf-{a1.pk}">' in html
+    row_a1, row_a2 = rows[[i.pk for i in indicators].index(a1.pk)], rows[[i.pk for i in indicators].index(a2.pk)]
+    en = language == "en"
+    assert (("Scored on the evidence, up to 20 points" if en else "按实际情况评分，最高 20 分") in row_a1
+            and ("Pending" if en else "待审核") in row_a1 and "郑洁" in row_a1 and " 18 " in f" {row_a1} ")
+    assert ("Materials submitted:" if en else "报送材料：") in row_a1
+    assert ("Met" if en else "达标") in row_a2
+    unscored = rows[[i.code for i in indicators].index("A3")]
+    assert ("Not scored" if en else "未评分") in unscored
+    assert ("未评分" in html) is not en and ("报送材料：" in html) is not en
+
+
+def test_card_rows_offer_an_appeal_per_leaf_and_keep_a_refused_one(published, assess, cast, client_for, city, travel):
+    """The unit's liaison gets an appeal form under each leaf (csrf token, the leaf's id); a refused appeal
+    comes back open under its leaf with the reason kept (escaped) and the error."""
+    a1 = assess.leaf(published, "A1")
+    leaves = list(published.version.indicators.filter(is_leaf=True))
+    with travel("2026-02-04"):
+        c = client_for(cast["liaison_a"])
+        html = page(c.get(url("assess_card", published.pk, city["street_a"].pk)))
+        assert html.count('<summary>申诉</summary>') == len(leaves)
+        assert html.count('name="csrfmiddlewaretoken"') >= len(leaves)
+        assert f'<input type="hidden" name="indicator" value="{a1.pk}">' in html
+        services.appeal_file(by=cast["liaison_a"], round=published, unit=city["street_a"], indicator=a1,
+                             reason="材料已补")
+        r = c.post(url("assess_appeal_file", published.pk, city["street_a"].pk),
+                   {"indicator": a1.pk, "reason": "<b>再诉</b>"})
+    html = page(r)
+    assert r.status_code == 400 and "该指标已有待复核的申诉。" in html
+    assert html.count("<details open>") == 1 and "&lt;b&gt;再诉&lt;/b&gt;" in html and "<b>再诉</b>" not in html
+    appeal = Appeal.objects.get()
+    assert f'<a href="#appeal-{appeal.pk}">申诉：待复核</a>' in html
+    # the office reads the card without appeal forms
+    office = page(client_for(cast["office"]).get(url("assess_card", published.pk, city["street_a"].pk)))
+    assert "<summary>申诉</summary>" not in office

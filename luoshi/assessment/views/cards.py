@@ -8,6 +8,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -20,8 +22,8 @@ from luoshi.org.scopes import scope_for
 from .. import permissions as perms
 from .. import selectors, services
 from ..forms import AppealDecideForm, AppealForm, BonusForm, DeductionForm, MaterialForm
-from ..models import Adjustment, Appeal, AppealState, Indicator, RoundState
-from .card_rows import card_rows_html
+from ..models import Adjustment, Appeal, AppealState, Indicator, RoundState, ScoreStatus
+from ..templatetags.assessment import num
 from .common import _errors_text, _files, _int, _round_for_manager
 from .scoring import _leaf_kind
 
@@ -83,8 +85,56 @@ def _card_ctx(request, rnd, unit, **extra):
         ctx["bonus_form"] = extra.pop("bonus_form", None) or BonusForm(definition=definition)
         ctx["deduction_form"] = extra.pop("deduction_form", None) or DeductionForm(definition=definition)
     ctx |= extra
-    ctx["card_rows"] = card_rows_html(request, ctx)
+    ctx["card_rows"] = _card_rows(ctx)
+    ctx["appeal_url"] = reverse("assess_appeal_file", args=[rnd.pk, unit.pk]) if ctx["can_appeal"] else ""
     return ctx
+
+
+def _card_rows(ctx: dict) -> list[dict]:
+    """The rows of the 逐项得分 table as plain values for assessment/_card_rows.html: numbers as people
+    write them, names, dates and labels as text, file links as (url, name) with the URL built once."""
+    rnd, unit, card = ctx["rnd"], ctx["unit"], ctx["card"]
+    kinds, appeals_by_leaf, open_appeals = ctx["kinds"], ctx["appeals_by_leaf"], ctx["open_appeals"]
+    can_appeal, appeal_leaf, appeal_form = ctx["can_appeal"], ctx.get("appeal_leaf"), ctx.get("appeal_form")
+    files = reverse("assess_evidence", args=[rnd.pk, unit.pk, 0]).removesuffix("0/")   # + pk + "/"
+    statuses = {k: str(v) for k, v in ScoreStatus.choices}
+    appeal_states = {k: str(v) for k, v in AppealState.choices}
+    t_pass, t_fail = _("达标"), _("不达标")
+    materials = card.materials
+    rows = []
+    for line in card.lines:
+        ind = line.indicator
+        if not line.is_leaf:
+            rows.append({"leaf": False, "depth": line.depth, "code": ind.code, "name": ind.name,
+                         "points": num(line.points), "earned": num(line.earned)})
+            continue
+        pass_fail = kinds.get(ind.pk, ("",))[0] == "pass_fail"
+        scores = []
+        for s in line.scores:
+            if s.level:
+                shown = s.level
+            elif pass_fail:
+                shown = t_pass if s.value is not None and s.value >= 1 else t_fail
+            else:
+                shown = num(s.value)
+            scores.append({"shown": shown, "who": (s.evaluator.display_name if s.evaluator else "") or "—",
+                           "at": f"{timezone.localtime(s.scored_at):%m-%d %H:%M}", "status": statuses[s.status],
+                           "approver": s.approved_by.display_name if s.approved_by else "",
+                           "revised": s.source == "appeal", "note": s.note,
+                           "files": [(f"{files}{f.pk}/", f.original_name) for f in s.evidence.all()]})
+        appeals = [{"pk": a.pk, "state": appeal_states[a.state], "revised": a.state == AppealState.REVISED,
+                    "old": num(a.original_points), "new": num(a.revised_points)}
+                   for a in appeals_by_leaf.get(ind.pk, ())]
+        rows.append({
+            "leaf": True, "pk": ind.pk, "depth": line.depth, "code": ind.code, "name": ind.name,
+            "method": ind.method, "rule_text": line.rule_text, "points": num(line.points),
+            "earned": num(line.earned), "excluded": line.excluded, "scores": scores, "appeals": appeals,
+            "materials": [{"text": Truncator(m.text).chars(40),
+                           "files": [(f"{files}{f.pk}/", f.original_name) for f in m.files.all()]}
+                          for m in materials.get(ind.pk, ())],
+            "appeal_form": can_appeal and (ind.pk not in open_appeals or appeal_leaf == ind.pk),
+            "form": appeal_form if appeal_leaf == ind.pk else None})
+    return rows
 
 
 @login_required

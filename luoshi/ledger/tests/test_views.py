@@ -174,19 +174,19 @@ def test_list_filters_and_the_htmx_partial(findings, cast, client_for, travel, c
     fs = make_findings(findings, travel, 6)
     c = client_for(cast["office"])
     r = c.get(url("ledger_findings"), {"status": "recorded"})
-    assert {f.code for f in r.context["page"]} == {f.code for f in fs[3:]}
+    assert {f["code"] for f in r.context["rows"]} == {f.code for f in fs[3:]}
     r = c.get(url("ledger_findings"), {"category": categories["占道经营"].pk})
-    assert {f.description for f in r.context["page"]} == {"问题1", "问题4"}
+    assert {f["description"] for f in r.context["rows"]} == {"问题1", "问题4"}
     r = c.get(url("ledger_findings"), {"q": "问题5"})
-    assert [f.description for f in r.context["page"]] == ["问题5"]
+    assert [f["description"] for f in r.context["rows"]] == ["问题5"]
     r = c.get(url("ledger_findings"), {"unit": findings.city["street_b"].pk})
-    assert {f.description for f in r.context["page"]} == {"问题1", "问题4"}
+    assert {f["description"] for f in r.context["rows"]} == {"问题1", "问题4"}
     assert "单位：沙子口街道" in r.content.decode()
     with travel("2026-03-09"):  # the due day: nothing overdue yet
-        assert list(c.get(url("ledger_findings"), {"overdue": "on"}).context["page"]) == []
+        assert c.get(url("ledger_findings"), {"overdue": "on"}).context["rows"] == []
     with travel("2026-03-10"):
         r = c.get(url("ledger_findings"), {"overdue": "on"})
-    assert {f.code for f in r.context["page"]} == {f.code for f in fs[:3]}
+    assert {f["code"] for f in r.context["rows"]} == {f.code for f in fs[:3]}
     assert r.content.decode().count("逾期·待签收") == 3
     r = c.get(url("ledger_findings"), {"status": "recorded"}, HTTP_HX_REQUEST="true")
     html = r.content.decode()

@@ -1,0 +1,57 @@
+"""Writing many rows of one table as one statement, for services that store thousands of computed rows
+(an assessment round's results, an imported score sheet).
+
+`bulk_create` prepares every value through its field, and on SQLite splits the rows into statements of
+999 parameters: 3,000 results of 21 columns are 64 INSERTs and most of the time goes to building them.
+`insert_rows` takes plain tuples whose values the driver adapts as they are — ints, strings, booleans,
+None, Decimal (SQLite: Django registers `str` for it; psycopg: numeric); a datetime column wants
+`connection.ops.adapt_datetimefield_value(value)` — and JSON columns as Python values (dumped here as the
+ORM dumps them; None is SQL NULL). It sends them
+with COPY on PostgreSQL and with one prepared INSERT run by executemany on SQLite; other databases get
+`bulk_create`. Like `bulk_create` and `QuerySet.update`, it sends no model signals.
+"""
+from __future__ import annotations
+
+import json
+from typing import Iterable, Sequence
+
+from django.db import connection, models
+
+
+def insert_rows(model: type[models.Model], columns: Sequence[str], rows: Iterable[Sequence]) -> int:
+    """Insert `rows` (tuples in the order of `columns`, attribute names such as "unit_id") into the table
+    of `model`. Returns how many rows were written."""
+    fields = [model._meta.get_field(c) for c in columns]
+    if connection.vendor not in ("postgresql", "sqlite"):
+        objs = [model(**dict(zip(columns, row))) for row in rows]
+        model.objects.bulk_create(objs, batch_size=1000)
+        return len(objs)
+    encoders = {i: f.encoder for i, f in enumerate(fields) if isinstance(f, models.JSONField)}
+    if encoders:
+        rows = ([json.dumps(v, cls=encoders[i]) if i in encoders and v is not None else v for i, v in enumerate(row)]
+                for row in rows)
+    qn = connection.ops.quote_name
+    table, names = qn(model._meta.db_table), ", ".join(qn(f.column) for f in fields)
+    if connection.vendor == "postgresql":
+        # COPY in text format: the server parses each value as its column's type (JSON text into jsonb too).
+        n = 0
+        with connection.cursor() as cur, cur.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+                n += 1
+        return n
+    rows = rows if isinstance(rows, list) else list(rows)
+    with connection.cursor() as cur:
+        cur.executemany(f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * len(fields))})", rows)
+    return len(rows)
+
+
+def delete_where(model: type[models.Model], **equals) -> int:
+    """DELETE FROM the table of `model` WHERE each column = value: one statement, no rows read first.
+    For rows that nothing references and that services replace wholesale (a round's results). `equals`
+    uses attribute names ("round_id")."""
+    qn = connection.ops.quote_name
+    where = " AND ".join(f"{qn(model._meta.get_field(k).column)} = %s" for k in equals)
+    with connection.cursor() as cur:
+        cur.execute(f"DELETE FROM {qn(model._meta.db_table)} WHERE {where}", list(equals.values()))
+        return cur.rowcount
