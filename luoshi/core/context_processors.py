@@ -5,11 +5,8 @@ def luoshi(request):
     ctx = {"SITE_NAME": settings.LUOSHI_SITE_NAME}
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
-        from luoshi.org.scopes import scope_for
-
         from .notify import unread_count
 
         unread = getattr(request, "_luoshi_unread_count", None)  # counted already by core.pagecache
         ctx["unread_count"] = unread if unread is not None else unread_count(user)
-        ctx["scope"] = scope_for(user)
     return ctx

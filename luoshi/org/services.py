@@ -14,6 +14,7 @@ from luoshi.core.journal import journal_record
 from luoshi.core.permissions import require_admin
 
 from .models import Pairing, Person, Role, RoleGrant, Unit, UnitKind
+from .paths import path_copies_move
 from .scopes import scope_for
 
 # Sheets are written in Chinese whatever the interface language: match the Chinese labels (the msgids).
@@ -325,9 +326,8 @@ def units_load_tree(*, by, tree: list[dict]) -> dict:
 
 
 def unit_move(*, by, unit: Unit, new_parent: Unit | None) -> Unit:
-    """Move a unit (and its subtree) under another parent, keeping every copied path in step."""
-    from luoshi.tasks.models import TaskAssignment
-
+    """Move a unit (and its subtree) under another parent, keeping every copied path in step
+    (the unit paths other apps copy register in luoshi.org.paths)."""
     if by is not None:
         require_admin(scope_for(by))
     if new_parent and new_parent.path.startswith(unit.path):
@@ -343,8 +343,7 @@ def unit_move(*, by, unit: Unit, new_parent: Unit | None) -> Unit:
             u.path = new_path + u.path[len(old_path):]
             u.depth += depth_delta
             u.save(update_fields=["path", "depth"])
-        for a in TaskAssignment.objects.filter(unit_path__startswith=old_path).only("id", "unit_path"):
-            TaskAssignment.objects.filter(pk=a.pk).update(unit_path=new_path + a.unit_path[len(old_path):])
+        path_copies_move(old_path, new_path)
         unit.refresh_from_db()
         journal_record(actor=by, verb="unit.move", obj=unit, changes={"path": [old_path, new_path]},
                        scope_path=unit.path)

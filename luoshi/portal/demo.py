@@ -1,7 +1,7 @@
 """Demo data for the public site (阳光公开): the 鼓励创新 program published as 公开通报, a small 民生实事 program
 with milestones and a history of progress reports (some items already 办结), and about 200 public ratings.
 
-Call after luoshi.programs.demo.demo_load has created the units, the accounts (the "office" account acts) and
+Called by luoshi.demo.loader after the tasks demo has created the units, the accounts (the "office" account acts) and
 the 鼓励创新 program — e.g. at the end of demo_load, before warnings_run: ``portal_demo(today=today)``.
 Safe to run again: nothing is created twice. History is written directly with past dates, like the other demos.
 """

@@ -1,7 +1,27 @@
+import datetime as dt
+
 from django.apps import AppConfig
+
+
+def warnings_daily(today: dt.date | None, notify: bool) -> list[str]:
+    """The daily step of tasks (luoshi.core.daily): statuses (黄灯/红灯) and reminders."""
+    from .warnings import warnings_run
+
+    s = warnings_run(today=today, notify=notify)
+    return [f"已检查 {s['tasks']} 项未办结任务：红灯 {s['red']}，黄灯 {s['yellow']}，状态变化 {s['changed']}，"
+            f"新提醒 {s['messages']} 条。"]
 
 
 class TasksConfig(AppConfig):
     name = "luoshi.tasks"
     label = "tasks"
     verbose_name = "任务清单"
+
+    def ready(self):
+        from luoshi.core.daily import register_daily
+        from luoshi.org.paths import register_path_copy
+
+        from .models import TaskAssignment
+
+        register_daily("tasks.warnings", warnings_daily, order=10)
+        register_path_copy(TaskAssignment, "unit_path")

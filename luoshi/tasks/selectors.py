@@ -16,6 +16,7 @@ from luoshi.programs.models import Program, ReportingPeriod
 from .models import (
     AssignmentRole, ClosureRequest, ExtensionRequest, RequestState, Task, TaskAssignment, TaskPairing, TaskStatus,
 )
+from .satisfaction import satisfaction_by_unit
 
 READ_ROLES = (Role.OFFICE, Role.LEADER, Role.LIAISON, Role.EVALUATOR)
 # Roles that read a whole program when its owner unit lies in their subtree (a liaison never does:
@@ -276,9 +277,7 @@ def unit_league(*, user, program: Program, as_of: dt.date | None = None) -> list
     rows = {uid: r for uid, r in rows.items() if r["lead"]}  # the league ranks units that lead tasks
     units = {u.pk: u for u in Unit.objects.filter(pk__in=rows)}
     # 群众满意度: the public's ratings (群众批题) of the tasks each unit leads; shown, not ranked on
-    from luoshi.portal.selectors import public_satisfaction_by_unit
-
-    satisfaction = public_satisfaction_by_unit(list(rows), program=program)
+    satisfaction = satisfaction_by_unit(rows, program=program)  # registered by the portal
     table = []
     for uid, r in rows.items():
         table.append({

@@ -1,7 +1,6 @@
 """Pages for programs and tasks. Each view: parse → authorize (selectors/services) → render."""
 from __future__ import annotations
 
-import datetime as dt
 import time
 import uuid
 from pathlib import Path
@@ -19,7 +18,7 @@ from django.views.decorators.http import require_POST
 from luoshi.core import clock
 from luoshi.core.errors import PermissionDeniedError, ServiceError
 from luoshi.core.excel import ImportFailed
-from luoshi.core.http import DOCX, XLSX, download
+from luoshi.core.http import XLSX, download
 from luoshi.core.pagecache import cached_page
 from luoshi.org.models import Person, Role, Unit
 from luoshi.org.resolve import LeaderResolver, UnitResolver, region_of
@@ -205,36 +204,6 @@ def program_league(request, code):
     program = selectors.program_get(user=request.user, code=code)
     rows = selectors.unit_league(user=request.user, program=program)
     return render(request, "tasks/league.html", {"program": program, "rows": rows})
-
-
-def _bulletin_args(request):
-    try:
-        as_of = dt.date.fromisoformat(request.GET.get("date", "")) if request.GET.get("date") else clock.today()
-    except ValueError:
-        as_of = None
-    try:
-        issue = int(request.GET["issue"]) if request.GET.get("issue") else None
-    except ValueError:
-        issue = None
-    return as_of, issue
-
-
-@login_required
-def program_bulletin(request, code, fmt):
-    from luoshi.documents.bulletin import bulletin_docx, bulletin_xlsx
-
-    program = selectors.program_get(user=request.user, code=code)
-    as_of, issue = _bulletin_args(request)
-    if as_of is None:
-        return render(request, "400.html", {"message": _("日期格式应为 YYYY-MM-DD，如 2026-06-30。")}, status=400)
-    if fmt == "docx":
-        data = bulletin_docx(user=request.user, program=program, as_of=as_of, issue_no=issue,
-                             office_name=program.owner_unit.name)
-        ctype = DOCX
-    else:
-        data = bulletin_xlsx(user=request.user, program=program, as_of=as_of, issue_no=issue)
-        ctype = XLSX
-    return download(data, f"{program.name}-调度通报-{as_of:%Y%m%d}.{fmt}", ctype)
 
 
 # ---- one task ----------------------------------------------------------------------------------------

@@ -14,7 +14,6 @@ from django.views.decorators.http import require_POST
 from luoshi.core import clock
 from luoshi.core.errors import PermissionDeniedError, ServiceError
 from luoshi.core.http import attachment_response
-from luoshi.org.models import Unit
 
 from .. import permissions as perms
 from .. import selectors, services
@@ -27,11 +26,7 @@ from .scoring import _leaf_kind
 # ---- the score card -------------------------------------------------------------------------------------------
 
 def _card_unit(request, pk, unit_pk):
-    rnd = selectors.round_get(request.user, pk)
-    unit = Unit.objects.filter(pk=unit_pk).first()
-    if unit is None or not perms.reads_unit(request.user, rnd, unit):
-        raise Http404(_("没有找到该单位的评分卡，或您无权查看。"))
-    return rnd, unit
+    return selectors.round_unit_get(request.user, pk, unit_pk)
 
 
 def _appeal_open(rnd) -> bool:

@@ -1,5 +1,6 @@
-"""The demo: 青岛 units, the 崂山 鼓励创新 program for the current year, accounts for every role and a
+"""The tasks demo: 青岛 units, the 崂山 鼓励创新 program for the current year, accounts for every role and a
 history of acknowledgements, reports, closures and requests — some late — so warnings show.
+luoshi.demo runs it first, then the other apps' demos.
 
 History is written directly with bulk inserts (and journal rows) rather than through services,
 because services stamp records with "now" and a history needs past dates.
@@ -8,36 +9,21 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from dataclasses import dataclass
 
-from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 
-from luoshi.core import clock, revisions
+from luoshi.core import clock
 from luoshi.core.models import JournalEntry
+from luoshi.org.demo import Account, unit_at
 from luoshi.org.models import Person, Role, Unit
 from luoshi.org.services import grant_role, person_create
-from luoshi.tasks.models import (
+from luoshi.programs.models import Program, ReportingPeriod
+from luoshi.programs.presets import preset_load
+
+from .models import (
     AssignmentRole, ClosureRequest, ExtensionRequest, ProgressReport, RequestState, Task, TaskAssignment,
 )
-from luoshi.tasks.warnings import warnings_run
-
-from .models import ReportingPeriod
-from .presets import preset_load
-
-DEMO_PASSWORD = "luoshi-demo"
-
-
-@dataclass
-class Account:
-    username: str
-    full_name: str
-    role: str
-    unit_path: str  # "崂山区/区委办公室"
-    title: str = ""
-    note: str = ""
-
 
 ACCOUNTS = [
     Account("admin", "系统管理员", Role.ADMIN, "青岛市", note="全部权限"),
@@ -49,38 +35,24 @@ ACCOUNTS = [
     Account("evaluator", "郑洁", Role.EVALUATOR, "青岛市/崂山区", "第三方评估员",
             note="评估员：为指派的考核期次评分（本月创城测评正在评分）"),
 ]
-# accounts of the ledger demo (luoshi/ledger/demo.py), listed with the others
-LEDGER_ACCOUNTS = [
-    Account("inspector", "陈刚", Role.OFFICE, "青岛市/市精神文明建设委员会办公室", "市文明办督查科科长",
-            note="创城督导台账：督查室（交办、确认督办升级、公开），第二督导组成员；创城月度测评：审核、公布、复核申诉"),
-    Account("inspector2", "赵磊", "", "青岛市/市精神文明建设委员会办公室", "督导组成员",
-            note="督导组成员：手机登记问题、核验他人发现的问题"),
-]
 
 
-def _unit(path: str) -> Unit:
-    unit = None
-    for part in path.split("/"):
-        unit = Unit.objects.get(parent=unit, name=part)
-    return unit
-
-
-def demo_load(*, year: int | None = None, seed: int = 7) -> dict:
+def tasks_demo(*, year: int, hashed_password: str, seed: int = 7) -> Program:
+    """The 青岛 units, the 崂山 鼓励创新 program of `year`, the role accounts (ACCOUNTS) and, on the first load,
+    the program's history. Returns the program."""
     today = clock.today()
-    year = year or today.year
     preset_load(by=None, name="qingdao")
     result = preset_load(by=None, name="laoshan-innovation", year=year)
     program = result["program"]
-    hashed = make_password(DEMO_PASSWORD)  # hash once: the hasher is deliberately slow
     with transaction.atomic():
         for acc in ACCOUNTS:
             person = Person.objects.filter(username=acc.username).first()
-            unit = _unit(acc.unit_path)
+            unit = unit_at(acc.unit_path)
             if person is None:
                 person = person_create(by=None, username=acc.username, full_name=acc.full_name, title=acc.title,
                                        unit=unit, email=f"{acc.username}@demo.luoshi.local")
             if not person.has_usable_password():
-                Person.objects.filter(pk=person.pk).update(password=hashed)
+                Person.objects.filter(pk=person.pk).update(password=hashed_password)
             grant_role(by=None, person=person, role=acc.role, unit=unit)
             if acc.role == Role.ADMIN:
                 Person.objects.filter(pk=person.pk).update(is_staff=True, is_superuser=True)
@@ -90,28 +62,11 @@ def demo_load(*, year: int | None = None, seed: int = 7) -> dict:
             if not Person.objects.filter(username=username).exists() and \
                     not Person.objects.filter(grants__role=Role.LIAISON, grants__unit=unit).exists():
                 p = person_create(by=None, username=username, full_name=f"{unit.display_name}联络员", unit=unit)
-                Person.objects.filter(pk=p.pk).update(password=hashed)
+                Person.objects.filter(pk=p.pk).update(password=hashed_password)
                 grant_role(by=None, person=p, role=Role.LIAISON, unit=unit)
         if result["created_program"]:
             _history(program, today, random.Random(seed))
-    from luoshi.ledger.demo import ledger_demo_load
-
-    ledger = ledger_demo_load(year=year, hashed_password=hashed)
-    from luoshi.assessment.demo import assessment_demo
-
-    assessment = assessment_demo(hashed_password=hashed)
-    from luoshi.intake.demo import intake_demo
-
-    intake = intake_demo(hashed_password=hashed)
-    from luoshi.ideas.demo import ideas_demo
-    from luoshi.portal.demo import portal_demo
-
-    ideas = ideas_demo(today=today, hashed_password=hashed)
-    portal = portal_demo(today=today)
-    summary = warnings_run(today=today, notify=True)
-    revisions.changed_all()  # the loaders above write in bulk, without signals
-    return {"program": program, "summary": summary, "ledger": ledger, "assessment": assessment, "intake": intake,
-            "ideas": ideas, "portal": portal}
+    return program
 
 
 def _at(day: dt.date, hour: int) -> dt.datetime:
