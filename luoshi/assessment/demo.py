@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 
 from luoshi.core import clock
 from luoshi.core.errors import ServiceError
-from luoshi.core.models import JournalEntry
+from luoshi.core.journal import journal_entry, journal_record_many
 from luoshi.core.permissions import require
 from luoshi.org.demo import Account, demo_photo, unit_at
 from luoshi.org.models import Person, Role, Unit
@@ -177,12 +177,11 @@ def _scores_bulk(*, by, rnd: Round, rows: list[tuple[Unit, Indicator, object, st
                 raise ServiceError(_("“%(code)s %(name)s”：%(error)s") % {"code": leaf.code, "name": leaf.name, "error": e})
             scores.append(Score(round=rnd, unit=unit, indicator=leaf, evaluator=by, value=parsed, level=level,
                                 note=note, source="form", scored_at=now))
-            journal.append(JournalEntry(
-                at=now, actor=by, verb="assessment.score.record", object_type=rnd._meta.label_lower,
-                object_id=str(rnd.pk), object_repr=str(rnd)[:255], scope_path=unit.path, reason=note,
+            journal.append(journal_entry(
+                at=now, actor=by, verb="assessment.score.record", obj=rnd, scope_path=unit.path, reason=note,
                 changes={"unit": unit.pk, "indicator": leaf.code, "value": [None, str(parsed)], "evidence": []}))
         Score.objects.bulk_create(scores, batch_size=2000)
-        JournalEntry.objects.bulk_create(journal, batch_size=2000)
+        journal_record_many(journal)
     return len(scores)
 
 

@@ -27,7 +27,8 @@ KIND_BY_LABEL.update({"区": "district", "县级市": "district", "区（市）"
                       "市直部门": "department", "区直部门": "department"})
 
 
-def _set_path(unit: Unit) -> None:
+def unit_set_path(unit: Unit) -> None:
+    """Store a saved unit's path and depth from its parent's (unit_create does this; so does the admin's add form)."""
     parent_path = unit.parent.path if unit.parent_id else "/"
     unit.path = f"{parent_path}{unit.pk}/"
     unit.depth = parent_path.count("/") - 1
@@ -50,7 +51,7 @@ def unit_create(*, by, name: str, kind: str, parent: Unit | None = None, short_n
     with transaction.atomic():
         unit = Unit.objects.create(name=name, kind=kind, parent=parent, short_name=short_name.strip(), code=code or None,
                                    sort_order=sort_order)
-        _set_path(unit)
+        unit_set_path(unit)
         if journal:
             journal_record(actor=by, verb="unit.create", obj=unit, changes={"name": name, "kind": kind,
                            "parent": parent.pk if parent else None}, scope_path=unit.path)

@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from luoshi.core import clock
-from luoshi.core.models import JournalEntry
+from luoshi.core.journal import journal_entry, journal_record_many
 from luoshi.org.demo import Account, unit_at
 from luoshi.org.models import Person, Role, Unit
 from luoshi.org.services import grant_role, person_create
@@ -98,9 +98,8 @@ def _history(program, today: dt.date, rng: random.Random) -> None:
             a.save(update_fields=["acknowledged_at", "acknowledged_by"])
             if a.role == AssignmentRole.LEAD and not task.acknowledged_at:
                 task.acknowledged_at = when
-            journal.append(JournalEntry(at=when, actor=a.acknowledged_by, verb="task.acknowledge", object_type="tasks.task",
-                                        object_id=str(task.pk), object_repr=str(task)[:255], scope_path=a.unit_path,
-                                        changes={"unit": a.unit_id}))
+            journal.append(journal_entry(at=when, actor=a.acknowledged_by, verb="task.acknowledge", obj=task,
+                                         scope_path=a.unit_path, changes={"unit": a.unit_id}))
         if not lead or not lead[0].acknowledged_at:
             continue
         unit, author = lead[0].unit, liaison_of.get(lead[0].unit_id)
@@ -123,9 +122,8 @@ def _history(program, today: dt.date, rng: random.Random) -> None:
             reports.append(ProgressReport(task=task, unit=unit, period=p, author=author, submitted_at=when, is_lead=True,
                                           percent=progress, text=_report_text(task, progress, rng)))
             task.progress, task.last_report_at = progress, when
-            journal.append(JournalEntry(at=when, actor=author, verb="task.report", object_type="tasks.task",
-                                        object_id=str(task.pk), object_repr=str(task)[:255], scope_path=lead[0].unit_path,
-                                        changes={"percent": progress}))
+            journal.append(journal_entry(at=when, actor=author, verb="task.report", obj=task,
+                                         scope_path=lead[0].unit_path, changes={"percent": progress}))
             for coop in [a for a in task.assignments.all() if a.role == AssignmentRole.COOP][:2]:
                 if coop.acknowledged_at and rng.random() < 0.3:
                     reports.append(ProgressReport(task=task, unit=coop.unit, period=p, author=liaison_of.get(coop.unit_id) or author,
@@ -140,12 +138,11 @@ def _history(program, today: dt.date, rng: random.Random) -> None:
                                           summary="各项措施已落实到位，目标任务全部完成，佐证材料已归档。",
                                           state=RequestState.APPROVED, decided_by=office, decided_at=_at(decided, 10))
             task.closed_at, task.closed_on_time, task.progress = _at(decided, 10), asked <= finish_by, 100
-            journal.append(JournalEntry(at=_at(decided, 10), actor=office, verb="task.closure_decide", object_type="tasks.task",
-                                        object_id=str(task.pk), object_repr=str(task)[:255], scope_path=program.owner_unit.path,
-                                        changes={"decision": "approved"}))
+            journal.append(journal_entry(at=_at(decided, 10), actor=office, verb="task.closure_decide", obj=task,
+                                         scope_path=program.owner_unit.path, changes={"decision": "approved"}))
         task.save()
     ProgressReport.objects.bulk_create(reports)
-    JournalEntry.objects.bulk_create(journal)
+    journal_record_many(journal)
     # open requests waiting for the office, so the 工作台 shows them
     open_tasks = [t for t in tasks if not t.closed_at and t.deadline and t.deadline >= today and t.acknowledged_at]
     if open_tasks:

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from luoshi.core import clock, revisions
 from luoshi.core.excel import CellError, ImportFailed, cell_text, open_workbook
-from luoshi.core.journal import journal_record
+from luoshi.core.journal import journal_entry, journal_record, journal_record_many
 from luoshi.core.models import JournalEntry
 from luoshi.org.models import Unit
 from luoshi.org.resolve import LeaderResolver, UnitResolver, region_of
@@ -509,7 +509,7 @@ def _write(*, by, program: Program, specs: list[TaskSpec], existing: dict[str, T
     Task.leaders.through.objects.bulk_create(leader_links, batch_size=2000)
     Task.tags.through.objects.bulk_create(tag_links, batch_size=2000)
     Milestone.objects.bulk_create(milestones, batch_size=2000)
-    JournalEntry.objects.bulk_create(journal, batch_size=2000)
+    journal_record_many(journal)
     revisions.changed("tasks")  # bulk_create sends no signals
     from .warnings import program_recompute
 
@@ -535,9 +535,8 @@ def _j(v):
 
 
 def _journal(by, verb, task, changes, source, program, now) -> JournalEntry:
-    return JournalEntry(at=now, actor=by if getattr(by, "pk", None) else None, verb=verb, object_type="tasks.task",
-                        object_id=str(task.pk), object_repr=str(task)[:255], scope_path=program.owner_unit.path,
-                        changes=changes, reason=source)
+    return journal_entry(at=now, actor=by, verb=verb, obj=task, scope_path=program.owner_unit.path, changes=changes,
+                         reason=source)
 
 
 # ---- the entry points ------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from luoshi.core import clock, revisions
+from luoshi.core.journal import journal_entry, journal_record_many
 from luoshi.core.models import JournalEntry
 from luoshi.core.notify import Message, deliver
 from luoshi.org.models import Person, Role, RoleGrant
@@ -62,10 +63,9 @@ def program_recompute(*, program: Program, today: dt.date, now: dt.datetime | No
             flagged.append((task, status))
         if (status, reason) != (task.status, task.status_reason):
             if status != task.status:
-                journal.append(JournalEntry(at=now, verb="task.status", object_type="tasks.task",
-                                            object_id=str(task.pk), object_repr=str(task)[:255],
-                                            scope_path=program.owner_unit.path,
-                                            changes={"status": [task.status, status]}, reason=reason))
+                journal.append(journal_entry(at=now, actor=None, verb="task.status", obj=task,
+                                             scope_path=program.owner_unit.path,
+                                             changes={"status": [task.status, status]}, reason=reason))
             task.status, task.status_reason = status, reason
             changed.append(task)
     # One UPDATE per distinct (status, reason) instead of bulk_update(): that builds a CASE WHEN per row,
@@ -77,7 +77,7 @@ def program_recompute(*, program: Program, today: dt.date, now: dt.datetime | No
         for (status, reason), ids in ids_by_value.items():
             for i in range(0, len(ids), 500):  # chunks keep the IN list within every database's limits
                 Task.objects.filter(pk__in=ids[i:i + 500]).update(status=status, status_reason=reason)
-        JournalEntry.objects.bulk_create(journal, batch_size=2000)
+        journal_record_many(journal)
         if changed:
             revisions.changed("tasks")
     return {"tasks": count, "changed": len(changed), "flagged": flagged}

@@ -15,7 +15,7 @@ from luoshi.core.http import XLSX, download
 
 from .. import permissions as perms
 from .. import selectors, services
-from .common import _resolve_person, _round_for_manager
+from .common import resolve_person, round_for_manager
 
 # ---- downloads and the score import (luoshi.assessment.excel) ---------------------------------------------------
 
@@ -49,11 +49,11 @@ def league_download(request, pk, fmt):
 def score_template(request, pk):
     from ..excel import score_template_xlsx
 
-    rnd = _round_for_manager(request, pk)
+    rnd = round_for_manager(request, pk)
     evaluator = None
     name = request.GET.get("evaluator", "").strip()
     if name:
-        evaluator, problem = _resolve_person(name)
+        evaluator, problem = resolve_person(name)
         if problem:
             return render(request, "400.html", {"message": problem}, status=400)
     data = score_template_xlsx(user=request.user, round=rnd, evaluator=evaluator)
@@ -65,7 +65,7 @@ def score_import(request, pk):
     """评分导入: the whole file is checked first; any error lists every located problem and writes nothing."""
     from ..excel import scores_import_xlsx
 
-    rnd = _round_for_manager(request, pk)
+    rnd = round_for_manager(request, pk)
     ctx = {"rnd": rnd, "scheme": rnd.scheme, "can_manage": True, "is_evaluator": perms.is_evaluator(request.user, rnd),
            "can_import": rnd.state in services.SCORING_STATES, "evaluator": request.POST.get("evaluator", ""),
            "dry_run": request.method != "POST" or request.POST.get("dry_run") == "1"}
@@ -74,7 +74,7 @@ def score_import(request, pk):
     upload = request.FILES.get("file")
     evaluator = None
     if ctx["evaluator"].strip():
-        evaluator, problem = _resolve_person(ctx["evaluator"])
+        evaluator, problem = resolve_person(ctx["evaluator"])
         if problem:
             ctx["errors"] = [problem]
             return render(request, "assessment/import.html", ctx, status=400)
