@@ -16,7 +16,7 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        return self.object_list[:self.cap + 1].count()
+        return self.object_list[:self.cap + 1].count()  # type: ignore[attr-defined]  # a QuerySet: one COUNT
 
     @property
     def capped(self) -> bool:

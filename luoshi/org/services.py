@@ -29,7 +29,7 @@ KIND_BY_LABEL.update({"区": "district", "县级市": "district", "区（市）"
 
 def unit_set_path(unit: Unit) -> None:
     """Store a saved unit's path and depth from its parent's (unit_create does this; so does the admin's add form)."""
-    parent_path = unit.parent.path if unit.parent_id else "/"
+    parent_path = unit.parent.path if unit.parent is not None else "/"
     unit.path = f"{parent_path}{unit.pk}/"
     unit.depth = parent_path.count("/") - 1
     Unit.objects.filter(pk=unit.pk).update(path=unit.path, depth=unit.depth)
@@ -247,7 +247,8 @@ def _load_unit_specs(*, by, specs: list[dict], sheet: str, dry_run: bool) -> dic
         errors.append(CellError(sheet, spec["row"], "上级单位", message))
     # cycles among the new rows
     for i, spec in enumerate(specs):
-        seen, node = set(), ("r", i)
+        seen: set[int] = set()
+        node: tuple[str, int] | None = ("r", i)
         while node is not None and node[0] == "r":
             if node[1] in seen:
                 errors.append(CellError(sheet, spec["row"], "上级单位", _("上级关系形成了循环。")))
@@ -296,7 +297,7 @@ def _load_unit_specs(*, by, specs: list[dict], sheet: str, dry_run: bool) -> dic
 
 
 def _node_path(plan: _UnitPlan, node) -> str:
-    names = []
+    names: list[str] = []
     while node is not None and len(names) < 3:
         kind, key = node
         names.append(plan.units[key].name if kind == "u" else plan.specs[key]["name"])
@@ -322,6 +323,7 @@ def units_load_tree(*, by, tree: list[dict]) -> dict:
         walk(tree, None)
         if created:
             root = Unit.objects.filter(parent=None).first()
+            assert root is not None  # the tree just created it
             journal_record(actor=by, verb="unit.preset_load", obj=root, changes={"created": created})
     return {"created": created}
 

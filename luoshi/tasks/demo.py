@@ -107,26 +107,26 @@ def _history(program, today: dt.date, rng: random.Random) -> None:
         finish_by = deadline if deadline and deadline < today else None
         diligence = rng.choice([1.0, 1.0, 0.9, 0.75, 0.5])  # how reliably this unit reports
         progress = 0
-        for p in periods:
-            if finish_by and p.start > finish_by + dt.timedelta(days=15) and task.closed_at:
+        for period in periods:
+            if finish_by and period.start > finish_by + dt.timedelta(days=15) and task.closed_at:
                 break
             if rng.random() > diligence:
                 continue
-            day = p.start + dt.timedelta(days=rng.randint(0, max(0, (p.due - p.start).days)))
+            day = period.start + dt.timedelta(days=rng.randint(0, max(0, (period.due - period.start).days)))
             if deadline:
                 expected = min(100, int(100 * (day - start).days / max(1, (deadline - start).days)))
             else:
                 expected = min(95, progress + 10)
             progress = max(progress, min(100, expected + rng.randint(-15, 5)))
             when = _at(day, rng.randint(9, 17))
-            reports.append(ProgressReport(task=task, unit=unit, period=p, author=author, submitted_at=when, is_lead=True,
+            reports.append(ProgressReport(task=task, unit=unit, period=period, author=author, submitted_at=when, is_lead=True,
                                           percent=progress, text=_report_text(task, progress, rng)))
             task.progress, task.last_report_at = progress, when
             journal.append(journal_entry(at=when, actor=author, verb="task.report", obj=task,
                                          scope_path=lead[0].unit_path, changes={"percent": progress}))
             for coop in [a for a in task.assignments.all() if a.role == AssignmentRole.COOP][:2]:
                 if coop.acknowledged_at and rng.random() < 0.3:
-                    reports.append(ProgressReport(task=task, unit=coop.unit, period=p, author=liaison_of.get(coop.unit_id) or author,
+                    reports.append(ProgressReport(task=task, unit=coop.unit, period=period, author=liaison_of.get(coop.unit_id) or author,
                                                   submitted_at=when + dt.timedelta(hours=2), is_lead=False, percent=None,
                                                   text="按职责分工配合推进，相关材料已报牵头单位汇总。"))
         # closures: most tasks past their deadline were closed, one in time and some late
@@ -134,7 +134,7 @@ def _history(program, today: dt.date, rng: random.Random) -> None:
             asked = finish_by - dt.timedelta(days=rng.randint(1, 12)) if rng.random() < 0.8 else finish_by + dt.timedelta(days=rng.randint(3, 20))
             asked = min(asked, today - dt.timedelta(days=1))
             decided = min(asked + dt.timedelta(days=2), today)
-            ClosureRequest.objects.create(task=task, unit=unit, requested_by=author, requested_at=_at(asked, 16),
+            ClosureRequest.objects.create(task=task, unit=unit, requested_by=author or office, requested_at=_at(asked, 16),
                                           summary="各项措施已落实到位，目标任务全部完成，佐证材料已归档。",
                                           state=RequestState.APPROVED, decided_by=office, decided_at=_at(decided, 10))
             task.closed_at, task.closed_on_time, task.progress = _at(decided, 10), asked <= finish_by, 100
@@ -147,15 +147,17 @@ def _history(program, today: dt.date, rng: random.Random) -> None:
     open_tasks = [t for t in tasks if not t.closed_at and t.deadline and t.deadline >= today and t.acknowledged_at]
     if open_tasks:
         t = open_tasks[0]
-        lead = t.assignments.filter(role=AssignmentRole.LEAD).first()
-        ExtensionRequest.objects.create(task=t, unit=lead.unit, requested_by=liaison_of.get(lead.unit_id) or office,
+        lead_a = t.assignments.filter(role=AssignmentRole.LEAD).first()
+        assert lead_a is not None and t.deadline is not None  # acknowledged, so led; dated (open_tasks)
+        ExtensionRequest.objects.create(task=t, unit=lead_a.unit, requested_by=liaison_of.get(lead_a.unit_id) or office,
                                         requested_at=_at(today - dt.timedelta(days=1), 15), old_deadline=t.deadline,
                                         new_deadline=t.deadline + dt.timedelta(days=45),
                                         reason="受上级系统接口调整影响，平台联调需顺延，申请延期一个半月。")
     if len(open_tasks) > 1:
         t = open_tasks[1]
-        lead = t.assignments.filter(role=AssignmentRole.LEAD).first()
-        ClosureRequest.objects.create(task=t, unit=lead.unit, requested_by=liaison_of.get(lead.unit_id) or office,
+        lead_a = t.assignments.filter(role=AssignmentRole.LEAD).first()
+        assert lead_a is not None and t.deadline is not None  # acknowledged, so led; dated (open_tasks)
+        ClosureRequest.objects.create(task=t, unit=lead_a.unit, requested_by=liaison_of.get(lead_a.unit_id) or office,
                                       requested_at=_at(today - dt.timedelta(days=2), 11),
                                       summary="已按要求完成全部建设内容并通过验收，申请办结。")
 

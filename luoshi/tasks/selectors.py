@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
@@ -40,7 +41,7 @@ def task_visibility(scope: Scope) -> Q | None:
     # grant. The database reads each small id set once, through an index, and can join the set to the
     # tasks instead of testing all 100,000 of them (docs/benchmarks.md).
     # 包联 of a task: the paired leader, or people of the paired unit
-    granted = [TaskPairing.objects.filter(Q(helper_person_id=scope.person_id)
+    granted: list[QuerySet[Any, Any]] = [TaskPairing.objects.filter(Q(helper_person_id=scope.person_id)
                                           | subtree_q("helper_unit__path", scope.all_paths)).values("task_id")]
     unit_paths = scope.paths_for(*READ_ROLES) + scope.paired_unit_paths
     if unit_paths:
@@ -209,7 +210,7 @@ def _rollup_units(rows: dict[int, dict[str, int]]) -> list[dict]:
         for aid in all_units[uid].ancestor_ids():
             for k, v in counts.items():
                 totals[aid][k] += v
-    out = []
+    out: list[dict[str, Any]] = []
     for uid, counts in totals.items():
         unit = all_units[uid]
         out.append({"unit": unit, "direct": rows.get(uid), **{k: counts.get(k, 0) for k in TaskStatus.values},

@@ -59,7 +59,8 @@ def program_create(request):
     office_units = Unit.objects.all() if scope.is_admin else \
         Unit.objects.filter(pk__in=[int(p.strip("/").split("/")[-1]) for p in scope.paths_for(Role.OFFICE)])
     form = ProgramForm(request.POST or None, initial={"year": clock.today().year})
-    form.fields["owner_unit"].choices = [(u.pk, u.name) for u in office_units.order_by("path")[:500]]
+    form.fields["owner_unit"].choices = [  # type: ignore[attr-defined]  # a ModelChoiceField
+        (u.pk, u.name) for u in office_units.order_by("path")[:500]]
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
@@ -361,7 +362,7 @@ def _code_for(parent: Task | None, number: str) -> str:
 
 def _task_form(program, data=None, initial=None):
     form = TaskForm(data, initial=initial)
-    form.fields["parent"].choices = [("", _("（无）"))] + [
+    form.fields["parent"].choices = [("", _("（无）"))] + [  # type: ignore[attr-defined]  # a ChoiceField
         (t.pk, f"{t.code} {t.title[:30]}") for t in Task.objects.filter(program=program, parent=None).order_by("sort_order")[:300]]
     return form
 
