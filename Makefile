@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup assets fonts demo serve test test-sqlite test-postgres bench bench-data clean browser
+.PHONY: setup assets fonts demo serve test test-sqlite test-postgres lint bench bench-data clean browser
 
 setup: $(STAMP) assets fonts
 
@@ -53,6 +53,10 @@ test: setup browser
 
 test-sqlite: setup
 	$(VENV)/bin/pytest -q
+
+# Layers (import-linter) and types (mypy); `make test` runs them too, through scripts/run_tests.sh.
+lint: setup
+	scripts/lint.sh
 
 # City-scale benchmarks (bench/README.md, docs/benchmarks.md). SQLite by default; for PostgreSQL:
 #   createdb -h 127.0.0.1 -U postgres luoshi_bench

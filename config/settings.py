@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "luoshi.portal",
     "luoshi.documents",
     "luoshi.api",
+    "luoshi.demo",
 ]
 
 MIDDLEWARE = [
@@ -77,6 +78,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "luoshi.core.context_processors.luoshi",
+                "luoshi.org.context_processors.scope",
             ],
         },
     },

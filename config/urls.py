@@ -7,6 +7,7 @@ from django.views.generic import RedirectView
 from luoshi.api.api import api
 from luoshi.core import views as core_views
 from luoshi.org import views as org_views
+from luoshi.tasks import views_files as task_files
 
 urlpatterns = [
     path("favicon.ico", RedirectView.as_view(url=static("img/favicon.svg"), permanent=True)),
@@ -17,7 +18,7 @@ urlpatterns = [
     path("api/", api.urls),
     path("notifications/", core_views.notifications, name="notifications"),
     path("notifications/read/", core_views.notifications_read, name="notifications_read"),
-    path("files/<int:pk>/", core_views.attachment_download, name="attachment_download"),
+    path("files/<int:pk>/", task_files.attachment_download, name="attachment_download"),
     path("units/", org_views.unit_tree, name="unit_tree"),
     path("units/import/", org_views.unit_import, name="unit_import"),
     path("people/", org_views.people_list, name="people_list"),
@@ -27,6 +28,7 @@ urlpatterns = [
     path("people/<int:pk>/grants/", org_views.person_grant_add, name="person_grant_add"),
     path("people/<int:pk>/grants/<int:grant_pk>/revoke/", org_views.person_grant_revoke, name="person_grant_revoke"),
     path("people/<int:pk>/password/", org_views.person_password, name="person_password"),
+    path("", include("luoshi.documents.urls")),
     path("", include("luoshi.ledger.urls")),
     path("assess/", include("luoshi.assessment.urls")),
     path("open311/v2/", include("luoshi.intake.urls_open311")),

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Run the suite on SQLite, then on PostgreSQL. PostgreSQL comes from DATABASE_URL, or the local
 # server at 127.0.0.1:5432. With CI=true (or LUOSHI_REQUIRE_POSTGRES=1) a missing PostgreSQL fails the run.
+# First the layers and types (scripts/lint.sh); the SQLite run measures coverage.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
@@ -9,8 +10,15 @@ export LUOSHI_VAR_DIR="${LUOSHI_VAR_DIR:-$(mktemp -d)}"
 pg_url="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/luoshi}"
 unset DATABASE_URL
 
+scripts/lint.sh  # layers (import-linter) and types (mypy)
+
+# Coverage of the whole SQLite run, with the floor in pyproject.toml ([tool.coverage.report] fail_under);
+# not when running a selection of tests (arguments given), which would fall under the floor.
+cov=()
+if [ $# -eq 0 ]; then cov=(--cov --cov-report=term:skip-covered); fi
+
 echo "== SQLite =="
-.venv/bin/pytest -q "$@"
+.venv/bin/pytest -q ${cov[@]+"${cov[@]}"} "$@"
 
 if "$PY" - "$pg_url" <<'PYEOF'
 import sys

@@ -29,12 +29,11 @@ from django.utils.translation import gettext as _
 
 from luoshi.core import clock
 from luoshi.core.errors import ServiceError
-from luoshi.core.models import JournalEntry
+from luoshi.core.journal import journal_entry, journal_record_many
 from luoshi.core.permissions import require
-from luoshi.ledger.demo import _photo_bytes  # one synthetic-photo maker for every demo
+from luoshi.org.demo import Account, demo_photo, unit_at
 from luoshi.org.models import Person, Role, Unit
 from luoshi.org.services import grant_role, person_create
-from luoshi.programs.demo import Account
 from luoshi.core.presets import preset_load
 
 from . import services
@@ -95,13 +94,6 @@ PROBLEMS = {
 ON_SITE = ["A1", "A2", "A3", "A4", "A5", "A6", "A7"]
 
 
-def _unit_at(path: str) -> Unit:
-    unit = None
-    for part in path.split("/"):
-        unit = Unit.objects.get(parent=unit, name=part)
-    return unit
-
-
 def _add_months(day: dt.date, n: int) -> dt.date:
     y, m = divmod(day.month - 1 + n, 12)
     return dt.date(day.year + y, m + 1, 1)
@@ -110,7 +102,7 @@ def _add_months(day: dt.date, n: int) -> dt.date:
 def _accounts(hashed_password: str) -> dict[str, Person]:
     people = {}
     for acc in ASSESSMENT_ACCOUNTS:
-        unit = _unit_at(acc.unit_path)
+        unit = unit_at(acc.unit_path)
         person = Person.objects.filter(username=acc.username).first()
         if person is None:
             person = person_create(by=None, username=acc.username, full_name=acc.full_name, title=acc.title,
@@ -185,12 +177,11 @@ def _scores_bulk(*, by, rnd: Round, rows: list[tuple[Unit, Indicator, object, st
                 raise ServiceError(_("“%(code)s %(name)s”：%(error)s") % {"code": leaf.code, "name": leaf.name, "error": e})
             scores.append(Score(round=rnd, unit=unit, indicator=leaf, evaluator=by, value=parsed, level=level,
                                 note=note, source="form", scored_at=now))
-            journal.append(JournalEntry(
-                at=now, actor=by, verb="assessment.score.record", object_type=rnd._meta.label_lower,
-                object_id=str(rnd.pk), object_repr=str(rnd)[:255], scope_path=unit.path, reason=note,
+            journal.append(journal_entry(
+                at=now, actor=by, verb="assessment.score.record", obj=rnd, scope_path=unit.path, reason=note,
                 changes={"unit": unit.pk, "indicator": leaf.code, "value": [None, str(parsed)], "evidence": []}))
         Score.objects.bulk_create(scores, batch_size=2000)
-        JournalEntry.objects.bulk_create(journal, batch_size=2000)
+        journal_record_many(journal)
     return len(scores)
 
 
@@ -299,7 +290,7 @@ class _History:
                 _scores_bulk(by=evaluator, rnd=rnd, rows=rows)
                 for s, leaf, count, note in photos:
                     services.score_record(by=evaluator, round=rnd, unit=s, indicator=leaf, value=count, note=note,
-                                          files=[(f"{s.name}{leaf.code}现场.jpg", _photo_bytes((150, 120, 100), self.rng))])
+                                          files=[(f"{s.name}{leaf.code}现场.jpg", demo_photo((150, 120, 100), self.rng))])
             with self.at(end, 16):
                 _scores_bulk(by=departments, rnd=rnd, rows=[
                     row for d in districts for row in (
@@ -318,7 +309,7 @@ class _History:
                     appeal = services.appeal_file(
                         by=liaison, round=rnd, unit=revised, indicator=leaves["A3"],
                         reason="测评扣分的两处楼道杂物点位属于相邻街道辖区，附社区边界图。",
-                        files=[("辖区边界图.jpg", _photo_bytes((200, 200, 180), self.rng))])
+                        files=[("辖区边界图.jpg", demo_photo((200, 200, 180), self.rng))])
                 current = Score.objects.get(round=rnd, unit=revised, indicator=leaves["A3"], is_current=True)
                 with self.at(publish_day + dt.timedelta(days=3), 11):
                     services.appeal_decide(by=office, appeal=appeal, revise=True, value=max(0, int(current.value) - 2),
@@ -328,7 +319,7 @@ class _History:
                     services.appeal_file(
                         by=self.p["liaison2"], round=rnd, unit=pending, indicator=leaves["A2"],
                         reason="农贸市场北侧占道摊点已于测评前一日取缔，测评时为临时停放车辆，附整改前后照片。",
-                        files=[("整改后照片.jpg", _photo_bytes((110, 150, 120), self.rng))])
+                        files=[("整改后照片.jpg", demo_photo((110, 150, 120), self.rng))])
         # this month: scoring in progress, the evaluator has scored part of the streets
         rnd = self.open_round(by=office, scheme=scheme, name=f"{this_month.year}年{this_month.month}月创城测评",
                               start=this_month, end=_add_months(this_month, 1) - dt.timedelta(days=1),

@@ -17,6 +17,7 @@ from decimal import Decimal
 
 from django.db.models import Count, Q
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from luoshi.core.permissions import require
 from luoshi.org.models import Role, Unit
@@ -53,6 +54,15 @@ def round_get(user, pk: int) -> Round:
     if rnd is None:
         raise Http404
     return rnd
+
+
+def round_unit_get(user, pk: int, unit_pk: int) -> tuple[Round, Unit]:
+    """A round and one of its units whose score card `user` may read (the card pages and the card PDF)."""
+    rnd = round_get(user, pk)
+    unit = Unit.objects.filter(pk=unit_pk).first()
+    if unit is None or not reads_unit(user, rnd, unit):
+        raise Http404(_("没有找到该单位的评分卡，或您无权查看。"))
+    return rnd, unit
 
 
 def own_units(user, rnd: Round) -> list[Unit]:

@@ -13,7 +13,7 @@ def download(data: bytes, filename: str, content_type: str) -> HttpResponse:
     """A file download whose Chinese name survives every browser: the header stays ASCII (RFC 6266
     filename*=utf-8''…), never the RFC 2047 form Django falls back to for non-ASCII header values."""
     resp = HttpResponse(data, content_type=content_type)
-    resp["Content-Disposition"] = content_disposition_header(True, filename)
+    resp["Content-Disposition"] = content_disposition_header(True, filename) or "attachment"
     return resp
 
 

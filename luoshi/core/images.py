@@ -17,7 +17,7 @@ def image_variants(data: bytes) -> dict[str, tuple[bytes, tuple[int, int]]]:
     from PIL import Image, ImageOps, UnidentifiedImageError
 
     try:
-        image = Image.open(io.BytesIO(data))
+        image: Image.Image = Image.open(io.BytesIO(data))
         image.load()
     except (UnidentifiedImageError, OSError, ValueError) as e:
         raise UnreadableImage(str(e)) from e

@@ -30,7 +30,7 @@ class CappedPaginator(Paginator):
     @cached_property
     def count(self) -> int:
         rows = self.count_rows if self.count_rows is not None else self.object_list
-        return rows[:self.cap + 1].count()
+        return rows[:self.cap + 1].count()  # type: ignore[attr-defined]  # a QuerySet: one COUNT
 
     @property
     def capped(self) -> bool:

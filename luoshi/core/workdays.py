@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from typing import Any
 from pathlib import Path
 
 import yaml
@@ -25,7 +26,7 @@ from django.utils.translation import gettext as _
 from .errors import ServiceError
 
 _CACHE_SECONDS = 300
-_cache: dict[str, object] = {"at": 0.0, "days": None}
+_cache: dict[str, Any] = {"at": 0.0, "days": None}
 
 
 _shipped: dict[str, dict[dt.date, bool]] = {}
@@ -55,7 +56,7 @@ def _exceptions() -> dict[dt.date, bool]:
         merged.update(stored)
         _cache["days"] = merged
         _cache["at"] = now
-    return _cache["days"]  # type: ignore[return-value]
+    return _cache["days"]
 
 
 def clear_cache() -> None:

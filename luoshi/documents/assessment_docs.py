@@ -27,9 +27,11 @@ from luoshi.assessment.models import Consequence, ProposalState, Round, ScoreSta
 from luoshi.core import clock
 from luoshi.org.models import Unit
 
-from .bulletin import HEITI, KAITI, TABLE_PT, _add_para, bulletin_masthead, chinese_date
 from .charts import CJKFontMissing, bar_chart_png, cjk_font_path
-from .ledger_docs import _caption, _cn, _finish, _picture, _signature, _single_spaced, _table
+from .gongwen import (
+    HEITI, KAITI, TABLE_PT, add_para, caption, chinese_date, chinese_number, finish, grid_table, masthead, picture,
+    signature, single_spaced,
+)
 
 __all__ = ["ranking_bulletin_docx", "scorecard_html", "scorecard_pdf"]
 
@@ -144,45 +146,45 @@ def ranking_bulletin_docx(*, user, round: Round, issue_no: int | None = None, of
     places = definition.precision
     metric = definition.type == "metric"
 
-    doc = bulletin_masthead(title=f"{scheme.name}排名通报",
-                            issue_text=f"第{issue_no}期" if issue_no is not None else "第　期",
-                            office=office, date_text=chinese_date(when))
+    doc = masthead(title=f"{scheme.name}排名通报",
+                   issue_text=f"第{issue_no}期" if issue_no is not None else "第　期",
+                   office=office, date_text=chinese_date(when))
     if not rnd.is_published:
-        _add_para(doc, "（审核稿，未公布）", font=KAITI, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False, color="FF0000")
+        add_para(doc, "（审核稿，未公布）", font=KAITI, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False, color="FF0000")
     period = f"{chinese_date(rnd.period_start)}至{chinese_date(rnd.period_end)}"
-    _add_para(doc, f"现将{rnd.name}（{period}）{scheme.name}结果通报如下：")
+    add_para(doc, f"现将{rnd.name}（{period}）{scheme.name}结果通报如下：")
     if rnd.revision > 1:
         for note in table.notes:
-            p = _add_para(doc, note, font=KAITI)
-            _single_spaced(p)
+            p = add_para(doc, note, font=KAITI)
+            single_spaced(p)
 
     section = 0
 
     def heading(text: str) -> None:
         nonlocal section
         section += 1
-        _add_para(doc, f"{_cn(section)}、{text}", font=HEITI, outline=0)
+        add_para(doc, f"{chinese_number(section)}、{text}", font=HEITI, outline=0)
 
     heading("总体情况")
     for line in _overview(table, definition, rnd):
-        _add_para(doc, line)
+        add_para(doc, line)
 
     heading("排名情况")
     groups = _groups(table, definition)
     figure = 0
     for g, (name, members) in enumerate(groups, 1):
         if len(groups) > 1:
-            _add_para(doc, f"（{_cn(g)}）{name or '未分组'}", font=KAITI, outline=1)
+            add_para(doc, f"（{chinese_number(g)}）{name or '未分组'}", font=KAITI, outline=1)
         if metric:
             league = definition.league
             rows = [(_rank(r["rank"]), r["unit"], _num(r.get("index"), league.composite_precision),
                      _rate(r.get("change"), league.change_precision), _num(r["total"], places),
                      _movement(r["movement"])) for r in members]
-            _table(doc, METRIC_COLUMNS, rows, left=(1,))
+            grid_table(doc, METRIC_COLUMNS, rows, left=(1,))
         else:
             rows = [(_rank(r["rank"]), r["unit"], _num(r["total"], places), _rate(r.get("rate"), places),
                      r["grade"] or DASH, _movement(r["movement"])) for r in members]
-            _table(doc, POINTS_COLUMNS, rows, left=(1,))
+            grid_table(doc, POINTS_COLUMNS, rows, left=(1,))
         chart, which = _chart_rows(members)
         if chart:
             figure += 1
@@ -192,8 +194,8 @@ def ranking_bulletin_docx(*, user, round: Round, issue_no: int | None = None, of
             png = bar_chart_png(title=f"{name or scheme.name}{label}{which}", categories=[r["unit"] for r in chart],
                                 series=[(label, values)], width_px=1600, height_px=300 + 70 * len(chart),
                                 horizontal=True, value_format=lambda v, d=digits: f"{v:.{d}f}")
-            _picture(doc, png)
-            _caption(doc, f"图{figure}　{name or ''}{label}排名{which}")
+            picture(doc, png)
+            caption(doc, f"图{figure}　{name or ''}{label}排名{which}")
 
     n = definition.top_bottom
     tops = [r for r in table.rows if r["top"]]
@@ -202,30 +204,30 @@ def ranking_bulletin_docx(*, user, round: Round, issue_no: int | None = None, of
         top_word, bottom_word = ("十佳", "十差") if n == 10 else (f"前{n}名", f"后{n}名")
         heading(f"{top_word}和{bottom_word}单位")
         for i, (word, rows) in enumerate(((top_word, tops), (bottom_word, bottoms)), 1):
-            _add_para(doc, f"（{_cn(i)}）{word}单位：{_names(rows) if rows else '无'}。")
+            add_para(doc, f"（{chinese_number(i)}）{word}单位：{_names(rows) if rows else '无'}。")
 
     excluded = [r for r in table.rows if r["rank"] is None]
     if excluded:
         heading("不参与排名单位")
         for r in excluded:
-            _add_para(doc, f"{r['unit']}：{r['excluded'] or '不参与排名'}。")
+            add_para(doc, f"{r['unit']}：{r['excluded'] or '不参与排名'}。")
 
     confirmed = list(Consequence.objects.filter(round=rnd, state=ProposalState.CONFIRMED)
                      .select_related("unit").order_by("unit__sort_order", "unit__path", "rule_code"))
     if confirmed:
         heading("结果运用")
-        _add_para(doc, "根据考核办法，经研究确认，对以下单位采取相应措施：")
+        add_para(doc, "根据考核办法，经研究确认，对以下单位采取相应措施：")
         for i, c in enumerate(confirmed, 1):
-            _add_para(doc, f"（{_cn(i)}）{c.unit.name}：{c.action}（{c.rule_name}）。")
+            add_para(doc, f"（{chinese_number(i)}）{c.unit.name}：{c.action}（{c.rule_name}）。")
 
     heading("工作要求")
     for text in REQUIREMENTS:
-        _add_para(doc, text)
-    note = _add_para(doc, f"注：总分按{'四舍五入' if definition.rounding == 'half_up' else 'GB/T 8170 数值修约规则'}"
-                          f"保留{places}位小数，名次按公布的分值排定，分值相同的并列。", size=TABLE_PT, indent=False)
-    _single_spaced(note)
-    _signature(doc, office, chinese_date(when))
-    return _finish(doc)
+        add_para(doc, text)
+    note = add_para(doc, f"注：总分按{'四舍五入' if definition.rounding == 'half_up' else 'GB/T 8170 数值修约规则'}"
+                         f"保留{places}位小数，名次按公布的分值排定，分值相同的并列。", size=TABLE_PT, indent=False)
+    single_spaced(note)
+    signature(doc, office, chinese_date(when))
+    return finish(doc)
 
 
 # ---- 评分卡 (PDF) ---------------------------------------------------------------------------------------

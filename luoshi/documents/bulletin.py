@@ -12,13 +12,11 @@ from __future__ import annotations
 import datetime as dt
 import io
 
-from docx import Document
-from docx.enum.section import WD_ORIENT
-from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING, WD_TAB_ALIGNMENT
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Emu, Mm, Pt, RGBColor
+from docx.shared import Mm
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
@@ -27,23 +25,12 @@ from luoshi.programs.models import Program, ReportingPeriod
 from luoshi.tasks import selectors
 from luoshi.tasks.models import TaskStatus
 
-__all__ = ["bulletin_data", "bulletin_docx", "bulletin_xlsx", "format_rate", "chinese_date"]
+from .gongwen import DASH, HEITI, KAITI, TABLE_PT, add_para, chinese_date, finish, format_rate, masthead, set_cell
+
+__all__ = ["bulletin_data", "bulletin_docx", "bulletin_xlsx"]
 
 STATUS_ORDER = (TaskStatus.NORMAL, TaskStatus.YELLOW, TaskStatus.RED, TaskStatus.EXTENDED, TaskStatus.CLOSED)
 STATUS_LABEL = dict(TaskStatus.choices)
-DASH = "—"
-
-
-# ---- numbers --------------------------------------------------------------------------------------
-
-def chinese_date(d: dt.date) -> str:
-    """2021年6月30日 (no leading zeros)."""
-    return f"{d.year}年{d.month}月{d.day}日"
-
-
-def format_rate(rate: float | None) -> str:
-    """A percentage (0–100) with one decimal, or “—” when there is nothing to rate."""
-    return DASH if rate is None else f"{rate:.1f}%"
 
 
 def _task_row(task) -> dict:
@@ -143,168 +130,10 @@ REQUIREMENTS = (
 
 # ---- Word -----------------------------------------------------------------------------------------
 
-FANGSONG = "仿宋_GB2312"
-XIAOBIAOSONG = "方正小标宋简体"
-HEITI = "黑体"
-KAITI = "楷体_GB2312"
-SONGTI = "宋体"
-BODY_PT = 16           # 三号
-TITLE_PT = 22          # 二号
-TABLE_PT = 12          # 小四
-FOOTER_PT = 14         # 四号
-LINE_PT = 28.95        # 22 lines in the 225 mm type area
-RED = "FF0000"
 
 # league table: (header, width in mm); the widths add up to the 156 mm type area
 LEAGUE_COLUMNS = (("名次", 14), ("单位", 38), ("牵头任务数", 20), ("已办结", 18), ("按期办结率", 22), ("逾期数", 18),
                   ("及时签收率", 26))
-
-
-def _set_rfonts(rpr, name: str) -> None:
-    """Set ascii/hAnsi/eastAsia/cs on an rPr and drop theme fonts (they would win over the names)."""
-    rfonts = rpr.find(qn("w:rFonts"))
-    if rfonts is None:
-        rfonts = OxmlElement("w:rFonts")
-        rpr.insert(0, rfonts)
-    for attr in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
-        rfonts.attrib.pop(qn(attr), None)
-    for attr in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
-        rfonts.set(qn(attr), name)
-
-
-def _style_run(run, *, font: str, size: float, bold: bool = False, color: str | None = None) -> None:
-    run.font.size = Pt(size)
-    run.font.bold = bold
-    if color:
-        run.font.color.rgb = RGBColor.from_string(color)
-    _set_rfonts(run._r.get_or_add_rPr(), font)
-
-
-def _first_line_indent(paragraph, size: float = BODY_PT) -> None:
-    """Two characters: firstLineChars for Word, firstLine in twips for everything else."""
-    paragraph.paragraph_format.first_line_indent = Pt(size * 2)
-    ind = paragraph._p.get_or_add_pPr().find(qn("w:ind"))
-    ind.set(qn("w:firstLineChars"), "200")
-
-
-def _outline_level(paragraph, level: int) -> None:
-    ppr = paragraph._p.get_or_add_pPr()
-    el = OxmlElement("w:outlineLvl")
-    el.set(qn("w:val"), str(level))
-    ppr.append(el)
-
-
-def _add_para(container, text: str = "", *, font: str = FANGSONG, size: float = BODY_PT, bold: bool = False,
-              align=None, indent: bool = True, color: str | None = None, outline: int | None = None):
-    p = container.add_paragraph()
-    if align is not None:
-        p.alignment = align
-    if indent:
-        _first_line_indent(p, size)
-    if outline is not None:
-        _outline_level(p, outline)
-    if text:
-        _style_run(p.add_run(text), font=font, size=size, bold=bold, color=color)
-    return p
-
-
-def _setup_document(doc) -> None:
-    # page: A4, GB/T 9704 margins (type area 156 × 225 mm)
-    section = doc.sections[0]
-    section.orientation = WD_ORIENT.PORTRAIT
-    section.page_width, section.page_height = Mm(210), Mm(297)
-    section.top_margin, section.bottom_margin = Mm(37), Mm(35)
-    section.left_margin, section.right_margin = Mm(28), Mm(26)
-    section.header_distance = Mm(15)
-    # the page number's dash line sits 7 mm below the type area
-    section.footer_distance = Mm(35 - 7 - 5)
-    grid = section._sectPr.find(qn("w:docGrid"))
-    if grid is None:
-        grid = OxmlElement("w:docGrid")
-        section._sectPr.append(grid)
-    grid.set(qn("w:type"), "lines")
-    grid.set(qn("w:linePitch"), str(round(LINE_PT * 20)))
-
-    # document defaults and Normal: 仿宋_GB2312 三号, exact 28.95 pt, no paragraph spacing
-    defaults = doc.styles.element.find(qn("w:docDefaults"))
-    rpr = defaults.find(qn("w:rPrDefault")).find(qn("w:rPr"))
-    _set_rfonts(rpr, FANGSONG)
-    lang = rpr.find(qn("w:lang"))
-    if lang is not None:
-        lang.set(qn("w:eastAsia"), "zh-CN")
-    spacing = defaults.find(qn("w:pPrDefault")).find(qn("w:pPr")).find(qn("w:spacing"))
-    if spacing is not None:
-        spacing.set(qn("w:after"), "0")
-    normal = doc.styles["Normal"]
-    normal.font.size = Pt(BODY_PT)
-    _set_rfonts(normal.element.get_or_add_rPr(), FANGSONG)
-    pf = normal.paragraph_format
-    pf.line_spacing = Pt(LINE_PT)
-    pf.line_spacing_rule = WD_LINE_SPACING.EXACTLY
-    pf.space_before = pf.space_after = Pt(0)
-
-    doc.settings.odd_and_even_pages_header_footer = True
-
-
-def _page_number_paragraph(footer, *, odd: bool) -> None:
-    """“— N —” in 宋体 四号 with a PAGE field; odd pages right, even pages left, one character in."""
-    p = footer.paragraphs[0] if footer.paragraphs else footer.add_paragraph()
-    p.alignment = WD_ALIGN_PARAGRAPH.RIGHT if odd else WD_ALIGN_PARAGRAPH.LEFT
-    pf = p.paragraph_format
-    pf.line_spacing_rule = WD_LINE_SPACING.SINGLE
-    if odd:
-        pf.right_indent = Pt(FOOTER_PT)
-    else:
-        pf.left_indent = Pt(FOOTER_PT)
-
-    def run(text: str = ""):
-        r = p.add_run(text)
-        _style_run(r, font=SONGTI, size=FOOTER_PT)
-        return r
-
-    run("— ")
-    begin = OxmlElement("w:fldChar")
-    begin.set(qn("w:fldCharType"), "begin")
-    run()._r.append(begin)
-    instr = OxmlElement("w:instrText")
-    instr.set(qn("xml:space"), "preserve")
-    instr.text = " PAGE "
-    run()._r.append(instr)
-    sep = OxmlElement("w:fldChar")
-    sep.set(qn("w:fldCharType"), "separate")
-    run()._r.append(sep)
-    run("1")
-    end = OxmlElement("w:fldChar")
-    end.set(qn("w:fldCharType"), "end")
-    run()._r.append(end)
-    run(" —")
-
-
-def _red_rule(paragraph) -> None:
-    """版头 separator: a red bottom border across the type area."""
-    ppr = paragraph._p.get_or_add_pPr()
-    bdr = OxmlElement("w:pBdr")
-    bottom = OxmlElement("w:bottom")
-    for k, v in (("w:val", "single"), ("w:sz", "12"), ("w:space", "6"), ("w:color", RED)):
-        bottom.set(qn(k), v)
-    bdr.append(bottom)
-    # pBdr goes before spacing/ind/jc in the schema order
-    anchor = next((ppr.find(qn(t)) for t in ("w:shd", "w:tabs", "w:suppressAutoHyphens", "w:spacing", "w:ind",
-                                              "w:jc") if ppr.find(qn(t)) is not None), None)
-    if anchor is not None:
-        anchor.addprevious(bdr)
-    else:
-        ppr.append(bdr)
-
-
-def _set_cell(cell, text: str, *, bold: bool = False, align=WD_ALIGN_PARAGRAPH.CENTER) -> None:
-    p = cell.paragraphs[0]
-    p.alignment = align
-    pf = p.paragraph_format
-    pf.line_spacing_rule = WD_LINE_SPACING.SINGLE
-    pf.first_line_indent = Pt(0)
-    _style_run(p.add_run(text), font=FANGSONG, size=TABLE_PT, bold=bold)
-    cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
 
 
 def _league_table(doc, league: list[dict]):
@@ -317,13 +146,13 @@ def _league_table(doc, league: list[dict]):
     repeat = OxmlElement("w:tblHeader")  # repeat the header row on each page
     trpr.append(repeat)
     for cell, (name, _) in zip(header.cells, LEAGUE_COLUMNS):
-        _set_cell(cell, name, bold=True)
+        set_cell(cell, name, bold=True)
     for r in league:
         cells = table.add_row().cells
         values = (str(r["rank"]), r["unit_name"], str(r["lead"]), str(r["closed"]), format_rate(r["on_time_rate"]),
                   str(r["overdue"]), format_rate(r["ack_rate"]))
         for i, (cell, value) in enumerate(zip(cells, values)):
-            _set_cell(cell, value, align=WD_ALIGN_PARAGRAPH.LEFT if i == 1 else WD_ALIGN_PARAGRAPH.CENTER)
+            set_cell(cell, value, align=WD_ALIGN_PARAGRAPH.LEFT if i == 1 else WD_ALIGN_PARAGRAPH.CENTER)
     # fixed layout: Word takes the widths from tblGrid, other readers from tcW; set both
     for col, (_, width) in zip(table.columns, LEAGUE_COLUMNS):
         col.width = Mm(width)
@@ -336,74 +165,47 @@ def _league_table(doc, league: list[dict]):
     return table
 
 
-def bulletin_masthead(*, title: str, issue_text: str, office: str, date_text: str):
-    """A new 公文-layout document with the bulletin's 版头: title, 期号, then the office and the date over a
-    red rule. Shared by every bulletin (调度通报, 督查通报)."""
-    doc = Document()
-    _setup_document(doc)
-    doc.core_properties.title = title
-    doc.core_properties.author = office
-    _add_para(doc, title, font=XIAOBIAOSONG, size=TITLE_PT, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
-    _add_para(doc, issue_text, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
-    head = _add_para(doc, indent=False)
-    # office one character in from the left, date one character in from the right (right tab stop)
-    head.paragraph_format.left_indent = Pt(BODY_PT)
-    head.paragraph_format.right_indent = Pt(BODY_PT)
-    head.paragraph_format.tab_stops.add_tab_stop(Emu(Mm(156) - Pt(BODY_PT)), alignment=WD_TAB_ALIGNMENT.RIGHT)
-    _style_run(head.add_run(f"{office}\t{date_text}"), font=FANGSONG, size=BODY_PT)
-    _red_rule(head)
-    _add_para(doc, indent=False)
-    return doc
-
-
 def bulletin_docx(*, user, program: Program, as_of: dt.date, issue_no: int | None = None,
                   office_name: str = "") -> bytes:
     data = bulletin_data(user=user, program=program, as_of=as_of, issue_no=issue_no)
     office = office_name.strip() or program.owner_unit.name
     title = f"{program.name}调度通报"
 
-    doc = bulletin_masthead(title=title, issue_text=_issue_text(data["issue_no"]), office=office,
-                            date_text=data["as_of_text"])
+    doc = masthead(title=title, issue_text=_issue_text(data["issue_no"]), office=office,
+                   date_text=data["as_of_text"])
 
     # 一、总体情况
-    _add_para(doc, "一、总体情况", font=HEITI, outline=0)
-    _add_para(doc, _overview_sentence(data))
+    add_para(doc, "一、总体情况", font=HEITI, outline=0)
+    add_para(doc, _overview_sentence(data))
 
     # 二、各单位推进情况
-    _add_para(doc, "二、各单位推进情况", font=HEITI, outline=0)
+    add_para(doc, "二、各单位推进情况", font=HEITI, outline=0)
     if data["league"]:
-        _add_para(doc, f"按按期办结率、逾期数、及时签收率综合排名（截至{data['as_of_text']}），"
-                       "各牵头单位推进情况如下：")
+        add_para(doc, f"按按期办结率、逾期数、及时签收率综合排名（截至{data['as_of_text']}），"
+                      "各牵头单位推进情况如下：")
         _league_table(doc, data["league"])
-        note = _add_para(doc, "注：按期办结率为按期办结任务数占已到期任务数的比例，及时签收率为按时签收任务数占交办任务数的比例；"
-                              "“—”表示暂无到期任务。", size=TABLE_PT, indent=False)
+        note = add_para(doc, "注：按期办结率为按期办结任务数占已到期任务数的比例，及时签收率为按时签收任务数占交办任务数的比例；"
+                             "“—”表示暂无到期任务。", size=TABLE_PT, indent=False)
         note.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
     else:
-        _add_para(doc, "暂无牵头单位数据。")
+        add_para(doc, "暂无牵头单位数据。")
 
     # 三、逾期及预警任务
-    _add_para(doc, "三、逾期及预警任务", font=HEITI, outline=0)
+    add_para(doc, "三、逾期及预警任务", font=HEITI, outline=0)
     for heading, rows in (("（一）红灯任务", data["red_tasks"]), ("（二）黄灯任务", data["yellow_tasks"])):
-        _add_para(doc, heading, font=KAITI, outline=1)
+        add_para(doc, heading, font=KAITI, outline=1)
         if rows:
             for t in rows:
-                _add_para(doc, _task_line(t))
+                add_para(doc, _task_line(t))
         else:
-            _add_para(doc, "无。")
+            add_para(doc, "无。")
 
     # 四、下步工作要求
-    _add_para(doc, "四、下步工作要求", font=HEITI, outline=0)
+    add_para(doc, "四、下步工作要求", font=HEITI, outline=0)
     for text in REQUIREMENTS:
-        _add_para(doc, text)
+        add_para(doc, text)
 
-    # footers: odd (default) right, even left
-    section = doc.sections[0]
-    _page_number_paragraph(section.footer, odd=True)
-    _page_number_paragraph(section.even_page_footer, odd=False)
-
-    out = io.BytesIO()
-    doc.save(out)
-    return out.getvalue()
+    return finish(doc)
 
 
 # ---- Excel ----------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from luoshi.core import clock
+from luoshi.org.demo import DEMO_PASSWORD, Account, unit_at
 from luoshi.org.models import Person, Role, Unit
 from luoshi.org.services import grant_role, person_create
 from luoshi.programs.models import Program
@@ -27,8 +28,6 @@ from .scheme import scheme_presets
 
 
 def _accounts():
-    from luoshi.programs.demo import Account
-
     return [
         Account("gaige", "韩晓梅", Role.OFFICE, "青岛市/城阳区", "城阳区委改革办科员",
                 note="金点子：城阳区改革创新金点子征集（初审、指定专家、处理答复、评奖、转任务）"),
@@ -79,13 +78,6 @@ def _at(day: dt.date, hour: int = 10, minute: int = 0) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time(hour, minute)))
 
 
-def _unit(path: str) -> Unit:
-    unit = None
-    for part in path.split("/"):
-        unit = Unit.objects.get(parent=unit, name=part)
-    return unit
-
-
 def _person(username: str, full_name: str, title: str, unit: Unit, hashed: str) -> Person:
     person = Person.objects.filter(username=username).first()
     if person is None:
@@ -101,13 +93,12 @@ def _weighted(rng: random.Random, pairs):
 
 
 def ideas_demo(*, today: dt.date | None = None, hashed_password: str | None = None, seed: int = 11) -> dict:
-    from luoshi.programs.demo import DEMO_PASSWORD
     from luoshi.tasks.services import program_create
 
     today = today or clock.today()
     hashed = hashed_password or make_password(DEMO_PASSWORD)
     rng = random.Random(seed)
-    district = _unit("青岛市/城阳区")
+    district = unit_at("青岛市/城阳区")
     name = f"{today.year}年改革创新金点子征集"
     existing = Campaign.objects.filter(name=name, owner_unit=district).first()
     if existing is not None:
@@ -115,9 +106,9 @@ def ideas_demo(*, today: dt.date | None = None, hashed_password: str | None = No
     with transaction.atomic():
         accounts = {}
         for acc in IDEAS_ACCOUNTS:
-            accounts[acc.username] = _person(acc.username, acc.full_name, acc.title, _unit(acc.unit_path), hashed)
+            accounts[acc.username] = _person(acc.username, acc.full_name, acc.title, unit_at(acc.unit_path), hashed)
             if acc.role:
-                grant_role(by=None, person=accounts[acc.username], role=acc.role, unit=_unit(acc.unit_path))
+                grant_role(by=None, person=accounts[acc.username], role=acc.role, unit=unit_at(acc.unit_path))
         office = accounts["gaige"]
         experts = [accounts["expert"]] + [_person(u, n, t, district, hashed) for u, n, t in EXTRA_EXPERTS]
 

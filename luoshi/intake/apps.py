@@ -1,5 +1,17 @@
+import datetime as dt
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+
+
+def requests_daily(today: dt.date | None, notify: bool) -> list[str]:
+    """The daily step of intake (luoshi.core.daily): overdue revisits, automatic supervision, personal data purge.
+    These run on the clock's today and always notify, as they did before the steps were registered."""
+    from .services import overdue_run, personal_purge, revisits_run
+
+    r, o, p = revisits_run(), overdue_run(), personal_purge()
+    return [f"诉求：回访逾期办结 {r['closed']} 件（待电话回访 {r['waiting_phone']} 件），超期自动督办 {o['supervised']} 件，"
+            f"清除过期个人信息 {p} 件。"]
 
 
 class IntakeConfig(AppConfig):
@@ -14,3 +26,7 @@ class IntakeConfig(AppConfig):
 
         preset_kind_register("intake", title=_("诉求受理配置"), model=IntakePreset, load=intake_preset_load,
                              summary=intake_preset_summary)
+
+        from luoshi.core.daily import register_daily
+
+        register_daily("intake.requests", requests_daily, order=30)

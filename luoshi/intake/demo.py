@@ -9,9 +9,9 @@ import random
 from django.db import transaction
 
 from luoshi.core import clock
+from luoshi.org.demo import Account, unit_at
 from luoshi.org.models import Person, Role, Unit, UnitKind
 from luoshi.org.services import grant_role, person_create
-from luoshi.programs.demo import Account, _unit
 
 from . import services
 from .config import intake_load
@@ -60,7 +60,7 @@ GIVEN = ["伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "
 def _accounts(hashed_password: str) -> dict[str, Person]:
     people = {}
     for acc in INTAKE_ACCOUNTS:
-        unit = _unit(acc.unit_path)
+        unit = unit_at(acc.unit_path)
         person = Person.objects.filter(username=acc.username).first()
         if person is None:
             person = person_create(by=None, username=acc.username, full_name=acc.full_name, title=acc.title, unit=unit,
@@ -69,7 +69,7 @@ def _accounts(hashed_password: str) -> dict[str, Person]:
         grant_role(by=None, person=person, role=acc.role, unit=unit)
         people[acc.username] = person
     # every street and department of 城阳区 gets a liaison, so every dispatched request has someone to act
-    region = _unit("青岛市/城阳区")
+    region = unit_at("青岛市/城阳区")
     for unit in Unit.objects.filter(parent=region, kind__in=(UnitKind.STREET, UnitKind.DEPARTMENT)):
         if not Person.objects.filter(grants__role=Role.LIAISON, grants__unit=unit).exists():
             p = person_create(by=None, username=f"cl{unit.pk}", full_name=f"{unit.display_name}联络员", unit=unit)
@@ -103,7 +103,7 @@ class _History:
         self.dispatcher = people["dispatcher"]
         self.categories = {c.code: c for c in ServiceCategory.objects.filter(is_active=True)}
         self.channels = {c.code: c for c in Channel.objects.all()}
-        region = _unit("青岛市/城阳区")
+        region = unit_at("青岛市/城阳区")
         self.streets = list(Unit.objects.filter(parent=region, kind=UnitKind.STREET).order_by("sort_order", "pk"))
         self.liaison = {}
         for person in Person.objects.filter(grants__role=Role.LIAISON, grants__unit__parent=region).prefetch_related("grants"):

@@ -4,12 +4,12 @@ assigned, overdue, waiting for verification, returned, closed, reopened, escalat
 from __future__ import annotations
 
 import datetime as dt
-import io
 import random
 
 from django.utils import timezone
 
 from luoshi.core import clock
+from luoshi.org.demo import Account, demo_photo
 from luoshi.org.models import Person, Role, Unit
 from luoshi.org.services import grant_role, person_create
 from luoshi.core.presets import preset_load
@@ -24,6 +24,14 @@ INSPECTORS = [
     ("inspector2", "赵磊", "督导组成员", "青岛市/市精神文明建设委员会办公室", False, ["第二督导组", "市交通运输局专项督导组"]),
 ]
 
+# the demo accounts of the inspectors above, listed with the other apps' accounts
+LEDGER_ACCOUNTS = [
+    Account("inspector", "陈刚", Role.OFFICE, "青岛市/市精神文明建设委员会办公室", "市文明办督查科科长",
+            note="创城督导台账：督查室（交办、确认督办升级、公开），第二督导组成员；创城月度测评：审核、公布、复核申诉"),
+    Account("inspector2", "赵磊", "", "青岛市/市精神文明建设委员会办公室", "督导组成员",
+            note="督导组成员：手机登记问题、核验他人发现的问题"),
+]
+
 PROBLEMS = [
     ("老旧小区环境", "小区楼道内堆放杂物，消防通道被占用", "{street}某小区3号楼", Severity.MAJOR),
     ("老旧小区环境", "小区内垃圾桶满溢，周边有散落垃圾", "{street}某小区东门", Severity.GENERAL),
@@ -35,20 +43,6 @@ PROBLEMS = [
     ("建筑工地围挡", "工地围挡破损，裸土未覆盖", "{street}在建工地", Severity.SEVERE),
     ("公共场所文明行为", "公园内有不文明遛狗现象，未见劝导员", "{street}社区公园", Severity.GENERAL),
 ]
-
-
-def _photo_bytes(color: tuple[int, int, int], rng: random.Random) -> bytes:
-    from PIL import Image, ImageDraw
-
-    img = Image.new("RGB", (800, 600), color)
-    draw = ImageDraw.Draw(img)
-    for _ in range(12):
-        x, y = rng.randint(0, 760), rng.randint(0, 560)
-        draw.rectangle([x, y, x + rng.randint(20, 160), y + rng.randint(20, 120)],
-                       fill=tuple(max(0, c - rng.randint(20, 80)) for c in color))
-    buf = io.BytesIO()
-    img.save(buf, "JPEG", quality=70)
-    return buf.getvalue()
 
 
 def _at(day: dt.date, hour: int) -> dt.datetime:
@@ -117,7 +111,7 @@ def _history(program, people, rng: random.Random) -> int:
                                          address=place.format(street=street.name), group=group, found_on=day)
             with clock.at(_at(day, 10 + k)):
                 f = services.finding_record(by=reporter, program=program, data=data,
-                                            photos=[(f"现场{k + 1}.jpg", _photo_bytes((150, 120, 100), rng))])
+                                            photos=[(f"现场{k + 1}.jpg", demo_photo((150, 120, 100), rng))])
             batch.append(f)
             count += 1
         if day_offset >= 36:  # the last few days: still waiting to be assigned
@@ -139,7 +133,7 @@ def _history(program, people, rng: random.Random) -> int:
                 done_day = day + dt.timedelta(days=rng.randint(2, 6))
                 with clock.at(_at(done_day, 15)):
                     services.finding_submit(by=liaison, finding=f, text="已组织人员现场整改完毕，建立长效巡查机制。",
-                                            photos=[("整改后.jpg", _photo_bytes((110, 150, 120), rng))])
+                                            photos=[("整改后.jpg", demo_photo((110, 150, 120), rng))])
                 if roll < 0.3 or done_day >= today - dt.timedelta(days=1):
                     continue  # waiting for verification
                 check_day = min(done_day + dt.timedelta(days=1), today)

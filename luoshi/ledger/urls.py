@@ -12,7 +12,6 @@ urlpatterns = [
     path("programs/<slug:code>/ledger/escalations/", views.escalations, name="ledger_escalations"),
     path("programs/<slug:code>/ledger/groups/", views.groups, name="ledger_groups"),
     path("programs/<slug:code>/ledger/export.xlsx", views.ledger_export, name="ledger_export"),
-    path("programs/<slug:code>/ledger/bulletin.docx", views.ledger_bulletin, name="ledger_bulletin"),
     path("programs/<slug:code>/ledger/import/", views.ledger_import, name="ledger_import"),
     path("ledger/findings/<int:pk>/", views.finding_detail, name="ledger_finding"),
     path("ledger/findings/<int:pk>/edit/", views.finding_edit, name="ledger_finding_edit"),
@@ -23,6 +22,5 @@ urlpatterns = [
     path("ledger/photos/<int:pk>/<str:variant>/", views.photo, name="ledger_photo"),
     path("ledger/sheets/<int:pk>/", views.sheet_detail, name="ledger_sheet"),
     path("ledger/sheets/<int:pk>/acknowledge/", views.sheet_acknowledge, name="ledger_sheet_acknowledge"),
-    path("ledger/sheets/<int:pk>/document.docx", views.sheet_docx, name="ledger_sheet_docx"),
     path("ledger/escalations/<int:pk>/decide/", views.escalation_decide, name="ledger_escalation_decide"),
 ]

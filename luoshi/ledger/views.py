@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 from luoshi.core import clock
 from luoshi.core.errors import PermissionDeniedError, ServiceError
 from luoshi.core.excel import ImportFailed
-from luoshi.core.http import DOCX, XLSX, download
+from luoshi.core.http import XLSX, download
 from luoshi.core.paging import CappedPaginator
 from luoshi.core.paging import Paginator as LeanPaginator
 from luoshi.org.models import Unit
@@ -377,14 +377,6 @@ def sheet_acknowledge(request, pk):
     return HttpResponseRedirect(reverse("ledger_sheet", args=[pk]))
 
 
-@login_required
-def sheet_docx(request, pk):
-    from luoshi.documents.ledger_docs import sheet_docx as render_sheet
-
-    sheet = selectors.sheet_get(user=request.user, pk=pk)
-    return download(render_sheet(sheet=sheet), f"{sheet.number}.docx", DOCX)
-
-
 # ---- figures, escalations, groups, outputs -------------------------------------------------------------
 
 def _date_param(request, name) -> dt.date | None:
@@ -510,25 +502,6 @@ def ledger_export(request, code):
         return HttpResponseRedirect(reverse("ledger_findings", args=[code]) + "?" + request.GET.urlencode())
     data = ledger_export_xlsx(user=request.user, program=program, filters=filters)
     return download(data, f"{program.name}-问题台账-{clock.today():%Y%m%d}.xlsx", XLSX)
-
-
-@login_required
-def ledger_bulletin(request, code):
-    from luoshi.documents.ledger_docs import ledger_bulletin_docx
-
-    program = selectors.ledger_program_get(user=request.user, code=code)
-    end = _date_param(request, "to") or clock.today()
-    start = _date_param(request, "from") or end - dt.timedelta(days=6)
-    if end < start:
-        return render(request, "400.html", {"message": _("开始日期不能晚于结束日期。")}, status=400)
-    issue = request.GET.get("issue")
-    try:
-        data = ledger_bulletin_docx(user=request.user, program=program, start=start, end=end,
-                                    issue_no=int(issue) if issue and issue.isdigit() else None,
-                                    office_name=program.owner_unit.name)
-    except ServiceError as e:  # e.g. no Chinese font for the chart on this server
-        return render(request, "400.html", {"message": e.message}, status=503)
-    return download(data, f"{program.name}-督查通报-{end:%Y%m%d}.docx", DOCX)
 
 
 @login_required

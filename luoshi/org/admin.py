@@ -4,7 +4,7 @@ from django.contrib.auth.admin import UserAdmin
 from luoshi.core.admin import JournaledAdmin
 
 from .models import Pairing, Person, RoleGrant, Unit
-from .services import _set_path, unit_move
+from .services import unit_move, unit_set_path
 
 
 @admin.register(Unit)
@@ -24,7 +24,7 @@ class UnitAdmin(JournaledAdmin):
             return
         super().save_model(request, obj, form, change)
         if not change:
-            _set_path(obj)
+            unit_set_path(obj)
 
 
 class RoleGrantInline(admin.TabularInline):
@@ -39,7 +39,7 @@ class PersonAdmin(JournaledAdmin, UserAdmin):
     search_fields = ("username", "full_name", "phone")
     autocomplete_fields = ("unit",)
     inlines = [RoleGrantInline]
-    fieldsets = UserAdmin.fieldsets + (("单位与职务", {"fields": ("full_name", "title", "phone", "unit")}),)
+    fieldsets = (*(UserAdmin.fieldsets or ()), ("单位与职务", {"fields": ("full_name", "title", "phone", "unit")}))
 
 
 @admin.register(Pairing)

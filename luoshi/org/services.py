@@ -14,6 +14,7 @@ from luoshi.core.journal import journal_record
 from luoshi.core.permissions import require, require_admin
 
 from .models import Pairing, Person, Role, RoleGrant, Unit, UnitKind
+from .paths import path_copies_move
 from .scopes import scope_for
 
 USERNAME_RE = re.compile(r"^[\w.@+-]+$")
@@ -28,8 +29,9 @@ KIND_BY_LABEL.update({"区": "district", "县级市": "district", "区（市）"
                       "市直部门": "department", "区直部门": "department"})
 
 
-def _set_path(unit: Unit) -> None:
-    parent_path = unit.parent.path if unit.parent_id else "/"
+def unit_set_path(unit: Unit) -> None:
+    """Store a saved unit's path and depth from its parent's (unit_create does this; so does the admin's add form)."""
+    parent_path = unit.parent.path if unit.parent is not None else "/"
     unit.path = f"{parent_path}{unit.pk}/"
     unit.depth = parent_path.count("/") - 1
     Unit.objects.filter(pk=unit.pk).update(path=unit.path, depth=unit.depth)
@@ -50,7 +52,7 @@ def unit_create(*, by, name: str, kind: str, parent: Unit | None = None, short_n
     with transaction.atomic():
         unit = Unit.objects.create(name=name, kind=kind, parent=parent, short_name=short_name.strip(), code=code or None,
                                    sort_order=sort_order)
-        _set_path(unit)
+        unit_set_path(unit)
         if journal:
             journal_record(actor=by, verb="unit.create", obj=unit, changes={"name": name, "kind": kind,
                            "parent": parent.pk if parent else None}, scope_path=unit.path)
@@ -282,7 +284,8 @@ def _load_unit_specs(*, by, specs: list[dict], sheet: str, dry_run: bool) -> dic
         errors.append(CellError(sheet, spec["row"], "上级单位", message))
     # cycles among the new rows
     for i, spec in enumerate(specs):
-        seen, node = set(), ("r", i)
+        seen: set[int] = set()
+        node: tuple[str, int] | None = ("r", i)
         while node is not None and node[0] == "r":
             if node[1] in seen:
                 errors.append(CellError(sheet, spec["row"], "上级单位", _("上级关系形成了循环。")))
@@ -331,7 +334,7 @@ def _load_unit_specs(*, by, specs: list[dict], sheet: str, dry_run: bool) -> dic
 
 
 def _node_path(plan: _UnitPlan, node) -> str:
-    names = []
+    names: list[str] = []
     while node is not None and len(names) < 3:
         kind, key = node
         names.append(plan.units[key].name if kind == "u" else plan.specs[key]["name"])
@@ -357,14 +360,14 @@ def units_load_tree(*, by, tree: list[dict]) -> dict:
         walk(tree, None)
         if created:
             root = Unit.objects.filter(parent=None).first()
+            assert root is not None  # the tree just created it
             journal_record(actor=by, verb="unit.preset_load", obj=root, changes={"created": created})
     return {"created": created}
 
 
 def unit_move(*, by, unit: Unit, new_parent: Unit | None) -> Unit:
-    """Move a unit (and its subtree) under another parent, keeping every copied path in step."""
-    from luoshi.tasks.models import TaskAssignment
-
+    """Move a unit (and its subtree) under another parent, keeping every copied path in step
+    (the unit paths other apps copy register in luoshi.org.paths)."""
     if by is not None:
         require_admin(scope_for(by))
     if new_parent and new_parent.path.startswith(unit.path):
@@ -380,13 +383,7 @@ def unit_move(*, by, unit: Unit, new_parent: Unit | None) -> Unit:
             u.path = new_path + u.path[len(old_path):]
             u.depth += depth_delta
             u.save(update_fields=["path", "depth"])
-        for a in TaskAssignment.objects.filter(unit_path__within=[old_path]).only("id", "unit_path"):
-            TaskAssignment.objects.filter(pk=a.pk).update(unit_path=new_path + a.unit_path[len(old_path):])
-        # the tasks' counts per unit subtree (tasks.tallies) follow the units to their new ancestors
-        from luoshi.tasks.tallies import program_rebuild, programs_touching_units
-
-        for program in programs_touching_units(new_path):
-            program_rebuild(program)
+        path_copies_move(old_path, new_path)
         unit.refresh_from_db()
         journal_record(actor=by, verb="unit.move", obj=unit, changes={"path": [old_path, new_path]},
                        scope_path=unit.path)

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -41,7 +43,8 @@ def unit_tree(request):
 def unit_import(request):
     if not scope_for(request.user).is_admin:
         return render(request, "403.html", {"message": _("只有系统管理员可以导入单位。")}, status=403)
-    ctx, status = {}, 200
+    ctx: dict[str, Any] = {}
+    status = 200
     if request.method == "POST":
         f = request.FILES.get("file")
         if not f:

@@ -1,7 +1,7 @@
 """Demo data for the public site (阳光公开): the 鼓励创新 program published as 公开通报, a small 民生实事 program
 with milestones and a history of progress reports (some items already 办结), and about 200 public ratings.
 
-Call after luoshi.programs.demo.demo_load has created the units, the accounts (the "office" account acts) and
+Called by luoshi.demo.loader after the tasks demo has created the units, the accounts (the "office" account acts) and
 the 鼓励创新 program — e.g. at the end of demo_load, before warnings_run: ``portal_demo(today=today)``.
 Safe to run again: nothing is created twice. History is written directly with past dates, like the other demos.
 """
@@ -14,7 +14,7 @@ import random
 from django.db import transaction
 from django.utils import timezone
 
-from luoshi.core.models import JournalEntry
+from luoshi.core.journal import journal_entry, journal_record_many
 from luoshi.org.models import Person, Role, RoleGrant, Unit
 from luoshi.programs.models import Program
 from luoshi.tasks import services as tasks
@@ -96,9 +96,8 @@ def _shishi(office, district, code, year, today, rng) -> Program:
                     rng.choice(["现场施工有序推进。", "已召开群众意见征询会。", "资金已按进度拨付。", "正在开展质量安全检查。"])
                 reports.append(ProgressReport(task=task, unit=lead.unit, author=author, submitted_at=_at(day, 15),
                                               text=f"{text}完成进度约{progress}%。", percent=progress, is_lead=True))
-                journal.append(JournalEntry(at=_at(day, 15), actor=author, verb="task.report", object_type="tasks.task",
-                                            object_id=str(task.pk), object_repr=str(task)[:255],
-                                            scope_path=lead.unit_path, changes={"percent": progress}))
+                journal.append(journal_entry(at=_at(day, 15), actor=author, verb="task.report", obj=task,
+                                             scope_path=lead.unit_path, changes={"percent": progress}))
                 last = _at(day, 15)
                 day = (day.replace(day=1) + dt.timedelta(days=32)).replace(day=20)
             task.progress, task.acknowledged_at = progress, _at(start + dt.timedelta(days=1))
@@ -113,13 +112,11 @@ def _shishi(office, district, code, year, today, rng) -> Program:
                 task.progress, task.status, task.status_reason = 100, TaskStatus.CLOSED, "已办结"
                 task.closed_at, task.closed_on_time = _at(finish + dt.timedelta(days=2)), True
                 task.last_report_at = _at(finish, 11)
-                journal.append(JournalEntry(at=task.closed_at, actor=office, verb="task.closure_decide",
-                                            object_type="tasks.task", object_id=str(task.pk),
-                                            object_repr=str(task)[:255], scope_path=program.owner_unit.path,
-                                            changes={"decision": "approved"}))
+                journal.append(journal_entry(at=task.closed_at, actor=office, verb="task.closure_decide", obj=task,
+                                             scope_path=program.owner_unit.path, changes={"decision": "approved"}))
             task.save()
         ProgressReport.objects.bulk_create(reports)
-        JournalEntry.objects.bulk_create(journal)
+        journal_record_many(journal)
     for task in Task.objects.filter(program=program).exclude(status=TaskStatus.CLOSED):
         tasks.task_refresh_status(task=task, today=today)
     program_rebuild(program, day=today)  # the writes above went round the services
@@ -144,9 +141,7 @@ def _ratings(programs, today, rng, target: int = 200) -> int:
                                  ip_hash=hashlib.sha256(f"demo-ip-{i % 57}".encode()).hexdigest(), created_at=when))
     PublicRating.objects.bulk_create(rows)
     for r in PublicRating.objects.filter(task__in=pool).select_related("task__program__owner_unit"):
-        journal.append(JournalEntry(at=r.created_at, actor=None, verb="portal.rating", object_type="tasks.task",
-                                    object_id=str(r.task_id), object_repr=str(r.task)[:255],
-                                    scope_path=r.task.program.owner_unit.path,
-                                    changes={"rating": r.pk, "score": r.score}))
-    JournalEntry.objects.bulk_create(journal)
+        journal.append(journal_entry(at=r.created_at, actor=None, verb="portal.rating", obj=r.task,
+                                     scope_path=r.task.program.owner_unit.path, changes={"rating": r.pk, "score": r.score}))
+    journal_record_many(journal)
     return len(rows)

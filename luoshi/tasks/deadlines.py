@@ -198,7 +198,7 @@ def parse_deadline(value, *, year: int) -> ParsedDeadline:
     if not parsed:
         raise DeadlineError(f"无法识别的完成时限“{phrase}”")
 
-    dated = [(seg, date) for seg, kind, date, _ in parsed if kind == "date"]
+    dated = [(seg, date) for seg, kind, date, _ in parsed if kind == "date" and date is not None]
     if not dated:  # only open-ended / recurring segments: the last one decides
         _, kind, _, recurrence = parsed[-1]
         return ParsedDeadline(kind, None, recurrence, phrase)

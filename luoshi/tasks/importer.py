@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -18,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from luoshi.core import clock
 from luoshi.core.excel import CellError, ImportFailed, cell_text, open_workbook
-from luoshi.core.journal import journal_record
+from luoshi.core.journal import journal_entry, journal_record, journal_record_many
 from luoshi.core.models import JournalEntry
 from luoshi.org.models import Unit
 from luoshi.org.resolve import LeaderResolver, UnitResolver, region_of
@@ -59,7 +60,7 @@ def cn_int(text: str) -> int:
     return CN_DIGITS[text]
 
 
-NUMBER_STYLES = [  # (pattern, level, to-int); level follows 公文 order 一、>（一）> 1. >（1）> ①
+NUMBER_STYLES: list[tuple[re.Pattern[str], int, Callable[[str], int]]] = [  # (pattern, level, to-int); level follows 公文 order 一、>（一）> 1. >（1）> ①
     (re.compile(r"^([一二三四五六七八九十]+)[、.]?$"), 0, cn_int),
     (re.compile(r"^\(([一二三四五六七八九十]+)\)[、.]?$"), 1, cn_int),
     (re.compile(r"^(\d+)[、.]?$"), 2, int),
@@ -427,7 +428,7 @@ def import_specs(*, by, program: Program, specs: list[TaskSpec], sheet: str, sou
     report = ImportReport(program=program, rows=len(specs), warnings=list(warnings or []), dry_run=dry_run,
                           new_leaders=new_leaders)
     existing = {t.code: t for t in Task.objects.filter(program=program).prefetch_related("tags")} if program.pk else {}
-    code_of = {t.pk: t.code for t in existing.values()}
+    code_of: dict[int | None, str] = {t.pk: t.code for t in existing.values()}
     changes: dict[int, dict] = {}
     errors = []
     for i, spec in enumerate(specs):
@@ -454,12 +455,13 @@ def import_specs(*, by, program: Program, specs: list[TaskSpec], sheet: str, sou
 
 def _fields(spec: TaskSpec) -> dict:
     d = spec.deadline
+    assert d is not None  # a sheet row that passed validation has a deadline
     return dict(number=spec.number, category=spec.category, title=spec.title, measures=spec.measures,
                 lead_units_text=spec.lead_text, coop_units_text=spec.coop_text, leaders_text=spec.leaders_text,
                 deadline_phrase=d.phrase, deadline_kind=d.kind, deadline=d.date, recurrence=d.recurrence, note=spec.note)
 
 
-def _changes(task: Task, spec: TaskSpec, specs: list[TaskSpec], code_of: dict[int, str]) -> dict[str, list]:
+def _changes(task: Task, spec: TaskSpec, specs: list[TaskSpec], code_of: dict[int | None, str]) -> dict[str, list]:
     """{field: [old, new]} between a stored task and a sheet row; the parent is compared by code."""
     out = {k: [_j(getattr(task, k)), _j(v)] for k, v in _fields(spec).items() if getattr(task, k) != v}
     parent_code = specs[spec.parent].code if spec.parent is not None else None
@@ -522,13 +524,14 @@ def _write(*, by, program: Program, specs: list[TaskSpec], existing: dict[str, T
                                               role=AssignmentRole.LEAD if u.pk in lead_ids else AssignmentRole.COOP))
         leader_links += [Task.leaders.through(task_id=task.pk, person_id=p.pk) for p in s.leaders]
         tag_links += [Task.tags.through(task_id=task.pk, tag_id=tags[n].pk) for n in dict.fromkeys(s.tags)]
+        assert s.deadline is not None  # validated
         ms = list(s.deadline.milestones) + [(t, parse_deadline(p, year=program.year).date) for t, p in s.milestones]
         milestones += [Milestone(task=task, title=t[:300], phrase=t[:100], due=d, sort_order=k) for k, (t, d) in enumerate(ms)]
     TaskAssignment.objects.bulk_create(assignments, batch_size=2000)
     Task.leaders.through.objects.bulk_create(leader_links, batch_size=2000)
     Task.tags.through.objects.bulk_create(tag_links, batch_size=2000)
     Milestone.objects.bulk_create(milestones, batch_size=2000)
-    JournalEntry.objects.bulk_create(journal, batch_size=2000)
+    journal_record_many(journal)
     from .status import program_recompute  # statuses, and the program's tallies counted again
 
     program_recompute(program=program, today=today, now=now)
@@ -539,8 +542,8 @@ def _write(*, by, program: Program, specs: list[TaskSpec], existing: dict[str, T
 
 def _depth(specs: list[TaskSpec], i: int) -> int:
     d = 0
-    while specs[i].parent is not None:
-        i, d = specs[i].parent, d + 1
+    while (parent := specs[i].parent) is not None:
+        i, d = parent, d + 1
     return d
 
 
@@ -553,9 +556,8 @@ def _j(v):
 
 
 def _journal(by, verb, task, changes, source, program, now) -> JournalEntry:
-    return JournalEntry(at=now, actor=by if getattr(by, "pk", None) else None, verb=verb, object_type="tasks.task",
-                        object_id=str(task.pk), object_repr=str(task)[:255], scope_path=program.owner_unit.path,
-                        changes=changes, reason=source)
+    return journal_entry(at=now, actor=by, verb=verb, obj=task, scope_path=program.owner_unit.path, changes=changes,
+                         reason=source)
 
 
 # ---- the entry points ------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.http import Http404
@@ -22,6 +23,7 @@ from .models import (
     PROGRAM_READ_ROLES, READ_ROLES, AssignmentRole, ClosureRequest, ExtensionRequest, RequestState, Task,
     TaskAssignment, TaskStatus, TaskTally,
 )
+from .satisfaction import satisfaction_by_unit
 
 def tasks_visible(user) -> QuerySet[Task]:
     return Task.objects.visible_to(scope_for(user)).filter(is_archived=False)
@@ -432,9 +434,7 @@ def unit_league(*, user, program: Program, as_of: dt.date | None = None) -> list
             for k, c in pc.rows(tallies.LEAGUE).items() if c.get("lead")}  # the league ranks units that lead tasks
     units = {pk: (name, path) for pk, name, path in Unit.objects.filter(pk__in=rows).values_list("pk", "name", "path")}
     # 群众满意度: the public's ratings (群众批题) of the tasks each unit leads; shown, not ranked on
-    from luoshi.portal.selectors import public_satisfaction_by_unit
-
-    satisfaction = public_satisfaction_by_unit(list(rows), program=program)
+    satisfaction = satisfaction_by_unit(rows, program=program)  # registered by the portal
     table = []
     for uid, r in rows.items():
         table.append({

@@ -3,7 +3,9 @@ one journal entry per object changed."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import transaction
 from django.utils.dateformat import format as date_format
@@ -281,7 +283,7 @@ def task_acknowledge(*, by, task: Task, unit: Unit | None = None) -> TaskAssignm
     return assignment
 
 
-def task_report_progress(*, by, task: Task, text: str, percent: int | None = None, files: list[tuple[str, bytes]] = (),
+def task_report_progress(*, by, task: Task, text: str, percent: int | None = None, files: Sequence[tuple[str, bytes]] = (),
                          unit: Unit | None = None) -> ProgressReport:
     """A unit reports progress for the current slot. The lead unit's percent becomes the task's progress."""
     assignment = _assignment_for(by, task, unit)
@@ -305,7 +307,7 @@ def task_report_progress(*, by, task: Task, text: str, percent: int | None = Non
                                                percent=percent if is_lead else None, is_lead=is_lead,
                                                period=period_for(task.program, clock.timezone.localdate(now)))
         report.attachments.set(attachments)
-        if is_lead:
+        if is_lead and percent is not None:  # a lead report has a percent (checked above)
             Task.objects.filter(pk=task.pk).update(progress=percent, last_report_at=now)
             task.progress, task.last_report_at = percent, now
         journal_record(actor=by, verb="task.report", obj=task,
@@ -355,7 +357,7 @@ def task_decide_extension(*, by, request: ExtensionRequest, approve: bool, note:
         request.state = RequestState.APPROVED if approve else RequestState.REFUSED
         request.decided_by, request.decided_at, request.decision_note = by, clock.now(), note.strip()
         request.save()
-        changes = {"decision": request.state}
+        changes: dict[str, Any] = {"decision": request.state}
         if approve:
             changes["extended_deadline"] = [task.extended_deadline, request.new_deadline]
             task.extended_deadline = request.new_deadline
@@ -366,7 +368,7 @@ def task_decide_extension(*, by, request: ExtensionRequest, approve: bool, note:
     return request
 
 
-def task_request_closure(*, by, task: Task, summary: str, files: list[tuple[str, bytes]] = ()) -> ClosureRequest:
+def task_request_closure(*, by, task: Task, summary: str, files: Sequence[tuple[str, bytes]] = ()) -> ClosureRequest:
     assignment = _assignment_for(by, task, None)
     require(assignment.role == AssignmentRole.LEAD, _("只有牵头单位可以申请办结。"))
     if task.is_closed:
@@ -401,7 +403,7 @@ def task_decide_closure(*, by, request: ClosureRequest, accept: bool, note: str 
         request.state = RequestState.APPROVED if accept else RequestState.REFUSED
         request.decided_by, request.decided_at, request.decision_note = by, now, note.strip()
         request.save()
-        changes = {"decision": request.state}
+        changes: dict[str, Any] = {"decision": request.state}
         if accept:
             deadline = task.effective_deadline
             on_time = None if deadline is None else clock.timezone.localdate(request.requested_at) <= deadline

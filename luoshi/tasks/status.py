@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from luoshi.core import clock
-from luoshi.core.journal import journal_record
+from luoshi.core.journal import journal_entry, journal_record, journal_record_many
 from luoshi.core.models import JournalEntry
 from luoshi.programs.models import Program, ReportingPeriod
 
@@ -153,10 +153,9 @@ def program_recompute(*, program: Program, today: dt.date, now: dt.datetime | No
             flagged.append((task, status))
         if (status, reason) != (task.status, task.status_reason):
             if status != task.status:
-                journal.append(JournalEntry(at=now, verb="task.status", object_type="tasks.task",
-                                            object_id=str(task.pk), object_repr=str(task)[:255],
-                                            scope_path=program.owner_unit.path,
-                                            changes={"status": [task.status, status]}, reason=reason))
+                journal.append(journal_entry(at=now, actor=None, verb="task.status", obj=task,
+                                             scope_path=program.owner_unit.path,
+                                             changes={"status": [task.status, status]}, reason=reason))
             task.status, task.status_reason = status, reason
             changed.append(task)
     # One UPDATE per distinct (status, reason) instead of bulk_update(): that builds a CASE WHEN per row,
@@ -168,7 +167,7 @@ def program_recompute(*, program: Program, today: dt.date, now: dt.datetime | No
         for (status, reason), ids in ids_by_value.items():
             for i in range(0, len(ids), 500):  # chunks keep the IN list within every database's limits
                 Task.objects.filter(pk__in=ids[i:i + 500]).update(status=status, status_reason=reason)
-        JournalEntry.objects.bulk_create(journal, batch_size=2000)
+        journal_record_many(journal)
         # statuses changed in bulk, and the league's 到期/逾期 move with the day: count the program again
         tallies.program_rebuild(program, day=today)
     return {"tasks": count, "changed": len(changed), "flagged": flagged}

@@ -14,7 +14,6 @@ urlpatterns = [
     path("programs/<slug:code>/import/", views.task_import, name="task_import"),
     path("programs/<slug:code>/publication/", views.program_publish, name="program_publish"),
     path("programs/<slug:code>/league/", views.program_league, name="program_league"),
-    path("programs/<slug:code>/bulletin.<str:fmt>", views.program_bulletin, name="program_bulletin"),
     path("tasks/<int:pk>/", views.task_detail, name="task_detail"),
     path("tasks/<int:pk>/edit/", views.task_edit, name="task_edit"),
     path("tasks/<int:pk>/acknowledge/", views.task_acknowledge, name="task_acknowledge"),

@@ -1,7 +1,6 @@
 """Pages for programs and tasks. Each view: parse → authorize (selectors/services) → render."""
 from __future__ import annotations
 
-import datetime as dt
 import time
 import uuid
 from pathlib import Path
@@ -19,7 +18,7 @@ from django.views.decorators.http import require_POST
 from luoshi.core import clock
 from luoshi.core.errors import PermissionDeniedError, ServiceError
 from luoshi.core.excel import ImportFailed
-from luoshi.core.http import DOCX, XLSX, download
+from luoshi.core.http import XLSX, download
 from luoshi.org.models import Person, Role, Unit
 from luoshi.org.resolve import LeaderResolver, UnitResolver, region_of
 from luoshi.org.scopes import scope_for
@@ -57,7 +56,8 @@ def program_create(request):
     office_units = Unit.objects.all() if scope.is_admin else \
         Unit.objects.filter(pk__in=[int(p.strip("/").split("/")[-1]) for p in scope.paths_for(Role.OFFICE)])
     form = ProgramForm(request.POST or None, initial={"year": clock.today().year})
-    form.fields["owner_unit"].choices = [(u.pk, u.name) for u in office_units.order_by("path")[:500]]
+    form.fields["owner_unit"].choices = [  # type: ignore[attr-defined]  # a ModelChoiceField
+        (u.pk, u.name) for u in office_units.order_by("path")[:500]]
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
@@ -218,36 +218,6 @@ def program_league(request, code):
                                                  "list_url": reverse("task_list", args=[program.code])})
 
 
-def _bulletin_args(request):
-    try:
-        as_of = dt.date.fromisoformat(request.GET.get("date", "")) if request.GET.get("date") else clock.today()
-    except ValueError:
-        as_of = None
-    try:
-        issue = int(request.GET["issue"]) if request.GET.get("issue") else None
-    except ValueError:
-        issue = None
-    return as_of, issue
-
-
-@login_required
-def program_bulletin(request, code, fmt):
-    from luoshi.documents.bulletin import bulletin_docx, bulletin_xlsx
-
-    program = selectors.program_get(user=request.user, code=code)
-    as_of, issue = _bulletin_args(request)
-    if as_of is None:
-        return render(request, "400.html", {"message": _("日期格式应为 YYYY-MM-DD，如 2026-06-30。")}, status=400)
-    if fmt == "docx":
-        data = bulletin_docx(user=request.user, program=program, as_of=as_of, issue_no=issue,
-                             office_name=program.owner_unit.name)
-        ctype = DOCX
-    else:
-        data = bulletin_xlsx(user=request.user, program=program, as_of=as_of, issue_no=issue)
-        ctype = XLSX
-    return download(data, f"{program.name}-调度通报-{as_of:%Y%m%d}.{fmt}", ctype)
-
-
 # ---- one task ----------------------------------------------------------------------------------------
 
 @login_required
@@ -405,7 +375,7 @@ def _code_for(parent: Task | None, number: str) -> str:
 
 def _task_form(program, data=None, initial=None):
     form = TaskForm(data, initial=initial)
-    form.fields["parent"].choices = [("", _("（无）"))] + [
+    form.fields["parent"].choices = [("", _("（无）"))] + [  # type: ignore[attr-defined]  # a ChoiceField
         (t.pk, f"{t.code} {t.title[:30]}") for t in Task.objects.filter(program=program, parent=None).order_by("sort_order")[:300]]
     return form
 

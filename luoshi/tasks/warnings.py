@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from luoshi.core import clock
+from luoshi.core.journal import journal_entry, journal_record_many
 from luoshi.core.notify import Message, deliver
 from luoshi.org.models import Person, Role, RoleGrant
 from luoshi.programs.models import Program

@@ -27,7 +27,7 @@ def rounds_of(code):
 
 def test_the_demo(db, travel, client):
     """`luoshi demo` once (it takes several seconds), then each part checked."""
-    from luoshi.programs.demo import demo_load
+    from luoshi.demo.loader import demo_load
 
     with travel("2026-11-23"):
         demo = demo_load()
@@ -44,7 +44,7 @@ def test_the_demo(db, travel, client):
 
 
 def check_summary_and_accounts(demo, client):
-    from luoshi.programs.demo import DEMO_PASSWORD
+    from luoshi.org.demo import DEMO_PASSWORD
 
     a = demo["assessment"]
     assert a["schemes"] == 5 and a["rounds"] == Round.objects.count() and a["published"] == a["rounds"] - 1
@@ -220,7 +220,8 @@ def test_at_new_year_early_in_the_morning_nothing_is_dated_in_the_future(db, tra
     the demo still builds every part, and nothing it writes is dated after the moment it runs."""
     from luoshi.core import clock
     from luoshi.org.services import grant_role, person_create
-    from luoshi.programs.demo import ACCOUNTS, LEDGER_ACCOUNTS
+    from luoshi.ledger.demo import LEDGER_ACCOUNTS
+    from luoshi.tasks.demo import ACCOUNTS
     from luoshi.core.presets import preset_load
 
     with travel("2027-01-01T08:00:00+08:00"):

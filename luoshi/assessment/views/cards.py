@@ -16,7 +16,6 @@ from django.views.decorators.http import require_POST
 from luoshi.core import clock
 from luoshi.core.errors import PermissionDeniedError, ServiceError
 from luoshi.core.http import attachment_response
-from luoshi.org.models import Unit
 from luoshi.org.scopes import scope_for
 
 from .. import permissions as perms
@@ -24,17 +23,13 @@ from .. import selectors, services
 from ..forms import AppealDecideForm, AppealForm, BonusForm, DeductionForm, MaterialForm
 from ..models import Adjustment, Appeal, AppealState, Indicator, RoundState, ScoreStatus
 from ..templatetags.assessment import num
-from .common import _errors_text, _files, _int, _round_for_manager
-from .scoring import _leaf_kind
+from .common import errors_text, request_files, int_or_none, round_for_manager
+from .scoring import leaf_kind
 
 # ---- the score card -------------------------------------------------------------------------------------------
 
 def _card_unit(request, pk, unit_pk):
-    rnd = selectors.round_get(request.user, pk)
-    unit = Unit.objects.filter(pk=unit_pk).first()
-    if unit is None or not perms.reads_unit(request.user, rnd, unit):
-        raise Http404(_("没有找到该单位的评分卡，或您无权查看。"))
-    return rnd, unit
+    return selectors.round_unit_get(request.user, pk, unit_pk)
 
 
 def _appeal_open(rnd) -> bool:
@@ -52,7 +47,7 @@ def _card_ctx(request, rnd, unit, **extra):
     appeals_by_leaf: dict[int, list[Appeal]] = {}
     for a in card.appeals:
         appeals_by_leaf.setdefault(a.indicator_id, []).append(a)
-    kinds = {line.indicator.pk: _leaf_kind(definition, line.indicator) for line in card.lines if line.is_leaf}
+    kinds = {line.indicator.pk: leaf_kind(definition, line.indicator) for line in card.lines if line.is_leaf}
     bonus_names = {k.code: k.name for k in (definition.bonuses.kinds if definition.bonuses else [])}
     deduction_names = {d.code: d.name for d in definition.deductions}
     in_scoring = rnd.state in services.SCORING_STATES
@@ -167,7 +162,7 @@ def appeal_file(request, pk, unit_pk):
             raise Http404
         try:
             services.appeal_file(by=request.user, round=rnd, unit=unit, indicator=leaf,
-                                 reason=form.cleaned_data["reason"], files=_files(request))
+                                 reason=form.cleaned_data["reason"], files=request_files(request))
         except PermissionDeniedError:
             raise Http404(_("只能为本单位提出申诉。"))
         except ServiceError as e:
@@ -175,8 +170,8 @@ def appeal_file(request, pk, unit_pk):
         else:
             messages.success(request, _("已提出申诉：“%(code)s %(name)s”，等待复核。") % {"code": leaf.code, "name": leaf.name})
             return HttpResponseRedirect(_card_url(rnd, unit, f"leaf-{leaf.pk}"))
-    return _card_again(request, rnd, unit, _("申诉未提交：%(error)s") % {"error": _errors_text(form)},
-                       appeal_form=form, appeal_leaf=_int(form.data.get("indicator")))
+    return _card_again(request, rnd, unit, _("申诉未提交：%(error)s") % {"error": errors_text(form)},
+                       appeal_form=form, appeal_leaf=int_or_none(form.data.get("indicator")))
 
 
 @require_POST
@@ -186,7 +181,7 @@ def appeal_decide(request, pk):
               .filter(pk=pk).first())
     if appeal is None:
         raise Http404
-    rnd = _round_for_manager(request, appeal.round_id)
+    rnd = round_for_manager(request, appeal.round_id)
     unit = appeal.unit
     form = AppealDecideForm(request.POST)
     if form.is_valid():
@@ -201,7 +196,7 @@ def appeal_decide(request, pk):
                 "code": appeal.indicator.code, "name": appeal.indicator.name,
                 "outcome": _("改分，并已公布修订版") if revise else _("维持原分")})
             return HttpResponseRedirect(_card_url(rnd, unit, f"appeal-{appeal.pk}"))
-    return _card_again(request, rnd, unit, _("复核未保存：%(error)s") % {"error": _errors_text(form)},
+    return _card_again(request, rnd, unit, _("复核未保存：%(error)s") % {"error": errors_text(form)},
                        decide_form=form, decide_appeal=appeal.pk)
 
 
@@ -219,7 +214,7 @@ def adjustment_add(request, pk, unit_pk, kind):
         try:
             services.adjustment_add(by=request.user, round=rnd, unit=unit, kind=kind, item=d["item"],
                                     level=d.get("level", ""), award=d.get("award", ""), count=d["count"] if "count" in d else Decimal(1),
-                                    note=d["note"], files=_files(request) if bonus else ())
+                                    note=d["note"], files=request_files(request) if bonus else ())
         except PermissionDeniedError:
             raise Http404
         except ServiceError as e:
@@ -228,7 +223,7 @@ def adjustment_add(request, pk, unit_pk, kind):
             messages.success(request, _("已登记加分。") if bonus else _("已登记减分。"))
             return HttpResponseRedirect(_card_url(rnd, unit, "adjustments"))
     extra = {"bonus_form": form} if bonus else {"deduction_form": form}
-    return _card_again(request, rnd, unit, _("未登记：%(error)s") % {"error": _errors_text(form)}, **extra)
+    return _card_again(request, rnd, unit, _("未登记：%(error)s") % {"error": errors_text(form)}, **extra)
 
 
 @require_POST
@@ -244,7 +239,7 @@ def material_submit(request, pk, unit_pk):
                 raise Http404
         try:
             services.material_submit(by=request.user, round=rnd, unit=unit, indicator=leaf,
-                                     text=form.cleaned_data["text"], files=_files(request))
+                                     text=form.cleaned_data["text"], files=request_files(request))
         except PermissionDeniedError:
             raise Http404
         except ServiceError as e:
@@ -252,8 +247,8 @@ def material_submit(request, pk, unit_pk):
         else:
             messages.success(request, _("材料已报送。"))
             return HttpResponseRedirect(_card_url(rnd, unit, f"leaf-{leaf.pk}" if leaf else "materials"))
-    return _card_again(request, rnd, unit, _("材料未报送：%(error)s") % {"error": _errors_text(form)},
-                       material_form=form, material_leaf=_int(form.data.get("indicator")))
+    return _card_again(request, rnd, unit, _("材料未报送：%(error)s") % {"error": errors_text(form)},
+                       material_form=form, material_leaf=int_or_none(form.data.get("indicator")))
 
 
 @login_required

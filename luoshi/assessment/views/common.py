@@ -17,26 +17,26 @@ NEXT_STATE = {RoundState.DRAFT: RoundState.COLLECTING, RoundState.COLLECTING: Ro
               RoundState.SCORING: RoundState.REVIEW}
 
 
-def _errors_text(form) -> str:
+def errors_text(form) -> str:
     return "；".join(str(m) for msgs in form.errors.values() for m in msgs)
 
 
-def _int(text) -> int | None:
+def int_or_none(text) -> int | None:
     return int(text) if isinstance(text, str) and text.isdigit() else None
 
 
-def _files(request, name="files"):
+def request_files(request, name="files"):
     return uploaded_files(request, name, limit=MAX_FILES)
 
 
-def _round_for_manager(request, pk):
+def round_for_manager(request, pk):
     rnd = selectors.round_get(request.user, pk)
     if not perms.can_manage(request.user, rnd.scheme):
         raise Http404
     return rnd
 
 
-def _resolve_person(text: str):
+def resolve_person(text: str):
     """A person by username, or by full name when exactly one person has it."""
     Person = get_user_model()
     text = text.strip()

@@ -1,4 +1,5 @@
-"""Downloads (league table, bulletin, score card PDF) and the score import."""
+"""Downloads (league table, score sheet) and the score import; the bulletin and the score card PDF are in
+luoshi.documents.views."""
 from __future__ import annotations
 
 from django.contrib import messages
@@ -10,20 +11,17 @@ from django.utils.translation import gettext as _
 
 from luoshi.core.errors import PermissionDeniedError, ServiceError
 from luoshi.core.excel import ImportFailed
-from luoshi.core.http import DOCX, PDF, XLSX, download
+from luoshi.core.http import XLSX, download
 
 from .. import permissions as perms
 from .. import selectors, services
-from .cards import _card_unit
-from .common import _resolve_person, _round_for_manager
+from .common import resolve_person, round_for_manager
 
-# ---- downloads and the score import (luoshi.assessment.excel, luoshi.documents.assessment_docs) --------------
+# ---- downloads and the score import (luoshi.assessment.excel) ---------------------------------------------------
 
 def _download_refused(request, e: ServiceError):
-    """No results yet (400), or no Chinese font on this server for the chart or the PDF (503)."""
-    from luoshi.documents.charts import CJKFontMissing
-
-    return render(request, "400.html", {"message": e.message}, status=503 if isinstance(e, CJKFontMissing) else 400)
+    """No results yet: 400. (The bulletin and the score card PDF are luoshi.documents.views.)"""
+    return render(request, "400.html", {"message": e.message}, status=400)
 
 
 def _table_readable(request, rnd) -> bool:
@@ -48,43 +46,14 @@ def league_download(request, pk, fmt):
 
 
 @login_required
-def bulletin_download(request, pk):
-    from luoshi.documents.assessment_docs import ranking_bulletin_docx
-
-    rnd = selectors.round_get(request.user, pk)
-    if not perms.reads_all(request.user, rnd.scheme):
-        raise Http404
-    issue = request.GET.get("issue", "")
-    try:
-        data = ranking_bulletin_docx(user=request.user, round=rnd, issue_no=int(issue) if issue.isdigit() else None)
-    except ServiceError as e:
-        return _download_refused(request, e)
-    return download(data, f"{rnd.scheme.name}-{rnd.name}-排名通报.docx", DOCX)
-
-
-@login_required
-def card_pdf(request, pk, unit_pk):
-    from luoshi.documents.assessment_docs import scorecard_pdf
-
-    rnd, unit = _card_unit(request, pk, unit_pk)
-    try:
-        data = scorecard_pdf(user=request.user, round=rnd, units=[unit])
-    except PermissionDeniedError:
-        raise Http404
-    except ServiceError as e:
-        return _download_refused(request, e)
-    return download(data, f"{unit.name}-{rnd.name}-评分卡.pdf", PDF)
-
-
-@login_required
 def score_template(request, pk):
     from ..excel import score_template_xlsx
 
-    rnd = _round_for_manager(request, pk)
+    rnd = round_for_manager(request, pk)
     evaluator = None
     name = request.GET.get("evaluator", "").strip()
     if name:
-        evaluator, problem = _resolve_person(name)
+        evaluator, problem = resolve_person(name)
         if problem:
             return render(request, "400.html", {"message": problem}, status=400)
     data = score_template_xlsx(user=request.user, round=rnd, evaluator=evaluator)
@@ -96,7 +65,7 @@ def score_import(request, pk):
     """评分导入: the whole file is checked first; any error lists every located problem and writes nothing."""
     from ..excel import scores_import_xlsx
 
-    rnd = _round_for_manager(request, pk)
+    rnd = round_for_manager(request, pk)
     ctx = {"rnd": rnd, "scheme": rnd.scheme, "can_manage": True, "is_evaluator": perms.is_evaluator(request.user, rnd),
            "can_import": rnd.state in services.SCORING_STATES, "evaluator": request.POST.get("evaluator", ""),
            "dry_run": request.method != "POST" or request.POST.get("dry_run") == "1"}
@@ -105,7 +74,7 @@ def score_import(request, pk):
     upload = request.FILES.get("file")
     evaluator = None
     if ctx["evaluator"].strip():
-        evaluator, problem = _resolve_person(ctx["evaluator"])
+        evaluator, problem = resolve_person(ctx["evaluator"])
         if problem:
             ctx["errors"] = [problem]
             return render(request, "assessment/import.html", ctx, status=400)

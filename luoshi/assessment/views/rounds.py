@@ -17,7 +17,7 @@ from .. import permissions as perms
 from .. import selectors, services
 from ..forms import ConsequenceForm, EvaluatorForm, ExcludeForm, PublishForm
 from ..models import ROUND_FLOW, Consequence, Indicator, RoundState, RoundUnit, Score, ScoreStatus
-from .common import NEXT_STATE, _errors_text, _resolve_person, _round_for_manager
+from .common import NEXT_STATE, errors_text, resolve_person, round_for_manager
 
 # ---- a round ------------------------------------------------------------------------------------------------
 
@@ -100,7 +100,7 @@ def round_action(request, pk, action):
     """The office's buttons on the round page."""
     if action not in ROUND_ACTIONS:
         raise Http404
-    rnd = _round_for_manager(request, pk)
+    rnd = round_for_manager(request, pk)
     back = HttpResponseRedirect(reverse("assess_round", args=[rnd.pk]))
     form = PublishForm(request.POST)
     note = form.cleaned_data["note"] if form.is_valid() else ""
@@ -122,7 +122,7 @@ def round_action(request, pk, action):
                 message += _("另有 %(left)s 条是您本人的评分，须由其他人审核。") % {"left": left}
         elif action == "publish":
             if not form.is_valid():
-                raise ServiceError(_errors_text(form))
+                raise ServiceError(errors_text(form))
             publication = services.round_publish(by=request.user, round=rnd, note=note)
             rnd.refresh_from_db()
             message = _("已公布第%(rev)s版结果，申诉期至%(date)s。") % {
@@ -144,12 +144,12 @@ def round_action(request, pk, action):
 @require_POST
 @login_required
 def evaluator_assign(request, pk):
-    rnd = _round_for_manager(request, pk)
+    rnd = round_for_manager(request, pk)
     participants = list(RoundUnit.objects.filter(round=rnd).select_related("unit").order_by("unit__path"))
     leaves = list(Indicator.objects.filter(version=rnd.version_id, is_leaf=True).order_by("position"))
     form = EvaluatorForm(request.POST, units=[ru.unit for ru in participants], leaves=leaves)
     if form.is_valid():
-        person, problem = _resolve_person(form.cleaned_data["person"])
+        person, problem = resolve_person(form.cleaned_data["person"])
         if problem:
             form.add_error("person", problem)
         else:
@@ -169,7 +169,7 @@ def evaluator_assign(request, pk):
 @require_POST
 @login_required
 def participant_exclude(request, pk):
-    rnd = _round_for_manager(request, pk)
+    rnd = round_for_manager(request, pk)
     participants = list(RoundUnit.objects.filter(round=rnd).select_related("unit").order_by("unit__path"))
     form = ExcludeForm(request.POST, units=[ru.unit for ru in participants])
     if form.is_valid():
@@ -192,10 +192,10 @@ def consequence_decide(request, pk):
     c = Consequence.objects.visible_to(scope_for(request.user)).select_related("round").filter(pk=pk).first()
     if c is None:
         raise Http404
-    rnd = _round_for_manager(request, c.round_id)
+    rnd = round_for_manager(request, c.round_id)
     form = ConsequenceForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _errors_text(form))
+        messages.error(request, errors_text(form))
     else:
         confirm = form.cleaned_data["decision"] == "confirm"
         try:

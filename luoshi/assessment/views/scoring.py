@@ -20,7 +20,7 @@ from .. import selectors, services
 from ..forms import ReturnForm, ScoreForm
 from ..models import Indicator, Score
 from ..scheme import PassFailRule, RubricRule
-from .common import REVIEW_PAGE, _errors_text, _files, _round_for_manager
+from .common import REVIEW_PAGE, errors_text, request_files, round_for_manager
 
 # ---- scoring (evaluators) -----------------------------------------------------------------------------------
 
@@ -37,7 +37,7 @@ class LeafLine:
     errors: dict = field(default_factory=dict)
 
 
-def _leaf_kind(definition, indicator):
+def leaf_kind(definition, indicator):
     leaf = definition.leaf(indicator.code) if definition.type == "points" else None
     rule = leaf.rule if leaf is not None else None
     if isinstance(rule, RubricRule):
@@ -67,7 +67,7 @@ def _shown_value(score: Score | None, kind: str) -> str:
 
 
 def _leaf_line(definition, indicator, mine, materials, posted=None, errors=None) -> LeafLine:
-    kind, levels = _leaf_kind(definition, indicator)
+    kind, levels = leaf_kind(definition, indicator)
     line = LeafLine(indicator=indicator, rule_text=_rule_text(definition, indicator), kind=kind, levels=levels,
                     mine=mine, materials=materials, value=_shown_value(mine, kind), note=mine.note if mine else "")
     if posted is not None:
@@ -137,7 +137,7 @@ def score_save(request, pk, unit_pk):
     if form.is_valid():
         try:
             services.score_record(by=request.user, round=rnd, unit=unit, indicator=leaf, value=form.cleaned_data["value"],
-                                  note=form.cleaned_data["note"], files=_files(request))
+                                  note=form.cleaned_data["note"], files=request_files(request))
         except ServiceError as e:
             errors[FIELD_OF.get(e.field or "", "")] = [e.message]
     else:
@@ -168,7 +168,7 @@ def score_save(request, pk, unit_pk):
 @login_required
 def review_page(request, pk):
     """审核: the office's queue of submitted scores; nobody approves their own."""
-    rnd = _round_for_manager(request, pk)
+    rnd = round_for_manager(request, pk)
     qs = selectors.review_queue(request.user, rnd).prefetch_related("evidence")
     unit_id = request.GET.get("unit", "")
     if unit_id.isdigit():
@@ -179,7 +179,7 @@ def review_page(request, pk):
     rows = []
     for s in page:
         if s.indicator_id not in kinds:
-            kinds[s.indicator_id] = _leaf_kind(definition, s.indicator)[0]
+            kinds[s.indicator_id] = leaf_kind(definition, s.indicator)[0]
         value = _shown_value(s, kinds[s.indicator_id])
         rows.append({"score": s, "value": _(value) if kinds[s.indicator_id] == "pass_fail" else value,
                      "own": s.evaluator_id == request.user.pk})
@@ -192,7 +192,7 @@ def review_page(request, pk):
 @require_POST
 @login_required
 def review_approve(request, pk):
-    rnd = _round_for_manager(request, pk)
+    rnd = round_for_manager(request, pk)
     ids = [int(i) for i in request.POST.getlist("score") if i.isdigit()]
     back = HttpResponseRedirect(reverse("assess_review", args=[rnd.pk]))
     if not ids:
@@ -213,10 +213,10 @@ def score_return(request, pk):
     score = Score.objects.select_related("round", "unit", "indicator").filter(pk=pk, is_current=True).first()
     if score is None:
         raise Http404
-    rnd = _round_for_manager(request, score.round_id)
+    rnd = round_for_manager(request, score.round_id)
     form = ReturnForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("退回“%(code)s”：%(error)s") % {"code": score.indicator.code, "error": _errors_text(form)})
+        messages.error(request, _("退回“%(code)s”：%(error)s") % {"code": score.indicator.code, "error": errors_text(form)})
     else:
         try:
             services.score_return(by=request.user, score=score, reason=form.cleaned_data["reason"])

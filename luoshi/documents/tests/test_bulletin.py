@@ -11,7 +11,8 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
-from luoshi.documents.bulletin import bulletin_data, bulletin_docx, bulletin_xlsx, chinese_date, format_rate
+from luoshi.documents.bulletin import bulletin_data, bulletin_docx, bulletin_xlsx
+from luoshi.documents.gongwen import chinese_date, format_rate
 from luoshi.tasks import selectors
 from luoshi.tasks import services
 

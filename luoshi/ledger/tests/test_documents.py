@@ -14,7 +14,7 @@ from docx.shared import Mm
 from PIL import Image
 
 from luoshi.documents import charts
-from luoshi.documents.bulletin import FANGSONG, HEITI, XIAOBIAOSONG, chinese_date, format_rate
+from luoshi.documents.gongwen import FANGSONG, HEITI, XIAOBIAOSONG, chinese_date, format_rate
 from luoshi.documents.charts import CJKFontMissing, bar_chart_png
 from luoshi.documents.ledger_docs import ledger_bulletin_docx, sheet_docx
 from luoshi.ledger import services

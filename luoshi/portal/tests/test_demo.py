@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from luoshi.portal.demo import portal_demo
 from luoshi.portal.models import PublicRating
-from luoshi.programs.demo import demo_load
+from luoshi.demo.loader import demo_load
 from luoshi.tasks.models import Milestone, ProgressReport, Task
 
 

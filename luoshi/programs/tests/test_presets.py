@@ -205,9 +205,7 @@ def test_program_preset_with_bad_task_rolls_back(db, tmp_path, travel):
 # ---- the demo ------------------------------------------------------------------------------------------
 
 def test_demo_load(db, travel, client):
-    from luoshi.ideas.demo import IDEAS_ACCOUNTS
-    from luoshi.intake.demo import INTAKE_ACCOUNTS
-    from luoshi.programs.demo import ACCOUNTS, DEMO_PASSWORD, demo_load
+    from luoshi.demo.loader import DEMO_PASSWORD, demo_accounts, demo_load
 
     with travel("2026-11-23"):
         result = demo_load()
@@ -221,7 +219,7 @@ def test_demo_load(db, travel, client):
         assert tasks.filter(status="closed").exists()
         assert ExtensionRequest.objects.filter(task__program=program, state="pending").count() == 1
         assert ClosureRequest.objects.filter(task__program=program, state="pending").count() == 1
-        for acc in ACCOUNTS + INTAKE_ACCOUNTS + IDEAS_ACCOUNTS:
+        for acc in demo_accounts():
             assert client.login(username=acc.username, password=DEMO_PASSWORD), acc.username
             client.logout()
         assert not client.login(username="office", password="wrong-password")
@@ -232,7 +230,7 @@ def test_demo_load(db, travel, client):
 
 
 def test_demo_load_twice(db, travel):
-    from luoshi.programs.demo import demo_load
+    from luoshi.demo.loader import demo_load
 
     with travel("2026-11-23"):
         first = demo_load()

@@ -3,8 +3,7 @@ import datetime as dt
 from django.core.management.base import BaseCommand
 from django.db import connection
 
-from luoshi.ledger.services import escalations_run
-from luoshi.tasks.warnings import warnings_run
+from luoshi.core.daily import daily_steps
 
 
 def refresh_planner_statistics() -> None:
@@ -27,16 +26,8 @@ class Command(BaseCommand):
 
     def handle(self, date, no_notify, **options):
         today = dt.date.fromisoformat(date) if date else None
-        s = warnings_run(today=today, notify=not no_notify)
-        self.stdout.write(self.style.SUCCESS(
-            f"已检查 {s['tasks']} 项未办结任务：红灯 {s['red']}，黄灯 {s['yellow']}，状态变化 {s['changed']}，新提醒 {s['messages']} 条。"))
-        e = escalations_run(today=today, notify=not no_notify)
-        from luoshi.intake.services import overdue_run, personal_purge, revisits_run
-
-        r, o, p = revisits_run(), overdue_run(), personal_purge()
-        self.stdout.write(self.style.SUCCESS(
-            f"诉求：回访逾期办结 {r['closed']} 件（待电话回访 {r['waiting_phone']} 件），超期自动督办 {o['supervised']} 件，"
-            f"清除过期个人信息 {p} 件。"))
+        # every app's daily step (luoshi.core.daily): tasks' warnings, the ledger's escalations, intake's revisits …
+        for step in daily_steps():
+            for line in step.run(today, not no_notify):
+                self.stdout.write(self.style.SUCCESS(line))
         refresh_planner_statistics()
-        self.stdout.write(self.style.SUCCESS(
-            f"问题台账：检查 {e['findings']} 个逾期或反复的问题，提出督办升级措施 {e['proposed']} 项（待督查室确认）。"))

@@ -1,14 +1,16 @@
+"""`luoshi assess export`: the documents layer renders the bulletin and the score card, so the command lives here."""
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+# `_assess` is underscored only so that Django does not take it for a command: the `luoshi assess …` commands share it
 from luoshi.assessment.excel import league_json, league_xlsx
+from luoshi.assessment.management.commands._assess import acting_person, add_as_argument, get_round
 from luoshi.assessment.models import RoundUnit
 from luoshi.core.errors import ServiceError
 from luoshi.core.management.base import fail_with
-
-from ._assess import acting_person, add_as_argument, get_round
+from luoshi.documents.assessment_docs import ranking_bulletin_docx, scorecard_pdf
 
 FORMATS = ("xlsx", "docx", "json", "pdf")
 
@@ -40,12 +42,8 @@ class Command(BaseCommand):
             elif fmt == "json":
                 data = league_json(user=by, round=rnd).encode("utf-8")
             elif fmt == "docx":
-                from luoshi.documents.assessment_docs import ranking_bulletin_docx
-
                 data = ranking_bulletin_docx(user=by, round=rnd, issue_no=issue)
             else:
-                from luoshi.documents.assessment_docs import scorecard_pdf
-
                 if not unit:
                     raise CommandError(_("导出评分卡须用 --unit 指定单位（可多次指定）。"))
                 data = scorecard_pdf(user=by, round=rnd, units=[self._unit(rnd, name) for name in unit])

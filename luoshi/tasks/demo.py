@@ -1,5 +1,6 @@
-"""The demo: 青岛 units, the 崂山 鼓励创新 program for the current year, accounts for every role and a
+"""The tasks demo: 青岛 units, the 崂山 鼓励创新 program for the current year, accounts for every role and a
 history of acknowledgements, reports, closures and requests — some late — so warnings show.
+luoshi.demo runs it first, then the other apps' demos.
 
 History is written directly with bulk inserts (and journal rows) rather than through services,
 because services stamp records with "now" and a history needs past dates.
@@ -8,36 +9,21 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from dataclasses import dataclass
 
-from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 
 from luoshi.core import clock
-from luoshi.core.models import JournalEntry
+from luoshi.core.journal import journal_entry, journal_record_many
 from luoshi.core.presets import preset_load
+from luoshi.org.demo import Account, unit_at
 from luoshi.org.models import Person, Role, Unit
 from luoshi.org.services import grant_role, person_create
-from luoshi.tasks.models import (
+from luoshi.programs.models import Program, ReportingPeriod
+
+from .models import (
     AssignmentRole, ClosureRequest, ExtensionRequest, ProgressReport, RequestState, Task, TaskAssignment,
 )
-from luoshi.tasks.warnings import warnings_run
-
-from .models import ReportingPeriod
-
-DEMO_PASSWORD = "luoshi-demo"
-
-
-@dataclass
-class Account:
-    username: str
-    full_name: str
-    role: str
-    unit_path: str  # "崂山区/区委办公室"
-    title: str = ""
-    note: str = ""
-
 
 ACCOUNTS = [
     Account("admin", "系统管理员", Role.ADMIN, "青岛市", note="全部权限"),
@@ -49,38 +35,24 @@ ACCOUNTS = [
     Account("evaluator", "郑洁", Role.EVALUATOR, "青岛市/崂山区", "第三方评估员",
             note="评估员：为指派的考核期次评分（本月创城测评正在评分）"),
 ]
-# accounts of the ledger demo (luoshi/ledger/demo.py), listed with the others
-LEDGER_ACCOUNTS = [
-    Account("inspector", "陈刚", Role.OFFICE, "青岛市/市精神文明建设委员会办公室", "市文明办督查科科长",
-            note="创城督导台账：督查室（交办、确认督办升级、公开），第二督导组成员；创城月度测评：审核、公布、复核申诉"),
-    Account("inspector2", "赵磊", "", "青岛市/市精神文明建设委员会办公室", "督导组成员",
-            note="督导组成员：手机登记问题、核验他人发现的问题"),
-]
 
 
-def _unit(path: str) -> Unit:
-    unit = None
-    for part in path.split("/"):
-        unit = Unit.objects.get(parent=unit, name=part)
-    return unit
-
-
-def demo_load(*, year: int | None = None, seed: int = 7) -> dict:
+def tasks_demo(*, year: int, hashed_password: str, seed: int = 7) -> Program:
+    """The 青岛 units, the 崂山 鼓励创新 program of `year`, the role accounts (ACCOUNTS) and, on the first load,
+    the program's history. Returns the program."""
     today = clock.today()
-    year = year or today.year
     preset_load(by=None, name="qingdao")
     result = preset_load(by=None, name="laoshan-innovation", year=year)
     program = result["program"]
-    hashed = make_password(DEMO_PASSWORD)  # hash once: the hasher is deliberately slow
     with transaction.atomic():
         for acc in ACCOUNTS:
             person = Person.objects.filter(username=acc.username).first()
-            unit = _unit(acc.unit_path)
+            unit = unit_at(acc.unit_path)
             if person is None:
                 person = person_create(by=None, username=acc.username, full_name=acc.full_name, title=acc.title,
                                        unit=unit, email=f"{acc.username}@demo.luoshi.local")
             if not person.has_usable_password():
-                Person.objects.filter(pk=person.pk).update(password=hashed)
+                Person.objects.filter(pk=person.pk).update(password=hashed_password)
             grant_role(by=None, person=person, role=acc.role, unit=unit)
             if acc.role == Role.ADMIN:
                 Person.objects.filter(pk=person.pk).update(is_staff=True, is_superuser=True)
@@ -90,27 +62,11 @@ def demo_load(*, year: int | None = None, seed: int = 7) -> dict:
             if not Person.objects.filter(username=username).exists() and \
                     not Person.objects.filter(grants__role=Role.LIAISON, grants__unit=unit).exists():
                 p = person_create(by=None, username=username, full_name=f"{unit.display_name}联络员", unit=unit)
-                Person.objects.filter(pk=p.pk).update(password=hashed)
+                Person.objects.filter(pk=p.pk).update(password=hashed_password)
                 grant_role(by=None, person=p, role=Role.LIAISON, unit=unit)
         if result["created_program"]:
             _history(program, today, random.Random(seed))
-    from luoshi.ledger.demo import ledger_demo_load
-
-    ledger = ledger_demo_load(year=year, hashed_password=hashed)
-    from luoshi.assessment.demo import assessment_demo
-
-    assessment = assessment_demo(hashed_password=hashed)
-    from luoshi.intake.demo import intake_demo
-
-    intake = intake_demo(hashed_password=hashed)
-    from luoshi.ideas.demo import ideas_demo
-    from luoshi.portal.demo import portal_demo
-
-    ideas = ideas_demo(today=today, hashed_password=hashed)
-    portal = portal_demo(today=today)
-    summary = warnings_run(today=today, notify=True)
-    return {"program": program, "summary": summary, "ledger": ledger, "assessment": assessment, "intake": intake,
-            "ideas": ideas, "portal": portal}
+    return program
 
 
 def _at(day: dt.date, hour: int) -> dt.datetime:
@@ -142,9 +98,8 @@ def _history(program, today: dt.date, rng: random.Random) -> None:
             a.save(update_fields=["acknowledged_at", "acknowledged_by"])
             if a.role == AssignmentRole.LEAD and not task.acknowledged_at:
                 task.acknowledged_at = when
-            journal.append(JournalEntry(at=when, actor=a.acknowledged_by, verb="task.acknowledge", object_type="tasks.task",
-                                        object_id=str(task.pk), object_repr=str(task)[:255], scope_path=a.unit_path,
-                                        changes={"unit": a.unit_id}))
+            journal.append(journal_entry(at=when, actor=a.acknowledged_by, verb="task.acknowledge", obj=task,
+                                         scope_path=a.unit_path, changes={"unit": a.unit_id}))
         if not lead or not lead[0].acknowledged_at:
             continue
         unit, author = lead[0].unit, liaison_of.get(lead[0].unit_id)
@@ -152,27 +107,26 @@ def _history(program, today: dt.date, rng: random.Random) -> None:
         finish_by = deadline if deadline and deadline < today else None
         diligence = rng.choice([1.0, 1.0, 0.9, 0.75, 0.5])  # how reliably this unit reports
         progress = 0
-        for p in periods:
-            if finish_by and p.start > finish_by + dt.timedelta(days=15) and task.closed_at:
+        for period in periods:
+            if finish_by and period.start > finish_by + dt.timedelta(days=15) and task.closed_at:
                 break
             if rng.random() > diligence:
                 continue
-            day = p.start + dt.timedelta(days=rng.randint(0, max(0, (p.due - p.start).days)))
+            day = period.start + dt.timedelta(days=rng.randint(0, max(0, (period.due - period.start).days)))
             if deadline:
                 expected = min(100, int(100 * (day - start).days / max(1, (deadline - start).days)))
             else:
                 expected = min(95, progress + 10)
             progress = max(progress, min(100, expected + rng.randint(-15, 5)))
             when = _at(day, rng.randint(9, 17))
-            reports.append(ProgressReport(task=task, unit=unit, period=p, author=author, submitted_at=when, is_lead=True,
+            reports.append(ProgressReport(task=task, unit=unit, period=period, author=author, submitted_at=when, is_lead=True,
                                           percent=progress, text=_report_text(task, progress, rng)))
             task.progress, task.last_report_at = progress, when
-            journal.append(JournalEntry(at=when, actor=author, verb="task.report", object_type="tasks.task",
-                                        object_id=str(task.pk), object_repr=str(task)[:255], scope_path=lead[0].unit_path,
-                                        changes={"percent": progress}))
+            journal.append(journal_entry(at=when, actor=author, verb="task.report", obj=task,
+                                         scope_path=lead[0].unit_path, changes={"percent": progress}))
             for coop in [a for a in task.assignments.all() if a.role == AssignmentRole.COOP][:2]:
                 if coop.acknowledged_at and rng.random() < 0.3:
-                    reports.append(ProgressReport(task=task, unit=coop.unit, period=p, author=liaison_of.get(coop.unit_id) or author,
+                    reports.append(ProgressReport(task=task, unit=coop.unit, period=period, author=liaison_of.get(coop.unit_id) or author,
                                                   submitted_at=when + dt.timedelta(hours=2), is_lead=False, percent=None,
                                                   text="按职责分工配合推进，相关材料已报牵头单位汇总。"))
         # closures: most tasks past their deadline were closed, one in time and some late
@@ -180,29 +134,30 @@ def _history(program, today: dt.date, rng: random.Random) -> None:
             asked = finish_by - dt.timedelta(days=rng.randint(1, 12)) if rng.random() < 0.8 else finish_by + dt.timedelta(days=rng.randint(3, 20))
             asked = min(asked, today - dt.timedelta(days=1))
             decided = min(asked + dt.timedelta(days=2), today)
-            ClosureRequest.objects.create(task=task, unit=unit, requested_by=author, requested_at=_at(asked, 16),
+            ClosureRequest.objects.create(task=task, unit=unit, requested_by=author or office, requested_at=_at(asked, 16),
                                           summary="各项措施已落实到位，目标任务全部完成，佐证材料已归档。",
                                           state=RequestState.APPROVED, decided_by=office, decided_at=_at(decided, 10))
             task.closed_at, task.closed_on_time, task.progress = _at(decided, 10), asked <= finish_by, 100
-            journal.append(JournalEntry(at=_at(decided, 10), actor=office, verb="task.closure_decide", object_type="tasks.task",
-                                        object_id=str(task.pk), object_repr=str(task)[:255], scope_path=program.owner_unit.path,
-                                        changes={"decision": "approved"}))
+            journal.append(journal_entry(at=_at(decided, 10), actor=office, verb="task.closure_decide", obj=task,
+                                         scope_path=program.owner_unit.path, changes={"decision": "approved"}))
         task.save()
     ProgressReport.objects.bulk_create(reports)
-    JournalEntry.objects.bulk_create(journal)
+    journal_record_many(journal)
     # open requests waiting for the office, so the 工作台 shows them
     open_tasks = [t for t in tasks if not t.closed_at and t.deadline and t.deadline >= today and t.acknowledged_at]
     if open_tasks:
         t = open_tasks[0]
-        lead = t.assignments.filter(role=AssignmentRole.LEAD).first()
-        ExtensionRequest.objects.create(task=t, unit=lead.unit, requested_by=liaison_of.get(lead.unit_id) or office,
+        lead_a = t.assignments.filter(role=AssignmentRole.LEAD).first()
+        assert lead_a is not None and t.deadline is not None  # acknowledged, so led; dated (open_tasks)
+        ExtensionRequest.objects.create(task=t, unit=lead_a.unit, requested_by=liaison_of.get(lead_a.unit_id) or office,
                                         requested_at=_at(today - dt.timedelta(days=1), 15), old_deadline=t.deadline,
                                         new_deadline=t.deadline + dt.timedelta(days=45),
                                         reason="受上级系统接口调整影响，平台联调需顺延，申请延期一个半月。")
     if len(open_tasks) > 1:
         t = open_tasks[1]
-        lead = t.assignments.filter(role=AssignmentRole.LEAD).first()
-        ClosureRequest.objects.create(task=t, unit=lead.unit, requested_by=liaison_of.get(lead.unit_id) or office,
+        lead_a = t.assignments.filter(role=AssignmentRole.LEAD).first()
+        assert lead_a is not None and t.deadline is not None  # acknowledged, so led; dated (open_tasks)
+        ClosureRequest.objects.create(task=t, unit=lead_a.unit, requested_by=liaison_of.get(lead_a.unit_id) or office,
                                       requested_at=_at(today - dt.timedelta(days=2), 11),
                                       summary="已按要求完成全部建设内容并通过验收，申请办结。")
 

@@ -1,9 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from luoshi.assessment.demo import ASSESSMENT_ACCOUNTS
-from luoshi.ideas.demo import IDEAS_ACCOUNTS
-from luoshi.intake.demo import INTAKE_ACCOUNTS
-from luoshi.programs.demo import ACCOUNTS, DEMO_PASSWORD, LEDGER_ACCOUNTS, demo_load
+from luoshi.demo.loader import DEMO_PASSWORD, demo_accounts, demo_load
 
 
 class Command(BaseCommand):
@@ -17,7 +14,7 @@ class Command(BaseCommand):
         s = result["summary"]
         self.stdout.write(self.style.SUCCESS(f"演示数据就绪：{result['program'].name}（红灯 {s['red']}，黄灯 {s['yellow']}）"))
         self.stdout.write("演示账号（密码均为 %s）：" % DEMO_PASSWORD)
-        for a in ACCOUNTS + LEDGER_ACCOUNTS + ASSESSMENT_ACCOUNTS + INTAKE_ACCOUNTS + IDEAS_ACCOUNTS:
+        for a in demo_accounts():
             self.stdout.write(f"  {a.username:<10} {a.full_name:<6} {a.note}")
         ledger = result["ledger"]
         self.stdout.write(f"问题台账：{ledger['program'].name}（{ledger['findings']} 个问题）；公开曝光台：/public/exposure/")
