@@ -142,8 +142,8 @@ def test_assign_and_list_evaluators(assess, second_evaluator, cast, city, api, t
     listed = office.get(f"{API}/rounds/{rnd.pk}/evaluators").json()
     assert {(e["username"], e["unit_id"], e["indicator"]) for e in listed} >= {
         ("evaluator2", city["street_a"].pk, "A1"), ("evaluator2", city["street_a"].pk, "B1")}
-    # a liaison reads the round but not who evaluates
-    assert api(cast["liaison_a"]).get(f"{API}/rounds/{rnd.pk}/evaluators").json() == []
+    # a liaison does not read a draft round at all (Round.objects.visible_to), so not who evaluates in it
+    assert api(cast["liaison_a"]).get(f"{API}/rounds/{rnd.pk}/evaluators").status_code == 404
     assert JournalEntry.objects.filter(verb="assessment.evaluator.assign", changes__person=second_evaluator.pk).exists()
 
 
