@@ -126,6 +126,16 @@ def task_list(*, user, filters: TaskFilters) -> QuerySet[Task]:
     return qs.select_related("program").order_by("program_id", "sort_order", "id")
 
 
+# What a row of the task list page and of the REST task list shows: read as plain values, no model instances.
+TASK_ROW_FIELDS = ("id", "code", "parent_id", "category", "title", "lead_units_text", "leaders_text", "deadline_phrase",
+                   "extended_deadline", "progress", "status", "status_reason")
+
+
+def task_list_rows(*, user, filters: TaskFilters, fields=TASK_ROW_FIELDS) -> QuerySet[dict]:
+    """`task_list` as dicts of `fields`, in the same order."""
+    return task_list(user=user, filters=filters).select_related(None).values(*fields)
+
+
 def task_get(*, user, pk: int) -> Task:
     task = tasks_visible(user).select_related("program__owner_unit", "parent").filter(pk=pk).first()
     if task is None:
