@@ -129,7 +129,7 @@ def pick_pages() -> list[dict]:
 def session_cookie(user) -> str:
     s = SessionStore()
     s[SESSION_KEY] = str(user.pk)
-    s[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    s[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
     s[HASH_SESSION_KEY] = user.get_session_auth_hash()
     s.create()
     return f"{settings.SESSION_COOKIE_NAME}={s.session_key}"

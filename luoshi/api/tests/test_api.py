@@ -1,6 +1,7 @@
 """The REST API: schema, token authentication, scoped reads and the report-writing endpoints."""
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 
@@ -74,6 +75,25 @@ def test_token_auth(program, cast, travel):
     assert entry.actor_id == cast["office"].pk and entry.changes["person"] == cast["liaison_a"].pk
 
 
+def test_token_use_is_recorded_to_the_minute(program, cast, travel):
+    """A GET does not write the token's "last used" each time: once a minute at most."""
+    with travel("2026-02-01"):
+        token, key = token_create(by=None, person=cast["liaison_a"], name="x")
+    with travel("2026-02-01T09:00:00+08:00"):
+        assert bearer(key).get("/api/programs").status_code == 200
+    token.refresh_from_db()
+    first = token.last_used_at
+    assert first is not None
+    with travel("2026-02-01T09:00:59+08:00"):
+        assert bearer(key).get("/api/programs").status_code == 200
+    token.refresh_from_db()
+    assert token.last_used_at == first
+    with travel("2026-02-01T09:01:00+08:00"):
+        assert bearer(key).get("/api/programs").status_code == 200
+    token.refresh_from_db()
+    assert token.last_used_at - first == dt.timedelta(minutes=1)
+
+
 def test_wrong_missing_or_revoked_token_is_401(program, cast):
     token, key = token_create(by=None, person=cast["liaison_a"], name="x")
     assert Client().get("/api/programs").status_code == 401
@@ -112,6 +132,38 @@ def test_task_detail_and_scope(program, cast, city, api_for):
     assert c.get("/api/tasks/999999").status_code == 404
     assert api_for(cast["outsider"]).get("/api/programs/demo-2026").status_code == 404
     assert api_for(cast["outsider"]).get("/api/programs").json() == []
+
+
+def test_task_list_says_what_task_detail_says(program, cast, city, api_for, travel):
+    """The list reads plain rows (no Task objects): each item has exactly the detail's fields, same values."""
+    from luoshi.tasks import services
+
+    with travel("2026-01-10"):
+        parent = program["task_a"]
+        child = services.task_create(by=cast["office"], program=program["program"], data=services.TaskInput(
+            title="子任务", lead_units=[city["street_a"]], deadline_phrase="2026年3月15日", parent=parent))
+        parent.extended_deadline = dt.date(2026, 8, 31)
+        parent.save()
+    c = api_for(cast["office"])
+    body = c.get("/api/programs/demo-2026/tasks").json()
+    assert body["count"] == 4
+    assert [t["id"] for t in body["items"]] == [program["task_a"].pk, program["task_b"].pk, program["task_dept"].pk,
+                                               child.pk]  # the list's order (sort_order): added last
+    for item in body["items"]:
+        detail = c.get(f"/api/tasks/{item['id']}").json()
+        detail.pop("assignments")
+        assert item == detail
+    by_id = {t["id"]: t for t in body["items"]}
+    assert (by_id[child.pk]["parent_id"], by_id[child.pk]["deadline"]) == (parent.pk, "2026-03-15")
+    assert by_id[parent.pk]["extended_deadline"] == "2026-08-31"
+    assert c.get("/api/programs/demo-2026/tasks", {"q": "子任务"}).json()["count"] == 1
+    assert c.get("/api/programs/demo-2026/tasks", {"page": 2}).json() == {"items": [], "count": 4}
+    # the schema still documents every field of a listed task
+    schema = json.loads(Client().get("/api/openapi.json").content)
+    ok = schema["paths"]["/api/programs/{code}/tasks"]["get"]["responses"]["200"]["content"]["application/json"]
+    paged = schema["components"]["schemas"][ok["schema"]["$ref"].rsplit("/", 1)[1]]
+    item = schema["components"]["schemas"][paged["properties"]["items"]["items"]["$ref"].rsplit("/", 1)[1]]
+    assert set(item["properties"]) == set(by_id[child.pk]) and "program" in item["required"]
 
 
 def test_people_are_scoped(program, cast, city, api_for):
