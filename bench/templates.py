@@ -12,7 +12,8 @@ possible):
 - django objects: the rows as the template wrote them before: model instances, `{% url %}` per row, filters,
   `{% blocktranslate %}`, a `{% status_pill %}` tag and an `{% include %}` per subtask roll-up.
 - jinja2 plain: the same partial written for Jinja2 (autoescape, the i18n extension with Django's gettext), fed
-  with the same plain values. Needs `pip install Jinja2` (not a dependency of the project).
+  with the same plain values; once with `t.code` (Jinja2 tries an attribute, then the key) and once with `t["code"]`.
+  Needs `pip install Jinja2` (not a dependency of the project).
 - python: the rows as one f-string per row with escape() (the floor; the project does not build HTML in Python).
 
 Every approach must produce the same HTML as "django plain" (compared with whitespace squeezed), or the script
@@ -91,7 +92,8 @@ def python_rows(rows: list[dict]) -> str:
     return "\n".join(out)
 
 
-def jinja2_template():
+def jinja2_template(item_access: bool = False):
+    """JINJA2_PLAIN compiled; with item_access, `t.code` written `t["code"]` (Jinja2 tries an attribute first)."""
     try:
         import jinja2
     except ImportError:
@@ -100,7 +102,8 @@ def jinja2_template():
 
     env = jinja2.Environment(autoescape=True, extensions=["jinja2.ext.i18n"], auto_reload=False)
     env.install_gettext_callables(gettext, ngettext, newstyle=True)
-    return env.from_string(JINJA2_PLAIN)
+    source = re.sub(r"\bt\.(\w+)", r't["\1"]', JINJA2_PLAIN) if item_access else JINJA2_PLAIN
+    return env.from_string(source)
 
 
 def squeeze(html: str) -> str:
@@ -138,12 +141,13 @@ def main() -> None:
 
     partial = get_template("tasks/_task_table.html")
     objects_template = engines["django"].from_string(DJANGO_OBJECTS)
-    jinja = jinja2_template()
+    jinja, jinja_items = jinja2_template(), jinja2_template(item_access=True)
     reference = squeeze(partial.render({"tasks": plain}))
     approaches = {
         "django plain (tasks/_task_table.html)": lambda: partial.render({"tasks": plain}),
         "django objects ({% url %}, filters, tags per row)": lambda: objects_template.render({"tasks": objects}),
         "jinja2 plain": (lambda: jinja.render(tasks=plain)) if jinja else None,
+        'jinja2 plain, t["key"]': (lambda: jinja_items.render(tasks=plain)) if jinja else None,
         "python f-strings (floor)": lambda: python_rows(plain),
     }
     reverse("task_detail", args=[1])  # warm the URL resolver
