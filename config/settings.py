@@ -100,8 +100,6 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # The score-card index carries extra columns for PostgreSQL (INCLUDE); SQLite ignores them, which is fine.
 SILENCED_SYSTEM_CHECKS = ["models.W040"]
 AUTH_USER_MODEL = "org.Person"
-# Django's ModelBackend, reading the signed-in person with their unit and unread-message count in one query
-AUTHENTICATION_BACKENDS = ["luoshi.org.backends.PersonBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "workbench"
 LOGOUT_REDIRECT_URL = "login"
