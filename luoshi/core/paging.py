@@ -32,6 +32,8 @@ class Pager(Paginator):
     total it already knows (`count=`, e.g. a maintained figure). Page numbers mean what they mean to
     Paginator.get_page: not a number → the first page, past the end or below 1 → the last page."""
 
+    capped = False  # core/_pager.html asks (CappedPaginator)
+
     def __init__(self, object_list, per_page, *, count: int | None = None, **kwargs):
         super().__init__(object_list, per_page, **kwargs)
         if count is not None:
