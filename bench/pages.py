@@ -584,6 +584,8 @@ def main() -> None:
             # Every server process keeps its own rendered pages: warm them all (several connections at once, so
             # the processes each accept some), then time the page alone.
             warm_all(host, port, page["path"], cookie, 4 * args.workers, args.timeout)
+            conn.close()  # idle during the warm-up: gunicorn may have closed it (keep-alive 2 s)
+            conn = http.client.HTTPConnection(host, port, timeout=args.timeout)
             serial = []
             for _ in range(max(args.warmup, 5)):
                 t0 = time.perf_counter()
