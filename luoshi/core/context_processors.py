@@ -1,13 +1,50 @@
-from typing import Any
+"""What the layout of every page (base.html) needs, computed cheaply: nothing here may cost a query that the page
+does not show."""
+from __future__ import annotations
+
+import functools
 
 from django.conf import settings
+from django.urls import get_script_prefix, get_urlconf, reverse
+from django.utils.functional import SimpleLazyObject
+
+from .notify import unread_count
+
+# the header's links: key in `nav` → URL name
+NAV_LINKS = {"workbench": "workbench", "programs": "program_list", "ledger": "ledger_index", "assess": "assess_index",
+             "ideas": "ideas_index", "intake": "intake_index", "units": "unit_tree", "notifications": "notifications",
+             "portal": "portal_home", "set_language": "set_language", "logout": "logout"}
+# the header's link that is marked as the current page: URL names starting with … → key in `nav`
+SECTION_PREFIXES = (("ledger_", "ledger"), ("assess_", "assess"), ("ideas_", "ideas"), ("intake_", "intake"))
+
+
+@functools.lru_cache(maxsize=16)
+def _nav_urls(prefix: str, urlconf: str | None) -> dict[str, str]:
+    """The header's URLs. They depend only on the code (and the script prefix the site is served under), so they
+    are reversed once per process rather than ten times per page."""
+    return {key: reverse(name, urlconf=urlconf) for key, name in NAV_LINKS.items()}
+
+
+def nav_section(request) -> str:
+    """Which header link is the current page ("" for none)."""
+    match = getattr(request, "resolver_match", None)
+    if match is None:
+        return ""
+    name = match.url_name or ""
+    if name == "workbench":
+        return "workbench"
+    if name == "program_list":
+        return "programs"
+    if match.app_name == "ledger":
+        return "ledger"
+    return next((section for prefix, section in SECTION_PREFIXES if name.startswith(prefix)), "")
 
 
 def luoshi(request):
-    ctx: dict[str, Any] = {"SITE_NAME": settings.LUOSHI_SITE_NAME}
+    ctx = {"SITE_NAME": settings.LUOSHI_SITE_NAME, "nav": _nav_urls(get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF)}
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
-        from .notify import unread_count
-
-        ctx["unread_count"] = unread_count(user)
+        ctx["nav_section"] = nav_section(request)
+        # computed only when a template shows it: an htmx partial does not (the scope: org.context_processors)
+        ctx["unread_count"] = SimpleLazyObject(lambda: unread_count(user))
     return ctx

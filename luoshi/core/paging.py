@@ -35,3 +35,40 @@ class CappedPaginator(Paginator):
     @property
     def capped(self) -> bool:
         return self.count > self.cap
+
+
+class Pager(Paginator):
+    """A paginator that reads the page first and counts only when it must.
+
+    Django's Paginator counts every matching row before it reads a page (to check the page number). This one reads
+    the asked page with one row more than fits, which tells whether it is the last page, and then knows the total
+    without counting (a list that fits on its first page costs no count). Otherwise it counts (`COUNT(*)`), unless the caller passes the
+    total it already knows (`count=`, e.g. a maintained figure). Page numbers mean what they mean to
+    Paginator.get_page: not a number → the first page, past the end or below 1 → the last page."""
+
+    capped = False  # core/_pager.html asks (CappedPaginator)
+
+    def __init__(self, object_list, per_page, *, count: int | None = None, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        if count is not None:
+            self.count = count  # the cached_property's value
+
+    def get_page(self, number):
+        try:
+            number = int(number)
+        except (TypeError, ValueError):
+            number = 1
+        if number < 1:  # as Paginator.get_page: the last page
+            return self.get_page(self.num_pages)
+        bottom = (number - 1) * self.per_page
+        rows = list(self.object_list[bottom:bottom + self.per_page + 1])
+        if rows and len(rows) <= self.per_page and "count" not in self.__dict__:
+            self.count = bottom + len(rows)  # the last page: everything before it was full
+        elif not rows and number > 1:  # past the end: show the last page, counted (whatever total was given)
+            for cached in ("count", "num_pages"):
+                self.__dict__.pop(cached, None)
+            if self.num_pages < number:
+                return self.get_page(self.num_pages)
+        elif not rows:
+            self.count = 0
+        return self._get_page(rows[:self.per_page], number, self)

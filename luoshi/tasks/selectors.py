@@ -109,6 +109,37 @@ def task_list(*, user, filters: TaskFilters) -> QuerySet[Task]:
     return qs.select_related("program").order_by("program_id", "sort_order", "id")
 
 
+# What a row of the task list page and of the REST task list shows: read as plain values, no model instances.
+TASK_ROW_FIELDS = ("id", "code", "parent_id", "category", "title", "lead_units_text", "leaders_text", "deadline_phrase",
+                   "extended_deadline", "progress", "status", "status_reason")
+
+
+def task_list_rows(*, user, filters: TaskFilters, fields=TASK_ROW_FIELDS) -> QuerySet[dict]:
+    """`task_list` as dicts of `fields`, in the same order."""
+    return task_list(user=user, filters=filters).select_related(None).values(*fields)
+
+
+def task_list_total(*, user, filters: TaskFilters) -> int | None:
+    """How many tasks `task_list` returns, read from the maintained tallies when they keep that figure: a program
+    the user reads whole, filtered by status and at most one of a lead unit's subtree (`lead_only`), a 责任领导, or
+    a top-level category (`top_level`) — the overview's links. None when the filter is another one: then count."""
+    program = filters.program
+    if program is None or filters.q or filters.mine or not program_fully_visible(scope_for(user), program):
+        return None
+    if filters.unit and filters.lead_only and not (filters.leader or filters.category or filters.top_level):
+        dimension, key = tallies.LEAD, str(filters.unit.pk)
+    elif filters.leader and not (filters.unit or filters.category or filters.top_level):
+        dimension, key = tallies.LEADER, str(filters.leader.pk)
+    elif filters.category and filters.top_level and not (filters.unit or filters.leader):
+        dimension, key = tallies.CATEGORY, filters.category
+    elif not (filters.unit or filters.leader or filters.category or filters.top_level):
+        dimension, key = tallies.TOTAL, ""
+    else:
+        return None
+    row = tallies.rows_by_key(program.pk, dimension, [key]).get(key, {})
+    return row.get(filters.status, 0) if filters.status else sum(row.values())
+
+
 def task_get(*, user, pk: int) -> Task:
     task = tasks_visible(user).select_related("program__owner_unit", "parent").filter(pk=pk).first()
     if task is None:

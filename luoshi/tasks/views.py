@@ -8,17 +8,19 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils.translation import gettext as _
+from django.utils.text import Truncator
+from django.utils.translation import gettext as _, gettext_noop
 from django.views.decorators.http import require_POST
 
 from luoshi.core import clock
 from luoshi.core.errors import PermissionDeniedError, ServiceError
 from luoshi.core.excel import ImportFailed
-from luoshi.core.http import XLSX, download
+from luoshi.core.http import DOCX, XLSX, download
+from luoshi.core.paging import Pager
+from luoshi.core.templatetags.luoshi import LABELS, cndate
 from luoshi.org.models import Person, Role, Unit
 from luoshi.org.resolve import LeaderResolver, UnitResolver, region_of
 from luoshi.org.scopes import scope_for
@@ -27,12 +29,11 @@ from luoshi.programs.models import Program
 from . import selectors, services
 from .exporter import tasks_export_xlsx
 from .forms import (
-    ClosureForm, DecisionForm, ExtensionForm, ImportForm, ProgramForm, ProgramPublicationForm, ReportForm,
-    TaskFilterForm, TaskForm, uploaded_files,
+    STATUS_CHOICES, ClosureForm, DecisionForm, ExtensionForm, ImportForm, ProgramForm, ProgramPublicationForm,
+    ReportForm, TaskFilterForm, TaskForm, uploaded_files,
 )
 from .importer import tasks_import_xlsx
 from .models import ClosureRequest, ExtensionRequest, Task, TaskStatus
-from .task_rows import task_rows_html
 
 
 @login_required
@@ -118,19 +119,56 @@ def task_list(request, code):
             filters.unit = Unit.objects.filter(pk=d["unit"]).first()
         if d["leader"]:
             filters.leader = Person.objects.filter(pk=d["leader"]).first()
-    qs = selectors.task_list(user=request.user, filters=filters)
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    tasks = list(page.object_list)
-    rollup = selectors.children_rollup(t.pk for t in tasks)
-    for t in tasks:
-        t.rollup = rollup.get(t.pk)
-    ctx = {"program": program, "form": form, "page": page, "tasks": tasks, "task_rows": task_rows_html(tasks),
-           "filters": filters,
-           "can_manage": selectors.program_can_manage(user=request.user, program=program),
-           "query": request.GET.copy()}
-    ctx["query"].pop("page", None)
-    template = "tasks/_task_table.html" if request.htmx and not request.htmx.boosted else "tasks/task_list.html"
-    return render(request, template, ctx)
+    page = Pager(selectors.task_list_rows(user=request.user, filters=filters), 50,
+                 count=selectors.task_list_total(user=request.user, filters=filters)).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    rows = task_table_rows(page.object_list, selectors.children_rollup(r["id"] for r in page.object_list))
+    ctx = {"program": program, "page": page, "tasks": rows, "filters": filters, "query": query,
+           "can_manage": selectors.program_can_manage(user=request.user, program=program)}
+    if request.htmx and not request.htmx.boosted:
+        return render(request, "tasks/_task_table.html", ctx)
+    # the filter form's fields as plain values (the widgets' own templates cost more than the rows around them)
+    status = form["status"].value() or ""
+    ctx.update(status_options=[(value, label, value == status) for value, label in STATUS_CHOICES],
+               q=form["q"].value() or "", mine=form["mine"].value(),
+               show_mine=bool(scope_for(request.user).paths_for(Role.LIAISON)))
+    return render(request, "tasks/task_list.html", ctx)
+
+
+# (status, css class, the "n 红灯" text) in the order a roll-up of subtasks lists them (as tasks/_rollup.html)
+ROLLUP_PARTS = (("red", "r", gettext_noop("%(n)s 红灯")), ("yellow", "y", gettext_noop("%(n)s 黄灯")),
+                ("normal", "", gettext_noop("%(n)s 正常")), ("extended", "", gettext_noop("%(n)s 已延期")),
+                ("closed", "", gettext_noop("%(n)s 已办结")))
+
+
+def _cut(text: str, length: int) -> str:
+    """truncatechars: most texts are short enough already, and then this costs a len()."""
+    return text if len(text) <= length else Truncator(text).chars(length)
+
+
+def task_table_rows(rows: list[dict], rollups: dict[int, dict]) -> list[dict]:
+    """What tasks/_task_table.html shows of each task (rows of selectors.task_list_rows, `rollups` from
+    selectors.children_rollup), as plain values: texts cut and translated, numbers as text (a number costs the
+    template a localisation each time it is shown), the link built from one reversed URL, the subtasks' counts as
+    (css class, text) pairs."""
+    detail = reverse("task_detail", args=[0])[:-2]  # ".../tasks/" + id + "/"
+    labels = {status: str(label) for status, label in LABELS.items()}
+    out = []
+    for r in rows:
+        child = r["parent_id"] is not None
+        rollup = rollups.get(r["id"])
+        out.append({
+            "id": r["id"], "code": r["code"], "url": f"{detail}{r['id']}/", "child": child,
+            "title": _cut(r["title"], 60), "category": "" if child else r["category"],
+            "rollup": rollup and [(css, _(text) % {"n": rollup["counts"][status]}) for status, css, text in ROLLUP_PARTS
+                                  if rollup["counts"].get(status)],
+            "units": _cut(r["lead_units_text"], 24), "leaders": r["leaders_text"], "deadline": r["deadline_phrase"],
+            "extended": _("延至%(date)s") % {"date": cndate(r["extended_deadline"])} if r["extended_deadline"] else "",
+            "progress": str(r["progress"]), "status": r["status"], "label": labels.get(r["status"], r["status"]),
+            "reason": r["status_reason"], "note": r["status_reason"] if r["status"] != "closed" else "",
+        })
+    return out
 
 
 @login_required

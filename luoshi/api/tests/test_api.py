@@ -1,6 +1,7 @@
 """The REST API: schema, token authentication, scoped reads and the report-writing endpoints."""
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 
@@ -112,6 +113,38 @@ def test_task_detail_and_scope(program, cast, city, api_for):
     assert c.get("/api/tasks/999999").status_code == 404
     assert api_for(cast["outsider"]).get("/api/programs/demo-2026").status_code == 404
     assert api_for(cast["outsider"]).get("/api/programs").json() == []
+
+
+def test_task_list_says_what_task_detail_says(program, cast, city, api_for, travel):
+    """The list reads plain rows (no Task objects): each item has exactly the detail's fields, same values."""
+    from luoshi.tasks import services
+
+    with travel("2026-01-10"):
+        parent = program["task_a"]
+        child = services.task_create(by=cast["office"], program=program["program"], data=services.TaskInput(
+            title="子任务", lead_units=[city["street_a"]], deadline_phrase="2026年3月15日", parent=parent))
+        parent.extended_deadline = dt.date(2026, 8, 31)
+        parent.save()
+    c = api_for(cast["office"])
+    body = c.get("/api/programs/demo-2026/tasks").json()
+    assert body["count"] == 4
+    assert [t["id"] for t in body["items"]] == [program["task_a"].pk, program["task_b"].pk, program["task_dept"].pk,
+                                               child.pk]  # the list's order (sort_order): added last
+    for item in body["items"]:
+        detail = c.get(f"/api/tasks/{item['id']}").json()
+        detail.pop("assignments")
+        assert item == detail
+    by_id = {t["id"]: t for t in body["items"]}
+    assert (by_id[child.pk]["parent_id"], by_id[child.pk]["deadline"]) == (parent.pk, "2026-03-15")
+    assert by_id[parent.pk]["extended_deadline"] == "2026-08-31"
+    assert c.get("/api/programs/demo-2026/tasks", {"q": "子任务"}).json()["count"] == 1
+    assert c.get("/api/programs/demo-2026/tasks", {"page": 2}).json() == {"items": [], "count": 4}
+    # the schema still documents every field of a listed task
+    schema = json.loads(Client().get("/api/openapi.json").content)
+    ok = schema["paths"]["/api/programs/{code}/tasks"]["get"]["responses"]["200"]["content"]["application/json"]
+    paged = schema["components"]["schemas"][ok["schema"]["$ref"].rsplit("/", 1)[1]]
+    item = schema["components"]["schemas"][paged["properties"]["items"]["items"]["$ref"].rsplit("/", 1)[1]]
+    assert set(item["properties"]) == set(by_id[child.pk]) and "program" in item["required"]
 
 
 def test_people_are_scoped(program, cast, city, api_for):

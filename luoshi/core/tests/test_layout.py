@@ -1,0 +1,70 @@
+"""The layout every signed-in page shares (base.html, core.context_processors): the header's links, the one marked
+as the current page, the 消息 badge; and what an htmx partial does not pay for."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _rendered_every_time(settings):
+    settings.LUOSHI_PAGE_CACHE = False
+
+
+def header_links(html: str) -> dict[str, bool]:
+    """{href: marked as the current page} of the main navigation."""
+    nav = re.search(r'<nav class="mainnav">(.*?)</nav>', html, re.S).group(1)
+    return {href: bool(current) for href, current in re.findall(r'<a href="([^"]+)"\s*(aria-current="page")?', nav)}
+
+
+@pytest.mark.parametrize("url_name,current", [
+    ("workbench", "workbench"), ("program_list", "program_list"), ("ledger_index", "ledger_index"),
+    ("assess_index", "assess_index"), ("ideas_index", "ideas_index"), ("intake_index", "intake_index"),
+    ("unit_tree", None), ("notifications", None),
+])
+def test_header_marks_the_current_section(program, cast, client_for, url_name, current):
+    html = client_for(cast["office"]).get(reverse(url_name)).content.decode()
+    links = header_links(html)
+    expected = {reverse(n) for n in ("workbench", "program_list", "ledger_index", "assess_index", "ideas_index",
+                                     "intake_index", "unit_tree", "notifications", "portal_home")} | {"/api/docs"}
+    assert set(links) == expected
+    assert [href for href, on in links.items() if on] == ([reverse(current)] if current else [])
+    assert f'action="{reverse("logout")}"' in html and f'action="{reverse("set_language")}"' in html
+
+
+def test_a_ledger_page_marks_the_ledger(program, cast, client_for):
+    """Pages of the ledger app below the index (URL names ledger_…) mark 问题台账 too."""
+    from luoshi.core.context_processors import nav_section
+
+    class Match:
+        app_name, url_name = "", "ledger_findings"
+
+    class Request:
+        resolver_match = Match()
+
+    assert nav_section(Request()) == "ledger"
+    Match.url_name = "assess_card"
+    assert nav_section(Request()) == "assess"
+    Match.url_name = "task_list"
+    assert nav_section(Request()) == ""
+
+
+def test_unread_badge_and_what_a_partial_does_not_count(program, cast, client_for):
+    from luoshi.core.notify import notify_one
+
+    c = client_for(cast["office"])
+    assert '<b class="badge">' not in c.get("/").content.decode()
+    for i in range(3):
+        notify_one(recipient=cast["office"], kind="test", title=f"消息{i}", dedup_key=f"t{i}")
+    assert '消息 <b class="badge">3</b>' in c.get("/").content.decode()
+    with CaptureQueriesContext(connection) as ctx:
+        partial = c.get("/programs/demo-2026/tasks/", HTTP_HX_REQUEST="true")
+        queries = [q["sql"] for q in ctx.captured_queries]
+    assert partial.status_code == 200 and "<header" not in partial.content.decode()
+    assert not any("core_notification" in q for q in queries)  # the badge is not shown, so not counted
