@@ -165,8 +165,13 @@ def test_pages_and_what_is_counted(program, city, cast, client_for, travel):
     assert len(rows_of(page1)) == 50 and len(rows_of(page2)) == 13
     assert "第 1 / 2 页，共 63 项" in page1 and "第 2 / 2 页，共 63 项" in page2
     assert rows_of(past) == rows_of(page2)
-    # a full first page is counted (for its total); a list that fits on one page is not
-    assert counts_of_tasks(first) == 1
+    # a full first page's total comes from the maintained tallies (no COUNT over the tasks); a list that fits on
+    # one page is not counted at all; a filter the tallies do not keep (text) is counted when it fills a page
+    assert counts_of_tasks(first) == 0 and any("tasks_tasktally" in q["sql"] for q in first)
+    with CaptureQueriesContext(connection) as ctx:
+        searched = c.get(LIST_URL, {"q": "批量任务"}).content.decode()
+        queries = list(ctx.captured_queries)
+    assert "第 1 / 2 页，共 60 项" in searched and counts_of_tasks(queries) == 1
     with CaptureQueriesContext(connection) as ctx:
         short = c.get(LIST_URL, {"q": "批量任务1"}).content.decode()
         queries = list(ctx.captured_queries)
