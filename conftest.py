@@ -2,9 +2,21 @@
 a leader, two liaisons of different units, an evaluator and an anonymous visitor; one program with
 tasks for both streets."""
 import datetime as dt
+import os
 
 import pytest
 import time_machine
+from hypothesis import HealthCheck, settings as hypothesis_settings
+
+# Property tests on a shared, loaded machine: no per-example deadline (a slow example is not a wrong one), no
+# health checks that measure time or how much generated data was thrown away, and in CI a fixed derivation of
+# the examples (derandomize) with no example database, so a run is the same run wherever it happens.
+# `HYPOTHESIS_PROFILE=dev` keeps hypothesis' own defaults for local exploration.
+hypothesis_settings.register_profile(
+    "ci", deadline=None, derandomize=True, database=None, print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much])
+hypothesis_settings.register_profile("dev", deadline=None)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 @pytest.fixture(autouse=True)

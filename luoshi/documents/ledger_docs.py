@@ -21,7 +21,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
-from luoshi.core import clock
+from luoshi.core import clock, numerals
 from luoshi.ledger import selectors
 from luoshi.ledger.models import AssignmentSheet, EscalationState, Severity
 from luoshi.programs.models import Program
@@ -35,7 +35,6 @@ from .charts import bar_chart_png
 
 __all__ = ["ledger_bulletin_docx", "sheet_docx"]
 
-CN_NUMBERS = "一二三四五六七八九十"
 CHART_TOP = 15
 OVERDUE_TOP = 20
 
@@ -67,12 +66,8 @@ def _truncate(text: str, n: int) -> str:
 
 
 def _cn(n: int) -> str:
-    """1 → 一, 10 → 十, 12 → 十二, 21 → 二十一; from 100 on, Arabic digits."""
-    if not 1 <= n <= 99:
-        return str(n)
-    tens, ones = divmod(n, 10)
-    head = "" if tens == 0 else ("十" if tens == 1 else CN_NUMBERS[tens - 1] + "十")
-    return head + (CN_NUMBERS[ones - 1] if ones else "")
+    """1 → 一, 12 → 十二, 21 → 二十一 (core.numerals); from 100 on, Arabic digits."""
+    return numerals.to_chinese(n)
 
 
 def _single_spaced(paragraph) -> None:
