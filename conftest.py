@@ -56,13 +56,11 @@ def _empty_cache():
 
 @pytest.fixture(autouse=True)
 def _fresh_process_caches():
-    """What is cached per process (the working-day calendar, the street names addresses are matched against)
-    must not leak from one test's database into the next."""
-    from luoshi.core import workdays
+    """What is cached per process (the street names addresses are matched against) must not leak from one test's
+    database into the next."""
     from luoshi.intake import services as intake_services
 
     def clear():
-        workdays.clear_cache()
         intake_services._street_names.clear()
 
     clear()
