@@ -55,6 +55,18 @@ def _empty_cache():
 
 
 @pytest.fixture(autouse=True)
+def _rate_limit_windows_stand_still(monkeypatch):
+    """django-ratelimit counts in fixed windows of wall-clock time: a test that ran across the end of a window
+    would see its count start again. Here its clock stands still (core/tests/test_throttle.py moves it on
+    purpose). The counters are rows of the test database, gone with each test's transaction."""
+    import types
+
+    from django_ratelimit import core
+
+    monkeypatch.setattr(core, "time", types.SimpleNamespace(time=lambda: 1_800_000_000))
+
+
+@pytest.fixture(autouse=True)
 def _fresh_process_caches():
     """What is cached per process (the street names addresses are matched against) must not leak from one test's
     database into the next."""
