@@ -9,8 +9,15 @@ export LUOSHI_VAR_DIR="${LUOSHI_VAR_DIR:-$(mktemp -d)}"
 pg_url="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/luoshi}"
 unset DATABASE_URL
 
+# In parallel (pytest-xdist, one test database per worker; LUOSHI_TEST_WORKERS=0 for one process) and in a random
+# order within each module, modules shuffled too (pytest-random-order), to catch tests that lean on each other.
+# To repeat an order: LUOSHI_TEST_SEED=<the seed printed below> scripts/run_tests.sh
+seed="${LUOSHI_TEST_SEED:-$(( (RANDOM << 15 | RANDOM) % 1000000 ))}"
+echo "test order seed: $seed (LUOSHI_TEST_SEED=$seed repeats it)"
+PYTEST=(.venv/bin/pytest -q -n "${LUOSHI_TEST_WORKERS:-auto}" --random-order-bucket=module --random-order-seed="$seed")
+
 echo "== SQLite =="
-.venv/bin/pytest -q "$@"
+"${PYTEST[@]}" "$@"
 
 if "$PY" - "$pg_url" <<'PYEOF'
 import sys
@@ -25,7 +32,7 @@ except Exception as e:
 PYEOF
 then
   echo "== PostgreSQL =="
-  DATABASE_URL="$pg_url" .venv/bin/pytest -q "$@" --create-db
+  DATABASE_URL="$pg_url" "${PYTEST[@]}" "$@" --create-db
 elif [ "${CI:-}" = "true" ] || [ "${LUOSHI_REQUIRE_POSTGRES:-}" = "1" ]; then
   echo "PostgreSQL is required here (CI) but not reachable at $pg_url" >&2
   exit 1

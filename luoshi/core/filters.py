@@ -88,9 +88,10 @@ class ListFilterSet(django_filters.FilterSet):
         return out
 
     @classmethod
-    def narrow(cls, queryset: QuerySet, filters) -> QuerySet:
-        """Apply the non-empty values of `filters` (a selector's filter dataclass) with this set's filters."""
-        filterset = cls(queryset=queryset)
+    def narrow(cls, queryset: QuerySet, filters, **context) -> QuerySet:
+        """Apply the non-empty values of `filters` (a selector's filter dataclass) with this set's filters;
+        `context` goes to the constructor (e.g. the moment "overdue" is measured at)."""
+        filterset = cls(queryset=queryset, **context)
         values = ({f.name: getattr(filters, f.name) for f in dataclasses.fields(filters)}
                   if dataclasses.is_dataclass(filters) else dict(filters))
         for name, value in values.items():

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from luoshi.core import clock
 
-from .models import FindingStatus, Severity, Source
+from .models import Severity, Source
 
 
 class FindingForm(forms.Form):
