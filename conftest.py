@@ -19,6 +19,19 @@ hypothesis_settings.register_profile("dev", deadline=None)
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    """Tests that commit (live server, browser, transaction=True) run after the others, whatever the random order
+    (pytest-random-order shuffles first) and on every xdist worker: the flush after each of them empties every
+    table, including the rows the migrations wrote, which the tests in a rolled-back transaction rely on."""
+    def commits(item) -> bool:
+        marker = item.get_closest_marker("django_db")
+        return (bool(marker and marker.kwargs.get("transaction"))
+                or bool({"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ()))))
+
+    items.sort(key=commits)  # stable: the order within each part stays as it was
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     """The production hasher is slow on purpose; tests only need it to round-trip."""

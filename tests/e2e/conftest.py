@@ -91,7 +91,9 @@ def _live_server_db_connections_per_request():
 @pytest.fixture(autouse=True)
 def _rate_limits_start_empty(transactional_db):
     """The public site's rate-limit counters are rows of a database cache table (core.throttle), which the flush
-    between browser tests does not empty: start each test with none."""
+    after a browser test does not empty: each test starts and ends with none."""
     from django.core.cache import caches
 
+    caches["ratelimit"].clear()
+    yield
     caches["ratelimit"].clear()

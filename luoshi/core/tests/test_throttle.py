@@ -44,10 +44,14 @@ def test_the_counters_are_in_the_database_cache(db, settings):
 
     assert settings.RATELIMIT_USE_CACHE == "ratelimit"
     assert caches["ratelimit"].__class__.__name__ == "DatabaseCache"
+    def rows() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT COUNT(*) FROM luoshi_ratelimit")
+            return cursor.fetchone()[0]
+
+    before = rows()
     Throttle("db", 5, 60).count(RequestFactory().get("/", REMOTE_ADDR="10.0.0.5"))
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT COUNT(*) FROM luoshi_ratelimit")
-        assert cursor.fetchone()[0] == 1
+    assert rows() == before + 1
 
 
 def test_the_proxy_header_is_used_only_when_configured(settings):
