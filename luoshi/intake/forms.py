@@ -3,6 +3,8 @@ photo types, phone formats) are the services' and come back as ServiceError next
 from __future__ import annotations
 
 from django import forms
+from django.utils.functional import lazy
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from luoshi.core.widgets import FastSelect, FastSelectMultiple
@@ -14,13 +16,22 @@ RESOLVED_CHOICES = [("yes", _("已解决")), ("no", _("未解决"))]
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
+def _message(text: str, label) -> str:
+    return gettext(text) % {"label": label}
+
+
+# Translated when shown, in the reader's language: `_("…") % …` here would translate once, at import, in whatever
+# language was active then (an English request that first imported this module froze the messages in English).
+_message_lazy = lazy(_message, str)
+
+
 def _required(label) -> dict:
-    return {"required": _("请填写%(label)s。") % {"label": label}}
+    return {"required": _message_lazy(gettext_noop("请填写%(label)s。"), label)}
 
 
 def _choose(label) -> dict:
-    return {"required": _("请选择%(label)s。") % {"label": label},
-            "invalid_choice": _("请从列表中选择%(label)s。") % {"label": label}}
+    return {"required": _message_lazy(gettext_noop("请选择%(label)s。"), label),
+            "invalid_choice": _message_lazy(gettext_noop("请从列表中选择%(label)s。"), label)}
 
 
 class RequestForm(forms.Form):
