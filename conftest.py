@@ -2,9 +2,34 @@
 a leader, two liaisons of different units, an evaluator and an anonymous visitor; one program with
 tasks for both streets."""
 import datetime as dt
+import os
 
 import pytest
 import time_machine
+from hypothesis import HealthCheck, settings as hypothesis_settings
+
+# Property tests on a shared, loaded machine: no per-example deadline (a slow example is not a wrong one), no
+# health checks that measure time or how much generated data was thrown away, and in CI a fixed derivation of
+# the examples (derandomize) with no example database, so a run is the same run wherever it happens.
+# `HYPOTHESIS_PROFILE=dev` keeps hypothesis' own defaults for local exploration.
+hypothesis_settings.register_profile(
+    "ci", deadline=None, derandomize=True, database=None, print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much])
+hypothesis_settings.register_profile("dev", deadline=None)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    """Tests that commit (live server, browser, transaction=True) run after the others, whatever the random order
+    (pytest-random-order shuffles first) and on every xdist worker: the flush after each of them empties every
+    table, including the rows the migrations wrote, which the tests in a rolled-back transaction rely on."""
+    def commits(item) -> bool:
+        marker = item.get_closest_marker("django_db")
+        return (bool(marker and marker.kwargs.get("transaction"))
+                or bool({"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ()))))
+
+    items.sort(key=commits)  # stable: the order within each part stays as it was
 
 
 @pytest.fixture(autouse=True)
@@ -31,14 +56,24 @@ def _empty_cache():
 
 
 @pytest.fixture(autouse=True)
+def _rate_limit_windows_stand_still(monkeypatch):
+    """django-ratelimit counts in fixed windows of wall-clock time: a test that ran across the end of a window
+    would see its count start again. Here its clock stands still (core/tests/test_throttle.py moves it on
+    purpose). The counters are rows of the test database, gone with each test's transaction."""
+    import types
+
+    from django_ratelimit import core
+
+    monkeypatch.setattr(core, "time", types.SimpleNamespace(time=lambda: 1_800_000_000))
+
+
+@pytest.fixture(autouse=True)
 def _fresh_process_caches():
-    """What is cached per process (the working-day calendar, the street names addresses are matched against)
-    must not leak from one test's database into the next."""
-    from luoshi.core import workdays
+    """What is cached per process (the street names addresses are matched against) must not leak from one test's
+    database into the next."""
     from luoshi.intake import services as intake_services
 
     def clear():
-        workdays.clear_cache()
         intake_services._street_names.clear()
 
     clear()

@@ -141,14 +141,19 @@ EMAIL_FILE_PATH = VAR_DIR / "mail"
 EMAIL_HOST = os.environ.get("LUOSHI_EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("LUOSHI_EMAIL_PORT", "25"))
 DEFAULT_FROM_EMAIL = os.environ.get("LUOSHI_FROM_EMAIL", "luoshi@localhost")
-# The cache holds the public site's rate-limit counters and cached list bodies. The default (per process) is right
-# for one machine; with several app servers set LUOSHI_CACHE=db (run `luoshi createcachetable` once) so the limits
-# count across processes.
+# The default cache holds cached list bodies. The default (per process) is right for one machine; with several app
+# servers LUOSHI_CACHE=db shares it (run `luoshi createcachetable` once).
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "luoshi-default"},
 }
 if os.environ.get("LUOSHI_CACHE", "locmem") == "db":
     CACHES["default"] = {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "luoshi_cache"}
+# The public site's rate-limit counters (core.throttle, django-ratelimit) are shared by every process: the database
+# cache, in the table migration core 0006 creates. Its increment is a read and a write, not atomic: a burst of
+# concurrent submissions from one address can slip one or two past the limit, which a throttle against floods
+# tolerates (django-ratelimit's own check, which asks for memcached or Redis, is not run: the app is not installed).
+CACHES["ratelimit"] = {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "luoshi_ratelimit"}
+RATELIMIT_USE_CACHE = "ratelimit"
 # Behind a reverse proxy REMOTE_ADDR is the proxy: name the header the proxy writes the client's address into
 # (e.g. HTTP_X_REAL_IP for nginx `proxy_set_header X-Real-IP $remote_addr`), or everyone shares one limit.
 LUOSHI_CLIENT_IP_HEADER = os.environ.get("LUOSHI_CLIENT_IP_HEADER", "")

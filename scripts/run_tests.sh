@@ -12,13 +12,20 @@ unset DATABASE_URL
 
 scripts/lint.sh  # layers (import-linter) and types (mypy)
 
+# In parallel (pytest-xdist, one test database per worker; LUOSHI_TEST_WORKERS=0 for one process) and in a random
+# order within each module, modules shuffled too (pytest-random-order), to catch tests that lean on each other.
+# To repeat an order: LUOSHI_TEST_SEED=<the seed printed below> scripts/run_tests.sh
+seed="${LUOSHI_TEST_SEED:-$(( (RANDOM << 15 | RANDOM) % 1000000 ))}"
+echo "test order seed: $seed (LUOSHI_TEST_SEED=$seed repeats it)"
+PYTEST=(.venv/bin/pytest -q -n "${LUOSHI_TEST_WORKERS:-auto}" --random-order-bucket=module --random-order-seed="$seed")
+
 # Coverage of the whole SQLite run, with the floor in pyproject.toml ([tool.coverage.report] fail_under);
 # not when running a selection of tests (arguments given), which would fall under the floor.
 cov=()
 if [ $# -eq 0 ]; then cov=(--cov --cov-report=term:skip-covered); fi
 
 echo "== SQLite =="
-.venv/bin/pytest -q ${cov[@]+"${cov[@]}"} "$@"
+"${PYTEST[@]}" ${cov[@]+"${cov[@]}"} "$@"
 
 if "$PY" - "$pg_url" <<'PYEOF'
 import sys
@@ -33,7 +40,7 @@ except Exception as e:
 PYEOF
 then
   echo "== PostgreSQL =="
-  DATABASE_URL="$pg_url" .venv/bin/pytest -q "$@" --create-db
+  DATABASE_URL="$pg_url" "${PYTEST[@]}" "$@" --create-db
 elif [ "${CI:-}" = "true" ] || [ "${LUOSHI_REQUIRE_POSTGRES:-}" = "1" ]; then
   echo "PostgreSQL is required here (CI) but not reachable at $pg_url" >&2
   exit 1

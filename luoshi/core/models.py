@@ -92,9 +92,9 @@ class ApiToken(models.Model):
 
 
 class CalendarDay(models.Model):
-    """An exception to the plain week in the working-day calendar: a public holiday on a weekday
-    (is_workday False) or a 调休 weekend that is worked (is_workday True). Loaded per year from
-    presets/calendar/ (core.workdays)."""
+    """An office's exception to the national working-day calendar (chinese-calendar): a day off
+    (is_workday False) or a weekend that is worked (is_workday True). Loaded per year with
+    `luoshi calendar load FILE` (core.workdays)."""
 
     date = models.DateField(unique=True)
     is_workday = models.BooleanField()

@@ -1,16 +1,20 @@
-"""Rate limits for the public site (submissions, ratings, tracking-code lookups): a counter per action and
-client address in Django's cache, in a fixed window that starts with the first hit.
+"""Rate limits for the public site (submissions, ratings, tracking-code lookups), counted by django-ratelimit: a
+counter per action and client address in a fixed window of the limit's length.
 
-The address is REMOTE_ADDR, or behind a reverse proxy the header it writes (LUOSHI_CLIENT_IP_HEADER), hashed with
-the server secret so cache keys carry no address. With the default local-memory cache each process counts for
-itself; set LUOSHI_CACHE=db when several processes serve the site (docs/deployment.md)."""
+The counters live in the database cache (CACHES["ratelimit"], table luoshi_ratelimit, created by migration
+core 0006), so every process of every server counts together, on SQLite and PostgreSQL alike, without Redis. The
+address is REMOTE_ADDR, or behind a reverse proxy the header it writes (LUOSHI_CLIENT_IP_HEADER), hashed with the
+server secret so no address is stored.
+
+Kept here rather than django-ratelimit's decorator: the forms count only what was accepted (a refused form does
+not use up the visitor's allowance), so the check (`exceeded`) and the count (`count`) are separate calls."""
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.cache import cache
+from django_ratelimit.core import get_usage
 
 
 def client_address(request) -> str:
@@ -26,33 +30,34 @@ def address_hash(request) -> str:
     return hashlib.sha256(f"{settings.SECRET_KEY}:ip:{ip}".encode()).hexdigest()
 
 
+def _address_key(group: str, request) -> str:
+    return address_hash(request)
+
+
 @dataclass(frozen=True)
 class Throttle:
     action: str
     limit: int
     seconds: int
 
-    def _key(self, request) -> str:
-        return f"throttle:{self.action}:{address_hash(request)}"
+    def _usage(self, request, *, increment: bool) -> dict | None:
+        return get_usage(request, group=f"luoshi.{self.action}", key=_address_key, rate=(self.limit, self.seconds),
+                         increment=increment)
 
     def exceeded(self, request) -> bool:
         """True when the address has used up its `limit` in the current window (does not count)."""
-        return (cache.get(self._key(request)) or 0) >= self.limit
+        usage = self._usage(request, increment=False)
+        return usage is not None and (usage["count"] >= self.limit or usage["should_limit"])
 
     def count(self, request) -> int:
         """Count one hit; the number of hits in the window so far."""
-        key = self._key(request)
-        if cache.add(key, 1, self.seconds):
-            return 1
-        try:
-            return cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.add(key, 1, self.seconds)
-            return 1
+        usage = self._usage(request, increment=True)
+        return usage["count"] if usage else 0
 
     def hit(self, request) -> bool:
         """Count one hit; True when it is over the limit (refuse it)."""
-        return self.count(request) > self.limit
+        usage = self._usage(request, increment=True)
+        return usage is not None and usage["should_limit"]
 
     @property
     def minutes(self) -> int:

@@ -1,11 +1,15 @@
 """Working days (工作日) with Chinese public holidays and 调休 make-up workdays.
 
-A plain week has Monday–Friday as working days. The exceptions come from two places: the calendar shipped
-with the code (presets/calendar/cn.yaml, one section a year) and `CalendarDay` rows an office loads with
-`luoshi calendar load` (its own file, or the shipped one after an edit). For a year that has rows in the
-database the rows are the truth; other years come from the shipped file. So a release that adds next year's
-holidays takes effect without a step on each server, and a database emptied of rows (a test flushing its
-tables) still counts holidays. A year in neither is counted as a plain week, and `years_missing` says so.
+Where the answer comes from, for a day:
+1. an office's own exceptions: `CalendarDay` rows loaded with `luoshi calendar load FILE` (a YAML file of extra
+   holidays and make-up workdays, e.g. a local holiday, or next year's arrangement before a release knows it);
+2. else the national arrangement published by the State Council each year, from the `chinese-calendar` package
+   (a release of the package carries each new year; `pip install -U chinese-calendar` is the yearly step);
+3. else, for a year neither knows, a plain week (Monday–Friday); `years_missing` names such years so a page
+   can say that the time limits of that year ignore holidays.
+
+Nothing is kept between calls: each calculation reads the office's rows (a few dozen a year) in one query, so a
+load takes effect at once in every process.
 
 Counting rule (used by every time limit in working days): the day a request is dispatched is not counted;
 "3 个工作日" ends at 24:00 of the third working day after it.
@@ -13,10 +17,9 @@ Counting rule (used by every time limit in working days): the day a request is d
 from __future__ import annotations
 
 import datetime as dt
-import time
-from typing import Any
 from pathlib import Path
 
+import chinese_calendar
 import yaml
 from django.conf import settings
 from django.db import transaction
@@ -25,65 +28,64 @@ from django.utils.translation import gettext as _
 
 from .errors import ServiceError
 
-_CACHE_SECONDS = 300
-_cache: dict[str, Any] = {"at": 0.0, "days": None}
+# The years chinese-calendar knows (2004–2026 in 1.11.0); it raises NotImplementedError for the others.
+_NATIONAL_YEARS = frozenset(d.year for d in chinese_calendar.holidays)
 
 
-_shipped: dict[str, dict[dt.date, bool]] = {}
+class Calendar:
+    """The working-day calendar of one calculation: the office's exceptions over the national arrangement."""
 
+    def __init__(self, overrides: dict[dt.date, bool]):
+        self.overrides = overrides
 
-def _shipped_days() -> dict[dt.date, bool]:
-    """The exceptions of presets/calendar/cn.yaml, read once per process."""
-    if "days" not in _shipped:
-        try:
-            days = {d: w for d, (w, _n) in calendar_parse(calendar_path().read_text(encoding="utf-8")).items()}
-        except (OSError, ServiceError):
-            days = {}  # a broken shipped file must not stop deadlines; the tests check the file parses
-        _shipped["days"] = days
-    return _shipped["days"]
-
-
-def _exceptions() -> dict[dt.date, bool]:
-    """{date: is_workday}: database rows for the years they cover, the shipped file for the others; read
-    once per process every few minutes."""
-    now = time.monotonic()
-    if _cache["days"] is None or now - _cache["at"] > _CACHE_SECONDS:
+    @classmethod
+    def current(cls) -> Calendar:
         from .models import CalendarDay
 
-        stored = dict(CalendarDay.objects.values_list("date", "is_workday"))
-        stored_years = {d.year for d in stored}
-        merged = {d: w for d, w in _shipped_days().items() if d.year not in stored_years}
-        merged.update(stored)
-        _cache["days"] = merged
-        _cache["at"] = now
-    return _cache["days"]
+        return cls(dict(CalendarDay.objects.values_list("date", "is_workday")))
 
+    def is_workday(self, day: dt.date) -> bool:
+        special = self.overrides.get(day)
+        if special is not None:
+            return special
+        if day.year in _NATIONAL_YEARS:
+            return chinese_calendar.is_workday(day)
+        return day.weekday() < 5
 
-def clear_cache() -> None:
-    _cache["days"] = None
+    def add_workdays(self, day: dt.date, n: int) -> dt.date:
+        current = day
+        if n <= 0:
+            while not self.is_workday(current):
+                current += dt.timedelta(days=1)
+            return current
+        left = n
+        while left:
+            current += dt.timedelta(days=1)
+            if self.is_workday(current):
+                left -= 1
+        return current
+
+    def workdays_between(self, start: dt.date, end: dt.date) -> int:
+        count, current = 0, start
+        while current < end:
+            current += dt.timedelta(days=1)
+            if self.is_workday(current):
+                count += 1
+        return count
+
+    def years_missing(self, years) -> list[int]:
+        known = _NATIONAL_YEARS | {d.year for d in self.overrides}
+        return [y for y in years if y not in known]
 
 
 def is_workday(day: dt.date) -> bool:
-    special = _exceptions().get(day)
-    if special is not None:
-        return special
-    return day.weekday() < 5
+    return Calendar.current().is_workday(day)
 
 
 def add_workdays(day: dt.date, n: int) -> dt.date:
     """The n-th working day after `day` (n ≥ 0; n = 0 gives `day` itself, or the next working day when
     `day` is not one)."""
-    current = day
-    if n <= 0:
-        while not is_workday(current):
-            current += dt.timedelta(days=1)
-        return current
-    left = n
-    while left:
-        current += dt.timedelta(days=1)
-        if is_workday(current):
-            left -= 1
-    return current
+    return Calendar.current().add_workdays(day, n)
 
 
 def deadline_after(moment: dt.datetime, n: int) -> dt.datetime:
@@ -95,22 +97,17 @@ def deadline_after(moment: dt.datetime, n: int) -> dt.datetime:
 
 def workdays_between(start: dt.date, end: dt.date) -> int:
     """Working days after `start` up to and including `end` (0 when end ≤ start)."""
-    count, current = 0, start
-    while current < end:
-        current += dt.timedelta(days=1)
-        if is_workday(current):
-            count += 1
-    return count
+    return Calendar.current().workdays_between(start, end)
 
 
 def years_missing(years) -> list[int]:
-    """The years among `years` that have no calendar rows (counted as plain weeks)."""
-    known = {d.year for d in _exceptions()}
-    return [y for y in years if y not in known]
+    """The years among `years` that neither chinese-calendar nor the office's rows know (counted as plain weeks)."""
+    return Calendar.current().years_missing(years)
 
 
-def calendar_path() -> Path:
-    return Path(settings.BASE_DIR) / "presets" / "calendar" / "cn.yaml"
+def example_path() -> Path:
+    """An example of an office's calendar file (presets/calendar/local.example.yaml)."""
+    return Path(settings.BASE_DIR) / "presets" / "calendar" / "local.example.yaml"
 
 
 def _date(value, where: str) -> dt.date:
@@ -172,8 +169,8 @@ def calendar_parse(text: str) -> dict[dt.date, tuple[bool, str]]:
                 if day.year != year:
                     raise ServiceError(_("%(where)s：%(day)s 不在 %(year)s 年。") % {"where": where, "day": day, "year": year})
                 holiday_days.add(day)
-                if day.weekday() < 5:  # a holiday on a weekend changes nothing
-                    out[day] = (False, str(h.get("name", "")))
+                # weekends too: a day off on a Saturday the national calendar makes a 调休 workday counts
+                out[day] = (False, str(h.get("name", "")))
                 day += dt.timedelta(days=1)
         for value in spec.get("workdays") or []:
             day = _date(value, _("%(year)s 年调休上班日") % {"year": year})
@@ -189,7 +186,7 @@ def calendar_parse(text: str) -> dict[dt.date, tuple[bool, str]]:
 
 @transaction.atomic
 def calendar_load(text: str) -> dict[str, int]:
-    """Replace the exceptions of every year named in the file (other years stay as they are)."""
+    """Replace the office's exceptions of every year named in the file (other years stay as they are)."""
     from .models import CalendarDay
 
     days = calendar_parse(text)
@@ -197,5 +194,4 @@ def calendar_load(text: str) -> dict[str, int]:
     for year in years:
         CalendarDay.objects.filter(date__year=year).delete()
     CalendarDay.objects.bulk_create([CalendarDay(date=d, is_workday=w, name=n[:50]) for d, (w, n) in sorted(days.items())])
-    clear_cache()
     return {"years": len(years), "days": len(days)}

@@ -22,6 +22,8 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Emu, Mm, Pt, RGBColor
 
+from luoshi.core import numerals
+
 __all__ = [
     "BODY_PT", "DASH", "FANGSONG", "FOOTER_PT", "HEITI", "KAITI", "LINE_PT", "RED", "SONGTI", "TABLE_PT", "TITLE_PT",
     "XIAOBIAOSONG", "add_para", "caption", "chinese_date", "chinese_number", "finish", "format_rate", "grid_table",
@@ -40,7 +42,6 @@ FOOTER_PT = 14         # 四号
 LINE_PT = 28.95        # 22 lines in the 225 mm type area
 RED = "FF0000"
 DASH = "—"
-CN_NUMBERS = "一二三四五六七八九十"
 
 
 # ---- text ----------------------------------------------------------------------------------------
@@ -56,12 +57,8 @@ def format_rate(rate: float | None) -> str:
 
 
 def chinese_number(n: int) -> str:
-    """1 → 一, 10 → 十, 12 → 十二, 21 → 二十一; from 100 on, Arabic digits."""
-    if not 1 <= n <= 99:
-        return str(n)
-    tens, ones = divmod(n, 10)
-    head = "" if tens == 0 else ("十" if tens == 1 else CN_NUMBERS[tens - 1] + "十")
-    return head + (CN_NUMBERS[ones - 1] if ones else "")
+    """1 → 一, 10 → 十, 12 → 十二, 21 → 二十一; from 100 on, Arabic digits (core.numerals)."""
+    return numerals.to_chinese(n)
 
 
 # ---- runs and paragraphs --------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import Decision, IdeaState, SourceKind
+from .models import Decision, SourceKind
 from .scheme import province_names
 
 
@@ -53,20 +53,6 @@ class CampaignEditForm(CampaignForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         del self.fields["owner_unit"]
-
-
-class FilterForm(forms.Form):
-    state = forms.ChoiceField(label=_("状态"), required=False, choices=[("", _("全部状态"))] + list(IdeaState.choices))
-    topic = forms.ChoiceField(label=_("领域"), required=False)
-    province = forms.ChoiceField(label=_("省份"), required=False)
-    source_kind = forms.ChoiceField(label=_("类别"), required=False, choices=[("", _("全部类别"))] + list(SourceKind.choices))
-    q = forms.CharField(label=_("关键词"), required=False, max_length=100)
-    order = forms.ChoiceField(label=_("排序"), required=False, choices=[("", _("按提交顺序")), ("score", _("按得分排名"))])
-
-    def __init__(self, *args, topics=(), **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["topic"].choices = [("", _("全部领域"))] + [(t, t) for t in topics]
-        self.fields["province"].choices = [("", _("全部省份"))] + [(p, p) for p in province_names()]
 
 
 class ScreenForm(forms.Form):

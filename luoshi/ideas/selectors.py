@@ -16,6 +16,7 @@ from luoshi.org.models import Role, Unit
 from luoshi.org.scopes import scope_for
 
 from . import permissions as perms
+from .filters import IdeaFilterSet
 from .models import ADOPTED_DECISIONS, EXPERT_STATES, Campaign, Decision, ExpertScore, Idea, IdeaState, SourceKind
 from .scheme import province_names
 
@@ -89,22 +90,7 @@ def ideas_for(*, user, campaign: Campaign, filters: IdeaFilters | None = None) -
         qs = qs.filter(state__in=EXPERT_STATES)
     if not perms.can_manage(scope, campaign):
         qs = qs.defer(*PERSONAL_FIELDS)
-    if f.state:
-        qs = qs.filter(state=f.state)
-    if f.topic:
-        qs = qs.filter(topic=f.topic)
-    if f.province:
-        qs = qs.filter(province=f.province)
-    if f.source_kind:
-        qs = qs.filter(source_kind=f.source_kind)
-    if f.decision:
-        qs = qs.filter(decision=f.decision)
-    if f.q:
-        qs = qs.filter(Q(title__icontains=f.q) | Q(content__icontains=f.q))
-    if f.order == "score":
-        qs = qs.filter(score__isnull=False).order_by("-score", "seq")
-    else:
-        qs = qs.order_by("-seq")
+    qs = IdeaFilterSet.narrow(qs.order_by("-seq"), f)  # order=score re-orders by the ranking
     return qs
 
 

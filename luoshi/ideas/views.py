@@ -24,7 +24,8 @@ from luoshi.tasks.selectors import programs_managed
 from . import permissions as perms
 from . import selectors, services
 from .exporter import ideas_xlsx
-from .forms import AwardForm, CampaignEditForm, CampaignForm, DecideForm, ExpertForm, FilterForm, ScreenForm, TaskForm
+from .filters import IdeaFilterSet
+from .forms import AwardForm, CampaignEditForm, CampaignForm, DecideForm, ExpertForm, ScreenForm, TaskForm
 from .models import ADOPTED_DECISIONS, CampaignExpert, ExpertScore, IdeaState
 from .scheme import scheme_presets
 
@@ -117,10 +118,9 @@ def campaign_edit(request, pk):
 @login_required
 def campaign_detail(request, pk):
     campaign = _campaign(request, pk)
-    form = FilterForm(request.GET or None, topics=campaign.topics)
-    filters = selectors.IdeaFilters()
-    if form.is_valid():
-        filters = selectors.IdeaFilters(**{k: v or "" for k, v in form.cleaned_data.items()})
+    # the query parameters, checked (ideas.filters); the refused ones are left out and said on the page
+    filterset = IdeaFilterSet(request.GET or None, topics=campaign.topics)
+    filters = selectors.IdeaFilters(**filterset.values())
     page = Paginator(selectors.ideas_for(user=request.user, campaign=campaign, filters=filters), PAGE_SIZE) \
         .get_page(request.GET.get("page"))
     query = request.GET.copy()
@@ -133,7 +133,7 @@ def campaign_detail(request, pk):
     scored = set(ExpertScore.objects.filter(idea__in=[i.pk for i in page], expert=request.user)
                  .values_list("idea_id", flat=True)) if is_expert else set()
     return render(request, "ideas/campaign.html", {
-        "campaign": campaign, "form": form, "page": page, "query": query.urlencode(), "can_manage": can_manage,
+        "campaign": campaign, "form": filterset.form, "filter_errors": filterset.messages(), "page": page, "query": query.urlencode(), "can_manage": can_manage,
         "is_expert": is_expert, "experts": experts, "expert_form": ExpertForm(),
         "scored": scored, "ranking": filters.order == "score", "is_open": campaign.is_open_on(clock.today())})
 

@@ -3,44 +3,35 @@ photo types, phone formats) are the services' and come back as ServiceError next
 from __future__ import annotations
 
 from django import forms
+from django.utils.functional import lazy
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from luoshi.core.widgets import FastSelect, FastSelectMultiple
 
-from .models import Outcome, RequestState
+from .models import Outcome
 
 SATISFACTION_CHOICES = [(5, _("非常满意")), (4, _("满意")), (3, _("基本满意")), (2, _("不满意")), (1, _("非常不满意"))]
 RESOLVED_CHOICES = [("yes", _("已解决")), ("no", _("未解决"))]
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
+def _message(text: str, label) -> str:
+    return gettext(text) % {"label": label}
+
+
+# Translated when shown, in the reader's language: `_("…") % …` here would translate once, at import, in whatever
+# language was active then (an English request that first imported this module froze the messages in English).
+_message_lazy = lazy(_message, str)
+
+
 def _required(label) -> dict:
-    return {"required": _("请填写%(label)s。") % {"label": label}}
+    return {"required": _message_lazy(gettext_noop("请填写%(label)s。"), label)}
 
 
 def _choose(label) -> dict:
-    return {"required": _("请选择%(label)s。") % {"label": label},
-            "invalid_choice": _("请从列表中选择%(label)s。") % {"label": label}}
-
-
-class QueueFilterForm(forms.Form):
-    category = forms.TypedChoiceField(label=_("类别"), required=False, coerce=int, empty_value=None, widget=FastSelect)
-    channel = forms.TypedChoiceField(label=_("渠道"), required=False, coerce=int, empty_value=None, widget=FastSelect)
-    area = forms.TypedChoiceField(label=_("属地"), required=False, coerce=int, empty_value=None, widget=FastSelect)
-    unit = forms.TypedChoiceField(label=_("承办单位"), required=False, coerce=int, empty_value=None, widget=FastSelect)
-    state = forms.ChoiceField(label=_("状态"), required=False, choices=[("", _("全部"))] + list(RequestState.choices))
-    received_from = forms.DateField(label=_("受理日期自"), required=False, widget=DATE)
-    received_to = forms.DateField(label=_("至"), required=False, widget=DATE)
-    q = forms.CharField(label=_("关键词"), required=False, max_length=100)
-    overdue = forms.BooleanField(label=_("只看超时"), required=False)
-
-    def __init__(self, *args, categories=(), channels=(), areas=(), units=(), **kwargs):
-        super().__init__(*args, **kwargs)
-        everything = [("", _("全部"))]
-        self.fields["category"].choices = everything + [(c.pk, f"{c.group} / {c.name}") for c in categories]
-        self.fields["channel"].choices = everything + [(c.pk, c.name) for c in channels]
-        self.fields["area"].choices = everything + [(u.pk, u.name) for u in areas]
-        self.fields["unit"].choices = everything + [(u.pk, u.name) for u in units]
+    return {"required": _message_lazy(gettext_noop("请选择%(label)s。"), label),
+            "invalid_choice": _message_lazy(gettext_noop("请从列表中选择%(label)s。"), label)}
 
 
 class RequestForm(forms.Form):

@@ -15,6 +15,7 @@ from luoshi.org.models import Unit, UnitKind
 from luoshi.org.scopes import scope_for
 
 from . import permissions as perms
+from .filters import QueueFilterSet
 from .models import OPEN_STATES, Request, RequestKind, RequestState
 
 # fields that identify the requester: never selected for the public or the Open311 API
@@ -104,27 +105,7 @@ def overdue_q(now: dt.datetime) -> Q:
 
 
 def _filtered(user, filters: QueueFilters, now: dt.datetime) -> QuerySet[Request]:
-    qs = visible_requests(user)
-    f = filters
-    if f.category:
-        qs = qs.filter(category_id=f.category)
-    if f.channel:
-        qs = qs.filter(channel_id=f.channel)
-    if f.area:
-        qs = qs.filter(area_id=f.area)
-    if f.unit:
-        qs = qs.filter(lead_unit_id=f.unit)
-    if f.state:
-        qs = qs.filter(state=f.state)
-    if f.received_from:
-        qs = qs.filter(received_at__gte=_day_start(f.received_from))
-    if f.received_to:
-        qs = qs.filter(received_at__lt=_day_start(f.received_to + dt.timedelta(days=1)))
-    if f.q:
-        qs = qs.filter(description__icontains=f.q)
-    if f.overdue:
-        qs = qs.filter(overdue_q(now))
-    return qs
+    return QueueFilterSet.narrow(visible_requests(user), filters, now=now)
 
 
 def request_search(*, user, state: str = "", category_code: str = "", channel_code: str = "", unit_id: int | None = None,

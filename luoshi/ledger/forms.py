@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from luoshi.core import clock
 
-from .models import FindingStatus, Severity, Source
+from .models import Severity, Source
 
 
 class FindingForm(forms.Form):
@@ -58,22 +58,6 @@ class DecideForm(forms.Form):
     attendees = forms.CharField(label=_("参加人员"), required=False, max_length=500)
     minutes = forms.CharField(label=_("记录/纪要"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
     note = forms.CharField(label=_("说明"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
-
-
-class FilterForm(forms.Form):
-    status = forms.ChoiceField(label=_("状态"), required=False, choices=[("", _("全部"))] + list(FindingStatus.choices))
-    source = forms.ChoiceField(label=_("来源"), required=False, choices=[("", _("全部"))] + list(Source.choices))
-    severity = forms.ChoiceField(label=_("严重程度"), required=False, choices=[("", _("全部"))] + list(Severity.choices))
-    category = forms.TypedChoiceField(label=_("类别"), required=False, coerce=int, empty_value=None)
-    overdue = forms.BooleanField(label=_("只看逾期"), required=False)
-    repeat = forms.BooleanField(label=_("只看复发"), required=False)
-    q = forms.CharField(label=_("关键词"), required=False, max_length=100)
-    found_from = forms.DateField(label=_("发现日期自"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-    found_to = forms.DateField(label=_("至"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-
-    def __init__(self, *args, categories=(), **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["category"].choices = [("", _("全部"))] + [(c.pk, c.name) for c in categories]
 
 
 class RoundForm(forms.Form):

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import re
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -25,6 +24,7 @@ from luoshi.programs.models import Program
 from luoshi.tasks.selectors import program_list
 
 from . import permissions as perms
+from .filters import FindingFilterSet
 from .models import (
     OWING_STATUSES, AssignmentSheet, Escalation, Finding, FindingPhoto, FindingStatus,
     InspectionGroup, LedgerConfig, ProblemCategory,
@@ -96,42 +96,9 @@ class FindingFilters:
     round: int | None = None
 
 
-CODE_LIKE = re.compile(r"^\d{4}-\d{4,}$")
-
-
 def finding_list(*, user, program: Program, filters: FindingFilters) -> QuerySet[Finding]:
     qs = findings_visible(user=user, program=program)
-    f = filters
-    if f.status:
-        qs = qs.filter(status=f.status)
-    if f.unit is not None:
-        qs = qs.filter(unit_path__within=[f.unit.path])
-    if f.category:
-        qs = qs.filter(category_id=f.category)
-    if f.source:
-        qs = qs.filter(source=f.source)
-    if f.severity:
-        qs = qs.filter(severity=f.severity)
-    if f.overdue:
-        qs = qs.filter(status__in=OWING_STATUSES, deadline__lt=clock.today())
-    if f.repeat:
-        qs = qs.filter(repeat_count__gt=0)
-    if f.public:
-        qs = qs.filter(is_public=True)
-    if f.found_from:
-        qs = qs.filter(found_on__gte=f.found_from)
-    if f.found_to:
-        qs = qs.filter(found_on__lte=f.found_to)
-    if f.sheet:
-        qs = qs.filter(sheet_id=f.sheet)
-    if f.round:
-        qs = qs.filter(round_id=f.round)
-    if f.q:
-        q = f.q.strip()
-        if CODE_LIKE.match(q):  # a finding's number: the index answers, no scan of every description
-            qs = qs.filter(code=q)
-        else:
-            qs = qs.filter(Q(code__icontains=q) | Q(description__icontains=q) | Q(address__icontains=q))
+    qs = FindingFilterSet.narrow(qs, filters)
     return qs.select_related("unit", "category", "sheet").order_by("-found_on", "-id")
 
 

@@ -30,7 +30,8 @@ from luoshi.tasks.forms import uploaded_files
 from . import permissions as perms
 from . import selectors, services
 from .display import pill_of, status_labels
-from .forms import DecideForm, FilterForm, FindingForm, IssueForm, ReopenForm, RoundForm, SubmitForm, VerifyForm
+from .filters import FindingFilterSet
+from .forms import DecideForm, FindingForm, IssueForm, ReopenForm, RoundForm, SubmitForm, VerifyForm
 from .models import (
     Escalation, EscalationState, Finding, FindingPhoto, FindingStatus, InspectionGroup, InspectionRound,
     Severity, Source,
@@ -71,22 +72,16 @@ def ledger_index(request):
 
 # ---- findings ---------------------------------------------------------------------------------------
 
-def _filters(request, program, categories) -> tuple[FilterForm, selectors.FindingFilters]:
-    form = FilterForm(request.GET or None, categories=categories)
-    f = selectors.FindingFilters()
-    if form.is_valid():
-        d = form.cleaned_data
-        f = selectors.FindingFilters(status=d["status"], source=d["source"], severity=d["severity"],
-                                     category=d["category"], overdue=d["overdue"], repeat=d["repeat"], q=d["q"],
-                                     found_from=d["found_from"], found_to=d["found_to"])
-    unit_id = request.GET.get("unit")
-    if unit_id and unit_id.isdigit():
-        f.unit = Unit.objects.filter(pk=int(unit_id)).first()
-    for name in ("sheet", "round"):
-        value = request.GET.get(name)
-        if value and value.isdigit():
-            setattr(f, name, int(value))
-    return form, f
+def _filters(request, categories) -> tuple[FindingFilterSet, selectors.FindingFilters]:
+    """The list's query parameters, checked (ledger.filters); the refused ones are left out and
+    `filterset.messages()` says why."""
+    filterset = FindingFilterSet(request.GET or None, categories=categories)
+    values = filterset.values()
+    if "category" in values:
+        values["category"] = int(values["category"])
+    if "unit" in values:
+        values["unit"] = Unit.objects.filter(pk=values["unit"]).first()
+    return filterset, selectors.FindingFilters(**values)
 
 
 ROW_FIELDS = ("id", "code", "description", "category__name", "address", "repeat_count", "unit__name", "source",
@@ -116,7 +111,7 @@ def finding_rows(findings, today) -> list[dict]:
 def finding_list(request, code):
     program = selectors.ledger_program_get(user=request.user, code=code)
     categories = selectors.categories(program)
-    form, filters = _filters(request, program, categories)
+    filterset, filters = _filters(request, categories)
     qs = selectors.finding_list(user=request.user, program=program, filters=filters)
     # The page's ids first, sorted and cut to the page on the finding table alone; then the shown columns of
     # those 50 as plain values (no model instances), with the joins they need; the count without joins.
@@ -129,7 +124,8 @@ def finding_list(request, code):
     by_id = {r["id"]: r for r in Finding.objects.filter(pk__in=page_ids).values(*ROW_FIELDS)}
     query = request.GET.copy()
     query.pop("page", None)
-    ctx = _program_ctx(request, program) | {"form": form, "filters": filters, "page": page,
+    ctx = _program_ctx(request, program) | {"form": filterset.form, "filter_errors": filterset.messages(),
+                                             "filters": filters, "page": page,
                                              "rows": finding_rows([by_id[i] for i in page_ids], clock.today()),
                                              "query": query.urlencode(), "issue_form": IssueForm()}
     template = "ledger/_finding_table.html" if request.htmx and not request.htmx.boosted else "ledger/finding_list.html"
@@ -493,7 +489,7 @@ def ledger_export(request, code):
 
     program = selectors.ledger_program_get(user=request.user, code=code)
     categories = selectors.categories(program)
-    _form, filters = _filters(request, program, categories)
+    _filterset, filters = _filters(request, categories)
     n = selectors.finding_list(user=request.user, program=program, filters=filters).count()
     if n > EXPORT_WEB_LIMIT:
         # ~4,000 rows a second: a whole city's ledger would hold a web worker for a minute

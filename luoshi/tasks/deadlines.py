@@ -25,6 +25,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from luoshi.core import numerals
+
 __all__ = ["DeadlineError", "ParsedDeadline", "parse_deadline"]
 
 
@@ -45,8 +47,6 @@ class _BadDate(Exception):
     """A phrase that looks like a date but names an impossible one."""
 
 
-_CN_NUM = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
-           "八": 8, "九": 9, "十": 10, "十一": 11, "十二": 12}
 # A month (or quarter) number: 1-2 ASCII digits or a Chinese numeral 一…十二.
 # Out-of-range digits such as 13 are matched on purpose so they can be rejected.
 _NUM = r"(?:\d{1,2}|十[一二]?|[一二三四五六七八九])"
@@ -106,7 +106,10 @@ _MONTH_PART_DAY = {"上旬": 10, "初": 10, "中": 15, "中旬": 20}  # others: 
 
 
 def _num(text: str) -> int:
-    return int(text) if text.isdigit() else _CN_NUM[text]
+    """A month or quarter number as _NUM matched it (12, 十二)."""
+    n = numerals.parse_int(text)
+    assert n is not None, text  # _NUM only matches digits and the numerals 一…十二
+    return n
 
 
 def _make_date(y: int, m: int, d: int | None, source: str) -> dt.date:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from luoshi.core import clock
+from luoshi.core import clock, numerals
 from luoshi.core.excel import CellError, ImportFailed, cell_text, open_workbook
 from luoshi.core.journal import journal_entry, journal_record, journal_record_many
 from luoshi.core.models import JournalEntry
@@ -47,22 +47,13 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 HEADER_LABEL = {"number": "序号", "category": "类别", "title": "任务内容", "measures": "具体措施/目标", "lead": "牵头单位",
                 "coop": "配合单位", "leaders": "责任领导", "deadline": "完成时限", "tags": "标签", "note": "备注"}
 
-CN_DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 FULLWIDTH = str.maketrans("０１２３４５６７８９．（）", "0123456789.()")
 CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
 
 
-def cn_int(text: str) -> int:
-    """一 → 1, 十二 → 12, 二十三 → 23."""
-    if "十" in text:
-        tens, _, ones = text.partition("十")
-        return (CN_DIGITS[tens] if tens else 1) * 10 + (CN_DIGITS[ones] if ones else 0)
-    return CN_DIGITS[text]
-
-
 NUMBER_STYLES: list[tuple[re.Pattern[str], int, Callable[[str], int]]] = [  # (pattern, level, to-int); level follows 公文 order 一、>（一）> 1. >（1）> ①
-    (re.compile(r"^([一二三四五六七八九十]+)[、.]?$"), 0, cn_int),
-    (re.compile(r"^\(([一二三四五六七八九十]+)\)[、.]?$"), 1, cn_int),
+    (re.compile(r"^([一二三四五六七八九十]+)[、.]?$"), 0, numerals.parse_int),
+    (re.compile(r"^\(([一二三四五六七八九十]+)\)[、.]?$"), 1, numerals.parse_int),
     (re.compile(r"^(\d+)[、.]?$"), 2, int),
     (re.compile(r"^\((\d+)\)[、.]?$"), 3, int),
     (re.compile(r"^([①-⑳])$"), 4, lambda c: CIRCLED.index(c) + 1),
@@ -79,7 +70,8 @@ def parse_number(raw: str) -> tuple[int, str] | None:
     for pattern, level, to_int in NUMBER_STYLES:
         m = pattern.match(text)
         if m:
-            return level, str(to_int(m.group(1)))
+            n = to_int(m.group(1))
+            return None if n is None else (level, str(n))  # 十十、 is not a number
     return None
 
 

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from luoshi.core import clock
 from luoshi.core.errors import PermissionDeniedError, ServiceError
 from luoshi.core.excel import ImportFailed
-from luoshi.core.http import DOCX, XLSX, download
+from luoshi.core.http import XLSX, download
 from luoshi.core.paging import Pager
 from luoshi.core.templatetags.luoshi import LABELS, cndate
 from luoshi.org.models import Person, Role, Unit

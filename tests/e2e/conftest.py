@@ -86,3 +86,14 @@ def _live_server_db_connections_per_request():
     yield
     for alias, value in saved.items():
         connections.settings[alias]["CONN_MAX_AGE"] = value
+
+
+@pytest.fixture(autouse=True)
+def _rate_limits_start_empty(transactional_db):
+    """The public site's rate-limit counters are rows of a database cache table (core.throttle), which the flush
+    after a browser test does not empty: each test starts and ends with none."""
+    from django.core.cache import caches
+
+    caches["ratelimit"].clear()
+    yield
+    caches["ratelimit"].clear()

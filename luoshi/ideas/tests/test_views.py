@@ -257,3 +257,18 @@ def test_api_router_scopes_and_hides_personal_data(cast, reviewed, experts):
     assert other.get(f"{base}/campaigns/{campaign_id}/ideas").status_code == 404
     assert client_for(cast["office"]).get(f"{base}/campaigns/{campaign_id}/stats").json()["total"] == 1
     assert client_for(experts[0]).get(f"{base}/campaigns/{campaign_id}/stats").status_code == 404
+
+def test_bad_list_filters_give_a_message_not_a_500(client_for, cast, campaign, submit):
+    """The campaign page's filters (ideas.filters): a refused value is said in Chinese and left out."""
+    submit(title="推行证照联办")
+    submit(title="优化营商环境")
+    c = client_for(cast["office"])
+    url = reverse("ideas_campaign", args=[campaign.pk])
+    for params, message in [({"state": "bogus"}, "状态："), ({"order": "12345678901234567890"}, "排序："),
+                            ({"province": "火星"}, "省份："), ({"topic": "x" * 200}, "领域：")]:
+        resp = c.get(url, {"q": "证照", **params})
+        page = resp.content.decode()
+        assert resp.status_code == 200 and 'class="msg error"' in page and message in page
+        assert "推行证照联办" in page and "优化营商环境" not in page
+    resp = c.get(url, {"page": "9223372036854775809"})
+    assert resp.status_code == 200 and "优化营商环境" in resp.content.decode()

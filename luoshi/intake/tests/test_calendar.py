@@ -1,6 +1,7 @@
 """The working-day calendar (core.workdays) as the intake time limits use it: the 2026 holidays and 调休
-make-up workdays of presets/calendar/cn.yaml, counting across 春节 and 国庆, a year the file does not know,
-and the errors a wrong calendar file gives (in Chinese, naming the year and the entry)."""
+make-up workdays of the national calendar (chinese-calendar), an office's own exceptions on top of it,
+counting across 春节 and 国庆, a year chinese-calendar does not know, and the errors a wrong calendar file gives
+(in Chinese, naming the year and the entry)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -17,18 +18,10 @@ D = dt.date
 CST = dt.timezone(dt.timedelta(hours=8))
 
 
-@pytest.fixture(autouse=True)
-def _fresh_calendar_cache():
-    """The calendar is cached per process; a test that loads another calendar must not leak it."""
-    workdays.clear_cache()
-    yield
-    workdays.clear_cache()
-
-
 @pytest.fixture
 def cn(db):
-    """The shipped calendar, loaded as `luoshi calendar load` does (the migration loaded it already)."""
-    workdays.calendar_load(workdays.calendar_path().read_text(encoding="utf-8"))
+    """The national calendar alone: no office exceptions in the database."""
+    assert not CalendarDay.objects.exists()
 
 
 def local(moment: dt.datetime) -> dt.datetime:
@@ -117,26 +110,53 @@ def test_request_dispatched_before_a_holiday_gets_the_right_due_date(req, travel
     assert local(r.due_at) == dt.datetime.combine(D.fromisoformat(due), dt.time(), tzinfo=CST)
 
 
-# ---- a year the file does not know ----------------------------------------------------------------------
+# ---- a year chinese-calendar does not know ----------------------------------------------------------------
 
-def test_a_year_not_in_the_file_counts_plain_weeks_and_is_reported(cn):
-    assert not CalendarDay.objects.filter(date__year=2027).exists()
-    assert workdays.years_missing([2025, 2026, 2027]) == [2027]
-    # 1 Oct 2027 is a Friday; without a calendar it is a working day and Monday 4 Oct follows it
-    assert workdays.is_workday(D(2027, 10, 1))
-    assert workdays.add_workdays(D(2027, 10, 1), 1) == D(2027, 10, 4)
-    assert workdays.workdays_between(D(2027, 9, 30), D(2027, 10, 8)) == 6
+def test_a_year_chinese_calendar_does_not_know_counts_plain_weeks_and_is_reported(cn):
+    """chinese-calendar covers 2004 to the newest year of its release; outside that a year is a plain week
+    (Monday–Friday) and years_missing names it. 2003 stays unknown whatever the release."""
+    assert workdays.years_missing([2003, 2025, 2026]) == [2003]
+    # 1 Oct 2003 is a Wednesday; without a calendar it is a working day and Thursday 2 Oct follows it
+    assert workdays.is_workday(D(2003, 10, 1))
+    assert workdays.add_workdays(D(2003, 10, 1), 1) == D(2003, 10, 2)
+    assert workdays.workdays_between(D(2003, 9, 30), D(2003, 10, 8)) == 6  # 4, 5 Oct are a weekend
 
 
-def test_loading_a_year_replaces_only_that_year(cn):
-    before_2025 = CalendarDay.objects.filter(date__year=2025).count()
-    result = workdays.calendar_load("years:\n  2027:\n    holidays:\n      - {name: 国庆节, from: 2027-10-01, to: 2027-10-07}\n"
-                                    "    workdays: [2027-09-26, 2027-10-09]\n")
-    assert result == {"years": 1, "days": 7}  # 1, 4–7 Oct (2, 3 are a weekend) and two Saturdays/Sundays
-    assert workdays.years_missing([2025, 2026, 2027]) == []
-    assert not workdays.is_workday(D(2027, 10, 1)) and workdays.is_workday(D(2027, 10, 9))
-    assert CalendarDay.objects.filter(date__year=2025).count() == before_2025
-    assert workdays.add_workdays(D(2027, 9, 30), 1) == D(2027, 10, 8)
+def test_an_office_can_load_a_year_chinese_calendar_does_not_know(cn):
+    assert workdays.years_missing([2003]) == [2003]
+    result = workdays.calendar_load("years:\n  2003:\n    holidays:\n      - {name: 国庆节, from: 2003-10-01, to: 2003-10-07}\n"
+                                    "    workdays: [2003-09-27, 2003-09-28]\n")
+    assert result == {"years": 1, "days": 9}  # 1–7 Oct and the make-up weekend before
+    assert workdays.years_missing([2003]) == []
+    assert not workdays.is_workday(D(2003, 10, 1)) and workdays.is_workday(D(2003, 9, 27))
+    assert workdays.add_workdays(D(2003, 9, 30), 1) == D(2003, 10, 8)
+
+
+# ---- an office's exceptions over the national calendar ---------------------------------------------------
+
+def test_a_known_make_up_day_comes_from_chinese_calendar(cn):
+    # Saturday 14 Feb 2026 is worked before 春节 and Monday 16 Feb is off, with no row in the database
+    assert workdays.is_workday(D(2026, 2, 14)) and not workdays.is_workday(D(2026, 2, 16))
+    assert workdays.years_missing([2026]) == []
+
+
+def test_office_exceptions_win_over_the_national_calendar(cn):
+    result = workdays.calendar_load("years:\n  2026:\n    holidays:\n"
+                                    "      - {name: 本地节日, from: 2026-03-10, to: 2026-03-10}\n"
+                                    "      - {name: 本单位休息, from: 2026-02-14, to: 2026-02-14}\n"
+                                    "    workdays: [2026-03-14]\n")
+    assert result == {"years": 1, "days": 3}
+    assert not workdays.is_workday(D(2026, 3, 10))  # a Tuesday off locally
+    assert not workdays.is_workday(D(2026, 2, 14))  # the national 调休 Saturday is a day off here
+    assert workdays.is_workday(D(2026, 3, 14))      # an extra working Saturday
+    # the rest of the year is still the national calendar
+    assert workdays.is_workday(D(2026, 2, 28)) and not workdays.is_workday(D(2026, 10, 1))
+    # loading another year leaves 2026's exceptions as they are; loading 2026 again replaces them
+    workdays.calendar_load("years:\n  2003:\n    workdays: [2003-09-27]\n")
+    assert not workdays.is_workday(D(2026, 3, 10))
+    workdays.calendar_load("years:\n  2026:\n    workdays: [2026-03-21]\n")
+    assert workdays.is_workday(D(2026, 3, 10)) and not workdays.is_workday(D(2026, 3, 14))
+    assert CalendarDay.objects.filter(date__year=2026).count() == 1
 
 
 # ---- errors in the calendar file ----------------------------------------------------------------------
@@ -191,9 +211,13 @@ def test_calendar_load_command(db, tmp_path, capsys):
     assert "已导入 1 个年度，1 个调整日" in capsys.readouterr().out
     assert not workdays.is_workday(D(2027, 1, 1))
 
-    # the default file: the shipped calendar
-    call_command("calendar_load")
-    assert "已导入 2 个年度" in capsys.readouterr().out
+    # the example file parses and loads
+    call_command("calendar_load", str(workdays.example_path()))
+    assert "已导入 1 个年度" in capsys.readouterr().out
+
+    # the file is required: the national calendar needs no loading
+    with pytest.raises(CommandError):
+        call_command("calendar_load")
 
     path.write_text("years:\n  2027:\n    workdays: [2027-01-04]\n", encoding="utf-8")
     with pytest.raises(CommandError, match="2027 年调休上班日 2027-01-04 本来就是工作日"):

@@ -12,6 +12,9 @@ from luoshi.intake.models import Request
 from .test_open311_support import BASE, as_list, o311, schema_validate  # noqa: F401
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+# Only there so a hung server fails the test instead of blocking the run: the first submission loads jieba's
+# dictionary, which takes many seconds on a loaded machine.
+HTTP_TIMEOUT = 120
 
 
 @pytest.fixture(autouse=True)
@@ -37,7 +40,7 @@ def live(live_server, o311, req):
         "api_key": o311["key"], "jurisdiction_id": "luoshi.local", "service_code": "0501",
         "lat": "36.1", "long": "120.4",
         "description": "株洲路人行道塌陷", "attribute[hazard][]": ["hole", "crack"], "first_name": "明", "last_name": "李",
-        "phone": "13812345678"}, timeout=10)
+        "phone": "13812345678"}, timeout=HTTP_TIMEOUT)
     assert response.status_code == 201, response.text
     assert response.headers["Content-Type"] == "application/json; charset=utf-8"
     posted = Request.objects.get(pk=int(response.json()[0]["service_request_id"]))
@@ -82,7 +85,7 @@ def test_georeport_client_reads_everything(live, fmt):
     if fmt == "json":
         assert client.get_service_requests(start_date="2020-01-01T00:00:00Z", end_date="2020-02-01T00:00:00Z") == []
     else:  # georeport cannot read an empty XML list (it indexes ['service_requests']['request']); read it directly
-        empty = http.get(f"{live['base']}/requests.xml", params={"start_date": "2020-01-01T00:00:00Z"}, timeout=10)
+        empty = http.get(f"{live['base']}/requests.xml", params={"start_date": "2020-01-01T00:00:00Z"}, timeout=HTTP_TIMEOUT)
         assert empty.text.endswith("<service_requests></service_requests>")
 
     one = client.get_service_request(str(live["posted"].pk))
@@ -102,10 +105,10 @@ def test_georeport_client_reads_everything(live, fmt):
 def test_post_errors_over_http(live, o311):
     base = live["base"]
     response = http.post(f"{base}/requests.xml", data={"service_code": "0101", "lat": "36.1", "long": "120.4",
-                                                        "description": "x"}, timeout=10)
+                                                        "description": "x"}, timeout=HTTP_TIMEOUT)
     assert response.status_code == 403 and response.headers["Content-Type"] == "text/xml; charset=utf-8"
     assert "<errors><error><code>403</code>" in response.text
     response = http.post(f"{base}/requests.json", data={"api_key": o311["key"], "service_code": "0401",
-                                                         "address_string": "株洲路", "description": "物业不作为"}, timeout=10)
+                                                         "address_string": "株洲路", "description": "物业不作为"}, timeout=HTTP_TIMEOUT)
     assert response.status_code == 400
     assert response.json() == [{"code": 400, "description": "attribute[community]：请填写“小区名称”。"}]

@@ -189,3 +189,17 @@ def test_rating_form_errors_and_bad_tokens(client, replied):
     assert client.get(reverse("portal_request_rate", args=["NOSUCHCODE", replied.rating_token])).status_code == 404
     replied.refresh_from_db()
     assert replied.state == RequestState.REPLIED
+
+
+def test_form_messages_follow_the_language_of_the_request_not_of_the_import():
+    """Found by the random test order: the messages were translated once, at import, in whatever language the
+    request that first imported the module had."""
+    from django.utils import translation
+
+    from luoshi.intake.forms import RequestForm
+
+    required = RequestForm.base_fields["description"].error_messages["required"]
+    with translation.override("zh-hans"):
+        assert str(required) == "请填写诉求内容。"
+    with translation.override("en"):
+        assert str(required) != "请填写诉求内容。" and "请" not in str(required)

@@ -92,6 +92,32 @@ def test_queue_filters(req, client_for, travel):
     assert numbers(unit=req.city["street_b"].pk) == {noise.number}
 
 
+@pytest.mark.parametrize("params, message", [
+    ({"received_from": "0001-01-01"}, "受理日期自：日期须在 1900 年至 2100 年之间"),
+    ({"received_to": "9999-12-31"}, "至：日期须在 1900 年至 2100 年之间"),
+    ({"received_from": "2026-13-01"}, "受理日期自："),
+    ({"category": "12345678901234567890"}, "类别："),
+    ({"unit": "12345678901234567890"}, "承办单位："),
+    ({"area": "-1"}, "属地："),
+    ({"state": "bogus"}, "状态："),
+])
+def test_bad_queue_filters_give_a_message_not_a_500(req, client_for, params, message):
+    """A refused parameter is said on the page in Chinese and left out; the other filters still apply."""
+    lamp = req.submit("中韩街道海尔路路灯不亮")
+    noise = req.submit("沙子口街道夜间施工噪声", category="0201", area="street_b")
+    response = client_for(req.dispatcher).get(reverse("intake_index"), {"tab": "all", "q": "路灯", **params})
+    assert response.status_code == 200
+    page = html(response)
+    assert 'class="msg error"' in page and message in page
+    assert lamp.number in page and noise.number not in page
+
+
+def test_a_page_number_past_any_integer_shows_the_last_page(req, client_for):
+    lamp = req.submit("中韩街道海尔路路灯不亮")
+    response = client_for(req.dispatcher).get(reverse("intake_index"), {"tab": "all", "page": "9223372036854775809"})
+    assert response.status_code == 200 and lamp.number in html(response)
+
+
 def _queries(client, url, **params) -> int:
     with CaptureQueriesContext(connection) as ctx:
         assert client.get(url, params).status_code == 200

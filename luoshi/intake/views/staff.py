@@ -27,7 +27,8 @@ from luoshi.org.scopes import scope_for
 
 from .. import permissions as perms
 from .. import selectors, services
-from ..forms import (CloseForm, DispatchForm, ExtensionAskForm, ExtensionDecideForm, QueueFilterForm, RateForm,
+from ..filters import QueueFilterSet
+from ..forms import (CloseForm, DispatchForm, ExtensionAskForm, ExtensionDecideForm, RateForm,
                      RequestForm, ReturnForm, TextForm, UrgeForm)
 from ..models import (Channel, DecisionState, ExtensionRequest, Outcome, Request, RequestPhoto, RequestState,
                       ServiceCategory)
@@ -117,13 +118,15 @@ def intake_index(request):
     root = selectors.centre_path()
     areas = list(selectors.area_units(root=root))
     units = list(selectors.dispatch_units(root=root))
-    form = QueueFilterForm(request.GET or None, categories=categories, channels=channels, areas=areas, units=units)
-    filters = selectors.QueueFilters()
-    if form.is_bound and form.is_valid():
-        d = form.cleaned_data
-        filters = selectors.QueueFilters(category=d["category"], channel=d["channel"], area=d["area"], unit=d["unit"],
-                                         state=d["state"], received_from=d["received_from"],
-                                         received_to=d["received_to"], q=d["q"].strip(), overdue=d["overdue"])
+    # the query parameters, checked (intake.filters); the refused ones are left out and said on the page
+    filterset = QueueFilterSet(request.GET or None, categories=categories, channels=channels, areas=areas, units=units)
+    values = filterset.values()
+    for name in ("category", "channel", "area", "unit"):
+        if name in values:
+            values[name] = int(values[name])
+    if "q" in values:
+        values["q"] = values["q"].strip()
+    filters = selectors.QueueFilters(**values)
     now = clock.now()
     counts = selectors.queue_counts(user=request.user, filters=filters, now=now)
     qs = selectors.request_queue(user=request.user, tab=tab, filters=filters, now=now)
@@ -137,7 +140,7 @@ def intake_index(request):
     tabs = [{"code": code, "label": label, "overdue": counts.get(f"{code}_overdue", 0),
              "count": counts[code] if code in counts else (_shown_count(page.paginator) if code == tab else None)}
             for code, label in TABS]
-    ctx = {"form": form, "tab": tab, "tabs": tabs, "page": page, "rows": queue_rows(page, now), "query": query,
+    ctx = {"form": filterset.form, "filter_errors": filterset.messages(), "tab": tab, "tabs": tabs, "page": page, "rows": queue_rows(page, now), "query": query,
            "tab_query": tab_query.urlencode(), "can_enter": scope.has_role(Role.DISPATCHER)}
     template = "intake/_queue.html" if request.htmx and not request.htmx.boosted else "intake/index.html"
     return render(request, template, ctx)

@@ -122,7 +122,7 @@ def test_several_errors_at_once(city, admin):
     (sheet(), "表中没有单位数据"),
     (b"PK\x03\x04 not really a zip", "不是 Excel"),
     (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100, ".xls"),
-])
+], ids=["no-header", "no-kind-column", "empty", "not-a-zip", "old-xls"])  # the workbooks' bytes hold their creation time
 def test_unusable_sheets(city, admin, data, message):
     before = snapshot()
     with pytest.raises(ImportFailed, match=message):

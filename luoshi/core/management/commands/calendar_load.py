@@ -3,17 +3,18 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from luoshi.core.errors import ServiceError
-from luoshi.core.workdays import calendar_load, calendar_path
+from luoshi.core.workdays import calendar_load
 
 
 class Command(BaseCommand):
-    help = "导入法定节假日与调休上班日（默认 presets/calendar/cn.yaml）；文件中列出的年份整体替换，其他年份不变。"
+    help = ("导入本单位的节假日与调休上班日（在国家放假安排之上的例外，国家安排来自 chinese-calendar）；"
+            "文件中列出的年份整体替换，其他年份不变。示例：presets/calendar/local.example.yaml。")
 
     def add_arguments(self, parser):
-        parser.add_argument("file", nargs="?", help="日历 YAML 文件")
+        parser.add_argument("file", help="日历 YAML 文件")
 
-    def handle(self, file=None, **options):
-        path = Path(file) if file else calendar_path()
+    def handle(self, file, **options):
+        path = Path(file)
         try:
             result = calendar_load(path.read_text(encoding="utf-8"))
         except (OSError, ServiceError) as e:

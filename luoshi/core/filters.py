@@ -1,0 +1,100 @@
+"""List filters with django-filter: one FilterSet per list says which query parameters it takes, how each is
+checked, and how each narrows a queryset.
+
+A view binds the FilterSet to request.GET and shows `messages()` (Chinese, "label：what is wrong") for the values
+it refused; the refused ones are left out, the others apply. `values()` are the checked values, which the view
+hands to its selector (typed, in the selector's filter dataclass), and the selector applies them with
+`FilterSet.narrow(queryset, filters)` to the query it has already scoped to the user. So the API and the command
+line, which build the dataclass themselves, filter through the same code as the page.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import django_filters
+from django import forms
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+MAX_ID = 2**63 - 1  # the largest primary key both databases store
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class IdField(forms.IntegerField):
+    """A row id from a query parameter: a positive 64-bit integer (a longer one is refused, not sent to the
+    database, which would fail on it)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        kwargs.setdefault("error_messages", {"invalid": _("须为编号（正整数）。"), "min_value": _("须为编号（正整数）。"),
+                                             "max_value": _("编号过大。")})
+        super().__init__(**kwargs)
+
+
+class DayField(forms.DateField):
+    """A day from 1900 to 2100: 0001-01-01 is a valid date that no list holds and that overflows when it is
+    turned into a moment in the local time zone."""
+
+    def validate(self, value):
+        super().validate(value)
+        if value is not None and not dt.date(1900, 1, 1) <= value <= dt.date(2100, 12, 31):
+            raise forms.ValidationError(_("日期须在 1900 年至 2100 年之间。"), code="out_of_range")
+
+
+class IdFilter(django_filters.NumberFilter):
+    field_class = IdField
+
+
+class DayFilter(django_filters.DateFilter):
+    field_class = DayField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", DATE_INPUT)
+        super().__init__(*args, **kwargs)
+
+
+class FlagFilter(django_filters.Filter):
+    """A check box: narrows the list when ticked, does nothing when not (give it a `method`)."""
+
+    field_class = forms.BooleanField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", forms.CheckboxInput)
+        super().__init__(*args, **kwargs)
+
+
+class ListFilterSet(django_filters.FilterSet):
+    """The base of the list FilterSets: checked values for a selector, Chinese messages for the refused ones,
+    and `narrow` for the selector."""
+
+    def values(self) -> dict:
+        """The checked values of the parameters given (refused and empty ones left out)."""
+        if not self.is_bound:
+            return {}
+        self.is_valid()
+        return {k: v for k, v in self.form.cleaned_data.items() if v not in (None, "", False, [], ())}
+
+    def messages(self) -> list[str]:
+        """One line per refused parameter: "发现日期自：日期须在 1900 年至 2100 年之间。"."""
+        if not self.is_bound or self.is_valid():
+            return []
+        out = []
+        for name, errors in self.form.errors.items():
+            field = self.form.fields.get(name)
+            label = str(field.label) if field is not None and field.label else name
+            out.append(f"{label}：{'；'.join(str(e) for e in errors)}")
+        return out
+
+    @classmethod
+    def narrow(cls, queryset: QuerySet, filters, **context) -> QuerySet:
+        """Apply the non-empty values of `filters` (a selector's filter dataclass) with this set's filters;
+        `context` goes to the constructor (e.g. the moment "overdue" is measured at)."""
+        filterset = cls(queryset=queryset, **context)
+        values = ({f.name: getattr(filters, f.name) for f in dataclasses.fields(filters)}
+                  if dataclasses.is_dataclass(filters) else dict(filters))
+        for name, value in values.items():
+            if name in filterset.filters and value not in (None, "", False, [], ()):
+                queryset = filterset.filters[name].filter(queryset, value)
+        return queryset
