@@ -12,7 +12,7 @@ from luoshi.core import clock
 from luoshi.core.filters import DayFilter, FlagFilter, ListFilterSet
 from luoshi.core.widgets import FastSelect
 
-from .models import Request, RequestState
+from .models import Request, RequestState, overdue_q
 
 ALL = _("全部")
 
@@ -51,6 +51,5 @@ class QueueFilterSet(ListFilterSet):
         return queryset.filter(received_at__lt=_day_start(value + dt.timedelta(days=1)))
 
     def only_overdue(self, queryset, name, value):
-        from .selectors import overdue_q  # the selectors apply this set: imported when used, not at load
 
         return queryset.filter(overdue_q(self.now or clock.now())) if value else queryset

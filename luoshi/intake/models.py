@@ -10,6 +10,8 @@ unit see it, everyone else sees it masked, and the public site and the Open311 A
 """
 from __future__ import annotations
 
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _, pgettext_lazy
@@ -425,3 +427,12 @@ class TopicPromotion(models.Model):
 
     def __str__(self) -> str:
         return self.label
+
+
+def overdue_q(now: datetime.datetime) -> models.Q:
+    """Past the limit of the step the request is waiting at: 派单, 签收 (or the 办理 limit), 办理, 回访."""
+    return (models.Q(state__in=(RequestState.RECEIVED, RequestState.RETURNED), dispatch_due__lt=now)
+            | models.Q(state=RequestState.DISPATCHED, sign_due__lt=now)
+            | models.Q(state=RequestState.DISPATCHED, due_at__lt=now)
+            | models.Q(state=RequestState.HANDLING, due_at__lt=now)
+            | models.Q(state=RequestState.REPLIED, revisit_due__lt=now))

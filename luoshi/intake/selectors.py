@@ -16,7 +16,7 @@ from luoshi.org.scopes import scope_for
 
 from . import permissions as perms
 from .filters import QueueFilterSet
-from .models import OPEN_STATES, Request, RequestKind, RequestState
+from .models import OPEN_STATES, Request, RequestKind, RequestState, overdue_q
 
 # fields that identify the requester: never selected for the public or the Open311 API
 PERSONAL_FIELDS = ("requester_name", "requester_phone", "requester_email", "rating_token", "tracking_code")
@@ -93,15 +93,6 @@ def _tab_q(tab: str):
         "replied": _state_in(RequestState.REPLIED),
         "closed": _state_in(RequestState.CLOSED),
     }.get(tab, Q())
-
-
-def overdue_q(now: dt.datetime) -> Q:
-    """Past the limit of the step the request is waiting at: 派单, 签收 (or the 办理 limit), 办理, 回访."""
-    return (Q(state__in=(RequestState.RECEIVED, RequestState.RETURNED), dispatch_due__lt=now)
-            | Q(state=RequestState.DISPATCHED, sign_due__lt=now)
-            | Q(state=RequestState.DISPATCHED, due_at__lt=now)
-            | Q(state=RequestState.HANDLING, due_at__lt=now)
-            | Q(state=RequestState.REPLIED, revisit_due__lt=now))
 
 
 def _filtered(user, filters: QueueFilters, now: dt.datetime) -> QuerySet[Request]:
