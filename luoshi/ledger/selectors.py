@@ -11,7 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import connection
 from django.db.models import (
-    Avg, Count, DurationField, ExpressionWrapper, F, FloatField, Func, Prefetch, Q, QuerySet, Sum,
+    Avg, CharField, Count, DurationField, ExpressionWrapper, F, FloatField, Func, Prefetch, Q, QuerySet, Sum,
 )
 from django.http import Http404
 from django.utils.translation import get_language
@@ -99,13 +99,22 @@ class FindingFilters:
 CODE_LIKE = re.compile(r"^\d{4}-\d{4,}$")
 
 
-def finding_list(*, user, program: Program, filters: FindingFilters) -> QuerySet[Finding]:
+def finding_list(*, user, program: Program, filters: FindingFilters, walk_found_on: bool = False) -> QuerySet[Finding]:
+    """`walk_found_on`: on SQLite, keep the unit filter off the unit-path index, so the list's order comes from
+    the found_on index and the walk stops at the page (perf: a district's 20,000 findings are not all sorted
+    for 50 of them). The rows are the same; for a small subtree the path index and a sort are faster."""
     qs = findings_visible(user=user, program=program)
     f = filters
     if f.status:
         qs = qs.filter(status=f.status)
     if f.unit is not None:
-        qs = qs.filter(unit_path__within=[f.unit.path])
+        if walk_found_on and connection.vendor == "sqlite":
+            # SQLite's unary + makes a column unusable for an index (https://sqlite.org/optoverview.html).
+            qs = qs.alias(unit_path_unindexed=Func(F("unit_path"), template="+%(expressions)s",
+                                                   output_field=CharField()))
+            qs = qs.filter(unit_path_unindexed__within=[f.unit.path])
+        else:
+            qs = qs.filter(unit_path__within=[f.unit.path])
     if f.category:
         qs = qs.filter(category_id=f.category)
     if f.source:
