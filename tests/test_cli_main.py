@@ -31,7 +31,7 @@ def test_no_arguments_prints_the_same_listing(capsys):
 @pytest.mark.parametrize("group, subs", [
     ("assess", ["compute", "consequences", "evaluators", "export", "import", "rounds", "scheme"]),
     ("ledger", ["export", "import"]),
-    ("tasks", ["export", "import"]),
+    ("tasks", ["export", "import", "recount"]),
     ("people", ["import", "list", "password"]),
 ])
 def test_group_help_lists_its_commands_with_one_line_each(group, subs, capsys):

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 
 import django_filters
-from django.db.models import Q
+from django.db import connection
+from django.db.models import CharField, F, Func, Q
 from django.utils.translation import gettext_lazy as _
 
 from luoshi.core import clock
@@ -37,8 +38,9 @@ class FindingFilterSet(ListFilterSet):
         model = Finding
         fields: list[str] = []
 
-    def __init__(self, data=None, *, categories=(), **kwargs):
+    def __init__(self, data=None, *, categories=(), walk_found_on: bool = False, **kwargs):
         super().__init__(data, **kwargs)
+        self.walk_found_on = walk_found_on  # selectors.finding_list
         self.filters["category"].extra["choices"] = [(c.pk, c.name) for c in categories]
 
     def only_overdue(self, queryset, name, value):
@@ -61,4 +63,12 @@ class FindingFilterSet(ListFilterSet):
     def in_unit(self, queryset, name, value):
         """The unit and the units under it; `value` is a Unit (a selector's filters) or its id (a page)."""
         path = value.path if isinstance(value, Unit) else Unit.objects.filter(pk=value).values_list("path", flat=True).first()
-        return queryset.filter(unit_path__within=[path]) if path else queryset.none()
+        if not path:
+            return queryset.none()
+        if self.walk_found_on and connection.vendor == "sqlite":
+            # SQLite's unary + makes a column unusable for an index (https://sqlite.org/optoverview.html): the
+            # list's order then comes from the found_on index (selectors.finding_list)
+            queryset = queryset.alias(unit_path_unindexed=Func(F("unit_path"), template="+%(expressions)s",
+                                                              output_field=CharField()))
+            return queryset.filter(unit_path_unindexed__within=[path])
+        return queryset.filter(unit_path__within=[path])

@@ -244,6 +244,12 @@ class Finding(models.Model):
                          opclasses=["varchar_pattern_ops", "int8_ops"]),
             models.Index(fields=["is_public", "published_at"], name="finding_public_idx"),
             models.Index(fields=["program", "code"], name="finding_code_idx"),
+            # The list's common filters in its order (-found_on, -id; the id rides along in every index): the
+            # page's 50 ids come off the index instead of a sort of every match (perf, issue #11).
+            models.Index(fields=["program", "status", "found_on"], name="finding_status_found_idx"),
+            models.Index(fields=["program", "source", "found_on"], name="finding_source_found_idx"),
+            # A unit subtree with a source or status: its count read from the index alone.
+            models.Index(fields=["program", "unit_path", "source", "status"], name="finding_path_filter_idx"),
         ]
         verbose_name = _("问题")
         verbose_name_plural = pgettext_lazy("plural", "问题")

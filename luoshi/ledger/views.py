@@ -39,6 +39,16 @@ from .models import (
 
 PAGE_SIZE = 50
 SEARCH_COUNT_CAP = 1000
+# A unit filter with at least this many matches walks the found_on index for its first WALK_MAX_PAGE pages.
+WALK_MIN_MATCHES = 10_000
+WALK_MAX_PAGE = 10
+
+
+def _int_or_none(text) -> int | None:
+    try:
+        return int(text)
+    except (TypeError, ValueError):
+        return None
 EXPORT_WEB_LIMIT = 50_000
 
 
@@ -119,6 +129,12 @@ def finding_list(request, code):
     ids, count_rows = qs.values_list("id", flat=True), qs.order_by().select_related(None)
     paginator = (CappedPaginator(ids, PAGE_SIZE, cap=SEARCH_COUNT_CAP, count_rows=count_rows) if filters.q
                  else LeanPaginator(ids, PAGE_SIZE, count_rows=count_rows))
+    if filters.unit is not None and not filters.q and paginator.count >= WALK_MIN_MATCHES and \
+            _int_or_none(request.GET.get("page")) in (None, *range(1, WALK_MAX_PAGE + 1)):
+        # Many matches in a unit's subtree: the first pages come quicker walking the list's order than sorting
+        # every match (see selectors.finding_list); the count above stays the same query.
+        paginator.object_list = selectors.finding_list(user=request.user, program=program, filters=filters,
+                                                        walk_found_on=True).values_list("id", flat=True)
     page = paginator.get_page(request.GET.get("page"))
     page_ids = list(page.object_list)
     by_id = {r["id"]: r for r in Finding.objects.filter(pk__in=page_ids).values(*ROW_FIELDS)}

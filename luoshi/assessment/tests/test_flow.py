@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 
 from luoshi.assessment import services
-from luoshi.assessment.models import Appeal, Consequence, Publication, Result, Score
+from luoshi.assessment.models import Appeal, Consequence, Indicator, Publication, Result, Score
 from luoshi.core.errors import PermissionDeniedError, ServiceError
 
 pytestmark = pytest.mark.django_db
@@ -114,3 +114,32 @@ def test_materials_by_the_unit_only_while_collecting_or_scoring(assess, cast, ci
         with pytest.raises(ServiceError, match="不能报送材料"):
             services.material_submit(by=cast["liaison_a"], round=rnd, unit=city["street_a"], text="补充")
     assert Material.objects.count() == 1
+
+
+def test_a_cards_rank_leaf_points_come_from_its_peer_group(cast, city, travel):
+    """The card reads its peer group's values of rank-rule leaves only (on SQLite through the covering index of
+    migration 0004): its points are those of the whole round's computation."""
+    from luoshi.assessment import selectors
+
+    from .conftest import SCHEME_YAML, Assess
+
+    text = (SCHEME_YAML.replace("code: test-scheme", "code: rank-scheme")
+            .replace("rule: {type: ratio, target: 100}", "rule: {type: rank, step: 5}"))
+    with travel("2026-01-05"):
+        scheme, _version, _new = services.scheme_save(by=cast["office"], text=text)
+    assess = Assess(scheme, city, cast)
+    with travel("2026-02-02"):
+        rnd = assess.round()
+        assess.score_all(rnd, {"street_a": {"B2": "70"}, "street_b": {"B2": "90"}, "dept": {"B2": "10"}})
+    whole = {r.unit_id: r for r in services.results_compute(rnd)}
+    b2 = Indicator.objects.get(version=rnd.version, code="B2")
+    earned = {}
+    for key in ("street_a", "street_b", "dept"):
+        unit = city[key]
+        card = selectors.score_card(cast["office"], rnd, unit)
+        line = next(line for line in card.lines if line.indicator.pk == b2.pk)
+        earned[key] = line.earned
+        assert [line.earned for line in card.lines if line.is_leaf] == [
+            whole[unit.pk].leaf_points.get(i) for i in range(5)]
+    # 街道 ranks its two streets (90 first, 70 second); the department is alone in 部门.
+    assert earned["street_b"] == earned["dept"] == Decimal(30) and earned["street_a"] < Decimal(30)
