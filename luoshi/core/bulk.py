@@ -21,17 +21,17 @@ from django.db import connection, models
 def insert_rows(model: type[models.Model], columns: Sequence[str], rows: Iterable[Sequence]) -> int:
     """Insert `rows` (tuples in the order of `columns`, attribute names such as "unit_id") into the table
     of `model`. Returns how many rows were written."""
-    fields = [model._meta.get_field(c) for c in columns]
+    fields = [_concrete_field(model, c) for c in columns]
     if connection.vendor not in ("postgresql", "sqlite"):
         objs = [model(**dict(zip(columns, row))) for row in rows]
-        model.objects.bulk_create(objs, batch_size=1000)
+        model._default_manager.bulk_create(objs, batch_size=1000)
         return len(objs)
     encoders = {i: f.encoder for i, f in enumerate(fields) if isinstance(f, models.JSONField)}
     if encoders:
         rows = ([json.dumps(v, cls=encoders[i]) if i in encoders and v is not None else v for i, v in enumerate(row)]
                 for row in rows)
     qn = connection.ops.quote_name
-    table, names = qn(model._meta.db_table), ", ".join(qn(f.column) for f in fields)
+    table, names = qn(model._meta.db_table), ", ".join(qn(_column(f)) for f in fields)
     if connection.vendor == "postgresql":
         # COPY in text format: the server parses each value as its column's type (JSON text into jsonb too).
         n = 0
@@ -51,7 +51,21 @@ def delete_where(model: type[models.Model], **equals) -> int:
     For rows that nothing references and that services replace wholesale (a round's results). `equals`
     uses attribute names ("round_id")."""
     qn = connection.ops.quote_name
-    where = " AND ".join(f"{qn(model._meta.get_field(k).column)} = %s" for k in equals)
+    where = " AND ".join(f"{qn(_column(_concrete_field(model, k)))} = %s" for k in equals)
     with connection.cursor() as cur:
         cur.execute(f"DELETE FROM {qn(model._meta.db_table)} WHERE {where}", list(equals.values()))
         return cur.rowcount
+
+
+def _concrete_field(model: type[models.Model], name: str) -> models.Field:
+    """The field of `model` called `name`, which must be a column of its table (not a reverse relation)."""
+    field = model._meta.get_field(name)
+    if not isinstance(field, models.Field):
+        raise ValueError(f"{model.__name__}.{name} is not a column of {model._meta.db_table}")
+    return field
+
+
+def _column(field: models.Field) -> str:
+    if field.column is None:
+        raise ValueError(f"{field} has no column")
+    return field.column

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from typing import Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -37,9 +38,9 @@ class CellError:
 class ImportFailed(Exception):
     """The whole file was refused; nothing was written."""
 
-    def __init__(self, errors: list[CellError]):
+    def __init__(self, errors: Sequence[CellError]):
         super().__init__("\n".join(str(e) for e in errors))
-        self.errors = errors
+        self.errors: Sequence[CellError] = errors
 
 
 def open_workbook(data: bytes, *, name: str = "", read_only: bool = False):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from django.core.paginator import Paginator as DjangoPaginator
+from django.db.models import QuerySet
 from django.utils.functional import cached_property
 
 
@@ -9,7 +10,7 @@ class Paginator(DjangoPaginator):
     """Django's paginator, counting `count_rows` when given: the list's rows without the joins and columns
     its page shows (`.values("unit__name", …)` joins tables that a COUNT does not need)."""
 
-    def __init__(self, object_list, per_page, *, count_rows=None, **kwargs):
+    def __init__(self, object_list, per_page, *, count_rows: QuerySet | None = None, **kwargs):
         super().__init__(object_list, per_page, **kwargs)
         self.count_rows = count_rows
 
@@ -30,7 +31,9 @@ class CappedPaginator(Paginator):
     @cached_property
     def count(self) -> int:
         rows = self.count_rows if self.count_rows is not None else self.object_list
-        return rows[:self.cap + 1].count()  # type: ignore[attr-defined]  # a QuerySet: one COUNT
+        if not isinstance(rows, QuerySet):
+            raise TypeError("CappedPaginator counts a QuerySet (one COUNT), not %s" % type(rows).__name__)
+        return rows[:self.cap + 1].count()
 
     @property
     def capped(self) -> bool:
@@ -71,4 +74,4 @@ class Pager(Paginator):
                 return self.get_page(self.num_pages)
         elif not rows:
             self.count = 0
-        return self._get_page(rows[:self.per_page], number, self)
+        return self._get_page(rows[:self.per_page], number, self)  # type: ignore[attr-defined]  # Django's hook, not in the stubs

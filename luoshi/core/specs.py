@@ -22,11 +22,12 @@ Messages written by validators are gettext strings (`_("…")`), so they follow 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any, Literal, TypeVar, get_args, get_origin
+from typing import TYPE_CHECKING, Any, Literal, Mapping, Sequence, TypeVar, get_args, get_origin
 
 import yaml
 from django.utils.translation import gettext as _, pgettext
 from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic_core import ErrorDetails
 
 from .excel import CellError, ImportFailed
 
@@ -77,7 +78,13 @@ class SpecError(ImportFailed):
 
 # ---- reading the YAML ----------------------------------------------------------------------------------
 
-class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+if TYPE_CHECKING:
+    _SafeLoader = yaml.SafeLoader
+else:  # libyaml's loader when present; it has SafeLoader's interface
+    _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_SafeLoader):
     """The safe loader (libyaml when present), where a date that does not exist (2026-13-01) is a located
     error instead of a bare ValueError."""
 
@@ -182,7 +189,7 @@ class _Document:
         except ValidationError as e:
             raise SpecError(self._problems(e.errors())) from None
 
-    def _problems(self, errors: list[dict]) -> list[SpecProblem]:
+    def _problems(self, errors: Sequence[ErrorDetails]) -> list[SpecProblem]:
         problems: list[SpecProblem] = []
         alternatives: dict[tuple, int] = {}  # a union's members each complain about the same key: "…；或…"
         for err in errors:
@@ -211,11 +218,11 @@ class _Document:
 
 def _duplicate_keys(node):
     """(key path, key node, first key node) for each key written twice in the same mapping."""
-    stack = [(node, ())]
+    stack: list[tuple[yaml.Node, tuple[str | int, ...]]] = [(node, ())]
     while stack:
         node, loc = stack.pop()
         if isinstance(node, yaml.MappingNode):
-            seen = {}
+            seen: dict[str, yaml.Node] = {}
             for k, v in node.value:
                 if isinstance(k, yaml.ScalarNode) and k.tag != "tag:yaml.org,2002:merge":
                     if k.value in seen:
@@ -259,7 +266,7 @@ def spec_problem(text: str, loc: Loc, message: str, *, source: str = "") -> Spec
         return SpecProblem(source, None, ".".join(str(x) for x in loc) or None, message)
 
 
-def pydantic_message(err: dict) -> str:
+def pydantic_message(err: Mapping[str, Any]) -> str:
     """One pydantic error (an item of `ValidationError.errors()`) said in the active language; pydantic's own
     messages are English. Used for spec files and for malformed API requests."""
     ctx = err.get("ctx") or {}

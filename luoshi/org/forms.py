@@ -27,7 +27,10 @@ class GrantForm(forms.Form):
 
     def __init__(self, *args, admin: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["role"].choices = [(v, lbl) for v, lbl in Role.choices if admin or v != Role.ADMIN]
+        role = self.fields["role"]
+        if not isinstance(role, forms.ChoiceField):
+            raise TypeError("GrantForm.role must be a ChoiceField")
+        role.choices = [(v, lbl) for v, lbl in Role.choices if admin or v != Role.ADMIN]
 
 
 class PeopleImportForm(forms.Form):

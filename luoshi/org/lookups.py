@@ -30,7 +30,9 @@ def outermost(paths) -> tuple[str, ...]:
 
 def path_within(path: str | None, paths) -> bool:
     """`path__within=paths` decided in Python, for an object already loaded."""
-    return bool(path) and any(path.startswith(p) for p in paths)
+    if not path:
+        return False
+    return any(path.startswith(p) for p in paths)
 
 
 def _bump(path: str) -> str:

@@ -154,7 +154,7 @@ def _check(by, sheet: str, rows: list[PersonRow]) -> list[CellError]:
             err(r, "unit", _("单位为空。"))
         else:
             r.unit, problem = units.find(r.unit_text)
-            if problem:
+            if r.unit is None:
                 err(r, "unit", problem + "。")
             elif not within(r, "unit", r.unit):
                 r.unit = None
@@ -174,7 +174,7 @@ def _check(by, sheet: str, rows: list[PersonRow]) -> list[CellError]:
             unit = r.unit
             if over:
                 unit, problem = units.find(over)
-                if problem:
+                if unit is None:
                     err(r, "roles", problem + "。")
                     continue
                 if not within(r, "roles", unit):
@@ -200,33 +200,44 @@ def people_import_xlsx(*, by, data: bytes, dry_run: bool = False) -> dict:
         raise ImportFailed(sorted(errors, key=lambda e: (e.row or 0, e.column or "")))
     known = [r.person.pk for r in rows if r.person is not None]
     held = set(RoleGrant.objects.filter(person__in=known).values_list("person_id", "role", "unit_id"))
-    result = {"created": [], "updated": [], "unchanged": 0, "grants": 0}
+    created: list[str] = []
+    updated: list[str] = []
+    unchanged = grants = 0
     with transaction.atomic():
         for r in rows:
+            row_unit = _checked_unit(r)
             person = r.person
             if person is None:
-                result["created"].append(r.username)
+                created.append(r.username)
                 if not dry_run:
                     person = services.person_create(by=by, username=r.username, full_name=r.full_name, unit=r.unit,
                                                     title=r.title, phone=r.phone)
             else:
-                fields = {"full_name": r.full_name, "title": r.title, "phone": r.phone, "unit_id": r.unit.pk}
+                fields = {"full_name": r.full_name, "title": r.title, "phone": r.phone, "unit_id": row_unit.pk}
                 if any(getattr(person, k) != v for k, v in fields.items()):
-                    result["updated"].append(r.username)
+                    updated.append(r.username)
                     if not dry_run:
                         services.person_update(by=by, person=person, full_name=r.full_name, title=r.title,
                                                phone=r.phone, email=person.email, unit=r.unit)
                 else:
-                    result["unchanged"] += 1
+                    unchanged += 1
             for role, unit in r.grants:
                 if r.person is not None and (r.person.pk, role, unit.pk) in held:
                     continue
-                result["grants"] += 1
+                grants += 1
                 if not dry_run:
+                    if person is None:
+                        raise RuntimeError(f"people import: row {r.row} was not created before its roles")
                     services.grant_role(by=by, person=person, role=role, unit=unit)
-        if not dry_run and (result["created"] or result["updated"] or result["grants"]):
+        if not dry_run and (created or updated or grants):
             first = Person.objects.get(username=rows[0].username)
-            journal_record(actor=by, verb="person.import", obj=first, scope_path=rows[0].unit.path,
-                           changes={"created": result["created"], "updated": result["updated"],
-                                    "grants": result["grants"]})
-    return result
+            journal_record(actor=by, verb="person.import", obj=first, scope_path=_checked_unit(rows[0]).path,
+                           changes={"created": created, "updated": updated, "grants": grants})
+    return {"created": created, "updated": updated, "unchanged": unchanged, "grants": grants}
+
+
+def _checked_unit(r: PersonRow) -> Unit:
+    """The unit of a row that `_check` accepted (it refuses every row without one)."""
+    if r.unit is None:
+        raise RuntimeError(f"people import: row {r.row} has no unit after checking")
+    return r.unit

@@ -75,7 +75,7 @@ def person_manageable(scope, person: Person) -> bool:
     inside its subtrees (so it can never take over an account that reaches beyond them)."""
     if scope.is_admin:
         return True
-    if person.is_superuser or person.unit_id is None or not scope.covers(person.unit.path, Role.OFFICE):
+    if person.is_superuser or person.unit is None or not scope.covers(person.unit.path, Role.OFFICE):
         return False
     return all(role != Role.ADMIN and scope.covers(path, Role.OFFICE)
                for role, path in person.grants.values_list("role", "unit__path"))
@@ -472,5 +472,5 @@ def person_set_password(*, by, person: Person) -> str:
         person.set_password(password)
         person.save(update_fields=["password"])
         journal_record(actor=by, verb="person.password_reset", obj=person,
-                       scope_path=person.unit.path if person.unit_id else "", changes={"username": person.username})
+                       scope_path=person.unit.path if person.unit is not None else "", changes={"username": person.username})
     return password

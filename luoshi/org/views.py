@@ -201,7 +201,7 @@ def person_grant_add(request, pk):
     status = 400
     if form.is_valid():
         unit, problem = _unit_from(form.cleaned_data["unit"])
-        if problem:
+        if unit is None:
             form.add_error("unit", problem)
         else:
             try:
@@ -259,7 +259,8 @@ def people_import(request):
     from .people import people_import_xlsx
 
     form = PeopleImportForm(request.POST or None, request.FILES or None)
-    ctx, status = {"form": form}, 200
+    ctx: dict[str, Any] = {"form": form}
+    status = 200
     if request.method == "POST":
         status = 400
         if form.is_valid():

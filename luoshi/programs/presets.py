@@ -23,9 +23,9 @@ class Cadence(Spec):
 
 
 class ProgramSettings(Spec):
-    warn_days: int = Field(7, ge=0, le=90)
-    lag_points: int = Field(20, ge=1, le=100)
-    ack_days: int = Field(3, ge=1, le=30)
+    warn_days: int = Field(default=7, ge=0, le=90)
+    lag_points: int = Field(default=20, ge=1, le=100)
+    ack_days: int = Field(default=3, ge=1, le=30)
 
 
 def region_and_owner(preset, source: str) -> tuple[Unit, Unit]:

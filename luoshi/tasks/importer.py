@@ -51,7 +51,7 @@ FULLWIDTH = str.maketrans("０１２３４５６７８９．（）", "0123456789
 CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
 
 
-NUMBER_STYLES: list[tuple[re.Pattern[str], int, Callable[[str], int]]] = [  # (pattern, level, to-int); level follows 公文 order 一、>（一）> 1. >（1）> ①
+NUMBER_STYLES: list[tuple[re.Pattern[str], int, Callable[[str], int | None]]] = [  # (pattern, level, to-int); level follows 公文 order 一、>（一）> 1. >（1）> ①
     (re.compile(r"^([一二三四五六七八九十]+)[、.]?$"), 0, numerals.parse_int),
     (re.compile(r"^\(([一二三四五六七八九十]+)\)[、.]?$"), 1, numerals.parse_int),
     (re.compile(r"^(\d+)[、.]?$"), 2, int),

@@ -77,7 +77,7 @@ def granted_tasks(scope) -> list[models.QuerySet]:
     to a 责任领导 the tasks they lead."""
     if scope.person_id is None:
         return []
-    granted = [TaskPairing.objects.filter(models.Q(helper_person_id=scope.person_id)
+    granted: list[models.QuerySet] = [TaskPairing.objects.filter(models.Q(helper_person_id=scope.person_id)
                                           | models.Q(helper_unit__path__within=scope.all_paths))]
     unit_paths = scope.paths_for(*READ_ROLES) + scope.paired_unit_paths
     if unit_paths:

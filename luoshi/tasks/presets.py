@@ -86,7 +86,7 @@ def program_preset_load(*, by, spec: ProgramPreset, source: str, year: int | Non
             grant_role(by=None, person=person, role=Role.LEADER, unit=region)
         program = Program.objects.filter(code=code).first()
         created = program is None
-        if created:
+        if program is None:
             c = preset.cadence
             program = services.program_create(
                 by=None, code=code, name=fill(preset.name), year=year, owner_unit=owner, cadence_kind=c.kind,

@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from typing import Any, Sequence
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.http import Http404
@@ -113,7 +114,7 @@ TASK_ROW_FIELDS = ("id", "code", "parent_id", "category", "title", "lead_units_t
                    "extended_deadline", "progress", "status", "status_reason")
 
 
-def task_list_rows(*, user, filters: TaskFilters, fields=TASK_ROW_FIELDS) -> QuerySet[dict]:
+def task_list_rows(*, user, filters: TaskFilters, fields=TASK_ROW_FIELDS) -> QuerySet[Task, dict[str, Any]]:
     """`task_list` as dicts of `fields`, in the same order."""
     return task_list(user=user, filters=filters).select_related(None).values(*fields)
 
@@ -196,7 +197,7 @@ class _Reach:
     others: list[int]  # every other program
     unit_paths: list[str]
     one_by_one: QuerySet | None  # task ids
-    one_by_one_q: Q = None  # the same set as a condition tested per task: for reads in deadline order
+    one_by_one_q: Q | None = None  # the same set as a condition tested per task: for reads in deadline order
     # per other program, the statuses of tasks assigned under the one unit path (from the tallies)
     assigned_statuses: dict[int, set[str]] | None = None
 
@@ -212,7 +213,8 @@ class _Reach:
 
 
 def _reach(scope: Scope) -> _Reach:
-    whole, others = [], []
+    whole: list[int] = []
+    others: list[int] = []
     for pk, path in Program.objects.order_by().values_list("pk", "owner_unit__path"):
         (whole if scope.covers(path, *PROGRAM_READ_ROLES) else others).append(pk)  # as Program.wholly_visible_to
     # the grants of task_visibility other than by assignment: 包联 of a task, the tasks a 责任领导 leads
@@ -242,19 +244,20 @@ def workbench_counts(scope: Scope, reach: _Reach | None = None) -> dict[str, int
     fields = ("program_id", "dimension", "status", "n")
     rows = TaskTally.objects.filter(dimension=tallies.TOTAL, program_id__in=reach.whole).values_list(*fields)
     others = Task.objects.filter(is_archived=False, program_id__in=reach.others)
+    assigned_statuses: defaultdict[int, set[str]] = defaultdict(set)
     if len(reach.unit_paths) == 1:
         unit_id = reach.unit_paths[0].strip("/").split("/")[-1]
         rows = rows.union(TaskTally.objects.filter(dimension=tallies.ANY, key=unit_id, program_id__in=reach.others)
                           .values_list(*fields), all=True)
         assigned = TaskAssignment.objects.filter(unit_path__within=reach.unit_paths, task=OuterRef("pk"))
         others = others.filter(pk__in=reach.one_by_one).exclude(Exists(assigned))
-        reach.assigned_statuses = defaultdict(set)
+        reach.assigned_statuses = assigned_statuses
     else:
         others = others.filter(pk__in=reach.granted())
     for program_id, dimension, status, n in rows.order_by():
         counts[status] += n
-        if dimension == tallies.ANY and n:
-            reach.assigned_statuses[program_id].add(status)
+        if dimension == tallies.ANY and n:  # only read with one unit path, as assigned_statuses is given
+            assigned_statuses[program_id].add(status)
     counts.update(dict(others.order_by().values_list("status").annotate(n=Count("id"))))
     return _status_row(counts)
 
@@ -262,7 +265,7 @@ def workbench_counts(scope: Scope, reach: _Reach | None = None) -> dict[str, int
 TASK_VALUES = ("id", "code", "title", "status", "status_reason", "lead_units_text", "deadline", "progress")
 
 
-def _first_by_deadline(parts: list[QuerySet], limit: int) -> list[dict]:
+def _first_by_deadline(parts: Sequence[QuerySet], limit: int) -> list[dict]:
     """The first `limit` tasks by (deadline, id) of several querysets, each read through its own index: one
     query per part, merged here. NULL deadlines sort as the database sorts them (first on SQLite, last on
     PostgreSQL), as a single ORDER BY deadline would."""
@@ -277,18 +280,22 @@ def _first_by_deadline(parts: list[QuerySet], limit: int) -> list[dict]:
     return sorted(found.values(), key=key)[:limit]
 
 
-def _visible_with_status(scope: Scope, reach: _Reach, status: str, limit: int = 20) -> list[dict]:
+def _visible_with_status(scope: Scope, reach: _Reach | None, status: str, limit: int = 20) -> list[dict]:
     """tasks_visible(user).filter(status=…).order_by("deadline", "id")[:limit], read as the whole programs' tasks
     and the granted ones separately (the OR of both rules cannot use an index: ~100 ms at city scale)."""
     base = Task.objects.filter(is_archived=False, status=status)
     if scope.is_admin:
         return list(base.order_by("deadline", "id").values(*TASK_VALUES)[:limit])
+    if reach is None:
+        raise ValueError("_visible_with_status: a scope that is not an administrator's needs its reach (_reach)")
     parts = [base.filter(program_id__in=reach.whole)] if reach.whole else []
     if reach.others:
         if reach.assigned_statuses is not None:
             # the tallies say in which other programs the unit's subtree has tasks of this status
             programs = [p for p, statuses in reach.assigned_statuses.items() if status in statuses]
             granted = reach.one_by_one_q
+            if granted is None:
+                raise ValueError("_Reach.one_by_one_q is needed with assigned_statuses (_reach sets both)")
             if programs:
                 granted = Q(program_id__in=programs) & Q(Exists(TaskAssignment.objects.filter(
                     unit_path__within=reach.unit_paths, task=OuterRef("pk")))) | granted
@@ -426,14 +433,14 @@ def program_overview(*, user, program: Program, under: Unit | None = None) -> di
     names = {str(pk): (name or username, title) for pk, name, username, title in
              Person.objects.filter(pk__in=[int(k) for k in leaders]).values_list("pk", "full_name", "username", "title")}
     list_url = _list_url(program)
-    by_leader = sorted(({"person_id": int(k), "name": names[k][0], "title": names[k][1],
-                         "url": f"{list_url}?leader={k}",
-                         **_status_row(c)}
-                        for k, c in leaders.items() if k in names),
-                       key=lambda r: (-r["red"], -r["yellow"], r["name"]))
+    by_leader: list[dict[str, Any]] = [{"person_id": int(k), "name": names[k][0], "title": names[k][1],
+                                        "url": f"{list_url}?leader={k}",
+                                        **_status_row(c)}
+                                       for k, c in leaders.items() if k in names]
+    by_leader.sort(key=lambda r: (-r["red"], -r["yellow"], r["name"]))
     # the task list cannot select "no category": that row's numbers are not links (url empty)
     by_category = [{"category": k, "label": k or "（未分类）",
-                    "url": f"{list_url}?{urlencode({'category': k, 'top': 1})}" if k else "",
+                    "url": f"{list_url}?{urlencode({'category': k, 'top': '1'})}" if k else "",
                     **_status_row(c)}
                    for k, c in sorted(pc.rows(tallies.CATEGORY).items())]
     return {
@@ -465,13 +472,13 @@ def unit_league(*, user, program: Program, as_of: dt.date | None = None) -> list
     units = {pk: (name, path) for pk, name, path in Unit.objects.filter(pk__in=rows).values_list("pk", "name", "path")}
     # 群众满意度: the public's ratings (群众批题) of the tasks each unit leads; shown, not ranked on
     satisfaction = satisfaction_by_unit(rows, program=program)  # registered by the portal
-    table = []
-    for uid, r in rows.items():
+    table: list[dict[str, Any]] = []
+    for uid, figures in rows.items():
         table.append({
-            "unit_id": uid, "unit_name": units[uid][0], "unit_path": units[uid][1], **r,
+            "unit_id": uid, "unit_name": units[uid][0], "unit_path": units[uid][1], **figures,
             "satisfaction": satisfaction.get(uid),
-            "on_time_rate": (r["closed_on_time"] / r["due"] * 100) if r["due"] else None,
-            "ack_rate": (r["ack_on_time"] / r["assignments"] * 100) if r["assignments"] else None,
+            "on_time_rate": (figures["closed_on_time"] / figures["due"] * 100) if figures["due"] else None,
+            "ack_rate": (figures["ack_on_time"] / figures["assignments"] * 100) if figures["assignments"] else None,
         })
     # A unit with nothing due yet has no rate: it ranks after every unit that has one.
     key = lambda r: (r["on_time_rate"] is None, -(r["on_time_rate"] or 0), r["overdue"],  # noqa: E731

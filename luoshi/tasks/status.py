@@ -107,10 +107,15 @@ def task_refresh_status(*, task: Task, today: dt.date | None = None, slot_start:
     task's tally state taken by a service before its own writes (the delta then covers them too); without it
     only the status change is applied. Returns True if the status or its reason changed."""
     today = today or clock.today()
-    if slot_start == "auto":
-        slot_start = last_closed_slot_start(task.program, today)
+    if isinstance(slot_start, str):
+        if slot_start != "auto":
+            raise ValueError(f"slot_start must be a date, None or \"auto\", not {slot_start!r}")
+        closed_slot_start = last_closed_slot_start(task.program, today)
+    else:
+        closed_slot_start = slot_start
     rules = ProgramRules(warn_days=task.program.warn_days, lag_points=task.program.lag_points)
-    status, reason = compute_status(status_inputs(task), rules=rules, today=today, last_closed_slot_start=slot_start)
+    status, reason = compute_status(status_inputs(task), rules=rules, today=today,
+                                    last_closed_slot_start=closed_slot_start)
     if status == task.status and reason == task.status_reason:
         if before is not None:
             tallies.task_apply(before, task)

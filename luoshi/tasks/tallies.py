@@ -160,19 +160,19 @@ def task_apply(before: TaskState, task: Task) -> None:
 
 
 def apply_delta(program_id: int, delta: Counter) -> None:
-    delta = {k: v for k, v in delta.items() if v}
-    if not delta:
+    nonzero: dict[Key, int] = {k: v for k, v in delta.items() if v}
+    if not nonzero:
         return
     if not TallyDay.objects.filter(program_id=program_id).exists():
         TallyDay.objects.create(program_id=program_id, day=clock.today())
     TaskTally.objects.bulk_create([TaskTally(program_id=program_id, dimension=d, key=k, status=s, n=0)
-                                   for d, k, s in delta], ignore_conflicts=True)
+                                   for d, k, s in nonzero], ignore_conflicts=True)
     rows = (TaskTally.objects.select_for_update().filter(
-        program_id=program_id, dimension__in={d for d, _k, _s in delta}, key__in={k for _d, k, _s in delta},
-        status__in={s for _d, _k, s in delta}).order_by("pk"))  # one lock order: no deadlock between writers
+        program_id=program_id, dimension__in={d for d, _k, _s in nonzero}, key__in={k for _d, k, _s in nonzero},
+        status__in={s for _d, _k, s in nonzero}).order_by("pk"))  # one lock order: no deadlock between writers
     changed = []
     for row in rows:
-        d = delta.get((row.dimension, row.key, row.status))
+        d = nonzero.get((row.dimension, row.key, row.status))
         if d:
             row.n += d
             changed.append(row)

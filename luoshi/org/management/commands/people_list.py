@@ -29,7 +29,7 @@ class Command(BaseCommand):
         for p in qs:
             grants = "、".join(f"{labels[g.role]}（{g.unit.name}）" for g in p.grants.all())
             login = "可登录" if p.has_usable_password() and p.is_active else "不能登录"
-            self.stdout.write("\t".join([p.username, p.full_name, p.unit.name if p.unit_id else "", p.title, p.phone,
+            self.stdout.write("\t".join([p.username, p.full_name, p.unit.name if p.unit is not None else "", p.title, p.phone,
                                          grants, login]))
         if unit and not qs.exists():
             self.stderr.write("没有人员。")
