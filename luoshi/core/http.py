@@ -1,6 +1,8 @@
 """Small HTTP helpers shared by the apps' views."""
 from __future__ import annotations
 
+import datetime as dt
+
 from django.http import FileResponse, HttpResponse
 from django.utils.http import content_disposition_header
 
@@ -23,3 +25,12 @@ def attachment_response(att) -> FileResponse:
     inline = att.content_type.startswith("image/") or att.content_type == "application/pdf"
     return FileResponse(att.file.open("rb"), as_attachment=not inline, filename=att.original_name,
                         content_type=att.content_type)
+
+
+def query_date(request, name: str) -> dt.date | None:
+    """The ISO date in query parameter `name`, or None when it is missing or not a date."""
+    raw = request.GET.get(name) or ""
+    try:
+        return dt.date.fromisoformat(raw) if raw else None
+    except ValueError:
+        return None

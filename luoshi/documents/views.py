@@ -15,7 +15,7 @@ from luoshi.assessment import permissions as assessment_perms
 from luoshi.assessment import selectors as assessment_selectors
 from luoshi.core import clock
 from luoshi.core.errors import PermissionDeniedError, ServiceError
-from luoshi.core.http import DOCX, PDF, XLSX, download
+from luoshi.core.http import DOCX, PDF, XLSX, download, query_date
 from luoshi.ledger import selectors as ledger_selectors
 from luoshi.tasks import selectors as task_selectors
 
@@ -23,14 +23,6 @@ from .assessment_docs import ranking_bulletin_docx, scorecard_pdf
 from .bulletin import bulletin_docx, bulletin_xlsx
 from .charts import CJKFontMissing
 from .ledger_docs import ledger_bulletin_docx, sheet_docx as render_sheet
-
-
-def _date_param(request, name) -> dt.date | None:
-    raw = request.GET.get(name) or ""
-    try:
-        return dt.date.fromisoformat(raw) if raw else None
-    except ValueError:
-        return None
 
 
 # ---- tasks: 调度通报 -------------------------------------------------------------------------------------
@@ -74,8 +66,8 @@ def sheet_docx(request, pk):
 @login_required
 def ledger_bulletin(request, code):
     program = ledger_selectors.ledger_program_get(user=request.user, code=code)
-    end = _date_param(request, "to") or clock.today()
-    start = _date_param(request, "from") or end - dt.timedelta(days=6)
+    end = query_date(request, "to") or clock.today()
+    start = query_date(request, "from") or end - dt.timedelta(days=6)
     if end < start:
         return render(request, "400.html", {"message": _("开始日期不能晚于结束日期。")}, status=400)
     issue = request.GET.get("issue")

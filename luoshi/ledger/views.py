@@ -3,8 +3,6 @@ static/js/draft-form.js with XMLHttpRequest and answered in JSON, so a failed up
 loses nothing (the page keeps the text and photos, and a draft is kept on the phone)."""
 from __future__ import annotations
 
-import datetime as dt
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -19,7 +17,7 @@ from django.views.decorators.http import require_POST
 from luoshi.core import clock
 from luoshi.core.errors import PermissionDeniedError, ServiceError
 from luoshi.core.excel import ImportFailed
-from luoshi.core.http import XLSX, download
+from luoshi.core.http import XLSX, download, query_date
 from luoshi.core.paging import CappedPaginator
 from luoshi.core.paging import Paginator as LeanPaginator
 from luoshi.org.models import Unit
@@ -391,20 +389,12 @@ def sheet_acknowledge(request, pk):
 
 # ---- figures, escalations, groups, outputs -------------------------------------------------------------
 
-def _date_param(request, name) -> dt.date | None:
-    raw = request.GET.get(name) or ""
-    try:
-        return dt.date.fromisoformat(raw) if raw else None
-    except ValueError:
-        return None
-
-
 @login_required
 def figures(request, code):
     program = selectors.ledger_program_get(user=request.user, code=code)
     by = request.GET.get("by", "unit")
-    found_from, found_to = _date_param(request, "from"), _date_param(request, "to")
-    bad = [n for n in ("from", "to") if request.GET.get(n) and _date_param(request, n) is None]
+    found_from, found_to = query_date(request, "from"), query_date(request, "to")
+    bad = [n for n in ("from", "to") if request.GET.get(n) and query_date(request, n) is None]
     data = selectors.ledger_figures(user=request.user, program=program, by=by, found_from=found_from, found_to=found_to)
     ctx = _program_ctx(request, program) | data | {"bad_dates": bad, "list_url": reverse("ledger_findings", args=[code]),
                                                    "groupings": [
