@@ -107,3 +107,10 @@ def test_two_word_invocation_runs_the_command(monkeypatch):
     monkeypatch.setattr(cli, "run_command", lambda name, shown, args: seen.append((name, shown, args)))
     assert cli.main(["units", "import", "a.xlsx", "--dry-run"]) == 0
     assert seen == [("units_import", "units import", ["a.xlsx", "--dry-run"])]
+
+
+def test_every_group_in_the_top_help_has_a_title(capsys):
+    assert cli.main(["--help"]) == 0
+    groups = [line.split(maxsplit=1) for line in capsys.readouterr().out.splitlines()
+              if line.startswith("  ") and not line.startswith("    ")]
+    assert groups and all(len(parts) == 2 for parts in groups), groups
