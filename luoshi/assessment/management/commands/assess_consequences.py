@@ -1,16 +1,15 @@
 """`luoshi assess consequences list|confirm|dismiss`: the measures the scheme's rules proposed at publication."""
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 
 from luoshi.assessment import services
 from luoshi.assessment.models import Consequence, ProposalState
-from luoshi.core.errors import ServiceError
-from luoshi.core.management.base import fail_with
+from luoshi.core.management.base import ActionCommand
 
 from ._assess import acting_person, add_as_argument, get_round
 
 
-class Command(BaseCommand):
+class Command(ActionCommand):
     help = "后果措施：list 列出期次提出的措施、confirm 确认、dismiss 不予采纳（公布结果时按后果规则提出）。"
 
     def add_arguments(self, parser):
@@ -23,12 +22,6 @@ class Command(BaseCommand):
             p.add_argument("id", type=int, help="措施编号（list 第一列）")
             p.add_argument("--note", default="", help="说明" if name == "confirm" else "不予采纳的理由")
             add_as_argument(p)
-
-    def handle(self, action, **options):
-        try:
-            getattr(self, f"do_{action}")(**options)
-        except ServiceError as e:
-            raise fail_with(e) from e
 
     def do_list(self, round, state=None, **options):
         rnd = get_round(round)

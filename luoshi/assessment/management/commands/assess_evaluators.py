@@ -1,16 +1,15 @@
 """`luoshi assess evaluators list|assign`: who scores what in a round."""
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 
 from luoshi.assessment import services
 from luoshi.assessment.models import EvaluatorAssignment, Indicator, RoundUnit
-from luoshi.core.errors import ServiceError
-from luoshi.core.management.base import fail_with
+from luoshi.core.management.base import ActionCommand
 
 from ._assess import acting_person, add_as_argument, get_person, get_round
 
 
-class Command(BaseCommand):
+class Command(ActionCommand):
     help = "评估员：list 列出期次的评估员指派、assign 指派评估员（可限定单位和末级标准）。"
 
     def add_arguments(self, parser):
@@ -23,12 +22,6 @@ class Command(BaseCommand):
         p.add_argument("--unit", action="append", default=[], help="只评这些参评单位（名称、简称或编码，可多次指定）")
         p.add_argument("--indicator", action="append", default=[], help="只评这些末级标准（代码，可多次指定）")
         add_as_argument(p)
-
-    def handle(self, action, **options):
-        try:
-            getattr(self, f"do_{action}")(**options)
-        except ServiceError as e:
-            raise fail_with(e) from e
 
     def do_list(self, round, **options):
         rnd = get_round(round)

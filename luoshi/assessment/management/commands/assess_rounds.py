@@ -2,14 +2,13 @@
 the same services as the round page (permission, one transaction, journal)."""
 import datetime as dt
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db.models import Count
 from django.utils.translation import gettext as _
 
 from luoshi.assessment import services
 from luoshi.assessment.models import ROUND_FLOW, Round, RoundState, RoundUnit, Scheme
-from luoshi.core.errors import ServiceError
-from luoshi.core.management.base import fail_with
+from luoshi.core.management.base import ActionCommand
 from luoshi.org.resolve import UnitResolver
 
 from ._assess import acting_person, add_as_argument, get_round
@@ -33,7 +32,7 @@ def _state(text: str) -> str:
     return STATE_BY_NAME[text]
 
 
-class Command(BaseCommand):
+class Command(ActionCommand):
     help = ("考核期次：list 列出、create 新建、advance 推进（草稿 → 材料报送 → 评分中 → 审核中）、"
             "publish 公布（开始申诉期）、finalize 定稿。")
 
@@ -63,12 +62,6 @@ class Command(BaseCommand):
         p.add_argument("--round", required=True, help="考核期次编号")
         p.add_argument("--note", default="", help="说明")
         add_as_argument(p)
-
-    def handle(self, action, **options):
-        try:
-            getattr(self, f"do_{action}")(**options)
-        except ServiceError as e:
-            raise fail_with(e) from e
 
     def do_list(self, scheme=None, **options):
         qs = Round.objects.select_related("scheme").order_by("scheme__code", "period_start", "pk")
