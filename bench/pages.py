@@ -418,6 +418,25 @@ def summary(lat: list[float]) -> dict:
     return {"n": len(lat), "p50": pct(50), "p95": pct(95), "max": lat[-1] if lat else float("nan")}
 
 
+def metered(args, proc, run) -> dict:
+    """`run()` once the machine is quiet enough, with the CPU used by this process, the server and everything else
+    measured around it (CpuMeter)."""
+    busy_before = wait_until_quiet(args.quiet, 120)
+    meter = CpuMeter([os.getpid()] + ([proc.pid] if proc else []),
+                     connection.settings_dict["NAME"] if connection.vendor == "postgresql" else None)
+    meter.start()
+    result = run()
+    result.update(meter.stop(), busy_before=busy_before)
+    return result
+
+
+def add_cookies(requests, cookies: dict) -> None:
+    """A session cookie for each user of `requests` that has none in `cookies` yet."""
+    for r in requests:
+        if r["user"].pk not in cookies:
+            cookies[r["user"].pk] = session_cookie(r["user"])
+
+
 def run_miss(host: str, port: int, args, proc) -> None:
     from bench.miss import describe, miss_requests
 
@@ -428,19 +447,13 @@ def run_miss(host: str, port: int, args, proc) -> None:
     t0 = time.perf_counter()
     requests, sizes = miss_requests(args.miss, seed=args.seed)
     print(f"requests drawn in {time.perf_counter() - t0:.1f} s: {describe(requests, sizes)}", flush=True)
-    cookies = {}
-    for r in requests:
-        if r["user"].pk not in cookies:
-            cookies[r["user"].pk] = session_cookie(r["user"])
+    cookies: dict = {}
+    add_cookies(requests, cookies)
     connection.close()  # the server needs the database more than this process now
     best = None
     for attempt in range(1, args.attempts + 1):
-        busy_before = wait_until_quiet(args.quiet, 120)
-        meter = CpuMeter([os.getpid()] + ([proc.pid] if proc else []),
-                         connection.settings_dict["NAME"] if connection.vendor == "postgresql" else None)
-        meter.start()
-        run = run_requests(host, port, requests, cookies, args.concurrency, args.timeout)
-        run.update(meter.stop(), busy_before=busy_before, attempt=attempt)
+        run = metered(args, proc, lambda: run_requests(host, port, requests, cookies, args.concurrency, args.timeout))
+        run["attempt"] = attempt
         other = run.get("cpu_other_pct", 0.0)
         if best is None or other < best.get("cpu_other_pct", 0.0):
             best = run
@@ -449,9 +462,7 @@ def run_miss(host: str, port: int, args, proc) -> None:
         print(f"  (other processes used {other:.0f}% of the CPU, p95 {run['all']['p95']:.0f} ms: measuring again "
               f"with new requests)", flush=True)
         requests, _ = miss_requests(args.miss, seed=args.seed + attempt)  # no request seen by the server before
-        for r in requests:
-            if r["user"].pk not in cookies:
-                cookies[r["user"].pk] = session_cookie(r["user"])
+        add_cookies(requests, cookies)
         connection.close()
     a = best["all"]
     ok = "✅" if a["p95"] <= MISS_P95_MS and best["rps"] >= MISS_RPS else "❌"
@@ -536,13 +547,10 @@ def main() -> None:
             if args.requests > 0:
                 best = None
                 for attempt in range(1, args.attempts + 1):
-                    busy_before = wait_until_quiet(args.quiet, 120)
-                    meter = CpuMeter([os.getpid()] + ([proc.pid] if proc else []),
-                                     connection.settings_dict["NAME"] if connection.vendor == "postgresql" else None)
-                    meter.start()
-                    run = run_load(host, port, page["path"], cookie, args.requests, args.concurrency,
-                                   args.max_seconds, args.timeout, args.think)
-                    run.update(meter.stop(), busy_before=busy_before, attempt=attempt)
+                    run = metered(args, proc, lambda: run_load(host, port, page["path"], cookie, args.requests,
+                                                               args.concurrency, args.max_seconds, args.timeout,
+                                                               args.think))
+                    run["attempt"] = attempt
                     other = run.get("cpu_other_pct", 0.0)
                     if best is None or other < best.get("cpu_other_pct", 0.0):
                         best = run
