@@ -135,6 +135,23 @@ def _person_ctx(request, person, **extra):
             "unit_names": [u.name for u in selectors.units_in_scope(request.user, limit=500)], **extra}
 
 
+def _submit_person_form(form, save):
+    """A posted person form: validate it, find its unit, call `save(cleaned_data, unit)`. Returns (what `save`
+    returned, None) or (None, the HTTP status); a problem or a refusal is shown on the form's field."""
+    if not form.is_valid():
+        return None, 400
+    d = form.cleaned_data
+    unit, problem = _unit_from(d["unit"])
+    if problem:
+        form.add_error("unit", problem)
+        return None, 400
+    try:
+        return save(d, unit), None
+    except ServiceError as e:
+        form.add_error(e.field if e.field in form.fields else None, e.message)
+        return None, 403 if isinstance(e, PermissionDeniedError) else 400
+
+
 @login_required
 def person_new(request):
     if not _people_manager(request):
@@ -142,23 +159,13 @@ def person_new(request):
     form = PersonForm(request.POST or None)
     status = 200
     if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            d = form.cleaned_data
-            unit, problem = _unit_from(d["unit"])
-            if problem:
-                form.add_error("unit", problem)
-            else:
-                try:
-                    person = services.person_create(by=request.user, username=d["username"], full_name=d["full_name"],
-                                                    unit=unit, title=d["title"], phone=d["phone"], email=d["email"])
-                except ServiceError as e:
-                    form.add_error(e.field if e.field in form.fields else None, e.message)
-                    status = 403 if isinstance(e, PermissionDeniedError) else 400
-                else:
-                    messages.success(request, _("已新建人员 %(name)s（%(username)s），尚无密码、不能登录；需要时在本页设置初始密码。")
-                                     % {"name": person.full_name, "username": person.username})
-                    return HttpResponseRedirect(reverse("person_edit", args=[person.pk]))
+        person, status = _submit_person_form(form, lambda d, unit: services.person_create(
+            by=request.user, username=d["username"], full_name=d["full_name"], unit=unit, title=d["title"],
+            phone=d["phone"], email=d["email"]))
+        if person is not None:
+            messages.success(request, _("已新建人员 %(name)s（%(username)s），尚无密码、不能登录；需要时在本页设置初始密码。")
+                             % {"name": person.full_name, "username": person.username})
+            return HttpResponseRedirect(reverse("person_edit", args=[person.pk]))
     return render(request, "org/person_form.html",
                   {"form": form, "unit_names": [u.name for u in selectors.units_in_scope(request.user, limit=500)]},
                   status=status)
@@ -172,22 +179,12 @@ def person_edit(request, pk):
     form = _edit_form(person, request.POST or None)
     status = 200
     if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            d = form.cleaned_data
-            unit, problem = _unit_from(d["unit"])
-            if problem:
-                form.add_error("unit", problem)
-            else:
-                try:
-                    services.person_update(by=request.user, person=person, full_name=d["full_name"], title=d["title"],
-                                           phone=d["phone"], email=d["email"], unit=unit, is_active=d["is_active"])
-                except ServiceError as e:
-                    form.add_error(e.field if e.field in form.fields else None, e.message)
-                    status = 403 if isinstance(e, PermissionDeniedError) else 400
-                else:
-                    messages.success(request, _("已保存。"))
-                    return HttpResponseRedirect(reverse("person_edit", args=[person.pk]))
+        saved, status = _submit_person_form(form, lambda d, unit: services.person_update(
+            by=request.user, person=person, full_name=d["full_name"], title=d["title"], phone=d["phone"],
+            email=d["email"], unit=unit, is_active=d["is_active"]) or True)
+        if saved:
+            messages.success(request, _("已保存。"))
+            return HttpResponseRedirect(reverse("person_edit", args=[person.pk]))
     return render(request, "org/person_form.html", _person_ctx(request, person, form=form), status=status)
 
 
