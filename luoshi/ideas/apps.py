@@ -14,3 +14,9 @@ class IdeasConfig(AppConfig):
 
         preset_kind_register("ideas_scheme", title=_("金点子评审方案"), model=IdeasScheme,
                              hint=_("在“发起征集活动”时选用，或用 luoshi ideas campaign 名称 发起。"))
+
+        from luoshi.org.paths import register_path_copy
+
+        from .models import Campaign
+
+        register_path_copy(Campaign, "owner_path")

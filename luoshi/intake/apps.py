@@ -30,3 +30,11 @@ class IntakeConfig(AppConfig):
         from luoshi.core.daily import register_daily
 
         register_daily("intake.requests", requests_daily, order=30)
+
+        from luoshi.org.paths import register_path_copy
+
+        from .models import Request, RequestAssist
+
+        register_path_copy(Request, "region_path")
+        register_path_copy(Request, "unit_path")
+        register_path_copy(RequestAssist, "unit_path")

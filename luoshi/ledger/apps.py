@@ -29,3 +29,11 @@ class LedgerConfig(AppConfig):
         from luoshi.core.daily import register_daily
 
         register_daily("ledger.escalations", escalations_daily, order=20)
+
+        from luoshi.org.paths import register_path_copy
+
+        from .models import AssignmentSheet, Escalation, Finding
+
+        register_path_copy(AssignmentSheet, "unit_path")
+        register_path_copy(Finding, "unit_path")
+        register_path_copy(Escalation, "unit_path")

@@ -15,3 +15,11 @@ class OrgConfig(AppConfig):
 
         preset_kind_register("units", title=gettext_lazy("组织架构"), model=UnitsPreset, load=units_preset_load,
                              summary=units_preset_summary)
+
+        from luoshi.core.models import JournalEntry
+
+        from .paths import register_path_copy
+
+        # The journal keeps the unit path of each entry so a scope reads its history without a join; a moved unit's
+        # history follows it to its new parent.
+        register_path_copy(JournalEntry, "scope_path")

@@ -6,6 +6,8 @@ from __future__ import annotations
 from typing import Callable
 
 from django.db import models
+from django.db.models import F, Value
+from django.db.models.functions import Concat, Substr
 
 _copies: list[tuple[type[models.Model], str]] = []
 _after_move: list[Callable[[str], None]] = []
@@ -29,10 +31,11 @@ def path_copies() -> tuple[tuple[type[models.Model], str], ...]:
 
 
 def path_copies_move(old_path: str, new_path: str) -> None:
-    """Rewrite every registered copy under `old_path` to sit under `new_path` (inside the caller's transaction)."""
+    """Rewrite every registered copy under `old_path` to sit under `new_path` (inside the caller's transaction):
+    one UPDATE per copy, new prefix + the rest of the old path, however many rows the subtree holds."""
     for model, field in _copies:
-        rows = model._default_manager.filter(**{f"{field}__within": [old_path]}).values_list("pk", field)
-        for pk, path in rows:
-            model._default_manager.filter(pk=pk).update(**{field: new_path + path[len(old_path):]})
+        rest = Substr(F(field), len(old_path) + 1)
+        model._default_manager.filter(**{f"{field}__within": [old_path]}).update(
+            **{field: Concat(Value(new_path), rest, output_field=models.CharField())})
     for fn in _after_move:
         fn(new_path)

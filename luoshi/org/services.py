@@ -4,6 +4,8 @@ from __future__ import annotations
 import re
 
 from django.db import transaction
+from django.db.models import CharField, F, Value
+from django.db.models.functions import Concat, Substr
 from django.utils.translation import gettext as _, override
 
 
@@ -379,10 +381,9 @@ def unit_move(*, by, unit: Unit, new_parent: Unit | None) -> Unit:
     with transaction.atomic():
         Unit.objects.filter(pk=unit.pk).update(parent=new_parent)
         depth_delta = new_path.count("/") - old_path.count("/")
-        for u in Unit.objects.filter(path__within=[old_path]):
-            u.path = new_path + u.path[len(old_path):]
-            u.depth += depth_delta
-            u.save(update_fields=["path", "depth"])
+        Unit.objects.filter(path__within=[old_path]).update(
+            path=Concat(Value(new_path), Substr(F("path"), len(old_path) + 1), output_field=CharField()),
+            depth=F("depth") + depth_delta)
         path_copies_move(old_path, new_path)
         unit.refresh_from_db()
         journal_record(actor=by, verb="unit.move", obj=unit, changes={"path": [old_path, new_path]},
