@@ -30,3 +30,11 @@ class IntakeConfig(AppConfig):
         from luoshi.core.daily import register_daily
 
         register_daily("intake.requests", requests_daily, order=30)
+
+        from luoshi.core.edge import register_refusal
+
+        from .open311.render import errors
+
+        # refused at the edge (luoshi/core/edge.py): Open311's error document, in the format the address asks for
+        register_refusal("/open311/", lambda request, message: errors(
+            "xml" if request.path.endswith(".xml") else "json", 400, [message]))

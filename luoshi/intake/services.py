@@ -163,6 +163,8 @@ def _check_location(data: RequestInput):
             lat, lng = Decimal(str(data.lat)), Decimal(str(data.lng))
         except (InvalidOperation, ValueError):
             raise ServiceError(_("坐标须为数字（纬度、经度）。"), field="lat")
+        if not (lat.is_finite() and lng.is_finite()):
+            raise ServiceError(_("坐标须为数字（纬度、经度）。"), field="lat")
         if not (Decimal(-90) <= lat <= Decimal(90)) or not (Decimal(-180) <= lng <= Decimal(180)):
             raise ServiceError(_("坐标超出范围：纬度 −90～90，经度 −180～180。"), field="lat")
         lat, lng = lat.quantize(Decimal("0.000001")), lng.quantize(Decimal("0.000001"))
