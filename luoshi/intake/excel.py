@@ -21,7 +21,7 @@ from collections import Counter
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
+from luoshi.core.excel import workbook_new
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils.datetime import from_excel
 
@@ -318,7 +318,7 @@ def intake_template_xlsx() -> bytes:
     the categories with their codes, for a page to offer as a download."""
     from openpyxl.comments import Comment
 
-    wb = Workbook()
+    wb = workbook_new()
     ws = wb.active
     ws.title = "诉求导入"
     head_font, fill = Font(name="黑体", size=11, bold=True), PatternFill("solid", fgColor="D9E1F2")

@@ -17,7 +17,7 @@ from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
+from luoshi.core.excel import workbook_new
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
@@ -110,7 +110,7 @@ def ledger_export_xlsx(*, user, program: Program, filters: selectors.FindingFilt
     count = qs.count()
     sources, severities, statuses = (chinese_labels(Source), chinese_labels(Severity), chinese_labels(FindingStatus))
 
-    wb = Workbook(write_only=True)
+    wb = workbook_new(write_only=True)
     ws = wb.create_sheet("问题台账")  # the file is the office's form: Chinese whatever the UI language
     width = len(COLUMNS)
     for i, (_name, w) in enumerate(COLUMNS, 1):

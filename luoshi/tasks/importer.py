@@ -167,7 +167,15 @@ def read_sheet(data: bytes) -> SheetPlan:
             if any(any(t for t in r) for r in rows):
                 errors.append(CellError(ws.title, None, None, _("没有找到表头行：需要“序号”“任务内容”“牵头单位”“完成时限”等列。")))
             continue
-        return _plan_from_rows(ws, rows, header_at, columns)
+        plan = _plan_from_rows(ws, rows, header_at, columns)
+        # nothing the user entered is dropped silently: another visible sheet with content is refused, not ignored
+        others = [o.title for o in wb.worksheets if o is not ws and o.sheet_state == "visible"
+                  and any(cell_text(v) for r in o.iter_rows(values_only=True) for v in r)]
+        if others:
+            raise ImportFailed([CellError(title, None, None, _(
+                "这个工作表也有内容，但一次只导入一个工作表的任务（已读取工作表“%(sheet)s”）。请把任务合并到一个工作表，"
+                "或把其他工作表移到另一个文件。") % {"sheet": ws.title}) for title in others])
+        return plan
     if not errors:
         errors.append(CellError(wb.worksheets[0].title if wb.worksheets else "", None, None, _("工作表是空的，没有任务数据。")))
     raise ImportFailed(errors)
