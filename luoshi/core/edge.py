@@ -55,7 +55,7 @@ def value_problem(name: str, value: str) -> str | None:
 
 def request_problem(request: HttpRequest) -> str | None:
     """The first reason to refuse the request at the edge, or None."""
-    if "\x00" in request.path:
+    if "\x00" in request.path_info:
         return _("地址含有不允许的控制字符。")
     for name, values in request.GET.lists():
         if "\x00" in name:
@@ -96,10 +96,11 @@ def _json_has_nul(body: bytes) -> bool:
 
 
 def refuse(request: HttpRequest, message: str) -> HttpResponse:
+    url = request.path_info
     for prefix, renderer in _renderers.items():
-        if request.path.startswith(prefix):
+        if url.startswith(prefix):
             return renderer(request, message)
-    if request.path.startswith("/api/"):
+    if url.startswith("/api/"):
         return JsonResponse({"detail": message, "field": None}, status=400,
                             json_dumps_params={"ensure_ascii": False})
     return render(request, "400.html", {"message": message}, status=400)
