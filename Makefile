@@ -39,7 +39,7 @@ demo: setup
 	$(VENV)/bin/luoshi migrate --noinput -v0
 	$(VENV)/bin/luoshi demo
 	@echo "打开 http://$(HOST):$(PORT)/ ，用上面的演示账号登录。 Open http://$(HOST):$(PORT)/ and sign in with a demo account above."
-	scripts/with_worker.sh $(VENV)/bin/luoshi runserver $(HOST):$(PORT) --noreload
+	LUOSHI_ALLOW_DEMO_KEY=1 scripts/with_worker.sh $(VENV)/bin/luoshi runserver $(HOST):$(PORT) --noreload
 
 serve: setup
 	$(VENV)/bin/luoshi migrate --noinput -v0

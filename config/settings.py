@@ -198,3 +198,24 @@ LUOSHI_OPEN311_LIST_CACHE_SECONDS = int(os.environ.get("LUOSHI_OPEN311_LIST_CACH
 LUOSHI_OPEN311_CONTACT = os.environ.get("LUOSHI_OPEN311_CONTACT", "")
 LUOSHI_OPEN311_ENDPOINT_TYPE = os.environ.get("LUOSHI_OPEN311_ENDPOINT_TYPE", "production")
 LUOSHI_OPEN311_SERVICE_TYPE = os.environ.get("LUOSHI_OPEN311_SERVICE_TYPE", "realtime")
+
+# ---- production safety (docs/deployment.md) ----------------------------------------------------------------
+# HTTPS behind nginx: redirect, HSTS and the header the proxy sets, all from the environment
+SECURE_SSL_REDIRECT = env_bool("LUOSHI_SSL_REDIRECT", False)
+SECURE_HSTS_SECONDS = int(os.environ.get("LUOSHI_HSTS_SECONDS", "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("LUOSHI_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("LUOSHI_HSTS_PRELOAD", False)
+if env_bool("LUOSHI_BEHIND_HTTPS_PROXY", False):  # nginx: proxy_set_header X-Forwarded-Proto $scheme;
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_REFERRER_POLICY = "same-origin"
+# Content-Security-Policy (core/middleware.ContentSecurityPolicyMiddleware): scripts, styles, fonts and images
+# come from this site only (no CDN: intranets have no internet); inline style attributes are allowed.
+LUOSHI_CSP = os.environ.get("LUOSHI_CSP", "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+                            "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; object-src 'none'; "
+                            "base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+MIDDLEWARE.insert(1, "luoshi.core.middleware.ContentSecurityPolicyMiddleware")
+# sign-in: failed passwords per account and per address before sign-in pauses ("count, seconds"; core/login.py)
+LUOSHI_LOGIN_LIMIT_ACCOUNT = tuple(int(x) for x in os.environ.get("LUOSHI_LOGIN_LIMIT_ACCOUNT", "5,900").split(","))
+LUOSHI_LOGIN_LIMIT_ADDRESS = tuple(int(x) for x in os.environ.get("LUOSHI_LOGIN_LIMIT_ADDRESS", "20,900").split(","))
+# a server started with DEBUG off on the public demo key refuses to serve (config/wsgi.py); `make demo` allows it
+LUOSHI_ALLOW_DEMO_KEY = env_bool("LUOSHI_ALLOW_DEMO_KEY", False)
