@@ -20,8 +20,8 @@ from .throttle import address_hash, client_address
 
 
 def _limits() -> dict[str, tuple[int, int]]:
-    return {"account": tuple(getattr(settings, "LUOSHI_LOGIN_LIMIT_ACCOUNT", (5, 900))),  # type: ignore[dict-item]
-            "address": tuple(getattr(settings, "LUOSHI_LOGIN_LIMIT_ADDRESS", (20, 900)))}  # type: ignore[dict-item]
+    return {"account": tuple(getattr(settings, "LUOSHI_LOGIN_LIMIT_ACCOUNT", (5, 900))),
+            "address": tuple(getattr(settings, "LUOSHI_LOGIN_LIMIT_ADDRESS", (20, 900)))}
 
 
 def _account_key(username: str) -> str:

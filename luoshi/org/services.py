@@ -187,8 +187,8 @@ def units_import_xlsx(*, by, data: bytes, dry_run: bool = False) -> dict:
     if not specs:
         raise ImportFailed([CellError(ws.title, None, None, _("表中没有单位数据。"))])
     labels = {key: names[0] for key, names in UNIT_COLUMNS.items()}
-    lengths = [CellError(ws.title, spec["row"], labels.get(key, key), problem) for spec in specs
-               for key in ("name", "short_name", "code") if (problem := too_long(Unit, key, spec[key]))]
+    lengths = [CellError(ws.title, int(str(spec["row"])), labels.get(key, key), problem) for spec in specs
+               for key in ("name", "short_name", "code") if (problem := too_long(Unit, key, str(spec[key] or "")))]
     if lengths:
         raise ImportFailed(lengths)
     return _load_unit_specs(by=by, specs=specs, sheet=ws.title, dry_run=dry_run)

@@ -245,8 +245,8 @@ def task_import(request, code):
                     messages.info(request, _("已创建责任领导（无登录账号）：%(names)s。") % {"names": "、".join(report.new_leaders)})
                 return HttpResponseRedirect(reverse("task_list", args=[program.code]))
     elif request.method == "POST":  # the form refused the upload (an empty file, …): say so, above the form
-        ctx["errors"] = [f"{form.fields[name].label}：{'；'.join(errs)}" if name in form.fields else "；".join(errs)
-                         for name, errs in form.errors.items()]
+        ctx["errors"] = [f"{form.fields[name].label}：{'；'.join(str(e) for e in errs)}" if name in form.fields
+                         else "；".join(str(e) for e in errs) for name, errs in form.errors.items()]
         status = 400
     return render(request, "tasks/import.html", ctx, status=status)
 
