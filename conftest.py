@@ -47,12 +47,18 @@ def _background_jobs_run_at_once(settings):
 
 @pytest.fixture(autouse=True)
 def _empty_cache():
-    """What the cache holds (rate-limit counters, the ledger figures) must not leak from one test into the next."""
-    from django.core.cache import cache
+    """What the cache holds (rate-limit counters, the ledger figures) must not leak from one test into the next.
+    The database caches (the default and the rate-limit counters) are rows of the test database, gone with each
+    test's transaction (or its flush); a cache kept in memory (LUOSHI_CACHE=locmem) is emptied here."""
+    from django.core.cache import caches
+    from django.core.cache.backends.db import DatabaseCache
 
-    cache.clear()
+    in_memory = [caches[alias] for alias in caches.settings if not isinstance(caches[alias], DatabaseCache)]
+    for c in in_memory:
+        c.clear()
     yield
-    cache.clear()
+    for c in in_memory:
+        c.clear()
 
 
 @pytest.fixture(autouse=True)

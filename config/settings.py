@@ -144,17 +144,24 @@ EMAIL_PORT = int(os.environ.get("LUOSHI_EMAIL_PORT", "25"))
 DEFAULT_FROM_EMAIL = os.environ.get("LUOSHI_FROM_EMAIL", "luoshi@localhost")
 # The default cache holds cached list bodies. The default (per process) is right for one machine; with several app
 # servers LUOSHI_CACHE=db shares it (run `luoshi createcachetable` once).
-CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "luoshi-default"},
-}
-if os.environ.get("LUOSHI_CACHE", "locmem") == "db":
-    CACHES["default"] = {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "luoshi_cache"}
+# Shared by every process and server (nothing in memory): the database cache (table luoshi_cache, migration core
+# 0008) by default, Redis when LUOSHI_REDIS_URL is set; LUOSHI_CACHE=locmem keeps a per-process cache (one process).
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "luoshi_cache"}}
+if os.environ.get("LUOSHI_CACHE", "db") == "locmem":
+    CACHES["default"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "luoshi-default"}
 # The public site's rate-limit counters (core.throttle, django-ratelimit) are shared by every process: the database
 # cache, in the table migration core 0006 creates. Its increment is a read and a write, not atomic: a burst of
 # concurrent submissions from one address can slip one or two past the limit, which a throttle against floods
 # tolerates (django-ratelimit's own check, which asks for memcached or Redis, is not run: the app is not installed).
 CACHES["ratelimit"] = {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "luoshi_ratelimit"}
 RATELIMIT_USE_CACHE = "ratelimit"
+# Redis (e.g. Debian's redis-server) for every piece of shared state at once: the cache, the rate-limit and sign-in
+# counters (atomic increments there) and the single-flight locks. LUOSHI_REDIS_URL=redis://127.0.0.1:6379/0
+LUOSHI_REDIS_URL = os.environ.get("LUOSHI_REDIS_URL", "")
+if LUOSHI_REDIS_URL:
+    for _alias, _prefix in (("default", "luoshi"), ("ratelimit", "luoshi-rl")):
+        CACHES[_alias] = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": LUOSHI_REDIS_URL,
+                          "KEY_PREFIX": _prefix}
 # Behind a reverse proxy REMOTE_ADDR is the proxy: name the header the proxy writes the client's address into
 # (e.g. HTTP_X_REAL_IP for nginx `proxy_set_header X-Real-IP $remote_addr`), or everyone shares one limit.
 LUOSHI_CLIENT_IP_HEADER = os.environ.get("LUOSHI_CLIENT_IP_HEADER", "")
