@@ -3,9 +3,12 @@ refused with 400, in the format of the interface the request came to.
 
 * a NUL character anywhere in the path, a query parameter or a form field (PostgreSQL stores none; no person
   types one), also written as \\u0000 inside a JSON body;
-* a number past 64 bits in a query parameter (every id a page or Open311 reads: ?sheet=, ?round=, ?unit=, …;
-  free-text parameters such as ?q= are exempt), which overflows SQLite's and PostgreSQL's integers;
-* a date in a query parameter outside 1900–2100 (0001-01-01 overflows when it becomes a local moment).
+* on the machine interfaces (REST under /api/, Open311 and any prefix registered here): a number past 64 bits in
+  a query parameter (free-text parameters such as ?q= are exempt), which overflows SQLite's and PostgreSQL's
+  integers, and a date outside 1900–2100 (0001-01-01 overflows when it becomes a local moment). Pages check
+  these in their list filters instead (core.filters IdField/DayField, core.http query_id/query_date), which
+  name the refused filter in the page and apply the others; core/tests/test_edge.py sends every page such
+  values and fails on any server error.
 
 It is a safety net under the interfaces' own checks (core.params for the REST schemas, core.filters for list
 filters, Open311's parameter checks), and it covers the pages of apps written later without their help. An app
@@ -39,11 +42,11 @@ def register_refusal(prefix: str, renderer: Renderer) -> None:
     _renderers[prefix] = renderer
 
 
-def value_problem(name: str, value: str) -> str | None:
-    """Why the value of query parameter `name` cannot be used, or None."""
+def value_problem(name: str, value: str, *, numbers: bool = True) -> str | None:
+    """Why the value of query parameter `name` cannot be used, or None. Without `numbers` only NUL is checked."""
     if "\x00" in value:
         return _("参数 %(name)s 含有不允许的控制字符。") % {"name": name[:40]}
-    if name in TEXT_PARAMS:
+    if name in TEXT_PARAMS or not numbers:
         return None
     if NUMBER.match(value) and abs(int(value)) > MAX_ID:
         return _("参数 %(name)s 的数值过大。") % {"name": name[:40]}
@@ -53,15 +56,23 @@ def value_problem(name: str, value: str) -> str | None:
     return None
 
 
+def _machine_interface(url: str) -> bool:
+    return url.startswith("/api/") or any(url.startswith(prefix) for prefix in _renderers)
+
+
 def request_problem(request: HttpRequest) -> str | None:
-    """The first reason to refuse the request at the edge, or None."""
-    if "\x00" in request.path_info:
+    """The first reason to refuse the request at the edge, or None. Numbers and dates are checked here for the
+    machine interfaces (REST, Open311); pages check them with their list filters (core.filters, `query_id`,
+    `query_date`), which say in the page which filter was refused and apply the others."""
+    url = request.path_info
+    if "\x00" in url:
         return _("地址含有不允许的控制字符。")
+    numbers = _machine_interface(url)
     for name, values in request.GET.lists():
         if "\x00" in name:
             return _("参数名含有不允许的控制字符。")
         for value in values:
-            problem = value_problem(name, value)
+            problem = value_problem(name, value, numbers=numbers)
             if problem:
                 return problem
     content_type = request.META.get("CONTENT_TYPE", "")

@@ -264,15 +264,11 @@ def test_bad_list_filters_give_a_message_not_a_500(client_for, cast, campaign, s
     submit(title="优化营商环境")
     c = client_for(cast["office"])
     url = reverse("ideas_campaign", args=[campaign.pk])
-    for params, message in [({"state": "bogus"}, "状态："), ({"order": "1234567"}, "排序："),
+    for params, message in [({"state": "bogus"}, "状态："), ({"order": "12345678901234567890"}, "排序："),
                             ({"province": "火星"}, "省份："), ({"topic": "x" * 200}, "领域：")]:
         resp = c.get(url, {"q": "证照", **params})
         page = resp.content.decode()
         assert resp.status_code == 200 and 'class="msg error"' in page and message in page
         assert "推行证照联办" in page and "优化营商环境" not in page
-    # a number past 64 bits is refused at the edge (core/edge.py) with a page naming the parameter
-    for name in ("page", "order"):
-        resp = c.get(url, {name: "9223372036854775809"})
-        assert resp.status_code == 400 and name in resp.content.decode()
-    resp = c.get(url, {"page": "999999"})
+    resp = c.get(url, {"page": "9223372036854775809"})
     assert resp.status_code == 200 and "优化营商环境" in resp.content.decode()
