@@ -38,7 +38,7 @@ def _keep_the_test_connection():
 
 
 @pytest.fixture
-def office_token(program, cast):
+def office_token(cast):
     _, key = token_create(by=None, person=cast["office"], name="模糊测试")
     return key
 
