@@ -515,3 +515,20 @@ def _sheet(header: list[str], rows: list[list]) -> bytes:
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+def test_formula_looking_text_round_trips_as_text(findings, ledger_program, city, cast, travel):
+    """A description or address beginning with = + - @ is exported as text (never a live formula) and imported
+    back unchanged."""
+    hostile = '=HYPERLINK("http://evil.example","点击查看")'
+    with travel("2026-03-02"):
+        findings.record("street_a", hostile, address="+86 海尔路口")
+        findings.record("street_b", "-1 号楼前垃圾堆放", category="占道经营")
+    other = other_program(city, cast, travel)
+    with travel("2026-03-20"):
+        exported = ledger_export_xlsx(user=cast["office"], program=ledger_program)
+        wb = openpyxl.load_workbook(io.BytesIO(exported))
+        assert not [c.coordinate for row in wb["问题台账"].iter_rows() for c in row if c.data_type == "f"]
+        ledger_import_xlsx(by=cast["office"], program=other, data=exported, filename="export.xlsx")
+    assert set(Finding.objects.filter(program=other).values_list("description", "address")) == {
+        (hostile, "+86 海尔路口"), ("-1 号楼前垃圾堆放", "")}
