@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup assets fonts demo serve test test-sqlite test-postgres lint bench bench-data clean browser
+.PHONY: cluster setup assets fonts demo serve test test-sqlite test-postgres lint bench bench-data clean browser
 
 setup: $(STAMP) assets fonts
 
@@ -39,11 +39,15 @@ demo: setup
 	$(VENV)/bin/luoshi migrate --noinput -v0
 	$(VENV)/bin/luoshi demo
 	@echo "打开 http://$(HOST):$(PORT)/ ，用上面的演示账号登录。 Open http://$(HOST):$(PORT)/ and sign in with a demo account above."
-	scripts/with_worker.sh $(VENV)/bin/luoshi runserver $(HOST):$(PORT) --noreload
+	LUOSHI_ALLOW_DEMO_KEY=1 scripts/with_worker.sh $(VENV)/bin/luoshi runserver $(HOST):$(PORT) --noreload
 
 serve: setup
 	$(VENV)/bin/luoshi migrate --noinput -v0
 	scripts/with_worker.sh $(VENV)/bin/gunicorn config.wsgi -w 2 --threads 4 -b $(HOST):$(PORT)
+
+# nginx in front of two app servers and two workers on PostgreSQL, all on 127.0.0.1 (docs/deployment.md)
+cluster: setup
+	scripts/cluster.sh
 
 browser:
 	@command -v chromium >/dev/null || (echo "安装 Chromium（浏览器测试用）…" && (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || sudo -n apt-get install -y -qq chromium)

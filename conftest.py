@@ -46,13 +46,25 @@ def _background_jobs_run_at_once(settings):
 
 
 @pytest.fixture(autouse=True)
-def _empty_cache():
-    """What the cache holds (rate-limit counters, the ledger figures) must not leak from one test into the next."""
-    from django.core.cache import cache
+def _empty_cache(request):
+    """What the cache holds (rate-limit counters, the ledger figures) must not leak from one test into the next.
+    The database caches (the default and the rate-limit counters) are rows of the test database: a test in a
+    rolled-back transaction leaves none, but the flush after a committing test empties only the models' tables,
+    so a committing test starts by emptying them; a cache kept in memory (LUOSHI_CACHE=locmem) is emptied here."""
+    from django.core.cache import caches
+    from django.core.cache.backends.db import DatabaseCache
 
-    cache.clear()
+    marker = request.node.get_closest_marker("django_db")
+    if (marker and marker.kwargs.get("transaction")) or {"transactional_db", "live_server"} & set(request.fixturenames):
+        request.getfixturevalue("transactional_db")
+        for alias in caches.settings:
+            caches[alias].clear()
+    in_memory = [caches[alias] for alias in caches.settings if not isinstance(caches[alias], DatabaseCache)]
+    for c in in_memory:
+        c.clear()
     yield
-    cache.clear()
+    for c in in_memory:
+        c.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -49,7 +49,7 @@ from bench.common import ROOT, CpuMeter, db_label, require_migrated, setup_djang
 setup_django()
 
 from django.db import connection, transaction  # noqa: E402
-from openpyxl import Workbook  # noqa: E402
+from luoshi.core.excel import workbook_new  # noqa: E402
 
 from bench.assessment_data import CODE, GROUPS, build_scheme, evaluators, leaf_value  # noqa: E402
 from luoshi.assessment import services  # noqa: E402
@@ -124,7 +124,7 @@ def score_sheet(values: list[list[tuple]], units: list[Unit], leaves: list[dict]
     saved with the sheet's dimension at its head, as Excel and WPS save it; write_only=True saves it as
     openpyxl's streaming writer does (no dimension: openpyxl then reads the whole sheet once more to size
     it). openpyxl writes text cells inline where Excel uses a shared string table."""
-    wb = Workbook(write_only=write_only)
+    wb = workbook_new(write_only=write_only)
     if not write_only:
         wb.remove(wb.active)
     per = -(-len(units) // len(sheet_names))

@@ -175,10 +175,10 @@ def district_material(no: int):
 
 
 def build_sheet(rows: int, rng: random.Random, district: Unit, streets, depts, communities, leaders) -> bytes:
-    from openpyxl import Workbook
+    from luoshi.core.excel import workbook_new
     from openpyxl.styles import Alignment, Font
 
-    wb = Workbook()
+    wb = workbook_new()
     ws = wb.active
     ws.title = "任务清单"
     header = ["序号", "任务内容", "具体措施/目标", "牵头单位", "配合单位", "责任领导", "完成时限", "备注"]

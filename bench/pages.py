@@ -146,7 +146,7 @@ def free_port() -> int:
 
 
 def start_gunicorn(port: int, workers: int, threads: int) -> subprocess.Popen:
-    env = dict(os.environ, LUOSHI_DEBUG="0", DJANGO_SETTINGS_MODULE="config.settings")
+    env = dict(os.environ, LUOSHI_DEBUG="0", DJANGO_SETTINGS_MODULE="config.settings", LUOSHI_ALLOW_DEMO_KEY="1")
     cmd = [str(ROOT / ".venv/bin/gunicorn"), "config.wsgi", "-w", str(workers), "--threads", str(threads),
            "-b", f"127.0.0.1:{port}", "--log-level", "warning", "--timeout", "120"]
     print("starting:", " ".join(cmd), flush=True)

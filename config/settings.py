@@ -58,6 +58,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "luoshi.core.edge.EdgeMiddleware",  # refuse NUL, ids past 64 bits, year-1 dates before any view (core/edge.py)
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -143,17 +144,24 @@ EMAIL_PORT = int(os.environ.get("LUOSHI_EMAIL_PORT", "25"))
 DEFAULT_FROM_EMAIL = os.environ.get("LUOSHI_FROM_EMAIL", "luoshi@localhost")
 # The default cache holds cached list bodies. The default (per process) is right for one machine; with several app
 # servers LUOSHI_CACHE=db shares it (run `luoshi createcachetable` once).
-CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "luoshi-default"},
-}
-if os.environ.get("LUOSHI_CACHE", "locmem") == "db":
-    CACHES["default"] = {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "luoshi_cache"}
+# Shared by every process and server (nothing in memory): the database cache (table luoshi_cache, migration core
+# 0008) by default, Redis when LUOSHI_REDIS_URL is set; LUOSHI_CACHE=locmem keeps a per-process cache (one process).
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "luoshi_cache"}}
+if os.environ.get("LUOSHI_CACHE", "db") == "locmem":
+    CACHES["default"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "luoshi-default"}
 # The public site's rate-limit counters (core.throttle, django-ratelimit) are shared by every process: the database
 # cache, in the table migration core 0006 creates. Its increment is a read and a write, not atomic: a burst of
 # concurrent submissions from one address can slip one or two past the limit, which a throttle against floods
 # tolerates (django-ratelimit's own check, which asks for memcached or Redis, is not run: the app is not installed).
 CACHES["ratelimit"] = {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "luoshi_ratelimit"}
 RATELIMIT_USE_CACHE = "ratelimit"
+# Redis (e.g. Debian's redis-server) for every piece of shared state at once: the cache, the rate-limit and sign-in
+# counters (atomic increments there) and the single-flight locks. LUOSHI_REDIS_URL=redis://127.0.0.1:6379/0
+LUOSHI_REDIS_URL = os.environ.get("LUOSHI_REDIS_URL", "")
+if LUOSHI_REDIS_URL:
+    for _alias, _prefix in (("default", "luoshi"), ("ratelimit", "luoshi-rl")):
+        CACHES[_alias] = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": LUOSHI_REDIS_URL,
+                          "KEY_PREFIX": _prefix}
 # Behind a reverse proxy REMOTE_ADDR is the proxy: name the header the proxy writes the client's address into
 # (e.g. HTTP_X_REAL_IP for nginx `proxy_set_header X-Real-IP $remote_addr`), or everyone shares one limit.
 LUOSHI_CLIENT_IP_HEADER = os.environ.get("LUOSHI_CLIENT_IP_HEADER", "")
@@ -197,3 +205,24 @@ LUOSHI_OPEN311_LIST_CACHE_SECONDS = int(os.environ.get("LUOSHI_OPEN311_LIST_CACH
 LUOSHI_OPEN311_CONTACT = os.environ.get("LUOSHI_OPEN311_CONTACT", "")
 LUOSHI_OPEN311_ENDPOINT_TYPE = os.environ.get("LUOSHI_OPEN311_ENDPOINT_TYPE", "production")
 LUOSHI_OPEN311_SERVICE_TYPE = os.environ.get("LUOSHI_OPEN311_SERVICE_TYPE", "realtime")
+
+# ---- production safety (docs/deployment.md) ----------------------------------------------------------------
+# HTTPS behind nginx: redirect, HSTS and the header the proxy sets, all from the environment
+SECURE_SSL_REDIRECT = env_bool("LUOSHI_SSL_REDIRECT", False)
+SECURE_HSTS_SECONDS = int(os.environ.get("LUOSHI_HSTS_SECONDS", "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("LUOSHI_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("LUOSHI_HSTS_PRELOAD", False)
+if env_bool("LUOSHI_BEHIND_HTTPS_PROXY", False):  # nginx: proxy_set_header X-Forwarded-Proto $scheme;
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_REFERRER_POLICY = "same-origin"
+# Content-Security-Policy (core/middleware.ContentSecurityPolicyMiddleware): scripts, styles, fonts and images
+# come from this site only (no CDN: intranets have no internet); inline style attributes are allowed.
+LUOSHI_CSP = os.environ.get("LUOSHI_CSP", "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+                            "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; object-src 'none'; "
+                            "base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+MIDDLEWARE.insert(1, "luoshi.core.middleware.ContentSecurityPolicyMiddleware")
+# sign-in: failed passwords per account and per address before sign-in pauses ("count, seconds"; core/login.py)
+LUOSHI_LOGIN_LIMIT_ACCOUNT = tuple(int(x) for x in os.environ.get("LUOSHI_LOGIN_LIMIT_ACCOUNT", "5,900").split(","))
+LUOSHI_LOGIN_LIMIT_ADDRESS = tuple(int(x) for x in os.environ.get("LUOSHI_LOGIN_LIMIT_ADDRESS", "20,900").split(","))
+# a server started with DEBUG off on the public demo key refuses to serve (config/wsgi.py); `make demo` allows it
+LUOSHI_ALLOW_DEMO_KEY = env_bool("LUOSHI_ALLOW_DEMO_KEY", False)

@@ -1,18 +1,41 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.utils.translation import gettext_lazy as _
 from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
 
 from luoshi.api.api import api
 from luoshi.core import views as core_views
+from luoshi.core.login import ThrottledAuthenticationForm
 from luoshi.org import views as org_views
 from luoshi.tasks import views_files as task_files
 
 urlpatterns = [
     path("favicon.ico", RedirectView.as_view(url=static("img/favicon.svg"), permanent=True)),
-    path("accounts/login/", auth_views.LoginView.as_view(template_name="registration/login.html"), name="login"),
+    path("accounts/login/", auth_views.LoginView.as_view(template_name="registration/login.html",
+                                                         authentication_form=ThrottledAuthenticationForm), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # office users change their own password, or reset it by e-mail (templates in core/templates/registration)
+    path("accounts/password/", auth_views.PasswordChangeView.as_view(
+        template_name="registration/password_form.html", extra_context={"title": _("修改密码")}),
+        name="password_change"),
+    path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(
+        template_name="registration/password_done.html", extra_context={"message": _("密码已修改。")}),
+        name="password_change_done"),
+    path("accounts/password/reset/", auth_views.PasswordResetView.as_view(
+        template_name="registration/password_form.html", extra_context={"title": _("找回密码")},
+        email_template_name="registration/password_reset_email.txt",
+        subject_template_name="registration/password_reset_subject.txt"), name="password_reset"),
+    path("accounts/password/reset/sent/", auth_views.PasswordResetDoneView.as_view(
+        template_name="registration/password_done.html",
+        extra_context={"message": _("如果该邮箱属于某个账号，重设密码的链接已发送到该邮箱。")}), name="password_reset_done"),
+    path("accounts/password/reset/<uidb64>/<token>/", auth_views.PasswordResetConfirmView.as_view(
+        template_name="registration/password_form.html", extra_context={"title": _("设置新密码")}),
+        name="password_reset_confirm"),
+    path("accounts/password/reset/done/", auth_views.PasswordResetCompleteView.as_view(
+        template_name="registration/password_done.html", extra_context={"message": _("新密码已设置，请登录。")}),
+        name="password_reset_complete"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
@@ -42,3 +65,5 @@ urlpatterns = [
 ]
 handler403 = "luoshi.core.views_errors.forbidden"
 handler404 = "luoshi.core.views_errors.not_found"
+
+admin.site.login_form = ThrottledAuthenticationForm  # the same lock on /admin/ (core/login.py)

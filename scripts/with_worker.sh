@@ -7,7 +7,17 @@ cd "$(dirname "$0")/.."
 log="${LUOSHI_VAR_DIR:-var}/worker.log"
 mkdir -p "$(dirname "$log")"
 echo "后台任务进程已启动，日志：$log  (background worker started, log: $log)"
-.venv/bin/luoshi db_worker --interval 1 --no-startup-delay >> "$log" 2>&1 &
+# supervised: `luoshi worker` retries transient database errors itself; should it still exit, it is started again
+(
+  trap 'kill "$child" 2>/dev/null; exit 0' TERM INT
+  while true; do
+    .venv/bin/luoshi worker --interval 1 --no-startup-delay >> "$log" 2>&1 &
+    child=$!
+    wait "$child" || true
+    echo "$(date -Is) 后台任务进程退出，2 秒后重启 (worker exited, restarting)" >> "$log"
+    sleep 2
+  done
+) &
 worker=$!
 trap 'kill "$worker" 2>/dev/null || true' EXIT INT TERM
 "$@"

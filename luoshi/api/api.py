@@ -10,7 +10,9 @@ from django.utils.translation import gettext as _
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja import NinjaAPI, Query, Schema
 from pydantic import AliasChoices, BaseModel, Field
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
+
+from luoshi.core.params import Id, Pages, SmallInt
 
 from luoshi.core.errors import PermissionDeniedError, ServiceError
 from luoshi.core.specs import pydantic_message
@@ -21,8 +23,50 @@ from luoshi.tasks.models import Task
 
 from .auth import AUTH
 
-api = NinjaAPI(title="落实 luoshi API", version="1", auth=AUTH, urls_namespace="api",
-               description="单位、人员、专项工作、任务与进展报送、问题台账、考核测评。令牌认证：`Authorization: Bearer <token>`。")
+# What any operation can answer besides what it declares (documented for every operation by LuoshiAPI):
+# 400 refused (a service's rule, or a parameter the edge refuses, e.g. a NUL character), 401 not signed in,
+# 403 not allowed (writes), 404 not visible (operations with an object in the path), 422 malformed.
+ERROR_SHAPE = {"type": "object", "required": ["detail"], "properties": {
+    "detail": {"type": "string"}, "field": {"anyOf": [{"type": "string"}, {"type": "null"}]},
+    "errors": {"type": "array", "items": {"type": "object", "properties": {
+        "field": {"type": "string"}, "detail": {"type": "string"}}}}}}
+ERROR_TEXT = {400: "请求被拒绝（说明和字段见 detail、field）", 401: "未登录或令牌无效", 403: "无权进行此操作",
+              404: "不存在或无权查看", 422: "参数或请求体不符合格式（逐项见 errors）"}
+WRITES = {"post", "put", "patch", "delete"}
+
+
+def error_statuses(method: str, operation: dict) -> set[int]:
+    """The error statuses an operation can answer, from what it takes."""
+    params = operation.get("parameters", [])
+    statuses = {401}
+    if params or "requestBody" in operation:
+        statuses |= {400, 422}
+    if any(p.get("in") == "path" for p in params):
+        statuses.add(404)
+    if method in WRITES:
+        statuses |= {400, 403}
+    return statuses
+
+
+class LuoshiAPI(NinjaAPI):
+    """NinjaAPI whose schema documents, for every operation, each error status it can answer (the exception
+    handlers below answer them for all operations, so they are documented here once, not per route)."""
+
+    def get_openapi_schema(self, *args, **kwargs):
+        schema = super().get_openapi_schema(*args, **kwargs)
+        schema.setdefault("components", {}).setdefault("schemas", {})["LuoshiError"] = ERROR_SHAPE
+        ref = {"$ref": "#/components/schemas/LuoshiError"}
+        for methods in schema["paths"].values():
+            for method, operation in methods.items():
+                responses = operation.setdefault("responses", {})
+                for status in sorted(error_statuses(method, operation)):
+                    responses.setdefault(str(status), {"description": ERROR_TEXT[status],
+                                                       "content": {"application/json": {"schema": ref}}})
+        return schema
+
+
+api = LuoshiAPI(title="落实 luoshi API", version="1", auth=AUTH, urls_namespace="api",
+                description="单位、人员、专项工作、任务与进展报送、问题台账、考核测评。令牌认证：`Authorization: Bearer <token>`。")
 
 
 class Error(Schema):
@@ -160,22 +204,22 @@ class ReportOut(Schema):
 
 class ReportIn(Schema):
     text: str
-    percent: int | None = None
-    unit_id: int | None = None
+    percent: SmallInt | None = None  # the service refuses what is not 0–100, in its words
+    unit_id: Id | None = None
 
 
 class AckIn(Schema):
-    unit_id: int | None = None
+    unit_id: Id | None = None
 
 
 class UnitFilter(Schema):
-    parent_id: int | None = None
+    parent_id: Id | None = None
     kind: str | None = None
     q: str | None = None
 
 
 @api.get("/units", response=list[UnitOut], tags=["units"])
-@paginate(PageNumberPagination, page_size=100)
+@paginate(Pages, page_size=100)
 def list_units(request, filters: Query[UnitFilter]):
     qs = Unit.objects.filter(is_active=True).order_by("path")
     if filters.parent_id:
@@ -188,7 +232,7 @@ def list_units(request, filters: Query[UnitFilter]):
 
 
 @api.get("/people", response=list[PersonOut], tags=["people"])
-@paginate(PageNumberPagination, page_size=100)
+@paginate(Pages, page_size=100)
 def list_people(request):
     """People in units inside the caller's scope (everyone for administrators)."""
     scope = scope_for(request.user)
@@ -212,11 +256,11 @@ def get_program(request, code: str):
 class TaskFilter(Schema):
     status: str | None = None
     q: str | None = None
-    unit_id: int | None = None
+    unit_id: Id | None = None
 
 
 @api.get("/programs/{code}/tasks", response={200: list[TaskOut], 404: Error}, tags=["tasks"])
-@paginate(PageNumberPagination, page_size=100)
+@paginate(Pages, page_size=100)
 def list_tasks(request, code: str, filters: Query[TaskFilter]):
     program = selectors.program_get(user=request.user, code=code)
     f = selectors.TaskFilters(program=program, status=filters.status or "", q=filters.q or "",
@@ -226,12 +270,12 @@ def list_tasks(request, code: str, filters: Query[TaskFilter]):
 
 
 @api.get("/tasks/{task_id}", response={200: TaskDetailOut, 404: Error}, tags=["tasks"])
-def get_task(request, task_id: int):
+def get_task(request, task_id: Id):
     return selectors.task_get(user=request.user, pk=task_id)
 
 
 @api.get("/tasks/{task_id}/reports", response={200: list[ReportOut], 404: Error}, tags=["reports"])
-def list_reports(request, task_id: int):
+def list_reports(request, task_id: Id):
     task = selectors.task_get(user=request.user, pk=task_id)
     return list(task.reports.select_related("author", "period").prefetch_related("attachments"))
 
@@ -242,14 +286,14 @@ def _unit(unit_id):
 
 @api.post("/tasks/{task_id}/acknowledge", response={200: TaskDetailOut, 400: Error, 403: Error, 404: Error},
           tags=["reports"])
-def acknowledge(request, task_id: int, body: AckIn):
+def acknowledge(request, task_id: Id, body: AckIn):
     task = selectors.task_get(user=request.user, pk=task_id)
     services.task_acknowledge(by=request.user, task=task, unit=_unit(body.unit_id))
     return selectors.task_get(user=request.user, pk=task_id)
 
 
 @api.post("/tasks/{task_id}/reports", response={201: ReportOut, 400: Error, 403: Error, 404: Error}, tags=["reports"])
-def create_report(request, task_id: int, body: ReportIn):
+def create_report(request, task_id: Id, body: ReportIn):
     task = selectors.task_get(user=request.user, pk=task_id)
     report = services.task_report_progress(by=request.user, task=task, text=body.text, percent=body.percent,
                                            unit=_unit(body.unit_id))

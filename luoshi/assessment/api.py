@@ -16,6 +16,7 @@ from ninja import File, Form, Router, Schema
 from ninja.files import UploadedFile
 
 from luoshi.core.errors import ServiceError
+from luoshi.core.params import Count, Day, Id, Points
 from luoshi.org.models import Person, Unit
 
 from . import selectors, services
@@ -295,14 +296,14 @@ class CardOut(Schema):
 
 
 class ScoreIn(Schema):
-    unit_id: int
+    unit_id: Id
     indicator: str                     # the leaf's code, e.g. "A1"
-    value: str | int | Decimal         # points, 达标/不达标, occurrences, a rubric level's name …
+    value: str | Points         # points, 达标/不达标, occurrences, a rubric level's name …
     note: str = ""
 
 
 class ApproveIn(Schema):
-    score_ids: list[int] | None = None   # none: every submitted score someone else gave
+    score_ids: list[Id] | None = None   # none: every submitted score someone else gave
 
 
 class ApprovedOut(Schema):
@@ -314,20 +315,20 @@ class NoteIn(Schema):
 
 
 class AppealIn(Schema):
-    unit_id: int
+    unit_id: Id
     indicator: str
     reason: str
 
 
 class DecisionIn(Schema):
     revise: bool
-    value: str | int | Decimal | None = None
+    value: str | Points | None = None
     decision: str
 
 
 # ---- helpers ------------------------------------------------------------------------------------------------------
 
-def _round(request, round_id: int) -> Round:
+def _round(request, round_id: Id) -> Round:
     return selectors.round_get(request.user, round_id)
 
 
@@ -411,7 +412,7 @@ def list_schemes(request):
 
 
 @router.get("/schemes/{scheme_id}", response={200: SchemeDetailOut, 404: Error})
-def get_scheme(request, scheme_id: int, version: int | None = None):
+def get_scheme(request, scheme_id: Id, version: Count | None = None):
     """The scheme with its indicator tree (项目 → 指标 → 标准) of the latest version, or of `version`."""
     scheme = selectors.scheme_get(request.user, scheme_id)
     versions = scheme.versions.order_by("-number")
@@ -434,7 +435,7 @@ def get_scheme(request, scheme_id: int, version: int | None = None):
 
 
 @router.get("/schemes/{scheme_id}/rounds", response={200: list[RoundOut], 404: Error})
-def list_rounds(request, scheme_id: int):
+def list_rounds(request, scheme_id: Id):
     scheme = selectors.scheme_get(request.user, scheme_id)
     rounds = selectors.rounds_listed(request.user, [scheme]).get(scheme.pk, [])
     for rnd in rounds:
@@ -443,7 +444,7 @@ def list_rounds(request, scheme_id: int):
 
 
 @router.get("/rounds/{round_id}", response={200: RoundDetailOut, 404: Error})
-def get_round(request, round_id: int):
+def get_round(request, round_id: Id):
     """The round, its progress (for those who read every unit or evaluate), its publications and what the
     caller may do in it."""
     rnd = _round(request, round_id)
@@ -457,7 +458,7 @@ def get_round(request, round_id: int):
 
 
 @router.get("/rounds/{round_id}/table", response={200: list[RowOut], 404: Error})
-def league_table(request, round_id: int):
+def league_table(request, round_id: Id):
     """排名表: by peer group then rank; units not ranked last. Before publication a unit's people see
     their own row only."""
     rnd = _round(request, round_id)
@@ -471,7 +472,7 @@ def league_table(request, round_id: int):
 
 
 @router.get("/rounds/{round_id}/units/{unit_id}/card", response={200: CardOut, 404: Error})
-def score_card(request, round_id: int, unit_id: int):
+def score_card(request, round_id: Id, unit_id: Id):
     """A unit's score card: every leaf with 应得分, the rule, each evaluator's score and evidence, the points
     the rule gives; adjustments, appeals and consequences."""
     rnd = _round(request, round_id)
@@ -510,7 +511,7 @@ def score_card(request, round_id: int, unit_id: int):
 # ---- writes -------------------------------------------------------------------------------------------------------
 
 @router.post("/rounds/{round_id}/scores", response={201: ScoreOut, 400: Refused, 403: Error, 404: Error})
-def record_score(request, round_id: int, body: ScoreIn):
+def record_score(request, round_id: Id, body: ScoreIn):
     """评分: one evaluator's value for one leaf of one unit (replaces, and keeps, their previous one)."""
     rnd = _round(request, round_id)
     unit = _participant(rnd, body.unit_id)
@@ -521,14 +522,14 @@ def record_score(request, round_id: int, body: ScoreIn):
 
 
 class ScoreFormIn(Schema):
-    unit_id: int
+    unit_id: Id
     indicator: str
     value: str
     note: str = ""
 
 
 @router.post("/rounds/{round_id}/scores/evidence", response={201: ScoreOut, 400: Refused, 403: Error, 404: Error})
-def record_score_with_evidence(request, round_id: int, body: Form[ScoreFormIn],
+def record_score_with_evidence(request, round_id: Id, body: Form[ScoreFormIn],
                                files: File[list[UploadedFile]] = None):
     """评分 with evidence files (multipart/form-data: unit_id, indicator, value, note, files)."""
     rnd = _round(request, round_id)
@@ -540,14 +541,14 @@ def record_score_with_evidence(request, round_id: int, body: Form[ScoreFormIn],
 
 
 @router.post("/rounds/{round_id}/approve", response={200: ApprovedOut, 400: Refused, 403: Error, 404: Error})
-def approve(request, round_id: int, body: ApproveIn):
+def approve(request, round_id: Id, body: ApproveIn):
     """审核: approve submitted scores (never one's own)."""
     rnd = _round(request, round_id)
     return {"approved": services.scores_approve(by=request.user, round=rnd, score_ids=body.score_ids)}
 
 
 @router.post("/rounds/{round_id}/publish", response={200: PublicationOut, **WRITE_ERRORS})
-def publish(request, round_id: int, body: NoteIn):
+def publish(request, round_id: Id, body: NoteIn):
     """公布: every current score must be approved and the round 审核中; results are computed, stored and
     published as a numbered revision, the appeal window opens and the consequence rules propose measures."""
     rnd = _round(request, round_id)
@@ -555,7 +556,7 @@ def publish(request, round_id: int, body: NoteIn):
 
 
 @router.post("/rounds/{round_id}/appeals", response={201: AppealOut, 400: Refused, 403: Error, 404: Error})
-def file_appeal(request, round_id: int, body: AppealIn):
+def file_appeal(request, round_id: Id, body: AppealIn):
     """申诉: the unit contests one leaf within the appeal window."""
     rnd = _round(request, round_id)
     unit = _participant(rnd, body.unit_id)
@@ -565,7 +566,7 @@ def file_appeal(request, round_id: int, body: AppealIn):
 
 
 @router.post("/appeals/{appeal_id}/decision", response={200: AppealOut, 400: Refused, 403: Error, 404: Error})
-def decide_appeal(request, appeal_id: int, body: DecisionIn):
+def decide_appeal(request, appeal_id: Id, body: DecisionIn):
     """复核: uphold, or revise the leaf to `value`; a revision republishes the table with a note."""
     appeal = Appeal.objects.select_related("round", "unit", "indicator").filter(pk=appeal_id).first()
     if appeal is None:
@@ -585,10 +586,10 @@ def decide_appeal(request, appeal_id: int, body: DecisionIn):
 
 class RoundIn(Schema):
     name: str
-    period_start: dt.date
-    period_end: dt.date
-    unit_ids: list[int] | None = None     # none: every active unit of the region in one of the peer groups
-    compare_to_id: int | None = None      # the round the 升降位次 compare with
+    period_start: Day
+    period_end: Day
+    unit_ids: list[Id] | None = None     # none: every active unit of the region in one of the peer groups
+    compare_to_id: Id | None = None      # the round the 升降位次 compare with
 
 
 class AdvanceIn(Schema):
@@ -598,7 +599,7 @@ class AdvanceIn(Schema):
 
 class EvaluatorIn(Schema):
     username: str                         # the evaluator's account
-    unit_ids: list[int] | None = None     # none: every unit of the round
+    unit_ids: list[Id] | None = None     # none: every unit of the round
     indicators: list[str] | None = None   # leaf codes; none: every leaf
 
 
@@ -638,7 +639,7 @@ def _proposal_out(c) -> dict:
 
 
 @router.post("/schemes/{scheme_id}/rounds", response={201: RoundOut, **WRITE_ERRORS})
-def create_round(request, scheme_id: int, body: RoundIn):
+def create_round(request, scheme_id: Id, body: RoundIn):
     """新建考核期次 (草稿) under the scheme's current version."""
     scheme = selectors.scheme_get(request.user, scheme_id)
     units = None
@@ -660,7 +661,7 @@ def create_round(request, scheme_id: int, body: RoundIn):
 
 
 @router.post("/rounds/{round_id}/advance", response={200: RoundOut, **WRITE_ERRORS})
-def advance_round(request, round_id: int, body: AdvanceIn):
+def advance_round(request, round_id: Id, body: AdvanceIn):
     """推进: draft → collecting (材料报送) → scoring (评分中) → review (审核中), one step at a time. Publishing
     and finalising have their own endpoints."""
     rnd = _round(request, round_id)
@@ -673,14 +674,14 @@ def advance_round(request, round_id: int, body: AdvanceIn):
 
 
 @router.post("/rounds/{round_id}/finalize", response={200: RoundOut, **WRITE_ERRORS})
-def finalize_round(request, round_id: int, body: NoteIn):
+def finalize_round(request, round_id: Id, body: NoteIn):
     """定稿: after the appeal window, with every appeal decided."""
     rnd = _round(request, round_id)
     return _round_out(services.round_finalize(by=request.user, round=rnd, note=body.note))
 
 
 @router.get("/rounds/{round_id}/evaluators", response={200: list[EvaluatorOut], 401: Error, 404: Error})
-def list_evaluators(request, round_id: int):
+def list_evaluators(request, round_id: Id):
     """Who evaluates what (for readers of the whole scheme; others get an empty list)."""
     rnd = _round(request, round_id)
     return [{"username": a.person.username, "name": a.person.display_name, "unit_id": a.unit_id,
@@ -689,7 +690,7 @@ def list_evaluators(request, round_id: int):
 
 
 @router.post("/rounds/{round_id}/evaluators", response={201: AssignedOut, **WRITE_ERRORS})
-def assign_evaluator(request, round_id: int, body: EvaluatorIn):
+def assign_evaluator(request, round_id: Id, body: EvaluatorIn):
     """指派评估员: for the whole round, or some of its units and leaves."""
     rnd = _round(request, round_id)
     person = Person.objects.filter(username=body.username, is_active=True).first()
@@ -703,7 +704,7 @@ def assign_evaluator(request, round_id: int, body: EvaluatorIn):
 
 
 @router.get("/rounds/{round_id}/consequences", response={200: list[ProposalOut], 401: Error, 404: Error})
-def list_consequences(request, round_id: int, state: str | None = None):
+def list_consequences(request, round_id: Id, state: str | None = None):
     """后果措施 the rules proposed at publication (a unit's people see their own unit's); `state`: proposed,
     confirmed or dismissed."""
     rnd = _round(request, round_id)
@@ -711,7 +712,7 @@ def list_consequences(request, round_id: int, state: str | None = None):
 
 
 @router.post("/consequences/{consequence_id}/decision", response={200: ProposalOut, **WRITE_ERRORS})
-def decide_consequence(request, consequence_id: int, body: ProposalDecisionIn):
+def decide_consequence(request, consequence_id: Id, body: ProposalDecisionIn):
     """确认 or 不予采纳 a proposed measure (once)."""
     c = Consequence.objects.select_related("round", "unit").filter(pk=consequence_id).first()
     if c is None:

@@ -42,7 +42,7 @@ from decimal import Decimal
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
+from luoshi.core.excel import workbook_new
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
@@ -676,7 +676,7 @@ def score_template_xlsx(*, user, round: Round, evaluator: Person | None = None) 
                 values[(uid, iid)] = _display_value(value, level, by_id[iid])
     with_codes = any(code for _u, _n, code in participants)
     lead = 2 if with_codes else 1
-    wb = Workbook(write_only=True)
+    wb = workbook_new(write_only=True)
     ws = wb.create_sheet("评分表")
     ws.freeze_panes = f"{get_column_letter(lead + 1)}5"
     ws.column_dimensions["A"].width = 24
@@ -844,7 +844,7 @@ def league_xlsx(*, user, round: Round) -> bytes:
     """The league table (排名表) as the office prints it: title, subtitle, header, one row per unit, the
     revision notes under the table; A4 landscape, fitted to the page width, header repeated."""
     table = league_table_data(user=user, round=round)
-    wb = Workbook()
+    wb = workbook_new()
     ws = wb.active
     ws.title = "排名表"
     width = len(table.columns)

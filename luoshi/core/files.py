@@ -66,4 +66,25 @@ def upload_check(*, name: str, data: bytes, allowed: frozenset[str] | None = Non
     if magics and not any(data.startswith(m) for m in magics):
         raise ServiceError(_("文件“%(name)s”的内容与扩展名 %(ext)s 不符，可能已损坏或被改名。") % {"name": name, "ext": ext},
                            field="files")
+    if ext in IMAGE_TYPES or ext == ".gif":
+        from .images import UnreadableImage, image_check
+
+        try:
+            image_check(data, ext)
+        except UnreadableImage as e:
+            raise ServiceError(_("图片“%(name)s”：%(problem)s") % {"name": name, "problem": e}, field="files") from e
+    elif ext in (".docx", ".xlsx", ".pptx", ".ofd", ".zip") and not _is_zip(data):
+        raise ServiceError(_("文件“%(name)s”的内容与扩展名 %(ext)s 不符，可能已损坏或被改名。") % {"name": name, "ext": ext},
+                           field="files")
     return name, ext
+
+
+def _is_zip(data: bytes) -> bool:
+    import io
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)):  # the central directory parses: a real zip container
+            return True
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return False

@@ -17,7 +17,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-MAX_ID = 2**63 - 1  # the largest primary key both databases store
+from .params import MAX_ID
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 

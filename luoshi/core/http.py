@@ -6,6 +6,8 @@ import datetime as dt
 from django.http import FileResponse, HttpResponse
 from django.utils.http import content_disposition_header
 
+from .params import parse_day, parse_id
+
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 PDF = "application/pdf"
@@ -28,9 +30,10 @@ def attachment_response(att) -> FileResponse:
 
 
 def query_date(request, name: str) -> dt.date | None:
-    """The ISO date in query parameter `name`, or None when it is missing or not a date."""
-    raw = request.GET.get(name) or ""
-    try:
-        return dt.date.fromisoformat(raw) if raw else None
-    except ValueError:
-        return None
+    """The ISO date in query parameter `name`, or None when it is missing, not a date or outside 1900–2100."""
+    return parse_day(request.GET.get(name))
+
+
+def query_id(request, name: str) -> int | None:
+    """The row id in query parameter `name`, or None when it is missing, not a number or past 64 bits."""
+    return parse_id(request.GET.get(name))

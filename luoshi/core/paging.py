@@ -5,6 +5,8 @@ from django.core.paginator import Paginator as DjangoPaginator
 from django.db.models import QuerySet
 from django.utils.functional import cached_property
 
+from .params import MAX_PAGE
+
 
 class Paginator(DjangoPaginator):
     """Django's paginator, counting `count_rows` when given: the list's rows without the joins and columns
@@ -61,7 +63,7 @@ class Pager(Paginator):
             number = int(number)
         except (TypeError, ValueError):
             number = 1
-        if number < 1:  # as Paginator.get_page: the last page
+        if number < 1 or number > MAX_PAGE:  # as Paginator.get_page: the last page (no OFFSET past 64 bits)
             return self.get_page(self.num_pages)
         bottom = (number - 1) * self.per_page
         rows = list(self.object_list[bottom:bottom + self.per_page + 1])

@@ -17,7 +17,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm
-from openpyxl import Workbook
+from luoshi.core.excel import workbook_new
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
@@ -350,7 +350,7 @@ def _warnings_sheet(ws, data: dict) -> None:
 
 def bulletin_xlsx(*, user, program: Program, as_of: dt.date, issue_no: int | None = None) -> bytes:
     data = bulletin_data(user=user, program=program, as_of=as_of, issue_no=issue_no)
-    wb = Workbook()
+    wb = workbook_new()
     _summary_sheet(wb.active, data)
     _league_sheet(wb.create_sheet(), data)
     _warnings_sheet(wb.create_sheet(), data)

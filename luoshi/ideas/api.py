@@ -8,7 +8,9 @@ from decimal import Decimal
 
 from django.http import Http404
 from ninja import Query, Router, Schema
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
+
+from luoshi.core.params import Id, Pages
 
 from . import permissions as perms
 from . import selectors
@@ -63,7 +65,7 @@ class IdeaFilterIn(Schema):
     order: str = ""
 
 
-def _campaign(request, campaign_id: int):
+def _campaign(request, campaign_id: Id):
     campaign = selectors.campaign_get(user=request.user, pk=campaign_id)
     if campaign is None:
         raise Http404("征集活动不存在或无权查看。")
@@ -76,8 +78,8 @@ def campaigns(request):
 
 
 @router.get("/campaigns/{campaign_id}/ideas", response=list[IdeaOut])
-@paginate(PageNumberPagination, page_size=100)
-def ideas(request, campaign_id: int, filters: Query[IdeaFilterIn]):
+@paginate(Pages, page_size=100)
+def ideas(request, campaign_id: Id, filters: Query[IdeaFilterIn]):
     campaign = _campaign(request, campaign_id)
     rows = selectors.ideas_for(user=request.user, campaign=campaign, filters=selectors.IdeaFilters(**filters.dict()))
     if perms.can_see_personal(request.user, campaign):
@@ -109,7 +111,7 @@ class _WithoutPersonal:
 
 
 @router.get("/campaigns/{campaign_id}/stats")
-def stats(request, campaign_id: int):
+def stats(request, campaign_id: Id):
     from luoshi.org.models import Role
     from luoshi.org.scopes import scope_for
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 from decimal import Decimal
 
-from openpyxl import Workbook
+from luoshi.core.excel import workbook_new
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
@@ -29,7 +29,7 @@ def ideas_xlsx(*, campaign: Campaign, ideas, personal: bool) -> bytes:
         for code, value in s.points.items():
             sums.setdefault(s.idea_id, {}).setdefault(code, []).append(Decimal(value))
     columns = BASE + [(f"{c['name']}（均分/{c['max']}）", 10) for c in criteria] + (PERSONAL if personal else [])
-    wb = Workbook()
+    wb = workbook_new()
     ws = wb.active
     ws.title = "金点子"
     ws.append([campaign.name + " · 建议汇总表"])

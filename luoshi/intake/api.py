@@ -12,7 +12,9 @@ import datetime as dt
 from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
+
+from luoshi.core.params import Day, Id, Pages, SmallInt
 
 from luoshi.core.errors import ServiceError
 from luoshi.org.models import Unit
@@ -140,23 +142,23 @@ class RequestFilter(Schema):
     state: str | None = None        # received | dispatched | returned | handling | replied | closed | open
     category: str | None = None     # category code
     channel: str | None = None      # channel code
-    unit_id: int | None = None      # lead unit
+    unit_id: Id | None = None      # lead unit
     q: str | None = None            # in title or description
-    received_from: dt.date | None = None
-    received_to: dt.date | None = None
+    received_from: Day | None = None
+    received_to: Day | None = None
     overdue: bool | None = None     # past the limit of the step it waits at (as in the dispatcher's list)
 
 
 class DispatchIn(Schema):
-    unit_id: int
-    assist_ids: list[int] = []
+    unit_id: Id
+    assist_ids: list[Id] = []
     note: str = ""
     lock: bool = False
 
 
 class ReasonIn(Schema):
     reason: str
-    suggested_unit_id: int | None = None
+    suggested_unit_id: Id | None = None
 
 
 class TextIn(Schema):
@@ -164,13 +166,13 @@ class TextIn(Schema):
 
 
 class RateIn(Schema):
-    satisfaction: int
+    satisfaction: SmallInt
     resolved: bool | None = None
     comment: str = ""
 
 
 class ExtensionIn(Schema):
-    days: int
+    days: SmallInt
     reason: str
 
 
@@ -196,14 +198,14 @@ def _row(r: Request) -> dict:
     }
 
 
-def _get(request, pk: int) -> Request:
+def _get(request, pk: Id) -> Request:
     r = selectors.request_for(request.user, pk)
     if r is None:
         raise Http404(_("不存在或无权查看。"))
     return r
 
 
-def _detail(request, pk: int) -> dict:
+def _detail(request, pk: Id) -> dict:
     r = _get(request, pk)
     shown = selectors.requester_display(request.user, r)
     events = r.events.select_related("actor", "unit").order_by("at", "id")
@@ -233,7 +235,7 @@ def _unit(unit_id: int | None, field: str) -> Unit | None:
 # ---- reads ------------------------------------------------------------------------------------------------------------
 
 @router.get("/requests", response=list[RequestOut])
-@paginate(PageNumberPagination, page_size=50)
+@paginate(Pages, page_size=50)
 def list_requests(request, filters: Query[RequestFilter]):
     """The requests the caller may see (a dispatcher's region; what was dispatched to or asked of a liaison's
     unit; the region of office staff and leaders), newest first."""
@@ -244,7 +246,7 @@ def list_requests(request, filters: Query[RequestFilter]):
 
 
 @router.get("/requests/{request_id}", response={200: RequestDetailOut, 404: Error})
-def get_request(request, request_id: int):
+def get_request(request, request_id: Id):
     """One request with its timeline, extension requests and the requester as the caller may see them."""
     return _detail(request, request_id)
 
@@ -255,7 +257,7 @@ WRITE = {200: RequestDetailOut, 400: Refused, 403: Error, 404: Error}
 
 
 @router.post("/requests/{request_id}/dispatch", response=WRITE)
-def dispatch(request, request_id: int, body: DispatchIn):
+def dispatch(request, request_id: Id, body: DispatchIn):
     """派单 / 改派 (after 退单); `lock` = 审定派单 (the unit may not return it again)."""
     r = _get(request, request_id)
     unit = _unit(body.unit_id, "unit_id")
@@ -265,14 +267,14 @@ def dispatch(request, request_id: int, body: DispatchIn):
 
 
 @router.post("/requests/{request_id}/sign", response=WRITE)
-def sign(request, request_id: int):
+def sign(request, request_id: Id):
     """签收 by the lead unit's liaison."""
     services.request_sign(by=request.user, request=_get(request, request_id))
     return _detail(request, request_id)
 
 
 @router.post("/requests/{request_id}/return", response={200: RequestOut, 400: Refused, 403: Error, 404: Error})
-def return_(request, request_id: int, body: ReasonIn):
+def return_(request, request_id: Id, body: ReasonIn):
     """退单 with a reason, within the return window after 派单. The returning unit no longer sees the request
     afterwards, so the answer is the list row (no personal data), not the detail."""
     r = _get(request, request_id)
@@ -282,21 +284,21 @@ def return_(request, request_id: int, body: ReasonIn):
 
 
 @router.post("/requests/{request_id}/notes", response=WRITE)
-def note(request, request_id: int, body: TextIn):
+def note(request, request_id: Id, body: TextIn):
     """办理记录 (internal) by the lead or an assisting unit."""
     services.request_note(by=request.user, request=_get(request, request_id), text=body.text)
     return _detail(request, request_id)
 
 
 @router.post("/requests/{request_id}/reply", response=WRITE)
-def reply(request, request_id: int, body: TextIn):
+def reply(request, request_id: Id, body: TextIn):
     """回复 by the lead unit: opens the 回访."""
     services.request_reply(by=request.user, request=_get(request, request_id), text=body.text)
     return _detail(request, request_id)
 
 
 @router.post("/requests/{request_id}/rate", response=WRITE)
-def rate(request, request_id: int, body: RateIn):
+def rate(request, request_id: Id, body: RateIn):
     """电话回访 recorded by a dispatcher (the requester rates through the link on the public site)."""
     services.request_rate(request=_get(request, request_id), by=request.user, satisfaction=body.satisfaction,
                           resolved=body.resolved, comment=body.comment)
@@ -304,7 +306,7 @@ def rate(request, request_id: int, body: RateIn):
 
 
 @router.post("/requests/{request_id}/extensions", response={201: ExtensionOut, 400: Refused, 403: Error, 404: Error})
-def extension_ask(request, request_id: int, body: ExtensionIn):
+def extension_ask(request, request_id: Id, body: ExtensionIn):
     """延期申请 by the lead unit, before the time limit."""
     ext = services.extension_ask(by=request.user, request=_get(request, request_id), days=body.days,
                                  reason=body.reason)
@@ -312,7 +314,7 @@ def extension_ask(request, request_id: int, body: ExtensionIn):
 
 
 @router.post("/extensions/{extension_id}/decision", response=WRITE)
-def extension_decide(request, extension_id: int, body: DecisionIn):
+def extension_decide(request, extension_id: Id, body: DecisionIn):
     """延期审批 by a dispatcher: approve (the limit moves by the working days) or refuse with a note."""
     ext = ExtensionRequest.objects.filter(pk=extension_id).first()
     if ext is None or selectors.request_for(request.user, ext.request_id) is None:

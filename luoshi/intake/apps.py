@@ -38,3 +38,11 @@ class IntakeConfig(AppConfig):
         register_path_copy(Request, "region_path")
         register_path_copy(Request, "unit_path")
         register_path_copy(RequestAssist, "unit_path")
+
+        from luoshi.core.edge import register_refusal
+
+        from .open311.render import errors
+
+        # refused at the edge (luoshi/core/edge.py): Open311's error document, in the format the address asks for
+        register_refusal("/open311/", lambda request, message: errors(
+            "xml" if request.path.endswith(".xml") else "json", 400, [message]))

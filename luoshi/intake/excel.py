@@ -21,7 +21,7 @@ from collections import Counter
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
+from luoshi.core.excel import workbook_new
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils.datetime import from_excel
 
@@ -202,10 +202,6 @@ def _check_importer(by) -> None:
             _("只有受理中心的受理派单员可以批量导入诉求。"))
 
 
-class _DryRun(Exception):
-    pass
-
-
 def intake_import_xlsx(*, by, data: bytes, dry_run: bool = False, filename: str = "") -> dict:
     """Import the requests of an .xlsx; all rows or none. Returns {"rows", "created", "dry_run",
     "by_channel", "ids"}; raises ImportFailed listing every problem."""
@@ -216,101 +212,99 @@ def intake_import_xlsx(*, by, data: bytes, dry_run: bool = False, filename: str 
     lookup = _Lookup(centre)
     now = clock.now()
     errors: list[CellError] = []
-    created: list[Request] = []
+    checked: list = []
     seen: dict[tuple[int, str], int] = {}
-    report: dict = {}
 
     def err(row: int, field: str | None, message: str) -> None:
         errors.append(CellError(ws.title, row, columns[field][1] if field in columns else None, message))
 
-    try:
-        with transaction.atomic():
-            rows = 0
-            for r, cells in enumerate(ws.iter_rows(min_row=header_row + 1, values_only=True), header_row + 1):
-                raw = {f: (cells[i] if i < len(cells) else None) for f, (i, _h) in columns.items()}
-                text = {f: cell_text(v) for f, v in raw.items()}
-                extras = {h: cell_text(cells[i]) for i, h in extra.items() if i < len(cells) and cell_text(cells[i])}
-                if not any(text.values()) and not extras:
-                    continue
-                rows += 1
-                before = len(errors)
-                channel = category = area = received = None
-                for field, label in (("channel", _("渠道")), ("external_id", _("外部编号")),
-                                     ("received_at", _("受理时间")), ("category", _("类别")),
-                                     ("description", _("诉求内容"))):
-                    if not text.get(field):
-                        err(r, field, _("请填写%(label)s") % {"label": label})
-                if text.get("channel"):
-                    try:
-                        channel = lookup.channel(text["channel"])
-                    except ValueError as e:
-                        err(r, "channel", str(e))
-                if text.get("category"):
-                    try:
-                        category = lookup.category(text["category"])
-                    except ValueError as e:
-                        err(r, "category", str(e))
-                if text.get("area"):
-                    try:
-                        area = lookup.area(text["area"])
-                    except ValueError as e:
-                        err(r, "area", str(e))
-                try:
-                    received = parse_moment(raw.get("received_at"))
-                except ValueError as e:
-                    err(r, "received_at", str(e))
-                anonymous = text.get("anonymous", "").lower()
-                if anonymous not in YES | NO:
-                    err(r, "anonymous", _("“%(v)s”应为“是”或“否”") % {"v": text["anonymous"]})
-                external_id = text.get("external_id", "")
-                if channel is not None and external_id:
-                    key = (channel.pk, external_id)
-                    if key in seen:
-                        err(r, "external_id", _("%(channel)s的外部编号“%(id)s”与第%(row)s行重复")
-                            % {"channel": channel.name, "id": external_id, "row": seen[key]})
-                    elif Request.objects.filter(channel=channel, external_id=external_id).exists():
-                        err(r, "external_id", _("%(channel)s的外部编号“%(id)s”已导入过")
-                            % {"channel": channel.name, "id": external_id})
-                    seen.setdefault(key, r)
-                if len(errors) > before:
-                    continue
-                attributes = {}
-                for attr in category.attributes or []:
-                    value = extras.get(_norm(attr.get("description"))) or extras.get(attr["code"])
-                    if value:
-                        attributes[attr["code"]] = value
-                item = services.RequestInput(
-                    category=category, channel=channel, description=text.get("description", ""),
-                    address=text.get("address", ""), area=area, name=text.get("name", ""),
-                    phone=text.get("phone", ""), anonymous=anonymous in YES, attributes=attributes,
-                    external_id=external_id, received_at=received)
-                try:
-                    with transaction.atomic():
-                        created.append(services.request_submit(data=item, by=by))
-                except PermissionDeniedError:
-                    raise
-                except ServiceError as e:
-                    field = e.field or ""
-                    if field.startswith("attribute"):
-                        err(r, "category", e.message.rstrip("。"))
-                    else:
-                        err(r, FIELD_COLUMN.get(field, "description"), e.message.rstrip("。"))
-            if not rows and not errors:
-                errors.append(CellError(ws.title, None, None, _("表头下面没有诉求行。")))
-            if errors:
-                raise ImportFailed(errors)
-            by_channel = dict(Counter(req.channel.code for req in created))
-            report = {"rows": len(created), "created": 0 if dry_run else len(created), "dry_run": dry_run,
-                      "by_channel": by_channel, "ids": [] if dry_run else [req.pk for req in created]}
-            if dry_run:
-                raise _DryRun
-            journal_record(actor=by, verb="request.import", obj=intake_settings(),
-                           changes={"source_file": filename or "Excel", "sheet": ws.title, "rows": len(created),
-                                    "by_channel": by_channel, "at": now},
-                           scope_path=centre.path if centre else "")
-    except _DryRun:
-        pass
-    return report
+    # 1. every row is checked outside any transaction (no write lock is held meanwhile; a web write beside a
+    #    10,000-row import does not wait for the checking) …
+    rows = 0
+    for r, cells in enumerate(ws.iter_rows(min_row=header_row + 1, values_only=True), header_row + 1):
+        raw = {f: (cells[i] if i < len(cells) else None) for f, (i, _h) in columns.items()}
+        text = {f: cell_text(v) for f, v in raw.items()}
+        extras = {h: cell_text(cells[i]) for i, h in extra.items() if i < len(cells) and cell_text(cells[i])}
+        if not any(text.values()) and not extras:
+            continue
+        rows += 1
+        before = len(errors)
+        channel = category = area = received = None
+        for field, label in (("channel", _("渠道")), ("external_id", _("外部编号")),
+                             ("received_at", _("受理时间")), ("category", _("类别")),
+                             ("description", _("诉求内容"))):
+            if not text.get(field):
+                err(r, field, _("请填写%(label)s") % {"label": label})
+        if text.get("channel"):
+            try:
+                channel = lookup.channel(text["channel"])
+            except ValueError as e:
+                err(r, "channel", str(e))
+        if text.get("category"):
+            try:
+                category = lookup.category(text["category"])
+            except ValueError as e:
+                err(r, "category", str(e))
+        if text.get("area"):
+            try:
+                area = lookup.area(text["area"])
+            except ValueError as e:
+                err(r, "area", str(e))
+        try:
+            received = parse_moment(raw.get("received_at"))
+        except ValueError as e:
+            err(r, "received_at", str(e))
+        anonymous = text.get("anonymous", "").lower()
+        if anonymous not in YES | NO:
+            err(r, "anonymous", _("“%(v)s”应为“是”或“否”") % {"v": text["anonymous"]})
+        external_id = text.get("external_id", "")
+        if channel is not None and external_id:
+            key = (channel.pk, external_id)
+            if key in seen:
+                err(r, "external_id", _("%(channel)s的外部编号“%(id)s”与第%(row)s行重复")
+                    % {"channel": channel.name, "id": external_id, "row": seen[key]})
+            elif Request.objects.filter(channel=channel, external_id=external_id).exists():
+                err(r, "external_id", _("%(channel)s的外部编号“%(id)s”已导入过")
+                    % {"channel": channel.name, "id": external_id})
+            seen.setdefault(key, r)
+        if len(errors) > before:
+            continue
+        attributes = {}
+        for attr in category.attributes or []:
+            value = extras.get(_norm(attr.get("description"))) or extras.get(attr["code"])
+            if value:
+                attributes[attr["code"]] = value
+        item = services.RequestInput(
+            category=category, channel=channel, description=text.get("description", ""),
+            address=text.get("address", ""), area=area, name=text.get("name", ""),
+            phone=text.get("phone", ""), anonymous=anonymous in YES, attributes=attributes,
+            external_id=external_id, received_at=received)
+        try:
+            checked.append(services.request_check(data=item))
+        except PermissionDeniedError:
+            raise
+        except ServiceError as e:
+            field = e.field or ""
+            if field.startswith("attribute"):
+                err(r, "category", e.message.rstrip("。"))
+            else:
+                err(r, FIELD_COLUMN.get(field, "description"), e.message.rstrip("。"))
+    if not rows and not errors:
+        errors.append(CellError(ws.title, None, None, _("表头下面没有诉求行。")))
+    if errors:
+        raise ImportFailed(errors)
+    by_channel = dict(Counter(c.data.channel.code for c in checked))
+    if dry_run:
+        return {"rows": len(checked), "created": 0, "dry_run": True, "by_channel": by_channel, "ids": []}
+    # 2. … then written in one transaction, all rows or none
+    with transaction.atomic():
+        created = [services.request_write(checked=c, by=by) for c in checked]
+        journal_record(actor=by, verb="request.import", obj=intake_settings(),
+                       changes={"source_file": filename or "Excel", "sheet": ws.title, "rows": len(created),
+                                "by_channel": by_channel, "at": now},
+                       scope_path=centre.path if centre else "")
+    return {"rows": len(created), "created": len(created), "dry_run": False, "by_channel": by_channel,
+            "ids": [req.pk for req in created]}
 
 
 def intake_template_xlsx() -> bytes:
@@ -318,7 +312,7 @@ def intake_template_xlsx() -> bytes:
     the categories with their codes, for a page to offer as a download."""
     from openpyxl.comments import Comment
 
-    wb = Workbook()
+    wb = workbook_new()
     ws = wb.active
     ws.title = "诉求导入"
     head_font, fill = Font(name="黑体", size=11, bold=True), PatternFill("solid", fgColor="D9E1F2")

@@ -378,12 +378,12 @@ def metrics_xlsx(user, period: Period, *, kind: str = "") -> bytes:
     """The monthly table as the office prints it (one sheet), and the definitions (a second sheet)."""
     import io
 
-    from openpyxl import Workbook
+    from luoshi.core.excel import workbook_new
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
     from openpyxl.utils import get_column_letter
 
     rows = unit_metrics(user, period, kind=kind)
-    wb = Workbook()
+    wb = workbook_new()
     ws = wb.active
     ws.title = _("单位指标")
     thin = Side(style="thin", color="999999")

@@ -163,6 +163,8 @@ def _check_location(data: RequestInput):
             lat, lng = Decimal(str(data.lat)), Decimal(str(data.lng))
         except (InvalidOperation, ValueError):
             raise ServiceError(_("坐标须为数字（纬度、经度）。"), field="lat")
+        if not (lat.is_finite() and lng.is_finite()):
+            raise ServiceError(_("坐标须为数字（纬度、经度）。"), field="lat")
         if not (Decimal(-90) <= lat <= Decimal(90)) or not (Decimal(-180) <= lng <= Decimal(180)):
             raise ServiceError(_("坐标超出范围：纬度 −90～90，经度 −180～180。"), field="lat")
         lat, lng = lat.quantize(Decimal("0.000001")), lng.quantize(Decimal("0.000001"))
@@ -257,8 +259,27 @@ def check_attributes(category: ServiceCategory, given: dict) -> dict:
     return out
 
 
-def request_submit(*, data: RequestInput, photos=(), by=None) -> Request:
-    """受理: from the public site (by=None), a hotline operator, an import or the Open311 API."""
+@dataclass(frozen=True)
+class CheckedRequest:
+    """A request that passed every check of request_submit and waits to be written (request_write)."""
+    data: RequestInput
+    description: str
+    address: str
+    lat: object
+    lng: object
+    name: str
+    phone: str
+    email: str
+    external_id: str
+    attributes: dict
+    files: list
+    area: Unit | None
+    received_at: dt.datetime | None
+
+
+def request_check(*, data: RequestInput, photos=()) -> CheckedRequest:
+    """Every check of 受理, without writing anything (an import checks all its rows this way, outside the
+    transaction that writes them). ServiceError naming the field otherwise."""
     if not data.category.is_active:
         raise ServiceError(_("诉求类别“%(name)s”已停用。") % {"name": data.category.name}, field="category")
     if not data.channel.is_active:
@@ -288,25 +309,41 @@ def request_submit(*, data: RequestInput, photos=(), by=None) -> Request:
     area = data.area or area_from_address(address, settings_row.centre)
     if area is None and settings_row.centre is None:
         raise ServiceError(_("尚未配置诉求受理中心（请先导入派单目录）。"))
-    now = clock.now()
-    received = data.received_at or now
-    if received > now:
+    if data.received_at is not None and data.received_at > clock.now():
         raise ServiceError(_("受理时间不能晚于现在。"), field="received_at")
+    return CheckedRequest(data=data, description=description, address=address, lat=lat, lng=lng, name=name,
+                          phone=phone, email=email, external_id=external_id, attributes=attributes, files=files,
+                          area=area, received_at=data.received_at)
+
+
+def request_submit(*, data: RequestInput, photos=(), by=None) -> Request:
+    """受理: from the public site (by=None), a hotline operator, an import or the Open311 API."""
+    return request_write(checked=request_check(data=data, photos=photos), by=by)
+
+
+def request_write(*, checked: CheckedRequest, by=None) -> Request:
+    """Write a request that request_check accepted: the row, its first event, its photos and the journal."""
+    data, area = checked.data, checked.area
+    settings_row = intake_settings()
+    now = clock.now()
+    received = checked.received_at or now
     with transaction.atomic():
         request = Request.objects.create(
             tracking_code=new_code(), channel=data.channel, category=data.category,
-            kind=data.kind or data.category.kind, title=_title(description), description=description,
-            keywords=" ".join(keywords_of(description)), attributes=attributes, address=address, lat=lat, lng=lng,
-            area=area, region_path=(area or settings_row.centre).path, requester_name=name, requester_phone=phone,
-            requester_email=email, anonymous=bool(data.anonymous), external_id=external_id,
+            kind=data.kind or data.category.kind, title=_title(checked.description), description=checked.description,
+            keywords=" ".join(keywords_of(checked.description)), attributes=checked.attributes,
+            address=checked.address, lat=checked.lat, lng=checked.lng,
+            area=area, region_path=(area or settings_row.centre).path, requester_name=checked.name,
+            requester_phone=checked.phone, requester_email=checked.email, anonymous=bool(data.anonymous),
+            external_id=checked.external_id,
             received_at=received, dispatch_due=received + dt.timedelta(hours=data.category.dispatch_hours),
             updated_at=now)
         _event(request, EventKind.RECEIVED, by, received, _("已受理（%(channel)s）") % {"channel": data.channel.name},
                public=True, channel=data.channel.code)
-        _store_photos(request, PhotoStage.SUBMITTED, files, now)
+        _store_photos(request, PhotoStage.SUBMITTED, checked.files, now)
         changes = {"channel": data.channel.code, "category": data.category.code, "area": area.pk if area else None}
         if data.received_at is not None:
-            changes |= {"received_at": received, "external_id": external_id}
+            changes |= {"received_at": received, "external_id": checked.external_id}
         _journal(by, "request.submit", request, changes)
         # no message per new request: at hotline volume (hundreds an hour) the 待派单 queue, with its
         # dispatch-deadline countdown, is the dispatcher's inbox; messages are for what is returned or late

@@ -8,7 +8,9 @@ from decimal import Decimal
 from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
+
+from luoshi.core.params import Day, Id, LatitudeDecimal, LongitudeDecimal, Pages
 
 from luoshi.core.errors import ServiceError
 from luoshi.org.models import Unit
@@ -88,28 +90,28 @@ class FindingDetailOut(FindingOut):
 
 class FindingFilterIn(Schema):
     status: str = ""
-    unit_id: int | None = None
-    category_id: int | None = None
+    unit_id: Id | None = None
+    category_id: Id | None = None
     source: str = ""
     severity: str = ""
     overdue: bool = False
     q: str = ""
-    found_from: dt.date | None = None
-    found_to: dt.date | None = None
+    found_from: Day | None = None
+    found_to: Day | None = None
 
 
 class FindingIn(Schema):
-    unit_id: int | None = None
+    unit_id: Id | None = None
     unit: str | None = None
     description: str
     category: str | None = None
     severity: str = "general"
     source: str = "inspection"
     address: str = ""
-    latitude: Decimal | None = None
-    longitude: Decimal | None = None
+    latitude: LatitudeDecimal | None = None
+    longitude: LongitudeDecimal | None = None
     group: str | None = None
-    found_on: dt.date | None = None
+    found_on: Day | None = None
 
 
 class TextIn(Schema):
@@ -123,9 +125,9 @@ class VerifyIn(Schema):
 
 
 class SheetIn(Schema):
-    finding_ids: list[int]
+    finding_ids: list[Id]
     requirements: str = ""
-    deadline: dt.date | None = None
+    deadline: Day | None = None
 
 
 class SheetOut(Schema):
@@ -180,7 +182,7 @@ class EscalationOut(Schema):
         return obj.unit.name
 
 
-def _finding(request, finding_id: int) -> Finding:
+def _finding(request, finding_id: Id) -> Finding:
     return selectors.finding_get(user=request.user, pk=finding_id)
 
 
@@ -190,7 +192,7 @@ def ledger_programs(request):
 
 
 @router.get("/programs/{code}/findings", response={200: list[FindingOut], 404: Error})
-@paginate(PageNumberPagination, page_size=100)
+@paginate(Pages, page_size=100)
 def list_findings(request, code: str, filters: Query[FindingFilterIn]):
     program = selectors.ledger_program_get(user=request.user, code=code)
     unit = Unit.objects.filter(pk=filters.unit_id).first() if filters.unit_id else None
@@ -201,7 +203,7 @@ def list_findings(request, code: str, filters: Query[FindingFilterIn]):
 
 
 @router.get("/findings/{finding_id}", response={200: FindingDetailOut, 404: Error})
-def get_finding(request, finding_id: int):
+def get_finding(request, finding_id: Id):
     return _finding(request, finding_id)
 
 
@@ -234,20 +236,20 @@ def create_finding(request, code: str, body: FindingIn):
 
 
 @router.post("/findings/{finding_id}/submit", response={200: FindingDetailOut, 400: Error, 403: Error, 404: Error})
-def submit_rectification(request, finding_id: int, body: TextIn):
+def submit_rectification(request, finding_id: Id, body: TextIn):
     services.finding_submit(by=request.user, finding=_finding(request, finding_id), text=body.text)
     return _finding(request, finding_id)
 
 
 @router.post("/findings/{finding_id}/verify", response={200: FindingDetailOut, 400: Error, 403: Error, 404: Error})
-def verify(request, finding_id: int, body: VerifyIn):
+def verify(request, finding_id: Id, body: VerifyIn):
     services.finding_verify(by=request.user, finding=_finding(request, finding_id), close=body.close,
                             method=body.method, reason=body.reason)
     return _finding(request, finding_id)
 
 
 @router.post("/findings/{finding_id}/reopen", response={200: FindingDetailOut, 400: Error, 403: Error, 404: Error})
-def reopen(request, finding_id: int, body: TextIn):
+def reopen(request, finding_id: Id, body: TextIn):
     services.finding_reopen(by=request.user, finding=_finding(request, finding_id), text=body.text)
     return _finding(request, finding_id)
 
@@ -264,13 +266,13 @@ def issue_sheets(request, code: str, body: SheetIn):
 
 
 @router.post("/sheets/{sheet_id}/acknowledge", response={200: SheetOut, 400: Error, 403: Error, 404: Error})
-def acknowledge_sheet(request, sheet_id: int):
+def acknowledge_sheet(request, sheet_id: Id):
     sheet = selectors.sheet_get(user=request.user, pk=sheet_id)
     return services.sheet_acknowledge(by=request.user, sheet=sheet)
 
 
 @router.get("/programs/{code}/figures", response={200: list[FigureOut], 404: Error})
-def figures(request, code: str, by: str = "unit", found_from: dt.date | None = None, found_to: dt.date | None = None):
+def figures(request, code: str, by: str = "unit", found_from: Day | None = None, found_to: Day | None = None):
     program = selectors.ledger_program_get(user=request.user, code=code)
     data = selectors.ledger_figures(user=request.user, program=program, by=by, found_from=found_from, found_to=found_to)
     return [FigureOut(key=None if r.key is None else str(r.key), label=r.label, found=r.found, rectified=r.rectified,
@@ -279,7 +281,7 @@ def figures(request, code: str, by: str = "unit", found_from: dt.date | None = N
 
 
 @router.get("/programs/{code}/escalations", response={200: list[EscalationOut], 404: Error})
-@paginate(PageNumberPagination, page_size=100)
+@paginate(Pages, page_size=100)
 def escalations(request, code: str, state: str = ""):
     program = selectors.ledger_program_get(user=request.user, code=code)
     return selectors.escalation_list(user=request.user, program=program, state=state)

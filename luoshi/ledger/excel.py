@@ -17,7 +17,7 @@ from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
+from luoshi.core.excel import workbook_new
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
@@ -110,7 +110,7 @@ def ledger_export_xlsx(*, user, program: Program, filters: selectors.FindingFilt
     count = qs.count()
     sources, severities, statuses = (chinese_labels(Source), chinese_labels(Severity), chinese_labels(FindingStatus))
 
-    wb = Workbook(write_only=True)
+    wb = workbook_new(write_only=True)
     ws = wb.create_sheet("问题台账")  # the file is the office's form: Chinese whatever the UI language
     width = len(COLUMNS)
     for i, (_name, w) in enumerate(COLUMNS, 1):
@@ -167,6 +167,7 @@ def ledger_export_xlsx(*, user, program: Program, filters: selectors.FindingFilt
 
 # field → header texts offices use (matched after removing spaces, line breaks and “*” marks)
 HEADERS = {
+    "code": ("问题编号", "编号"),
     "description": ("问题描述", "问题内容", "存在问题", "问题表现"),
     "unit": ("责任单位", "责任主体", "整改责任单位", "整改单位", "责任部门"),
     "found_on": ("发现日期", "发现时间", "督导日期", "督查日期", "检查日期"),
@@ -275,6 +276,7 @@ def _count(value) -> int:
 @dataclass
 class _Row:
     excel_row: int
+    code: str  # 问题编号 as the sheet gives it ("" when the sheet has none): the import's key
     data: services.FindingInput
     status: str
     deadline: dt.date | None
@@ -327,6 +329,7 @@ def _validate(*, ws, header_row: int, columns: dict, program: Program) -> tuple[
 
     rows: list[_Row] = []
     errors: list[CellError] = []
+    seen_codes: dict[str, int] = {}
     for r, cells in enumerate(ws.iter_rows(min_row=header_row + 1, values_only=True), header_row + 1):
         raw = _by_field(cells, r, columns, merged_down)
         text = dict.fromkeys(HEADERS, "") | {field: cell_text(value) for field, value in raw.items()}
@@ -334,6 +337,14 @@ def _validate(*, ws, header_row: int, columns: dict, program: Program) -> tuple[
             continue
         row_errors = _RowErrors(ws.title, r, columns)
         err = row_errors.add
+
+        code = text["code"]
+        if len(code) > 40:
+            err("code", _("问题编号不能超过40个字"))
+        elif code and code in seen_codes:
+            err("code", _("问题编号“%(code)s”与第%(row)s行重复") % {"code": code, "row": seen_codes[code]})
+        elif code:
+            seen_codes[code] = r
 
         description = text["description"]
         if not description:
@@ -442,12 +453,25 @@ def _validate(*, ws, header_row: int, columns: dict, program: Program) -> tuple[
         if deadline is None and status in (*OWING_STATUSES, FindingStatus.SUBMITTED):
             # as the sheet would have set it: the severity's days from the finding
             deadline = (found_on or today) + dt.timedelta(days=config.days_for(severity))
-        rows.append(_Row(excel_row=r, data=data, status=status, deadline=deadline, closed_on=closed_on,
+        rows.append(_Row(excel_row=r, code=code, data=data, status=status, deadline=deadline, closed_on=closed_on,
                          rectification=rectification, repeat_count=counts["repeat_count"],
                          return_count=counts["return_count"]))
     if not rows and not errors:
         errors.append(CellError(ws.title, None, None, _("表头下面没有问题行。")))
     return rows, errors
+
+
+def existing_codes(program: Program, codes: list[str]) -> set[str]:
+    """Which of `codes` the program's ledger already holds: as a finding's 问题编号, or as the number a row of an
+    earlier import carried (kept on the finding's first event)."""
+    found: set[str] = set()
+    for i in range(0, len(codes), 500):
+        chunk = codes[i:i + 500]
+        found |= set(Finding.objects.filter(program=program, code__in=chunk).values_list("code", flat=True))
+        found |= set(FindingEvent.objects.filter(finding__program=program, kind=EventKind.RECORDED,
+                                                 data__source_code__in=chunk)
+                     .values_list("data__source_code", flat=True))
+    return found
 
 
 def _at_start_of(day: dt.date, now: dt.datetime) -> dt.datetime:
@@ -470,9 +494,15 @@ def ledger_import_xlsx(*, by, program: Program, data: bytes, dry_run: bool = Fal
     rows, errors = _validate(ws=ws, header_row=header_row, columns=columns, program=program)
     if errors:
         raise ImportFailed(errors)
+    # 问题编号 is the key: a row whose number is already in the ledger (its own code, or the number an earlier
+    # import read) is not added again, so importing the ledger's own export, or the same sheet twice, adds nothing
+    existing = existing_codes(program, [row.code for row in rows if row.code])
+    skipped = [row.code for row in rows if row.code in existing]
+    rows = [row for row in rows if row.code not in existing]
     by_status = dict(Counter(row.status for row in rows))
-    report = {"rows": len(rows), "created": len(rows), "dry_run": dry_run, "by_status": by_status}
-    if dry_run:
+    report = {"rows": len(rows) + len(skipped), "created": len(rows), "existing": len(skipped),
+              "existing_codes": skipped[:50], "dry_run": dry_run, "by_status": by_status}
+    if dry_run or not rows:
         return report
 
     reporter = by if by is not None else program_office_person(program)
@@ -508,7 +538,8 @@ def ledger_import_xlsx(*, by, program: Program, data: bytes, dry_run: bool = Fal
             fid = ids[f.seq]
             events.append(FindingEvent(finding_id=fid, kind=EventKind.RECORDED, by=actor, at=f.created_at,
                                        text=f.description, data={"source_file": source_file, "sheet": ws.title,
-                                                                 "row": row.excel_row, "imported": True}))
+                                                                 "row": row.excel_row, "imported": True,
+                                                                 **({"source_code": row.code} if row.code else {})}))
             if f.first_submitted_at:
                 events.append(FindingEvent(finding_id=fid, kind=EventKind.SUBMITTED, by=None,
                                            at=f.first_submitted_at, text=row.rectification, data={"imported": True}))

@@ -16,7 +16,7 @@ from django.http import Http404
 from django.utils.translation import get_language
 
 from luoshi.core import clock
-from luoshi.core.locks import key_lock
+from luoshi.core.locks import shared_once
 from luoshi.org.models import Unit
 from luoshi.org.resolve import region_of
 from luoshi.org.scopes import scope_for
@@ -246,7 +246,6 @@ def ledger_figures(*, user, program: Program, by: str = "unit", found_from: dt.d
     """ledger_figures_compute, remembered until any finding of the program changes (services bump
     LedgerConfig.revision on every write) or the day changes: the same page asked again by the office
     and its 20 colleagues is served from memory instead of re-aggregating 200,000 rows."""
-    from django.core.cache import cache
 
     if by not in GROUPINGS:
         by = "unit"
@@ -259,17 +258,11 @@ def ledger_figures(*, user, program: Program, by: str = "unit", found_from: dt.d
     revision = LedgerConfig.objects.filter(program=program).values_list("revision", flat=True).first()
     key = "ledger-figures:" + hashlib.sha1(
         f"{program.pk}|{who}|{by}|{found_from}|{found_to}|{today}|{revision}|{get_language()}".encode()).hexdigest()
-    data = cache.get(key)
-    if data is None:
-        # One computation per key and process: twenty people opening the page right after a change wait for
-        # the first one's result instead of running the same aggregation twenty times at once.
-        with key_lock(key):
-            data = cache.get(key)
-            if data is None:
-                data = ledger_figures_compute(user=user, program=program, by=by, found_from=found_from,
-                                              found_to=found_to, as_of=today)
-                cache.set(key, data, FIGURES_CACHE_SECONDS)
-    return data
+    # One computation per key across every process and server: twenty people opening the page right after a
+    # change wait for the first one's result instead of running the same aggregation twenty times at once.
+    return shared_once(key, lambda: ledger_figures_compute(user=user, program=program, by=by, found_from=found_from,
+                                                           found_to=found_to, as_of=today),
+                       timeout=FIGURES_CACHE_SECONDS)
 
 
 def ledger_figures_compute(*, user, program: Program, by: str = "unit", found_from: dt.date | None = None,

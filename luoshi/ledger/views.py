@@ -534,5 +534,8 @@ def ledger_import(request, code):
                     ctx["report"] = report
                 else:
                     messages.success(request, _("导入完成：新增问题 %(n)s 个。") % {"n": report["created"]})
+                    if report["existing"]:
+                        messages.info(request, _("%(n)s 行的问题编号已在台账中，未重复导入：%(codes)s") % {
+                            "n": report["existing"], "codes": "、".join(report["existing_codes"][:10])})
                     return HttpResponseRedirect(reverse("ledger_findings", args=[code]))
     return render(request, "ledger/import.html", ctx, status=status)

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _, override
 
 from luoshi.core import clock
 from luoshi.core.errors import ServiceError
+from luoshi.core.validation import too_long
 from luoshi.core.excel import CellError, ImportFailed, cell_text, open_workbook
 from luoshi.core.journal import journal_record
 from luoshi.core.permissions import require, require_admin
@@ -46,6 +47,9 @@ def unit_create(*, by, name: str, kind: str, parent: Unit | None = None, short_n
     name = name.strip()
     if not name:
         raise ServiceError(_("单位名称不能为空。"), field="name")
+    for field, value in (("name", name), ("short_name", short_name.strip()), ("code", code)):
+        if problem := too_long(Unit, field, value):
+            raise ServiceError(problem, field=field)
     if kind not in UnitKind.values:
         raise ServiceError(_("未知的单位类型“%(kind)s”。") % {"kind": kind}, field="kind")
     if Unit.objects.filter(parent=parent, name=name).exists():
@@ -184,6 +188,11 @@ def units_import_xlsx(*, by, data: bytes, dry_run: bool = False) -> dict:
                       "short_name": get("short_name"), "code": get("code")})
     if not specs:
         raise ImportFailed([CellError(ws.title, None, None, _("表中没有单位数据。"))])
+    labels = {key: names[0] for key, names in UNIT_COLUMNS.items()}
+    lengths = [CellError(ws.title, int(str(spec["row"])), labels.get(key, key), problem) for spec in specs
+               for key in ("name", "short_name", "code") if (problem := too_long(Unit, key, str(spec[key] or "")))]
+    if lengths:
+        raise ImportFailed(lengths)
     return _load_unit_specs(by=by, specs=specs, sheet=ws.title, dry_run=dry_run)
 
 

@@ -9,6 +9,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from luoshi.core.http import query_id
 
 from luoshi.core.errors import PermissionDeniedError, ServiceError
 from luoshi.core.excel import ImportFailed
@@ -23,7 +24,8 @@ from .services import units_import_xlsx
 @login_required
 def unit_tree(request):
     """The unit tree, down to streets by default; `?under=ID` opens a subtree."""
-    under = Unit.objects.filter(pk=request.GET.get("under")).first() if request.GET.get("under", "").isdigit() else None
+    under_id = query_id(request, "under")
+    under = Unit.objects.filter(pk=under_id).first() if under_id else None
     qs = Unit.objects.filter(is_active=True)
     if under:
         qs = qs.filter(path__within=[under.path], depth__lte=under.depth + 2)
@@ -31,8 +33,8 @@ def unit_tree(request):
         qs = qs.filter(depth__lte=2)
     q = request.GET.get("q", "").strip()
     if q:
-        qs = Unit.objects.filter(Q(name__contains=q) | Q(short_name__contains=q))[:200]
-    units = list(qs.annotate(n_children=Count("children")).order_by("path")[:1500])
+        qs = Unit.objects.filter(Q(name__contains=q) | Q(short_name__contains=q))
+    units = list(qs.annotate(n_children=Count("children")).order_by("path")[:200 if q else 1500])
     scope = scope_for(request.user)
     return render(request, "org/unit_tree.html", {"units": units, "under": under, "q": q, "kinds": UnitKind,
                                                   "can_import": scope.is_admin,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from openpyxl import Workbook
+from luoshi.core.excel import workbook_new
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
@@ -22,7 +22,7 @@ CENTER = Alignment(wrap_text=True, vertical="center", horizontal="center")
 
 def tasks_export_xlsx(*, program: Program, tasks) -> bytes:
     """`tasks` is already scoped by the caller (selectors.task_list)."""
-    wb = Workbook()
+    wb = workbook_new()
     ws = wb.active
     ws.title = "任务清单"
     width = len(COLUMNS)

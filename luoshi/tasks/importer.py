@@ -167,10 +167,28 @@ def read_sheet(data: bytes) -> SheetPlan:
             if any(any(t for t in r) for r in rows):
                 errors.append(CellError(ws.title, None, None, _("没有找到表头行：需要“序号”“任务内容”“牵头单位”“完成时限”等列。")))
             continue
-        return _plan_from_rows(ws, rows, header_at, columns)
+        plan = _plan_from_rows(ws, rows, header_at, columns)
+        # nothing the user entered is dropped silently: a later sheet with rows of its own (a second list, with
+        # or without the header) is refused, not ignored; a sheet of notes before the list is skipped as before
+        later = wb.worksheets[wb.worksheets.index(ws) + 1:]
+        others = [o.title for o in later if o.sheet_state == "visible" and _has_tasks(o)]
+        if others:
+            raise ImportFailed([CellError(title, None, None, _(
+                "这个工作表也有任务行，但一次只导入一个工作表的任务（已读取工作表“%(sheet)s”）。请把任务合并到一个工作表，"
+                "或把这个工作表移到另一个文件。") % {"sheet": ws.title}) for title in others])
+        return plan
     if not errors:
         errors.append(CellError(wb.worksheets[0].title if wb.worksheets else "", None, None, _("工作表是空的，没有任务数据。")))
     raise ImportFailed(errors)
+
+
+def _has_tasks(ws) -> bool:
+    """Whether a sheet holds task rows: a task header, or a row with two or more filled cells (a
+    list without the header); a sheet of notes (one column of text) does not."""
+    rows = [[cell_text(v) for v in row] for row in ws.iter_rows(values_only=True, max_row=2000)]
+    if any("title" in (cols := _match_header(texts)) and len(cols) >= 3 for texts in rows[:15]):
+        return True
+    return any(sum(1 for t in r if t) >= 2 for r in rows)
 
 
 def _merged_continuations(ws, col_idx: int) -> dict[int, int]:

@@ -213,8 +213,7 @@ def task_import(request, code):
             data, name = upload.read(), upload.name
             token = uuid.uuid4().hex
             _clean_pending_imports(pending)
-            (pending / f"{token}.xlsx").write_bytes(data)
-            request.session[f"import:{token}"] = name
+            request.session[f"import:{token}"] = name  # the file waits only once its check has passed
         elif token and request.session.get(f"import:{token}") and (pending / f"{token}.xlsx").exists():
             data, name = (pending / f"{token}.xlsx").read_bytes(), request.session[f"import:{token}"]
         else:
@@ -235,6 +234,7 @@ def task_import(request, code):
         else:
             ctx["report"] = report
             if dry_run:
+                (pending / f"{token}.xlsx").write_bytes(data)
                 ctx["token"], ctx["filename"] = token, name
             else:
                 (pending / f"{token}.xlsx").unlink(missing_ok=True)
@@ -244,6 +244,10 @@ def task_import(request, code):
                 if report.new_leaders:
                     messages.info(request, _("已创建责任领导（无登录账号）：%(names)s。") % {"names": "、".join(report.new_leaders)})
                 return HttpResponseRedirect(reverse("task_list", args=[program.code]))
+    elif request.method == "POST":  # the form refused the upload (an empty file, …): say so, above the form
+        ctx["errors"] = [f"{form.fields[name].label}：{'；'.join(str(e) for e in errs)}" if name in form.fields
+                         else "；".join(str(e) for e in errs) for name, errs in form.errors.items()]
+        status = 400
     return render(request, "tasks/import.html", ctx, status=status)
 
 

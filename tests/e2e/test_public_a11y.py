@@ -81,7 +81,8 @@ def test_public_pages_are_accessible_and_self_contained(public_site, new_page):
     if not AXE.exists():
         pytest.skip(f"axe-core is not installed at {AXE} (npm ci installs it from package-lock.json)")
     base = public_site["base"]
-    page = new_page(viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=2)
+    page = new_page(viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=2,
+                    bypass_csp=True)  # axe-core is injected by the test, not served by the site (CSP)
     problems = watch(page)
     outside = []
     page.on("request", lambda rq: outside.append(rq.url)

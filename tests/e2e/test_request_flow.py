@@ -29,7 +29,8 @@ REPLY = "已更换损坏的灯泡并检修线路，路灯恢复照明。"
 
 
 def phone(new_page):
-    return new_page(viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=2)
+    return new_page(viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=2,
+                    bypass_csp=True)  # axe-core is injected by the test, not served by the site (CSP)
 
 
 def login(page, base, username):

@@ -76,7 +76,7 @@ def published(assess, cast, city, travel):
         assess.score_all(rnd, {"street_a": {"A1": "12", "A3": "2"}, "street_b": {"B1": "良"}, "dept": {"A2": "不达标"}})
         a3 = assess.leaf(rnd, "A3")
         services.score_record(by=cast["evaluator"], round=rnd, unit=city["street_a"], indicator=a3, value="2",
-                              note="台账缺2处", files=[("台账检查记录.jpg", b"\xff\xd8\xff jpeg")])
+                              note="台账缺2处", files=[("台账检查记录.jpg", _jpeg())])
         services.adjustment_add(by=cast["office"], round=rnd, unit=city["street_a"], kind="bonus", item="award",
                                 level="国家级", award="国办发〔2026〕1号")
         services.adjustment_add(by=cast["office"], round=rnd, unit=city["street_a"], kind="deduction", item="N1",
@@ -244,3 +244,13 @@ def test_score_card_needs_a_cjk_font(assess, cast, city, travel, monkeypatch):
     monkeypatch.setattr(assessment_docs, "cjk_font_path", lambda: None)
     with pytest.raises(CJKFontMissing, match="fonts-wqy-microhei"):
         scorecard_pdf(user=cast["office"], round=rnd, units=[city["street_a"]])
+
+
+def _jpeg() -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8), (200, 30, 30)).save(out, "JPEG")
+    return out.getvalue()

@@ -10,7 +10,17 @@ from luoshi.core.errors import ServiceError
 from luoshi.core.files import attachment_store
 from luoshi.core.models import Attachment
 
-PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
+def _real_png() -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8), (200, 30, 30)).save(out, "PNG")
+    return out.getvalue()
+
+
+PNG = _real_png()
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -146,3 +156,43 @@ def test_human_size(size, text):
     from luoshi.core.files import human_size
 
     assert human_size(size) == text
+
+
+# ---- uploads that say no: bombs and disguised files (core.images.image_check) ------------------------------
+
+def _png_declaring(width: int, height: int) -> bytes:
+    """A PNG whose header declares width×height pixels but whose data is a few bytes: a decompression bomb."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body) & 0xffffffff)
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\x00" * 64))
+            + chunk(b"IEND", b""))
+
+
+@pytest.mark.parametrize("name,data,words", [
+    ("炸弹.png", _png_declaring(20000, 20000), ("过大",)),
+    ("大图.png", _png_declaring(9000, 9000), ("过大",)),
+    ("长条.png", _png_declaring(100_000, 10), ("100000×10", "过大")),
+    ("网页.jpg", b"\xff\xd8\xff\xe0" + b"<html><script>alert(1)</script></html>" * 20, ("无法解码",)),
+    ("改名.jpg", PNG, ("不符",)),
+    ("改名.webp", b"RIFF" + PNG, ("无法解码",)),
+    ("假文档.docx", b"PK\x03\x04" + b"<html>" * 50, ("不符",)),
+])
+def test_bombs_and_disguised_files_are_refused_cleanly(db, name, data, words):
+    from luoshi.core.files import upload_check
+
+    with pytest.raises(ServiceError) as e:
+        upload_check(name=name, data=data)
+    message = e.value.message
+    assert name in message and all(w in message for w in words), message
+    assert "object at 0x" not in message and "PIL" not in message
+
+
+def test_a_real_photo_passes(db):
+    from luoshi.core.files import upload_check
+
+    assert upload_check(name="照片.png", data=PNG) == ("照片.png", ".png")

@@ -24,6 +24,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from luoshi.core import clock
 from luoshi.core.errors import ServiceError
+from luoshi.core.params import FIRST_DAY, LAST_DAY
 
 from ..models import OPEN_STATES, EventKind, Request, RequestEvent, RequestKind, ServiceCategory
 from ..selectors import public_requests
@@ -143,7 +144,9 @@ def _full_name(first: str, last: str) -> str:
 
 def _submit(request, fmt):
     _jurisdiction(_param(request, "jurisdiction_id"))
-    key = keys.key_lookup(_param(request, "api_key"))
+    if "api_key" in request.GET:  # an address is written to every access log on the way
+        raise Open311Error(400, _("api_key：请放在请求体（表单字段）中提交，不要写在地址里，地址会被记入日志。"))
+    key = keys.key_lookup(request.POST.get("api_key", "").strip())
     if key is None:
         raise Open311Error(403, _("api_key 缺失、无效或已停用。"))
     if not key.channel.is_active:
@@ -217,6 +220,9 @@ def _when(params, name: str, problems: list[str]) -> dt.datetime | None:
     except ValueError:
         problems.append(_("%(name)s：时间“%(v)s”格式不对，应为 W3C 格式，如 2026-11-01T00:00:00+08:00。")
                         % {"name": name, "v": raw[:40]})
+        return None
+    if not FIRST_DAY <= value.date() <= LAST_DAY:
+        problems.append(_("%(name)s：时间须在 1900 年至 2100 年之间。") % {"name": name})
         return None
     if timezone.is_naive(value):
         value = timezone.make_aware(value)

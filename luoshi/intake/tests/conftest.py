@@ -108,3 +108,16 @@ class Requests:
 @pytest.fixture
 def req(city, cast, dispatcher, intake):
     return Requests(city, cast, dispatcher, intake)
+
+
+@pytest.fixture
+def memory_cache(settings):
+    """The default cache in this process's memory: for the query budgets, which count the view's own queries
+    (the shared database cache adds one query per cache read, and a few per write)."""
+    settings.CACHES = {**settings.CACHES, "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "luoshi-test-budget"}}
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

@@ -315,7 +315,7 @@ def test_export_xlsx(march, cast, client_for, travel):
 
 
 def test_hot_page_and_promote_form(keywords, cast, city, shishi, client_for, travel, intake,
-                                   django_assert_max_num_queries):
+                                   django_assert_max_num_queries, memory_cache):
     c = client_for(cast["office"])
     with travel(AFTER):
         with django_assert_max_num_queries(20):

@@ -480,7 +480,7 @@ def _queries(client, path) -> int:
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
-def test_query_count_does_not_grow(client, o311, req, django_assert_max_num_queries, fmt):
+def test_query_count_does_not_grow(client, o311, req, django_assert_max_num_queries, fmt, memory_cache):
     _seed(req, 5)
     small = {p: _queries(client, f"{BASE}/{p}") for p in (f"requests.{fmt}", f"services.{fmt}")}
     _seed(req, 45)

@@ -108,12 +108,12 @@ def test_processing_strips_exif_and_deletes_the_upload(req, travel, django_captu
     assert uploads == []
 
 
-def test_unreadable_image_is_recorded_and_the_upload_deleted(req, travel, django_capture_on_commit_callbacks):
+def test_unreadable_image_is_refused_before_anything_is_stored(req, travel):
     broken = b"\xff\xd8\xff\xe0" + b"\x00" * 300  # looks like a JPEG by its first bytes only
-    with travel("2026-03-02T09:00:00+08:00"), django_capture_on_commit_callbacks(execute=True):
-        r = submit(req, [("坏图.jpg", broken)])
-    photo = RequestPhoto.objects.get(request=r)
-    assert photo.process_error.startswith("无法读取图片") and not photo.original and not photo.display
+    with travel("2026-03-02T09:00:00+08:00"), pytest.raises(ServiceError) as e:
+        submit(req, [("坏图.jpg", broken)])
+    assert e.value.field == "photos" and "坏图.jpg" in e.value.message and "无法解码" in e.value.message
+    assert not Request.objects.exists() and not RequestPhoto.objects.exists()
 
 
 def test_reply_photos_are_checked_too(req, travel, cast):

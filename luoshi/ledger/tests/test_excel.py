@@ -204,7 +204,7 @@ def test_import_office_ledger(ledger_program, categories, cast, city, travel):
     with travel("2026-01-10"):
         report = ledger_import_xlsx(by=cast["office"], program=ledger_program, data=office_ledger(GOOD_ROWS),
                                     filename="崂山台账.xlsx")
-    assert report == {"rows": 5, "created": 5, "dry_run": False,
+    assert report == {"rows": 5, "created": 5, "existing": 0, "existing_codes": [], "dry_run": False,
                       "by_status": {"closed": 1, "submitted": 1, "rectifying": 1, "recorded": 2}}
     assert Finding.objects.count() == before["findings"] + 5
     rows = list(Finding.objects.filter(program=ledger_program).order_by("seq"))
@@ -317,7 +317,7 @@ def test_import_dry_run_writes_nothing(ledger_program, categories, cast, travel)
     with travel("2026-01-10"):
         report = ledger_import_xlsx(by=cast["office"], program=ledger_program, data=office_ledger(GOOD_ROWS),
                                     dry_run=True)
-    assert report == {"rows": 5, "created": 5, "dry_run": True,
+    assert report == {"rows": 5, "created": 5, "existing": 0, "existing_codes": [], "dry_run": True,
                       "by_status": {"closed": 1, "submitted": 1, "rectifying": 1, "recorded": 2}}
     assert counts() == before
 
@@ -473,3 +473,62 @@ def test_command_export_refusals(ledger_program, tmp_path):
         call_command("ledger_export", "--program", "nope", "-o", str(tmp_path / "x.xlsx"))
     with pytest.raises(CommandError):
         call_command("ledger_export", "--program", "demo-2026", "-o", str(tmp_path / "x.xlsx"), "--status", "done")
+
+
+# ---- the import's key: 问题编号 ------------------------------------------------------------------------------
+
+def test_reimporting_the_ledgers_own_export_adds_nothing(ledger, ledger_program, cast, travel):
+    with travel("2026-05-01"):
+        data = ledger_export_xlsx(user=cast["office"], program=ledger_program)
+        before = (Finding.objects.count(), FindingEvent.objects.count(), JournalEntry.objects.count())
+        report = ledger_import_xlsx(by=cast["office"], program=ledger_program, data=data)
+    assert report["created"] == 0 and report["existing"] == before[0] > 0
+    assert (Finding.objects.count(), FindingEvent.objects.count(), JournalEntry.objects.count()) == before
+
+
+def test_the_same_sheet_imported_twice_adds_once(ledger_program, categories, cast, travel):
+    rows = [["DC-001", "2026-03-02", "中韩街道", "背街小巷垃圾堆放"], ["DC-002", "2026-03-02", "沙子口街道", "占道经营"]]
+    data = _sheet(["问题编号", "发现日期", "责任单位", "问题描述"], rows)
+    with travel("2026-04-01"):
+        assert ledger_import_xlsx(by=cast["office"], program=ledger_program, data=data)["created"] == 2
+        again = ledger_import_xlsx(by=cast["office"], program=ledger_program, data=data)
+    assert (again["created"], again["existing"], again["existing_codes"]) == (0, 2, ["DC-001", "DC-002"])
+    assert Finding.objects.filter(program=ledger_program).count() == 2
+
+
+def test_a_number_twice_in_one_sheet_is_refused_where_it_is(ledger_program, categories, cast, travel):
+    rows = [["DC-001", "中韩街道", "垃圾堆放"], ["DC-001", "沙子口街道", "占道经营"]]
+    with travel("2026-04-01"), pytest.raises(ImportFailed) as e:
+        ledger_import_xlsx(by=cast["office"], program=ledger_program,
+                           data=_sheet(["问题编号", "责任单位", "问题描述"], rows))
+    err = e.value.errors[0]
+    assert (err.row, err.column) == (3, "问题编号") and "第2行" in err.message
+    assert not Finding.objects.filter(program=ledger_program).exists()
+
+
+def _sheet(header: list[str], rows: list[list]) -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    ws.append(header)
+    for r in rows:
+        ws.append(r)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def test_formula_looking_text_round_trips_as_text(findings, ledger_program, city, cast, travel):
+    """A description or address beginning with = + - @ is exported as text (never a live formula) and imported
+    back unchanged."""
+    hostile = '=HYPERLINK("http://evil.example","点击查看")'
+    with travel("2026-03-02"):
+        findings.record("street_a", hostile, address="+86 海尔路口")
+        findings.record("street_b", "-1 号楼前垃圾堆放", category="占道经营")
+    other = other_program(city, cast, travel)
+    with travel("2026-03-20"):
+        exported = ledger_export_xlsx(user=cast["office"], program=ledger_program)
+        wb = openpyxl.load_workbook(io.BytesIO(exported))
+        assert not [c.coordinate for row in wb["问题台账"].iter_rows() for c in row if c.data_type == "f"]
+        ledger_import_xlsx(by=cast["office"], program=other, data=exported, filename="export.xlsx")
+    assert set(Finding.objects.filter(program=other).values_list("description", "address")) == {
+        (hostile, "+86 海尔路口"), ("-1 号楼前垃圾堆放", "")}

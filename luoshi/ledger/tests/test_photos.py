@@ -176,21 +176,14 @@ def test_a_small_photo_is_not_enlarged_and_a_png_becomes_a_jpeg(findings, inspec
     assert thumb.size == (120, 90)
 
 
-def test_an_unreadable_image_is_marked_not_lost(findings, inspector, travel, client_for):
+def test_an_unreadable_image_is_refused_at_upload(findings, inspector, travel):
+    """A JPEG header followed by anything else is refused before it is stored (core.images.image_check), with
+    a clean message naming the file (not a library's object), and nothing is written."""
     broken = b"\xff\xd8\xff\xe0" + b"not really a jpeg" * 20
-    with travel(DAY0):
-        f = record(findings, by=inspector, photos=[("坏图.jpg", broken)])
-    photo = f.photos.get()
-    assert photo_process(photo.pk) == "error"
-    photo.refresh_from_db()
-    assert photo.process_error.startswith("无法读取图片") and photo.processed_at is not None
-    assert not photo.display and not photo.thumb
-    # staff still get the original; the page links it
-    c = client_for(inspector)
-    html = c.get(reverse("ledger_finding", args=[f.pk])).content.decode()
-    assert reverse("ledger_photo", args=[photo.pk, "original"]) in html
-    r = c.get(reverse("ledger_photo", args=[photo.pk, "thumb"]))
-    assert r.status_code == 200 and b"".join(r.streaming_content) == broken
+    count = FindingPhoto.objects.count()
+    e = refused(findings, inspector, travel, [("坏图.jpg", broken)])
+    assert "坏图.jpg" in e.message and "无法解码" in e.message and "<" not in e.message
+    assert FindingPhoto.objects.count() == count
 
 
 def test_photos_are_processed_when_the_upload_commits(findings, inspector, travel,

@@ -195,3 +195,28 @@ def test_page_lists_errors(city, admin, client_for):
     assert "共 2 处问题" in html
     assert "第2行“上级单位”列" in html and "第3行“单位类型”列" in html
     assert snapshot() == before
+
+
+def test_a_name_too_long_is_refused_where_it_is(db):
+    """SQLite would store 32,767 characters and PostgreSQL would answer with an error: the import says it first."""
+    import io
+
+    import openpyxl
+
+    from luoshi.core.excel import ImportFailed
+    from luoshi.org.models import Unit
+    from luoshi.org.services import units_import_xlsx
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["单位名称", "上级单位", "单位类型", "简称"])
+    ws.append(["青岛市", "", "市", ""])
+    ws.append(["区" * 40000, "青岛市", "区", "简" * 60])
+    out = io.BytesIO()
+    wb.save(out)
+    with pytest.raises(ImportFailed) as e:
+        units_import_xlsx(by=None, data=out.getvalue())
+    where = {(err.row, err.column) for err in e.value.errors}
+    assert where == {(3, "单位名称"), (3, "简称")}
+    assert "最多 100 字" in str(e.value)
+    assert not Unit.objects.exists()

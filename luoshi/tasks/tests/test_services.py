@@ -12,7 +12,17 @@ from luoshi.tasks import services
 from luoshi.tasks.models import ClosureRequest, ExtensionRequest, ProgressReport, RequestState, Task
 
 D = dt.date
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+def _real_png() -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8), (200, 30, 30)).save(out, "PNG")
+    return out.getvalue()
+
+
+PNG = _real_png()
 
 
 @pytest.fixture(autouse=True)

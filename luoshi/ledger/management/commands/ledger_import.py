@@ -44,3 +44,6 @@ class Command(BaseCommand):
         else:
             message = _("导入完成：新增问题 %(n)s 个（%(detail)s）。")
         self.stdout.write(self.style.SUCCESS(message % {"n": report["created"], "detail": detail}))
+        if report["existing"]:
+            self.stdout.write(_("%(n)s 行的问题编号已在台账中，未重复导入：%(codes)s") % {
+                "n": report["existing"], "codes": "、".join(report["existing_codes"][:10])})
