@@ -127,6 +127,9 @@ def finding_list(request, code):
     ids, count_rows = qs.values_list("id", flat=True), qs.order_by().select_related(None)
     paginator = (CappedPaginator(ids, PAGE_SIZE, cap=SEARCH_COUNT_CAP, count_rows=count_rows) if filters.q
                  else LeanPaginator(ids, PAGE_SIZE, count_rows=count_rows))
+    total = None if filters.q else selectors.finding_list_total(user=request.user, program=program, filters=filters)
+    if total is not None:
+        paginator.count = total  # the maintained figure (ledger.tallies) instead of a COUNT over the findings
     if filters.unit is not None and not filters.q and paginator.count >= WALK_MIN_MATCHES and \
             _int_or_none(request.GET.get("page")) in (None, *range(1, WALK_MAX_PAGE + 1)):
         # Many matches in a unit's subtree: the first pages come quicker walking the list's order than sorting

@@ -75,7 +75,7 @@ def workbench_rows(data: dict) -> dict:
             else:
                 task_id, code, title, status, reason = r["id"], r["code"], r["title"], r["status"], r["status_reason"]
                 row = {"units": _cut(r["lead_units_text"], 20), "progress": str(r["progress"])}
-            row.update(url=f"{detail}{task_id}/", code=code, title=_cut(title, length), status=status,
+            row.update(id=task_id, task_id=task_id, url=f"{detail}{task_id}/", code=code, title=_cut(title, length), status=status,
                        label=labels.get(status, status), reason=reason)
             out.append(row)
         data[key] = out
