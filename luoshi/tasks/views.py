@@ -13,7 +13,6 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.text import Truncator
-from django.utils.timezone import template_localtime
 from django.utils.translation import gettext as _, gettext_noop
 from django.views.decorators.http import require_POST
 
@@ -69,7 +68,7 @@ def workbench_rows(data: dict) -> dict:
                 row = {"unit": r["unit__name"], "role_label": r.get("role_label", ""),
                        "deadline": r.get("task__deadline_phrase", ""), "progress": str(r.get("task__progress", ""))}
                 if "requested_at" in r:
-                    row["requested"] = date_format(template_localtime(r["requested_at"]), month_day)
+                    row["requested"] = date_format(clock.localtime(r["requested_at"]), month_day)
                 if r.get("new_deadline") is not None:
                     row["new_deadline"] = _("· 申请延至%(date)s") % {"date": cndate(r["new_deadline"])}
             else:
