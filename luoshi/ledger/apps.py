@@ -25,6 +25,8 @@ def tallies_daily(today: dt.date | None, notify: bool) -> list[str]:
         with transaction.atomic():
             changed += program_rebuild(program, day=day)
         programs += 1
+    if not programs:
+        return []
     return [f"问题台账：按 {day:%Y-%m-%d} 重新统计 {programs} 个台账的问题计数，{changed} 行有变化。"]
 
 
