@@ -182,3 +182,44 @@ def test_counts_follow_a_unit_that_moves(findings, city, travel):
         assert f.unit_path == Unit.objects.get(pk=city["street_a"].pk).path
         assert tallies.program_differences(findings.program) == {}
         assert tallies.status_count(findings.program.pk, unit_id=city["district"].pk) == 0
+
+
+def test_a_finding_through_its_whole_life_keeps_every_count(findings, cast, travel):
+    """record → issue → acknowledge → submit → return → submit → close → reopen, and a day passing: after each
+    step the stored rows equal a count of the findings, and the figures read from them equal the aggregation."""
+    program, office = findings.program, cast["office"]
+
+    def check(day):
+        assert tallies.program_differences(program) == {}
+        tallies_daily(day, False)
+        for by in selectors.GROUPINGS:
+            assert _table(selectors._figures_from_tallies(program, by=by, today=day)) == \
+                _table(selectors.ledger_figures_compute(user=office, program=program, by=by, as_of=day)), by
+
+    day = dt.date(2026, 3, 2)
+    with travel(day):
+        f = findings.record("street_a", severity="severe")
+        other = findings.record("dept", category="占道经营")
+        check(day)
+        sheets = {s.unit_id: s for s in findings.issue([f, other])}
+        check(day)
+        findings.acknowledge(sheets[f.unit_id])
+        findings.submit(f)
+        check(day)
+        findings.send_back(f)
+        check(day)
+    day = dt.date(2026, 3, 10)  # past the 3-day deadline of a severe finding: overdue
+    with travel(day):
+        check(day)
+        rows = tallies.figure_rows(program.pk, "severity")
+        assert rows["severe"]["overdue"] == 1 and rows["severe"]["found"] == 1
+        findings.submit(f)
+        findings.close(f)
+        check(day)
+        assert tallies.figure_rows(program.pk, "unit")[str(f.unit_id)]["closed"] == 1
+        services.finding_reopen(by=findings.inspector, finding=Finding.objects.get(pk=f.pk), text="回头看复发")
+        check(day)
+        assert tallies.figure_rows(program.pk, "unit")[str(f.unit_id)]["repeats"] == 1
+        assert tallies.status_count(program.pk, status=FindingStatus.RECTIFYING) == 1  # the dept's sheet is unsigned
+        assert tallies.status_count(program.pk, status=FindingStatus.ASSIGNED) == 1
+        assert tallies.status_count(program.pk, unit_id=f.unit_id) == 1
