@@ -2,7 +2,7 @@
 test client, nothing cached across requests. Prints this process's CPU ms (p50 of N requests; less disturbed by
 other processes than wall time), wall ms, the queries of one more request and their SQL ms.
 
-    .venv/bin/python bench/inprocess.py [all|ledger|card]      # N=7 by default: N=15 .venv/bin/python ...
+    .venv/bin/python bench/inprocess.py [all|ledger|card|figures]      # N=7 by default: N=15 .venv/bin/python ...
 
 Needs the data of bench/ledger_data.py and bench/assessment_data.py. On SQLite the SQL ms leave out the rows'
 fetching (the driver reads them lazily), so a query that returns many rows shows up in CPU ms instead.
@@ -32,6 +32,9 @@ def specs(which: str) -> list[tuple[str, str, Person]]:
     if which in ("all", "ledger"):
         out += [(f"{p['label']} / {p['role']}", p["path"], p["user"]) for p in ledger.ledger_pages()
                 if "figures" not in p["path"]]
+    if which == "figures":  # the ledger's 统计 page (maintained counts; a found-date range is computed)
+        out += [(f"{p['label']} / {p['role']}", p["path"], p["user"]) for p in ledger.ledger_pages()
+                if "figures" in p["path"]]
     if which in ("all", "card"):
         rnd, old = list(Round.objects.filter(scheme__code="bench-assess").order_by("period_end"))[-2:][::-1]
         units, liaisons = assessment.card_people(old, 2)

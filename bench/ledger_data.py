@@ -218,6 +218,11 @@ def main() -> None:
     Escalation.objects.bulk_create(esc, batch_size=BATCH)
     print(f"  {len(esc)} escalations in {time.perf_counter() - t0:.1f} s", flush=True)
     t0 = time.perf_counter()
+    from luoshi.ledger.tallies import program_rebuild  # the maintained counts of the findings written in bulk above
+
+    program_rebuild(program, day=today)
+    print(f"  finding counts (ledger.tallies) in {time.perf_counter() - t0:.1f} s", flush=True)
+    t0 = time.perf_counter()
     from django.db import connection
 
     with connection.cursor() as cur:  # fresh statistics, as the daily job keeps them (luoshi warnings run)

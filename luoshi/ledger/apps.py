@@ -12,6 +12,32 @@ def escalations_daily(today: dt.date | None, notify: bool) -> list[str]:
     return [f"问题台账：检查 {e['findings']} 个逾期或反复的问题，提出督办升级措施 {e['proposed']} 项（待督查室确认）。"]
 
 
+def tallies_daily(today: dt.date | None, notify: bool) -> list[str]:
+    """The daily step that moves each ledger's maintained counts (ledger.tallies) to the day: 逾期 depends on it."""
+    from django.db import transaction
+
+    from luoshi.core import clock
+
+    from .tallies import ledger_programs, program_rebuild
+
+    day, changed, programs = today or clock.today(), 0, 0
+    for program in ledger_programs():
+        with transaction.atomic():
+            changed += program_rebuild(program, day=day)
+        programs += 1
+    if not programs:
+        return []
+    return [f"问题台账：按 {day:%Y-%m-%d} 重新统计 {programs} 个台账的问题计数，{changed} 行有变化。"]
+
+
+def tallies_after_unit_move(new_path: str) -> None:
+    """The counts per unit subtree (ledger.tallies) follow moved units to their new ancestors."""
+    from .tallies import program_rebuild, programs_touching_units
+
+    for program in programs_touching_units(new_path):
+        program_rebuild(program)
+
+
 class LedgerConfig(AppConfig):
     name = "luoshi.ledger"
     label = "ledger"
@@ -29,11 +55,12 @@ class LedgerConfig(AppConfig):
         from luoshi.core.daily import register_daily
 
         register_daily("ledger.escalations", escalations_daily, order=20)
+        register_daily("ledger.tallies", tallies_daily, order=19)
 
-        from luoshi.org.paths import register_path_copy
+        from luoshi.org.paths import register_after_move, register_path_copy
 
         from .models import AssignmentSheet, Escalation, Finding
 
-        register_path_copy(AssignmentSheet, "unit_path")
-        register_path_copy(Finding, "unit_path")
-        register_path_copy(Escalation, "unit_path")
+        for model in (Finding, AssignmentSheet, Escalation):
+            register_path_copy(model, "unit_path")
+        register_after_move(tallies_after_unit_move)

@@ -35,7 +35,7 @@ from luoshi.org.scopes import ancestor_paths
 from luoshi.programs.models import Program
 
 from . import permissions as perms
-from . import selectors, services
+from . import selectors, services, tallies
 from .models import (
     OWING_STATUSES, EventKind, Finding, FindingEvent, FindingStatus, ProblemCategory, Severity, Source,
 )
@@ -529,9 +529,11 @@ def ledger_import_xlsx(*, by, program: Program, data: bytes, dry_run: bool = Fal
                 found_on=found_on, created_at=_at_start_of(found_on, now), deadline=row.deadline, status=row.status,
                 first_submitted_at=submitted_at, closed_at=closed_at, closed_by=None, last_closed_at=closed_at,
                 repeat_count=row.repeat_count, return_count=row.return_count, updated_at=now))
-        Finding.objects.bulk_create(findings, batch_size=500)
-        ids = dict(Finding.objects.filter(program=program, seq__gte=first, seq__lt=first + len(rows))
-                   .values_list("seq", "id"))
+        with tallies.tracking(program.pk) as tracked:
+            Finding.objects.bulk_create(findings, batch_size=500)
+            ids = dict(Finding.objects.filter(program=program, seq__gte=first, seq__lt=first + len(rows))
+                       .values_list("seq", "id"))
+            tracked.ids.extend(ids.values())
         actor = by if getattr(by, "pk", None) else None
         events = []
         for row, f in zip(rows, findings):
@@ -551,5 +553,4 @@ def ledger_import_xlsx(*, by, program: Program, data: bytes, dry_run: bool = Fal
                        changes={"source_file": source_file, "sheet": ws.title, "rows": len(rows),
                                 "created": len(rows), "by_status": by_status,
                                 "codes": [findings[0].code, findings[-1].code]})
-        services.bump_revision(program.pk)
     return report

@@ -82,8 +82,6 @@ class LedgerConfig(models.Model):
     deadline_days = models.JSONField(_("整改时限（天）"), default=dict, help_text=_("按严重程度：general / major / severe"))
     requirements = models.TextField(_("交办单整改要求"), blank=True)
     ladder = models.JSONField(_("督办升级阶梯"), default=list, blank=True)
-    # Bumped by every write to the program's findings; cached figures are keyed by it.
-    revision = models.PositiveBigIntegerField(default=0, editable=False)
 
     class Meta:
         verbose_name = _("台账设置")
@@ -361,3 +359,32 @@ class Escalation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.step_name} {self.finding}"
+
+
+class FindingTally(models.Model):
+    """A maintained count over a program's findings (ledger.tallies, ADR 0008): `n` findings of `figure` (a
+    status, or a figure of the 统计 page) in the row (dimension, key) — e.g. ("unit", unit id, "closed"): closed
+    findings of units in the unit's subtree. Written only by ledger.tallies."""
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="+")
+    dimension = models.CharField(max_length=12)
+    key = models.CharField(max_length=40, blank=True)
+    figure = models.CharField(max_length=12)
+    n = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["program", "dimension", "key", "figure"],
+                                               name="findingtally_unique")]
+        verbose_name = _("问题统计")
+        verbose_name_plural = pgettext_lazy("plural", "问题统计")
+
+
+class FindingTallyDay(models.Model):
+    """The day a program's day-dependent finding figures (逾期) are counted as of: the daily job's day."""
+
+    program = models.OneToOneField(Program, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    day = models.DateField()
+
+    class Meta:
+        verbose_name = _("问题统计日期")
+        verbose_name_plural = pgettext_lazy("plural", "问题统计日期")

@@ -4,7 +4,6 @@ owner unit and the program's inspectors read all of it; the public reads only wh
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -13,10 +12,8 @@ from django.db.models import (
     Avg, Count, DurationField, ExpressionWrapper, F, FloatField, Func, Prefetch, Q, QuerySet, Sum,
 )
 from django.http import Http404
-from django.utils.translation import get_language
 
 from luoshi.core import clock
-from luoshi.core.locks import shared_once
 from luoshi.org.models import Unit
 from luoshi.org.resolve import region_of
 from luoshi.org.scopes import scope_for
@@ -24,6 +21,7 @@ from luoshi.programs.models import Program
 from luoshi.tasks.selectors import program_list
 
 from . import permissions as perms
+from . import tallies
 from .filters import FindingFilterSet
 from .models import (
     OWING_STATUSES, AssignmentSheet, Escalation, Finding, FindingPhoto, FindingStatus,
@@ -103,6 +101,17 @@ def finding_list(*, user, program: Program, filters: FindingFilters, walk_found_
     qs = findings_visible(user=user, program=program)
     qs = FindingFilterSet.narrow(qs, filters, walk_found_on=walk_found_on)
     return qs.select_related("unit", "category", "sheet").order_by("-found_on", "-id")
+
+
+def finding_list_total(*, user, program: Program, filters: FindingFilters) -> int | None:
+    """How many findings `finding_list` returns, read from the maintained counts (ledger.tallies) when they hold
+    that figure: a reader of the whole program, filtered by status and/or a unit's subtree only. None otherwise
+    (then the list counts)."""
+    others = (filters.category, filters.source, filters.severity, filters.overdue, filters.repeat, filters.public,
+              filters.q, filters.found_from, filters.found_to, filters.sheet, filters.round)
+    if any(v not in (None, "", False) for v in others) or not perms.reads_whole_program(user, program):
+        return None
+    return tallies.status_count(program.pk, unit_id=filters.unit.pk if filters.unit else None, status=filters.status)
 
 
 def finding_get(*, user, pk: int) -> Finding:
@@ -238,31 +247,48 @@ GROUPINGS = {"unit": ("unit_id", "unit__name"), "category": ("category_id", "cat
              "source": ("source", None), "severity": ("severity", None)}
 
 
-FIGURES_CACHE_SECONDS = 600
-
-
 def ledger_figures(*, user, program: Program, by: str = "unit", found_from: dt.date | None = None,
                    found_to: dt.date | None = None, as_of: dt.date | None = None) -> dict:
-    """ledger_figures_compute, remembered until any finding of the program changes (services bump
-    LedgerConfig.revision on every write) or the day changes: the same page asked again by the office
-    and its 20 colleagues is served from memory instead of re-aggregating 200,000 rows."""
-
+    """The figures page (ledger_figures_compute's result): read from the maintained counts (ledger.tallies) when
+    they hold exactly what is asked — the whole program for someone who reads all of it, no found-date range,
+    as of the day the counts are counted for — and otherwise computed from the findings the user may read.
+    Nothing is kept across requests."""
     if by not in GROUPINGS:
         by = "unit"
     today = as_of or clock.today()
-    if perms.reads_whole_program(user, program):
-        who = "all"
+    if found_from is None and found_to is None and perms.reads_whole_program(user, program) \
+            and tallies.tally_day(program.pk) == today:
+        return _figures_from_tallies(program, by=by, today=today)
+    return ledger_figures_compute(user=user, program=program, by=by, found_from=found_from, found_to=found_to,
+                                  as_of=today)
+
+
+def _figures_from_tallies(program: Program, *, by: str, today: dt.date) -> dict:
+    """ledger_figures_compute over the whole program, from the rows of ledger.tallies: the same rows in the same
+    order (the SQL groups by the key: ids as numbers, NULL category first on SQLite and last on PostgreSQL)."""
+    counts = tallies.figure_rows(program.pk, by)
+    key_field, label_field = GROUPINGS[by]
+    keys: list = list(counts)
+    if by in ("unit", "category"):
+        ids = sorted(int(k) for k in keys if k)
+        names = dict((Unit if by == "unit" else ProblemCategory).objects.filter(pk__in=ids)
+                     .values_list("pk", "name"))
+        nulls = [None] if "" in counts else []
+        keys = (nulls + ids) if connection.vendor == "sqlite" else (ids + nulls)
+        labels = {k: names.get(k) for k in ids}
     else:
-        scope = scope_for(user)
-        who = ",".join(sorted(scope.all_paths + scope.paired_unit_paths))
-    revision = LedgerConfig.objects.filter(program=program).values_list("revision", flat=True).first()
-    key = "ledger-figures:" + hashlib.sha1(
-        f"{program.pk}|{who}|{by}|{found_from}|{found_to}|{today}|{revision}|{get_language()}".encode()).hexdigest()
-    # One computation per key across every process and server: twenty people opening the page right after a
-    # change wait for the first one's result instead of running the same aggregation twenty times at once.
-    return shared_once(key, lambda: ledger_figures_compute(user=user, program=program, by=by, found_from=found_from,
-                                                           found_to=found_to, as_of=today),
-                       timeout=FIGURES_CACHE_SECONDS)
+        keys.sort()
+        labels = {k: str(v) for k, v in (Finding._meta.get_field(key_field).choices or [])}
+    rows = []
+    for k in keys:
+        c = counts["" if k is None else str(k)]
+        close_n = c.get("close_n", 0)
+        avg = (Decimal(c.get("close_us", 0)) / Decimal(close_n * 86_400_000_000)) if close_n else None
+        label = labels.get(k, k) if label_field is None else labels.get(k)
+        rows.append({key_field: k, "label": label, "found": c.get("found", 0), "rectified": c.get("rectified", 0),
+                     "closed": c.get("closed", 0), "overdue": c.get("overdue", 0), "repeats": c.get("repeats", 0),
+                     "avg": avg})
+    return _figures(rows, by=by, key=key_field, today=today, found_from=None, found_to=None)
 
 
 def ledger_figures_compute(*, user, program: Program, by: str = "unit", found_from: dt.date | None = None,
@@ -297,12 +323,20 @@ def ledger_figures_compute(*, user, program: Program, by: str = "unit", found_fr
         avg_close=Avg(duration, filter=Q(status=FindingStatus.CLOSED)),
     ).order_by(key)
     labels = dict(Finding._meta.get_field(key).choices or []) if not label_field else {}
+    return _figures([{key: r[key], "label": r.get(label_field) if label_field else str(labels.get(r[key], r[key])),
+                      "found": r["found"], "rectified": r["rectified"], "closed": r["closed"], "overdue": r["overdue"],
+                      "repeats": r["repeats"], "avg": _in_days(r["avg_close"])} for r in rows],
+                    by=by, key=key, today=today, found_from=found_from, found_to=found_to)
+
+
+def _figures(rows: list[dict], *, by: str, key: str, today: dt.date, found_from, found_to) -> dict:
+    """The figures table from its groups (key, label, found, rectified, closed, overdue, repeats, avg days
+    unrounded): rates, rounded days, the 合计 row, and the units' ranks."""
     out, total = [], FigureRow(key=None, label="合计")
     weighted_days = Decimal(0)
     for r in rows:
-        label = r.get(label_field) if label_field else str(labels.get(r[key], r[key]))
-        avg = _in_days(r["avg_close"])
-        row = FigureRow(key=r[key], label=label or "（未分类）", found=r["found"], rectified=r["rectified"],
+        avg = r["avg"]
+        row = FigureRow(key=r[key], label=r["label"] or "（未分类）", found=r["found"], rectified=r["rectified"],
                         closed=r["closed"], overdue=r["overdue"], repeats=r["repeats"] or 0,
                         avg_days=_days(avg) if avg is not None else None)
         row.rectify_rate, row.close_rate = _rate(row.rectified, row.found), _rate(row.closed, row.found)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import F, Max
+from django.db.models import Max
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -25,6 +25,7 @@ from luoshi.org.scopes import ancestor_paths
 from luoshi.programs.models import Program
 
 from . import permissions as perms
+from . import tallies
 from .ladder import FindingFacts, earned_steps, ladder_parse
 from .models import (
     OPEN_STATUSES, OWING_STATUSES, AssignmentSheet, Escalation, EscalationState, EventKind, Finding, FindingEvent,
@@ -59,12 +60,6 @@ def _event(finding: Finding, kind: str, by, now: dt.datetime, text: str = "", **
 
 def _journal(by, verb: str, finding: Finding, changes=None, reason: str = "") -> None:
     journal_record(actor=by, verb=verb, obj=finding, changes=changes or {}, reason=reason, scope_path=finding.unit_path)
-    bump_revision(finding.program_id)
-
-
-def bump_revision(program_id: int) -> None:
-    """Findings of the program changed: cached figures of it are stale (selectors.ledger_figures)."""
-    LedgerConfig.objects.filter(program_id=program_id).update(revision=F("revision") + 1)
 
 
 def _photos(by, finding: Finding, stage: str, files, event: FindingEvent | None) -> list[FindingPhoto]:
@@ -237,7 +232,7 @@ def finding_record(*, by, program: Program, data: FindingInput, photos=()) -> Fi
     if data.round is None and data.group is not None:
         # found during the group's round of that day, when one was planned
         data.round = InspectionRound.objects.filter(group=data.group, date=found_on).first()
-    with transaction.atomic():
+    with transaction.atomic(), tallies.tracking(program.pk) as tracked:
         seq = _next_seq(config)
         finding = Finding.objects.create(
             program=program, seq=seq, code=finding_code(program, seq), category=data.category,
@@ -246,6 +241,7 @@ def finding_record(*, by, program: Program, data: FindingInput, photos=()) -> Fi
             source=data.source, group=data.group, round=data.round, task=data.task,
             indicator_code=data.indicator_code or (data.category.indicator_code if data.category else ""),
             reporter=by, found_on=found_on, created_at=now, updated_at=now)
+        tracked.add(finding.pk)
         event = _event(finding, EventKind.RECORDED, by, now, finding.description)
         _photos(by, finding, PhotoStage.BEFORE, photos, event)
         _journal(by, "ledger.finding_record", finding, snapshot(finding, ("code", "unit_id", "severity", "source",
@@ -280,7 +276,8 @@ def finding_update(*, by, finding: Finding, reason: str = "", **changes) -> Find
         return finding
     with transaction.atomic():
         finding.updated_at = clock.now()
-        finding.save()
+        with tallies.tracking(finding.program_id, [finding.pk]):
+            finding.save()
         _event(finding, EventKind.EDITED, by, finding.updated_at, reason, fields=sorted(changed))
         _journal(by, "ledger.finding_update", finding, changed, reason)
     return finding
@@ -315,23 +312,23 @@ def sheets_issue(*, by, program: Program, findings: list[Finding], requirements:
         year = today.year
         seq = AssignmentSheet.objects.filter(program=program, year=year).aggregate(m=Max("seq"))["m"] or 0
         # in tree order (path "/1/2/9/" before "/1/2/10/")
-        for unit_id, group in sorted(by_unit.items(), key=lambda kv: kv[1][0].unit.ancestor_ids()):
-            seq += 1
-            unit = group[0].unit
-            sheet = AssignmentSheet.objects.create(
-                program=program, year=year, seq=seq, number=f"{config.sheet_prefix}〔{year}〕第{seq}号", unit=unit,
-                unit_path=unit.path, requirements=requirements or config.requirements, issued_at=now, issued_by=by)
-            for f in group:
-                f.sheet = sheet
-                f.status = FindingStatus.ASSIGNED
-                f.deadline = deadline or today + dt.timedelta(days=config.days_for(f.severity))
-                f.updated_at = now
-                _event(f, EventKind.ASSIGNED, by, now, sheet.number, sheet=sheet.number, deadline=f.deadline.isoformat())
-            Finding.objects.bulk_update(group, ["sheet", "status", "deadline", "updated_at"])
-            journal_record(actor=by, verb="ledger.sheet_issue", obj=sheet, scope_path=unit.path,
-                           changes={"number": sheet.number, "unit": unit.name, "findings": [f.code for f in group]})
-            sheets.append(sheet)
-        bump_revision(program.pk)
+        with tallies.tracking(program.pk, ids):
+            for unit_id, group in sorted(by_unit.items(), key=lambda kv: kv[1][0].unit.ancestor_ids()):
+                seq += 1
+                unit = group[0].unit
+                sheet = AssignmentSheet.objects.create(
+                    program=program, year=year, seq=seq, number=f"{config.sheet_prefix}〔{year}〕第{seq}号", unit=unit,
+                    unit_path=unit.path, requirements=requirements or config.requirements, issued_at=now, issued_by=by)
+                for f in group:
+                    f.sheet = sheet
+                    f.status = FindingStatus.ASSIGNED
+                    f.deadline = deadline or today + dt.timedelta(days=config.days_for(f.severity))
+                    f.updated_at = now
+                    _event(f, EventKind.ASSIGNED, by, now, sheet.number, sheet=sheet.number, deadline=f.deadline.isoformat())
+                Finding.objects.bulk_update(group, ["sheet", "status", "deadline", "updated_at"])
+                journal_record(actor=by, verb="ledger.sheet_issue", obj=sheet, scope_path=unit.path,
+                               changes={"number": sheet.number, "unit": unit.name, "findings": [f.code for f in group]})
+                sheets.append(sheet)
     for sheet in sheets:
         _tell_unit(sheet, "ledger_sheet", _("收到交办单 %(number)s") % {"number": sheet.number},
                    _("共 %(n)s 个问题，请及时签收并整改。") % {"n": sheet.findings.count()},
@@ -351,10 +348,10 @@ def sheet_acknowledge(*, by, sheet: AssignmentSheet) -> AssignmentSheet:
         for f in findings:
             f.status, f.updated_at = FindingStatus.RECTIFYING, now
             _event(f, EventKind.ACKNOWLEDGED, by, now, sheet.number)
-        Finding.objects.bulk_update(findings, ["status", "updated_at"])
+        with tallies.tracking(sheet.program_id, [f.pk for f in findings]):
+            Finding.objects.bulk_update(findings, ["status", "updated_at"])
         journal_record(actor=by, verb="ledger.sheet_acknowledge", obj=sheet, scope_path=sheet.unit_path,
                        changes={"findings": len(findings)})
-        bump_revision(sheet.program_id)
     return sheet
 
 
@@ -375,7 +372,8 @@ def finding_submit(*, by, finding: Finding, text: str, photos=()) -> Finding:
         finding.status = FindingStatus.SUBMITTED
         finding.first_submitted_at = finding.first_submitted_at or now
         finding.updated_at = now
-        finding.save(update_fields=["status", "first_submitted_at", "updated_at"])
+        with tallies.tracking(finding.program_id, [finding.pk]):  # after the signing above, which counts itself
+            finding.save(update_fields=["status", "first_submitted_at", "updated_at"])
         event = _event(finding, EventKind.SUBMITTED, by, now, text.strip())
         _photos(by, finding, PhotoStage.AFTER, photos, event)
         _journal(by, "ledger.finding_submit", finding, {"status": [FindingStatus.RECTIFYING, FindingStatus.SUBMITTED]})
@@ -412,7 +410,8 @@ def finding_verify(*, by, finding: Finding, close: bool, method: str = "evidence
             finding.return_count += 1
             _event(finding, EventKind.RETURNED, by, now, reason.strip(), method=method)
         finding.updated_at = now
-        finding.save()
+        with tallies.tracking(finding.program_id, [finding.pk]):
+            finding.save()
         _journal(by, "ledger.finding_close" if close else "ledger.finding_return", finding,
                  {"status": [before, finding.status], "method": method}, reason)
     title = (_("问题 %(code)s 已核验销号") if close else _("问题 %(code)s 被退回重改")) % {"code": finding.code}
@@ -437,7 +436,8 @@ def finding_reopen(*, by, finding: Finding, text: str, photos=()) -> Finding:
         finding.closed_at, finding.closed_by = None, None
         finding.deadline = today + dt.timedelta(days=config.days_for(finding.severity))
         finding.updated_at = now
-        finding.save()
+        with tallies.tracking(finding.program_id, [finding.pk]):
+            finding.save()
         event = _event(finding, EventKind.REOPENED, by, now, text.strip(), repeat=finding.repeat_count,
                        deadline=finding.deadline.isoformat())
         _photos(by, finding, PhotoStage.BEFORE, photos, event)

@@ -115,6 +115,38 @@ def finding_rows(findings, today) -> list[dict]:
     return rows
 
 
+FILTER_SELECTS = ("status", "category", "source", "severity")
+FILTER_FLAGS = ("overdue", "repeat")
+FILTER_INPUTS = ("found_from", "found_to", "q")
+
+
+def filter_controls(form) -> dict:
+    """The list's filter form as plain values for ledger/finding_list.html, which writes the controls by hand
+    (ADR 0009 rule 5: Django renders a select option by option through templates): the same markup and the
+    same bound values as the form's widgets would give."""
+    def bound(name):
+        return form[name].value()
+
+    def invalid(name):  # the widget then marks the control aria-invalid
+        return name in form.errors
+
+    selects = []
+    for name in FILTER_SELECTS:
+        value = bound(name)
+        current = "" if value is None else str(value)
+        selects.append({"name": name, "label": str(form.fields[name].label), "invalid": invalid(name),
+                        "options": [(str(v), str(text), str(v) == current) for v, text in form.fields[name].choices]})
+    flags = []
+    for name in FILTER_FLAGS:
+        widget, value = form.fields[name].widget, bound(name)
+        flags.append({"name": name, "label": str(form.fields[name].label), "invalid": invalid(name),
+                      "checked": widget.check_test(value),
+                      "value": widget.format_value(value)})
+    inputs = {name: {"label": str(form.fields[name].label), "invalid": invalid(name),
+                     "value": form.fields[name].widget.format_value(bound(name))} for name in FILTER_INPUTS}
+    return {"selects": selects, "flags": flags, "inputs": inputs}
+
+
 @login_required
 def finding_list(request, code):
     program = selectors.ledger_program_get(user=request.user, code=code)
@@ -127,6 +159,9 @@ def finding_list(request, code):
     ids, count_rows = qs.values_list("id", flat=True), qs.order_by().select_related(None)
     paginator = (CappedPaginator(ids, PAGE_SIZE, cap=SEARCH_COUNT_CAP, count_rows=count_rows) if filters.q
                  else LeanPaginator(ids, PAGE_SIZE, count_rows=count_rows))
+    total = None if filters.q else selectors.finding_list_total(user=request.user, program=program, filters=filters)
+    if total is not None:
+        paginator.count = total  # the maintained figure (ledger.tallies) instead of a COUNT over the findings
     if filters.unit is not None and not filters.q and paginator.count >= WALK_MIN_MATCHES and \
             _int_or_none(request.GET.get("page")) in (None, *range(1, WALK_MAX_PAGE + 1)):
         # Many matches in a unit's subtree: the first pages come quicker walking the list's order than sorting
@@ -142,8 +177,9 @@ def finding_list(request, code):
                                              "filters": filters, "page": page,
                                              "rows": finding_rows([by_id[i] for i in page_ids], clock.today()),
                                              "query": query.urlencode(), "issue_form": IssueForm()}
-    template = "ledger/_finding_table.html" if request.htmx and not request.htmx.boosted else "ledger/finding_list.html"
-    return render(request, template, ctx)
+    if request.htmx and not request.htmx.boosted:
+        return render(request, "ledger/_finding_table.html", ctx)
+    return render(request, "ledger/finding_list.html", ctx | filter_controls(filterset.form))
 
 
 @login_required

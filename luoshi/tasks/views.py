@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _, gettext_noop
 from django.views.decorators.http import require_POST
@@ -39,7 +40,45 @@ from .models import ClosureRequest, ExtensionRequest, Task, TaskStatus
 @login_required
 def workbench(request):
     data = selectors.workbench(user=request.user)
-    return render(request, "tasks/workbench.html", data)
+    return render(request, "tasks/workbench.html", workbench_rows(data))
+
+
+# the 工作台's short lists: (key in selectors.workbench, title length); assignment rows name their fields task__…
+WORKBENCH_LISTS = (("to_acknowledge", 40), ("my_red", 36), ("my_due_soon", 36), ("my_tasks", 36),
+                   ("red_tasks", 36), ("due_soon", 36), ("led_tasks", 36), ("pending_closures", 36),
+                   ("pending_extensions", 36))
+
+
+def workbench_rows(data: dict) -> dict:
+    """The 工作台's lists as the rows tasks/workbench.html shows (ADR 0009): links from one reversed URL, titles
+    cut, the status label translated once, dates formatted — the same markup the template used to build with
+    {% url %}, truncatechars, {% status_pill %} and |date per row."""
+    detail = reverse("task_detail", args=[0])[:-2]
+    labels = {status: str(label) for status, label in LABELS.items()}
+    month_day = _("n月j日")
+    for key, length in WORKBENCH_LISTS:
+        rows = data.get(key)
+        if rows is None:
+            continue
+        out = []
+        for r in rows:
+            if "task_id" in r:  # an assignment or a request: the task's fields are task__…
+                task_id, code, title = r["task_id"], r["task__code"], r["task__title"]
+                status, reason = r.get("task__status", ""), r.get("task__status_reason", "")
+                row = {"unit": r["unit__name"], "role_label": r.get("role_label", ""),
+                       "deadline": r.get("task__deadline_phrase", ""), "progress": str(r.get("task__progress", ""))}
+                if "requested_at" in r:
+                    row["requested"] = date_format(clock.localtime(r["requested_at"]), month_day)
+                if r.get("new_deadline") is not None:
+                    row["new_deadline"] = _("· 申请延至%(date)s") % {"date": cndate(r["new_deadline"])}
+            else:
+                task_id, code, title, status, reason = r["id"], r["code"], r["title"], r["status"], r["status_reason"]
+                row = {"units": _cut(r["lead_units_text"], 20), "progress": str(r["progress"])}
+            row.update(id=task_id, task_id=task_id, url=f"{detail}{task_id}/", code=code, title=_cut(title, length), status=status,
+                       label=labels.get(status, status), reason=reason)
+            out.append(row)
+        data[key] = out
+    return data
 
 
 @login_required

@@ -9,7 +9,8 @@ from luoshi.tasks.models import Task
 
 
 def test_the_apps_register_their_steps_in_order():
-    assert [s.name for s in daily.daily_steps()] == ["tasks.warnings", "ledger.escalations", "intake.requests"]
+    assert [s.name for s in daily.daily_steps()] == ["tasks.warnings", "ledger.tallies", "ledger.escalations",
+                                                     "intake.requests"]
 
 
 def test_a_step_registered_again_replaces_the_old_one_and_order_decides(monkeypatch):

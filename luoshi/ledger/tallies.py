@@ -1,0 +1,195 @@
+"""Maintained finding counts (ADR 0008, as tasks.tallies does for tasks): what the findings list's count and the
+figures page (统计) show, kept as rows instead of counted over the program's findings per request.
+
+A finding contributes to its program's rows (`contribution`); every service that writes findings applies the
+difference in its transaction (`tracking`: the findings' contribution before the write, then after it), and the
+bulk writers and the daily job rebuild a whole program (`program_rebuild`). `luoshi ledger recount --check`
+compares every row with a count from the finding rows.
+
+Rows, per program (dimension · key · figure):
+- total · "" · status — the program's findings;
+- unit · unit id · status — findings of units in the unit's subtree (the list filtered by unit, with a status);
+- by_unit · the finding's own unit id · figure, by_category · category id ("" none) · figure,
+  by_source · source · figure, by_severity · severity · figure — the figures page: `found`, `rectified` (reported
+  at least once), `closed` (销号), `overdue` (整改中/待签收 past the deadline), `repeats` (sum of repeat counts),
+  `close_n` and `close_us` (closed findings with a close time, and the sum of their recording → 销号 time in
+  microseconds: the average days). `overdue` depends on the day: it is counted as of the program's
+  FindingTallyDay, which the daily job moves to its day (the figures page reads the rows only on that day).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from contextlib import contextmanager
+
+from django.db.models import QuerySet
+
+from luoshi.core import clock
+from luoshi.programs.models import Program
+
+from .models import OWING_STATUSES, Finding, FindingStatus, FindingTally, FindingTallyDay, LedgerConfig
+
+TOTAL, UNIT = "total", "unit"
+FIGURE_DIMENSIONS = {"unit": "by_unit", "category": "by_category", "source": "by_source", "severity": "by_severity"}
+FIGURES = ("found", "rectified", "closed", "overdue", "repeats", "close_n", "close_us")
+
+Key = tuple[str, str, str]  # (dimension, key, status or figure)
+
+_FIELDS = ("id", "unit_id", "unit_path", "category_id", "source", "severity", "status", "deadline",
+           "first_submitted_at", "closed_at", "created_at", "repeat_count")
+_US = dt.timedelta(microseconds=1)
+
+
+def contribution(f: dict, *, day: dt.date, out: Counter | None = None) -> Counter:
+    """The rows one finding (a dict of _FIELDS) adds to (a Counter of Key; added to `out` when given)."""
+    out = Counter() if out is None else out
+    status = f["status"]
+    out[(TOTAL, "", status)] += 1
+    for unit_id in f["unit_path"].split("/"):
+        if unit_id:
+            out[(UNIT, unit_id, status)] += 1
+    closed = status == FindingStatus.CLOSED
+    figures = {"found": 1, "rectified": int(f["first_submitted_at"] is not None), "closed": int(closed),
+               "overdue": int(status in OWING_STATUSES and f["deadline"] is not None and f["deadline"] < day),
+               "repeats": f["repeat_count"] or 0}
+    if closed and f["closed_at"] is not None:
+        figures["close_n"] = 1
+        figures["close_us"] = (f["closed_at"] - f["created_at"]) // _US
+    keys = {"by_unit": str(f["unit_id"]), "by_category": str(f["category_id"] or ""), "by_source": f["source"],
+            "by_severity": f["severity"]}
+    for dimension, key in keys.items():
+        for figure, n in figures.items():
+            if n:
+                out[(dimension, key, figure)] += n
+    return out
+
+
+def counts_of(findings: QuerySet[Finding], *, day: dt.date) -> Counter:
+    """The rows of a set of findings of one program, counted from the finding rows."""
+    out: Counter = Counter()
+    for f in findings.order_by().values(*_FIELDS).iterator(chunk_size=5000):
+        contribution(f, day=day, out=out)
+    return out
+
+
+def tally_day(program_id: int) -> dt.date:
+    """The day the program's `overdue` figures are counted as of (set by the daily job); today if never set."""
+    day = FindingTallyDay.objects.filter(program_id=program_id).values_list("day", flat=True).first()
+    return day or clock.today()
+
+
+# ---- deltas ----------------------------------------------------------------------------------------------
+
+class _Tracked:
+    def __init__(self, ids):
+        self.ids = list(ids)
+
+    def add(self, pk: int) -> None:
+        self.ids.append(pk)
+
+
+@contextmanager
+def tracking(program_id: int, ids=()):
+    """Around a write to findings of one program, in its transaction: their rows before, their rows after, the
+    difference applied. A finding created inside the block is added with `.add(pk)`."""
+    day = tally_day(program_id)
+    tracked = _Tracked(ids)
+    before = counts_of(Finding.objects.filter(pk__in=tracked.ids), day=day) if tracked.ids else Counter()
+    yield tracked
+    after = counts_of(Finding.objects.filter(pk__in=tracked.ids), day=day) if tracked.ids else Counter()
+    after.subtract(before)
+    apply_delta(program_id, after)
+
+
+def apply_delta(program_id: int, delta: Counter) -> None:
+    nonzero: dict[Key, int] = {k: v for k, v in delta.items() if v}
+    if not nonzero:
+        return
+    if not FindingTallyDay.objects.filter(program_id=program_id).exists():
+        FindingTallyDay.objects.create(program_id=program_id, day=clock.today())
+    FindingTally.objects.bulk_create([FindingTally(program_id=program_id, dimension=d, key=k, figure=s, n=0)
+                                      for d, k, s in nonzero], ignore_conflicts=True)
+    rows = (FindingTally.objects.select_for_update().filter(
+        program_id=program_id, dimension__in={d for d, _k, _s in nonzero}, key__in={k for _d, k, _s in nonzero},
+        figure__in={s for _d, _k, s in nonzero}).order_by("pk"))  # one lock order: no deadlock between writers
+    changed = []
+    for row in rows:
+        d = nonzero.get((row.dimension, row.key, row.figure))
+        if d:
+            row.n += d
+            changed.append(row)
+    FindingTally.objects.bulk_update(changed, ["n"])
+
+
+# ---- rebuild and check -----------------------------------------------------------------------------------
+
+def _stored(program_id: int) -> dict[Key, int]:
+    return {(d, k, s): n for d, k, s, n in FindingTally.objects.filter(program_id=program_id)
+            .values_list("dimension", "key", "figure", "n")}
+
+
+def program_counts(program: Program, *, day: dt.date) -> Counter:
+    return counts_of(Finding.objects.filter(program=program), day=day)
+
+
+def program_differences(program: Program) -> dict[Key, tuple[int, int]]:
+    """{row: (stored, counted)} for every row that differs from a count of the finding rows."""
+    stored = _stored(program.pk)
+    counted = program_counts(program, day=tally_day(program.pk))
+    return {k: (stored.get(k, 0), counted.get(k, 0)) for k in set(stored) | set(counted)
+            if stored.get(k, 0) != counted.get(k, 0)}
+
+
+def program_rebuild(program: Program, *, day: dt.date | None = None) -> int:
+    """Count the program's rows again from its findings and store them; returns how many rows changed. For the
+    daily job (which passes its day), bulk loaders and `luoshi ledger recount`."""
+    day = day or tally_day(program.pk)
+    FindingTallyDay.objects.update_or_create(program_id=program.pk, defaults={"day": day})
+    counted = program_counts(program, day=day)
+    existing = {(r.dimension, r.key, r.figure): r for r in FindingTally.objects.filter(program=program)}
+    changed, new, gone = [], [], []
+    for k, row in existing.items():
+        n = counted.get(k, 0)
+        if n == 0:
+            gone.append(row.pk)
+        elif n != row.n:
+            row.n = n
+            changed.append(row)
+    for k, n in counted.items():
+        if k not in existing and n:
+            new.append(FindingTally(program_id=program.pk, dimension=k[0], key=k[1], figure=k[2], n=n))
+    for i in range(0, len(gone), 500):
+        FindingTally.objects.filter(pk__in=gone[i:i + 500]).delete()
+    FindingTally.objects.bulk_update(changed, ["n"], batch_size=500)
+    FindingTally.objects.bulk_create(new, batch_size=2000)
+    return len(changed) + len(new) + len(gone)
+
+
+def ledger_programs() -> QuerySet[Program]:
+    return Program.objects.filter(pk__in=LedgerConfig.objects.values("program_id")).order_by("code")
+
+
+def programs_touching_units(path: str) -> list[Program]:
+    """Programs with a finding in the subtree at `path` (whose unit rows change when the subtree moves)."""
+    ids = Finding.objects.filter(unit_path__within=[path]).values("program_id").distinct()
+    return list(Program.objects.filter(pk__in=ids))
+
+
+# ---- reads -------------------------------------------------------------------------------------------------
+
+def status_count(program_id: int, *, unit_id: int | None = None, status: str = "") -> int:
+    """How many findings of the program (in the unit's subtree, with the status, when given)."""
+    qs = FindingTally.objects.filter(program_id=program_id, dimension=UNIT if unit_id else TOTAL,
+                                     key=str(unit_id) if unit_id else "")
+    if status:
+        qs = qs.filter(figure=status)
+    return sum(qs.values_list("n", flat=True))
+
+
+def figure_rows(program_id: int, by: str) -> dict[str, dict[str, int]]:
+    """{key: {figure: n}} of one grouping of the figures page (by: unit, category, source, severity)."""
+    out: dict[str, dict[str, int]] = defaultdict(dict)
+    for key, figure, n in FindingTally.objects.filter(program_id=program_id, dimension=FIGURE_DIMENSIONS[by]) \
+            .values_list("key", "figure", "n"):
+        out[key][figure] = n
+    return out

@@ -1,0 +1,225 @@
+"""The maintained finding counts (ledger.tallies, ADR 0008): after any sequence of service operations every stored
+row equals a count of the finding rows, the findings list's total read from them equals the list it heads, and the
+figures page read from them equals the figures aggregated from the findings."""
+import datetime as dt
+from collections import Counter
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import transaction
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from luoshi.core.errors import ServiceError
+from luoshi.ledger import selectors, services, tallies
+from luoshi.ledger.apps import tallies_daily
+from luoshi.ledger.models import Finding, FindingStatus, FindingTally, Severity, Source
+from luoshi.org.models import Unit
+
+pytestmark = pytest.mark.django_db
+
+UNITS = ("street_a", "street_b", "dept")
+CATEGORIES = ("环境卫生", "占道经营", None)
+
+ops = st.one_of(
+    st.tuples(st.just("record"), st.sampled_from(UNITS), st.sampled_from(CATEGORIES),
+              st.sampled_from(Severity.values), st.sampled_from(Source.values[:3]), st.booleans()),
+    st.tuples(st.just("update"), st.integers(0, 20), st.sampled_from(UNITS), st.sampled_from(CATEGORIES),
+              st.sampled_from(Severity.values), st.sampled_from(Source.values[:3])),
+    st.tuples(st.just("issue"), st.lists(st.integers(0, 20), min_size=1, max_size=4)),
+    st.tuples(st.just("acknowledge"), st.integers(0, 20)),
+    st.tuples(st.just("submit"), st.integers(0, 20)),
+    st.tuples(st.just("verify"), st.integers(0, 20), st.booleans()),
+    st.tuples(st.just("reopen"), st.integers(0, 20)),
+    st.tuples(st.just("daily"), st.integers(1, 12)),  # the daily job runs on a later day
+    st.tuples(st.just("later"), st.integers(1, 12)),  # days pass without the daily job
+)
+
+
+def _finding(program, i) -> Finding | None:
+    rows = list(Finding.objects.filter(program=program).order_by("pk"))
+    return rows[i % len(rows)] if rows else None
+
+
+def _run(op, *, findings, day):
+    """Apply one operation as of `day`; refusals (ServiceError) are part of the game. Returns the new day."""
+    kind, *args = op
+    program = findings.program
+    try:
+        if kind == "record":
+            unit, category, severity, source, by_inspector = args
+            findings.record(unit, category=findings.categories[category] if category else None, severity=severity,
+                            source=source, by=findings.inspector if by_inspector else None)
+        elif kind == "update":
+            i, unit, category, severity, source = args
+            f = _finding(program, i)
+            if f is not None:
+                services.finding_update(by=findings.cast["office"], finding=f, unit=findings.unit(unit),
+                                        category=findings.categories[category] if category else None,
+                                        severity=severity, source=source)
+        elif kind == "issue":
+            chosen = {f.pk: f for f in (_finding(program, i) for i in args[0]) if f is not None}
+            findings.issue(chosen.values())
+        elif kind == "acknowledge":
+            f = _finding(program, args[0])
+            if f is not None and f.sheet is not None:
+                findings.acknowledge(f.sheet)
+        elif kind == "submit":
+            f = _finding(program, args[0])
+            if f is not None:
+                findings.submit(f)
+        elif kind == "verify":
+            f = _finding(program, args[0])
+            if f is not None:
+                (findings.close if args[1] else findings.send_back)(f)
+        elif kind == "reopen":
+            f = _finding(program, args[0])
+            if f is not None:
+                services.finding_reopen(by=findings.inspector, finding=f, text="回头看发现复发")
+        elif kind == "daily":
+            day = day + dt.timedelta(days=args[0])
+            tallies_daily(day, False)
+        elif kind == "later":
+            day = day + dt.timedelta(days=args[0])
+    except ServiceError:
+        pass
+    return day
+
+
+def _table(data: dict) -> list[tuple]:
+    return [(r.key, str(r.label), r.found, r.rectified, r.closed, r.overdue, r.repeats, r.avg_days, r.rank,
+             r.rectify_rate, r.close_rate) for r in [*data["rows"], data["total"]]]
+
+
+def assert_tallies_equal_their_lists(program, office, liaison, day):
+    assert tallies.program_differences(program) == {}
+    units = [None, *Unit.objects.filter(pk__in=Finding.objects.filter(program=program).values("unit_id"))]
+    for unit in list(units):
+        if unit is not None:
+            units += list(Unit.objects.filter(pk__in=unit.ancestor_ids()))
+    for unit in set(units):
+        for status in ("", *FindingStatus.values):
+            filters = selectors.FindingFilters(status=status, unit=unit)
+            listed = selectors.finding_list(user=office, program=program, filters=filters).count()
+            assert selectors.finding_list_total(user=office, program=program, filters=filters) == listed, (unit, status)
+            # someone who reads part of the ledger: the list counts (no maintained figure for their part)
+            assert selectors.finding_list_total(user=liaison, program=program, filters=filters) is None
+    assert selectors.finding_list_total(user=office, program=program,
+                                        filters=selectors.FindingFilters(source="inspection")) is None
+    for by in selectors.GROUPINGS:
+        computed = selectors.ledger_figures_compute(user=office, program=program, by=by, as_of=day)
+        assert _table(selectors.ledger_figures(user=office, program=program, by=by, as_of=day)) == _table(computed), by
+        if tallies.tally_day(program.pk) == day:  # the rows hold the figures of this day: the page reads them
+            assert _table(selectors._figures_from_tallies(program, by=by, today=day)) == _table(computed), by
+
+
+@settings(max_examples=25, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(sequence=st.lists(ops, min_size=1, max_size=12))
+def test_tallies_stay_exact_under_service_operations(findings, cast, travel, sequence):
+    sid = transaction.savepoint()
+    try:
+        day = dt.date(2026, 3, 2)
+        for op in sequence:
+            with travel(day):
+                day = _run(op, findings=findings, day=day)
+        with travel(day):
+            assert_tallies_equal_their_lists(findings.program, cast["office"], cast["liaison_a"], day)
+            tallies_daily(day, False)  # the daily job of the day: the figures page reads the rows
+            assert tallies.tally_day(findings.program.pk) == day
+            assert_tallies_equal_their_lists(findings.program, cast["office"], cast["liaison_a"], day)
+    finally:
+        transaction.savepoint_rollback(sid)
+
+
+def test_the_figures_page_reads_the_rows_and_computes_a_date_range(findings, cast, travel, client_for):
+    with travel("2026-03-02"):
+        f = findings.record("street_a")
+        findings.record("street_b", category="占道经营", severity="major")
+        findings.issue([f])
+        tallies_daily(dt.date(2026, 3, 2), False)
+        office = client_for(cast["office"])
+        url = f"/programs/{findings.program.code}/ledger/figures/"
+        page = office.get(url)
+        assert sorted(r.found for r in page.context["rows"]) == [1, 1]
+        assert page.context["total"].found == 2
+        ranged = office.get(url + "?from=2026-03-03")  # a found-date range: counted from the findings
+        assert ranged.context["total"].found == 0
+
+
+def test_recount_finds_and_mends_a_wrong_count(findings, travel, capsys):
+    with travel("2026-03-02"):
+        findings.record("street_a")
+        call_command("ledger_recount", "--check")
+        row = FindingTally.objects.filter(program=findings.program, dimension=tallies.TOTAL).first()
+        row.n += 5
+        row.save()
+        with pytest.raises(CommandError):
+            call_command("ledger_recount", "--check")
+        assert "存储" in capsys.readouterr().out
+        call_command("ledger_recount")
+        call_command("ledger_recount", "--check")
+        assert tallies.program_differences(findings.program) == {}
+
+
+def test_a_refused_write_changes_no_count(findings, cast, travel):
+    with travel("2026-03-02"):
+        f = findings.record("street_a")
+        before = Counter({(t.dimension, t.key, t.figure): t.n for t in FindingTally.objects.filter(program=f.program)})
+        with pytest.raises(ServiceError):
+            findings.submit(f, by=cast["liaison_b"])  # not street_b's finding
+        after = Counter({(t.dimension, t.key, t.figure): t.n for t in FindingTally.objects.filter(program=f.program)})
+        assert after == before
+
+
+def test_counts_follow_a_unit_that_moves(findings, city, travel):
+    from luoshi.org.services import unit_move
+
+    with travel("2026-03-02"):
+        f = findings.record("street_a")
+        unit_move(by=None, unit=city["street_a"], new_parent=city["city"])
+        f.refresh_from_db()
+        assert f.unit_path == Unit.objects.get(pk=city["street_a"].pk).path
+        assert tallies.program_differences(findings.program) == {}
+        assert tallies.status_count(findings.program.pk, unit_id=city["district"].pk) == 0
+
+
+def test_a_finding_through_its_whole_life_keeps_every_count(findings, cast, travel):
+    """record → issue → acknowledge → submit → return → submit → close → reopen, and a day passing: after each
+    step the stored rows equal a count of the findings, and the figures read from them equal the aggregation."""
+    program, office = findings.program, cast["office"]
+
+    def check(day):
+        assert tallies.program_differences(program) == {}
+        tallies_daily(day, False)
+        for by in selectors.GROUPINGS:
+            assert _table(selectors._figures_from_tallies(program, by=by, today=day)) == \
+                _table(selectors.ledger_figures_compute(user=office, program=program, by=by, as_of=day)), by
+
+    day = dt.date(2026, 3, 2)
+    with travel(day):
+        f = findings.record("street_a", severity="severe")
+        other = findings.record("dept", category="占道经营")
+        check(day)
+        sheets = {s.unit_id: s for s in findings.issue([f, other])}
+        check(day)
+        findings.acknowledge(sheets[f.unit_id])
+        findings.submit(f)
+        check(day)
+        findings.send_back(f)
+        check(day)
+    day = dt.date(2026, 3, 10)  # past the 3-day deadline of a severe finding: overdue
+    with travel(day):
+        check(day)
+        rows = tallies.figure_rows(program.pk, "severity")
+        assert rows["severe"]["overdue"] == 1 and rows["severe"]["found"] == 1
+        findings.submit(f)
+        findings.close(f)
+        check(day)
+        assert tallies.figure_rows(program.pk, "unit")[str(f.unit_id)]["closed"] == 1
+        services.finding_reopen(by=findings.inspector, finding=Finding.objects.get(pk=f.pk), text="回头看复发")
+        check(day)
+        assert tallies.figure_rows(program.pk, "unit")[str(f.unit_id)]["repeats"] == 1
+        assert tallies.status_count(program.pk, status=FindingStatus.RECTIFYING) == 1  # the dept's sheet is unsigned
+        assert tallies.status_count(program.pk, status=FindingStatus.ASSIGNED) == 1
+        assert tallies.status_count(program.pk, unit_id=f.unit_id) == 1
