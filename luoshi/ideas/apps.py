@@ -14,3 +14,7 @@ class IdeasConfig(AppConfig):
 
         preset_kind_register("ideas_scheme", title=_("金点子评审方案"), model=IdeasScheme,
                              hint=_("在“发起征集活动”时选用，或用 luoshi ideas campaign 名称 发起。"))
+
+        from .inbox import register as register_inbox_sources
+
+        register_inbox_sources()

@@ -29,3 +29,7 @@ class LedgerConfig(AppConfig):
         from luoshi.core.daily import register_daily
 
         register_daily("ledger.escalations", escalations_daily, order=20)
+
+        from .inbox import register as register_inbox_sources
+
+        register_inbox_sources()

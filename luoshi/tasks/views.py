@@ -39,6 +39,9 @@ from .models import ClosureRequest, ExtensionRequest, Task, TaskStatus
 @login_required
 def workbench(request):
     data = selectors.workbench(user=request.user)
+    if not any(data["counts"].values()) and "board" not in request.GET:
+        # no task to read at all (an inspector, evaluator, expert, dispatcher …): their day starts on 待办
+        return HttpResponseRedirect(reverse("inbox"))
     return render(request, "tasks/workbench.html", data)
 
 
