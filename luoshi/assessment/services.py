@@ -17,10 +17,12 @@ from luoshi.core import clock
 from luoshi.core.bulk import delete_where, insert_rows
 from luoshi.core.errors import ServiceError
 from luoshi.core.files import attachment_store
+from luoshi.core.inbox import announce_on_commit
 from luoshi.core.journal import journal_record
 from luoshi.core.permissions import require
 from luoshi.org.lookups import path_within
-from luoshi.org.models import Unit
+from luoshi.org.models import Role, Unit
+from luoshi.org.people import people_with_role_over
 from luoshi.org.scopes import scope_for
 
 from . import engine
@@ -169,6 +171,11 @@ def round_advance(*, by, round: Round, to: str, note: str = "") -> Round:
     rnd.save(update_fields=["state"])
     journal_record(actor=by, verb="assessment.round.advance", obj=rnd, scope_path=rnd.scheme.owner_unit.path,
                    changes={"state": [before, to]}, reason=note)
+    if to == RoundState.SCORING:
+        announce_on_commit(EvaluatorAssignment.objects.filter(round=rnd).values_list("person_id", flat=True),
+                           "assess.score")
+    elif to == RoundState.REVIEW:
+        announce_on_commit(people_with_role_over(Role.OFFICE, rnd.scheme.owner_unit.path), "assess.review")
     return rnd
 
 
@@ -182,6 +189,8 @@ def evaluator_assign(*, by, round: Round, person, units: list[Unit] | None = Non
     journal_record(actor=by, verb="assessment.evaluator.assign", obj=round, scope_path=round.scheme.owner_unit.path,
                    changes={"person": person.pk, "units": [u.pk for u in units or []],
                             "indicators": [i.code for i in indicators or []]})
+    if round.state == RoundState.SCORING:
+        announce_on_commit([person.pk], "assess.score")
     return len(rows)
 
 
@@ -297,6 +306,7 @@ def score_return(*, by, score: Score, reason: str) -> Score:
     score.save(update_fields=["status"])
     journal_record(actor=by, verb="assessment.score.return", obj=rnd, scope_path=score.unit.path,
                    changes={"score": score.pk, "indicator": score.indicator.code}, reason=reason)
+    announce_on_commit([score.evaluator_id], "assess.returned")
     return score
 
 
@@ -635,6 +645,8 @@ def round_publish(*, by, round: Round, note: str = "") -> Publication:
     journal_record(actor=by, verb="assessment.round.publish", obj=rnd, scope_path=rnd.scheme.owner_unit.path,
                    changes={"revision": rnd.revision, "appeal_deadline": rnd.appeal_deadline,
                             "consequences": proposals}, reason=note)
+    if proposals:
+        announce_on_commit(people_with_role_over(Role.OFFICE, rnd.scheme.owner_unit.path), "assess.consequences")
     return publication
 
 
@@ -692,6 +704,7 @@ def appeal_file(*, by, round: Round, unit: Unit, indicator: Indicator, reason: s
         appeal.evidence.add(*attachments)
     journal_record(actor=by, verb="assessment.appeal.file", obj=appeal, scope_path=unit.path,
                    changes={"indicator": indicator.code, "original_points": appeal.original_points}, reason=reason)
+    announce_on_commit(people_with_role_over(Role.OFFICE, rnd.scheme.owner_unit.path), "assess.appeals")
     return appeal
 
 

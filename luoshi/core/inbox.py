@@ -194,3 +194,12 @@ def inbox_digest_run(today: dt.date | None, notify: bool) -> list[str]:
     if notify:
         deliver(messages)
     return [f"待办摘要：{people} 人有待办事项" + ("，已发送。" if notify else "（未发送）。")]
+
+
+def announce_on_commit(person_ids: Any, key: str) -> None:
+    """`inbox_announce` once the current transaction commits (nothing is sent for a refused or rolled-back write)."""
+    from django.db import transaction
+
+    ids = sorted({int(i) for i in (person_ids or ()) if i})
+    if ids:
+        transaction.on_commit(lambda: inbox_announce(ids, key))

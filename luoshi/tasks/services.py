@@ -14,9 +14,11 @@ from django.utils.translation import gettext as _
 from luoshi.core import clock
 from luoshi.core.errors import ServiceError
 from luoshi.core.files import attachment_store
+from luoshi.core.inbox import announce_on_commit
 from luoshi.core.journal import diff, journal_record, snapshot
 from luoshi.core.permissions import require
 from luoshi.org.models import Person, Role, Unit
+from luoshi.org.people import people_with_role_over
 from luoshi.org.scopes import scope_for
 from luoshi.programs import cadence
 from luoshi.programs.models import Program, ReportingPeriod
@@ -196,6 +198,8 @@ def task_create(*, by, program: Program, data: TaskInput) -> Task:
                                 "coop_units": [u.pk for u in data.coop_units], "leaders": [p.pk for p in data.leaders]},
                        scope_path=program.owner_unit.path)
         task_refresh_status(task=task, before=before)
+        announce_on_commit({pid for u in [*data.lead_units, *data.coop_units]
+                            for pid in people_with_role_over(Role.LIAISON, u.path)}, "tasks.acknowledge")
     return task
 
 
@@ -342,6 +346,7 @@ def task_request_extension(*, by, task: Task, new_deadline: dt.date, reason: str
         journal_record(actor=by, verb="task.extension_request", obj=task,
                        changes={"new_deadline": new_deadline, "old_deadline": current}, reason=reason,
                        scope_path=assignment.unit_path)
+        announce_on_commit(people_with_role_over(Role.OFFICE, task.program.owner_unit.path), "tasks.extensions")
     return req
 
 
@@ -387,6 +392,7 @@ def task_request_closure(*, by, task: Task, summary: str, files: Sequence[tuple[
         journal_record(actor=by, verb="task.closure_request", obj=task,
                        changes={"files": [a.original_name for a in attachments]}, reason=summary,
                        scope_path=assignment.unit_path)
+        announce_on_commit(people_with_role_over(Role.OFFICE, task.program.owner_unit.path), "tasks.closures")
     return req
 
 
