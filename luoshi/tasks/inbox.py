@@ -3,7 +3,7 @@ requests to decide, and the red tasks a 责任领导 leads. Each is one lean ind
 the items; a person without the role costs no query."""
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext as _, gettext_lazy
 
@@ -11,7 +11,10 @@ from luoshi.core.inbox import InboxItem, register_inbox
 from luoshi.org.models import Role
 from luoshi.org.scopes import scope_for
 
-from .models import AssignmentRole, ClosureRequest, ExtensionRequest, RequestState, Task, TaskAssignment, TaskStatus
+from luoshi.programs.models import Program
+
+from .models import (AssignmentRole, ClosureRequest, ExtensionRequest, ProgressReport, RequestState, Task,
+                     TaskAssignment, TaskStatus)
 
 ACTIONABLE = (TaskStatus.RED, TaskStatus.YELLOW)
 
@@ -112,6 +115,7 @@ def register() -> None:
         "tasks.led_red", label=gettext_lazy("我负责的红灯任务"), order=14,
         count=lambda user: _count(led_red(user)),
         items=lambda user, limit: [] if (qs := led_red(user)) is None else _task_items(qs, "tasks.led_red", limit))
+    register_review()
 
 
 def _task_items(qs, source: str, limit: int | None) -> list[InboxItem]:
@@ -123,3 +127,31 @@ def _task_items(qs, source: str, limit: int | None) -> list[InboxItem]:
                       due=r["extended_deadline"] or r["deadline"], context=r["program__name"],
                       unit=r["lead_units_text"][:40], state=r["status"], extra={"reason": r["status_reason"]})
             for r in rows]
+
+
+def reports_to_review(user) -> QuerySet[ProgressReport] | None:
+    """Lead reports of the office's public programs (公开通报 or 民生实事) whose text waits for review to go public."""
+    scope = scope_for(user)
+    if not scope.paths_for(Role.OFFICE):
+        return None
+    programs = Program.objects.manageable_by(scope).filter(Q(is_public=True) | Q(is_shishi=True), public_review=True,
+                                                           is_archived=False)
+    return ProgressReport.objects.filter(is_lead=True, public_at=None, withheld_at=None, task__is_archived=False,
+                                         task__program__in=programs.values("pk"))
+
+
+def _review_items(qs, limit: int | None) -> list[InboxItem]:
+    rows = qs.order_by("submitted_at", "pk").values("pk", "task_id", "task__code", "task__title", "task__program__name",
+                                                    "unit__name", "submitted_at")
+    if limit is not None:
+        rows = rows[:limit]
+    return [InboxItem(source="tasks.public_review", title=f"{r['task__code']} {r['task__title']}"[:80],
+                      url=reverse("task_detail", args=[r["task_id"]]) + f"#release-{r['pk']}",
+                      context=r["task__program__name"], unit=r["unit__name"], state="pending",
+                      extra={"key": f"p{r['pk']}"}) for r in rows]
+
+
+def register_review() -> None:
+    register_inbox("tasks.public_review", label=gettext_lazy("待审核公开的进展"), order=15,
+                   count=lambda user: _count(reports_to_review(user)),
+                   items=lambda user, limit: [] if (qs := reports_to_review(user)) is None else _review_items(qs, limit))

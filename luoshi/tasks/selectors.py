@@ -20,8 +20,8 @@ from luoshi.programs.models import Program, ReportingPeriod
 from . import tallies
 from .models import granted_tasks, task_visibility  # noqa: F401  (task_visibility: the Q behind Task.objects.visible_to)
 from .models import (
-    PROGRAM_READ_ROLES, READ_ROLES, AssignmentRole, ClosureRequest, ExtensionRequest, RequestState, Task,
-    TaskAssignment, TaskStatus, TaskTally,
+    PROGRAM_READ_ROLES, READ_ROLES, AssignmentRole, ClosureRequest, ExtensionRequest, ProgressReport, RequestState,
+    Task, TaskAssignment, TaskStatus, TaskTally,
 )
 from .satisfaction import satisfaction_by_unit
 
@@ -163,6 +163,11 @@ def task_detail(*, user, task: Task) -> dict:
         "journal": list(journal_for(task)[:100]),
         "tags": list(task.tags.all()),
     }
+
+
+def reports_visible(*, user) -> QuerySet[ProgressReport]:
+    """Progress reports of the tasks the user may read (ProgressReport.objects.visible_to)."""
+    return ProgressReport.objects.visible_to(scope_for(user))
 
 
 def units_user_acts_for(*, user, task: Task) -> list[TaskAssignment]:

@@ -33,9 +33,9 @@ from .status import program_refresh_statuses, task_refresh_status
 
 PROGRAM_FIELDS = ("code", "name", "year", "owner_unit", "start_date", "end_date", "cadence_kind", "cadence_weekday",
                   "cadence_day", "cadence_dates", "warn_days", "lag_points", "ack_days", "description", "is_public",
-                  "is_shishi")
+                  "is_shishi", "public_review")
 # 阳光公开: publishing a program (公开通报) or marking it 民生实事 changes no task status
-PUBLICATION_FIELDS = {"is_public", "is_shishi"}
+PUBLICATION_FIELDS = {"is_public", "is_shishi", "public_review"}
 TASK_FIELDS = ("code", "number", "category", "title", "measures", "lead_units_text", "coop_units_text", "leaders_text",
                "deadline_phrase", "deadline_kind", "deadline", "recurrence", "start_date", "parent", "note")
 
@@ -309,6 +309,7 @@ def task_report_progress(*, by, task: Task, text: str, percent: int | None = Non
         attachments = [attachment_store(by=by, name=name, data=data) for name, data in files]
         report = ProgressReport.objects.create(task=task, unit=assignment.unit, author=by, submitted_at=now, text=text,
                                                percent=percent if is_lead else None, is_lead=is_lead,
+                                               public_at=None if task.program.public_review else now,
                                                period=period_for(task.program, clock.timezone.localdate(now)))
         report.attachments.set(attachments)
         if is_lead and percent is not None:  # a lead report has a percent (checked above)
@@ -319,6 +320,33 @@ def task_report_progress(*, by, task: Task, text: str, percent: int | None = Non
                                 "files": [a.original_name for a in attachments]},
                        scope_path=assignment.unit_path)
         task_refresh_status(task=task)
+        if is_lead and (task.program.is_public or task.program.is_shishi) and task.program.public_review:
+            announce_on_commit(people_with_role_over(Role.OFFICE, task.program.owner_unit.path), "tasks.public_review")
+    return report
+
+
+def report_release(*, by, report: ProgressReport, release: bool, note: str = "") -> ProgressReport:
+    """阳光公开 review of a lead unit's progress text: release it to the public site, or withhold it (with a
+    reason). Decided once, by the office that manages the program; journaled on the task."""
+    task = report.task
+    _require_office(by, task.program)
+    if not report.is_lead:
+        raise ServiceError(_("配合单位的报送不在公开网站发布。"))
+    if not release and not (note or "").strip():
+        raise ServiceError(_("不予公开时请写明理由。"), field="note")
+    now = clock.now()
+    with transaction.atomic():
+        report = ProgressReport.objects.select_for_update().get(pk=report.pk)  # decided once, even when two click
+        if report.public_at or report.withheld_at:
+            raise ServiceError(_("这条进展已经审核过。"))
+        if release:
+            report.public_at = now
+        else:
+            report.withheld_at = now
+        report.save(update_fields=["public_at", "withheld_at"])
+        journal_record(actor=by, verb="task.report_release" if release else "task.report_withhold", obj=task,
+                       changes={"report": report.pk, "unit": report.unit_id}, reason=(note or "").strip(),
+                       scope_path=task.program.owner_unit.path)
     return report
 
 
