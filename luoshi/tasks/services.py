@@ -401,11 +401,23 @@ def task_decide_extension(*, by, request: ExtensionRequest, approve: bool, note:
     return request
 
 
+def _require_children_closed(task: Task) -> None:
+    """A parent task is closed after its subtasks (the tree's status rolls up: a parent cannot be 已办结 over a red
+    child). The refusal names the open subtasks."""
+    open_children = list(Task.objects.filter(parent=task, is_archived=False, closed_at=None)
+                         .order_by("sort_order", "id").values_list("code", flat=True))
+    if open_children:
+        shown = _("、").join(open_children[:5]) + (_("等") if len(open_children) > 5 else "")
+        raise ServiceError(_("还有 %(n)s 项子任务未办结（%(codes)s），子任务全部办结后才能办结本任务。")
+                           % {"n": len(open_children), "codes": shown})
+
+
 def task_request_closure(*, by, task: Task, summary: str, files: Sequence[tuple[str, bytes]] = ()) -> ClosureRequest:
     assignment = _assignment_for(by, task, None)
     require(assignment.role == AssignmentRole.LEAD, _("只有牵头单位可以申请办结。"))
     if task.is_closed:
         raise ServiceError(_("任务已办结。"))
+    _require_children_closed(task)
     if not assignment.acknowledged_at:
         raise ServiceError(_("请先签收任务。"))
     if not (summary or "").strip():
@@ -431,6 +443,8 @@ def task_decide_closure(*, by, request: ClosureRequest, accept: bool, note: str 
         raise ServiceError(_("该申请已处理。"))
     if not accept and not note.strip():
         raise ServiceError(_("退回办结申请时请写明理由。"), field="note")
+    if accept:
+        _require_children_closed(task)
     with transaction.atomic():
         before = tallies.task_state(task)
         now = clock.now()

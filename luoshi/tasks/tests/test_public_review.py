@@ -84,3 +84,25 @@ def test_a_deadline_already_past_is_said_at_once(program, cast, client_for, trav
             "title": "年底前补上的任务", "lead_units": "中韩街道", "deadline_phrase": "三季度"}, follow=True)
     messages = " ".join(str(m) for m in r.context["messages"])
     assert "完成时限“三季度”按 2026 年理解为 2026年9月30日，已经过去" in messages and "2027年三季度" in messages
+
+
+def test_a_parent_is_not_closed_over_open_subtasks(program, cast, city, travel):
+    """Numbers that add up: a parent cannot be 已办结 while a child is open (red or not); the refusal names them."""
+    with travel("2026-01-06"):
+        parent = program["task_a"]
+        child = services.task_create(by=cast["office"], program=program["program"], data=services.TaskInput(
+            title="一号楼外墙改造", lead_units=[city["street_a"]], deadline_phrase="3月底前", parent=parent))
+        services.task_acknowledge(by=cast["liaison_a"], task=parent)
+        services.task_acknowledge(by=cast["liaison_a"], task=child)
+        with pytest.raises(ServiceError, match=f"还有 1 项子任务未办结（{child.code}）"):
+            services.task_request_closure(by=cast["liaison_a"], task=parent, summary="已完成")
+        services.task_request_closure(by=cast["liaison_a"], task=child, summary="已完成")
+        services.task_decide_closure(by=cast["office"], request=child.closure_requests.get(), accept=True)
+        request = services.task_request_closure(by=cast["liaison_a"], task=Task.objects.get(pk=parent.pk),
+                                                summary="全部完成")
+        # a subtask added after the request still stops the office's acceptance
+        late = services.task_create(by=cast["office"], program=program["program"], data=services.TaskInput(
+            title="补充：二号楼", lead_units=[city["street_a"]], deadline_phrase="6月底前", parent=parent))
+        with pytest.raises(ServiceError, match=late.code):
+            services.task_decide_closure(by=cast["office"], request=request, accept=True)
+        assert Task.objects.get(pk=parent.pk).closed_at is None
