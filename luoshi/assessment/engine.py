@@ -542,12 +542,17 @@ def rank_results(results: list[UnitResult], *, method: str, order: str, top_bott
         ranks = rank_values(values, method=method, order=order)
         comp = competition_ranks(values, order)
         n = len(members)
+        # 十佳/十差 only in a group larger than N; in a group of fewer than 2N units each list is cut to ⌊n/2⌋ so the
+        # two never share a unit, and a unit that ties into both at the boundary is in neither (issue #12)
+        k = min(top_bottom, n // 2)
         for r, rank, c in zip(members, ranks, comp):
             r.rank = rank
             r.group_size = n
             if top_bottom and n > top_bottom:
-                r.top = in_top(rank=c, n=top_bottom)
-                r.bottom = in_bottom(rank=c, ranks=comp, k=top_bottom, definition="strict")
+                r.top = in_top(rank=c, n=k)
+                r.bottom = in_bottom(rank=c, ranks=comp, k=k, definition="strict")
+                if r.top and r.bottom:
+                    r.top = r.bottom = False
             if previous_ranks and r.unit_id in previous_ranks:
                 r.movement = int(previous_ranks[r.unit_id] - rank)
 

@@ -10,3 +10,24 @@ class ChineseFirstMiddleware:
         if not request.path.startswith("/api/"):
             request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
         return self.get_response(request)
+
+
+class MethodNotAllowedPage:
+    """A GET on a form's submit address (a bookmarked or reloaded POST target) answers 405 with an empty body from
+    `require_POST`: a blank page. Pages get a readable 405 instead — what happened and a link back to the page the
+    form lives on; the API keeps its own JSON answers."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.status_code != 405 or response.content or request.path.startswith(("/api/", "/open311/")):
+            return response
+        from django.shortcuts import render
+
+        back = request.path.rstrip("/").rsplit("/", 1)[0] + "/"
+        page = render(request, "405.html", {"back": back}, status=405)
+        if response.has_header("Allow"):
+            page["Allow"] = response["Allow"]
+        return page

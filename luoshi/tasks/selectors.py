@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 
 from luoshi.core import clock
+from luoshi.core.numerals import ordinal_key
 from luoshi.org.lookups import outermost
 from luoshi.org.models import Person, Role, Unit, UnitKind
 from luoshi.org.scopes import Scope, scope_for
@@ -447,7 +448,7 @@ def program_overview(*, user, program: Program, under: Unit | None = None) -> di
     by_category = [{"category": k, "label": k or "（未分类）",
                     "url": f"{list_url}?{urlencode({'category': k, 'top': '1'})}" if k else "",
                     **_status_row(c)}
-                   for k, c in sorted(pc.rows(tallies.CATEGORY).items())]
+                   for k, c in sorted(pc.rows(tallies.CATEGORY).items(), key=lambda kc: ordinal_key(kc[0]))]
     return {
         "counts": _status_row(pc.rows(tallies.TOTAL).get("", {})),
         "by_unit": by_unit,
