@@ -486,11 +486,9 @@ def escalations_run(*, today: dt.date | None = None, notify: bool = True) -> dic
         ids = [f.pk for f in candidates]
         done: dict[int, set[tuple[str, int]]] = defaultdict(set)
         confirmed: dict[tuple[int, int], set[str]] = defaultdict(set)
-        reached: dict[tuple[int, int], int] = defaultdict(int)  # the highest level proposed so far per cycle
-        for fid, step, cycle, state, level in Escalation.objects.filter(finding_id__in=ids).values_list(
-                "finding_id", "step", "cycle", "state", "level"):
+        for fid, step, cycle, state in Escalation.objects.filter(finding_id__in=ids).values_list(
+                "finding_id", "step", "cycle", "state"):
             done[fid].add((step, cycle))
-            reached[(fid, cycle)] = max(reached[(fid, cycle)], level)
             if state == EscalationState.CONFIRMED:
                 confirmed[(fid, cycle)].add(step)
         unit_confirmed: dict[int, dict[str, list[dt.date]]] = defaultdict(lambda: defaultdict(list))
@@ -506,11 +504,9 @@ def escalations_run(*, today: dt.date | None = None, notify: bool = True) -> dic
                                        if f.repeat_count and f.last_closed_at else None),
                 return_count=f.return_count, confirmed_steps=confirmed[(f.pk, f.repeat_count)],
                 unit_confirmed=unit_confirmed[f.unit_id])
-            # one step per finding at a time: of the steps newly earned, only the highest is proposed (a finding
-            # 30 days overdue gets 约谈, not 预警提醒 and 约谈 together; the lower one is superseded)
-            fresh = [(level, step, reason) for level, step, reason in earned_steps(ladder, facts, today)
-                     if (step.key, f.repeat_count) not in done[f.pk] and level > reached[(f.pk, f.repeat_count)]]
-            for level, step, reason in sorted(fresh, key=lambda e: e[0])[-1:]:
+            for level, step, reason in earned_steps(ladder, facts, today):
+                if (step.key, f.repeat_count) in done[f.pk]:
+                    continue
                 new.append(Escalation(program=program, finding=f, unit_id=f.unit_id, unit_path=f.unit_path,
                                       step=step.key, step_name=step.name, level=level, cycle=f.repeat_count,
                                       reason=reason, proposed_at=now, in_bulletin=step.bulletin))
