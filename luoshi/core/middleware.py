@@ -12,6 +12,13 @@ class ChineseFirstMiddleware:
         return self.get_response(request)
 
 
+API_PREFIXES = ("api", "open311")  # first path segments whose 405 answers stay as the API wrote them
+
+
+def _is_api(url_path: str) -> bool:
+    return url_path.lstrip("/").split("/", 1)[0] in API_PREFIXES
+
+
 class MethodNotAllowedPage:
     """A GET on a form's submit address (a bookmarked or reloaded POST target) answers 405 with an empty body from
     `require_POST`: a blank page. Pages get a readable 405 instead — what happened and a link back to the page the
@@ -22,7 +29,7 @@ class MethodNotAllowedPage:
 
     def __call__(self, request):
         response = self.get_response(request)
-        if response.status_code != 405 or response.content or request.path.startswith(("/api/", "/open311/")):
+        if response.status_code != 405 or response.content or _is_api(request.path):
             return response
         from django.shortcuts import render
 
