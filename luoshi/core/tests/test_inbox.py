@@ -15,7 +15,7 @@ DEMO_ACCOUNTS = ("admin", "office", "leader", "liaison", "liaison2", "evaluator"
                  "jz_office", "sthj", "dispatcher", "cy_street", "gaige", "expert")
 # what each role of the demo must find waiting (source keys), so a source that silently returns nothing fails
 EXPECTED = {
-    "office": {"tasks.extensions", "tasks.closures", "assess.consequences"},
+    "office": {"tasks.extensions", "tasks.closures", "tasks.public_review", "assess.consequences"},
     "liaison": {"tasks.acknowledge", "tasks.report"},
     "leader": {"tasks.led_red"},
     "evaluator": {"assess.score", "assess.returned"},
