@@ -616,7 +616,10 @@ def compute_metric_round(scheme: SchemeDef, units: list[UnitInput], metric_codes
         n = len(members)
         ranks: dict[str, list[int]] = {}
         for m in league.metrics:
-            ranks[m.code] = competition_ranks([Decimal(r.figures["values"][m.code]) for r in members], m.order)
+            # ranked on the value as published (rounded to the metric's precision): two districts shown with the
+            # same concentration tie, as the engine's rule for published values says (issue #12)
+            ranks[m.code] = competition_ranks([publish_round(Decimal(r.figures["values"][m.code]), m.precision,
+                                                             scheme.rounding) for r in members], m.order)
         index_ranks = competition_ranks([Decimal(r.figures["index"]) for r in members], "asc")
         with_change = [r for r in members if r.figures["change"] is not None]
         change_ranks = dict(zip((id(r) for r in with_change),
