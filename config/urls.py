@@ -39,6 +39,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
+    path("inbox/", core_views.inbox, name="inbox"),
+    path("inbox/badge/", core_views.inbox_badge, name="inbox_badge"),
     path("notifications/", core_views.notifications, name="notifications"),
     path("notifications/read/", core_views.notifications_read, name="notifications_read"),
     path("files/<int:pk>/", task_files.attachment_download, name="attachment_download"),

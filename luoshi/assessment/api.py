@@ -547,12 +547,18 @@ def approve(request, round_id: Id, body: ApproveIn):
     return {"approved": services.scores_approve(by=request.user, round=rnd, score_ids=body.score_ids)}
 
 
+class PublishIn(Schema):
+    note: str = ""
+    allow_incomplete: bool = False
+
+
 @router.post("/rounds/{round_id}/publish", response={200: PublicationOut, **WRITE_ERRORS})
-def publish(request, round_id: Id, body: NoteIn):
-    """公布: every current score must be approved and the round 审核中; results are computed, stored and
-    published as a numbered revision, the appeal window opens and the consequence rules propose measures."""
+def publish(request, round_id: Id, body: PublishIn):
+    """公布: every current score must be approved, every ranked unit scored on every leaf (or `allow_incomplete`
+    with a `note` giving the reason, journaled) and the round 审核中; results are computed, stored and published
+    as a numbered revision, the appeal window opens and the consequence rules propose measures."""
     rnd = _round(request, round_id)
-    return services.round_publish(by=request.user, round=rnd, note=body.note)
+    return services.round_publish(by=request.user, round=rnd, note=body.note, allow_incomplete=body.allow_incomplete)
 
 
 @router.post("/rounds/{round_id}/appeals", response={201: AppealOut, 400: Refused, 403: Error, 404: Error})

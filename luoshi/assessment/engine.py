@@ -542,12 +542,17 @@ def rank_results(results: list[UnitResult], *, method: str, order: str, top_bott
         ranks = rank_values(values, method=method, order=order)
         comp = competition_ranks(values, order)
         n = len(members)
+        # 十佳/十差 only in a group larger than N; in a group of fewer than 2N units each list is cut to ⌊n/2⌋ so the
+        # two never share a unit, and a unit that ties into both at the boundary is in neither (issue #12)
+        k = min(top_bottom, n // 2)
         for r, rank, c in zip(members, ranks, comp):
             r.rank = rank
             r.group_size = n
             if top_bottom and n > top_bottom:
-                r.top = in_top(rank=c, n=top_bottom)
-                r.bottom = in_bottom(rank=c, ranks=comp, k=top_bottom, definition="strict")
+                r.top = in_top(rank=c, n=k)
+                r.bottom = in_bottom(rank=c, ranks=comp, k=k, definition="strict")
+                if r.top and r.bottom:
+                    r.top = r.bottom = False
             if previous_ranks and r.unit_id in previous_ranks:
                 r.movement = int(previous_ranks[r.unit_id] - rank)
 
@@ -611,7 +616,10 @@ def compute_metric_round(scheme: SchemeDef, units: list[UnitInput], metric_codes
         n = len(members)
         ranks: dict[str, list[int]] = {}
         for m in league.metrics:
-            ranks[m.code] = competition_ranks([Decimal(r.figures["values"][m.code]) for r in members], m.order)
+            # ranked on the value as published (rounded to the metric's precision): two districts shown with the
+            # same concentration tie, as the engine's rule for published values says (issue #12)
+            ranks[m.code] = competition_ranks([publish_round(Decimal(r.figures["values"][m.code]), m.precision,
+                                                             scheme.rounding) for r in members], m.order)
         index_ranks = competition_ranks([Decimal(r.figures["index"]) for r in members], "asc")
         with_change = [r for r in members if r.figures["change"] is not None]
         change_ranks = dict(zip((id(r) for r in with_change),

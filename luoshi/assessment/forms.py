@@ -76,6 +76,8 @@ class ExcludeForm(forms.Form):
 class PublishForm(forms.Form):
     note = forms.CharField(label=_("公布说明"), required=False, max_length=2000,
                            widget=forms.Textarea(attrs={"rows": 2}))
+    allow_incomplete = forms.BooleanField(label=_("评分不完整时仍然公布（理由写在上面的说明里，记入日志）"),
+                                          required=False)
 
 
 class ScoreForm(forms.Form):

@@ -10,17 +10,19 @@ import datetime as dt
 from decimal import Decimal, InvalidOperation
 
 from django.db import connection, transaction
-from django.db.models import Aggregate, F, Func, IntegerField, Max, TextField
+from django.db.models import Aggregate, Count, F, Func, IntegerField, Max, TextField
 from django.utils.translation import gettext as _
 
 from luoshi.core import clock
 from luoshi.core.bulk import delete_where, insert_rows
 from luoshi.core.errors import ServiceError
 from luoshi.core.files import attachment_store
+from luoshi.core.inbox import announce_on_commit
 from luoshi.core.journal import journal_record
 from luoshi.core.permissions import require
 from luoshi.org.lookups import path_within
-from luoshi.org.models import Unit
+from luoshi.org.models import Role, Unit
+from luoshi.org.people import people_with_role_over
 from luoshi.org.scopes import scope_for
 
 from . import engine
@@ -169,6 +171,11 @@ def round_advance(*, by, round: Round, to: str, note: str = "") -> Round:
     rnd.save(update_fields=["state"])
     journal_record(actor=by, verb="assessment.round.advance", obj=rnd, scope_path=rnd.scheme.owner_unit.path,
                    changes={"state": [before, to]}, reason=note)
+    if to == RoundState.SCORING:
+        announce_on_commit(EvaluatorAssignment.objects.filter(round=rnd).values_list("person_id", flat=True),
+                           "assess.score")
+    elif to == RoundState.REVIEW:
+        announce_on_commit(people_with_role_over(Role.OFFICE, rnd.scheme.owner_unit.path), "assess.review")
     return rnd
 
 
@@ -182,6 +189,8 @@ def evaluator_assign(*, by, round: Round, person, units: list[Unit] | None = Non
     journal_record(actor=by, verb="assessment.evaluator.assign", obj=round, scope_path=round.scheme.owner_unit.path,
                    changes={"person": person.pk, "units": [u.pk for u in units or []],
                             "indicators": [i.code for i in indicators or []]})
+    if round.state == RoundState.SCORING:
+        announce_on_commit([person.pk], "assess.score")
     return len(rows)
 
 
@@ -297,6 +306,7 @@ def score_return(*, by, score: Score, reason: str) -> Score:
     score.save(update_fields=["status"])
     journal_record(actor=by, verb="assessment.score.return", obj=rnd, scope_path=score.unit.path,
                    changes={"score": score.pk, "indicator": score.indicator.code}, reason=reason)
+    announce_on_commit([score.evaluator_id], "assess.returned")
     return score
 
 
@@ -612,10 +622,34 @@ def _publish_revision(rnd: Round, *, by, note: str) -> Publication:
                                       by=by if getattr(by, "pk", None) else None, note=note, table=_snapshot(rnd))
 
 
+def round_missing(rnd: Round) -> list[tuple[str, int]]:
+    """The ranked units of the round with required leaves nobody has scored: [(unit name, leaves missing)], most
+    first. A leaf is required when the scheme gives no meaning to its absence (missing policy "zero", the default,
+    which would silently score it 0); leaves marked missing: full / exclude / exclude_unit are the scheme's own
+    decision. Publishing with any missing needs an explicit, journaled override (round_publish(allow_incomplete))."""
+    required = [leaf.code for leaf in engine.compile_scheme(rnd.version.definition()).leaves if leaf.missing == "zero"]
+    leaves = len(required)
+    ranked = list(RoundUnit.objects.filter(round=rnd, excluded="").values_list("unit_id", "unit__name"))
+    scored: dict[int, int] = dict(Score.objects.filter(round=rnd, is_current=True, indicator__code__in=required)
+                                  .order_by().values("unit_id").annotate(n=Count("indicator_id", distinct=True))
+                                  .values_list("unit_id", "n"))
+    missing = [(name, leaves - scored.get(unit_id, 0)) for unit_id, name in ranked if scored.get(unit_id, 0) < leaves]
+    return sorted(missing, key=lambda m: (-m[1], m[0]))
+
+
+def missing_text(missing: list[tuple[str, int]], shown: int = 5) -> str:
+    """“街道甲 12 项、街道乙 3 项等 42 个单位”: what a refusal or a warning names."""
+    listed = _("、").join(_("%(unit)s %(n)s 项") % {"unit": name, "n": n} for name, n in missing[:shown])
+    if len(missing) > shown:
+        listed += _("等 %(n)s 个单位") % {"n": len(missing)}
+    return listed
+
+
 @transaction.atomic
-def round_publish(*, by, round: Round, note: str = "") -> Publication:
-    """公布 (provisional): every current score approved, results computed and stored, the appeal window
-    opened, consequence rules evaluated, a numbered snapshot kept."""
+def round_publish(*, by, round: Round, note: str = "", allow_incomplete: bool = False) -> Publication:
+    """公布 (provisional): every current score approved, every ranked unit scored on every leaf (or an explicit
+    override with a reason, journaled), results computed and stored, the appeal window opened, consequence rules
+    evaluated, a numbered snapshot kept."""
     rnd = _lock(round)
     require(can_manage(by, rnd.scheme), _("只有主办单位的督查室/办公室可以公布结果。"))
     if rnd.state != RoundState.REVIEW:
@@ -623,6 +657,14 @@ def round_publish(*, by, round: Round, note: str = "") -> Publication:
     pending = Score.objects.filter(round=rnd, is_current=True).exclude(status=ScoreStatus.APPROVED).count()
     if pending:
         raise ServiceError(_("还有 %(n)s 条评分未审核或已退回，审核完毕后才能公布。") % {"n": pending})
+    missing = round_missing(rnd)
+    if missing and not allow_incomplete:
+        raise ServiceError(_("评分不完整：%(units)s没有评分（共缺 %(cells)s 项）。补齐评分后再公布；确需按缺项公布，"
+                             "请勾选“评分不完整时仍然公布”并在公布说明中写明理由。")
+                           % {"units": missing_text(missing), "cells": sum(n for _u, n in missing)},
+                           field="allow_incomplete")
+    if missing and not note.strip():
+        raise ServiceError(_("按缺项公布时须在公布说明中写明理由。"), field="note")
     results = results_compute(rnd, approved_only=True)
     _store_results(rnd, results)
     definition = rnd.version.definition()
@@ -634,7 +676,11 @@ def round_publish(*, by, round: Round, note: str = "") -> Publication:
     proposals = consequences_evaluate(rnd)
     journal_record(actor=by, verb="assessment.round.publish", obj=rnd, scope_path=rnd.scheme.owner_unit.path,
                    changes={"revision": rnd.revision, "appeal_deadline": rnd.appeal_deadline,
-                            "consequences": proposals}, reason=note)
+                            "consequences": proposals,
+                            **({"incomplete": {"units": len(missing), "cells": sum(n for _u, n in missing)}}
+                               if missing else {})}, reason=note)
+    if proposals:
+        announce_on_commit(people_with_role_over(Role.OFFICE, rnd.scheme.owner_unit.path), "assess.consequences")
     return publication
 
 
@@ -692,6 +738,7 @@ def appeal_file(*, by, round: Round, unit: Unit, indicator: Indicator, reason: s
         appeal.evidence.add(*attachments)
     journal_record(actor=by, verb="assessment.appeal.file", obj=appeal, scope_path=unit.path,
                    changes={"indicator": indicator.code, "original_points": appeal.original_points}, reason=reason)
+    announce_on_commit(people_with_role_over(Role.OFFICE, rnd.scheme.owner_unit.path), "assess.appeals")
     return appeal
 
 

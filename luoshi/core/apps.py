@@ -13,3 +13,8 @@ class CoreConfig(AppConfig):
 
         preset_kind_register("calendar", title=gettext_lazy("工作日历"), parse=calendar_preset_parse,
                              load=calendar_preset_load, summary=calendar_preset_summary)
+
+        from .daily import register_daily
+        from .inbox import inbox_digest_run
+
+        register_daily("core.inbox_digest", inbox_digest_run, order=90)

@@ -11,7 +11,7 @@ from django.utils.functional import SimpleLazyObject
 from .notify import unread_count
 
 # the header's links: key in `nav` → URL name
-NAV_LINKS = {"workbench": "workbench", "programs": "program_list", "ledger": "ledger_index", "assess": "assess_index",
+NAV_LINKS = {"inbox": "inbox", "inbox_badge": "inbox_badge", "workbench": "workbench", "programs": "program_list", "ledger": "ledger_index", "assess": "assess_index",
              "ideas": "ideas_index", "intake": "intake_index", "units": "unit_tree", "notifications": "notifications",
              "portal": "portal_home", "set_language": "set_language", "logout": "logout",
              "password": "password_change"}
@@ -34,6 +34,8 @@ def nav_section(request) -> str:
     name = match.url_name or ""
     if name == "workbench":
         return "workbench"
+    if name == "inbox":
+        return "inbox"
     if name == "program_list":
         return "programs"
     if match.app_name == "ledger":

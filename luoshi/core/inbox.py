@@ -78,3 +78,128 @@ def inbox_counts(user: Any) -> list[tuple[InboxSource, int]]:
 
 def inbox_total(user: Any) -> int:
     return sum(n for _, n in inbox_counts(user))
+
+
+# ---- reading the inbox ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class InboxGroup:
+    """One source on the page: its key, label, count and its first items (all of them when `complete`)."""
+
+    key: str
+    label: Any
+    count: int
+    items: list[InboxItem]
+
+    @property
+    def complete(self) -> bool:
+        return len(self.items) >= self.count
+
+
+def inbox_groups(user: Any, *, limit: int | None = 20, only: str = "") -> list[InboxGroup]:
+    """The sources with work for `user`, each with its count and its first `limit` items (None: all); `only`
+    restricts to one source key (the page's 全部 link of a group)."""
+    groups = []
+    for source, n in inbox_counts(user):
+        if n and (not only or source.key == only):
+            groups.append(InboxGroup(source.key, source.label, n, source.items(user, limit)))
+    return groups
+
+
+def item_key(item: InboxItem) -> str:
+    """A stable identity of an item across days: its source and its link (the dedup key of its messages)."""
+    return f"inbox:{item.source}:{item.extra.get('key') or item.url}"
+
+
+# ---- messages from the same items ---------------------------------------------------------------------------
+
+def _absolute(url: str) -> str:
+    from django.conf import settings
+
+    base = getattr(settings, "LUOSHI_PUBLIC_URL", "")
+    return f"{base}{url}" if url.startswith("/") and base else url
+
+
+def item_message_body(item: InboxItem) -> str:
+    from django.utils.translation import gettext as _
+
+    parts = [p for p in (item.context, item.unit) if p]
+    if item.due:
+        parts.append(_("时限 %(date)s") % {"date": f"{item.due.year}年{item.due.month}月{item.due.day}日"})
+    return " · ".join(parts)
+
+
+def inbox_announce(person_ids: Any, key: str, *, limit: int = 50) -> int:
+    """Tell each person (in-app and by every channel of core.notify) about the items of source `key` that wait
+    for them and were not announced before: the message is the inbox item itself (title, what it belongs to,
+    due date, link), so the message and the inbox never disagree. Services call it after their commit for the
+    people who just got work (`transaction.on_commit(lambda: inbox_announce(ids, key))`). Returns the messages
+    built (before deduplication)."""
+    from django.contrib.auth import get_user_model
+    from django.utils.translation import gettext as _
+
+    from .notify import Message, deliver
+
+    source = _sources.get(key)
+    ids = {int(i) for i in (person_ids or ()) if i}
+    if source is None or not ids:
+        return 0
+    messages = []
+    for person in get_user_model().objects.filter(pk__in=ids, is_active=True):
+        for item in source.items(person, limit):
+            messages.append(Message(person.pk, person.email or "", "inbox",
+                                    _("%(label)s：%(title)s") % {"label": source.label, "title": item.title[:40]},
+                                    item_message_body(item), _absolute(item.url), item_key(item)))
+    deliver(messages)
+    return len(messages)
+
+
+def inbox_digest_for(user: Any, *, per_source: int = 5) -> tuple[int, str]:
+    """(total, text) of one person's digest: every source with work, its count and its first items."""
+    from django.utils.translation import gettext as _
+
+    lines: list[str] = []
+    total = 0
+    for group in inbox_groups(user, limit=per_source):
+        total += group.count
+        lines.append(_("%(label)s：%(n)s 项") % {"label": group.label, "n": group.count})
+        for item in group.items:
+            extra = item_message_body(item)
+            lines.append(f"  · {item.title}" + (f"（{extra}）" if extra else "") + f"\n    {_absolute(item.url)}")
+        if group.count > len(group.items):
+            lines.append("  · " + _("……另有 %(n)s 项") % {"n": group.count - len(group.items)})
+    return total, "\n".join(lines)
+
+
+def inbox_digest_run(today: dt.date | None, notify: bool) -> list[str]:
+    """The daily digest (a core.daily step): one message per active person with work waiting, listing it by
+    source, in-app and by e-mail; at most one per person and day."""
+    from django.contrib.auth import get_user_model
+    from django.utils.translation import gettext as _
+
+    from . import clock
+    from .notify import Message, deliver
+
+    day = today or clock.today()
+    messages = []
+    people = 0
+    for person in get_user_model().objects.filter(is_active=True).order_by("pk").iterator(chunk_size=500):
+        total, text = inbox_digest_for(person)
+        if not total:
+            continue
+        people += 1
+        messages.append(Message(person.pk, person.email or "", "digest",
+                                _("每日待办：%(n)s 项") % {"n": total}, text, _absolute("/inbox/"),
+                                f"digest:{day.isoformat()}"))
+    if notify:
+        deliver(messages)
+    return [f"待办摘要：{people} 人有待办事项" + ("，已发送。" if notify else "（未发送）。")]
+
+
+def announce_on_commit(person_ids: Any, key: str) -> None:
+    """`inbox_announce` once the current transaction commits (nothing is sent for a refused or rolled-back write)."""
+    from django.db import transaction
+
+    ids = sorted({int(i) for i in (person_ids or ()) if i})
+    if ids:
+        transaction.on_commit(lambda: inbox_announce(ids, key))

@@ -37,3 +37,15 @@ def to_chinese(n: int) -> str:
     import cn2an
 
     return cn2an.an2cn(n)
+
+
+_LEADING_ORDINAL = re.compile(r"^\s*[（(]?\s*([零〇一二两三四五六七八九十百千]+|\d+)\s*[)）]?\s*[、.．]?")
+
+
+def ordinal_key(text: str) -> tuple[int, str]:
+    """A sort key that follows a heading's leading ordinal — "一、…" < "二、…" < "十一、…", "(三)" after "(二)" — and
+    puts headings without one after them in text order: how a 清单's categories are listed (not 一、三、二、四 as
+    plain text sorts them)."""
+    m = _LEADING_ORDINAL.match(text or "")
+    n = parse_int(m.group(1)) if m else None
+    return (n if n is not None else 10**6, text or "")

@@ -32,6 +32,32 @@ def demo_load(*, year: int | None = None, seed: int = 7) -> dict:
     intake = intake_demo(hashed_password=hashed)
     ideas = ideas_demo(today=today, hashed_password=hashed)
     portal = portal_demo(today=today)
+    _progress_awaiting_review(program)
     summary = warnings_run(today=today, notify=True)
     return {"program": program, "summary": summary, "ledger": ledger, "assessment": assessment, "intake": intake,
             "ideas": ideas, "portal": portal}
+
+
+def _progress_awaiting_review(program) -> None:
+    """阳光公开: one progress report the liaison just sent on a published program, waiting in the office's 待办
+    (待审核公开的进展) — the review step a new user should see. Skipped when one is already waiting."""
+    from luoshi.org.models import Person
+    from luoshi.tasks import services
+    from luoshi.tasks.models import AssignmentRole, ProgressReport, Task, TaskAssignment
+
+    program.refresh_from_db()
+    if not (program.is_public and program.public_review) or ProgressReport.objects.filter(
+            task__program=program, is_lead=True, public_at=None, withheld_at=None).exists():
+        return
+    liaison = Person.objects.filter(username="liaison").first()
+    if liaison is None:
+        return
+    assignment = (TaskAssignment.objects.filter(task__program=program, role=AssignmentRole.LEAD, unit=liaison.unit,
+                                                acknowledged_at__isnull=False, task__closed_at=None,
+                                                task__is_archived=False).order_by("task__sort_order").first())
+    if assignment is None:
+        return
+    task = Task.objects.get(pk=assignment.task_id)
+    services.task_report_progress(by=liaison, task=task, percent=max(task.progress, 60),
+                                  text="本月走访重点企业32家，收集诉求15条，已现场解决9条，其余6条转相关部门办理；"
+                                       "“一企一策”服务清单已更新。")

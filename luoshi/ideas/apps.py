@@ -20,3 +20,7 @@ class IdeasConfig(AppConfig):
         from .models import Campaign
 
         register_path_copy(Campaign, "owner_path")
+
+        from .inbox import register as register_inbox_sources
+
+        register_inbox_sources()

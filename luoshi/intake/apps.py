@@ -46,3 +46,7 @@ class IntakeConfig(AppConfig):
         # refused at the edge (luoshi/core/edge.py): Open311's error document, in the format the address asks for
         register_refusal("/open311/", lambda request, message: errors(
             "xml" if request.path.endswith(".xml") else "json", 400, [message]))
+
+        from .inbox import register as register_inbox_sources
+
+        register_inbox_sources()

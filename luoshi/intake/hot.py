@@ -17,6 +17,7 @@ period) and how many requests it stood for, in one transaction, journaled.
 """
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
 from collections import Counter
@@ -53,9 +54,22 @@ def _change(n: int, prev: int) -> float | None:
     return None if not prev else round(100 * (n - prev) / prev, 1)
 
 
+def compared_periods(period: Period, today: dt.date | None = None) -> tuple[Period, Period]:
+    """(what is counted, what it is compared with): like with like. A month still running (1–4 December) is
+    compared with the same days of the month before (1–4 November), not with all of it (−82.6% that only meant
+    "the month is not over"); a finished period with the period just before it."""
+    today = today or clock.today()
+    if period.start <= today < period.end:
+        current = Period(period.start, today)
+        before = period.previous()
+        return current, Period(before.start, min(before.end, before.start + (today - period.start)))
+    return period, period.previous()
+
+
 def hot_categories(user, period: Period) -> list[dict]:
-    """Categories by requests received in the period, with the previous period's count and the change (%)."""
-    prev = period.previous()
+    """Categories by requests received in the period, with the compared period's count and the change (%)
+    (compared_periods: a running month against the same days of the month before)."""
+    period, prev = compared_periods(period)
     start, _e = period.bounds()
     qs = (visible_requests(user).filter(received_at__gte=prev.bounds()[0], received_at__lt=period.bounds()[1])
           .order_by().values("category_id")
@@ -99,9 +113,12 @@ def hot_keywords(user, period: Period, n: int = 30) -> list[dict]:
     top = counts.most_common(n)
     if not top:
         return []
-    prev = keyword_counts(user, period.previous())
+    current, before = compared_periods(period)
+    if current != period:  # the month is still running: both sides over the same days
+        counts = keyword_counts(user, current)
+    prev = keyword_counts(user, before)
     examples = _examples(user, period, [w for w, _c in top])
-    return [{"word": w, "count": c, "prev": prev.get(w, 0), "change": _change(c, prev.get(w, 0)),
+    return [{"word": w, "count": c, "prev": prev.get(w, 0), "change": _change(counts.get(w, 0), prev.get(w, 0)),
              "examples": examples.get(w, [])} for w, c in top]
 
 

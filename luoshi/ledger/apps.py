@@ -64,3 +64,8 @@ class LedgerConfig(AppConfig):
         for model in (Finding, AssignmentSheet, Escalation):
             register_path_copy(model, "unit_path")
         register_after_move(tallies_after_unit_move)
+
+
+        from .inbox import register as register_inbox_sources
+
+        register_inbox_sources()

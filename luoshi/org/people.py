@@ -241,3 +241,12 @@ def _checked_unit(r: PersonRow) -> Unit:
     if r.unit is None:
         raise RuntimeError(f"people import: row {r.row} has no unit after checking")
     return r.unit
+
+
+def people_with_role_over(role: str, unit_path: str) -> set[int]:
+    """Ids of the people holding `role` on the unit at `unit_path` or on one of its ancestors (a role covers the
+    subtree): who is told when work for that role arrives at that unit (core.inbox.announce_on_commit)."""
+    from .scopes import ancestor_paths
+
+    return set(RoleGrant.objects.filter(role=role, unit__path__in=ancestor_paths(unit_path))
+               .values_list("person_id", flat=True))

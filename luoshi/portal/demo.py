@@ -95,7 +95,7 @@ def _shishi(office, district, code, year, today, rng) -> Program:
                 text = (f"已完成“{done[-1]}”节点，" if done else "前期手续办理中，") + \
                     rng.choice(["现场施工有序推进。", "已召开群众意见征询会。", "资金已按进度拨付。", "正在开展质量安全检查。"])
                 reports.append(ProgressReport(task=task, unit=lead.unit, author=author, submitted_at=_at(day, 15),
-                                              text=f"{text}完成进度约{progress}%。", percent=progress, is_lead=True))
+                                              public_at=_at(day, 15), text=f"{text}完成进度约{progress}%。", percent=progress, is_lead=True))
                 journal.append(journal_entry(at=_at(day, 15), actor=author, verb="task.report", obj=task,
                                              scope_path=lead.unit_path, changes={"percent": progress}))
                 last = _at(day, 15)
@@ -108,7 +108,7 @@ def _shishi(office, district, code, year, today, rng) -> Program:
                     m.save(update_fields=["done_at"])
             if finish < today:
                 reports.append(ProgressReport(task=task, unit=lead.unit, author=author, submitted_at=_at(finish, 11),
-                                              text="项目已全部完成并通过验收，投入使用。", percent=100, is_lead=True))
+                                              public_at=_at(finish, 11), text="项目已全部完成并通过验收，投入使用。", percent=100, is_lead=True))
                 task.progress, task.status, task.status_reason = 100, TaskStatus.CLOSED, "已办结"
                 task.closed_at, task.closed_on_time = _at(finish + dt.timedelta(days=2)), True
                 task.last_report_at = _at(finish, 11)

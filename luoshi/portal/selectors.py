@@ -69,7 +69,7 @@ def program_figures(program_ids) -> dict[int, dict]:
 
 def _with_public_facts(qs: QuerySet[Task]) -> QuerySet[Task]:
     """Only the public columns, the lead units (one prefetch) and the id of the latest lead-unit report."""
-    latest = (ProgressReport.objects.filter(task=OuterRef("pk"), is_lead=True)
+    latest = (ProgressReport.objects.filter(task=OuterRef("pk"), is_lead=True, public_at__isnull=False)
               .order_by("-submitted_at", "-id").values("id")[:1])
     leads = Prefetch("assignments", to_attr="leads",
                      queryset=TaskAssignment.objects.filter(role=AssignmentRole.LEAD).select_related("unit")
@@ -113,13 +113,13 @@ def public_task_get(pk: int, *, shishi: bool = False) -> Task:
 
 
 def public_timeline(task: Task) -> dict:
-    """A task's public story: milestones (时间节点) and the lead units' progress reports over time (date,
-    percent and masked text; never who wrote them), plus the 办结 date."""
+    """A task's public story: milestones (时间节点) and the lead units' progress reports the office released
+    (`public_at`; date, percent and masked text; never who wrote them), plus the 办结 date."""
     milestones = list(Milestone.objects.filter(task=task).only("id", "title", "phrase", "due", "done_at", "sort_order")
                       .order_by("due", "sort_order", "id"))
     reports = [{"at": r.submitted_at, "percent": r.percent, "text": public_text(r.text),
                 "unit": r.unit.name} for r in
-               ProgressReport.objects.filter(task=task, is_lead=True).select_related("unit")
+               ProgressReport.objects.filter(task=task, is_lead=True, public_at__isnull=False).select_related("unit")
                .only("id", "submitted_at", "percent", "text", "unit__name").order_by("-submitted_at", "-id")[:100]]
     return {"milestones": milestones, "reports": reports, "closed_at": task.closed_at}
 

@@ -77,6 +77,8 @@ class Program(models.Model):
     # program is shown there as 实事 with timelines and can be rated by the public.
     is_public = models.BooleanField(_("在公开网站发布"), default=False)
     is_shishi = models.BooleanField(_("民生实事"), default=False)
+    # the lead units' progress text reaches the public site only after the office released it (审核后公开)
+    public_review = models.BooleanField(_("进展文字经督查室审核后公开"), default=True)
     created_at = models.DateTimeField(null=True, blank=True)
 
     objects = ProgramQuerySet.as_manager()

@@ -40,5 +40,9 @@ class TasksConfig(AppConfig):
         from .models import TaskAssignment
 
         register_daily("tasks.warnings", warnings_daily, order=10)
+
+        from .inbox import register as register_inbox_sources
+
+        register_inbox_sources()
         register_path_copy(TaskAssignment, "unit_path")
         register_after_move(tallies_after_unit_move)

@@ -120,7 +120,7 @@ def _history(program, today: dt.date, rng: random.Random) -> None:
             progress = max(progress, min(100, expected + rng.randint(-15, 5)))
             when = _at(day, rng.randint(9, 17))
             reports.append(ProgressReport(task=task, unit=unit, period=period, author=author, submitted_at=when, is_lead=True,
-                                          percent=progress, text=_report_text(task, progress, rng)))
+                                          public_at=when, percent=progress, text=_report_text(task, progress, rng)))
             task.progress, task.last_report_at = progress, when
             journal.append(journal_entry(at=when, actor=author, verb="task.report", obj=task,
                                          scope_path=lead[0].unit_path, changes={"percent": progress}))

@@ -81,6 +81,8 @@ class ProgramForm(forms.Form):
 class ProgramPublicationForm(forms.Form):
     is_public = ProgramForm.base_fields["is_public"]
     is_shishi = ProgramForm.base_fields["is_shishi"]
+    public_review = forms.BooleanField(label=_("进展文字经督查室审核后公开"), required=False,
+                                       help_text=_("不勾选：牵头单位报送的进展文字提交后立即出现在公开网站"))
 
 
 def uploaded_files(request, field="files", limit=10) -> list[tuple[str, bytes]]:

@@ -275,12 +275,19 @@ class ProgressReport(models.Model):
     percent = models.PositiveSmallIntegerField(_("完成进度（%）"), null=True, blank=True)
     is_lead = models.BooleanField(default=True)
     attachments = models.ManyToManyField(Attachment, blank=True, related_name="reports")
+    # 阳光公开: when the text was released to the public site (at once when the program needs no review), or
+    # withheld by the office; neither: waiting for the office's review (tasks.inbox "tasks.public_review")
+    public_at = models.DateTimeField(_("公开时间"), null=True, blank=True)
+    withheld_at = models.DateTimeField(_("不予公开时间"), null=True, blank=True)
 
     objects = TaskPartQuerySet.as_manager()
 
     class Meta:
         ordering = ["-submitted_at", "-id"]
-        indexes = [models.Index(fields=["task", "-submitted_at"], name="report_task_time_idx")]
+        indexes = [models.Index(fields=["task", "-submitted_at"], name="report_task_time_idx"),
+                   # the office's review queue: lead reports neither released nor withheld (a small partial index)
+                   models.Index(fields=["submitted_at"], name="report_review_idx",
+                                condition=models.Q(is_lead=True, public_at=None, withheld_at=None))]
         verbose_name = _("进展报送")
         verbose_name_plural = pgettext_lazy("plural", "进展报送")
 

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 
 from luoshi.core import clock
+from luoshi.core.numerals import ordinal_key
 from luoshi.org.lookups import outermost
 from luoshi.org.models import Person, Role, Unit, UnitKind
 from luoshi.org.scopes import Scope, scope_for
@@ -20,8 +21,8 @@ from luoshi.programs.models import Program, ReportingPeriod
 from . import tallies
 from .models import granted_tasks, task_visibility  # noqa: F401  (task_visibility: the Q behind Task.objects.visible_to)
 from .models import (
-    PROGRAM_READ_ROLES, READ_ROLES, AssignmentRole, ClosureRequest, ExtensionRequest, RequestState, Task,
-    TaskAssignment, TaskStatus, TaskTally,
+    PROGRAM_READ_ROLES, READ_ROLES, AssignmentRole, ClosureRequest, ExtensionRequest, ProgressReport, RequestState,
+    Task, TaskAssignment, TaskStatus, TaskTally,
 )
 from .satisfaction import satisfaction_by_unit
 
@@ -163,6 +164,11 @@ def task_detail(*, user, task: Task) -> dict:
         "journal": list(journal_for(task)[:100]),
         "tags": list(task.tags.all()),
     }
+
+
+def reports_visible(*, user) -> QuerySet[ProgressReport]:
+    """Progress reports of the tasks the user may read (ProgressReport.objects.visible_to)."""
+    return ProgressReport.objects.visible_to(scope_for(user))
 
 
 def units_user_acts_for(*, user, task: Task) -> list[TaskAssignment]:
@@ -442,7 +448,7 @@ def program_overview(*, user, program: Program, under: Unit | None = None) -> di
     by_category = [{"category": k, "label": k or "（未分类）",
                     "url": f"{list_url}?{urlencode({'category': k, 'top': '1'})}" if k else "",
                     **_status_row(c)}
-                   for k, c in sorted(pc.rows(tallies.CATEGORY).items())]
+                   for k, c in sorted(pc.rows(tallies.CATEGORY).items(), key=lambda kc: ordinal_key(kc[0]))]
     return {
         "counts": _status_row(pc.rows(tallies.TOTAL).get("", {})),
         "by_unit": by_unit,

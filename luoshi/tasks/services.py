@@ -14,9 +14,11 @@ from django.utils.translation import gettext as _
 from luoshi.core import clock
 from luoshi.core.errors import ServiceError
 from luoshi.core.files import attachment_store
+from luoshi.core.inbox import announce_on_commit
 from luoshi.core.journal import diff, journal_record, snapshot
 from luoshi.core.permissions import require
 from luoshi.org.models import Person, Role, Unit
+from luoshi.org.people import people_with_role_over
 from luoshi.org.scopes import scope_for
 from luoshi.programs import cadence
 from luoshi.programs.models import Program, ReportingPeriod
@@ -31,9 +33,9 @@ from .status import program_refresh_statuses, task_refresh_status
 
 PROGRAM_FIELDS = ("code", "name", "year", "owner_unit", "start_date", "end_date", "cadence_kind", "cadence_weekday",
                   "cadence_day", "cadence_dates", "warn_days", "lag_points", "ack_days", "description", "is_public",
-                  "is_shishi")
+                  "is_shishi", "public_review")
 # 阳光公开: publishing a program (公开通报) or marking it 民生实事 changes no task status
-PUBLICATION_FIELDS = {"is_public", "is_shishi"}
+PUBLICATION_FIELDS = {"is_public", "is_shishi", "public_review"}
 TASK_FIELDS = ("code", "number", "category", "title", "measures", "lead_units_text", "coop_units_text", "leaders_text",
                "deadline_phrase", "deadline_kind", "deadline", "recurrence", "start_date", "parent", "note")
 
@@ -196,6 +198,8 @@ def task_create(*, by, program: Program, data: TaskInput) -> Task:
                                 "coop_units": [u.pk for u in data.coop_units], "leaders": [p.pk for p in data.leaders]},
                        scope_path=program.owner_unit.path)
         task_refresh_status(task=task, before=before)
+        announce_on_commit({pid for u in [*data.lead_units, *data.coop_units]
+                            for pid in people_with_role_over(Role.LIAISON, u.path)}, "tasks.acknowledge")
     return task
 
 
@@ -305,6 +309,7 @@ def task_report_progress(*, by, task: Task, text: str, percent: int | None = Non
         attachments = [attachment_store(by=by, name=name, data=data) for name, data in files]
         report = ProgressReport.objects.create(task=task, unit=assignment.unit, author=by, submitted_at=now, text=text,
                                                percent=percent if is_lead else None, is_lead=is_lead,
+                                               public_at=None if task.program.public_review else now,
                                                period=period_for(task.program, clock.timezone.localdate(now)))
         report.attachments.set(attachments)
         if is_lead and percent is not None:  # a lead report has a percent (checked above)
@@ -315,6 +320,33 @@ def task_report_progress(*, by, task: Task, text: str, percent: int | None = Non
                                 "files": [a.original_name for a in attachments]},
                        scope_path=assignment.unit_path)
         task_refresh_status(task=task)
+        if is_lead and (task.program.is_public or task.program.is_shishi) and task.program.public_review:
+            announce_on_commit(people_with_role_over(Role.OFFICE, task.program.owner_unit.path), "tasks.public_review")
+    return report
+
+
+def report_release(*, by, report: ProgressReport, release: bool, note: str = "") -> ProgressReport:
+    """阳光公开 review of a lead unit's progress text: release it to the public site, or withhold it (with a
+    reason). Decided once, by the office that manages the program; journaled on the task."""
+    task = report.task
+    _require_office(by, task.program)
+    if not report.is_lead:
+        raise ServiceError(_("配合单位的报送不在公开网站发布。"))
+    if not release and not (note or "").strip():
+        raise ServiceError(_("不予公开时请写明理由。"), field="note")
+    now = clock.now()
+    with transaction.atomic():
+        report = ProgressReport.objects.select_for_update().get(pk=report.pk)  # decided once, even when two click
+        if report.public_at or report.withheld_at:
+            raise ServiceError(_("这条进展已经审核过。"))
+        if release:
+            report.public_at = now
+        else:
+            report.withheld_at = now
+        report.save(update_fields=["public_at", "withheld_at"])
+        journal_record(actor=by, verb="task.report_release" if release else "task.report_withhold", obj=task,
+                       changes={"report": report.pk, "unit": report.unit_id}, reason=(note or "").strip(),
+                       scope_path=task.program.owner_unit.path)
     return report
 
 
@@ -342,6 +374,7 @@ def task_request_extension(*, by, task: Task, new_deadline: dt.date, reason: str
         journal_record(actor=by, verb="task.extension_request", obj=task,
                        changes={"new_deadline": new_deadline, "old_deadline": current}, reason=reason,
                        scope_path=assignment.unit_path)
+        announce_on_commit(people_with_role_over(Role.OFFICE, task.program.owner_unit.path), "tasks.extensions")
     return req
 
 
@@ -368,11 +401,23 @@ def task_decide_extension(*, by, request: ExtensionRequest, approve: bool, note:
     return request
 
 
+def _require_children_closed(task: Task) -> None:
+    """A parent task is closed after its subtasks (the tree's status rolls up: a parent cannot be 已办结 over a red
+    child). The refusal names the open subtasks."""
+    open_children = list(Task.objects.filter(parent=task, is_archived=False, closed_at=None)
+                         .order_by("sort_order", "id").values_list("code", flat=True))
+    if open_children:
+        shown = _("、").join(open_children[:5]) + (_("等") if len(open_children) > 5 else "")
+        raise ServiceError(_("还有 %(n)s 项子任务未办结（%(codes)s），子任务全部办结后才能办结本任务。")
+                           % {"n": len(open_children), "codes": shown})
+
+
 def task_request_closure(*, by, task: Task, summary: str, files: Sequence[tuple[str, bytes]] = ()) -> ClosureRequest:
     assignment = _assignment_for(by, task, None)
     require(assignment.role == AssignmentRole.LEAD, _("只有牵头单位可以申请办结。"))
     if task.is_closed:
         raise ServiceError(_("任务已办结。"))
+    _require_children_closed(task)
     if not assignment.acknowledged_at:
         raise ServiceError(_("请先签收任务。"))
     if not (summary or "").strip():
@@ -387,6 +432,7 @@ def task_request_closure(*, by, task: Task, summary: str, files: Sequence[tuple[
         journal_record(actor=by, verb="task.closure_request", obj=task,
                        changes={"files": [a.original_name for a in attachments]}, reason=summary,
                        scope_path=assignment.unit_path)
+        announce_on_commit(people_with_role_over(Role.OFFICE, task.program.owner_unit.path), "tasks.closures")
     return req
 
 
@@ -397,6 +443,8 @@ def task_decide_closure(*, by, request: ClosureRequest, accept: bool, note: str 
         raise ServiceError(_("该申请已处理。"))
     if not accept and not note.strip():
         raise ServiceError(_("退回办结申请时请写明理由。"), field="note")
+    if accept:
+        _require_children_closed(task)
     with transaction.atomic():
         before = tallies.task_state(task)
         now = clock.now()

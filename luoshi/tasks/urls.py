@@ -19,6 +19,7 @@ urlpatterns = [
     path("tasks/<int:pk>/acknowledge/", views.task_acknowledge, name="task_acknowledge"),
     path("tasks/<int:pk>/report/", views.task_report, name="task_report"),
     path("tasks/<int:pk>/extension/", views.task_extension, name="task_extension"),
+    path("tasks/reports/<int:pk>/release/", views.report_release, name="report_release"),
     path("tasks/<int:pk>/closure/", views.task_closure, name="task_closure"),
     path("extensions/<int:pk>/decide/", views.extension_decide, name="extension_decide"),
     path("closures/<int:pk>/decide/", views.closure_decide, name="closure_decide"),

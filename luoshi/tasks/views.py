@@ -40,7 +40,11 @@ from .models import ClosureRequest, ExtensionRequest, Task, TaskStatus
 @login_required
 def workbench(request):
     data = selectors.workbench(user=request.user)
+    if not any(data["counts"].values()) and "board" not in request.GET:
+        # no task to read at all (an inspector, evaluator, expert, dispatcher …): their day starts on 待办
+        return HttpResponseRedirect(reverse("inbox"))
     return render(request, "tasks/workbench.html", workbench_rows(data))
+
 
 
 # the 工作台's short lists: (key in selectors.workbench, title length); assignment rows name their fields task__…
@@ -126,7 +130,8 @@ def program_overview(request, code, unit_id=None):
                 under_given=under is not None, **urls)
     if data["can_manage"]:
         data["publication_form"] = ProgramPublicationForm(initial={"is_public": program.is_public,
-                                                                   "is_shishi": program.is_shishi})
+                                                                   "is_shishi": program.is_shishi,
+                                                                   "public_review": program.public_review})
     return render(request, "tasks/program_overview.html", data)
 
 
@@ -328,6 +333,17 @@ def _task_action(request, pk, action):
     return HttpResponseRedirect(reverse("task_detail", args=[pk]))
 
 
+def _warn_past_deadline(request, task: Task) -> None:
+    """A deadline phrase that resolves to a day already past (三季度 written in December) makes the task red from
+    the start: say so at once, with the date it was read as, instead of letting the list show a new red task."""
+    deadline = task.effective_deadline
+    if task.deadline_kind == "date" and deadline and deadline < clock.today() and not task.is_closed:
+        messages.warning(request, _("完成时限“%(phrase)s”按 %(year)s 年理解为 %(date)s，已经过去，任务一建立就是红灯。"
+                                    "如应为明年，请在时限中写明年份（如“%(next)s年三季度”）。")
+                         % {"phrase": task.deadline_phrase or "—", "year": task.program.year, "date": cndate(deadline),
+                            "next": clock.today().year + 1})
+
+
 def _form_errors(form) -> str:
     def one(f, errs):
         label = form.fields[f].label if f in form.fields else ""
@@ -362,6 +378,19 @@ def task_report(request, pk):
                                       percent=form.cleaned_data["percent"], files=uploaded_files(request), unit=unit)
         messages.success(request, _("进展已报送。"))
     return _task_action(request, pk, act)
+
+
+@require_POST
+@login_required
+def report_release(request, pk):
+    """阳光公开 review of one lead report: 公开 or 不予公开 (with a reason), by the program's office."""
+    report = get_object_or_404(selectors.reports_visible(user=request.user), pk=pk)
+    release = request.POST.get("decision") == "release"
+
+    def act(task):
+        services.report_release(by=request.user, report=report, release=release, note=request.POST.get("note", ""))
+        messages.success(request, _("进展已公开。") if release else _("已决定不予公开。"))
+    return _task_action(request, report.task_id, act)
 
 
 @require_POST
@@ -476,6 +505,7 @@ def task_create(request, code):
                 form.add_error(e.field if e.field in form.fields else None, e.message)
             else:
                 messages.success(request, _("已添加任务 %(code)s。") % {"code": task.code})
+                _warn_past_deadline(request, task)
                 return HttpResponseRedirect(reverse("task_detail", args=[task.pk]))
     return render(request, "tasks/task_form.html", {"form": form, "program": program, "units": _unit_names(program)},
                   status=400 if form.errors else 200)
@@ -496,11 +526,12 @@ def task_edit(request, pk):
         data = _task_input(task.program, form.cleaned_data, form)
         if data:
             try:
-                services.task_update(by=request.user, task=task, data=data, reason=form.cleaned_data["reason"])
+                task = services.task_update(by=request.user, task=task, data=data, reason=form.cleaned_data["reason"])
             except ServiceError as e:
                 form.add_error(e.field if e.field in form.fields else None, e.message)
             else:
                 messages.success(request, _("任务已保存。"))
+                _warn_past_deadline(request, task)
                 return HttpResponseRedirect(reverse("task_detail", args=[task.pk]))
     return render(request, "tasks/task_form.html", {"form": form, "program": task.program, "task": task,
                                                     "units": _unit_names(task.program)},

@@ -210,7 +210,8 @@ def test_publish_and_the_league_table(scoring, cast, city, api, travel):
     post(office, f"/rounds/{scoring.pk}/approve", {})
     refused(post(api(cast["evaluator"]), f"/rounds/{scoring.pk}/publish", {}), 403)
     with travel("2026-02-03"):
-        r = post(office, f"/rounds/{scoring.pk}/publish", {"note": "首次公布"})
+        refused(post(office, f"/rounds/{scoring.pk}/publish", {"note": "首次公布"}), 400, match="区委办公室 5 项没有评分")
+        r = post(office, f"/rounds/{scoring.pk}/publish", {"note": "首次公布", "allow_incomplete": True})
     assert r.status_code == 200 and r.json()["revision"] == 1 and r.json()["note"] == "首次公布"
     rows = api(cast["liaison_b"]).get(f"{API}/rounds/{scoring.pk}/table").json()
     got = [(x["unit"], x["group"], x["total"], x["rank"], x["grade"]) for x in rows]

@@ -402,6 +402,19 @@ def test_metric_round_change_is_on_the_published_index():
     assert (one.rank, two.rank, one.total, two.total) == (1, 2, D("100.00"), D("0.00"))
 
 
+def test_metric_ranks_are_on_the_published_values():
+    """Two districts published with the same PM2.5 (precision 0: 35) tie on that metric, whatever the decimals."""
+    s = SchemeDef.model_validate({
+        "kind": "scheme", "code": "aq", "name": "大气", "region": "崂山区", "owner_unit": "区委办公室", "type": "metric",
+        "league": {"metrics": [{"code": "pm25", "name": "PM2.5", "standard": 35},
+                               {"code": "pm10", "name": "PM10", "standard": 70}]}})
+    res = engine.compute_metric_round(s, [UnitInput(1, values={0: D("34.6"), 1: D("60")}),
+                                          UnitInput(2, values={0: D("35.4"), 1: D("61")}),
+                                          UnitInput(3, values={0: D("40"), 1: D("50")})], ["pm25", "pm10"])
+    assert [r.figures["ranks"]["pm25"] for r in res] == [1, 1, 3]
+    assert [r.figures["ranks"]["pm10"] for r in res] == [2, 3, 1]
+
+
 # ---- bonuses, deductions, vetoes ------------------------------------------------------------------------------------
 
 BONUSES = {"levels": ["国家级", "省部级", "市级"], "cap": 5, "kinds": [

@@ -244,7 +244,17 @@ def test_the_office_moves_the_round_along_and_publishes_with_a_note(assess, cast
         assert "还有 15 条评分未审核或已退回，审核完毕后才能公布。" in messages_of(r)
         r = c.post(url("assess_round_action", rnd.pk, "approve"), follow=True)
         assert "已审核通过 15 条评分。" in messages_of(r)
-        r = c.post(url("assess_round_action", rnd.pk, "publish"), {"note": "请各单位核对"}, follow=True)
+        # the completeness guard: 区委办公室 has no score; the page says so, publishing needs the explicit override
+        r = c.get(url("assess_round", rnd.pk))
+        assert "评分不完整：区委办公室 5 项没有评分（共缺 5 项）" in page(r)
+        r = c.post(url("assess_round_action", rnd.pk, "publish"), {"note": "请各单位核对"})
+        assert r.status_code == 400 and "区委办公室 5 项" in messages_of(r)[0]
+        rnd.refresh_from_db()
+        assert rnd.state == "review"
+        r = c.post(url("assess_round_action", rnd.pk, "publish"), {"note": "", "allow_incomplete": "on"})
+        assert r.status_code == 400 and "按缺项公布时须在公布说明中写明理由。" in messages_of(r)
+        r = c.post(url("assess_round_action", rnd.pk, "publish"), {"note": "请各单位核对", "allow_incomplete": "on"},
+                   follow=True)
     rnd.refresh_from_db()
     assert rnd.state == "published" and rnd.appeal_deadline == dt.date(2026, 2, 7)
     assert "已公布第1版结果，申诉期至2026-02-07。" in messages_of(r)
@@ -525,7 +535,7 @@ def test_the_reviewer_may_not_be_the_scorer(assess, cast, client_for, city, trav
 
         grant_role(by=None, person=second_evaluator, role="office", unit=city["district"])
         services.scores_approve(by=second_evaluator, round=rnd)
-        services.round_publish(by=second_evaluator, round=rnd)
+        services.round_publish(by=second_evaluator, round=rnd, note="区委办公室未评分", allow_incomplete=True)
         appeal = services.appeal_file(by=cast["liaison_a"], round=rnd, unit=city["street_a"],
                                       indicator=assess.leaf(rnd, "B2"), reason="满意度调查样本不足")
         r = client_for(cast["office"]).post(url("assess_appeal_decide", appeal.pk),

@@ -77,6 +77,10 @@ def _round_ctx(request, rnd, **extra):
         ctx["evaluator_form"] = extra.pop("evaluator_form", None) or EvaluatorForm(units=units, leaves=leaves)
         ctx["exclude_form"] = extra.pop("exclude_form", None) or ExcludeForm(units=units)
         ctx["publish_form"] = extra.pop("publish_form", None) or PublishForm()
+        if rnd.state == RoundState.REVIEW:  # what publication would leave unscored (services.round_publish refuses)
+            missing = services.round_missing(rnd)
+            ctx["missing"] = {"text": services.missing_text(missing), "cells": sum(n for _u, n in missing),
+                              "units": len(missing)} if missing else None
         ctx["candidates"] = selectors.evaluator_candidates(rnd)
         ctx["decide_form"] = ConsequenceForm()
     ctx["next_label"] = dict(RoundState.choices).get(ctx["next_state"], "") if ctx["next_state"] else ""
@@ -123,7 +127,8 @@ def round_action(request, pk, action):
         elif action == "publish":
             if not form.is_valid():
                 raise ServiceError(errors_text(form))
-            publication = services.round_publish(by=request.user, round=rnd, note=note)
+            publication = services.round_publish(by=request.user, round=rnd, note=note,
+                                                 allow_incomplete=form.cleaned_data["allow_incomplete"])
             rnd.refresh_from_db()
             message = _("已公布第%(rev)s版结果，申诉期至%(date)s。") % {
                 "rev": publication.revision, "date": f"{rnd.appeal_deadline:%Y-%m-%d}" if rnd.appeal_deadline else "—"}

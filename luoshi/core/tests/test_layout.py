@@ -26,12 +26,12 @@ def header_links(html: str) -> dict[str, bool]:
 @pytest.mark.parametrize("url_name,current", [
     ("workbench", "workbench"), ("program_list", "program_list"), ("ledger_index", "ledger_index"),
     ("assess_index", "assess_index"), ("ideas_index", "ideas_index"), ("intake_index", "intake_index"),
-    ("unit_tree", None), ("notifications", None),
+    ("unit_tree", None), ("notifications", None), ("inbox", "inbox"),
 ])
 def test_header_marks_the_current_section(program, cast, client_for, url_name, current):
     html = client_for(cast["office"]).get(reverse(url_name)).content.decode()
     links = header_links(html)
-    expected = {reverse(n) for n in ("workbench", "program_list", "ledger_index", "assess_index", "ideas_index",
+    expected = {reverse(n) for n in ("inbox", "workbench", "program_list", "ledger_index", "assess_index", "ideas_index",
                                      "intake_index", "unit_tree", "notifications", "portal_home")} | {"/api/docs"}
     assert set(links) == expected
     assert [href for href, on in links.items() if on] == ([reverse(current)] if current else [])
@@ -68,3 +68,12 @@ def test_unread_badge_and_what_a_partial_does_not_count(program, cast, client_fo
         queries = [q["sql"] for q in ctx.captured_queries]
     assert partial.status_code == 200 and "<header" not in partial.content.decode()
     assert not any("core_notification" in q for q in queries)  # the badge is not shown, so not counted
+
+
+def test_a_get_on_a_submit_address_explains_itself(program, cast, client_for):
+    """require_POST answers a GET with an empty 405: pages show what happened and a way back (issue #12 §4)."""
+    client = client_for(cast["liaison_a"])
+    response = client.get(f"/tasks/{program['task_a'].pk}/report/")
+    html = response.content.decode()
+    assert response.status_code == 405 and response["Allow"] == "POST"
+    assert "这个地址只接受表单提交" in html and f'href="/tasks/{program["task_a"].pk}/"' in html

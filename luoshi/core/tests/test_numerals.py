@@ -39,3 +39,12 @@ def test_task_sheet_numbers(raw, expected):
                                           ("第三季度", "2026-09-30"), ("二季度末", "2026-06-30")])
 def test_deadline_months_and_quarters(phrase, day):
     assert str(parse_deadline(phrase, year=2026).date) == day
+
+
+def test_ordinal_key_orders_headings_by_their_numeral():
+    from luoshi.core.numerals import ordinal_key
+
+    headings = ["三、民生保障", "一、营商环境", "十一、其他", "二、科技创新", "四、生态环境", "", "附：说明"]
+    assert sorted(headings, key=ordinal_key) == ["一、营商环境", "二、科技创新", "三、民生保障", "四、生态环境",
+                                                 "十一、其他", "", "附：说明"]
+    assert sorted(["（三）c", "（一）a", "(二)b"], key=ordinal_key) == ["（一）a", "(二)b", "（三）c"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from luoshi.tasks import services as tasks
-from luoshi.tasks.models import ClosureRequest, Task
+from luoshi.tasks.models import ClosureRequest, ProgressReport, Task
 
 PHONE = "13912345678"
 ID_NUMBER = "370212198805051234"
@@ -46,6 +46,9 @@ def published(program, city, cast, travel):
                                    text=f"主体完工，设备进场（现场负责人电话{PHONE}）。", percent=100)
         tasks.task_request_closure(by=cast["liaison_b"], task=Task.objects.get(pk=canteen.pk), summary="已建成投用")
         tasks.task_decide_closure(by=office, request=ClosureRequest.objects.get(task=canteen), accept=True)
+    with travel("2026-02-21"):  # the office releases the lead reports' text to the public site (审核后公开)
+        for report in ProgressReport.objects.filter(is_lead=True, public_at=None, withheld_at=None):
+            tasks.report_release(by=office, report=report, release=True)
     return {"program": p, "task_a": Task.objects.get(pk=program["task_a"].pk), "task_b": program["task_b"],
             "task_dept": program["task_dept"], "shishi": shishi, "canteen": Task.objects.get(pk=canteen.pk),
             "hidden": hidden, "secret": secret}

@@ -30,7 +30,8 @@ def test_the_office_publishes_from_the_program_page(program, cast, client_for):
     office = client_for(cast["office"])
     html = office.get(reverse("program_overview", args=[p.code])).content.decode()
     assert reverse("program_publish", args=[p.code]) in html and "已公开" not in html
-    r = office.post(reverse("program_publish", args=[p.code]), {"is_public": "on", "is_shishi": "on"})
+    r = office.post(reverse("program_publish", args=[p.code]), {"is_public": "on", "is_shishi": "on",
+                                                                "public_review": "on"})
     assert r.status_code == 302
     p.refresh_from_db()
     assert p.is_public and p.is_shishi

@@ -155,7 +155,9 @@ def test_outsider_sees_no_program(program, cast, client_for):
     assert "2026年鼓励创新工作要点" not in r.content.decode()
     for url in (PROGRAM_URL, LIST_URL, EXPORT_URL, f"/tasks/{program['task_a'].pk}/"):
         assert c.get(url).status_code == 404, url
-    r = c.get("/")
+    r = c.get("/")  # no task to read: the day starts on 待办
+    assert r.status_code == 302 and r["Location"] == "/inbox/"
+    r = c.get("/?board=1")
     assert r.status_code == 200 and r.context["counts"]["total"] == 0
     r = api_client(cast["outsider"]).get("/api/programs")
     assert r.status_code == 200 and r.json() == []

@@ -57,6 +57,8 @@ class Command(ActionCommand):
         p = sub.add_parser("publish", help="公布结果（评分须已全部审核），开始申诉期，并按后果规则提出待确认的措施")
         p.add_argument("--round", required=True, help="考核期次编号")
         p.add_argument("--note", default="", help="公布说明")
+        p.add_argument("--allow-incomplete", action="store_true",
+                       help="有单位的末级标准没有评分时仍然公布（须用 --note 写明理由，记入日志）")
         add_as_argument(p)
         p = sub.add_parser("finalize", help="定稿（申诉期结束、申诉全部复核后）")
         p.add_argument("--round", required=True, help="考核期次编号")
@@ -108,10 +110,10 @@ class Command(ActionCommand):
         self.stdout.write(self.style.SUCCESS(_("考核期次 %(id)s“%(name)s”已进入“%(state)s”。")
                                              % {"id": rnd.pk, "name": rnd.name, "state": rnd.get_state_display()}))
 
-    def do_publish(self, round, note, username, **options):
+    def do_publish(self, round, note, username, allow_incomplete=False, **options):
         rnd = get_round(round)
         by = acting_person(username, rnd.scheme.owner_unit)
-        publication = services.round_publish(by=by, round=rnd, note=note)
+        publication = services.round_publish(by=by, round=rnd, note=note, allow_incomplete=allow_incomplete)
         rnd.refresh_from_db()
         proposed = rnd.consequences.filter(state="proposed").count()
         self.stdout.write(self.style.SUCCESS(
