@@ -1,0 +1,38 @@
+"""项目推进情况通报 (Word, 公文 layout through documents.gongwen): the period's figures per district and the projects
+behind plan. Read through the selectors, so a district office gets its own district's bulletin."""
+from __future__ import annotations
+
+from luoshi.core import clock
+from luoshi.documents import gongwen
+
+from luoshi.projects import figures, selectors
+from luoshi.projects.models import Light
+
+
+def bulletin_docx(user, program, config, period: figures.Period) -> bytes:
+    table = selectors.figure_table(user, program, config, "district", period)
+    doc = gongwen.new_document(title=f"{program.name}推进情况通报")
+    gongwen.add_para(doc, f"{program.name}推进情况通报（{period.label}）", font=gongwen.XIAOBIAOSONG, size=gongwen.TITLE_PT,
+                     align=gongwen.WD_ALIGN_PARAGRAPH.CENTER, indent=False)
+    t = table["total"]
+
+    def pct(v):
+        return f"{v}%" if v is not None else "—"
+
+    gongwen.add_para(doc, f"截至{period.label}末，纳入管理的重点项目 {t['projects']} 个。计划开工 {t['start_due']} 个，"
+                          f"已开工 {t['start_met']} 个，开工率 {pct(t['start_rate'])}；计划投产 {t['produce_due']} 个，"
+                          f"已投产 {t['produce_met']} 个，投产率 {pct(t['produce_rate'])}；本期新开工 {t['start_new']} 个、"
+                          f"新投产 {t['produce_new']} 个；年度计划投资 {t['plan']} 万元，完成 {t['actual']} 万元，"
+                          f"投资完成率 {pct(t['invest_rate'])}。黄灯项目 {t['yellow']} 个，红灯项目 {t['red']} 个。",
+                     indent=True)
+    rows = [(r["label"], r["projects"], r["start_due"], r["start_met"], pct(r["start_rate"]), r["produce_met"],
+             pct(r["invest_rate"]), r["yellow"], r["red"]) for r in table["rows"]]
+    gongwen.grid_table(doc, ["区（市）", "项目数", "计划开工", "已开工", "开工率", "已投产", "投资完成率", "黄灯", "红灯"],
+                       [tuple(str(x) for x in row) for row in rows], left=(0,))
+    behind = list(selectors.project_list(user, program, selectors.ListFilter(light=Light.RED))[:50])
+    if behind:
+        gongwen.add_para(doc, "红灯项目（滞后于计划）", font=gongwen.HEITI, indent=True)
+        for p in behind:
+            gongwen.add_para(doc, f"{p.code} {p.name}：{p.light_reason}", indent=True)
+    gongwen.signature(doc, program.owner_unit.name, gongwen.chinese_date(clock.today()))
+    return gongwen.finish(doc)

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("", views.public_projects, name="projects_public"),
+    path("<int:pk>/", views.public_project, name="projects_public_detail"),
+    path("challenges/<int:pk>/", views.public_challenge, name="projects_public_challenge"),
+]
