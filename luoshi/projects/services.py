@@ -291,6 +291,7 @@ def month_report(*, by, project: Project, month: dt.date, actual: Decimal, note:
         raise ServiceError(_("不能报送未来月份（%(m)s）的投资。") % {"m": f"{month:%Y-%m}"}, field="month")
     if actual is None or actual < 0:
         raise ServiceError(_("完成投资须为不小于 0 的金额（万元）。"), field="actual")
+    actual = actual.quantize(Decimal("0.01"))
     if project.total_investment and actual > project.total_investment:
         raise ServiceError(_("当月完成投资 %(a)s 万元超过项目总投资 %(t)s 万元，请核对单位（万元）。")
                            % {"a": actual, "t": project.total_investment}, field="actual")
