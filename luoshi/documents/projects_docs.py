@@ -27,7 +27,9 @@ def bulletin_docx(user, program, config, period: figures.Period) -> bytes:
                      indent=True)
     rows = [(r["label"], r["projects"], r["start_due"], r["start_met"], pct(r["start_rate"]), r["produce_met"],
              pct(r["invest_rate"]), r["yellow"], r["red"]) for r in table["rows"]]
-    gongwen.grid_table(doc, ["区（市）", "项目数", "计划开工", "已开工", "开工率", "已投产", "投资完成率", "黄灯", "红灯"],
+    widths = [30, 14, 16, 16, 16, 16, 18, 12, 12]  # mm
+    names = ["区（市）", "项目数", "计划开工", "已开工", "开工率", "已投产", "投资完成率", "黄灯", "红灯"]
+    gongwen.grid_table(doc, list(zip(names, widths)),
                        [tuple(str(x) for x in row) for row in rows], left=(0,))
     behind = list(selectors.project_list(user, program, selectors.ListFilter(light=Light.RED))[:50])
     if behind:
