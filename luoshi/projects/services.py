@@ -364,7 +364,7 @@ def issue_raise(*, by, project: Project, kind: str, description: str) -> Project
     with transaction.atomic():
         issue = ProjectIssue.objects.create(project=project, kind=kind, description=description.strip()[:2000],
                                             raised_by=by, raised_at=now)
-        _event(project, EventKind.ISSUE, by, now, issue.description, kind=kind, issue=issue.pk)
+        _event(project, EventKind.ISSUE, by, now, issue.description, issue_kind=kind, issue=issue.pk)
         journal_record(actor=by, verb="projects.issue_raise", obj=project, scope_path=project.lead_unit.path,
                        changes={"issue": issue.pk, "kind": kind, "description": issue.description})
     ledger_people = ledger.office_people(project.program)
@@ -390,6 +390,7 @@ def issue_assign(*, by, issue: ProjectIssue, unit: Unit, deadline: dt.date | Non
                 "code": project.code, "name": project.name, "text": issue.description},
             category=category, severity=severity, source="self"))
         ledger.sheets_issue(by=by, program=program, findings=[finding], deadline=deadline, requirements=requirements)
+        finding.refresh_from_db()
         issue.finding = finding
         issue.save(update_fields=["finding"])
         now = clock.now()
