@@ -200,7 +200,7 @@ def challenge_review(*, by, challenge: Challenge) -> Challenge:
 
 
 def application_score(*, by, application: ChallengeApplication, values: dict[str, str]) -> ChallengeScore:
-    c = application.challenge
+    c = Challenge.objects.select_related("owner_unit").get(pk=application.challenge_id)  # its state as stored now
     require(is_expert(by, c), _("只有本榜单的评审专家可以评分。"))
     if c.state != ChallengeState.REVIEW:
         raise ServiceError(_("榜单不在评审阶段，不能评分。"))
