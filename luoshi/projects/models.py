@@ -91,12 +91,15 @@ class ProjectQuerySet(models.QuerySet):
         return self.filter(program__in=Program.objects.manageable_by(scope).values("pk"))
 
     def reportable_by(self, scope):
-        """Who reports its months and phases: liaisons (or an office) over one of the project's units."""
+        """Who reports its months and phases: liaisons (or an office) over its 主抓单位, 建设单位 or the 镇街/功能区
+        where it stands (REPORTING_ROLES); the 审批部门 and the builder's 主管部门 read it and are told, they do not
+        report for it."""
         if scope.is_admin:
             return self
         from luoshi.org.models import Role
 
-        return self.filter(_project_q(scope, scope.paths_for(Role.LIAISON, Role.OFFICE), whole_program=False))
+        return self.filter(pk__in=ProjectUnit.objects.filter(
+            role__in=REPORTING_ROLES, unit_path__within=scope.paths_for(Role.LIAISON, Role.OFFICE)).values("project_id"))
 
     def public(self):
         return self.filter(is_public=True, is_archived=False)
@@ -191,6 +194,9 @@ class UnitRole(models.TextChoices):
     SUPERVISOR = "supervisor", _("主管部门")
     APPROVAL = "approval", _("审批部门")
     LOCATION = "location", _("所在镇街/功能区")
+
+
+REPORTING_ROLES = (UnitRole.LEAD, UnitRole.BUILDER, UnitRole.LOCATION)
 
 
 class ProjectUnit(models.Model):

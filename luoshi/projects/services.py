@@ -30,7 +30,7 @@ from luoshi.programs.models import Program
 
 from . import figures
 from .models import (
-    PHASES, EventKind, IssueKind, Light, Project, ProjectConfig, ProjectEvent, ProjectIssue, ProjectMonth,
+    PHASES, REPORTING_ROLES, EventKind, IssueKind, Light, Project, ProjectConfig, ProjectEvent, ProjectIssue, ProjectMonth,
     ProjectRating, ProjectUnit, UnitRole,
 )
 from .spec import flag_for
@@ -55,12 +55,13 @@ def can_manage(user, program: Program) -> bool:
 
 
 def can_report(user, project: Project) -> bool:
-    """Liaisons (or an office) over one of the project's units, and the program's office."""
+    """Liaisons (or an office) over its 主抓单位, 建设单位 or 镇街/功能区 (models.REPORTING_ROLES), and the program's
+    office."""
     scope = scope_for(user)
     if can_manage(user, project.program):
         return True
     paths = scope.paths_for(Role.LIAISON, Role.OFFICE)
-    return any(path_within(u.unit_path, paths) for u in project.units.all())
+    return any(path_within(u.unit_path, paths) for u in project.units.all() if u.role in REPORTING_ROLES)
 
 
 def can_rate(user, program: Program) -> bool:

@@ -50,8 +50,13 @@ def test_another_units_liaison_is_refused(proj, cast, client_for, travel):
         assert r.status_code == 404
         r = c.post(reverse("projects_phase", args=[a.pk]), {"phase": "sign", "on": "2026-02-01", "text": "x"})
         assert r.status_code == 404
-    # 审批部门 sees the project but does not own its report… it does: a liaison of a concerned unit reports
     assert not services.can_report(cast["liaison_b"], a)
+    # the 审批部门 sees the project but does not report for it
+    assert client_for(cast["liaison_dept"]).get(reverse("projects_detail", args=[a.pk])).status_code == 200
+    assert not services.can_report(cast["liaison_dept"], a)
+    with travel("2026-02-11"):
+        r = client_for(cast["liaison_dept"]).post(reverse("projects_month", args=[a.pk]), {"month": "2026-01", "actual": "1"})
+        assert r.status_code == 403
     assert client_for(cast["liaison_a"]).get(reverse("projects_import", args=[proj["program"].code])).status_code == 403
     # the district office reads its own district's figures only
     page = client_for(cast["office"]).get(reverse("projects_figures", args=[proj["program"].code]))
