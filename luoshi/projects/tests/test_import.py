@@ -104,3 +104,23 @@ def test_import_page_refuses_with_located_errors(proj, client_for, travel):
         r = c.post(url, {"file": SimpleUploadedFile("x.xlsx", sheet(GOOD))})
         assert r.status_code == 302
     assert Project.objects.filter(code__in=["LS-10", "LS-11"]).count() == 2
+
+
+def test_commands_import_and_recount(proj, tmp_path, travel):
+    from django.core.management import CommandError, call_command
+
+    path = tmp_path / "清单.xlsx"
+    path.write_bytes(sheet(GOOD))
+    with travel("2026-01-08"):
+        call_command("projects_import", str(path), program=proj["program"].code, username="city_office")
+    assert Project.objects.filter(code="LS-10").exists()
+    call_command("projects_recount", check=True)
+    ProjectTally.objects.filter(figure="projects", dim="all").update(value=99)
+    with pytest.raises(CommandError, match="不一致"):
+        call_command("projects_recount", check=True)
+    call_command("projects_recount")
+    call_command("projects_recount", check=True)
+    bad = tmp_path / "bad.xlsx"
+    bad.write_bytes(b"junk")
+    with pytest.raises(CommandError, match="导入失败"):
+        call_command("projects_import", str(bad), program=proj["program"].code, username="city_office")
