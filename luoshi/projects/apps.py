@@ -32,6 +32,6 @@ class ProjectsConfig(AppConfig):
                              summary=projects_preset_summary)
         preset_kind_register("challenge_scheme", title=_("揭榜挂帅评审办法"), model=ChallengeScheme,
                              hint=_("发布榜单时选用（重点项目 → 揭榜挂帅 → 发布榜单）"))
-        register_daily("projects.lights", lights_daily, order=30)
+        register_daily("projects.lights", lights_daily, order=40)
         register_path_copy(ProjectUnit, "unit_path")
         inbox.register()

@@ -61,7 +61,8 @@ ISSUES = [("land", "项目用地指标尚未落实，需协调土地报批"), ("
 
 
 def _at(day: dt.date, hour: int = 10) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(day, dt.time(hour, (day.toordinal() * 7) % 60)))
+    """A moment of the history on `day`, never after now (the demo may run early on New Year's Day)."""
+    return min(timezone.make_aware(dt.datetime.combine(day, dt.time(hour, (day.toordinal() * 7) % 60))), clock.now())
 
 
 def _person(acc: Account, hashed: str) -> Person:
@@ -98,7 +99,7 @@ def projects_demo(*, today: dt.date | None = None, hashed_password: str | None =
     _unit(xha, "青岛西海岸发展集团", "soe")
     people = {acc.username: _person(acc, hashed) for acc in PROJECTS_ACCOUNTS}
     office, inspector, leader = people["xiangmu"], people["duchazu"], people["baolian"]
-    start = dt.date(year, 1, 4)
+    start = min(dt.date(year, 1, 4), today)
     with clock.at(_at(start, 9)):
         program = preset_load(by=None, name="xiangmu-luodi", year=year)["program"]
     if Project.objects.filter(program=program).exists():
