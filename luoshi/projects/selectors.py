@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.urls import reverse
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext as _, gettext_lazy
 
 from luoshi.core import clock
 from luoshi.org.models import Person, Role, Unit
@@ -21,7 +21,8 @@ from . import figures
 from .figures import Period, month_key
 from .models import Light, Project, ProjectConfig, ProjectEvent, ProjectMonth
 
-DIM_LABELS = {"district": _("按区市"), "area": _("按功能区"), "type": _("按项目类型"), "leader": _("按包联领导")}
+DIM_LABELS = {"district": gettext_lazy("按区市"), "area": gettext_lazy("按功能区"), "type": gettext_lazy("按项目类型"),
+              "leader": gettext_lazy("按包联领导")}
 # the figures a list can be narrowed to (the link behind each number)
 LIST_FIGURES = ("start_due", "start_met", "start_new", "produce_due", "produce_met", "produce_new", "yellow", "red")
 

@@ -117,3 +117,16 @@ def test_exports_open_back(proj, cast, client_for, travel):
     text = "\n".join(p.text for p in docx.Document(io.BytesIO(r.content)).paragraphs)
     assert "开工率" in text and "2026年第1季度" in text
     assert client_for(cast["liaison_a"]).get(reverse("projects_bulletin", args=[code]) + "?period=2026Q9").status_code == 404
+
+
+def test_pages_in_english(proj, client_for, travel):
+    c = client_for(proj["city_office"])
+    c.post(reverse("set_language"), {"language": "en", "next": "/"})
+    page = c.get(reverse("projects_figures", args=[proj["program"].code])).content.decode()
+    assert "Start rate" in page and "开工率" not in page and "By district" in page
+    with travel("2026-02-11"):
+        r = c.post(reverse("projects_month", args=[proj["a"].pk]), {"month": "2026-05", "actual": "1"}, follow=True)
+    assert "Investment cannot be reported for a future month (2026-05)." in r.content.decode()
+    from django.utils import translation
+
+    translation.deactivate()
