@@ -123,9 +123,40 @@ def figures_page(request, code):
     if dim not in selectors.DIM_LABELS:
         dim = "district"
     table = selectors.figure_table(request.user, program, config, dim, period)
+    can_manage = services.can_manage(request.user, program)
     return render(request, "projects/figures.html", {
+        "can_manage": can_manage, "feed_rounds": _feed_rounds(program, config) if can_manage else [],
+        "quarter": figures.quarter_of(clock.today()),
         "program": program, "period": period, "error": error, "table": table, "by": table["dim"],
         "dims": list(selectors.DIM_LABELS.items()), "list_url": reverse("projects_list", args=[program.code])})
+
+
+def _feed_rounds(program, config):
+    from luoshi.assessment.models import Round, RoundState
+
+    scheme = (config.feeds or {}).get("scheme")
+    if not scheme:
+        return []
+    return list(Round.objects.filter(scheme__code=scheme, state__in=[RoundState.SCORING, RoundState.REVIEW])
+                .order_by("-period_end"))
+
+
+@login_required
+@require_POST
+def assessment_feed(request, code):
+    from .feed import assessment_feed as feed
+
+    program, config = selectors.program_get(request.user, code)
+    rnd = next((r for r in _feed_rounds(program, config) if str(r.pk) == request.POST.get("round")), None)
+    try:
+        if rnd is None:
+            raise ServiceError(_("请选择正在评分的考核期次。"), field="round")
+        n = feed(by=request.user, program=program, round=rnd, quarter=request.POST.get("quarter", "").strip().upper())
+        messages.success(request, _("已把%(q)s的项目统计计入“%(round)s”：%(n)s 项评分。") % {
+            "q": request.POST.get("quarter"), "round": rnd.name, "n": n})
+    except ServiceError as e:
+        _refused(request, e)
+    return redirect("projects_figures", program.code)
 
 
 @login_required
@@ -278,6 +309,50 @@ def challenge_list(request):
     scope = scope_for(request.user)
     rows = list(ch.challenge_list(request.user))
     return render(request, "projects/challenges.html", {"challenges": rows, "can_create": scope.is_office})
+
+
+@login_required
+def challenge_new(request):
+    """发榜: a draft challenge of one of the units where the user is office; published from its page."""
+    from luoshi.core.presets import PRESET_DIR
+    from luoshi.org.models import Person, Role
+
+    scope = scope_for(request.user)
+    units = list(Unit.objects.filter(path__in=scope.paths_for(Role.OFFICE)).order_by("path"))
+    if not units:
+        raise PermissionDenied(_("只有督查室/改革办可以发布榜单。"))
+    schemes = {p.stem: p.read_text(encoding="utf-8") for p in sorted((PRESET_DIR / "projects").glob("jiebang-*.yaml"))}
+    programs = list(selectors.programs_for(request.user).filter(pk__in=[p.pk for p in selectors.programs_for(request.user)
+                                                                         if services.can_manage(request.user, p)]))
+    values = request.POST if request.method == "POST" else {}
+    if request.method == "POST":
+        try:
+            unit = next((u for u in units if str(u.pk) == request.POST.get("owner_unit")), None)
+            if unit is None:
+                raise ServiceError(_("请选择发榜单位。"), field="owner_unit")
+            names = [n.strip() for n in request.POST.get("experts", "").replace("，", ",").split(",") if n.strip()]
+            experts = list(Person.objects.filter(username__in=names))
+            unknown = sorted(set(names) - {p.username for p in experts})
+            if unknown:
+                raise ServiceError(_("找不到评审专家账号：%(names)s") % {"names": "、".join(unknown)}, field="experts")
+            apply_until, review_until = _date(request.POST.get("apply_until", "")), _date(request.POST.get("review_until", ""))
+            if apply_until is None or review_until is None:
+                raise ServiceError(_("请填写揭榜截止和评审截止日期。"), field="apply_until")
+            program = next((p for p in programs if p.code == request.POST.get("program")), None)
+            c = ch.challenge_create(
+                by=request.user, owner_unit=unit, title=request.POST.get("title", ""), problem=request.POST.get("problem", ""),
+                goals=request.POST.get("goals", ""), conditions=request.POST.get("conditions", ""),
+                funding=_decimal(request.POST.get("funding") or "0") or Decimal(0), category=request.POST.get("category", ""),
+                apply_until=apply_until, review_until=review_until, program=program, experts=experts,
+                scheme_text=request.POST.get("scheme_text") or schemes.get(request.POST.get("scheme", ""), ""))
+            messages.success(request, _("榜单已保存为草稿，确认后发布。"))
+            return redirect("projects_challenge", c.pk)
+        except ImportFailed as e:
+            messages.error(request, "；".join(str(x) for x in e.errors))
+        except ServiceError as e:
+            _refused(request, e)
+    return render(request, "projects/challenge_new.html", {"units": units, "schemes": list(schemes), "programs": programs,
+                                                           "v": values})
 
 
 @login_required

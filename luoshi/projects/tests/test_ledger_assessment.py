@@ -111,3 +111,43 @@ def test_feed_refusals(proj, cast, round_q1, travel):
         proj["config"].save()
         with pytest.raises(ServiceError, match="Z9"):
             assessment_feed(by=proj["city_office"], program=proj["program"], round=round_q1, quarter="2026Q1")
+
+
+def test_feed_from_the_page_and_the_command(proj, round_q1, client_for, travel):
+    from django.core.management import CommandError, call_command
+
+    from luoshi.assessment.models import Score
+
+    c = client_for(proj["city_office"])
+    url = reverse("projects_figures", args=[proj["program"].code])
+    with travel("2026-03-30"):
+        assert round_q1.name in c.get(url).content.decode()
+        r = c.post(reverse("projects_feed", args=[proj["program"].code]), {"round": round_q1.pk, "quarter": "2026q1"},
+                   follow=True)
+        assert "10 项评分" in r.content.decode()
+        r = c.post(reverse("projects_feed", args=[proj["program"].code]), {"round": 0, "quarter": "2026Q1"}, follow=True)
+        assert "请选择正在评分的考核期次" in r.content.decode()
+        call_command("projects_feed", program=proj["program"].code, round=round_q1.pk, quarter="2026Q1",
+                     username="city_office")
+        with pytest.raises(CommandError, match="只有"):
+            call_command("projects_feed", program=proj["program"].code, round=round_q1.pk, quarter="2026Q1",
+                         username="builder_liaison")
+    assert Score.objects.filter(round=round_q1, source="projects", is_current=True).count() == 10
+
+
+def test_challenge_new_page(proj, cast, client_for, travel):
+    c = client_for(proj["city_office"])
+    assert client_for(cast["liaison_a"]).get(reverse("projects_challenge_new")).status_code == 403
+    with travel("2026-03-01"):
+        r = c.post(reverse("projects_challenge_new"), {
+            "owner_unit": proj["ndrc"].pk, "title": "拿地即开工改革", "problem": "审批慢", "goals": "30日内开工",
+            "apply_until": "2026-03-31", "review_until": "2026-04-15", "scheme": "jiebang-pingshen",
+            "experts": "ducha,nobody", "program": proj["program"].code})
+        assert "找不到评审专家账号：nobody" in r.content.decode()
+        r = c.post(reverse("projects_challenge_new"), {
+            "owner_unit": proj["ndrc"].pk, "title": "拿地即开工改革", "problem": "审批慢", "goals": "30日内开工",
+            "apply_until": "2026-03-31", "review_until": "2026-04-15", "scheme": "jiebang-pingshen",
+            "experts": "ducha", "program": proj["program"].code})
+        assert r.status_code == 302
+        page = c.get(r["Location"]).content.decode()
+    assert "拿地即开工改革" in page and "发布榜单" in page
