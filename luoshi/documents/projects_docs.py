@@ -38,3 +38,40 @@ def bulletin_docx(user, program, config, period: figures.Period) -> bytes:
             gongwen.add_para(doc, f"{p.code} {p.name}：{p.light_reason}", indent=True)
     gongwen.signature(doc, program.owner_unit.name, gongwen.chinese_date(clock.today()))
     return gongwen.finish(doc)
+
+
+def bulletin_xlsx(user, program, config, period: figures.Period) -> bytes:
+    """The same bulletin as a workbook: the figures per district (and the total), then the projects behind plan."""
+    import io
+
+    import openpyxl
+    from openpyxl.styles import Font
+
+    table = selectors.figure_table(user, program, config, "district", period)
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "分区市"
+    ws.append([f"{program.name}推进情况通报（{period.label}）"])
+    ws["A1"].font = Font(bold=True, size=14)
+    head = ["区（市）", "项目数", "计划开工", "已开工", "开工率（%）", "新开工", "计划投产", "已投产", "投产率（%）", "新投产",
+            "计划投资（万元）", "完成投资（万元）", "投资完成率（%）", "黄灯", "红灯"]
+    ws.append(head)
+    for c in ws[2]:
+        c.font = Font(bold=True)
+
+    def num(v):
+        return float(v) if v is not None else None
+
+    for r in table["rows"] + [table["total"]]:
+        ws.append([r["label"], r["projects"], r["start_due"], r["start_met"], num(r["start_rate"]), r["start_new"],
+                   r["produce_due"], r["produce_met"], num(r["produce_rate"]), r["produce_new"], num(r["plan"]),
+                   num(r["actual"]), num(r["invest_rate"]), r["yellow"], r["red"]])
+    behind = wb.create_sheet("滞后项目")
+    behind.append(["项目编号", "项目名称", "状态", "原因"])
+    for c in behind[1]:
+        c.font = Font(bold=True)
+    for p in selectors.project_list(user, program, selectors.ListFilter()).exclude(light__in=[Light.GREEN, Light.DONE]):
+        behind.append([p.code, p.name, p.get_light_display(), p.light_reason])
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()

@@ -112,11 +112,18 @@ def test_exports_open_back(proj, cast, client_for, travel):
     with travel("2026-01-07"):
         report = projects_import_xlsx(by=proj["city_office"], program=proj["program"], data=r.content)
     assert (report.created, report.updated) == (0, 4)
-    r = office.get(reverse("projects_bulletin", args=[code]) + "?period=2026Q1")
+    r = office.get(reverse("projects_bulletin", args=[code, "docx"]) + "?period=2026Q1")
     assert r.status_code == 200
     text = "\n".join(p.text for p in docx.Document(io.BytesIO(r.content)).paragraphs)
     assert "开工率" in text and "2026年第1季度" in text
-    assert client_for(cast["liaison_a"]).get(reverse("projects_bulletin", args=[code]) + "?period=2026Q9").status_code == 404
+    r = office.get(reverse("projects_bulletin", args=[code, "xlsx"]) + "?period=2026Q1")
+    wb = openpyxl.load_workbook(io.BytesIO(r.content))
+    rows = list(wb["分区市"].iter_rows(min_row=3, values_only=True))
+    assert [row[0] for row in rows] == ["崂山区", "市南区", "合计"] or [row[0] for row in rows] == ["市南区", "崂山区", "合计"]
+    assert rows[-1][2] == 3  # 计划开工 by the end of Q1: LS-01, LS-02, SN-01
+    liaison = client_for(cast["liaison_a"])
+    assert liaison.get(reverse("projects_bulletin", args=[code, "docx"]) + "?period=2026Q9").status_code == 404
+    assert liaison.get(reverse("projects_bulletin", args=[code, "pdf"])).status_code == 404
 
 
 def test_pages_in_english(proj, client_for, travel):
