@@ -8,6 +8,7 @@ are headed "1月计划" … "12月计划" (万元)."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import re
 from dataclasses import dataclass, field
@@ -27,7 +28,7 @@ from luoshi.tasks.deadlines import DeadlineError, parse_deadline
 
 from . import figures
 from .models import PHASES, Project, ProjectConfig
-from .services import ProjectInput, can_manage, config_of, input_problems, project_write
+from .services import ProjectInput, can_manage, config_of, input_problems, project_write, projects_bulk_create
 
 COLUMNS = [  # key, header, required
     ("code", "项目编号", True), ("name", "项目名称", True), ("type", "项目类型", True), ("district", "所在区市", True),
@@ -65,7 +66,12 @@ def parse_date(value, *, year: int) -> dt.date:
         return value.date()
     if isinstance(value, dt.date):
         return value
-    text = cell_text(value)
+    return _phrase_date(cell_text(value), year)
+
+
+@functools.lru_cache(maxsize=512)
+def _phrase_date(text: str, year: int) -> dt.date:
+    """A sheet repeats the same few phrases ("二季度", "年底前") on many rows: each is read once."""
     text = re.sub(r"(签约|落地|开工|投产|达产|建成|竣工)$", "", text)
     try:
         return dt.date.fromisoformat(text)
@@ -131,6 +137,14 @@ def read_rows(data: bytes, program: Program, config: ProjectConfig) -> list[Row]
         leaders.setdefault(full or username, pid)
     people = Person.objects.in_bulk(list(leaders.values()))
     rows: list[Row] = []
+    named: dict[tuple[str, int], Unit | None] = {}  # a sheet names the same few units on every row: look each up once
+
+    def lookup(text: str, within: Unit) -> Unit | None:
+        key = (text, within.pk)
+        if key not in named:
+            named[key] = unit_named(text, within)
+        return named[key]
+
     for r, values in enumerate(ws.iter_rows(min_row=header_at + 1, values_only=True), start=header_at + 1):
         raw = {k: (values[i] if i < len(values) else None) for k, i in cols.items()}
         if all(cell_text(v) == "" for v in values):
@@ -147,7 +161,7 @@ def read_rows(data: bytes, program: Program, config: ProjectConfig) -> list[Row]
             t = text(key)
             if not t:
                 return None
-            unit = unit_named(t, within or region)
+            unit = lookup(t, within or region)
             if unit is None:
                 err(key, _("找不到单位“%(name)s”。") % {"name": t})
             return unit
@@ -202,7 +216,7 @@ def read_rows(data: bytes, program: Program, config: ProjectConfig) -> list[Row]
                             total_investment=amounts["total_investment"], annual_plan=amounts["annual_plan"],
                             content=text("content"), plans=plans, monthly_plan=monthly)
         if not errors:
-            for fld, message in input_problems(program, config, data):
+            for fld, message in input_problems(program, config, data, region):
                 err(fld if fld in header_of else "", message)
         rows.append(Row(r, data, errors))
     seen: dict[str, int] = {}
@@ -232,17 +246,23 @@ def projects_import_xlsx(*, by, program: Program, data: bytes, dry_run: bool = F
     now, today = clock.now(), clock.today()
     entries = []
     with transaction.atomic():
+        fresh = [row for row in rows if row.data.code.strip() not in existing]
+        for project, changes in projects_bulk_create(program=program, config=config, inputs=[r.data for r in fresh],
+                                                     now=now, today=today):
+            entries.append(journal_entry(actor=by, verb="projects.import_row", obj=project, changes=changes, at=now,
+                                         reason=source, scope_path=project.lead_unit.path))
+        report.created = len(fresh)
         for row in rows:
             project = existing.get(row.data.code.strip())
+            if project is None:
+                continue
             project, changes = project_write(by=by, program=program, config=config, data=row.data, project=project,
-                                             now=now, today=today)
-            if row.data.code.strip() in existing:
-                report.updated += 1
-            else:
-                report.created += 1
+                                             now=now, today=today, tallies=False)
+            report.updated += 1
             entries.append(journal_entry(actor=by, verb="projects.import_row", obj=project, changes=changes, at=now,
                                          reason=source, scope_path=project.lead_unit.path))
         journal_record_many(entries)
+        figures.program_rebuild(program.pk)
         journal_record(actor=by, verb="projects.import", obj=program, scope_path=program.owner_unit.path,
                        changes={"source": source, "created": report.created, "updated": report.updated})
     return report

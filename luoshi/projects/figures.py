@@ -259,20 +259,23 @@ class Figures:
 
 
 def figures_by_key(program_id: int, dim: str, period: Period, keys: list[str] | None = None) -> dict[str, Figures]:
-    """{key: Figures} of one dimension for the period, from the maintained rows (one query)."""
+    """{key: Figures} of one dimension for the period, summed in the database from the maintained rows (one query,
+    one row per key and figure)."""
+    from django.db.models import Q, Sum
+
     qs = ProjectTally.objects.filter(program_id=program_id, dim=dim, month__lte=period.last)
     if keys is not None:
         qs = qs.filter(key__in=keys)
+    rows = qs.values("key", "figure").annotate(
+        upto=Sum("value"), recent=Sum("value", filter=Q(month__gte=period.first)),
+        year=Sum("value", filter=Q(month__gte=period.year_first)))
     out: dict[str, Figures] = defaultdict(Figures)
-    for key, month, figure, value in qs.values_list("key", "month", "figure", "value"):
-        f = out[key]
-        if month == 0:
-            setattr(f, figure, int(value))
-        elif figure.endswith(("_due", "_met")):
-            setattr(f, figure, getattr(f, figure) + int(value))
-        elif figure.endswith("_new"):
-            if month >= period.first:
-                setattr(f, figure, getattr(f, figure) + int(value))
-        elif month >= period.year_first:  # plan, actual: this year up to the period's end
-            setattr(f, figure, getattr(f, figure) + value)
+    for row in rows:
+        f, figure = out[row["key"]], row["figure"]
+        if figure in ("plan", "actual"):  # this year up to the period's end
+            setattr(f, figure, Decimal(row["year"] or 0))
+        elif figure.endswith("_new"):     # within the period
+            setattr(f, figure, int(row["recent"] or 0))
+        else:                             # due/met: everything up to the end; projects/yellow/red: month 0
+            setattr(f, figure, int(row["upto"] or 0))
     return dict(out)

@@ -19,7 +19,7 @@ from luoshi.programs.models import Program
 
 from . import figures
 from .figures import Period, month_key
-from .models import Light, Project, ProjectConfig, ProjectEvent, ProjectMonth
+from .models import Light, Project, ProjectConfig, ProjectEvent, ProjectMonth, ProjectUnit
 
 DIM_LABELS = {"district": gettext_lazy("按区市"), "area": gettext_lazy("按功能区"), "type": gettext_lazy("按项目类型"),
               "leader": gettext_lazy("按包联领导")}
@@ -28,10 +28,19 @@ LIST_FIGURES = ("start_due", "start_met", "start_new", "produce_due", "produce_m
 
 
 def programs_for(user) -> QuerySet[Program]:
+    """Programs with key projects the user reads: whole (office, leaders, evaluators over the owner unit), or some of
+    their projects (`Project.objects.visible_to` without the whole-program part, which the first term covers)."""
     scope = scope_for(user)
-    with_projects = Project.objects.visible_to(scope).values("program_id")
-    return Program.objects.filter(projects_config__isnull=False).filter(
-        Q(pk__in=with_projects) | Q(pk__in=Program.objects.wholly_visible_to(scope).values("pk"))).order_by("-year", "code")
+    base = Program.objects.filter(projects_config__isnull=False).order_by("-year", "code")
+    if scope.is_admin:
+        return base
+    q = Q(pk__in=ProjectUnit.objects.filter(unit_path__within=scope.all_paths + scope.paired_unit_paths)
+          .values("project__program_id"))
+    if scope.person_id is not None:
+        q |= Q(pk__in=Project.objects.filter(Q(leader_id=scope.person_id) | Q(
+            pk__in=Project.team.through.objects.filter(person_id=scope.person_id).values("project_id")))
+            .values("program_id"))
+    return base.filter(Q(pk__in=Program.objects.wholly_visible_to(scope).values("pk")) | q)
 
 
 def program_get(user, code: str) -> tuple[Program, ProjectConfig]:

@@ -111,8 +111,10 @@ class ProjectInput:
     public_summary: str = ""
 
 
-def input_problems(program: Program, config: ProjectConfig, data: ProjectInput) -> list[tuple[str, str]]:
-    """(field, message) for every problem of the input; the importer locates each in its sheet."""
+def input_problems(program: Program, config: ProjectConfig, data: ProjectInput,
+                   region: Unit | None = None) -> list[tuple[str, str]]:
+    """(field, message) for every problem of the input; the importer locates each in its sheet (and passes the
+    program's region, read once)."""
     out: list[tuple[str, str]] = []
     if not data.code.strip():
         out.append(("code", _("请填写项目编号。")))
@@ -123,7 +125,7 @@ def input_problems(program: Program, config: ProjectConfig, data: ProjectInput) 
             "v": data.type, "known": "、".join(t["name"] for t in config.types)}))
     if not data.builder_name.strip():
         out.append(("builder_name", _("请填写建设单位。")))
-    region = region_of(program.owner_unit)
+    region = region or region_of(program.owner_unit)
     for label, unit in ((_("所在区市"), data.district), (_("主抓单位"), data.lead_unit), (_("功能区"), data.area),
                         (_("镇街"), data.street), (_("建设单位主管部门"), data.supervisor_unit)):
         if unit is not None and not path_within(unit.path, [region.path]):
@@ -185,16 +187,17 @@ def _fill(project: Project, data: ProjectInput) -> None:
 
 
 def project_write(*, by, program: Program, config: ProjectConfig, data: ProjectInput, project: Project | None,
-                  now: dt.datetime, today: dt.date) -> tuple[Project, dict]:
-    """The write of one project inside the caller's transaction (the importer calls it per row after validating the
-    whole sheet): fields, units, team, monthly plan, light and figures. Returns the project and its changes."""
+                  now: dt.datetime, today: dt.date, tallies: bool = True) -> tuple[Project, dict]:
+    """The write of one project inside the caller's transaction (the importer calls it per changed row after
+    validating the whole sheet, with `tallies=False`, and rebuilds the program's figures once): fields, units, team,
+    monthly plan, light and figures. Returns the project and its changes."""
     created = project is None
     if project is None:
         project = Project(program=program, created_at=now)
         before_tally = None
         before: dict = {}
     else:
-        before_tally = figures.state(project)
+        before_tally = figures.state(project) if tallies else None
         before = snapshot(project, FIELDS)
     _fill(project, data)
     project.updated_at = now
@@ -213,12 +216,54 @@ def project_write(*, by, program: Program, config: ProjectConfig, data: ProjectI
                 row.planned = amount
                 row.save(update_fields=["planned"])
     _refresh(project, config, today)
-    figures.apply(program.pk, before_tally or figures.Counter(), project)
+    if tallies:
+        figures.apply(program.pk, before_tally or figures.Counter(), project)
     changes = diff(before, snapshot(project, FIELDS))
     if data.monthly_plan:
         changes["monthly_plan"] = {f"{m:%Y-%m}": v for m, v in sorted(data.monthly_plan.items())}
     _event(project, EventKind.CREATED if created else EventKind.UPDATED, by, now, fields=sorted(changes))
     return project, changes
+
+
+def projects_bulk_create(*, program: Program, config: ProjectConfig, inputs: list[ProjectInput], now: dt.datetime,
+                         today: dt.date) -> list[tuple[Project, dict]]:
+    """New projects of an import in a few bulk INSERTs (projects, their units, approval departments, team, monthly
+    plan, a timeline row each), lights computed from the plan. The caller journals each, then rebuilds the program's
+    figures once (figures.program_rebuild)."""
+    projects = []
+    for data in inputs:
+        p = Project(program=program, created_at=now, updated_at=now)
+        _fill(p, data)
+        months = [(m, amount, None) for m, amount in sorted(data.monthly_plan.items())]
+        r = figures.project_light(p, config, months, today=today)
+        p.light, p.light_reason, p.plan_to_date, p.actual_to_date, p.actual_year = (
+            r.light, r.reason, r.plan_to_date, r.actual_to_date, r.actual_year)
+        projects.append(p)
+    Project.objects.bulk_create(projects, batch_size=500)
+    if connection_needs_ids(projects):
+        by_code = dict(Project.objects.filter(program=program, code__in=[p.code for p in projects])
+                       .values_list("code", "pk"))
+        for p in projects:
+            p.pk = by_code[p.code]
+    units, approvals, team, months_rows, events = [], [], [], [], []
+    Approval, Team = Project.approval_units.through, Project.team.through
+    for p, data in zip(projects, inputs):
+        units += _unit_rows(p, data)
+        approvals += [Approval(project_id=p.pk, unit_id=u.pk) for u in {u.pk: u for u in data.approval_units}.values()]
+        team += [Team(project_id=p.pk, person_id=x.pk) for x in {x.pk: x for x in data.team}.values()]
+        months_rows += [ProjectMonth(project_id=p.pk, month=m, planned=amount) for m, amount in data.monthly_plan.items()]
+        events.append(ProjectEvent(project_id=p.pk, kind=EventKind.CREATED, at=now, data={"import": True}))
+    ProjectUnit.objects.bulk_create(units, batch_size=1000)
+    Approval.objects.bulk_create(approvals, batch_size=1000)
+    Team.objects.bulk_create(team, batch_size=1000)
+    ProjectMonth.objects.bulk_create(months_rows, batch_size=2000)
+    ProjectEvent.objects.bulk_create(events, batch_size=1000)
+    return [(p, snapshot(p, FIELDS)) for p in projects]
+
+
+def connection_needs_ids(projects: list[Project]) -> bool:
+    """bulk_create sets primary keys on PostgreSQL and SQLite ≥ 3.35; read them back where it did not."""
+    return any(p.pk is None for p in projects)
 
 
 def project_save(*, by, program: Program, data: ProjectInput, project: Project | None = None,
