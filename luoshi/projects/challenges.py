@@ -5,9 +5,12 @@ linked back. States and deadlines are enforced here; applicants' contact details
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import secrets
 from decimal import Decimal, InvalidOperation
 from typing import Literal
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
@@ -70,7 +73,7 @@ def is_expert(user, c: Challenge) -> bool:
 def applications_for(user, c: Challenge) -> QuerySet[ChallengeApplication]:
     """The office and the experts see every application (experts without contact details: the templates and the
     API leave them out unless `can_manage`); an applicant sees their own."""
-    qs = c.applications.select_related("unit").annotate(n_scores=Count("scores"))
+    qs = c.applications.filter(verified_at__isnull=False).select_related("unit").annotate(n_scores=Count("scores"))
     if can_manage(user, c) or is_expert(user, c):
         return qs
     return qs.filter(applicant_id=getattr(user, "pk", None))
@@ -80,7 +83,7 @@ def to_score(user) -> QuerySet[ChallengeApplication]:
     """Inbox: applications under review the user is an expert for and has not scored yet."""
     if not getattr(user, "pk", None):
         return ChallengeApplication.objects.none()
-    return (ChallengeApplication.objects.filter(challenge__state=ChallengeState.REVIEW,
+    return (ChallengeApplication.objects.filter(challenge__state=ChallengeState.REVIEW, verified_at__isnull=False,
                                                 challenge__experts=user.pk)
             .exclude(scores__expert=user.pk).select_related("challenge").order_by("challenge__review_until", "id"))
 
@@ -174,10 +177,68 @@ def challenge_apply(*, by, challenge: Challenge, team_name: str, contact_name: s
         app = ChallengeApplication.objects.create(
             challenge=c, applicant=by, unit=unit, team_name=team_name.strip()[:200], contact_name=contact_name.strip()[:50],
             contact_phone=contact_phone.strip()[:30], plan=plan.strip(), commitments=_commitments(commitments),
-            submitted_at=clock.now())
+            submitted_at=clock.now(), verified_at=clock.now())
         # the contact details are personal data: the journal names the application, not the person's phone
         journal_record(actor=by, verb="projects.challenge_apply", obj=c, scope_path=c.owner_unit.path,
                        changes={"application": app.pk, "team_name": app.team_name})
+    return app
+
+
+def _code_hash(application_id: int, code: str) -> str:
+    return hashlib.sha256(f"{settings.SECRET_KEY}:{application_id}:{code}".encode()).hexdigest()
+
+
+def challenge_apply_public(*, challenge: Challenge, team_name: str, contact_name: str, contact_phone: str,
+                           contact_email: str, plan: str, commitments: list[dict]) -> ChallengeApplication:
+    """揭榜 on the portal without an account: the application waits, unseen by the office and the experts, until the
+    code sent to the e-mail address is entered (`application_verify`). The deadline applies to both steps."""
+    from django.core.exceptions import ValidationError
+    from django.core.mail import send_mail
+    from django.core.validators import validate_email
+
+    try:
+        validate_email((contact_email or "").strip())
+    except ValidationError:
+        raise ServiceError(_("请填写有效的电子邮箱，用于接收验证码。"), field="contact_email")
+    with transaction.atomic():
+        c = _lock(challenge)
+        if c.state != ChallengeState.OPEN or clock.today() > c.apply_until:
+            raise ServiceError(_("揭榜已于 %(d)s 截止。") % {"d": f"{c.apply_until:%Y-%m-%d}"}
+                               if c.state != ChallengeState.DRAFT else _("榜单尚未发布。"))
+        for value, name, label in ((team_name, "team_name", _("揭榜主体")), (contact_name, "contact_name", _("联系人")),
+                                   (contact_phone, "contact_phone", _("联系电话")), (plan, "plan", _("攻关方案"))):
+            if not (value or "").strip():
+                raise ServiceError(_("请填写%(label)s。") % {"label": label}, field=name)
+        app = ChallengeApplication.objects.create(
+            challenge=c, team_name=team_name.strip()[:200], contact_name=contact_name.strip()[:50],
+            contact_phone=contact_phone.strip()[:30], contact_email=contact_email.strip()[:254], plan=plan.strip(),
+            commitments=_commitments(commitments), submitted_at=clock.now())
+        code = f"{secrets.randbelow(10**6):06d}"
+        app.code_hash = _code_hash(app.pk, code)
+        app.save(update_fields=["code_hash"])
+        journal_record(actor=None, verb="projects.challenge_apply_public", obj=c, scope_path=c.owner_unit.path,
+                       changes={"application": app.pk, "team_name": app.team_name})
+    send_mail(subject=_("【落实】揭榜验证码：%(code)s") % {"code": code},
+              message=_("您在“%(title)s”榜单提交了揭榜申请。验证码：%(code)s。请在揭榜截止（%(d)s）前在申请页面输入，"
+                        "否则申请不会提交评审。") % {"title": c.title, "code": code, "d": f"{c.apply_until:%Y-%m-%d}"},
+              from_email=None, recipient_list=[app.contact_email], fail_silently=True)
+    return app
+
+
+def application_verify(*, application: ChallengeApplication, code: str) -> ChallengeApplication:
+    with transaction.atomic():
+        app = ChallengeApplication.objects.select_for_update().select_related("challenge__owner_unit").get(pk=application.pk)
+        c = app.challenge
+        if app.verified_at is not None:
+            return app
+        if c.state != ChallengeState.OPEN or clock.today() > c.apply_until:
+            raise ServiceError(_("揭榜已于 %(d)s 截止。") % {"d": f"{c.apply_until:%Y-%m-%d}"})
+        if not app.code_hash or not secrets.compare_digest(app.code_hash, _code_hash(app.pk, (code or "").strip())):
+            raise ServiceError(_("验证码不正确。"), field="code")
+        app.verified_at = clock.now()
+        app.save(update_fields=["verified_at"])
+        journal_record(actor=None, verb="projects.challenge_apply_verify", obj=c, scope_path=c.owner_unit.path,
+                       changes={"application": app.pk})
     return app
 
 
@@ -190,7 +251,7 @@ def challenge_review(*, by, challenge: Challenge) -> Challenge:
             raise ServiceError(_("只有揭榜中的榜单可以进入评审。"))
         if clock.today() <= c.apply_until:
             raise ServiceError(_("揭榜 %(d)s 截止后才能开始评审。") % {"d": f"{c.apply_until:%Y-%m-%d}"})
-        if not c.applications.exists():
+        if not c.applications.filter(verified_at__isnull=False).exists():
             raise ServiceError(_("没有揭榜申请，无法评审。"))
         c.state = ChallengeState.REVIEW
         c.save(update_fields=["state"])
@@ -233,7 +294,7 @@ def scoring_finished(c: Challenge) -> bool:
     if clock.today() > c.review_until:
         return True
     experts = c.experts.count()
-    apps = c.applications.count()
+    apps = c.applications.filter(verified_at__isnull=False).count()
     return experts > 0 and ChallengeScore.objects.filter(application__challenge=c).count() >= experts * apps
 
 
@@ -248,7 +309,7 @@ def challenge_select(*, by, challenge: Challenge, application: ChallengeApplicat
             raise ServiceError(_("只有评审中的榜单可以挂帅。"))
         if not scoring_finished(c):
             raise ServiceError(_("评审尚未结束（截止 %(d)s，或全部专家评完），不能挂帅。") % {"d": f"{c.review_until:%Y-%m-%d}"})
-        if application.challenge_id != c.pk:
+        if application.challenge_id != c.pk or application.verified_at is None:
             raise ServiceError(_("该申请不属于本榜单。"))
         if not result_text.strip():
             raise ServiceError(_("请填写挂帅结果的公告内容。"), field="result_text")

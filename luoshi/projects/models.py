@@ -387,11 +387,16 @@ class ChallengeApplication(models.Model):
     experts and the public do not."""
 
     challenge = models.ForeignKey(Challenge, on_delete=models.PROTECT, related_name="applications")
-    applicant = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # an account, or none for an application made on the portal (then the e-mail address is verified by a code)
+    applicant = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                  related_name="+")
     unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     team_name = models.CharField(_("揭榜主体"), max_length=200)
     contact_name = models.CharField(_("联系人"), max_length=50)
     contact_phone = models.CharField(_("联系电话"), max_length=30)
+    contact_email = models.EmailField(_("电子邮箱"), blank=True)
+    code_hash = models.CharField(max_length=64, blank=True)
+    verified_at = models.DateTimeField(null=True, blank=True)  # None: a portal application not yet confirmed
     plan = models.TextField(_("攻关方案"))
     commitments = models.JSONField(_("承诺节点"), default=list)  # [{title, due}] due as an ISO date
     submitted_at = models.DateTimeField()

@@ -414,7 +414,39 @@ def public_project(request, pk):
 
 
 def public_challenge(request, pk):
+    """The published challenge; while it is open, anyone may apply with a verified e-mail address."""
     c = ch.challenge_public_list().filter(pk=pk).first()
     if c is None:
         raise Http404
-    return render(request, "projects/public_challenge.html", {"c": c, "winner": c.winner.team_name if c.winner else ""})
+    values = {}
+    if request.method == "POST":
+        values = request.POST
+        commitments = [{"title": t, "due": d} for t, d in zip(request.POST.getlist("c_title"),
+                                                               request.POST.getlist("c_due")) if t.strip() or d]
+        try:
+            app = ch.challenge_apply_public(
+                challenge=c, team_name=request.POST.get("team_name", ""), contact_name=request.POST.get("contact_name", ""),
+                contact_phone=request.POST.get("contact_phone", ""), contact_email=request.POST.get("contact_email", ""),
+                plan=request.POST.get("plan", ""), commitments=commitments)
+            request.session[f"challenge_app_{app.pk}"] = True  # only this browser may enter the code
+            return redirect("projects_public_verify", c.pk, app.pk)
+        except ServiceError as e:
+            messages.error(request, e.message)
+    return render(request, "projects/public_challenge.html", {
+        "c": c, "winner": c.winner.team_name if c.winner else "", "v": values,
+        "can_apply": c.state == ChallengeState.OPEN and clock.today() <= c.apply_until})
+
+
+def public_verify(request, pk, app_pk):
+    app = ch.ChallengeApplication.objects.filter(pk=app_pk, challenge_id=pk, applicant__isnull=True).select_related(
+        "challenge").first()
+    if app is None or not request.session.get(f"challenge_app_{app.pk}"):
+        raise Http404
+    if request.method == "POST":
+        try:
+            ch.application_verify(application=app, code=request.POST.get("code", ""))
+            messages.success(request, _("揭榜申请已确认提交，等待评审。"))
+            return redirect("projects_public_challenge", pk)
+        except ServiceError as e:
+            messages.error(request, e.message)
+    return render(request, "projects/public_verify.html", {"app": app, "c": app.challenge})

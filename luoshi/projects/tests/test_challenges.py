@@ -3,6 +3,7 @@ winner's commitments become tasks, the applicants' contact details stay private.
 import datetime as dt
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from luoshi.core.errors import PermissionDeniedError, ServiceError
@@ -97,3 +98,36 @@ def test_a_draft_is_not_public(city, cast, travel, client):
                                 apply_until=dt.date(2026, 3, 31), review_until=dt.date(2026, 4, 1), scheme_text=SCHEME)
     assert client.get(reverse("projects_public_challenge", args=[c.pk])).status_code == 404
     assert not ch.challenge_list(cast["liaison_a"]).filter(pk=c.pk).exists()
+
+
+def test_public_application_with_a_verified_email(challenge, cast, client, client_for, travel, mailoutbox):
+    import re
+
+    url = reverse("projects_public_challenge", args=[challenge.pk])
+    form = {"team_name": "青岛某科技有限公司", "contact_name": "赵工", "contact_phone": "13900001111",
+            "contact_email": "zhao@example.com", "plan": "联合高校攻关", "c_title": ["完成样机"], "c_due": ["2026-10-31"]}
+    with travel("2026-03-20"):
+        r = client.post(url, {**form, "contact_email": "not-an-email"})
+        assert "有效的电子邮箱" in r.content.decode() and not mailoutbox
+        r = client.post(url, form)
+        assert r.status_code == 302
+        verify_url = r["Location"]
+        code = re.search(r"验证码：(\d{6})", mailoutbox[0].subject).group(1)
+        # not confirmed yet: the office does not see it
+        office_page = client_for(cast["office"]).get(reverse("projects_challenge", args=[challenge.pk])).content.decode()
+        assert "青岛某科技有限公司" not in office_page
+        assert Client().get(verify_url).status_code == 404  # another browser cannot enter the code
+        r = client.post(verify_url, {"code": "000000" if code != "000000" else "111111"})
+        assert "验证码不正确" in r.content.decode()
+    with travel("2026-04-01"):
+        r = client.post(verify_url, {"code": code})
+        assert "截止" in r.content.decode()  # too late: the deadline applies to the confirmation too
+    app = challenge.applications.get(team_name="青岛某科技有限公司")
+    assert app.verified_at is None
+    with travel("2026-03-31"):
+        r = client.post(verify_url, {"code": code}, follow=True)
+        assert "已确认提交" in r.content.decode()
+    office_page = client_for(cast["office"]).get(reverse("projects_challenge", args=[challenge.pk])).content.decode()
+    assert "青岛某科技有限公司" in office_page and "13900001111" in office_page
+    public = client.get(url).content.decode()
+    assert "13900001111" not in public and "zhao@example.com" not in public
