@@ -3,6 +3,8 @@ report (liaisons of the project's units), problems to hand on (the program's off
 (揭榜挂帅 experts). The problems once handed on are ledger findings: the ledger's own inbox source lists them."""
 from __future__ import annotations
 
+import datetime as dt
+
 from django.urls import reverse
 from django.utils.translation import gettext as _, gettext_lazy
 
@@ -46,6 +48,18 @@ def _score_items(user, limit):
                       context=a.challenge.title) for a in qs]
 
 
+def _rate_items(user, limit):
+    from .figures import quarter_of
+    from .selectors import quarter_start, ratings_due
+
+    today = clock.today()
+    quarter = quarter_of(quarter_start(today) - dt.timedelta(days=1))
+    qs = ratings_due(user).select_related("program")
+    qs = qs[:limit] if limit is not None else qs
+    return [InboxItem(source="projects.rate", title=_("%(q)s督导核查：%(name)s") % {"q": quarter, "name": p.name},
+                      url=reverse("projects_detail", args=[p.pk]), context=p.program.name) for p in qs]
+
+
 def register() -> None:
     from .challenges import to_score
     from .selectors import issues_waiting, months_due
@@ -54,5 +68,9 @@ def register() -> None:
                    count=lambda user: months_due(user).count(), items=_report_items)
     register_inbox("projects.assign", label=gettext_lazy("待交办项目问题"), order=46,
                    count=lambda user: issues_waiting(user).count(), items=_issue_items)
+    from .selectors import ratings_due
+
+    register_inbox("projects.rate", label=gettext_lazy("待督导核查项目"), order=48,
+                   count=lambda user: ratings_due(user).count(), items=_rate_items)
     register_inbox("projects.challenge_score", label=gettext_lazy("待评审揭榜申请"), order=47,
                    count=lambda user: to_score(user).count(), items=_score_items)

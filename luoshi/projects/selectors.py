@@ -19,7 +19,7 @@ from luoshi.programs.models import Program
 
 from . import figures
 from .figures import Period, month_key
-from .models import Light, Project, ProjectConfig, ProjectEvent, ProjectMonth, ProjectUnit
+from .models import Light, Project, ProjectConfig, ProjectEvent, ProjectMonth, ProjectRating, ProjectUnit
 
 DIM_LABELS = {"district": gettext_lazy("按区市"), "area": gettext_lazy("按功能区"), "type": gettext_lazy("按项目类型"),
               "leader": gettext_lazy("按包联领导")}
@@ -253,6 +253,24 @@ def issues_waiting(user) -> QuerySet:
         return ProjectIssue.objects.none()
     return (ProjectIssue.objects.filter(finding__isnull=True, project__program__in=Program.objects.manageable_by(scope)
                                         .values("pk")).select_related("project").order_by("raised_at", "id"))
+
+
+def ratings_due(user) -> QuerySet[Project]:
+    """督导核查 owed: for an evaluator (督导核查组) over a program's owner unit, the program's projects without a rating
+    for the quarter that ended last."""
+    scope = scope_for(user)
+    paths = scope.paths_for(Role.EVALUATOR)
+    if not paths:
+        return Project.objects.none()
+    quarter = figures.quarter_of(quarter_start(clock.today()) - dt.timedelta(days=1))
+    programs = Program.objects.filter(owner_unit__path__within=paths, projects_config__isnull=False, is_archived=False)
+    return (Project.objects.filter(program__in=programs.values("pk"), is_archived=False)
+            .exclude(pk__in=ProjectRating.objects.filter(quarter=quarter).values("project_id"))
+            .order_by("program_id", "code", "id"))
+
+
+def quarter_start(d: dt.date) -> dt.date:
+    return dt.date(d.year, (d.month - 1) // 3 * 3 + 1, 1)
 
 
 def month_of_report(today: dt.date) -> dt.date:

@@ -51,13 +51,20 @@ def test_inbox_sources_count_what_they_list(proj, cast, travel):
         for source in inbox_sources():
             if not source.key.startswith("projects."):
                 continue
-            for person in (cast["liaison_a"], cast["liaison_b"], proj["city_office"], proj["builder_liaison"]):
+            for person in (cast["liaison_a"], cast["liaison_b"], proj["city_office"], proj["builder_liaison"],
+                           proj["inspector"]):
                 assert source.count(person) == len(source.items(person, None)), (source.key, person)
         report = {s.key: s for s in inbox_sources()}["projects.report"]
         # February's investment is due from a (started by plan 2-28) — c plans to start in June
         assert [i.title for i in report.items(cast["liaison_a"], None)] == ["报送2月投资：崂山智能装备产业园"]
         assert report.count(cast["liaison_b"]) == 0  # b plans to start on 3-31
         assert {s.key: s for s in inbox_sources()}["projects.assign"].count(proj["city_office"]) == 1
+    with travel("2026-04-02"):
+        rate = {s.key: s for s in inbox_sources()}["projects.rate"]
+        assert rate.count(proj["inspector"]) == 4 and rate.count(proj["city_office"]) == 0
+        services.project_rate(by=proj["inspector"], project=proj["a"], quarter="2026Q1", score=Decimal(90))
+        items = rate.items(proj["inspector"], None)
+        assert len(items) == rate.count(proj["inspector"]) == 3 and items[0].title.startswith("2026Q1督导核查：")
 
 
 @pytest.fixture
