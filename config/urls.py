@@ -62,6 +62,8 @@ urlpatterns = [
     path("ideas/", include("luoshi.ideas.urls")),
     path("public/requests/", include("luoshi.intake.urls_public")),
     path("public/ideas/", include("luoshi.ideas.urls_public")),
+    path("projects/", include("luoshi.projects.urls")),
+    path("public/projects/", include("luoshi.projects.urls_public")),
     path("public/", include("luoshi.portal.urls")),
     path("", include("luoshi.tasks.urls")),
 ]

@@ -316,4 +316,8 @@ from luoshi.ideas.api import router as ideas_router  # noqa: E402
 
 api.add_router("/ideas", ideas_router)
 
+from luoshi.projects.api import router as projects_router  # noqa: E402
+
+api.add_router("/projects", projects_router)
+
 __all__ = ["api", "Task"]

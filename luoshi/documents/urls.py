@@ -6,6 +6,7 @@ from . import views
 urlpatterns = [
     path("programs/<slug:code>/bulletin.<str:fmt>", views.program_bulletin, name="program_bulletin"),
     path("programs/<slug:code>/ledger/bulletin.docx", views.ledger_bulletin, name="ledger_bulletin"),
+    path("projects/<slug:code>/bulletin.<str:fmt>", views.projects_bulletin, name="projects_bulletin"),
     path("ledger/sheets/<int:pk>/document.docx", views.sheet_docx, name="ledger_sheet_docx"),
     path("assess/rounds/<int:pk>/bulletin.docx", views.assessment_bulletin, name="assess_bulletin"),
     path("assess/rounds/<int:pk>/units/<int:unit_pk>/card.pdf", views.scorecard, name="assess_card_pdf"),

@@ -17,12 +17,14 @@ from luoshi.core import clock
 from luoshi.core.errors import PermissionDeniedError, ServiceError
 from luoshi.core.http import DOCX, PDF, XLSX, download, query_date
 from luoshi.ledger import selectors as ledger_selectors
+from luoshi.projects import figures as project_figures, selectors as project_selectors
 from luoshi.tasks import selectors as task_selectors
 
 from .assessment_docs import ranking_bulletin_docx, scorecard_pdf
 from .bulletin import bulletin_docx, bulletin_xlsx
 from .charts import CJKFontMissing
 from .ledger_docs import ledger_bulletin_docx, sheet_docx as render_sheet
+from .projects_docs import bulletin_docx as projects_bulletin_docx, bulletin_xlsx as projects_bulletin_xlsx
 
 
 # ---- tasks: 调度通报 -------------------------------------------------------------------------------------
@@ -110,3 +112,20 @@ def scorecard(request, pk, unit_pk):
     except ServiceError as e:
         return _download_refused(request, e)
     return download(data, f"{unit.name}-{rnd.name}-评分卡.pdf", PDF)
+
+
+@login_required
+def projects_bulletin(request, code, fmt="docx"):
+    """项目推进情况通报 (Word or Excel) of a period (?period=2026Q1, default this quarter), for what the user reads."""
+    program, config = project_selectors.program_get(request.user, code)
+    try:
+        period = project_figures.period_parse(request.GET.get("period"), today=clock.today())
+    except ValueError as e:
+        raise Http404(str(e))
+    if fmt == "xlsx":
+        return download(projects_bulletin_xlsx(request.user, program, config, period),
+                        f"{program.code}-{period.code}.xlsx", XLSX)
+    if fmt != "docx":
+        raise Http404(_("没有这种格式。"))
+    return download(projects_bulletin_docx(request.user, program, config, period), f"{program.code}-{period.code}.docx",
+                    DOCX)

@@ -32,6 +32,8 @@ class Command(BaseCommand):
         self.stdout.write(f"阳光公开：公开通报 {len(portal['published'])} 项专项工作，民生实事“{portal['shishi'].name}”，"
                           f"群众评价 {portal['ratings']} 条；/public/programs/、/public/shishi/")
         intake = result["intake"]
+        projects = result["projects"]
+        self.stdout.write(f"重点项目：{projects['program'].name}（{projects['projects']} 个项目）；/projects/、公开：/public/projects/")
         self.stdout.write(f"诉求办理（城阳区 12345）：{intake['requests']} 件工单，未办结 {intake['open']} 件。")
         if intake["sample"] is not None:
             r = intake["sample"]

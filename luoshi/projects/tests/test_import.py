@@ -1,0 +1,126 @@
+"""The project sheet: amounts and dates as the offices write them; a refused sheet leaves the database unchanged
+and names every bad row and column."""
+import datetime as dt
+import io
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from luoshi.core.excel import ImportFailed
+from luoshi.core.models import JournalEntry
+from luoshi.projects import figures
+from luoshi.projects.excel import parse_amount, parse_date, projects_import_xlsx
+from luoshi.projects.models import Project, ProjectMonth, ProjectTally
+
+HEAD = ["项目编号", "项目名称", "项目类型", "所在区市", "镇街", "主抓单位", "建设单位", "审批部门", "包联领导",
+        "总投资（万元）", "年度计划投资（万元）", "计划开工", "计划投产", "1月计划", "2月计划"]
+
+
+def sheet(rows) -> bytes:
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "重点项目"
+    ws.append(["2026年重点项目动态管理清单"])
+    ws.append(HEAD)
+    for r in rows:
+        ws.append(r)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+GOOD = [
+    ["LS-10", "崂山科创中心", "产业项目", "崂山区", "中韩街道", "中韩街道", "青岛某科技有限公司", "区审批局", "高远",
+     "2亿元", "12000万元", "一季度", "年底前", "1000", "1,500万"],
+    ["LS-11", "沙子口冷链物流", "industry", "崂山区", "沙子口街道", "沙子口街道", "青岛某物流公司", "", "",
+     "35000", "8000", date_cell := dt.date(2026, 5, 31), "2026-12-31", "", ""],
+]
+
+
+def test_amounts_and_dates():
+    assert parse_amount("2亿元") == Decimal(20000)
+    assert parse_amount("12000万元") == Decimal(12000)
+    assert parse_amount("1.5亿") == Decimal(15000)
+    assert parse_amount("3,500") == Decimal(3500)
+    assert parse_amount("500000元") == Decimal(50)
+    with pytest.raises(ValueError, match="无法识别"):
+        parse_amount("两个亿")
+    assert parse_date("一季度开工", year=2026) == dt.date(2026, 3, 31)
+    assert parse_date("6月底前", year=2026) == dt.date(2026, 6, 30)
+    with pytest.raises(ValueError):
+        parse_date("尽快", year=2026)
+
+
+def test_a_good_sheet_imports_and_the_figures_follow(proj, travel):
+    with travel("2026-01-08"):
+        report = projects_import_xlsx(by=proj["city_office"], program=proj["program"], data=sheet(GOOD), source="清单.xlsx")
+    assert (report.created, report.updated) == (2, 0)
+    p = Project.objects.get(code="LS-10")
+    assert (p.total_investment, p.annual_plan, p.plan_start, p.plan_produce) == (
+        Decimal(20000), Decimal(12000), dt.date(2026, 3, 31), dt.date(2026, 12, 31))
+    assert p.leader == proj["city_leader"] and [u.name for u in p.approval_units.all()] == ["区行政审批服务局"]
+    assert list(p.months.values_list("month", "planned")) == [(dt.date(2026, 1, 1), Decimal(1000)),
+                                                              (dt.date(2026, 2, 1), Decimal(1500))]
+    assert Project.objects.get(code="LS-11").plan_start == dt.date(2026, 5, 31)
+    assert JournalEntry.objects.filter(verb="projects.import_row").count() == 2
+    assert figures.program_check(proj["program"].pk) == []
+
+
+def test_a_bad_sheet_changes_nothing_and_says_where(proj, travel):
+    bad = [list(GOOD[0]), list(GOOD[1]), list(GOOD[1])]
+    bad[0][3] = "不存在区"          # D: 所在区市
+    bad[0][9] = "两个亿"            # J: 总投资
+    bad[1][2] = "农业项目"          # C: 类型
+    bad[2][11] = "尽快"             # L: 计划开工 (and the code repeats row 4's)
+    before = (Project.objects.count(), ProjectMonth.objects.count(), ProjectTally.objects.count(),
+              JournalEntry.objects.count())
+    with travel("2026-01-08"), pytest.raises(ImportFailed) as e:
+        projects_import_xlsx(by=proj["city_office"], program=proj["program"], data=sheet(bad))
+    messages = [str(x) for x in e.value.errors]
+    assert any("第3行" in m and "“所在区市”列" in m and "不存在区" in m for m in messages)
+    assert any("第3行" in m and "“总投资（万元）”列" in m for m in messages)
+    assert any("第4行" in m and "“项目类型”列" in m and "农业项目" in m for m in messages)
+    assert any("第5行" in m and "“计划开工”列" in m for m in messages)
+    assert any("第5行" in m and "与第4行重复" in m for m in messages)
+    assert (Project.objects.count(), ProjectMonth.objects.count(), ProjectTally.objects.count(),
+            JournalEntry.objects.count()) == before
+
+
+def test_import_page_refuses_with_located_errors(proj, client_for, travel):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    c = client_for(proj["city_office"])
+    url = reverse("projects_import", args=[proj["program"].code])
+    bad = [list(GOOD[0])]
+    bad[0][1] = ""
+    with travel("2026-01-08"):
+        r = c.post(url, {"file": SimpleUploadedFile("x.xlsx", sheet(bad))})
+        assert "第3行" in r.content.decode() and "请填写项目名称" in r.content.decode()
+        r = c.post(url, {"file": SimpleUploadedFile("x.xlsx", b"not excel")})
+        assert "不是 Excel" in r.content.decode()
+        r = c.post(url, {"file": SimpleUploadedFile("x.xlsx", sheet(GOOD))})
+        assert r.status_code == 302
+    assert Project.objects.filter(code__in=["LS-10", "LS-11"]).count() == 2
+
+
+def test_commands_import_and_recount(proj, tmp_path, travel):
+    from django.core.management import CommandError, call_command
+
+    path = tmp_path / "清单.xlsx"
+    path.write_bytes(sheet(GOOD))
+    with travel("2026-01-08"):
+        call_command("projects_import", str(path), program=proj["program"].code, username="city_office")
+    assert Project.objects.filter(code="LS-10").exists()
+    call_command("projects_recount", check=True)
+    ProjectTally.objects.filter(figure="projects", dim="all").update(value=99)
+    with pytest.raises(CommandError, match="不一致"):
+        call_command("projects_recount", check=True)
+    call_command("projects_recount")
+    call_command("projects_recount", check=True)
+    bad = tmp_path / "bad.xlsx"
+    bad.write_bytes(b"junk")
+    with pytest.raises(CommandError, match="导入失败"):
+        call_command("projects_import", str(bad), program=proj["program"].code, username="city_office")
