@@ -43,6 +43,8 @@ INSTALLED_APPS = [
     "luoshi.assessment",
     "luoshi.intake",
     "luoshi.ideas",
+    "luoshi.cockpit",
+    "luoshi.instructions",
     "luoshi.portal",
     "luoshi.documents",
     "luoshi.api",

@@ -272,4 +272,8 @@ from luoshi.ideas.api import router as ideas_router  # noqa: E402
 
 api.add_router("/ideas", ideas_router)
 
+from luoshi.instructions.api import router as instructions_router  # noqa: E402
+
+api.add_router("/instructions", instructions_router)
+
 __all__ = ["api", "Task"]

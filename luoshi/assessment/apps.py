@@ -16,3 +16,7 @@ class AssessmentConfig(AppConfig):
 
         preset_kind_register("scheme", title=_("指标体系"), model=SchemeDef, load=load_scheme,
                              summary=scheme_preset_summary)
+
+        from .cockpit import register as register_cockpit
+
+        register_cockpit()

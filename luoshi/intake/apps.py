@@ -30,3 +30,7 @@ class IntakeConfig(AppConfig):
         from luoshi.core.daily import register_daily
 
         register_daily("intake.requests", requests_daily, order=30)
+
+        from .cockpit import register as register_cockpit
+
+        register_cockpit()

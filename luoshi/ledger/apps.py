@@ -29,3 +29,7 @@ class LedgerConfig(AppConfig):
         from luoshi.core.daily import register_daily
 
         register_daily("ledger.escalations", escalations_daily, order=20)
+
+        from .cockpit import register as register_cockpit
+
+        register_cockpit()

@@ -42,3 +42,7 @@ class TasksConfig(AppConfig):
         register_daily("tasks.warnings", warnings_daily, order=10)
         register_path_copy(TaskAssignment, "unit_path")
         register_after_move(tallies_after_unit_move)
+
+        from .cockpit import register as register_cockpit
+
+        register_cockpit()
