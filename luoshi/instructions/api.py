@@ -62,7 +62,7 @@ def _out(user, pk: int) -> dict:
 @router.get("/", response=list[InstructionOut])
 def instruction_list(request, tab: str = "all"):
     """批示 the user sees: tab = todo (待我回复) | mine (我的批示) | open (在办) | all. At most 200, newest first."""
-    qs = selectors.instruction_list(user=request.auth, tab=tab if tab in selectors.TABS else "all")
+    qs = selectors.instruction_list(user=request.user, tab=tab if tab in selectors.TABS else "all")
     return selectors.instruction_rows(qs[:200])
 
 
@@ -74,34 +74,34 @@ def instruction_create(request, body: InstructionIn):
         from luoshi.core.errors import ServiceError
 
         raise ServiceError(f"单位编号不存在：{'、'.join(map(str, missing))}", field="unit_ids")
-    instruction = services.instruction_create(by=request.auth, target=body.target, text=body.text, units=units,
+    instruction = services.instruction_create(by=request.user, target=body.target, text=body.text, units=units,
                                               deadline=body.deadline)
-    return 201, _out(request.auth, instruction.pk)
+    return 201, _out(request.user, instruction.pk)
 
 
 @router.get("/{pk}", response={200: InstructionOut, 404: Error})
 def instruction_get(request, pk: int):
-    return _out(request.auth, pk)
+    return _out(request.user, pk)
 
 
 @router.post("/{pk}/replies", response={201: InstructionOut, 400: Error, 403: Error, 404: Error})
 def instruction_reply(request, pk: int, body: ReplyIn):
-    instruction = selectors.instruction_get(user=request.auth, pk=pk)
+    instruction = selectors.instruction_get(user=request.user, pk=pk)
     unit = Unit.objects.filter(pk=body.unit_id).first()
     if unit is None:
         raise Http404
-    services.instruction_reply(by=request.auth, instruction=instruction, unit=unit, text=body.text)
-    return 201, _out(request.auth, pk)
+    services.instruction_reply(by=request.user, instruction=instruction, unit=unit, text=body.text)
+    return 201, _out(request.user, pk)
 
 
 @router.post("/{pk}/read", response={200: InstructionOut, 400: Error, 403: Error, 404: Error})
 def instruction_read(request, pk: int):
-    services.instruction_mark_read(by=request.auth, instruction=selectors.instruction_get(user=request.auth, pk=pk))
-    return _out(request.auth, pk)
+    services.instruction_mark_read(by=request.user, instruction=selectors.instruction_get(user=request.user, pk=pk))
+    return _out(request.user, pk)
 
 
 @router.post("/{pk}/close", response={200: InstructionOut, 400: Error, 403: Error, 404: Error})
 def instruction_close(request, pk: int, body: CloseIn):
-    services.instruction_close(by=request.auth, instruction=selectors.instruction_get(user=request.auth, pk=pk),
+    services.instruction_close(by=request.user, instruction=selectors.instruction_get(user=request.user, pk=pk),
                                note=body.note)
-    return _out(request.auth, pk)
+    return _out(request.user, pk)

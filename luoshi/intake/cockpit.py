@@ -55,17 +55,20 @@ def intake_cockpit(user, unit: Unit, period: Period) -> PanelData | None:
     now = clock.now()
     satisfied_from = intake_settings().satisfied_from
     closed = Q(state=RequestState.CLOSED)
-    c = _dispatched(user, unit, period).aggregate(
-        dispatched=Count("id"),
-        sign_base=Count("id", filter=Q(signed_at__isnull=False) | Q(sign_due__lt=now)),
-        signed_on_time=Count("id", filter=Q(signed_on_time=True)),
-        reply_base=Count("id", filter=Q(replied_at__isnull=False) | Q(due_at__lt=now)),
-        replied_on_time=Count("id", filter=Q(replied_on_time=True)),
-        rated=Count("id", filter=closed & Q(satisfaction__isnull=False)),
-        satisfied=Count("id", filter=closed & Q(satisfaction__gte=satisfied_from)),
-        unsatisfied=Count("id", filter=closed & Q(satisfaction__lt=satisfied_from)),
-        overdue=Count("id", filter=Q(replied_on_time=False) | Q(replied_at__isnull=True, due_at__lt=now)),
-    )
+    aggregates = {
+        "dispatched": Count("id"),
+        "sign_base": Count("id", filter=Q(signed_at__isnull=False) | Q(sign_due__lt=now)),
+        "signed_on_time": Count("id", filter=Q(signed_on_time=True)),
+        "reply_base": Count("id", filter=Q(replied_at__isnull=False) | Q(due_at__lt=now)),
+        "replied_on_time": Count("id", filter=Q(replied_on_time=True)),
+        "rated": Count("id", filter=closed & Q(satisfaction__isnull=False)),
+        "satisfied": Count("id", filter=closed & Q(satisfaction__gte=satisfied_from)),
+        "unsatisfied": Count("id", filter=closed & Q(satisfaction__lt=satisfied_from)),
+        "overdue": Count("id", filter=Q(replied_on_time=False) | Q(replied_at__isnull=True, due_at__lt=now)),
+    }
+    # prefixed: an aggregate named like a field ("replied_on_time") would shadow it in the other filters
+    row = _dispatched(user, unit, period).aggregate(**{f"m_{k}": v for k, v in aggregates.items()})
+    c = {k[2:]: v for k, v in row.items()}
     if not c["dispatched"]:
         return None
 
