@@ -8,7 +8,7 @@ from luoshi.assessment.demo import ASSESSMENT_ACCOUNTS, assessment_demo
 from luoshi.cockpit.demo import cockpit_demo
 from luoshi.core import clock
 from luoshi.ideas.demo import IDEAS_ACCOUNTS, ideas_demo
-from luoshi.instructions.demo import INSTRUCTIONS_ACCOUNTS, instructions_demo
+from luoshi.demo.instructions import INSTRUCTIONS_ACCOUNTS, instructions_demo
 from luoshi.intake.demo import INTAKE_ACCOUNTS, intake_demo
 from luoshi.ledger.demo import LEDGER_ACCOUNTS, ledger_demo_load
 from luoshi.org.demo import DEMO_PASSWORD, Account

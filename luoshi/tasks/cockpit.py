@@ -55,7 +55,7 @@ def tasks_cockpit(user, unit: Unit, period: Period) -> PanelData | None:
         p = programs.get(pk)
         if p is None:
             continue
-        base = reverse("task_list", args=[p["code"]]) + "?" + urlencode({"unit": unit.pk, "role": "lead"})
+        base = reverse("task_list", args=[p["code"]]) + "?" + urlencode({"unit": str(unit.pk), "role": "lead"})
         counts = by_program[pk]
         names.append(p["name"])
         urls.append(base)

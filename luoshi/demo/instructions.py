@@ -1,4 +1,5 @@
-"""批示 of the demo, in the 调度 style of the seeds (领导批示 → 牵头单位落实 → 报送 → 已阅/办结): the 崂山 责任领导 on
+"""批示 of the demo (here in luoshi.demo, not in the instructions app: it reads the tasks, ledger, requests and
+assessment demos, which the instructions app does not import), in the 调度 style of the seeds (领导批示 → 牵头单位落实 → 报送 → 已阅/办结): the 崂山 责任领导 on
 red tasks of the 鼓励创新 program, a 市领导 on overdue 创城 findings, a low-rated request and a street at the bottom
 of the 创城 monthly round. Written through the services (journal, notifications) a few days back in time, some
 answered, one 已阅, one 办结. Runs once: skipped when any 批示 exists."""
@@ -15,8 +16,8 @@ from luoshi.org.demo import DEMO_PASSWORD, Account, unit_at
 from luoshi.org.models import Person, Role
 from luoshi.org.services import grant_role, person_create
 
-from . import services
-from .models import Instruction
+from luoshi.instructions import services
+from luoshi.instructions.models import Instruction
 
 INSTRUCTIONS_ACCOUNTS = [
     Account("city_leader", "韩立军", Role.LEADER, "青岛市", "市政府副市长（分管）",
