@@ -55,6 +55,20 @@ def _resolve_units(form, region: Unit | None) -> list[Unit]:
 
 
 @login_required
+def instruction_on(request):
+    """The 批示 block of a target's page (task, finding, request, score card), loaded by htmx: the 批示 on it the
+    user sees, and the 写批示 link for a leader or office over its scope. Empty when the target is not readable."""
+    target = request.GET.get("target", "")
+    try:
+        kind, obj = services.target_resolve(user=request.user, target=target)
+    except ServiceError:
+        return render(request, "instructions/_on_target.html", {"rows": [], "can_write": False})
+    rows = selectors.instructions_for_target(user=request.user, model=kind.model, pk=obj.pk)
+    return render(request, "instructions/_on_target.html", {
+        "rows": rows, "can_write": services.can_write_on(request.user, kind, obj), "target": target})
+
+
+@login_required
 def instruction_new(request):
     target = request.GET.get("target", "") or request.POST.get("target", "")
     try:

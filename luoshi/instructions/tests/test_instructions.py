@@ -128,3 +128,14 @@ def test_api_create_refuse_reply(city, cast, program, client_for):
     assert client_for(cast["liaison_b"]).get(f"/api/instructions/{pk}").status_code == 404
     r = leader.post("/api/instructions/", {**body, "unit_ids": [999999]}, content_type="application/json")
     assert r.status_code == 400 and r.json()["field"] == "unit_ids"
+
+
+def test_target_pages_carry_the_instructions_block(on_task, cast, program, client_for):
+    task_page = client_for(cast["leader"]).get(reverse("task_detail", args=[program["task_a"].pk])).content.decode()
+    assert f"on/?target=tasks.task:{program['task_a'].pk}" in task_page
+    url = reverse("instruction_on") + f"?target=tasks.task:{program['task_a'].pk}"
+    block = client_for(cast["leader"]).get(url).content.decode()
+    assert "写批示" in block and "请本周五前报送推进措施" in block
+    block = client_for(cast["liaison_a"]).get(url).content.decode()
+    assert "写批示" not in block and "请本周五前报送推进措施" in block
+    assert client_for(cast["liaison_b"]).get(url).content.decode().strip() == ""
