@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
 
 from luoshi.core import clock
 from luoshi.core.cockpit import Chart, Drill, Panel, Period, Series, panel, panel_data, panels
@@ -101,7 +102,7 @@ def trend_chart(unit: Unit, p: Panel, *, today: dt.date | None = None) -> Chart 
         return None
     series = [Series(name=str(label), values=[values[d].get(k) for d in days], state=state)
               for k, label, state in p.trend]
-    return Chart(key=f"{p.key}-trend", title=str(p.title) + "趋势", kind="line",
+    return Chart(key=f"{p.key}-trend", title=_("%(panel)s趋势") % {"panel": p.title}, kind="line",
                  categories=[f"{d.month}月{d.day}日" for d in days], series=series)
 
 

@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.utils.translation import gettext_lazy
 
 from luoshi.core import clock
 from luoshi.core.cockpit import PERIOD_KEYS, period_for
@@ -14,7 +15,7 @@ from luoshi.core.paging import Pager
 from . import selectors
 
 SCREEN_REFRESH_SECONDS = 300
-PERIOD_LABELS = {"month": "本月", "quarter": "本季度", "year": "本年"}
+PERIOD_LABELS = {"month": gettext_lazy("本月"), "quarter": gettext_lazy("本季度"), "year": gettext_lazy("本年")}
 
 
 def _unit_id(request) -> int | None:
