@@ -47,13 +47,9 @@ def cockpit(request):
     screen = request.GET.get("screen") == "1"
     base = reverse("cockpit")
     panels = selectors.cockpit_panels(request.user, unit, period)
-    charts = [{"id": f"chart-{p['key']}-{i}", "chart": c, "option": selectors.chart_option(c), "rows": _rows(c)}
-              for p in panels for i, c in enumerate(p["charts"])]
-    by_panel: dict[str, list] = {}
-    for c in charts:
-        by_panel.setdefault(c["id"].split("-")[1], []).append(c)
     for p in panels:
-        p["chart_items"] = by_panel.get(p["key"], [])
+        p["chart_items"] = [{"id": f"chart-{p['key']}-{i}", "chart": c, "option": selectors.chart_option(c),
+                             "rows": _rows(c)} for i, c in enumerate(p["charts"])]
     ctx = {
         "unit": unit, "period": period, "screen": screen, "panels": panels,
         "children": [{"name": u.name, "url": base + "?" + urlencode({"unit": u.pk, "period": period.key})}
