@@ -106,6 +106,30 @@ def trend_chart(unit: Unit, p: Panel, *, today: dt.date | None = None) -> Chart 
                  categories=[f"{d.month}月{d.day}日" for d in days], series=series)
 
 
+def compare_chart(unit: Unit, p: Panel, children: list[Unit], *, today: dt.date | None = None) -> Chart | None:
+    """One snapshot figure of each unit one level down, from the latest snapshot day within a week (two queries),
+    best first; each bar links to that unit's cockpit."""
+    if p.compare is None or not children:
+        return None
+    key, title, suffix = p.compare
+    today = today or clock.today()
+    rows = FigureSnapshot.objects.filter(unit__in=[c.pk for c in children], panel=p.key, key=key,
+                                         day__gt=today - dt.timedelta(days=7), day__lte=today)
+    day = rows.order_by("-day").values_list("day", flat=True).first()
+    if day is None:
+        return None
+    values = dict(rows.filter(day=day).values_list("unit_id", "value"))
+    shown = sorted((c for c in children if c.pk in values), key=lambda c: (-values[c.pk], c.name))[:15]
+    if not shown:
+        return None
+    base = reverse("cockpit")
+    return Chart(key=f"{p.key}-compare", title=_("%(title)s · 截至%(day)s") % {"title": title,
+                                                                             "day": f"{day.month}月{day.day}日"},
+                 kind="hbar", suffix=suffix, categories=[c.name for c in shown],
+                 urls=[base + "?" + urlencode({"unit": c.pk}) for c in shown],
+                 series=[Series(name=str(title), values=[float(values[c.pk]) for c in shown])])
+
+
 def drill_url(p: Panel, key: str, unit: Unit, period: Period) -> str:
     return reverse("cockpit_drill", args=[p.key, key]) + "?" + urlencode({"unit": unit.pk, "period": period.key})
 
@@ -114,6 +138,7 @@ def cockpit_panels(user, unit: Unit, period: Period) -> list[dict]:
     """Every registered panel's data for the scope (hidden when it returns None), with the trend chart and each
     figure's link resolved: its own url, or the cockpit's drill page when the panel has a drill."""
     out = []
+    children = cockpit_children(unit)
     for p in panels():
         data = panel_data(p.figures(user, unit, period))
         if data is None:
@@ -123,9 +148,9 @@ def cockpit_panels(user, unit: Unit, period: Period) -> list[dict]:
             url = f.url or (drill_url(p, f.key, unit, period) if p.drill is not None else "")
             figures.append({"f": f, "url": url})
         charts = list(data.charts)
-        trend = trend_chart(unit, p)
-        if trend is not None:
-            charts.append(trend)
+        for extra in (compare_chart(unit, p, children), trend_chart(unit, p)):
+            if extra is not None:
+                charts.append(extra)
         out.append({"key": p.key, "title": p.title, "figures": figures, "charts": charts, "tables": data.tables,
                     "note": data.note, "link": data.link})
     return out

@@ -15,6 +15,7 @@ from luoshi.core.paging import Pager
 from . import selectors
 
 SCREEN_REFRESH_SECONDS = 300
+DEFAULT_PERIOD = "month"  # what a leader opens first: this month (本季度 and 本年 one click away)
 PERIOD_LABELS = {"month": gettext_lazy("本月"), "quarter": gettext_lazy("本季度"), "year": gettext_lazy("本年")}
 
 
@@ -24,8 +25,8 @@ def _unit_id(request) -> int | None:
 
 
 def _period(request):
-    key = request.GET.get("period", "year")
-    return period_for(key if key in PERIOD_KEYS else "year", clock.today())
+    key = request.GET.get("period", DEFAULT_PERIOD)
+    return period_for(key if key in PERIOD_KEYS else DEFAULT_PERIOD, clock.today())
 
 
 def _cell(value, suffix: str) -> str:

@@ -27,8 +27,9 @@ Drill | None** and leave the figure's url empty — the cockpit then links it to
 the drill's rows (a test checks, for every panel, that each figure equals its drill's count).
 
 **snapshot(units, day) -> {unit_id: {key: number}}** (optional): the headline figures of each unit as of `day`,
-stored each night by the cockpit's daily step (and backfilled by the demo); the cockpit draws the trend from
-these rows instead of re-aggregating history on each view. Give figures as of `day` where the data allows it.
+stored each night by the cockpit's daily step (and backfilled by the demo); the cockpit draws the trend (`trend`)
+and the comparison of the units one level down (`compare`) from these rows instead of re-aggregating the records
+on each view. Give figures as of `day` where the data allows it.
 """
 from __future__ import annotations
 
@@ -158,16 +159,20 @@ class Panel:
     drill: DrillFn | None = None
     snapshot: SnapshotFn | None = None
     trend: Sequence[tuple[str, Any, str]] = ()  # (snapshot key, label, state) drawn as the trend lines
+    compare: tuple[str, Any, str] | None = None  # (snapshot key, title, suffix): the units below, side by side
 
 
 _panels: dict[str, Panel] = {}
 
 
 def register_panel(key: str, *, title: Any, order: int, figures: FiguresFn, drill: DrillFn | None = None,
-                   snapshot: SnapshotFn | None = None, trend: Sequence[tuple[str, Any, str]] = ()) -> None:
-    """Register (or replace) the cockpit panel `key`; panels are shown by `order`, lowest first."""
+                   snapshot: SnapshotFn | None = None, trend: Sequence[tuple[str, Any, str]] = (),
+                   compare: tuple[str, Any, str] | None = None) -> None:
+    """Register (or replace) the cockpit panel `key`; panels are shown by `order`, lowest first. `trend` names the
+    snapshot figures drawn as lines over time; `compare` one snapshot figure drawn for each unit one level down
+    (from the latest snapshot: no aggregation over the records on the view)."""
     _panels[key] = Panel(key=key, title=title, order=order, figures=figures, drill=drill, snapshot=snapshot,
-                         trend=tuple(trend))
+                         trend=tuple(trend), compare=compare)
 
 
 def panels() -> list[Panel]:

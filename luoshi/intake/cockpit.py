@@ -13,7 +13,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _, gettext_lazy
 
 from luoshi.core import clock
-from luoshi.core.cockpit import Chart, Drill, Figure, PanelData, Period, Series, rate
+from luoshi.core.cockpit import Chart, Drill, Figure, PanelData, Period, Series, period_for, rate
+from luoshi.org.lookups import covers_everything
 from luoshi.org.models import Unit
 from luoshi.org.scopes import scope_for
 
@@ -32,14 +33,22 @@ def _bounds(period: Period) -> tuple[dt.datetime, dt.datetime]:
 
 def _base(user, unit: Unit):
     scope = scope_for(user)
-    qs = Request.objects.filter(unit_path__within=[unit.path])
+    qs = Request.objects.all() if covers_everything(unit) else Request.objects.filter(unit_path__within=[unit.path])
     if scope.is_admin or scope.covers(unit.path, *scope.paths):
         return qs
     return qs.filter(pk__in=Request.objects.visible_to(scope).values("pk"))
 
 
+def _month(period: Period) -> Period:
+    """The requests are counted per month at most (as on the metrics page): a city's year is a million requests,
+    too many to count on each view; a longer cockpit period shows the month it ends in (or today's month)."""
+    if period.key == "month":
+        return period
+    return period_for("month", min(period.end, clock.today()))
+
+
 def _dispatched(user, unit: Unit, period: Period):
-    start, end = _bounds(period)
+    start, end = _bounds(_month(period))
     return _base(user, unit).filter(dispatched_at__gte=start, dispatched_at__lt=end, counted=True)
 
 
@@ -89,7 +98,7 @@ def intake_cockpit(user, unit: Unit, period: Period) -> PanelData | None:
         Figure(key="overdue", label=_("超期"), value=c["overdue"], state="bad" if c["overdue"] else "good"),
         Figure(key="unsatisfied", label=_("不满意"), value=c["unsatisfied"], state="warn" if c["unsatisfied"] else ""),
     ]
-    start, end = _bounds(period)
+    start, end = _bounds(_month(period))
     hot = list(_base(user, unit).filter(received_at__gte=start, received_at__lt=end).order_by()
                .values("category_id").annotate(n=Count("id")).order_by("-n", "category_id")[:HOT])
     names = dict(ServiceCategory.objects.filter(pk__in=[h["category_id"] for h in hot]).values_list("id", "name"))
@@ -99,7 +108,8 @@ def intake_cockpit(user, unit: Unit, period: Period) -> PanelData | None:
                             categories=[names.get(h["category_id"], "?") for h in hot],
                             series=[Series(name=_("受理量"), values=[h["n"] for h in hot])]))
     return PanelData(figures=figures, charts=charts, link=reverse("intake_index"),
-                     note=_("按统计期内派至本范围单位（承办）且纳入考评的工单计，口径同“办理指标”。"))
+                     note=_("按%(month)s派至本范围单位（承办）且纳入考评的工单计，口径同“办理指标”（按月统计）。")
+                     % {"month": _month(period).label})
 
 
 FIELDS = ("id", "title", "category__name", "lead_unit__name", "dispatched_at", "state")

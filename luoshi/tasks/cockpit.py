@@ -146,6 +146,6 @@ def register() -> None:
     from luoshi.core.targets import register_target
 
     register_panel("tasks", title=gettext_lazy("任务清单 红黄绿"), order=10, figures=tasks_cockpit, drill=tasks_drill,
-                   snapshot=tasks_snapshot, trend=TASKS_TREND)
+                   snapshot=tasks_snapshot, trend=TASKS_TREND, compare=("red", gettext_lazy("下级单位红灯任务"), ""))
     register_target("tasks.task", label=gettext_lazy("任务"), get=task_target_get, unit_path=task_target_unit_path,
                     units=task_target_units, url=task_target_url, title=task_target_title)

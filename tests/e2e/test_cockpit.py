@@ -61,7 +61,7 @@ def test_cockpit_draws_offline_is_accessible_and_numbers_lead_to_their_lists(sit
         page.on("request", lambda rq: outside.append(rq.url)
                 if not rq.url.startswith((base, "data:", "about:", "blob:")) else None)
         login(page, base, "leader")
-        page.goto(f"{base}{reverse('cockpit')}")
+        page.goto(f"{base}{reverse('cockpit')}?period=year")
         expect(page.get_by_role("heading", name=re.compile("一屏观"))).to_be_visible()
         page.wait_for_function("() => document.querySelectorAll('.cp-canvas svg').length > 0")
         assert page.locator(".cp-canvas svg").count() == page.locator(".cp-canvas").count()
