@@ -100,7 +100,7 @@ class Figure:
 class Series:
     name: str
     values: list[Any]
-    state: str = ""  # colours the series (good/warn/bad); patterns/labels carry the same meaning
+    state: str = ""  # colours the series (good/warn/bad, info blue, done grey); patterns and labels carry the meaning too
 
 
 @dataclass(frozen=True)

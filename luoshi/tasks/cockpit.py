@@ -25,6 +25,7 @@ from .models import AssignmentRole, Task, TaskStatus, TaskTally
 STATUS_ORDER = (TaskStatus.RED, TaskStatus.YELLOW, TaskStatus.NORMAL, TaskStatus.EXTENDED, TaskStatus.CLOSED)
 STATE_OF = {TaskStatus.RED: "bad", TaskStatus.YELLOW: "warn", TaskStatus.NORMAL: "good", TaskStatus.EXTENDED: "",
             TaskStatus.CLOSED: ""}
+SERIES_STATE = {**STATE_OF, TaskStatus.EXTENDED: "info", TaskStatus.CLOSED: "done"}  # the chart's colours
 
 
 def _by_program(unit: Unit) -> dict[int, dict[str, int]]:
@@ -66,7 +67,7 @@ def tasks_cockpit(user, unit: Unit, period: Period) -> PanelData | None:
                     + [{"text": str(sum(counts.values())), "url": base, "num": True}])
     chart = Chart(key="status", title=_("各专项工作红黄绿"), kind="stack", categories=names, urls=urls,
                   series=[Series(name=str(s.label), values=[by_program[pk].get(s, 0) for pk in order if pk in programs],
-                                 state=STATE_OF[s]) for s in STATUS_ORDER])
+                                 state=SERIES_STATE[s]) for s in STATUS_ORDER])
     table = Table(title=_("按专项工作"), columns=[_("专项工作")] + [str(s.label) for s in STATUS_ORDER] + [_("合计")],
                   rows=rows)
     return PanelData(figures=figures, charts=[chart], tables=[table], link=reverse("program_list"),

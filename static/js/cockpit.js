@@ -4,7 +4,7 @@
    to its list when the server gave a link. */
 (function () {
   "use strict";
-  var COLOURS = { good: "#12805c", warn: "#c98a00", bad: "#d92d20", "": "#1d4ed8" };
+  var COLOURS = { good: "#12805c", warn: "#c98a00", bad: "#d92d20", info: "#1d4ed8", done: "#667085" };
   var EXTRA = ["#1d4ed8", "#7a5af8", "#475467", "#0e9384", "#dd2590"];
   function colourOf(s, i) { return s.state ? COLOURS[s.state] : EXTRA[i % EXTRA.length]; }
   function option(d) {
@@ -26,7 +26,7 @@
           itemStyle: { color: colourOf(s, i) }, lineStyle: { type: ["solid", "dashed", "dotted"][i % 3] },
           symbol: ["circle", "triangle", "rect", "diamond"][i % 4], symbolSize: 8, connectNulls: true,
           label: { show: d.categories.length <= 12 && type === "bar", position: horizontal ? "right" : "top",
-                   formatter: function (p) { return p.value == null ? "" : p.value + (d.suffix || ""); } }
+                   formatter: function (p) { return p.value == null || p.value === 0 ? "" : p.value + (d.suffix || ""); } }
         };
       })
     };
