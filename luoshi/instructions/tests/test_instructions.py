@@ -139,3 +139,15 @@ def test_target_pages_carry_the_instructions_block(on_task, cast, program, clien
     block = client_for(cast["liaison_a"]).get(url).content.decode()
     assert "写批示" not in block and "请本周五前报送推进措施" in block
     assert client_for(cast["liaison_b"]).get(url).content.decode().strip() == ""
+
+
+def test_copied_paths_follow_a_moved_unit(on_task, city, cast):
+    from luoshi.org.services import unit_move
+
+    unit_move(by=None, unit=city["street_a"], new_parent=city["other_district"])
+    moved = city["street_a"].__class__.objects.get(pk=city["street_a"].pk)
+    on_task.refresh_from_db()
+    assert on_task.recipients.get(unit=moved).unit_path == moved.path
+    assert on_task.target_unit_path == moved.path   # the task's lead unit moved with it
+    # the other district's liaison now sees the 批示 addressed to the moved street
+    assert on_task.pk in set(selectors.instructions_visible(cast["outsider"]).values_list("pk", flat=True))
