@@ -276,4 +276,8 @@ from luoshi.instructions.api import router as instructions_router  # noqa: E402
 
 api.add_router("/instructions", instructions_router)
 
+from luoshi.cockpit.api import router as cockpit_router  # noqa: E402
+
+api.add_router("/cockpit", cockpit_router)
+
 __all__ = ["api", "Task"]

@@ -157,3 +157,17 @@ def test_cockpit_query_count_does_not_grow_with_data(city, cast, program, findin
     grant_role(by=None, person=cast["leader"], role=Role.LEADER, unit=city["street_a"])
     with django_assert_max_num_queries(40):
         assert c.get(reverse("cockpit")).status_code == 200
+
+
+def test_api_gives_the_same_figures_and_refuses_other_scopes(city, cast, program, findings, client_for, travel):  # noqa: F811
+    with travel("2026-03-02"):
+        findings.record("street_a", "中韩街道垃圾")
+    with travel("2026-03-03"):
+        c = client_for(cast["liaison_a"])
+        data = c.get("/api/cockpit/").json()
+        assert data["unit"] == "中韩街道"
+        ledger = next(p for p in data["panels"] if p["key"] == "ledger")
+        found = next(f for f in ledger["figures"] if f["key"] == "found")
+        assert found["value"] == 1 and found["url"].startswith("/cockpit/ledger/found/")
+        r = c.get(f"/api/cockpit/?unit={city['street_b'].pk}")
+        assert r.status_code == 403 and "detail" in r.json()
