@@ -28,12 +28,18 @@ $(STAMP):
 	rm -f $(VENV)/.installed-*
 	touch $@
 
-assets: static/vendor/htmx.min.js
+assets: static/vendor/htmx.min.js static/vendor/echarts.min.js
 
 static/vendor/htmx.min.js: package.json package-lock.json
 	npm ci --no-audit --no-fund --silent
 	mkdir -p static/vendor
 	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx.min.js
+
+# The cockpit's charts (Apache ECharts, served by the app: no CDN)
+static/vendor/echarts.min.js: package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	mkdir -p static/vendor
+	cp node_modules/echarts/dist/echarts.min.js static/vendor/echarts.min.js
 
 demo: setup
 	$(VENV)/bin/luoshi migrate --noinput -v0

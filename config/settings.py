@@ -44,6 +44,9 @@ INSTALLED_APPS = [
     "luoshi.intake",
     "luoshi.ideas",
     "luoshi.projects",
+
+    "luoshi.cockpit",
+    "luoshi.instructions",
     "luoshi.portal",
     "luoshi.documents",
     "luoshi.api",

@@ -60,6 +60,8 @@ urlpatterns = [
     path("requests/metrics/", include("luoshi.intake.urls_metrics")),
     path("requests/", include("luoshi.intake.urls")),
     path("ideas/", include("luoshi.ideas.urls")),
+    path("cockpit/", include("luoshi.cockpit.urls")),
+    path("instructions/", include("luoshi.instructions.urls")),
     path("public/requests/", include("luoshi.intake.urls_public")),
     path("public/ideas/", include("luoshi.ideas.urls_public")),
     path("projects/", include("luoshi.projects.urls")),

@@ -320,4 +320,12 @@ from luoshi.projects.api import router as projects_router  # noqa: E402
 
 api.add_router("/projects", projects_router)
 
+from luoshi.instructions.api import router as instructions_router  # noqa: E402
+
+api.add_router("/instructions", instructions_router)
+
+from luoshi.cockpit.api import router as cockpit_router  # noqa: E402
+
+api.add_router("/cockpit", cockpit_router)
+
 __all__ = ["api", "Task"]

@@ -20,3 +20,7 @@ class AssessmentConfig(AppConfig):
         from .inbox import register as register_inbox_sources
 
         register_inbox_sources()
+
+        from .cockpit import register as register_cockpit
+
+        register_cockpit()

@@ -50,3 +50,7 @@ class IntakeConfig(AppConfig):
         from .inbox import register as register_inbox_sources
 
         register_inbox_sources()
+
+        from .cockpit import register as register_cockpit
+
+        register_cockpit()

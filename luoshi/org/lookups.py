@@ -35,6 +35,14 @@ def path_within(path: str | None, paths) -> bool:
     return any(path.startswith(p) for p in paths)
 
 
+def covers_everything(unit) -> bool:
+    """True when `unit` is the only root of the tree: every unit path lies inside it, so a `path__within=[its path]`
+    condition can be left out (a city-wide count then reads an index alone instead of every row's path)."""
+    from .models import Unit
+
+    return unit.parent_id is None and not Unit.objects.filter(parent=None).exclude(pk=unit.pk).exists()
+
+
 def _bump(path: str) -> str:
     return path[:-1] + chr(ord(path[-1]) + 1)
 

@@ -46,3 +46,7 @@ class TasksConfig(AppConfig):
         register_inbox_sources()
         register_path_copy(TaskAssignment, "unit_path")
         register_after_move(tallies_after_unit_move)
+
+        from .cockpit import register as register_cockpit
+
+        register_cockpit()

@@ -71,6 +71,8 @@ VERBS = {
     "idea.expert_add": gettext_lazy("增加评审专家"), "idea.expert_remove": gettext_lazy("移出评审专家"),
     "portal.rating": gettext_lazy("群众评价"), "program.create": gettext_lazy("新建专项工作"),
     "program.update": gettext_lazy("修改专项工作"),
+    "instruction.create": gettext_lazy("领导批示"), "instruction.reply": gettext_lazy("回复批示"),
+    "instruction.read": gettext_lazy("批示已阅"), "instruction.close": gettext_lazy("批示办结"),
 }
 
 
