@@ -272,4 +272,8 @@ from luoshi.ideas.api import router as ideas_router  # noqa: E402
 
 api.add_router("/ideas", ideas_router)
 
+from luoshi.cases.api import router as cases_router  # noqa: E402
+
+api.add_router("/cases", cases_router)
+
 __all__ = ["api", "Task"]

@@ -20,4 +20,5 @@ urlpatterns += [
     path("bulletins/<int:pk>/<str:action>/", bulletins.subscription_action, name="bulletin_subscription_action"),
     path("bulletins/issues/<int:pk>/", bulletins.issue_detail, name="bulletin_issue"),
     path("bulletins/issues/<int:pk>/file.<str:fmt>", bulletins.issue_download, name="bulletin_issue_file"),
+    path("cases/compilation.docx", bulletins.case_compilation, name="case_compilation"),
 ]

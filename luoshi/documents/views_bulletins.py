@@ -210,3 +210,22 @@ def issue_download(request, pk, fmt):
     except CJKFontMissing as e:
         return render(request, "400.html", {"message": e.message}, status=503)
     return download(data, issue_filename(issue, fmt), CONTENT_TYPES[fmt])
+
+
+@login_required
+def case_compilation(request):
+    """案例汇编 of the cases the list shows (same filters), accepted ones only, at most 200."""
+    from luoshi.cases import selectors as case_selectors
+    from luoshi.cases.models import CaseState
+
+    from .case_docs import compilation_docx
+
+    year = request.GET.get("year", "")
+    filters = case_selectors.CaseFilters(q=request.GET.get("q", "").strip(), state=CaseState.ACCEPTED,
+                                         level=request.GET.get("level", ""), tag=request.GET.get("tag", "").strip(),
+                                         year=int(year) if year.isdigit() else None)
+    cases = list(case_selectors.case_list(user=request.user, filters=filters).prefetch_related("recognitions")[:200])
+    title = f"{filters.year}年典型案例汇编" if filters.year else "典型案例汇编"
+    office = request.user.unit.name if request.user.unit_id else ""
+    data = compilation_docx(cases=cases, title=title, office=office, day=clock.today())
+    return download(data, f"{title}-{clock.today():%Y%m%d}.docx", DOCX)
