@@ -5,7 +5,9 @@ from __future__ import annotations
 from django.contrib.auth.hashers import make_password
 
 from luoshi.assessment.demo import ASSESSMENT_ACCOUNTS, assessment_demo
+from luoshi.cases.demo import CASES_ACCOUNTS, cases_demo
 from luoshi.core import clock
+from luoshi.documents.demo import bulletins_demo
 from luoshi.ideas.demo import IDEAS_ACCOUNTS, ideas_demo
 from luoshi.intake.demo import INTAKE_ACCOUNTS, intake_demo
 from luoshi.ledger.demo import LEDGER_ACCOUNTS, ledger_demo_load
@@ -19,7 +21,7 @@ __all__ = ["DEMO_PASSWORD", "demo_accounts", "demo_load"]
 
 def demo_accounts() -> list[Account]:
     """Every demo account, in the order the demo command lists them."""
-    return ACCOUNTS + LEDGER_ACCOUNTS + ASSESSMENT_ACCOUNTS + INTAKE_ACCOUNTS + IDEAS_ACCOUNTS
+    return ACCOUNTS + LEDGER_ACCOUNTS + ASSESSMENT_ACCOUNTS + INTAKE_ACCOUNTS + IDEAS_ACCOUNTS + CASES_ACCOUNTS
 
 
 def demo_load(*, year: int | None = None, seed: int = 7) -> dict:
@@ -33,5 +35,7 @@ def demo_load(*, year: int | None = None, seed: int = 7) -> dict:
     ideas = ideas_demo(today=today, hashed_password=hashed)
     portal = portal_demo(today=today)
     summary = warnings_run(today=today, notify=True)
+    cases = cases_demo(today=today, hashed_password=hashed)
+    bulletins = bulletins_demo(today=today, program=program, ledger=ledger["program"])
     return {"program": program, "summary": summary, "ledger": ledger, "assessment": assessment, "intake": intake,
-            "ideas": ideas, "portal": portal}
+            "ideas": ideas, "portal": portal, "cases": cases, "bulletins": bulletins}
