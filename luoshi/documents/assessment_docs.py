@@ -337,7 +337,8 @@ def _card_context(user, rnd: Round, unit: Unit) -> dict:
     }
 
 
-def _font_url() -> str:
+def font_url() -> str:
+    """The file URL of the server's CJK font for WeasyPrint (CJKFontMissing when there is none)."""
     path = cjk_font_path()
     if path is None:
         raise CJKFontMissing(_("服务器上没有可显示中文的字体，无法生成评分卡。请管理员安装中文字体后重试"
@@ -350,7 +351,7 @@ def scorecard_html(*, user, round: Round, units: list[Unit]) -> str:
     cards = [_card_context(user, round, unit) for unit in units]
     today = clock.today()
     return render_to_string("documents/scorecard.html", {
-        "cards": cards, "font_url": _font_url(), "generated": chinese_date(today),
+        "cards": cards, "font_url": font_url(), "generated": chinese_date(today),
         "title": (f"{cards[0]['unit'].name}评分卡" if len(cards) == 1 else f"{round.name}评分卡"),
     })
 
@@ -361,7 +362,7 @@ def scorecard_pdf(*, user, round: Round, units: list[Unit]) -> bytes:
     from weasyprint import HTML, default_url_fetcher
 
     html = scorecard_html(user=user, round=round, units=units)
-    font_url = _font_url()
+    font_url = font_url()
 
     def fetch(url: str, *args, **kwargs):
         if url == font_url:

@@ -77,7 +77,7 @@ def bulletins_demo(*, today: dt.date | None = None, program: Program | None = No
             issue = services.issue_create_now(by=office, subscription=dongtai)
             from luoshi.cases.models import Case
 
-            case = Case.objects.filter(state="accepted", unit_path__startswith=program.owner_unit.path).first()
+            case = Case.objects.filter(state="accepted", unit_path__within=[program.owner_unit.path]).first()
             if case is not None:
                 services.issue_add_section(by=office, issue=issue, section=sections.case_section(user=office, pk=case.pk))
             report = ProgressReport.objects.filter(task__program=program).order_by("-submitted_at").first()

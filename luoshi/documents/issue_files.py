@@ -130,9 +130,9 @@ def docx_to_pdf(data: bytes, *, title: str = "") -> bytes:
     CJK font is read: every other URL is refused, so the PDF never reaches the network."""
     from weasyprint import HTML, default_url_fetcher
 
-    from .assessment_docs import _font_url
+    from .assessment_docs import font_url as cjk_font_url
 
-    font_url = _font_url()
+    font_url = cjk_font_url()
     doc = Document(io.BytesIO(data))
     images = {rid: rel.target_part.blob for rid, rel in doc.part.rels.items() if "image" in rel.reltype}
     body = []
