@@ -24,18 +24,16 @@ def _at(day: dt.date, hour: int = 7) -> dt.datetime:
 
 def _run(start: dt.date, today: dt.date) -> None:
     """The daily step on each day from `start` to yesterday, the worker drawing at once (no on_commit wait)."""
-    from . import tasks
-
     day = start
     while day < today:
         with clock.at(_at(day)):
             pending: list[int] = []
-            original = tasks.schedule_generation
-            tasks.schedule_generation = lambda ids, notify=True: pending.extend(ids)
+            original = services.schedule_generation
+            services.schedule_generation = lambda ids, notify=True: pending.extend(ids)  # type: ignore[assignment]
             try:
                 services.bulletins_due(today=day, notify=False)
             finally:
-                tasks.schedule_generation = original
+                services.schedule_generation = original
             for pk in pending:
                 services.issue_generate(pk, notify=False)
         day += dt.timedelta(days=1)

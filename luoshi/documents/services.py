@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django_tasks import task
 
 from luoshi.core import clock
 from luoshi.core.errors import PermissionDeniedError, ServiceError
@@ -192,8 +193,6 @@ def bulletins_due(*, today: dt.date | None = None, notify: bool = True) -> dict:
     """The daily step: claim the due slot of every active series, then draw every undrawn issue (also those
     a stopped worker left). Only the latest due slot is drawn: a run after days off catches up with the
     current period, it does not print old periods with today's figures."""
-    from .tasks import schedule_generation
-
     today = today or clock.today()
     cal = Calendar.current()
     claimed: list[int] = []
@@ -207,6 +206,22 @@ def bulletins_due(*, today: dt.date | None = None, notify: bool = True) -> dict:
     waiting = list(Issue.objects.filter(state=IssueState.PENDING).values_list("pk", flat=True))
     schedule_generation(waiting, notify=notify)
     return {"claimed": len(claimed), "generated": len(waiting)}
+
+
+# The background worker's part (django_tasks, like the photo processing): queued after the claim commits; an
+# issue a stopped worker never drew stays `pending` and the next daily run queues it again.
+
+def schedule_generation(issue_ids: list[int], *, notify: bool = True) -> None:
+    def enqueue():
+        for pk in issue_ids:
+            generate_issue.enqueue(pk, notify)
+
+    transaction.on_commit(enqueue)
+
+
+@task()
+def generate_issue(issue_id: int, notify: bool = True) -> str:
+    return issue_generate(issue_id, notify=notify).state
 
 
 def _snapshot(issue: Issue) -> dict:

@@ -64,7 +64,7 @@ def test_one_issue_per_slot_numbers_continue(city, due):
 
 def test_a_stopped_worker_leaves_the_issue_to_the_next_run(city, due, monkeypatch):
     sub = weekly(city)
-    monkeypatch.setattr("luoshi.documents.tasks.schedule_generation", lambda ids, notify=True: None)
+    monkeypatch.setattr("luoshi.documents.services.schedule_generation", lambda ids, notify=True: None)
     services.bulletins_due(today=dt.date(2021, 7, 5))
     issue = Issue.objects.get(subscription=sub)
     assert issue.state == IssueState.PENDING and issue.snapshot == {}
