@@ -144,3 +144,18 @@ def test_chinese_search_finds_phrases_in_any_order(accepted, cast, write, q, fou
 def test_counts_by_year_region_and_level(accepted, cast):
     counts = selectors.case_counts(user=cast["office"])
     assert counts["total"] == 1 and counts["by_year"] == [(2026, 1)] and counts["by_region"] == [("崂山区", 1)]
+
+
+@pytest.mark.parametrize("text,where", [
+    ("kind: case_review\nname: x\ncriteria:\n  - {code: a, name: 首创性, max: 30}\n  - {code: a, name: 成效, max: 20}\naccept_from: 10\n",
+     "第5行（criteria.1.code）：评分项编码“a”重复"),
+    ("kind: case_review\nname: x\ncriteria:\n  - {code: a, name: 首创性, max: 30}\naccept_from: 60\n",
+     "入库分数线 60 高于满分 30"),
+])
+def test_review_scheme_errors_name_the_line(text, where):
+    from luoshi.cases.scheme import case_scheme_parse
+    from luoshi.core.specs import SpecError
+
+    with pytest.raises(SpecError) as e:
+        case_scheme_parse(text, source="x.yaml")
+    assert where in str(e.value)
