@@ -362,10 +362,10 @@ def scorecard_pdf(*, user, round: Round, units: list[Unit]) -> bytes:
     from weasyprint import HTML, default_url_fetcher
 
     html = scorecard_html(user=user, round=round, units=units)
-    font_url = font_url()
+    font = font_url()
 
     def fetch(url: str, *args, **kwargs):
-        if url == font_url:
+        if url == font:
             return default_url_fetcher(url, *args, **kwargs)
         raise ValueError(f"blocked: {url}")
 
