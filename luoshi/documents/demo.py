@@ -45,7 +45,7 @@ def bulletins_demo(*, today: dt.date | None = None, program: Program | None = No
     if Subscription.objects.exists():
         return {"subscriptions": Subscription.objects.count()}
     people = {p.username: p for p in Person.objects.filter(username__in=["office", "leader", "inspector", "liaison",
-                                                                          "liaison2"])}
+                                                                          "liaison2", "sthj"])}
     office, inspector = people.get("office"), people.get("inspector")
     subs = []
     start = today - dt.timedelta(days=70)
@@ -60,6 +60,14 @@ def bulletins_demo(*, today: dt.date | None = None, program: Program | None = No
             subs.append(services.subscription_create(by=inspector, data=services.SubscriptionInput(
                 name="创城督查通报", kind="ledger", owner_unit=ledger.owner_unit, program=ledger, schedule="每周一",
                 formats=["docx", "pdf"], review_required=True, starts_on=start, recipients=[inspector])))
+    from luoshi.assessment.models import Scheme
+
+    daqi = Scheme.objects.filter(name__contains="大气").select_related("owner_unit").first()
+    if daqi is not None and people.get("sthj") is not None:
+        with clock.at(_at(start, 9)):
+            subs.append(services.subscription_create(by=people["sthj"], data=services.SubscriptionInput(
+                name="环境空气质量排名周报", kind="assessment", owner_unit=daqi.owner_unit, scheme=daqi,
+                schedule="每周一", formats=["docx", "pdf"], starts_on=start, recipients=[people["sthj"]])))
     _run(start, today)
     # the weekly bulletin is reviewed: the past ones were issued, the latest waits in the inbox
     for sub in subs:

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from luoshi.assessment.models import Scheme
 from luoshi.org.models import Person, Role, Unit
 from luoshi.org.scopes import scope_for
 from luoshi.programs.models import Program
@@ -15,6 +16,7 @@ class SubscriptionForm(forms.Form):
     name = forms.CharField(label=_("刊物名称"), max_length=100)
     kind = forms.ChoiceField(label=_("类型"), choices=SeriesKind.choices)
     program = forms.ModelChoiceField(label=_("专项工作/问题台账"), queryset=Program.objects.none(), required=False)
+    scheme = forms.ModelChoiceField(label=_("考核指标体系"), queryset=Scheme.objects.none(), required=False)
     owner_unit = forms.ModelChoiceField(label=_("编发单位"), queryset=Unit.objects.none())
     schedule = forms.CharField(label=_("出刊周期"), max_length=50, required=False,
                                help_text=_("如：每周一、每月5日、每季度首月10日、每年1月10日；工作动态可留空，手工编发"))
@@ -33,6 +35,7 @@ class SubscriptionForm(forms.Form):
         self.fields["owner_unit"].queryset = units.filter(depth__lte=3).order_by("path")
         self.fields["program"].queryset = (Program.objects.visible_to(scope).filter(is_archived=False)
                                            .order_by("-year", "name"))
+        self.fields["scheme"].queryset = Scheme.objects.wholly_visible_to(scope).order_by("name")
         people = Person.objects.filter(is_active=True)
         if not scope.is_admin:
             people = people.filter(grants__unit__path__within=office)

@@ -12,6 +12,7 @@ from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 
+from .assessment_docs import ranking_snapshot_docx
 from .bulletin import snapshot_docx, snapshot_xlsx
 from .charts import bar_chart_png
 from .gongwen import HEITI, KAITI, add_para, caption, chinese_date, finish, grid_table, masthead, picture, signature
@@ -61,6 +62,8 @@ def issue_docx(issue: Issue) -> bytes:
         return snapshot_docx(snap, office_name=_office(issue), issue_no=issue.number, note=issue.note)
     if sub.kind == SeriesKind.LEDGER:
         return ledger_snapshot_docx(snap, office_name=_office(issue), issue_no=issue.number, note=issue.note)
+    if sub.kind == SeriesKind.ASSESSMENT:
+        return ranking_snapshot_docx(snap, office_name=_office(issue), issue_no=issue.number, note=issue.note)
     return compiled_docx(title=sub.name, issue_no=issue.number, year=issue.year, office=_office(issue),
                          day=dt.date.fromisoformat(snap["date"]), note=issue.note, sections=snap.get("sections", []))
 

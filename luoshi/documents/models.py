@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _, pgettext_lazy
 
+from luoshi.assessment.models import Scheme
 from luoshi.org.models import Role, Unit
 from luoshi.programs.models import Program
 
@@ -26,12 +27,13 @@ FORMATS = ("docx", "xlsx", "pdf")
 class SeriesKind(models.TextChoices):
     PROGRAM = "program", _("专项工作调度通报")
     LEDGER = "ledger", _("问题台账督查通报")
+    ASSESSMENT = "assessment", _("考核排名通报")
     COMPILED = "compiled", _("工作动态/工作专刊")
 
 
 # the files each kind offers (a compiled issue has no workbook)
 KIND_FORMATS = {SeriesKind.PROGRAM: ("docx", "xlsx", "pdf"), SeriesKind.LEDGER: ("docx", "pdf"),
-                SeriesKind.COMPILED: ("docx", "pdf")}
+                SeriesKind.ASSESSMENT: ("docx", "pdf"), SeriesKind.COMPILED: ("docx", "pdf")}
 
 
 class SubscriptionQuerySet(models.QuerySet):
@@ -55,6 +57,8 @@ class Subscription(models.Model):
     kind = models.CharField(_("类型"), max_length=20, choices=SeriesKind.choices)
     program = models.ForeignKey(Program, null=True, blank=True, on_delete=models.PROTECT, related_name="subscriptions",
                                 verbose_name=_("专项工作/问题台账"))
+    scheme = models.ForeignKey(Scheme, null=True, blank=True, on_delete=models.PROTECT, related_name="subscriptions",
+                               verbose_name=_("考核指标体系"))
     owner_unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="bulletin_subscriptions",
                                    verbose_name=_("编发单位"))
     owner_path = models.CharField(max_length=255, db_index=True, editable=False)
@@ -110,6 +114,7 @@ class Issue(models.Model):
     year = models.PositiveSmallIntegerField(_("年度"))
     number = models.PositiveIntegerField(_("期号"))
     slot = models.DateField(_("出刊日"), null=True, blank=True)  # the nominal day; null for an issue made by hand
+    source_ref = models.CharField(max_length=40, blank=True)  # what an issue reports on when it is not the slot: "round:12"
     title = models.CharField(_("标题"), max_length=200)
     state = models.CharField(_("状态"), max_length=10, choices=IssueState.choices, default=IssueState.PENDING)
     snapshot = models.JSONField(default=dict)

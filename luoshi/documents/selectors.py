@@ -18,7 +18,7 @@ def subscription_list(*, user) -> QuerySet[Subscription]:
 
 
 def subscription_get(*, user, pk: int) -> Subscription:
-    sub = Subscription.objects.visible_to(scope_for(user)).select_related("owner_unit", "program").filter(pk=pk).first()
+    sub = Subscription.objects.visible_to(scope_for(user)).select_related("owner_unit", "program", "scheme").filter(pk=pk).first()
     if sub is None:
         raise Http404("没有找到该通报，或您无权查看。")
     return sub

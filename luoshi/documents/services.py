@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django_tasks import task
 
+from luoshi.assessment.models import Round, RoundState, Scheme
 from luoshi.core import clock
 from luoshi.core.errors import PermissionDeniedError, ServiceError
 from luoshi.core.journal import journal_record
@@ -28,7 +29,7 @@ from luoshi.programs.models import Program
 from .models import KIND_FORMATS, Issue, IssueState, SeriesKind, Subscription
 from .schedule import WorkdayRule, issue_day, parse_schedule
 
-SUBSCRIPTION_FIELDS = ("name", "kind", "program_id", "owner_unit_id", "schedule", "workday_rule", "formats",
+SUBSCRIPTION_FIELDS = ("name", "kind", "program_id", "scheme_id", "owner_unit_id", "schedule", "workday_rule", "formats",
                        "review_required", "is_active", "starts_on")
 SECTION_TYPES = ("text", "case", "report", "figures")
 MAX_SECTIONS = 40
@@ -40,6 +41,7 @@ class SubscriptionInput:
     kind: str
     owner_unit: Unit
     program: Program | None = None
+    scheme: Scheme | None = None
     schedule: str = ""
     workday_rule: str = WorkdayRule.NEXT
     formats: list[str] = field(default_factory=list)
@@ -62,9 +64,20 @@ def _validate(data: SubscriptionInput, by) -> None:
     if data.kind not in SeriesKind.values:
         raise ServiceError(_("未知的通报类型“%(kind)s”。") % {"kind": data.kind}, field="kind")
     if data.kind == SeriesKind.COMPILED:
-        if data.program is not None:
+        if data.program is not None or data.scheme is not None:
             raise ServiceError(_("工作动态/工作专刊不对应某项专项工作，请不要选择专项工作。"), field="program")
+    elif data.kind == SeriesKind.ASSESSMENT:
+        if data.scheme is None:
+            raise ServiceError(_("请选择要通报的考核指标体系。"), field="scheme")
+        if data.program is not None:
+            raise ServiceError(_("考核排名通报不对应专项工作，请不要选择专项工作。"), field="program")
+        if not scope_for(by).covers(data.scheme.owner_unit.path, Role.OFFICE, Role.LEADER):
+            raise PermissionDeniedError(_("您无权通报该考核。"))
+        if not data.schedule.strip():
+            raise ServiceError(_("定期通报需要填写出刊周期，如“每周一”“每月5日”。"), field="schedule")
     else:
+        if data.scheme is not None:
+            raise ServiceError(_("调度通报和督查通报不对应考核指标体系，请不要选择。"), field="scheme")
         if data.program is None:
             raise ServiceError(_("请选择要通报的专项工作或问题台账。"), field="program")
         if data.kind == SeriesKind.LEDGER and not hasattr(data.program, "ledger"):
@@ -93,7 +106,8 @@ def subscription_create(*, by, data: SubscriptionInput) -> Subscription:
     _validate(data, by)
     with transaction.atomic():
         sub = Subscription.objects.create(
-            name=data.name.strip(), kind=data.kind, program=data.program, owner_unit=data.owner_unit,
+            name=data.name.strip(), kind=data.kind, program=data.program, scheme=data.scheme,
+            owner_unit=data.owner_unit,
             owner_path=data.owner_unit.path, schedule=data.schedule.strip(), workday_rule=data.workday_rule,
             formats=list(dict.fromkeys(data.formats)) or list(KIND_FORMATS[SeriesKind(data.kind)][:1]),
             review_required=data.review_required, starts_on=data.starts_on or clock.today(),
@@ -115,6 +129,7 @@ def subscription_update(*, by, subscription: Subscription, data: SubscriptionInp
         before = {f: getattr(subscription, f) for f in SUBSCRIPTION_FIELDS}
         old_recipients = sorted(subscription.recipients.values_list("pk", flat=True))
         subscription.name, subscription.program = data.name.strip(), data.program
+        subscription.scheme = data.scheme
         subscription.owner_unit, subscription.owner_path = data.owner_unit, data.owner_unit.path
         subscription.schedule, subscription.workday_rule = data.schedule.strip(), data.workday_rule
         subscription.formats = list(dict.fromkeys(data.formats)) or subscription.formats
@@ -152,7 +167,13 @@ def _title(subscription: Subscription, year: int, number: int) -> str:
     return f"{subscription.name}（{year}年第{number}期）"
 
 
-def _claim(subscription: Subscription, slot: dt.date | None, *, by=None) -> Issue | None:
+def latest_round(subscription: Subscription) -> Round | None:
+    """The scheme's latest published round (the one an 排名通报 issue reports on)."""
+    return (Round.objects.filter(scheme_id=subscription.scheme_id, state__in=(RoundState.PUBLISHED, RoundState.FINAL),
+                                 published_at__lte=clock.now()).order_by("-published_at", "-pk").first())
+
+
+def _claim(subscription: Subscription, slot: dt.date | None, *, by=None, source_ref: str = "") -> Issue | None:
     """Insert the issue of `slot` with the next number, or None when another run has it already."""
     try:
         with transaction.atomic():
@@ -162,7 +183,8 @@ def _claim(subscription: Subscription, slot: dt.date | None, *, by=None) -> Issu
             year = (slot or clock.today()).year
             number = _next_number(subscription, year)
             issue = Issue.objects.create(subscription=subscription, year=year, number=number, slot=slot,
-                                         title=_title(subscription, year, number), created_at=clock.now())
+                                         source_ref=source_ref, title=_title(subscription, year, number),
+                                         created_at=clock.now())
             journal_record(actor=by, verb="bulletin.claim", obj=issue, scope_path=subscription.owner_path,
                            changes={"slot": slot, "year": year, "number": number})
             return issue
@@ -200,7 +222,14 @@ def bulletins_due(*, today: dt.date | None = None, notify: bool = True) -> dict:
         slot = due_slot(sub, today, cal)
         if slot is None:
             continue
-        issue = _claim(sub, slot)
+        ref = ""
+        if sub.kind == SeriesKind.ASSESSMENT:
+            # a ranking bulletin reports a newly published round: no new round since the last issue, no issue
+            rnd = latest_round(sub)
+            if rnd is None or Issue.objects.filter(subscription=sub, source_ref=f"round:{rnd.pk}").exists():
+                continue
+            ref = f"round:{rnd.pk}"
+        issue = _claim(sub, slot, source_ref=ref)
         if issue is not None:
             claimed.append(issue.pk)
     waiting = list(Issue.objects.filter(state=IssueState.PENDING).values_list("pk", flat=True))
@@ -238,6 +267,15 @@ def _snapshot(issue: Issue) -> dict:
         start = schedule.previous(slot)
         end = max(start, slot - dt.timedelta(days=1))
         return ledger_bulletin_snapshot(user=by, program=sub.program, start=start, end=end, issue_no=issue.number)
+    if sub.kind == SeriesKind.ASSESSMENT:
+        from .assessment_docs import ranking_bulletin_snapshot
+
+        rnd = (Round.objects.get(pk=int(issue.source_ref.split(":")[1])) if issue.source_ref
+               else latest_round(sub))
+        if rnd is None:
+            raise ServiceError(_("该考核还没有已公布的期次，无法生成排名通报。"))
+        issue.source_ref = f"round:{rnd.pk}"
+        return ranking_bulletin_snapshot(user=by, round=rnd, issue_no=issue.number)
     return {"kind": "compiled", "sections": [], "date": slot.isoformat()}
 
 

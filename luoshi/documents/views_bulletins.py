@@ -47,6 +47,7 @@ def index(request):
 def _input(form) -> services.SubscriptionInput:
     d = form.cleaned_data
     return services.SubscriptionInput(name=d["name"], kind=d["kind"], owner_unit=d["owner_unit"], program=d["program"],
+                                      scheme=d["scheme"],
                                       schedule=d["schedule"], workday_rule=d["workday_rule"], formats=d["formats"],
                                       review_required=d["review_required"], recipients=list(d["recipients"]))
 
@@ -75,7 +76,7 @@ def subscription_detail(request, pk):
     form = None
     if manage:
         form = SubscriptionForm(request.POST or None, user=request.user, initial={
-            "name": sub.name, "kind": sub.kind, "program": sub.program_id, "owner_unit": sub.owner_unit_id,
+            "name": sub.name, "kind": sub.kind, "program": sub.program_id, "scheme": sub.scheme_id, "owner_unit": sub.owner_unit_id,
             "schedule": sub.schedule, "workday_rule": sub.workday_rule, "formats": sub.formats,
             "review_required": sub.review_required, "recipients": list(sub.recipients.values_list("pk", flat=True))})
         if request.method == "POST" and form.is_valid():
