@@ -295,3 +295,29 @@ def adoption_add(*, by, case: Case, unit: Unit, adopted_on: dt.date, result: str
         journal_record(actor=by, verb="case.adopt", obj=case, scope_path=case.unit_path,
                        changes={"unit": unit.pk, "adopted_on": adopted_on, "result": result})
     return adoption
+
+
+MAX_ATTACHMENTS = 20
+
+
+def case_attach(*, by, case: Case, files: list[tuple[str, bytes]]) -> list:
+    """Add supporting files (佐证材料) to a case: its author while it can be edited, or the office over its unit.
+    Each file is checked (type by content, size) before any is stored; one bad file stores none."""
+    from luoshi.core.files import attachment_store, upload_check
+
+    scope = scope_for(by)
+    office = scope.covers(case.unit_path, Role.OFFICE)
+    if not (office or (case.created_by_id == by.pk and case.state in EDITABLE_STATES)):
+        raise PermissionDeniedError(_("只有填报人（提交审核前）或督查室/办公室可以上传案例材料。"))
+    if not files:
+        raise ServiceError(_("请选择要上传的文件。"), field="files")
+    if case.attachments.count() + len(files) > MAX_ATTACHMENTS:
+        raise ServiceError(_("每个案例最多 %(n)s 个附件。") % {"n": MAX_ATTACHMENTS}, field="files")
+    for name, data in files:
+        upload_check(name=name, data=data)
+    with transaction.atomic():
+        stored = [attachment_store(by=by, name=name, data=data) for name, data in files]
+        case.attachments.add(*stored)
+        journal_record(actor=by, verb="case.attach", obj=case, scope_path=case.unit_path,
+                       changes={"files": [a.original_name for a in stored]})
+    return stored

@@ -103,6 +103,11 @@ def case_detail(request, pk):
                                      scores={c.code: request.POST.get(f"score_{c.code}", "") for c in scheme.criteria})
                 messages.success(request, _("已审核：%(state)s。") % {"state": case.get_state_display()})
                 return redirect("case_detail", case.pk)
+            if action == "attach":
+                files = [(f.name, f.read()) for f in request.FILES.getlist("files")]
+                services.case_attach(by=request.user, case=case, files=files)
+                messages.success(request, _("已上传 %(n)s 个文件。") % {"n": len(files)})
+                return redirect("case_detail", case.pk)
             if action in ("publish", "unpublish"):
                 services.case_publish(by=request.user, case=case, public=action == "publish")
                 return redirect("case_detail", case.pk)
@@ -132,5 +137,22 @@ def case_detail(request, pk):
                        for c in scheme.criteria],
         "editable": case.state in services.EDITABLE_STATES and (case.created_by_id == request.user.pk
                                                                or selectors.can_manage(request.user, case)),
+        "attachments": case.attachments.all(),
+        "can_attach": selectors.can_manage(request.user, case) or (
+            case.created_by_id == request.user.pk and case.state in services.EDITABLE_STATES),
         "recognitions": case.recognitions.all(), "adoptions": case.adoptions.select_related("unit"),
         "journal": journal_for(case).order_by("-at")[:30]})
+
+
+@login_required
+def case_file(request, pk, att_pk):
+    """A case's supporting file, to people who may read the case."""
+    from django.http import Http404
+
+    from luoshi.core.http import attachment_response
+
+    case = selectors.case_get(user=request.user, pk=pk)
+    att = case.attachments.filter(pk=att_pk).first()
+    if att is None:
+        raise Http404(_("没有找到该附件，或您无权查看。"))
+    return attachment_response(att)

@@ -159,3 +159,16 @@ def test_review_scheme_errors_name_the_line(text, where):
     with pytest.raises(SpecError) as e:
         case_scheme_parse(text, source="x.yaml")
     assert where in str(e.value)
+
+
+def test_attachments_checked_before_any_is_stored(write, cast):
+    from luoshi.core.models import Attachment
+
+    case = write()
+    with pytest.raises(ServiceError, match="类型不允许上传"):
+        services.case_attach(by=cast["liaison_a"], case=case, files=[("a.pdf", b"%PDF-1.4 x"), ("b.exe", b"MZ")])
+    assert not Attachment.objects.exists()
+    with pytest.raises(PermissionDeniedError):
+        services.case_attach(by=cast["liaison_b"], case=case, files=[("a.pdf", b"%PDF-1.4 x")])
+    services.case_attach(by=cast["liaison_a"], case=case, files=[("做法说明.pdf", b"%PDF-1.4 x")])
+    assert [a.original_name for a in case.attachments.all()] == ["做法说明.pdf"]

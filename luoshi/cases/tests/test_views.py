@@ -96,3 +96,16 @@ def test_api(accepted, write, cast, city):
     again = other.post(f"/api/cases/{accepted.pk}/adoptions", {"unit_id": city["street_b"].pk, "adopted_on": "2026-03-30"},
                        content_type="application/json")
     assert again.status_code == 400 and "已登记过借鉴该案例" in again.json()["detail"] and again.json()["field"] == "unit"
+
+
+def test_case_files_follow_the_case(write, cast):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    case = write()
+    resp = login(cast["liaison_a"]).post(reverse("case_detail", args=[case.pk]), {
+        "action": "attach", "files": [SimpleUploadedFile("做法说明.pdf", b"%PDF-1.4 test", content_type="application/pdf")]})
+    assert resp.status_code == 302
+    att = case.attachments.get()
+    url = reverse("case_file", args=[case.pk, att.pk])
+    assert login(cast["office"]).get(url).status_code == 200
+    assert login(cast["liaison_b"]).get(url).status_code == 404  # a draft of another street
