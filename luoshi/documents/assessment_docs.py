@@ -148,7 +148,7 @@ def ranking_bulletin_snapshot(*, user, round: Round, issue_no: int | None = None
     places = definition.precision
     metric = definition.type == "metric"
     period = f"{chinese_date(rnd.period_start)}至{chinese_date(rnd.period_end)}"
-    sections: list[dict] = [{"heading": "总体情况", "lines": _overview(table, definition, rnd)}]
+    blocks: list[dict] = [{"heading": "总体情况", "lines": _overview(table, definition, rnd)}]
     groups = []
     figure = 0
     for name, members in _groups(table, definition):
@@ -195,7 +195,7 @@ def ranking_bulletin_snapshot(*, user, round: Round, issue_no: int | None = None
         "issue_no": issue_no, "date": when.isoformat(), "published": rnd.is_published,
         "intro": f"现将{rnd.name}（{period}）{scheme.name}结果通报如下：",
         "notes": list(table.notes) if rnd.revision > 1 else [],
-        "sections": sections, "metric": metric, "groups": groups, "after": after,
+        "blocks": blocks, "metric": metric, "groups": groups, "after": after,
         "footnote": (f"注：总分按{'四舍五入' if definition.rounding == 'half_up' else 'GB/T 8170 数值修约规则'}"
                      f"保留{places}位小数，名次按公布的分值排定，分值相同的并列。"),
     }
@@ -229,7 +229,7 @@ def ranking_snapshot_docx(snap: dict, *, office_name: str = "", issue_no: int | 
         section += 1
         add_para(doc, f"{chinese_number(section)}、{text}", font=HEITI, outline=0)
 
-    for block in snap["sections"]:
+    for block in snap["blocks"]:
         heading(block["heading"])
         for line in block["lines"]:
             add_para(doc, line)

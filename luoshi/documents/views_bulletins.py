@@ -176,7 +176,7 @@ def issue_detail(request, pk):
     snap = issue.snapshot
     return render(request, "bulletins/issue.html", {
         "issue": issue, "sub": sub, "manage": manage, "snap": snap, "section_form": section_form,
-        "sections": list(enumerate(snap.get("sections", []), 1)),
+        "sections": list(enumerate(snap.get("sections", []), 1)) if sub.kind == SeriesKind.COMPILED else [],
         "formats": [f for f in KIND_FORMATS[SeriesKind(sub.kind)] if f in (sub.formats or []) or f == "docx"],
         "journal": journal_for(issue).order_by("-at")[:20]})
 
