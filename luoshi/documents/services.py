@@ -192,23 +192,24 @@ def _claim(subscription: Subscription, slot: dt.date | None, *, by=None, source_
         return None
 
 
+LOOKAHEAD = dt.timedelta(days=15)  # 提前: a slot after a long holiday (国庆: 8 days) is drawn before it
+
+
 def due_slot(subscription: Subscription, today: dt.date, cal: Calendar | None = None) -> dt.date | None:
     """The latest slot whose issue day has come by `today` (None when the series has no schedule or none
-    is due since it started)."""
+    is due since it started). Slots a little after today count too: under 提前 their issue day may have come."""
     if not subscription.schedule:
         return None
     schedule = parse_schedule(subscription.schedule)
-    nominal = schedule.nominal_on_or_before(today, cal)
-    # a slot whose issue day is moved past today (顺延 over a holiday) is not due yet: look one back
-    for _i in range(3):
+    nominal = schedule.nominal_on_or_before(today + LOOKAHEAD, cal)
+    # walk back over slots whose issue day is still to come (later nominal days, or 顺延 over a holiday)
+    for _i in range(40):
+        if nominal < subscription.starts_on:
+            return None
         if issue_day(nominal, subscription.workday_rule, cal) <= today:
-            break
+            return nominal
         nominal = schedule.previous(nominal, cal)
-    else:
-        return None
-    if nominal < subscription.starts_on:
-        return None
-    return nominal
+    return None
 
 
 def bulletins_due(*, today: dt.date | None = None, notify: bool = True) -> dict:
