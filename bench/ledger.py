@@ -52,7 +52,7 @@ def ledger_pages() -> list[dict]:
 
 
 def time_bulletin() -> None:
-    from luoshi.documents.ledger_docs import ledger_bulletin_docx
+    from luoshi.documents.ledger_docs import ledger_bulletin_docx, ledger_bulletin_snapshot, ledger_snapshot_docx
     from luoshi.ledger.models import LedgerConfig
 
     program = Program.objects.get(code=CODE)
@@ -65,6 +65,13 @@ def time_bulletin() -> None:
         print(f"weekly bulletin ({label} call, figures not cached): {time.perf_counter() - t0:.2f} s, "
               f"{len(data) // 1024} KB, {Finding.objects.filter(program=program).count()} findings, "
               f"{Finding.objects.filter(program=program).values('unit_id').distinct().count()} units", flush=True)
+    # a scheduled issue: the snapshot stored once, the Word file drawn from it at each download
+    t0 = time.perf_counter()
+    snap = ledger_bulletin_snapshot(user=office, program=program, start=end - dt.timedelta(days=6), end=end)
+    t1 = time.perf_counter()
+    ledger_snapshot_docx(snap)
+    print(f"scheduled issue: snapshot {t1 - t0:.2f} s, Word from the snapshot {time.perf_counter() - t1:.2f} s "
+          f"({len(snap['units'])} units)", flush=True)
 
 
 if __name__ == "__main__":

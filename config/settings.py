@@ -47,6 +47,8 @@ INSTALLED_APPS = [
 
     "luoshi.cockpit",
     "luoshi.instructions",
+
+    "luoshi.cases",
     "luoshi.portal",
     "luoshi.documents",
     "luoshi.api",

@@ -66,6 +66,8 @@ urlpatterns = [
     path("public/ideas/", include("luoshi.ideas.urls_public")),
     path("projects/", include("luoshi.projects.urls")),
     path("public/projects/", include("luoshi.projects.urls_public")),
+    path("cases/", include("luoshi.cases.urls")),
+    path("public/cases/", include("luoshi.cases.urls_public")),
     path("public/", include("luoshi.portal.urls")),
     path("", include("luoshi.tasks.urls")),
 ]

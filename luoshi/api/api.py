@@ -328,4 +328,8 @@ from luoshi.cockpit.api import router as cockpit_router  # noqa: E402
 
 api.add_router("/cockpit", cockpit_router)
 
+from luoshi.cases.api import router as cases_router  # noqa: E402
+
+api.add_router("/cases", cases_router)
+
 __all__ = ["api", "Task"]

@@ -6,7 +6,9 @@ from django.contrib.auth.hashers import make_password
 
 from luoshi.assessment.demo import ASSESSMENT_ACCOUNTS, assessment_demo
 from luoshi.cockpit.demo import cockpit_demo
+from luoshi.cases.demo import CASES_ACCOUNTS, cases_demo
 from luoshi.core import clock
+from luoshi.documents.demo import bulletins_demo
 from luoshi.ideas.demo import IDEAS_ACCOUNTS, ideas_demo
 from luoshi.demo.instructions import INSTRUCTIONS_ACCOUNTS, instructions_demo
 from luoshi.intake.demo import INTAKE_ACCOUNTS, intake_demo
@@ -22,7 +24,7 @@ __all__ = ["DEMO_PASSWORD", "demo_accounts", "demo_load"]
 
 def demo_accounts() -> list[Account]:
     """Every demo account, in the order the demo command lists them."""
-    return ACCOUNTS + LEDGER_ACCOUNTS + ASSESSMENT_ACCOUNTS + INTAKE_ACCOUNTS + IDEAS_ACCOUNTS + PROJECTS_ACCOUNTS + INSTRUCTIONS_ACCOUNTS
+    return ACCOUNTS + LEDGER_ACCOUNTS + ASSESSMENT_ACCOUNTS + INTAKE_ACCOUNTS + IDEAS_ACCOUNTS + PROJECTS_ACCOUNTS + INSTRUCTIONS_ACCOUNTS + CASES_ACCOUNTS
 
 
 def demo_load(*, year: int | None = None, seed: int = 7) -> dict:
@@ -38,10 +40,13 @@ def demo_load(*, year: int | None = None, seed: int = 7) -> dict:
     portal = portal_demo(today=today)
     _progress_awaiting_review(program)
     summary = warnings_run(today=today, notify=True)
+    cases = cases_demo(today=today, hashed_password=hashed)
+    bulletins = bulletins_demo(today=today, program=program, ledger=ledger["program"])
     instructions = instructions_demo(hashed_password=hashed)
     cockpit = cockpit_demo()
     return {"instructions": instructions, "cockpit": cockpit, "program": program, "summary": summary, "ledger": ledger, "assessment": assessment, "intake": intake,
-            "ideas": ideas, "projects": projects, "portal": portal}
+            "ideas": ideas, "projects": projects, "portal": portal,
+            "cases": cases, "bulletins": bulletins}
 
 
 def _progress_awaiting_review(program) -> None:

@@ -1,7 +1,33 @@
+import datetime as dt
+
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy
+
+
+def bulletins_daily(today: dt.date | None, notify: bool) -> list[str]:
+    """The daily step of the scheduled bulletins (luoshi.core.daily): claim and draw the issues due."""
+    from .services import bulletins_due
+
+    r = bulletins_due(today=today, notify=notify)
+    return [f"定期通报：新排期 {r['claimed']} 期，生成 {r['generated']} 期。"]
 
 
 class DocumentsConfig(AppConfig):
     name = "luoshi.documents"
     label = "documents"
     verbose_name = "文档"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from luoshi.core.daily import register_daily
+        from luoshi.core.inbox import register_inbox
+        from luoshi.org.paths import register_path_copy
+
+        from . import selectors
+        from .models import Subscription
+
+        # after the warnings (order 10–30), so a bulletin shows today's 红黄灯
+        register_daily("documents.bulletins", bulletins_daily, order=90)
+        register_inbox("documents.bulletin_review", label=gettext_lazy("待签发通报"), order=80,
+                       count=selectors.inbox_count, items=selectors.inbox_items)
+        register_path_copy(Subscription, "owner_path")

@@ -14,6 +14,7 @@ stored results (nothing recomputed), the score card from selectors.score_card.
 """
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from pathlib import Path
 
@@ -33,7 +34,8 @@ from .gongwen import (
     signature, single_spaced,
 )
 
-__all__ = ["ranking_bulletin_docx", "scorecard_html", "scorecard_pdf"]
+__all__ = ["font_url", "ranking_bulletin_docx", "ranking_bulletin_snapshot", "ranking_snapshot_docx", "scorecard_html",
+           "scorecard_pdf"]
 
 CHART_ALL = 30          # a group's chart shows every unit up to this many, else the first and last 15
 CHART_EACH_END = 15
@@ -135,28 +137,90 @@ def _chart_rows(members: list[dict]) -> tuple[list[dict], str]:
     return ranked[:CHART_EACH_END] + ranked[-CHART_EACH_END:], f"（前{CHART_EACH_END}名和后{CHART_EACH_END}名）"
 
 
-def ranking_bulletin_docx(*, user, round: Round, issue_no: int | None = None, office_name: str = "") -> bytes:
-    """The 排名通报 of a round from its stored results (what was last computed or published)."""
+def ranking_bulletin_snapshot(*, user, round: Round, issue_no: int | None = None) -> dict:
+    """The 排名通报's inputs as plain JSON values: every sentence, table cell and chart value the document shows,
+    taken from the round's stored results (stored with a scheduled issue; `ranking_snapshot_docx` draws it)."""
     rnd = round
     definition = rnd.version.definition()
     table = league_table_data(user=user, round=rnd)
     scheme = rnd.scheme
-    office = office_name.strip() or scheme.owner_unit.name
     when = clock.localtime(rnd.published_at).date() if rnd.published_at else clock.today()
     places = definition.precision
     metric = definition.type == "metric"
-
-    doc = masthead(title=f"{scheme.name}排名通报",
-                   issue_text=f"第{issue_no}期" if issue_no is not None else "第　期",
-                   office=office, date_text=chinese_date(when))
-    if not rnd.is_published:
-        add_para(doc, "（审核稿，未公布）", font=KAITI, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False, color="FF0000")
     period = f"{chinese_date(rnd.period_start)}至{chinese_date(rnd.period_end)}"
-    add_para(doc, f"现将{rnd.name}（{period}）{scheme.name}结果通报如下：")
-    if rnd.revision > 1:
-        for note in table.notes:
-            p = add_para(doc, note, font=KAITI)
-            single_spaced(p)
+    blocks: list[dict] = [{"heading": "总体情况", "lines": _overview(table, definition, rnd)}]
+    groups = []
+    figure = 0
+    for name, members in _groups(table, definition):
+        if metric:
+            league = definition.league
+            rows = [[_rank(r["rank"]), r["unit"], _num(r.get("index"), league.composite_precision),
+                     _rate(r.get("change"), league.change_precision), _num(r["total"], places),
+                     _movement(r["movement"])] for r in members]
+        else:
+            rows = [[_rank(r["rank"]), r["unit"], _num(r["total"], places), _rate(r.get("rate"), places),
+                     r["grade"] or DASH, _movement(r["movement"])] for r in members]
+        chart_rows, which = _chart_rows(members)
+        chart = None
+        if chart_rows:
+            figure += 1
+            key, label = (("index", definition.league.composite_name) if metric else ("total", "总分"))
+            chart = {"title": f"{name or scheme.name}{label}{which}", "label": label,
+                     "categories": [r["unit"] for r in chart_rows],
+                     "values": [float(r.get(key) or 0) for r in chart_rows],
+                     "digits": definition.league.composite_precision if metric else places,
+                     "caption": f"图{figure}　{name or ''}{label}排名{which}"}
+        groups.append({"name": name, "rows": rows, "chart": chart})
+    n = definition.top_bottom
+    tops = [r for r in table.rows if r["top"]]
+    bottoms = [r for r in table.rows if r["bottom"]]
+    after: list[dict] = []
+    if tops or bottoms:
+        top_word, bottom_word = ("十佳", "十差") if n == 10 else (f"前{n}名", f"后{n}名")
+        after.append({"heading": f"{top_word}和{bottom_word}单位", "lines": [
+            f"（{chinese_number(i)}）{word}单位：{_names(rows) if rows else '无'}。"
+            for i, (word, rows) in enumerate(((top_word, tops), (bottom_word, bottoms)), 1)]})
+    excluded = [r for r in table.rows if r["rank"] is None]
+    if excluded:
+        after.append({"heading": "不参与排名单位", "lines": [f"{r['unit']}：{r['excluded'] or '不参与排名'}。" for r in excluded]})
+    confirmed = list(Consequence.objects.filter(round=rnd, state=ProposalState.CONFIRMED)
+                     .select_related("unit").order_by("unit__sort_order", "unit__path", "rule_code"))
+    if confirmed:
+        after.append({"heading": "结果运用", "lines": ["根据考核办法，经研究确认，对以下单位采取相应措施："] + [
+            f"（{chinese_number(i)}）{c.unit.name}：{c.action}（{c.rule_name}）。" for i, c in enumerate(confirmed, 1)]})
+    after.append({"heading": "工作要求", "lines": list(REQUIREMENTS)})
+    return {
+        "kind": "assessment", "round": {"id": rnd.pk, "name": rnd.name, "revision": rnd.revision},
+        "scheme": {"id": scheme.pk, "name": scheme.name, "owner": scheme.owner_unit.name},
+        "issue_no": issue_no, "date": when.isoformat(), "published": rnd.is_published,
+        "intro": f"现将{rnd.name}（{period}）{scheme.name}结果通报如下：",
+        "notes": list(table.notes) if rnd.revision > 1 else [],
+        "blocks": blocks, "metric": metric, "groups": groups, "after": after,
+        "footnote": (f"注：总分按{'四舍五入' if definition.rounding == 'half_up' else 'GB/T 8170 数值修约规则'}"
+                     f"保留{places}位小数，名次按公布的分值排定，分值相同的并列。"),
+    }
+
+
+def ranking_bulletin_docx(*, user, round: Round, issue_no: int | None = None, office_name: str = "") -> bytes:
+    """The 排名通报 of a round from its stored results (what was last computed or published)."""
+    return ranking_snapshot_docx(ranking_bulletin_snapshot(user=user, round=round, issue_no=issue_no),
+                                 office_name=office_name)
+
+
+def ranking_snapshot_docx(snap: dict, *, office_name: str = "", issue_no: int | None = None, note: str = "") -> bytes:
+    """The 排名通报 in Word from a snapshot (ranking_bulletin_snapshot); `note` is an editor's 按语."""
+    office = office_name.strip() or snap["scheme"]["owner"]
+    issue_no = snap["issue_no"] if issue_no is None else issue_no
+    when = chinese_date(dt.date.fromisoformat(snap["date"]))
+    doc = masthead(title=f"{snap['scheme']['name']}排名通报",
+                   issue_text=f"第{issue_no}期" if issue_no is not None else "第　期", office=office, date_text=when)
+    if not snap["published"]:
+        add_para(doc, "（审核稿，未公布）", font=KAITI, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False, color="FF0000")
+    for line in filter(None, (x.strip() for x in note.splitlines())):
+        add_para(doc, line)
+    add_para(doc, snap["intro"])
+    for text in snap["notes"]:
+        single_spaced(add_para(doc, text, font=KAITI))
 
     section = 0
 
@@ -165,68 +229,33 @@ def ranking_bulletin_docx(*, user, round: Round, issue_no: int | None = None, of
         section += 1
         add_para(doc, f"{chinese_number(section)}、{text}", font=HEITI, outline=0)
 
-    heading("总体情况")
-    for line in _overview(table, definition, rnd):
-        add_para(doc, line)
+    for block in snap["blocks"]:
+        heading(block["heading"])
+        for line in block["lines"]:
+            add_para(doc, line)
 
     heading("排名情况")
-    groups = _groups(table, definition)
-    figure = 0
-    for g, (name, members) in enumerate(groups, 1):
+    groups = snap["groups"]
+    for g, group in enumerate(groups, 1):
         if len(groups) > 1:
-            add_para(doc, f"（{chinese_number(g)}）{name or '未分组'}", font=KAITI, outline=1)
-        if metric:
-            league = definition.league
-            rows = [(_rank(r["rank"]), r["unit"], _num(r.get("index"), league.composite_precision),
-                     _rate(r.get("change"), league.change_precision), _num(r["total"], places),
-                     _movement(r["movement"])) for r in members]
-            grid_table(doc, METRIC_COLUMNS, rows, left=(1,))
-        else:
-            rows = [(_rank(r["rank"]), r["unit"], _num(r["total"], places), _rate(r.get("rate"), places),
-                     r["grade"] or DASH, _movement(r["movement"])) for r in members]
-            grid_table(doc, POINTS_COLUMNS, rows, left=(1,))
-        chart, which = _chart_rows(members)
+            add_para(doc, f"（{chinese_number(g)}）{group['name'] or '未分组'}", font=KAITI, outline=1)
+        grid_table(doc, METRIC_COLUMNS if snap["metric"] else POINTS_COLUMNS, [tuple(r) for r in group["rows"]],
+                   left=(1,))
+        chart = group["chart"]
         if chart:
-            figure += 1
-            key, label = (("index", definition.league.composite_name) if metric else ("total", "总分"))
-            digits = definition.league.composite_precision if metric else places
-            values = [float(r.get(key) or 0) for r in chart]
-            png = bar_chart_png(title=f"{name or scheme.name}{label}{which}", categories=[r["unit"] for r in chart],
-                                series=[(label, values)], width_px=1600, height_px=300 + 70 * len(chart),
-                                horizontal=True, value_format=lambda v, d=digits: f"{v:.{d}f}")
+            png = bar_chart_png(title=chart["title"], categories=chart["categories"],
+                                series=[(chart["label"], chart["values"])], width_px=1600,
+                                height_px=300 + 70 * len(chart["categories"]), horizontal=True,
+                                value_format=lambda v, d=chart["digits"]: f"{v:.{d}f}")
             picture(doc, png)
-            caption(doc, f"图{figure}　{name or ''}{label}排名{which}")
+            caption(doc, chart["caption"])
 
-    n = definition.top_bottom
-    tops = [r for r in table.rows if r["top"]]
-    bottoms = [r for r in table.rows if r["bottom"]]
-    if tops or bottoms:
-        top_word, bottom_word = ("十佳", "十差") if n == 10 else (f"前{n}名", f"后{n}名")
-        heading(f"{top_word}和{bottom_word}单位")
-        for i, (word, rows) in enumerate(((top_word, tops), (bottom_word, bottoms)), 1):
-            add_para(doc, f"（{chinese_number(i)}）{word}单位：{_names(rows) if rows else '无'}。")
-
-    excluded = [r for r in table.rows if r["rank"] is None]
-    if excluded:
-        heading("不参与排名单位")
-        for r in excluded:
-            add_para(doc, f"{r['unit']}：{r['excluded'] or '不参与排名'}。")
-
-    confirmed = list(Consequence.objects.filter(round=rnd, state=ProposalState.CONFIRMED)
-                     .select_related("unit").order_by("unit__sort_order", "unit__path", "rule_code"))
-    if confirmed:
-        heading("结果运用")
-        add_para(doc, "根据考核办法，经研究确认，对以下单位采取相应措施：")
-        for i, c in enumerate(confirmed, 1):
-            add_para(doc, f"（{chinese_number(i)}）{c.unit.name}：{c.action}（{c.rule_name}）。")
-
-    heading("工作要求")
-    for text in REQUIREMENTS:
-        add_para(doc, text)
-    note = add_para(doc, f"注：总分按{'四舍五入' if definition.rounding == 'half_up' else 'GB/T 8170 数值修约规则'}"
-                         f"保留{places}位小数，名次按公布的分值排定，分值相同的并列。", size=TABLE_PT, indent=False)
-    single_spaced(note)
-    signature(doc, office, chinese_date(when))
+    for block in snap["after"]:
+        heading(block["heading"])
+        for line in block["lines"]:
+            add_para(doc, line)
+    single_spaced(add_para(doc, snap["footnote"], size=TABLE_PT, indent=False))
+    signature(doc, office, when)
     return finish(doc)
 
 
@@ -337,7 +366,8 @@ def _card_context(user, rnd: Round, unit: Unit) -> dict:
     }
 
 
-def _font_url() -> str:
+def font_url() -> str:
+    """The file URL of the server's CJK font for WeasyPrint (CJKFontMissing when there is none)."""
     path = cjk_font_path()
     if path is None:
         raise CJKFontMissing(_("服务器上没有可显示中文的字体，无法生成评分卡。请管理员安装中文字体后重试"
@@ -350,7 +380,7 @@ def scorecard_html(*, user, round: Round, units: list[Unit]) -> str:
     cards = [_card_context(user, round, unit) for unit in units]
     today = clock.today()
     return render_to_string("documents/scorecard.html", {
-        "cards": cards, "font_url": _font_url(), "generated": chinese_date(today),
+        "cards": cards, "font_url": font_url(), "generated": chinese_date(today),
         "title": (f"{cards[0]['unit'].name}评分卡" if len(cards) == 1 else f"{round.name}评分卡"),
     })
 
@@ -361,10 +391,10 @@ def scorecard_pdf(*, user, round: Round, units: list[Unit]) -> bytes:
     from weasyprint import HTML, default_url_fetcher
 
     html = scorecard_html(user=user, round=round, units=units)
-    font_url = _font_url()
+    font = font_url()
 
     def fetch(url: str, *args, **kwargs):
-        if url == font_url:
+        if url == font:
             return default_url_fetcher(url, *args, **kwargs)
         raise ValueError(f"blocked: {url}")
 

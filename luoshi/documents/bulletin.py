@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from types import SimpleNamespace
 
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
@@ -25,9 +26,14 @@ from luoshi.programs.models import Program, ReportingPeriod
 from luoshi.tasks import selectors
 from luoshi.tasks.models import TaskStatus
 
-from .gongwen import DASH, HEITI, KAITI, TABLE_PT, add_para, chinese_date, finish, format_rate, masthead, set_cell
+from .charts import bar_chart_png
+from .gongwen import (
+    DASH, HEITI, KAITI, TABLE_PT, add_para, caption, chinese_date, finish, format_rate, masthead, picture, set_cell,
+)
 
-__all__ = ["bulletin_data", "bulletin_docx", "bulletin_xlsx"]
+__all__ = ["bulletin_data", "bulletin_docx", "bulletin_snapshot", "bulletin_xlsx", "snapshot_docx", "snapshot_xlsx"]
+
+CHART_TOP = 15
 
 STATUS_ORDER = (TaskStatus.NORMAL, TaskStatus.YELLOW, TaskStatus.RED, TaskStatus.EXTENDED, TaskStatus.CLOSED)
 STATUS_LABEL = dict(TaskStatus.choices)
@@ -89,6 +95,86 @@ def bulletin_data(*, user, program: Program, as_of: dt.date, issue_no: int | Non
         "yellow_tasks": tasks_with(TaskStatus.YELLOW),
         "by_leader": by_leader,
     }
+
+
+def _iso(d):
+    return d.isoformat() if d else None
+
+
+def bulletin_snapshot(*, user, program: Program, as_of: dt.date, issue_no: int | None = None) -> dict:
+    """The bulletin's inputs as plain JSON values (stored with a scheduled issue, luoshi.documents.issues):
+    every figure, name and date the Word and Excel files show, and nothing else. `snapshot_docx` and
+    `snapshot_xlsx` draw the same documents from it, so an issue can be drawn again years later with the
+    same figures whatever happened to the tasks since."""
+    data = bulletin_data(user=user, program=program, as_of=as_of, issue_no=issue_no)
+    period = data["period"]
+
+    def task(t: dict) -> dict:
+        return {**t, "deadline": _iso(t["deadline"])}
+
+    return {
+        "kind": "program",
+        "program": {"id": program.pk, "code": program.code, "name": program.name, "owner": program.owner_unit.name},
+        "as_of": as_of.isoformat(),
+        "issue_no": data["issue_no"],
+        "period": None if period is None else {"seq": period.seq, "start": period.start.isoformat(),
+                                               "due": period.due.isoformat()},
+        "counts": {str(k): int(v) for k, v in data["counts"].items()},
+        "closure_rate": data["closure_rate"],
+        "league": [{k: r[k] for k in ("unit_id", "unit_name", "lead", "closed", "on_time_rate", "overdue", "ack_rate",
+                                      "rank")} for r in data["league"]],
+        "red_tasks": [task(t) for t in data["red_tasks"]],
+        "yellow_tasks": [task(t) for t in data["yellow_tasks"]],
+        "by_leader": data["by_leader"],
+    }
+
+
+def _data_from_snapshot(snap: dict, issue_no: int | None = None) -> dict:
+    """The `bulletin_data` shape again, from a stored snapshot (the renderers read only this)."""
+    as_of = dt.date.fromisoformat(snap["as_of"])
+    p = snap["period"]
+    period = None if p is None else SimpleNamespace(seq=p["seq"], start=dt.date.fromisoformat(p["start"]),
+                                                    due=dt.date.fromisoformat(p["due"]))
+    counts = {k: int(v) for k, v in snap["counts"].items()}
+
+    def task(t: dict) -> dict:
+        return {**t, "deadline": dt.date.fromisoformat(t["deadline"]) if t["deadline"] else None}
+
+    return {
+        "program": SimpleNamespace(**snap["program"]),
+        "as_of": as_of,
+        "as_of_text": chinese_date(as_of),
+        "issue_no": snap["issue_no"] if issue_no is None else issue_no,
+        "period": period,
+        "counts": counts,
+        "count_rows": [{"status": s, "label": STATUS_LABEL[s], "count": counts.get(s, 0)} for s in STATUS_ORDER],
+        "closure_rate": snap["closure_rate"],
+        "league": snap["league"],
+        "red_tasks": [task(t) for t in snap["red_tasks"]],
+        "yellow_tasks": [task(t) for t in snap["yellow_tasks"]],
+        "by_leader": snap["by_leader"],
+    }
+
+
+def bulletin_charts(data: dict) -> list[tuple[str, bytes]]:
+    """The bulletin's pictures as (caption, PNG): the tasks by status, and the units with the most lead
+    tasks by 已办结/逾期. Drawn from the figures only, so the same figures give the same pictures."""
+    charts = []
+    rows = data["count_rows"]
+    charts.append((f"图1　任务状态分布（截至{data['as_of_text']}）",
+                   bar_chart_png(title="任务状态分布", categories=[r["label"] for r in rows],
+                                 series=[("任务数", [r["count"] for r in rows])], width_px=1600, height_px=700,
+                                 horizontal=False)))
+    league = data["league"]
+    if league:
+        top = sorted(league, key=lambda r: (-r["lead"], r["rank"], r["unit_name"]))[:CHART_TOP]
+        more = len(league) > CHART_TOP
+        charts.append((f"图2　各牵头单位任务办理情况（截至{data['as_of_text']}" + (f"，牵头任务最多的前{CHART_TOP}位）" if more else "）"),
+                       bar_chart_png(title="各牵头单位任务办理情况", categories=[r["unit_name"] for r in top],
+                                     series=[("牵头任务", [r["lead"] for r in top]), ("已办结", [r["closed"] for r in top]),
+                                             ("逾期", [r["overdue"] for r in top])],
+                                     width_px=1600, height_px=300 + 90 * len(top), horizontal=True)))
+    return charts
 
 
 def _issue_text(issue_no: int | None) -> str:
@@ -166,17 +252,32 @@ def _league_table(doc, league: list[dict]):
 
 
 def bulletin_docx(*, user, program: Program, as_of: dt.date, issue_no: int | None = None,
-                  office_name: str = "") -> bytes:
-    data = bulletin_data(user=user, program=program, as_of=as_of, issue_no=issue_no)
-    office = office_name.strip() or program.owner_unit.name
+                  office_name: str = "", charts: bool = True) -> bytes:
+    snap = bulletin_snapshot(user=user, program=program, as_of=as_of, issue_no=issue_no)
+    return snapshot_docx(snap, office_name=office_name, charts=charts)
+
+
+def snapshot_docx(snap: dict, *, office_name: str = "", issue_no: int | None = None, charts: bool = True,
+                  note: str = "") -> bytes:
+    """The 调度通报 in Word from a snapshot (bulletin_snapshot); `note` is an editor's 按语 put before the body."""
+    data = _data_from_snapshot(snap, issue_no)
+    program = data["program"]
+    office = office_name.strip() or program.owner
     title = f"{program.name}调度通报"
 
     doc = masthead(title=title, issue_text=_issue_text(data["issue_no"]), office=office,
                    date_text=data["as_of_text"])
 
+    for line in filter(None, (x.strip() for x in note.splitlines())):
+        add_para(doc, line)
+
     # 一、总体情况
     add_para(doc, "一、总体情况", font=HEITI, outline=0)
     add_para(doc, _overview_sentence(data))
+    pictures = bulletin_charts(data) if charts else []
+    if pictures:
+        picture(doc, pictures[0][1], width_mm=120)
+        caption(doc, pictures[0][0])
 
     # 二、各单位推进情况
     add_para(doc, "二、各单位推进情况", font=HEITI, outline=0)
@@ -184,9 +285,12 @@ def bulletin_docx(*, user, program: Program, as_of: dt.date, issue_no: int | Non
         add_para(doc, f"按按期办结率、逾期数、及时签收率综合排名（截至{data['as_of_text']}），"
                       "各牵头单位推进情况如下：")
         _league_table(doc, data["league"])
-        note = add_para(doc, "注：按期办结率为按期办结任务数占已到期任务数的比例，及时签收率为按时签收任务数占交办任务数的比例；"
-                             "“—”表示暂无到期任务。", size=TABLE_PT, indent=False)
-        note.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
+        remark = add_para(doc, "注：按期办结率为按期办结任务数占已到期任务数的比例，及时签收率为按时签收任务数占交办任务数的比例；"
+                               "“—”表示暂无到期任务。", size=TABLE_PT, indent=False)
+        remark.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
+        if len(pictures) > 1:
+            picture(doc, pictures[1][1])
+            caption(doc, pictures[1][0])
     else:
         add_para(doc, "暂无牵头单位数据。")
 
@@ -349,7 +453,12 @@ def _warnings_sheet(ws, data: dict) -> None:
 
 
 def bulletin_xlsx(*, user, program: Program, as_of: dt.date, issue_no: int | None = None) -> bytes:
-    data = bulletin_data(user=user, program=program, as_of=as_of, issue_no=issue_no)
+    return snapshot_xlsx(bulletin_snapshot(user=user, program=program, as_of=as_of, issue_no=issue_no))
+
+
+def snapshot_xlsx(snap: dict, *, issue_no: int | None = None) -> bytes:
+    data = _data_from_snapshot(snap, issue_no)
+    program = data["program"]
     wb = workbook_new()
     _summary_sheet(wb.active, data)
     _league_sheet(wb.create_sheet(), data)

@@ -10,6 +10,8 @@ finding), so a bulletin shows only what that user may see.
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
+from types import SimpleNamespace
 
 from django.utils import timezone, translation
 from docx.enum.text import WD_ALIGN_PARAGRAPH
@@ -26,7 +28,7 @@ from .gongwen import (
     single_spaced, style_run,
 )
 
-__all__ = ["ledger_bulletin_docx", "sheet_docx"]
+__all__ = ["ledger_bulletin_docx", "ledger_bulletin_snapshot", "ledger_snapshot_docx", "sheet_docx"]
 
 CHART_TOP = 15
 OVERDUE_TOP = 20
@@ -146,19 +148,70 @@ def bulletin_escalations(*, user, program: Program, start: dt.date, end: dt.date
                 .order_by("decided_at", "id"))
 
 
-def ledger_bulletin_docx(*, user, program: Program, start: dt.date, end: dt.date, issue_no: int | None = None,
-                         office_name: str = "") -> bytes:
-    """The 督查通报 for findings found from `start` to `end`, with the whole ledger up to `end` beside it."""
+FIGURE_FIELDS = ("found", "rectified", "closed", "overdue", "repeats", "avg_days", "rank", "rectify_rate", "close_rate")
+
+
+def _figures(row) -> dict:
+    """A FigureRow as JSON values (Decimals as strings, so they come back exactly)."""
+    out = {"key": row.key if isinstance(row.key, (int, str)) or row.key is None else str(row.key), "label": row.label}
+    for f in FIGURE_FIELDS:
+        v = getattr(row, f)
+        out[f] = str(v) if isinstance(v, Decimal) else v
+    return out
+
+
+def _figures_back(d: dict) -> SimpleNamespace:
+    return SimpleNamespace(**{k: (Decimal(v) if k in ("avg_days", "rectify_rate", "close_rate") and v is not None else v)
+                              for k, v in d.items()})
+
+
+def ledger_bulletin_snapshot(*, user, program: Program, start: dt.date, end: dt.date,
+                             issue_no: int | None = None) -> dict:
+    """The 督查通报's inputs as plain JSON values: the period's and the ledger's figures, the per-unit rows,
+    the 通报批评 and the longest-overdue findings as they stand now (stored with a scheduled issue;
+    `ledger_snapshot_docx` draws the document from it)."""
     today = clock.today()
     period = selectors.ledger_figures(user=user, program=program, found_from=start, found_to=end)
     to_date = selectors.ledger_figures(user=user, program=program, found_to=end)
-    p, t = period["total"], to_date["total"]
     period_found = {r.key: r.found for r in period["rows"]}
-    office = office_name.strip() or program.owner_unit.name
-    title = f"{program.name}督查通报"
+    criticised = bulletin_escalations(user=user, program=program, start=start, end=end)
+    overdue = list(selectors.finding_list(user=user, program=program,
+                                          filters=selectors.FindingFilters(overdue=True, found_to=end))
+                   .select_related("unit").order_by("deadline", "seq")[:OVERDUE_TOP])
+    return {
+        "kind": "ledger",
+        "program": {"id": program.pk, "code": program.code, "name": program.name, "owner": program.owner_unit.name},
+        "start": start.isoformat(), "end": end.isoformat(), "today": today.isoformat(), "issue_no": issue_no,
+        "period": _figures(period["total"]),
+        "total": _figures(to_date["total"]),
+        "units": [{**_figures(r), "period_found": period_found.get(r.key, 0)} for r in to_date["rows"]],
+        "criticised": [{"unit": e.unit.name, "code": e.finding.code, "description": e.finding.description,
+                        "reason": e.reason, "step_name": e.step_name} for e in criticised],
+        "overdue": [{"code": f.code, "unit": f.unit.name, "description": f.description,
+                     "deadline": f.deadline.isoformat(), "days": f.overdue_days(today)} for f in overdue],
+    }
+
+
+def ledger_bulletin_docx(*, user, program: Program, start: dt.date, end: dt.date, issue_no: int | None = None,
+                         office_name: str = "") -> bytes:
+    """The 督查通报 for findings found from `start` to `end`, with the whole ledger up to `end` beside it."""
+    snap = ledger_bulletin_snapshot(user=user, program=program, start=start, end=end, issue_no=issue_no)
+    return ledger_snapshot_docx(snap, office_name=office_name)
+
+
+def ledger_snapshot_docx(snap: dict, *, office_name: str = "", issue_no: int | None = None, note: str = "") -> bytes:
+    """The 督查通报 in Word from a snapshot (ledger_bulletin_snapshot); `note` is an editor's 按语."""
+    start, end = dt.date.fromisoformat(snap["start"]), dt.date.fromisoformat(snap["end"])
+    today = dt.date.fromisoformat(snap["today"])
+    issue_no = snap["issue_no"] if issue_no is None else issue_no
+    p, t = _figures_back(snap["period"]), _figures_back(snap["total"])
+    office = office_name.strip() or snap["program"]["owner"]
+    title = f"{snap['program']['name']}督查通报"
 
     doc = masthead(title=title, issue_text=f"第{issue_no}期" if issue_no is not None else "第　期",
                    office=office, date_text=chinese_date(today))
+    for line in filter(None, (x.strip() for x in note.splitlines())):
+        add_para(doc, line)
     add_para(doc, f"现将{chinese_date(start)}至{chinese_date(end)}督查发现问题及整改情况通报如下：")
 
     # 一、总体情况
@@ -168,17 +221,17 @@ def ledger_bulletin_docx(*, user, program: Program, start: dt.date, end: dt.date
 
     # 二、各单位情况
     add_para(doc, "二、各单位情况", font=HEITI, outline=0)
-    units = to_date["rows"]
+    units = [_figures_back(r) for r in snap["units"]]
     if units:
         add_para(doc, f"截至{chinese_date(end)}，各责任单位问题整改情况如下（按销号率排名，销号率相同的，"
                       "逾期问题少的在前）：")
-        rows = [(r.rank, r.label, period_found.get(r.key, 0), r.found, r.closed, r.overdue, format_rate(r.rectify_rate),
+        rows = [(r.rank, r.label, r.period_found, r.found, r.closed, r.overdue, format_rate(r.rectify_rate),
                  format_rate(r.close_rate)) for r in units]
         grid_table(doc, UNIT_COLUMNS, rows, left=(1,))
-        note = add_para(doc, "注：整改率为已报送整改问题数占发现问题数的比例，"
-                             "销号率为已核验销号问题数占发现问题数的比例；逾期指超过整改时限仍未报送整改。",
-                        size=TABLE_PT, indent=False)
-        single_spaced(note)
+        remark = add_para(doc, "注：整改率为已报送整改问题数占发现问题数的比例，"
+                               "销号率为已核验销号问题数占发现问题数的比例；逾期指超过整改时限仍未报送整改。",
+                          size=TABLE_PT, indent=False)
+        single_spaced(remark)
         top = sorted(units, key=lambda r: (-r.found, r.label))[:CHART_TOP]
         png = bar_chart_png(
             title=f"问题数量前{len(top)}位单位整改情况" if len(units) > CHART_TOP else "各单位问题整改情况",
@@ -194,26 +247,24 @@ def ledger_bulletin_docx(*, user, program: Program, start: dt.date, end: dt.date
 
     # 三、通报批评
     add_para(doc, "三、通报批评", font=HEITI, outline=0)
-    criticised = bulletin_escalations(user=user, program=program, start=start, end=end)
+    criticised = snap["criticised"]
     if criticised:
         add_para(doc, "经督查室研究确认，对以下单位予以通报批评：")
         for i, e in enumerate(criticised, 1):
-            step = e.step_name if e.step_name.startswith("予以") else f"予以{e.step_name}"
-            what = _truncate(e.finding.description, 40)
-            add_para(doc, f"（{chinese_number(i)}）{e.unit.name}。问题{e.finding.code}（{what}），{e.reason}，{step}。")
+            step = e["step_name"] if e["step_name"].startswith("予以") else f"予以{e['step_name']}"
+            what = _truncate(e["description"], 40)
+            add_para(doc, f"（{chinese_number(i)}）{e['unit']}。问题{e['code']}（{what}），{e['reason']}，{step}。")
     else:
         add_para(doc, "本期无通报批评事项。")
 
     # 四、逾期问题
     add_para(doc, "四、逾期问题", font=HEITI, outline=0)
-    overdue = list(selectors.finding_list(user=user, program=program,
-                                          filters=selectors.FindingFilters(overdue=True, found_to=end))
-                   .order_by("deadline", "seq")[:OVERDUE_TOP])
+    overdue = snap["overdue"]
     if overdue:
         shown = f"，逾期时间最长的{len(overdue)}个如下" if t.overdue > len(overdue) else "，具体如下"
         add_para(doc, f"截至{chinese_date(today)}，共有逾期未整改问题{t.overdue}个{shown}：")
-        rows = [(i, f.code, f.unit.name, _truncate(f.description, 40), chinese_date(f.deadline),
-                 f.overdue_days(today)) for i, f in enumerate(overdue, 1)]
+        rows = [(i, f["code"], f["unit"], _truncate(f["description"], 40),
+                 chinese_date(dt.date.fromisoformat(f["deadline"])), f["days"]) for i, f in enumerate(overdue, 1)]
         grid_table(doc, OVERDUE_COLUMNS, rows, left=(2, 3))
     else:
         add_para(doc, "本期无逾期未整改问题。")

@@ -48,8 +48,11 @@ def program_bulletin(request, code, fmt):
     if as_of is None:
         return render(request, "400.html", {"message": _("日期格式应为 YYYY-MM-DD，如 2026-06-30。")}, status=400)
     if fmt == "docx":
-        data = bulletin_docx(user=request.user, program=program, as_of=as_of, issue_no=issue,
-                             office_name=program.owner_unit.name)
+        try:
+            data = bulletin_docx(user=request.user, program=program, as_of=as_of, issue_no=issue,
+                                 office_name=program.owner_unit.name)
+        except ServiceError as e:  # no Chinese font for the charts on this server
+            return _download_refused(request, e)
         ctype = DOCX
     else:
         data = bulletin_xlsx(user=request.user, program=program, as_of=as_of, issue_no=issue)

@@ -195,7 +195,8 @@ def test_docx_footer_page_numbers(docx_doc):
 # ---- Word: content -----------------------------------------------------------------------------------
 
 def test_docx_overview_sentence(docx_doc):
-    [sentence] = section_lines(docx_doc, "一、总体情况", "二、各单位推进情况")
+    [sentence, chart_caption] = section_lines(docx_doc, "一、总体情况", "二、各单位推进情况")
+    assert chart_caption == "图1　任务状态分布（截至2021年7月5日）"
     assert sentence.startswith("截至2021年7月5日，城市更新攻坚共有任务4项")
     assert "正常1项、黄灯1项、红灯1项、已延期0项、已办结1项" in sentence
     assert "办结率25.0%" in sentence

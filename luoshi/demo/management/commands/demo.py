@@ -39,3 +39,5 @@ class Command(BaseCommand):
             r = intake["sample"]
             self.stdout.write(f"  市民查询：/public/track/ 查询码 {r.tracking_code}；"
                               f"回访评价链接：/public/requests/rate/{r.tracking_code}/{r.rating_token}/")
+        self.stdout.write(f"典型案例：{result['cases']['cases']} 个（/cases/，公开：/public/cases/）；"
+                          f"定期通报：{result['bulletins']['subscriptions']} 份（/bulletins/）")
