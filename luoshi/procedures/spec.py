@@ -78,7 +78,10 @@ class AmountSpec(Spec):
         if (self.table is None) == (self.formula is None):
             raise ValueError(_("须写 table（查表）或 formula（公式）之一。"))
         if self.formula is not None:
-            formula_names(self.formula)  # raises ValueError naming the problem
+            try:
+                formula_names(self.formula)
+            except ValueError as e:
+                raise SpecFieldError(("formula",), str(e)) from None
         return self
 
 
