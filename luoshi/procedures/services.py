@@ -29,7 +29,7 @@ from luoshi.org.models import Role, Unit, UnitKind
 from luoshi.org.resolve import unit_named
 from luoshi.org.scopes import scope_for
 
-from .calc import amounts_compute
+from .calc import amounts_compute, money_text
 from .models import (Case, CaseDocument, CaseState, CaseStep, Definition, Institution, InstitutionState, Light,
                      Notice, NoticeKind, OperationRecord, StepState)
 from .spec import CASE_UNITS, DecisionSpec, FieldSpec, ProcedureSpec, StepSpec, procedure_parse
@@ -239,7 +239,11 @@ def _publish(case: Case, definition: Definition, kind: str, now: dt.datetime) ->
     for f in spec.fields:
         value = case.fields.get(f.code)
         if f.public and value:
-            body.append([f.label, f.choices.get(value, value) if f.type == "choice" else value])
+            if f.type == "choice":
+                value = f.choices.get(value, value)
+            elif f.type == "money":
+                value = money_text(Decimal(value))
+            body.append([f.label, value])
     title = {NoticeKind.NOTICE: _("%(title)s交易公告"), NoticeKind.RESULT: _("%(title)s成交公示")}[kind] % {"title": case.title}
     Notice.objects.update_or_create(case=case, kind=kind, defaults={"title": title, "body": body, "published_at": now})
 

@@ -90,7 +90,7 @@ def start_parcel(land, people, units, *, title="郭庄村 1 号地块", village=
                  grade="outer_second", method="auction", area="42.50"):
     from luoshi.procedures.services import case_start
 
-    return case_start(by=people[village], definition=land, unit=units[village], title=title,
+    return case_start(by=people.get(village, people["pd_office"]), definition=land, unit=units[village], title=title,
                       fields={"area_mu": area, "land_use": land_use, "grade": grade, "method": method})
 
 
