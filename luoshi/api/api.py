@@ -272,4 +272,8 @@ from luoshi.ideas.api import router as ideas_router  # noqa: E402
 
 api.add_router("/ideas", ideas_router)
 
+from luoshi.procedures.api import router as procedures_router  # noqa: E402
+
+api.add_router("/procedures", procedures_router)
+
 __all__ = ["api", "Task"]
