@@ -265,7 +265,7 @@ def can_act(user, step: CaseStep) -> bool:
 
 
 def _lock_step(step: CaseStep) -> CaseStep:
-    return CaseStep.objects.select_for_update().select_related("case", "case__definition", "case__unit").get(pk=step.pk)
+    return CaseStep.objects.select_for_update(of=("self",)).select_related("case", "case__definition", "case__unit").get(pk=step.pk)
 
 
 def step_upload(*, by, step: CaseStep, document: str, name: str, data: bytes) -> CaseDocument:
@@ -289,7 +289,7 @@ def step_decide(*, by, step: CaseStep, decision: str, comment: str = "", fields:
     fields = fields or {}
     with transaction.atomic():
         step = _lock_step(step)
-        case = Case.objects.select_for_update().select_related("definition", "definition__owner_unit", "unit",
+        case = Case.objects.select_for_update(of=("self",)).select_related("definition", "definition__owner_unit", "unit",
                                                                "town", "institution").get(pk=step.case_id)
         step.case = case
         require(can_act(by, step), _("只有本环节的办理人可以办理。"))
