@@ -24,6 +24,7 @@ from luoshi.core.excel import ImportFailed
 from luoshi.core.http import XLSX, attachment_response, download
 from luoshi.core.journal import journal_for
 from luoshi.core.paging import Pager
+from luoshi.core.workdays import Calendar
 from luoshi.org.models import Role, Unit
 from luoshi.org.scopes import scope_for
 
@@ -189,8 +190,6 @@ def case_detail(request, pk: int):
         docs.setdefault(d.step_id, []).append({"pk": d.pk, "name": d.name, "file": d.attachment.original_name,
                                                "generated": d.generated})
     cal_today = clock.today()
-    from luoshi.core.workdays import Calendar
-
     cal = Calendar.current()
     step_rows, actions = [], []
     for s in steps:
@@ -207,10 +206,13 @@ def case_detail(request, pk: int):
         if services.can_act(request.user, s):
             st = spec.step(s.code)
             have = {d["name"] for d in docs.get(s.pk, [])}
+            uploads = [{"code": d.code, "name": d.name, "have": d.name in have, "required": d.required}
+                       for d in st.documents if not d.form]
+            first_missing = next((d["code"] for d in uploads if not d["have"]), "")
+            for d in uploads:
+                d["selected"] = d["code"] == first_missing
             actions.append({
-                "pk": s.pk, "name": s.name, "note": st.note,
-                "documents": [{"code": d.code, "name": d.name, "have": d.name in have, "required": d.required}
-                              for d in st.documents if not d.form],
+                "pk": s.pk, "name": s.name, "note": st.note, "documents": uploads,
                 "forms": [d.name for d in st.documents if d.form],
                 "decisions": [{"code": d.code, "label": d.label, "kind": d.kind} for d in spec.decisions_of(s.code)],
                 "fields": [{"code": c, "label": spec.field(c).label, "type": spec.field(c).type,  # type: ignore[union-attr]
