@@ -24,11 +24,11 @@ from django.utils import timezone
 from luoshi.core import clock
 from luoshi.core.presets import preset_load
 from luoshi.org.demo import DEMO_PASSWORD, Account, unit_at
-from luoshi.org.models import Person, Role, Unit
+from luoshi.org.models import Person, Role, RoleGrant, Unit
 from luoshi.org.services import grant_role, person_create, unit_create
 
 from .calc import amounts_compute
-from .daily import step_people
+from .daily import procedures_daily, step_people
 from .models import Case, CaseStep, Definition, Institution
 from .services import case_start, institution_create, step_decide, step_upload
 
@@ -117,8 +117,11 @@ class _Driver:
         self.rng = rng
 
     def actor(self, step: CaseStep) -> Person:
-        ids = step_people([step]).get(step.pk) or set()
-        return Person.objects.get(pk=min(ids))
+        """The person holding the step's role on its very unit (the town's own office rather than the city's), else
+        anyone holding it above."""
+        own = (RoleGrant.objects.filter(role=step.actor_role, unit__path=step.actor_path).order_by("person_id")
+               .values_list("person_id", flat=True).first())
+        return Person.objects.get(pk=own or min(step_people([step]).get(step.pk) or set()))
 
     def act(self, step: CaseStep, moment: dt.datetime, decision: str = "", fields: dict | None = None,
             comment: str = "") -> None:
@@ -240,6 +243,7 @@ def procedures_demo(*, today: dt.date | None = None, hashed_password: str | None
             driver.run(case, moment, until=where, fields=more, gap=(2, 5))
 
     _institutions(today=today, rng=rng, bianban=bianban, hosts=hosts)
+    procedures_daily(today, True)  # the timers open the reviews due, the lights show
     return _summary()
 
 

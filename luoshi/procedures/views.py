@@ -15,7 +15,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext as _, gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from luoshi.core import clock
@@ -34,6 +34,8 @@ from .excel_io import cases_import_xlsx, cases_xlsx, institutions_import_xlsx
 from .models import Case, CaseDocument, CaseState, CaseStep, Institution, Light, StepState
 
 PAGE_SIZE = 50
+VERBS = {"procedure.case_start": _lazy("发起办件"), "procedure.upload": _lazy("上传材料"), "procedure.pass": _lazy("通过"),
+         "procedure.return": _lazy("退回"), "procedure.reject": _lazy("不通过")}
 
 
 def _definition(code: str):
@@ -222,7 +224,11 @@ def case_detail(request, pk: int):
               if case.fields.get(f.code) not in (None, "")]
     amounts = [{"label": a["label"], "value": f"{(Decimal(a['value']) * 100).normalize():f}%" if a.get("percent")
                 else money_text(Decimal(a["value"])), "trace": a["trace"]} for a in case.amounts]
-    journal = list(journal_for(case)[:50])
+    steps_by_code = {s.code: s.name for s in spec.steps}
+    journal = [{"at": timezone.localtime(e.at), "actor": e.actor.display_name if e.actor_id else _("系统"),
+                "label": str(VERBS.get(e.verb, e.verb)), "step": steps_by_code.get((e.changes or {}).get("step"), ""),
+                "detail": (e.changes or {}).get("decision") or (e.changes or {}).get("document") or "",
+                "reason": e.reason} for e in journal_for(case)[:50]]
     return render(request, "procedures/case.html", {
         "case": case, "definition": definition, "steps": step_rows, "actions": actions, "fields": fields,
         "amounts": amounts, "journal": journal, "notices": list(case.notices.all()),
