@@ -13,7 +13,7 @@ from luoshi.core import clock
 from luoshi.core.workdays import Calendar
 from luoshi.org.scopes import scope_for
 
-from .models import Case, CaseState, CaseStep, Definition, Institution, Notice, StepState
+from .models import Case, CaseStep, Definition, Institution, Notice, StepState
 
 
 def definitions_current():
@@ -169,5 +169,3 @@ def counts_by_definition(user) -> dict[str, dict[str, int]]:
         out[code][state] = n
     return out
 
-
-__all__ = ["CaseState"]

@@ -192,9 +192,6 @@ class ProcedureSpec(Spec):
                 if c in seen:
                     problems.append(((key, i, "code"), _("编码“%(code)s”重复。") % {"code": c}))
                 seen.add(c)
-        names = set(field_codes) | {a.code for a in self.amounts}
-        if names & set(step_codes):
-            pass  # different namespaces
         for i, f in enumerate(self.fields):
             if f.at is not None and f.at not in step_codes:
                 problems.append((("fields", i, "at"), _("没有编码为“%(code)s”的环节。") % {"code": f.at}))
@@ -220,8 +217,6 @@ class ProcedureSpec(Spec):
                     problems.append((("amounts", i, "formula"), _("公式里的“%(name)s”不是数字字段。") % {"name": name}))
             known.add(a.code)
         for i, s in enumerate(self.steps):
-            if s.actor.unit in CASE_UNITS:
-                pass
             for j, f in enumerate(s.fields):
                 if f not in fields_by_code:
                     problems.append((("steps", i, "fields", j), _("没有编码为“%(code)s”的字段。") % {"code": f}))

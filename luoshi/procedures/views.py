@@ -31,7 +31,7 @@ from luoshi.org.scopes import scope_for
 from . import selectors, services
 from .calc import money_text
 from .excel_io import cases_import_xlsx, cases_xlsx, institutions_import_xlsx
-from .models import Case, CaseDocument, CaseState, CaseStep, Institution, Light, StepState
+from .models import Case, CaseDocument, CaseState, CaseStep, Light, StepState
 
 PAGE_SIZE = 50
 VERBS = {"procedure.case_start": _lazy("发起办件"), "procedure.upload": _lazy("上传材料"), "procedure.pass": _lazy("通过"),
@@ -419,5 +419,3 @@ def _root_of(unit: Unit) -> Unit:
     ids = unit.ancestor_ids()
     return Unit.objects.get(pk=ids[0]) if ids else unit
 
-
-__all__ = ["Institution"]

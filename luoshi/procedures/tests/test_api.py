@@ -3,7 +3,7 @@ import json
 
 from luoshi.procedures.models import Case
 
-from .conftest import open_step, start_parcel, upload
+from .conftest import open_step, upload
 
 
 def api_client(person):

@@ -4,7 +4,6 @@ import io
 from decimal import Decimal
 
 import openpyxl
-import pytest
 from django.urls import reverse
 
 from luoshi.procedures.models import Case, Institution
