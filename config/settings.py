@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     "luoshi.instructions",
 
     "luoshi.cases",
+
+    "luoshi.procedures",
     "luoshi.portal",
     "luoshi.documents",
     "luoshi.api",

@@ -68,6 +68,8 @@ urlpatterns = [
     path("public/projects/", include("luoshi.projects.urls_public")),
     path("cases/", include("luoshi.cases.urls")),
     path("public/cases/", include("luoshi.cases.urls_public")),
+    path("procedures/", include("luoshi.procedures.urls")),
+    path("public/procedures/", include("luoshi.procedures.urls_public")),
     path("public/", include("luoshi.portal.urls")),
     path("", include("luoshi.tasks.urls")),
 ]

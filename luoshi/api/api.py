@@ -332,4 +332,8 @@ from luoshi.cases.api import router as cases_router  # noqa: E402
 
 api.add_router("/cases", cases_router)
 
+from luoshi.procedures.api import router as procedures_router  # noqa: E402
+
+api.add_router("/procedures", procedures_router)
+
 __all__ = ["api", "Task"]

@@ -31,6 +31,10 @@ class Command(BaseCommand):
                           f"采纳 {ideas['adopted']} 条）；公开：/public/ideas/")
         self.stdout.write(f"阳光公开：公开通报 {len(portal['published'])} 项专项工作，民生实事“{portal['shishi'].name}”，"
                           f"群众评价 {portal['ratings']} 条；/public/programs/、/public/shishi/")
+        proc = result["procedures"]
+        self.stdout.write(f"程序办件：平度农地入市 {proc['parcels']} 宗（已成交 {proc['sold']} 宗 {proc['area_mu']} 亩，"
+                          f"成交价款 {proc['price'] / 10000:,.0f} 万元，留归集体 {proc['kept'] / 10000:,.0f} 万元）；"
+                          f"新型研发机构 {proc['institutions']} 家；/procedures/、公开：/public/procedures/")
         intake = result["intake"]
         projects = result["projects"]
         self.stdout.write(f"重点项目：{projects['program'].name}（{projects['projects']} 个项目）；/projects/、公开：/public/projects/")
