@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "luoshi.assessment",
     "luoshi.intake",
     "luoshi.ideas",
+    "luoshi.policies",
     "luoshi.portal",
     "luoshi.documents",
     "luoshi.api",
