@@ -35,8 +35,10 @@ urlpatterns = [
     path("requests/metrics/", include("luoshi.intake.urls_metrics")),
     path("requests/", include("luoshi.intake.urls")),
     path("ideas/", include("luoshi.ideas.urls")),
+    path("policies/", include("luoshi.policies.urls")),
     path("public/requests/", include("luoshi.intake.urls_public")),
     path("public/ideas/", include("luoshi.ideas.urls_public")),
+    path("public/policies/", include("luoshi.policies.urls_public")),
     path("public/", include("luoshi.portal.urls")),
     path("", include("luoshi.tasks.urls")),
 ]

@@ -12,10 +12,11 @@ from .notify import unread_count
 
 # the header's links: key in `nav` → URL name
 NAV_LINKS = {"workbench": "workbench", "programs": "program_list", "ledger": "ledger_index", "assess": "assess_index",
-             "ideas": "ideas_index", "intake": "intake_index", "units": "unit_tree", "notifications": "notifications",
+             "ideas": "ideas_index", "policies": "policies_index", "intake": "intake_index", "units": "unit_tree", "notifications": "notifications",
              "portal": "portal_home", "set_language": "set_language", "logout": "logout"}
 # the header's link that is marked as the current page: URL names starting with … → key in `nav`
-SECTION_PREFIXES = (("ledger_", "ledger"), ("assess_", "assess"), ("ideas_", "ideas"), ("intake_", "intake"))
+SECTION_PREFIXES = (("ledger_", "ledger"), ("assess_", "assess"), ("ideas_", "ideas"), ("intake_", "intake"),
+                    ("policies_", "policies"))
 
 
 @functools.lru_cache(maxsize=16)

@@ -110,3 +110,16 @@ def scorecard(request, pk, unit_pk):
     except ServiceError as e:
         return _download_refused(request, e)
     return download(data, f"{unit.name}-{rnd.name}-评分卡.pdf", PDF)
+
+
+# ---- 惠企政策: 兑现情况 ---------------------------------------------------------------------------------
+
+@login_required
+def policy_totals_docx(request):
+    from .policies_docs import payout_totals_docx
+
+    by = request.GET.get("by", "clause")
+    year = request.GET.get("year", "")
+    data = payout_totals_docx(user=request.user, by=by if by in ("clause", "theme", "district", "year") else "clause",
+                              year=int(year) if year.isdigit() else None)
+    return download(data, "惠企政策免申即享兑现情况.docx", DOCX)
