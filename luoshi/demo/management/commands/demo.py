@@ -27,6 +27,9 @@ class Command(BaseCommand):
                           f"采纳 {ideas['adopted']} 条）；公开：/public/ideas/")
         self.stdout.write(f"阳光公开：公开通报 {len(portal['published'])} 项专项工作，民生实事“{portal['shishi'].name}”，"
                           f"群众评价 {portal['ratings']} 条；/public/programs/、/public/shishi/")
+        pol = result["policies"]
+        self.stdout.write(f"惠企政策：{pol['clauses']} 条政策条款，{pol['enterprises']} 家企业画像，免申即享已兑付 {pol['batches']} 批 "
+                          f"{pol['paid']:,.2f} 元；公开查询：/public/policies/")
         intake = result["intake"]
         self.stdout.write(f"诉求办理（城阳区 12345）：{intake['requests']} 件工单，未办结 {intake['open']} 件。")
         if intake["sample"] is not None:
