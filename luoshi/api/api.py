@@ -272,4 +272,8 @@ from luoshi.ideas.api import router as ideas_router  # noqa: E402
 
 api.add_router("/ideas", ideas_router)
 
+from luoshi.policies.api import router as policies_router  # noqa: E402
+
+api.add_router("/policies", policies_router)
+
 __all__ = ["api", "Task"]
