@@ -300,3 +300,25 @@ def test_a_new_enterprise_in_scope(city, clause, cast):
     assert Enterprise.objects.visible_to(scope_for(cast["office"])).filter(pk=e.pk).exists()
     assert not Enterprise.objects.visible_to(scope_for(cast["outsider"])).filter(pk=e.pk).exists()
     assert not Enterprise.objects.visible_to(scope_for(cast["liaison_b"])).filter(pk=e.pk).exists()
+
+
+def test_recount_command(clause, cast, enterprises):
+    from django.core.management import CommandError, call_command
+
+    batch = services.batch_confirm(by=cast["liaison_dept"], batch=services.batch_compute(
+        by=cast["liaison_dept"], clause=clause, period="2026"))
+    call_command("policies_recount", "--check")
+    PayoutBatch.objects.filter(pk=batch.pk).update(count=99)
+    with pytest.raises(CommandError):
+        call_command("policies_recount", "--check")
+    call_command("policies_recount")
+    call_command("policies_recount", "--check")
+
+
+def test_import_command_refuses_with_locations(tmp_path, clause):
+    from django.core.management import CommandError, call_command
+
+    f = tmp_path / "x.xlsx"
+    f.write_bytes(xlsx([HEAD, row(主题="火星")]))
+    with pytest.raises(CommandError, match="第2行"):
+        call_command("policies_import", "clauses", str(f))
