@@ -162,9 +162,11 @@ class Rules:
     def attributes(self) -> set[str]:
         return {t.attr.key for c in self.conditions for t in c.tests}
 
-    def evaluate(self, profile: dict) -> tuple[str, list[Outcome]]:
-        """The clause's verdict for one profile and every condition's outcome (the explanation)."""
-        outcomes = [_outcome(c, profile) for c in self.conditions]
+    def evaluate(self, profile: dict, shown: dict | None = None) -> tuple[str, list[Outcome]]:
+        """The clause's verdict for one profile and every condition's outcome (the explanation). `shown`
+        caches each attribute's display text across the clauses matched for one profile."""
+        shown = {} if shown is None else shown
+        outcomes = [_outcome(c, profile, shown) for c in self.conditions]
         return verdict([o.status for o in outcomes]), outcomes
 
     def quick(self, profile: dict) -> str:
@@ -198,20 +200,26 @@ def verdict(statuses: list[str]) -> str:
     return NEEDS_REVIEW if REVIEW in statuses else QUALIFIES
 
 
-def _outcome(c: Condition, profile: dict) -> Outcome:
+def _shown(t: Test, profile: dict, cache: dict) -> str:
+    text = cache.get(t.attr.key)
+    if text is None:
+        text = cache[t.attr.key] = f"{t.attr.key}：{attribute_show(t.attr, profile[t.attr.key])}"
+    return text
+
+
+def _outcome(c: Condition, profile: dict, cache: dict) -> Outcome:
     if c.review:
         return Outcome(c, REVIEW, "")
     missing = False
     shown = []
     for t in c.tests:
         got = t.check(profile)
-        value = profile.get(t.attr.key)
-        if value is not None:
-            shown.append(f"{t.attr.key}：{attribute_show(t.attr, value)}")
         if got:
-            return Outcome(c, PASS, f"{t.attr.key}：{attribute_show(t.attr, value)}")
+            return Outcome(c, PASS, _shown(t, profile, cache))
         if got is None:
             missing = True
+        else:
+            shown.append(_shown(t, profile, cache))
     # an attribute still unknown could decide it: say what is missing rather than "not met"
     return Outcome(c, MISSING if missing else FAIL, "；".join(dict.fromkeys(shown)))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Max, Q, Sum
 from django.shortcuts import get_object_or_404
 
 from luoshi.org.scopes import scope_for
@@ -106,12 +106,26 @@ def enterprise_profile_rows(*, enterprise: Enterprise) -> list[dict]:
     return rows
 
 
+_published: dict = {"stamp": None, "rows": []}
+
+
+def published_clauses() -> list[Clause]:
+    """Every published clause (with theme, dept, policy), kept in memory between requests while nothing
+    changed: one aggregate query checks the stamp (count, last change, sum of versions — every write goes
+    through clause_create / clause_update, which change one of them)."""
+    stamp = tuple(Clause.objects.public().aggregate(n=Count("id"), at=Max("updated_at"), v=Sum("version")).values())
+    if _published["stamp"] != stamp:
+        rows = list(Clause.objects.public().select_related("theme", "dept", "policy").order_by("code"))
+        _published.update(stamp=stamp, rows=rows)
+    return _published["rows"]
+
+
 def clauses_for_region(enterprise: Enterprise):
     """Published clauses of policies whose region contains the enterprise (the ones that can apply)."""
     from luoshi.org.scopes import ancestor_paths
 
-    return list(Clause.objects.public().filter(policy__region_path__in=ancestor_paths(enterprise.unit_path))
-                .select_related("theme", "dept", "policy"))
+    regions = set(ancestor_paths(enterprise.unit_path))
+    return [c for c in published_clauses() if c.policy.region_path in regions]
 
 
 def enterprise_matches(*, enterprise: Enterprise) -> list[tuple]:
@@ -128,8 +142,7 @@ def clause_matches(*, user, clause: Clause) -> list[tuple]:
 
 def public_matches(profile: dict) -> list[tuple]:
     """The public "which policies may apply" form: nothing is stored; published clauses only."""
-    clauses = list(Clause.objects.public().select_related("theme", "dept", "policy"))
-    return match_profile(profile, clauses)
+    return match_profile(profile, published_clauses())
 
 
 def enterprise_payouts(*, enterprise: Enterprise):

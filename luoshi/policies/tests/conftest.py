@@ -15,6 +15,16 @@ RULES = """注册地 = 崂山区
 
 
 @pytest.fixture(autouse=True)
+def _fresh_clause_cache():
+    """The published clauses kept in memory must not leak from one test's database into the next."""
+    from luoshi.policies import selectors
+
+    selectors._published.update(stamp=None, rows=[])
+    yield
+    selectors._published.update(stamp=None, rows=[])
+
+
+@pytest.fixture(autouse=True)
 def _march(travel):
     with travel("2026-03-02"):
         yield

@@ -161,3 +161,32 @@ def test_profile_values_parse_and_show():
     assert money_show(Decimal("150000000")) == "1.5亿元"
     assert money_show(Decimal("25000")) == "2.5万元"
     assert money_show(Decimal("999.5")) == "999.5元"
+
+
+def test_match_all_bitsets_agree_with_quick_for_every_pair():
+    """The city-wide run (bit sets per test) gives the same verdicts as Rules.quick pair by pair."""
+    import random
+    from types import SimpleNamespace
+
+    from luoshi.policies.attributes import profile_load
+    from luoshi.policies.demo import demo_clause_rows, demo_enterprise_profiles
+    from luoshi.policies.matching import match_all, rules_of
+
+    rows = demo_clause_rows()[:80]
+    clauses = [SimpleNamespace(pk=i, version=1, rules=r["条件规则"], amount_rule=r["金额规则"]) for i, r in enumerate(rows)]
+    clauses.append(SimpleNamespace(pk=999, version=1, rules="行业 在 高端装备 或 资质 包含 专精特新\n审核：材料", amount_rule=""))
+    raw = demo_enterprise_profiles(300, seed=random.Random(4).randint(0, 100))
+    profiles = [profile_load({k: v for k, v in _stored(p).items()}) for p in raw]
+    expected = {"qualifies": 0, "review": 0, "nearly": 0, "no": 0}
+    for c in clauses:
+        for p in profiles:
+            expected[rules_of(c).quick(p)] += 1
+    assert match_all(clauses, profiles) == expected
+    assert expected["qualifies"] and expected["nearly"] and expected["no"] and expected["review"]
+
+
+def _stored(p: dict) -> dict:
+    """A spreadsheet row as the import stores it."""
+    from luoshi.policies.attributes import ATTRIBUTES, attribute_parse, value_dump
+
+    return {k: value_dump(ATTRIBUTES[k], attribute_parse(ATTRIBUTES[k], v)) for k, v in p.items() if str(v) != ""}
