@@ -538,37 +538,43 @@ def enterprises_import(*, by, data: bytes, name: str = "", region: Unit | None =
     created = updated = 0
     now = clock.now()
     entries = []
+    actor = by if getattr(by, "pk", None) else None
     with transaction.atomic():
-        new = [Enterprise(credit_code=code, name=ename, unit=unit, unit_path=unit.path, profile={},
-                          profile_version=0, created_at=now, updated_at=now)
-               for code, ename, unit, _a, _v in parsed_rows if code not in existing]
-        Enterprise.objects.bulk_create(new, batch_size=1000)
-        if new:
-            for e in Enterprise.objects.filter(credit_code__in=[e.credit_code for e in new]):
-                existing[e.credit_code] = e
-        created = len(new)
-        attrs = []
+        fresh = []
         for code, ename, unit, as_of, values in parsed_rows:
-            e = existing[code]
-            before = dict(e.profile)
+            if code not in existing:
+                dumped = {k: value_dump(ATTRIBUTES[k], v) for k, v in values.items()}
+                fresh.append(Enterprise(credit_code=code, name=ename, unit=unit, unit_path=unit.path, profile=dumped,
+                                        profile_version=1, created_at=now, updated_at=now))
+        Enterprise.objects.bulk_create(fresh, batch_size=1000)
+        created = len(fresh)
+        new_ids = dict(Enterprise.objects.filter(credit_code__in=[e.credit_code for e in fresh]).values_list("credit_code", "id"))
+        attrs = []
+        changed_rows = []
+        for code, ename, unit, as_of, values in parsed_rows:
             dumped = {k: value_dump(ATTRIBUTES[k], v) for k, v in values.items()}
-            changed = {k: [before.get(k), v] for k, v in dumped.items() if before.get(k) != v}
-            moved = e.name != ename or e.unit_id != unit.pk
-            if not changed and not moved and e.profile_version:
-                continue
-            if e.profile_version:
+            if code in new_ids:
+                eid = new_ids[code]
+                changes = {k: [None, v] for k, v in dumped.items()}
+            else:
+                e = existing[code]
+                changes = {k: [e.profile.get(k), v] for k, v in dumped.items() if e.profile.get(k) != v}
+                if not changes and e.name == ename and e.unit_id == unit.pk:
+                    continue
                 updated += 1
-            e.profile = {**before, **dumped}
-            e.profile_version += 1
-            Enterprise.objects.filter(pk=e.pk).update(name=ename, unit=unit, unit_path=unit.path, profile=e.profile,
-                                                      profile_version=e.profile_version, updated_at=now)
-            EnterpriseAttribute.objects.filter(enterprise=e, key__in=list(dumped)).delete()
-            attrs += [EnterpriseAttribute(enterprise=e, key=k, value=v, source=AttributeSource.IMPORT, as_of=as_of,
-                                          updated_at=now, updated_by=by if getattr(by, "pk", None) else None)
-                      for k, v in dumped.items()]
-            e.name = ename
-            entries.append(journal_entry(actor=by, verb="policy.enterprise_import", obj=e,
-                                         changes={**changed, "source": "import"}, scope_path=unit.path))
+                eid = e.pk
+                e.profile = {**e.profile, **dumped}
+                e.profile_version += 1
+                e.name, e.unit, e.unit_path, e.updated_at = ename, unit, unit.path, now
+                changed_rows.append(e)
+                EnterpriseAttribute.objects.filter(enterprise_id=eid, key__in=list(dumped)).delete()
+            attrs += [EnterpriseAttribute(enterprise_id=eid, key=k, value=v, source=AttributeSource.IMPORT, as_of=as_of,
+                                          updated_at=now, updated_by=actor) for k, v in dumped.items()]
+            entries.append(journal_entry(actor=by, verb="policy.enterprise_import",
+                                         obj=Enterprise(pk=eid, name=ename), changes={**changes, "source": "import"},
+                                         scope_path=unit.path))
+        Enterprise.objects.bulk_update(changed_rows, ["profile", "profile_version", "name", "unit", "unit_path", "updated_at"],
+                                       batch_size=1000)
         EnterpriseAttribute.objects.bulk_create(attrs, batch_size=2000)
         journal_record_many(entries)
     return {"created": created, "updated": updated, "rows": len(parsed_rows)}

@@ -322,3 +322,15 @@ def test_import_command_refuses_with_locations(tmp_path, clause):
     f.write_bytes(xlsx([HEAD, row(主题="火星")]))
     with pytest.raises(CommandError, match="第2行"):
         call_command("policies_import", "clauses", str(f))
+
+
+def test_enterprise_import_updates_existing_and_keeps_other_attributes(city, cast, clause, enterprises):
+    head = ["统一社会信用代码", "企业名称", "所在区域", "研发投入占比", "资质"]
+    e = enterprises["nearly"]
+    services.enterprises_import(by=cast["office"], data=xlsx([head, [e.credit_code, "青岛改名科技有限公司", "中韩街道", "3.5", ""]]))
+    e.refresh_from_db()
+    assert e.name == "青岛改名科技有限公司" and e.profile["研发投入占比"] == "3.5" and e.profile["上年营业收入"] == "30000000"
+    assert e.profile_version == 2
+    assert JournalEntry.objects.filter(verb="policy.enterprise_import", object_id=str(e.pk)).exists()
+    # the same file again changes nothing
+    assert services.enterprises_import(by=cast["office"], data=xlsx([head, [e.credit_code, "青岛改名科技有限公司", "中韩街道", "3.5", ""]]))["updated"] == 0
