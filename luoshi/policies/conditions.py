@@ -58,6 +58,7 @@ _LIST = re.compile(r"\s*[、,，;；]\s*")
 class Problem:
     line: int
     message: str
+    part: str = "rules"  # or "amount": which of the clause's two fields it is about
 
     def __str__(self) -> str:
         return _("第%(line)s行：%(message)s") % {"line": self.line, "message": self.message}
@@ -414,7 +415,7 @@ def rules_parse(conditions: str, amount: str = "") -> Rules:
     try:
         rule = amount_parse(amount)
     except RulesError as e:
-        problems += [Problem(p.line, _("金额规则：%(message)s") % {"message": p.message}) for p in e.problems]
+        problems += [Problem(p.line, _("金额规则：%(message)s") % {"message": p.message}, "amount") for p in e.problems]
     if problems:
         raise RulesError(problems)
     return Rules(parsed_conditions, rule)

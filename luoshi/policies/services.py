@@ -122,7 +122,7 @@ def rules_check(rules: str, amount_rule: str) -> None:
     try:
         rules_parse(rules, amount_rule)
     except RulesError as e:
-        field = "amount_rule" if all(p.message.startswith(_("金额规则：")) for p in e.problems) else "rules"
+        field = "amount_rule" if all(p.part == "amount" for p in e.problems) else "rules"
         raise ServiceError("；".join(str(p) for p in e.problems), field=field) from None
 
 
@@ -354,7 +354,7 @@ def clauses_import(*, by, data: bytes, name: str = "") -> dict:
             rules_parse(text.get("rules", ""), text.get("amount_rule", ""))
         except RulesError as e:
             for p in e.problems:
-                key = "amount_rule" if p.message.startswith(_("金额规则：")) else "rules"
+                key = "amount_rule" if p.part == "amount" else "rules"
                 bad(key, str(p) if key == "rules" else p.message)
         if flag in YES_WORDS and not text.get("rules"):
             bad("rules", _("免申即享的条款必须写条件规则"))
