@@ -27,8 +27,8 @@ def payout_totals_docx(*, user, by: str, year: int | None, office: str = "") -> 
         scope_text = f"{year}年" if year else "截至" + chinese_date(today)
         add_para(doc, f"{scope_text}，通过免申即享方式兑现惠企政策资金{total:,.2f}元，涉及"
                       f"{sum(r['payouts'] for r in rows)}笔。按{LABELS.get(by, '政策条款')}汇总如下。")
-        columns = (("序号", 14), (LABELS.get(by, "政策条款"), 70), ("企业数", 20), ("兑付笔数", 20), ("金额（元）", 32))
-        table = [(i, r["label"], r["enterprises"], r["payouts"], f"{r['total']:,.2f}") for i, r in enumerate(rows, 1)]
+        columns = (("序号", 14), (LABELS.get(by, "政策条款"), 70), ("批次数", 20), ("兑付笔数", 20), ("金额（元）", 32))
+        table = [(i, r["label"], r["batches"], r["payouts"], f"{r['total']:,.2f}") for i, r in enumerate(rows, 1)]
         table.append(("", "合计", "", sum(r["payouts"] for r in rows), f"{total:,.2f}"))
         grid_table(doc, columns, table, left=(1,))
         add_para(doc, indent=False)

@@ -70,9 +70,9 @@ def batch_xlsx(batch, lines) -> bytes:
 
 def totals_xlsx(rows: list[dict], by: str) -> bytes:
     label = {"clause": "条款", "theme": "主题", "district": "区域", "year": "年度"}.get(by, "条款")
-    data = [[r["label"], r["enterprises"], r["payouts"], float(r["total"])] for r in rows]
+    data = [[r["label"], r["batches"], r["payouts"], float(r["total"])] for r in rows]
     data.append(["合计", "", sum(r["payouts"] for r in rows), float(sum((r["total"] for r in rows), 0))])
-    return _sheet("兑现汇总", [label, "企业数", "兑付笔数", "兑付金额（元）"], data)
+    return _sheet("兑现汇总", [label, "批次数", "兑付笔数", "兑付金额（元）"], data)
 
 
 __all__ = ["ATTRIBUTES", "batch_xlsx", "clauses_template_xlsx", "enterprises_template_xlsx", "totals_xlsx"]

@@ -172,17 +172,17 @@ def batch_draft_figures(*, batch: PayoutBatch) -> dict:
 
 
 GROUPS = {"clause": ("clause__code", "clause__title"), "theme": ("clause__theme__name",),
-          "district": ("clause__policy__region__name",), "year": ("batch__paid_on__year",)}
+          "district": ("clause__policy__region__name",), "year": ("paid_on__year",)}
 
 
 def payout_totals(*, user, by: str = "clause", year: int | None = None) -> list[dict]:
-    """Paid totals per clause / theme / district / year over the batches the user may see."""
-    batches = PayoutBatch.objects.visible_to(scope_for(user)).filter(state=BatchState.CONFIRMED)
-    qs = Payout.objects.filter(confirmed=True, batch__in=batches)
+    """Paid totals per clause / theme / district / year over the confirmed batches the user may see, from the
+    batches' maintained figures (total, count — checked by `luoshi policies recount --check`), not from the
+    payout rows."""
+    qs = PayoutBatch.objects.visible_to(scope_for(user)).filter(state=BatchState.CONFIRMED)
     if year:
         qs = qs.filter(paid_on__year=year)
     keys = GROUPS.get(by, GROUPS["clause"])
-    rows = qs.values(*keys).annotate(total=Sum("amount"), enterprises=Count("enterprise", distinct=True),
-                                     payouts=Count("id")).order_by(*keys)
-    return [{"label": " ".join(str(r[k]) for k in keys), "total": r["total"], "enterprises": r["enterprises"],
-             "payouts": r["payouts"]} for r in rows]
+    rows = qs.values(*keys).annotate(total=Sum("total"), payouts=Sum("count"), batches=Count("id")).order_by(*keys)
+    return [{"label": " ".join(str(r[k]) for k in keys), "total": r["total"], "payouts": r["payouts"],
+             "batches": r["batches"]} for r in rows]

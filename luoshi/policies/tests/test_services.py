@@ -203,7 +203,7 @@ def test_batch_confirm_records_payouts_totals_and_journal(clause, cast, enterpri
     assert services.batch_recount(check=True) == []
     assert inbox_source("policies.confirm").count(cast["liaison_dept"]) == 0
     totals = selectors.payout_totals(user=cast["office"], by="theme")
-    assert totals == [{"label": "科技创新", "total": Decimal("420000.00"), "enterprises": 2, "payouts": 2}]
+    assert totals == [{"label": "科技创新", "total": Decimal("420000.00"), "payouts": 2, "batches": 1}]
     PayoutBatch.objects.filter(pk=batch.pk).update(total=1)
     assert services.batch_recount(check=True) and not services.batch_recount(check=True) == []
     services.batch_recount()
