@@ -26,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import db_label, require_migrated, setup_django  # noqa: E402
+from bench.common import db_label, require_migrated, setup_django, wait_until_quiet  # noqa: E402
 
 setup_django()
 
@@ -46,6 +46,12 @@ STREETS = [f"基准第{i}街道" for i in range(1, 9)]
 DEPTS = ["区发展和改革局", "区人力资源和社会保障局", "区行政审批服务局", "区财政局", "区工业和信息化局"]
 QUERIES = ["研发", "人才", "专精特新", "贷款贴息", "稳岗", "高新技术企业", "出口", "上市", "新设企业", "数字经济",
            "轨道交通", "补贴", "奖励", "知识产权", "技术改造", "就业", "总部", "跨境电商", "博士后", "融资担保"]
+
+
+def quiet(what: str) -> None:
+    """Wait (up to a minute) for the shared machine to calm down, and say how busy it was."""
+    busy = wait_until_quiet(max_busy_pct=25.0, max_wait=60.0)
+    print(f"[{what}: machine {busy:.0f}% busy before the run]")
 
 
 def ms(seconds: float) -> str:
@@ -95,6 +101,7 @@ def main() -> None:
     print(f"clauses {len(clauses)}, enterprises {Enterprise.objects.filter(credit_code__startswith='91999').count()}")
 
     # match-all
+    quiet("match-all")
     loads, runs = [], []
     counts = {}
     for _r in range(args.repeat):
@@ -112,6 +119,7 @@ def main() -> None:
           f"verdicts {counts}")
 
     # one enterprise
+    quiet("one")
     ids = list(Enterprise.objects.filter(credit_code__startswith="91999").values_list("pk", flat=True))
     rng = random.Random(1)
     times = []
@@ -126,6 +134,7 @@ def main() -> None:
           f"p95 {ms(times[int(len(times) * 0.95) - 1])}, max {ms(times[-1])}")
 
     # public search
+    quiet("search")
     c = Client()
     c.get("/public/policies/", {"q": "研发"})  # jieba's dictionary loads once per process
     times = []
@@ -148,6 +157,7 @@ def main() -> None:
     print(f"public profile form over {len(clauses)} clauses: p50 {ms(statistics.median(times))}, max {ms(times[-1])}")
 
     # batch compute
+    quiet("batch")
     clause = next(c for c in clauses if c.no_application)
     t = time.perf_counter()
     batch = services.batch_compute(by=None, clause=clause, period=f"bench-{time.time():.0f}")
