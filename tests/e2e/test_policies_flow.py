@@ -55,10 +55,12 @@ def test_enterprise_and_department_flow(transactional_db, live_server, cast, cit
     dept.get_by_role("button", name="确认名单并记录兑付").click()
     expect(dept.locator("#batch-state")).to_have_text("已兑付")
     paid = Payout.objects.get(enterprise=e, confirmed=True)
-    expect(dept.locator("#batch-total")).to_have_text(str(paid.batch.total))
+    assert dept.locator("#batch-total").inner_text().replace(",", "") == f"{paid.batch.total:.2f}"
 
     page.reload()
-    expect(page.get_by_role("row").filter(has_text="研发投入奖励").last).to_contain_text(str(paid.amount))
+    row = page.get_by_role("row").filter(has_text=paid.period).last  # 已兑付: clause, period, amount, date
+    expect(row).to_contain_text("研发投入奖励")
+    assert f"{paid.amount:.2f}" in row.inner_text().replace(",", "")
     assert problems == []
 
 
