@@ -11,6 +11,7 @@ from . import selectors
 from .attributes import ATTRIBUTES, attribute_parse
 
 PAGE_SIZE = 30
+NEARLY_SHOWN = 30
 FORM_KEYS = [k for k, a in ATTRIBUTES.items() if a.public]
 
 
@@ -35,15 +36,17 @@ def search(request):
                                 tag=int(request.GET["tag"]) if request.GET.get("tag", "").isdigit() else None,
                                 declare_type=request.GET.get("type", "")[:30])
     vocab, types = selectors.vocabulary()
-    matched = None
+    matched = nearly = None
     profile, errors = ({}, {})
     if request.GET.get("match"):
         profile, errors = _profile(request)
         if profile and not errors:
-            matched = selectors.public_matches(profile)
+            found = selectors.public_matches(profile)
+            matched = [cm for cm in found if cm[1].verdict != "nearly"]
+            nearly = [cm for cm in found if cm[1].verdict == "nearly"][:NEARLY_SHOWN]
     page = Pager(selectors.public_clause_list(filters=f), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "policies/public_search.html", {
-        "page": page, "f": f, "vocab": vocab, "types": types, "matched": matched, "errors": errors,
+        "page": page, "f": f, "vocab": vocab, "types": types, "matched": matched, "nearly": nearly, "errors": errors,
         "fields": [ATTRIBUTES[k] for k in FORM_KEYS], "typed": request.GET})
 
 

@@ -77,5 +77,5 @@ def test_public_search_and_match(transactional_db, live_server, clause, new_page
     page.locator("input[name='研发投入占比']").fill("2%")
     page.locator("select[name='失信']").select_option("否")
     page.get_by_role("button", name="匹配政策").click()
-    expect(page.locator("#matched")).to_contain_text("研发投入占比 >= 3%")
+    expect(page.locator("#nearly")).to_contain_text("研发投入占比 >= 3%")
     assert problems == []
