@@ -122,7 +122,9 @@ class Clause(models.Model):
     class Meta:
         ordering = ["code"]
         indexes = [models.Index(fields=["theme", "code"], name="clause_theme_idx"),
-                   models.Index(fields=["declare_type"], name="clause_type_idx")]
+                   models.Index(fields=["declare_type"], name="clause_type_idx"),
+                   # a unit subtree ("/1/12/%"): the opclass lets PostgreSQL serve LIKE 'path%' from the index
+                   models.Index(fields=["dept_path"], name="clause_dept_path_idx", opclasses=["varchar_pattern_ops"])]
         verbose_name = _("政策条款")
         verbose_name_plural = pgettext_lazy("plural", "政策条款")
 
@@ -197,7 +199,8 @@ class Enterprise(models.Model):
 
     class Meta:
         ordering = ["name", "id"]
-        indexes = [models.Index(fields=["name"], name="enterprise_name_idx")]
+        indexes = [models.Index(fields=["name"], name="enterprise_name_idx"),
+                   models.Index(fields=["unit_path"], name="enterprise_path_idx", opclasses=["varchar_pattern_ops"])]
         verbose_name = _("企业")
         verbose_name_plural = pgettext_lazy("plural", "企业")
 
