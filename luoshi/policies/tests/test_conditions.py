@@ -190,3 +190,20 @@ def _stored(p: dict) -> dict:
     from luoshi.policies.attributes import ATTRIBUTES, attribute_parse, value_dump
 
     return {k: value_dump(ATTRIBUTES[k], attribute_parse(ATTRIBUTES[k], v)) for k, v in p.items() if str(v) != ""}
+
+
+def test_chengyang_vocabulary_has_8_themes_and_37_tags():
+    from luoshi.policies.demo import _vocabulary
+
+    spec = _vocabulary()
+    assert len(spec.themes) == 8 and sum(len(t.tags) for t in spec.themes) == 37
+
+
+def test_vocabulary_refuses_a_repeated_tag_at_its_line():
+    from luoshi.core.specs import SpecError, parse_yaml
+    from luoshi.policies.vocabulary import PolicyVocabulary
+
+    text = "kind: policy_vocabulary\nname: 测试\nthemes:\n  - name: 科技创新\n    tags: [研发投入]\n  - name: 人才\n    tags: [研发投入]\n"
+    with pytest.raises(SpecError) as e:
+        parse_yaml(text, PolicyVocabulary, source="v.yaml")
+    assert e.value.errors[0].row == 7 and "重复" in str(e.value.errors[0])
