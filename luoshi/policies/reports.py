@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 
-from .attributes import ATTRIBUTES
 from .services import CLAUSE_COLUMNS, ENTERPRISE_COLUMNS
 
 EXAMPLE_CLAUSE = {
@@ -74,5 +73,3 @@ def totals_xlsx(rows: list[dict], by: str) -> bytes:
     data.append(["合计", "", sum(r["payouts"] for r in rows), float(sum((r["total"] for r in rows), 0))])
     return _sheet("兑现汇总", [label, "批次数", "兑付笔数", "兑付金额（元）"], data)
 
-
-__all__ = ["ATTRIBUTES", "batch_xlsx", "clauses_template_xlsx", "enterprises_template_xlsx", "totals_xlsx"]

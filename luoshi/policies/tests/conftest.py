@@ -1,6 +1,3 @@
-import datetime as dt
-from decimal import Decimal
-
 import pytest
 
 from luoshi.core import clock
@@ -78,5 +75,3 @@ def enterprises(city):
         "elsewhere": make_enterprise(city, 5, unit=city["other_district"], 注册地="市南区"),
     }
 
-
-__all__ = ["Decimal", "dt", "make_enterprise", "clause_input"]
