@@ -15,19 +15,21 @@ NEARLY_SHOWN = 30
 FORM_KEYS = [k for k, a in ATTRIBUTES.items() if a.public]
 
 
-def _profile(request) -> tuple[dict, dict[str, str]]:
-    profile, errors = {}, {}
+def _profile(request) -> tuple[dict, dict[str, str], dict[str, str]]:
+    """The typed profile (values), the errors per attribute, and the texts as typed (for the opt-in save)."""
+    profile, errors, texts = {}, {}, {}
     for key in FORM_KEYS:
         raw = request.GET.getlist(key) if ATTRIBUTES[key].kind == "set" else request.GET.get(key, "")
         if isinstance(raw, list):
             raw = "、".join(x for x in raw if x)
         if not str(raw).strip():
             continue
+        texts[key] = str(raw)[:100]
         try:
-            profile[key] = attribute_parse(ATTRIBUTES[key], str(raw)[:100])
+            profile[key] = attribute_parse(ATTRIBUTES[key], texts[key])
         except ValueError as e:
             errors[key] = str(e)
-    return profile, errors
+    return profile, errors, texts
 
 
 def search(request):
@@ -37,9 +39,9 @@ def search(request):
                                 declare_type=request.GET.get("type", "")[:30])
     vocab, types = selectors.vocabulary()
     matched = nearly = None
-    profile, errors = ({}, {})
+    profile, errors, texts = ({}, {}, {})
     if request.GET.get("match"):
-        profile, errors = _profile(request)
+        profile, errors, texts = _profile(request)
         if profile and not errors:
             found = selectors.public_matches(profile)
             matched = [cm for cm in found if cm[1].verdict != "nearly"]
@@ -47,6 +49,8 @@ def search(request):
     page = Pager(selectors.public_clause_list(filters=f), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "policies/public_search.html", {
         "page": page, "f": f, "vocab": vocab, "types": types, "matched": matched, "nearly": nearly, "errors": errors,
+        # an enterprise user may ask to keep what was typed: a POST to their own enterprise's profile
+        "own": selectors.own_enterprise_id(request.user) if matched is not None else None, "texts": texts,
         "fields": [ATTRIBUTES[k] for k in FORM_KEYS], "typed": request.GET})
 
 

@@ -149,3 +149,22 @@ def test_list_queries_do_not_grow(client_for, cast, clause, vocab, city, policy,
         services.clause_create(by=cast["liaison_dept"], policy=policy, code=f"LS-KJ-1{i:02d}", data=clause_input(vocab, city))
     with django_assert_max_num_queries(14):
         assert c.get(reverse("policies_index")).status_code == 200
+
+
+def test_public_match_is_saved_only_when_the_enterprise_asks(client_for, cast, boss, enterprises, clause):
+    from luoshi.policies.models import EnterpriseAttribute
+
+    c = client_for(boss)
+    e = enterprises["nearly"]
+    query = {"match": "1", "注册地": "崂山区", "研发投入占比": "6%", "资质": ["专精特新", "高新技术企业"]}
+    body = c.get(reverse("portal_policies"), query).content.decode()
+    e.refresh_from_db()
+    assert e.profile_version == 1 and "保存到本企业画像" in body  # nothing stored by looking
+    r = c.post(reverse("policies_enterprise", args=[e.pk]), {"研发投入占比": "6%", "资质": "专精特新、高新技术企业",
+                                                             "reason": "公开查询页填写"})
+    assert r.status_code == 302
+    e.refresh_from_db()
+    assert e.profile["研发投入占比"] == "6" and e.profile["资质"] == ["专精特新", "高新技术企业"]
+    assert EnterpriseAttribute.objects.get(enterprise=e, key="资质").source == "enterprise"
+    # a visitor who is not an enterprise user is not offered the save
+    assert "保存到本企业画像" not in client_for(cast["outsider"]).get(reverse("portal_policies"), query).content.decode()
