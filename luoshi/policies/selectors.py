@@ -111,9 +111,11 @@ _published: dict = {"stamp": None, "rows": []}
 
 def published_clauses() -> list[Clause]:
     """Every published clause (with theme, dept, policy), kept in memory between requests while nothing
-    changed: one aggregate query checks the stamp (count, last change, sum of versions — every write goes
-    through clause_create / clause_update, which change one of them)."""
-    stamp = tuple(Clause.objects.public().aggregate(n=Count("id"), at=Max("updated_at"), v=Sum("version")).values())
+    changed: one aggregate query checks the stamp (count, highest id, last change, sum of versions — every write
+    goes through clause_create / clause_update, which change one of them). A renamed theme or unit shows once
+    a clause next changes."""
+    stamp = tuple(Clause.objects.public().aggregate(n=Count("id"), last=Max("id"), at=Max("updated_at"),
+                                                    v=Sum("version")).values())
     if _published["stamp"] != stamp:
         rows = list(Clause.objects.public().select_related("theme", "dept", "policy").order_by("code"))
         _published.update(stamp=stamp, rows=rows)
