@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "luoshi.cases",
 
     "luoshi.procedures",
+
+    "luoshi.policies",
     "luoshi.portal",
     "luoshi.documents",
     "luoshi.api",

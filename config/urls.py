@@ -70,6 +70,8 @@ urlpatterns = [
     path("public/cases/", include("luoshi.cases.urls_public")),
     path("procedures/", include("luoshi.procedures.urls")),
     path("public/procedures/", include("luoshi.procedures.urls_public")),
+    path("policies/", include("luoshi.policies.urls")),
+    path("public/policies/", include("luoshi.policies.urls_public")),
     path("public/", include("luoshi.portal.urls")),
     path("", include("luoshi.tasks.urls")),
 ]

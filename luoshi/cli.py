@@ -45,6 +45,8 @@ def _group_titles() -> dict[str, str]:
         "intake": _("群众诉求受理"),
         "ideas": _("金点子征集"),
         "projects": _("重点项目：清单导入、计数核对"),
+
+        "policies": _("惠企政策：政策词典、企业画像、免申即享"),
         "calendar": _("法定节假日与调休"),
         "token": _("接口令牌"),
     }

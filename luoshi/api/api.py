@@ -336,4 +336,8 @@ from luoshi.procedures.api import router as procedures_router  # noqa: E402
 
 api.add_router("/procedures", procedures_router)
 
+from luoshi.policies.api import router as policies_router  # noqa: E402
+
+api.add_router("/policies", policies_router)
+
 __all__ = ["api", "Task"]

@@ -13,11 +13,12 @@ from .notify import unread_count
 # the header's links: key in `nav` → URL name
 NAV_LINKS = {"inbox": "inbox", "inbox_badge": "inbox_badge", "workbench": "workbench", "programs": "program_list", "ledger": "ledger_index", "assess": "assess_index",
              "ideas": "ideas_index", "projects": "projects_index", "intake": "intake_index", "units": "unit_tree", "notifications": "notifications",
-             "cases": "case_list", "bulletins": "bulletin_index", "procedures": "procedures_index", "portal": "portal_home", "cockpit": "cockpit", "instructions": "instruction_list", "set_language": "set_language", "logout": "logout",
+             "cases": "case_list", "bulletins": "bulletin_index", "procedures": "procedures_index", "policies": "policies_index", "portal": "portal_home", "cockpit": "cockpit", "instructions": "instruction_list", "set_language": "set_language", "logout": "logout",
              "password": "password_change"}
 # the header's link that is marked as the current page: URL names starting with … → key in `nav`
 SECTION_PREFIXES = (("cockpit", "cockpit"), ("instruction", "instructions"), ("ledger_", "ledger"), ("assess_", "assess"), ("ideas_", "ideas"), ("projects_", "projects"), ("intake_", "intake"), ("case_", "cases"),
-                    ("bulletin_", "bulletins"), ("procedures_", "procedures"))
+                    ("bulletin_", "bulletins"), ("procedures_", "procedures"),
+                    ("policies_", "policies"))
 
 
 @functools.lru_cache(maxsize=16)

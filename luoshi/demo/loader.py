@@ -14,6 +14,7 @@ from luoshi.demo.instructions import INSTRUCTIONS_ACCOUNTS, instructions_demo
 from luoshi.intake.demo import INTAKE_ACCOUNTS, intake_demo
 from luoshi.ledger.demo import LEDGER_ACCOUNTS, ledger_demo_load
 from luoshi.org.demo import DEMO_PASSWORD, Account
+from luoshi.policies.demo import POLICY_ACCOUNTS, policies_demo
 from luoshi.portal.demo import portal_demo
 from luoshi.projects.demo import PROJECTS_ACCOUNTS, projects_demo
 from luoshi.procedures.demo import PROCEDURES_ACCOUNTS, procedures_demo
@@ -25,7 +26,7 @@ __all__ = ["DEMO_PASSWORD", "demo_accounts", "demo_load"]
 
 def demo_accounts() -> list[Account]:
     """Every demo account, in the order the demo command lists them."""
-    return ACCOUNTS + LEDGER_ACCOUNTS + ASSESSMENT_ACCOUNTS + INTAKE_ACCOUNTS + IDEAS_ACCOUNTS + PROJECTS_ACCOUNTS + INSTRUCTIONS_ACCOUNTS + CASES_ACCOUNTS + PROCEDURES_ACCOUNTS
+    return ACCOUNTS + LEDGER_ACCOUNTS + ASSESSMENT_ACCOUNTS + INTAKE_ACCOUNTS + IDEAS_ACCOUNTS + PROJECTS_ACCOUNTS + INSTRUCTIONS_ACCOUNTS + CASES_ACCOUNTS + PROCEDURES_ACCOUNTS + POLICY_ACCOUNTS
 
 
 def demo_load(*, year: int | None = None, seed: int = 7) -> dict:
@@ -41,6 +42,7 @@ def demo_load(*, year: int | None = None, seed: int = 7) -> dict:
     portal = portal_demo(today=today)
     _progress_awaiting_review(program)
     procedures = procedures_demo(today=today, hashed_password=hashed)
+    policies = policies_demo(today=today, hashed_password=hashed)
     summary = warnings_run(today=today, notify=True)
     cases = cases_demo(today=today, hashed_password=hashed)
     bulletins = bulletins_demo(today=today, program=program, ledger=ledger["program"])
@@ -48,7 +50,7 @@ def demo_load(*, year: int | None = None, seed: int = 7) -> dict:
     cockpit = cockpit_demo()
     return {"instructions": instructions, "cockpit": cockpit, "program": program, "summary": summary, "ledger": ledger, "assessment": assessment, "intake": intake,
             "ideas": ideas, "projects": projects, "portal": portal,
-            "cases": cases, "bulletins": bulletins, "procedures": procedures}
+            "cases": cases, "bulletins": bulletins, "procedures": procedures, "policies": policies}
 
 
 def _progress_awaiting_review(program) -> None:

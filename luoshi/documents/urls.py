@@ -10,6 +10,7 @@ urlpatterns = [
     path("ledger/sheets/<int:pk>/document.docx", views.sheet_docx, name="ledger_sheet_docx"),
     path("assess/rounds/<int:pk>/bulletin.docx", views.assessment_bulletin, name="assess_bulletin"),
     path("assess/rounds/<int:pk>/units/<int:unit_pk>/card.pdf", views.scorecard, name="assess_card_pdf"),
+    path("policies/report.docx", views.policy_totals_docx, name="policies_report_docx"),
 ]
 
 from . import views_bulletins as bulletins  # noqa: E402

@@ -132,3 +132,15 @@ def projects_bulletin(request, code, fmt="docx"):
         raise Http404(_("没有这种格式。"))
     return download(projects_bulletin_docx(request.user, program, config, period), f"{program.code}-{period.code}.docx",
                     DOCX)
+
+# ---- 惠企政策: 兑现情况 ---------------------------------------------------------------------------------
+
+@login_required
+def policy_totals_docx(request):
+    from .policies_docs import payout_totals_docx
+
+    by = request.GET.get("by", "clause")
+    year = request.GET.get("year", "")
+    data = payout_totals_docx(user=request.user, by=by if by in ("clause", "theme", "district", "year") else "clause",
+                              year=int(year) if year.isdigit() else None)
+    return download(data, "惠企政策免申即享兑现情况.docx", DOCX)

@@ -35,6 +35,10 @@ class Command(BaseCommand):
         self.stdout.write(f"程序办件：平度农地入市 {proc['parcels']} 宗（已成交 {proc['sold']} 宗 {proc['area_mu']} 亩，"
                           f"成交价款 {proc['price'] / 10000:,.0f} 万元，留归集体 {proc['kept'] / 10000:,.0f} 万元）；"
                           f"新型研发机构 {proc['institutions']} 家；/procedures/、公开：/public/procedures/")
+
+        pol = result["policies"]
+        self.stdout.write(f"惠企政策：{pol['clauses']} 条政策条款，{pol['enterprises']} 家企业画像，免申即享已兑付 {pol['batches']} 批 "
+                          f"{pol['paid']:,.2f} 元；公开查询：/public/policies/")
         intake = result["intake"]
         projects = result["projects"]
         self.stdout.write(f"重点项目：{projects['program'].name}（{projects['projects']} 个项目）；/projects/、公开：/public/projects/")

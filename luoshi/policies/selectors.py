@@ -1,0 +1,190 @@
+"""Reads of 惠企政策, scoped by the acting user (models' visible_to / manageable_by)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Count, Max, Q, Sum
+from django.shortcuts import get_object_or_404
+
+from luoshi.org.scopes import scope_for
+
+from .attributes import ATTRIBUTES, attribute_show, profile_load
+from .matching import match_clause, match_enterprise, match_profile
+from .models import (BatchState, Clause, ClauseVersion, Enterprise, EnterpriseAttribute, EnterpriseMember, Payout,
+                     PayoutBatch, Tag, Theme)
+from .text import query_words
+
+
+@dataclass
+class ClauseFilters:
+    q: str = ""
+    theme: int | None = None
+    tag: int | None = None
+    declare_type: str = ""
+    no_application: bool | None = None
+
+
+def _filtered(qs, f: ClauseFilters):
+    if f.theme:
+        qs = qs.filter(theme_id=f.theme)
+    if f.tag:
+        qs = qs.filter(tags__id=f.tag)
+    if f.declare_type:
+        qs = qs.filter(declare_type=f.declare_type)
+    if f.no_application is not None:
+        qs = qs.filter(no_application=f.no_application)
+    for w in query_words(f.q) if f.q else ():
+        qs = qs.filter(Q(search_text__contains=w) | Q(code__iexact=w))
+    return qs
+
+
+def clause_list(*, user, filters: ClauseFilters | None = None):
+    qs = Clause.objects.visible_to(scope_for(user)).select_related("theme", "dept", "policy")
+    return _filtered(qs, filters or ClauseFilters()).order_by("code")
+
+
+def public_clause_list(*, filters: ClauseFilters | None = None):
+    """The published dictionary, for the public site (nothing about enterprises)."""
+    qs = Clause.objects.public().select_related("theme", "dept", "policy")
+    return _filtered(qs, filters or ClauseFilters()).order_by("code")
+
+
+def clause_get(*, user, pk: int) -> Clause:
+    return get_object_or_404(Clause.objects.visible_to(scope_for(user)).select_related("theme", "dept", "policy"), pk=pk)
+
+
+def public_clause_get(*, pk: int) -> Clause:
+    return get_object_or_404(Clause.objects.public().select_related("theme", "dept", "policy"), pk=pk)
+
+
+def clause_versions(*, clause: Clause):
+    return ClauseVersion.objects.filter(clause=clause).select_related("created_by").order_by("-number")
+
+
+def vocabulary():
+    """[(theme, [tags])] and the 申报类型 in use."""
+    themes = list(Theme.objects.all())
+    tags: dict[int, list[Tag]] = {}
+    for t in Tag.objects.all():
+        tags.setdefault(t.theme_id, []).append(t)
+    types = list(Clause.objects.public().order_by("declare_type").values_list("declare_type", flat=True).distinct())
+    return [(th, tags.get(th.pk, [])) for th in themes], types
+
+
+def clause_counts_by_theme() -> dict[int, int]:
+    return dict(Clause.objects.public().values("theme").annotate(n=Count("id")).values_list("theme", "n"))
+
+
+def enterprise_list(*, user, q: str = ""):
+    qs = Enterprise.objects.visible_to(scope_for(user)).select_related("unit")
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(credit_code__iexact=q))
+    return qs.order_by("name", "id")
+
+
+def enterprise_get(*, user, pk: int) -> Enterprise:
+    return get_object_or_404(Enterprise.objects.visible_to(scope_for(user)).select_related("unit"), pk=pk)
+
+
+def own_enterprise_id(user) -> int | None:
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return EnterpriseMember.objects.filter(person_id=user.pk).values_list("enterprise_id", flat=True).first()
+
+
+def enterprise_profile_rows(*, enterprise: Enterprise) -> list[dict]:
+    """Every attribute with its value, source and date (plain values for the template)."""
+    meta = {a.key: a for a in EnterpriseAttribute.objects.filter(enterprise=enterprise).select_related("updated_by")}
+    values = profile_load(enterprise.profile)
+    rows = []
+    for key, attr in ATTRIBUTES.items():
+        m = meta.get(key)
+        rows.append({"key": key, "kind": attr.kind, "value": attribute_show(attr, values.get(key)) if key in values else "",
+                     "source": m.get_source_display() if m else "", "as_of": m.as_of if m else None,
+                     "by": str(m.updated_by) if m and m.updated_by else "", "choices": attr.choices})
+    return rows
+
+
+_published: dict = {"stamp": None, "rows": []}
+
+
+def published_clauses() -> list[Clause]:
+    """Every published clause (with theme, dept, policy), kept in memory between requests while nothing
+    changed: one aggregate query checks the stamp (count, highest id, last change, sum of versions — every write
+    goes through clause_create / clause_update, which change one of them). A renamed theme or unit shows once
+    a clause next changes."""
+    stamp = tuple(Clause.objects.public().aggregate(n=Count("id"), last=Max("id"), at=Max("updated_at"),
+                                                    v=Sum("version")).values())
+    if _published["stamp"] != stamp:
+        rows = list(Clause.objects.public().select_related("theme", "dept", "policy").order_by("code"))
+        _published.update(stamp=stamp, rows=rows)
+    return _published["rows"]
+
+
+def clauses_for_region(enterprise: Enterprise):
+    """Published clauses of policies whose region contains the enterprise (the ones that can apply)."""
+    from luoshi.org.scopes import ancestor_paths
+
+    regions = set(ancestor_paths(enterprise.unit_path))
+    return [c for c in published_clauses() if c.policy.region_path in regions]
+
+
+def enterprise_matches(*, enterprise: Enterprise) -> list[tuple]:
+    """[(clause, Match)] qualifying / needing review / nearly qualifying, with explanation and amount."""
+    return match_enterprise(enterprise, clauses_for_region(enterprise))
+
+
+def clause_matches(*, user, clause: Clause) -> list[tuple]:
+    """[(enterprise, Match)] of the enterprises the user may see in the clause's region that qualify."""
+    enterprises = (Enterprise.objects.visible_to(scope_for(user))
+                   .filter(unit_path__within=[clause.policy.region_path]).only("id", "name", "profile", "profile_version"))
+    return match_clause(clause, enterprises.iterator(chunk_size=2000))
+
+
+def public_matches(profile: dict) -> list[tuple]:
+    """The public "which policies may apply" form: nothing is stored; published clauses only."""
+    return match_profile(profile, published_clauses())
+
+
+def enterprise_payouts(*, enterprise: Enterprise):
+    return (Payout.objects.filter(enterprise=enterprise, confirmed=True)
+            .select_related("clause", "batch").order_by("-paid_on", "-id"))
+
+
+def batch_list(*, user, state: str = ""):
+    qs = PayoutBatch.objects.visible_to(scope_for(user)).select_related("clause")
+    if state:
+        qs = qs.filter(state=state)
+    return qs.order_by("-created_at", "-id")
+
+
+def batch_get(*, user, pk: int) -> PayoutBatch:
+    return get_object_or_404(PayoutBatch.objects.visible_to(scope_for(user)).select_related(
+        "clause", "clause_version", "created_by", "confirmed_by"), pk=pk)
+
+
+def batch_lines(*, batch: PayoutBatch):
+    return batch.lines.select_related("enterprise").order_by("excluded", "enterprise__name", "id")
+
+
+def batch_draft_figures(*, batch: PayoutBatch) -> dict:
+    agg = batch.lines.filter(excluded=False).aggregate(total=Sum("amount"), n=Count("id"))
+    return {"total": agg["total"] or Decimal(0), "count": agg["n"], "all": batch.lines.count()}
+
+
+GROUPS = {"clause": ("clause__code", "clause__title"), "theme": ("clause__theme__name",),
+          "district": ("clause__policy__region__name",), "year": ("paid_on__year",)}
+
+
+def payout_totals(*, user, by: str = "clause", year: int | None = None) -> list[dict]:
+    """Paid totals per clause / theme / district / year over the confirmed batches the user may see, from the
+    batches' maintained figures (total, count — checked by `luoshi policies recount --check`), not from the
+    payout rows."""
+    qs = PayoutBatch.objects.visible_to(scope_for(user)).filter(state=BatchState.CONFIRMED)
+    if year:
+        qs = qs.filter(paid_on__year=year)
+    keys = GROUPS.get(by, GROUPS["clause"])
+    rows = qs.values(*keys).annotate(total=Sum("total"), payouts=Sum("count"), batches=Count("id")).order_by(*keys)
+    return [{"label": " ".join(str(r[k]) for k in keys), "total": r["total"], "payouts": r["payouts"],
+             "batches": r["batches"]} for r in rows]

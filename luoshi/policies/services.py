@@ -1,0 +1,737 @@
+"""Writes of 惠企政策. Each function checks permission, writes in one transaction and journals.
+
+- vocabulary (themes and tags) from the preset (`kind: policy_vocabulary`);
+- clauses: create / update (a change writes a new ClauseVersion; payouts keep theirs), Excel import;
+- enterprises: Excel import of profiles, profile updates by the enterprise or the department (each attribute
+  keeps its source and date; `profile_version` goes up);
+- 免申即享: compute a batch (draft list), exclude / include lines, confirm (payouts recorded, enterprises told),
+  cancel; batch totals are maintained here and checked by `batch_recount`.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from luoshi.core import clock
+from luoshi.core.errors import ServiceError
+from luoshi.core.excel import CellError, ImportFailed, cell_text, open_workbook
+from luoshi.core.journal import diff, journal_entry, journal_record, journal_record_many
+from luoshi.core.notify import notify_people
+from luoshi.core.permissions import require
+from luoshi.core.validation import clean_text
+from luoshi.org.lookups import path_within
+from luoshi.org.models import Role, Unit
+from luoshi.org.scopes import scope_for
+
+from .attributes import ATTRIBUTES, attribute_parse, date_parse, value_dump
+from .conditions import NEEDS_REVIEW, QUALIFIES, RulesError, rules_parse
+from .matching import match_clause, rules_of
+from .models import (DEPT_ROLES, AttributeSource, BatchState, Clause, ClauseVersion, Enterprise, EnterpriseAttribute,
+                     EnterpriseMember, Payout, PayoutBatch, Policy, Tag, Theme)
+from .text import search_text_of
+
+CREDIT_CODE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{18}$")
+CLAUSE_FIELDS = ("title", "theme", "declare_type", "beneficiary", "condition_text", "rules", "amount_rule",
+                 "procedure", "dept", "contact_person", "contact_phone", "start_date", "end_date", "no_application",
+                 "is_published")
+
+
+# ---- permissions -----------------------------------------------------------------------------------
+
+def can_manage_clause(user, clause: Clause) -> bool:
+    """by=None is the system (the demo, a command run by the operator)."""
+    return user is None or scope_for(user).covers(clause.dept_path, *DEPT_ROLES)
+
+
+def managed_regions(user) -> list[str]:
+    scope = scope_for(user)
+    dept = scope.paths_for(*DEPT_ROLES)
+    if not dept:
+        return []
+    return scope.memo(("policies.regions",), lambda: list(
+        Clause.objects.filter(dept_path__within=dept).values_list("policy__region_path", flat=True).distinct()))
+
+
+def can_manage_area(user, unit_path: str) -> bool:
+    """May change enterprise profiles in this district or street (department side)."""
+    scope = scope_for(user)
+    return scope.covers(unit_path, Role.OFFICE) or path_within(unit_path, managed_regions(user))
+
+
+def member_enterprise_id(user) -> int | None:
+    if not getattr(user, "is_authenticated", False):
+        return None
+    link = EnterpriseMember.objects.filter(person_id=user.pk).values_list("enterprise_id", flat=True).first()
+    return link
+
+
+# ---- vocabulary -------------------------------------------------------------------------------------
+
+def vocabulary_load(*, by, spec, **_kw) -> dict:
+    """Themes and tags from a `policy_vocabulary` preset: added and reordered, never deleted (clauses use them)."""
+    require(by is None or scope_for(by).is_admin, _("只有系统管理员可以载入政策词汇。"))
+    with transaction.atomic():
+        added = 0
+        for i, theme_spec in enumerate(spec.themes):
+            theme, created = Theme.objects.update_or_create(name=theme_spec.name, defaults={"sort_order": i})
+            added += created
+            for j, tag_name in enumerate(theme_spec.tags):
+                tag = Tag.objects.filter(name=tag_name).first()
+                if tag is None:
+                    Tag.objects.create(theme=theme, name=tag_name, sort_order=j)
+                    added += 1
+                elif tag.theme_id != theme.pk or tag.sort_order != j:
+                    Tag.objects.filter(pk=tag.pk).update(theme=theme, sort_order=j)
+        journal_record(actor=by, verb="policy.vocabulary_load", obj=Theme.objects.order_by("id").first(),
+                       changes={"preset": spec.name, "themes": len(spec.themes),
+                                "tags": sum(len(t.tags) for t in spec.themes)})
+    return {"themes": len(spec.themes), "tags": sum(len(t.tags) for t in spec.themes), "added": added}
+
+
+# ---- clauses ----------------------------------------------------------------------------------------
+
+@dataclass
+class ClauseInput:
+    title: str
+    theme: Theme | None
+    tags: list[Tag]
+    declare_type: str
+    beneficiary: str
+    condition_text: str
+    rules: str
+    amount_rule: str
+    procedure: str
+    dept: Unit | None
+    contact_person: str = ""
+    contact_phone: str = ""
+    start_date: dt.date | None = None
+    end_date: dt.date | None = None
+    no_application: bool = False
+    is_published: bool = True
+
+
+def rules_check(rules: str, amount_rule: str) -> None:
+    """ServiceError naming the line of every problem in the rules (field "rules" or "amount_rule")."""
+    try:
+        rules_parse(rules, amount_rule)
+    except RulesError as e:
+        field = "amount_rule" if all(p.part == "amount" for p in e.problems) else "rules"
+        raise ServiceError("；".join(str(p) for p in e.problems), field=field) from None
+
+
+def _clean(data: ClauseInput) -> dict:
+    out = {
+        "title": clean_text(data.title, _("条款名称"), "title", limit=200),
+        "declare_type": clean_text(data.declare_type, _("申报类型"), "declare_type", limit=30),
+        "beneficiary": clean_text(data.beneficiary, _("享受对象"), "beneficiary", limit=300),
+        "condition_text": clean_text(data.condition_text, _("享受条件"), "condition_text", limit=5000),
+        "rules": (data.rules or "").strip(),
+        "amount_rule": clean_text(data.amount_rule, _("金额规则"), "amount_rule", limit=300, required=False),
+        "procedure": clean_text(data.procedure, _("申报流程"), "procedure", limit=5000, required=False),
+        "contact_person": clean_text(data.contact_person, _("责任人"), "contact_person", limit=30, required=False),
+        "contact_phone": clean_text(data.contact_phone, _("联系电话"), "contact_phone", limit=30, required=False),
+        "start_date": data.start_date, "end_date": data.end_date,
+        "no_application": bool(data.no_application), "is_published": bool(data.is_published),
+    }
+    if data.theme is None:
+        raise ServiceError(_("请选择主题。"), field="theme")
+    if data.dept is None:
+        raise ServiceError(_("请选择责任单位。"), field="dept")
+    wrong = [t.name for t in data.tags if t.theme_id != data.theme.pk]
+    if wrong:
+        raise ServiceError(_("标签“%(tags)s”不属于主题“%(theme)s”。") % {"tags": "、".join(wrong), "theme": data.theme.name},
+                           field="tags")
+    if data.start_date and data.end_date and data.end_date < data.start_date:
+        raise ServiceError(_("受理截止日期不能早于开始日期。"), field="end_date")
+    if len(out["rules"]) > 5000:
+        raise ServiceError(_("条件规则最多 5000 字。"), field="rules")
+    rules_check(out["rules"], out["amount_rule"])
+    if out["no_application"] and not out["rules"]:
+        raise ServiceError(_("免申即享的条款必须写条件规则，才能算出兑现名单。"), field="rules")
+    out["theme"], out["dept"] = data.theme, data.dept
+    return out
+
+
+def clause_data(clause: Clause, tags: list[str] | None = None) -> dict:
+    """What a version keeps: every field, as plain values."""
+    tag_names = tags if tags is not None else sorted(clause.tags.values_list("name", flat=True))
+    return {"code": clause.code, "policy": str(clause.policy), "title": clause.title, "theme": clause.theme.name,
+            "tags": tag_names, "declare_type": clause.declare_type, "beneficiary": clause.beneficiary,
+            "condition_text": clause.condition_text, "rules": clause.rules, "amount_rule": clause.amount_rule,
+            "procedure": clause.procedure, "dept": clause.dept.name, "contact_person": clause.contact_person,
+            "contact_phone": clause.contact_phone,
+            "start_date": clause.start_date.isoformat() if clause.start_date else None,
+            "end_date": clause.end_date.isoformat() if clause.end_date else None,
+            "no_application": clause.no_application, "is_published": clause.is_published}
+
+
+def _write_version(clause: Clause, by, reason: str, tags: list[str]) -> ClauseVersion:
+    return ClauseVersion.objects.create(clause=clause, number=clause.version, data=clause_data(clause, tags),
+                                        reason=reason, created_at=clock.now(),
+                                        created_by=by if getattr(by, "pk", None) else None)
+
+
+def _index(clause: Clause, tags: list[str]) -> str:
+    return search_text_of(" ".join([clause.title, clause.beneficiary, clause.condition_text, clause.declare_type,
+                                    clause.theme.name, " ".join(tags), clause.policy.title, clause.dept.name]))
+
+
+def clause_create(*, by, policy: Policy, code: str, data: ClauseInput) -> Clause:
+    code = clean_text(code, _("条款编号"), "code", limit=30)
+    fields = _clean(data)
+    if by is not None:
+        require(scope_for(by).covers(fields["dept"].path, *DEPT_ROLES), _("只能为本单位（及下级单位）负责的条款录入政策。"))
+    if Clause.objects.filter(code=code).exists():
+        raise ServiceError(_("条款编号“%(code)s”已存在。") % {"code": code}, field="code")
+    tags = sorted(t.name for t in data.tags)
+    with transaction.atomic():
+        clause = Clause(policy=policy, code=code, dept_path=fields["dept"].path, updated_at=clock.now(), **fields)
+        clause.search_text = _index(clause, tags)
+        clause.save()
+        clause.tags.set(data.tags)
+        _write_version(clause, by, _("新建"), tags)
+        journal_record(actor=by, verb="policy.clause_create", obj=clause, changes=clause_data(clause, tags),
+                       scope_path=clause.dept_path)
+    return clause
+
+
+def clause_update(*, by, clause: Clause, data: ClauseInput, reason: str = "") -> Clause:
+    """Change a clause: when anything differs, the version goes up and the old version stays for the payouts
+    computed with it."""
+    require(can_manage_clause(by, clause), _("只有条款的责任单位可以修改此条款。"))
+    fields = _clean(data)
+    require(scope_for(by).covers(fields["dept"].path, *DEPT_ROLES), _("只能把条款交给本单位（及下级单位）负责。"))
+    reason = clean_text(reason, _("修改说明"), "reason", limit=200, required=False)
+    tags = sorted(t.name for t in data.tags)
+    with transaction.atomic():
+        clause = Clause.objects.select_for_update().select_related("policy", "theme", "dept").get(pk=clause.pk)
+        before = clause_data(clause)
+        for k, v in fields.items():
+            setattr(clause, k, v)
+        clause.dept_path = fields["dept"].path
+        after = clause_data(clause, tags)
+        changes = diff(before, after)
+        if not changes:
+            return clause
+        clause.version += 1
+        clause.updated_at = clock.now()
+        clause.search_text = _index(clause, tags)
+        clause.save()
+        clause.tags.set(data.tags)
+        _write_version(clause, by, reason, tags)
+        journal_record(actor=by, verb="policy.clause_update", obj=clause, changes=changes, reason=reason,
+                       scope_path=clause.dept_path)
+    return clause
+
+
+# ---- Excel import of the dictionary ----------------------------------------------------------------
+
+CLAUSE_COLUMNS = [  # (key, header, required)
+    ("code", "条款编号", True), ("policy_title", "文件名", True), ("doc_number", "文号", False),
+    ("issuer", "发文单位", True), ("region", "适用区域", True), ("valid_from", "有效期起", False),
+    ("valid_to", "有效期止", False), ("title", "条款名称", True), ("theme", "主题", True), ("tags", "标签", False),
+    ("declare_type", "申报类型", True), ("beneficiary", "享受对象", True), ("condition_text", "享受条件", True),
+    ("rules", "条件规则", False), ("amount_rule", "金额规则", False), ("procedure", "申报流程", False),
+    ("dept", "责任单位", True), ("contact_person", "责任人", False), ("contact_phone", "联系电话", False),
+    ("start_date", "受理开始", False), ("end_date", "受理截止", False), ("no_application", "免申即享", False),
+]
+YES_WORDS = {"是", "Y", "y", "yes", "√", "1", "TRUE", "true"}
+NO_WORDS = {"", "否", "N", "n", "no", "×", "0", "FALSE", "false"}
+
+
+def _header(ws, columns, sheet: str) -> tuple[dict[str, int], list[CellError]]:
+    header = [cell_text(c.value) for c in next(ws.iter_rows(min_row=1, max_row=1))] if ws.max_row else []
+    known = {h: k for k, h, _r in columns}
+    where: dict[str, int] = {}
+    errors = []
+    for i, h in enumerate(header):
+        if not h:
+            continue
+        if h in known:
+            where[known[h]] = i
+        else:
+            errors.append(CellError(sheet, 1, h, _("不认识的列“%(h)s”（表头只能用模板里的列名）") % {"h": h}))
+    for k, h, required in columns:
+        if required and k not in where:
+            errors.append(CellError(sheet, 1, h, _("缺少必填列“%(h)s”") % {"h": h}))
+    return where, errors
+
+
+def _unit_by_name(name: str, *, under: str | None = None) -> Unit | list[Unit] | None:
+    qs = Unit.objects.filter(Q(name=name) | Q(short_name=name), is_active=True)
+    if under:
+        qs = qs.filter(path__within=[under])
+    found = list(qs[:3])
+    if len(found) == 1:
+        return found[0]
+    return found or None
+
+
+def _date_cell(value, errors, sheet, row, header):
+    if value in (None, ""):
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return date_parse(cell_text(value))
+    except ValueError as e:
+        errors.append(CellError(sheet, row, header, str(e)))
+        return None
+
+
+def clauses_import(*, by, data: bytes, name: str = "") -> dict:
+    """The dictionary from Excel (one row per clause; the template's headers). Checked whole first; any
+    problem (located by sheet, row and column) refuses the whole file and nothing is written. A row whose
+    条款编号 exists updates that clause (a new version when anything changed)."""
+    wb = open_workbook(data, name=name)
+    ws = wb.worksheets[0]
+    sheet = ws.title
+    where, errors = _header(ws, CLAUSE_COLUMNS, sheet)
+    if errors:
+        raise ImportFailed(errors)
+    headers = {k: h for k, h, _r in CLAUSE_COLUMNS}
+    themes = {t.name: t for t in Theme.objects.all()}
+    tags = {t.name: t for t in Tag.objects.all()}
+    scope = scope_for(by) if by is not None else None
+    rows = []
+    seen: dict[str, int] = {}
+    for r, cells in enumerate(ws.iter_rows(min_row=2, values_only=True), start=2):
+        raw = {k: (cells[i] if i < len(cells) else None) for k, i in where.items()}
+        if all(cell_text(v) == "" for v in raw.values()):
+            continue
+        text = {k: cell_text(v) for k, v in raw.items()}
+        row_errors: list[CellError] = []
+
+        def bad(key, message, r=r, row_errors=row_errors):
+            row_errors.append(CellError(sheet, r, headers[key], message))
+
+        for k, h, required in CLAUSE_COLUMNS:
+            if required and not text.get(k):
+                bad(k, _("必填"))
+        code = text.get("code", "")
+        if code in seen:
+            bad("code", _("条款编号“%(code)s”与第%(row)s行重复") % {"code": code, "row": seen[code]})
+        seen[code] = r
+        region = _unit_by_name(text.get("region", "")) if text.get("region") else None
+        if text.get("region") and not isinstance(region, Unit):
+            bad("region", _("找不到单位“%(name)s”") % {"name": text["region"]} if not region
+                else _("有多个单位叫“%(name)s”，请写全称") % {"name": text["region"]})
+            region = None
+        dept = None
+        if text.get("dept"):
+            dept = _unit_by_name(text["dept"], under=region.path if region else None)
+            if not isinstance(dept, Unit):
+                bad("dept", _("在适用区域内找不到单位“%(name)s”") % {"name": text["dept"]} if not dept
+                    else _("有多个单位叫“%(name)s”，请写全称") % {"name": text["dept"]})
+                dept = None
+            elif scope is not None and not scope.covers(dept.path, *DEPT_ROLES):
+                bad("dept", _("您不负责“%(name)s”的条款，不能导入") % {"name": dept.name})
+        theme = themes.get(text.get("theme", ""))
+        if text.get("theme") and theme is None:
+            bad("theme", _("主题“%(name)s”不在政策词汇中（可用：%(all)s）") % {"name": text["theme"], "all": "、".join(themes)})
+        row_tags = []
+        for tname in (x for x in re.split(r"\s*[、,，;；]\s*", text.get("tags", "")) if x):
+            tag = tags.get(tname)
+            if tag is None:
+                bad("tags", _("标签“%(name)s”不在政策词汇中") % {"name": tname})
+            elif theme is not None and tag.theme_id != theme.pk:
+                bad("tags", _("标签“%(name)s”不属于主题“%(theme)s”") % {"name": tname, "theme": theme.name})
+            else:
+                row_tags.append(tag)
+        flag = text.get("no_application", "")
+        if flag not in YES_WORDS | NO_WORDS:
+            bad("no_application", _("请填“是”或“否”"))
+        try:
+            rules_parse(text.get("rules", ""), text.get("amount_rule", ""))
+        except RulesError as e:
+            for p in e.problems:
+                key = "amount_rule" if p.part == "amount" else "rules"
+                bad(key, str(p) if key == "rules" else p.message)
+        if flag in YES_WORDS and not text.get("rules"):
+            bad("rules", _("免申即享的条款必须写条件规则"))
+        dates = {k: _date_cell(raw.get(k), row_errors, sheet, r, headers[k])
+                 for k in ("valid_from", "valid_to", "start_date", "end_date")}
+        for key, limit in (("code", 30), ("title", 200), ("declare_type", 30), ("beneficiary", 300),
+                           ("amount_rule", 300), ("contact_person", 30), ("contact_phone", 30), ("policy_title", 200),
+                           ("doc_number", 60), ("issuer", 100)):
+            if len(text.get(key, "")) > limit:
+                bad(key, _("最多 %(n)s 字") % {"n": limit})
+        errors += row_errors
+        rows.append((r, text, region, dept, theme, row_tags, flag in YES_WORDS, dates))
+    if not rows and not errors:
+        errors.append(CellError(sheet, None, None, _("表里没有条款。")))
+    if errors:
+        raise ImportFailed(errors)
+    created = updated = unchanged = 0
+    with transaction.atomic():
+        for r, text, region, dept, theme, row_tags, flag, dates in rows:
+            policy, _new = Policy.objects.get_or_create(
+                title=text["policy_title"], region=region,
+                defaults={"doc_number": text.get("doc_number", ""), "issuer": text["issuer"],
+                          "region_path": region.path, "valid_from": dates["valid_from"],
+                          "valid_to": dates["valid_to"], "created_at": clock.now()})
+            data = ClauseInput(
+                title=text["title"], theme=theme, tags=row_tags, declare_type=text["declare_type"],
+                beneficiary=text["beneficiary"], condition_text=text["condition_text"], rules=text.get("rules", ""),
+                amount_rule=text.get("amount_rule", ""), procedure=text.get("procedure", ""), dept=dept,
+                contact_person=text.get("contact_person", ""), contact_phone=text.get("contact_phone", ""),
+                start_date=dates["start_date"], end_date=dates["end_date"], no_application=flag)
+            existing = Clause.objects.filter(code=text["code"]).first()
+            try:
+                if existing is None:
+                    clause_create(by=by, policy=policy, code=text["code"], data=data)
+                    created += 1
+                else:
+                    if existing.policy_id != policy.pk:
+                        raise ServiceError(_("条款编号已属于另一份文件“%(p)s”") % {"p": existing.policy.title}, field="code")
+                    before = existing.version
+                    after = clause_update(by=by, clause=existing, data=data, reason=_("Excel 导入")).version
+                    updated += after != before
+                    unchanged += after == before
+            except ServiceError as e:
+                transaction.set_rollback(True)
+                raise ImportFailed([CellError(sheet, r, headers.get(e.field or "", None), e.message)]) from None
+    return {"created": created, "updated": updated, "unchanged": unchanged}
+
+
+# ---- enterprises ------------------------------------------------------------------------------------
+
+def _set_attributes(enterprise: Enterprise, values: dict, *, source: str, as_of: dt.date, by) -> dict:
+    """Write parsed values (None: remove) on the enterprise and its attribute rows; returns {key: [old, new]}."""
+    changes = {}
+    profile = dict(enterprise.profile)
+    now = clock.now()
+    for key, value in values.items():
+        attr = ATTRIBUTES[key]
+        stored = value_dump(attr, value) if value is not None else None
+        if profile.get(key) == stored:
+            EnterpriseAttribute.objects.filter(enterprise=enterprise, key=key).update(source=source, as_of=as_of)
+            continue
+        changes[key] = [profile.get(key), stored]
+        if stored is None:
+            profile.pop(key, None)
+            EnterpriseAttribute.objects.filter(enterprise=enterprise, key=key).delete()
+        else:
+            profile[key] = stored
+            EnterpriseAttribute.objects.update_or_create(
+                enterprise=enterprise, key=key,
+                defaults={"value": stored, "source": source, "as_of": as_of, "updated_at": now,
+                          "updated_by": by if getattr(by, "pk", None) else None})
+    if changes:
+        enterprise.profile = profile
+        enterprise.profile_version += 1
+        enterprise.updated_at = now
+        enterprise.save(update_fields=["profile", "profile_version", "updated_at"])
+    return changes
+
+
+def enterprise_profile_update(*, by, enterprise: Enterprise, values: dict[str, str], as_of: dt.date | None = None,
+                              reason: str = "") -> Enterprise:
+    """The enterprise (its own people) or the department updates attributes: `values` {attribute: text as
+    typed; "" removes it}. Each attribute keeps its source (企业填报 / 部门核实) and date."""
+    own = member_enterprise_id(by) == enterprise.pk
+    require(own or can_manage_area(by, enterprise.unit_path), _("只能更新本企业（或本单位负责区域内企业）的画像。"))
+    parsed = {}
+    for key, text in values.items():
+        attr = ATTRIBUTES.get(key)
+        if attr is None:
+            raise ServiceError(_("不认识的属性“%(key)s”。") % {"key": key}, field=key)
+        if text is None or str(text).strip() == "":
+            parsed[key] = None
+            continue
+        try:
+            parsed[key] = attribute_parse(attr, text)
+        except ValueError as e:
+            raise ServiceError(f"{key}：{e}", field=key) from None
+    source = AttributeSource.ENTERPRISE if own else AttributeSource.DEPARTMENT
+    with transaction.atomic():
+        enterprise = Enterprise.objects.select_for_update().get(pk=enterprise.pk)
+        changes = _set_attributes(enterprise, parsed, source=source, as_of=as_of or clock.today(), by=by)
+        if changes:
+            journal_record(actor=by, verb="policy.profile_update", obj=enterprise, changes={**changes, "source": source},
+                           reason=reason, scope_path=enterprise.unit_path)
+    return enterprise
+
+
+ENTERPRISE_COLUMNS = [("credit_code", "统一社会信用代码", True), ("name", "企业名称", True), ("unit", "所在区域", True),
+                      ("as_of", "数据日期", False)] + [(k, k, False) for k in ATTRIBUTES]
+
+
+def enterprises_import(*, by, data: bytes, name: str = "", region: Unit | None = None) -> dict:
+    """Enterprise profiles from Excel: 统一社会信用代码, 企业名称, 所在区域 (a district or street), 数据日期 and one
+    column per attribute (empty cells leave the attribute as it is). All or nothing, errors located."""
+    wb = open_workbook(data, name=name, read_only=True)
+    ws = wb.worksheets[0]
+    sheet = ws.title
+    rows_iter = ws.iter_rows(values_only=True)
+    header = [cell_text(v) for v in next(rows_iter, ())]
+    known = {h: k for k, h, _r in ENTERPRISE_COLUMNS}
+    errors: list[CellError] = []
+    where = {}
+    for i, h in enumerate(header):
+        if not h:
+            continue
+        if h not in known:
+            errors.append(CellError(sheet, 1, h, _("不认识的列“%(h)s”（可用：统一社会信用代码、企业名称、所在区域、数据日期及画像属性 %(attrs)s）")
+                                    % {"h": h, "attrs": "、".join(ATTRIBUTES)}))
+        else:
+            where[known[h]] = i
+    for k, h, required in ENTERPRISE_COLUMNS:
+        if required and k not in where:
+            errors.append(CellError(sheet, 1, h, _("缺少必填列“%(h)s”") % {"h": h}))
+    if errors:
+        raise ImportFailed(errors)
+    units: dict[str, Unit | list | None] = {}
+    existing = {e.credit_code: e for e in Enterprise.objects.all().only("id", "credit_code", "unit_path", "profile",
+                                                                         "profile_version", "name", "unit_id")}
+    parsed_rows = []
+    seen: dict[str, int] = {}
+    today = clock.today()
+    for r, cells in enumerate(rows_iter, start=2):
+        raw = {k: (cells[i] if i < len(cells) else None) for k, i in where.items()}
+        if all(cell_text(v) == "" for v in raw.values()):
+            continue
+        code = cell_text(raw["credit_code"]).upper()
+        if not CREDIT_CODE.match(code):
+            errors.append(CellError(sheet, r, "统一社会信用代码", _("“%(v)s”不是18位统一社会信用代码") % {"v": code}))
+        elif code in seen:
+            errors.append(CellError(sheet, r, "统一社会信用代码", _("与第%(row)s行重复") % {"row": seen[code]}))
+        seen[code] = r
+        ename = cell_text(raw["name"])
+        if not ename or len(ename) > 100:
+            errors.append(CellError(sheet, r, "企业名称", _("必填，最多 100 字")))
+        uname = cell_text(raw["unit"])
+        if uname not in units:
+            units[uname] = _unit_by_name(uname, under=region.path if region else None) if uname else None
+        unit = units[uname]
+        if not isinstance(unit, Unit):
+            errors.append(CellError(sheet, r, "所在区域", _("找不到单位“%(name)s”") % {"name": uname} if not unit
+                                    else _("有多个单位叫“%(name)s”，请写全称") % {"name": uname}))
+            unit = None
+        elif by is not None and not can_manage_area(by, unit.path):
+            errors.append(CellError(sheet, r, "所在区域", _("您不负责“%(name)s”的企业，不能导入") % {"name": unit.name}))
+        as_of = _date_cell(raw.get("as_of"), errors, sheet, r, "数据日期") or today
+        values = {}
+        for key in ATTRIBUTES:
+            if key not in where or cell_text(raw.get(key)) == "":
+                continue
+            try:
+                values[key] = attribute_parse(ATTRIBUTES[key], raw[key])
+            except ValueError as e:
+                errors.append(CellError(sheet, r, key, str(e)))
+        parsed_rows.append((code, ename, unit, as_of, values))
+        if len(errors) > 200:
+            break
+    if not parsed_rows and not errors:
+        errors.append(CellError(sheet, None, None, _("表里没有企业。")))
+    if errors:
+        raise ImportFailed(errors)
+    created = updated = 0
+    now = clock.now()
+    entries = []
+    actor = by if getattr(by, "pk", None) else None
+    with transaction.atomic():
+        fresh = []
+        for code, ename, unit, as_of, values in parsed_rows:
+            if code not in existing:
+                dumped = {k: value_dump(ATTRIBUTES[k], v) for k, v in values.items()}
+                fresh.append(Enterprise(credit_code=code, name=ename, unit=unit, unit_path=unit.path, profile=dumped,
+                                        profile_version=1, created_at=now, updated_at=now))
+        Enterprise.objects.bulk_create(fresh, batch_size=1000)
+        created = len(fresh)
+        new_ids = dict(Enterprise.objects.filter(credit_code__in=[e.credit_code for e in fresh]).values_list("credit_code", "id"))
+        attrs = []
+        changed_rows = []
+        for code, ename, unit, as_of, values in parsed_rows:
+            dumped = {k: value_dump(ATTRIBUTES[k], v) for k, v in values.items()}
+            if code in new_ids:
+                eid = new_ids[code]
+                changes = {k: [None, v] for k, v in dumped.items()}
+            else:
+                e = existing[code]
+                changes = {k: [e.profile.get(k), v] for k, v in dumped.items() if e.profile.get(k) != v}
+                if not changes and e.name == ename and e.unit_id == unit.pk:
+                    continue
+                updated += 1
+                eid = e.pk
+                e.profile = {**e.profile, **dumped}
+                e.profile_version += 1
+                e.name, e.unit, e.unit_path, e.updated_at = ename, unit, unit.path, now
+                changed_rows.append(e)
+                EnterpriseAttribute.objects.filter(enterprise_id=eid, key__in=list(dumped)).delete()
+            attrs += [EnterpriseAttribute(enterprise_id=eid, key=k, value=v, source=AttributeSource.IMPORT, as_of=as_of,
+                                          updated_at=now, updated_by=actor) for k, v in dumped.items()]
+            entries.append(journal_entry(actor=by, verb="policy.enterprise_import",
+                                         obj=Enterprise(pk=eid, name=ename), changes={**changes, "source": "import"},
+                                         scope_path=unit.path))
+        Enterprise.objects.bulk_update(changed_rows, ["profile", "profile_version", "name", "unit", "unit_path", "updated_at"],
+                                       batch_size=1000)
+        EnterpriseAttribute.objects.bulk_create(attrs, batch_size=2000)
+        journal_record_many(entries)
+    return {"created": created, "updated": updated, "rows": len(parsed_rows)}
+
+
+def enterprise_member_add(*, by, enterprise: Enterprise, person) -> EnterpriseMember:
+    require(by is None or can_manage_area(by, enterprise.unit_path), _("只能为本单位负责区域内的企业添加企业用户。"))
+    with transaction.atomic():
+        link, _created = EnterpriseMember.objects.update_or_create(person=person, defaults={"enterprise": enterprise})
+        journal_record(actor=by, verb="policy.member_add", obj=enterprise, changes={"person": person.username},
+                       scope_path=enterprise.unit_path)
+    return link
+
+
+# ---- 免申即享 batches ------------------------------------------------------------------------------
+
+def _require_batch_manager(by, batch: PayoutBatch) -> None:
+    require(by is None or scope_for(by).covers(batch.dept_path, *DEPT_ROLES), _("只有条款的责任单位可以办理此兑现批次。"))
+
+
+def batch_compute(*, by, clause: Clause, period: str, note: str = "") -> PayoutBatch:
+    """Compute the 免申即享 list of a clause for a period (a draft for the department to check and confirm):
+    every enterprise of the clause's region that qualifies (included) or needs a document checked (listed,
+    excluded until the department includes it). Enterprises already paid for this clause and period are left
+    out."""
+    require(can_manage_clause(by, clause), _("只有条款的责任单位可以计算兑现名单。"))
+    if not clause.no_application:
+        raise ServiceError(_("条款“%(code)s”不是免申即享条款。") % {"code": clause.code})
+    period = clean_text(period, _("兑现期间"), "period", limit=20)
+    if rules_of(clause) is None:
+        raise ServiceError(_("条款的条件规则有误，请先修改条款。"), field="rules")
+    paid = set(Payout.objects.filter(clause=clause, period=period, confirmed=True).values_list("enterprise_id", flat=True))
+    candidates = (Enterprise.objects.filter(unit_path__within=[clause.policy.region_path])
+                  .exclude(pk__in=paid).only("id", "name", "profile", "profile_version"))
+    matches = match_clause(clause, candidates.iterator(chunk_size=2000), keep=(QUALIFIES, NEEDS_REVIEW))
+    with transaction.atomic():
+        version = ClauseVersion.objects.get(clause=clause, number=clause.version)
+        batch = PayoutBatch.objects.create(clause=clause, clause_version=version, period=period,
+                                           dept_path=clause.dept_path, note=clean_text(note, _("说明"), "note", limit=300, required=False),
+                                           created_at=clock.now(), created_by=by if getattr(by, "pk", None) else None)
+        lines = []
+        for e, m in matches:
+            amount = m.amount.value
+            lines.append(Payout(batch=batch, clause=clause, period=period, enterprise=e,
+                                amount=amount if amount is not None else Decimal(0), verdict=m.verdict,
+                                explanation=m.explanation(), amount_why=m.amount.why[:300],
+                                profile_version=e.profile_version, profile_snapshot=e.profile,
+                                excluded=m.verdict != QUALIFIES or not amount))
+        Payout.objects.bulk_create(lines, batch_size=1000)
+        journal_record(actor=by, verb="policy.batch_compute", obj=batch, scope_path=batch.dept_path,
+                       changes={"clause": clause.code, "version": clause.version, "period": period,
+                                "lines": len(lines), "included": sum(1 for x in lines if not x.excluded),
+                                "already_paid": len(paid)})
+    return batch
+
+
+def batch_line_set(*, by, line: Payout, excluded: bool, reason: str = "") -> Payout:
+    """Include or exclude one line of a draft batch (e.g. after checking the document a condition needs)."""
+    with transaction.atomic():
+        line = Payout.objects.select_for_update().select_related("batch").get(pk=line.pk)
+        _require_batch_manager(by, line.batch)
+        if line.batch.state != BatchState.DRAFT:
+            raise ServiceError(_("批次已确认或作废，不能再修改名单。"))
+        if not excluded and line.amount <= 0:
+            raise ServiceError(_("该企业的兑现金额为 0（%(why)s），不能纳入兑付。") % {"why": line.amount_why})
+        if line.excluded == excluded:
+            return line
+        line.excluded = excluded
+        line.save(update_fields=["excluded"])
+        journal_record(actor=by, verb="policy.batch_line", obj=line.batch, reason=reason, scope_path=line.batch.dept_path,
+                       changes={"enterprise": line.enterprise_id, "excluded": [not excluded, excluded]})
+    return line
+
+
+def batch_confirm(*, by, batch: PayoutBatch, paid_on: dt.date | None = None) -> PayoutBatch:
+    """The department confirms the list: every included line becomes a payout (amount, date, batch), the
+    enterprises are told, the batch keeps its total and count. Refused as a whole when any enterprise was
+    paid for this clause and period meanwhile (no double payout; two confirmations racing are stopped by
+    the clause lock and, failing that, by the database's partial unique index)."""
+    _require_batch_manager(by, batch)
+    paid_on = paid_on or clock.today()
+    try:
+        with transaction.atomic():
+            Clause.objects.select_for_update().filter(pk=batch.clause_id).first()
+            batch = PayoutBatch.objects.select_for_update().select_related("clause").get(pk=batch.pk)
+            if batch.state != BatchState.DRAFT:
+                raise ServiceError(_("批次当前为“%(state)s”，不能确认。") % {"state": batch.get_state_display()})
+            lines = list(batch.lines.filter(excluded=False).select_related("enterprise"))
+            if not lines:
+                raise ServiceError(_("名单里没有纳入兑付的企业。"))
+            twice = list(Payout.objects.filter(clause=batch.clause, period=batch.period, confirmed=True,
+                                               enterprise__in=[x.enterprise_id for x in lines])
+                         .values_list("enterprise__name", flat=True)[:10])
+            if twice:
+                raise ServiceError(_("以下企业已在本期兑付过此条款，不能重复兑付：%(names)s。请作废本批次后重新计算。")
+                                   % {"names": "、".join(twice)})
+            Payout.objects.filter(pk__in=[x.pk for x in lines]).update(confirmed=True, paid_on=paid_on)
+            batch.total = sum((x.amount for x in lines), Decimal(0))
+            batch.count = len(lines)
+            batch.state = BatchState.CONFIRMED
+            batch.paid_on, batch.confirmed_at = paid_on, clock.now()
+            batch.confirmed_by = by if getattr(by, "pk", None) else None
+            batch.save()
+            journal_record_many(journal_entry(actor=by, verb="policy.payout", obj=x.enterprise, scope_path=batch.dept_path,
+                                              changes={"clause": batch.clause.code, "period": batch.period,
+                                                       "amount": str(x.amount), "batch": batch.pk,
+                                                       "clause_version": batch.clause_version_id,
+                                                       "profile_version": x.profile_version})
+                                for x in lines)
+            journal_record(actor=by, verb="policy.batch_confirm", obj=batch, scope_path=batch.dept_path,
+                           changes={"total": str(batch.total), "count": batch.count, "paid_on": paid_on.isoformat()})
+            _tell_enterprises(batch, lines)
+    except IntegrityError:
+        raise ServiceError(_("有企业已在本期兑付过此条款（另一次确认刚刚完成），本批次未确认。请作废后重新计算。")) from None
+    return batch
+
+
+def _tell_enterprises(batch: PayoutBatch, lines: list[Payout]) -> None:
+    members: dict[int, list[int]] = {}
+    for enterprise_id, person_id in EnterpriseMember.objects.filter(
+            enterprise_id__in=[x.enterprise_id for x in lines]).values_list("enterprise_id", "person_id"):
+        members.setdefault(enterprise_id, []).append(person_id)
+    for x in lines:
+        people = members.get(x.enterprise_id)
+        if not people:
+            continue
+        title = _("免申即享：%(clause)s 已兑付 %(amount)s 元") % {"clause": batch.clause.title, "amount": f"{x.amount:,.2f}"}
+        url = reverse("policies_enterprise", args=[x.enterprise_id])
+        transaction.on_commit(lambda people=people, title=title, url=url, key=f"policy-payout-{x.pk}": notify_people(
+            people, kind="policy_payout", title=title, body=title, url=url, dedup_key=key))
+
+
+def batch_cancel(*, by, batch: PayoutBatch, reason: str = "") -> PayoutBatch:
+    _require_batch_manager(by, batch)
+    reason = clean_text(reason, _("作废原因"), "reason", limit=200)
+    with transaction.atomic():
+        batch = PayoutBatch.objects.select_for_update().get(pk=batch.pk)
+        if batch.state != BatchState.DRAFT:
+            raise ServiceError(_("只有待确认的批次可以作废。"))
+        batch.state = BatchState.CANCELLED
+        batch.save(update_fields=["state"])
+        journal_record(actor=by, verb="policy.batch_cancel", obj=batch, reason=reason, scope_path=batch.dept_path)
+    return batch
+
+
+def batch_recount(*, check: bool = False) -> list[str]:
+    """Every confirmed batch's total and count against its paid lines; fixes them unless `check`.
+    Returns the batches that differed."""
+    from django.db.models import Count, Sum
+
+    wrong = []
+    figures = {b: (t or Decimal(0), n) for b, t, n in Payout.objects.filter(confirmed=True).values("batch")
+               .annotate(t=Sum("amount"), n=Count("id")).values_list("batch", "t", "n")}
+    for batch in PayoutBatch.objects.filter(state=BatchState.CONFIRMED):
+        total, count = figures.get(batch.pk, (Decimal(0), 0))
+        if batch.total != total or batch.count != count:
+            wrong.append(f"#{batch.pk} {batch.total}/{batch.count} ≠ {total}/{count}")
+            if not check:
+                PayoutBatch.objects.filter(pk=batch.pk).update(total=total, count=count)
+    return wrong
