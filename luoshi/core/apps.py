@@ -17,4 +17,4 @@ class CoreConfig(AppConfig):
         from .daily import register_daily
         from .inbox import inbox_digest_run
 
-        register_daily("core.inbox_digest", inbox_digest_run, order=90)
+        register_daily("core.inbox_digest", inbox_digest_run, order=99)  # last: the digest names the work every step before it handed out

@@ -35,3 +35,7 @@ class ProjectsConfig(AppConfig):
         register_daily("projects.lights", lights_daily, order=40)
         register_path_copy(ProjectUnit, "unit_path")
         inbox.register()
+
+        from .cockpit import register as register_cockpit
+
+        register_cockpit()

@@ -26,13 +26,18 @@ def header_links(html: str) -> dict[str, bool]:
 @pytest.mark.parametrize("url_name,current", [
     ("workbench", "workbench"), ("program_list", "program_list"), ("ledger_index", "ledger_index"),
     ("assess_index", "assess_index"), ("ideas_index", "ideas_index"), ("intake_index", "intake_index"),
-    ("unit_tree", None), ("notifications", None), ("inbox", "inbox"),
+    ("unit_tree", None), ("notifications", None), ("inbox", "inbox"), ("cockpit", "cockpit"),
+    ("instruction_list", "instruction_list"), ("projects_index", "projects_index"),
+    ("procedures_index", "procedures_index"), ("policies_index", "policies_index"), ("case_list", "case_list"),
+    ("bulletin_index", "bulletin_index"),
 ])
 def test_header_marks_the_current_section(program, cast, client_for, url_name, current):
     html = client_for(cast["office"]).get(reverse(url_name)).content.decode()
     links = header_links(html)
-    expected = {reverse(n) for n in ("inbox", "workbench", "program_list", "ledger_index", "assess_index", "ideas_index",
-                                     "intake_index", "unit_tree", "notifications", "portal_home")} | {"/api/docs"}
+    expected = {reverse(n) for n in ("inbox", "workbench", "cockpit", "instruction_list", "program_list", "ledger_index",
+                                     "assess_index", "projects_index", "ideas_index", "procedures_index",
+                                     "policies_index", "intake_index", "case_list", "bulletin_index", "unit_tree",
+                                     "notifications", "portal_home")} | {"/api/docs"}
     assert set(links) == expected
     assert [href for href, on in links.items() if on] == ([reverse(current)] if current else [])
     assert f'action="{reverse("logout")}"' in html and f'action="{reverse("set_language")}"' in html

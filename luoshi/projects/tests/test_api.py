@@ -49,3 +49,32 @@ def test_api_month_report_and_refusals(proj, cast, client_for, travel):
                                                content_type="application/json")
         assert r.status_code == 400 and "签约" in r.json()["detail"]
     assert ProjectMonth.objects.get(project=a, month=dt.date(2026, 1, 1)).actual == 800.5
+
+
+def test_the_cockpit_shows_the_projects_panel_and_each_count_opens_its_list(proj, cast, client_for, travel):
+    """The projects panel (projects/cockpit.py) on the leaders' cockpit: the period maps to the projects' own period,
+    and every count opens a project list with exactly that many rows."""
+    import datetime as dt
+
+    from luoshi.core.cockpit import panel, period_for
+    from luoshi.projects.cockpit import period_code
+
+    quarter = period_for("quarter", dt.date(2026, 3, 5))
+    assert (period_code(quarter), period_code(period_for("month", dt.date(2026, 3, 5))),
+            period_code(period_for("year", dt.date(2026, 3, 5)))) == ("2026Q1", "2026-03", "2026")
+    with travel("2026-03-05"):
+        office = cast["office"]
+        district = office.unit if office.unit.kind == "district" else office.unit.parent
+        data = panel("projects").figures(office, district, quarter)
+        assert data is not None
+        figures = {f.key: f for f in data.figures}
+        assert figures["start_rate"].suffix == "%"
+        client = client_for(office)
+        checked = 0
+        for key in ("start_new", "produce_new", "red", "yellow"):
+            f = figures[key]
+            page = client.get(f.url)
+            assert page.status_code == 200
+            assert len(page.context["rows"]) == f.value, key
+            checked += f.value
+        assert client.get(f"/cockpit/?unit={district.pk}").status_code == 200
