@@ -135,12 +135,12 @@ def time_pages(program, office, n: int) -> None:
 
 
 def time_import(year: int) -> None:
-    import openpyxl
+    from luoshi.core.excel import workbook_new
 
     program = _program(IMPORT_CODE, year)
     office = Person.objects.get(username="bench_projects_office")  # office over the same owner unit
     districts = list(Unit.objects.filter(kind="district").order_by("path"))
-    wb = openpyxl.Workbook()
+    wb = workbook_new()
     ws = wb.active
     ws.append(["项目编号", "项目名称", "项目类型", "所在区市", "主抓单位", "建设单位", "总投资（万元）", "年度计划投资（万元）",
                "计划开工", "计划投产"] + [f"{m}月计划" for m in range(1, 13)])

@@ -30,7 +30,7 @@ def test_no_arguments_prints_the_same_listing(capsys):
 
 @pytest.mark.parametrize("group, subs", [
     ("assess", ["compute", "consequences", "evaluators", "export", "import", "rounds", "scheme"]),
-    ("ledger", ["export", "import"]),
+    ("ledger", ["export", "import", "recount"]),
     ("tasks", ["export", "import", "recount"]),
     ("people", ["import", "list", "password"]),
 ])

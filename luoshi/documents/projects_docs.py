@@ -7,6 +7,7 @@ from luoshi.documents import gongwen
 
 from luoshi.projects import figures, selectors
 from luoshi.projects.models import Light
+from luoshi.core.excel import workbook_new
 
 
 def bulletin_docx(user, program, config, period: figures.Period) -> bytes:
@@ -44,11 +45,10 @@ def bulletin_xlsx(user, program, config, period: figures.Period) -> bytes:
     """The same bulletin as a workbook: the figures per district (and the total), then the projects behind plan."""
     import io
 
-    import openpyxl
     from openpyxl.styles import Font
 
     table = selectors.figure_table(user, program, config, "district", period)
-    wb = openpyxl.Workbook()
+    wb = workbook_new()
     ws = wb.active
     ws.title = "分区市"
     ws.append([f"{program.name}推进情况通报（{period.label}）"])

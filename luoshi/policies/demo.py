@@ -239,9 +239,9 @@ def _vocabulary() -> PolicyVocabulary:
 
 
 def _xlsx(columns, rows: list[dict]) -> bytes:
-    import openpyxl
+    from luoshi.core.excel import workbook_new
 
-    wb = openpyxl.Workbook(write_only=True)
+    wb = workbook_new(write_only=True)
     ws = wb.create_sheet("数据")
     header = [h for _k, h, _r in columns]
     ws.append(header)

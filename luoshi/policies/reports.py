@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 from .services import CLAUSE_COLUMNS, ENTERPRISE_COLUMNS
+from luoshi.core.excel import workbook_new
 
 EXAMPLE_CLAUSE = {
     "条款编号": "CY-KJ-001", "文件名": "城阳区支持科技创新发展若干政策（示例）", "文号": "城政发〔2026〕1号",
@@ -23,10 +24,9 @@ def _save(wb) -> bytes:
 
 
 def _sheet(title: str, header: list[str], rows: list[list]) -> bytes:
-    import openpyxl
     from openpyxl.styles import Alignment, Font
 
-    wb = openpyxl.Workbook()
+    wb = workbook_new()
     ws = wb.active
     ws.title = title
     ws.append(header)

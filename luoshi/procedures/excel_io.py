@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
+from luoshi.core.excel import workbook_new
 from openpyxl.styles import Font, PatternFill
 
 from luoshi.core import clock
@@ -31,7 +31,7 @@ def cases_xlsx(*, definition: Definition, cases) -> bytes:
     base = [_("编号"), _("名称"), _("申请单位"), _("镇街"), _("状态"), _("当前环节"), _("已等待（天）"), _("时限"), _("发起日期")]
     fields = [f for f in spec.fields]
     amounts = list(spec.amounts)
-    wb = Workbook()
+    wb = workbook_new()
     ws = wb.active
     ws.title = definition.name[:31]
     ws.append([f"{definition.name}（第{definition.version}版）办件表"])

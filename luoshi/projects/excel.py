@@ -272,12 +272,12 @@ def projects_import_xlsx(*, by, program: Program, data: bytes, dry_run: bool = F
 
 def projects_xlsx(projects: list[Project], config: ProjectConfig, *, year: int) -> bytes:
     """The list with the import's columns (so it imports back), then the state: phase, light, investment."""
-    import openpyxl
+    from luoshi.core.excel import workbook_new
     from openpyxl.styles import Alignment, Font
 
     from .figures import months_of
 
-    wb = openpyxl.Workbook()
+    wb = workbook_new()
     ws = wb.active
     ws.title = SHEET
     headers = [h for _k, h, _r in COLUMNS] + [f"{m}月计划" for m in range(1, 13)] + [

@@ -41,7 +41,7 @@ def test_case_from_draft_to_portal_and_into_a_bulletin(site, new_page):
     a11y: list[str] = []
 
     def page_for():
-        p = new_page()
+        p = new_page(bypass_csp=True)
         p.on("request", lambda rq: outside.append(rq.url)
              if not rq.url.startswith((base, "data:", "about:", "blob:")) else None)
         return p

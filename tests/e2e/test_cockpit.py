@@ -55,7 +55,7 @@ def test_cockpit_draws_offline_is_accessible_and_numbers_lead_to_their_lists(sit
         pytest.skip(f"axe-core is not installed at {AXE}")
     base = site["base"]
     for viewport in ({"width": 1280, "height": 900}, PHONE):
-        page = new_page(viewport=viewport)
+        page = new_page(bypass_csp=True, viewport=viewport)
         problems = watch(page)
         outside = []
         page.on("request", lambda rq: outside.append(rq.url)
@@ -82,7 +82,7 @@ def test_cockpit_draws_offline_is_accessible_and_numbers_lead_to_their_lists(sit
 
 def test_an_instruction_goes_round(site, new_page, program, city):
     base = site["base"]
-    leader = new_page()
+    leader = new_page(bypass_csp=True)
     login(leader, base, "leader")
     leader.goto(f"{base}{reverse('instruction_new')}?target=tasks.task:{program['task_a'].pk}")
     expect(leader.get_by_label("中韩街道")).to_be_checked()
@@ -90,7 +90,7 @@ def test_an_instruction_goes_round(site, new_page, program, city):
     leader.get_by_role("button", name="发出批示").click()
     expect(leader.get_by_text("批示已发出")).to_be_visible()
     url = leader.url
-    liaison = new_page(viewport=PHONE, is_mobile=True, has_touch=True)
+    liaison = new_page(bypass_csp=True, viewport=PHONE, is_mobile=True, has_touch=True)
     login(liaison, base, "liaison_a")
     liaison.goto(f"{base}{reverse('instruction_list')}?tab=todo")
     liaison.get_by_role("link", name=re.compile("老旧小区改造")).click()

@@ -57,7 +57,7 @@ def test_admin_sign_in_is_paused_too(cast, limits):
 def test_office_users_change_their_password(cast):
     c = Client()
     c.force_login(cast["liaison_a"])
-    assert "修改密码" in c.get("/").content.decode()
+    assert "修改密码" in c.get("/", follow=True).content.decode()
     r = c.post("/accounts/password/", {"old_password": "pw-123456", "new_password1": "Xin-mima-2026",
                                        "new_password2": "Xin-mima-2026"})
     assert r.status_code == 302
