@@ -9,8 +9,9 @@ from decimal import Decimal
 
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
+from luoshi.core.params import Day, Id, Pages, Year
 from luoshi.org.models import Unit
 
 from . import selectors, services
@@ -50,7 +51,7 @@ class CaseFilterIn(Schema):
     q: str = ""
     state: str = ""
     level: str = ""
-    year: int | None = None
+    year: Year | None = None
     tag: str = ""
 
 
@@ -60,8 +61,8 @@ class NominateIn(Schema):
 
 
 class AdoptionIn(Schema):
-    unit_id: int
-    adopted_on: dt.date
+    unit_id: Id
+    adopted_on: Day
     result: str = ""
 
 
@@ -73,26 +74,26 @@ class AdoptionOut(Schema):
 
 
 @router.get("/", response=list[CaseOut])
-@paginate(PageNumberPagination, page_size=50)
+@paginate(Pages, page_size=50)
 def cases(request, filters: Query[CaseFilterIn]):
     """Cases the user may read; `q` is searched in Chinese (jieba words, all must match)."""
     return selectors.case_list(user=request.user, filters=selectors.CaseFilters(**filters.dict()))
 
 
 @router.get("/{case_id}", response=CaseOut)
-def case(request, case_id: int):
+def case(request, case_id: Id):
     return selectors.case_get(user=request.user, pk=case_id)
 
 
 @router.post("/{case_id}/nominate", response={200: CaseOut})
-def nominate(request, case_id: int, body: NominateIn):
+def nominate(request, case_id: Id, body: NominateIn):
     """推荐: 400 when the case is not a draft, 403 when the user may not nominate this way."""
     c = selectors.case_get(user=request.user, pk=case_id)
     return services.case_nominate(by=request.user, case=c, how=body.nomination, note=body.note)
 
 
 @router.post("/{case_id}/adoptions", response={201: AdoptionOut})
-def adopt(request, case_id: int, body: AdoptionIn):
+def adopt(request, case_id: Id, body: AdoptionIn):
     """借鉴推广: 400 for a case not in the library or a unit that adopted it already, 403 for a unit out of scope."""
     c = selectors.case_get(user=request.user, pk=case_id)
     unit = get_object_or_404(Unit, pk=body.unit_id)

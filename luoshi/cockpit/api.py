@@ -8,6 +8,7 @@ from ninja import Router, Schema
 from luoshi.core import clock
 from luoshi.core.cockpit import PERIOD_KEYS, period_for
 from luoshi.core.errors import PermissionDeniedError
+from luoshi.core.params import Id
 
 from . import selectors
 
@@ -43,7 +44,7 @@ class CockpitOut(Schema):
 
 
 @router.get("/", response={200: CockpitOut, 403: Error, 404: Error})
-def cockpit(request, unit: int | None = None, period: str = "month"):
+def cockpit(request, unit: Id | None = None, period: str = "month"):
     """The figures of one scope (default: the user's first) for period month | quarter | year (the one containing
     today). Each figure's `url` is the list behind it (its count equals `value` unless `suffix` is "%")."""
     try:

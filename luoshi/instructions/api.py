@@ -7,6 +7,7 @@ import datetime as dt
 from django.http import Http404
 from ninja import Router, Schema
 
+from luoshi.core.params import Day, Id
 from luoshi.org.models import Unit
 
 from . import selectors, services
@@ -39,12 +40,12 @@ class InstructionOut(Schema):
 class InstructionIn(Schema):
     target: str  # "tasks.task:42", "ledger.finding:7", "intake.request:9", "assessment.result:3"
     text: str
-    unit_ids: list[int]
-    deadline: dt.date | None = None
+    unit_ids: list[Id]
+    deadline: Day | None = None
 
 
 class ReplyIn(Schema):
-    unit_id: int
+    unit_id: Id
     text: str
 
 
@@ -80,12 +81,12 @@ def instruction_create(request, body: InstructionIn):
 
 
 @router.get("/{pk}", response={200: InstructionOut, 404: Error})
-def instruction_get(request, pk: int):
+def instruction_get(request, pk: Id):
     return _out(request.user, pk)
 
 
 @router.post("/{pk}/replies", response={201: InstructionOut, 400: Error, 403: Error, 404: Error})
-def instruction_reply(request, pk: int, body: ReplyIn):
+def instruction_reply(request, pk: Id, body: ReplyIn):
     instruction = selectors.instruction_get(user=request.user, pk=pk)
     unit = Unit.objects.filter(pk=body.unit_id).first()
     if unit is None:
@@ -95,13 +96,13 @@ def instruction_reply(request, pk: int, body: ReplyIn):
 
 
 @router.post("/{pk}/read", response={200: InstructionOut, 400: Error, 403: Error, 404: Error})
-def instruction_read(request, pk: int):
+def instruction_read(request, pk: Id):
     services.instruction_mark_read(by=request.user, instruction=selectors.instruction_get(user=request.user, pk=pk))
     return _out(request.user, pk)
 
 
 @router.post("/{pk}/close", response={200: InstructionOut, 400: Error, 403: Error, 404: Error})
-def instruction_close(request, pk: int, body: CloseIn):
+def instruction_close(request, pk: Id, body: CloseIn):
     services.instruction_close(by=request.user, instruction=selectors.instruction_get(user=request.user, pk=pk),
                                note=body.note)
     return _out(request.user, pk)

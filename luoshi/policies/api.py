@@ -8,9 +8,10 @@ import datetime as dt
 from decimal import Decimal
 
 from ninja import Query, Router, Schema
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from luoshi.core.errors import ServiceError
+from luoshi.core.params import Day, Id, Pages, Year
 
 from . import selectors, services
 
@@ -49,8 +50,8 @@ def _clause(c) -> dict:
 
 class ClauseFilterIn(Schema):
     q: str = ""
-    theme: int | None = None
-    tag: int | None = None
+    theme: Id | None = None
+    tag: Id | None = None
     declare_type: str = ""
 
 
@@ -111,7 +112,7 @@ class BatchIn(Schema):
 
 
 class ConfirmIn(Schema):
-    paid_on: dt.date | None = None
+    paid_on: Day | None = None
 
 
 class LineOut(Schema):
@@ -149,7 +150,7 @@ def _batch(b, lines=True) -> dict:
 
 
 @router.get("/clauses", response=list[ClauseOut])
-@paginate(PageNumberPagination, page_size=100)
+@paginate(Pages, page_size=100)
 def clauses(request, filters: Query[ClauseFilterIn]):
     f = selectors.ClauseFilters(q=filters.q, theme=filters.theme, tag=filters.tag, declare_type=filters.declare_type)
     return _Rows(selectors.clause_list(user=request.user, filters=f).prefetch_related("tags"), _clause)
@@ -171,19 +172,19 @@ class _Rows:
 
 
 @router.get("/clauses/{clause_id}", response=ClauseOut)
-def clause(request, clause_id: int):
+def clause(request, clause_id: Id):
     return _clause(selectors.clause_get(user=request.user, pk=clause_id))
 
 
 @router.get("/clauses/{clause_id}/matches", response=list[MatchOut])
-def clause_matches(request, clause_id: int):
+def clause_matches(request, clause_id: Id):
     """The enterprises (that the caller may see) qualifying for the clause, with the explanation."""
     c = selectors.clause_get(user=request.user, pk=clause_id)
     return [_match(c, m, e) for e, m in selectors.clause_matches(user=request.user, clause=c)]
 
 
 @router.get("/enterprises", response=list[EnterpriseOut])
-@paginate(PageNumberPagination, page_size=100)
+@paginate(Pages, page_size=100)
 def enterprises(request, q: str = ""):
     return _Rows(selectors.enterprise_list(user=request.user, q=q[:100]),
                  lambda e: {"id": e.pk, "credit_code": e.credit_code, "name": e.name, "unit": e.unit.name,
@@ -198,19 +199,19 @@ def _enterprise(e) -> dict:
 
 
 @router.get("/enterprises/{enterprise_id}", response=EnterpriseOut)
-def enterprise(request, enterprise_id: int):
+def enterprise(request, enterprise_id: Id):
     return _enterprise(selectors.enterprise_get(user=request.user, pk=enterprise_id))
 
 
 @router.get("/enterprises/{enterprise_id}/matches", response=list[MatchOut])
-def enterprise_matches(request, enterprise_id: int):
+def enterprise_matches(request, enterprise_id: Id):
     """Qualifying, needing a document checked, and nearly qualifying clauses (the missing condition named)."""
     e = selectors.enterprise_get(user=request.user, pk=enterprise_id)
     return [_match(c, m, e) for c, m in selectors.enterprise_matches(enterprise=e)]
 
 
 @router.patch("/enterprises/{enterprise_id}/profile", response={200: EnterpriseOut, 400: dict, 403: dict, 404: dict})
-def profile_update(request, enterprise_id: int, payload: ProfileIn):
+def profile_update(request, enterprise_id: Id, payload: ProfileIn):
     e = selectors.enterprise_get(user=request.user, pk=enterprise_id)
     e = services.enterprise_profile_update(by=request.user, enterprise=e, values=payload.values, reason=payload.reason)
     return _enterprise(e)
@@ -223,24 +224,24 @@ def batches(request, state: str = ""):
 
 
 @router.get("/batches/{batch_id}", response=BatchOut)
-def batch(request, batch_id: int):
+def batch(request, batch_id: Id):
     return _batch(selectors.batch_get(user=request.user, pk=batch_id))
 
 
 @router.post("/clauses/{clause_id}/batches", response={200: BatchOut, 400: dict, 403: dict, 404: dict})
-def batch_compute(request, clause_id: int, payload: BatchIn):
+def batch_compute(request, clause_id: Id, payload: BatchIn):
     c = selectors.clause_get(user=request.user, pk=clause_id)
     return _batch(services.batch_compute(by=request.user, clause=c, period=payload.period, note=payload.note))
 
 
 @router.post("/batches/{batch_id}/confirm", response={200: BatchOut, 400: dict, 403: dict, 404: dict})
-def batch_confirm(request, batch_id: int, payload: ConfirmIn):
+def batch_confirm(request, batch_id: Id, payload: ConfirmIn):
     b = selectors.batch_get(user=request.user, pk=batch_id)
     return _batch(services.batch_confirm(by=request.user, batch=b, paid_on=payload.paid_on))
 
 
 @router.get("/totals")
-def totals(request, by: str = "clause", year: int | None = None):
+def totals(request, by: str = "clause", year: Year | None = None):
     """Paid totals per clause / theme / district / year: [{label, total, enterprises, payouts}]."""
     if by not in selectors.GROUPS:
         raise ServiceError("by 只能是 clause、theme、district、year。", field="by")

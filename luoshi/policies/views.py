@@ -15,8 +15,9 @@ from django.views.decorators.http import require_POST
 from luoshi.core import clock
 from luoshi.core.errors import PermissionDeniedError, ServiceError
 from luoshi.core.excel import ImportFailed
-from luoshi.core.http import XLSX, download
+from luoshi.core.http import XLSX, download, query_id
 from luoshi.core.paging import Pager
+from luoshi.core.params import FIRST_DAY, LAST_DAY
 from luoshi.org.models import Unit
 from luoshi.org.scopes import scope_for
 
@@ -36,10 +37,8 @@ def _refuse(e: ServiceError):
 
 
 def _filters(request) -> selectors.ClauseFilters:
-    def num(name):
-        raw = request.GET.get(name, "")
-        return int(raw) if raw.isdigit() else None
-    return selectors.ClauseFilters(q=request.GET.get("q", "").strip()[:100], theme=num("theme"), tag=num("tag"),
+    return selectors.ClauseFilters(q=request.GET.get("q", "").strip()[:100], theme=query_id(request, "theme"),
+                                   tag=query_id(request, "tag"),
                                    declare_type=request.GET.get("type", "")[:30])
 
 
@@ -237,15 +236,28 @@ def batch_action(request, pk):
 
 # ---- totals and imports -----------------------------------------------------------------------------
 
+def _year(raw: str) -> int | None:
+    """The year in the totals' `year` parameter when it is one from 1900 to 2100 (a longer number would overflow the
+    database's date functions), None otherwise."""
+    if not (raw.isdigit() and len(raw) <= 4):
+        return None
+    year = int(raw)
+    return year if FIRST_DAY.year <= year <= LAST_DAY.year else None
+
+
 @login_required
 def report(request):
     by = request.GET.get("by", "clause")
     if by not in selectors.GROUPS:
         by = "clause"
-    year = request.GET.get("year", "")
-    rows = selectors.payout_totals(user=request.user, by=by, year=int(year) if year.isdigit() else None)
+    year = request.GET.get("year", "").strip()
+    year_no = _year(year)
+    rows = selectors.payout_totals(user=request.user, by=by, year=year_no)
     if request.GET.get("format") == "xlsx":
         return download(totals_xlsx(rows, by), f"惠企政策兑现汇总-{by}.xlsx", XLSX)
+    if year and year_no is None:  # refused and left out, like a list filter's refused value
+        messages.error(request, f"{_('年度')}：{_('日期须在 1900 年至 2100 年之间。')}")
+        year = ""
     total = sum((r["total"] for r in rows), 0)
     return render(request, "policies/report.html", {"rows": rows, "by": by, "year": year, "total": total,
                                                     "groups": [("clause", _("按条款")), ("theme", _("按主题")),

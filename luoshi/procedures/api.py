@@ -8,8 +8,9 @@ import datetime as dt
 from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
+from luoshi.core.params import Id, Pages
 from luoshi.org.models import Unit
 
 from . import selectors, services
@@ -80,7 +81,7 @@ class CaseDetailOut(CaseOut):
 
 class CaseIn(Schema):
     definition: str
-    unit_id: int
+    unit_id: Id
     title: str
     fields: dict = {}
 
@@ -121,7 +122,7 @@ def _case_out(case, *, detail: bool = False) -> dict:
     return out
 
 
-def _case(request, case_id: int):
+def _case(request, case_id: Id):
     case = selectors.case_get(request.user, case_id)
     if case is None:
         raise Http404(_("办件不存在或无权查看。"))
@@ -136,14 +137,14 @@ def definitions(request):
 
 
 @router.get("/cases", response=list[CaseOut])
-@paginate(PageNumberPagination, page_size=100)
+@paginate(Pages, page_size=100)
 def cases(request, filters: Query[CaseFilterIn]):
     qs = selectors.cases_for(request.user, code=filters.definition, state=filters.state, q=filters.q)
     return [_case_out(c) for c in qs]
 
 
 @router.get("/cases/{case_id}", response={200: CaseDetailOut, 404: Error})
-def case_detail(request, case_id: int):
+def case_detail(request, case_id: Id):
     return _case_out(_case(request, case_id), detail=True)
 
 
@@ -159,7 +160,7 @@ def case_create(request, payload: CaseIn):
 
 
 @router.post("/cases/{case_id}/steps/{step_id}/decide", response={200: CaseDetailOut, 400: Error, 403: Error, 404: Error})
-def step_decide(request, case_id: int, step_id: int, payload: DecideIn):
+def step_decide(request, case_id: Id, step_id: Id, payload: DecideIn):
     case = _case(request, case_id)
     step = CaseStep.objects.filter(case=case, pk=step_id).first()
     if step is None:
@@ -175,6 +176,6 @@ def waiting(request):
 
 
 @router.get("/institutions", response=list[InstitutionOut])
-@paginate(PageNumberPagination, page_size=100)
+@paginate(Pages, page_size=100)
 def institutions(request):
     return selectors.institutions_visible(request.user).order_by("cert_expires", "name")

@@ -5,18 +5,24 @@ services as the pages: the same scoping, refusals and journal. Statuses: 200/201
 No `from __future__ import annotations` here: ninja resolves Query[...] parameter types at import."""
 import datetime as dt
 from decimal import Decimal
+from typing import Annotated
 
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
+from pydantic import Field
 
 from luoshi.core import clock
 from luoshi.core.errors import ServiceError
+from luoshi.core.params import Day, Id, Pages
 
 from . import challenges as ch
 from . import figures, selectors, services
 
 router = Router(tags=["projects"])
+
+# 万元 as the models store them (14 digits, 2 decimals); the sign is judged by services.month_report in its own words
+Amount = Annotated[Decimal, Field(ge=Decimal("-999999999999.99"), le=Decimal("999999999999.99"), allow_inf_nan=False)]
 
 
 class Error(Schema):
@@ -69,13 +75,13 @@ class ListIn(Schema):
 
 class MonthIn(Schema):
     month: str  # 2026-03
-    actual: Decimal
+    actual: Amount
     note: str = ""
 
 
 class PhaseIn(Schema):
     phase: str
-    on: dt.date
+    on: Day
     text: str
 
 
@@ -132,7 +138,7 @@ def list_programs(request):
 
 
 @router.get("/programs/{code}/projects", response={200: list[ProjectOut], 400: Error, 404: Error})
-@paginate(PageNumberPagination, page_size=100)
+@paginate(Pages, page_size=100)
 def list_projects(request, code: str, filters: Query[ListIn]):
     program, _config = selectors.program_get(request.user, code)
     if filters.figure and filters.figure not in selectors.LIST_FIGURES:
@@ -159,12 +165,12 @@ def cockpit(request, period: str = ""):
 
 
 @router.get("/projects/{project_id}", response={200: ProjectOut, 404: Error})
-def get_project(request, project_id: int):
+def get_project(request, project_id: Id):
     return selectors.project_get(request.user, project_id)
 
 
 @router.post("/projects/{project_id}/months", response={200: ProjectOut, 400: Error, 403: Error, 404: Error})
-def report_month(request, project_id: int, body: MonthIn):
+def report_month(request, project_id: Id, body: MonthIn):
     project = selectors.project_get(request.user, project_id)
     try:
         month = dt.date.fromisoformat(body.month + "-01")
@@ -175,7 +181,7 @@ def report_month(request, project_id: int, body: MonthIn):
 
 
 @router.post("/projects/{project_id}/phases", response={200: ProjectOut, 400: Error, 403: Error, 404: Error})
-def report_phase(request, project_id: int, body: PhaseIn):
+def report_phase(request, project_id: Id, body: PhaseIn):
     project = selectors.project_get(request.user, project_id)
     services.phase_report(by=request.user, project=project, phase=body.phase, on=body.on, text=body.text)
     return selectors.project_get(request.user, project_id)
