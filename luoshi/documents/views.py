@@ -137,12 +137,12 @@ def projects_bulletin(request, code, fmt="docx"):
 
 @login_required
 def policy_totals_docx(request):
-    from luoshi.policies.views import _year as _policy_year
+    from luoshi.policies.views import report_year
 
     from .policies_docs import payout_totals_docx
 
     by = request.GET.get("by", "clause")
     year = request.GET.get("year", "")
     data = payout_totals_docx(user=request.user, by=by if by in ("clause", "theme", "district", "year") else "clause",
-                              year=_policy_year(year))
+                              year=report_year(year))
     return download(data, "惠企政策免申即享兑现情况.docx", DOCX)

@@ -236,7 +236,7 @@ def batch_action(request, pk):
 
 # ---- totals and imports -----------------------------------------------------------------------------
 
-def _year(raw: str) -> int | None:
+def report_year(raw: str) -> int | None:
     """The year in the totals' `year` parameter when it is one from 1900 to 2100 (a longer number would overflow the
     database's date functions), None otherwise."""
     if not (raw.isdigit() and len(raw) <= 4):
@@ -251,7 +251,7 @@ def report(request):
     if by not in selectors.GROUPS:
         by = "clause"
     year = request.GET.get("year", "").strip()
-    year_no = _year(year)
+    year_no = report_year(year)
     rows = selectors.payout_totals(user=request.user, by=by, year=year_no)
     if request.GET.get("format") == "xlsx":
         return download(totals_xlsx(rows, by), f"惠企政策兑现汇总-{by}.xlsx", XLSX)
