@@ -25,6 +25,7 @@ from contextlib import contextmanager
 from django.db.models import QuerySet
 
 from luoshi.core import clock
+from luoshi.core.tallies import counter_rows_apply
 from luoshi.programs.models import Program
 
 from .models import OWING_STATUSES, Finding, FindingStatus, FindingTally, FindingTallyDay, LedgerConfig
@@ -102,23 +103,7 @@ def tracking(program_id: int, ids=()):
 
 
 def apply_delta(program_id: int, delta: Counter) -> None:
-    nonzero: dict[Key, int] = {k: v for k, v in delta.items() if v}
-    if not nonzero:
-        return
-    if not FindingTallyDay.objects.filter(program_id=program_id).exists():
-        FindingTallyDay.objects.create(program_id=program_id, day=clock.today())
-    FindingTally.objects.bulk_create([FindingTally(program_id=program_id, dimension=d, key=k, figure=s, n=0)
-                                      for d, k, s in nonzero], ignore_conflicts=True)
-    rows = (FindingTally.objects.select_for_update().filter(
-        program_id=program_id, dimension__in={d for d, _k, _s in nonzero}, key__in={k for _d, k, _s in nonzero},
-        figure__in={s for _d, _k, s in nonzero}).order_by("pk"))  # one lock order: no deadlock between writers
-    changed = []
-    for row in rows:
-        d = nonzero.get((row.dimension, row.key, row.figure))
-        if d:
-            row.n += d
-            changed.append(row)
-    FindingTally.objects.bulk_update(changed, ["n"])
+    counter_rows_apply(model=FindingTally, day_model=FindingTallyDay, field="figure", program_id=program_id, delta=delta)
 
 
 # ---- rebuild and check -----------------------------------------------------------------------------------

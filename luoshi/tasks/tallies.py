@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from django.db.models import BooleanField, ExpressionWrapper, F, Q, QuerySet
 
 from luoshi.core import clock
+from luoshi.core.tallies import counter_rows_apply
 from luoshi.programs.models import Program
 
 from .models import AssignmentRole, DeadlineKind, Task, TaskAssignment, TaskStatus, TaskTally, TallyDay
@@ -160,23 +161,7 @@ def task_apply(before: TaskState, task: Task) -> None:
 
 
 def apply_delta(program_id: int, delta: Counter) -> None:
-    nonzero: dict[Key, int] = {k: v for k, v in delta.items() if v}
-    if not nonzero:
-        return
-    if not TallyDay.objects.filter(program_id=program_id).exists():
-        TallyDay.objects.create(program_id=program_id, day=clock.today())
-    TaskTally.objects.bulk_create([TaskTally(program_id=program_id, dimension=d, key=k, status=s, n=0)
-                                   for d, k, s in nonzero], ignore_conflicts=True)
-    rows = (TaskTally.objects.select_for_update().filter(
-        program_id=program_id, dimension__in={d for d, _k, _s in nonzero}, key__in={k for _d, k, _s in nonzero},
-        status__in={s for _d, _k, s in nonzero}).order_by("pk"))  # one lock order: no deadlock between writers
-    changed = []
-    for row in rows:
-        d = nonzero.get((row.dimension, row.key, row.status))
-        if d:
-            row.n += d
-            changed.append(row)
-    TaskTally.objects.bulk_update(changed, ["n"])
+    counter_rows_apply(model=TaskTally, day_model=TallyDay, field="status", program_id=program_id, delta=delta)
 
 
 # ---- rebuild and check ---------------------------------------------------------------------------------

@@ -1,0 +1,37 @@
+"""Applying a change to maintained counts (ADR 0008): one row per (program, dimension, key, third field) holding `n`.
+tasks.tallies (third field: status) and ledger.tallies (third field: figure) both write their deltas through here."""
+from __future__ import annotations
+
+from collections import Counter
+
+from typing import Any
+
+from django.db import models
+
+from . import clock
+
+
+def counter_rows_apply(*, model: type[models.Model], day_model: type[models.Model], field: str, program_id: int,
+                       delta: Counter) -> None:
+    """Add `delta` {(dimension, key, <field>): change} to the rows of `model` for the program, creating missing rows
+    at 0 first; the rows are locked in primary-key order (one lock order: no deadlock between writers). A program
+    counted for the first time gets its `day_model` row (the day the counts are counted for)."""
+    nonzero = {k: v for k, v in delta.items() if v}
+    if not nonzero:
+        return
+    if not day_model._default_manager.filter(program_id=program_id).exists():
+        day_model._default_manager.create(program_id=program_id, day=clock.today())
+    manager: Any = model._default_manager
+    manager.bulk_create([model(program_id=program_id, dimension=d, key=k, n=0, **{field: s}) for d, k, s in nonzero],
+                        ignore_conflicts=True)
+    rows = manager.select_for_update().filter(
+        program_id=program_id, dimension__in={d for d, _k, _s in nonzero}, key__in={k for _d, k, _s in nonzero},
+        **{f"{field}__in": {s for _d, _k, s in nonzero}}).order_by("pk")
+    changed: list[Any] = []
+    row: Any
+    for row in rows:
+        d = nonzero.get((row.dimension, row.key, getattr(row, field)))
+        if d:
+            row.n += d
+            changed.append(row)
+    manager.bulk_update(changed, ["n"])
