@@ -6,7 +6,7 @@ import datetime as dt
 from django.http import FileResponse, HttpResponse
 from django.utils.http import content_disposition_header
 
-from .params import parse_day, parse_id
+from .params import FIRST_DAY, LAST_DAY, parse_day, parse_id
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -37,3 +37,12 @@ def query_date(request, name: str) -> dt.date | None:
 def query_id(request, name: str) -> int | None:
     """The row id in query parameter `name`, or None when it is missing, not a number or past 64 bits."""
     return parse_id(request.GET.get(name))
+
+
+def year_in_range(raw: str) -> int | None:
+    """A `year` query parameter when it is one from 1900 to 2100 (a longer number would overflow the database's date
+    functions), None otherwise."""
+    if not (raw.isdigit() and len(raw) <= 4):
+        return None
+    year = int(raw)
+    return year if FIRST_DAY.year <= year <= LAST_DAY.year else None

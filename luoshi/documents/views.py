@@ -15,7 +15,7 @@ from luoshi.assessment import permissions as assessment_perms
 from luoshi.assessment import selectors as assessment_selectors
 from luoshi.core import clock
 from luoshi.core.errors import PermissionDeniedError, ServiceError
-from luoshi.core.http import DOCX, PDF, XLSX, download, query_date
+from luoshi.core.http import DOCX, PDF, XLSX, download, query_date, year_in_range
 from luoshi.ledger import selectors as ledger_selectors
 from luoshi.projects import figures as project_figures, selectors as project_selectors
 from luoshi.tasks import selectors as task_selectors
@@ -137,12 +137,10 @@ def projects_bulletin(request, code, fmt="docx"):
 
 @login_required
 def policy_totals_docx(request):
-    from luoshi.policies.views import report_year
-
     from .policies_docs import payout_totals_docx
 
     by = request.GET.get("by", "clause")
     year = request.GET.get("year", "")
     data = payout_totals_docx(user=request.user, by=by if by in ("clause", "theme", "district", "year") else "clause",
-                              year=report_year(year))
+                              year=year_in_range(year))
     return download(data, "惠企政策免申即享兑现情况.docx", DOCX)

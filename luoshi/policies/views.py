@@ -15,9 +15,8 @@ from django.views.decorators.http import require_POST
 from luoshi.core import clock
 from luoshi.core.errors import PermissionDeniedError, ServiceError
 from luoshi.core.excel import ImportFailed
-from luoshi.core.http import XLSX, download, query_id
+from luoshi.core.http import XLSX, download, query_id, year_in_range
 from luoshi.core.paging import Pager
-from luoshi.core.params import FIRST_DAY, LAST_DAY
 from luoshi.org.models import Unit
 from luoshi.org.scopes import scope_for
 
@@ -236,22 +235,13 @@ def batch_action(request, pk):
 
 # ---- totals and imports -----------------------------------------------------------------------------
 
-def report_year(raw: str) -> int | None:
-    """The year in the totals' `year` parameter when it is one from 1900 to 2100 (a longer number would overflow the
-    database's date functions), None otherwise."""
-    if not (raw.isdigit() and len(raw) <= 4):
-        return None
-    year = int(raw)
-    return year if FIRST_DAY.year <= year <= LAST_DAY.year else None
-
-
 @login_required
 def report(request):
     by = request.GET.get("by", "clause")
     if by not in selectors.GROUPS:
         by = "clause"
     year = request.GET.get("year", "").strip()
-    year_no = report_year(year)
+    year_no = year_in_range(year)
     rows = selectors.payout_totals(user=request.user, by=by, year=year_no)
     if request.GET.get("format") == "xlsx":
         return download(totals_xlsx(rows, by), f"惠企政策兑现汇总-{by}.xlsx", XLSX)
