@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from luoshi.core.testing import HANG_GUARD_S
 from luoshi.tasks.tests.sheets import load, office_sheet, plain_sheet, task
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,7 +44,7 @@ def environ(var_dir: Path) -> dict:
 
 def luoshi(var_dir: Path, *args, cwd=None) -> subprocess.CompletedProcess:
     return subprocess.run([str(LUOSHI), *map(str, args)], env=environ(var_dir), cwd=cwd or var_dir,
-                          capture_output=True, text=True, timeout=120)
+                          capture_output=True, text=True, timeout=HANG_GUARD_S)
 
 
 class Db:

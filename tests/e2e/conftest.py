@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from luoshi.core.testing import BROWSER_WAIT_MS
+
 # Playwright's sync API keeps an event loop running in the test thread; Django would otherwise refuse ORM
 # calls made from it (SynchronousOnlyOperation). Set before anything touches the database.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
@@ -52,7 +54,7 @@ def new_page(browser):
 
     def _new_page(viewport=DESKTOP, **options):
         ctx = browser.new_context(viewport=viewport, locale="zh-CN", timezone_id="Asia/Shanghai", **options)
-        ctx.set_default_timeout(10_000)
+        ctx.set_default_timeout(BROWSER_WAIT_MS)
         contexts.append(ctx)
         return ctx.new_page()
 

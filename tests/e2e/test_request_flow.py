@@ -17,6 +17,7 @@ from pathlib import Path
 
 from playwright.sync_api import expect
 
+from luoshi.core.testing import BROWSER_WAIT_MS
 from luoshi.intake.tests.conftest import dispatcher, intake, req  # noqa: F401
 from luoshi.ledger.tests.fixtures_ledger import gps_exif, jpeg
 
@@ -97,7 +98,7 @@ def test_citizen_submits_unit_replies_citizen_rates(transactional_db, live_serve
     citizen.locator("#id_photos").set_input_files([photo_file("路灯.jpg", (30, 30, 60))])
     expect(citizen.locator(".photo-previews li")).to_have_count(1)
     citizen.get_by_role("button", name="提交诉求").tap()
-    expect(citizen).to_have_url(f"{base}/public/requests/done/", timeout=30_000)  # jieba's first load, the photo
+    expect(citizen).to_have_url(f"{base}/public/requests/done/", timeout=BROWSER_WAIT_MS)  # jieba's first load, the photo
     code = citizen.locator("#tracking-code").inner_text()
     r = Request.objects.get()
     assert code == r.tracking_code and r.channel.code == "web" and r.attributes == {"pole": "HL-017"}
@@ -256,7 +257,7 @@ def test_a_failed_submission_keeps_everything(transactional_db, live_server, req
     expect(page.get_by_label("灯杆编号")).to_have_value("HL-017")
     expect(page.get_by_label("所在镇街")).to_have_value(str(req.city["street_a"].pk))
     page.get_by_role("button", name="提交诉求").tap()
-    expect(page).to_have_url(f"{base}/public/requests/done/", timeout=30_000)
+    expect(page).to_have_url(f"{base}/public/requests/done/", timeout=BROWSER_WAIT_MS)
     assert Request.objects.get().description == DESCRIPTION
     page.goto(url)
     expect(page.get_by_label("诉求内容")).to_have_value("")

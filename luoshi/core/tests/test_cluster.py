@@ -8,11 +8,12 @@ import os
 import re
 import socket
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
 from django.db import connection
+
+from luoshi.core.testing import HANG_GUARD_S, wait_for_port
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -42,17 +43,12 @@ def two_servers(transactional_db, tmp_path):
                                       env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
     try:
         for port in ports:  # bounded wait for start-up (not a timing assertion)
-            for _ in range(600):
-                try:
-                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                    break
-                except OSError:
-                    time.sleep(0.1)
+            wait_for_port(port)
         yield [f"http://127.0.0.1:{p}" for p in ports]
     finally:
         for p in procs:
             p.terminate()
-            p.wait(timeout=30)
+            p.wait(timeout=HANG_GUARD_S)
 
 
 def _attempt(session, base: str, username: str, password: str) -> str:

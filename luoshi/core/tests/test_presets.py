@@ -13,6 +13,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from luoshi.core.excel import ImportFailed
+from luoshi.core.testing import HANG_GUARD_S
 from luoshi.core.presets import PRESET_DIR, preset_check, preset_files, preset_kind_of, preset_kinds, preset_load
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -78,11 +79,11 @@ def test_the_command_exits_1_on_an_error(tmp_path):
     bad = _write(tmp_path, "bad.yaml", "kind: ledger\ncode: x\n  name: [\n")
     env_python = sys.executable
     run = subprocess.run([env_python, "manage.py", "presets_check", str(bad)], cwd=ROOT, capture_output=True,
-                         text=True, timeout=120)
+                         text=True, timeout=HANG_GUARD_S)
     assert run.returncode == 1
     assert "bad.yaml第3行：YAML 格式错误" in run.stdout
     ok = subprocess.run([env_python, "manage.py", "presets_check", "-v0"], cwd=ROOT, capture_output=True, text=True,
-                        timeout=120)
+                        timeout=HANG_GUARD_S)
     assert ok.returncode == 0, ok.stderr
 
 

@@ -6,12 +6,12 @@ from __future__ import annotations
 import shutil
 import socket
 import subprocess
-import time
 
 import pytest
 from django.conf import settings as django_settings
 
 from luoshi.core import locks
+from luoshi.core.testing import HANG_GUARD_S, wait_for_port
 
 
 def test_every_cache_is_shared_between_processes():
@@ -54,16 +54,11 @@ def redis_url(tmp_path):
     proc = subprocess.Popen([server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
                              "--dir", str(tmp_path)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        for _ in range(200):  # until it accepts connections (not a timing assertion: bounded wait for start-up)
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.05)
+        wait_for_port(port)  # until it accepts connections (not a timing assertion)
         yield f"redis://127.0.0.1:{port}/0"
     finally:
         proc.terminate()
-        proc.wait(timeout=10)
+        proc.wait(timeout=HANG_GUARD_S)
 
 
 def test_throttles_and_locks_on_redis(redis_url, settings, cast):

@@ -7,6 +7,7 @@ import pytest
 import requests as http
 from georeport import GeoReport
 
+from luoshi.core.testing import HANG_GUARD_S
 from luoshi.intake.models import Request
 
 from .test_open311_support import BASE, as_list, o311, schema_validate  # noqa: F401
@@ -14,7 +15,7 @@ from .test_open311_support import BASE, as_list, o311, schema_validate  # noqa: 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 # Only there so a hung server fails the test instead of blocking the run: the first submission loads jieba's
 # dictionary, which takes many seconds on a loaded machine.
-HTTP_TIMEOUT = 120
+HTTP_TIMEOUT = HANG_GUARD_S
 
 
 @pytest.fixture(autouse=True)
