@@ -159,8 +159,10 @@ def input_problems(program: Program, config: ProjectConfig, data: ProjectInput,
 
 
 def _unit_rows(project: Project, data: ProjectInput) -> list[ProjectUnit]:
+    # where it stands: its 镇街 and its function area (both, when it has both), else its district
+    places = [u for u in (data.street, data.area) if u is not None] or [data.district]
     rows = [(data.lead_unit, UnitRole.LEAD), (data.builder_unit, UnitRole.BUILDER),
-            (data.supervisor_unit, UnitRole.SUPERVISOR), (data.street or data.area or data.district, UnitRole.LOCATION)]
+            (data.supervisor_unit, UnitRole.SUPERVISOR)] + [(u, UnitRole.LOCATION) for u in places]
     rows += [(u, UnitRole.APPROVAL) for u in data.approval_units]
     seen, out = set(), []
     for unit, role in rows:
@@ -217,7 +219,7 @@ def project_write(*, by, program: Program, config: ProjectConfig, data: ProjectI
                 row.save(update_fields=["planned"])
     _refresh(project, config, today)
     if tallies:
-        figures.apply(program.pk, before_tally or figures.Counter(), project)
+        figures.apply(program.pk, before_tally, project)
     changes = diff(before, snapshot(project, FIELDS))
     if data.monthly_plan:
         changes["monthly_plan"] = {f"{m:%Y-%m}": v for m, v in sorted(data.monthly_plan.items())}

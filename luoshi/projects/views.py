@@ -77,7 +77,7 @@ def _filter(request, program, config) -> tuple[selectors.ListFilter, str]:
     if light and light not in Light.values:
         error, light = _("未知的状态“%(f)s”，已忽略。") % {"f": light}, ""
     dim = request.GET.get("dim", "")
-    return selectors.ListFilter(dim=dim if dim in selectors.DIM_LABELS else "", key=request.GET.get("key", "")[:40],
+    return selectors.ListFilter(dim=dim if dim in selectors.LIST_DIMS else "", key=request.GET.get("key", "")[:40],
                                 figure=figure, period=period, light=light, q=request.GET.get("q", "")[:50]), error
 
 
