@@ -216,6 +216,35 @@ def _row(program: Program, dim: str, key: str, label: str, f: figures.Figures, p
             "urls": {name: url(name) for name in LIST_FIGURES}}
 
 
+CHART_ROWS = 30  # a chart of more rows would not read on a phone; the table below it lists them all
+
+
+def figure_charts(table: dict) -> list:
+    """The figures page's charts (core.cockpit.Chart, drawn by the cockpit's script): the three rates, the projects by
+    light and the investment, one category per row of the table (the first CHART_ROWS), each opening its list."""
+    from luoshi.core.cockpit import Chart, Series
+
+    rows = table["rows"][:CHART_ROWS] or [table["total"]]
+    labels, urls = [str(r["label"]) for r in rows], [r["url"] for r in rows]
+
+    def pct(v):
+        return float(v) if v is not None else None
+
+    return [
+        Chart("rates", _("开工率、投产率、投资完成率"), "hbar", labels, [
+            Series(_("开工率"), [pct(r["start_rate"]) for r in rows], "info"),
+            Series(_("投产率"), [pct(r["produce_rate"]) for r in rows], "done"),
+            Series(_("投资完成率"), [pct(r["invest_rate"]) for r in rows], "good")], urls=urls, suffix="%"),
+        Chart("lights", _("项目状态（个）"), "stack", labels, [
+            Series(_("正常"), [r["projects"] - r["yellow"] - r["red"] for r in rows], "good"),
+            Series(_("黄灯"), [r["yellow"] for r in rows], "warn"),
+            Series(_("红灯"), [r["red"] for r in rows], "bad")], urls=urls),
+        Chart("investment", _("计划投资与完成投资（万元）"), "bar", labels, [
+            Series(_("计划投资"), [float(r["plan"]) for r in rows], "done"),
+            Series(_("完成投资"), [float(r["actual"]) for r in rows], "info")], urls=urls),
+    ]
+
+
 def cockpit_figures(user, unit: Unit | None = None, period: str | None = None) -> dict:
     """Plain values for the leaders' cockpit: per program the user reads, 开工率 / 投产率 / 投资完成率, the counts
     and the URLs of the lists behind them. `unit` narrows to a district (it must be one the user reads);

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from luoshi.core import clock
 from luoshi.core.errors import PermissionDeniedError, ServiceError
 from luoshi.core.excel import ImportFailed
+from luoshi.cockpit.selectors import chart_option
 from luoshi.core.paging import Pager
 from luoshi.ledger.models import Severity
 from luoshi.org.models import Unit
@@ -124,11 +125,24 @@ def figures_page(request, code):
         dim = "district"
     table = selectors.figure_table(request.user, program, config, dim, period)
     can_manage = services.can_manage(request.user, program)
+    charts = [{"id": f"chart-{c.key}", "chart": c, "option": chart_option(c), "rows": _chart_rows(c),
+               # a horizontal bar per category: the canvas grows with the rows so each label stays readable
+               "height": max(220, 34 * len(c.categories) + 70) if c.kind == "hbar" else 0}
+              for c in selectors.figure_charts(table)]
     return render(request, "projects/figures.html", {
+        "charts": charts, "whole": table["whole"],
         "can_manage": can_manage, "feed_rounds": _feed_rounds(program, config) if can_manage else [],
         "quarter": figures.quarter_of(clock.today()),
         "program": program, "period": period, "error": error, "table": table, "by": table["dim"],
         "dims": list(selectors.DIM_LABELS.items()), "list_url": reverse("projects_list", args=[program.code])})
+
+
+def _chart_rows(chart) -> list[dict]:
+    """A chart's numbers as the rows of the table under it (category, one value per series)."""
+    def cell(v):
+        return "—" if v is None else f"{v:g}{chart.suffix}" if isinstance(v, float) else f"{v}{chart.suffix}"
+
+    return [{"label": cat, "values": [cell(s.values[i]) for s in chart.series]} for i, cat in enumerate(chart.categories)]
 
 
 def _feed_rounds(program, config):

@@ -178,3 +178,31 @@ def test_unit_figures_stay_exact_under_any_writes(proj, cast, city, travel, sequ
                 assert_every_number_is_its_list(cast[who], proj["program"], proj["config"], period)
     finally:
         transaction.savepoint_rollback(sid)
+
+
+def test_the_figures_page_draws_charts_with_their_tables(proj, cast, travel, client_for):
+    """Three charts (rates, lights, investment) drawn by the cockpit's script from static/vendor (no CDN), each with
+    its numbers as JSON and as a table under it; each bar opens its row's list."""
+    import json
+    import re
+
+    report_history(proj, cast, travel)
+    program = proj["program"]
+    with travel("2026-04-02"):
+        page = client_for(proj["city_office"]).get(f"/projects/{program.code}/figures/?period=2026Q1")
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "/static/vendor/echarts.min.js" in html and "/static/js/cockpit.js" in html and "cdn" not in html.lower()
+    assert [c["id"] for c in page.context["charts"]] == ["chart-rates", "chart-lights", "chart-investment"]
+    data = json.loads(re.search(r'<script id="chart-rates" type="application/json">(.*?)</script>', html, re.S)[1])
+    rows = page.context["table"]["rows"]
+    assert data["kind"] == "hbar" and data["categories"] == [r["label"] for r in rows]
+    assert data["series"][0]["values"] == [float(r["start_rate"]) if r["start_rate"] is not None else None
+                                           for r in rows]
+    assert data["urls"] == [r["url"] for r in rows]
+    assert html.count('class="cp-data"') == 3 and "66.7%" in html  # the tables under the charts, and the total
+    # a street liaison: its own row in the charts, no dimension to choose
+    with travel("2026-04-02"):
+        street = client_for(cast["liaison_a"]).get(f"/projects/{program.code}/figures/?period=2026Q1")
+    assert street.context["charts"][0]["chart"].categories == ["中韩街道"]
+    assert 'name="by"' not in street.content.decode()
