@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from luoshi.core import clock
+from luoshi.core import clock, verification
 from luoshi.core.errors import PermissionDeniedError, ServiceError
 from luoshi.core.excel import ImportFailed
 from luoshi.cockpit.selectors import chart_option
@@ -427,28 +427,46 @@ def public_project(request, pk):
     return render(request, "projects/public_detail.html", info)
 
 
+def _code_refused(request, address: str) -> bool:
+    if verification.sending_exceeded(request, address):
+        messages.error(request, _("获取验证码过于频繁，请稍后再试。"))
+        return True
+    return False
+
+
 def public_challenge(request, pk):
-    """The published challenge; while it is open, anyone may apply with a verified e-mail address."""
+    """The published challenge; while it is open, anyone may apply with a mobile number (or e-mail address)
+    confirmed by a code."""
     c = ch.challenge_public_list().filter(pk=pk).first()
     if c is None:
         raise Http404
     values = {}
+    status = 200
     if request.method == "POST":
         values = request.POST
+        channel = request.POST.get("channel", verification.SMS)
+        address = request.POST.get("contact_email" if channel == verification.EMAIL else "contact_phone", "").strip()
         commitments = [{"title": t, "due": d} for t, d in zip(request.POST.getlist("c_title"),
                                                                request.POST.getlist("c_due")) if t.strip() or d]
-        try:
-            app = ch.challenge_apply_public(
-                challenge=c, team_name=request.POST.get("team_name", ""), contact_name=request.POST.get("contact_name", ""),
-                contact_phone=request.POST.get("contact_phone", ""), contact_email=request.POST.get("contact_email", ""),
-                plan=request.POST.get("plan", ""), commitments=commitments)
-            request.session[f"challenge_app_{app.pk}"] = True  # only this browser may enter the code
-            return redirect("projects_public_verify", c.pk, app.pk)
-        except ServiceError as e:
-            messages.error(request, e.message)
+        if _code_refused(request, address):
+            status = 429
+        else:
+            try:
+                app = ch.challenge_apply_public(
+                    challenge=c, team_name=request.POST.get("team_name", ""),
+                    contact_name=request.POST.get("contact_name", ""),
+                    contact_phone=request.POST.get("contact_phone", ""),
+                    contact_email=request.POST.get("contact_email", ""), plan=request.POST.get("plan", ""),
+                    commitments=commitments, channel=channel)
+                verification.sending_count(request, address)
+                request.session[f"challenge_app_{app.pk}"] = True  # only this browser may enter the code
+                return redirect("projects_public_verify", c.pk, app.pk)
+            except ServiceError as e:
+                messages.error(request, e.message)
     return render(request, "projects/public_challenge.html", {
         "c": c, "winner": c.winner.team_name if c.winner else "", "v": values,
-        "can_apply": c.state == ChallengeState.OPEN and clock.today() <= c.apply_until})
+        "channel": values.get("channel", verification.SMS) if values else verification.SMS,
+        "can_apply": c.state == ChallengeState.OPEN and clock.today() <= c.apply_until}, status=status)
 
 
 def public_verify(request, pk, app_pk):
@@ -456,11 +474,23 @@ def public_verify(request, pk, app_pk):
         "challenge").first()
     if app is None or not request.session.get(f"challenge_app_{app.pk}"):
         raise Http404
+    status = 200
     if request.method == "POST":
         try:
-            ch.application_verify(application=app, code=request.POST.get("code", ""))
-            messages.success(request, _("揭榜申请已确认提交，等待评审。"))
-            return redirect("projects_public_challenge", pk)
+            if request.POST.get("action") == "resend":
+                address = app.contact_email if app.verify_channel == verification.EMAIL else app.contact_phone
+                if _code_refused(request, address):
+                    status = 429
+                else:
+                    ch.application_code_resend(application=app)
+                    verification.sending_count(request, address)
+                    messages.success(request, _("新的验证码已发送，之前的验证码不再有效。"))
+            else:
+                ch.application_verify(application=app, code=request.POST.get("code", ""))
+                messages.success(request, _("揭榜申请已确认提交，等待评审。"))
+                return redirect("projects_public_challenge", pk)
         except ServiceError as e:
             messages.error(request, e.message)
-    return render(request, "projects/public_verify.html", {"app": app, "c": app.challenge})
+    return render(request, "projects/public_verify.html", {
+        "app": app, "c": app.challenge, "by_sms": app.verify_channel != verification.EMAIL,
+        "phone_tail": app.contact_phone[-4:], "minutes": verification.code_minutes()}, status=status)
