@@ -5,7 +5,7 @@ thing being confirmed) and rate-limits the sending per client address and per nu
 
     issued = code_issue("challenge-application", app.pk)
     app.code_hash, app.code_expires_at, app.code_attempts = issued.hash, issued.expires_at, 0
-    code_send(channel="sms", address=phone, text=_("…验证码：%(code)s…") % {"code": issued.code})
+    code_send(channel="sms", address=phone, text=<a message with issued.code>)
     ...
     code_check("challenge-application", app.pk, entered, stored_hash=…, expires_at=…, attempts=…)  # or ServiceError
 """

@@ -29,6 +29,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from .bulk import rows_update
 from .models import Light, Project, ProjectConfig, ProjectMonth, ProjectTally, ProjectUnit
 
 ZERO = Decimal(0)
@@ -255,7 +256,7 @@ def apply_delta(program_id: int, delta: Counter) -> None:
         if v:
             row.value += v
             updated.append(row)
-    ProjectTally.objects.bulk_update(updated, ["value"], batch_size=1000)
+    rows_update(ProjectTally, updated, ["value"])
 
 
 def fresh_counts(program_id: int) -> Counter:

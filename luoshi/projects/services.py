@@ -29,6 +29,7 @@ from luoshi.org.scopes import scope_for
 from luoshi.programs.models import Program
 
 from . import figures
+from .bulk import rows_update
 from .models import (
     PHASES, REPORTING_ROLES, EventKind, IssueKind, Light, Project, ProjectConfig, ProjectEvent, ProjectIssue, ProjectMonth,
     ProjectRating, ProjectUnit, UnitRole,
@@ -364,14 +365,13 @@ def projects_bulk_update(*, program: Program, config: ProjectConfig, pairs: list
         events.append(ProjectEvent(project_id=project.pk, kind=EventKind.UPDATED, at=now,
                                    data={"import": True, "fields": sorted(changes)}))
         out.written.append((project, changes))
-    Project.objects.bulk_update(changed, [*(f.removesuffix("_id") for f in SHEET_FIELDS), "phase", "light",
-                                          "light_reason", "plan_to_date", "actual_to_date", "actual_year",
-                                          "updated_at"], batch_size=500)
+    rows_update(Project, changed, [*(f.removesuffix("_id") for f in SHEET_FIELDS), "phase", "light", "light_reason",
+                                   "plan_to_date", "actual_to_date", "actual_year", "updated_at"])
     ProjectUnit.objects.filter(project_id__in=units_replaced).delete()
     ProjectUnit.objects.bulk_create(new_units, batch_size=1000)
     Approval.objects.filter(project_id__in=approvals_replaced).delete()
     Approval.objects.bulk_create(new_approvals, batch_size=1000)
-    ProjectMonth.objects.bulk_update(months_changed, ["planned"], batch_size=1000)
+    rows_update(ProjectMonth, months_changed, ["planned"])
     ProjectMonth.objects.bulk_create(months_new, batch_size=2000)
     ProjectEvent.objects.bulk_create(events, batch_size=1000)
     return out
