@@ -190,17 +190,17 @@ def _fill(project: Project, data: ProjectInput) -> None:
 
 
 def project_write(*, by, program: Program, config: ProjectConfig, data: ProjectInput, project: Project | None,
-                  now: dt.datetime, today: dt.date, tallies: bool = True) -> tuple[Project, dict]:
-    """The write of one project inside the caller's transaction (the importer calls it per changed row after
-    validating the whole sheet, with `tallies=False`, and rebuilds the program's figures once): fields, units, team,
-    monthly plan, light and figures. Returns the project and its changes."""
+                  now: dt.datetime, today: dt.date) -> tuple[Project, dict]:
+    """The write of one project inside the caller's transaction (project_save; an import writes many at once with
+    projects_bulk_create / projects_bulk_update): fields, units, team, monthly plan, light and figures. Returns the
+    project and its changes."""
     created = project is None
     if project is None:
         project = Project(program=program, created_at=now)
         before_tally = None
         before: dict = {}
     else:
-        before_tally = figures.state(project) if tallies else None
+        before_tally = figures.state(project)
         before = snapshot(project, FIELDS)
     _fill(project, data)
     project.updated_at = now
@@ -219,8 +219,7 @@ def project_write(*, by, program: Program, config: ProjectConfig, data: ProjectI
                 row.planned = amount
                 row.save(update_fields=["planned"])
     _refresh(project, config, today)
-    if tallies:
-        figures.apply(program.pk, before_tally, project)
+    figures.apply(program.pk, before_tally, project)
     changes = diff(before, snapshot(project, FIELDS))
     if data.monthly_plan:
         changes["monthly_plan"] = {f"{m:%Y-%m}": v for m, v in sorted(data.monthly_plan.items())}

@@ -185,7 +185,8 @@ def project_import(request, code):
             report = projects_import_xlsx(by=request.user, program=program, data=upload.read() if upload else b"",
                                           dry_run=bool(request.POST.get("dry_run")), source=upload.name if upload else "")
             if not request.POST.get("dry_run"):
-                messages.success(request, _("已导入：新建 %(c)s 个项目，更新 %(u)s 个。") % {"c": report.created, "u": report.updated})
+                messages.success(request, _("已导入：新建 %(c)s 个项目，更新 %(u)s 个，未变 %(n)s 个。") % {
+                    "c": report.created, "u": report.updated, "n": report.unchanged})
                 return redirect("projects_list", program.code)
         except ImportFailed as e:
             errors = [str(x) for x in e.errors]
