@@ -167,18 +167,18 @@ def figure_table(user, program: Program, config: ProjectConfig, dim: str, period
         total = figures.figures_by_key(program.pk, "all", period).get("", figures.Figures())
         by_key = figures.figures_by_key(program.pk, dim, period)
         total_row = _row(program, "", "", _("合计"), total, period)
+        labels = _labels(dim, by_key.keys(), config)
     else:
         # someone who reads part of the program (a district, a 镇街, a department): one row per unit they read,
         # each the projects of its subtree — the list they see
         dim = "unit"
-        by_key = {key: f for key, f in figures.figures_by_key(program.pk, dim, period, keys).items()}
-        by_key = {key: by_key.get(key, figures.Figures()) for key in keys}
+        found = figures.figures_by_key(program.pk, dim, period, keys)
+        by_key = {key: found.get(key, figures.Figures()) for key in keys}
         labels = _labels(dim, keys, config)
         if len(keys) == 1:  # the total is that unit's row, and its numbers link to the same lists
             total_row = _row(program, dim, keys[0], labels.get(keys[0], keys[0]), by_key[keys[0]], period)
         else:  # a project two of the units share counts in both rows: the total is their sum, said as such
             total_row = _row(program, "", "", _("合计"), _sum(by_key.values()), period)
-    labels = _labels(dim, by_key.keys(), config)
     rows = [_row(program, dim, key, labels.get(key, key), f, period) for key, f in by_key.items()]
     rows.sort(key=lambda r: (-(r["start_rate"] or 0), r["label"]))
     return {"total": total_row, "rows": rows, "dim": dim, "whole": keys is None}
