@@ -82,6 +82,14 @@ def send_throttles():
             Throttle("verify-send-to", *_limits("LUOSHI_VERIFY_THROTTLE_PER_ADDRESS", "5/3600")))
 
 
+def throttle_key(channel: str, address: str) -> str:
+    """The number or mailbox as the per-address limit counts it: "139 0000-1111", "+8613900001111" and
+    "13900001111" are one number, and an e-mail address is one mailbox whatever its case."""
+    if channel == SMS:
+        return re.sub(r"\D", "", address or "")[-11:]
+    return (address or "").strip().lower()
+
+
 def sending_exceeded(request, address: str) -> bool:
     """True when the client or the number has used up its codes for now (counts nothing)."""
     by_client, by_address = send_throttles()

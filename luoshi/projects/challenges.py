@@ -233,7 +233,7 @@ def _send_code(app: ChallengeApplication, c: Challenge) -> None:
     app.code_hash, app.code_expires_at, app.code_attempts = issued.hash, issued.expires_at, 0
     app.save(update_fields=["code_hash", "code_expires_at", "code_attempts"])
     minutes = verification.code_minutes()
-    if app.verify_channel == verification.EMAIL:
+    if app.verify_channel != verification.SMS:  # e-mail, or an application from before SMS (channel empty)
         verification.code_send(
             channel=verification.EMAIL, address=app.contact_email,
             subject=_("【落实】揭榜验证码：%(code)s") % {"code": issued.code},

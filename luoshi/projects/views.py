@@ -446,7 +446,8 @@ def public_challenge(request, pk):
     if request.method == "POST":
         values = request.POST
         channel = request.POST.get("channel", verification.SMS)
-        address = request.POST.get("contact_email" if channel == verification.EMAIL else "contact_phone", "").strip()
+        address = verification.throttle_key(channel, request.POST.get(
+            "contact_email" if channel == verification.EMAIL else "contact_phone", ""))
         commitments = [{"title": t, "due": d} for t, d in zip(request.POST.getlist("c_title"),
                                                                request.POST.getlist("c_due")) if t.strip() or d]
         if _code_refused(request, address):
@@ -479,7 +480,9 @@ def public_verify(request, pk, app_pk):
     if request.method == "POST":
         try:
             if request.POST.get("action") == "resend":
-                address = app.contact_email if app.verify_channel == verification.EMAIL else app.contact_phone
+                channel = app.verify_channel or verification.EMAIL  # applications before SMS were by e-mail
+                address = verification.throttle_key(
+                    channel, app.contact_email if channel == verification.EMAIL else app.contact_phone)
                 if _code_refused(request, address):
                     status = 429
                 else:
@@ -493,5 +496,5 @@ def public_verify(request, pk, app_pk):
         except ServiceError as e:
             messages.error(request, e.message)
     return render(request, "projects/public_verify.html", {
-        "app": app, "c": app.challenge, "by_sms": app.verify_channel != verification.EMAIL,
+        "app": app, "c": app.challenge, "by_sms": app.verify_channel == verification.SMS,
         "phone_tail": app.contact_phone[-4:], "minutes": verification.code_minutes()}, status=status)
