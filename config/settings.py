@@ -181,6 +181,20 @@ LUOSHI_INTAKE_THROTTLE = os.environ.get("LUOSHI_INTAKE_THROTTLE", "5/600")
 # where citizens reach the public site: links in e-mails to requesters (the rating link) start with it
 LUOSHI_PUBLIC_URL = os.environ.get("LUOSHI_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 
+# Text messages (core.sms): verification codes for portal applications (core.verification). The file backend writes
+# var/sms/*.txt; for a real gateway set LUOSHI_SMS_BACKEND=luoshi.core.sms.HttpGatewayBackend and the gateway's
+# URL, token and 短信签名 (docs/deployment.md).
+LUOSHI_SMS_BACKEND = os.environ.get("LUOSHI_SMS_BACKEND", "luoshi.core.sms.FileBackend")
+LUOSHI_SMS_FILE_PATH = Path(os.environ.get("LUOSHI_SMS_FILE_PATH", VAR_DIR / "sms"))
+LUOSHI_SMS_GATEWAY_URL = os.environ.get("LUOSHI_SMS_GATEWAY_URL", "")
+LUOSHI_SMS_GATEWAY_TOKEN = os.environ.get("LUOSHI_SMS_GATEWAY_TOKEN", "")
+LUOSHI_SMS_SIGN = os.environ.get("LUOSHI_SMS_SIGN", "")
+LUOSHI_SMS_TIMEOUT = float(os.environ.get("LUOSHI_SMS_TIMEOUT", "5"))
+LUOSHI_VERIFY_CODE_MINUTES = int(os.environ.get("LUOSHI_VERIFY_CODE_MINUTES", "15"))
+LUOSHI_VERIFY_MAX_ATTEMPTS = int(os.environ.get("LUOSHI_VERIFY_MAX_ATTEMPTS", "5"))
+LUOSHI_VERIFY_THROTTLE = os.environ.get("LUOSHI_VERIFY_THROTTLE", "10/3600")
+LUOSHI_VERIFY_THROTTLE_PER_ADDRESS = os.environ.get("LUOSHI_VERIFY_THROTTLE_PER_ADDRESS", "5/3600")
+
 # Where reminders go besides the in-app 消息 list. Each entry is a dotted path to a luoshi.core.notify.Channel subclass;
 # an SMS gateway or 政务IM bot is one more class here.
 LUOSHI_NOTIFY_CHANNELS = [

@@ -54,6 +54,21 @@ class Throttle:
         usage = self._usage(request, increment=True)
         return usage["count"] if usage else 0
 
+    def _usage_for(self, request, value: str, *, increment: bool) -> dict | None:
+        digest = hashlib.sha256(f"{settings.SECRET_KEY}:value:{value}".encode()).hexdigest()
+        return get_usage(request, group=f"luoshi.{self.action}.value", key=lambda _group, _request: digest,
+                         rate=(self.limit, self.seconds), increment=increment)
+
+    def exceeded_for(self, request, value: str) -> bool:
+        """Like `exceeded`, counted per `value` whoever sends it (a phone number a code goes to: many addresses
+        must not flood one number); the value is hashed with the server secret, never stored."""
+        usage = self._usage_for(request, value, increment=False)
+        return usage is not None and (usage["count"] >= self.limit or usage["should_limit"])
+
+    def count_for(self, request, value: str) -> int:
+        usage = self._usage_for(request, value, increment=True)
+        return usage["count"] if usage else 0
+
     def hit(self, request) -> bool:
         """Count one hit; True when it is over the limit (refuse it)."""
         usage = self._usage(request, increment=True)

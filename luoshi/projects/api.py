@@ -145,7 +145,7 @@ def list_projects(request, code: str, filters: Query[ListIn]):
         raise ServiceError(_("未知的统计项“%(f)s”。") % {"f": filters.figure}, field="figure")
     period = _period(filters.period) if (filters.period or filters.figure) else None
     return selectors.project_list(request.user, program, selectors.ListFilter(
-        dim=filters.dim if filters.dim in selectors.DIM_LABELS else "", key=filters.key, figure=filters.figure,
+        dim=filters.dim if filters.dim in selectors.LIST_DIMS else "", key=filters.key, figure=filters.figure,
         period=period, light=filters.light, q=filters.q))
 
 

@@ -12,6 +12,16 @@ def lights_daily(today: dt.date | None, notify: bool) -> list[str]:
     return [f"重点项目：检查 {r['projects']} 个项目，黄灯 {r['yellow']} 个、红灯 {r['red']} 个，状态变化 {r['changed']} 个。"]
 
 
+def figures_after_unit_move(new_path: str) -> None:
+    """The figures per unit subtree (`unit` rows) follow moved units to their new ancestors."""
+    from . import figures
+    from .models import ProjectUnit
+
+    for program_id in ProjectUnit.objects.filter(unit_path__within=[new_path]).values_list(
+            "project__program_id", flat=True).distinct():
+        figures.program_rebuild(program_id)
+
+
 class ProjectsConfig(AppConfig):
     name = "luoshi.projects"
     label = "projects"
@@ -21,7 +31,7 @@ class ProjectsConfig(AppConfig):
     def ready(self):
         from luoshi.core.daily import register_daily
         from luoshi.core.presets import preset_kind_register
-        from luoshi.org.paths import register_path_copy
+        from luoshi.org.paths import register_after_move, register_path_copy
 
         from . import inbox
         from .challenges import ChallengeScheme
@@ -34,6 +44,7 @@ class ProjectsConfig(AppConfig):
                              hint=_("发布榜单时选用（重点项目 → 揭榜挂帅 → 发布榜单）"))
         register_daily("projects.lights", lights_daily, order=40)
         register_path_copy(ProjectUnit, "unit_path")
+        register_after_move(figures_after_unit_move)
         inbox.register()
 
         from .cockpit import register as register_cockpit

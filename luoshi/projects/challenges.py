@@ -5,19 +5,16 @@ linked back. States and deadlines are enforced here; applicants' contact details
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import secrets
 from decimal import Decimal, InvalidOperation
 from typing import Literal
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 from pydantic import Field
 
-from luoshi.core import clock
+from luoshi.core import clock, verification
 from luoshi.core.errors import ServiceError
 from luoshi.core.journal import journal_record
 from luoshi.core.permissions import require
@@ -184,27 +181,31 @@ def challenge_apply(*, by, challenge: Challenge, team_name: str, contact_name: s
     return app
 
 
-def _code_hash(application_id: int, code: str) -> str:
-    return hashlib.sha256(f"{settings.SECRET_KEY}:{application_id}:{code}".encode()).hexdigest()
+CODE_PURPOSE = "challenge-application"
 
 
 def challenge_apply_public(*, challenge: Challenge, team_name: str, contact_name: str, contact_phone: str,
-                           contact_email: str, plan: str, commitments: list[dict]) -> ChallengeApplication:
+                           contact_email: str, plan: str, commitments: list[dict],
+                           channel: str = verification.SMS) -> ChallengeApplication:
     """揭榜 on the portal without an account: the application waits, unseen by the office and the experts, until the
-    code sent to the e-mail address is entered (`application_verify`). The deadline applies to both steps."""
+    code sent by text message to the mobile number (or, when chosen, to the e-mail address) is entered
+    (`application_verify`). The deadline applies to both steps."""
     from django.core.exceptions import ValidationError
-    from django.core.mail import send_mail
     from django.core.validators import validate_email
 
-    try:
-        validate_email((contact_email or "").strip())
-    except ValidationError:
-        raise ServiceError(_("请填写有效的电子邮箱，用于接收验证码。"), field="contact_email")
+    if channel not in verification.CHANNELS:
+        raise ServiceError(_("请选择接收验证码的方式。"), field="channel")
+    if channel == verification.SMS:
+        contact_phone = verification.mobile_normalize(contact_phone)
+    if channel == verification.EMAIL or (contact_email or "").strip():
+        try:
+            validate_email((contact_email or "").strip())
+        except ValidationError:
+            raise ServiceError(_("请填写有效的电子邮箱，用于接收验证码。") if channel == verification.EMAIL
+                               else _("电子邮箱格式不对。"), field="contact_email")
     with transaction.atomic():
         c = _lock(challenge)
-        if c.state != ChallengeState.OPEN or clock.today() > c.apply_until:
-            raise ServiceError(_("揭榜已于 %(d)s 截止。") % {"d": f"{c.apply_until:%Y-%m-%d}"}
-                               if c.state != ChallengeState.DRAFT else _("榜单尚未发布。"))
+        _still_open(c)
         for value, name, label in ((team_name, "team_name", _("揭榜主体")), (contact_name, "contact_name", _("联系人")),
                                    (contact_phone, "contact_phone", _("联系电话")), (plan, "plan", _("攻关方案"))):
             if not (value or "").strip():
@@ -212,33 +213,78 @@ def challenge_apply_public(*, challenge: Challenge, team_name: str, contact_name
         app = ChallengeApplication.objects.create(
             challenge=c, team_name=team_name.strip()[:200], contact_name=contact_name.strip()[:50],
             contact_phone=contact_phone.strip()[:30], contact_email=contact_email.strip()[:254], plan=plan.strip(),
-            commitments=_commitments(commitments), submitted_at=clock.now())
-        code = f"{secrets.randbelow(10**6):06d}"
-        app.code_hash = _code_hash(app.pk, code)
-        app.save(update_fields=["code_hash"])
+            commitments=_commitments(commitments), submitted_at=clock.now(), verify_channel=channel)
+        _send_code(app, c)
         journal_record(actor=None, verb="projects.challenge_apply_public", obj=c, scope_path=c.owner_unit.path,
-                       changes={"application": app.pk, "team_name": app.team_name})
-    send_mail(subject=_("【落实】揭榜验证码：%(code)s") % {"code": code},
-              message=_("您在“%(title)s”榜单提交了揭榜申请。验证码：%(code)s。请在揭榜截止（%(d)s）前在申请页面输入，"
-                        "否则申请不会提交评审。") % {"title": c.title, "code": code, "d": f"{c.apply_until:%Y-%m-%d}"},
-              from_email=None, recipient_list=[app.contact_email], fail_silently=True)
+                       changes={"application": app.pk, "team_name": app.team_name, "channel": channel})
+    return app
+
+
+def _still_open(c: Challenge) -> None:
+    if c.state != ChallengeState.OPEN or clock.today() > c.apply_until:
+        raise ServiceError(_("揭榜已于 %(d)s 截止。") % {"d": f"{c.apply_until:%Y-%m-%d}"}
+                           if c.state != ChallengeState.DRAFT else _("榜单尚未发布。"))
+
+
+def _send_code(app: ChallengeApplication, c: Challenge) -> None:
+    """A new code for the application (the earlier one stops working), sent inside the caller's transaction: when
+    the gateway refuses, nothing is stored."""
+    issued = verification.code_issue(CODE_PURPOSE, app.pk)
+    app.code_hash, app.code_expires_at, app.code_attempts = issued.hash, issued.expires_at, 0
+    app.save(update_fields=["code_hash", "code_expires_at", "code_attempts"])
+    minutes = verification.code_minutes()
+    if app.verify_channel != verification.SMS:  # e-mail, or an application from before SMS (channel empty)
+        verification.code_send(
+            channel=verification.EMAIL, address=app.contact_email,
+            subject=_("【落实】揭榜验证码：%(code)s") % {"code": issued.code},
+            text=_("您在“%(title)s”榜单提交了揭榜申请。验证码：%(code)s，%(n)s 分钟内有效。请在揭榜截止（%(d)s）前在申请页面"
+                   "输入，否则申请不会提交评审。") % {"title": c.title, "code": issued.code, "n": minutes,
+                                               "d": f"{c.apply_until:%Y-%m-%d}"})
+    else:
+        verification.code_send(channel=verification.SMS, address=app.contact_phone,
+                               text=_("【落实】揭榜验证码：%(code)s，%(n)s 分钟内有效。如非本人操作，请忽略本短信。")
+                               % {"code": issued.code, "n": minutes})
+
+
+def application_code_resend(*, application: ChallengeApplication) -> ChallengeApplication:
+    """A new code for an application not yet confirmed (the last one expired or was mistyped too often)."""
+    with transaction.atomic():
+        app = ChallengeApplication.objects.select_for_update().select_related("challenge__owner_unit").get(
+            pk=application.pk)
+        c = app.challenge
+        if app.verified_at is not None:
+            return app
+        _still_open(c)
+        _send_code(app, c)
+        journal_record(actor=None, verb="projects.challenge_code_resend", obj=c, scope_path=c.owner_unit.path,
+                       changes={"application": app.pk, "channel": app.verify_channel})
     return app
 
 
 def application_verify(*, application: ChallengeApplication, code: str) -> ChallengeApplication:
+    """Confirm a portal application with its code. A wrong code is counted on the application (after
+    LUOSHI_VERIFY_MAX_ATTEMPTS a new code must be sent) — the one thing a refused entry stores."""
+    refused: ServiceError | None = None
     with transaction.atomic():
         app = ChallengeApplication.objects.select_for_update().select_related("challenge__owner_unit").get(pk=application.pk)
         c = app.challenge
         if app.verified_at is not None:
             return app
-        if c.state != ChallengeState.OPEN or clock.today() > c.apply_until:
-            raise ServiceError(_("揭榜已于 %(d)s 截止。") % {"d": f"{c.apply_until:%Y-%m-%d}"})
-        if not app.code_hash or not secrets.compare_digest(app.code_hash, _code_hash(app.pk, (code or "").strip())):
-            raise ServiceError(_("验证码不正确。"), field="code")
-        app.verified_at = clock.now()
-        app.save(update_fields=["verified_at"])
-        journal_record(actor=None, verb="projects.challenge_apply_verify", obj=c, scope_path=c.owner_unit.path,
-                       changes={"application": app.pk})
+        _still_open(c)
+        try:
+            verification.code_check(CODE_PURPOSE, app.pk, code, stored_hash=app.code_hash,
+                                    expires_at=app.code_expires_at, attempts=app.code_attempts)
+        except ServiceError as e:
+            refused = e
+            app.code_attempts += 1
+            app.save(update_fields=["code_attempts"])
+        else:
+            app.verified_at, app.code_hash = clock.now(), ""
+            app.save(update_fields=["verified_at", "code_hash"])
+            journal_record(actor=None, verb="projects.challenge_apply_verify", obj=c, scope_path=c.owner_unit.path,
+                           changes={"application": app.pk, "channel": app.verify_channel})
+    if refused is not None:
+        raise refused
     return app
 
 

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _, gettext_lazy
 
 from luoshi.core.cockpit import Figure, PanelData, Period
 from luoshi.org.lookups import covers_everything
-from luoshi.org.models import Unit, UnitKind
+from luoshi.org.models import Unit
 from luoshi.org.scopes import scope_for
 
 from .models import Project
@@ -37,10 +37,8 @@ def projects_cockpit(user, unit: Unit, period: Period) -> PanelData | None:
     with their 投资完成率 as a table."""
     if covers_everything(unit):
         data = cockpit_figures(user, None, period_code(period))
-    elif unit.kind == UnitKind.DISTRICT:
+    else:  # a district, a 镇街, a function area: the figures of its subtree (the `unit` rows, ADR 0025)
         data = cockpit_figures(user, unit, period_code(period))
-    else:
-        return None  # project figures are kept per district (see the projects ADR)
     programs = [p for p in data["programs"] if p["projects"]]
     if not programs:
         return None

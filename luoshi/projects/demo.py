@@ -45,13 +45,47 @@ PLACES = {
     "平度市": ("市发展和改革局", ["平度经济开发区"], ["东阁街道", "李园街道", "同和街道", "南村镇", "蓼兰镇"]),
 }
 COUNTS = {"胶州市": 24, "西海岸新区": 20, "平度市": 16}
-NAMES = {
+NAMES = {  # what the projects build; each district draws without repeating, so no two of its projects share a name
     "industry": ["智能装备产业园", "新能源汽车零部件基地", "高端化工新材料项目", "集成电路封测项目", "生物医药产业园",
-                 "食品精深加工项目", "新型显示模组项目", "海洋装备制造基地"],
-    "infrastructure": ["综合交通枢纽配套道路", "污水处理厂扩建工程", "110千伏输变电工程", "物流园铁路专用线", "供热管网改造工程"],
-    "livelihood": ["区域医疗中心", "九年一贯制学校", "保障性租赁住房", "养老服务综合体", "全民健身中心"],
-    "investment": ["跨境电商产业园", "冷链物流中心", "数字经济产业园", "总部经济楼宇"],
+                 "食品精深加工项目", "新型显示模组项目", "海洋装备制造基地", "工业机器人整机项目", "锂电池隔膜生产线",
+                 "精密轴承制造项目", "轨道交通装备配套项目", "光伏组件生产基地", "医疗器械产业园", "氢能装备产业园",
+                 "智能家电配套产业园", "碳纤维复合材料项目", "纺织服装智能工厂"],
+    "infrastructure": ["综合交通枢纽配套道路", "污水处理厂扩建工程", "110千伏输变电工程", "物流园铁路专用线",
+                       "供热管网改造工程", "雨污分流改造工程", "城市快速路连接线", "水库除险加固工程",
+                       "天然气主干管网工程", "算力中心和5G基站"],
+    "livelihood": ["区域医疗中心", "九年一贯制学校", "保障性租赁住房", "养老服务综合体", "全民健身中心", "老旧小区改造",
+                   "妇幼保健院新院区", "职业技术学校实训基地", "城市书房和文化中心"],
+    "investment": ["跨境电商产业园", "冷链物流中心", "数字经济产业园", "总部经济楼宇", "智慧物流分拨中心", "电竞文旅综合体",
+                   "保税仓储中心"],
 }
+# where in the district, for a second project of the same kind of work (e.g. 胶州临空冷链物流中心)
+PLACE_WORDS = {"胶州市": ["临空", "经开区", "李哥庄", "九龙", "胶东"], "西海岸新区": ["董家口", "前湾", "灵山卫", "泊里", "辛安"],
+               "平度市": ["经开区", "南村", "蓼兰", "同和", "东阁"]}
+
+
+def project_namer(district_name: str, short: str, rng: random.Random):
+    """name(kind) → a name no other project of the district has: the kinds' subjects drawn without repeating, then
+    the same subjects again with a place in the district before them."""
+    pools: dict[str, list[str]] = {}
+    used: set[str] = set()
+    places = PLACE_WORDS.get(district_name, ["新区"])
+
+    def name(kind: str) -> str:
+        for _attempt in range(200):
+            if not pools.get(kind):
+                pools[kind] = rng.sample(NAMES[kind], len(NAMES[kind]))
+            subject = pools[kind].pop()
+            candidate = f"{short}{subject}"
+            if candidate in used:
+                candidate = f"{short}{rng.choice(places)}{subject}"
+            if candidate not in used:
+                used.add(candidate)
+                return candidate
+        raise RuntimeError(f"no unused project name left for {district_name}/{kind}")
+
+    return name
+
+
 BUILDERS = ["青岛海达科技有限公司", "山东华信新材料股份有限公司", "青岛恒泰智能装备有限公司", "青岛城乡建设投资集团",
             "青岛安捷物流有限公司", "青岛康宁医疗投资有限公司", "山东鲁青新能源有限公司", "青岛蓝海生物科技有限公司"]
 TYPES = ["industry"] * 5 + ["infrastructure"] * 2 + ["livelihood"] * 2 + ["investment"]
@@ -113,10 +147,12 @@ def projects_demo(*, today: dt.date | None = None, hashed_password: str | None =
             lead = unit_at(f"{CITY}/{district_name}/{lead_name}")
             approval = Unit.objects.filter(parent=district, name__endswith="行政审批服务局").first()
             zone_units = [_unit(district, z, "zone") for z in zones]
+            name_of = project_namer(district_name, district.short_name or district_name,
+                                    random.Random(f"{seed}{district_name}"))
             for i in range(COUNTS[district_name]):
                 n += 1
                 kind = TYPES[(n * 7) % len(TYPES)]
-                name = f"{district.short_name or district_name}{rng.choice(NAMES[kind])}"
+                name = name_of(kind)
                 annual = Decimal(rng.choice([3000, 5000, 8000, 12000, 20000, 30000]))
                 sign = dt.date(year, rng.randint(1, 3), rng.randint(1, 25))
                 begin = sign + dt.timedelta(days=rng.randint(30, 150))

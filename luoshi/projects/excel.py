@@ -28,7 +28,7 @@ from luoshi.tasks.deadlines import DeadlineError, parse_deadline
 
 from . import figures
 from .models import PHASES, Project, ProjectConfig
-from .services import ProjectInput, can_manage, config_of, input_problems, project_write, projects_bulk_create
+from .services import ProjectInput, can_manage, config_of, input_problems, projects_bulk_create, projects_bulk_update
 
 COLUMNS = [  # key, header, required
     ("code", "项目编号", True), ("name", "项目名称", True), ("type", "项目类型", True), ("district", "所在区市", True),
@@ -98,6 +98,7 @@ class ImportReport:
     rows: int
     created: int = 0
     updated: int = 0
+    unchanged: int = 0
 
 
 def _header(ws) -> tuple[int, dict[str, int], dict[int, int]]:
@@ -232,7 +233,11 @@ def read_rows(data: bytes, program: Program, config: ProjectConfig) -> list[Row]
 
 
 def projects_import_xlsx(*, by, program: Program, data: bytes, dry_run: bool = False, source: str = "") -> ImportReport:
-    """Import (create or update by 项目编号) the whole sheet, or nothing: raises ImportFailed listing every problem."""
+    """Import (create or update by 项目编号) the whole sheet, or nothing: raises ImportFailed listing every problem.
+
+    The sheet is read and validated before the transaction; inside it, new projects are written with bulk INSERTs
+    and existing ones with bulk UPDATEs of what changed (services.projects_bulk_update), one journal row per
+    project written (journal_record_many) and the figures changed once by the sum of the differences."""
     config = config_of(program)
     require(can_manage(by, program), _("只有该专项工作的督查室/办公室可以导入项目清单。"))
     rows = read_rows(data, program, config)
@@ -242,29 +247,30 @@ def projects_import_xlsx(*, by, program: Program, data: bytes, dry_run: bool = F
     report = ImportReport(rows=len(rows))
     if dry_run:
         return report
-    existing = {p.code: p for p in Project.objects.filter(program=program)}
     now, today = clock.now(), clock.today()
-    entries = []
+    codes = [row.data.code.strip() for row in rows]
     with transaction.atomic():
-        fresh = [row for row in rows if row.data.code.strip() not in existing]
-        for project, changes in projects_bulk_create(program=program, config=config, inputs=[r.data for r in fresh],
-                                                     now=now, today=today):
+        existing = {p.code: p for p in Project.objects.select_for_update().filter(program=program, code__in=codes)
+                    .select_related("lead_unit")}
+        fresh = [row.data for row in rows if row.data.code.strip() not in existing]
+        delta = figures.Counter()
+        entries = []
+        for project, changes in projects_bulk_create(program=program, config=config, inputs=fresh, now=now,
+                                                     today=today, delta=delta):
             entries.append(journal_entry(actor=by, verb="projects.import_row", obj=project, changes=changes, at=now,
                                          reason=source, scope_path=project.lead_unit.path))
-        report.created = len(fresh)
-        for row in rows:
-            project = existing.get(row.data.code.strip())
-            if project is None:
-                continue
-            project, changes = project_write(by=by, program=program, config=config, data=row.data, project=project,
-                                             now=now, today=today, tallies=False)
-            report.updated += 1
+        written = projects_bulk_update(program=program, config=config, now=now, today=today, pairs=[
+            (existing[row.data.code.strip()], row.data) for row in rows if row.data.code.strip() in existing])
+        for project, changes in written.written:
             entries.append(journal_entry(actor=by, verb="projects.import_row", obj=project, changes=changes, at=now,
                                          reason=source, scope_path=project.lead_unit.path))
+        report.created, report.updated, report.unchanged = len(fresh), len(written.written), written.unchanged
         journal_record_many(entries)
-        figures.program_rebuild(program.pk)
+        delta.update(written.delta)
+        figures.apply_delta(program.pk, delta)
         journal_record(actor=by, verb="projects.import", obj=program, scope_path=program.owner_unit.path,
-                       changes={"source": source, "created": report.created, "updated": report.updated})
+                       changes={"source": source, "created": report.created, "updated": report.updated,
+                                "unchanged": report.unchanged})
     return report
 
 

@@ -6,7 +6,9 @@ Rules — `project_light` is a pure function of a project's dates, its monthly p
   below `invest_red`%: 红灯; the worse of the two counts, and every reason is said.
 
 Figures — rows of ProjectTally per (dimension, key, month, figure):
-- dimensions: all · "", district · unit id, area · unit id, type · code, leader · person id;
+- dimensions: all · "", district · unit id, area · unit id, street · unit id, type · code, leader · person id, and
+  unit · id for every unit the project concerns and every unit above it (a 镇街's, a function area's or a
+  department's figures: the projects its people see);
 - month 0 (now): `projects`, `yellow`, `red`;
 - month yyyymm, for phase p in start and produce: `p_due` (planned in that month), `p_met` (done, counted in the
   month of the later of plan and fact: Σ_{m≤E} p_met is the number planned by E and done by E), `p_new` (done in
@@ -21,16 +23,17 @@ import calendar
 import datetime as dt
 import re
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from .models import Light, Project, ProjectConfig, ProjectMonth, ProjectTally
+from .bulk import rows_update
+from .models import Light, Project, ProjectConfig, ProjectMonth, ProjectTally, ProjectUnit
 
 ZERO = Decimal(0)
-DIMS = ("all", "district", "area", "type", "leader")
+DIMS = ("all", "district", "area", "street", "type", "leader", "unit")
 RATE_PHASES = ("start", "produce")
 Key = tuple[str, str, int, str]  # dim, key, month, figure
 
@@ -128,42 +131,88 @@ def project_light(project: Project, config: ProjectConfig, months: list[tuple[dt
 
 # ---- contributions ----------------------------------------------------------------------------------------
 
-def dim_keys(p: Project) -> list[tuple[str, str]]:
-    out = [("all", ""), ("district", str(p.district_id)), ("type", p.type)]
-    if p.area_id:
-        out.append(("area", str(p.area_id)))
-    if p.leader_id:
-        out.append(("leader", str(p.leader_id)))
-    return out
+Months = list[tuple[dt.date, Decimal, Decimal | None]]
 
 
-def contribution(p: Project, months: list[tuple[dt.date, Decimal, Decimal | None]]) -> Counter:
-    out: Counter = Counter()
-    if p.is_archived:
+@dataclass(frozen=True)
+class Share:
+    """What one project adds to the figures: the same facts {(month, figure): value} under each of its keys
+    {(dim, key)}. Kept apart so that a write whose keys did not change applies only the facts that did."""
+
+    keys: frozenset[tuple[str, str]] = frozenset()
+    facts: Counter = field(default_factory=Counter)
+
+    def expand(self) -> Counter:
+        out: Counter = Counter()
+        for dim, key in self.keys:
+            for (month, figure), value in self.facts.items():
+                out[(dim, key, month, figure)] += value
         return out
-    facts: list[tuple[int, str, Decimal]] = [(0, "projects", Decimal(1))]
+
+
+def unit_ids(path: str) -> list[str]:
+    """"/1/5/9/" → ["1", "5", "9"]: the unit and every unit above it."""
+    return [x for x in path.split("/") if x]
+
+
+def dim_keys(p: Project, unit_paths: list[str] = ()) -> frozenset[tuple[str, str]]:
+    """The dimensions a project counts in. `unit` · id: every unit the project concerns (ProjectUnit) and every
+    unit above it, once — so a 镇街, a function area, a department or a district reads its subtree's projects in one
+    row, which is the list its people see (Project.objects.visible_to)."""
+    out = {("all", ""), ("district", str(p.district_id)), ("type", p.type)}
+    if p.area_id:
+        out.add(("area", str(p.area_id)))
+    if p.street_id:
+        out.add(("street", str(p.street_id)))
+    if p.leader_id:
+        out.add(("leader", str(p.leader_id)))
+    for path in unit_paths:
+        out.update(("unit", uid) for uid in unit_ids(path))
+    return frozenset(out)
+
+
+def share(p: Project, months: Months, unit_paths: list[str] = ()) -> Share:
+    if p.is_archived:
+        return Share()
+    facts: Counter = Counter({(0, "projects"): Decimal(1)})
     if p.light in (Light.YELLOW, Light.RED):
-        facts.append((0, p.light, Decimal(1)))
+        facts[(0, p.light)] += 1
     for phase in RATE_PHASES:
         planned, actual = p.planned(phase), p.actual(phase)
         if planned:
-            facts.append((month_key(planned), f"{phase}_due", Decimal(1)))
+            facts[(month_key(planned), f"{phase}_due")] += 1
             if actual:
-                facts.append((month_key(max(planned, actual)), f"{phase}_met", Decimal(1)))
+                facts[(month_key(max(planned, actual)), f"{phase}_met")] += 1
         if actual:
-            facts.append((month_key(actual), f"{phase}_new", Decimal(1)))
+            facts[(month_key(actual), f"{phase}_new")] += 1
     for m, planned_amount, actual_amount in months:
         if planned_amount:
-            facts.append((month_key(m), "plan", planned_amount))
+            facts[(month_key(m), "plan")] += planned_amount
         if actual_amount:
-            facts.append((month_key(m), "actual", actual_amount))
-    for dim, key in dim_keys(p):
-        for month, figure, value in facts:
-            out[(dim, key, month, figure)] += value
+            facts[(month_key(m), "actual")] += actual_amount
+    return Share(dim_keys(p, unit_paths), facts)
+
+
+def contribution(p: Project, months: Months, unit_paths: list[str] = ()) -> Counter:
+    return share(p, months, unit_paths).expand()
+
+
+def difference(before: Share | None, after: Share, out: Counter | None = None) -> Counter:
+    """after − before as rows (added to `out` when given): under the keys both have, only the facts that changed."""
+    out = Counter() if out is None else out
+    before = before or Share()
+    changed = Counter(after.facts)
+    changed.subtract(before.facts)
+    changed = Counter({k: v for k, v in changed.items() if v})
+    for keys, facts, sign in ((after.keys & before.keys, changed, 1), (after.keys - before.keys, after.facts, 1),
+                              (before.keys - after.keys, before.facts, -1)):
+        for dim, key in keys:
+            for (month, figure), value in facts.items():
+                out[(dim, key, month, figure)] += sign * value
     return out
 
 
-def months_of(project_ids) -> dict[int, list[tuple[dt.date, Decimal, Decimal | None]]]:
+def months_of(project_ids) -> dict[int, Months]:
     out: dict[int, list] = defaultdict(list)
     for pid, m, planned, actual in ProjectMonth.objects.filter(project_id__in=list(project_ids)).values_list(
             "project_id", "month", "planned", "actual").order_by("project_id", "month"):
@@ -171,39 +220,58 @@ def months_of(project_ids) -> dict[int, list[tuple[dt.date, Decimal, Decimal | N
     return out
 
 
-def state(p: Project) -> Counter:
-    """The project's contribution now (call before a write; `apply` after it)."""
-    return contribution(p, months_of([p.pk]).get(p.pk, [])) if p.pk else Counter()
+def units_of(project_ids) -> dict[int, list[str]]:
+    out: dict[int, list[str]] = defaultdict(list)
+    for pid, path in ProjectUnit.objects.filter(project_id__in=list(project_ids)).values_list("project_id", "unit_path"):
+        out[pid].append(path)
+    return out
 
 
-def apply(program_id: int, before: Counter, p: Project) -> None:
-    after = contribution(p, months_of([p.pk]).get(p.pk, []))
-    delta = Counter(after)
-    delta.subtract(before)
+def state(p: Project) -> Share:
+    """The project's share now, read from the database (call before a write; `apply` after it)."""
+    if not p.pk:
+        return Share()
+    return share(p, months_of([p.pk]).get(p.pk, []), units_of([p.pk]).get(p.pk, []))
+
+
+def apply(program_id: int, before: Share | None, p: Project) -> None:
+    apply_delta(program_id, difference(before, state(p)))
+
+
+def apply_delta(program_id: int, delta: Counter) -> None:
+    """Add `delta` {(dim, key, month, figure): change} to the program's rows in the caller's transaction: missing
+    rows created at 0 first, then every row locked in primary-key order (one lock order: no deadlock between two
+    writers) and changed in one bulk UPDATE."""
     changes = {k: v for k, v in delta.items() if v}
     if not changes:
         return
-    existing = {(r.dim, r.key, r.month, r.figure): r for r in ProjectTally.objects.select_for_update().filter(
+    ProjectTally.objects.bulk_create([ProjectTally(program_id=program_id, dim=d, key=k, month=m, figure=f, value=0)
+                                      for d, k, m, f in changes], batch_size=1000, ignore_conflicts=True)
+    rows = ProjectTally.objects.select_for_update().filter(
         program_id=program_id, dim__in={k[0] for k in changes}, key__in={k[1] for k in changes},
-        month__in={k[2] for k in changes}, figure__in={k[3] for k in changes})}
-    new, updated = [], []
-    for k, v in changes.items():
-        row = existing.get(k)
-        if row is None:
-            new.append(ProjectTally(program_id=program_id, dim=k[0], key=k[1], month=k[2], figure=k[3], value=v))
-        else:
+        month__in={k[2] for k in changes}, figure__in={k[3] for k in changes}).order_by("pk")
+    updated = []
+    for row in rows:
+        v = changes.get((row.dim, row.key, row.month, row.figure))
+        if v:
             row.value += v
             updated.append(row)
-    ProjectTally.objects.bulk_update(updated, ["value"], batch_size=500)
-    ProjectTally.objects.bulk_create(new, batch_size=500)
+    rows_update(ProjectTally, updated, ["value"])
 
 
 def fresh_counts(program_id: int) -> Counter:
     total: Counter = Counter()
     projects = list(Project.objects.filter(program_id=program_id, is_archived=False))
     months = months_of(p.pk for p in projects)
+    units = units_of(p.pk for p in projects)
+    by_key: dict[tuple[str, str], Counter] = defaultdict(Counter)
     for p in projects:
-        total.update(contribution(p, months.get(p.pk, [])))
+        s = share(p, months.get(p.pk, []), units.get(p.pk, []))
+        for dim_key in s.keys:
+            by_key[dim_key].update(s.facts)
+    for (dim, key), facts in by_key.items():
+        for (month, figure), value in facts.items():
+            total[(dim, key, month, figure)] += value
     return Counter({k: v for k, v in total.items() if v})
 
 

@@ -387,7 +387,7 @@ class ChallengeApplication(models.Model):
     experts and the public do not."""
 
     challenge = models.ForeignKey(Challenge, on_delete=models.PROTECT, related_name="applications")
-    # an account, or none for an application made on the portal (then the e-mail address is verified by a code)
+    # an account, or none for an application made on the portal (then the phone or e-mail is verified by a code)
     applicant = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                   related_name="+")
     unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
@@ -395,7 +395,11 @@ class ChallengeApplication(models.Model):
     contact_name = models.CharField(_("联系人"), max_length=50)
     contact_phone = models.CharField(_("联系电话"), max_length=30)
     contact_email = models.EmailField(_("电子邮箱"), blank=True)
+    # a portal application's contact is confirmed by a code (core.verification) sent by text message or e-mail
+    verify_channel = models.CharField(max_length=5, blank=True)
     code_hash = models.CharField(max_length=64, blank=True)
+    code_expires_at = models.DateTimeField(null=True, blank=True)
+    code_attempts = models.PositiveSmallIntegerField(default=0)
     verified_at = models.DateTimeField(null=True, blank=True)  # None: a portal application not yet confirmed
     plan = models.TextField(_("攻关方案"))
     commitments = models.JSONField(_("承诺节点"), default=list)  # [{title, due}] due as an ISO date

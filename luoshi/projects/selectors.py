@@ -21,8 +21,11 @@ from . import figures
 from .figures import Period, month_key
 from .models import Light, Project, ProjectConfig, ProjectEvent, ProjectMonth, ProjectRating, ProjectUnit
 
-DIM_LABELS = {"district": gettext_lazy("按区市"), "area": gettext_lazy("按功能区"), "type": gettext_lazy("按项目类型"),
-              "leader": gettext_lazy("按包联领导")}
+DIM_LABELS = {"district": gettext_lazy("按区市"), "area": gettext_lazy("按功能区"), "street": gettext_lazy("按镇街"),
+              "type": gettext_lazy("按项目类型"), "leader": gettext_lazy("按包联领导")}
+# what a list can be narrowed to: the figures page's dimensions, and `unit` (a unit's subtree: the figures of
+# someone who reads part of the program)
+LIST_DIMS = (*DIM_LABELS, "unit")
 # the figures a list can be narrowed to (the link behind each number)
 LIST_FIGURES = ("start_due", "start_met", "start_new", "produce_due", "produce_met", "produce_new", "yellow", "red")
 
@@ -69,6 +72,11 @@ def _narrow(qs: QuerySet[Project], f: ListFilter) -> QuerySet[Project]:
         qs = qs.filter(district_id=f.key)
     elif f.dim == "area" and f.key:
         qs = qs.filter(area_id=f.key)
+    elif f.dim == "street" and f.key:
+        qs = qs.filter(street_id=f.key)
+    elif f.dim == "unit" and f.key:
+        path = Unit.objects.filter(pk=f.key).values_list("path", flat=True).first() if f.key.isdigit() else None
+        qs = qs.filter(pk__in=ProjectUnit.objects.filter(unit_path__within=[path] if path else []).values("project_id"))
     elif f.dim == "type" and f.key:
         qs = qs.filter(type=f.key)
     elif f.dim == "leader" and f.key:
@@ -136,12 +144,14 @@ def project_events(project: Project, limit: int = 50) -> list[ProjectEvent]:
 # ---- figures ----------------------------------------------------------------------------------------------
 
 def figures_scope_keys(user, program: Program) -> list[str] | None:
-    """None: the whole program; else the district ids whose figures the user reads (their own districts)."""
+    """None: the whole program; else the ids of the outermost units the user reads (their units' subtrees and the
+    units paired with them, 包联), whose `unit` rows hold the figures of the projects they see."""
     scope = scope_for(user)
     if program.wholly_visible_to(scope):
         return None
-    districts = Unit.objects.filter(kind="district", path__within=scope.all_paths).values_list("pk", flat=True)
-    return [str(d) for d in districts]
+    from luoshi.org.lookups import outermost
+
+    return [figures.unit_ids(path)[-1] for path in outermost(scope.all_paths + scope.paired_unit_paths)]
 
 
 def list_url(program: Program, **params) -> str:
@@ -156,15 +166,22 @@ def figure_table(user, program: Program, config: ProjectConfig, dim: str, period
     if keys is None:
         total = figures.figures_by_key(program.pk, "all", period).get("", figures.Figures())
         by_key = figures.figures_by_key(program.pk, dim, period)
+        total_row = _row(program, "", "", _("合计"), total, period)
+        labels = _labels(dim, by_key.keys(), config)
     else:
-        by_district = figures.figures_by_key(program.pk, "district", period, keys)
-        total = _sum(by_district.values())
-        by_key = by_district if dim == "district" else {}
-        dim = "district"
-    labels = _labels(dim, by_key.keys(), config)
+        # someone who reads part of the program (a district, a 镇街, a department): one row per unit they read,
+        # each the projects of its subtree — the list they see
+        dim = "unit"
+        found = figures.figures_by_key(program.pk, dim, period, keys)
+        by_key = {key: found.get(key, figures.Figures()) for key in keys}
+        labels = _labels(dim, keys, config)
+        if len(keys) == 1:  # the total is that unit's row, and its numbers link to the same lists
+            total_row = _row(program, dim, keys[0], labels.get(keys[0], keys[0]), by_key[keys[0]], period)
+        else:  # a project two of the units share counts in both rows: the total is their sum, said as such
+            total_row = _row(program, "", "", _("合计"), _sum(by_key.values()), period)
     rows = [_row(program, dim, key, labels.get(key, key), f, period) for key, f in by_key.items()]
     rows.sort(key=lambda r: (-(r["start_rate"] or 0), r["label"]))
-    return {"total": _row(program, "", "", _("合计"), total, period), "rows": rows, "dim": dim}
+    return {"total": total_row, "rows": rows, "dim": dim, "whole": keys is None}
 
 
 def _sum(items) -> figures.Figures:
@@ -177,7 +194,7 @@ def _sum(items) -> figures.Figures:
 
 def _labels(dim: str, keys, config: ProjectConfig) -> dict[str, str]:
     ids = [int(k) for k in keys if k.isdigit()]
-    if dim in ("district", "area"):
+    if dim in ("district", "area", "street", "unit"):
         return {str(k): v for k, v in Unit.objects.filter(pk__in=ids).values_list("pk", "name")}
     if dim == "leader":
         return {str(pk): (full or user) for pk, full, user in Person.objects.filter(pk__in=ids).values_list(
@@ -199,6 +216,35 @@ def _row(program: Program, dim: str, key: str, label: str, f: figures.Figures, p
             "urls": {name: url(name) for name in LIST_FIGURES}}
 
 
+CHART_ROWS = 30  # a chart of more rows would not read on a phone; the table below it lists them all
+
+
+def figure_charts(table: dict) -> list:
+    """The figures page's charts (core.cockpit.Chart, drawn by the cockpit's script): the three rates, the projects by
+    light and the investment, one category per row of the table (the first CHART_ROWS), each opening its list."""
+    from luoshi.core.cockpit import Chart, Series
+
+    rows = table["rows"][:CHART_ROWS] or [table["total"]]
+    labels, urls = [str(r["label"]) for r in rows], [r["url"] for r in rows]
+
+    def pct(v):
+        return float(v) if v is not None else None
+
+    return [
+        Chart("rates", _("开工率、投产率、投资完成率"), "hbar", labels, [
+            Series(_("开工率"), [pct(r["start_rate"]) for r in rows], "info"),
+            Series(_("投产率"), [pct(r["produce_rate"]) for r in rows], "done"),
+            Series(_("投资完成率"), [pct(r["invest_rate"]) for r in rows], "good")], urls=urls, suffix="%"),
+        Chart("lights", _("项目状态（个）"), "stack", labels, [
+            Series(_("正常"), [r["projects"] - r["yellow"] - r["red"] for r in rows], "good"),
+            Series(_("黄灯"), [r["yellow"] for r in rows], "warn"),
+            Series(_("红灯"), [r["red"] for r in rows], "bad")], urls=urls),
+        Chart("investment", _("计划投资与完成投资（万元）"), "bar", labels, [
+            Series(_("计划投资"), [float(r["plan"]) for r in rows], "done"),
+            Series(_("完成投资"), [float(r["actual"]) for r in rows], "info")], urls=urls),
+    ]
+
+
 def cockpit_figures(user, unit: Unit | None = None, period: str | None = None) -> dict:
     """Plain values for the leaders' cockpit: per program the user reads, 开工率 / 投产率 / 投资完成率, the counts
     and the URLs of the lists behind them. `unit` narrows to a district (it must be one the user reads);
@@ -211,13 +257,16 @@ def cockpit_figures(user, unit: Unit | None = None, period: str | None = None) -
         if unit is not None:
             if keys is not None and str(unit.pk) not in keys and not scope_for(user).covers(unit.path, *Role.values):
                 continue
-            f = figures.figures_by_key(program.pk, "district", p, [str(unit.pk)]).get(str(unit.pk), figures.Figures())
-            dim, key = "district", str(unit.pk)
+            f = figures.figures_by_key(program.pk, "unit", p, [str(unit.pk)]).get(str(unit.pk), figures.Figures())
+            dim, key = "unit", str(unit.pk)
         elif keys is None:
             f = figures.figures_by_key(program.pk, "all", p).get("", figures.Figures())
             dim, key = "", ""
+        elif len(keys) == 1:
+            f = figures.figures_by_key(program.pk, "unit", p, keys).get(keys[0], figures.Figures())
+            dim, key = "unit", keys[0]
         else:
-            f = _sum(figures.figures_by_key(program.pk, "district", p, keys).values())
+            f = _sum(figures.figures_by_key(program.pk, "unit", p, keys).values())
             dim, key = "", ""
         row = _row(program, dim, key, program.name, f, p)
         out.append({"program": program.code, "name": program.name, "period": p.code, "period_label": p.label,

@@ -29,6 +29,7 @@ from luoshi.org.scopes import scope_for
 from luoshi.programs.models import Program
 
 from . import figures
+from .bulk import rows_update
 from .models import (
     PHASES, REPORTING_ROLES, EventKind, IssueKind, Light, Project, ProjectConfig, ProjectEvent, ProjectIssue, ProjectMonth,
     ProjectRating, ProjectUnit, UnitRole,
@@ -159,8 +160,10 @@ def input_problems(program: Program, config: ProjectConfig, data: ProjectInput,
 
 
 def _unit_rows(project: Project, data: ProjectInput) -> list[ProjectUnit]:
+    # where it stands: its 镇街 and its function area (both, when it has both), else its district
+    places = [u for u in (data.street, data.area) if u is not None] or [data.district]
     rows = [(data.lead_unit, UnitRole.LEAD), (data.builder_unit, UnitRole.BUILDER),
-            (data.supervisor_unit, UnitRole.SUPERVISOR), (data.street or data.area or data.district, UnitRole.LOCATION)]
+            (data.supervisor_unit, UnitRole.SUPERVISOR)] + [(u, UnitRole.LOCATION) for u in places]
     rows += [(u, UnitRole.APPROVAL) for u in data.approval_units]
     seen, out = set(), []
     for unit, role in rows:
@@ -187,17 +190,17 @@ def _fill(project: Project, data: ProjectInput) -> None:
 
 
 def project_write(*, by, program: Program, config: ProjectConfig, data: ProjectInput, project: Project | None,
-                  now: dt.datetime, today: dt.date, tallies: bool = True) -> tuple[Project, dict]:
-    """The write of one project inside the caller's transaction (the importer calls it per changed row after
-    validating the whole sheet, with `tallies=False`, and rebuilds the program's figures once): fields, units, team,
-    monthly plan, light and figures. Returns the project and its changes."""
+                  now: dt.datetime, today: dt.date) -> tuple[Project, dict]:
+    """The write of one project inside the caller's transaction (project_save; an import writes many at once with
+    projects_bulk_create / projects_bulk_update): fields, units, team, monthly plan, light and figures. Returns the
+    project and its changes."""
     created = project is None
     if project is None:
         project = Project(program=program, created_at=now)
         before_tally = None
         before: dict = {}
     else:
-        before_tally = figures.state(project) if tallies else None
+        before_tally = figures.state(project)
         before = snapshot(project, FIELDS)
     _fill(project, data)
     project.updated_at = now
@@ -216,8 +219,7 @@ def project_write(*, by, program: Program, config: ProjectConfig, data: ProjectI
                 row.planned = amount
                 row.save(update_fields=["planned"])
     _refresh(project, config, today)
-    if tallies:
-        figures.apply(program.pk, before_tally or figures.Counter(), project)
+    figures.apply(program.pk, before_tally, project)
     changes = diff(before, snapshot(project, FIELDS))
     if data.monthly_plan:
         changes["monthly_plan"] = {f"{m:%Y-%m}": v for m, v in sorted(data.monthly_plan.items())}
@@ -226,10 +228,10 @@ def project_write(*, by, program: Program, config: ProjectConfig, data: ProjectI
 
 
 def projects_bulk_create(*, program: Program, config: ProjectConfig, inputs: list[ProjectInput], now: dt.datetime,
-                         today: dt.date) -> list[tuple[Project, dict]]:
+                         today: dt.date, delta: figures.Counter | None = None) -> list[tuple[Project, dict]]:
     """New projects of an import in a few bulk INSERTs (projects, their units, approval departments, team, monthly
-    plan, a timeline row each), lights computed from the plan. The caller journals each, then rebuilds the program's
-    figures once (figures.program_rebuild)."""
+    plan, a timeline row each), lights computed from the plan. Their figures are added to `delta`, which the caller
+    applies once (figures.apply_delta) after journaling each project."""
     projects = []
     for data in inputs:
         p = Project(program=program, created_at=now, updated_at=now)
@@ -248,7 +250,11 @@ def projects_bulk_create(*, program: Program, config: ProjectConfig, inputs: lis
     units, approvals, team, months_rows, events = [], [], [], [], []
     Approval, Team = Project.approval_units.through, Project.team.through
     for p, data in zip(projects, inputs):
-        units += _unit_rows(p, data)
+        own_units = _unit_rows(p, data)
+        units += own_units
+        if delta is not None:
+            figures.difference(None, figures.share(p, [(m, amount, None) for m, amount in sorted(
+                data.monthly_plan.items())], [u.unit_path for u in own_units]), delta)
         approvals += [Approval(project_id=p.pk, unit_id=u.pk) for u in {u.pk: u for u in data.approval_units}.values()]
         team += [Team(project_id=p.pk, person_id=x.pk) for x in {x.pk: x for x in data.team}.values()]
         months_rows += [ProjectMonth(project_id=p.pk, month=m, planned=amount) for m, amount in data.monthly_plan.items()]
@@ -259,6 +265,115 @@ def projects_bulk_create(*, program: Program, config: ProjectConfig, inputs: lis
     ProjectMonth.objects.bulk_create(months_rows, batch_size=2000)
     ProjectEvent.objects.bulk_create(events, batch_size=1000)
     return [(p, snapshot(p, FIELDS)) for p in projects]
+
+
+@dataclass
+class BulkWrite:
+    """What a bulk write of an import did: per project written, its changes (for the journal), and the difference to
+    the figures, applied once by the caller (figures.apply_delta)."""
+
+    written: list[tuple[Project, dict]] = field(default_factory=list)
+    unchanged: int = 0
+    delta: figures.Counter = field(default_factory=figures.Counter)
+
+
+# what an import sheet says about an existing project; the rest (建设单位's account, 专班, notes, publication, actual
+# dates) is kept as it is
+SHEET_FIELDS = ("code", "name", "type", "district_id", "area_id", "street_id", "lead_unit_id", "builder_name",
+                "supervisor_unit_id", "leader_id", "total_investment", "annual_plan", "content",
+                *(f"plan_{p}" for p in PHASES))
+
+
+def projects_bulk_update(*, program: Program, config: ProjectConfig, pairs: list[tuple[Project, ProjectInput]],
+                         now: dt.datetime, today: dt.date) -> BulkWrite:
+    """Existing projects of an import, changed in a few bulk statements inside the caller's transaction: fields,
+    their units (only where they changed), approval departments, the monthly plan, lights and a timeline row each,
+    and the difference to the figures computed in Python from what was read once. Unchanged rows write nothing."""
+    import dataclasses
+
+    out = BulkWrite()
+    ids = [p.pk for p, _data in pairs]
+    months = figures.months_of(ids)
+    month_rows = {(m.project_id, m.month): m for m in ProjectMonth.objects.filter(project_id__in=ids)}
+    unit_rows: dict[int, set[tuple[int, str, str]]] = {pk: set() for pk in ids}
+    for pid, uid, role, path in ProjectUnit.objects.filter(project_id__in=ids).values_list(
+            "project_id", "unit_id", "role", "unit_path"):
+        unit_rows[pid].add((uid, role, path))
+    Approval = Project.approval_units.through
+    approvals: dict[int, set[int]] = {pk: set() for pk in ids}
+    for pid, uid in Approval.objects.filter(project_id__in=ids).values_list("project_id", "unit_id"):
+        approvals[pid].add(uid)
+    builders = Unit.objects.in_bulk({p.builder_unit_id for p, _d in pairs if p.builder_unit_id})
+    changed: list[Project] = []
+    new_units: list[ProjectUnit] = []
+    units_replaced: list[int] = []
+    new_approvals: list = []
+    approvals_replaced: list[int] = []
+    months_new: list[ProjectMonth] = []
+    months_changed: list[ProjectMonth] = []
+    events: list[ProjectEvent] = []
+    for project, sheet in pairs:
+        data = dataclasses.replace(sheet, builder_unit=builders.get(project.builder_unit_id), note=project.note,
+                                   is_public=project.is_public, public_summary=project.public_summary, team=[],
+                                   actuals={})
+        before_paths = [path for _u, _r, path in unit_rows[project.pk]]
+        before_share = figures.share(project, months.get(project.pk, []), before_paths)
+        before = snapshot(project, FIELDS)
+        light_before = (project.light, project.light_reason, project.plan_to_date, project.actual_to_date,
+                        project.actual_year)
+        _fill(project, data)
+        units = {(u.unit_id, u.role, u.unit_path) for u in _unit_rows(project, data)}
+        units_differ = units != unit_rows[project.pk]
+        if units_differ:
+            units_replaced.append(project.pk)
+            new_units += [ProjectUnit(project_id=project.pk, unit_id=u, role=r, unit_path=path) for u, r, path in units]
+        wanted = {u.pk for u in data.approval_units}
+        approvals_differ = wanted != approvals[project.pk]
+        if approvals_differ:
+            approvals_replaced.append(project.pk)
+            new_approvals += [Approval(project_id=project.pk, unit_id=u) for u in wanted]
+        plan_changes = {}
+        for month, amount in data.monthly_plan.items():
+            row = month_rows.get((project.pk, month))
+            if row is None:
+                months_new.append(ProjectMonth(project_id=project.pk, month=month, planned=amount))
+                plan_changes[f"{month:%Y-%m}"] = [None, amount]
+            elif row.planned != amount:
+                plan_changes[f"{month:%Y-%m}"] = [row.planned, amount]
+                row.planned = amount
+                months_changed.append(row)
+        after_months = {m: (m, planned, actual) for m, planned, actual in months.get(project.pk, [])}
+        for month, amount in data.monthly_plan.items():
+            _m, _p, actual = after_months.get(month, (month, amount, None))
+            after_months[month] = (month, amount, actual)
+        after_months_list = [after_months[m] for m in sorted(after_months)]
+        r = figures.project_light(project, config, after_months_list, today=today)
+        project.light, project.light_reason = r.light, r.reason
+        project.plan_to_date, project.actual_to_date, project.actual_year = r.plan_to_date, r.actual_to_date, r.actual_year
+        changes = diff(before, snapshot(project, FIELDS))
+        if plan_changes:
+            changes["monthly_plan"] = plan_changes
+        if not (changes or units_differ or approvals_differ) and \
+                light_before == (r.light, r.reason, r.plan_to_date, r.actual_to_date, r.actual_year):
+            out.unchanged += 1
+            continue
+        project.updated_at = now
+        changed.append(project)
+        figures.difference(before_share, figures.share(project, after_months_list, [path for _u, _r, path in units]),
+                           out.delta)
+        events.append(ProjectEvent(project_id=project.pk, kind=EventKind.UPDATED, at=now,
+                                   data={"import": True, "fields": sorted(changes)}))
+        out.written.append((project, changes))
+    rows_update(Project, changed, [*(f.removesuffix("_id") for f in SHEET_FIELDS), "phase", "light", "light_reason",
+                                   "plan_to_date", "actual_to_date", "actual_year", "updated_at"])
+    ProjectUnit.objects.filter(project_id__in=units_replaced).delete()
+    ProjectUnit.objects.bulk_create(new_units, batch_size=1000)
+    Approval.objects.filter(project_id__in=approvals_replaced).delete()
+    Approval.objects.bulk_create(new_approvals, batch_size=1000)
+    rows_update(ProjectMonth, months_changed, ["planned"])
+    ProjectMonth.objects.bulk_create(months_new, batch_size=2000)
+    ProjectEvent.objects.bulk_create(events, batch_size=1000)
+    return out
 
 
 def connection_needs_ids(projects: list[Project]) -> bool:

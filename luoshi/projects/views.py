@@ -13,9 +13,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from luoshi.core import clock
+from luoshi.core import clock, verification
 from luoshi.core.errors import PermissionDeniedError, ServiceError
 from luoshi.core.excel import ImportFailed
+from luoshi.cockpit.selectors import chart_option
 from luoshi.core.paging import Pager
 from luoshi.ledger.models import Severity
 from luoshi.org.models import Unit
@@ -77,7 +78,7 @@ def _filter(request, program, config) -> tuple[selectors.ListFilter, str]:
     if light and light not in Light.values:
         error, light = _("未知的状态“%(f)s”，已忽略。") % {"f": light}, ""
     dim = request.GET.get("dim", "")
-    return selectors.ListFilter(dim=dim if dim in selectors.DIM_LABELS else "", key=request.GET.get("key", "")[:40],
+    return selectors.ListFilter(dim=dim if dim in selectors.LIST_DIMS else "", key=request.GET.get("key", "")[:40],
                                 figure=figure, period=period, light=light, q=request.GET.get("q", "")[:50]), error
 
 
@@ -124,11 +125,24 @@ def figures_page(request, code):
         dim = "district"
     table = selectors.figure_table(request.user, program, config, dim, period)
     can_manage = services.can_manage(request.user, program)
+    charts = [{"id": f"chart-{c.key}", "chart": c, "option": chart_option(c), "rows": _chart_rows(c),
+               # a horizontal bar per category: the canvas grows with the rows so each label stays readable
+               "height": max(220, 34 * len(c.categories) + 70) if c.kind == "hbar" else 0}
+              for c in selectors.figure_charts(table)]
     return render(request, "projects/figures.html", {
+        "charts": charts, "whole": table["whole"],
         "can_manage": can_manage, "feed_rounds": _feed_rounds(program, config) if can_manage else [],
         "quarter": figures.quarter_of(clock.today()),
         "program": program, "period": period, "error": error, "table": table, "by": table["dim"],
         "dims": list(selectors.DIM_LABELS.items()), "list_url": reverse("projects_list", args=[program.code])})
+
+
+def _chart_rows(chart) -> list[dict]:
+    """A chart's numbers as the rows of the table under it (category, one value per series)."""
+    def cell(v):
+        return "—" if v is None else f"{v:g}{chart.suffix}" if isinstance(v, float) else f"{v}{chart.suffix}"
+
+    return [{"label": cat, "values": [cell(s.values[i]) for s in chart.series]} for i, cat in enumerate(chart.categories)]
 
 
 def _feed_rounds(program, config):
@@ -171,7 +185,8 @@ def project_import(request, code):
             report = projects_import_xlsx(by=request.user, program=program, data=upload.read() if upload else b"",
                                           dry_run=bool(request.POST.get("dry_run")), source=upload.name if upload else "")
             if not request.POST.get("dry_run"):
-                messages.success(request, _("已导入：新建 %(c)s 个项目，更新 %(u)s 个。") % {"c": report.created, "u": report.updated})
+                messages.success(request, _("已导入：新建 %(c)s 个项目，更新 %(u)s 个，未变 %(n)s 个。") % {
+                    "c": report.created, "u": report.updated, "n": report.unchanged})
                 return redirect("projects_list", program.code)
         except ImportFailed as e:
             errors = [str(x) for x in e.errors]
@@ -413,28 +428,47 @@ def public_project(request, pk):
     return render(request, "projects/public_detail.html", info)
 
 
+def _code_refused(request, address: str) -> bool:
+    if verification.sending_exceeded(request, address):
+        messages.error(request, _("获取验证码过于频繁，请稍后再试。"))
+        return True
+    return False
+
+
 def public_challenge(request, pk):
-    """The published challenge; while it is open, anyone may apply with a verified e-mail address."""
+    """The published challenge; while it is open, anyone may apply with a mobile number (or e-mail address)
+    confirmed by a code."""
     c = ch.challenge_public_list().filter(pk=pk).first()
     if c is None:
         raise Http404
     values = {}
+    status = 200
     if request.method == "POST":
         values = request.POST
+        channel = request.POST.get("channel", verification.SMS)
+        address = verification.throttle_key(channel, request.POST.get(
+            "contact_email" if channel == verification.EMAIL else "contact_phone", ""))
         commitments = [{"title": t, "due": d} for t, d in zip(request.POST.getlist("c_title"),
                                                                request.POST.getlist("c_due")) if t.strip() or d]
-        try:
-            app = ch.challenge_apply_public(
-                challenge=c, team_name=request.POST.get("team_name", ""), contact_name=request.POST.get("contact_name", ""),
-                contact_phone=request.POST.get("contact_phone", ""), contact_email=request.POST.get("contact_email", ""),
-                plan=request.POST.get("plan", ""), commitments=commitments)
-            request.session[f"challenge_app_{app.pk}"] = True  # only this browser may enter the code
-            return redirect("projects_public_verify", c.pk, app.pk)
-        except ServiceError as e:
-            messages.error(request, e.message)
+        if _code_refused(request, address):
+            status = 429
+        else:
+            try:
+                app = ch.challenge_apply_public(
+                    challenge=c, team_name=request.POST.get("team_name", ""),
+                    contact_name=request.POST.get("contact_name", ""),
+                    contact_phone=request.POST.get("contact_phone", ""),
+                    contact_email=request.POST.get("contact_email", ""), plan=request.POST.get("plan", ""),
+                    commitments=commitments, channel=channel)
+                verification.sending_count(request, address)
+                request.session[f"challenge_app_{app.pk}"] = True  # only this browser may enter the code
+                return redirect("projects_public_verify", c.pk, app.pk)
+            except ServiceError as e:
+                messages.error(request, e.message)
     return render(request, "projects/public_challenge.html", {
         "c": c, "winner": c.winner.team_name if c.winner else "", "v": values,
-        "can_apply": c.state == ChallengeState.OPEN and clock.today() <= c.apply_until})
+        "channel": values.get("channel", verification.SMS) if values else verification.SMS,
+        "can_apply": c.state == ChallengeState.OPEN and clock.today() <= c.apply_until}, status=status)
 
 
 def public_verify(request, pk, app_pk):
@@ -442,11 +476,25 @@ def public_verify(request, pk, app_pk):
         "challenge").first()
     if app is None or not request.session.get(f"challenge_app_{app.pk}"):
         raise Http404
+    status = 200
     if request.method == "POST":
         try:
-            ch.application_verify(application=app, code=request.POST.get("code", ""))
-            messages.success(request, _("揭榜申请已确认提交，等待评审。"))
-            return redirect("projects_public_challenge", pk)
+            if request.POST.get("action") == "resend":
+                channel = app.verify_channel or verification.EMAIL  # applications before SMS were by e-mail
+                address = verification.throttle_key(
+                    channel, app.contact_email if channel == verification.EMAIL else app.contact_phone)
+                if _code_refused(request, address):
+                    status = 429
+                else:
+                    ch.application_code_resend(application=app)
+                    verification.sending_count(request, address)
+                    messages.success(request, _("新的验证码已发送，之前的验证码不再有效。"))
+            else:
+                ch.application_verify(application=app, code=request.POST.get("code", ""))
+                messages.success(request, _("揭榜申请已确认提交，等待评审。"))
+                return redirect("projects_public_challenge", pk)
         except ServiceError as e:
             messages.error(request, e.message)
-    return render(request, "projects/public_verify.html", {"app": app, "c": app.challenge})
+    return render(request, "projects/public_verify.html", {
+        "app": app, "c": app.challenge, "by_sms": app.verify_channel == verification.SMS,
+        "phone_tail": app.contact_phone[-4:], "minutes": verification.code_minutes()}, status=status)

@@ -41,6 +41,10 @@ def test_a_unit_reports_and_the_office_sees_the_start_rate_change(ready, cast, l
     login(office, base, "city_office")
     office.goto(f"{base}/projects/{code}/figures/")
     expect(office.locator("#start-rate")).to_have_text("0.0%")
+    # the charts are drawn (SVG, from static/vendor) with their tables under them
+    for chart in ("chart-rates", "chart-lights", "chart-investment"):
+        expect(office.locator(f"div#{chart} svg")).to_be_visible()
+    expect(office.locator(".cp-data")).to_have_count(3)
 
     unit = new_page()
     problems += watch(unit)
@@ -73,4 +77,21 @@ def test_a_unit_reports_and_the_office_sees_the_start_rate_change(ready, cast, l
     login(other, base, "liaison_b")
     response = other.goto(f"{base}/projects/p/{proj['a'].pk}/")
     assert response.status == 404
+    assert problems == []
+
+
+def test_the_figures_page_reads_on_a_phone(ready, live_server, new_page):
+    """At 390 px the three charts stack, each canvas fits the screen, and the page does not scroll sideways (the wide
+    table scrolls inside its own box)."""
+    from .conftest import PHONE
+
+    page = new_page(viewport=PHONE, is_mobile=True, has_touch=True)
+    problems = watch(page)
+    login(page, live_server.url, "city_office")
+    page.goto(f"{live_server.url}/projects/{ready['program'].code}/figures/")
+    for chart in ("chart-rates", "chart-lights", "chart-investment"):
+        expect(page.locator(f"div#{chart} svg")).to_be_visible()
+        box = page.locator(f"div#{chart}").bounding_box()
+        assert box is not None and box["width"] <= PHONE["width"]
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     assert problems == []

@@ -104,9 +104,9 @@ def test_public_application_with_a_verified_email(challenge, cast, client, clien
     import re
 
     url = reverse("projects_public_challenge", args=[challenge.pk])
-    form = {"team_name": "青岛某科技有限公司", "contact_name": "赵工", "contact_phone": "13900001111",
+    form = {"team_name": "青岛某科技有限公司", "contact_name": "赵工", "contact_phone": "13900001111", "channel": "email",
             "contact_email": "zhao@example.com", "plan": "联合高校攻关", "c_title": ["完成样机"], "c_due": ["2026-10-31"]}
-    with travel("2026-03-20"):
+    with travel("2026-03-20T10:00:00+08:00"):
         r = client.post(url, {**form, "contact_email": "not-an-email"})
         assert "有效的电子邮箱" in r.content.decode() and not mailoutbox
         r = client.post(url, form)
@@ -119,12 +119,20 @@ def test_public_application_with_a_verified_email(challenge, cast, client, clien
         assert Client().get(verify_url).status_code == 404  # another browser cannot enter the code
         r = client.post(verify_url, {"code": "000000" if code != "000000" else "111111"})
         assert "验证码不正确" in r.content.decode()
-    with travel("2026-04-01"):
+    with travel("2026-03-20T10:20:00+08:00"):
         r = client.post(verify_url, {"code": code})
+        assert "已过期" in r.content.decode()  # 15 minutes
+    with travel("2026-04-01"):
+        r = client.post(verify_url, {"action": "resend"})
         assert "截止" in r.content.decode()  # too late: the deadline applies to the confirmation too
     app = challenge.applications.get(team_name="青岛某科技有限公司")
     assert app.verified_at is None
-    with travel("2026-03-31"):
+    with travel("2026-03-31T09:00:00+08:00"):
+        client.post(verify_url, {"action": "resend"})
+        assert len(mailoutbox) == 2
+        r = client.post(verify_url, {"code": code})
+        assert "验证码不正确" in r.content.decode()  # a new code replaced the old one
+        code = re.search(r"验证码：(\d{6})", mailoutbox[1].subject).group(1)
         r = client.post(verify_url, {"code": code}, follow=True)
         assert "已确认提交" in r.content.decode()
     office_page = client_for(cast["office"]).get(reverse("projects_challenge", args=[challenge.pk])).content.decode()

@@ -25,4 +25,8 @@ def test_projects_demo(db, travel):
     decided = Challenge.objects.get(state=ChallengeState.SELECTED)
     assert decided.winner.task_ids and Challenge.objects.filter(state=ChallengeState.OPEN).count() == 1
     assert figures.program_check(program.pk) == []
+    # names are unique per district (no three 胶州集成电路封测项目 with different codes) and varied
+    names = list(Project.objects.values_list("district_id", "name"))
+    assert len(set(names)) == len(names)
+    assert len({name for _d, name in names}) == 60
     assert not JournalEntry.objects.filter(at__gt=now).exists()

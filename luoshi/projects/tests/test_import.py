@@ -124,3 +124,68 @@ def test_commands_import_and_recount(proj, tmp_path, travel):
     bad.write_bytes(b"junk")
     with pytest.raises(CommandError, match="导入失败"):
         call_command("projects_import", str(bad), program=proj["program"].code, username="city_office")
+
+
+def _db_state(program):
+    from luoshi.projects.models import ProjectEvent, ProjectUnit
+
+    return (sorted(Project.objects.filter(program=program).values_list(
+                "code", "name", "street_id", "total_investment", "plan_start", "light", "updated_at")),
+            sorted(ProjectMonth.objects.filter(project__program=program).values_list("project_id", "month", "planned")),
+            sorted(ProjectUnit.objects.filter(project__program=program).values_list("project_id", "unit_id", "role")),
+            sorted(ProjectTally.objects.filter(program=program).values_list("dim", "key", "month", "figure", "value")),
+            ProjectEvent.objects.count(), JournalEntry.objects.count())
+
+
+def test_reimporting_existing_projects_writes_only_what_changed(proj, city, cast, travel):
+    """The bulk update path: an unchanged re-import writes no project (one journal row for the import itself); a
+    changed one updates fields, units, monthly plan, lights and every figure, and keeps what the sheet does not say
+    (建设单位's account, 专班, publication)."""
+    from luoshi.projects import services
+
+    program, office = proj["program"], proj["city_office"]
+    with travel("2026-01-08"):
+        projects_import_xlsx(by=office, program=program, data=sheet(GOOD))
+        ten = Project.objects.get(code="LS-10")
+        Project.team.through.objects.create(project_id=ten.pk, person_id=cast["liaison_a"].pk)
+        services.project_publish(by=office, project=ten, public=True, summary="公开简介")
+        before = _db_state(program)
+        report = projects_import_xlsx(by=office, program=program, data=sheet(GOOD))
+        assert (report.created, report.updated, report.unchanged) == (0, 0, 2)
+        state = _db_state(program)
+        assert state[:5] == before[:5] and state[5] == before[5] + 1  # only the import's own journal row
+    changed = [list(GOOD[0]), list(GOOD[1])]
+    changed[0][4] = "沙子口街道"      # 镇街 moves: its units and the street's figures follow
+    changed[0][13] = "3000"           # 1月计划
+    changed[1][9] = "4亿元"           # 总投资
+    changed.append(["LS-12", "新增项目", "industry", "崂山区", "", "中韩街道", "某公司", "", "", "1亿元", "", "二季度", "", "", ""])
+    with travel("2026-02-03"):
+        report = projects_import_xlsx(by=office, program=program, data=sheet(changed))
+        assert (report.created, report.updated, report.unchanged) == (1, 2, 0)
+    ten.refresh_from_db()
+    assert ten.street == city["street_b"] and ten.is_public and ten.public_summary == "公开简介"
+    assert list(ten.team.all()) == [cast["liaison_a"]]
+    assert ten.months.get(month=dt.date(2026, 1, 1)).planned == Decimal(3000)
+    assert Project.objects.get(code="LS-11").total_investment == Decimal(40000)
+    rows = JournalEntry.objects.filter(verb="projects.import_row", at__date=dt.date(2026, 2, 3))
+    assert rows.count() == 3
+    assert figures.program_check(program.pk) == []
+    year = figures.period_parse("2026", today=dt.date(2026, 2, 3))
+    by_unit = figures.figures_by_key(program.pk, "unit", year, [str(city["street_a"].pk), str(city["street_b"].pk)])
+    # 中韩街道 leads a, LS-10 and LS-12; LS-10 now stands in 沙子口街道, which also leads b, c and LS-11
+    assert by_unit[str(city["street_a"].pk)].projects == 3
+    assert by_unit[str(city["street_b"].pk)].projects == 4
+
+
+def test_a_bad_reimport_changes_nothing(proj, travel):
+    program, office = proj["program"], proj["city_office"]
+    with travel("2026-01-08"):
+        projects_import_xlsx(by=office, program=program, data=sheet(GOOD))
+        before = _db_state(program)
+        bad = [list(GOOD[0]), list(GOOD[1])]
+        bad[0][9] = "50000"
+        bad[1][10] = "99999"  # 年度计划 above 总投资
+        with pytest.raises(ImportFailed) as e:
+            projects_import_xlsx(by=office, program=program, data=sheet(bad))
+        assert any("第4行" in str(x) for x in e.value.errors)
+        assert _db_state(program) == before

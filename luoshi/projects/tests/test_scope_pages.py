@@ -106,12 +106,12 @@ def test_exports_open_back(proj, cast, client_for, travel):
     ws = wb.active
     assert ws["A1"].value == "项目编号" and {ws.cell(row=i, column=1).value for i in range(2, 6)} == {
         "LS-01", "LS-02", "LS-03", "SN-01"}
-    # the export imports back unchanged (the same columns)
+    # the export imports back unchanged (the same columns): nothing to write
     from luoshi.projects.excel import projects_import_xlsx
 
     with travel("2026-01-07"):
         report = projects_import_xlsx(by=proj["city_office"], program=proj["program"], data=r.content)
-    assert (report.created, report.updated) == (0, 4)
+    assert (report.created, report.updated, report.unchanged) == (0, 0, 4)
     r = office.get(reverse("projects_bulletin", args=[code, "docx"]) + "?period=2026Q1")
     assert r.status_code == 200
     text = "\n".join(p.text for p in docx.Document(io.BytesIO(r.content)).paragraphs)

@@ -34,4 +34,4 @@ class Command(BaseCommand):
         if dry_run:
             self.stdout.write(self.style.SUCCESS(f"检查通过：共 {report.rows} 行，可以导入。"))
         else:
-            self.stdout.write(self.style.SUCCESS(f"已导入：新建 {report.created} 个项目，更新 {report.updated} 个。"))
+            self.stdout.write(self.style.SUCCESS(f"已导入：新建 {report.created} 个项目，更新 {report.updated} 个，未变 {report.unchanged} 个。"))
