@@ -11,9 +11,9 @@ from luoshi.org.scopes import scope_for
 
 from .attributes import ATTRIBUTES, attribute_show, profile_load
 from .matching import match_clause, match_enterprise, match_profile
-from .models import (BatchState, Clause, ClauseVersion, Enterprise, EnterpriseAttribute, EnterpriseMember, Payout,
-                     PayoutBatch, Tag, Theme)
-from .text import query_words
+from .models import (BatchState, Clause, ClauseVersion, DeclareType, Enterprise, EnterpriseAttribute, EnterpriseMember,
+                     Payout, PayoutBatch, Policy, Tag, Theme)
+from .search import clause_search
 
 
 @dataclass
@@ -23,6 +23,7 @@ class ClauseFilters:
     tag: int | None = None
     declare_type: str = ""
     no_application: bool | None = None
+    policy: int | None = None
 
 
 def _filtered(qs, f: ClauseFilters):
@@ -32,11 +33,11 @@ def _filtered(qs, f: ClauseFilters):
         qs = qs.filter(tags__id=f.tag)
     if f.declare_type:
         qs = qs.filter(declare_type=f.declare_type)
+    if f.policy:
+        qs = qs.filter(policy_id=f.policy)
     if f.no_application is not None:
         qs = qs.filter(no_application=f.no_application)
-    for w in query_words(f.q) if f.q else ():
-        qs = qs.filter(Q(search_text__contains=w) | Q(code__iexact=w))
-    return qs
+    return clause_search(qs, f.q)
 
 
 def clause_list(*, user, filters: ClauseFilters | None = None):
@@ -63,13 +64,42 @@ def clause_versions(*, clause: Clause):
 
 
 def vocabulary():
-    """[(theme, [tags])] and the 申报类型 in use."""
+    """[(theme, [tags])] and the 申报类型 (the managed vocabulary, in its order)."""
     themes = list(Theme.objects.all())
     tags: dict[int, list[Tag]] = {}
     for t in Tag.objects.all():
         tags.setdefault(t.theme_id, []).append(t)
-    types = list(Clause.objects.public().order_by("declare_type").values_list("declare_type", flat=True).distinct())
+    types = list(DeclareType.objects.values_list("name", flat=True))
     return [(th, tags.get(th.pk, [])) for th in themes], types
+
+
+def vocabulary_rows() -> dict:
+    """The vocabulary page: every theme with its tags and every 申报类型, each with the number of clauses (all
+    clauses, published or not) filed under it — four queries whatever the size."""
+    theme_n = dict(Clause.objects.values("theme").annotate(n=Count("id")).values_list("theme", "n"))
+    tag_n = dict(Clause.tags.through.objects.values("tag").annotate(n=Count("id")).values_list("tag", "n"))
+    type_n = dict(Clause.objects.values("declare_type").annotate(n=Count("id")).values_list("declare_type", "n"))
+    tags: dict[int, list[dict]] = {}
+    for t in Tag.objects.all():
+        tags.setdefault(t.theme_id, []).append({"pk": t.pk, "name": t.name, "sort_order": t.sort_order,
+                                                 "theme": t.theme_id, "clauses": tag_n.get(t.pk, 0)})
+    themes = [{"pk": th.pk, "name": th.name, "sort_order": th.sort_order, "clauses": theme_n.get(th.pk, 0),
+               "tags": tags.get(th.pk, [])} for th in Theme.objects.all()]
+    types = [{"pk": d.pk, "name": d.name, "sort_order": d.sort_order, "clauses": type_n.get(d.name, 0)}
+             for d in DeclareType.objects.all()]
+    return {"themes": themes, "types": types, "tag_count": sum(len(v) for v in tags.values())}
+
+
+def policy_list(*, user):
+    """Every policy document (they are public documents) with its number of clauses; `manageable` marks the ones
+    the user's policy office may change."""
+    manageable = set(Policy.objects.manageable_by(scope_for(user)).values_list("pk", flat=True))
+    rows = Policy.objects.select_related("region").annotate(n=Count("clauses")).order_by("-valid_from", "title", "id")
+    return [{"policy": p, "clauses": p.n, "manageable": p.pk in manageable} for p in rows]
+
+
+def policy_get(*, pk: int) -> Policy:
+    return get_object_or_404(Policy.objects.select_related("region"), pk=pk)
 
 
 def clause_counts_by_theme() -> dict[int, int]:
