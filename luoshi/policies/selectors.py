@@ -218,3 +218,12 @@ def payout_totals(*, user, by: str = "clause", year: int | None = None) -> list[
     rows = qs.values(*keys).annotate(total=Sum("total"), payouts=Sum("count"), batches=Count("id")).order_by(*keys)
     return [{"label": " ".join(str(r[k]) for k in keys), "total": r["total"], "payouts": r["payouts"],
              "batches": r["batches"]} for r in rows]
+
+
+def payout_enterprise_count(*, user, year: int | None = None) -> int:
+    """How many different enterprises were paid in the confirmed batches the user may see."""
+    batches = PayoutBatch.objects.visible_to(scope_for(user)).filter(state=BatchState.CONFIRMED)
+    if year:
+        batches = batches.filter(paid_on__year=year)
+    return (Payout.objects.filter(batch__in=batches.values("pk"), confirmed=True)
+            .values("enterprise").distinct().count())
