@@ -277,6 +277,8 @@ def policy_update(*, by, policy: Policy, data: PolicyInput, reason: str = "") ->
         policy.save()
         if "title" in changes:
             changes["clauses_reindexed"] = _reindex(Clause.objects.filter(policy=policy))
+        else:  # the published clauses kept in memory carry their policy: they reload
+            Clause.objects.filter(policy=policy).update(updated_at=clock.now())
         journal_record(actor=by, verb="policy.policy_update", obj=policy, changes=changes, reason=reason,
                        scope_path=policy.region_path)
     return policy

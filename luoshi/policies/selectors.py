@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.db.models import Count, Max, Q, Sum
 from django.shortcuts import get_object_or_404
 
+from luoshi.core import clock
 from luoshi.org.scopes import scope_for
 
 from .attributes import ATTRIBUTES, attribute_show, profile_load
@@ -45,9 +46,20 @@ def clause_list(*, user, filters: ClauseFilters | None = None):
     return _filtered(qs, filters or ClauseFilters()).order_by("code")
 
 
+def in_force(clause: Clause, today) -> bool:
+    """Whether a clause can still apply: its policy has not expired (有效期止) and its 受理截止 has not passed."""
+    return ((clause.policy.valid_to is None or clause.policy.valid_to >= today)
+            and (clause.end_date is None or clause.end_date >= today))
+
+
+def in_force_q(today) -> Q:
+    return ((Q(policy__valid_to__isnull=True) | Q(policy__valid_to__gte=today))
+            & (Q(end_date__isnull=True) | Q(end_date__gte=today)))
+
+
 def public_clause_list(*, filters: ClauseFilters | None = None):
-    """The published dictionary, for the public site (nothing about enterprises)."""
-    qs = Clause.objects.public().select_related("theme", "dept", "policy")
+    """The published dictionary in force, for the public site (nothing about enterprises)."""
+    qs = Clause.objects.public().filter(in_force_q(clock.today())).select_related("theme", "dept", "policy")
     return _filtered(qs, filters or ClauseFilters()).order_by("code")
 
 
@@ -153,11 +165,12 @@ def published_clauses() -> list[Clause]:
 
 
 def clauses_for_region(enterprise: Enterprise):
-    """Published clauses of policies whose region contains the enterprise (the ones that can apply)."""
+    """Published clauses in force of policies whose region contains the enterprise (the ones that can apply)."""
     from luoshi.org.scopes import ancestor_paths
 
     regions = set(ancestor_paths(enterprise.unit_path))
-    return [c for c in published_clauses() if c.policy.region_path in regions]
+    today = clock.today()
+    return [c for c in published_clauses() if c.policy.region_path in regions and in_force(c, today)]
 
 
 def enterprise_matches(*, enterprise: Enterprise) -> list[tuple]:
@@ -174,7 +187,8 @@ def clause_matches(*, user, clause: Clause) -> list[tuple]:
 
 def public_matches(profile: dict) -> list[tuple]:
     """The public "which policies may apply" form: nothing is stored; published clauses only."""
-    return match_profile(profile, published_clauses())
+    today = clock.today()
+    return match_profile(profile, [c for c in published_clauses() if in_force(c, today)])
 
 
 def enterprise_payouts(*, enterprise: Enterprise):

@@ -88,6 +88,10 @@ def vocabulary_load(*, by, spec, **_kw) -> dict:
                     Tag.objects.create(theme=theme, name=tag_name, sort_order=j)
                     added += 1
                 elif tag.theme_id != theme.pk or tag.sort_order != j:
+                    if tag.theme_id != theme.pk and Clause.objects.filter(tags=tag).exists():
+                        # a clause's tags belong to its theme: moving a tag in use would break its clauses
+                        raise ServiceError(_("标签“%(tag)s”已用在其他主题的条款上，不能移到主题“%(theme)s”下；请在预置里改用别的标签名。")
+                                           % {"tag": tag_name, "theme": theme.name})
                     Tag.objects.filter(pk=tag.pk).update(theme=theme, sort_order=j)
         for k, type_name in enumerate(spec.declare_types):
             _type, created = DeclareType.objects.update_or_create(name=type_name, defaults={"sort_order": k})

@@ -37,7 +37,7 @@ def _refuse(e: ServiceError):
 
 def _filters(request) -> selectors.ClauseFilters:
     return selectors.ClauseFilters(q=request.GET.get("q", "").strip()[:100], theme=query_id(request, "theme"),
-                                   tag=query_id(request, "tag"),
+                                   tag=query_id(request, "tag"), policy=query_id(request, "policy"),
                                    declare_type=request.GET.get("type", "")[:30])
 
 
@@ -52,7 +52,7 @@ def index(request):
     scope = scope_for(request.user)
     return render(request, "policies/index.html", {
         "page": page, "f": f, "vocab": vocab, "types": types, "theme_counts": selectors.clause_counts_by_theme(),
-        "can_manage": scope.is_admin or bool(scope.paths_for(*DEPT_ROLES)), "own": own})
+        "can_manage": scope.is_admin or bool(scope.paths_for(*DEPT_ROLES)), "own": own, "today": clock.today()})
 
 
 def _depts(user):

@@ -232,3 +232,20 @@ def test_vocabulary_page_edits_for_the_office_and_refuses_others(client_for, cas
     assert "不能删除" in r.content.decode() and Tag.objects.filter(pk=vocab["tag"].pk).exists()
     r = office.post(url, {"kind": "tag", "action": "save", "name": "x" * 31, "theme": vocab["theme"].pk}, follow=True)
     assert "名称" in r.content.decode() and not Tag.objects.filter(name="x" * 31).exists()
+
+
+# ---- policies in force ------------------------------------------------------------------------------------
+
+def test_an_expired_policy_no_longer_matches_or_shows_publicly(cast, city, clause, policy, enterprises, client_for,
+                                                               travel):
+    import datetime as dt
+
+    assert any(c.pk == clause.pk for c, _m in selectors.enterprise_matches(enterprise=enterprises["good"]))
+    with travel("2026-03-03"):  # a later write (the clock is frozen in tests; the clauses' stamp moves with time)
+        dictionary.policy_update(by=cast["office"], policy=policy, data=policy_input(
+            city, title=policy.title, doc_number=policy.doc_number, issuer=policy.issuer, valid_to=dt.date(2026, 1, 31)))
+    assert not any(c.pk == clause.pk for c, _m in selectors.enterprise_matches(enterprise=enterprises["good"]))
+    assert found("研发") == []
+    assert selectors.public_matches({"注册地": "崂山区"}) == []
+    r = client_for(cast["liaison_dept"]).get(reverse("policies_index"))
+    assert clause.title in r.content.decode() and "已失效" in r.content.decode()  # staff still see it, marked
