@@ -249,3 +249,10 @@ def test_an_expired_policy_no_longer_matches_or_shows_publicly(cast, city, claus
     assert selectors.public_matches({"注册地": "崂山区"}) == []
     r = client_for(cast["liaison_dept"]).get(reverse("policies_index"))
     assert clause.title in r.content.decode() and "已失效" in r.content.decode()  # staff still see it, marked
+
+
+def test_the_operators_import_updates_existing_clauses(clause, vocab):
+    """by=None (the `luoshi policies import` command, the demo) may re-import a file: existing codes update."""
+    result = services.clauses_import(by=None, data=xlsx([HEAD, row(条款编号="LS-KJ-001", 条款名称="研发投入奖励（修订）")]))
+    clause.refresh_from_db()
+    assert result["updated"] == 1 and clause.version == 2 and clause.title == "研发投入奖励（修订）"
