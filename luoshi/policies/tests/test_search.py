@@ -57,3 +57,19 @@ def test_the_index_follows_edits_and_imports(two, cast, vocab, city):
 def test_unpublished_clauses_stay_out_of_the_public_search(two):
     Clause.objects.filter(code="LS-RC-002").update(is_published=False)
     assert found("人才") == []
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="the FTS5 triggers are SQLite's")
+def test_recount_finds_a_lost_trigger_and_a_stale_index(two):
+    from django.core.management import CommandError, call_command
+
+    with connection.cursor() as cur:  # as a migration that rebuilt the clause table would leave it
+        cur.execute("DROP TRIGGER policies_clause_fts_au")
+    Clause.objects.filter(code="LS-KJ-001").update(search_text="换成 别的 词")
+    assert found("别的") == []  # the index did not follow
+    problems = search.search_index_check()
+    assert "trigger policies_clause_fts_au missing" in problems and any("integrity" in p for p in problems)
+    with pytest.raises(CommandError):
+        call_command("policies_recount", "--check")
+    call_command("policies_recount")  # rebuilds the index from the clause table
+    assert found("别的") == ["LS-KJ-001"]
