@@ -4,6 +4,7 @@ parse, call a selector or a service, render."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -110,7 +111,10 @@ def clause_edit(request, pk=None):
             return redirect("policies_clause", clause.pk)
         except ServiceError as e:
             _refuse(e)
-            form.add_error(e.field if e.field in form.fields else None, e.message)
+            # the rules' problems (services.rules_check joins them) each on its own line under the field, as
+            # the import lists them cell by cell
+            messages_ = re.split(r"；(?=第\d+行)", e.message) if e.field in ("rules", "amount_rule") else [e.message]
+            form.add_error(e.field if e.field in form.fields else None, messages_)
     return render(request, "policies/clause_edit.html", {"form": form, "clause": clause, "policy_choices": Policy.objects.order_by("title")})
 
 
