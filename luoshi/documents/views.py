@@ -141,6 +141,7 @@ def policy_totals_docx(request):
 
     by = request.GET.get("by", "clause")
     year = request.GET.get("year", "")
+    unit = getattr(request.user, "unit", None)
     data = payout_totals_docx(user=request.user, by=by if by in ("clause", "theme", "district", "year") else "clause",
-                              year=year_in_range(year))
+                              year=year_in_range(year), office=unit.name if unit else "")
     return download(data, "惠企政策免申即享兑现情况.docx", DOCX)

@@ -149,6 +149,41 @@ def _batch(b, lines=True) -> dict:
     return out
 
 
+class ThemeOut(Schema):
+    name: str
+    tags: list[str]
+
+
+class VocabularyOut(Schema):
+    themes: list[ThemeOut]
+    declare_types: list[str]
+
+
+class PolicyOut(Schema):
+    id: int
+    title: str
+    doc_number: str
+    issuer: str
+    region: str
+    valid_from: dt.date | None
+    valid_to: dt.date | None
+    clauses: int
+
+
+@router.get("/vocabulary", response=VocabularyOut)
+def vocabulary(request):
+    """The managed vocabulary: themes (主题/专题) with their tags, and the 申报类型, in their order."""
+    vocab, types = selectors.vocabulary()
+    return {"themes": [{"name": th.name, "tags": [t.name for t in tags]} for th, tags in vocab], "declare_types": types}
+
+
+@router.get("/policies", response=list[PolicyOut])
+def policies(request):
+    return [{"id": r["policy"].pk, "title": r["policy"].title, "doc_number": r["policy"].doc_number,
+             "issuer": r["policy"].issuer, "region": r["policy"].region.name, "valid_from": r["policy"].valid_from,
+             "valid_to": r["policy"].valid_to, "clauses": r["clauses"]} for r in selectors.policy_list(user=request.user)]
+
+
 @router.get("/clauses", response=list[ClauseOut])
 @paginate(Pages, page_size=100)
 def clauses(request, filters: Query[ClauseFilterIn]):

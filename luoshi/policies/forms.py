@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from luoshi.org.models import Unit
 
-from .models import Tag, Theme
+from .models import DeclareType, Tag, Theme
 
 
 class ClauseForm(forms.Form):
@@ -14,7 +14,7 @@ class ClauseForm(forms.Form):
     theme = forms.ModelChoiceField(label=_("主题"), queryset=Theme.objects.all())
     tags = forms.ModelMultipleChoiceField(label=_("标签"), queryset=Tag.objects.select_related("theme"), required=False,
                                           widget=forms.SelectMultiple(attrs={"size": 8}))
-    declare_type = forms.CharField(label=_("申报类型"), max_length=30)
+    declare_type = forms.ChoiceField(label=_("申报类型"), choices=())
     beneficiary = forms.CharField(label=_("享受对象"), max_length=300)
     condition_text = forms.CharField(label=_("享受条件"), widget=forms.Textarea(attrs={"rows": 3}))
     rules = forms.CharField(label=_("条件规则"), required=False, widget=forms.Textarea(attrs={"rows": 6, "class": "mono"}),
@@ -35,6 +35,31 @@ class ClauseForm(forms.Form):
         super().__init__(*args, **kwargs)
         if depts is not None:
             self.fields["dept"].queryset = depts
+        # the managed vocabulary (services check it again on save and on import)
+        self.fields["declare_type"].choices = [("", "---------")] + [
+            (n, n) for n in DeclareType.objects.values_list("name", flat=True)]
+
+
+class PolicyForm(forms.Form):
+    title = forms.CharField(label=_("文件名"), max_length=200)
+    doc_number = forms.CharField(label=_("文号"), max_length=60, required=False)
+    issuer = forms.CharField(label=_("发文单位"), max_length=100)
+    region = forms.ModelChoiceField(label=_("适用区域"), queryset=Unit.objects.none())
+    valid_from = forms.DateField(label=_("有效期起"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    valid_to = forms.DateField(label=_("有效期止"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    reason = forms.CharField(label=_("修改说明"), required=False, max_length=200)
+
+    def __init__(self, *args, regions=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if regions is not None:
+            self.fields["region"].queryset = regions
+
+
+class WordForm(forms.Form):
+    """One word of the vocabulary: a theme, a tag (with its theme) or a 申报类型."""
+    name = forms.CharField(label=_("名称"), max_length=30)
+    sort_order = forms.IntegerField(label=_("排序"), required=False, min_value=0, max_value=999)
+    theme = forms.ModelChoiceField(label=_("主题"), queryset=Theme.objects.all(), required=False)
 
 
 class BatchForm(forms.Form):

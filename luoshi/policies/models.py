@@ -49,6 +49,31 @@ class Tag(models.Model):
         return self.name
 
 
+class DeclareType(models.Model):
+    """申报类型 (奖励类、补贴类…; 34 in the 西海岸 preset): a managed vocabulary like the themes and tags. A clause
+    stores the name (`Clause.declare_type`); renaming a type renames it on its clauses (services.declare_type_save)."""
+
+    name = models.CharField(_("申报类型"), max_length=30, unique=True)
+    sort_order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["sort_order", "id"]
+        verbose_name = _("申报类型")
+        verbose_name_plural = pgettext_lazy("plural", "申报类型")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PolicyQuerySet(models.QuerySet):
+    def manageable_by(self, scope):
+        """The policy office: office over the region the policy applies to (a district office its district's
+        policies, the city office every policy)."""
+        if scope.is_admin:
+            return self
+        return self.filter(region_path__within=scope.paths_for(Role.OFFICE))
+
+
 class Policy(models.Model):
     """A policy document (文件): 文件名, 文号, 发文单位, 有效期; the region its clauses apply to."""
 
@@ -60,6 +85,8 @@ class Policy(models.Model):
     valid_from = models.DateField(_("有效期起"), null=True, blank=True)
     valid_to = models.DateField(_("有效期止"), null=True, blank=True)
     created_at = models.DateTimeField()
+
+    objects = PolicyQuerySet.as_manager()
 
     class Meta:
         ordering = ["-valid_from", "id"]

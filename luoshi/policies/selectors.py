@@ -7,13 +7,14 @@ from decimal import Decimal
 from django.db.models import Count, Max, Q, Sum
 from django.shortcuts import get_object_or_404
 
+from luoshi.core import clock
 from luoshi.org.scopes import scope_for
 
 from .attributes import ATTRIBUTES, attribute_show, profile_load
 from .matching import match_clause, match_enterprise, match_profile
-from .models import (BatchState, Clause, ClauseVersion, Enterprise, EnterpriseAttribute, EnterpriseMember, Payout,
-                     PayoutBatch, Tag, Theme)
-from .text import query_words
+from .models import (BatchState, Clause, ClauseVersion, DeclareType, Enterprise, EnterpriseAttribute, EnterpriseMember,
+                     Payout, PayoutBatch, Policy, Tag, Theme)
+from .search import clause_search
 
 
 @dataclass
@@ -23,6 +24,7 @@ class ClauseFilters:
     tag: int | None = None
     declare_type: str = ""
     no_application: bool | None = None
+    policy: int | None = None
 
 
 def _filtered(qs, f: ClauseFilters):
@@ -32,11 +34,11 @@ def _filtered(qs, f: ClauseFilters):
         qs = qs.filter(tags__id=f.tag)
     if f.declare_type:
         qs = qs.filter(declare_type=f.declare_type)
+    if f.policy:
+        qs = qs.filter(policy_id=f.policy)
     if f.no_application is not None:
         qs = qs.filter(no_application=f.no_application)
-    for w in query_words(f.q) if f.q else ():
-        qs = qs.filter(Q(search_text__contains=w) | Q(code__iexact=w))
-    return qs
+    return clause_search(qs, f.q)
 
 
 def clause_list(*, user, filters: ClauseFilters | None = None):
@@ -44,9 +46,20 @@ def clause_list(*, user, filters: ClauseFilters | None = None):
     return _filtered(qs, filters or ClauseFilters()).order_by("code")
 
 
+def in_force(clause: Clause, today) -> bool:
+    """Whether a clause can still apply: its policy has not expired (有效期止) and its 受理截止 has not passed."""
+    return ((clause.policy.valid_to is None or clause.policy.valid_to >= today)
+            and (clause.end_date is None or clause.end_date >= today))
+
+
+def in_force_q(today) -> Q:
+    return ((Q(policy__valid_to__isnull=True) | Q(policy__valid_to__gte=today))
+            & (Q(end_date__isnull=True) | Q(end_date__gte=today)))
+
+
 def public_clause_list(*, filters: ClauseFilters | None = None):
-    """The published dictionary, for the public site (nothing about enterprises)."""
-    qs = Clause.objects.public().select_related("theme", "dept", "policy")
+    """The published dictionary in force, for the public site (nothing about enterprises)."""
+    qs = Clause.objects.public().filter(in_force_q(clock.today())).select_related("theme", "dept", "policy")
     return _filtered(qs, filters or ClauseFilters()).order_by("code")
 
 
@@ -63,13 +76,42 @@ def clause_versions(*, clause: Clause):
 
 
 def vocabulary():
-    """[(theme, [tags])] and the 申报类型 in use."""
+    """[(theme, [tags])] and the 申报类型 (the managed vocabulary, in its order)."""
     themes = list(Theme.objects.all())
     tags: dict[int, list[Tag]] = {}
     for t in Tag.objects.all():
         tags.setdefault(t.theme_id, []).append(t)
-    types = list(Clause.objects.public().order_by("declare_type").values_list("declare_type", flat=True).distinct())
+    types = list(DeclareType.objects.values_list("name", flat=True))
     return [(th, tags.get(th.pk, [])) for th in themes], types
+
+
+def vocabulary_rows() -> dict:
+    """The vocabulary page: every theme with its tags and every 申报类型, each with the number of clauses (all
+    clauses, published or not) filed under it — four queries whatever the size."""
+    theme_n = dict(Clause.objects.values("theme").annotate(n=Count("id")).values_list("theme", "n"))
+    tag_n = dict(Clause.tags.through.objects.values("tag").annotate(n=Count("id")).values_list("tag", "n"))
+    type_n = dict(Clause.objects.values("declare_type").annotate(n=Count("id")).values_list("declare_type", "n"))
+    tags: dict[int, list[dict]] = {}
+    for t in Tag.objects.all():
+        tags.setdefault(t.theme_id, []).append({"pk": t.pk, "name": t.name, "sort_order": t.sort_order,
+                                                 "theme": t.theme_id, "clauses": tag_n.get(t.pk, 0)})
+    themes = [{"pk": th.pk, "name": th.name, "sort_order": th.sort_order, "clauses": theme_n.get(th.pk, 0),
+               "tags": tags.get(th.pk, [])} for th in Theme.objects.all()]
+    types = [{"pk": d.pk, "name": d.name, "sort_order": d.sort_order, "clauses": type_n.get(d.name, 0)}
+             for d in DeclareType.objects.all()]
+    return {"themes": themes, "types": types, "tag_count": sum(len(v) for v in tags.values())}
+
+
+def policy_list(*, user):
+    """Every policy document (they are public documents) with its number of clauses; `manageable` marks the ones
+    the user's policy office may change."""
+    manageable = set(Policy.objects.manageable_by(scope_for(user)).values_list("pk", flat=True))
+    rows = Policy.objects.select_related("region").annotate(n=Count("clauses")).order_by("-valid_from", "title", "id")
+    return [{"policy": p, "clauses": p.n, "manageable": p.pk in manageable} for p in rows]
+
+
+def policy_get(*, pk: int) -> Policy:
+    return get_object_or_404(Policy.objects.select_related("region"), pk=pk)
 
 
 def clause_counts_by_theme() -> dict[int, int]:
@@ -123,11 +165,12 @@ def published_clauses() -> list[Clause]:
 
 
 def clauses_for_region(enterprise: Enterprise):
-    """Published clauses of policies whose region contains the enterprise (the ones that can apply)."""
+    """Published clauses in force of policies whose region contains the enterprise (the ones that can apply)."""
     from luoshi.org.scopes import ancestor_paths
 
     regions = set(ancestor_paths(enterprise.unit_path))
-    return [c for c in published_clauses() if c.policy.region_path in regions]
+    today = clock.today()
+    return [c for c in published_clauses() if c.policy.region_path in regions and in_force(c, today)]
 
 
 def enterprise_matches(*, enterprise: Enterprise) -> list[tuple]:
@@ -144,7 +187,8 @@ def clause_matches(*, user, clause: Clause) -> list[tuple]:
 
 def public_matches(profile: dict) -> list[tuple]:
     """The public "which policies may apply" form: nothing is stored; published clauses only."""
-    return match_profile(profile, published_clauses())
+    today = clock.today()
+    return match_profile(profile, [c for c in published_clauses() if in_force(c, today)])
 
 
 def enterprise_payouts(*, enterprise: Enterprise):
@@ -188,3 +232,12 @@ def payout_totals(*, user, by: str = "clause", year: int | None = None) -> list[
     rows = qs.values(*keys).annotate(total=Sum("total"), payouts=Sum("count"), batches=Count("id")).order_by(*keys)
     return [{"label": " ".join(str(r[k]) for k in keys), "total": r["total"], "payouts": r["payouts"],
              "batches": r["batches"]} for r in rows]
+
+
+def payout_enterprise_count(*, user, year: int | None = None) -> int:
+    """How many different enterprises were paid in the confirmed batches the user may see."""
+    batches = PayoutBatch.objects.visible_to(scope_for(user)).filter(state=BatchState.CONFIRMED)
+    if year:
+        batches = batches.filter(paid_on__year=year)
+    return (Payout.objects.filter(batch__in=batches.values("pk"), confirmed=True)
+            .values("enterprise").distinct().count())

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_dictionary
 
 urlpatterns = [
     path("", views.index, name="policies_index"),
@@ -16,4 +16,8 @@ urlpatterns = [
     path("batches/<int:pk>/action/", views.batch_action, name="policies_batch_action"),
     path("report/", views.report, name="policies_report"),
     path("import/", views.import_page, name="policies_import"),
+    path("policies/", views_dictionary.policy_list, name="policies_policies"),
+    path("policies/new/", views_dictionary.policy_edit, name="policies_policy_new"),
+    path("policies/<int:pk>/edit/", views_dictionary.policy_edit, name="policies_policy_edit"),
+    path("vocabulary/", views_dictionary.vocabulary, name="policies_vocabulary"),
 ]

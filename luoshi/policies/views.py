@@ -4,6 +4,7 @@ parse, call a selector or a service, render."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -37,7 +38,7 @@ def _refuse(e: ServiceError):
 
 def _filters(request) -> selectors.ClauseFilters:
     return selectors.ClauseFilters(q=request.GET.get("q", "").strip()[:100], theme=query_id(request, "theme"),
-                                   tag=query_id(request, "tag"),
+                                   tag=query_id(request, "tag"), policy=query_id(request, "policy"),
                                    declare_type=request.GET.get("type", "")[:30])
 
 
@@ -52,7 +53,7 @@ def index(request):
     scope = scope_for(request.user)
     return render(request, "policies/index.html", {
         "page": page, "f": f, "vocab": vocab, "types": types, "theme_counts": selectors.clause_counts_by_theme(),
-        "can_manage": scope.is_admin or bool(scope.paths_for(*DEPT_ROLES)), "own": own})
+        "can_manage": scope.is_admin or bool(scope.paths_for(*DEPT_ROLES)), "own": own, "today": clock.today()})
 
 
 def _depts(user):
@@ -110,7 +111,10 @@ def clause_edit(request, pk=None):
             return redirect("policies_clause", clause.pk)
         except ServiceError as e:
             _refuse(e)
-            form.add_error(e.field if e.field in form.fields else None, e.message)
+            # the rules' problems (services.rules_check joins them) each on its own line under the field, as
+            # the import lists them cell by cell
+            messages_ = re.split(r"；(?=第\d+行)", e.message) if e.field in ("rules", "amount_rule") else [e.message]
+            form.add_error(e.field if e.field in form.fields else None, messages_)
     return render(request, "policies/clause_edit.html", {"form": form, "clause": clause, "policy_choices": Policy.objects.order_by("title")})
 
 

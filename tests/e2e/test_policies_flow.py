@@ -79,3 +79,24 @@ def test_public_search_and_match(transactional_db, live_server, clause, new_page
     page.get_by_role("button", name="匹配政策").click()
     expect(page.locator("#nearly")).to_contain_text("研发投入占比 >= 3%")
     assert problems == []
+
+
+def test_policy_office_renames_a_declare_type_and_edits_a_policy(transactional_db, live_server, cast, clause,  # noqa: F811
+                                                                 policy, new_page):  # noqa: F811
+    base = live_server.url
+    page = new_page()
+    problems = watch(page)
+    login(page, base, "office")
+    page.goto(f"{base}/policies/vocabulary/")
+    row = page.get_by_role("row").filter(has_text="奖励类").filter(has=page.locator("input[name='name']"))
+    row.locator("input[name='name']").fill("奖励扶持类")
+    row.get_by_role("button", name="保存").click()
+    expect(page.locator("body")).to_contain_text("“奖励扶持类”已保存。")
+    page.goto(f"{base}/policies/")
+    expect(page.locator("table")).to_contain_text("奖励扶持类")
+    page.goto(f"{base}/policies/policies/{policy.pk}/edit/")
+    page.get_by_label("有效期起").fill("2026-12-31")
+    page.get_by_label("有效期止").fill("2026-01-01")
+    page.get_by_role("button", name="保存").click()
+    expect(page.locator("body")).to_contain_text("有效期止不能早于有效期起")
+    assert problems == []

@@ -2,7 +2,7 @@ import pytest
 
 from luoshi.core import clock
 from luoshi.policies import services
-from luoshi.policies.models import Enterprise, Policy, Tag, Theme
+from luoshi.policies.models import DeclareType, Enterprise, Policy, Tag, Theme
 
 RULES = """注册地 = 崂山区
 企业规模 在 中型、小型、微型
@@ -31,6 +31,8 @@ def _march(travel):
 def vocab(db):
     theme = Theme.objects.create(name="科技创新", sort_order=1)
     other = Theme.objects.create(name="人才引育", sort_order=2)
+    for i, name in enumerate(("奖励类", "补贴类", "资助类")):
+        DeclareType.objects.create(name=name, sort_order=i)
     return {"theme": theme, "other": other, "tag": Tag.objects.create(theme=theme, name="研发投入"),
             "tag_other": Tag.objects.create(theme=other, name="人才补贴")}
 
