@@ -6,9 +6,7 @@ import functools
 
 from django.conf import settings
 from django.urls import get_script_prefix, get_urlconf, reverse
-from django.utils.functional import SimpleLazyObject
 
-from .notify import unread_count
 
 # the header's links: key in `nav` → URL name
 NAV_LINKS = {"inbox": "inbox", "inbox_badge": "inbox_badge", "workbench": "workbench", "programs": "program_list", "ledger": "ledger_index", "assess": "assess_index",
@@ -50,6 +48,5 @@ def luoshi(request):
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
         ctx["nav_section"] = nav_section(request)
-        # computed only when a template shows it: an htmx partial does not (the scope: org.context_processors)
-        ctx["unread_count"] = SimpleLazyObject(lambda: unread_count(user))
+        # the unread count and the unit's name: org.context_processors (header), read only when a template shows them
     return ctx

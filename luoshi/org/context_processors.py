@@ -1,13 +1,32 @@
+from django.db import connection
 from django.utils.functional import SimpleLazyObject
 
+from luoshi.core.models import Notification
+from luoshi.org.models import Unit
 from luoshi.org.scopes import scope_for
+
+# The header's two figures in one statement. Through the ORM they were two queries (the user's unit, the unread count)
+# that cost ~0.3 ms of Python each to build, on every page; this costs ~0.02 ms (docs/benchmarks.md, issue #11).
+HEADER_SQL = (f"SELECT (SELECT name FROM {Unit._meta.db_table} WHERE id = %s), "
+              f"(SELECT COUNT(*) FROM {Notification._meta.db_table} WHERE recipient_id = %s AND read_at IS NULL)")
+
+
+def header_figures(user) -> dict:
+    """What the header (base.html) shows of the signed-in user besides their name: their unit's name ("" without
+    one) and how many messages they have not opened (the 消息 badge) — `user.unit.name` and
+    `core.notify.unread_count(user)` read together."""
+    with connection.cursor() as cur:
+        cur.execute(HEADER_SQL, [user.unit_id, user.pk])
+        unit_name, unread = cur.fetchone()
+    return {"unit_name": unit_name or "", "unread": unread}
 
 
 def scope(request):
-    """`scope` in every page of a signed-in user: what they may see and do (luoshi.org.scopes.Scope). Computed only
-    when a template reads it (an htmx partial usually does not); views that need it have usually computed it already,
-    and scope_for keeps it on the user."""
+    """`scope` in every page of a signed-in user: what they may see and do (luoshi.org.scopes.Scope), and `header`,
+    the header's figures (header_figures). Both are computed only when a template reads them (an htmx partial usually
+    does not); views that need the scope have usually computed it already, and scope_for keeps it on the user."""
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
-        return {"scope": SimpleLazyObject(lambda: scope_for(user))}
+        return {"scope": SimpleLazyObject(lambda: scope_for(user)),
+                "header": SimpleLazyObject(lambda: header_figures(user))}
     return {}

@@ -175,6 +175,10 @@ class Task(models.Model):
             # covers the 红黄绿 counts of the workbench (status, visibility by program or by task id) without
             # reading the table: bench/ and docs/benchmarks.md
             models.Index(fields=["status", "is_archived", "program", "id"], name="task_status_count_idx"),
+            # open tasks in deadline order: a leader's "我负责的任务" on the 工作台 walks it and stops at 20; without
+            # it PostgreSQL hash-joined the leader's tasks with all 58,000 open ones (ADR 0021)
+            models.Index(fields=["deadline", "id"], name="task_open_deadline_idx",
+                         condition=models.Q(is_archived=False) & ~models.Q(status=TaskStatus.CLOSED)),
         ]
         verbose_name = _("任务")
         verbose_name_plural = pgettext_lazy("plural", "任务")

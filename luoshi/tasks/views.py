@@ -37,6 +37,26 @@ from .importer import tasks_import_xlsx
 from .models import ClosureRequest, ExtensionRequest, Task, TaskStatus
 
 
+# what a program page reads with its program: the nav's 问题台账 link asks whether the program has a ledger (a reverse
+# one-to-one, read in the same query instead of one of its own)
+PROGRAM_PAGE_RELATED = ("ledger",)
+
+
+def program_nav(request, program: Program, *, can_manage: bool) -> dict:
+    """What tasks/_program_nav.html shows besides the program's own fields, as plain values: the tabs' links (reversed
+    here, cheaper than {% url %} in the template) and which tab is the current page."""
+    code = [program.code]
+    nav = {"current": request.resolver_match.url_name if request.resolver_match else "",
+           "overview": reverse("program_overview", args=code), "tasks": reverse("task_list", args=code),
+           "league": reverse("program_league", args=code),
+           "docx": reverse("program_bulletin", args=[program.code, "docx"]),
+           "xlsx": reverse("program_bulletin", args=[program.code, "xlsx"]),
+           "ledger": reverse("ledger_findings", args=code) if hasattr(program, "ledger") else ""}
+    if can_manage:
+        nav.update(task_import=reverse("task_import", args=code), task_create=reverse("task_create", args=code))
+    return nav
+
+
 @login_required
 def workbench(request):
     data = selectors.workbench(user=request.user)
@@ -118,7 +138,7 @@ def program_create(request):
 def program_overview(request, code, unit_id=None):
     """The overview; with `unit_id` (the ▸ of a unit row) the unit table opens at that unit: an htmx request
     gets the rows of its children, any other the page with the table opened there."""
-    program = selectors.program_get(user=request.user, code=code)
+    program = selectors.program_get(user=request.user, code=code, related=PROGRAM_PAGE_RELATED)
     under = get_object_or_404(Unit, pk=unit_id) if unit_id else None
     urls = {"list_url": reverse("task_list", args=[program.code]),
             "overview_url": reverse("program_overview", args=[program.code])}
@@ -126,8 +146,9 @@ def program_overview(request, code, unit_id=None):
         rows = selectors.program_unit_rows(user=request.user, program=program, unit=under)
         return render(request, "tasks/_unit_rows.html", {"rows": rows, **urls})
     data = selectors.program_overview(user=request.user, program=program, under=under)
-    data.update(program=program, can_manage=selectors.program_can_manage(user=request.user, program=program),
-                under_given=under is not None, **urls)
+    can_manage = selectors.program_can_manage(user=request.user, program=program)
+    data.update(program=program, can_manage=can_manage, under_given=under is not None,
+                program_nav=program_nav(request, program, can_manage=can_manage), **urls)
     if data["can_manage"]:
         data["publication_form"] = ProgramPublicationForm(initial={"is_public": program.is_public,
                                                                    "is_shishi": program.is_shishi,
@@ -152,7 +173,7 @@ def program_publish(request, code):
 
 @login_required
 def task_list(request, code):
-    program = selectors.program_get(user=request.user, code=code)
+    program = selectors.program_get(user=request.user, code=code, related=PROGRAM_PAGE_RELATED)
     form = TaskFilterForm(request.GET or None)
     filters = selectors.TaskFilters(program=program)
     if form.is_valid():
@@ -174,7 +195,8 @@ def task_list(request, code):
         return render(request, "tasks/_task_table.html", ctx)
     # the filter form's fields as plain values (the widgets' own templates cost more than the rows around them)
     status = form["status"].value() or ""
-    ctx.update(status_options=[(value, label, value == status) for value, label in STATUS_CHOICES],
+    ctx.update(program_nav=program_nav(request, program, can_manage=ctx["can_manage"]),
+               status_options=[(value, label, value == status) for value, label in STATUS_CHOICES],
                q=form["q"].value() or "", mine=form["mine"].value(),
                show_mine=bool(scope_for(request.user).paths_for(Role.LIAISON)))
     return render(request, "tasks/task_list.html", ctx)
@@ -243,11 +265,12 @@ def _clean_pending_imports(folder: Path) -> None:
 @login_required
 def task_import(request, code):
     """Upload → check (dry run) → confirm. The checked file waits under a random token until confirmed."""
-    program = selectors.program_get(user=request.user, code=code)
+    program = selectors.program_get(user=request.user, code=code, related=PROGRAM_PAGE_RELATED)
     if not selectors.program_can_manage(user=request.user, program=program):
         return render(request, "403.html", {"message": _("只有主办单位可以导入任务清单。")}, status=403)
     form = ImportForm(request.POST or None, request.FILES or None)
-    ctx = {"program": program, "form": form}
+    # the import page's tabs have never offered 导入清单/添加任务 (it is the page, and did not pass can_manage): as it was
+    ctx = {"program": program, "form": form, "program_nav": program_nav(request, program, can_manage=False)}
     status = 200
     if request.method == "POST" and form.is_valid():
         token = form.cleaned_data["token"]
@@ -297,9 +320,11 @@ def task_import(request, code):
 
 @login_required
 def program_league(request, code):
-    program = selectors.program_get(user=request.user, code=code)
+    program = selectors.program_get(user=request.user, code=code, related=PROGRAM_PAGE_RELATED)
     rows = selectors.unit_league(user=request.user, program=program)
+    # the league's tabs have never offered 导入清单/添加任务 (the page did not ask can_manage): kept as it was
     return render(request, "tasks/league.html", {"program": program, "rows": rows,
+                                                 "program_nav": program_nav(request, program, can_manage=False),
                                                  "as_of": selectors.league_day(program),
                                                  "list_url": reverse("task_list", args=[program.code])})
 
