@@ -282,6 +282,9 @@ class UnitResult:
     bottom: bool = False
     movement: int | None = None
     figures: dict = field(default_factory=dict)
+    # points of the rank-rule leaves the unit has a value for (leaf index → points): what depends on the peer
+    # group, stored with the result so one unit's card need not rank the group again (ADR 0022)
+    peer_points: dict[int, Decimal] = field(default_factory=dict)
 
 
 def bonus_total(compiled: Compiled, awards: list[tuple[str, str, str]]) -> tuple[Decimal, list[dict]]:
@@ -392,8 +395,11 @@ def _stored_points(plan, units: list[UnitInput], convert) -> dict[int, list]:
 
 def compute_points_round(compiled: Compiled, units: list[UnitInput], *,
                          previous_ranks: dict[int, Decimal] | None = None,
-                         only_unit: int | None = None, convert=None) -> list[UnitResult]:
+                         only_unit: int | None = None, convert=None,
+                         peer_points: Mapping[int, Decimal] | None = None) -> list[UnitResult]:
     """`only_unit`: compute that unit's card only (rank leaves still see the whole group; no ranking).
+    `peer_points` (with `only_unit`): the unit's rank-leaf points as a whole-round computation gave them (leaf
+    index → points, for each rank leaf the unit has a value for); `units` need not hold the rest of the group.
     `convert`: turns a stored value of a unit given with `stored` into a Decimal (see UnitInput)."""
     scheme = compiled.scheme
     leaves = compiled.leaves
@@ -431,6 +437,10 @@ def compute_points_round(compiled: Compiled, units: list[UnitInput], *,
     # Rank-based leaves need the peer group's values first.
     rank_leaf_points: dict[tuple[int, int], Decimal] = {}
     for leaf in leaves:
+        if isinstance(leaf.rule, RankRule) and peer_points is not None and only_unit is not None:
+            if leaf.index in peer_points:
+                rank_leaf_points[(only_unit, leaf.index)] = peer_points[leaf.index]
+            continue
         if isinstance(leaf.rule, RankRule):
             by_group: dict[str, list[tuple[int, Decimal]]] = {}
             for u in units:
@@ -470,9 +480,10 @@ def compute_points_round(compiled: Compiled, units: list[UnitInput], *,
         ps = stored_points.get(id(u))
         if ps is None and fast and values.keys() >= all_indices and not any(v is None for v in values.values()):
             ps = [score(values[index]) for index, score in fast_scorers]
+        peer: dict[int, Decimal] = {}
         if ps is not None:
             for pos, index in rank_positions:
-                ps[pos] = rank_leaf_points[(u.unit_id, index)]
+                ps[pos] = peer[index] = rank_leaf_points[(u.unit_id, index)]
             pts = LeafPoints(ps) if index_list_is_positions else dict(zip(index_list, ps))
             sub = [ZERO] * n_top
             for top, a, b in runs:
@@ -497,7 +508,7 @@ def compute_points_round(compiled: Compiled, units: list[UnitInput], *,
                     if policy == "exclude_unit" and not excluded:
                         excluded = f"缺少“{leaf.code} {leaf.name}”的数据"
             elif is_rank:
-                p = rank_leaf_points[(u.unit_id, index)]
+                p = peer[index] = rank_leaf_points[(u.unit_id, index)]
             else:
                 p = score(v)
             pts[index] = p
@@ -522,7 +533,7 @@ def compute_points_round(compiled: Compiled, units: list[UnitInput], *,
         results.append(UnitResult(
             unit_id=u.unit_id, group=u.group, leaf_points=pts, subtotals=sub, earned=earned, available=available,
             bonus=bonus, deduction=deduction, total_raw=total_raw, total=total, rate=rate, grade=grade,
-            stars=stars, vetoed=vetoed, excluded=excluded))
+            stars=stars, vetoed=vetoed, excluded=excluded, peer_points=peer))
     if only_unit is not None:
         return results
     rank_results(results, method=scheme.rank_method, order=scheme.rank_order, top_bottom=scheme.top_bottom,
