@@ -298,7 +298,9 @@ class Score(models.Model):
 
     class Meta:
         indexes = [
-            models.Index(fields=["round", "unit", "indicator"], name="score_round_unit_idx",
+            # Covering: a round's read (by unit and leaf, with status and value) and a card's read of its peer
+            # group's rank-leaf values come from the index alone on SQLite (ADR 0022).
+            models.Index(fields=["round", "unit", "indicator", "status", "value"], name="score_round_unit_idx",
                          condition=models.Q(is_current=True)),
             # A score card reads the peer group's values of rank-rule leaves: an index-only scan on PostgreSQL
             # (SQLite ignores `include`). See docs/benchmarks-assessment.md.

@@ -10,7 +10,7 @@ import datetime as dt
 from decimal import Decimal, InvalidOperation
 
 from django.db import connection, transaction
-from django.db.models import Aggregate, Count, F, Func, IntegerField, Max, TextField
+from django.db.models import Aggregate, Count, F, Max, TextField
 from django.utils.translation import gettext as _
 
 from luoshi.core import clock
@@ -481,17 +481,9 @@ def _inputs(rnd: Round, definition: SchemeDef, *, approved_only: bool = False, u
         rank_ids = [pk for pk, code in leaf_rows if code in rank_codes]
         queries = [scores.filter(unit_id=unit_id)]
         if rank_ids and group is not None:
-            group_scores = scores
-            unit_col = "unit_id"
-            if connection.vendor == "sqlite":
-                # SQLite's planner prefers probing (round, unit, leaf) per group member; `+unit_id` keeps the
-                # unit off an index so the covering score_leaf_cover_sqlite_idx (migration 0004) serves one range
-                # per leaf (perf: 12–24 → 6 ms on the bench card). Same rows.
-                group_scores = scores.alias(unit_unindexed=Func(F("unit_id"), template="+%(expressions)s",
-                                                                output_field=IntegerField()))
-                unit_col = "unit_unindexed"
-            queries.append(group_scores.filter(indicator_id__in=rank_ids, **{f"{unit_col}__in": RoundUnit.objects.filter(
-                round=rnd, group=group).values("unit_id")}).exclude(unit_id=unit_id))
+            # Served from score_round_unit_idx, which holds every column read here (migration 0006).
+            queries.append(scores.filter(indicator_id__in=rank_ids, unit_id__in=RoundUnit.objects.filter(
+                round=rnd, group=group).values("unit_id")).exclude(unit_id=unit_id))
     inputs = {uid: engine.UnitInput(unit_id=uid, group=group, excluded=excluded) for uid, group, excluded in participants}
     # One value per (unit, leaf) straight into the unit's input; several evaluators' values are gathered
     # and aggregated afterwards (perf: no per-row list).
