@@ -282,6 +282,9 @@ class UnitResult:
     bottom: bool = False
     movement: int | None = None
     figures: dict = field(default_factory=dict)
+    # points of the rank-rule leaves the unit has a value for (leaf index → points): what depends on the peer
+    # group, stored with the result so one unit's card need not rank the group again (ADR 0022)
+    peer_points: dict[int, Decimal] = field(default_factory=dict)
 
 
 def bonus_total(compiled: Compiled, awards: list[tuple[str, str, str]]) -> tuple[Decimal, list[dict]]:
@@ -392,8 +395,11 @@ def _stored_points(plan, units: list[UnitInput], convert) -> dict[int, list]:
 
 def compute_points_round(compiled: Compiled, units: list[UnitInput], *,
                          previous_ranks: dict[int, Decimal] | None = None,
-                         only_unit: int | None = None, convert=None) -> list[UnitResult]:
+                         only_unit: int | None = None, convert=None,
+                         peer_points: Mapping[int, Decimal] | None = None) -> list[UnitResult]:
     """`only_unit`: compute that unit's card only (rank leaves still see the whole group; no ranking).
+    `peer_points` (with `only_unit`): the unit's rank-leaf points as a whole-round computation gave them (leaf
+    index → points, for each rank leaf the unit has a value for); `units` need not hold the rest of the group.
     `convert`: turns a stored value of a unit given with `stored` into a Decimal (see UnitInput)."""
     scheme = compiled.scheme
     leaves = compiled.leaves
@@ -431,6 +437,10 @@ def compute_points_round(compiled: Compiled, units: list[UnitInput], *,
     # Rank-based leaves need the peer group's values first.
     rank_leaf_points: dict[tuple[int, int], Decimal] = {}
     for leaf in leaves:
+        if isinstance(leaf.rule, RankRule) and peer_points is not None and only_unit is not None:
+            if leaf.index in peer_points:
+                rank_leaf_points[(only_unit, leaf.index)] = peer_points[leaf.index]
+            continue
         if isinstance(leaf.rule, RankRule):
             by_group: dict[str, list[tuple[int, Decimal]]] = {}
             for u in units:
@@ -462,6 +472,17 @@ def compute_points_round(compiled: Compiled, units: list[UnitInput], *,
     full_avail = [ZERO] * n_top
     for leaf in leaves:
         full_avail[leaf.top] += leaf.points
+    full_available = sum(full_avail, ZERO)
+    # Per rank leaf of the fast path: its position and its points by unit (no (unit, leaf) key built per unit:
+    # perf, bench/assessment.py).
+    rank_by_unit: dict[int, dict[int, Decimal]] = {index: {} for _pos, index in rank_positions}
+    for (unit_id, index), p in rank_leaf_points.items():
+        if index in rank_by_unit:
+            rank_by_unit[index][unit_id] = p
+    rank_columns = [(pos, index, rank_by_unit[index]) for pos, index in rank_positions]
+    # The grades as plain tuples, once (grade_of's rule, without reading the scheme's models per unit)
+    grades = [(g.min, g.name, g.stars) for g in scheme.grades]
+    no_bonuses = not scheme.bonuses
     for u in units:
         if only_unit is not None and u.unit_id != only_unit:
             continue
@@ -470,14 +491,16 @@ def compute_points_round(compiled: Compiled, units: list[UnitInput], *,
         ps = stored_points.get(id(u))
         if ps is None and fast and values.keys() >= all_indices and not any(v is None for v in values.values()):
             ps = [score(values[index]) for index, score in fast_scorers]
+        peer: dict[int, Decimal] = {}
         if ps is not None:
-            for pos, index in rank_positions:
-                ps[pos] = rank_leaf_points[(u.unit_id, index)]
+            uid = u.unit_id
+            for pos, index, by_unit in rank_columns:
+                ps[pos] = peer[index] = by_unit[uid]
             pts = LeafPoints(ps) if index_list_is_positions else dict(zip(index_list, ps))
             sub = [ZERO] * n_top
             for top, a, b in runs:
                 sub[top] = sum(ps[a:b], ZERO)
-            avail_top = list(full_avail)
+            avail_top = full_avail      # not changed below: plan_left is empty
             plan_left = ()
         else:
             pts = {}
@@ -497,14 +520,14 @@ def compute_points_round(compiled: Compiled, units: list[UnitInput], *,
                     if policy == "exclude_unit" and not excluded:
                         excluded = f"缺少“{leaf.code} {leaf.name}”的数据"
             elif is_rank:
-                p = rank_leaf_points[(u.unit_id, index)]
+                p = peer[index] = rank_leaf_points[(u.unit_id, index)]
             else:
                 p = score(v)
             pts[index] = p
             sub[top] += p
             avail_top[top] += points
         earned = sum(sub, ZERO)
-        available = sum(avail_top, ZERO)
+        available = full_available if avail_top is full_avail else sum(avail_top, ZERO)
         if weighted:
             wsum = sum((w for w, a in zip(compiled.top_weights, avail_top) if a > 0), ZERO)
             base = (sum((w * s / a for w, s, a in zip(compiled.top_weights, sub, avail_top) if a > 0), ZERO)
@@ -513,16 +536,21 @@ def compute_points_round(compiled: Compiled, units: list[UnitInput], *,
             base = earned * full / available
         else:
             base = earned
-        bonus, _ = bonus_total(compiled, u.bonuses)
-        deduction, vetoed = deduction_total(compiled, u.deductions)
+        bonus = ZERO if no_bonuses or not u.bonuses else bonus_total(compiled, u.bonuses)[0]
+        deduction, vetoed = deduction_total(compiled, u.deductions) if u.deductions else (ZERO, False)
         total_raw = base + bonus - deduction
         total = total_raw.quantize(quantum, rounding=rounding)             # publish_round, hoisted (perf)
         rate = (earned / available * HUNDRED).quantize(quantum, rounding=rounding) if available > 0 else None
-        grade, stars = grade_of(scheme, total, vetoed)
+        if not grades:
+            grade, stars = "", None
+        elif vetoed:
+            grade, stars = grades[-1][1], grades[-1][2]
+        else:   # grade_of, inlined (perf)
+            grade, stars = next(((name, st) for low, name, st in grades if total >= low), grades[-1][1:])
         results.append(UnitResult(
             unit_id=u.unit_id, group=u.group, leaf_points=pts, subtotals=sub, earned=earned, available=available,
             bonus=bonus, deduction=deduction, total_raw=total_raw, total=total, rate=rate, grade=grade,
-            stars=stars, vetoed=vetoed, excluded=excluded))
+            stars=stars, vetoed=vetoed, excluded=excluded, peer_points=peer))
     if only_unit is not None:
         return results
     rank_results(results, method=scheme.rank_method, order=scheme.rank_order, top_bottom=scheme.top_bottom,
@@ -540,7 +568,7 @@ def rank_results(results: list[UnitResult], *, method: str, order: str, top_bott
     for members in by_group.values():
         values = [key(r) for r in members]
         ranks = rank_values(values, method=method, order=order)
-        comp = competition_ranks(values, order)
+        comp = [int(r) for r in ranks] if method == "competition" else competition_ranks(values, order)
         n = len(members)
         # 十佳/十差 only in a group larger than N; in a group of fewer than 2N units each list is cut to ⌊n/2⌋ so the
         # two never share a unit, and a unit that ties into both at the boundary is in neither (issue #12)

@@ -60,7 +60,7 @@ from .models import (EvaluatorAssignment, Indicator, Publication, Result, Round,
                      ScoreStatus)
 from .permissions import can_manage
 from .scheme import RubricRule, item_points
-from .services import SCORING_STATES, parse_value
+from .services import SCORING_STATES, parse_value, peer_points_outdated
 
 __all__ = ["LeagueTable", "league_json", "league_table_data", "league_xlsx", "scheme_office_person",
            "score_template_xlsx", "scores_import_xlsx"]
@@ -519,6 +519,8 @@ def scores_import_xlsx(*, by, round: Round, data: bytes, filename: str = "", dry
             raise ServiceError(_("考核期次“%(state)s”，不能导入评分。") % {"state": rnd.get_state_display()})
         diff = _diff(rnd, plan)
         _write(rnd, diff)
+        if diff.new:
+            peer_points_outdated(rnd)
         report.update(created=len(diff.new), replaced=len(diff.replaced), unchanged=diff.unchanged)
         journal_record(actor=by, verb="assessment.score.import", obj=rnd, scope_path=rnd.scheme.owner_unit.path,
                        changes={"source_file": filename or "Excel", "sheets": [

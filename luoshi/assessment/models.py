@@ -215,6 +215,10 @@ class Round(models.Model):
     appeal_deadline = models.DateField(_("申诉截止"), null=True, blank=True)
     revision = models.PositiveIntegerField(_("公布版次"), default=0)
     computed_at = models.DateTimeField(null=True, blank=True)
+    # A score changed after the results were stored: their peer points (Result.peer_points) may be out of date,
+    # so the score card recomputes the unit's peer group (ADR 0022). Set by the services that change scores,
+    # cleared when results are stored on the basis the card reads (approved scores once published).
+    peer_points_stale = models.BooleanField(default=False)
     published_at = models.DateTimeField(null=True, blank=True)
     finalized_at = models.DateTimeField(null=True, blank=True)
     is_public = models.BooleanField(_("在门户公开"), default=True)
@@ -294,7 +298,9 @@ class Score(models.Model):
 
     class Meta:
         indexes = [
-            models.Index(fields=["round", "unit", "indicator"], name="score_round_unit_idx",
+            # Covering: a round's read (by unit and leaf, with status and value) and a card's read of its peer
+            # group's rank-leaf values come from the index alone on SQLite (ADR 0022).
+            models.Index(fields=["round", "unit", "indicator", "status", "value"], name="score_round_unit_idx",
                          condition=models.Q(is_current=True)),
             # A score card reads the peer group's values of rank-rule leaves: an index-only scan on PostgreSQL
             # (SQLite ignores `include`). See docs/benchmarks-assessment.md.
@@ -351,6 +357,10 @@ class Result(models.Model):
     movement = models.IntegerField(null=True)
     subtotals = models.JSONField(default=list)
     figures = models.JSONField(default=dict)
+    # The points of the scheme's rank-rule leaves ({leaf code: points}, for the leaves the unit has a value for):
+    # they depend on the unit's peer group, so the score card reads them here instead of ranking the group
+    # again, while Round.peer_points_stale is false (ADR 0022).
+    peer_points = models.JSONField(default=dict)
 
     objects = ResultQuerySet.as_manager()
 

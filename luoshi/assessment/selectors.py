@@ -150,12 +150,14 @@ def score_card(user, rnd: Round, unit: Unit) -> ScoreCard:
     for s in (Score.objects.filter(round=rnd, unit=unit, is_current=True).select_related("evaluator", "approved_by")
               .prefetch_related("evidence").order_by("scored_at")):
         scores.setdefault(s.indicator_id, []).append(s)
-    # The unit's leaf points come from the engine over the whole round (rank rules need the group);
-    # for a published round the stored result is the truth for totals.
+    # The unit's leaf points come from the engine over its current scores; rank-rule leaves take the points
+    # stored with its result while no score changed since (ADR 0022), else the engine ranks the peer group.
+    # For a published round the stored result is the truth for totals.
     result = Result.objects.filter(round=rnd, unit=unit).first()
     from .services import unit_preview
 
-    preview = unit_preview(rnd, unit.pk, approved_only=rnd.is_published)
+    preview = unit_preview(rnd, unit.pk, approved_only=rnd.is_published,
+                           peer_points=result.peer_points if result is not None and not rnd.peer_points_stale else None)
     leaf_index = {leaf.code: i for i, leaf in enumerate(definition.leaves())} if definition.type == "points" else {}
     subtotal: dict[int, Decimal] = {}
     lines: list[CardLine] = []

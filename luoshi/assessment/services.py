@@ -10,7 +10,7 @@ import datetime as dt
 from decimal import Decimal, InvalidOperation
 
 from django.db import connection, transaction
-from django.db.models import Aggregate, Count, F, Func, IntegerField, Max, TextField
+from django.db.models import Aggregate, Count, F, Max, TextField
 from django.utils.translation import gettext as _
 
 from luoshi.core import clock
@@ -268,6 +268,7 @@ def score_record(*, by, round: Round, unit: Unit, indicator: Indicator, value, n
         score.evidence.add(*attachments)
     elif previous:
         score.evidence.add(*previous.evidence.all())
+    peer_points_outdated(rnd)
     journal_record(actor=by, verb="assessment.score.record", obj=rnd, scope_path=unit.path,
                    changes={"unit": unit.pk, "indicator": indicator.code,
                             "value": [str(previous.value) if previous else None, str(parsed)],
@@ -304,6 +305,7 @@ def score_return(*, by, score: Score, reason: str) -> Score:
         raise ServiceError(_("评分人不能审核自己的评分，请由其他人审核。"))
     score.status = ScoreStatus.RETURNED
     score.save(update_fields=["status"])
+    peer_points_outdated(rnd)
     journal_record(actor=by, verb="assessment.score.return", obj=rnd, scope_path=score.unit.path,
                    changes={"score": score.pk, "indicator": score.indicator.code}, reason=reason)
     announce_on_commit([score.evaluator_id], "assess.returned")
@@ -442,12 +444,17 @@ def _read_by_unit(scores, inputs: dict[int, engine.UnitInput], index_of_id: dict
                 add(uid, int(iid), converted[text])
 
 
-def _inputs(rnd: Round, definition: SchemeDef, *, approved_only: bool = False, unit_id: int | None = None):
+def _inputs(rnd: Round, definition: SchemeDef, *, approved_only: bool = False, unit_id: int | None = None,
+            peer_group: bool = True):
     """Unit inputs for the engine, read in four queries. With `unit_id`, only that unit's values are read,
     plus the values of rank-rule leaves of every unit in its peer group (their points depend on the
-    group), in five queries; the inputs are then the group's units only."""
+    group), in five queries; the inputs are then the group's units only. With `peer_group=False` as well,
+    the inputs are the unit's alone (its rank leaves' points come from elsewhere: unit_preview)."""
     participants = RoundUnit.objects.filter(round=rnd)
-    if unit_id is not None:
+    group = None
+    if unit_id is not None and not peer_group:
+        participants = list(participants.filter(unit_id=unit_id).values_list("unit_id", "group", "excluded"))
+    elif unit_id is not None:
         # Only the unit's peer group takes part (below), read without ordering (one card's points do not
         # depend on the order: perf, the score card).
         group = participants.filter(unit_id=unit_id).values_list("group", flat=True).first()
@@ -474,17 +481,9 @@ def _inputs(rnd: Round, definition: SchemeDef, *, approved_only: bool = False, u
         rank_ids = [pk for pk, code in leaf_rows if code in rank_codes]
         queries = [scores.filter(unit_id=unit_id)]
         if rank_ids and group is not None:
-            group_scores = scores
-            unit_col = "unit_id"
-            if connection.vendor == "sqlite":
-                # SQLite's planner prefers probing (round, unit, leaf) per group member; `+unit_id` keeps the
-                # unit off an index so the covering score_leaf_cover_sqlite_idx (migration 0004) serves one range
-                # per leaf (perf: 12–24 → 6 ms on the bench card). Same rows.
-                group_scores = scores.alias(unit_unindexed=Func(F("unit_id"), template="+%(expressions)s",
-                                                                output_field=IntegerField()))
-                unit_col = "unit_unindexed"
-            queries.append(group_scores.filter(indicator_id__in=rank_ids, **{f"{unit_col}__in": RoundUnit.objects.filter(
-                round=rnd, group=group).values("unit_id")}).exclude(unit_id=unit_id))
+            # Served from score_round_unit_idx, which holds every column read here (migration 0006).
+            queries.append(scores.filter(indicator_id__in=rank_ids, unit_id__in=RoundUnit.objects.filter(
+                round=rnd, group=group).values("unit_id")).exclude(unit_id=unit_id))
     inputs = {uid: engine.UnitInput(unit_id=uid, group=group, excluded=excluded) for uid, group, excluded in participants}
     # One value per (unit, leaf) straight into the unit's input; several evaluators' values are gathered
     # and aggregated afterwards (perf: no per-row list).
@@ -555,32 +554,60 @@ def results_compute(rnd: Round, *, approved_only: bool = False) -> list[engine.U
                                        convert=stored_decimal(Score, "value"))
 
 
-def unit_preview(rnd: Round, unit_id: int, *, approved_only: bool = False) -> engine.UnitResult | None:
+def unit_preview(rnd: Round, unit_id: int, *, approved_only: bool = False,
+                 peer_points: dict[str, str] | None = None) -> engine.UnitResult | None:
     """One unit's leaf points and totals, computed from its current scores (the score card). Its rank is
-    not computed here: the stored Result has it."""
+    not computed here: the stored Result has it.
+
+    `peer_points`: the unit's stored `Result.peer_points`, when they are current (not `rnd.peer_points_stale`,
+    ADR 0022): its rank-rule leaves then take these points and the peer group is not read. If the unit's own
+    rank-leaf values do not match them (a leaf scored or unscored since), the group is read as without them."""
     definition = rnd.version.definition()
     if definition.type != "points":
         return None
+    compiled = engine.compile_scheme(definition)
+    if peer_points is not None:
+        units, _codes = _inputs(rnd, definition, approved_only=approved_only, unit_id=unit_id, peer_group=False)
+        index_of_code = {leaf.code: leaf.index for leaf in compiled.leaves}
+        given = {index_of_code[code]: Decimal(text)
+                 for code, text in peer_points.items() if code in index_of_code}
+        valued = {leaf.index for leaf in compiled.leaves
+                  if leaf.rule is not None and leaf.rule.type == "rank" and units and leaf.index in units[0].values}
+        if units and valued == given.keys():
+            return engine.compute_points_round(compiled, units, only_unit=unit_id, peer_points=given)[0]
     units, _codes = _inputs(rnd, definition, approved_only=approved_only, unit_id=unit_id)
-    results = engine.compute_points_round(engine.compile_scheme(definition), units, only_unit=unit_id)
+    results = engine.compute_points_round(compiled, units, only_unit=unit_id)
     return results[0] if results else None
 
 
 RESULT_COLUMNS = ("round_id", "unit_id", "group", "earned", "available", "bonus", "deduction", "total_raw", "total",
                   "rate", "rank", "group_size", "grade", "stars", "vetoed", "excluded", "is_top", "is_bottom",
-                  "movement", "subtotals", "figures")
+                  "movement", "subtotals", "figures", "peer_points")
 RAW_PLACES = Decimal("1e-10")
 
 
-def _store_results(rnd: Round, results: list[engine.UnitResult]) -> None:
+def _store_results(rnd: Round, results: list[engine.UnitResult], *, approved_only: bool) -> None:
     """Replace the round's results: one DELETE and one INSERT of plain rows (COPY on PostgreSQL). Nothing
-    references a result row, and every caller runs in the service's transaction."""
+    references a result row, and every caller runs in the service's transaction. The caller then saves
+    `rnd.peer_points_stale`, set here: the stored peer points are what the score card reads only when they
+    were computed on the card's basis (approved scores once the round is published; ADR 0022)."""
+    codes = [leaf.code for leaf in rnd.version.definition().leaves()] if any(r.peer_points for r in results) else []
     delete_where(Result, round_id=rnd.pk)
     insert_rows(Result, RESULT_COLUMNS, [
         (rnd.pk, r.unit_id, r.group, r.earned, r.available, r.bonus, r.deduction, r.total_raw.quantize(RAW_PLACES),
          r.total, r.rate, r.rank, r.group_size, r.grade, r.stars, r.vetoed, r.excluded, r.top, r.bottom, r.movement,
-         [str(s) for s in r.subtotals], r.figures)
+         [str(s) for s in r.subtotals], r.figures, {codes[i]: str(p) for i, p in r.peer_points.items()})
         for r in results])
+    rnd.peer_points_stale = approved_only != (rnd.state in (RoundState.PUBLISHED, RoundState.FINAL))
+
+
+def peer_points_outdated(rnd: Round) -> None:
+    """A current score of `rnd` changed (inside the service's transaction, `rnd` locked): the peer points
+    stored with its results may no longer be true, so score cards rank the peer group again until the next
+    computation (ADR 0022)."""
+    if not rnd.peer_points_stale:
+        rnd.peer_points_stale = True
+        Round.objects.filter(pk=rnd.pk).update(peer_points_stale=True)
 
 
 @transaction.atomic
@@ -590,10 +617,12 @@ def round_compute(*, by, round: Round) -> int:
     require(can_manage(by, rnd.scheme), _("只有主办单位的督查室/办公室可以计算结果。"))
     if rnd.state == RoundState.FINAL:
         raise ServiceError(_("已定稿的期次不能重新计算。"))
-    results = results_compute(rnd)
-    _store_results(rnd, results)
+    # A published round's results are from its approved scores (as round_publish computed them)
+    approved_only = rnd.state in (RoundState.PUBLISHED, RoundState.FINAL)
+    results = results_compute(rnd, approved_only=approved_only)
+    _store_results(rnd, results, approved_only=approved_only)
     rnd.computed_at = clock.now()
-    rnd.save(update_fields=["computed_at"])
+    rnd.save(update_fields=["computed_at", "peer_points_stale"])
     journal_record(actor=by, verb="assessment.round.compute", obj=rnd, scope_path=rnd.scheme.owner_unit.path,
                    changes={"units": len(results)})
     return len(results)
@@ -666,12 +695,12 @@ def round_publish(*, by, round: Round, note: str = "", allow_incomplete: bool = 
     if missing and not note.strip():
         raise ServiceError(_("按缺项公布时须在公布说明中写明理由。"), field="note")
     results = results_compute(rnd, approved_only=True)
-    _store_results(rnd, results)
     definition = rnd.version.definition()
     rnd.state = RoundState.PUBLISHED
+    _store_results(rnd, results, approved_only=True)
     rnd.computed_at = clock.now()
     rnd.appeal_deadline = clock.today() + dt.timedelta(days=definition.appeal_days)
-    rnd.save(update_fields=["state", "computed_at", "appeal_deadline"])
+    rnd.save(update_fields=["state", "computed_at", "appeal_deadline", "peer_points_stale"])
     publication = _publish_revision(rnd, by=by, note=note)
     proposals = consequences_evaluate(rnd)
     journal_record(actor=by, verb="assessment.round.publish", obj=rnd, scope_path=rnd.scheme.owner_unit.path,
@@ -770,9 +799,9 @@ def appeal_decide(*, by, appeal: Appeal, revise: bool, value=None, decision: str
                              level=level, note=decision, status=ScoreStatus.APPROVED, approved_by=by, approved_at=now,
                              replaces=current[0] if current else None, source="appeal", scored_at=now)
         results = results_compute(rnd, approved_only=True)
-        _store_results(rnd, results)
+        _store_results(rnd, results, approved_only=True)
         rnd.computed_at = clock.now()
-        rnd.save(update_fields=["computed_at"])
+        rnd.save(update_fields=["computed_at", "peer_points_stale"])
         appeal.revised_value = parsed
         appeal.revised_points = _leaf_points_for(rnd, appeal.unit_id, appeal.indicator)
         appeal.state = AppealState.REVISED

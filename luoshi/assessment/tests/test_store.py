@@ -29,7 +29,7 @@ def test_stored_results_read_back_as_the_orm_stores_them(assess, cast, travel):
         kept = _stored(other)
         results = services.results_compute(rnd)
         results[0].figures = {"note": "“引号”与\\反斜杠", "n": [1, 2]}
-        services._store_results(rnd, results)
+        services._store_results(rnd, results, approved_only=False)
         fast = _stored(rnd)
         Result.objects.filter(round=rnd).delete()
         Result.objects.bulk_create([
@@ -37,11 +37,11 @@ def test_stored_results_read_back_as_the_orm_stores_them(assess, cast, travel):
                    deduction=r.deduction, total_raw=r.total_raw.quantize(Decimal("1e-10")), total=r.total,
                    rate=r.rate, rank=r.rank, group_size=r.group_size, grade=r.grade, stars=r.stars, vetoed=r.vetoed,
                    excluded=r.excluded, is_top=r.top, is_bottom=r.bottom, movement=r.movement,
-                   subtotals=[str(s) for s in r.subtotals], figures=r.figures) for r in results])
+                   subtotals=[str(s) for s in r.subtotals], figures=r.figures, peer_points={}) for r in results])
         assert fast == _stored(rnd) and len(fast) == len(results) > 1
         assert Result.objects.get(round=rnd, unit_id=results[0].unit_id).figures == {"note": "“引号”与\\反斜杠", "n": [1, 2]}
         # computing again replaces the round's rows only
-        services._store_results(rnd, results)
+        services._store_results(rnd, results, approved_only=False)
         assert Result.objects.filter(round=rnd).count() == len(results) and _stored(other) == kept
         assert delete_where(Result, round_id=rnd.pk) == len(results)
         assert not Result.objects.filter(round=rnd).exists() and _stored(other) == kept
