@@ -461,7 +461,7 @@ def program_overview(*, user, program: Program, under: Unit | None = None) -> di
 
 
 def league_day(program: Program) -> dt.date:
-    """The day the league's 已到期 and 逾期 are counted as of (the last daily status run)."""
+    """The day the league's 应计 and 逾期 are counted as of (the last daily status run)."""
     return tallies.tally_day(program.pk)
 
 
@@ -470,7 +470,7 @@ def unit_league(*, user, program: Program, as_of: dt.date | None = None) -> list
     ((count, average) of public ratings of the tasks it leads, or None), ranked by
     rate (higher first), overdue (fewer first), 签收率 (higher first); ties share a rank (1224).
 
-    Read from the maintained league rows; 已到期 and 逾期 there are as of the program's tally day (the daily job's
+    Read from the maintained league rows; 应计 and 逾期 there are as of the program's tally day (the daily job's
     day). Asked for another day (`as_of`, e.g. a bulletin for a past date), they are counted from the tasks."""
     pc = ProgramCounts(user=user, program=program, as_of=as_of, day_matters=True)
     rows = {int(k): {f: c.get(f, 0) for f in tallies.LEAGUE_FIGURES}
