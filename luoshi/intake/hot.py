@@ -6,7 +6,7 @@ A period's hot topics, over the requests **received** (受理) in it that the vi
 - by category: the count in the period and in the period before (same length; the month before for a
   month) — one grouped query with two conditional counts;
 - by keyword: Request.keywords holds the jieba keywords of each request (space-separated, computed at
-  受理); a word counts once per request, words in text.STOPWORDS are dropped. The top N words come with
+  受理); a word counts once per request, noise words (text.is_noise: keyword_noise.yaml) are dropped. The top N words come with
   the count of the period before and up to three recent example requests. One query reads the period's
   (id, keywords); the counts are cached per viewer scope and period, keyed by the period's request count
   and newest id (a new request in the period changes the key, so the cache is never stale).
@@ -38,7 +38,7 @@ from luoshi.org.scopes import scope_for
 from .metrics import Period
 from .models import Request, ServiceCategory, TopicPromotion
 from .selectors import visible_requests
-from .text import STOPWORDS
+from .text import is_noise
 
 EXAMPLES = 3
 CACHE_SECONDS = 6 * 3600
@@ -100,7 +100,7 @@ def keyword_counts(user, period: Period) -> Counter:
         for kw in base.order_by().values_list("keywords", flat=True).iterator(chunk_size=10000):
             if kw:
                 counts.update(set(kw.split()))
-        for w in STOPWORDS & counts.keys():
+        for w in [w for w in counts if is_noise(w)]:
             del counts[w]
         cache.set(key, counts, CACHE_SECONDS)
     return counts
