@@ -48,6 +48,16 @@ class ClosureForm(forms.Form):
     summary = forms.CharField(label=_("办结情况"), widget=forms.Textarea(attrs={"rows": 4}), max_length=5000)
 
 
+class MilestoneDoneForm(forms.Form):
+    done_on = forms.DateField(label=_("完成日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    evidence = forms.CharField(label=_("完成依据"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000,
+                               help_text=_("做了什么、文件或照片在哪里；公开的专项工作在公开网站只显示“已完成”和日期"))
+
+
+class MilestoneUndoForm(forms.Form):
+    reason = forms.CharField(label=_("撤销理由"), max_length=500)
+
+
 class DecisionForm(forms.Form):
     decision = forms.ChoiceField(choices=[("approve", _("同意")), ("refuse", _("不同意/退回"))])
     note = forms.CharField(label=_("意见"), widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000)

@@ -156,7 +156,10 @@ def task_detail(*, user, task: Task) -> dict:
     return {
         "assignments": list(task.assignments.select_related("unit", "acknowledged_by")),
         "leaders": list(task.leaders.all()),
-        "milestones": list(task.milestones.order_by("due", "sort_order")),
+        "milestones": [{"id": m.pk, "title": m.title, "due": m.due, "state": m.state_on(clock.today()),
+                        "done_on": m.done_on or (clock.localtime(m.done_at).date() if m.done_at else None),
+                        "evidence": m.evidence, "done_by": m.done_by.display_name if m.done_by else ""}
+                       for m in task.milestones.select_related("done_by").order_by("due", "sort_order")],
         "children": list(task.children.filter(is_archived=False).order_by("sort_order")),
         "reports": reports,
         "extensions": list(task.extension_requests.select_related("requested_by", "decided_by")),
