@@ -513,3 +513,27 @@ def children_rollup(task_ids) -> dict[int, dict]:
     for entry in out.values():
         entry["worst"] = worst(entry["counts"].keys())
     return out
+
+
+def pairing_units_state(person) -> list[dict]:
+    """A leader's 包联 units and, per program with tasks there, how many tasks they lead are in each status — read
+    from the maintained lead rows (a task counts once however many of the unit's sub-units lead it). Each row links
+    to the program's task list filtered the same way, so each number equals the list it opens."""
+    from luoshi.org.selectors import pairings_of
+
+    units = [p.target_unit for p in pairings_of(person)]
+    by_unit: dict[str, dict[int, dict[str, int]]] = {}
+    for program_id, key, status, n in (TaskTally.objects.filter(
+            dimension=tallies.LEAD, key__in=[str(u.pk) for u in units], program__is_archived=False, n__gt=0)
+            .values_list("program_id", "key", "status", "n")):
+        by_unit.setdefault(key, {}).setdefault(program_id, {})[status] = n
+    programs = {p.pk: p for p in Program.objects.filter(pk__in={pid for rows in by_unit.values() for pid in rows})}
+    out = []
+    for u in units:
+        rows = []
+        for pid, counts in sorted(by_unit.get(str(u.pk), {}).items(), key=lambda kv: programs[kv[0]].name):
+            p = programs[pid]
+            rows.append({"program": p.name, "url": f"{_list_url(p)}?unit={u.pk}&role=lead", **_status_row(counts)})
+        out.append({"unit_id": u.pk, "unit": u.name, "rows": rows,
+                    "red": sum(r["red"] for r in rows), "yellow": sum(r["yellow"] for r in rows)})
+    return out
