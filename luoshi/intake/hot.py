@@ -174,6 +174,27 @@ def promotable_programs(user):
     return programs_managed(user=user).filter(is_shishi=True).order_by("-year", "code")
 
 
+def promote_contacts(user) -> list[dict]:
+    """For someone who may not 转为实事 (a dispatcher, a leader): the 实事 programs of their region and the office
+    people who can, so the hot-topic page says whom to ask instead of hiding the step. Empty when there is none."""
+    from luoshi.org.models import Person, Role
+    from luoshi.org.people import people_with_role_over
+    from luoshi.programs.models import Program
+
+    scope = scope_for(user)
+    paths = scope.paths_for(*Role.values) if not scope.is_admin else None
+    qs = Program.objects.filter(is_shishi=True, is_archived=False).select_related("owner_unit").order_by("-year", "code")
+    if paths is not None:
+        qs = qs.filter(owner_unit__path__within=paths)
+    out = []
+    for program in qs[:10]:
+        ids = people_with_role_over(Role.OFFICE, program.owner_unit.path)
+        people = Person.objects.filter(pk__in=ids, is_active=True).order_by("full_name")[:5]
+        out.append({"program": program.name, "owner": program.owner_unit.name,
+                    "contacts": "、".join(f"{p.display_name}{'（' + p.phone + '）' if p.phone else ''}" for p in people)})
+    return out
+
+
 def topic_promote(*, by, label: str, category: ServiceCategory | None, keywords, period: Period, program,
                   lead_unit: Unit | None, title: str, measures: str = "", deadline: str = "",
                   note: str = "") -> TopicPromotion:
