@@ -14,7 +14,9 @@ class TaskFilterForm(forms.Form):
     unit = forms.IntegerField(required=False, widget=forms.HiddenInput)
     leader = forms.IntegerField(required=False, widget=forms.HiddenInput)
     mine = forms.BooleanField(required=False, label=_("只看本单位"))
-    role = forms.ChoiceField(choices=[("", ""), ("lead", "lead")], required=False, widget=forms.HiddenInput)
+    # lead: tasks led in the unit's subtree (overview); own: led by the unit itself (league)
+    role = forms.ChoiceField(choices=[("", ""), ("lead", "lead"), ("own", "own")], required=False,
+                             widget=forms.HiddenInput)
     top = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
 

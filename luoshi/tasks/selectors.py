@@ -69,6 +69,7 @@ class TaskFilters:
     q: str = ""
     mine: bool = False
     lead_only: bool = False  # with `unit`: only tasks the unit's subtree leads (the overview's 按牵头单位 rows)
+    own_unit: bool = False   # with `unit` and `lead_only`: the unit itself, not its sub-units (the league's rows)
     top_level: bool = False  # only tasks without a parent (the overview's 按类别 rows)
 
 
@@ -91,7 +92,8 @@ def task_list(*, user, filters: TaskFilters) -> QuerySet[Task]:
     if filters.status:
         qs = qs.filter(status=filters.status)
     if filters.unit:
-        assigned = TaskAssignment.objects.filter(unit_path__within=[filters.unit.path])
+        assigned = (TaskAssignment.objects.filter(unit=filters.unit) if filters.own_unit
+                    else TaskAssignment.objects.filter(unit_path__within=[filters.unit.path]))
         if filters.lead_only:
             assigned = assigned.filter(role=AssignmentRole.LEAD)
         qs = qs.filter(pk__in=assigned.values("task_id"))
@@ -125,7 +127,8 @@ def task_list_total(*, user, filters: TaskFilters) -> int | None:
     the user reads whole, filtered by status and at most one of a lead unit's subtree (`lead_only`), a 责任领导, or
     a top-level category (`top_level`) — the overview's links. None when the filter is another one: then count."""
     program = filters.program
-    if program is None or filters.q or filters.mine or not program_fully_visible(scope_for(user), program):
+    if (program is None or filters.q or filters.mine or filters.own_unit
+            or not program_fully_visible(scope_for(user), program)):
         return None
     if filters.unit and filters.lead_only and not (filters.leader or filters.category or filters.top_level):
         dimension, key = tallies.LEAD, str(filters.unit.pk)

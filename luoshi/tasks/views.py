@@ -158,7 +158,8 @@ def task_list(request, code):
     if form.is_valid():
         d = form.cleaned_data
         filters.status, filters.q, filters.category, filters.mine = d["status"], d["q"], d["category"], d["mine"]
-        filters.lead_only, filters.top_level = d["role"] == "lead", d["top"]
+        filters.lead_only, filters.top_level = d["role"] in ("lead", "own"), d["top"]
+        filters.own_unit = d["role"] == "own"
         if d["unit"]:
             filters.unit = Unit.objects.filter(pk=d["unit"]).first()
         if d["leader"]:
