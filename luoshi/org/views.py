@@ -312,13 +312,13 @@ def pairings(request):
             try:
                 services.pairing_create(by=request.user, target_unit=target, helper_person=leader,
                                         helper_unit=helper_unit, note=form["note"])
-            except ServiceError as e:
-                errors.append(e.message)
+            except ServiceError as refused:
+                errors.append(refused.message)
             else:
                 messages.success(request, _("已添加包联关系。"))
                 return HttpResponseRedirect(reverse("pairings"))
-        for e in errors:
-            messages.error(request, e)
+        for message in errors:
+            messages.error(request, message)
         status = 400
     rows = [{"id": p.pk, "target": p.target_unit.name, "target_path": p.target_unit.path,
              "leader": p.helper_person.display_name if p.helper_person else "",
