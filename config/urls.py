@@ -9,7 +9,7 @@ from luoshi.api.api import api
 from luoshi.core import views as core_views
 from luoshi.core.login import ThrottledAuthenticationForm
 from luoshi.org import views as org_views
-from luoshi.tasks import views_files as task_files
+from luoshi.tasks import views_files as task_files, views_pairings as task_views_pairings
 
 urlpatterns = [
     path("favicon.ico", RedirectView.as_view(url=static("img/favicon.svg"), permanent=True)),
@@ -53,6 +53,9 @@ urlpatterns = [
     path("people/<int:pk>/grants/", org_views.person_grant_add, name="person_grant_add"),
     path("people/<int:pk>/grants/<int:grant_pk>/revoke/", org_views.person_grant_revoke, name="person_grant_revoke"),
     path("people/<int:pk>/password/", org_views.person_password, name="person_password"),
+    path("pairings/", org_views.pairings, name="pairings"),
+    path("pairings/<int:pk>/end/", org_views.pairing_end, name="pairing_end"),
+    path("pairings/mine/", task_views_pairings.my_pairings, name="my_pairings"),
     path("", include("luoshi.documents.urls")),
     path("", include("luoshi.ledger.urls")),
     path("assess/", include("luoshi.assessment.urls")),

@@ -615,7 +615,8 @@ def borda_points(rank: int, n: int) -> Decimal:
 
 def compute_metric_round(scheme: SchemeDef, units: list[UnitInput], metric_codes: list[str], *,
                          previous_index: dict[int, Decimal] | None = None,
-                         previous_ranks: dict[int, Decimal] | None = None) -> list[UnitResult]:
+                         previous_ranks: dict[int, Decimal] | None = None,
+                         previous_values: dict[int, dict[str, Decimal]] | None = None) -> list[UnitResult]:
     """大气-style league: `units[i].values` holds metric index → value (index into metric_codes)."""
     league = scheme.league
     results: list[UnitResult] = []
@@ -629,9 +630,18 @@ def compute_metric_round(scheme: SchemeDef, units: list[UnitInput], metric_codes
         index = publish_round(raw_index, league.composite_precision, scheme.rounding) if raw_index is not None else None
         prev = (previous_index or {}).get(u.unit_id)
         change = change_rate(index, prev, league.change_precision) if index is not None else None
+        # 同比 of the metrics marked `yoy`, like the index's: on published (rounded) values
+        before = (previous_values or {}).get(u.unit_id, {})
+        changes = {}
+        for m in league.metrics:
+            if m.yoy and m.code in vals and before.get(m.code) is not None:
+                c = change_rate(publish_round(vals[m.code], m.precision, scheme.rounding),
+                                publish_round(before[m.code], m.precision, scheme.rounding), league.change_precision)
+                if c is not None:
+                    changes[m.code] = str(c)
         figures = {"values": {k: str(v) for k, v in vals.items()}, "index": str(index) if index is not None else None,
                    "previous_index": str(prev) if prev is not None else None,
-                   "change": str(change) if change is not None else None}
+                   "change": str(change) if change is not None else None, "changes": changes}
         results.append(UnitResult(
             unit_id=u.unit_id, group=u.group, leaf_points={}, subtotals=[], earned=ZERO, available=ZERO,
             bonus=ZERO, deduction=ZERO, total_raw=ZERO, total=ZERO, rate=None, excluded=excluded, figures=figures))

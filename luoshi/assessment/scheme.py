@@ -239,6 +239,7 @@ class Metric(Spec):
     weight: Decimal = Decimal(1)
     order: Literal["asc", "desc"] = "asc"                     # asc: lower is better (PM2.5)
     precision: int = Field(0, ge=0, le=4)
+    yoy: bool = False   # 同比: the table and the public page show this metric's change on the compared round
 
 
 class MetricLeague(Spec):

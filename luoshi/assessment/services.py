@@ -544,12 +544,15 @@ def results_compute(rnd: Round, *, approved_only: bool = False) -> list[engine.U
     previous_ranks = dict(Result.objects.filter(round=prev, rank__isnull=False).values_list("unit_id", "rank")) if prev else {}
     if definition.type == "metric":
         previous_index = {}
+        previous_values: dict[int, dict[str, Decimal]] = {}
         if rnd.compare_to_id:
             for uid, figures in Result.objects.filter(round=rnd.compare_to_id).values_list("unit_id", "figures"):
                 if figures.get("index") is not None:
                     previous_index[uid] = Decimal(figures["index"])
+                previous_values[uid] = {k: Decimal(v) for k, v in (figures.get("values") or {}).items()
+                                        if v is not None}
         return engine.compute_metric_round(definition, units, leaf_codes, previous_index=previous_index,
-                                           previous_ranks=previous_ranks)
+                                           previous_ranks=previous_ranks, previous_values=previous_values)
     return engine.compute_points_round(engine.compile_scheme(definition), units, previous_ranks=previous_ranks,
                                        convert=stored_decimal(Score, "value"))
 
@@ -635,12 +638,24 @@ def _snapshot(rnd: Round) -> list[dict]:
             .order_by("group", F("rank").asc(nulls_last=True), "unit__sort_order", "unit__path")
             .values_list("unit__name", "unit_id", "group", "total", "rate", "rank", "grade", "excluded", "movement",
                          "is_top", "is_bottom"))
-    return [{"unit": name, "unit_id": unit_id, "group": group, "total": str(total),
-             "rate": str(rate) if rate is not None else None, "rank": str(rank) if rank is not None else None,
-             "grade": grade, "excluded": excluded, "movement": movement,
-             # 十佳/十差 as published (the public portal shows them from the snapshot).
-             "top": is_top, "bottom": is_bottom}
-            for name, unit_id, group, total, rate, rank, grade, excluded, movement, is_top, is_bottom in rows]
+    table = [{"unit": name, "unit_id": unit_id, "group": group, "total": str(total),
+              "rate": str(rate) if rate is not None else None, "rank": str(rank) if rank is not None else None,
+              "grade": grade, "excluded": excluded, "movement": movement,
+              # 十佳/十差 as published (the public portal shows them from the snapshot).
+              "top": is_top, "bottom": is_bottom}
+             for name, unit_id, group, total, rate, rank, grade, excluded, movement, is_top, is_bottom in rows]
+    definition = rnd.version.definition()
+    if definition.type == "metric":
+        # a league publishes its measured values (rounded as published), the index and the 同比 changes too
+        figures = dict(Result.objects.filter(round=rnd).values_list("unit_id", "figures"))
+        for row in table:
+            f = figures.get(row["unit_id"]) or {}
+            values = f.get("values") or {}
+            row["values"] = {m.code: str(engine.publish_round(Decimal(values[m.code]), m.precision, definition.rounding))
+                             for m in definition.league.metrics if values.get(m.code) is not None}
+            row["changes"] = f.get("changes") or {}
+            row["index"], row["change"] = f.get("index"), f.get("change")
+    return table
 
 
 def _publish_revision(rnd: Round, *, by, note: str) -> Publication:

@@ -285,7 +285,7 @@ def snapshot_docx(snap: dict, *, office_name: str = "", issue_no: int | None = N
         add_para(doc, f"按按期办结率、逾期数、及时签收率综合排名（截至{data['as_of_text']}），"
                       "各牵头单位推进情况如下：")
         _league_table(doc, data["league"])
-        remark = add_para(doc, "注：按期办结率为按期办结任务数占已到期任务数的比例，及时签收率为按时签收任务数占交办任务数的比例；"
+        remark = add_para(doc, "注：按期办结率为按期办结任务数占应计任务数（已办结、已过完成时限或红灯含未按期报送进展的牵头任务）的比例，及时签收率为按时签收任务数占交办任务数的比例；"
                                "“—”表示暂无到期任务。", size=TABLE_PT, indent=False)
         remark.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
         if len(pictures) > 1:

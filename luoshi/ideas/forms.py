@@ -85,6 +85,8 @@ class TaskForm(forms.Form):
     program = forms.TypedChoiceField(label=_("专项工作"), coerce=int)
     lead_unit = forms.TypedChoiceField(label=_("牵头单位"), coerce=int)
     title = forms.CharField(label=_("任务内容"), max_length=500, required=False, help_text=_("留空则用建议标题"))
+    measures = forms.CharField(label=_("具体措施/目标"), max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 5}),
+                               help_text=_("已填入建议内容，请改写为任务的措施；给建议人的答复不会写入任务"))
     deadline_phrase = forms.CharField(label=_("完成时限"), max_length=100,
                                       help_text=_("如：6月底前、年底前、长期坚持"))
 

@@ -403,9 +403,13 @@ def idea_award(*, by, idea: Idea, award: str) -> Idea:
 
 
 def idea_make_task(*, by, idea: Idea, program: Program, lead_unit: Unit, deadline_phrase: str = "",
-                   title: str = "") -> "Task":  # noqa: F821
+                   title: str = "", measures: str | None = None) -> "Task":  # noqa: F821
     """An adopted idea becomes a task of `program` led by `lead_unit` (tasks.services.task_create, which also
-    requires the office over the program's owner unit). The task notes its source; the idea keeps the link."""
+    requires the office over the program's owner unit). The task notes its source; the idea keeps the link.
+
+    The fields are mapped on purpose: 任务内容 ← the idea's title, 具体措施 ← the suggestion itself (the office edits
+    both on the form first; `measures=None` takes the suggestion as it is), 备注 ← the source with its link. The
+    reply to the citizen is not task text: it stays with the idea."""
     from luoshi.tasks.services import TaskInput, task_create
 
     _require_manage(by, idea.campaign)
@@ -419,10 +423,14 @@ def idea_make_task(*, by, idea: Idea, program: Program, lead_unit: Unit, deadlin
             raise ServiceError(_("专项工作“%(p)s”已归档。") % {"p": program.name}, field="program")
         if not lead_unit.is_active:
             raise ServiceError(_("单位“%(u)s”已停用。") % {"u": lead_unit.name}, field="lead_unit")
+        measures = idea.content if measures is None else measures.strip()
+        if len(measures) > 5000:
+            raise ServiceError(_("具体措施最多 5000 字。"), field="measures")
         task = task_create(by=by, program=program, data=TaskInput(
-            title=clean_text(title or idea.title, _("任务内容"), "title", limit=500), measures=idea.reply,
+            title=clean_text(title or idea.title, _("任务内容"), "title", limit=500), measures=measures,
             lead_units=[lead_unit], deadline_phrase=deadline_phrase or "",
-            note=_("来源：金点子 %(n)s“%(t)s”（%(c)s）") % {"n": idea.number, "t": idea.title, "c": idea.campaign.name},
+            note=_("来源：金点子 %(n)s“%(t)s”（%(c)s）%(url)s") % {
+                "n": idea.number, "t": idea.title, "c": idea.campaign.name, "url": reverse("ideas_idea", args=[idea.pk])},
             tags=[_("金点子")]))
         idea.task, idea.updated_at = task, clock.now()
         idea.save(update_fields=["task", "updated_at"])

@@ -214,7 +214,8 @@ def _idea_page(request, idea, status=200, **forms):
             if not idea.task_id:
                 units = selectors.campaign_units(campaign)
                 programs = programs_managed(user=request.user).order_by("-year", "name")
-                ctx["task_form"] = forms.get("task_form") or TaskForm(programs=programs, units=units)
+                ctx["task_form"] = forms.get("task_form") or TaskForm(
+                    programs=programs, units=units, initial={"title": idea.title, "measures": idea.content})
     ctx["score_error"] = forms.get("score_error")
     ctx["score_values"] = forms.get("score_values") or (ctx["scores"].mine.points if ctx["scores"].mine else {})
     ctx["score_note"] = forms.get("score_note", ctx["scores"].mine.note if ctx["scores"].mine else "")
@@ -323,7 +324,8 @@ def idea_task(request, pk):
             task = services.idea_make_task(by=request.user, idea=idea,
                                            program=next(p for p in programs if p.pk == d["program"]),
                                            lead_unit=next(u for u in units if u.pk == d["lead_unit"]),
-                                           deadline_phrase=d["deadline_phrase"], title=d["title"])
+                                           deadline_phrase=d["deadline_phrase"], title=d["title"],
+                                           measures=d["measures"])
         except ServiceError as e:
             _apply_error(form, e)
         else:

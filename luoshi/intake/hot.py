@@ -6,7 +6,7 @@ A period's hot topics, over the requests **received** (受理) in it that the vi
 - by category: the count in the period and in the period before (same length; the month before for a
   month) — one grouped query with two conditional counts;
 - by keyword: Request.keywords holds the jieba keywords of each request (space-separated, computed at
-  受理); a word counts once per request, words in text.STOPWORDS are dropped. The top N words come with
+  受理); a word counts once per request, noise words (text.is_noise: keyword_noise.yaml) are dropped. The top N words come with
   the count of the period before and up to three recent example requests. One query reads the period's
   (id, keywords); the counts are cached per viewer scope and period, keyed by the period's request count
   and newest id (a new request in the period changes the key, so the cache is never stale).
@@ -38,7 +38,7 @@ from luoshi.org.scopes import scope_for
 from .metrics import Period
 from .models import Request, ServiceCategory, TopicPromotion
 from .selectors import visible_requests
-from .text import STOPWORDS
+from .text import is_noise
 
 EXAMPLES = 3
 CACHE_SECONDS = 6 * 3600
@@ -100,7 +100,7 @@ def keyword_counts(user, period: Period) -> Counter:
         for kw in base.order_by().values_list("keywords", flat=True).iterator(chunk_size=10000):
             if kw:
                 counts.update(set(kw.split()))
-        for w in STOPWORDS & counts.keys():
+        for w in [w for w in counts if is_noise(w)]:
             del counts[w]
         cache.set(key, counts, CACHE_SECONDS)
     return counts
@@ -172,6 +172,27 @@ def promotable_programs(user):
     from luoshi.tasks.selectors import programs_managed
 
     return programs_managed(user=user).filter(is_shishi=True).order_by("-year", "code")
+
+
+def promote_contacts(user) -> list[dict]:
+    """For someone who may not 转为实事 (a dispatcher, a leader): the 实事 programs of their region and the office
+    people who can, so the hot-topic page says whom to ask instead of hiding the step. Empty when there is none."""
+    from luoshi.org.models import Person, Role
+    from luoshi.org.people import people_with_role_over
+    from luoshi.programs.models import Program
+
+    scope = scope_for(user)
+    paths = scope.paths_for(*Role.values) if not scope.is_admin else None
+    qs = Program.objects.filter(is_shishi=True, is_archived=False).select_related("owner_unit").order_by("-year", "code")
+    if paths is not None:
+        qs = qs.filter(owner_unit__path__within=paths)
+    out = []
+    for program in qs[:10]:
+        ids = people_with_role_over(Role.OFFICE, program.owner_unit.path)
+        people = Person.objects.filter(pk__in=ids, is_active=True).order_by("full_name")[:5]
+        out.append({"program": program.name, "owner": program.owner_unit.name,
+                    "contacts": "、".join(f"{p.display_name}{'（' + p.phone + '）' if p.phone else ''}" for p in people)})
+    return out
 
 
 def topic_promote(*, by, label: str, category: ServiceCategory | None, keywords, period: Period, program,

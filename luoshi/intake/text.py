@@ -1,17 +1,59 @@
 """Chinese text of requests: keywords for hot topics and for finding similar open requests (jieba)."""
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Literal
+
+from django.utils.translation import gettext as _
+from pydantic import field_validator
+
+from luoshi.core.specs import Spec, SpecFieldError, parse_yaml
 
 _lock = threading.Lock()
 _ready = False
 
-# words that say nothing about the problem itself
-STOPWORDS = frozenset("""希望 问题 反映 要求 解决 处理 尽快 已经 现在 一直 没有 不能 可以 这个 那个 我们 他们 你们 情况 相关
-部门 市民 居民 来电 来信 诉求 请求 建议 投诉 咨询 目前 最近 每天 晚上 白天 今天 昨天 时间 严重 影响 附近 门口 导致 造成
-非常 很多 多次 几天 一下 有关 进行 工作 存在 是否 能否 怎么 为什么 什么 如何 谢谢 麻烦""".split())
+KEYWORD_NOISE_FILE = Path(__file__).parent / "data" / "keyword_noise.yaml"
+
+
+class KeywordNoise(Spec):
+    """Words that say nothing about the problem itself (客套话, times, numerals): data, in keyword_noise.yaml."""
+
+    kind: Literal["keyword_noise"]
+    words: list[str] = []
+    patterns: list[str] = []
+
+    @field_validator("patterns")
+    @classmethod
+    def _compiles(cls, patterns):
+        for i, p in enumerate(patterns):
+            try:
+                re.compile(p)
+            except re.error as e:
+                raise SpecFieldError((i,), _("正则表达式 %(p)s 写法有误：%(e)s") % {"p": p, "e": e}) from e
+        return patterns
+
+    def matcher(self) -> Callable[[str], bool]:
+        words = frozenset(self.words)
+        pattern = re.compile("|".join(f"(?:{p})" for p in self.patterns)) if self.patterns else None
+        return lambda w: w in words or (pattern is not None and pattern.fullmatch(w) is not None)
+
+
+@functools.cache
+def is_noise_word() -> Callable[[str], bool]:
+    """The noise test of the shipped list (read once)."""
+    text = KEYWORD_NOISE_FILE.read_text(encoding="utf-8")
+    return parse_yaml(text, KeywordNoise, source=KEYWORD_NOISE_FILE.name).matcher()
+
+
+def is_noise(word: str) -> bool:
+    return is_noise_word()(word)
+
+
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -35,7 +77,7 @@ def keywords_of(text: str, k: int = 6) -> list[str]:
         return []
     jieba = _jieba()
     words = jieba.analyse.extract_tags(text[:1000], topK=k * 3)
-    out = [w for w in words if len(w) >= 2 and _HAN.search(w) and w not in STOPWORDS]
+    out = [w for w in words if len(w) >= 2 and _HAN.search(w) and not is_noise(w)]
     return out[:k]
 
 

@@ -107,7 +107,8 @@ def _hot_ctx(request, period, form=None, errors=None):
             "categories": hot.hot_categories(request.user, period),
             "keywords": hot.hot_keywords(request.user, period, spec.hot_keywords),
             "programs": programs, "units": units, "form": form or {}, "errors": errors or {},
-            "can_promote": bool(programs)}
+            "can_promote": bool(programs),
+            "promote_contacts": [] if programs else hot.promote_contacts(request.user)}
 
 
 @login_required

@@ -12,7 +12,9 @@ a condition holds when all the keys written in it hold:
                             days, on any finding ("the third time" is count 2)
 - ``severity: [major, severe]``  only findings of these severities
 
-The office confirms each proposed step; nothing happens to a unit on the job's word alone.
+The office confirms each proposed step; nothing happens to a unit on the job's word alone. A finding has at most one
+open (proposed) step at a time, and the ladder only goes up within a cycle: when several steps are earned at once the
+daily job proposes the highest, and never one at or below a step already proposed (ADR 0023).
 """
 from __future__ import annotations
 

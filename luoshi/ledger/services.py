@@ -484,12 +484,18 @@ def escalations_run(*, today: dt.date | None = None, notify: bool = True) -> dic
             continue
         summary["findings"] += len(candidates)
         ids = [f.pk for f in candidates]
-        done: dict[int, set[tuple[str, int]]] = defaultdict(set)
+        level_of = {step.key: level for level, step in enumerate(ladder.steps, start=1)}
+        # per (finding, cycle): the highest step already proposed, whether one still waits for the office,
+        # and the steps the office confirmed
+        reached: dict[tuple[int, int], int] = defaultdict(int)
+        waiting: set[tuple[int, int]] = set()
         confirmed: dict[tuple[int, int], set[str]] = defaultdict(set)
         for fid, step, cycle, state in Escalation.objects.filter(finding_id__in=ids).values_list(
                 "finding_id", "step", "cycle", "state"):
-            done[fid].add((step, cycle))
-            if state == EscalationState.CONFIRMED:
+            reached[(fid, cycle)] = max(reached[(fid, cycle)], level_of.get(step, 0))
+            if state == EscalationState.PROPOSED:
+                waiting.add((fid, cycle))
+            elif state == EscalationState.CONFIRMED:
                 confirmed[(fid, cycle)].add(step)
         unit_confirmed: dict[int, dict[str, list[dt.date]]] = defaultdict(lambda: defaultdict(list))
         for unit_id, step, held, decided in Escalation.objects.filter(
@@ -504,9 +510,14 @@ def escalations_run(*, today: dt.date | None = None, notify: bool = True) -> dic
                                        if f.repeat_count and f.last_closed_at else None),
                 return_count=f.return_count, confirmed_steps=confirmed[(f.pk, f.repeat_count)],
                 unit_confirmed=unit_confirmed[f.unit_id])
-            for level, step, reason in earned_steps(ladder, facts, today):
-                if (step.key, f.repeat_count) in done[f.pk]:
-                    continue
+            key = (f.pk, f.repeat_count)
+            if key in waiting:
+                continue  # one open step per finding: the office decides it before the next is proposed
+            # the ladder goes up: only steps above the highest one already proposed in this cycle, and of those
+            # only the highest (a finding 7 days overdue gets 约谈, not 预警提醒 and 约谈 together)
+            earned = [e for e in earned_steps(ladder, facts, today) if e[0] > reached[key]]
+            if earned:
+                level, step, reason = earned[-1]
                 new.append(Escalation(program=program, finding=f, unit_id=f.unit_id, unit_path=f.unit_path,
                                       step=step.key, step_name=step.name, level=level, cycle=f.repeat_count,
                                       reason=reason, proposed_at=now, in_bulletin=step.bulletin))

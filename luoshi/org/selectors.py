@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.db.models import Prefetch, Q
 from django.http import Http404
 
-from .models import Person, Role, RoleGrant, Unit
+from .models import Pairing, Person, Role, RoleGrant, Unit
 from .scopes import scope_for
 
 
@@ -48,3 +48,18 @@ def units_in_scope(user, *, q: str = "", limit: int = 30) -> list[Unit]:
     if q:
         qs = qs.filter(Q(name__contains=q) | Q(short_name__contains=q))
     return list(qs.order_by("path")[:limit])
+
+
+def pairings_managed(user):
+    """The 包联 relations of units in the user's office subtrees (all of them for an administrator)."""
+    scope = scope_for(user)
+    qs = Pairing.objects.select_related("helper_person", "helper_unit", "target_unit")
+    if not scope.is_admin:
+        qs = qs.filter(target_unit__path__within=scope.paths_for(Role.OFFICE))
+    return qs.order_by("target_unit__path", "helper_person__full_name", "helper_unit__path", "pk")
+
+
+def pairings_of(person) -> list[Pairing]:
+    """The units a leader 包联s (directly, as the paired person)."""
+    return list(Pairing.objects.filter(helper_person=person).select_related("target_unit")
+                .order_by("target_unit__path"))

@@ -137,15 +137,38 @@ def grant_role(*, by, person: Person, role: str, unit: Unit) -> RoleGrant:
 
 def pairing_create(*, by, target_unit: Unit, helper_person: Person | None = None, helper_unit: Unit | None = None,
                    note: str = "") -> Pairing:
+    """包联: a leader (or a unit) helps a unit along. The office over the helped unit (or an administrator) sets it."""
     if by is not None:
-        require_admin(scope_for(by))
+        require_people_manager(scope_for(by), target_unit)
     if not helper_person and not helper_unit:
-        raise ServiceError(_("请指定包联领导或包联单位。"))
+        raise ServiceError(_("请指定包联领导或包联单位。"), field="helper")
+    if helper_person and helper_unit:
+        raise ServiceError(_("一条包联关系只写一位领导或一个单位。"), field="helper")
+    if helper_unit and helper_unit.pk == target_unit.pk:
+        raise ServiceError(_("单位不能包联自己。"), field="helper")
+    note = (note or "").strip()
+    if len(note) > 200:
+        raise ServiceError(_("说明最多 200 字。"), field="note")
+    if Pairing.objects.filter(target_unit=target_unit, helper_person=helper_person, helper_unit=helper_unit).exists():
+        raise ServiceError(_("“%(h)s”已包联“%(u)s”。") % {"h": (helper_person.display_name if helper_person
+                                                            else helper_unit.name if helper_unit else ""),
+                                                      "u": target_unit.name}, field="helper")
     with transaction.atomic():
         pairing = Pairing.objects.create(helper_person=helper_person, helper_unit=helper_unit, target_unit=target_unit, note=note)
         journal_record(actor=by, verb="pairing.create", obj=pairing, changes={"helper_person": helper_person,
                        "helper_unit": helper_unit, "target_unit": target_unit}, scope_path=target_unit.path)
     return pairing
+
+
+def pairing_end(*, by, pairing: Pairing, reason: str = "") -> None:
+    """End a 包联 (the journal keeps who helped whom, and why it ended)."""
+    if by is not None:
+        require_people_manager(scope_for(by), pairing.target_unit)
+    with transaction.atomic():
+        journal_record(actor=by, verb="pairing.end", obj=pairing, reason=reason, scope_path=pairing.target_unit.path,
+                       changes={"helper_person": pairing.helper_person, "helper_unit": pairing.helper_unit,
+                                "target_unit": pairing.target_unit})
+        pairing.delete()
 
 
 # ---- bulk loading: Excel sheet and YAML preset share one validated plan ---------------------------

@@ -16,7 +16,7 @@ from luoshi.core.excel import ImportFailed
 
 from . import selectors, services
 from .forms import GrantForm, PeopleImportForm, PersonForm
-from .models import Role, RoleGrant, Unit, UnitKind
+from .models import Person, Role, RoleGrant, Unit, UnitKind
 from .scopes import scope_for
 from .services import units_import_xlsx
 
@@ -281,3 +281,63 @@ def people_import(request):
                                                 "新增角色 %(grants)s 项。新建的账号尚无密码，需设置后才能登录。") % counts)
                     return HttpResponseRedirect(reverse("people_list"))
     return render(request, "org/people_import.html", ctx, status=status)
+
+
+# ---- 包联 (leaders and units helping units along) -----------------------------------------------------------
+
+@login_required
+def pairings(request):
+    """The office's page of who 包联s which unit: the list in its subtrees, a form to add one, a button to end one."""
+    if not _people_manager(request):
+        return _refuse(request)
+    form = {"target": "", "leader": "", "helper_unit": "", "note": ""}
+    status = 200
+    if request.method == "POST":
+        form = {k: request.POST.get(k, "").strip()[:200] for k in form}
+        errors = []
+        target, problem = _unit_from(form["target"]) if form["target"] else (None, _("请填写被包联单位。"))
+        if problem:
+            errors.append(_("被包联单位：%(p)s") % {"p": problem})
+        leader = None
+        if form["leader"]:
+            leader = Person.objects.filter(Q(username=form["leader"]) | Q(full_name=form["leader"])).first()
+            if leader is None:
+                errors.append(_("包联领导：没有账号或姓名为“%(n)s”的人员。") % {"n": form["leader"]})
+        helper_unit = None
+        if form["helper_unit"]:
+            helper_unit, problem = _unit_from(form["helper_unit"])
+            if problem:
+                errors.append(_("包联单位：%(p)s") % {"p": problem})
+        if not errors and target is not None:
+            try:
+                services.pairing_create(by=request.user, target_unit=target, helper_person=leader,
+                                        helper_unit=helper_unit, note=form["note"])
+            except ServiceError as refused:
+                errors.append(refused.message)
+            else:
+                messages.success(request, _("已添加包联关系。"))
+                return HttpResponseRedirect(reverse("pairings"))
+        for message in errors:
+            messages.error(request, message)
+        status = 400
+    rows = [{"id": p.pk, "target": p.target_unit.name, "target_path": p.target_unit.path,
+             "leader": p.helper_person.display_name if p.helper_person else "",
+             "leader_title": p.helper_person.title if p.helper_person else "",
+             "helper_unit": p.helper_unit.name if p.helper_unit else "", "note": p.note}
+            for p in selectors.pairings_managed(request.user)[:1000]]
+    return render(request, "org/pairings.html", {"rows": rows, "form": form,
+                                                 "end_url": reverse("pairing_end", args=[0]).removesuffix("0/end/")},
+                  status=status)
+
+
+@require_POST
+@login_required
+def pairing_end(request, pk):
+    if not _people_manager(request):
+        return _refuse(request)
+    pairing = selectors.pairings_managed(request.user).filter(pk=pk).first()
+    if pairing is None:
+        raise Http404
+    services.pairing_end(by=request.user, pairing=pairing, reason=request.POST.get("reason", "").strip()[:200])
+    messages.success(request, _("已解除包联关系。"))
+    return HttpResponseRedirect(reverse("pairings"))

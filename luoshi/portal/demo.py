@@ -104,8 +104,9 @@ def _shishi(office, district, code, year, today, rng) -> Program:
             task.last_report_at = last
             for m in task.milestones.all():
                 if m.due and m.due < today:
-                    m.done_at = _at(m.due - dt.timedelta(days=rng.randint(0, 6)))
-                    m.save(update_fields=["done_at"])
+                    m.done_on = m.due - dt.timedelta(days=rng.randint(0, 6))
+                    m.done_at, m.evidence = _at(m.done_on), "按期完成，见进展报送。"
+                    m.save(update_fields=["done_at", "done_on", "evidence"])
             if finish < today:
                 reports.append(ProgressReport(task=task, unit=lead.unit, author=author, submitted_at=_at(finish, 11),
                                               public_at=_at(finish, 11), text="项目已全部完成并通过验收，投入使用。", percent=100, is_lead=True))

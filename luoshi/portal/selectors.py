@@ -10,6 +10,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.http import Http404
 
+from luoshi.core import clock
 from luoshi.core.privacy import mask_personal
 from luoshi.programs.models import Program
 from luoshi.tasks.models import AssignmentRole, Milestone, ProgressReport, Task, TaskAssignment, TaskStatus
@@ -115,8 +116,12 @@ def public_task_get(pk: int, *, shishi: bool = False) -> Task:
 def public_timeline(task: Task) -> dict:
     """A task's public story: milestones (时间节点) and the lead units' progress reports the office released
     (`public_at`; date, percent and masked text; never who wrote them), plus the 办结 date."""
-    milestones = list(Milestone.objects.filter(task=task).only("id", "title", "phrase", "due", "done_at", "sort_order")
-                      .order_by("due", "sort_order", "id"))
+    today = clock.today()
+    # done (with the day it was achieved), overdue (its day passed, not done) or upcoming; never the evidence text
+    milestones = [{"title": m.title, "phrase": m.phrase, "due": m.due, "state": m.state_on(today),
+                   "done_on": m.done_on or (clock.localtime(m.done_at).date() if m.done_at else None)}
+                  for m in Milestone.objects.filter(task=task).only("id", "title", "phrase", "due", "done_at", "done_on",
+                                                                    "sort_order").order_by("due", "sort_order", "id")]
     reports = [{"at": r.submitted_at, "percent": r.percent, "text": public_text(r.text),
                 "unit": r.unit.name} for r in
                ProgressReport.objects.filter(task=task, is_lead=True, public_at__isnull=False).select_related("unit")

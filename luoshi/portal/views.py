@@ -99,6 +99,11 @@ def assess_round(request, pk):
     names = {g.code: g.name for g in definition.peer_groups}
     order = {g.code: i for i, g in enumerate(definition.peer_groups)}     # groups in the scheme's order
     places = definition.precision
+    metrics = definition.league.metrics if definition.type == "metric" else []
+    metric_heads = [h for m in metrics for h in ((f"{m.name}（{m.unit}）" if m.unit else m.name,)
+                                                 + ((_("%(m)s同比") % {"m": m.name},) if m.yoy else ()))]
+    if metrics:
+        metric_heads += [definition.league.composite_name, _("%(m)s同比") % {"m": definition.league.composite_name}]
     big = Decimal(10 ** 9)
     rows = sorted(table, key=lambda r: (order.get(r.get("group", ""), len(order)), r.get("group", ""),
                                         r.get("rank") is None,
@@ -110,13 +115,25 @@ def assess_round(request, pk):
             "unit": r["unit"], "total": _number(r.get("total"), places), "grade": r.get("grade", ""),
             "up": max(r.get("movement") or 0, 0), "down": max(-(r.get("movement") or 0), 0),
             "moved": r.get("movement") is not None, "ranked": not r.get("excluded") and r.get("rank") is not None,
-            "top": bool(r.get("top")), "bottom": bool(r.get("bottom"))} for r in members]})
+            "top": bool(r.get("top")), "bottom": bool(r.get("bottom")),
+            # a metric league: each measured value, then its 同比 where the scheme publishes one
+            "cells": [v for m in metrics for v in ((_number((r.get("values") or {}).get(m.code)),)
+                                                   + ((_change((r.get("changes") or {}).get(m.code)),) if m.yoy else ()))]
+            + ([_number(r.get("index")), _change(r.get("change"))] if metrics else [])} for r in members]})
     n = definition.top_bottom
     labels = (_("十佳"), _("十差")) if n == 10 else (_("前%(n)s名") % {"n": n}, _("后%(n)s名") % {"n": n})
     return render(request, "portal/assess_round.html", {
         "round": rnd, "groups": groups, "first": publications[0] if publications else None,
         "revisions": [p for p in publications if p.revision > 1], "top_bottom": n, "top_label": labels[0],
-        "bottom_label": labels[1], "final": rnd.state == "final"})
+        "bottom_label": labels[1], "final": rnd.state == "final", "metric_heads": metric_heads})
+
+
+def _change(text) -> str:
+    """A 同比 change as published: +3.2% / −1.5% / —."""
+    if text is None or text == "":
+        return "—"
+    d = Decimal(str(text))
+    return f"{'+' if d > 0 else ''}{d}%"
 
 
 # ---- 公开通报: published programs and their tasks ------------------------------------------------------------

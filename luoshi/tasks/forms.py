@@ -14,7 +14,9 @@ class TaskFilterForm(forms.Form):
     unit = forms.IntegerField(required=False, widget=forms.HiddenInput)
     leader = forms.IntegerField(required=False, widget=forms.HiddenInput)
     mine = forms.BooleanField(required=False, label=_("只看本单位"))
-    role = forms.ChoiceField(choices=[("", ""), ("lead", "lead")], required=False, widget=forms.HiddenInput)
+    # lead: tasks led in the unit's subtree (overview); own: led by the unit itself (league)
+    role = forms.ChoiceField(choices=[("", ""), ("lead", "lead"), ("own", "own")], required=False,
+                             widget=forms.HiddenInput)
     top = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
 
@@ -46,6 +48,16 @@ class ExtensionForm(forms.Form):
 
 class ClosureForm(forms.Form):
     summary = forms.CharField(label=_("办结情况"), widget=forms.Textarea(attrs={"rows": 4}), max_length=5000)
+
+
+class MilestoneDoneForm(forms.Form):
+    done_on = forms.DateField(label=_("完成日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    evidence = forms.CharField(label=_("完成依据"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000,
+                               help_text=_("做了什么、文件或照片在哪里；公开的专项工作在公开网站只显示“已完成”和日期"))
+
+
+class MilestoneUndoForm(forms.Form):
+    reason = forms.CharField(label=_("撤销理由"), max_length=500)
 
 
 class DecisionForm(forms.Form):

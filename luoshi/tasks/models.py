@@ -1,3 +1,5 @@
+import datetime as dt
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _, pgettext_lazy
 
@@ -255,7 +257,10 @@ class Milestone(models.Model):
     title = models.CharField(_("节点内容"), max_length=300)
     phrase = models.CharField(_("时限（原文）"), max_length=100, blank=True)
     due = models.DateField(_("时限"), null=True, blank=True)
-    done_at = models.DateTimeField(null=True, blank=True)
+    done_at = models.DateTimeField(null=True, blank=True)  # when the lead unit recorded it
+    done_on = models.DateField(_("完成日期"), null=True, blank=True)  # the day it was achieved, as the unit states
+    done_by = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    evidence = models.TextField(_("完成依据"), blank=True, max_length=2000)
     sort_order = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
@@ -265,6 +270,14 @@ class Milestone(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def state_on(self, day: dt.date) -> str:
+        """done, overdue (its day passed, not done) or upcoming — what the task page and the public page show."""
+        if self.done_at:
+            return "done"
+        if self.due is not None and self.due < day:
+            return "overdue"
+        return "upcoming"
 
 
 class ProgressReport(models.Model):

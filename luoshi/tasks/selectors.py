@@ -70,6 +70,7 @@ class TaskFilters:
     q: str = ""
     mine: bool = False
     lead_only: bool = False  # with `unit`: only tasks the unit's subtree leads (the overview's 按牵头单位 rows)
+    own_unit: bool = False   # with `unit` and `lead_only`: the unit itself, not its sub-units (the league's rows)
     top_level: bool = False  # only tasks without a parent (the overview's 按类别 rows)
 
 
@@ -92,7 +93,8 @@ def task_list(*, user, filters: TaskFilters) -> QuerySet[Task]:
     if filters.status:
         qs = qs.filter(status=filters.status)
     if filters.unit:
-        assigned = TaskAssignment.objects.filter(unit_path__within=[filters.unit.path])
+        assigned = (TaskAssignment.objects.filter(unit=filters.unit) if filters.own_unit
+                    else TaskAssignment.objects.filter(unit_path__within=[filters.unit.path]))
         if filters.lead_only:
             assigned = assigned.filter(role=AssignmentRole.LEAD)
         qs = qs.filter(pk__in=assigned.values("task_id"))
@@ -126,7 +128,8 @@ def task_list_total(*, user, filters: TaskFilters) -> int | None:
     the user reads whole, filtered by status and at most one of a lead unit's subtree (`lead_only`), a 责任领导, or
     a top-level category (`top_level`) — the overview's links. None when the filter is another one: then count."""
     program = filters.program
-    if program is None or filters.q or filters.mine or not program_fully_visible(scope_for(user), program):
+    if (program is None or filters.q or filters.mine or filters.own_unit
+            or not program_fully_visible(scope_for(user), program)):
         return None
     if filters.unit and filters.lead_only and not (filters.leader or filters.category or filters.top_level):
         dimension, key = tallies.LEAD, str(filters.unit.pk)
@@ -157,7 +160,10 @@ def task_detail(*, user, task: Task) -> dict:
     return {
         "assignments": list(task.assignments.select_related("unit", "acknowledged_by")),
         "leaders": list(task.leaders.all()),
-        "milestones": list(task.milestones.order_by("due", "sort_order")),
+        "milestones": [{"id": m.pk, "title": m.title, "due": m.due, "state": m.state_on(clock.today()),
+                        "done_on": m.done_on or (clock.localtime(m.done_at).date() if m.done_at else None),
+                        "evidence": m.evidence, "done_by": m.done_by.display_name if m.done_by else ""}
+                       for m in task.milestones.select_related("done_by").order_by("due", "sort_order")],
         "children": list(task.children.filter(is_archived=False).order_by("sort_order")),
         "reports": reports,
         "extensions": list(task.extension_requests.select_related("requested_by", "decided_by")),
@@ -463,7 +469,7 @@ def program_overview(*, user, program: Program, under: Unit | None = None) -> di
 
 
 def league_day(program: Program) -> dt.date:
-    """The day the league's 已到期 and 逾期 are counted as of (the last daily status run)."""
+    """The day the league's 应计 and 逾期 are counted as of (the last daily status run)."""
     return tallies.tally_day(program.pk)
 
 
@@ -472,7 +478,7 @@ def unit_league(*, user, program: Program, as_of: dt.date | None = None) -> list
     ((count, average) of public ratings of the tasks it leads, or None), ranked by
     rate (higher first), overdue (fewer first), 签收率 (higher first); ties share a rank (1224).
 
-    Read from the maintained league rows; 已到期 and 逾期 there are as of the program's tally day (the daily job's
+    Read from the maintained league rows; 应计 and 逾期 there are as of the program's tally day (the daily job's
     day). Asked for another day (`as_of`, e.g. a bulletin for a past date), they are counted from the tasks."""
     pc = ProgramCounts(user=user, program=program, as_of=as_of, day_matters=True)
     rows = {int(k): {f: c.get(f, 0) for f in tallies.LEAGUE_FIGURES}
@@ -511,4 +517,28 @@ def children_rollup(task_ids) -> dict[int, dict]:
         entry["counts"][row["status"]] = row["n"]
     for entry in out.values():
         entry["worst"] = worst(entry["counts"].keys())
+    return out
+
+
+def pairing_units_state(person) -> list[dict]:
+    """A leader's 包联 units and, per program with tasks there, how many tasks they lead are in each status — read
+    from the maintained lead rows (a task counts once however many of the unit's sub-units lead it). Each row links
+    to the program's task list filtered the same way, so each number equals the list it opens."""
+    from luoshi.org.selectors import pairings_of
+
+    units = [p.target_unit for p in pairings_of(person)]
+    by_unit: dict[str, dict[int, dict[str, int]]] = {}
+    for program_id, key, status, n in (TaskTally.objects.filter(
+            dimension=tallies.LEAD, key__in=[str(u.pk) for u in units], program__is_archived=False, n__gt=0)
+            .values_list("program_id", "key", "status", "n")):
+        by_unit.setdefault(key, {}).setdefault(program_id, {})[status] = n
+    programs = {p.pk: p for p in Program.objects.filter(pk__in={pid for rows in by_unit.values() for pid in rows})}
+    out = []
+    for u in units:
+        rows = []
+        for pid, counts in sorted(by_unit.get(str(u.pk), {}).items(), key=lambda kv: programs[kv[0]].name):
+            p = programs[pid]
+            rows.append({"program": p.name, "url": f"{_list_url(p)}?unit={u.pk}&role=lead", **_status_row(counts)})
+        out.append({"unit_id": u.pk, "unit": u.name, "rows": rows,
+                    "red": sum(r["red"] for r in rows), "yellow": sum(r["yellow"] for r in rows)})
     return out

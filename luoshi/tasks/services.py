@@ -401,6 +401,60 @@ def task_decide_extension(*, by, request: ExtensionRequest, approve: bool, note:
     return request
 
 
+# ---- milestones (时间节点) ------------------------------------------------------------------------------
+
+def milestone_mark_done(*, by, milestone: Milestone, done_on: dt.date | None, evidence: str) -> Milestone:
+    """The lead unit records a 时间节点 as done: the day it was achieved and what shows it (journaled on the task).
+    The office can undo it (`milestone_undo`)."""
+    task = milestone.task
+    assignment = _assignment_for(by, task, None)
+    require(assignment.role == AssignmentRole.LEAD, _("只有牵头单位可以标记时间节点完成。"))
+    if task.is_archived:
+        raise ServiceError(_("任务已归档。"))
+    evidence = (evidence or "").strip()
+    if done_on is None:
+        raise ServiceError(_("请填写完成日期。"), field="done_on")
+    if done_on > clock.today():
+        raise ServiceError(_("完成日期不能晚于今天。"), field="done_on")
+    if done_on < task.program.start_date - dt.timedelta(days=366):
+        raise ServiceError(_("完成日期早于专项工作开始一年以上，请核对。"), field="done_on")
+    if not evidence:
+        raise ServiceError(_("请写明完成依据（做了什么、文件或照片在哪里）。"), field="evidence")
+    if len(evidence) > 2000:
+        raise ServiceError(_("完成依据最多 2000 字。"), field="evidence")
+    with transaction.atomic():
+        milestone = Milestone.objects.select_for_update().get(pk=milestone.pk)
+        if milestone.done_at:
+            raise ServiceError(_("该时间节点已于 %(d)s 标记完成。") % {"d": date_format(milestone.done_on, "Y-m-d")
+                                                                 if milestone.done_on else "—"})
+        milestone.done_at, milestone.done_on, milestone.done_by, milestone.evidence = clock.now(), done_on, by, evidence
+        milestone.save(update_fields=["done_at", "done_on", "done_by", "evidence"])
+        journal_record(actor=by, verb="task.milestone_done", obj=task, scope_path=assignment.unit_path,
+                       changes={"milestone": milestone.title, "done_on": done_on, "evidence": evidence})
+    return milestone
+
+
+def milestone_undo(*, by, milestone: Milestone, reason: str) -> Milestone:
+    """The office takes back a 时间节点 marked done (wrongly, or the evidence does not hold), with a reason."""
+    task = milestone.task
+    _require_office(by, task.program)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ServiceError(_("请写明撤销的理由。"), field="reason")
+    with transaction.atomic():
+        milestone = Milestone.objects.select_for_update().get(pk=milestone.pk)
+        if not milestone.done_at:
+            raise ServiceError(_("该时间节点尚未标记完成。"))
+        before = {"done_on": milestone.done_on, "evidence": milestone.evidence}
+        milestone.done_at, milestone.done_on, milestone.done_by, milestone.evidence = None, None, None, ""
+        milestone.save(update_fields=["done_at", "done_on", "done_by", "evidence"])
+        journal_record(actor=by, verb="task.milestone_undo", obj=task, reason=reason,
+                       scope_path=task.program.owner_unit.path,
+                       changes={"milestone": milestone.title, "done_on": [before["done_on"], None],
+                                "evidence": [before["evidence"], ""]})
+    return milestone
+
+
 def _require_children_closed(task: Task) -> None:
     """A parent task is closed after its subtasks (the tree's status rolls up: a parent cannot be 已办结 over a red
     child). The refusal names the open subtasks."""

@@ -15,7 +15,7 @@ Rows, per program (archived tasks count nowhere):
 - category · category · status — top-level tasks (no parent) of the category;
 - league · unit id · figure — the unit's own assignments (not rolled up) for the league: `assignments`,
   `ack_on_time` (签收 within the program's ack_days), `lead`, `closed` (lead, 已办结), `closed_on_time`,
-  `due` (lead, closed or past the deadline), `overdue` (lead, 红灯 and past the deadline). `due` and `overdue`
+  `due` (lead, closed, red or past the deadline), `overdue` (lead, 红灯 and past the deadline). `due` and `overdue`
   depend on the day: they are counted as of the program's TallyDay, which the daily job moves to its day.
 """
 from __future__ import annotations
@@ -78,7 +78,9 @@ def contribution(f: _Facts, *, day: dt.date, out: Counter | None = None) -> Coun
         out[(LEAGUE, own, "lead")] += 1
         if status == TaskStatus.CLOSED:
             out[(LEAGUE, own, "closed")] += 1
-        if status == TaskStatus.CLOSED or past_deadline:
+        if status in (TaskStatus.CLOSED, TaskStatus.RED) or past_deadline:
+            # 应计: a red task that is not yet past its deadline (未按期报送进展) counts against 按期办结率 too,
+            # so a unit with a red task never shows 100%
             out[(LEAGUE, own, "due")] += 1
         if t["closed_on_time"]:
             out[(LEAGUE, own, "closed_on_time")] += 1

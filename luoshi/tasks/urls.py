@@ -21,6 +21,8 @@ urlpatterns = [
     path("tasks/<int:pk>/extension/", views.task_extension, name="task_extension"),
     path("tasks/reports/<int:pk>/release/", views.report_release, name="report_release"),
     path("tasks/<int:pk>/closure/", views.task_closure, name="task_closure"),
+    path("tasks/milestones/<int:pk>/done/", views.milestone_done, name="milestone_done"),
+    path("tasks/milestones/<int:pk>/undo/", views.milestone_undo, name="milestone_undo"),
     path("extensions/<int:pk>/decide/", views.extension_decide, name="extension_decide"),
     path("closures/<int:pk>/decide/", views.closure_decide, name="closure_decide"),
 ]

@@ -30,11 +30,11 @@ from luoshi.programs.models import Program
 from . import selectors, services
 from .exporter import tasks_export_xlsx
 from .forms import (
-    STATUS_CHOICES, ClosureForm, DecisionForm, ExtensionForm, ImportForm, ProgramForm, ProgramPublicationForm,
-    ReportForm, TaskFilterForm, TaskForm, uploaded_files,
+    STATUS_CHOICES, ClosureForm, DecisionForm, ExtensionForm, ImportForm, MilestoneDoneForm, MilestoneUndoForm,
+    ProgramForm, ProgramPublicationForm, ReportForm, TaskFilterForm, TaskForm, uploaded_files,
 )
 from .importer import tasks_import_xlsx
-from .models import ClosureRequest, ExtensionRequest, Task, TaskStatus
+from .models import ClosureRequest, ExtensionRequest, Milestone, Task, TaskStatus
 
 
 # what a program page reads with its program: the nav's 问题台账 link asks whether the program has a ledger (a reverse
@@ -179,7 +179,8 @@ def task_list(request, code):
     if form.is_valid():
         d = form.cleaned_data
         filters.status, filters.q, filters.category, filters.mine = d["status"], d["q"], d["category"], d["mine"]
-        filters.lead_only, filters.top_level = d["role"] == "lead", d["top"]
+        filters.lead_only, filters.top_level = d["role"] in ("lead", "own"), d["top"]
+        filters.own_unit = d["role"] == "own"
         if d["unit"]:
             filters.unit = Unit.objects.filter(pk=d["unit"]).first()
         if d["leader"]:
@@ -341,7 +342,8 @@ def task_detail(request, pk):
                is_lead_liaison=any(a.role == "lead" for a in acting),
                can_manage=selectors.program_can_manage(user=request.user, program=task.program),
                report_form=ReportForm(), extension_form=ExtensionForm(), closure_form=ClosureForm(),
-               decision_form=DecisionForm(), status_choices=TaskStatus)
+               decision_form=DecisionForm(), status_choices=TaskStatus, today=clock.today(),
+               milestone_url=reverse("milestone_done", args=[0]).removesuffix("0/done/"))
     return render(request, "tasks/task_detail.html", ctx)
 
 
@@ -443,6 +445,41 @@ def task_closure(request, pk):
                                       files=uploaded_files(request))
         messages.success(request, _("办结申请已提交，等待督查室审核。"))
     return _task_action(request, pk, act)
+
+
+def _milestone_action(request, pk, action):
+    """A milestone's task must be readable by the user (else 404), then as _task_action."""
+    task_id = get_object_or_404(Milestone.objects.only("task_id"), pk=pk).task_id
+    selectors.task_get(user=request.user, pk=task_id)
+    return _task_action(request, task_id, lambda task: action(Milestone.objects.select_related("task__program")
+                                                              .get(pk=pk)))
+
+
+@require_POST
+@login_required
+def milestone_done(request, pk):
+    form = MilestoneDoneForm(request.POST)
+
+    def act(milestone):
+        if not form.is_valid():
+            raise ServiceError(_form_errors(form))
+        services.milestone_mark_done(by=request.user, milestone=milestone, done_on=form.cleaned_data["done_on"],
+                                     evidence=form.cleaned_data["evidence"])
+        messages.success(request, _("时间节点“%(t)s”已标记完成。") % {"t": milestone.title})
+    return _milestone_action(request, pk, act)
+
+
+@require_POST
+@login_required
+def milestone_undo(request, pk):
+    form = MilestoneUndoForm(request.POST)
+
+    def act(milestone):
+        if not form.is_valid():
+            raise ServiceError(_form_errors(form))
+        services.milestone_undo(by=request.user, milestone=milestone, reason=form.cleaned_data["reason"])
+        messages.success(request, _("已撤销时间节点“%(t)s”的完成标记。") % {"t": milestone.title})
+    return _milestone_action(request, pk, act)
 
 
 @require_POST

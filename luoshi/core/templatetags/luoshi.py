@@ -57,6 +57,7 @@ VERBS = {
     "task.extension_decide": gettext_lazy("审核延期"), "task.closure_request": gettext_lazy("申请办结"),
     "task.closure_decide": gettext_lazy("审核办结"), "task.report_release": gettext_lazy("公开进展"),
     "task.report_withhold": gettext_lazy("不予公开进展"),
+    "task.milestone_done": gettext_lazy("时间节点完成"), "task.milestone_undo": gettext_lazy("撤销时间节点完成"),
     "request.submit": gettext_lazy("受理"), "request.import": gettext_lazy("批量导入"),
     "request.dispatch": gettext_lazy("派单"), "request.close_invalid": gettext_lazy("不予受理/重复"),
     "request.sign": gettext_lazy("签收"), "request.return": gettext_lazy("退单"), "request.note": gettext_lazy("办理记录"),

@@ -85,6 +85,9 @@ def test_the_whole_workflow(submit, cast, experts, program, campaign):
     idea.refresh_from_db()
     assert idea.task == task and task.program == program["program"]
     assert "来源：金点子 2026-0001" in task.note and task.title == idea.title
+    # 具体措施 is the suggestion, never the reply to the citizen; the note links back to the idea
+    assert task.measures == idea.content and "已采纳，纳入年度改革任务。" not in task.measures
+    assert f"/ideas/{idea.pk}/" in task.note
     assert list(task.assignments.values_list("unit", flat=True)) == [cast["liaison_a"].unit.pk]
     verbs = list(JournalEntry.objects.filter(object_type="ideas.idea", object_id=str(idea.pk)).values_list("verb", flat=True))
     assert verbs.count("idea.score") == 3 and {"idea.submit", "idea.screen", "idea.decide", "idea.award", "idea.task"} <= set(verbs)

@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from luoshi.ideas import services
 from luoshi.ideas.models import Decision, Idea, IdeaState
+from luoshi.tasks.models import Task
 
 from .conftest import PERSONAL
 
@@ -196,10 +197,19 @@ def test_office_screens_decides_awards_and_makes_a_task(client_for, cast, review
     resp = c.post(reverse("ideas_task", args=[reviewed.pk]), {"program": program["program"].pk,
                                                               "lead_unit": cast["liaison_a"].unit.pk, "deadline_phrase": ""})
     assert resp.status_code == 400 and "这个字段是必填项" in resp.content.decode()
-    resp = c.post(reverse("ideas_task", args=[reviewed.pk]), {"program": program["program"].pk,
-                                                              "lead_unit": cast["liaison_a"].unit.pk, "deadline_phrase": "年底前"})
+    form = c.get(reverse("ideas_idea", args=[reviewed.pk])).context["task_form"]
+    assert form.initial == {"title": reviewed.title, "measures": reviewed.content}  # the office edits before creating
+    resp = c.post(reverse("ideas_task", args=[reviewed.pk]), {
+        "program": program["program"].pk, "lead_unit": cast["liaison_a"].unit.pk, "deadline_phrase": "年底前",
+        "measures": "x" * 5001})
+    assert resp.status_code == 400 and not Task.objects.filter(program=program["program"], title=reviewed.title).exists()
+    resp = c.post(reverse("ideas_task", args=[reviewed.pk]), {
+        "program": program["program"].pk, "lead_unit": cast["liaison_a"].unit.pk, "deadline_phrase": "年底前",
+        "title": "推广一窗通办", "measures": "  年内在三个街道试点一窗通办。 "})
     assert resp.status_code == 302
     reviewed.refresh_from_db()
+    assert (reviewed.task.title, reviewed.task.measures) == ("推广一窗通办", "年内在三个街道试点一窗通办。")
+    assert "已采纳" not in reviewed.task.measures
     assert reviewed.task is not None and reviewed.award == "first"
     page = c.get(reverse("ideas_idea", args=[reviewed.pk])).content.decode()
     assert "已转化为任务" in page and reviewed.task.code in page and "一等奖" in page

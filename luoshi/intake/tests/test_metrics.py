@@ -343,3 +343,22 @@ def test_hot_page_and_promote_form(keywords, cast, city, shishi, client_for, tra
         # a liaison cannot post at all
         resp = client_for(cast["liaison_a"]).post("/requests/metrics/hot/promote/", {**bad, "deadline": "年底前"})
         assert resp.status_code == 404 and TopicPromotion.objects.count() == 1
+
+
+def test_a_dispatcher_is_told_why_and_whom_to_ask(keywords, cast, city, shishi, dispatcher, client_for, travel,
+                                                  memory_cache):
+    """The dispatcher manages no 实事 program: the page says so and names the offices that can 转为实事."""
+    c = client_for(dispatcher)
+    with travel(AFTER):
+        html = c.get("/requests/metrics/hot/?month=2026-03").content.decode()
+    assert 'action="/requests/metrics/hot/promote/"' not in html
+    assert "只有该专项主办单位的督查室/办公室可以操作" in html
+    assert shishi.name in html and "刘晓燕" in html  # the office over the program's owner unit
+
+
+def test_with_no_shishi_program_the_page_says_to_create_one(keywords, cast, dispatcher, client_for, travel,
+                                                            memory_cache):
+    c = client_for(dispatcher)
+    with travel(AFTER):
+        html = c.get("/requests/metrics/hot/?month=2026-03").content.decode()
+    assert "还没有民生实事专项" in html

@@ -157,7 +157,7 @@ def test_sheet_docx_shows_who_signed(sheets, findings, travel):
 def ledger(findings, travel, cast):
     """Findings of 2026-03-02 (a closed 3-3; b 较重 and c 严重 never acknowledged) and e of 3-17 (in the
     bulletin's week 3-16…3-22). On 3-20 the ladder proposes steps for b and c; the office confirms
-    通报批评 for c (in the bulletin), 约谈 for b (not in it) and dismisses 预警提醒 for c."""
+    通报批评 for c (in the bulletin) and 约谈 for b (not in it); only the highest earned step is proposed."""
     with travel("2026-03-02"):
         a = findings.record("street_a", "小区门口垃圾堆放未及时清运")
         b = findings.record("street_b", "早市占道经营，影响通行", category="占道经营", severity="major")
@@ -175,8 +175,6 @@ def ledger(findings, travel, cast):
         services.escalation_decide(by=cast["office"], escalation=esc[(c.pk, "criticism")], confirm=True)
         services.escalation_decide(by=cast["office"], escalation=esc[(b.pk, "interview")], confirm=True,
                                    held_on=dt.date(2026, 3, 20), attendees="吴芳", minutes="约谈记录")
-        services.escalation_decide(by=cast["office"], escalation=esc[(c.pk, "warning")], confirm=False,
-                                   note="已约谈，不再预警")
     for f in (a, b, c, d, e):
         f.refresh_from_db()
     return {"a": a, "b": b, "c": c, "d": d, "e": e}

@@ -4,7 +4,10 @@ dismisses, and only then is the unit told.
 The ladder (fixtures_ledger.FULL_LADDER): 预警提醒 at 3 days overdue; 约谈 at 7 days overdue or a repeat within 30
 days of closure (recorded: date, attendees, minutes); 通报批评 when the 约谈 was confirmed and it is 14 days overdue,
 or when the unit already had two 约谈 confirmed within 90 days and this finding is 7 days overdue.
-Findings are issued on Monday 2026-03-02, so a general one is due 03-09."""
+Findings are issued on Monday 2026-03-02, so a general one is due 03-09.
+
+One open step per finding (ADR 0023): the job proposes a step only when no earlier one waits for the office,
+only steps above the highest one already proposed in the cycle, and of several earned at once only the highest."""
 from __future__ import annotations
 
 import datetime as dt
@@ -89,7 +92,10 @@ def test_steps_fire_on_their_days_and_once(ladder, findings, cast, travel):
     assert (w.unit, w.unit_path, w.in_bulletin) == (f.unit, f.unit_path, False)
     assert run(travel, "2026-03-13")["proposed"] == 0
     assert run(travel, "2026-03-15")["proposed"] == 0  # 6 days
-    assert run(travel, "2026-03-16")["proposed"] == 1  # 7 days: 约谈
+    assert run(travel, "2026-03-16")["proposed"] == 0  # 7 days, but the 预警提醒 still waits for the office
+    assert steps(f) == ["warning"]
+    confirm(cast["office"], w, "2026-03-16", travel)
+    assert run(travel, "2026-03-16")["proposed"] == 1  # decided: now 约谈
     i = esc(f, "interview")
     assert (i.step_name, i.level, i.reason) == ("约谈", 2, "逾期7天")
     assert run(travel, "2026-03-16")["proposed"] == 0  # the job again the same day
@@ -138,6 +144,12 @@ def test_severity_sets_the_deadline_the_ladder_counts_from(ladder, findings, tra
 
 def test_confirming_a_record_step_needs_date_attendees_and_minutes(ladder, findings, cast, travel):
     [f] = issued(findings, travel)
+    run(travel, "2026-03-12")
+    # a step without `record` needs nothing; its date is the day it was confirmed
+    with travel("2026-03-13"):
+        services.escalation_decide(by=cast["office"], escalation=esc(f, "warning"), confirm=True)
+    w = esc(f, "warning")
+    assert (w.state, w.held_on, w.attendees) == ("confirmed", D(2026, 3, 13), "")
     run(travel, "2026-03-16")
     i = esc(f, "interview")
     with travel("2026-03-16"):
@@ -147,22 +159,17 @@ def test_confirming_a_record_step_needs_date_attendees_and_minutes(ladder, findi
             services.escalation_decide(by=cast["office"], escalation=i, confirm=True, held_on=D(2026, 3, 16),
                                        attendees="刘晓燕、周强", minutes="   ")
     assert Escalation.objects.get(pk=i.pk).state == "proposed"
-    assert not FindingEvent.objects.filter(finding=f, kind="escalated").exists()
+    assert not FindingEvent.objects.filter(finding=f, kind="escalated", text="约谈").exists()
     with travel("2026-03-17"):
         services.escalation_decide(by=cast["office"], escalation=i, confirm=True, held_on=D(2026, 3, 16),
                                    attendees=" 刘晓燕、周强 ", minutes="约谈街道分管负责同志。")
     i = Escalation.objects.get(pk=i.pk)
     assert (i.state, i.decided_by, i.held_on, i.attendees, i.minutes) == (
         "confirmed", cast["office"], D(2026, 3, 16), "刘晓燕、周强", "约谈街道分管负责同志。")
-    ev = FindingEvent.objects.get(finding=f, kind="escalated")
+    ev = FindingEvent.objects.get(finding=f, kind="escalated", text="约谈")
     assert (ev.text, ev.by, ev.data) == ("约谈", cast["office"], {"step": "interview", "reason": "逾期7天"})
     [entry] = journal(i, "ledger.escalation_confirm")
     assert entry.changes["step"] == "约谈" and entry.changes["finding"] == f.code and entry.actor == cast["office"]
-    # a step without `record` needs nothing; its date is the day it was confirmed
-    with travel("2026-03-17"):
-        services.escalation_decide(by=cast["office"], escalation=esc(f, "warning"), confirm=True)
-    w = esc(f, "warning")
-    assert (w.state, w.held_on, w.attendees) == ("confirmed", D(2026, 3, 17), "")
 
 
 def test_dismissing_needs_a_note_and_a_step_is_decided_once(ladder, findings, cast, travel):
@@ -212,12 +219,15 @@ def test_the_unit_hears_only_after_the_office_confirms(ladder, findings, cast, c
     pairing_create(by=None, target_unit=city["street_a"], helper_person=cast["leader"])  # 包联领导 of 中韩街道
     [f] = issued(findings, travel)
     before = {p: len(notes(cast[p])) for p in ("liaison_a", "leader", "liaison_b")}
-    run(travel, "2026-03-16")  # 预警提醒 and 约谈 proposed
-    assert steps(f) == ["warning", "interview"]
+    run(travel, "2026-03-12")  # 预警提醒 proposed
+    assert steps(f) == ["warning"]
     for p in ("liaison_a", "leader", "liaison_b"):
         assert len(notes(cast[p])) == before[p], p  # the job tells nobody at the unit
-    with travel("2026-03-16"):
+    with travel("2026-03-12"):
         services.escalation_decide(by=cast["office"], escalation=esc(f, "warning"), confirm=True)
+    run(travel, "2026-03-16")  # 约谈 proposed
+    for p in ("liaison_a", "leader", "liaison_b"):
+        assert len(notes(cast[p], "ledger_escalation")) == (1 if p == "liaison_a" else 0), p
     # 预警提醒 notifies [unit]: the liaison, not the leader
     assert [n.title for n in notes(cast["liaison_a"], "ledger_escalation")] == [f"督办预警提醒：问题 {f.code}"]
     assert notes(cast["leader"], "ledger_escalation") == []
@@ -264,6 +274,12 @@ def test_the_office_gets_one_digest_per_program_per_day(ladder, findings, cast, 
     assert {n.url for n in digests} == {"/programs/demo-2026/ledger/escalations/",
                                         "/programs/other-2026/ledger/escalations/"}
     assert "预警提醒 2 项" in next(n.body for n in digests if n.title.startswith("2026"))
+    for f in (fa, fb):
+        with travel("2026-03-12"):
+            services.escalation_decide(by=cast["office"], escalation=esc(f, "warning"), confirm=False, note="已电话督促")
+    with travel("2026-03-12"):
+        services.escalation_decide(by=cast["office"], escalation=Escalation.objects.get(finding=g, step="warning"),
+                                   confirm=False, note="已电话督促")
     # more proposals the same day (the office confirmed a 约谈 at 14 days, so 通报批评 follows): no second digest
     run(travel, "2026-03-23")
     assert len(notes(office2, "ledger_escalation")) == 4  # 03-23: one per program (约谈 for all three)
@@ -297,7 +313,7 @@ def test_the_job_journals_what_it_proposed(ladder, findings, travel, ledger_prog
     run(travel, "2026-03-16")
     [entry] = JournalEntry.objects.filter(verb="ledger.escalations_propose")
     assert entry.actor is None and entry.object_id == str(ledger_program.pk)
-    assert entry.changes == {"proposed": 4, "by_step": {"预警提醒": 2, "约谈": 2}}
+    assert entry.changes == {"proposed": 2, "by_step": {"约谈": 2}}  # 7 days overdue: the highest step only
     run(travel, "2026-03-17")
     assert JournalEntry.objects.filter(verb="ledger.escalations_propose").count() == 1  # nothing new, no entry
 
@@ -307,7 +323,7 @@ def test_the_job_journals_what_it_proposed(ladder, findings, travel, ledger_prog
 def test_a_finding_reopened_within_30_days_earns_an_interview_in_the_new_cycle(ladder, findings, cast, inspector,
                                                                                travel):
     [f] = issued(findings, travel)
-    run(travel, "2026-03-16")  # cycle 0: 预警提醒 + 约谈
+    run(travel, "2026-03-16")  # cycle 0: 约谈 (7 days overdue, the highest earned step)
     confirm(cast["office"], esc(f, "interview"), "2026-03-16", travel)
     with travel("2026-03-17"):
         findings.submit(f)
@@ -321,7 +337,7 @@ def test_a_finding_reopened_within_30_days_earns_an_interview_in_the_new_cycle(l
     # the confirmed 约谈 of cycle 0 does not count for 通报批评 in cycle 1, and the new deadline (04-03) is not past
     run(travel, "2026-04-03")
     assert steps(f, cycle=1) == ["interview"]
-    assert steps(f, cycle=0) == ["warning", "interview"]
+    assert steps(f, cycle=0) == ["interview"]
 
 
 def test_a_repeat_after_more_than_30_days_earns_nothing_by_itself(ladder, findings, inspector, travel):
@@ -339,10 +355,13 @@ def test_a_repeat_after_more_than_30_days_earns_nothing_by_itself(ladder, findin
 
 def test_unit_prior_counts_confirmed_interviews_across_findings(ladder, findings, cast, travel):
     f1, f2, f3, g = issued(findings, travel, "street_a", "street_a", "street_a", "street_b")
-    run(travel, "2026-03-16")  # 7 days: 预警提醒 + 约谈 for all four, no 通报批评 (no prior 约谈)
+    run(travel, "2026-03-16")  # 7 days: 约谈 for all four, no 通报批评 (no prior 约谈)
     for f in (f1, f2, f3, g):
-        assert steps(f) == ["warning", "interview"]
+        assert steps(f) == ["interview"]
     confirm(cast["office"], esc(f1, "interview"), "2026-03-16", travel)
+    with travel("2026-03-16"):
+        services.escalation_decide(by=cast["office"], escalation=esc(f3, "interview"), confirm=False,
+                                   note="同一单位已约谈，合并处理")
     run(travel, "2026-03-17")
     assert "criticism" not in steps(f3)  # one prior 约谈 at 中韩街道 is not two
     confirm(cast["office"], esc(f2, "interview"), "2026-03-17", travel)
@@ -351,7 +370,7 @@ def test_unit_prior_counts_confirmed_interviews_across_findings(ladder, findings
     c3 = esc(f3, "criticism")
     assert c3.reason == "逾期9天，单位90天内已有2次同类措施" and c3.state == "proposed"
     assert "criticism" in steps(f1) and "criticism" in steps(f2)
-    assert steps(g) == ["warning", "interview"]  # 沙子口街道 had only one
+    assert steps(g) == ["interview"]  # 沙子口街道 had only one
 
 
 def test_unit_prior_only_counts_within_its_days(ladder, findings, cast, travel):
@@ -359,6 +378,8 @@ def test_unit_prior_only_counts_within_its_days(ladder, findings, cast, travel):
     run(travel, "2026-03-16")
     confirm(cast["office"], esc(f1, "interview"), "2026-03-16", travel, held_on=D(2025, 12, 1))  # 106 days before
     confirm(cast["office"], esc(f2, "interview"), "2026-03-16", travel)
+    with travel("2026-03-16"):
+        services.escalation_decide(by=cast["office"], escalation=esc(f3, "interview"), confirm=False, note="合并处理")
     run(travel, "2026-03-17")
     assert "criticism" not in steps(f3)
 
@@ -412,3 +433,40 @@ def test_a_broken_ladder_is_refused(bad, message):
 
     with pytest.raises(ValidationError, match=message):
         ladder_parse(bad)
+
+
+# ---- one open step at a time, going up ------------------------------------------------------------
+
+def test_a_finding_first_seen_late_gets_only_the_highest_step(ladder, findings, cast, travel):
+    [f] = issued(findings, travel)
+    assert run(travel, "2026-03-16")["proposed"] == 1  # 7 days overdue on the first run: 约谈, not 预警提醒 too
+    assert steps(f) == ["interview"]
+    confirm(cast["office"], esc(f, "interview"), "2026-03-16", travel)
+    assert run(travel, "2026-03-17")["proposed"] == 0  # the passed-over 预警提醒 is not proposed afterwards
+    assert steps(f) == ["interview"]
+
+
+def test_an_open_step_holds_the_next_until_the_office_decides(ladder, findings, cast, travel):
+    [f] = issued(findings, travel)
+    run(travel, "2026-03-12")
+    for day in ("2026-03-16", "2026-03-23", "2026-04-30"):
+        assert run(travel, day)["proposed"] == 0
+        assert steps(f) == ["warning"]
+    with travel("2026-04-30"):  # dismissing decides too: the next step up may follow
+        services.escalation_decide(by=cast["office"], escalation=esc(f, "warning"), confirm=False, note="已电话督促")
+    assert run(travel, "2026-04-30")["proposed"] == 1
+    assert steps(f) == ["warning", "interview"]
+    assert Escalation.objects.filter(finding=f, state="proposed").count() == 1
+
+
+def test_no_finding_ever_has_two_open_steps(ladder, findings, cast, travel):
+    fs = issued(findings, travel, "street_a", "street_a", "street_b")
+    for i, day in enumerate(("2026-03-12", "2026-03-16", "2026-03-23", "2026-04-10")):
+        run(travel, day)
+        for f in fs:
+            assert Escalation.objects.filter(finding=f, state="proposed").count() <= 1
+        # the office decides some of what is open, so later steps can come
+        for e in Escalation.objects.filter(state="proposed", finding=fs[i % 3]):
+            confirm(cast["office"], e, day, travel)
+    levels = list(Escalation.objects.filter(finding=fs[0]).order_by("id").values_list("level", flat=True))
+    assert levels == sorted(set(levels))  # strictly up

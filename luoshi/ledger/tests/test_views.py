@@ -388,9 +388,12 @@ def proposed(findings, travel, ledger_program):
     with travel(DAY0):
         f = findings.record(description="违规户外广告未拆除")
         findings.issue([f])
-    with travel("2026-03-16"):
+    with travel("2026-03-05"):
+        g = findings.record(description="沿街商户油烟直排")
+        findings.issue([g])
+    with travel("2026-03-16"):  # f 7 days overdue: 约谈; g 4 days: 预警提醒 (one open step each)
         services.escalations_run()
-    return {"finding": f, "warning": Escalation.objects.get(finding=f, step="warning"),
+    return {"finding": f, "warned": g, "warning": Escalation.objects.get(finding=g, step="warning"),
             "interview": Escalation.objects.get(finding=f, step="interview")}
 
 
@@ -417,7 +420,7 @@ def test_the_office_confirms_on_the_escalations_page(proposed, cast, client_for,
     assert interview.document.original_name == "约谈记录.pdf"
     with travel("2026-03-17"):
         r = c.post(url("ledger_escalation_decide", warning.pk), {"decision": "dismiss", "note": ""}, follow=True)
-    assert f"{f.code} 预警提醒：不采取措施须写明理由。" in messages_of(r)
+    assert f"{proposed['warned'].code} 预警提醒：不采取措施须写明理由。" in messages_of(r)
     with travel("2026-03-17"):
         c.post(url("ledger_escalation_decide", warning.pk), {"decision": "dismiss", "note": "已约谈，不再预警"})
     assert fresh(warning).state == "dismissed"

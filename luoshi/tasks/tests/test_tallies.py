@@ -141,7 +141,7 @@ def assert_league_equals_assignments(program, office):
         overdue = [a for a in lead.select_related("task") if a.task.status == TaskStatus.RED
                    and a.task.effective_deadline and a.task.effective_deadline < day]
         assert r["overdue"] == len(overdue)
-        due = [a for a in lead.select_related("task") if a.task.status == TaskStatus.CLOSED
+        due = [a for a in lead.select_related("task") if a.task.status in (TaskStatus.CLOSED, TaskStatus.RED)
                or (a.task.deadline_kind == "date" and a.task.effective_deadline and a.task.effective_deadline < day)]
         assert r["due"] == len(due)
 
@@ -258,3 +258,25 @@ def test_the_task_list_keeps_the_overviews_filters(program, city, cast, travel, 
         r = c.get(f"/programs/{p.code}/tasks/?category=改革&top=1")
         assert [t["id"] for t in r.context["tasks"]] == [parent.pk]
         assert 'name="top" value="1"' in r.content.decode() and 'name="category" value="改革"' in r.content.decode()
+
+
+def test_a_red_unreported_task_counts_against_the_on_time_rate(program, city, cast, travel):
+    """按期办结率 = 按期办结 ÷ 应计 (closed, past the deadline, or red): a unit with a red 未按期报送 task is never at
+    100% although nothing of it is past its deadline (issue #12: the league showed 100% beside a red task)."""
+    p = program["program"]
+    with travel("2026-01-06"):
+        done = services.task_create(by=cast["office"], program=p, data=services.TaskInput(
+            title="已按期完成", lead_units=[city["street_a"]], deadline_phrase="3月底前"))
+        services.task_acknowledge(by=cast["liaison_a"], task=done, unit=city["street_a"])
+        services.task_report_progress(by=cast["liaison_a"], task=done, text="完成", percent=100, unit=city["street_a"])
+        req = services.task_request_closure(by=cast["liaison_a"], task=done, summary="完成")
+        services.task_decide_closure(by=cast["office"], request=req, accept=True, note="")
+    warnings_run(today=dt.date(2026, 3, 2), notify=False)  # the 2-25 report was missed: task_a is red
+    with travel("2026-03-02"):
+        task_a = Task.objects.get(pk=program["task_a"].pk)
+        assert (task_a.status, task_a.effective_deadline > dt.date(2026, 3, 2)) == (TaskStatus.RED, True)
+        rows = {r["unit_id"]: r for r in selectors.unit_league(user=cast["office"], program=p)}
+        a = rows[city["street_a"].pk]
+        assert (a["closed_on_time"], a["due"], a["overdue"]) == (1, 2, 0)
+        assert a["on_time_rate"] == 50
+        assert_league_equals_assignments(p, cast["office"])
