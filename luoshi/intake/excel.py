@@ -6,9 +6,10 @@ own number), 受理时间, 类别 (code or name), 诉求内容, 地址, 属地 (
 Any other column whose header is the name (or code) of an 附加项 of the row's category fills it, e.g.
 小区名称 for 物业服务.
 
-Every row goes through services.request_submit (the same checks as a request typed in by an operator) with
-its own 受理时间; the whole file is written in one transaction, or nothing when any row is wrong — then
-ImportFailed lists every problem with its sheet, row and column. A (渠道, 外部编号) pair already imported,
+Every row goes through services.request_check (the same checks as a request typed in by an operator) with
+its own 受理时间, outside any transaction; then the rows are built (services.request_rows_prepare) and the whole
+file is written set-based in one short transaction (services.request_write_many, ADR 0028), or nothing when any
+row is wrong — then ImportFailed lists every problem with its sheet, row and column. A (渠道, 外部编号) pair already imported,
 or twice in the file, is refused, so importing the same file twice creates nothing the second time.
 """
 from __future__ import annotations
