@@ -25,10 +25,10 @@ class IdChoiceField(forms.ModelChoiceField):
 
 
 class IdMultipleChoiceField(forms.ModelMultipleChoiceField):
-    def _check_values(self, value):
-        if self.to_field_name is None:
+    def clean(self, value):
+        if self.to_field_name is None and isinstance(value, (list, tuple)):
             for pk in value:
                 if not _storable(pk):
                     raise ValidationError(self.error_messages["invalid_pk_value"], code="invalid_pk_value",
                                           params={"pk": pk})
-        return super()._check_values(value)
+        return super().clean(value)

@@ -586,22 +586,24 @@ def tasks_import_xlsx(*, by, data: bytes, program: Program | None = None, progra
     import_size_check(len(plan.specs), sheet=plan.sheet)
     if program is None:
         program = Program.objects.filter(code=program_code).first()
-    if program is None:
-        if owner_unit is None:
-            raise ImportFailed([CellError("", None, None, _("专项工作“%(code)s”不存在，请指定主办单位以新建。")
-                                          % {"code": program_code})])
-    elif by is not None:
-        services._require_office(by, program)
-    year = program.year if program else (year or clock.today().year)
+    if program is not None:
+        if by is not None:
+            services._require_office(by, program)
+        owner, year = program.owner_unit, program.year
+    elif owner_unit is None:
+        raise ImportFailed([CellError("", None, None, _("专项工作“%(code)s”不存在，请指定主办单位以新建。")
+                                      % {"code": program_code})])
+    else:
+        owner, year = owner_unit, year or clock.today().year
     # every row is checked (units, leaders, deadlines resolved) before the write transaction opens: no write lock
     # is held meanwhile (ADR 0028)
-    new_leaders = validate_specs(plan.specs, region=region_of(program.owner_unit if program else owner_unit),
+    new_leaders = validate_specs(plan.specs, region=region_of(owner),
                                  year=year, sheet=plan.sheet, columns=plan.columns,
                                  create_leaders=create_leaders)
     with transaction.atomic():
         if program is None:
             program = services.program_create(by=by, code=program_code, name=plan.title or program_code, year=year,
-                                              owner_unit=owner_unit, sheet_title=plan.title, sheet_subtitle=plan.subtitle)
+                                              owner_unit=owner, sheet_title=plan.title, sheet_subtitle=plan.subtitle)
         report = import_specs(by=by, program=program, specs=plan.specs, sheet=plan.sheet, columns=plan.columns,
                               source=f"{filename or 'Excel'}（工作表“{plan.sheet}”）", warnings=plan.warnings,
                               dry_run=dry_run, create_leaders=create_leaders, validated=new_leaders)
