@@ -145,6 +145,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 30 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 LUOSHI_UPLOAD_MAX_BYTES = int(os.environ.get("LUOSHI_UPLOAD_MAX_BYTES", str(20 * 1024 * 1024)))
 LUOSHI_IMPORT_MAX_BYTES = int(os.environ.get("LUOSHI_IMPORT_MAX_BYTES", str(20 * 1024 * 1024)))
+# rows one import may write in its one transaction (core.bulk.import_size_check, ADR 0028)
+LUOSHI_IMPORT_MAX_ROWS = int(os.environ.get("LUOSHI_IMPORT_MAX_ROWS", "20000"))
 
 # By default mail is written to files under var/mail (an intranet demo has no mail server);
 # set LUOSHI_EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend and LUOSHI_EMAIL_HOST for real mail.

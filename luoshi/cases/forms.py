@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from luoshi.core.forms import IdChoiceField
 from luoshi.org.models import Unit
 
 from .models import Level, Nomination
@@ -10,7 +11,7 @@ from .models import Level, Nomination
 
 class CaseForm(forms.Form):
     title = forms.CharField(label=_("案例名称"), max_length=100)
-    unit = forms.ModelChoiceField(label=_("牵头单位"), queryset=Unit.objects.filter(is_active=True).order_by("path"))
+    unit = IdChoiceField(label=_("牵头单位"), queryset=Unit.objects.filter(is_active=True).order_by("path"))
     year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100)
     team = forms.CharField(label=_("创新团队"), max_length=200, required=False, help_text=_("领衔人及成员，用顿号分隔"))
     summary = forms.CharField(label=_("摘要"), max_length=300, widget=forms.Textarea(attrs={"rows": 2}))
@@ -48,6 +49,6 @@ class RecognitionForm(forms.Form):
 
 
 class AdoptionForm(forms.Form):
-    unit = forms.ModelChoiceField(label=_("借鉴单位"), queryset=Unit.objects.filter(is_active=True).order_by("path"))
+    unit = IdChoiceField(label=_("借鉴单位"), queryset=Unit.objects.filter(is_active=True).order_by("path"))
     adopted_on = forms.DateField(label=_("借鉴日期"), widget=forms.DateInput(attrs={"type": "date"}))
     result = forms.CharField(label=_("借鉴成效"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2}))

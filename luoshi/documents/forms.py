@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from luoshi.core.forms import IdChoiceField, IdMultipleChoiceField
 from luoshi.assessment.models import Scheme
 from luoshi.org.models import Person, Role, Unit
 from luoshi.org.scopes import scope_for
@@ -15,16 +16,16 @@ from .schedule import WorkdayRule
 class SubscriptionForm(forms.Form):
     name = forms.CharField(label=_("刊物名称"), max_length=100)
     kind = forms.ChoiceField(label=_("类型"), choices=SeriesKind.choices)
-    program = forms.ModelChoiceField(label=_("专项工作/问题台账"), queryset=Program.objects.none(), required=False)
-    scheme = forms.ModelChoiceField(label=_("考核指标体系"), queryset=Scheme.objects.none(), required=False)
-    owner_unit = forms.ModelChoiceField(label=_("编发单位"), queryset=Unit.objects.none())
+    program = IdChoiceField(label=_("专项工作/问题台账"), queryset=Program.objects.none(), required=False)
+    scheme = IdChoiceField(label=_("考核指标体系"), queryset=Scheme.objects.none(), required=False)
+    owner_unit = IdChoiceField(label=_("编发单位"), queryset=Unit.objects.none())
     schedule = forms.CharField(label=_("出刊周期"), max_length=50, required=False,
                                help_text=_("如：每周一、每月5日、每季度首月10日、每年1月10日；工作动态可留空，手工编发"))
     workday_rule = forms.ChoiceField(label=_("遇节假日"), choices=WorkdayRule.choices, initial=WorkdayRule.NEXT)
     formats = forms.MultipleChoiceField(label=_("文件格式"), choices=[(f, f.upper()) for f in FORMATS],
                                         widget=forms.CheckboxSelectMultiple, required=False)
     review_required = forms.BooleanField(label=_("生成后先由督查室审核，再签发"), required=False)
-    recipients = forms.ModelMultipleChoiceField(label=_("接收人"), queryset=Person.objects.none(), required=False,
+    recipients = IdMultipleChoiceField(label=_("接收人"), queryset=Person.objects.none(), required=False,
                                                 widget=forms.SelectMultiple(attrs={"size": 8}))
 
     def __init__(self, *args, user, **kwargs):

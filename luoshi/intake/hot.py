@@ -22,7 +22,6 @@ import hashlib
 import re
 from collections import Counter
 
-from django.core.cache import cache
 from django.db import transaction
 from django.db.models import CharField, Count, Max, Q, Value
 from django.db.models.functions import Concat
@@ -31,6 +30,7 @@ from django.utils.translation import gettext as _
 from luoshi.core import clock
 from luoshi.core.errors import ServiceError
 from luoshi.core.journal import journal_record
+from luoshi.core.locks import shared_once
 from luoshi.core.permissions import require
 from luoshi.org.models import Unit
 from luoshi.org.scopes import scope_for
@@ -94,15 +94,19 @@ def keyword_counts(user, period: Period) -> Counter:
     base = _in_period(visible_requests(user), period)
     rev = base.order_by().aggregate(n=Count("id"), last=Max("id"))
     key = f"intake:hotkw:{_scope_key(user)}:{period.key}:{rev['n']}:{rev['last']}"
-    counts = cache.get(key)
-    if counts is None:
-        counts = Counter()
+
+    def count() -> Counter:
+        counts: Counter = Counter()
         for kw in base.order_by().values_list("keywords", flat=True).iterator(chunk_size=10000):
             if kw:
                 counts.update(set(kw.split()))
         for w in [w for w in counts if is_noise(w)]:
             del counts[w]
-        cache.set(key, counts, CACHE_SECONDS)
+        return counts
+
+    # single flight across servers: a new request changes the key, and the office's screens asking at that moment
+    # (on either app server) wait for one count instead of each walking the period's keywords
+    counts = shared_once(key, count, timeout=CACHE_SECONDS)
     return counts
 
 

@@ -24,9 +24,11 @@ from django.db.models import F, Q
 from django.utils.translation import gettext as _
 
 from luoshi.core import clock, workdays
+from luoshi.core.bulk import insert_rows, object_rows, pks_by
+from luoshi.core.models import JournalEntry
 from luoshi.core.errors import ServiceError
 from luoshi.core.files import IMAGE_TYPES, upload_check
-from luoshi.core.journal import journal_record
+from luoshi.core.journal import journal_entry, journal_record, journal_record_many
 from luoshi.core.notify import notify_people
 from luoshi.core.permissions import require
 from luoshi.core.validation import clean_text
@@ -321,33 +323,100 @@ def request_submit(*, data: RequestInput, photos=(), by=None) -> Request:
     return request_write(checked=request_check(data=data, photos=photos), by=by)
 
 
+def _request_row(checked: CheckedRequest, *, received: dt.datetime, now: dt.datetime, centre: Unit | None) -> Request:
+    """The unsaved row of a checked request (request_write saves one, request_write_many thousands at once)."""
+    data, area = checked.data, checked.area
+    return Request(
+        tracking_code=new_code(), channel=data.channel, category=data.category,
+        kind=data.kind or data.category.kind, title=_title(checked.description), description=checked.description,
+        keywords=" ".join(keywords_of(checked.description)), attributes=checked.attributes,
+        address=checked.address, lat=checked.lat, lng=checked.lng,
+        area=area, region_path=(area or centre).path, requester_name=checked.name,
+        requester_phone=checked.phone, requester_email=checked.email, anonymous=bool(data.anonymous),
+        external_id=checked.external_id,
+        received_at=received, dispatch_due=received + dt.timedelta(hours=data.category.dispatch_hours),
+        updated_at=now)
+
+
+def _received_changes(checked: CheckedRequest, received: dt.datetime) -> dict:
+    data, area = checked.data, checked.area
+    changes = {"channel": data.channel.code, "category": data.category.code, "area": area.pk if area else None}
+    if data.received_at is not None:
+        changes |= {"received_at": received, "external_id": checked.external_id}
+    return changes
+
+
 def request_write(*, checked: CheckedRequest, by=None) -> Request:
     """Write a request that request_check accepted: the row, its first event, its photos and the journal."""
-    data, area = checked.data, checked.area
-    settings_row = intake_settings()
+    data = checked.data
     now = clock.now()
     received = checked.received_at or now
     with transaction.atomic():
-        request = Request.objects.create(
-            tracking_code=new_code(), channel=data.channel, category=data.category,
-            kind=data.kind or data.category.kind, title=_title(checked.description), description=checked.description,
-            keywords=" ".join(keywords_of(checked.description)), attributes=checked.attributes,
-            address=checked.address, lat=checked.lat, lng=checked.lng,
-            area=area, region_path=(area or settings_row.centre).path, requester_name=checked.name,
-            requester_phone=checked.phone, requester_email=checked.email, anonymous=bool(data.anonymous),
-            external_id=checked.external_id,
-            received_at=received, dispatch_due=received + dt.timedelta(hours=data.category.dispatch_hours),
-            updated_at=now)
+        request = _request_row(checked, received=received, now=now, centre=intake_settings().centre)
+        request.save(force_insert=True)
         _event(request, EventKind.RECEIVED, by, received, _("已受理（%(channel)s）") % {"channel": data.channel.name},
                public=True, channel=data.channel.code)
         _store_photos(request, PhotoStage.SUBMITTED, checked.files, now)
-        changes = {"channel": data.channel.code, "category": data.category.code, "area": area.pk if area else None}
-        if data.received_at is not None:
-            changes |= {"received_at": received, "external_id": checked.external_id}
-        _journal(by, "request.submit", request, changes)
+        _journal(by, "request.submit", request, _received_changes(checked, received))
         # no message per new request: at hotline volume (hundreds an hour) the 待派单 queue, with its
         # dispatch-deadline countdown, is the dispatcher's inbox; messages are for what is returned or late
     return request
+
+
+@dataclass
+class PreparedRequests:
+    """Checked requests turned into the values of their rows (request_rows_prepare), outside any transaction:
+    the keyword segmentation and the value conversions cost milliseconds a row, which the write transaction
+    should not hold. Only the requests' keys are missing, filled in by request_write_many."""
+    tracking_codes: list[str]
+    request_columns: list[str]
+    request_rows: list[list]
+    event_columns: list[str]
+    event_rows: list[list]
+    journal_columns: list[str]
+    journal_rows: list[list]
+    numbers: list[tuple[str, str]]  # (day received, title) of each request: its journal text once its key is known
+
+
+def request_rows_prepare(*, checked: list[CheckedRequest], by=None) -> PreparedRequests:
+    """The rows request_write_many writes for `checked` (no photos): the same rows, first events and journal
+    entries request_write writes for each, built without touching the database."""
+    if any(c.files for c in checked):
+        raise ValueError("a batch of requests carries no photos")
+    now = clock.now()
+    centre = intake_settings().centre
+    actor = by if getattr(by, "pk", None) else None
+    received = [c.received_at or now for c in checked]
+    requests = [_request_row(c, received=at, now=now, centre=centre) for c, at in zip(checked, received)]
+    events = [RequestEvent(request_id=0, kind=EventKind.RECEIVED, at=at, actor=actor,
+                           text=_("已受理（%(channel)s）") % {"channel": c.data.channel.name},
+                           data={"channel": c.data.channel.code}, public=True)
+              for c, at in zip(checked, received)]
+    entries = [journal_entry(actor=by, verb="request.submit", obj=r, changes=_received_changes(c, at),
+                             scope_path=r.unit_path or r.region_path, at=now)
+               for r, c, at in zip(requests, checked, received)]
+    return PreparedRequests([r.tracking_code for r in requests], *object_rows(Request, requests),
+                            *object_rows(RequestEvent, events), *object_rows(JournalEntry, entries),
+                            [(clock.localtime(at).strftime("%Y%m%d"), r.title) for r, at in zip(requests, received)])
+
+
+def request_write_many(*, prepared: PreparedRequests) -> list[int]:
+    """Write prepared requests set-based — a few multi-row INSERTs instead of ~8 statements a row — so the
+    caller's one transaction (all rows or none) holds SQLite's write lock briefly (ADR 0028). Returns the new
+    requests' ids in order. The caller holds the transaction."""
+    p = prepared
+    insert_rows(Request, p.request_columns, p.request_rows)
+    pks = pks_by(Request, "tracking_code", p.tracking_codes)
+    ids = [pks[code] for code in p.tracking_codes]
+    request_at = p.event_columns.index("request_id")
+    for row, pk in zip(p.event_rows, ids):
+        row[request_at] = pk
+    insert_rows(RequestEvent, p.event_columns, p.event_rows)
+    id_at, repr_at = p.journal_columns.index("object_id"), p.journal_columns.index("object_repr")
+    for row, pk, (day, title) in zip(p.journal_rows, ids, p.numbers):
+        row[id_at], row[repr_at] = str(pk), f"{day}-{pk:07d} {title}"[:255]  # as str(request)
+    insert_rows(JournalEntry, p.journal_columns, p.journal_rows)
+    return ids
 
 
 def _title(description: str) -> str:

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from luoshi.core.forms import IdChoiceField, IdMultipleChoiceField
 from luoshi.org.models import Unit
 
 from .models import DeclareType, Tag, Theme
@@ -11,8 +12,8 @@ from .models import DeclareType, Tag, Theme
 class ClauseForm(forms.Form):
     code = forms.CharField(label=_("条款编号"), max_length=30)
     title = forms.CharField(label=_("条款名称"), max_length=200)
-    theme = forms.ModelChoiceField(label=_("主题"), queryset=Theme.objects.all())
-    tags = forms.ModelMultipleChoiceField(label=_("标签"), queryset=Tag.objects.select_related("theme"), required=False,
+    theme = IdChoiceField(label=_("主题"), queryset=Theme.objects.all())
+    tags = IdMultipleChoiceField(label=_("标签"), queryset=Tag.objects.select_related("theme"), required=False,
                                           widget=forms.SelectMultiple(attrs={"size": 8}))
     declare_type = forms.ChoiceField(label=_("申报类型"), choices=())
     beneficiary = forms.CharField(label=_("享受对象"), max_length=300)
@@ -22,7 +23,7 @@ class ClauseForm(forms.Form):
     amount_rule = forms.CharField(label=_("金额规则"), required=False, max_length=300,
                                   help_text=_("固定 50万元 ｜ 比例 研发投入 10% 封顶 100万元 ｜ 每 新增从业人数 2000元 ｜ 分档 上年营业收入：1亿元→20万元；5亿元→50万元 ｜ 无"))
     procedure = forms.CharField(label=_("申报流程"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    dept = forms.ModelChoiceField(label=_("责任单位"), queryset=Unit.objects.none())
+    dept = IdChoiceField(label=_("责任单位"), queryset=Unit.objects.none())
     contact_person = forms.CharField(label=_("责任人"), required=False, max_length=30)
     contact_phone = forms.CharField(label=_("联系电话"), required=False, max_length=30)
     start_date = forms.DateField(label=_("受理开始"), required=False, widget=forms.DateInput(attrs={"type": "date"}))

@@ -6,7 +6,7 @@ a district and for everything the user reads at the city. Every count links to t
 from __future__ import annotations
 
 from django.urls import reverse
-from django.utils.translation import gettext as _, gettext_lazy
+from django.utils.translation import gettext as _, gettext_lazy, pgettext
 
 from luoshi.core.cockpit import Figure, PanelData, Period
 from luoshi.org.lookups import covers_everything
@@ -44,6 +44,7 @@ def projects_cockpit(user, unit: Unit, period: Period) -> PanelData | None:
         return None
     first = programs[0]
     urls = first["urls"]
+    projects = pgettext("count of projects", "个")  # the unit after a number of projects: " projects" in English
     figures = [
         Figure("start_rate", _("开工率"), first["start_rate"], "%", url=urls.get("start_met", ""),
                state=_state(first["start_rate"]), note=_("%(met)s / %(due)s 个") % {
@@ -53,10 +54,10 @@ def projects_cockpit(user, unit: Unit, period: Period) -> PanelData | None:
                    "met": first["produce_met"], "due": first["produce_due"]}),
         Figure("invest_rate", _("投资完成率"), first["invest_rate"], "%", url=first["figures_url"],
                state=_state(first["invest_rate"])),
-        Figure("start_new", _("新开工"), first["start_new"], _("个"), url=urls.get("start_new", "")),
-        Figure("produce_new", _("新投产"), first["produce_new"], _("个"), url=urls.get("produce_new", "")),
-        Figure("red", _("红灯项目"), first["red"], _("个"), url=urls.get("red", ""), state="bad" if first["red"] else ""),
-        Figure("yellow", _("黄灯项目"), first["yellow"], _("个"), url=urls.get("yellow", ""),
+        Figure("start_new", _("新开工"), first["start_new"], projects, url=urls.get("start_new", "")),
+        Figure("produce_new", _("新投产"), first["produce_new"], projects, url=urls.get("produce_new", "")),
+        Figure("red", _("红灯项目"), first["red"], projects, url=urls.get("red", ""), state="bad" if first["red"] else ""),
+        Figure("yellow", _("黄灯项目"), first["yellow"], projects, url=urls.get("yellow", ""),
                state="warn" if first["yellow"] else ""),
     ]
     note = _("%(name)s · %(period)s") % {"name": first["name"], "period": first["period_label"]}

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from luoshi.core import clock, numerals
+from luoshi.core.bulk import import_size_check
 from luoshi.core.excel import CellError, ImportFailed, cell_text, open_workbook
 from luoshi.core.journal import journal_entry, journal_record, journal_record_many
 from luoshi.core.models import JournalEntry
@@ -427,14 +428,17 @@ def _create_leaders(*, by, program: Program, specs: list[TaskSpec], names: list[
 
 def import_specs(*, by, program: Program, specs: list[TaskSpec], sheet: str, source: str,
                  columns: dict[str, str] | None = None, warnings: list[str] | None = None,
-                 dry_run: bool = False, create_leaders: bool = False) -> ImportReport:
+                 dry_run: bool = False, create_leaders: bool = False,
+                 validated: list[str] | None = None) -> ImportReport:
     """Validate all specs, then create or update tasks by code — or, on a dry run, count exactly what
     would happen. The caller holds the transaction. With `create_leaders`, 责任领导 without an account are
-    created as people without login (listed in `report.new_leaders`) instead of refusing the sheet."""
+    created as people without login (listed in `report.new_leaders`) instead of refusing the sheet.
+    `validated`: the caller already ran validate_specs (outside its transaction) and passes what it returned."""
     if not specs:
         raise ImportFailed([CellError(sheet, None, None, _("没有任务数据。"))])
-    new_leaders = validate_specs(specs, region=region_of(program.owner_unit), year=program.year, sheet=sheet,
-                                 columns=columns or {}, create_leaders=create_leaders)
+    new_leaders = validated if validated is not None else validate_specs(
+        specs, region=region_of(program.owner_unit), year=program.year, sheet=sheet, columns=columns or {},
+        create_leaders=create_leaders)
     report = ImportReport(program=program, rows=len(specs), warnings=list(warnings or []), dry_run=dry_run,
                           new_leaders=new_leaders)
     existing = {t.code: t for t in Task.objects.filter(program=program).prefetch_related("tags")} if program.pk else {}
@@ -579,21 +583,30 @@ def tasks_import_xlsx(*, by, data: bytes, program: Program | None = None, progra
     plan = read_sheet(data)
     if not plan.specs:
         raise ImportFailed([CellError(plan.sheet, None, None, _("表头下面没有任务行。"))])
+    import_size_check(len(plan.specs), sheet=plan.sheet)
+    if program is None:
+        program = Program.objects.filter(code=program_code).first()
+    if program is not None:
+        if by is not None:
+            services._require_office(by, program)
+        owner, year = program.owner_unit, program.year
+    elif owner_unit is None:
+        raise ImportFailed([CellError("", None, None, _("专项工作“%(code)s”不存在，请指定主办单位以新建。")
+                                      % {"code": program_code})])
+    else:
+        owner, year = owner_unit, year or clock.today().year
+    # every row is checked (units, leaders, deadlines resolved) before the write transaction opens: no write lock
+    # is held meanwhile (ADR 0028)
+    new_leaders = validate_specs(plan.specs, region=region_of(owner),
+                                 year=year, sheet=plan.sheet, columns=plan.columns,
+                                 create_leaders=create_leaders)
     with transaction.atomic():
         if program is None:
-            program = Program.objects.filter(code=program_code).first()
-        if program is None:
-            if owner_unit is None:
-                raise ImportFailed([CellError("", None, None, _("专项工作“%(code)s”不存在，请指定主办单位以新建。")
-                                              % {"code": program_code})])
-            year = year or clock.today().year
             program = services.program_create(by=by, code=program_code, name=plan.title or program_code, year=year,
-                                              owner_unit=owner_unit, sheet_title=plan.title, sheet_subtitle=plan.subtitle)
-        elif by is not None:
-            services._require_office(by, program)
+                                              owner_unit=owner, sheet_title=plan.title, sheet_subtitle=plan.subtitle)
         report = import_specs(by=by, program=program, specs=plan.specs, sheet=plan.sheet, columns=plan.columns,
                               source=f"{filename or 'Excel'}（工作表“{plan.sheet}”）", warnings=plan.warnings,
-                              dry_run=dry_run, create_leaders=create_leaders)
+                              dry_run=dry_run, create_leaders=create_leaders, validated=new_leaders)
         if dry_run:
             transaction.set_rollback(True)
     return report

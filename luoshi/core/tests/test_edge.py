@@ -8,6 +8,7 @@ import pathlib
 import re
 
 import pytest
+from django import forms
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
@@ -103,3 +104,54 @@ def test_rest_and_json_bodies(program, cast):
     response = client.post(f"/api/tasks/{program['task_a'].pk}/reports", '{"text": "a\\u0000b"}',
                            content_type="application/json")
     assert response.status_code == 400 and "控制字符" in response.json()["detail"]
+
+
+# every form field a file is read from (request.FILES.get/getlist, forms.FileField); each gets a disguised file
+UPLOAD_FIELDS = ("file", "files", "photos", "document", "upload", "evidence", "attachment")
+DISGUISED = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00<html><script>alert(1)</script></html>"
+
+
+def _post_names() -> set[str]:
+    names = set(_param_names())
+    for path in ROOT.rglob("*.py"):
+        if "/tests/" in str(path) or "/migrations/" in str(path):
+            continue
+        text = path.read_text(encoding="utf-8")
+        names |= set(re.findall(r"""POST\.get(?:list)?\(\s*["'](\w+)["']""", text))
+        names |= set(re.findall(r"^\s+(\w+) = forms\.\w+Field\(", text, re.M))
+    return names - set(UPLOAD_FIELDS)
+
+
+@pytest.mark.parametrize("who", ["office", None])
+def test_every_form_survives_hostile_posts_and_disguised_files(program, cast, who):
+    """The same sweep for writes: every URL gets a POST with every form field any view or form reads set to a
+    hostile value, and a JPEG header followed by HTML in every upload field (projects' and procedures' evidence,
+    case files, imports, photos, the public forms). Refusals are fine; a server error is not."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client = Client(raise_request_exception=False)
+    if who:
+        client.force_login(cast[who])
+    names = sorted(_post_names())
+    failures = []
+    for url in _urls():
+        if url.startswith("/accounts/"):
+            continue  # sign-in throttling and password forms have their own tests (test_accounts)
+        for kind in ("id", "nul"):
+            data = {n: HOSTILE[kind] for n in names}
+            for field in UPLOAD_FIELDS:
+                data[field] = SimpleUploadedFile("photo.jpg", DISGUISED, content_type="image/jpeg")
+            response = client.post(url, data)
+            if response.status_code >= 500:
+                failures.append(f"POST {url} {kind}: {response.status_code}")
+    assert not failures, failures
+
+
+def test_choice_fields_refuse_ids_beyond_64_bits(db):
+    from luoshi.core.forms import IdChoiceField, IdMultipleChoiceField
+    from luoshi.org.models import Unit
+
+    one, many = IdChoiceField(queryset=Unit.objects.all()), IdMultipleChoiceField(queryset=Unit.objects.all())
+    for field, value in ((one, HOSTILE["id"]), (one, HOSTILE["neg"]), (many, [HOSTILE["id"]]), (many, ["0"])):
+        with pytest.raises(forms.ValidationError):
+            field.clean(value)

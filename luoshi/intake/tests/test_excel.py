@@ -215,27 +215,61 @@ def test_command(intake, travel, tmp_path, capsys, dispatcher):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_rows_are_checked_outside_the_write_transaction(intake, travel, monkeypatch):
-    """A long import holds no write lock while it checks its rows (on SQLite a web write beside a 10,000-row
-    import waited 20 s and failed): every row is checked with no transaction open, then all are written in one."""
+def test_rows_are_checked_and_prepared_outside_the_write_transaction(intake, travel, monkeypatch):
+    """A long import holds no write lock while it checks its rows and builds their values (on SQLite a web write
+    beside a 10,000-row import waited 20 s and failed): both happen with no transaction open; inside the one
+    transaction there are only the set-based INSERTs (ADR 0028)."""
     from django.db import connection
 
     from luoshi.intake import services
 
-    during_check, during_write = [], []
-    check, write = services.request_check, services.request_write
+    during_check, during_prepare, during_write = [], [], []
+    check, prepare, write = services.request_check, services.request_rows_prepare, services.request_write_many
 
-    def watched_check(**kw):
-        during_check.append(connection.in_atomic_block)
-        return check(**kw)
+    def watched(calls, fn):
+        def run(**kw):
+            calls.append(connection.in_atomic_block)
+            return fn(**kw)
+        return run
 
-    def watched_write(**kw):
-        during_write.append(connection.in_atomic_block)
-        return write(**kw)
-
-    monkeypatch.setattr(services, "request_check", watched_check)
-    monkeypatch.setattr(services, "request_write", watched_write)
+    monkeypatch.setattr(services, "request_check", watched(during_check, check))
+    monkeypatch.setattr(services, "request_rows_prepare", watched(during_prepare, prepare))
+    monkeypatch.setattr(services, "request_write_many", watched(during_write, write))
     with travel(NOW):
         report = intake_import_xlsx(by=None, data=xlsx(good_rows()))
-    assert report["created"] == len(good_rows()) == len(during_check) == len(during_write)
-    assert not any(during_check) and all(during_write)
+    assert report["created"] == len(good_rows()) == len(during_check)
+    assert not any(during_check) and during_prepare == [False] and during_write == [True]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_late_error_in_the_write_leaves_nothing(intake, travel, monkeypatch):
+    """The requests and their events are inserted, then the journal's INSERT fails (a full disk, a lost
+    connection): the one transaction takes the requests and events back with it — committed on a real
+    connection (transaction=True), then read back."""
+    from django.db import OperationalError
+
+    from luoshi.intake import services
+
+    insert = services.insert_rows
+
+    def failing_journal(model, columns, rows):
+        if model is JournalEntry:
+            assert Request.objects.filter(external_id="RX20260302001").exists()  # the requests are in by now
+            raise OperationalError("disk I/O error")
+        return insert(model, columns, rows)
+
+    monkeypatch.setattr(services, "insert_rows", failing_journal)
+    before = counts()
+    with travel(NOW), pytest.raises(OperationalError):
+        intake_import_xlsx(by=None, data=xlsx(good_rows()))
+    assert counts() == before == (0, 0, 0)
+    monkeypatch.setattr(services, "insert_rows", insert)
+    with travel(NOW):
+        assert intake_import_xlsx(by=None, data=xlsx(good_rows()))["created"] == 3  # the same file, once it can
+
+
+def test_more_rows_than_the_limit_are_refused_whole(intake, travel, settings):
+    settings.LUOSHI_IMPORT_MAX_ROWS = 2
+    with travel(NOW):
+        (e,) = refused(xlsx(good_rows()))
+    assert str(e) == "工作表“Sheet1”：一次最多导入 2 行，这张表有 3 行：请拆成几个文件分别导入。"

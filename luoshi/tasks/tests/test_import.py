@@ -606,3 +606,31 @@ def test_web_liaison_gets_403(city, cast, travel, client_for, program):
         assert c.get(f"/programs/{code}/import/").status_code == 403
         assert upload(c, program["program"], office_sheet(REAL_ROWS), dry_run=False).status_code == 403
     assert counts() == before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_rows_are_checked_before_the_write_transaction(city, cast, monkeypatch):
+    """Resolving units, leaders and deadlines holds no write lock (ADR 0028): validate_specs runs once, with no
+    transaction open, and the write after it is all or nothing."""
+    from django.db import connection
+
+    from luoshi.tasks import importer
+
+    during = []
+    validate = importer.validate_specs
+
+    def watched(*args, **kwargs):
+        during.append(connection.in_atomic_block)
+        return validate(*args, **kwargs)
+
+    monkeypatch.setattr(importer, "validate_specs", watched)
+    report = run(city, cast, REAL_ROWS)
+    assert report.created == Task.objects.count() > 0 and during == [False]
+
+
+def test_more_rows_than_the_limit_are_refused_whole(city, cast, settings):
+    settings.LUOSHI_IMPORT_MAX_ROWS = 1
+    before = counts()
+    with pytest.raises(ImportFailed, match="一次最多导入 1 行"):
+        run(city, cast, REAL_ROWS)
+    assert counts() == before

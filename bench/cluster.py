@@ -1,0 +1,172 @@
+"""Throughput and latency of one app server against two (issue 17 §6).
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/luoshi_cluster .venv/bin/python bench/cluster.py \
+        [--requests 600 --concurrency 16] [--front nginx|clients]
+
+Both runs start the same gunicorn servers (`-w 2 --threads 4`, as `make serve` and `scripts/cluster.sh`) on the
+same PostgreSQL database and send the same mix of logged-in pages (工作台, a task list, the request queue, the
+cockpit) and public pages from --concurrency clients. "one" is one server; "two" is two servers, reached through
+`scripts/cluster.sh` (nginx in front, two workers beside) with --front nginx, or with --front clients (the
+default when Debian's nginx is not installed) by giving each client one of the two servers in turn. It prints
+requests/s, p50/p95/max, the errors, and the machine's load average before and after each run.
+
+Users are logged in by writing sessions into the database (as bench/pages.py does), so the servers get this
+script's SECRET_KEY. Works on the demo data (`luoshi demo`: users office, dispatcher, leader).
+"""
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import secrets
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("SECRET_KEY", "bench-cluster-" + secrets.token_urlsafe(32))
+os.environ.setdefault("LUOSHI_DEBUG", "0")
+
+from bench.common import ROOT, setup_django  # noqa: E402
+
+setup_django()
+
+from bench.pages import free_port, session_cookie, start_gunicorn, stop  # noqa: E402
+from luoshi.org.models import Person  # noqa: E402
+from luoshi.programs.models import Program  # noqa: E402
+
+
+def pages() -> list[tuple[str, str, str | None]]:
+    program = Program.objects.order_by("id").values_list("code", flat=True).first()
+    return [("workbench", "/", "office"), ("task list", f"/programs/{program}/tasks/", "office"),
+            ("overview", f"/programs/{program}/", "leader"), ("requests", "/requests/", "dispatcher"),
+            ("cockpit", "/cockpit/", "leader"), ("public projects", "/public/projects/", None),
+            ("public request form", "/public/requests/new/", None)]
+
+
+def load(targets: list[tuple[str, int]], plan: list[tuple[str, str, str]], n: int, concurrency: int,
+         timeout: float) -> dict:
+    """n GETs spread over `plan` (label, path, cookie) from `concurrency` clients; client i talks to targets[i % k]."""
+    latencies: list[float] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+    issued = [0]
+
+    def client(i: int) -> None:
+        host, port = targets[i % len(targets)]
+        conn = http.client.HTTPConnection(host, port, timeout=timeout)
+        while True:
+            with lock:
+                if issued[0] >= n:
+                    break
+                k = issued[0]
+                issued[0] += 1
+            _label, path, cookie = plan[k % len(plan)]
+            t0 = time.perf_counter()
+            try:
+                conn.request("GET", path, headers={"Cookie": cookie, "Accept-Language": "zh-hans"})
+                resp = conn.getresponse()
+                resp.read()
+                status = resp.status
+            except (OSError, http.client.HTTPException) as e:
+                conn.close()
+                conn = http.client.HTTPConnection(host, port, timeout=timeout)
+                with lock:
+                    errors.append(type(e).__name__)
+                continue
+            ms = (time.perf_counter() - t0) * 1000
+            with lock:
+                (latencies.append(ms) if status == 200 else errors.append(f"{status} {path}"))
+        conn.close()
+
+    t0 = time.perf_counter()
+    threads = [threading.Thread(target=client, args=(i,), daemon=True) for i in range(concurrency)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    wall = time.perf_counter() - t0
+    lat = sorted(latencies)
+
+    def pct(p: float) -> float:
+        return lat[min(len(lat) - 1, int(round(p / 100 * (len(lat) - 1))))] if lat else float("nan")
+
+    return {"ok": len(lat), "errors": len(errors), "error_kinds": sorted(set(errors))[:5], "rps": len(lat) / wall,
+            "p50": pct(50), "p95": pct(95), "max": lat[-1] if lat else float("nan"),
+            "mean": statistics.fmean(lat) if lat else float("nan"), "wall": wall}
+
+
+def wait_http(port: int, limit: float = 120) -> None:
+    deadline = time.time() + limit
+    while time.time() < deadline:
+        try:
+            c = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            c.request("GET", "/accounts/login/")
+            c.getresponse().read()
+            c.close()
+            return
+        except OSError:
+            time.sleep(0.3)
+    sys.exit(f"nothing answered on port {port} within {limit:.0f} s")
+
+
+def run(name: str, targets, plan, args) -> dict:
+    load(targets, plan, min(len(plan) * 4, args.requests), args.concurrency, args.timeout)  # warm every process
+    before = os.getloadavg()
+    result = load(targets, plan, args.requests, args.concurrency, args.timeout)
+    result |= {"name": name, "load_before": before, "load_after": os.getloadavg()}
+    print(f"{name:<28} {result['rps']:7.1f} req/s  p50 {result['p50']:7.0f} ms  p95 {result['p95']:7.0f} ms  "
+          f"max {result['max']:7.0f} ms  errors {result['errors']} {result['error_kinds']}  "
+          f"load {before[0]:.1f} → {result['load_after'][0]:.1f}", flush=True)
+    return result
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--requests", type=int, default=600)
+    p.add_argument("--concurrency", type=int, default=16)
+    p.add_argument("--timeout", type=float, default=120)
+    p.add_argument("--front", choices=["nginx", "clients"], default="nginx" if shutil.which("nginx") else "clients")
+    args = p.parse_args()
+    users = {u.username: u for u in Person.objects.filter(username__in=["office", "leader", "dispatcher"])}
+    if len(users) < 3:
+        sys.exit("Users office, leader, dispatcher missing: load the demo (`luoshi demo`) into this database first.")
+    plan = [(label, path, session_cookie(users[who]) if who else "") for label, path, who in pages()]
+    print(f"{os.cpu_count()} CPUs; {args.requests} requests from {args.concurrency} clients over {len(plan)} pages; "
+          f"front: {args.front}", flush=True)
+
+    one = start_gunicorn(free_port(), 2, 4)
+    try:
+        port = int(one.args[one.args.index("-b") + 1].rsplit(":", 1)[1])
+        run("one server (-w 2 --threads 4)", [("127.0.0.1", port)], plan, args)
+    finally:
+        stop(one)
+
+    if args.front == "nginx":
+        front = free_port()
+        cluster = subprocess.Popen([str(ROOT / "scripts" / "cluster.sh")], cwd=ROOT, start_new_session=True,
+                                   env=dict(os.environ, CLUSTER_PORT=str(front)))
+        try:
+            for port in (front, 8101, 8102):
+                wait_http(port)
+            run("two servers behind nginx", [("127.0.0.1", front)], plan, args)
+        finally:
+            os.killpg(cluster.pid, signal.SIGTERM)
+            cluster.wait(timeout=60)
+    else:
+        servers = [start_gunicorn(free_port(), 2, 4) for _ in range(2)]
+        try:
+            ports = [int(s.args[s.args.index("-b") + 1].rsplit(":", 1)[1]) for s in servers]
+            run("two servers (clients split)", [("127.0.0.1", q) for q in ports], plan, args)
+        finally:
+            for s in servers:
+                stop(s)
+
+
+if __name__ == "__main__":
+    main()
