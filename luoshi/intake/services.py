@@ -36,6 +36,7 @@ from luoshi.org.scopes import ancestor_paths, scope_for
 
 from . import permissions as perms
 from .config import intake_settings
+from . import tallies
 from .models import (Channel, DecisionState, DispatchRule, DispatchTarget, EventKind, ExtensionRequest, Outcome,
                      PhotoStage, Request, RequestAssist, RequestEvent, RequestKind, RequestPhoto, RequestState,
                      RevisitRule, ServiceCategory)
@@ -90,8 +91,10 @@ def _tell_dispatchers(request: Request, kind: str, title: str, key: str) -> None
 
 
 def _save(request: Request, now: dt.datetime, *fields: str) -> None:
+    """Every change of a request is saved here: the cockpit's monthly counts change with it (intake.tallies)."""
     request.updated_at = now
-    request.save(update_fields=[*fields, "updated_at"])
+    with transaction.atomic(), tallies.tracking(request):
+        request.save(update_fields=[*fields, "updated_at"])
 
 
 def _require_state(request: Request, *states: str) -> None:
@@ -338,6 +341,7 @@ def request_write(*, checked: CheckedRequest, by=None) -> Request:
             external_id=checked.external_id,
             received_at=received, dispatch_due=received + dt.timedelta(hours=data.category.dispatch_hours),
             updated_at=now)
+        tallies.apply_delta(tallies.contribution(tallies.row_of(request), satisfied_from=settings_row.satisfied_from))
         _event(request, EventKind.RECEIVED, by, received, _("已受理（%(channel)s）") % {"channel": data.channel.name},
                public=True, channel=data.channel.code)
         _store_photos(request, PhotoStage.SUBMITTED, checked.files, now)
