@@ -2,7 +2,7 @@
 
 Figures of a scope unit: the requests dispatched in the period to units in its subtree (counted ones, as the
 metrics page counts them, intake.metrics): 派单数, 响应率, 按时办结率, 满意率, 超期数, 不满意数, and the hot categories
-of the requests received in the period in its area. When the viewer holds a role over the whole subtree they are read from the
+of the requests received in the period in its area or dispatched to it. When the viewer holds a role over the whole subtree they are read from the
 maintained monthly rows (intake.tallies; a quarter or a year is the sum of its months) plus one indexed count of the
 open requests whose limit has passed since; otherwise counted over the requests the viewer may read. The counts
 link to the same rows (drill)."""
@@ -98,9 +98,10 @@ def _hot(user, unit: Unit, period: Period) -> list[tuple[int, int]]:
 
 def _hot_live(user, unit: Unit, period: Period) -> list[tuple[int, int]]:
     """Requests received in the period in the unit's area (region_path: the 属地 it was filed for, dispatched or
-    not), by category."""
+    not) or dispatched to a unit of its subtree (unit_path), by category."""
     start, end = _bounds(period)
-    qs = Request.objects.all() if covers_everything(unit) else Request.objects.filter(region_path__within=[unit.path])
+    qs = Request.objects.all() if covers_everything(unit) else Request.objects.filter(
+        Q(region_path__within=[unit.path]) | Q(unit_path__within=[unit.path]))
     if not _sees_whole_subtree(user, unit):
         qs = qs.filter(pk__in=Request.objects.visible_to(scope_for(user)).values("pk"))
     return [(h["category_id"], h["n"]) for h in

@@ -8,8 +8,9 @@ population of the metrics page (intake.metrics):
 - month · "<unit id>/<YYYY-MM>" · figure, figures `dispatched` (派单), `signed`, `signed_on_time` (按时签收),
   `replied`, `replied_on_time` (按时回复 = closed in time), `replied_late`, `rated` (closed with a satisfaction),
   `satisfied` (at least settings.satisfied_from), `unsatisfied`;
-- category · "<unit id>/<YYYY-MM>" · category id — requests received (受理) in that month in the unit's area (every
-  unit on `region_path`, the 属地 the request was filed for), dispatched or not: the hot categories.
+- category · "<unit id>/<YYYY-MM>" · category id — requests received (受理) in that month in the unit's area (a unit
+  on `region_path`, the 属地 the request was filed for, dispatched or not) or dispatched to a unit of its subtree
+  (on `unit_path`: a department has no area), each request once per unit: the hot categories.
 
 What depends on the clock alone (a request not signed or not replied whose limit has passed since) is not
 stored: `pending` counts it over the open requests (two partial indexes) when the cockpit is viewed. The rates are
@@ -71,7 +72,9 @@ def _figures(r: dict, satisfied_from: int) -> dict[str, int]:
 def contribution(r: dict, *, satisfied_from: int, out: Counter | None = None) -> Counter:
     """The rows one request (a dict of FIELDS) adds to (a Counter of Key; added to `out` when given)."""
     out = Counter() if out is None else out
-    _spread(out, r["region_path"], CATEGORY, month_of(r["received_at"]), str(r["category_id"]), 1)
+    received = month_of(r["received_at"])
+    for u in _units_of(r["region_path"], r["unit_path"]):
+        out[(CATEGORY, f"{u}/{received}", str(r["category_id"]))] += 1
     units = [u for u in r["unit_path"].split("/") if u]
     if not units or r["dispatched_at"] is None or not r["counted"]:
         return out
@@ -81,6 +84,10 @@ def contribution(r: dict, *, satisfied_from: int, out: Counter | None = None) ->
             for u in units:
                 out[(MONTH, f"{u}/{month}", figure)] += n
     return out
+
+
+def _units_of(*paths: str) -> set[str]:
+    return {u for p in paths for u in p.split("/") if u}
 
 
 def _spread(out: Counter, path: str, dimension: str, month: str, figure: str, n: int) -> None:
@@ -95,10 +102,12 @@ def counts_of(requests, *, satisfied_from: int) -> Counter:
     tz = local_tz()
     out: Counter = Counter()
     by_category = (requests.order_by()
-                   .values_list("region_path", TruncMonth("received_at", tzinfo=tz), "category_id")
+                   .values_list("region_path", "unit_path", TruncMonth("received_at", tzinfo=tz), "category_id")
                    .annotate(n=Count("id")))
-    for path, month, category_id, n in by_category:
-        _spread(out, path, CATEGORY, month_of(month), str(category_id), n)
+    for region_path, unit_path, month, category_id, n in by_category:
+        key = month_of(month)
+        for u in _units_of(region_path, unit_path):
+            out[(CATEGORY, f"{u}/{key}", str(category_id))] += n
     closed = Q(state=RequestState.CLOSED, satisfaction__isnull=False)
     groups = (requests.exclude(unit_path="").filter(counted=True, dispatched_at__isnull=False).order_by()
               .values_list("unit_path", TruncMonth("dispatched_at", tzinfo=tz))
