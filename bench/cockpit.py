@@ -30,9 +30,11 @@ from luoshi.org.models import Person  # noqa: E402
 
 CASES = [  # (label, username, query string)
     ("city cockpit", "bench_office", ""),
+    ("city cockpit 本季度", "bench_office", "?period=quarter"),
     ("city cockpit 本年", "bench_office", "?period=year"),
     ("district cockpit", "office_d01", ""),
     ("district leader", "leader_d01_1", ""),
+    ("district cockpit 本年", "office_d01", "?period=year"),
 ]
 TARGET_P95_MS = 150
 
@@ -49,6 +51,15 @@ def main() -> None:
         t = time.perf_counter()
         n = snapshots_take()
         print(f"nightly snapshots: {n} rows in {time.perf_counter() - t:.2f} s")
+    from luoshi.org.models import Unit, UnitKind
+
+    district = Person.objects.get(username="office_d01").unit
+    district = district if district.kind == UnitKind.DISTRICT else district.parent
+    street = Unit.objects.filter(kind=UnitKind.STREET, path__startswith=district.path).order_by("pk").first()
+    if street is not None:  # a street's page: the district office drilling down, and the street's own liaison
+        CASES.extend([("street cockpit", "office_d01", f"?unit={street.pk}"),
+                      ("street cockpit 本年", "office_d01", f"?unit={street.pk}&period=year"),
+                      ("street liaison", f"liaison_u{street.pk}", "")])
     print(f"database: {db_label()}")
     print("| page | user | panels | p50 ms | p95 ms | SQL queries | target p95 |")
     print("|---|---|---|---:|---:|---:|---|")

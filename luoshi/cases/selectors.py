@@ -7,6 +7,7 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.urls import reverse
 
+from luoshi.assessment.models import Round, RoundState, Scheme
 from luoshi.core.inbox import InboxItem
 from luoshi.org.models import Unit, UnitKind
 from luoshi.org.scopes import scope_for
@@ -109,3 +110,13 @@ def inbox_items(user, limit: int | None) -> list[InboxItem]:
         qs = qs[:limit]
     return [InboxItem(source="cases.review", title=c.title, url=reverse("case_detail", args=[c.pk]),
                       context=c.get_nomination_display(), unit=c.unit.name) for c in qs]
+
+
+def feed_rounds(*, user, library) -> list:
+    """Rounds the user's office runs, of the schemes the case library feeds (改革创新加分), while scores are taken."""
+    codes = [f.scheme for f in library.assessment]
+    if not codes or not user.is_authenticated:
+        return []
+    schemes = Scheme.objects.manageable_by(scope_for(user)).filter(code__in=codes)
+    return list(Round.objects.filter(scheme__in=schemes, state__in=[RoundState.SCORING, RoundState.REVIEW])
+                .select_related("scheme").order_by("-period_end", "-id"))

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
 from django.utils.translation import gettext as _
 
 from luoshi.core import clock
@@ -38,7 +39,28 @@ def case_list(request):
     counts = selectors.case_counts(user=request.user)
     return render(request, "cases/list.html", {
         "page": page, "filters": filters, "states": CaseState.choices, "levels": Level.choices, "counts": counts,
-        "level_rows": [(v, label, counts["by_level"].get(v, 0)) for v, label in Level.choices]})
+        "level_rows": [(v, label, counts["by_level"].get(v, 0)) for v, label in Level.choices],
+        "feed_rounds": selectors.feed_rounds(user=request.user, library=review_scheme())})
+
+
+@login_required
+@require_POST
+def case_feed(request):
+    """改革创新加分: the recognised cases as scores of a round (cases.feed), by the round's office."""
+    from .feed import assessment_feed
+
+    rounds = selectors.feed_rounds(user=request.user, library=review_scheme())
+    rnd = next((r for r in rounds if str(r.pk) == request.POST.get("round")), None)
+    try:
+        if rnd is None:
+            raise ServiceError(_("请选择正在评分的考核期次。"), field="round")
+        n = assessment_feed(by=request.user, round=rnd)
+        messages.success(request, _("已把复制推广的典型案例计入“%(round)s”：%(n)s 个单位。") % {"round": rnd.name, "n": n})
+    except PermissionDeniedError as e:
+        raise PermissionDenied(e.message)
+    except ServiceError as e:
+        messages.error(request, e.message)
+    return redirect("case_list")
 
 
 def _input(form) -> services.CaseInput:

@@ -62,3 +62,17 @@ class NotificationAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+class RecordAdmin(admin.ModelAdmin):
+    """Records that only the app's services write (paths, counts and the journal stay right): the admin lists,
+    filters, searches and shows them, and changes nothing."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -219,6 +219,16 @@ def panel_data(value: PanelData | dict | None) -> PanelData | None:
                      note=str(value.get("note", "")), link=str(value.get("link", "")))
 
 
+def months_between(start: dt.date, end: dt.date) -> list[str]:
+    """The months ("YYYY-MM") from start's to end's, both included: a period's keys in the maintained monthly
+    counts (ledger.tallies, intake.tallies), summed for a quarter or a year."""
+    out, y, m = [], start.year, start.month
+    while (y, m) <= (end.year, end.month):
+        out.append(f"{y:04d}-{m:02d}")
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return out
+
+
 def rate(part: int, whole: int) -> float | None:
     """part / whole in per cent with one decimal, None when there is no whole."""
     return None if not whole else round(100 * part / whole, 1)

@@ -10,8 +10,20 @@ def requests_daily(today: dt.date | None, notify: bool) -> list[str]:
     from .services import overdue_run, personal_purge, revisits_run
 
     r, o, p = revisits_run(), overdue_run(), personal_purge()
+    # the monthly counts are kept by every write (services._save); nothing in them depends on the day
     return [f"诉求：回访逾期办结 {r['closed']} 件（待电话回访 {r['waiting_phone']} 件），超期自动督办 {o['supervised']} 件，"
             f"清除过期个人信息 {p} 件。"]
+
+
+def _requests_moved(new_path: str) -> None:
+    """A moved subtree changes the units above its requests: count the monthly rows again (intake.tallies)."""
+    from django.db.models import Q
+
+    from .models import Request
+    from .tallies import rebuild
+
+    if Request.objects.filter(Q(unit_path__within=[new_path]) | Q(region_path__within=[new_path])).exists():
+        rebuild()
 
 
 class IntakeConfig(AppConfig):
@@ -31,13 +43,14 @@ class IntakeConfig(AppConfig):
 
         register_daily("intake.requests", requests_daily, order=30)
 
-        from luoshi.org.paths import register_path_copy
+        from luoshi.org.paths import register_after_move, register_path_copy
 
         from .models import Request, RequestAssist
 
         register_path_copy(Request, "region_path")
         register_path_copy(Request, "unit_path")
         register_path_copy(RequestAssist, "unit_path")
+        register_after_move(_requests_moved)
 
         from luoshi.core.edge import register_refusal
 

@@ -2,8 +2,10 @@
 
 Figures of a scope unit: the requests dispatched in the period to units in its subtree (counted ones, as the
 metrics page counts them, intake.metrics): 派单数, 响应率, 按时办结率, 满意率, 超期数, 不满意数, and the hot categories
-of the requests received in the period. One grouped query over the dispatch-time index restricted to the subtree,
-one for the categories; the counts link to the same rows (drill)."""
+of the requests received in the period in its area or dispatched to it. When the viewer holds a role over the whole subtree they are read from the
+maintained monthly rows (intake.tallies; a quarter or a year is the sum of its months) plus one indexed count of the
+open requests whose limit has passed since; otherwise counted over the requests the viewer may read. The counts
+link to the same rows (drill)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -13,11 +15,12 @@ from django.urls import reverse
 from django.utils.translation import gettext as _, gettext_lazy
 
 from luoshi.core import clock
-from luoshi.core.cockpit import Chart, Drill, Figure, PanelData, Period, Series, period_for, rate
+from luoshi.core.cockpit import Chart, Drill, Figure, PanelData, Period, Series, months_between, rate
 from luoshi.org.lookups import covers_everything
 from luoshi.org.models import Unit
 from luoshi.org.scopes import scope_for
 
+from . import tallies
 from .config import intake_settings
 from .models import Request, RequestState, ServiceCategory
 
@@ -31,24 +34,20 @@ def _bounds(period: Period) -> tuple[dt.datetime, dt.datetime]:
             dt.datetime.combine(period.end + dt.timedelta(days=1), dt.time.min, tzinfo=tz))
 
 
-def _base(user, unit: Unit):
+def _sees_whole_subtree(user, unit: Unit) -> bool:
     scope = scope_for(user)
+    return scope.is_admin or scope.covers(unit.path, *scope.paths)
+
+
+def _base(user, unit: Unit):
     qs = Request.objects.all() if covers_everything(unit) else Request.objects.filter(unit_path__within=[unit.path])
-    if scope.is_admin or scope.covers(unit.path, *scope.paths):
+    if _sees_whole_subtree(user, unit):
         return qs
-    return qs.filter(pk__in=Request.objects.visible_to(scope).values("pk"))
-
-
-def _month(period: Period) -> Period:
-    """The requests are counted per month at most (as on the metrics page): a city's year is a million requests,
-    too many to count on each view; a longer cockpit period shows the month it ends in (or today's month)."""
-    if period.key == "month":
-        return period
-    return period_for("month", min(period.end, clock.today()))
+    return qs.filter(pk__in=Request.objects.visible_to(scope_for(user)).values("pk"))
 
 
 def _dispatched(user, unit: Unit, period: Period):
-    start, end = _bounds(_month(period))
+    start, end = _bounds(period)
     return _base(user, unit).filter(dispatched_at__gte=start, dispatched_at__lt=end, counted=True)
 
 
@@ -60,9 +59,20 @@ def _filter(qs, key: str, now: dt.datetime, satisfied_from: int):
     return qs
 
 
-def intake_cockpit(user, unit: Unit, period: Period) -> PanelData | None:
-    now = clock.now()
-    satisfied_from = intake_settings().satisfied_from
+def _counts(user, unit: Unit, period: Period, now: dt.datetime, satisfied_from: int) -> dict[str, int]:
+    """The panel's counts: from the monthly rows and the open requests past their limit when the user sees the
+    whole subtree, else one conditional aggregate over the requests the user may read."""
+    if _sees_whole_subtree(user, unit):
+        m = tallies.month_figures(unit.pk, months_between(period.start, period.end))
+        late = tallies.pending(_dispatched(user, unit, period), now=now)
+        return {"dispatched": m["dispatched"], "sign_base": m["signed"] + late["sign"],
+                "signed_on_time": m["signed_on_time"], "reply_base": m["replied"] + late["reply"],
+                "replied_on_time": m["replied_on_time"], "rated": m["rated"], "satisfied": m["satisfied"],
+                "unsatisfied": m["unsatisfied"], "overdue": m["replied_late"] + late["reply"]}
+    return _counts_live(user, unit, period, now, satisfied_from)
+
+
+def _counts_live(user, unit: Unit, period: Period, now: dt.datetime, satisfied_from: int) -> dict[str, int]:
     closed = Q(state=RequestState.CLOSED)
     aggregates = {
         "dispatched": Count("id"),
@@ -77,7 +87,32 @@ def intake_cockpit(user, unit: Unit, period: Period) -> PanelData | None:
     }
     # prefixed: an aggregate named like a field ("replied_on_time") would shadow it in the other filters
     row = _dispatched(user, unit, period).aggregate(**{f"m_{k}": v for k, v in aggregates.items()})
-    c = {k[2:]: v for k, v in row.items()}
+    return {k[2:]: v for k, v in row.items()}
+
+
+def _hot(user, unit: Unit, period: Period) -> list[tuple[int, int]]:
+    if _sees_whole_subtree(user, unit):
+        return tallies.hot_categories(unit.pk, months_between(period.start, period.end), HOT)
+    return _hot_live(user, unit, period)
+
+
+def _hot_live(user, unit: Unit, period: Period) -> list[tuple[int, int]]:
+    """Requests received in the period in the unit's area (region_path: the 属地 it was filed for, dispatched or
+    not) or dispatched to a unit of its subtree (unit_path), by category."""
+    start, end = _bounds(period)
+    qs = Request.objects.all() if covers_everything(unit) else Request.objects.filter(
+        Q(region_path__within=[unit.path]) | Q(unit_path__within=[unit.path]))
+    if not _sees_whole_subtree(user, unit):
+        qs = qs.filter(pk__in=Request.objects.visible_to(scope_for(user)).values("pk"))
+    return [(h["category_id"], h["n"]) for h in
+            qs.filter(received_at__gte=start, received_at__lt=end).order_by()
+            .values("category_id").annotate(n=Count("id")).order_by("-n", "category_id")[:HOT]]
+
+
+def intake_cockpit(user, unit: Unit, period: Period) -> PanelData | None:
+    now = clock.now()
+    satisfied_from = intake_settings().satisfied_from
+    c = _counts(user, unit, period, now, satisfied_from)
     if not c["dispatched"]:
         return None
 
@@ -98,18 +133,16 @@ def intake_cockpit(user, unit: Unit, period: Period) -> PanelData | None:
         Figure(key="overdue", label=_("超期"), value=c["overdue"], state="bad" if c["overdue"] else "good"),
         Figure(key="unsatisfied", label=_("不满意"), value=c["unsatisfied"], state="warn" if c["unsatisfied"] else ""),
     ]
-    start, end = _bounds(_month(period))
-    hot = list(_base(user, unit).filter(received_at__gte=start, received_at__lt=end).order_by()
-               .values("category_id").annotate(n=Count("id")).order_by("-n", "category_id")[:HOT])
-    names = dict(ServiceCategory.objects.filter(pk__in=[h["category_id"] for h in hot]).values_list("id", "name"))
+    hot = _hot(user, unit, period)
+    names = dict(ServiceCategory.objects.filter(pk__in=[c for c, _n in hot]).values_list("id", "name"))
     charts = []
     if hot:
         charts.append(Chart(key="hot", title=_("热点诉求类别"), kind="hbar",
-                            categories=[names.get(h["category_id"], "?") for h in hot],
-                            series=[Series(name=_("受理量"), values=[h["n"] for h in hot])]))
+                            categories=[names.get(c, "?") for c, _n in hot],
+                            series=[Series(name=_("受理量"), values=[n for _c, n in hot])]))
     return PanelData(figures=figures, charts=charts, link=reverse("intake_index"),
-                     note=_("按%(month)s派至本范围单位（承办）且纳入考评的工单计，口径同“办理指标”（按月统计）。")
-                     % {"month": _month(period).label})
+                     note=_("按%(period)s派至本范围单位（承办）且纳入考评的工单计，口径同“办理指标”。")
+                     % {"period": period.label})
 
 
 FIELDS = ("id", "title", "category__name", "lead_unit__name", "dispatched_at", "state")

@@ -230,9 +230,14 @@ def intake_load(*, by, text: str, source: str = "intake.yaml") -> dict[str, int]
     s = preset.settings
     row.name, row.source, row.centre = preset.name, text, region
     row.revisit_days, row.no_answer, row.max_reopen = s.revisit_days, s.no_answer, s.max_reopen
+    recount = row.satisfied_from != s.satisfied_from
     row.satisfied_from, row.return_hours, row.retention_days = s.satisfied_from, s.return_hours, s.retention_days
     row.revision += 1
     row.save()
+    if recount:  # 满意 is counted from another rating on: the cockpit's monthly counts change
+        from .tallies import rebuild
+
+        rebuild()
     journal_record(actor=by, verb="intake.configure", obj=row, changes={"source": source,
                    "channels": len(preset.channels), "categories": len(preset.categories), "rules": len(preset.rules)},
                    scope_path=region.path)

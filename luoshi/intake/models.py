@@ -261,6 +261,10 @@ class Request(models.Model):
             models.Index(fields=["due_at", "id"], condition=models.Q(state="handling"), name="req_tab_handling_idx"),
             models.Index(fields=["revisit_due", "id"], condition=models.Q(state="replied"), name="req_tab_replied_idx"),
             models.Index(fields=["closed_at", "id"], condition=models.Q(state="closed"), name="req_tab_closed_idx"),
+            # the cockpit's "now" part of its monthly counts: requests not yet signed / replied whose limit passed
+            # (intake.tallies.pending) — open requests only, a small part of a city's million
+            models.Index(fields=["sign_due"], condition=models.Q(signed_at__isnull=True), name="req_unsigned_due_idx"),
+            models.Index(fields=["due_at"], condition=models.Q(replied_at__isnull=True), name="req_unreplied_due_idx"),
         ]
         verbose_name = _("诉求工单")
         verbose_name_plural = pgettext_lazy("plural", "诉求工单")
@@ -436,3 +440,19 @@ def overdue_q(now: datetime.datetime) -> models.Q:
             | models.Q(state=RequestState.DISPATCHED, due_at__lt=now)
             | models.Q(state=RequestState.HANDLING, due_at__lt=now)
             | models.Q(state=RequestState.REPLIED, revisit_due__lt=now))
+
+
+class RequestTally(models.Model):
+    """A maintained count over the requests (intake.tallies, ADR 0008, 0026): `n` requests of `figure` in the row
+    (dimension, key) — e.g. ("month", "<unit id>/2026-03", "replied_on_time"): requests dispatched in March 2026 to
+    units in the unit's subtree and replied on time. Written only by intake.tallies."""
+
+    dimension = models.CharField(max_length=12)
+    key = models.CharField(max_length=40)
+    figure = models.CharField(max_length=16)
+    n = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["dimension", "key", "figure"], name="requesttally_unique")]
+        verbose_name = _("诉求统计")
+        verbose_name_plural = pgettext_lazy("plural", "诉求统计")

@@ -14,6 +14,7 @@ import datetime as dt
 import math
 import re
 import secrets
+from collections import Counter
 from dataclasses import dataclass, field
 
 from django.core.files.base import ContentFile
@@ -38,6 +39,7 @@ from luoshi.org.scopes import ancestor_paths, scope_for
 
 from . import permissions as perms
 from .config import intake_settings
+from . import tallies
 from .models import (Channel, DecisionState, DispatchRule, DispatchTarget, EventKind, ExtensionRequest, Outcome,
                      PhotoStage, Request, RequestAssist, RequestEvent, RequestKind, RequestPhoto, RequestState,
                      RevisitRule, ServiceCategory)
@@ -92,8 +94,10 @@ def _tell_dispatchers(request: Request, kind: str, title: str, key: str) -> None
 
 
 def _save(request: Request, now: dt.datetime, *fields: str) -> None:
+    """Every change of a request is saved here: the cockpit's monthly counts change with it (intake.tallies)."""
     request.updated_at = now
-    request.save(update_fields=[*fields, "updated_at"])
+    with transaction.atomic(), tallies.tracking(request):
+        request.save(update_fields=[*fields, "updated_at"])
 
 
 def _require_state(request: Request, *states: str) -> None:
@@ -354,6 +358,7 @@ def request_write(*, checked: CheckedRequest, by=None) -> Request:
     with transaction.atomic():
         request = _request_row(checked, received=received, now=now, centre=intake_settings().centre)
         request.save(force_insert=True)
+        tallies.apply_delta(tallies.contribution(tallies.row_of(request), satisfied_from=tallies.satisfied_threshold()))
         _event(request, EventKind.RECEIVED, by, received, _("已受理（%(channel)s）") % {"channel": data.channel.name},
                public=True, channel=data.channel.code)
         _store_photos(request, PhotoStage.SUBMITTED, checked.files, now)
@@ -416,6 +421,12 @@ def request_write_many(*, prepared: PreparedRequests) -> list[int]:
     for row, pk, (day, title) in zip(p.journal_rows, ids, p.numbers):
         row[id_at], row[repr_at] = str(pk), f"{day}-{pk:07d} {title}"[:255]  # as str(request)
     insert_rows(JournalEntry, p.journal_columns, p.journal_rows)
+    # the cockpit's monthly counts, in the same transaction: grouped reads of the new rows (bounded id lists)
+    satisfied_from, delta = tallies.satisfied_threshold(), Counter()
+    for start in range(0, len(ids), 5000):
+        delta.update(tallies.counts_of(Request.objects.filter(pk__in=ids[start:start + 5000]),
+                                       satisfied_from=satisfied_from))
+    tallies.apply_delta(delta)
     return ids
 
 

@@ -2,8 +2,10 @@
 
 Figures of a scope unit, over every ledger program, for the findings of units in its subtree: 发现 (found in the
 period), 已销号 (of those, closed), 整改中 (of those, still open), 逾期 (open now, owing past the deadline, whenever
-found) and 销号率. Two indexed counts (the unit-path and status/deadline indexes of Finding); the list behind each
-figure is the same filter over the same rows (drill), and the 销号率 trend comes from the nightly snapshots."""
+found) and 销号率. Read from the maintained rows of ledger.tallies (per unit subtree and month; a quarter or a year
+is the sum of its months) when the viewer holds a role over the whole subtree; otherwise (a liaison seeing part
+of it) and for 逾期 before the daily job has counted today, two indexed counts over the findings. The list behind
+each figure is the same filter over the same rows (drill); the 销号率 trend comes from the nightly snapshots."""
 from __future__ import annotations
 
 import datetime as dt
@@ -15,29 +17,53 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _, gettext_lazy
 
 from luoshi.core import clock
-from luoshi.core.cockpit import Drill, Figure, PanelData, Period, rate
+from luoshi.core.cockpit import Drill, Figure, PanelData, Period, months_between, rate
 from luoshi.org.lookups import covers_everything
 from luoshi.org.models import Unit
 from luoshi.org.scopes import scope_for
 
 from .models import OPEN_STATUSES, OWING_STATUSES, Finding, FindingStatus, LedgerConfig
+from .tallies import month_counts, overdue_count
 
 KEYS = ("found", "closed", "open", "overdue")
+
+
+def _sees_whole_subtree(user, unit: Unit) -> bool:
+    scope = scope_for(user)
+    return scope.is_admin or scope.covers(unit.path, *scope.paths)
 
 
 def _base(user, unit: Unit):
     """Findings of units in the subtree that the user may read: all of them when the user holds a role over the
     subtree (the cockpit's rule), else through the ledger's visibility rule."""
-    scope = scope_for(user)
     # the ledger programs named outright: with them SQLite reads the (program, found_on) and (program, status,
     # deadline) indexes instead of walking the unit-path index over every finding of the city (bench/cockpit.py)
     programs = list(LedgerConfig.objects.values_list("program_id", flat=True))
     qs = Finding.objects.filter(program_id__in=programs)
     if not covers_everything(unit):
         qs = qs.filter(unit_path__within=[unit.path])
-    if scope.is_admin or scope.covers(unit.path, *scope.paths):
+    if _sees_whole_subtree(user, unit):
         return qs
-    return qs.filter(pk__in=Finding.objects.visible_to(scope).values("pk"))
+    return qs.filter(pk__in=Finding.objects.visible_to(scope_for(user)).values("pk"))
+
+
+def _counts(user, unit: Unit, period: Period, today: dt.date) -> tuple[int, int, int]:
+    """(found, closed, overdue) of the subtree: the maintained monthly rows when the user sees the whole subtree,
+    else counted over the findings the user may read."""
+    overdue = None
+    if _sees_whole_subtree(user, unit):
+        programs = list(LedgerConfig.objects.values_list("program_id", flat=True))
+        c = month_counts(programs, unit.pk, months_between(period.start, period.end))
+        found, closed = c["found"], c["closed"]
+        overdue = overdue_count(programs, unit.pk)
+    else:
+        base = _base(user, unit)
+        c = base.filter(found_on__gte=period.start, found_on__lte=period.end).aggregate(
+            found=Count("id"), closed=Count("id", filter=Q(status=FindingStatus.CLOSED)))
+        found, closed = c["found"], c["closed"]
+    if overdue is None:
+        overdue = _filtered(_base(user, unit), "overdue", period, today).count()
+    return found, closed, overdue
 
 
 def _filtered(qs, key: str, period: Period, today: dt.date):
@@ -52,14 +78,9 @@ def _filtered(qs, key: str, period: Period, today: dt.date):
 
 
 def ledger_cockpit(user, unit: Unit, period: Period) -> PanelData | None:
-    today = clock.today()
-    base = _base(user, unit)
-    in_period = base.filter(found_on__gte=period.start, found_on__lte=period.end)
-    counts = in_period.aggregate(found=Count("id"), closed=Count("id", filter=Q(status=FindingStatus.CLOSED)))
-    overdue = _filtered(base, "overdue", period, today).count()
-    if not counts["found"] and not overdue:
+    found, closed, overdue = _counts(user, unit, period, clock.today())
+    if not found and not overdue:
         return None
-    found, closed = counts["found"], counts["closed"]
     figures = [
         Figure(key="found", label=_("发现问题"), value=found),
         Figure(key="closed", label=_("已销号"), value=closed, state="good" if closed else ""),

@@ -14,7 +14,11 @@ Rows, per program (dimension · key · figure):
   at least once), `closed` (销号), `overdue` (整改中/待签收 past the deadline), `repeats` (sum of repeat counts),
   `close_n` and `close_us` (closed findings with a close time, and the sum of their recording → 销号 time in
   microseconds: the average days). `overdue` depends on the day: it is counted as of the program's
-  FindingTallyDay, which the daily job moves to its day (the figures page reads the rows only on that day).
+  FindingTallyDay, which the daily job moves to its day (the figures page reads the rows only on that day);
+- month · "<unit id>/<YYYY-MM>" · found / closed — findings of units in the unit's subtree found (found_on) in the
+  month, and of those the ones closed (销号): the cockpit's 发现/销号 for a month, a quarter or a year (ADR 0026);
+- subtree · unit id · overdue — findings of units in the subtree owing past their deadline (as of the tally day):
+  the cockpit's 逾期.
 """
 from __future__ import annotations
 
@@ -30,14 +34,14 @@ from luoshi.programs.models import Program
 
 from .models import OWING_STATUSES, Finding, FindingStatus, FindingTally, FindingTallyDay, LedgerConfig
 
-TOTAL, UNIT = "total", "unit"
+TOTAL, UNIT, MONTH, SUBTREE = "total", "unit", "month", "subtree"
 FIGURE_DIMENSIONS = {"unit": "by_unit", "category": "by_category", "source": "by_source", "severity": "by_severity"}
 FIGURES = ("found", "rectified", "closed", "overdue", "repeats", "close_n", "close_us")
 
 Key = tuple[str, str, str]  # (dimension, key, status or figure)
 
 _FIELDS = ("id", "unit_id", "unit_path", "category_id", "source", "severity", "status", "deadline",
-           "first_submitted_at", "closed_at", "created_at", "repeat_count")
+           "first_submitted_at", "closed_at", "created_at", "repeat_count", "found_on")
 _US = dt.timedelta(microseconds=1)
 
 
@@ -46,13 +50,19 @@ def contribution(f: dict, *, day: dt.date, out: Counter | None = None) -> Counte
     out = Counter() if out is None else out
     status = f["status"]
     out[(TOTAL, "", status)] += 1
+    closed = status == FindingStatus.CLOSED
+    overdue = int(status in OWING_STATUSES and f["deadline"] is not None and f["deadline"] < day)
+    month = f"{f['found_on']:%Y-%m}"
     for unit_id in f["unit_path"].split("/"):
         if unit_id:
             out[(UNIT, unit_id, status)] += 1
-    closed = status == FindingStatus.CLOSED
+            out[(MONTH, f"{unit_id}/{month}", "found")] += 1
+            if closed:
+                out[(MONTH, f"{unit_id}/{month}", "closed")] += 1
+            if overdue:
+                out[(SUBTREE, unit_id, "overdue")] += 1
     figures = {"found": 1, "rectified": int(f["first_submitted_at"] is not None), "closed": int(closed),
-               "overdue": int(status in OWING_STATUSES and f["deadline"] is not None and f["deadline"] < day),
-               "repeats": f["repeat_count"] or 0}
+               "overdue": overdue, "repeats": f["repeat_count"] or 0}
     if closed and f["closed_at"] is not None:
         figures["close_n"] = 1
         figures["close_us"] = (f["closed_at"] - f["created_at"]) // _US
@@ -178,3 +188,24 @@ def figure_rows(program_id: int, by: str) -> dict[str, dict[str, int]]:
             .values_list("key", "figure", "n"):
         out[key][figure] = n
     return out
+
+
+def month_counts(program_ids: list[int], unit_id: int, months: list[str]) -> dict[str, int]:
+    """{"found": n, "closed": n} over the programs, for findings of the unit's subtree found in the months
+    ("YYYY-MM")."""
+    out = {"found": 0, "closed": 0}
+    for figure, n in FindingTally.objects.filter(program_id__in=program_ids, dimension=MONTH,
+                                                 key__in=[f"{unit_id}/{m}" for m in months]).values_list("figure", "n"):
+        out[figure] += n
+    return out
+
+
+def overdue_count(program_ids: list[int], unit_id: int) -> int | None:
+    """Findings of the unit's subtree owing past their deadline today, over the programs — None when a program's
+    rows are counted as of another day (the daily job has not run today): the caller then counts the rows."""
+    today = clock.today()
+    days = dict(FindingTallyDay.objects.filter(program_id__in=program_ids).values_list("program_id", "day"))
+    if any(days.get(p, today) != today for p in program_ids):
+        return None
+    return sum(FindingTally.objects.filter(program_id__in=program_ids, dimension=SUBTREE, key=str(unit_id),
+                                           figure="overdue").values_list("n", flat=True))

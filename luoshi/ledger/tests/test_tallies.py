@@ -10,10 +10,11 @@ from django.core.management.base import CommandError
 from django.db import transaction
 from hypothesis import HealthCheck, given, settings, strategies as st
 
+from luoshi.core.cockpit import months_between, period_for
 from luoshi.core.errors import ServiceError
 from luoshi.ledger import selectors, services, tallies
 from luoshi.ledger.apps import tallies_daily
-from luoshi.ledger.models import Finding, FindingStatus, FindingTally, Severity, Source
+from luoshi.ledger.models import OWING_STATUSES, Finding, FindingStatus, FindingTally, Severity, Source
 from luoshi.org.models import Unit
 
 pytestmark = pytest.mark.django_db
@@ -106,6 +107,19 @@ def assert_tallies_equal_their_lists(program, office, liaison, day):
             assert selectors.finding_list_total(user=liaison, program=program, filters=filters) is None
     assert selectors.finding_list_total(user=office, program=program,
                                         filters=selectors.FindingFilters(source="inspection")) is None
+    # the cockpit's monthly rows (发现/销号 per unit subtree and month, summed for a quarter or a year) and 逾期
+    for unit in {u for u in units if u is not None}:
+        in_subtree = Finding.objects.filter(program=program, unit_path__within=[unit.path])
+        for key in ("month", "quarter", "year"):
+            period = period_for(key, day)
+            found = in_subtree.filter(found_on__gte=period.start, found_on__lte=period.end)
+            assert tallies.month_counts([program.pk], unit.pk, months_between(period.start, period.end)) == {
+                "found": found.count(), "closed": found.filter(status=FindingStatus.CLOSED).count()}, (unit, key)
+        overdue = tallies.overdue_count([program.pk], unit.pk)
+        if tallies.tally_day(program.pk) == day:
+            assert overdue == in_subtree.filter(status__in=OWING_STATUSES, deadline__lt=day).count(), unit
+        else:
+            assert overdue is None
     for by in selectors.GROUPINGS:
         computed = selectors.ledger_figures_compute(user=office, program=program, by=by, as_of=day)
         assert _table(selectors.ledger_figures(user=office, program=program, by=by, as_of=day)) == _table(computed), by
