@@ -22,9 +22,12 @@ import hashlib
 import re
 from collections import Counter
 
+from urllib.parse import urlencode
+
 from django.db import transaction
 from django.db.models import CharField, Count, Max, Q, Value
 from django.db.models.functions import Concat
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from luoshi.core import clock
@@ -197,6 +200,71 @@ def promote_contacts(user) -> list[dict]:
         out.append({"program": program.name, "owner": program.owner_unit.name,
                     "contacts": "、".join(f"{p.display_name}{'（' + p.phone + '）' if p.phone else ''}" for p in people)})
     return out
+
+
+def recommendable_programs(user):
+    """The 实事 programs of the user's region (what promote_contacts lists): where a dispatcher or leader who may
+    not 转为实事 can recommend a hot topic to the program's office."""
+    from luoshi.org.models import Role
+    from luoshi.programs.models import Program
+
+    scope = scope_for(user)
+    qs = Program.objects.filter(is_shishi=True, is_archived=False).select_related("owner_unit").order_by("-year", "code")
+    if not scope.is_admin:
+        qs = qs.filter(owner_unit__path__within=scope.paths_for(*Role.values))
+    return qs
+
+
+def topic_recommend(*, by, label: str, category: ServiceCategory | None, keywords, period: Period, program,
+                    note: str = "") -> int:
+    """推荐转为实事: a dispatcher or leader who may not create the task sends the hot topic to the office of a 实事
+    program of their region: each office person gets a message linking to the hot-topic page with this topic and
+    period already filled in, where they 转为实事 (topic_promote). Returns how many people were told; one journal
+    entry `intake.topic_recommend`. Nothing is created on the program: the office decides."""
+    from luoshi.core.notify import notify_people
+    from luoshi.org.models import Person, Role
+    from luoshi.org.people import people_with_role_over
+
+    if program is None:
+        raise ServiceError(_("请选择民生实事专项。"), field="program")
+    require(recommendable_programs(by).filter(pk=program.pk).exists(),
+            _("只能向本区域的民生实事专项推荐热点。"))
+    label = (label or "").strip()
+    if not label:
+        raise ServiceError(_("请填写热点名称。"), field="label")
+    if len(label) > 100:
+        raise ServiceError(_("热点名称最多 100 字。"), field="label")
+    words = parse_keywords(keywords) if isinstance(keywords, str) else [w for w in (keywords or []) if w]
+    if category is None and not words:
+        raise ServiceError(_("请指明热点的类别或关键词。"), field="keywords")
+    if len(" ".join(words)) > 200:
+        raise ServiceError(_("关键词合计最多 200 字。"), field="keywords")
+    note = (note or "").strip()
+    if len(note) > 300:
+        raise ServiceError(_("说明最多 300 字。"), field="note")
+    count = topic_requests(by, period, category=category, keywords=words).count()
+    if not count:
+        raise ServiceError(_("%(period)s没有符合该热点的诉求。") % {"period": period.label}, field="keywords")
+    ids = set(people_with_role_over(Role.OFFICE, program.owner_unit.path))
+    recipients = list(Person.objects.filter(pk__in=ids, is_active=True).exclude(pk=by.pk).values_list("pk", flat=True))
+    if not recipients:
+        raise ServiceError(_("“%(unit)s”还没有督查室/办公室账号，无法推荐；请联系系统管理员。") % {
+            "unit": program.owner_unit.name}, field="program")
+    query = urlencode({k: v for k, v in (("category", category.pk if category else ""), ("keywords", " ".join(words)),
+                                         ("label", label)) if v})
+    url = f"{reverse('intake_hot')}?{period.query}&{query}#promote"
+    with transaction.atomic():
+        journal_record(actor=by, verb="intake.topic_recommend", obj=program, changes={
+            "label": label, "category": category.pk if category else None, "keywords": " ".join(words),
+            "period": [period.start.isoformat(), period.end.isoformat()], "request_count": count,
+            "recipients": sorted(recipients), "note": note}, scope_path=program.owner_unit.path)
+        transaction.on_commit(lambda: notify_people(
+            recipients, kind="intake.topic_recommend",
+            title=_("热点“%(label)s”被推荐转为实事（%(program)s）") % {"label": label, "program": program.name},
+            body=_("%(who)s推荐：%(period)s，%(n)s 件诉求。%(note)s") % {
+                "who": getattr(by, "display_name", str(by)), "period": period.label, "n": count, "note": note},
+            url=url, dedup_key=f"topic_recommend:{program.pk}:{label}:{period.start}:{by.pk}"))
+    return len(recipients)
 
 
 def topic_promote(*, by, label: str, category: ServiceCategory | None, keywords, period: Period, program,

@@ -8,5 +8,6 @@ urlpatterns = [
     path("units/<int:pk>/", views.metrics_unit, name="intake_metrics_unit"),
     path("hot/", views.hot_topics, name="intake_hot"),
     path("hot/promote/", views.topic_promote, name="intake_promote"),
+    path("hot/recommend/", views.topic_recommend, name="intake_recommend"),
     path("promotions/", views.promotions, name="intake_promotions"),
 ]

@@ -108,7 +108,8 @@ def _hot_ctx(request, period, form=None, errors=None):
             "keywords": hot.hot_keywords(request.user, period, spec.hot_keywords),
             "programs": programs, "units": units, "form": form or {}, "errors": errors or {},
             "can_promote": bool(programs),
-            "promote_contacts": [] if programs else hot.promote_contacts(request.user)}
+            "promote_contacts": [] if programs else hot.promote_contacts(request.user),
+            "recommend_programs": [] if programs else list(hot.recommendable_programs(request.user)[:50])}
 
 
 @login_required
@@ -157,6 +158,33 @@ def topic_promote(request):
     messages.success(request, _("已将热点“%(label)s”转为实事任务“%(title)s”。") % {
         "label": promotion.label, "title": promotion.task.title})
     return HttpResponseRedirect(reverse("intake_promotions"))
+
+
+@login_required
+@require_POST
+def topic_recommend(request):
+    """推荐转为实事: for a dispatcher or leader who may not create the task (hot.topic_recommend)."""
+    if not metrics.is_region_viewer(request.user):
+        raise Http404
+    period = _period(request)
+    p = request.POST
+    form = {k: p.get(k, "") for k in ("label", "keywords", "category", "program", "note")}
+    from luoshi.programs.models import Program
+
+    category = ServiceCategory.objects.filter(pk=_int(form["category"])).first() if form["category"] else None
+    program = Program.objects.select_related("owner_unit").filter(pk=_int(form["program"])).first()
+    try:
+        told = hot.topic_recommend(by=request.user, label=form["label"], category=category, keywords=form["keywords"],
+                                   period=period, program=program, note=form["note"])
+    except PermissionDeniedError as e:
+        return render(request, "intake/metrics_hot.html", _hot_ctx(request, period, form, {"general": e.message}),
+                      status=403)
+    except ServiceError as e:
+        return render(request, "intake/metrics_hot.html",
+                      _hot_ctx(request, period, form, {e.field or "general": e.message}), status=400)
+    messages.success(request, _("已把热点“%(label)s”推荐给“%(program)s”的督查室/办公室（%(n)s 人），由他们转为实事。") % {
+        "label": form["label"].strip(), "program": program.name, "n": told})
+    return HttpResponseRedirect(f"{reverse('intake_hot')}?{period.query}")
 
 
 @login_required

@@ -362,3 +362,54 @@ def test_with_no_shishi_program_the_page_says_to_create_one(keywords, cast, disp
     with travel(AFTER):
         html = c.get("/requests/metrics/hot/?month=2026-03").content.decode()
     assert "还没有民生实事专项" in html
+
+
+def test_a_dispatcher_recommends_a_hot_topic_to_the_program_office(keywords, cast, city, shishi, dispatcher, client_for,
+                                                                   travel, memory_cache,
+                                                                   django_capture_on_commit_callbacks):
+    """推荐转为实事: the office gets a message linking to the hot page with the topic filled in; nothing is created
+    on the program; one journal entry. Refusals leave no message and no entry."""
+    from luoshi.core.models import JournalEntry, Notification
+
+    c = client_for(dispatcher)
+    ok = {"month": "2026-03", "label": "路灯不亮", "keywords": "路灯", "program": shishi.pk, "note": "三月集中反映"}
+    with travel(AFTER):
+        html = c.get("/requests/metrics/hot/?month=2026-03").content.decode()
+        assert 'action="/requests/metrics/hot/recommend/"' in html and "推荐转为实事" in html
+        for bad, status in (({**ok, "label": ""}, 400), ({**ok, "keywords": "", "category": ""}, 400),
+                            ({**ok, "keywords": "不存在的词"}, 400), ({**ok, "program": 99999999}, 400),
+                            ({**ok, "note": "长" * 301}, 400)):
+            with django_capture_on_commit_callbacks(execute=True):
+                assert c.post("/requests/metrics/hot/recommend/", bad).status_code == status
+        assert not Notification.objects.exists()
+        assert not JournalEntry.objects.filter(verb="intake.topic_recommend").exists()
+        # a liaison cannot reach it at all
+        assert client_for(cast["liaison_a"]).post("/requests/metrics/hot/recommend/", ok).status_code == 404
+        with django_capture_on_commit_callbacks(execute=True):
+            resp = c.post("/requests/metrics/hot/recommend/", ok)
+    assert resp.status_code == 302 and resp["Location"] == "/requests/metrics/hot/?month=2026-03"
+    note = Notification.objects.get(recipient=cast["office"])
+    assert "路灯不亮" in note.title and "keywords=%E8%B7%AF%E7%81%AF" in note.url and note.url.endswith("#promote")
+    entry = JournalEntry.objects.get(verb="intake.topic_recommend")
+    assert entry.changes["label"] == "路灯不亮" and entry.changes["request_count"] > 0
+    assert not Notification.objects.filter(recipient=dispatcher).exists()
+    # the office opens the link: the promote form is there with the topic filled in
+    with travel(AFTER):
+        html = client_for(cast["office"]).get(note.url.split("#")[0]).content.decode()
+    assert 'action="/requests/metrics/hot/promote/"' in html and 'value="路灯不亮"' in html
+    assert not TopicPromotion.objects.exists()  # the office decides; nothing was created on the program
+
+
+def test_a_recommendation_to_another_region_is_refused(keywords, cast, city, shishi, dispatcher, travel):
+    from luoshi.core.errors import PermissionDeniedError
+    from luoshi.intake import hot
+    from luoshi.intake.metrics import Period
+    from luoshi.org.services import unit_create
+    from luoshi.programs.models import Program
+
+    other = unit_create(by=None, name="外区", kind="district", parent=city["district"].parent)
+    foreign = Program.objects.create(code="WQ-1", name="外区实事", year=2026, owner_unit=other, is_shishi=True,
+                                     start_date=dt.date(2026, 1, 1), end_date=dt.date(2026, 12, 31))
+    with travel(AFTER), pytest.raises(PermissionDeniedError):
+        hot.topic_recommend(by=dispatcher, label="路灯", category=None, keywords="路灯",
+                            period=Period.month(2026, 3), program=foreign)
