@@ -21,7 +21,8 @@ from luoshi.core.errors import PermissionDeniedError, ServiceError
 from luoshi.core.excel import ImportFailed
 from luoshi.core.http import XLSX, download
 from luoshi.core.paging import Pager
-from luoshi.core.templatetags.luoshi import LABELS, cndate
+from luoshi.core.formats import day_text
+from luoshi.core.templatetags.luoshi import LABELS
 from luoshi.org.models import Person, Role, Unit
 from luoshi.org.resolve import LeaderResolver, UnitResolver, region_of
 from luoshi.org.scopes import scope_for
@@ -74,7 +75,7 @@ def workbench_rows(data: dict) -> dict:
                 if "requested_at" in r:
                     row["requested"] = date_format(clock.localtime(r["requested_at"]), month_day)
                 if r.get("new_deadline") is not None:
-                    row["new_deadline"] = _("· 申请延至%(date)s") % {"date": cndate(r["new_deadline"])}
+                    row["new_deadline"] = _("· 申请延至%(date)s") % {"date": day_text(r["new_deadline"])}
             else:
                 task_id, code, title, status, reason = r["id"], r["code"], r["title"], r["status"], r["status_reason"]
                 row = {"units": _cut(r["lead_units_text"], 20), "progress": str(r["progress"])}
@@ -208,7 +209,7 @@ def task_table_rows(rows: list[dict], rollups: dict[int, dict]) -> list[dict]:
             "rollup": rollup and [(css, _(text) % {"n": rollup["counts"][status]}) for status, css, text in ROLLUP_PARTS
                                   if rollup["counts"].get(status)],
             "units": _cut(r["lead_units_text"], 24), "leaders": r["leaders_text"], "deadline": r["deadline_phrase"],
-            "extended": _("延至%(date)s") % {"date": cndate(r["extended_deadline"])} if r["extended_deadline"] else "",
+            "extended": _("延至%(date)s") % {"date": day_text(r["extended_deadline"])} if r["extended_deadline"] else "",
             "progress": str(r["progress"]), "status": r["status"], "label": labels.get(r["status"], r["status"]),
             "reason": r["status_reason"], "note": r["status_reason"] if r["status"] != "closed" else "",
         })
@@ -340,7 +341,7 @@ def _warn_past_deadline(request, task: Task) -> None:
     if task.deadline_kind == "date" and deadline and deadline < clock.today() and not task.is_closed:
         messages.warning(request, _("完成时限“%(phrase)s”按 %(year)s 年理解为 %(date)s，已经过去，任务一建立就是红灯。"
                                     "如应为明年，请在时限中写明年份（如“%(next)s年三季度”）。")
-                         % {"phrase": task.deadline_phrase or "—", "year": task.program.year, "date": cndate(deadline),
+                         % {"phrase": task.deadline_phrase or "—", "year": task.program.year, "date": day_text(deadline),
                             "next": clock.today().year + 1})
 
 

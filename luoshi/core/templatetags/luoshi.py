@@ -10,6 +10,8 @@ from django.utils.text import Truncator
 from django.utils.timezone import is_aware, localtime
 from django.utils.translation import gettext as _, gettext_lazy
 
+from luoshi.core import formats
+
 register = template.Library()
 
 LABELS = {"normal": gettext_lazy("正常"), "yellow": gettext_lazy("黄灯"), "red": gettext_lazy("红灯"),
@@ -22,17 +24,6 @@ def status_pill(status, reason=""):
 
 
 @register.filter
-def cndate(value):
-    """2021年6月30日, the way Chinese official text writes dates (in English: 30 Jun 2021)."""
-    if not value:
-        return "—"
-    if hasattr(value, "tzinfo") and is_aware(value):
-        value = localtime(value)   # a stored UTC time near midnight is already the next day in Shanghai
-    # Translators: a Django date format (Y = year, n = month, j = day); the Chinese characters are literal.
-    return date_format(value, _("Y年n月j日"))
-
-
-@register.filter
 def period_label(period):
     """A reporting period as ReportingPeriod.__str__ writes it (第3期（03.26–04.25）), translatable."""
     return _("第%(seq)s期（%(start)s–%(due)s）") % {
@@ -41,7 +32,39 @@ def period_label(period):
 
 @register.filter
 def pct(value):
-    return "—" if value is None else f"{value:.1f}%"
+    return formats.rate_text(value)
+
+
+# One format per kind of figure and one date format (core/formats.py); pages use these filters, Word and Excel the
+# functions behind them.
+@register.filter
+def score(value):
+    return formats.score_text(value)
+
+
+@register.filter
+def rate(value):
+    return formats.rate_text(value)
+
+
+@register.filter
+def ratio(value):
+    return formats.ratio_text(value)
+
+
+@register.filter
+def wan(value):
+    return formats.wan_text(value)
+
+
+@register.filter(expects_localtime=False)
+def day(value):
+    return formats.day_text(value)
+
+
+@register.filter(expects_localtime=False)
+def moment(value):
+    return formats.moment_text(value)
 
 
 @register.filter
