@@ -33,6 +33,16 @@
       });
     }
   }
+  // a filter box (data-fold-on-phone="<filters set>") starts folded on a phone unless a filter is set: the list,
+  // not the filters, fills the first screen
+  function foldFilters() {
+    if (!window.matchMedia("(max-width: 640px)").matches) return;
+    Array.prototype.forEach.call(document.querySelectorAll("details[data-fold-on-phone]"), function (d) {
+      if (d.getAttribute("data-fold-on-phone") === "0") d.open = false;
+    });
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", foldFilters);
+  else foldFilters();
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", setup);
   else setup();
 })();
