@@ -142,7 +142,7 @@ def case_detail(request, pk):
         "can_attach": selectors.can_manage(request.user, case) or (
             case.created_by_id == request.user.pk and case.state in services.EDITABLE_STATES),
         "recognitions": case.recognitions.all(), "adoptions": case.adoptions.select_related("unit"),
-        "journal": journal_rows(journal_for(case).order_by("-at")[:30]})
+        "journal": journal_rows(journal_for(case).order_by("-at")[:30])})
 
 
 @login_required

@@ -155,9 +155,10 @@ def _how(model: type[models.Model] | None, object_type: str, key: str) -> _How:
             f = None
         if f is not None:
             label = getattr(f, "verbose_name", key)
-            if f.is_relation and f.related_model is not None:
-                return _How(label, model=f.related_model._meta.label_lower, many=bool(f.many_to_many or f.one_to_many))
-            if getattr(f, "choices", None):
+            related = f.related_model if f.is_relation else None
+            if related is not None and not isinstance(related, str):
+                return _How(label, model=related._meta.label_lower, many=bool(f.many_to_many or f.one_to_many))
+            if isinstance(f, models.Field) and f.choices:
                 return _How(label, choices={str(k): v for k, v in f.flatchoices})
             if isinstance(f, models.BooleanField):
                 return _How(label, BOOL)
@@ -201,7 +202,7 @@ ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 def _text(how: _How, value: Any, names: dict[str, dict[int, str]]) -> str:
     if value is None or value == "" or value == []:
         return "—"
-    if how.model:
+    if how.model and _ids(value):
         table = names.get(how.model, {})
         return "、".join(table.get(i, f"#{i}") for i in _ids(value)) or "—"
     if isinstance(value, list):

@@ -4,7 +4,7 @@ Such a reason is computed once (by the daily job, or a service) and stored in Ch
 of Word bulletins and of search. A page in English must still not show it in Chinese, so the code that writes a
 reason registers the template it writes it from (`reason_templates_register("已逾期%(days)s天", …)`, each template
 also marked for translation); `reason_text(stored)` finds the template the stored text was written from and
-renders the translated template with the same values. Parts joined by "；" are read one by one. A text that matches
+renders the translated template with the same values. Parts joined by "；" (or "，") are read one by one. A text that matches
 no template (typed by a person) is shown as it is."""
 from __future__ import annotations
 
@@ -38,11 +38,23 @@ def reason_templates_register(*templates: str) -> None:
             _TEMPLATES.append((_pattern(t), t))
 
 
-def _one(text: str) -> str:
+def _match(text: str) -> str | None:
     for pattern, template in _TEMPLATES:
         m = pattern.match(text)
         if m:
             return gettext(template) % m.groupdict() if m.groupdict() else gettext(template)
+    return None
+
+
+def _one(text: str) -> str:
+    """One reason; several joined by "，" (an escalation's conditions) are read one by one when the whole is none."""
+    whole = _match(text)
+    if whole is not None:
+        return whole
+    if "，" in text:
+        parts = [_match(p) for p in text.split("，")]
+        if all(p is not None for p in parts):
+            return ", ".join(p for p in parts if p is not None)
     return text
 
 

@@ -98,7 +98,7 @@ def subscription_detail(request, pk):
         next_slot = issue_day(nominal, sub.workday_rule)
     return render(request, "bulletins/subscription.html", {
         "sub": sub, "issues": selectors.issue_list(user=request.user, subscription=sub), "manage": manage,
-        "form": form, "next_slot": next_slot, "journal": journal_rows(journal_for(sub).order_by("-at")[:20]})
+        "form": form, "next_slot": next_slot, "journal": journal_rows(journal_for(sub).order_by("-at")[:20])})
 
 
 def _next_nominal(sched, nominal):
@@ -179,7 +179,7 @@ def issue_detail(request, pk):
         "issue": issue, "sub": sub, "manage": manage, "snap": snap, "section_form": section_form,
         "sections": list(enumerate(snap.get("sections", []), 1)) if sub.kind == SeriesKind.COMPILED else [],
         "formats": [f for f in KIND_FORMATS[SeriesKind(sub.kind)] if f in (sub.formats or []) or f == "docx"],
-        "journal": journal_rows(journal_for(issue).order_by("-at")[:20]})
+        "journal": journal_rows(journal_for(issue).order_by("-at")[:20])})
 
 
 def _section(request, d) -> dict:

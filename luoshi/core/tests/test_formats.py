@@ -64,3 +64,25 @@ def test_no_page_writes_its_own_date_or_score_format():
             if STRAY.search(line):
                 stray.append(f"{path.relative_to(TEMPLATES.parent)}:{n}: {STRAY.search(line).group(0)}")
     assert not stray, "\n".join(stray)
+
+
+def test_a_stored_reason_reads_in_the_readers_language():
+    """Reasons the system stores in Chinese (a task's 状态说明, a project's light) show translated in English mode."""
+    from django.utils import translation
+
+    from luoshi.core.reasons import reason_text
+    from luoshi.projects.figures import R_INVEST_BEHIND, R_PHASE_LATE
+    from luoshi.tasks.status import R_LAGGING, R_OVERDUE
+
+    overdue = R_OVERDUE % {"days": 3}
+    lagging = R_LAGGING % {"expected": 60, "actual": 20}
+    assert overdue == "已逾期3天"
+    with translation.override("zh-hans"):
+        assert reason_text(overdue) == "已逾期3天"
+    with translation.override("en"):
+        assert reason_text(overdue) == "3 days overdue"
+        assert reason_text(lagging) == "Behind schedule (should be 60%, is 20%)"
+        both = (R_PHASE_LATE % {"phase": "开工", "date": "2026-03-01", "days": 5} + "；"
+                + R_INVEST_BEHIND % {"ratio": "40.0", "limit": "60"})
+        assert "；" not in reason_text(both) and "计划" not in reason_text(both)
+        assert reason_text("群众反映的问题") == "群众反映的问题"  # typed by a person: as it is

@@ -55,7 +55,7 @@ def test_a_task_history_reads_in_words(program, city, cast, travel):
         services.task_report_progress(by=cast["liaison_a"], task=task, text="已完成设计招标", percent=43)
     with translation.override("zh-hans"):
         rows = journal_rows(journal_for(task))
-    text = {r.verb: r.changes_text for r in rows}
+        text = {r.verb: r.changes_text for r in rows}
     assert "牵头单位：崂山区 / 中韩街道" in text["新建任务"]
     assert "时限类型：限期完成" in text["新建任务"] and "完成时限：2026-06-30" in text["新建任务"]
     assert "完成进度：43%" in text["报送进展"] and "单位：崂山区 / 中韩街道" in text["报送进展"]
