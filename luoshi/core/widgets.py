@@ -1,6 +1,8 @@
 """Form widgets for long lists."""
 from __future__ import annotations
 
+import json
+
 from django import forms
 from django.forms.utils import flatatt
 from django.utils.html import format_html
@@ -64,7 +66,7 @@ class UnitPicker(forms.TextInput):
             "data-unit-picker": "multiple" if self.multiple else "one",
             "hx-get": reverse("unit_search"), "hx-trigger": "input changed delay:250ms", "hx-target": f"#{listbox}",
             "hx-swap": "innerHTML", "hx-sync": "this:replace",
-            "hx-vals": format_html('{{"field": "{}", "listbox": "{}"}}', name, listbox),
+            "hx-vals": json.dumps({"field": name, "listbox": listbox}),  # flatatt escapes the quotes
         })
         if value not in (None, ""):
             final["value"] = self.format_value(value)

@@ -37,7 +37,7 @@ def items(transactional_db, live_server, program, city, cast, req, assess):  # n
 ROLES = {  # who → (their inbox source, text the item shows)
     "dispatcher": ("intake.dispatch", LAMP[:8]),
     "evaluator": ("assess.score", "2026年11月"),
-    "leader": ("instructions.review", "中韩街道老旧小区改造"),
+    "leader": ("instructions.review", "请加快进度"),
 }
 
 

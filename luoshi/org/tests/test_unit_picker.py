@@ -65,6 +65,12 @@ def test_the_widget_is_a_combobox_that_htmx_fills(city):
                  '<ul id="id_coop_units-options" role="listbox"'):
         assert attr in html, attr
     assert "http" not in html  # no CDN: the search is the site's own
+    import html as html_lib
+    import json
+    import re
+
+    vals = re.search(r'hx-vals="([^"]*)"', html).group(1)  # quoted properly, and JSON htmx can read
+    assert json.loads(html_lib.unescape(vals)) == {"field": "coop_units", "listbox": "id_coop_units-options"}
 
 
 def test_every_form_that_names_a_unit_uses_the_picker():
