@@ -103,9 +103,19 @@ def test_the_unit_picker_is_keyboard_usable(items, city, page):
     box.fill("中韩街道、区财政")
     options = page.get_by_role("listbox").get_by_role("option")
     expect(options).to_have_count(2)
-    expect(options.first).to_contain_text("崂山区")
+    expect(options.filter(has_text="崂山区")).to_have_count(1)  # each 区财政局 shown with its district
+    expect(options.filter(has_text="市南区")).to_have_count(1)
     box.press("ArrowDown")
+    if "崂山区" not in page.locator("li[aria-selected=true]").inner_text():
+        box.press("ArrowDown")
+    expect(box).to_have_attribute("aria-activedescendant", re.compile("id_lead_units-options-"))
     box.press("Enter")
     expect(box).to_have_value("中韩街道、崂山区>区财政局")
     expect(page.get_by_role("listbox")).to_be_hidden()
     assert not axe_check(page), axe_check(page)
+
+
+@pytest.fixture
+def page(new_page):
+    """axe-core is injected by the test, not served by the site: the context lets the test's script past the CSP."""
+    return new_page(bypass_csp=True)
