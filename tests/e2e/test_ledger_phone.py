@@ -115,6 +115,7 @@ def test_a_finding_from_the_street_to_the_public_page(transactional_db, live_ser
     liaison = phone(new_page)
     problems += watch(liaison)
     login(liaison, base, "liaison_a")
+    liaison.get_by_role("button", name="菜单").tap()  # on a phone the apps are behind the header's 菜单
     liaison.get_by_role("link", name="问题台账", exact=True).tap()
     liaison.get_by_role("link", name=ledger_program.name).tap()
     expect(liaison.locator("table")).to_contain_text("2026-00001")
