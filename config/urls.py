@@ -46,6 +46,7 @@ urlpatterns = [
     path("files/<int:pk>/", task_files.attachment_download, name="attachment_download"),
     path("units/", org_views.unit_tree, name="unit_tree"),
     path("units/import/", org_views.unit_import, name="unit_import"),
+    path("units/search/", org_views.unit_search, name="unit_search"),
     path("people/", org_views.people_list, name="people_list"),
     path("people/new/", org_views.person_new, name="person_new"),
     path("people/import/", org_views.people_import, name="people_import"),

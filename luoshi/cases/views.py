@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from luoshi.core import clock
 from luoshi.core.errors import PermissionDeniedError, ServiceError
 from luoshi.core.journal import journal_for
+from luoshi.core.journal_text import journal_rows
 from luoshi.core.paging import Pager
 
 from . import selectors, services
@@ -163,7 +164,7 @@ def case_detail(request, pk):
         "can_attach": selectors.can_manage(request.user, case) or (
             case.created_by_id == request.user.pk and case.state in services.EDITABLE_STATES),
         "recognitions": case.recognitions.all(), "adoptions": case.adoptions.select_related("unit"),
-        "journal": journal_for(case).order_by("-at")[:30]})
+        "journal": journal_rows(journal_for(case).order_by("-at")[:30])})
 
 
 @login_required

@@ -3,6 +3,7 @@ for a big-screen system or a report that wants them as data. 403 when the user m
 
 No `from __future__ import annotations` here: ninja resolves the parameter types at import."""
 from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
 from luoshi.core import clock
@@ -50,7 +51,7 @@ def cockpit(request, unit: Id | None = None, period: str = "month"):
     try:
         scope_unit = selectors.cockpit_unit(request.user, unit)
     except PermissionDenied:
-        raise PermissionDeniedError("无权查看该单位的一屏观。")
+        raise PermissionDeniedError(_("无权查看该单位的一屏观。"))
     p = period_for(period if period in PERIOD_KEYS else "month", clock.today())
     panels = selectors.cockpit_panels(request.user, scope_unit, p)
     return {"unit_id": scope_unit.pk, "unit": scope_unit.name, "period": p.label, "start": p.start.isoformat(),

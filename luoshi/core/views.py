@@ -28,10 +28,10 @@ def notifications_read(request):
 # ---- 待办: the one inbox (core.inbox) -------------------------------------------------------------------
 
 def _inbox_rows(group, today) -> list[dict]:
-    from .templatetags.luoshi import cndate
+    from .formats import day_text
 
     return [{"title": i.title, "url": i.url, "context": i.context, "unit": i.unit, "state": i.state,
-             "due": cndate(i.due) if i.due else "", "overdue": bool(i.due and i.due < today),
+             "due": day_text(i.due) if i.due else "", "overdue": bool(i.due and i.due < today),
              "due_today": i.due == today} for i in group.items]
 
 

@@ -31,3 +31,12 @@ class DocumentsConfig(AppConfig):
         register_inbox("documents.bulletin_review", label=gettext_lazy("待签发通报"), order=80,
                        count=selectors.inbox_count, items=selectors.inbox_items)
         register_path_copy(Subscription, "owner_path")
+        from luoshi.core.journal_text import journal_verbs_register
+
+        journal_verbs_register({
+            "bulletin.subscribe": gettext_lazy("订阅定期通报"), "bulletin.update": gettext_lazy("修改定期通报"),
+            "bulletin.claim": gettext_lazy("排期"), "bulletin.generate": gettext_lazy("生成通报"),
+            "bulletin.edit": gettext_lazy("修改通报"), "bulletin.issue": gettext_lazy("签发通报"),
+            "bulletin.resume": gettext_lazy("恢复定期通报"), "bulletin.section_add": gettext_lazy("增加栏目"),
+            "bulletin.section_remove": gettext_lazy("删除栏目"),
+        })

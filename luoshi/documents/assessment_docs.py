@@ -30,6 +30,7 @@ from luoshi.org.models import Unit
 
 from .charts import CJKFontMissing, bar_chart_png, cjk_font_path
 from .gongwen import (
+    issue_line,
     HEITI, KAITI, TABLE_PT, add_para, caption, chinese_date, chinese_number, finish, grid_table, masthead, picture,
     signature, single_spaced,
 )
@@ -213,7 +214,7 @@ def ranking_snapshot_docx(snap: dict, *, office_name: str = "", issue_no: int | 
     issue_no = snap["issue_no"] if issue_no is None else issue_no
     when = chinese_date(dt.date.fromisoformat(snap["date"]))
     doc = masthead(title=f"{snap['scheme']['name']}排名通报",
-                   issue_text=f"第{issue_no}期" if issue_no is not None else "第　期", office=office, date_text=when)
+                   issue_text=issue_line(issue_no), office=office, date_text=when)
     if not snap["published"]:
         add_para(doc, "（审核稿，未公布）", font=KAITI, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False, color="FF0000")
     for line in filter(None, (x.strip() for x in note.splitlines())):

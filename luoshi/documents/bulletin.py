@@ -18,6 +18,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm
+from luoshi.core import formats
 from luoshi.core.excel import workbook_new
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
@@ -28,6 +29,7 @@ from luoshi.tasks.models import TaskStatus
 
 from .charts import bar_chart_png
 from .gongwen import (
+    issue_line,
     DASH, HEITI, KAITI, TABLE_PT, add_para, caption, chinese_date, finish, format_rate, masthead, picture, set_cell,
 )
 
@@ -178,7 +180,7 @@ def bulletin_charts(data: dict) -> list[tuple[str, bytes]]:
 
 
 def _issue_text(issue_no: int | None) -> str:
-    return f"第{issue_no}期" if issue_no is not None else "第　期"
+    return issue_line(issue_no)
 
 
 def _period_text(period: ReportingPeriod | None) -> str:
@@ -323,8 +325,8 @@ HEADER_FILL = PatternFill("solid", fgColor="D9E1F2")
 BODY_FONT = Font(name="宋体", size=11)
 STATUS_FILL = {TaskStatus.RED: PatternFill("solid", fgColor="FFC7CE"),
                TaskStatus.YELLOW: PatternFill("solid", fgColor="FFEB9C")}
-DATE_FORMAT = 'yyyy"年"m"月"d"日"'
-PERCENT_FORMAT = "0.0%"
+DATE_FORMAT = formats.EXCEL_DAY
+PERCENT_FORMAT = formats.EXCEL_RATIO
 
 
 def _print_a4(ws, *, landscape: bool, title_rows: str | None = None) -> None:

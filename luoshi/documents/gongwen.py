@@ -22,11 +22,11 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Emu, Mm, Pt, RGBColor
 
-from luoshi.core import numerals
+from luoshi.core import formats, numerals
 
 __all__ = [
     "BODY_PT", "DASH", "FANGSONG", "FOOTER_PT", "HEITI", "KAITI", "LINE_PT", "RED", "SONGTI", "TABLE_PT", "TITLE_PT",
-    "XIAOBIAOSONG", "add_para", "caption", "chinese_date", "chinese_number", "finish", "format_rate", "grid_table",
+    "XIAOBIAOSONG", "add_para", "caption", "chinese_date", "chinese_number", "finish", "format_rate", "grid_table", "issue_line",
     "masthead", "new_document", "picture", "red_rule", "set_cell", "signature", "single_spaced", "style_run",
 ]
 
@@ -53,7 +53,7 @@ def chinese_date(d: dt.date) -> str:
 
 def format_rate(rate: float | None) -> str:
     """A percentage (0–100) with one decimal, or “—” when there is nothing to rate."""
-    return DASH if rate is None else f"{rate:.1f}%"
+    return DASH if rate is None else formats.rate_text(rate)
 
 
 def chinese_number(n: int) -> str:
@@ -202,12 +202,19 @@ def red_rule(paragraph) -> None:
         ppr.append(bdr)
 
 
+def issue_line(issue_no: int | None) -> str:
+    """The 期号 line of a bulletin: 第3期, or nothing when the bulletin has no number (an empty “第　期” is not
+    what an office sends out)."""
+    return f"第{issue_no}期" if issue_no is not None else ""
+
+
 def masthead(*, title: str, issue_text: str, office: str, date_text: str):
-    """A new 公文-layout document with a bulletin's 版头: title, 期号, then the office and the date over a
-    red rule. Shared by every bulletin (调度通报, 督查通报, 排名通报)."""
+    """A new 公文-layout document with a bulletin's 版头: title, 期号 (left out when empty), then the office and the
+    date over a red rule. Shared by every bulletin (调度通报, 督查通报, 排名通报)."""
     doc = new_document(title=title, author=office)
     add_para(doc, title, font=XIAOBIAOSONG, size=TITLE_PT, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
-    add_para(doc, issue_text, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
+    if issue_text:
+        add_para(doc, issue_text, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
     head = add_para(doc, indent=False)
     # office one character in from the left, date one character in from the right (right tab stop)
     head.paragraph_format.left_indent = Pt(BODY_PT)

@@ -23,6 +23,7 @@ from luoshi.programs.models import Program
 
 from .charts import bar_chart_png
 from .gongwen import (
+    issue_line,
     BODY_PT, DASH, FANGSONG, HEITI, RED, TABLE_PT, TITLE_PT, XIAOBIAOSONG, add_para, caption, chinese_date,
     chinese_number, finish, format_rate, grid_table, masthead, new_document, picture, red_rule, signature,
     single_spaced, style_run,
@@ -208,7 +209,7 @@ def ledger_snapshot_docx(snap: dict, *, office_name: str = "", issue_no: int | N
     office = office_name.strip() or snap["program"]["owner"]
     title = f"{snap['program']['name']}督查通报"
 
-    doc = masthead(title=title, issue_text=f"第{issue_no}期" if issue_no is not None else "第　期",
+    doc = masthead(title=title, issue_text=issue_line(issue_no),
                    office=office, date_text=chinese_date(today))
     for line in filter(None, (x.strip() for x in note.splitlines())):
         add_para(doc, line)

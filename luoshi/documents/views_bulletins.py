@@ -17,6 +17,7 @@ from luoshi.core import clock
 from luoshi.core.errors import PermissionDeniedError, ServiceError
 from luoshi.core.http import DOCX, PDF, XLSX, download
 from luoshi.core.journal import journal_for
+from luoshi.core.journal_text import journal_rows
 from luoshi.org.models import Role
 from luoshi.org.scopes import scope_for
 
@@ -97,7 +98,7 @@ def subscription_detail(request, pk):
         next_slot = issue_day(nominal, sub.workday_rule)
     return render(request, "bulletins/subscription.html", {
         "sub": sub, "issues": selectors.issue_list(user=request.user, subscription=sub), "manage": manage,
-        "form": form, "next_slot": next_slot, "journal": journal_for(sub).order_by("-at")[:20]})
+        "form": form, "next_slot": next_slot, "journal": journal_rows(journal_for(sub).order_by("-at")[:20])})
 
 
 def _next_nominal(sched, nominal):
@@ -178,7 +179,7 @@ def issue_detail(request, pk):
         "issue": issue, "sub": sub, "manage": manage, "snap": snap, "section_form": section_form,
         "sections": list(enumerate(snap.get("sections", []), 1)) if sub.kind == SeriesKind.COMPILED else [],
         "formats": [f for f in KIND_FORMATS[SeriesKind(sub.kind)] if f in (sub.formats or []) or f == "docx"],
-        "journal": journal_for(issue).order_by("-at")[:20]})
+        "journal": journal_rows(journal_for(issue).order_by("-at")[:20])})
 
 
 def _section(request, d) -> dict:

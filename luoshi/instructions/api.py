@@ -5,6 +5,7 @@ No `from __future__ import annotations` here: ninja resolves the parameter types
 import datetime as dt
 
 from django.http import Http404
+from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
 from luoshi.core.params import Day, Id
@@ -74,7 +75,7 @@ def instruction_create(request, body: InstructionIn):
     if missing:
         from luoshi.core.errors import ServiceError
 
-        raise ServiceError(f"单位编号不存在：{'、'.join(map(str, missing))}", field="unit_ids")
+        raise ServiceError(_("单位编号不存在：%(ids)s") % {"ids": "、".join(map(str, missing))}, field="unit_ids")
     instruction = services.instruction_create(by=request.user, target=body.target, text=body.text, units=units,
                                               deadline=body.deadline)
     return 201, _out(request.user, instruction.pk)

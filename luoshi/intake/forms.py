@@ -38,6 +38,9 @@ class RequestForm(forms.Form):
     """受理: the public form and the hotline operator's form (which adds the channel). The category's extra
     attributes are read by the view (names attr-<category>-<code>), the photos too."""
 
+    # the photo limit the form states (services.MAX_PHOTOS); on the form, so every view that shows it has the number
+    max_photos = 3
+
     channel = forms.TypedChoiceField(label=_("受理渠道"), coerce=int, error_messages=_choose(_("受理渠道")))
     category = forms.TypedChoiceField(label=_("诉求类别"), coerce=int, error_messages=_choose(_("诉求类别")))
     description = forms.CharField(label=_("诉求内容"), max_length=4000, error_messages={

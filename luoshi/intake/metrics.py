@@ -48,7 +48,7 @@ from django.db.models import Count, Q
 from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext as _, gettext_lazy
 
-from luoshi.core import clock
+from luoshi.core import clock, formats
 from luoshi.org.models import Role, Unit, UnitKind
 from luoshi.org.lookups import path_within
 from luoshi.org.scopes import scope_for
@@ -419,9 +419,9 @@ def metrics_xlsx(user, period: Period, *, kind: str = "") -> bytes:
             cell = ws.cell(row=r, column=c, value=value)
             cell.border = border
             if key in row.rates and value is not None:
-                cell.number_format = "0.0%"
+                cell.number_format = formats.EXCEL_RATIO
             elif key == "score" and value is not None:
-                cell.number_format = "0.00"
+                cell.number_format = formats.EXCEL_SCORE
             if key != "name":
                 cell.alignment = center
     ws.freeze_panes = "C4"

@@ -173,6 +173,7 @@ def queue_counts(*, user, filters: QueueFilters, now: dt.datetime | None = None)
 def request_detail(*, user, request: Request) -> dict:
     """Everything the request page shows, in a fixed number of queries."""
     from luoshi.core.journal import journal_for
+    from luoshi.core.journal_text import journal_rows
 
     return {
         "events": list(request.events.select_related("actor", "unit")),
@@ -180,7 +181,7 @@ def request_detail(*, user, request: Request) -> dict:
         "photos_waiting": request.photos.filter(processed_at__isnull=True).count(),
         "extensions": list(request.extensions.select_related("unit", "asked_by", "decided_by")),
         "assists": list(request.assists.select_related("unit")),
-        "journal": list(journal_for(request)),
+        "journal": journal_rows(journal_for(request)),
         "requester": requester_display(user, request),
         "duplicate_of": (Request.objects.only("id", "received_at", "title").filter(pk=request.duplicate_of_id).first()
                          if request.duplicate_of_id else None),

@@ -24,7 +24,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import from_excel
 from openpyxl.worksheet.worksheet import Worksheet
 
-from luoshi.core import clock
+from luoshi.core import clock, formats
 from luoshi.core.errors import ServiceError
 from luoshi.core.excel import CellError, ImportFailed, cell_text, open_workbook
 from luoshi.core.journal import journal_record
@@ -43,7 +43,7 @@ from .models import (
 __all__ = ["COLUMNS", "chinese_labels", "ledger_export_xlsx", "ledger_import_xlsx", "parse_date",
            "program_office_person"]
 
-DATE_FORMAT = 'yyyy"年"m"月"d"日"'
+DATE_FORMAT = formats.EXCEL_DAY
 
 # (header, column width); the order of the office ledger
 COLUMNS = (("序号", 6), ("问题编号", 12), ("发现日期", 14), ("问题来源", 10), ("问题类别", 14), ("问题描述", 40),

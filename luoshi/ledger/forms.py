@@ -4,13 +4,14 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from luoshi.core import clock
+from luoshi.core.widgets import UnitPicker
 
 from .models import Severity, Source
 
 
 class FindingForm(forms.Form):
     unit = forms.CharField(label=_("责任单位"), max_length=200,
-                           widget=forms.TextInput(attrs={"list": "unit-names", "autocomplete": "off"}))
+                           widget=UnitPicker())
     category = forms.TypedChoiceField(label=_("问题类别"), coerce=int, required=False, empty_value=None)
     description = forms.CharField(label=_("问题描述"), widget=forms.Textarea(attrs={"rows": 4}), max_length=4000)
     address = forms.CharField(label=_("地点"), max_length=200, required=False)

@@ -22,9 +22,10 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Literal
 
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext as _, gettext_noop
 from pydantic import Field, field_validator, model_validator
 
+from luoshi.core.reasons import reason_templates_register
 from luoshi.core.specs import Spec, SpecFieldError
 
 from .models import Severity
@@ -106,6 +107,15 @@ class FindingFacts:
     unit_confirmed: dict[str, list[dt.date]]  # the unit's confirmed steps (any finding) → dates
 
 
+# An escalation's reason is stored in Chinese and shown in the reader's language (core.reasons).
+R_OVERDUE = gettext_noop("逾期%(days)s天")
+R_REPEAT = gettext_noop("销号后%(days)s天内复发")
+R_RETURNED = gettext_noop("被退回%(n)s次")
+R_UNIT_PRIOR = gettext_noop("单位%(days)s天内已有%(n)s次同类措施")
+R_HOLDS = gettext_noop("满足条件")
+reason_templates_register(R_OVERDUE, R_REPEAT, R_RETURNED, R_UNIT_PRIOR, R_HOLDS)
+
+
 def condition_holds(cond: Condition, facts: FindingFacts, today: dt.date) -> str | None:
     """The reason in words when the condition holds, else None."""
     reasons = []
@@ -114,15 +124,15 @@ def condition_holds(cond: Condition, facts: FindingFacts, today: dt.date) -> str
     if cond.overdue_days is not None:
         if facts.overdue_days < max(cond.overdue_days, 1):
             return None
-        reasons.append(f"逾期{facts.overdue_days}天")
+        reasons.append(R_OVERDUE % {"days": facts.overdue_days})
     if cond.repeat_within_days is not None:
         if facts.days_since_last_close is None or facts.days_since_last_close > cond.repeat_within_days:
             return None
-        reasons.append(f"销号后{facts.days_since_last_close}天内复发")
+        reasons.append(R_REPEAT % {"days": facts.days_since_last_close})
     if cond.returned_times is not None:
         if facts.return_count < cond.returned_times:
             return None
-        reasons.append(f"被退回{facts.return_count}次")
+        reasons.append(R_RETURNED % {"n": facts.return_count})
     if cond.after_step is not None:
         if cond.after_step not in facts.confirmed_steps:
             return None
@@ -131,8 +141,8 @@ def condition_holds(cond: Condition, facts: FindingFacts, today: dt.date) -> str
         n = sum(1 for d in facts.unit_confirmed.get(cond.unit_prior.step, []) if d >= since)
         if n < cond.unit_prior.count:
             return None
-        reasons.append(f"单位{cond.unit_prior.within_days}天内已有{n}次同类措施")
-    return "，".join(reasons) or "满足条件"
+        reasons.append(R_UNIT_PRIOR % {"days": cond.unit_prior.within_days, "n": n})
+    return "，".join(reasons) or R_HOLDS
 
 
 def earned_steps(ladder: Ladder, facts: FindingFacts, today: dt.date) -> list[tuple[int, Step, str]]:

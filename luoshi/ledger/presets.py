@@ -22,7 +22,16 @@ from .models import GroupCadence, GroupKind, InspectionGroup, LedgerConfig, Prob
 
 class CategorySpec(Spec):
     name: str = Field(min_length=1, max_length=100)
-    indicator: str = ""
+    indicator: str = ""   # the code of the assessment indicator the category counts against
+
+    @field_validator("indicator")
+    @classmethod
+    def _real_code(cls, v: str):
+        # an example placeholder ("示例-项目3") would be copied onto every finding and shown as if it were a code
+        if "示例" in v:
+            raise SpecFieldError((), _("“%(code)s”是示例占位，不是测评体系的指标编号：请填写本地指标编号，或删去 indicator")
+                                 % {"code": v})
+        return v
 
 
 class GroupSpec(Spec):

@@ -176,7 +176,9 @@ def finding_list(request, code):
     ctx = _program_ctx(request, program) | {"form": filterset.form, "filter_errors": filterset.messages(),
                                              "filters": filters, "page": page,
                                              "rows": finding_rows([by_id[i] for i in page_ids], clock.today()),
-                                             "query": query.urlencode(), "issue_form": IssueForm()}
+                                             "query": query.urlencode(), "issue_form": IssueForm(),
+                                             # how many filters are set: the folded filter box says so on a phone
+                                             "filters_active": sum(1 for v in query.values() if v)}
     if request.htmx and not request.htmx.boosted:
         return render(request, "ledger/_finding_table.html", ctx)
     return render(request, "ledger/finding_list.html", ctx | filter_controls(filterset.form))
@@ -192,7 +194,7 @@ def finding_create(request, code):
     mine = set(InspectionGroup.objects.filter(program=program, members=request.user).values_list("pk", flat=True))
     my_groups = [g for g in groups if g.pk in mine] or groups
     form = FindingForm(request.POST or None, categories=categories, groups=my_groups)
-    ctx = _program_ctx(request, program) | {"form": form, "unit_names": selectors.unit_suggestions(program, request.user)}
+    ctx = _program_ctx(request, program) | {"form": form}
     if request.method != "POST":
         if len(my_groups) == 1:
             form.fields["group"].initial = my_groups[0].pk
@@ -252,7 +254,7 @@ def finding_edit(request, pk):
                "severity": finding.severity, "source": finding.source, "group": finding.group_id,
                "found_on": finding.found_on}
     form = FindingForm(request.POST or None, initial=initial, categories=categories, groups=groups)
-    ctx.update(_program_ctx(request, program), form=form, unit_names=selectors.unit_suggestions(program, request.user), editing=True)
+    ctx.update(_program_ctx(request, program), form=form, editing=True)
     if request.method == "POST":
         if form.is_valid():
             d = form.cleaned_data

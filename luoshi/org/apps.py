@@ -23,3 +23,9 @@ class OrgConfig(AppConfig):
         # The journal keeps the unit path of each entry so a scope reads its history without a join; a moved unit's
         # history follows it to its new parent.
         register_path_copy(JournalEntry, "scope_path")
+
+        from luoshi.core.journal_text import journal_names_register
+
+        from .selectors import unit_path_names
+
+        journal_names_register("org.unit", unit_path_names)  # the journal names a unit by its path

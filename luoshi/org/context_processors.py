@@ -1,6 +1,7 @@
 from django.db import connection
 from django.utils.functional import SimpleLazyObject
 
+from luoshi.core.context_processors import nav_groups_for, nav_section, nav_urls
 from luoshi.core.models import Notification
 from luoshi.org.models import Unit
 from luoshi.org.scopes import scope_for
@@ -22,11 +23,18 @@ def header_figures(user) -> dict:
 
 
 def scope(request):
-    """`scope` in every page of a signed-in user: what they may see and do (luoshi.org.scopes.Scope), and `header`,
-    the header's figures (header_figures). Both are computed only when a template reads them (an htmx partial usually
-    does not); views that need the scope have usually computed it already, and scope_for keeps it on the user."""
+    """`scope` in every page of a signed-in user: what they may see and do (luoshi.org.scopes.Scope); `header`, the
+    header's figures (header_figures); `nav_groups`, the header's menus of the apps this person has a role in
+    (core.context_processors.NAV_GROUPS), read from the same scope. All are computed only when a template reads
+    them (an htmx partial usually does not); views that need the scope have usually computed it already, and
+    scope_for keeps it on the user, so the menus cost no query the page has not already paid for."""
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
+        def groups():
+            s = scope_for(user)
+            return nav_groups_for(s.paths.keys(), is_admin=s.is_admin, urls=nav_urls(), section=nav_section(request))
+
         return {"scope": SimpleLazyObject(lambda: scope_for(user)),
-                "header": SimpleLazyObject(lambda: header_figures(user))}
+                "header": SimpleLazyObject(lambda: header_figures(user)),
+                "nav_groups": SimpleLazyObject(groups)}
     return {}

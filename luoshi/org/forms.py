@@ -1,13 +1,16 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from luoshi.core.widgets import UnitPicker
+
 from .models import Role
 
 
 class PersonForm(forms.Form):
     username = forms.CharField(label=_("账号"), max_length=150)
     full_name = forms.CharField(label=_("姓名"), max_length=50)
-    unit = forms.CharField(label=_("单位"), max_length=200, help_text=_("单位名称或简称；同名单位写“上级/名称”"))
+    unit = forms.CharField(label=_("单位"), max_length=200, help_text=_("单位名称或简称；同名单位写“上级/名称”"),
+                           widget=UnitPicker())
     title = forms.CharField(label=_("职务"), max_length=100, required=False)
     phone = forms.CharField(label=_("手机"), max_length=30, required=False)
     email = forms.EmailField(label=_("电子邮箱"), required=False)
@@ -23,7 +26,8 @@ class PersonForm(forms.Form):
 
 class GrantForm(forms.Form):
     role = forms.ChoiceField(label=_("角色"))
-    unit = forms.CharField(label=_("范围单位"), max_length=200, help_text=_("角色对该单位及其下级单位有效"))
+    unit = forms.CharField(label=_("范围单位"), max_length=200, help_text=_("角色对该单位及其下级单位有效"),
+                           widget=UnitPicker())
 
     def __init__(self, *args, admin: bool = False, **kwargs):
         super().__init__(*args, **kwargs)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from .models import Person, Role, Unit, UnitKind
 
 SEPARATORS = re.compile(r"[、，,；;/／\n\r\t ]+")
+PATH_SEPARATOR = re.compile(r"[>＞]")   # "崂山区>区财政局": a unit named with the units above it (not a list separator)
 NOTE_SUFFIX = re.compile(r"[（(][^）)]*[）)]$")
 
 # Group phrases → (unit kind, whether to look at the whole region subtree or only direct children)
@@ -71,7 +72,30 @@ class UnitResolver:
         direct = [u for u in inside if u.parent_id == self.region.pk]
         return direct if len(direct) == 1 else inside  # "市财政局" in a city program means the city's own
 
+    def _ancestors(self, unit: Unit) -> list[str]:
+        names, parent = [], self.by_id.get(unit.parent_id) if unit.parent_id else None
+        while parent is not None:
+            names.append(parent.name)
+            parent = self.by_id.get(parent.parent_id) if parent.parent_id else None
+        return names[::-1]
+
+    def _lookup_path(self, text: str) -> list[Unit]:
+        """"崂山区>区财政局" (what the unit picker writes for a name that repeats): the units of the last name whose
+        units above include the earlier names, in order."""
+        *above, name = [p.strip() for p in PATH_SEPARATOR.split(text) if p.strip()]
+        out = []
+        for u in self.by_name.get(name, []):
+            chain, i = self._ancestors(u), 0
+            for a in chain:
+                if i < len(above) and a == above[i]:
+                    i += 1
+            if i == len(above):
+                out.append(u)
+        return out
+
     def _lookup(self, name: str) -> list[Unit]:
+        if PATH_SEPARATOR.search(name):
+            return self._lookup_path(name)
         candidates = [name]
         for prefix in filter(None, {self.region.name, self.region.short_name}):
             if name.startswith(prefix) and len(name) > len(prefix):

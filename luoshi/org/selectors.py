@@ -6,7 +6,10 @@
 """
 from __future__ import annotations
 
-from django.db.models import Prefetch, Q
+import re
+from dataclasses import dataclass
+
+from django.db.models import Count, Prefetch, Q
 from django.http import Http404
 
 from .models import Pairing, Person, Role, RoleGrant, Unit
@@ -63,3 +66,46 @@ def pairings_of(person) -> list[Pairing]:
     """The units a leader 包联s (directly, as the paired person)."""
     return list(Pairing.objects.filter(helper_person=person).select_related("target_unit")
                 .order_by("target_unit__path"))
+def unit_path_names(ids) -> dict[int, str]:
+    """{unit id: "崂山区 / 中韩街道"}: each unit named by its path of names below the root (the root, the city every
+    unit shares, is left out unless it is the unit itself). Two queries for any number of units."""
+    units = list(Unit.objects.filter(pk__in=set(ids)).values_list("pk", "path", "name"))
+    above = {int(x) for _pk, path, _name in units for x in path.strip("/").split("/")[1:-1] if x}
+    names = dict(Unit.objects.filter(pk__in=above).values_list("pk", "name")) if above else {}
+    out = {}
+    for pk, path, name in units:
+        chain = [names.get(int(x), "?") for x in path.strip("/").split("/")[1:-1] if x]
+        out[pk] = " / ".join([*chain, name])
+    return out
+
+
+PICK_SEPARATORS = re.compile(r"[、，,；;\n]")
+
+
+@dataclass(frozen=True)
+class UnitChoice:
+    id: int
+    name: str
+    above: str   # the units above it, below the root ("崂山区")
+    value: str   # what the picker writes into the box: the name, or "崂山区>区财政局" when the name repeats
+
+
+def unit_choices(text: str, *, limit: int = 12) -> list[UnitChoice]:
+    """The unit picker's search (core.widgets.UnitPicker): active units whose name or short name contains the last
+    name typed in `text` (a box may hold several, separated by 、), shallowest first, each with its path and the text
+    that names it without doubt. Three queries."""
+    q = PICK_SEPARATORS.split(text or "")[-1].strip()
+    q = re.split(r"[>＞]", q)[-1].strip()
+    if not q:
+        return []
+    units = list(Unit.objects.filter(Q(name__contains=q) | Q(short_name__contains=q), is_active=True)
+                 .order_by("depth", "path").values_list("pk", "name")[:limit])
+    paths = unit_path_names([pk for pk, _n in units])
+    repeated = set(Unit.objects.filter(name__in={n for _pk, n in units}, is_active=True).values("name")
+                   .annotate(n=Count("pk")).filter(n__gt=1).values_list("name", flat=True))
+    out = []
+    for pk, name in units:
+        above = paths[pk].rsplit(" / ", 1)[0] if " / " in paths[pk] else ""
+        value = paths[pk].replace(" / ", ">") if name in repeated else name
+        out.append(UnitChoice(pk, name, above, value))
+    return out

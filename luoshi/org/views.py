@@ -116,7 +116,7 @@ def people_list(request):
     query.pop("page", None)
     return render(request, "org/people_list.html", {
         "rows": rows, "page": page, "q": q, "role": role, "unit_text": unit_text, "roles": Role.choices,
-        "query": query.urlencode(), "unit_names": [u.name for u in selectors.units_in_scope(request.user, limit=500)]})
+        "query": query.urlencode()})
 
 
 def _edit_form(person, data=None) -> PersonForm:
@@ -134,7 +134,7 @@ def _person_ctx(request, person, **extra):
     return {"person": person, "grants": grants, "manageable": services.person_manageable(scope, person),
             "grant_form": GrantForm(admin=scope.is_admin),
             "can_login": person.is_active and person.has_usable_password(),
-            "unit_names": [u.name for u in selectors.units_in_scope(request.user, limit=500)], **extra}
+            **extra}
 
 
 def _submit_person_form(form, save):
@@ -169,7 +169,7 @@ def person_new(request):
                              % {"name": person.full_name, "username": person.username})
             return HttpResponseRedirect(reverse("person_edit", args=[person.pk]))
     return render(request, "org/person_form.html",
-                  {"form": form, "unit_names": [u.name for u in selectors.units_in_scope(request.user, limit=500)]},
+                  {"form": form},
                   status=status)
 
 
@@ -341,3 +341,11 @@ def pairing_end(request, pk):
     services.pairing_end(by=request.user, pairing=pairing, reason=request.POST.get("reason", "").strip()[:200])
     messages.success(request, _("已解除包联关系。"))
     return HttpResponseRedirect(reverse("pairings"))
+@login_required
+def unit_search(request):
+    """The unit picker's options (core.widgets.UnitPicker, htmx): the box's text is sent under the box's own name,
+    which `field` names."""
+    field = request.GET.get("field", "q")[:40]
+    text = request.GET.get(field, "")[:200]
+    return render(request, "org/_unit_options.html", {"choices": selectors.unit_choices(text), "typed": text.strip(),
+                                                      "listbox": request.GET.get("listbox", "")[:60]})

@@ -7,6 +7,7 @@ No `from __future__ import annotations`: ninja resolves the parameter types at i
 import datetime as dt
 from decimal import Decimal
 
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from ninja.pagination import paginate
 
@@ -279,6 +280,6 @@ def batch_confirm(request, batch_id: Id, payload: ConfirmIn):
 def totals(request, by: str = "clause", year: Year | None = None):
     """Paid totals per clause / theme / district / year: [{label, total, enterprises, payouts}]."""
     if by not in selectors.GROUPS:
-        raise ServiceError("by 只能是 clause、theme、district、year。", field="by")
+        raise ServiceError(_("by 只能是 clause、theme、district、year。"), field="by")
     return [{**r, "total": str(r["total"])} for r in selectors.payout_totals(user=request.user, by=by, year=year)]
 

@@ -23,6 +23,7 @@ from luoshi.core.errors import PermissionDeniedError, ServiceError
 from luoshi.core.excel import ImportFailed
 from luoshi.core.http import XLSX, attachment_response, download
 from luoshi.core.journal import journal_for
+from luoshi.core.journal_text import journal_rows
 from luoshi.core.paging import Pager
 from luoshi.core.workdays import Calendar
 from luoshi.org.models import Role, Unit
@@ -34,8 +35,6 @@ from .excel_io import cases_import_xlsx, cases_xlsx, institutions_import_xlsx
 from .models import Case, CaseDocument, CaseState, CaseStep, Light, StepState
 
 PAGE_SIZE = 50
-VERBS = {"procedure.case_start": _lazy("发起办件"), "procedure.upload": _lazy("上传材料"), "procedure.pass": _lazy("通过"),
-         "procedure.return": _lazy("退回"), "procedure.reject": _lazy("不通过")}
 
 
 def _definition(code: str):
@@ -225,10 +224,7 @@ def case_detail(request, pk: int):
     amounts = [{"label": a["label"], "value": f"{(Decimal(a['value']) * 100).normalize():f}%" if a.get("percent")
                 else money_text(Decimal(a["value"])), "trace": a["trace"]} for a in case.amounts]
     steps_by_code = {s.code: s.name for s in spec.steps}
-    journal = [{"at": timezone.localtime(e.at), "actor": e.actor.display_name if e.actor_id else _("系统"),
-                "label": str(VERBS.get(e.verb, e.verb)), "step": steps_by_code.get((e.changes or {}).get("step"), ""),
-                "detail": (e.changes or {}).get("decision") or (e.changes or {}).get("document") or "",
-                "reason": e.reason} for e in journal_for(case)[:50]]
+    journal = journal_rows(journal_for(case)[:50], values={"step": steps_by_code})
     return render(request, "procedures/case.html", {
         "case": case, "definition": definition, "steps": step_rows, "actions": actions, "fields": fields,
         "amounts": amounts, "journal": journal, "notices": list(case.notices.all()),

@@ -17,7 +17,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from luoshi.core import clock
+from luoshi.core import clock, formats
 from luoshi.core.excel import CellError, ImportFailed, cell_text, open_workbook
 from luoshi.core.journal import journal_entry, journal_record, journal_record_many
 from luoshi.core.permissions import require
@@ -314,7 +314,7 @@ def projects_xlsx(projects: list[Project], config: ProjectConfig, *, year: int) 
     for row in ws.iter_rows(min_row=2):
         for c in row:
             if isinstance(c.value, dt.date):
-                c.number_format = "yyyy-mm-dd"
+                c.number_format = formats.EXCEL_DAY
     ws.freeze_panes = "C2"
     out = io.BytesIO()
     wb.save(out)

@@ -27,7 +27,10 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import transaction
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext as _, gettext_noop
+
+from luoshi.core.formats import day_text
+from luoshi.core.reasons import reason_templates_register
 
 from .bulk import rows_update
 from .models import Light, Project, ProjectConfig, ProjectMonth, ProjectTally, ProjectUnit
@@ -101,6 +104,13 @@ class LightResult:
     actual_year: Decimal
 
 
+# A project's light reason is stored in Chinese (as the record, the bulletins and the search read it) and shown in the
+# reader's language by core.reasons.
+R_PHASE_LATE = gettext_noop("计划%(phase)s日期%(date)s已过 %(days)s 天")
+R_INVEST_BEHIND = gettext_noop("投资完成 %(ratio)s%%，低于计划的 %(limit)s%%")
+reason_templates_register(R_PHASE_LATE, R_INVEST_BEHIND)
+
+
 def project_light(project: Project, config: ProjectConfig, months: list[tuple[dt.date, Decimal, Decimal | None]],
                   *, today: dt.date) -> LightResult:
     this_month = today.replace(day=1)
@@ -116,13 +126,13 @@ def project_light(project: Project, config: ProjectConfig, months: list[tuple[dt
         if planned and not project.actual(p) and today > planned:
             days = (today - planned).days
             level = max(level, 2 if days > config.phase_red_days else 1)
-            reasons.append(_("计划%(phase)s日期%(date)s已过 %(days)s 天") % {
-                "phase": config.phase_name(p), "date": f"{planned:%Y-%m-%d}", "days": days})
+            reasons.append(R_PHASE_LATE % {
+                "phase": config.phase_name(p), "date": day_text(planned), "days": days})
     if plan_to_date > 0:
         ratio = actual_to_date / plan_to_date * 100
         if ratio < config.invest_yellow:
             level = max(level, 2 if ratio < config.invest_red else 1)
-            reasons.append(_("投资完成 %(ratio)s%%，低于计划的 %(limit)s%%") % {
+            reasons.append(R_INVEST_BEHIND % {
                 "ratio": ratio.quantize(Decimal("0.1"), ROUND_HALF_UP),
                 "limit": (config.invest_red if ratio < config.invest_red else config.invest_yellow).normalize()})
     light = (Light.GREEN, Light.YELLOW, Light.RED)[level]

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _, gettext_lazy
 
 from luoshi.core import clock
+from luoshi.core.reasons import reason_text
 from luoshi.org.models import Person, Role, Unit
 from luoshi.org.scopes import scope_for
 from luoshi.programs.models import Program
@@ -115,7 +116,7 @@ def project_rows(projects: list[Project], config: ProjectConfig, names: dict[int
             "district": names.get(p.district_id, ""), "area": names.get(p.area_id, "") if p.area_id else "",
             "builder": p.builder_name, "phase": config.phase_name(p.phase) if p.phase else _("未签约"),
             "total": p.total_investment, "actual_year": p.actual_year, "invest_rate": rate,
-            "light": p.light, "light_label": Light(p.light).label, "reason": p.light_reason})
+            "light": p.light, "light_label": Light(p.light).label, "reason": reason_text(p.light_reason)})
     return rows
 
 

@@ -34,6 +34,14 @@ class TasksConfig(AppConfig):
         preset_kind_register("program", title=gettext_lazy("专项工作"), model=ProgramPreset, load=program_preset_load,
                              summary=program_preset_summary)
 
+        from luoshi.core.journal_text import JournalKey, journal_keys_register
+
+        from .models import RequestState
+
+        # what a task's journal holds besides its fields: the decision on an extension or closure request
+        journal_keys_register({"decision": JournalKey(gettext_lazy("审核结果"), choices=dict(RequestState.choices))},
+                              object_type="tasks.task")
+
         from luoshi.core.daily import register_daily
         from luoshi.org.paths import register_after_move, register_path_copy
 

@@ -20,7 +20,7 @@ from luoshi.org.models import Unit
 from luoshi.programs.models import Program
 
 from . import tallies
-from .models import AssignmentRole, Task, TaskStatus, TaskTally
+from .models import STATUS_TEXT, AssignmentRole, Task, TaskStatus, TaskTally
 
 STATUS_ORDER = (TaskStatus.RED, TaskStatus.YELLOW, TaskStatus.NORMAL, TaskStatus.EXTENDED, TaskStatus.CLOSED)
 STATE_OF = {TaskStatus.RED: "bad", TaskStatus.YELLOW: "warn", TaskStatus.NORMAL: "good", TaskStatus.EXTENDED: "",
@@ -86,7 +86,7 @@ def tasks_drill(user, unit: Unit, period: Period, key: str) -> Drill | None:
     rows = (task_list(user=user, filters=TaskFilters(unit=unit, lead_only=True, status=status))
             .select_related(None).values(*TASK_FIELDS))
     prefix = reverse("task_detail", args=[0])[:-2]
-    labels = dict(TaskStatus.choices)
+    labels = STATUS_TEXT
 
     def row(t: dict) -> tuple[list[str], str]:
         return ([t["code"], t["title"][:80], t["program__name"], t["lead_units_text"], t["deadline_phrase"],

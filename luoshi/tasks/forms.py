@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from luoshi.core.widgets import UnitPicker
 from luoshi.programs.models import CadenceKind
 
 STATUS_CHOICES = [("", _("全部状态")), ("red", _("红灯")), ("yellow", _("黄灯")), ("normal", _("正常")), ("extended", _("已延期")),
@@ -25,8 +26,9 @@ class TaskForm(forms.Form):
     category = forms.CharField(label=_("类别"), max_length=100, required=False)
     title = forms.CharField(label=_("任务内容"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
     measures = forms.CharField(label=_("具体措施/目标"), widget=forms.Textarea(attrs={"rows": 4}), required=False)
-    lead_units = forms.CharField(label=_("牵头单位"), max_length=500, help_text=_("多个单位用“、”分隔，可写“各街道”等"))
-    coop_units = forms.CharField(label=_("配合单位"), max_length=1000, required=False)
+    lead_units = forms.CharField(label=_("牵头单位"), max_length=500, help_text=_("多个单位用“、”分隔，可写“各街道”等"),
+                                 widget=UnitPicker(multiple=True))
+    coop_units = forms.CharField(label=_("配合单位"), max_length=1000, required=False, widget=UnitPicker(multiple=True))
     leaders = forms.CharField(label=_("责任领导"), max_length=200, required=False, help_text=_("姓名，多位用“、”分隔"))
     deadline_phrase = forms.CharField(label=_("完成时限"), max_length=100,
                                       help_text=_("如：6月底前、三季度、11月15日前、长期坚持、每月"))

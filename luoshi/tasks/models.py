@@ -1,4 +1,5 @@
 import datetime as dt
+from typing import Any
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _, pgettext_lazy
@@ -20,6 +21,11 @@ class TaskStatus(models.TextChoices):
     RED = "red", "红灯"
     EXTENDED = "extended", "已延期"
     CLOSED = "closed", "已办结"
+
+
+# The same statuses in the reader's language, for pages and messages (the choices above stay Chinese for documents).
+STATUS_TEXT: dict[str, Any] = {TaskStatus.NORMAL: _("正常"), TaskStatus.YELLOW: _("黄灯"), TaskStatus.RED: _("红灯"),
+               TaskStatus.EXTENDED: _("已延期"), TaskStatus.CLOSED: _("已办结")}
 
 
 # Worst first: used to roll a status up a tree.

@@ -6,6 +6,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Any, Sequence
 
+from django.utils.translation import gettext
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.http import Http404
 from django.urls import reverse
@@ -155,6 +156,7 @@ def task_get(*, user, pk: int) -> Task:
 def task_detail(*, user, task: Task) -> dict:
     """Everything the task page shows, in a fixed number of queries."""
     from luoshi.core.journal import journal_for
+    from luoshi.core.journal_text import journal_rows
 
     reports = list(task.reports.select_related("unit", "author", "period").prefetch_related("attachments"))
     return {
@@ -168,7 +170,7 @@ def task_detail(*, user, task: Task) -> dict:
         "reports": reports,
         "extensions": list(task.extension_requests.select_related("requested_by", "decided_by")),
         "closures": list(task.closure_requests.select_related("requested_by", "decided_by").prefetch_related("attachments")),
-        "journal": list(journal_for(task)[:100]),
+        "journal": journal_rows(journal_for(task)[:100]),
         "tags": list(task.tags.all()),
     }
 
@@ -453,7 +455,7 @@ def program_overview(*, user, program: Program, under: Unit | None = None) -> di
                                        for k, c in leaders.items() if k in names]
     by_leader.sort(key=lambda r: (-r["red"], -r["yellow"], r["name"]))
     # the task list cannot select "no category": that row's numbers are not links (url empty)
-    by_category = [{"category": k, "label": k or "（未分类）",
+    by_category = [{"category": k, "label": k or gettext("（未分类）"),
                     "url": f"{list_url}?{urlencode({'category': k, 'top': '1'})}" if k else "",
                     **_status_row(c)}
                    for k, c in sorted(pc.rows(tallies.CATEGORY).items(), key=lambda kc: ordinal_key(kc[0]))]

@@ -17,10 +17,13 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.utils.translation import gettext_noop
 
 from luoshi.core import clock
+from luoshi.core.formats import day_text
 from luoshi.core.journal import journal_entry, journal_record, journal_record_many
 from luoshi.core.models import JournalEntry
+from luoshi.core.reasons import reason_templates_register
 from luoshi.programs.models import Program, ReportingPeriod
 
 from . import tallies
@@ -54,27 +57,38 @@ def expected_progress(*, start: dt.date, deadline: dt.date, today: dt.date) -> i
     return int(100 * (today - start).days / (deadline - start).days)
 
 
+# Reasons are stored in Chinese and shown in the reader's language through core.reasons (registered below).
+R_CLOSED = gettext_noop("已办结")
+R_OVERDUE = gettext_noop("已逾期%(days)s天")
+R_NOT_REPORTED = gettext_noop("未按期报送进展")
+R_DUE_IN = gettext_noop("距完成时限还有%(days)s天")
+R_DUE_TODAY = gettext_noop("今天到期")
+R_LAGGING = gettext_noop("进度滞后（应达%(expected)s%%，实际%(actual)s%%）")
+R_EXTENDED = gettext_noop("已延期至%(date)s")
+reason_templates_register(R_CLOSED, R_OVERDUE, R_NOT_REPORTED, R_DUE_IN, R_DUE_TODAY, R_LAGGING, R_EXTENDED)
+
+
 def compute_status(t: StatusInputs, *, rules: ProgramRules, today: dt.date,
                    last_closed_slot_start: dt.date | None) -> tuple[str, str]:
-    """(status, reason in Chinese). `last_closed_slot_start` is the start of the latest reporting slot
-    whose due date is before today, or None when no slot has ended yet."""
+    """(status, reason in Chinese; core.reasons shows it translated). `last_closed_slot_start` is the start of the
+    latest reporting slot whose due date is before today, or None when no slot has ended yet."""
     if t.closed:
-        return TaskStatus.CLOSED, "已办结"
+        return TaskStatus.CLOSED, R_CLOSED
     deadline = t.extended_deadline or t.deadline
     if t.deadline_kind == DeadlineKind.DATE and deadline and today > deadline:
-        return TaskStatus.RED, f"已逾期{(today - deadline).days}天"
+        return TaskStatus.RED, R_OVERDUE % {"days": (today - deadline).days}
     if last_closed_slot_start and last_closed_slot_start >= t.assigned_date:
         if t.last_report_date is None or t.last_report_date < last_closed_slot_start:
-            return TaskStatus.RED, "未按期报送进展"
+            return TaskStatus.RED, R_NOT_REPORTED
     if t.deadline_kind == DeadlineKind.DATE and deadline:
         days_left = (deadline - today).days
         if days_left <= rules.warn_days:
-            return TaskStatus.YELLOW, f"距完成时限还有{days_left}天" if days_left else "今天到期"
+            return TaskStatus.YELLOW, R_DUE_IN % {"days": days_left} if days_left else R_DUE_TODAY
         expected = expected_progress(start=t.start_date, deadline=deadline, today=today)
         if expected - t.progress >= rules.lag_points:
-            return TaskStatus.YELLOW, f"进度滞后（应达{expected}%，实际{t.progress}%）"
+            return TaskStatus.YELLOW, R_LAGGING % {"expected": expected, "actual": t.progress}
     if t.extended_deadline:
-        return TaskStatus.EXTENDED, f"已延期至{t.extended_deadline:%Y年%-m月%-d日}"
+        return TaskStatus.EXTENDED, R_EXTENDED % {"date": day_text(t.extended_deadline)}
     return TaskStatus.NORMAL, ""
 
 

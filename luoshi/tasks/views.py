@@ -21,7 +21,9 @@ from luoshi.core.errors import PermissionDeniedError, ServiceError
 from luoshi.core.excel import ImportFailed
 from luoshi.core.http import XLSX, download
 from luoshi.core.paging import Pager
-from luoshi.core.templatetags.luoshi import LABELS, cndate
+from luoshi.core.formats import day_text
+from luoshi.core.reasons import reason_text
+from luoshi.core.templatetags.luoshi import LABELS
 from luoshi.org.models import Person, Role, Unit
 from luoshi.org.resolve import LeaderResolver, UnitResolver, region_of
 from luoshi.org.scopes import scope_for
@@ -88,15 +90,16 @@ def workbench_rows(data: dict) -> dict:
         for r in rows:
             if "task_id" in r:  # an assignment or a request: the task's fields are task__…
                 task_id, code, title = r["task_id"], r["task__code"], r["task__title"]
-                status, reason = r.get("task__status", ""), r.get("task__status_reason", "")
+                status, reason = r.get("task__status", ""), reason_text(r.get("task__status_reason", ""))
                 row = {"unit": r["unit__name"], "role_label": r.get("role_label", ""),
                        "deadline": r.get("task__deadline_phrase", ""), "progress": str(r.get("task__progress", ""))}
                 if "requested_at" in r:
                     row["requested"] = date_format(clock.localtime(r["requested_at"]), month_day)
                 if r.get("new_deadline") is not None:
-                    row["new_deadline"] = _("· 申请延至%(date)s") % {"date": cndate(r["new_deadline"])}
+                    row["new_deadline"] = _("· 申请延至%(date)s") % {"date": day_text(r["new_deadline"])}
             else:
-                task_id, code, title, status, reason = r["id"], r["code"], r["title"], r["status"], r["status_reason"]
+                task_id, code, title, status = r["id"], r["code"], r["title"], r["status"]
+                reason = reason_text(r["status_reason"])
                 row = {"units": _cut(r["lead_units_text"], 20), "progress": str(r["progress"])}
             row.update(id=task_id, task_id=task_id, url=f"{detail}{task_id}/", code=code, title=_cut(title, length), status=status,
                        label=labels.get(status, status), reason=reason)
@@ -231,9 +234,9 @@ def task_table_rows(rows: list[dict], rollups: dict[int, dict]) -> list[dict]:
             "rollup": rollup and [(css, _(text) % {"n": rollup["counts"][status]}) for status, css, text in ROLLUP_PARTS
                                   if rollup["counts"].get(status)],
             "units": _cut(r["lead_units_text"], 24), "leaders": r["leaders_text"], "deadline": r["deadline_phrase"],
-            "extended": _("延至%(date)s") % {"date": cndate(r["extended_deadline"])} if r["extended_deadline"] else "",
+            "extended": _("延至%(date)s") % {"date": day_text(r["extended_deadline"])} if r["extended_deadline"] else "",
             "progress": str(r["progress"]), "status": r["status"], "label": labels.get(r["status"], r["status"]),
-            "reason": r["status_reason"], "note": r["status_reason"] if r["status"] != "closed" else "",
+            "reason": reason_text(r["status_reason"]), "note": reason_text(r["status_reason"]) if r["status"] != "closed" else "",
         })
     return out
 
@@ -367,7 +370,7 @@ def _warn_past_deadline(request, task: Task) -> None:
     if task.deadline_kind == "date" and deadline and deadline < clock.today() and not task.is_closed:
         messages.warning(request, _("完成时限“%(phrase)s”按 %(year)s 年理解为 %(date)s，已经过去，任务一建立就是红灯。"
                                     "如应为明年，请在时限中写明年份（如“%(next)s年三季度”）。")
-                         % {"phrase": task.deadline_phrase or "—", "year": task.program.year, "date": cndate(deadline),
+                         % {"phrase": task.deadline_phrase or "—", "year": task.program.year, "date": day_text(deadline),
                             "next": clock.today().year + 1})
 
 
@@ -569,7 +572,7 @@ def task_create(request, code):
                 messages.success(request, _("已添加任务 %(code)s。") % {"code": task.code})
                 _warn_past_deadline(request, task)
                 return HttpResponseRedirect(reverse("task_detail", args=[task.pk]))
-    return render(request, "tasks/task_form.html", {"form": form, "program": program, "units": _unit_names(program)},
+    return render(request, "tasks/task_form.html", {"form": form, "program": program},
                   status=400 if form.errors else 200)
 
 
@@ -595,12 +598,5 @@ def task_edit(request, pk):
                 messages.success(request, _("任务已保存。"))
                 _warn_past_deadline(request, task)
                 return HttpResponseRedirect(reverse("task_detail", args=[task.pk]))
-    return render(request, "tasks/task_form.html", {"form": form, "program": task.program, "task": task,
-                                                    "units": _unit_names(task.program)},
+    return render(request, "tasks/task_form.html", {"form": form, "program": task.program, "task": task},
                   status=400 if form.errors else 200)
-
-
-def _unit_names(program: Program) -> list[str]:
-    region = region_of(program.owner_unit)
-    return list(Unit.objects.filter(path__within=[region.path], depth__lte=region.depth + 1)
-                .values_list("name", flat=True)[:400])

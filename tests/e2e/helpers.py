@@ -15,3 +15,17 @@ def settled(page):
     started to arrive; choosing a photo or submitting a form before the page's script has set the form up
     races with it (the photo list, or the background send, is not there yet)."""
     page.wait_for_load_state("load")
+
+
+def nav_to(page, name: str) -> None:
+    """Follow the header link `name`: it sits in a menu (base.html), opened first — on a phone by 菜单, on a desktop
+    by the menu that holds it."""
+    nav = page.locator("nav.mainnav")
+    toggle = nav.locator(".navtoggle")
+    if toggle.is_visible():
+        if toggle.get_attribute("aria-expanded") != "true":
+            toggle.click()
+    else:
+        link = page.get_by_role("link", name=name, exact=True, include_hidden=True)  # `has` is read inside each menu
+        nav.locator("details.navgroup", has=link).locator("summary").click()
+    nav.get_by_role("link", name=name, exact=True).click()

@@ -19,7 +19,7 @@ from playwright.sync_api import expect
 
 from luoshi.assessment.tests.conftest import assess, scheme  # noqa: F401
 
-from .helpers import watch
+from .helpers import nav_to, watch
 
 PASSWORD = "pw-123456"
 PHONE = {"width": 390, "height": 844}
@@ -68,7 +68,7 @@ def test_score_publish_appeal_revise_and_the_public_table(transactional_db, live
     phone = new_page(viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=2)
     problems = watch(phone)
     login(phone, base, "evaluator")
-    phone.get_by_role("link", name="考核测评", exact=True).tap()
+    nav_to(phone, "考核测评")
     phone.get_by_role("link", name="测试期次").tap()
     phone.get_by_role("link", name="评分", exact=True).tap()
     phone.get_by_label("参评单位").select_option(str(street_a.pk))
@@ -136,7 +136,7 @@ def test_score_publish_appeal_revise_and_the_public_table(transactional_db, live
     liaison = new_page(viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=2)
     problems += watch(liaison)
     login(liaison, base, "liaison_a")
-    liaison.get_by_role("link", name="考核测评", exact=True).tap()
+    nav_to(liaison, "考核测评")
     liaison.get_by_role("link", name="测试期次").tap()
     liaison.get_by_role("link", name="中韩街道评分卡").tap()
     expect(liaison.get_by_role("heading", level=1)).to_have_text("中韩街道评分卡")

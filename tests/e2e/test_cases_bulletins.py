@@ -12,7 +12,7 @@ import pytest
 from docx import Document
 from playwright.sync_api import expect
 
-from .helpers import watch
+from .helpers import nav_to, watch
 from .test_task_flow import login
 
 AXE = Path("/work/main/node_modules/axe-core/axe.min.js")
@@ -50,7 +50,7 @@ def test_case_from_draft_to_portal_and_into_a_bulletin(site, new_page):
     page = page_for()
     problems = watch(page)
     login(page, base, "liaison_a")
-    page.get_by_role("link", name="典型案例").first.click()
+    nav_to(page, "典型案例")
     a11y += axe_problems(page)
     page.get_by_role("link", name="填报案例").click()
     page.get_by_label("案例名称").fill("老旧小区加装电梯“一次协商”工作法")
@@ -91,7 +91,7 @@ def test_case_from_draft_to_portal_and_into_a_bulletin(site, new_page):
     a11y += axe_problems(visitor)
 
     # the office puts it in a 工作动态 and issues it
-    office.get_by_role("link", name="定期通报").first.click()
+    nav_to(office, "定期通报")
     office.get_by_role("link", name="新建定期通报").click()
     office.get_by_label("刊物名称").fill("崂山区鼓励创新工作动态")
     office.get_by_label("类型").select_option(label="工作动态/工作专刊")

@@ -4,7 +4,7 @@ import re
 
 from playwright.sync_api import expect
 
-from .helpers import watch
+from .helpers import nav_to, watch
 from .test_task_flow import login, logout
 
 
@@ -14,7 +14,7 @@ def test_office_adds_a_person_who_then_signs_in(transactional_db, live_server, c
     base = live_server.url
     problems = watch(page)
     login(page, base, cast["office"].username)
-    page.get_by_role("link", name="单位", exact=True).click()
+    nav_to(page, "单位")
     page.get_by_role("link", name="人员与角色").click()
     expect(page.get_by_role("heading", name="人员与角色", level=1)).to_be_visible()
     expect(page.locator("table.list")).to_contain_text("周强")

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from luoshi.procedures.tests.conftest import land, pingdu  # noqa: F401
 
-from .helpers import watch
+from .helpers import nav_to, watch
 
 PASSWORD = "pw-123456"
 
@@ -33,7 +33,7 @@ def test_a_parcel_through_three_steps_with_uploads(transactional_db, live_server
     village = new_page(bypass_csp=True)
     problems = watch(village)
     login(village, base, "village_a")
-    village.get_by_role("link", name="程序办件").click()
+    nav_to(village, "程序办件")
     village.get_by_role("link", name="集体经营性建设用地入市").click()
     village.get_by_role("link", name="发起办件").click()
     village.get_by_label("名称").fill("郭庄村 5 号地块")
@@ -64,7 +64,7 @@ def test_a_parcel_through_three_steps_with_uploads(transactional_db, live_server
     town = new_page(bypass_csp=True)
     problems += watch(town)
     login(town, base, "nancun")
-    town.get_by_role("link", name="程序办件").click()
+    nav_to(town, "程序办件")
     expect(town.locator("#waiting")).to_contain_text("镇街初审")
     town.get_by_role("link", name=f"{case.number} 郭庄村 5 号地块").click()
     town.locator("section.action").get_by_role("button", name="通过", exact=True).click()

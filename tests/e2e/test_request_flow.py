@@ -21,7 +21,7 @@ from luoshi.core.testing import BROWSER_WAIT_MS
 from luoshi.intake.tests.conftest import dispatcher, intake, req  # noqa: F401
 from luoshi.ledger.tests.fixtures_ledger import gps_exif, jpeg
 
-from .helpers import settled, watch
+from .helpers import nav_to, settled, watch
 
 PASSWORD = "pw-123456"
 PHONE = {"width": 390, "height": 844}
@@ -111,7 +111,7 @@ def test_citizen_submits_unit_replies_citizen_rates(transactional_db, live_serve
     desk = phone(new_page)
     problems += watch(desk)
     login(desk, base, "dispatcher")
-    desk.get_by_role("link", name="诉求办理").tap()
+    nav_to(desk, "诉求办理")
     expect(desk.locator("nav.tabs a[aria-current]")).to_contain_text("待派单")
     no_sideways_scroll(desk, "the dispatcher's queue")
     desk.get_by_role("link", name=r.number).tap()
@@ -129,7 +129,7 @@ def test_citizen_submits_unit_replies_citizen_rates(transactional_db, live_serve
     street = phone(new_page)
     problems += watch(street)
     login(street, base, "liaison_a")
-    street.get_by_role("link", name="诉求办理").tap()
+    nav_to(street, "诉求办理")
     expect(street.locator("nav.tabs a[aria-current]")).to_contain_text("待签收")
     street.get_by_role("link", name=r.number).tap()
     settled(street)

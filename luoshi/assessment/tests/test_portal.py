@@ -55,7 +55,7 @@ def test_round_page_shows_the_published_table(published, cast, second_evaluator)
     assert re.search(r"1 区行政审批服务局 90\.00 好 — 2 区委办公室 0\.00 一般", t), t
     assert html.index("<h2>街道</h2>") < html.index("<h2>部门</h2>")     # the scheme's order of groups
     assert "修订" not in t                    # revision 1: no revision note
-    assert "申诉期至2026年2月7日" in t
+    assert "申诉期至2026-02-07" in t
     assert_nothing_personal(html, cast, second_evaluator)
 
 
@@ -102,7 +102,7 @@ def test_revision_note_after_an_appeal(published, assess, cast, city, travel):
         services.appeal_decide(by=cast["office"], appeal=appeal, revise=True, value="20", decision="改为20分")
     html = page(published)
     t = text_of(html)
-    assert "本表已于2026年2月4日修订（第2版）：根据中韩街道的申诉，复核调整“A1 组织领导”得分：18 → 20。" in t
+    assert "本表已于2026-02-04修订（第2版）：根据中韩街道的申诉，复核调整“A1 组织领导”得分：18 → 20。" in t
     assert 'id="revisions"' in html
     # The table is the revised one: 中韩 92.5 still second behind 沙子口 94.
     assert re.search(r"1 沙子口街道 94\.00 好 — 2 中韩街道 92\.50 好", t), t
@@ -115,7 +115,7 @@ def test_revision_note_after_an_appeal(published, assess, cast, city, travel):
                                       indicator=assess.leaf(published, "B2"), reason="问卷样本有误")
         services.appeal_decide(by=cast["office"], appeal=appeal, revise=True, value="90", decision="改为90")
     t = text_of(page(published))
-    assert t.index("（第2版）") < t.index("本表已于2026年2月5日修订（第3版）：根据沙子口街道的申诉")
+    assert t.index("（第2版）") < t.index("本表已于2026-02-05修订（第3版）：根据沙子口街道的申诉")
 
 
 def test_unpublished_private_and_missing_rounds_are_404(published, assess, cast, travel):

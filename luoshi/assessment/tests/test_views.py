@@ -471,7 +471,7 @@ def test_the_card_after_publication_shows_rank_grade_and_no_other_units_card(pub
     assert r.status_code == 200
     t = r.context["totals"]
     assert (t["total"], t["rank"], t["group_size"], t["grade"]) == (Decimal("92.00"), 2, 2, "好")
-    assert "申诉期至2026年2月7日" in page(r)
+    assert "申诉期至2026-02-07" in page(r)
     assert client_for(cast["liaison_a"]).get(url("assess_card", published.pk, city["street_b"].pk)).status_code == 404
     assert client_for(cast["outsider"]).get(url("assess_card", published.pk, city["street_a"].pk)).status_code == 404
     assert client_for(cast["liaison_a"]).get(url("assess_card", published.pk, 999999)).status_code == 404

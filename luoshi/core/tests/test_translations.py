@@ -11,7 +11,7 @@ import polib
 from django.conf import settings
 
 ROOT = Path(settings.BASE_DIR)
-PY = re.compile(r'''(?<![\w.])(?:_|gettext|gettext_lazy|pgettext_lazy\(\s*"[^"]*",)\(\s*"((?:[^"\\]|\\.)*)"\s*[\),%]''')
+PY = re.compile(r'''(?<![\w.])(?:_|gettext|gettext_lazy|gettext_noop|pgettext_lazy\(\s*"[^"]*",)\(\s*"((?:[^"\\]|\\.)*)"\s*[\),%]''')
 TEMPLATE = re.compile(r'''{%\s*translate\s+"([^"]*)"|{%\s*translate\s+'([^']*)\'''')
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 

@@ -21,7 +21,6 @@ from django.views.decorators.http import require_POST
 from luoshi.core import clock
 from luoshi.core.errors import PermissionDeniedError, ServiceError
 from luoshi.core.paging import CappedPaginator
-from luoshi.core.templatetags.luoshi import verb_label
 from luoshi.org.models import Role, Unit
 from luoshi.org.scopes import scope_for
 
@@ -204,8 +203,6 @@ def _detail_context(request, r: Request, bound: dict | None = None, errors: dict
         forms["reply"] = bound.get("reply") or TextForm(prefix="reply")
     if can["extend"] or "extend" in bound:
         forms["extend"] = bound.get("extend") or ExtensionAskForm(prefix="extend")
-    for j in ctx["journal"]:
-        j.label = verb_label(j.verb)
     now = clock.now()
     ctx.update(r=r, can=can, forms=forms, errors=errors, can_dispatch=can_dispatch, is_lead=lead, is_assist=assist,
                dispatch_countdown=_countdown(r.dispatch_due, now), sign_countdown=_countdown(r.sign_due, now),

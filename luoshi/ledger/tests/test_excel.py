@@ -135,7 +135,7 @@ def test_export_content(ledger, ledger_program, cast, travel):
 def test_export_date_cells_are_dates_in_chinese_format(ledger, ledger_program, cast, travel):
     with travel("2026-03-20"):
         ws = open_xlsx(ledger_export_xlsx(user=cast["office"], program=ledger_program))["问题台账"]
-    assert ws["C4"].is_date and ws["C4"].number_format == 'yyyy"年"m"月"d"日"'
+    assert ws["C4"].is_date and ws["C4"].number_format == "yyyy-mm-dd"
 
 
 def test_export_is_scoped_and_filtered(ledger, ledger_program, cast, travel):

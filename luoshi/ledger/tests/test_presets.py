@@ -205,3 +205,16 @@ def test_unknown_units_in_groups_are_refused_and_nothing_is_written(qingdao, tmp
         load(travel, str(path))
     assert "市东区" in str(e.value.errors[0]) and e.value.errors[0].column == "groups.0.units"
     assert state() == before
+
+
+def test_an_example_placeholder_is_not_taken_for_an_indicator_code():
+    """"示例-项目3" in a preset was copied onto every finding and shown as if it were a category code (issue #12)."""
+    from luoshi.core.specs import SpecError, parse_yaml
+    from luoshi.ledger.presets import LedgerPreset
+
+    text = ("kind: ledger\ncode: x\nname: x\nyear: 2021\nregion: 青岛市\nowner_unit: 市文明办\nsheet_prefix: 督办\n"
+            "deadline_days: {general: 7}\ncategories:\n  - {name: 老旧小区环境, indicator: 示例-项目3}\n")
+    with pytest.raises(SpecError) as caught:
+        parse_yaml(text, LedgerPreset, source="x.yaml")
+    [problem] = caught.value.errors
+    assert problem.row == 10 and "示例占位" in problem.message

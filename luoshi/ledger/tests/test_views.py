@@ -49,7 +49,7 @@ def test_the_form_page(findings, inspector, client_for, travel):
     html = r.content.decode()
     assert r.status_code == 200
     assert f'data-draft-key="finding:{CODE}:{inspector.pk}"' in html
-    assert '<option value="中韩街道">' in html and '<option value="沙子口街道">' in html  # unit suggestions
+    assert 'data-unit-picker="one"' in html and 'role="combobox"' in html  # the unit picker (core.widgets.UnitPicker)
     assert 'name="photos"' in html and 'capture="environment"' in html
     assert r.context["form"]["group"].initial is not None  # the only group is preselected
     assert 'value="2026-03-02"' in html  # found_on defaults to today

@@ -83,7 +83,7 @@ def test_a_deadline_already_past_is_said_at_once(program, cast, client_for, trav
         r = client_for(cast["office"]).post(reverse("task_create", args=[program["program"].code]), {
             "title": "年底前补上的任务", "lead_units": "中韩街道", "deadline_phrase": "三季度"}, follow=True)
     messages = " ".join(str(m) for m in r.context["messages"])
-    assert "完成时限“三季度”按 2026 年理解为 2026年9月30日，已经过去" in messages and "2027年三季度" in messages
+    assert "完成时限“三季度”按 2026 年理解为 2026-09-30，已经过去" in messages and "2027年三季度" in messages
 
 
 def test_a_parent_is_not_closed_over_open_subtasks(program, cast, city, travel):

@@ -358,7 +358,7 @@ def test_approved_extension_moves_the_deadline(program, cast, travel):
     assert (req.state, req.decided_by) == (RequestState.APPROVED, office)
     t = fresh(task)
     assert (t.deadline, t.extended_deadline, t.effective_deadline) == (D(2026, 6, 30), D(2026, 9, 30), D(2026, 9, 30))
-    assert (t.status, t.status_reason) == ("extended", "已延期至2026年9月30日")
+    assert (t.status, t.status_reason) == ("extended", "已延期至2026-09-30")
     entry = journal(task, "task.extension_decide")[-1]
     assert entry.actor_id == office.pk
     assert entry.changes == {"decision": "approved", "extended_deadline": [None, "2026-09-30"]}

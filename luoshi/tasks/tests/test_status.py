@@ -59,7 +59,7 @@ CASES = [
      ""),
     # an approved extension in force → extended (past the original deadline, before the new one)
     ("extended", dict(extended_deadline=D(2026, 9, 30), progress=80, last_report_date=D(2026, 7, 1)), D(2026, 7, 10),
-     D(2026, 5, 26), "extended", "已延期至2026年9月30日"),
+     D(2026, 5, 26), "extended", "已延期至2026-09-30"),
     ("extended-but-due-soon", dict(extended_deadline=D(2026, 9, 30), progress=99, last_report_date=D(2026, 9, 1)),
      D(2026, 9, 25), D(2026, 7, 26), "yellow", "距完成时限还有5天"),
     ("extended-but-missed-report", dict(extended_deadline=D(2026, 9, 30), progress=80, last_report_date=D(2026, 6, 1)),

@@ -109,11 +109,13 @@ def test_rows_say_what_the_tasks_are(listed, program, cast, client_for, travel, 
                     child[6])
     assert pill, child[6]
     assert pill.group(2) == ("Red" if en else "红灯")
-    assert pill.group(1) == pill.group(3) == listed["children"][0].status_reason != ""
+    stored = listed["children"][0].status_reason  # stored in Chinese, shown in the reader's language (core.reasons)
+    assert pill.group(1) == pill.group(3) == (f"{stored.removeprefix('已逾期').removesuffix('天')} days overdue" if en
+                                              else stored) != ""
 
     task_a = row_for(rows, program["task_a"].code)
-    assert task_a[4] == ("6月底前<br><small>extended to 31 Aug 2026</small>" if en
-                         else "6月底前<br><small>延至2026年8月31日</small>")
+    assert task_a[4] == ("6月底前<br><small>extended to 2026-08-31</small>" if en
+                         else "6月底前<br><small>延至2026-08-31</small>")
 
     markup = row_for(rows, listed["markup"].code)
     assert "<script" not in page.split("<tbody>", 1)[1]
