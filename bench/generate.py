@@ -500,7 +500,7 @@ def write_tasks(rng: random.Random, w: Writer, tasks: list[dict], people: dict, 
     assign_buf = Buffer(w, TaskAssignment, ["task_id", "unit_id", "role", "unit_path", "assigned_at", "acknowledged_at",
                                             "acknowledged_by_id"])
     leader_buf = Buffer(w, Task.leaders.through, ["task_id", "person_id"])
-    milestone_buf = Buffer(w, Milestone, ["task_id", "title", "phrase", "due", "done_at", "sort_order"])
+    milestone_buf = Buffer(w, Milestone, ["task_id", "title", "phrase", "due", "done_at", "sort_order", "evidence"])
     report_buf = Buffer(w, ProgressReport, ["task_id", "unit_id", "period_id", "author_id", "submitted_at", "text",
                                             "percent", "is_lead"])
     for t in tasks:
@@ -558,7 +558,7 @@ def write_tasks(rng: random.Random, w: Writer, tasks: list[dict], people: dict, 
         leader_buf.add((t["id"], t["leader"]))
         for k, (title, due) in enumerate(parsed.milestones):
             done = at_local(due, 17 * 60) if due < today and (closed_at or rng.random() < 0.8) else None
-            milestone_buf.add((t["id"], title, title, due, done, k))
+            milestone_buf.add((t["id"], title, title, due, done, k, ""))
         t["status"], t["progress"] = status, pct if lead_times else 0
     for b in (task_buf, assign_buf, leader_buf, milestone_buf, report_buf):
         b.flush()

@@ -21,6 +21,7 @@ from luoshi.assessment.permissions import can_manage
 from luoshi.core.errors import ServiceError
 from luoshi.core.journal import journal_record
 from luoshi.core.permissions import require
+from luoshi.org.lookups import path_within
 
 from .models import LEVEL_ORDER, CaseState, Level, Recognition
 from .scheme import AssessmentFeed, CaseReviewScheme, review_scheme
@@ -45,7 +46,7 @@ def bonus_values(rnd: Round, feed: AssessmentFeed, units) -> dict[int, UnitBonus
     for unit in units:
         bonus = UnitBonus()
         for _case_id, (title, path, level) in sorted(best.items()):
-            if path.startswith(unit.path):
+            if path_within(path, [unit.path]):
                 bonus.points += feed.points[level]
                 bonus.cases.append((title, str(Level(level).label)))
         out[unit.pk] = bonus

@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from luoshi.core.admin import RecordAdmin
 
-from .models import Clause, Enterprise, Payout, PayoutBatch, Policy, Tag, Theme
+from .models import Clause, DeclareType, Enterprise, Payout, PayoutBatch, Policy, Tag, Theme
 
 
 @admin.register(Theme)
@@ -15,6 +15,12 @@ class ThemeAdmin(RecordAdmin):
 class TagAdmin(RecordAdmin):
     list_display = ("name", "theme", "sort_order")
     list_filter = ("theme",)
+    search_fields = ("name",)
+
+
+@admin.register(DeclareType)
+class DeclareTypeAdmin(RecordAdmin):
+    list_display = ("name", "sort_order")
     search_fields = ("name",)
 
 

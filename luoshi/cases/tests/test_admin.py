@@ -8,9 +8,9 @@ from django.urls import reverse
 
 from luoshi.cases import services
 
-APPS = ("cases", "instructions", "cockpit", "procedures", "policies")
+APPS = ("cases", "instructions", "cockpit", "procedures", "policies", "projects")
 THROUGH_ONLY = {"instructionunit", "casestep", "casedocument", "operationrecord", "clauseversion",
-                "enterpriseattribute", "enterprisemember"}  # shown inline or as part of their parent
+                "enterpriseattribute", "enterprisemember", "projectunit", "projecttally"}  # shown inline or as part of their parent
 
 
 @pytest.fixture

@@ -47,9 +47,9 @@ def test_the_template_filters_are_the_same_functions():
 
 
 TEMPLATES = Path(settings.BASE_DIR) / "luoshi"
-# a date written with Django's date filter in a form's value (an <input type=date/month> needs its ISO value) is
-# not a date shown to a reader
-INPUT_VALUE = re.compile(r'value="[^"]*\|date:\'Y-m(-d)?\'')
+# a date written with Django's date filter in a form's value, min or max (an <input type=date/month> needs ISO
+# dates there) is not a date shown to a reader
+INPUT_VALUE = re.compile(r'(?:value|min|max)="[^"]*\|date:\'Y-m(-d)?\'')
 STRAY = re.compile(r"\|date:|\|cndate\b|\|floatformat:\"?2\"?(?![\w\"])")
 
 

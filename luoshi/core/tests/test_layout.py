@@ -25,7 +25,7 @@ def header_links(html: str) -> dict[str, bool]:
 
 ALL_LINKS = ("inbox", "workbench", "cockpit", "instruction_list", "program_list", "ledger_index", "assess_index",
              "projects_index", "ideas_index", "procedures_index", "policies_index", "intake_index", "case_list",
-             "bulletin_index", "unit_tree", "notifications", "portal_home")
+             "bulletin_index", "unit_tree", "notifications", "portal_home", "pairings")
 
 
 def menus(html: str) -> dict[str, list[str]]:
@@ -60,7 +60,7 @@ def test_the_header_groups_the_apps_into_five_menus(program, cast, client_for):
         "督查": [reverse(n) for n in ("ledger_index", "cockpit", "bulletin_index", "case_list")],
         "考核": [reverse("assess_index")],
         "公开": [reverse(n) for n in ("intake_index", "ideas_index", "policies_index", "portal_home")],
-        "管理": [reverse("unit_tree"), "/api/docs"],
+        "管理": [reverse("unit_tree"), reverse("pairings"), "/api/docs"],
     }
 
 

@@ -9,6 +9,7 @@ import random
 
 from django.db import IntegrityError, transaction
 
+from luoshi.core.errors import ServiceError
 from luoshi.org.models import Person, Role, Unit
 from luoshi.org.scopes import Scope, scope_for
 from luoshi.org.services import grant_role, pairing_create, person_create, unit_create
@@ -42,10 +43,15 @@ def random_people(rng: random.Random, units: list[Unit], n: int, roles=STAFF_ROL
     if pairings:
         for _ in range(rng.randint(0, 2)):
             target = rng.choice(units)
-            if rng.random() < 0.5:
-                pairing_create(by=None, target_unit=target, helper_person=rng.choice(people))
-            else:
-                pairing_create(by=None, target_unit=target, helper_unit=rng.choice(units))
+            others = [u for u in units if u.pk != target.pk]  # a unit cannot 包联 itself (pairing_create refuses)
+            try:
+                with transaction.atomic():
+                    if rng.random() < 0.5 or not others:
+                        pairing_create(by=None, target_unit=target, helper_person=rng.choice(people))
+                    else:
+                        pairing_create(by=None, target_unit=target, helper_unit=rng.choice(others))
+            except ServiceError:  # the same pairing twice
+                pass
     return people
 
 
