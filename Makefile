@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: cluster setup assets fonts demo serve test test-sqlite test-postgres lint bench bench-data clean browser
+.PHONY: cluster nginx setup assets fonts demo serve test test-sqlite test-postgres lint bench bench-data clean browser
 
 setup: $(STAMP) assets fonts
 
@@ -52,8 +52,12 @@ serve: setup
 	scripts/with_worker.sh $(VENV)/bin/gunicorn config.wsgi -w 2 --threads 4 -b $(HOST):$(PORT)
 
 # nginx in front of two app servers and two workers on PostgreSQL, all on 127.0.0.1 (docs/deployment.md)
-cluster: setup
+cluster: setup nginx
 	scripts/cluster.sh
+
+# Debian's nginx for `make cluster` (the front of the two app servers), installed like Chromium
+nginx:
+	@command -v nginx >/dev/null || (echo "安装 nginx（本机集群用）…" && (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null) || sudo -n apt-get install -y -qq nginx)
 
 browser:
 	@command -v chromium >/dev/null || (echo "安装 Chromium（浏览器测试用）…" && (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || sudo -n apt-get install -y -qq chromium)
