@@ -120,6 +120,11 @@ def assert_tallies_equal_their_lists(program, office, liaison, day):
             assert overdue == in_subtree.filter(status__in=OWING_STATUSES, deadline__lt=day).count(), unit
         else:
             assert overdue is None
+    # the 统计 page's unit rows link to the list of that unit (?unit=): its 发现 is that list's length
+    for r in selectors.ledger_figures(user=office, program=program, by="unit", as_of=day)["rows"]:
+        listed = selectors.finding_list(user=office, program=program,
+                                        filters=selectors.FindingFilters(unit=Unit.objects.get(pk=r.key))).count()
+        assert r.found == listed, (r.label, r.found, listed)
     for by in selectors.GROUPINGS:
         computed = selectors.ledger_figures_compute(user=office, program=program, by=by, as_of=day)
         assert _table(selectors.ledger_figures(user=office, program=program, by=by, as_of=day)) == _table(computed), by
