@@ -184,8 +184,10 @@ def status_count(program_id: int, *, unit_id: int | None = None, status: str = "
 def figure_rows(program_id: int, by: str) -> dict[str, dict[str, int]]:
     """{key: {figure: n}} of one grouping of the figures page (by: unit, category, source, severity)."""
     out: dict[str, dict[str, int]] = defaultdict(dict)
+    # a row a change brought down to 0 stays (counter_rows_apply keeps it for the next change): a group whose
+    # figures are all 0 has no finding and is not a row of the page, as ledger_figures_compute would not list it
     for key, figure, n in FindingTally.objects.filter(program_id=program_id, dimension=FIGURE_DIMENSIONS[by]) \
-            .values_list("key", "figure", "n"):
+            .exclude(n=0).values_list("key", "figure", "n"):
         out[key][figure] = n
     return out
 

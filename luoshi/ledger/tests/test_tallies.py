@@ -191,6 +191,20 @@ def test_a_refused_write_changes_no_count(findings, cast, travel):
         assert after == before
 
 
+def test_a_group_emptied_by_a_change_is_not_a_row_of_the_page(findings, cast, travel):
+    """A finding moved from 督导检查 to 暗访 leaves the 督导检查 count at 0 (the row stays for the next change): the
+    figures page read from the counts lists only 暗访, as the computed page does."""
+    with travel("2026-03-02"):
+        f = findings.record("street_a", source="inspection")
+        services.finding_update(by=cast["office"], finding=f, source="undercover")
+        office, day = cast["office"], dt.date(2026, 3, 2)
+        for by in selectors.GROUPINGS:
+            computed = selectors.ledger_figures_compute(user=office, program=f.program, by=by, as_of=day)
+            assert _table(selectors._figures_from_tallies(f.program, by=by, today=day)) == _table(computed), by
+        assert [r.key for r in selectors.ledger_figures(user=office, program=f.program, by="source")["rows"]] \
+            == ["undercover"]
+
+
 def test_counts_follow_a_unit_that_moves(findings, city, travel):
     from luoshi.org.services import unit_move
 
