@@ -21,6 +21,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
+from django.utils import translation
+
 
 @dataclass(frozen=True)
 class InboxItem:
@@ -145,11 +148,14 @@ def inbox_announce(person_ids: Any, key: str, *, limit: int = 50) -> int:
     if source is None or not ids:
         return 0
     messages = []
-    for person in get_user_model().objects.filter(pk__in=ids, is_active=True):
-        for item in source.items(person, limit):
-            messages.append(Message(person.pk, person.email or "", "inbox",
-                                    _("%(label)s：%(title)s") % {"label": source.label, "title": item.title[:40]},
-                                    item_message_body(item), _absolute(item.url), item_key(item)))
+    # in the site's language, not the language of whoever's request or job happens to run this (people have no
+    # language of their own yet)
+    with translation.override(settings.LANGUAGE_CODE):
+        for person in get_user_model().objects.filter(pk__in=ids, is_active=True):
+            for item in source.items(person, limit):
+                messages.append(Message(person.pk, person.email or "", "inbox",
+                                        _("%(label)s：%(title)s") % {"label": source.label, "title": item.title[:40]},
+                                        item_message_body(item), _absolute(item.url), item_key(item)))
     deliver(messages)
     return len(messages)
 
@@ -183,14 +189,15 @@ def inbox_digest_run(today: dt.date | None, notify: bool) -> list[str]:
     day = today or clock.today()
     messages = []
     people = 0
-    for person in get_user_model().objects.filter(is_active=True).order_by("pk").iterator(chunk_size=500):
-        total, text = inbox_digest_for(person)
-        if not total:
-            continue
-        people += 1
-        messages.append(Message(person.pk, person.email or "", "digest",
-                                _("每日待办：%(n)s 项") % {"n": total}, text, _absolute("/inbox/"),
-                                f"digest:{day.isoformat()}"))
+    with translation.override(settings.LANGUAGE_CODE):  # the site's language, whatever the job's thread had
+        for person in get_user_model().objects.filter(is_active=True).order_by("pk").iterator(chunk_size=500):
+            total, text = inbox_digest_for(person)
+            if not total:
+                continue
+            people += 1
+            messages.append(Message(person.pk, person.email or "", "digest",
+                                    _("每日待办：%(n)s 项") % {"n": total}, text, _absolute("/inbox/"),
+                                    f"digest:{day.isoformat()}"))
     if notify:
         deliver(messages)
     return [f"待办摘要：{people} 人有待办事项" + ("，已发送。" if notify else "（未发送）。")]

@@ -151,3 +151,17 @@ def test_navigation_link_in_both_languages(program, cast, client_for, lang, labe
     client.cookies["django_language"] = lang
     html = client.get(reverse("inbox"), HTTP_ACCEPT_LANGUAGE=lang).content.decode()
     assert f">{label} <span hx-get=\"{reverse('inbox_badge')}\"" in html
+
+
+def test_the_digest_is_written_in_the_sites_language_whatever_the_thread_had(program, cast, travel):
+    """A job that runs after an English request in the same thread still writes the digest in 中文."""
+    from django.utils import translation
+
+    translation.activate("en")
+    try:
+        with travel("2026-03-02"):
+            inbox_digest_run(None, True)
+    finally:
+        translation.deactivate()
+    digest = Notification.objects.get(recipient=cast["liaison_a"], kind="digest")
+    assert "待签收任务" in digest.body and "Tasks to sign" not in digest.body
