@@ -202,6 +202,21 @@ def promote_contacts(user) -> list[dict]:
     return out
 
 
+def _topic_checked(label: str, category: ServiceCategory | None, keywords) -> tuple[str, list[str]]:
+    """The hot topic as typed (name, and a category or keywords), checked the same way for 转为实事 and 推荐."""
+    label = (label or "").strip()
+    if not label:
+        raise ServiceError(_("请填写热点名称。"), field="label")
+    if len(label) > 100:
+        raise ServiceError(_("热点名称最多 100 字。"), field="label")
+    words = parse_keywords(keywords) if isinstance(keywords, str) else [w for w in (keywords or []) if w]
+    if category is None and not words:
+        raise ServiceError(_("请指明热点的类别或关键词。"), field="keywords")
+    if len(" ".join(words)) > 200:
+        raise ServiceError(_("关键词合计最多 200 字。"), field="keywords")
+    return label, words
+
+
 def recommendable_programs(user):
     """The 实事 programs of the user's region (what promote_contacts lists): where a dispatcher or leader who may
     not 转为实事 can recommend a hot topic to the program's office."""
@@ -229,16 +244,7 @@ def topic_recommend(*, by, label: str, category: ServiceCategory | None, keyword
         raise ServiceError(_("请选择民生实事专项。"), field="program")
     require(recommendable_programs(by).filter(pk=program.pk).exists(),
             _("只能向本区域的民生实事专项推荐热点。"))
-    label = (label or "").strip()
-    if not label:
-        raise ServiceError(_("请填写热点名称。"), field="label")
-    if len(label) > 100:
-        raise ServiceError(_("热点名称最多 100 字。"), field="label")
-    words = parse_keywords(keywords) if isinstance(keywords, str) else [w for w in (keywords or []) if w]
-    if category is None and not words:
-        raise ServiceError(_("请指明热点的类别或关键词。"), field="keywords")
-    if len(" ".join(words)) > 200:
-        raise ServiceError(_("关键词合计最多 200 字。"), field="keywords")
+    label, words = _topic_checked(label, category, keywords)
     note = (note or "").strip()
     if len(note) > 300:
         raise ServiceError(_("说明最多 300 字。"), field="note")
@@ -282,16 +288,7 @@ def topic_promote(*, by, label: str, category: ServiceCategory | None, keywords,
             _("只有该专项工作的主办单位（督查室/办公室）可以把热点转为实事。"))
     if not program.is_shishi:
         raise ServiceError(_("“%(name)s”不是民生实事专项，请选择民生实事专项。") % {"name": program.name}, field="program")
-    label = (label or "").strip()
-    if not label:
-        raise ServiceError(_("请填写热点名称。"), field="label")
-    if len(label) > 100:
-        raise ServiceError(_("热点名称最多 100 字。"), field="label")
-    words = parse_keywords(keywords) if isinstance(keywords, str) else [w for w in (keywords or []) if w]
-    if category is None and not words:
-        raise ServiceError(_("请指明热点的类别或关键词。"), field="keywords")
-    if len(" ".join(words)) > 200:
-        raise ServiceError(_("关键词合计最多 200 字。"), field="keywords")
+    label, words = _topic_checked(label, category, keywords)
     if not (title or "").strip():
         raise ServiceError(_("请填写实事任务的名称。"), field="title")
     if lead_unit is None:
