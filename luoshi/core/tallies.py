@@ -1,6 +1,6 @@
-"""Applying a change to maintained counts (ADR 0008): one row per ([program,] dimension, key, third field) holding
-`n`. tasks.tallies (third field: status), ledger.tallies and intake.tallies (third field: figure) write their deltas
-through here; intake's rows belong to no program (program_id None)."""
+"""Maintained counts (ADR 0008): applying a change, and storing a fresh count. One row per ([program,] dimension,
+key, third field) holding `n`. tasks.tallies (third field: status), ledger.tallies and intake.tallies (third field:
+figure) write their deltas and their recounts through here; intake's rows belong to no program (program_id None)."""
 from __future__ import annotations
 
 from collections import Counter
@@ -38,3 +38,28 @@ def counter_rows_apply(*, model: type[models.Model], field: str, delta: Counter,
             row.n += d
             changed.append(row)
     manager.bulk_update(changed, ["n"])
+
+
+def counter_rows_replace(*, model: type[models.Model], field: str, counted: Counter, program_id: int | None = None) -> int:
+    """Store a fresh count {(dimension, key, <field>): n} as the rows of `model` (the program's, when the rows have
+    one): rows whose n differs are updated, missing ones created, rows counted 0 deleted. For the daily job,
+    bulk loaders and `recount`. Returns how many rows changed."""
+    owner = {} if program_id is None else {"program_id": program_id}
+    manager: Any = model._default_manager
+    existing: dict[tuple, Any] = {(r.dimension, r.key, getattr(r, field)): r for r in manager.filter(**owner)}
+    changed, new, gone = [], [], []
+    for k, row in existing.items():
+        n = counted.get(k, 0)
+        if n == 0:
+            gone.append(row.pk)
+        elif n != row.n:
+            row.n = n
+            changed.append(row)
+    for k, n in counted.items():
+        if k not in existing and n:
+            new.append(model(**owner, dimension=k[0], key=k[1], n=n, **{field: k[2]}))
+    for i in range(0, len(gone), 500):
+        manager.filter(pk__in=gone[i:i + 500]).delete()
+    manager.bulk_update(changed, ["n"], batch_size=500)
+    manager.bulk_create(new, batch_size=2000)
+    return len(changed) + len(new) + len(gone)

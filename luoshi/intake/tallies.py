@@ -32,7 +32,7 @@ from django.conf import settings
 from django.db.models import Count, Q
 from django.db.models.functions import TruncMonth
 
-from luoshi.core.tallies import counter_rows_apply
+from luoshi.core.tallies import counter_rows_apply, counter_rows_replace
 
 from .models import IntakeSettings, Request, RequestState, RequestTally
 
@@ -170,23 +170,7 @@ def rebuild() -> int:
     """Count every row again and store it; returns how many rows changed. For bulk loaders, a change of
     satisfied_from, a moved unit and `luoshi intake_recount`."""
     counted = counts_of(Request.objects.all(), satisfied_from=satisfied_threshold())
-    existing = {(r.dimension, r.key, r.figure): r for r in RequestTally.objects.all()}
-    changed, new, gone = [], [], []
-    for k, row in existing.items():
-        n = counted.get(k, 0)
-        if n == 0:
-            gone.append(row.pk)
-        elif n != row.n:
-            row.n = n
-            changed.append(row)
-    for k, n in counted.items():
-        if k not in existing and n:
-            new.append(RequestTally(dimension=k[0], key=k[1], figure=k[2], n=n))
-    for i in range(0, len(gone), 500):
-        RequestTally.objects.filter(pk__in=gone[i:i + 500]).delete()
-    RequestTally.objects.bulk_update(changed, ["n"], batch_size=500)
-    RequestTally.objects.bulk_create(new, batch_size=2000)
-    return len(changed) + len(new) + len(gone)
+    return counter_rows_replace(model=RequestTally, field="figure", counted=counted)
 
 
 # ---- reads -------------------------------------------------------------------------------------------------

@@ -29,7 +29,7 @@ from contextlib import contextmanager
 from django.db.models import QuerySet
 
 from luoshi.core import clock
-from luoshi.core.tallies import counter_rows_apply
+from luoshi.core.tallies import counter_rows_apply, counter_rows_replace
 from luoshi.programs.models import Program
 
 from .models import OWING_STATUSES, Finding, FindingStatus, FindingTally, FindingTallyDay, LedgerConfig
@@ -141,23 +141,7 @@ def program_rebuild(program: Program, *, day: dt.date | None = None) -> int:
     day = day or tally_day(program.pk)
     FindingTallyDay.objects.update_or_create(program_id=program.pk, defaults={"day": day})
     counted = program_counts(program, day=day)
-    existing = {(r.dimension, r.key, r.figure): r for r in FindingTally.objects.filter(program=program)}
-    changed, new, gone = [], [], []
-    for k, row in existing.items():
-        n = counted.get(k, 0)
-        if n == 0:
-            gone.append(row.pk)
-        elif n != row.n:
-            row.n = n
-            changed.append(row)
-    for k, n in counted.items():
-        if k not in existing and n:
-            new.append(FindingTally(program_id=program.pk, dimension=k[0], key=k[1], figure=k[2], n=n))
-    for i in range(0, len(gone), 500):
-        FindingTally.objects.filter(pk__in=gone[i:i + 500]).delete()
-    FindingTally.objects.bulk_update(changed, ["n"], batch_size=500)
-    FindingTally.objects.bulk_create(new, batch_size=2000)
-    return len(changed) + len(new) + len(gone)
+    return counter_rows_replace(model=FindingTally, field="figure", counted=counted, program_id=program.pk)
 
 
 def ledger_programs() -> QuerySet[Program]:

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from django.db.models import BooleanField, ExpressionWrapper, F, Q, QuerySet
 
 from luoshi.core import clock
-from luoshi.core.tallies import counter_rows_apply
+from luoshi.core.tallies import counter_rows_apply, counter_rows_replace
 from luoshi.programs.models import Program
 
 from .models import AssignmentRole, DeadlineKind, Task, TaskAssignment, TaskStatus, TaskTally, TallyDay
@@ -192,23 +192,7 @@ def program_rebuild(program: Program, *, day: dt.date | None = None) -> int:
     day = day or tally_day(program.pk)
     TallyDay.objects.update_or_create(program_id=program.pk, defaults={"day": day})
     counted = program_counts(program, day=day)
-    existing = {(r.dimension, r.key, r.status): r for r in TaskTally.objects.filter(program=program)}
-    changed, new, gone = [], [], []
-    for k, row in existing.items():
-        n = counted.get(k, 0)
-        if n == 0:
-            gone.append(row.pk)
-        elif n != row.n:
-            row.n = n
-            changed.append(row)
-    for k, n in counted.items():
-        if k not in existing and n:
-            new.append(TaskTally(program_id=program.pk, dimension=k[0], key=k[1], status=k[2], n=n))
-    for i in range(0, len(gone), 500):
-        TaskTally.objects.filter(pk__in=gone[i:i + 500]).delete()
-    TaskTally.objects.bulk_update(changed, ["n"], batch_size=500)
-    TaskTally.objects.bulk_create(new, batch_size=2000)
-    return len(changed) + len(new) + len(gone)
+    return counter_rows_replace(model=TaskTally, field="status", counted=counted, program_id=program.pk)
 
 
 def programs_touching_units(path: str) -> list[Program]:
