@@ -240,6 +240,9 @@ def topic_recommend(*, by, label: str, category: ServiceCategory | None, keyword
     from luoshi.org.models import Person, Role
     from luoshi.org.people import people_with_role_over
 
+    from .metrics import is_region_viewer
+
+    require(is_region_viewer(by), _("只有受理中心、办公室和领导可以推荐热点。"))
     if program is None:
         raise ServiceError(_("请选择民生实事专项。"), field="program")
     require(recommendable_programs(by).filter(pk=program.pk).exists(),

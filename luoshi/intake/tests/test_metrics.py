@@ -413,3 +413,6 @@ def test_a_recommendation_to_another_region_is_refused(keywords, cast, city, shi
     with travel(AFTER), pytest.raises(PermissionDeniedError):
         hot.topic_recommend(by=dispatcher, label="路灯", category=None, keywords="路灯",
                             period=Period.month(2026, 3), program=foreign)
+    with travel(AFTER), pytest.raises(PermissionDeniedError):  # a liaison may not recommend at all
+        hot.topic_recommend(by=cast["liaison_a"], label="路灯", category=None, keywords="路灯",
+                            period=Period.month(2026, 3), program=shishi)
