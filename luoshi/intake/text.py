@@ -2,9 +2,7 @@
 from __future__ import annotations
 
 import functools
-import logging
 import re
-import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
@@ -12,10 +10,8 @@ from typing import Literal
 from django.utils.translation import gettext as _
 from pydantic import field_validator
 
+from luoshi.core.chinese import jieba_ready
 from luoshi.core.specs import Spec, SpecFieldError, parse_yaml
-
-_lock = threading.Lock()
-_ready = False
 
 KEYWORD_NOISE_FILE = Path(__file__).parent / "data" / "keyword_noise.yaml"
 
@@ -57,25 +53,11 @@ def is_noise(word: str) -> bool:
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 
 
-def _jieba():
-    global _ready
-    import jieba
-    import jieba.analyse
-
-    if not _ready:
-        with _lock:
-            if not _ready:
-                jieba.setLogLevel(logging.WARNING)
-                jieba.initialize()
-                _ready = True
-    return jieba
-
-
 def keywords_of(text: str, k: int = 6) -> list[str]:
     """Up to k keywords (TF-IDF over jieba's dictionary), Chinese words of two or more characters only."""
     if not text:
         return []
-    jieba = _jieba()
+    jieba = jieba_ready()
     words = jieba.analyse.extract_tags(text[:1000], topK=k * 3)
     out = [w for w in words if len(w) >= 2 and _HAN.search(w) and not is_noise(w)]
     return out[:k]

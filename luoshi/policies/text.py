@@ -2,30 +2,14 @@
 is cut the same way and every word must appear."""
 from __future__ import annotations
 
-import logging
 import re
-import threading
 
-_lock = threading.Lock()
-_ready = False
+from luoshi.core.chinese import jieba_ready
 _PUNCT = re.compile(r"[\s，。、；：:;,.（）()《》“”\"'！？!?【】\[\]—\-·/]+")
 
 
-def _jieba():
-    global _ready
-    import jieba
-
-    if not _ready:
-        with _lock:
-            if not _ready:
-                jieba.setLogLevel(logging.WARNING)
-                jieba.initialize()
-                _ready = True
-    return jieba
-
-
 def words_of(text: str) -> list[str]:
-    jieba = _jieba()
+    jieba = jieba_ready()
     return [w for w in (x.strip() for x in jieba.cut_for_search(_PUNCT.sub(" ", text or ""))) if w]
 
 
