@@ -1,32 +1,17 @@
-from django.core.management.base import BaseCommand, CommandError
-
+from luoshi.core.management.base import ProgramRecountCommand, tally_difference_lines
 from luoshi.programs.models import Program
 from luoshi.tasks.tallies import program_differences, program_rebuild
 
 
-class Command(BaseCommand):
+class Command(ProgramRecountCommand):
     help = "重新统计各专项工作的任务计数（工作台、总览、单位排名所用）；--check 只核对并列出不一致之处。"
+    counted_noun, rerun = "任务", "luoshi tasks recount"
 
-    def add_arguments(self, parser):
-        parser.add_argument("--check", action="store_true", help="只核对，不写入；有不一致时以非零状态退出")
-        parser.add_argument("--program", help="只处理这个专项工作（代码）")
+    def programs(self):
+        return Program.objects.order_by("code")
 
-    def handle(self, check, program, **options):
-        programs = Program.objects.order_by("code")
-        if program:
-            programs = programs.filter(code=program)
-            if not programs.exists():
-                raise CommandError(f"专项工作“{program}”不存在。")
-        wrong = 0
-        for p in programs:
-            diffs = program_differences(p)
-            for (dimension, key, status), (stored, counted) in sorted(diffs.items()):
-                self.stdout.write(f"{p.code}\t{dimension}\t{key}\t{status}\t存储 {stored}\t实际 {counted}")
-            wrong += len(diffs)
-            if diffs and not check:
-                program_rebuild(p)
-        if check and wrong:
-            raise CommandError(f"有 {wrong} 项计数与任务不一致；运行 `luoshi tasks recount` 重新统计。")
-        verb = "核对" if check else "重新统计"
-        self.stdout.write(self.style.SUCCESS(f"已{verb} {programs.count()} 个专项工作，{wrong} 项计数不一致"
-                                             + ("，已改正。" if wrong and not check else "。")))
+    def difference_lines(self, program):
+        return tally_difference_lines(program_differences(program))
+
+    def rebuild(self, program):
+        program_rebuild(program)
