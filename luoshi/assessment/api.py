@@ -392,7 +392,9 @@ def _score_out(s, code: str) -> dict:
             "evaluator": s.evaluator.display_name if s.evaluator_id else None, "value": num(s.value),
             "level": s.level, "note": s.note, "status": s.status, "source": s.source, "scored_at": s.scored_at,
             "approved_by": s.approved_by.display_name if s.approved_by_id else None,
-            "evidence": [{"id": a.pk, "name": a.original_name, "size": a.size} for a in s.evidence.all()]}
+            # a card's scores carry their files as a list (selectors.CardScore); a stored Score as a relation
+            "evidence": [{"id": a.pk, "name": a.original_name, "size": a.size}
+                         for a in (s.evidence if isinstance(s.evidence, list) else s.evidence.all())]}
 
 
 def _appeal_out(a: Appeal) -> dict:

@@ -299,7 +299,7 @@ def _card_context(user, rnd: Round, unit: Unit) -> dict:
             "method": ind.method, "rule": line.rule_text,
             "scores": [{"value": _value_text(s, ind), "evaluator": s.evaluator.display_name if s.evaluator else DASH,
                         "status": STATUS_LABEL.get(s.status, s.status), "note": s.note,
-                        "evidence": [a.original_name for a in s.evidence.all()], "source": s.source}
+                        "evidence": [a.original_name for a in s.evidence], "source": s.source}
                        for s in line.scores],
             "materials": [f.original_name for m in materials for f in m.files.all()],
             "earned": _earned(line, places, definition.rounding),

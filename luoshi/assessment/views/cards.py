@@ -87,14 +87,16 @@ def _card_ctx(request, rnd, unit, **extra):
 
 def _card_rows(ctx: dict) -> list[dict]:
     """The rows of the 逐项得分 table as plain values for assessment/_card_rows.html: numbers as people
-    write them, names, dates and labels as text, file links as (url, name) with the URL built once."""
+    write them, names, dates and labels as text, file links as (url, name) with the URL built once. A card has
+    ~175 rows, so each row's small texts are joined here (a template variable costs more than a join); they stay
+    text, escaped by the template."""
     rnd, unit, card = ctx["rnd"], ctx["unit"], ctx["card"]
     kinds, appeals_by_leaf, open_appeals = ctx["kinds"], ctx["appeals_by_leaf"], ctx["open_appeals"]
     can_appeal, appeal_leaf, appeal_form = ctx["can_appeal"], ctx.get("appeal_leaf"), ctx.get("appeal_form")
     files = reverse("assess_evidence", args=[rnd.pk, unit.pk, 0]).removesuffix("0/")   # + pk + "/"
     statuses = {k: str(v) for k, v in ScoreStatus.choices}
     appeal_states = {k: str(v) for k, v in AppealState.choices}
-    t_pass, t_fail = _("达标"), _("不达标")
+    t_pass, t_fail, t_revised = _("达标"), _("不达标"), _("复核改分")
     materials = card.materials
     rows = []
     for line in card.lines:
@@ -112,18 +114,22 @@ def _card_rows(ctx: dict) -> list[dict]:
                 shown = t_pass if s.value is not None and s.value >= 1 else t_fail
             else:
                 shown = num(s.value)
-            scores.append({"shown": shown, "who": (s.evaluator.display_name if s.evaluator else "") or "—",
-                           "at": f"{timezone.localtime(s.scored_at):%m-%d %H:%M}", "status": statuses[s.status],
-                           "approver": s.approved_by.display_name if s.approved_by else "",
-                           "revised": s.source == "appeal", "note": s.note,
-                           "files": [(f"{files}{f.pk}/", f.original_name) for f in s.evidence.all()]})
+            meta = f"{(s.evaluator.display_name if s.evaluator else '') or '—'} · " \
+                   f"{timezone.localtime(s.scored_at):%m-%d %H:%M} · {statuses[s.status]}"
+            if s.approved_by:
+                meta += f"（{s.approved_by.display_name}）"
+            if s.source == "appeal":
+                meta += f" · {t_revised}"
+            scores.append({"shown": shown, "meta": meta, "note": s.note,
+                           "files": [(f"{files}{f.pk}/", f.original_name) for f in s.evidence]})
         appeals = [{"pk": a.pk, "state": appeal_states[a.state], "revised": a.state == AppealState.REVISED,
                     "old": num(a.original_points), "new": num(a.revised_points)}
                    for a in appeals_by_leaf.get(ind.pk, ())]
         rows.append({
             "leaf": True, "pk": ind.pk, "depth": line.depth, "code": ind.code, "name": ind.name,
-            "method": ind.method, "rule_text": line.rule_text, "points": num(line.points),
-            "earned": num(line.earned), "excluded": line.excluded, "scores": scores, "appeals": appeals,
+            "rule": f"{ind.method} · {line.rule_text}" if ind.method else line.rule_text,
+            "points": num(line.points), "earned": num(line.earned), "excluded": line.excluded, "scores": scores,
+            "appeals": appeals,
             "materials": [{"text": Truncator(m.text).chars(40),
                            "files": [(f"{files}{f.pk}/", f.original_name) for f in m.files.all()]}
                           for m in materials.get(ind.pk, ())],
