@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Q
+from django.db import connection
 
 from .lookups import outermost, path_within
-from .models import Pairing, Role, RoleGrant
+from .models import Pairing, Role, RoleGrant, Unit
 
 
 def ancestor_paths(path: str) -> list[str]:
@@ -68,6 +68,22 @@ class Scope:
 ANONYMOUS = Scope(person_id=None)
 
 
+PAIRED = "#paired"  # the role column of SCOPE_SQL's 包联 rows (no real role has this name)
+# A person's grants (role, unit path) and the paths of the units they help (包联: as the helper leader, or through a
+# unit where they hold any role), in one statement: on every signed-in page, two ORM queries cost ~0.8 ms of Python
+# to build, this ~0.1 ms. `LIKE path || '%'` is org.lookups' `within` (unit paths hold only digits and "/").
+SCOPE_SQL = f"""
+SELECT g.role, u.path FROM {RoleGrant._meta.db_table} g JOIN {Unit._meta.db_table} u ON u.id = g.unit_id
+ WHERE g.person_id = %s
+UNION ALL
+SELECT '{PAIRED}', t.path FROM {Pairing._meta.db_table} p JOIN {Unit._meta.db_table} t ON t.id = p.target_unit_id
+  LEFT JOIN {Unit._meta.db_table} h ON h.id = p.helper_unit_id
+ WHERE p.helper_person_id = %s
+    OR EXISTS (SELECT 1 FROM {RoleGrant._meta.db_table} g2 JOIN {Unit._meta.db_table} gu ON gu.id = g2.unit_id
+                WHERE g2.person_id = %s AND h.path LIKE gu.path || '%%')
+"""
+
+
 def scope_for(user) -> Scope:
     """The scope of a user, computed once per request object and cached on it."""
     if user is None or not getattr(user, "is_authenticated", False):
@@ -76,18 +92,19 @@ def scope_for(user) -> Scope:
     if cached is not None:
         return cached
     paths: dict[str, list[str]] = {}
-    for role, path in RoleGrant.objects.filter(person=user).values_list("role", "unit__path"):
-        paths.setdefault(role, []).append(path)
-    # 包联: a leader paired with a unit, or anyone holding a role over a unit paired with another unit,
-    # may read the helped unit's work.
-    all_paths = [p for v in paths.values() for p in v]
-    paired = tuple(Pairing.objects.filter(Q(helper_person=user) | Q(helper_unit__path__within=all_paths))
-                   .values_list("target_unit__path", flat=True).distinct())
+    paired: list[str] = []
+    with connection.cursor() as cur:
+        cur.execute(SCOPE_SQL, [user.pk, user.pk, user.pk])
+        for role, path in cur.fetchall():
+            if role == PAIRED:
+                paired.append(path)
+            else:
+                paths.setdefault(role, []).append(path)
     scope = Scope(
         person_id=user.pk,
         is_admin=bool(user.is_superuser or paths.get(Role.ADMIN)),
         paths={k: outermost(v) for k, v in paths.items()},
-        paired_unit_paths=paired,
+        paired_unit_paths=tuple(dict.fromkeys(paired)),
     )
     user._luoshi_scope = scope
     return scope
