@@ -113,6 +113,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # The score-card index carries extra columns for PostgreSQL (INCLUDE); SQLite ignores them, which is fine.
 SILENCED_SYSTEM_CHECKS = ["models.W040"]
 AUTH_USER_MODEL = "org.Person"
+# one statement each for the session and the signed-in person on every request (luoshi/core/sessions.py); Django's
+# ModelBackend stays listed so sessions stored under its name stay valid
+AUTHENTICATION_BACKENDS = ["luoshi.core.sessions.PersonBackend", "django.contrib.auth.backends.ModelBackend"]
+SESSION_ENGINE = "luoshi.core.sessions"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "workbench"
 LOGOUT_REDIRECT_URL = "login"
