@@ -184,10 +184,17 @@ def can_start(user, definition: Definition, unit: Unit) -> bool:
         scope.covers(unit.path, first.actor.role, Role.OFFICE) or scope.covers(definition.owner_path, Role.OFFICE))
 
 
+DONE = "__done__"  # at_step of a case imported after its last step: every step passed, the case 已办结
+
+
 def case_start(*, by, definition: Definition, unit: Unit, title: str, fields: dict, institution: Institution | None = None,
                trigger: str = "", trigger_key: str = "", at_step: str | None = None) -> Case:
     """Open a case of `definition` for `unit` with the start fields; its first step (or `at_step`, for a case
-    imported part-way: the steps before it count as passed) opens now. `by` None: the daily job's timers."""
+    imported part-way: the steps before it count as passed) opens now. `by` None: the daily job's timers.
+
+    A case imported part-way also takes the fields of the steps it has passed (the 成交价款 of a parcel already
+    sold), each checked like at its step; when a passed step computes the amounts, they are computed now, so an
+    imported sale counts in the figures per 镇街. `at_step` DONE: the case is imported 已办结."""
     spec = definition.parsed()
     if by is not None:
         require(can_start(by, definition, unit), _("您不能为“%(unit)s”发起“%(name)s”。")
@@ -200,23 +207,33 @@ def case_start(*, by, definition: Definition, unit: Unit, title: str, fields: di
     if unknown:
         raise ServiceError(_("不认识的字段：%(names)s。") % {"names": "、".join(unknown)}, field=unknown[0])
     codes = [s.code for s in spec.steps]
-    if at_step is not None and at_step not in codes:
+    if at_step is not None and at_step != DONE and at_step not in codes:
         raise ServiceError(_("没有名为“%(s)s”的环节。") % {"s": at_step}, field="at_step")
-    group = spec.opened_with(at_step) if at_step is not None else [codes[0]]
+    group = [] if at_step == DONE else spec.opened_with(at_step) if at_step is not None else [codes[0]]
+    passed = codes if at_step == DONE else codes[:codes.index(group[0])] if at_step else []
+    for f in spec.fields:  # the fields of the steps passed, when given
+        if f.at in passed and fields.get(f.code) not in (None, ""):
+            values[f.code] = field_value(f, fields[f.code])
+    stored = {k: v for k, v in values.items() if v is not None}
+    amounts = ([a.as_json() for a in amounts_compute(spec, stored)]
+               if spec.amounts and any(spec.step(c).compute for c in passed) else [])
     now = clock.now()
     with transaction.atomic():
         Definition.objects.select_for_update().filter(pk=definition.pk).first()  # numbers in order
         case = Case.objects.create(
             definition=definition, number=_next_number(definition, timezone.localtime(now).year), title=title,
             unit=unit, unit_path=unit.path, town=_town_of(unit), owner_path=definition.owner_path,
-            institution=institution, trigger=trigger, trigger_key=trigger_key,
-            fields={k: v for k, v in values.items() if v is not None}, started_at=now,
-            started_by=by if getattr(by, "pk", None) else None,
-            passed=codes[:codes.index(group[0])] if at_step else [])
+            institution=institution, trigger=trigger, trigger_key=trigger_key, fields=stored, amounts=amounts,
+            started_at=now, started_by=by if getattr(by, "pk", None) else None, passed=passed)
         for code in group:
             _open(case, definition, code, now)
+        if at_step == DONE:
+            case.state, case.outcome, case.finished_at = CaseState.DONE, _("已办结（导入）"), now
+            case.save(update_fields=["state", "outcome", "finished_at"])
         changes = {"definition": f"{definition.code}@{definition.version}", "fields": case.fields,
-                   "trigger": trigger, "at_step": "、".join(group) if at_step else ""}
+                   "trigger": trigger, "at_step": (_("已办结") if at_step == DONE else "、".join(group)) if at_step else ""}
+        if amounts:
+            changes["amounts"] = {a["code"]: a["value"] for a in amounts}
         _journal(by, "procedure.case_start", case, changes | _published_now(case, now))
     return case
 

@@ -325,9 +325,11 @@ def case_import(request, code: str):
             messages.success(request, _("已导入 %(n)s 件。") % {"n": len(created)})
             return redirect("procedures_cases", code)
     spec = definition.parsed()
-    columns = [_("名称"), _("申请单位")] + [f.label for f in spec.start_fields()] + [_("当前环节")]
+    columns = [_("名称"), _("申请单位")] + [f.label for f in spec.start_fields()]
+    optional = [_("当前环节")] + [f.label for f in spec.fields if f.at is not None]
     return render(request, "procedures/import.html", {
-        "definition": definition, "errors": errors, "columns": columns, "nav_section": "procedures"}, status=status)
+        "definition": definition, "errors": errors, "columns": columns, "optional": optional,
+        "nav_section": "procedures"}, status=status)
 
 
 # ---- institutions -------------------------------------------------------------------------------------------

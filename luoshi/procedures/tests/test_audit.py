@@ -142,3 +142,63 @@ def test_an_institution_is_registered_on_its_page_and_refusals_store_nothing(cli
         client.force_login(people["host2"])
         assert client.get(reverse("procedures_institution", args=[inst.pk])).status_code == 404
     assert Institution.objects.count() == 1
+
+
+def _xlsx(rows) -> bytes:
+    import io
+
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    for r in rows:
+        wb.active.append(r)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def test_parcels_already_sold_are_imported_with_their_price_and_count_in_the_figures(client, land, pingdu):
+    import io
+
+    from django.urls import reverse
+
+    from luoshi.procedures import selectors
+
+    people = pingdu["people"]
+    client.force_login(people["pd_office"])
+    url = reverse("procedures_case_import", args=[land.code])
+    header = ["名称", "申请单位", "面积（亩）", "土地用途", "基准地价级别", "交易方式", "当前环节", "受让人", "成交价款（元）",
+              "土地成本费用（元）"]
+    sold = ["甲地块", "南村镇郭庄村", 40, "商服用地", "城区外一等镇", "拍卖", "已办结", "青岛甲公司", 6000000, 1000000]
+    signing = ["乙地块", "仁兆镇沙梁村", 20, "工矿仓储用地和非经营性公共管理与公共服务用地", "城区外二等镇", "挂牌", "签订出让合同",
+               "青岛乙公司", 2000000.5, 300000]
+    early = ["丙地块", "南村镇三城村", 10, "商服用地", "城区外一等镇", "拍卖", "公告及交易", "", "", ""]
+
+    def post(rows):
+        f = io.BytesIO(_xlsx([header, *rows]))
+        f.name = "x.xlsx"
+        return client.post(url, {"file": f})
+
+    r = post([sold, ["丁地块", "南村镇郭庄村", 5, "商服用地", "城区外一等镇", "拍卖", "公告及交易", "", 900000, ""],
+              sold[:8] + ["", 1000000], sold[:8] + [1000000, 990000], early])
+    text = r.content.decode()
+    assert r.status_code == 400 and Case.objects.count() == 0
+    assert "第3行“I（成交价款（元））”列" in text and "尚未办到“签订成交确认书及公示”" in text
+    assert "第4行“I（成交价款（元））”列" in text and "计算“土地增值收益调节金”缺少：成交价款（元）" in text
+    assert "第5行“J（土地成本费用（元））”列" in text and "“留归集体”算得负数" in text
+    r = post([sold, signing, early])
+    assert r.status_code == 302 and Case.objects.count() == 3
+    a = Case.objects.get(title="甲地块")
+    assert a.state == "done" and a.outcome == "已办结（导入）" and not CaseStep.objects.filter(case=a).exists()
+    assert {x["code"]: x["value"] for x in a.amounts} == {"rate": "0.35", "adjustment": "2100000.00",
+                                                          "collective": "2900000.00"}
+    b = Case.objects.get(title="乙地块")
+    assert codes_open(b) == ["contract"] and b.fields["price"] == "2000000.50"
+    assert {x["code"]: x["value"] for x in b.amounts}["adjustment"] == "160000.04"  # 2,000,000.50 × 8%
+    c = Case.objects.get(title="丙地块")
+    assert c.amounts == [] and codes_open(c) == ["trade"]
+    towns, total = selectors.town_figures(people["pd_office"], land.code)
+    assert total["cases"] == 3 and total["sold"] == 2 and total["price"] == Decimal("8000000.50")
+    assert total["adjustment"] == Decimal("2260000.04") and total["area"] == Decimal("60.00")
+    entry = JournalEntry.objects.get(verb="procedure.case_start", object_id=str(a.pk))
+    assert entry.changes["at_step"] == "已办结" and entry.changes["amounts"]["collective"] == "2900000.00"
