@@ -202,3 +202,29 @@ def test_parcels_already_sold_are_imported_with_their_price_and_count_in_the_fig
     assert total["adjustment"] == Decimal("2260000.04") and total["area"] == Decimal("60.00")
     entry = JournalEntry.objects.get(verb="procedure.case_start", object_id=str(a.pk))
     assert entry.changes["at_step"] == "已办结" and entry.changes["amounts"]["collective"] == "2900000.00"
+
+
+def test_a_running_case_keeps_its_version_steps_and_limits(land, pingdu, travel):
+    """Issue #15: a definition in use is versioned; a running case keeps its version — the next step it opens has the
+    old name and the old time limit, while a case started after the change gets the new ones."""
+    from luoshi.procedures.services import definition_load
+
+    from .conftest import preset_text
+
+    people, units = pingdu["people"], pingdu["units"]
+    with travel("2026-06-01T09:00:00+08:00"):
+        old = start_parcel(land, people, units)
+        text = preset_text("pingdu-nongdi-rushi").replace("name: 镇街初审", "name: 镇街初审（新）")
+        text = text.replace("limit: {working_days: 5}", "limit: {working_days: 3}", 1)
+        v2 = definition_load(by=None, text=text)["definition"]
+        new = start_parcel(v2, people, units, title="新地块")
+        for case in (old, new):
+            s = open_step(case, "apply")
+            upload(s, people["village_a"], "application", "resolution")
+            step_decide(by=people["village_a"], step=s, decision="pass")
+    a, b = open_step(old, "town_review"), open_step(new, "town_review")
+    assert a.name == "镇街初审" and b.name == "镇街初审（新）"
+    # opened Mon 2026-06-01, counted from the next day: 5 working days end at 24:00 of Mon 06-08; 3 at 24:00 of 06-04
+    from django.utils import timezone
+    assert timezone.localtime(a.due_at) == timezone.make_aware(dt.datetime(2026, 6, 9))
+    assert timezone.localtime(b.due_at) == timezone.make_aware(dt.datetime(2026, 6, 5))
