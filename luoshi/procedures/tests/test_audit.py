@@ -104,6 +104,13 @@ def test_the_journal_names_the_generated_form_and_the_published_notices(land, pi
     assert confirm.changes["step"] == "confirm" and confirm.actor == people["nr"]
     assert confirm.changes["generated"] == [f"{case.number}成交确认书.docx"]
     assert confirm.changes["published"] == ["郭庄村 1 号地块成交公示"]
+    import io
+
+    from docx import Document
+
+    form = CaseDocument.objects.get(step__case=case, generated=True)
+    rows = {r.cells[0].text: r.cells[1].text for r in Document(io.BytesIO(form.attachment.file.open("rb").read())).tables[0].rows}
+    assert rows["成交价款（元）"] == "5,600,000.00" and rows["土地成本费用（元）"] == "800,000.00"  # the unit once
     assert Case.objects.get(pk=case.pk).state == "running"
     assert dt.date(2026, 7, 1) <= Notice.objects.get(case=case, kind="result").published_at.date()
 
