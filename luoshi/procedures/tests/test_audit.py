@@ -235,3 +235,43 @@ def test_a_running_case_keeps_its_version_steps_and_limits(land, pingdu, travel)
     from django.utils import timezone
     assert timezone.localtime(a.due_at) == timezone.make_aware(dt.datetime(2026, 6, 9))
     assert timezone.localtime(b.due_at) == timezone.make_aware(dt.datetime(2026, 6, 5))
+
+
+def test_where_cases_wait_longest_with_time_travel_over_national_day(client, land, pingdu, travel):
+    """The overview's per-step figures by hand: days waited at the open steps (calendar days), and the working days
+    the passed steps took (the intake calendar: 国庆 10-01…10-07 do not count), and the steps ordered by wait."""
+    from django.urls import reverse
+
+    from luoshi.procedures import selectors
+
+    people, units = pingdu["people"], pingdu["units"]
+
+    def pass_apply(case):
+        s = open_step(case, "apply")
+        upload(s, people["village_a"], "application", "resolution")
+        step_decide(by=people["village_a"], step=s, decision="pass")
+
+    with travel("2026-09-29T09:00:00+08:00"):
+        a = start_parcel(land, people, units, title="甲")
+    with travel("2026-09-30T09:00:00+08:00"):
+        start_parcel(land, people, units, title="丁")  # still at apply on 10-12: 12 days
+    with travel("2026-10-08T09:00:00+08:00"):
+        b = start_parcel(land, people, units, title="乙")
+    with travel("2026-10-09T15:00:00+08:00"):
+        pass_apply(a)  # 09-30, 10-08, 10-09: 3 working days (10 calendar days)
+        pass_apply(b)  # 10-09: 1 working day
+    with travel("2026-10-12T09:00:00+08:00"):
+        start_parcel(land, people, units, title="丙")  # 0 days
+        stats = {s["code"]: s for s in selectors.step_stats(people["pd_office"], land.code)}
+        client.force_login(people["pd_office"])
+        page = client.get(reverse("procedures_overview", args=[land.code])).content.decode()
+    assert {k: stats["apply"][k] for k in ("waiting", "wait_max", "wait_mean", "done", "work_mean")} == \
+        {"waiting": 2, "wait_max": 12, "wait_mean": 6.0, "done": 2, "work_mean": 2.0}
+    assert {k: stats["town_review"][k] for k in ("waiting", "wait_max", "wait_mean", "done", "work_mean")} == \
+        {"waiting": 2, "wait_max": 3, "wait_mean": 3.0, "done": 0, "work_mean": None}
+    assert stats["joint_nr"]["waiting"] == 0 and stats["joint_nr"]["wait_mean"] is None
+    assert "等待最久的环节：申请（村集体民主决策）（平均已等 6.0 天，2 件）、镇街初审（平均已等 3.0 天，2 件）" in page
+    nancun = {s["code"]: s for s in selectors.step_stats(people["nancun"], land.code)}
+    assert nancun["apply"]["waiting"] == 2  # the town sees its villages' cases: the same four here
+    renzhao = {s["code"]: s for s in selectors.step_stats(people["renzhao"], land.code)}
+    assert renzhao["apply"]["waiting"] == 0 and renzhao["apply"]["done"] == 0  # none of its villages
