@@ -90,6 +90,11 @@ def amounts_compute(spec: ProcedureSpec, fields: dict) -> list[Amount]:
             trace = f"{a.label} = {named} = {filled} = {shown_value}"
             if raw != value:
                 trace += _("（保留 %(p)s 位小数，四舍五入）") % {"p": a.places}
+            if value < 0:  # e.g. land costs above what the 调节金 leaves: refused, naming the figures to check
+                entered = [m.group() for m in _WORD.finditer(a.formula) if m.group() in labels]
+                raise ServiceError(_("“%(label)s”算得负数，请核对%(names)s：%(trace)s。") % {
+                    "label": a.label, "names": "、".join(f"“{labels[n]}”" for n in dict.fromkeys(entered)),
+                    "trace": trace}, field=entered[-1] if entered else None)
         values[a.code] = value
         shown[a.code] = percent_text(value) if a.percent else money_text(value)
         out.append(Amount(a.code, a.label, value, trace, a.percent))

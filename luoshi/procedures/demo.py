@@ -264,7 +264,7 @@ def _institutions(*, today: dt.date, rng: random.Random, bianban: Unit, hosts: d
         if name not in names:
             names.add(name)
             plan.append((name, field, host))
-    with clock.at(_at(today - dt.timedelta(days=400), 10)):
+    with clock.at(_at(today - dt.timedelta(days=5), 10)):  # registered in luoshi last week, operation dates before that
         for i, (name, field, host) in enumerate(plan):
             if Institution.objects.filter(name=name).exists():
                 continue

@@ -58,7 +58,7 @@ def case_form_docx(*, case, spec, title: str, day: dt.date) -> bytes:
         if f.type == "choice":
             value = f.choices.get(value, value)
         elif f.type == "money":
-            value = money_text(Decimal(value)) + " 元"
+            value = money_text(Decimal(value)) + ("" if "元" in f.label else " 元")  # 成交价款（元）: once
         rows.append((f.label, str(value)))
     table = doc.add_table(rows=0, cols=2)
     table.style = "Table Grid"

@@ -21,7 +21,8 @@ from luoshi.org.scopes import scope_for
 
 from .models import Definition
 from .selectors import case_rows
-from .services import can_manage_institutions, case_start, field_value, institution_create
+from .calc import amounts_compute
+from .services import DONE, can_manage_institutions, case_start, field_value, institution_create
 
 
 def cases_xlsx(*, definition: Definition, cases) -> bytes:
@@ -85,7 +86,9 @@ def cases_import_xlsx(*, by, definition: Definition, data: bytes, name: str = ""
     start = spec.start_fields()
     sheet, header, rows = _rows(data, name, [_("名称"), _("申请单位")] + [f.label for f in start])
     col = {h: i for i, h in enumerate(header)}
-    steps = {s.name: s.code for s in spec.steps}
+    steps = {s.name: s.code for s in spec.steps} | {_("已办结"): DONE}
+    codes = [s.code for s in spec.steps]
+    later = [f for f in spec.fields if f.at is not None and f.label in col]  # e.g. 成交价款 of a parcel sold
     errors: list[CellError] = []
     planned = []
     for n, row in rows:
@@ -121,6 +124,31 @@ def cases_import_xlsx(*, by, definition: Definition, data: bytes, name: str = ""
             at_step = steps.get(step_name)
             if at_step is None:
                 err(_("当前环节"), _("没有名为“%(s)s”的环节。可选：%(all)s") % {"s": step_name, "all": "、".join(steps)})
+        reached = len(codes) if at_step == DONE else codes.index(spec.opened_with(at_step)[0]) if at_step else 0
+        for f in later:
+            raw = cell(f.label)
+            if isinstance(raw, float) and raw.is_integer():
+                raw = int(raw)
+            if cell_text(raw) == "":
+                continue
+            if codes.index(f.at) >= reached:  # type: ignore[arg-type]
+                err(f.label, _("办件尚未办到“%(step)s”，不能填写“%(label)s”。") % {"step": spec.step(f.at).name,  # type: ignore[arg-type]
+                                                                             "label": f.label})
+                continue
+            fields[f.code] = raw.date().isoformat() if isinstance(raw, dt.datetime) else raw
+            try:
+                field_value(f, fields[f.code])
+            except ServiceError as e:
+                err(f.label, e.message)
+        if title and unit is not None and at_step and not any(e.row == n for e in errors):
+            try:  # the amounts of a sale imported past 成交确认: a missing price or negative share is this row's error
+                passed = codes[:reached]
+                if spec.amounts and any(spec.step(c).compute for c in passed):
+                    amounts_compute(spec, {f.code: field_value(f, fields.get(f.code)) for f in spec.fields
+                                           if f.code in fields and (f.at is None or f.at in passed)})
+            except ServiceError as e:
+                label = spec.field(e.field).label if e.field and spec.field(e.field) else _("当前环节")  # type: ignore[union-attr]
+                err(label, e.message)
         planned.append((n, title, unit, fields, at_step))
     if errors:
         raise ImportFailed(errors)

@@ -184,10 +184,17 @@ def can_start(user, definition: Definition, unit: Unit) -> bool:
         scope.covers(unit.path, first.actor.role, Role.OFFICE) or scope.covers(definition.owner_path, Role.OFFICE))
 
 
+DONE = "__done__"  # at_step of a case imported after its last step: every step passed, the case 已办结
+
+
 def case_start(*, by, definition: Definition, unit: Unit, title: str, fields: dict, institution: Institution | None = None,
                trigger: str = "", trigger_key: str = "", at_step: str | None = None) -> Case:
     """Open a case of `definition` for `unit` with the start fields; its first step (or `at_step`, for a case
-    imported part-way: the steps before it count as passed) opens now. `by` None: the daily job's timers."""
+    imported part-way: the steps before it count as passed) opens now. `by` None: the daily job's timers.
+
+    A case imported part-way also takes the fields of the steps it has passed (the 成交价款 of a parcel already
+    sold), each checked like at its step; when a passed step computes the amounts, they are computed now, so an
+    imported sale counts in the figures per 镇街. `at_step` DONE: the case is imported 已办结."""
     spec = definition.parsed()
     if by is not None:
         require(can_start(by, definition, unit), _("您不能为“%(unit)s”发起“%(name)s”。")
@@ -200,21 +207,34 @@ def case_start(*, by, definition: Definition, unit: Unit, title: str, fields: di
     if unknown:
         raise ServiceError(_("不认识的字段：%(names)s。") % {"names": "、".join(unknown)}, field=unknown[0])
     codes = [s.code for s in spec.steps]
-    if at_step is not None and at_step not in codes:
+    if at_step is not None and at_step != DONE and at_step not in codes:
         raise ServiceError(_("没有名为“%(s)s”的环节。") % {"s": at_step}, field="at_step")
+    group = [] if at_step == DONE else spec.opened_with(at_step) if at_step is not None else [codes[0]]
+    passed = codes if at_step == DONE else codes[:codes.index(group[0])] if at_step else []
+    for f in spec.fields:  # the fields of the steps passed, when given
+        if f.at in passed and fields.get(f.code) not in (None, ""):
+            values[f.code] = field_value(f, fields[f.code])
+    stored = {k: v for k, v in values.items() if v is not None}
+    amounts = ([a.as_json() for a in amounts_compute(spec, stored)]
+               if spec.amounts and any(spec.step(c).compute for c in passed) else [])
     now = clock.now()
     with transaction.atomic():
         Definition.objects.select_for_update().filter(pk=definition.pk).first()  # numbers in order
         case = Case.objects.create(
             definition=definition, number=_next_number(definition, timezone.localtime(now).year), title=title,
             unit=unit, unit_path=unit.path, town=_town_of(unit), owner_path=definition.owner_path,
-            institution=institution, trigger=trigger, trigger_key=trigger_key,
-            fields={k: v for k, v in values.items() if v is not None}, started_at=now,
-            started_by=by if getattr(by, "pk", None) else None,
-            passed=codes[:codes.index(at_step)] if at_step else [])
-        _open(case, definition, at_step or codes[0], now)
-        _journal(by, "procedure.case_start", case, {"definition": f"{definition.code}@{definition.version}",
-                                                   "fields": case.fields, "trigger": trigger, "at_step": at_step or ""})
+            institution=institution, trigger=trigger, trigger_key=trigger_key, fields=stored, amounts=amounts,
+            started_at=now, started_by=by if getattr(by, "pk", None) else None, passed=passed)
+        for code in group:
+            _open(case, definition, code, now)
+        if at_step == DONE:
+            case.state, case.outcome, case.finished_at = CaseState.DONE, _("已办结（导入）"), now
+            case.save(update_fields=["state", "outcome", "finished_at"])
+        changes = {"definition": f"{definition.code}@{definition.version}", "fields": case.fields,
+                   "trigger": trigger, "at_step": (_("已办结") if at_step == DONE else "、".join(group)) if at_step else ""}
+        if amounts:
+            changes["amounts"] = {a["code"]: a["value"] for a in amounts}
+        _journal(by, "procedure.case_start", case, changes | _published_now(case, now))
     return case
 
 
@@ -264,6 +284,24 @@ def can_act(user, step: CaseStep) -> bool:
     return step.state == StepState.OPEN and scope_for(user).covers(step.actor_path, step.actor_role)
 
 
+def _require_actor(by, step: CaseStep, refusal: str) -> None:
+    """The step's actor only; then the step must still be open — a step already passed, returned or withdrawn is
+    refused with what became of it (a second click, or a page left open while someone else acted)."""
+    require(scope_for(by).covers(step.actor_path, step.actor_role), refusal)
+    if step.state == StepState.CANCELLED:
+        raise ServiceError(_("环节“%(step)s”已撤回（办件已退回或结束），不能再办理。") % {"step": step.name},
+                           field="decision")
+    if step.state != StepState.OPEN:
+        raise ServiceError(_("环节“%(step)s”已办理（%(decision)s），不能再办理。") % {
+            "step": step.name, "decision": step.decision_label or StepState(step.state).label}, field="decision")
+
+
+def _published_now(case: Case, now: dt.datetime) -> dict:
+    """The notices this write published, for its journal entry."""
+    titles = list(Notice.objects.filter(case=case, published_at=now).values_list("title", flat=True))
+    return {"published": titles} if titles else {}
+
+
 def _lock_step(step: CaseStep) -> CaseStep:
     return CaseStep.objects.select_for_update(of=("self",)).select_related("case", "case__definition", "case__unit").get(pk=step.pk)
 
@@ -272,7 +310,7 @@ def step_upload(*, by, step: CaseStep, document: str, name: str, data: bytes) ->
     """Add an uploaded file to one of the step's required documents."""
     with transaction.atomic():
         step = _lock_step(step)
-        require(can_act(by, step), _("只有本环节的办理人可以上传材料。"))
+        _require_actor(by, step, _("只有本环节的办理人可以上传材料。"))
         spec = step.case.definition.parsed()
         doc = next((d for d in spec.step(step.code).documents if d.code == document and not d.form), None)
         if doc is None:
@@ -292,7 +330,7 @@ def step_decide(*, by, step: CaseStep, decision: str, comment: str = "", fields:
         case = Case.objects.select_for_update(of=("self",)).select_related("definition", "definition__owner_unit", "unit",
                                                                "town", "institution").get(pk=step.case_id)
         step.case = case
-        require(can_act(by, step), _("只有本环节的办理人可以办理。"))
+        _require_actor(by, step, _("只有本环节的办理人可以办理。"))
         definition = case.definition
         spec = definition.parsed()
         choice = next((d for d in spec.decisions_of(step.code) if d.code == decision), None)
@@ -335,6 +373,11 @@ def step_decide(*, by, step: CaseStep, decision: str, comment: str = "", fields:
             changes["fields"] = {k: [before_fields.get(k), v] for k, v in case.fields.items() if before_fields.get(k) != v}
         if step_spec.compute and choice.kind == "pass":
             changes["amounts"] = {a["code"]: a["value"] for a in case.amounts}
+        generated = list(CaseDocument.objects.filter(step=step, generated=True).values_list("attachment__original_name",
+                                                                                            flat=True))
+        if generated:
+            changes["generated"] = generated
+        changes |= _published_now(case, now)
         _journal(by, f"procedure.{choice.kind}", case, changes, reason=comment)
     return step
 
@@ -421,6 +464,8 @@ def institution_create(*, by, name: str, unit: Unit, authority: Unit, cert_issue
     cert_number = clean_text(cert_number, _("法人证书号"), "cert_number", limit=40, required=False)
     if cert_expires <= cert_issued:
         raise ServiceError(_("证书到期日须晚于起始日。"), field="cert_expires")
+    if last_operation_on > clock.today():
+        raise ServiceError(_("最近运行日期不能晚于今天。"), field="last_operation_on")
     if Institution.objects.filter(name=name).exists():
         raise ServiceError(_("“%(name)s”已登记。") % {"name": name}, field="name")
     with transaction.atomic():
@@ -433,12 +478,22 @@ def institution_create(*, by, name: str, unit: Unit, authority: Unit, cert_issue
     return inst
 
 
+def unit_for_institution(text: str, authority: Unit) -> Unit | None:
+    """The host unit (举办单位) a person typed: a path, or a name inside the authority's city."""
+    ids = authority.ancestor_ids()
+    root = Unit.objects.get(pk=ids[0]) if ids else authority
+    return unit_named(text.strip(), region=root) if text.strip() else None
+
+
+def can_record_operation(user, institution: Institution) -> bool:
+    scope = scope_for(user)
+    return (scope.covers(institution.unit_path, Role.LIAISON, Role.OFFICE)
+            or scope.covers(institution.authority_path, Role.OFFICE, Role.LIAISON))
+
+
 def institution_record_operation(*, by, institution: Institution, on: dt.date, note: str) -> OperationRecord:
     """A day the institution was seen operating; the latest such day moves the two-year dynamic-review timer."""
-    scope = scope_for(by)
-    require(scope.covers(institution.unit_path, Role.LIAISON, Role.OFFICE)
-            or scope.covers(institution.authority_path, Role.OFFICE, Role.LIAISON),
-            _("只有举办单位或登记管理机关可以登记运行情况。"))
+    require(can_record_operation(by, institution), _("只有举办单位或登记管理机关可以登记运行情况。"))
     note = clean_text(note, _("运行情况"), "note", limit=200)
     if on > clock.today():
         raise ServiceError(_("运行日期不能晚于今天。"), field="on")

@@ -289,6 +289,19 @@ class ProcedureSpec(Spec):
         seen.discard(code)
         return seen
 
+    def opened_with(self, code: str) -> list[str]:
+        """The steps a pass opens together with `code` (部门联审: all three), in the list's order; [code] when it
+        is not part of a parallel group. A case imported at one of them must open them all, or a `join` after
+        them would wait forever."""
+        for s in self.steps:
+            for d in self.decisions_of(s.code):
+                if d.kind == "pass":
+                    group = self.next_of(s.code, d)
+                    if code in group and len(group) > 1:
+                        order = [x.code for x in self.steps]
+                        return sorted(group, key=order.index)
+        return [code]
+
     def start_fields(self) -> list[FieldSpec]:
         return [f for f in self.fields if f.at is None]
 

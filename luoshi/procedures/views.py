@@ -325,15 +325,67 @@ def case_import(request, code: str):
             messages.success(request, _("已导入 %(n)s 件。") % {"n": len(created)})
             return redirect("procedures_cases", code)
     spec = definition.parsed()
-    columns = [_("名称"), _("申请单位")] + [f.label for f in spec.start_fields()] + [_("当前环节")]
+    columns = [_("名称"), _("申请单位")] + [f.label for f in spec.start_fields()]
+    optional = [_("当前环节")] + [f.label for f in spec.fields if f.at is not None]
     return render(request, "procedures/import.html", {
-        "definition": definition, "errors": errors, "columns": columns, "nav_section": "procedures"}, status=status)
+        "definition": definition, "errors": errors, "columns": columns, "optional": optional,
+        "nav_section": "procedures"}, status=status)
 
 
 # ---- institutions -------------------------------------------------------------------------------------------
 
+class InstitutionForm(forms.Form):
+    name = forms.CharField(label=_lazy("机构名称"), max_length=100)
+    field = forms.CharField(label=_lazy("领域"), max_length=30, required=False)
+    unit = forms.CharField(label=_lazy("举办单位"), max_length=100)
+    authority = forms.TypedChoiceField(label=_lazy("登记管理机关"), coerce=int)
+    cert_number = forms.CharField(label=_lazy("法人证书号"), max_length=40, required=False)
+    cert_issued = forms.DateField(label=_lazy("证书起始日"), widget=forms.DateInput(attrs={"type": "date"}))
+    cert_expires = forms.DateField(label=_lazy("证书到期日"), widget=forms.DateInput(attrs={"type": "date"}))
+    last_operation_on = forms.DateField(label=_lazy("最近运行日期"), widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, authorities, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["authority"].choices = [(u.pk, u.name) for u in authorities]
+
+
+def _authorities(user) -> list[Unit]:
+    """The departments where the user may register institutions (office or liaison of the 登记管理机关)."""
+    scope = scope_for(user)
+    qs = Unit.objects.filter(kind="department", is_active=True)
+    if not scope.is_admin:
+        qs = qs.filter(path__within=scope.paths_for(Role.OFFICE, Role.LIAISON))
+    return list(qs.order_by("path")[:50])
+
+
 @login_required
 def institutions(request):
+    authorities = _authorities(request.user)
+    form = InstitutionForm(request.POST or None, authorities=authorities) if authorities else None
+    status = 200
+    if request.method == "POST":
+        if form is None:
+            raise PermissionDenied(_("只有登记管理机关可以登记新型研发机构。"))
+        if form.is_valid():
+            d = form.cleaned_data
+            authority = next(u for u in authorities if u.pk == d["authority"])
+            unit = services.unit_for_institution(d["unit"], authority)
+            if unit is None:
+                form.add_error("unit", _("找不到单位“%(name)s”。") % {"name": d["unit"]})
+            else:
+                try:
+                    inst = services.institution_create(
+                        by=request.user, name=d["name"], unit=unit, authority=authority, cert_issued=d["cert_issued"],
+                        cert_expires=d["cert_expires"], last_operation_on=d["last_operation_on"],
+                        cert_number=d["cert_number"], field=d["field"])
+                except PermissionDeniedError as e:
+                    raise PermissionDenied(e.message)
+                except ServiceError as e:
+                    form.add_error(e.field if e.field in form.fields else None, e.message)
+                else:
+                    messages.success(request, _("已登记“%(name)s”。") % {"name": inst.name})
+                    return redirect("procedures_institution", inst.pk)
+        status = 400
     qs = selectors.institutions_visible(request.user).order_by("cert_expires", "name")
     today = clock.today()
     rows = []
@@ -349,9 +401,9 @@ def institutions(request):
                      "idle_years": (today - i.last_operation_on).days // 365, "running": running.get(i.pk, "")})
     scope = scope_for(request.user)
     return render(request, "procedures/institutions.html", {
-        "rows": rows, "page": page, "can_import": scope.has_role(Role.OFFICE, Role.LIAISON) and
-        Unit.objects.filter(kind="department", path__within=scope.paths_for(Role.OFFICE, Role.LIAISON)).exists(),
-        "nav_section": "procedures"})
+        "rows": rows, "page": page, "can_import": bool(authorities) and (scope.is_admin or scope.has_role(
+            Role.OFFICE, Role.LIAISON)), "form": form, "open_form": status == 400,
+        "nav_section": "procedures"}, status=status)
 
 
 @login_required
@@ -378,7 +430,7 @@ def institution_detail(request, pk: int):
     cases = selectors.case_rows(selectors.cases_visible(request.user).filter(institution=inst)
                                 .select_related("definition", "unit", "town"))
     return render(request, "procedures/institution.html", {
-        "inst": inst, "operations": list(inst.operations.all()[:20]), "cases": cases,
+        "inst": inst, "can_record": services.can_record_operation(request.user, inst), "operations": list(inst.operations.all()[:20]), "cases": cases,
         "case_prefix": reverse("procedures_case", args=[0]).removesuffix("0/"),
         "review_from": services.add_months(inst.cert_expires, -6),
         "renewal_due": services.add_months(inst.cert_expires, -3),

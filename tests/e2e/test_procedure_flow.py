@@ -89,3 +89,31 @@ def test_a_parcel_through_three_steps_with_uploads(transactional_db, live_server
     response = other.goto(f"{base}/procedures/cases/{case.pk}/")
     assert response.status == 404
     assert problems == []
+
+
+def test_a_case_and_the_case_list_read_on_a_phone(transactional_db, live_server, pingdu, land, new_page):  # noqa: F811
+    """390 px wide: the case list and the steps table are one labelled block per row (not eight columns one character
+    wide), and nothing scrolls sideways."""
+    from luoshi.procedures.tests.conftest import run_to, start_parcel
+
+    people, units = pingdu["people"], pingdu["units"]
+    case = start_parcel(land, people, units)
+    run_to(case, land, people, "joint_nr")
+    base = live_server.url
+    page = new_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    problems = watch(page)
+    login(page, base, "nancun")
+    for url, table, n, said in ((f"/procedures/{land.code}/", "#cases", 3, "镇街："),
+                                (f"/procedures/cases/{case.pk}/", "#steps", 2, "开始：")):
+        page.goto(base + url)
+        row = page.locator(f"{table} tbody tr").first
+        expect(row).to_be_visible()
+        cell = row.locator("td").nth(n)
+        box = cell.bounding_box()
+        assert box is not None and box["width"] > 300, (url, box)  # a full-width line, label and value
+        label = cell.evaluate("td => getComputedStyle(td, '::before').content")
+        assert label.strip('"') == said, (url, label)
+        assert page.locator(f"{table} thead").is_hidden()
+        overflow = page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert overflow <= 0, (url, overflow)
+    assert problems == []

@@ -19,7 +19,7 @@ from .conftest import open_step, start_parcel, upload
 @pytest.fixture
 def institute(yanfa, pingdu, travel):
     u = pingdu["units"]
-    with travel("2024-01-10"):
+    with travel("2026-01-10"):  # registered after its last operation (a future operation date is refused)
         return institution_create(by=pingdu["people"]["bianban"], name="中国海洋大学海洋装备研究院", unit=u["host"],
                                   authority=u["bianban"], cert_issued=dt.date(2022, 3, 31),
                                   cert_expires=dt.date(2027, 3, 31), last_operation_on=dt.date(2025, 12, 15))
