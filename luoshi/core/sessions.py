@@ -32,10 +32,11 @@ class SessionStore(db.SessionStore):
             self._session_key = None
             return None
         model = self.model
-        table = connections[router.db_for_read(model)].ops.quote_name(model._meta.db_table)
-        with connections[router.db_for_read(model)].cursor() as cur:
+        connection = connections[router.db_for_read(model)]
+        table = connection.ops.quote_name(model._meta.db_table)
+        with connection.cursor() as cur:  # the time as the ORM writes it (naive UTC text on SQLite)
             cur.execute(f"SELECT session_data FROM {table} WHERE session_key = %s AND expire_date > %s",
-                        [self.session_key, timezone.now()])
+                        [self.session_key, connection.ops.adapt_datetimefield_value(timezone.now())])
             row = cur.fetchone()
         if row is None:
             self._session_key = None
