@@ -107,30 +107,27 @@ def _material_items(qs, limit) -> list[InboxItem]:
                       context=r["round__scheme__name"], unit=r["unit__name"]) for r in rows]
 
 
-def _count(qs) -> int:
-    return 0 if qs is None else qs.count()
-
 
 def register() -> None:
     register_inbox("assess.score", label=gettext_lazy("待评分的考核期次"), order=30,
-                   count=lambda user: _count(rounds_to_score(user)),
+                   pending=rounds_to_score,
                    items=lambda user, limit: [] if (qs := rounds_to_score(user)) is None else
                    _round_items(qs, "assess.score", limit, "assess_score"))
     register_inbox("assess.returned", label=gettext_lazy("被退回待修改的评分"), order=31,
-                   count=lambda user: _count(scores_returned(user)),
+                   pending=scores_returned,
                    items=lambda user, limit: [] if (qs := scores_returned(user)) is None else _score_items(qs, limit))
     register_inbox("assess.review", label=gettext_lazy("待审核、公布的考核期次"), order=32,
-                   count=lambda user: _count(rounds_to_review(user)),
+                   pending=rounds_to_review,
                    items=lambda user, limit: [] if (qs := rounds_to_review(user)) is None else
                    _round_items(qs, "assess.review", limit, "assess_review"))
     register_inbox("assess.appeals", label=gettext_lazy("待复核的申诉"), order=33,
-                   count=lambda user: _count(appeals_to_decide(user)),
+                   pending=appeals_to_decide,
                    items=lambda user, limit: [] if (qs := appeals_to_decide(user)) is None else _appeal_items(qs, limit))
     register_inbox("assess.consequences", label=gettext_lazy("待确认的后果措施"), order=34,
-                   count=lambda user: _count(consequences_to_confirm(user)),
+                   pending=consequences_to_confirm,
                    items=lambda user, limit: [] if (qs := consequences_to_confirm(user)) is None else
                    _consequence_items(qs, limit))
     register_inbox("assess.materials", label=gettext_lazy("待报送考核材料"), order=35,
-                   count=lambda user: _count(materials_to_submit(user)),
+                   pending=materials_to_submit,
                    items=lambda user, limit: [] if (qs := materials_to_submit(user)) is None else
                    _material_items(qs, limit))

@@ -55,6 +55,8 @@ def inbox(request):
 def inbox_badge(request):
     """The navigation's 待办 count, fetched by htmx after the page has loaded (it costs one lean query per source
     that applies to the user, so pages do not pay for it)."""
-    from .inbox import inbox_total
+    from .inbox import BADGE_CAP, inbox_badge_total
 
-    return render(request, "core/_inbox_badge.html", {"inbox_total": inbox_total(request.user)})
+    total = inbox_badge_total(request.user)
+    return render(request, "core/_inbox_badge.html",
+                  {"inbox_total": total, "shown": f"{BADGE_CAP - 1}+" if total >= BADGE_CAP else str(total)})

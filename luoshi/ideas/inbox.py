@@ -49,17 +49,14 @@ def _items(qs, source: str, limit) -> list[InboxItem]:
                       extra={"scores": r["score_count"]}) for r in rows]
 
 
-def _count(qs) -> int:
-    return 0 if qs is None else qs.count()
-
 
 def register() -> None:
     register_inbox("ideas.screen", label=gettext_lazy("待初审金点子"), order=50,
-                   count=lambda user: _count(to_screen(user)),
+                   pending=to_screen,
                    items=lambda user, limit: [] if (qs := to_screen(user)) is None else _items(qs, "ideas.screen", limit))
     register_inbox("ideas.score", label=gettext_lazy("待评分金点子"), order=51,
-                   count=lambda user: _count(to_score(user)),
+                   pending=to_score,
                    items=lambda user, limit: [] if (qs := to_score(user)) is None else _items(qs, "ideas.score", limit))
     register_inbox("ideas.decide", label=gettext_lazy("待决定采纳并答复的金点子"), order=52,
-                   count=lambda user: _count(to_decide(user)),
+                   pending=to_decide,
                    items=lambda user, limit: [] if (qs := to_decide(user)) is None else _items(qs, "ideas.decide", limit))

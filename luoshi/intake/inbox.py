@@ -74,24 +74,21 @@ def _extension_items(qs, limit) -> list[InboxItem]:
                       extra={"key": f"x{r['pk']}"}) for r in rows]
 
 
-def _count(qs) -> int:
-    return 0 if qs is None else qs.count()
-
 
 def register() -> None:
     register_inbox("intake.dispatch", label=gettext_lazy("待派单诉求（含退单）"), order=40,
-                   count=lambda user: _count(to_dispatch(user)),
+                   pending=to_dispatch,
                    items=lambda user, limit: [] if (qs := to_dispatch(user)) is None else
                    _request_items(qs, "intake.dispatch", "dispatch_due", limit))
     register_inbox("intake.extensions", label=gettext_lazy("待审批诉求延期"), order=41,
-                   count=lambda user: _count(extensions_to_decide(user)),
+                   pending=extensions_to_decide,
                    items=lambda user, limit: [] if (qs := extensions_to_decide(user)) is None else
                    _extension_items(qs, limit))
     register_inbox("intake.sign", label=gettext_lazy("待签收诉求"), order=42,
-                   count=lambda user: _count(to_sign(user)),
+                   pending=to_sign,
                    items=lambda user, limit: [] if (qs := to_sign(user)) is None else
                    _request_items(qs, "intake.sign", "sign_due", limit))
     register_inbox("intake.answer", label=gettext_lazy("待办理回复诉求"), order=43,
-                   count=lambda user: _count(to_answer(user)),
+                   pending=to_answer,
                    items=lambda user, limit: [] if (qs := to_answer(user)) is None else
                    _request_items(qs, "intake.answer", "due_at", limit))

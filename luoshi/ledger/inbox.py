@@ -102,27 +102,24 @@ def _escalation_items(qs, limit) -> list[InboxItem]:
             for r in rows]
 
 
-def _count(qs) -> int:
-    return 0 if qs is None else qs.count()
-
 
 def register() -> None:
     register_inbox("ledger.sign", label=gettext_lazy("待签收交办单"), order=20,
-                   count=lambda user: _count(sheets_to_sign(user)),
+                   pending=sheets_to_sign,
                    items=lambda user, limit: [] if (qs := sheets_to_sign(user)) is None else _sheet_items(qs, limit))
     register_inbox("ledger.rectify", label=gettext_lazy("待整改问题（交办单）"), order=21,
-                   count=lambda user: _count(findings_to_rectify(user)),
+                   pending=findings_to_rectify,
                    items=lambda user, limit: [] if (qs := findings_to_rectify(user)) is None else
                    _finding_items(qs, "ledger.rectify", limit))
     register_inbox("ledger.verify", label=gettext_lazy("待核验问题"), order=22,
-                   count=lambda user: _count(findings_to_verify(user)),
+                   pending=findings_to_verify,
                    items=lambda user, limit: [] if (qs := findings_to_verify(user)) is None else
                    _finding_items(qs, "ledger.verify", limit))
     register_inbox("ledger.assign", label=gettext_lazy("待交办问题"), order=23,
-                   count=lambda user: _count(findings_to_assign(user)),
+                   pending=findings_to_assign,
                    items=lambda user, limit: [] if (qs := findings_to_assign(user)) is None else
                    _finding_items(qs, "ledger.assign", limit))
     register_inbox("ledger.escalations", label=gettext_lazy("待确认督办升级"), order=24,
-                   count=lambda user: _count(escalations_to_confirm(user)),
+                   pending=escalations_to_confirm,
                    items=lambda user, limit: [] if (qs := escalations_to_confirm(user)) is None else
                    _escalation_items(qs, limit))

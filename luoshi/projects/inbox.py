@@ -65,12 +65,12 @@ def register() -> None:
     from .selectors import issues_waiting, months_due
 
     register_inbox("projects.report", label=gettext_lazy("待报送项目投资"), order=45,
-                   count=lambda user: months_due(user).count(), items=_report_items)
+                   pending=months_due, items=_report_items)
     register_inbox("projects.assign", label=gettext_lazy("待交办项目问题"), order=46,
-                   count=lambda user: issues_waiting(user).count(), items=_issue_items)
+                   pending=issues_waiting, items=_issue_items)
     from .selectors import ratings_due
 
     register_inbox("projects.rate", label=gettext_lazy("待督导核查项目"), order=48,
-                   count=lambda user: ratings_due(user).count(), items=_rate_items)
+                   pending=ratings_due, items=_rate_items)
     register_inbox("projects.challenge_score", label=gettext_lazy("待评审揭榜申请"), order=47,
-                   count=lambda user: to_score(user).count(), items=_score_items)
+                   pending=to_score, items=_score_items)

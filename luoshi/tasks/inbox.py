@@ -86,34 +86,31 @@ def led_red(user) -> QuerySet[Task] | None:
     return Task.objects.filter(is_archived=False, leaders=user, status=TaskStatus.RED)
 
 
-def _count(qs) -> int:
-    return 0 if qs is None else qs.count()
-
 
 def register() -> None:
     register_inbox(
         "tasks.acknowledge", label=gettext_lazy("待签收任务"), order=10,
-        count=lambda user: _count(to_acknowledge(user)),
+        pending=to_acknowledge,
         items=lambda user, limit: [] if (qs := to_acknowledge(user)) is None else
         _assignment_items(qs, "tasks.acknowledge", limit))
     register_inbox(
         "tasks.report", label=gettext_lazy("待报送进展（红黄灯）"), order=11,
-        count=lambda user: _count(to_report(user)),
+        pending=to_report,
         items=lambda user, limit: [] if (qs := to_report(user)) is None else
         _assignment_items(qs, "tasks.report", limit))
     register_inbox(
         "tasks.extensions", label=gettext_lazy("待审批延期申请"), order=12,
-        count=lambda user: _count(_pending(ExtensionRequest, user)),
+        pending=lambda user: _pending(ExtensionRequest, user),
         items=lambda user, limit: [] if (qs := _pending(ExtensionRequest, user)) is None else
         _request_items(qs, "tasks.extensions", limit, _("延期申请")))
     register_inbox(
         "tasks.closures", label=gettext_lazy("待审核办结申请"), order=13,
-        count=lambda user: _count(_pending(ClosureRequest, user)),
+        pending=lambda user: _pending(ClosureRequest, user),
         items=lambda user, limit: [] if (qs := _pending(ClosureRequest, user)) is None else
         _request_items(qs, "tasks.closures", limit, _("办结申请")))
     register_inbox(
         "tasks.led_red", label=gettext_lazy("我负责的红灯任务"), order=14,
-        count=lambda user: _count(led_red(user)),
+        pending=led_red,
         items=lambda user, limit: [] if (qs := led_red(user)) is None else _task_items(qs, "tasks.led_red", limit))
     register_review()
 
@@ -153,5 +150,5 @@ def _review_items(qs, limit: int | None) -> list[InboxItem]:
 
 def register_review() -> None:
     register_inbox("tasks.public_review", label=gettext_lazy("待审核公开的进展"), order=15,
-                   count=lambda user: _count(reports_to_review(user)),
+                   pending=reports_to_review,
                    items=lambda user, limit: [] if (qs := reports_to_review(user)) is None else _review_items(qs, limit))

@@ -53,6 +53,9 @@ def test_the_demo_roles_inbox(db, travel, client_for, django_assert_max_num_quer
             for source in inbox_sources():
                 items = source.items(person, None)
                 assert counts[source.key] == len(items), (username, source.key)
+                # the badge's capped count (a LIMIT inside the count) agrees below and at the cap
+                for cap in (1, 2, 100):
+                    assert source.count_upto(person, cap) == min(len(items), cap), (username, source.key, cap)
                 assert len({(i.extra.get("key") or i.url) for i in items}) == len(items), (username, source.key)
                 assert all(i.source == source.key and i.url.startswith("/") for i in items)
             found = {k for k, n in counts.items() if n}
@@ -94,6 +97,20 @@ def test_one_source_in_full_and_a_wrong_source_refused(program, cast, client_for
     [group] = page.context["groups"]
     assert group["key"] == "tasks.acknowledge" and group["count"] == len(group["items"]) == 2  # lead a, coop dept
     assert client.get(reverse("inbox") + "?source=nope").status_code == 400
+
+
+def test_the_badge_stops_counting_at_its_cap(program, cast, client_for, monkeypatch):
+    """Past the cap the badge says "N+" (each source stops counting there) and is exact below it."""
+    import luoshi.core.inbox as inbox
+
+    person = cast["liaison_a"]
+    total = inbox_total(person)
+    assert total >= 2
+    monkeypatch.setattr(inbox, "BADGE_CAP", total + 1)
+    assert f">{total}<" in client_for(person).get(reverse("inbox_badge")).content.decode()
+    monkeypatch.setattr(inbox, "BADGE_CAP", 2)
+    assert inbox.inbox_badge_total(person) >= 2
+    assert ">1+<" in client_for(person).get(reverse("inbox_badge")).content.decode()
 
 
 def test_anonymous_is_sent_to_login(client):
