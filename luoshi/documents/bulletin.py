@@ -13,11 +13,7 @@ import datetime as dt
 import io
 from types import SimpleNamespace
 
-from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
-from docx.shared import Mm
+from docx.enum.text import WD_LINE_SPACING
 from luoshi.core import formats
 from luoshi.core.excel import workbook_new
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
@@ -30,7 +26,7 @@ from luoshi.tasks.models import TaskStatus
 from .charts import bar_chart_png
 from .gongwen import (
     issue_line,
-    DASH, HEITI, KAITI, TABLE_PT, add_para, caption, chinese_date, finish, format_rate, masthead, picture, set_cell,
+    DASH, HEITI, KAITI, TABLE_PT, add_para, caption, chinese_date, finish, format_rate, grid_table, masthead, picture,
 )
 
 __all__ = ["bulletin_data", "bulletin_docx", "bulletin_snapshot", "bulletin_xlsx", "snapshot_docx", "snapshot_xlsx"]
@@ -225,32 +221,10 @@ LEAGUE_COLUMNS = (("名次", 14), ("单位", 38), ("牵头任务数", 20), ("已
 
 
 def _league_table(doc, league: list[dict]):
-    table = doc.add_table(rows=1, cols=len(LEAGUE_COLUMNS))
-    table.style = doc.styles["Table Grid"]
-    table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    table.autofit = False
-    header = table.rows[0]
-    trpr = header._tr.get_or_add_trPr()
-    repeat = OxmlElement("w:tblHeader")  # repeat the header row on each page
-    trpr.append(repeat)
-    for cell, (name, _) in zip(header.cells, LEAGUE_COLUMNS):
-        set_cell(cell, name, bold=True)
-    for r in league:
-        cells = table.add_row().cells
-        values = (str(r["rank"]), r["unit_name"], str(r["lead"]), str(r["closed"]), format_rate(r["on_time_rate"]),
-                  str(r["overdue"]), format_rate(r["ack_rate"]))
-        for i, (cell, value) in enumerate(zip(cells, values)):
-            set_cell(cell, value, align=WD_ALIGN_PARAGRAPH.LEFT if i == 1 else WD_ALIGN_PARAGRAPH.CENTER)
-    # fixed layout: Word takes the widths from tblGrid, other readers from tcW; set both
-    for col, (_, width) in zip(table.columns, LEAGUE_COLUMNS):
-        col.width = Mm(width)
-    for row in table.rows:
-        for cell, (_, width) in zip(row.cells, LEAGUE_COLUMNS):
-            cell.width = Mm(width)
-    tblw = table._tbl.tblPr.find(qn("w:tblW"))
-    tblw.set(qn("w:type"), "dxa")
-    tblw.set(qn("w:w"), str(round(sum(w for _, w in LEAGUE_COLUMNS) / 25.4 * 1440)))
-    return table
+    """The league as a grid table (gongwen.grid_table copies its first row: one pass, whatever the number of units)."""
+    rows = [(r["rank"], r["unit_name"], r["lead"], r["closed"], format_rate(r["on_time_rate"]), r["overdue"],
+             format_rate(r["ack_rate"])) for r in league]
+    return grid_table(doc, LEAGUE_COLUMNS, rows, left=(1,))
 
 
 def bulletin_docx(*, user, program: Program, as_of: dt.date, issue_no: int | None = None,
