@@ -27,11 +27,13 @@ from .charts import bar_chart_png
 from .gongwen import (
     issue_line,
     DASH, HEITI, KAITI, TABLE_PT, add_para, caption, chinese_date, finish, format_rate, grid_table, masthead, picture,
+    single_spaced,
 )
 
 __all__ = ["bulletin_data", "bulletin_docx", "bulletin_snapshot", "bulletin_xlsx", "snapshot_docx", "snapshot_xlsx"]
 
 CHART_TOP = 15
+TREND_MONTHS = 6
 
 STATUS_ORDER = (TaskStatus.NORMAL, TaskStatus.YELLOW, TaskStatus.RED, TaskStatus.EXTENDED, TaskStatus.CLOSED)
 STATUS_LABEL = dict(TaskStatus.choices)
@@ -56,7 +58,8 @@ def bulletin_data(*, user, program: Program, as_of: dt.date, issue_no: int | Non
     Keys: program, as_of, as_of_text, period (ReportingPeriod containing as_of, or None), issue_no
     (given, else the period's seq, else None), counts (status → n, plus "total"), count_rows,
     closure_rate (percent or None), league (selectors.unit_league rows: unit_id, unit_name, the
-    figures with `closed`, rank), red_tasks, yellow_tasks (dicts: code, title, lead_units_text, deadline,
+    figures with `closed`, rank), trend (selectors.program_monthly_trend: the last TREND_MONTHS months' added and
+    closed tasks), red_tasks, yellow_tasks (dicts: code, title, lead_units_text, deadline,
     status_reason, …), by_leader (dicts: person_id, name, the status counts, total).
     """
     overview = selectors.program_overview(user=user, program=program)
@@ -85,6 +88,7 @@ def bulletin_data(*, user, program: Program, as_of: dt.date, issue_no: int | Non
         "as_of_text": chinese_date(as_of),
         "issue_no": issue_no,
         "period": period,
+        "trend": selectors.program_monthly_trend(user=user, program=program, as_of=as_of, months=TREND_MONTHS),
         "counts": counts,
         "count_rows": [{"status": s, "label": STATUS_LABEL[s], "count": counts.get(s, 0)} for s in STATUS_ORDER],
         "closure_rate": (counts.get(TaskStatus.CLOSED, 0) / total * 100) if total else None,
@@ -119,6 +123,7 @@ def bulletin_snapshot(*, user, program: Program, as_of: dt.date, issue_no: int |
                                                "due": period.due.isoformat()},
         "counts": {str(k): int(v) for k, v in data["counts"].items()},
         "closure_rate": data["closure_rate"],
+        "trend": data["trend"],
         "league": [{k: r[k] for k in ("unit_id", "unit_name", "lead", "closed", "on_time_rate", "overdue", "ack_rate",
                                       "rank")} for r in data["league"]],
         "red_tasks": [task(t) for t in data["red_tasks"]],
@@ -147,6 +152,8 @@ def _data_from_snapshot(snap: dict, issue_no: int | None = None) -> dict:
         "counts": counts,
         "count_rows": [{"status": s, "label": STATUS_LABEL[s], "count": counts.get(s, 0)} for s in STATUS_ORDER],
         "closure_rate": snap["closure_rate"],
+        # issues drawn before the trend existed have none: their documents stay as they were
+        "trend": snap.get("trend"),
         "league": snap["league"],
         "red_tasks": [task(t) for t in snap["red_tasks"]],
         "yellow_tasks": [task(t) for t in snap["yellow_tasks"]],
@@ -154,24 +161,46 @@ def _data_from_snapshot(snap: dict, issue_no: int | None = None) -> dict:
     }
 
 
-def bulletin_charts(data: dict) -> list[tuple[str, bytes]]:
-    """The bulletin's pictures as (caption, PNG): the tasks by status, and the units with the most lead
-    tasks by 已办结/逾期. Drawn from the figures only, so the same figures give the same pictures."""
+def _month_labels(trend: list[dict]) -> list[str]:
+    """7月, 8月 … with the year on the first month and on each January (2026年11月, 12月, 2027年1月)."""
+    return [f"{r['year']}年{r['month']}月" if i == 0 or r["month"] == 1 else f"{r['month']}月"
+            for i, r in enumerate(trend)]
+
+
+def _trend_rate(r: dict) -> float | None:
+    return r["closed_total"] / r["total"] * 100 if r["total"] else None
+
+
+def bulletin_charts(data: dict) -> list[tuple[str, str, bytes]]:
+    """The bulletin's pictures as (key, caption, PNG), numbered in the order they appear: the tasks by status
+    ("status"), the tasks added and closed in each of the last months ("trend", when the figures have a trend),
+    and the units with the most lead tasks by 已办结/逾期 ("units"). Drawn from the figures only, so the same
+    figures give the same pictures."""
     charts = []
+    as_of = data["as_of_text"]
+
+    def add(key: str, text: str, png: bytes) -> None:
+        charts.append((key, f"图{len(charts) + 1}　{text}", png))
+
     rows = data["count_rows"]
-    charts.append((f"图1　任务状态分布（截至{data['as_of_text']}）",
-                   bar_chart_png(title="任务状态分布", categories=[r["label"] for r in rows],
-                                 series=[("任务数", [r["count"] for r in rows])], width_px=1600, height_px=700,
-                                 horizontal=False)))
+    add("status", f"任务状态分布（截至{as_of}）",
+        bar_chart_png(title="任务状态分布", categories=[r["label"] for r in rows],
+                      series=[("任务数", [r["count"] for r in rows])], width_px=1600, height_px=700, horizontal=False))
+    trend = data.get("trend")
+    if trend:
+        add("trend", f"近{len(trend)}个月任务新增与办结情况（按月，截至{as_of}）",
+            bar_chart_png(title="各月新增与办结任务数", categories=_month_labels(trend),
+                          series=[("新增任务", [r["added"] for r in trend]), ("办结任务", [r["closed"] for r in trend])],
+                          width_px=1600, height_px=700, horizontal=False))
     league = data["league"]
     if league:
         top = sorted(league, key=lambda r: (-r["lead"], r["rank"], r["unit_name"]))[:CHART_TOP]
         more = len(league) > CHART_TOP
-        charts.append((f"图2　各牵头单位任务办理情况（截至{data['as_of_text']}" + (f"，牵头任务最多的前{CHART_TOP}位）" if more else "）"),
-                       bar_chart_png(title="各牵头单位任务办理情况", categories=[r["unit_name"] for r in top],
-                                     series=[("牵头任务", [r["lead"] for r in top]), ("已办结", [r["closed"] for r in top]),
-                                             ("逾期", [r["overdue"] for r in top])],
-                                     width_px=1600, height_px=300 + 90 * len(top), horizontal=True)))
+        add("units", f"各牵头单位任务办理情况（截至{as_of}" + (f"，牵头任务最多的前{CHART_TOP}位）" if more else "）"),
+            bar_chart_png(title="各牵头单位任务办理情况", categories=[r["unit_name"] for r in top],
+                          series=[("牵头任务", [r["lead"] for r in top]), ("已办结", [r["closed"] for r in top]),
+                                  ("逾期", [r["overdue"] for r in top])],
+                          width_px=1600, height_px=300 + 90 * len(top), horizontal=True))
     return charts
 
 
@@ -227,6 +256,27 @@ def _league_table(doc, league: list[dict]):
     return grid_table(doc, LEAGUE_COLUMNS, rows, left=(1,))
 
 
+TREND_COLUMNS = (("月份", 30), ("新增任务", 24), ("办结任务", 24), ("累计任务", 26), ("累计办结", 26), ("累计办结率", 26))
+
+
+def _trend_part(doc, data: dict, chart: tuple[str, bytes] | None) -> None:
+    """近几个月的新增与办结: a sentence, the chart, and its figures as a table (the numbers do not depend on
+    telling the bars' colours apart)."""
+    trend = data["trend"]
+    last = trend[-1]
+    add_para(doc, f"近{len(trend)}个月，共新增任务{sum(r['added'] for r in trend)}项、办结任务"
+                  f"{sum(r['closed'] for r in trend)}项；截至{data['as_of_text']}，累计办结率"
+                  f"{format_rate(_trend_rate(last))}（按任务的登记时间和办结时间逐月统计，各月情况如下）。")
+    if chart is not None:
+        picture(doc, chart[1], width_mm=120)
+        caption(doc, chart[0])
+    rows = [(label, r["added"], r["closed"], r["total"], r["closed_total"], format_rate(_trend_rate(r)))
+            for label, r in zip((f"{r['year']}年{r['month']}月" for r in trend), trend)]
+    grid_table(doc, TREND_COLUMNS, rows)
+    single_spaced(add_para(doc, "注：累计任务、累计办结和累计办结率为各月末（本月为截至日期）的数字。",
+                           size=TABLE_PT, indent=False))
+
+
 def bulletin_docx(*, user, program: Program, as_of: dt.date, issue_no: int | None = None,
                   office_name: str = "", charts: bool = True) -> bytes:
     snap = bulletin_snapshot(user=user, program=program, as_of=as_of, issue_no=issue_no)
@@ -250,10 +300,12 @@ def snapshot_docx(snap: dict, *, office_name: str = "", issue_no: int | None = N
     # 一、总体情况
     add_para(doc, "一、总体情况", font=HEITI, outline=0)
     add_para(doc, _overview_sentence(data))
-    pictures = bulletin_charts(data) if charts else []
-    if pictures:
-        picture(doc, pictures[0][1], width_mm=120)
-        caption(doc, pictures[0][0])
+    pictures = {key: (text, png) for key, text, png in bulletin_charts(data)} if charts else {}
+    if "status" in pictures:
+        picture(doc, pictures["status"][1], width_mm=120)
+        caption(doc, pictures["status"][0])
+    if data["trend"]:
+        _trend_part(doc, data, pictures.get("trend"))
 
     # 二、各单位推进情况
     add_para(doc, "二、各单位推进情况", font=HEITI, outline=0)
@@ -264,9 +316,9 @@ def snapshot_docx(snap: dict, *, office_name: str = "", issue_no: int | None = N
         remark = add_para(doc, "注：按期办结率为按期办结任务数占应计任务数（已办结、已过完成时限或红灯含未按期报送进展的牵头任务）的比例，及时签收率为按时签收任务数占交办任务数的比例；"
                                "“—”表示暂无到期任务。", size=TABLE_PT, indent=False)
         remark.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
-        if len(pictures) > 1:
-            picture(doc, pictures[1][1])
-            caption(doc, pictures[1][0])
+        if "units" in pictures:
+            picture(doc, pictures["units"][1])
+            caption(doc, pictures["units"][0])
     else:
         add_para(doc, "暂无牵头单位数据。")
 
