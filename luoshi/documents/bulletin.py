@@ -26,7 +26,7 @@ from luoshi.tasks.models import TaskStatus
 from .charts import bar_chart_png
 from .gongwen import (
     issue_line,
-    DASH, HEITI, KAITI, TABLE_PT, add_para, caption, chinese_date, finish, format_rate, grid_table, masthead, picture,
+    DASH, HEITI, KAITI, TABLE_PT, add_para, add_paras, caption, chinese_date, finish, format_rate, grid_table, masthead, picture,
     single_spaced,
 )
 
@@ -39,16 +39,20 @@ STATUS_ORDER = (TaskStatus.NORMAL, TaskStatus.YELLOW, TaskStatus.RED, TaskStatus
 STATUS_LABEL = dict(TaskStatus.choices)
 
 
-def _task_row(task) -> dict:
+TASK_FIELDS = ("id", "code", "title", "lead_units_text", "deadline", "extended_deadline", "status", "status_reason")
+
+
+def _task_row(t: dict) -> dict:
+    """A red or yellow task's line, from its plain values (no model instance per task)."""
     return {
-        "id": task.pk,
-        "code": task.code,
-        "title": task.title,
-        "lead_units_text": task.lead_units_text,
-        "deadline": task.effective_deadline,
-        "status": task.status,
-        "status_label": STATUS_LABEL.get(task.status, task.status),
-        "status_reason": task.status_reason,
+        "id": t["id"],
+        "code": t["code"],
+        "title": t["title"],
+        "lead_units_text": t["lead_units_text"],
+        "deadline": t["extended_deadline"] or t["deadline"],  # Task.effective_deadline
+        "status": t["status"],
+        "status_label": STATUS_LABEL.get(t["status"], t["status"]),
+        "status_reason": t["status_reason"],
     }
 
 
@@ -70,7 +74,8 @@ def bulletin_data(*, user, program: Program, as_of: dt.date, issue_no: int | Non
     league = selectors.unit_league(user=user, program=program, as_of=as_of)
 
     def tasks_with(status: str) -> list[dict]:
-        qs = selectors.task_list(user=user, filters=selectors.TaskFilters(program=program, status=status))
+        qs = selectors.task_list_rows(user=user, filters=selectors.TaskFilters(program=program, status=status),
+                                      fields=TASK_FIELDS)
         return [_task_row(t) for t in qs]
 
     period = (ReportingPeriod.objects.filter(program=program, start__lte=as_of, due__gte=as_of)
@@ -327,8 +332,7 @@ def snapshot_docx(snap: dict, *, office_name: str = "", issue_no: int | None = N
     for heading, rows in (("（一）红灯任务", data["red_tasks"]), ("（二）黄灯任务", data["yellow_tasks"])):
         add_para(doc, heading, font=KAITI, outline=1)
         if rows:
-            for t in rows:
-                add_para(doc, _task_line(t))
+            add_paras(doc, (_task_line(t) for t in rows))
         else:
             add_para(doc, "无。")
 

@@ -8,7 +8,6 @@ from typing import Any, Sequence
 
 from django.utils.translation import gettext
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
-from django.db.models.functions import TruncMonth
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -550,40 +549,31 @@ def pairing_units_state(person) -> list[dict]:
 
 # ---- the monthly trend of a program (调度通报 图: 近六个月任务新增与办结) ---------------------------------------
 
-def _month_key(day: dt.date) -> tuple[int, int]:
-    return day.year, day.month
-
-
 def program_monthly_trend(*, user, program: Program, as_of: dt.date, months: int = 6) -> list[dict]:
     """Per calendar month of the last `months` up to `as_of` (that month counted to `as_of`), oldest first: the
     program's tasks the user may read that were added (`added`) and closed (`closed`) in the month, and at the
     month's end (or `as_of`) the tasks added so far (`total`) and closed so far (`closed_total`). Months before
     the program's first task are left out (no task by `as_of`: no rows).
 
-    Two grouped queries (by local month of created_at and of closed_at), whatever the number of tasks or units.
-    Counted from today's tasks: archived tasks are left out, a task without a creation time counts as added before
-    the first month."""
-    end = timezone.make_aware(dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time()))
-    tasks = program_tasks(user=user, program=program).order_by()
-    added = Counter({_month_key(r["m"]) if r["m"] else None: r["n"] for r in
-                     tasks.filter(Q(created_at__lt=end) | Q(created_at=None))
-                     .values(m=TruncMonth("created_at")).annotate(n=Count("id"))})
-    closed = Counter({_month_key(r["m"]): r["n"] for r in
-                      tasks.filter(closed_at__lt=end).values(m=TruncMonth("closed_at")).annotate(n=Count("id"))})
+    One query: the tasks added and closed before each month's first moment (local time), counted with filters,
+    whatever the number of tasks or units. Counted from today's tasks: archived tasks are left out, a task without
+    a creation time counts as added before the first month."""
     keys: list[tuple[int, int]] = []
     y, m = as_of.year, as_of.month
     for _ in range(months):
         keys.append((y, m))
         y, m = (y, m - 1) if m > 1 else (y - 1, 12)
     keys.reverse()
-    first = keys[0]
-    total = sum(n for k, n in added.items() if k is None or k < first)
-    closed_total = sum(n for k, n in closed.items() if k < first)
+    # bounds[i] starts month i; the last bound is the end of as_of
+    bounds = [timezone.make_aware(dt.datetime(y, m, 1)) for y, m in keys]
+    bounds.append(timezone.make_aware(dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time())))
+    counts = program_tasks(user=user, program=program).order_by().aggregate(
+        **{f"added{i}": Count("id", filter=Q(created_at__lt=b) | Q(created_at=None)) for i, b in enumerate(bounds)},
+        **{f"closed{i}": Count("id", filter=Q(closed_at__lt=b)) for i, b in enumerate(bounds)})
     rows = []
-    for k in keys:
-        total += added.get(k, 0)
-        closed_total += closed.get(k, 0)
+    for i, (y, m) in enumerate(keys):
+        total, closed_total = counts[f"added{i + 1}"], counts[f"closed{i + 1}"]
         if total:
-            rows.append({"year": k[0], "month": k[1], "added": added.get(k, 0), "closed": closed.get(k, 0),
-                         "total": total, "closed_total": closed_total})
+            rows.append({"year": y, "month": m, "added": total - counts[f"added{i}"],
+                         "closed": closed_total - counts[f"closed{i}"], "total": total, "closed_total": closed_total})
     return rows
