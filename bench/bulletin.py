@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import math
 import os
 import resource
 import zipfile
@@ -41,12 +42,23 @@ from luoshi.programs.models import Program  # noqa: E402
 from luoshi.tasks.models import TaskAssignment  # noqa: E402
 
 
+def trimmed(snap: dict, units: int) -> dict:
+    """The snapshot with its first `units` league rows and the same share of its red and yellow tasks (not saved)."""
+    share = min(1.0, units / max(1, len(snap["league"])))
+    return {**snap, "league": snap["league"][:units],
+            **{k: snap[k][:math.ceil(len(snap[k]) * share)] for k in ("red_tasks", "yellow_tasks")}}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--samples", type=int, default=3)
     parser.add_argument("--kind", choices=("program", "ledger"), default="program",
                         help="program: 调度通报 of the program with the most lead units; ledger: 督查通报 of bench-ledger")
     parser.add_argument("--program", default="", help="the program of a 调度通报 (code), instead of the largest")
+    parser.add_argument("--units", type=int, default=0,
+                        help="调度通报 only: after drawing the snapshot, keep its first N league units and the same "
+                             "share of its red and yellow tasks before writing the files (the bench city has no "
+                             "program with 150 lead units; the files are drawn from the snapshot alone)")
     args = parser.parse_args()
     require_migrated()
     office = Person.objects.get(username="bench_office")
@@ -80,11 +92,13 @@ def main() -> None:
         children = resource.getrusage(resource.RUSAGE_CHILDREN)
         return time.process_time() + children.ru_utime + children.ru_stime
 
-    charts = units = 0
+    charts = units = warnings = 0
     for _ in range(args.samples):
         marks = [(time.perf_counter(), cpu_now())]
         issue = issue_create_now(by=office, subscription=sub)
         marks.append((time.perf_counter(), cpu_now()))
+        if args.units and kind == SeriesKind.PROGRAM:
+            issue.snapshot = trimmed(issue.snapshot, args.units)
         docx = issue_file(issue, "docx")
         marks.append((time.perf_counter(), cpu_now()))
         xlsx = issue_file(issue, "xlsx") if "xlsx" in formats else b""
@@ -99,11 +113,13 @@ def main() -> None:
         if kind == SeriesKind.PROGRAM:
             data = _data_from_snapshot(issue.snapshot, issue.number)
             units = len(data["league"])
+            warnings = len(data["red_tasks"]) + len(data["yellow_tasks"])
         else:
             units = len(issue.snapshot.get("units", []))
         charts = sum(n.startswith("word/media/") for n in zipfile.ZipFile(io.BytesIO(docx)).namelist())
         print(f"issue {issue.number}: docx {len(docx):,} B, xlsx {len(xlsx):,} B, pdf {len(pdf):,} B", flush=True)
-    print(f"units in the issue: {units}, pictures (charts) in the Word file: {charts}")
+    print(f"units in the issue: {units}" + (f", red and yellow tasks listed: {warnings}" if warnings else "")
+          + f", pictures (charts) in the Word file: {charts}")
     print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print("| step | CPU median ms | CPU max ms | wall median ms | wall max ms |")
     print("|---|---:|---:|---:|---:|")
