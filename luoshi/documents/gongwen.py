@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 from copy import deepcopy
+from typing import Any
 
 from docx import Document
 from docx.enum.section import WD_ORIENT
@@ -115,7 +116,8 @@ def add_paras(container, texts, **style) -> None:
     """One paragraph per text, all in the same style (add_para's keywords): the first is built by add_para, the
     others are copies of it with their text replaced, so a list of a thousand task lines costs a thousand copies,
     not a thousand python-docx builds. A text with a line break or a tab is built by add_para (its runs differ)."""
-    first = None
+    first: Any = None  # the w:p element copied
+    last: Any = None
     for text in texts:
         if first is None or not text or any(c in text for c in "\n\r\t"):
             p = add_para(container, text, **style)
