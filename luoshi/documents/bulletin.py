@@ -441,6 +441,18 @@ def _summary_sheet(ws, data: dict) -> None:
     else:
         row += 1
         _body_cell(ws, row, 1, "无")
+    if data.get("trend"):  # the Word file's 近几个月 table, with the rates as numbers
+        row += 2
+        ws.cell(row=row, column=1, value=f"近{len(data['trend'])}个月任务新增与办结").font = Font(name="黑体", size=11,
+                                                                                          bold=True)
+        row += 1
+        _header_row(ws, row, [name for name, _w in TREND_COLUMNS])
+        for r in data["trend"]:
+            row += 1
+            _body_cell(ws, row, 1, f"{r['year']}年{r['month']}月")
+            for col, key in enumerate(("added", "closed", "total", "closed_total"), 2):
+                _body_cell(ws, row, col, r[key])
+            _body_cell(ws, row, 6, _rate_value(_trend_rate(r)), number_format=PERCENT_FORMAT)
     for col, w in enumerate((14, 30, 10, 10, 10, 10, 10), 1):
         ws.column_dimensions[get_column_letter(col)].width = w
     _print_a4(ws, landscape=False)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 
+import openpyxl
 import pytest
 import time_machine
 from django.db import connection
@@ -12,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from docx import Document
 from PIL import Image
 
-from luoshi.documents.bulletin import bulletin_data, bulletin_snapshot, snapshot_docx
+from luoshi.documents.bulletin import bulletin_data, bulletin_snapshot, bulletin_xlsx, snapshot_docx
 from luoshi.documents.issue_files import docx_to_pdf
 from luoshi.org import services as org_services
 from luoshi.tasks import selectors, services
@@ -79,6 +80,18 @@ def test_three_charts_in_the_word_file_and_the_trend_as_a_table(city):
         ["2021年7月", "0", "0", "4", "1", "25.0%"]]
     pdf = docx_to_pdf(snapshot_docx(snap))
     assert pdf.startswith(b"%PDF") and pdf.count(b"/Subtype /Image") == 3
+
+
+def test_the_trend_in_the_workbook(city):
+    wb = openpyxl.load_workbook(io.BytesIO(bulletin_xlsx(user=city.office, program=city.program, as_of=city.as_of)))
+    ws = wb["汇总"]
+    values = [[c.value for c in r][:6] for r in ws.iter_rows()]
+    start = next(i for i, r in enumerate(values) if r[0] == "近5个月任务新增与办结")
+    assert values[start + 1] == ["月份", "新增任务", "办结任务", "累计任务", "累计办结", "累计办结率"]
+    assert values[start + 2:start + 7] == [["2021年3月", 4, 0, 4, 0, 0], ["2021年4月", 0, 0, 4, 0, 0],
+                                           ["2021年5月", 0, 1, 4, 1, 0.25], ["2021年6月", 0, 0, 4, 1, 0.25],
+                                           ["2021年7月", 0, 0, 4, 1, 0.25]]
+    assert ws.cell(row=start + 3, column=6).number_format == "0.0%"
 
 
 def test_drawing_a_bulletin_costs_the_same_queries_for_more_units(city):
