@@ -11,9 +11,11 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from docx import Document
+from lxml import etree
 from PIL import Image
 
 from luoshi.documents.bulletin import bulletin_data, bulletin_snapshot, bulletin_xlsx, snapshot_docx
+from luoshi.documents.gongwen import KAITI, TABLE_PT, add_para, add_paras, new_document
 from luoshi.documents.issue_files import docx_to_pdf
 from luoshi.org import services as org_services
 from luoshi.tasks import selectors, services
@@ -116,3 +118,17 @@ def test_drawing_a_bulletin_costs_the_same_queries_for_more_units(city):
     large = [queries(city.as_of), queries(dt.date(2021, 6, 30))]
     assert [s[1] for s in large] == [10, 10] and large[0][2] > small[0][2]  # more units, more red tasks
     assert [s[0] for s in large] == [s[0] for s in small]
+
+
+def test_add_paras_copies_the_first_paragraph():
+    """gongwen.add_paras: the same paragraphs as add_para one by one (text, font, size, indent), in order; a text with
+    a line break is built by add_para (a w:br, not a copied run)."""
+    lines = ["1 第一项 — 东街道（已逾期5天）", "2 第二项", "3 换行\n之后", " 4 前有空格", "5 最后"]
+    doc = new_document()
+    add_paras(doc, lines, font=KAITI, size=TABLE_PT)
+    one_by_one = new_document()
+    for text in lines:
+        add_para(one_by_one, text, font=KAITI, size=TABLE_PT)
+    assert [p.text for p in doc.paragraphs] == [p.text for p in one_by_one.paragraphs] == lines
+    for p, q in zip(doc.paragraphs, one_by_one.paragraphs):
+        assert etree.tostring(p._p) == etree.tostring(q._p)
