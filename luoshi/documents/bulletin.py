@@ -13,11 +13,7 @@ import datetime as dt
 import io
 from types import SimpleNamespace
 
-from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
-from docx.shared import Mm
+from docx.enum.text import WD_LINE_SPACING
 from luoshi.core import formats
 from luoshi.core.excel import workbook_new
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
@@ -30,27 +26,33 @@ from luoshi.tasks.models import TaskStatus
 from .charts import bar_chart_png
 from .gongwen import (
     issue_line,
-    DASH, HEITI, KAITI, TABLE_PT, add_para, caption, chinese_date, finish, format_rate, masthead, picture, set_cell,
+    DASH, HEITI, KAITI, TABLE_PT, add_para, add_paras, caption, chinese_date, finish, format_rate, grid_table, masthead, picture,
+    single_spaced,
 )
 
 __all__ = ["bulletin_data", "bulletin_docx", "bulletin_snapshot", "bulletin_xlsx", "snapshot_docx", "snapshot_xlsx"]
 
 CHART_TOP = 15
+TREND_MONTHS = 6
 
 STATUS_ORDER = (TaskStatus.NORMAL, TaskStatus.YELLOW, TaskStatus.RED, TaskStatus.EXTENDED, TaskStatus.CLOSED)
 STATUS_LABEL = dict(TaskStatus.choices)
 
 
-def _task_row(task) -> dict:
+TASK_FIELDS = ("id", "code", "title", "lead_units_text", "deadline", "extended_deadline", "status", "status_reason")
+
+
+def _task_row(t: dict) -> dict:
+    """A red or yellow task's line, from its plain values (no model instance per task)."""
     return {
-        "id": task.pk,
-        "code": task.code,
-        "title": task.title,
-        "lead_units_text": task.lead_units_text,
-        "deadline": task.effective_deadline,
-        "status": task.status,
-        "status_label": STATUS_LABEL.get(task.status, task.status),
-        "status_reason": task.status_reason,
+        "id": t["id"],
+        "code": t["code"],
+        "title": t["title"],
+        "lead_units_text": t["lead_units_text"],
+        "deadline": t["extended_deadline"] or t["deadline"],  # Task.effective_deadline
+        "status": t["status"],
+        "status_label": STATUS_LABEL.get(t["status"], t["status"]),
+        "status_reason": t["status_reason"],
     }
 
 
@@ -60,7 +62,8 @@ def bulletin_data(*, user, program: Program, as_of: dt.date, issue_no: int | Non
     Keys: program, as_of, as_of_text, period (ReportingPeriod containing as_of, or None), issue_no
     (given, else the period's seq, else None), counts (status → n, plus "total"), count_rows,
     closure_rate (percent or None), league (selectors.unit_league rows: unit_id, unit_name, the
-    figures with `closed`, rank), red_tasks, yellow_tasks (dicts: code, title, lead_units_text, deadline,
+    figures with `closed`, rank), trend (selectors.program_monthly_trend: the last TREND_MONTHS months' added and
+    closed tasks), red_tasks, yellow_tasks (dicts: code, title, lead_units_text, deadline,
     status_reason, …), by_leader (dicts: person_id, name, the status counts, total).
     """
     overview = selectors.program_overview(user=user, program=program)
@@ -71,7 +74,8 @@ def bulletin_data(*, user, program: Program, as_of: dt.date, issue_no: int | Non
     league = selectors.unit_league(user=user, program=program, as_of=as_of)
 
     def tasks_with(status: str) -> list[dict]:
-        qs = selectors.task_list(user=user, filters=selectors.TaskFilters(program=program, status=status))
+        qs = selectors.task_list_rows(user=user, filters=selectors.TaskFilters(program=program, status=status),
+                                      fields=TASK_FIELDS)
         return [_task_row(t) for t in qs]
 
     period = (ReportingPeriod.objects.filter(program=program, start__lte=as_of, due__gte=as_of)
@@ -89,6 +93,7 @@ def bulletin_data(*, user, program: Program, as_of: dt.date, issue_no: int | Non
         "as_of_text": chinese_date(as_of),
         "issue_no": issue_no,
         "period": period,
+        "trend": selectors.program_monthly_trend(user=user, program=program, as_of=as_of, months=TREND_MONTHS),
         "counts": counts,
         "count_rows": [{"status": s, "label": STATUS_LABEL[s], "count": counts.get(s, 0)} for s in STATUS_ORDER],
         "closure_rate": (counts.get(TaskStatus.CLOSED, 0) / total * 100) if total else None,
@@ -123,6 +128,7 @@ def bulletin_snapshot(*, user, program: Program, as_of: dt.date, issue_no: int |
                                                "due": period.due.isoformat()},
         "counts": {str(k): int(v) for k, v in data["counts"].items()},
         "closure_rate": data["closure_rate"],
+        "trend": data["trend"],
         "league": [{k: r[k] for k in ("unit_id", "unit_name", "lead", "closed", "on_time_rate", "overdue", "ack_rate",
                                       "rank")} for r in data["league"]],
         "red_tasks": [task(t) for t in data["red_tasks"]],
@@ -151,6 +157,8 @@ def _data_from_snapshot(snap: dict, issue_no: int | None = None) -> dict:
         "counts": counts,
         "count_rows": [{"status": s, "label": STATUS_LABEL[s], "count": counts.get(s, 0)} for s in STATUS_ORDER],
         "closure_rate": snap["closure_rate"],
+        # issues drawn before the trend existed have none: their documents stay as they were
+        "trend": snap.get("trend"),
         "league": snap["league"],
         "red_tasks": [task(t) for t in snap["red_tasks"]],
         "yellow_tasks": [task(t) for t in snap["yellow_tasks"]],
@@ -158,24 +166,46 @@ def _data_from_snapshot(snap: dict, issue_no: int | None = None) -> dict:
     }
 
 
-def bulletin_charts(data: dict) -> list[tuple[str, bytes]]:
-    """The bulletin's pictures as (caption, PNG): the tasks by status, and the units with the most lead
-    tasks by 已办结/逾期. Drawn from the figures only, so the same figures give the same pictures."""
+def _month_labels(trend: list[dict]) -> list[str]:
+    """7月, 8月 … with the year on the first month and on each January (2026年11月, 12月, 2027年1月)."""
+    return [f"{r['year']}年{r['month']}月" if i == 0 or r["month"] == 1 else f"{r['month']}月"
+            for i, r in enumerate(trend)]
+
+
+def _trend_rate(r: dict) -> float | None:
+    return r["closed_total"] / r["total"] * 100 if r["total"] else None
+
+
+def bulletin_charts(data: dict) -> list[tuple[str, str, bytes]]:
+    """The bulletin's pictures as (key, caption, PNG), numbered in the order they appear: the tasks by status
+    ("status"), the tasks added and closed in each of the last months ("trend", when the figures have a trend),
+    and the units with the most lead tasks by 已办结/逾期 ("units"). Drawn from the figures only, so the same
+    figures give the same pictures."""
     charts = []
+    as_of = data["as_of_text"]
+
+    def add(key: str, text: str, png: bytes) -> None:
+        charts.append((key, f"图{len(charts) + 1}　{text}", png))
+
     rows = data["count_rows"]
-    charts.append((f"图1　任务状态分布（截至{data['as_of_text']}）",
-                   bar_chart_png(title="任务状态分布", categories=[r["label"] for r in rows],
-                                 series=[("任务数", [r["count"] for r in rows])], width_px=1600, height_px=700,
-                                 horizontal=False)))
+    add("status", f"任务状态分布（截至{as_of}）",
+        bar_chart_png(title="任务状态分布", categories=[r["label"] for r in rows],
+                      series=[("任务数", [r["count"] for r in rows])], width_px=1600, height_px=700, horizontal=False))
+    trend = data.get("trend")
+    if trend:
+        add("trend", f"近{len(trend)}个月任务新增与办结情况（按月，截至{as_of}）",
+            bar_chart_png(title="各月新增与办结任务数", categories=_month_labels(trend),
+                          series=[("新增任务", [r["added"] for r in trend]), ("办结任务", [r["closed"] for r in trend])],
+                          width_px=1600, height_px=700, horizontal=False))
     league = data["league"]
     if league:
         top = sorted(league, key=lambda r: (-r["lead"], r["rank"], r["unit_name"]))[:CHART_TOP]
         more = len(league) > CHART_TOP
-        charts.append((f"图2　各牵头单位任务办理情况（截至{data['as_of_text']}" + (f"，牵头任务最多的前{CHART_TOP}位）" if more else "）"),
-                       bar_chart_png(title="各牵头单位任务办理情况", categories=[r["unit_name"] for r in top],
-                                     series=[("牵头任务", [r["lead"] for r in top]), ("已办结", [r["closed"] for r in top]),
-                                             ("逾期", [r["overdue"] for r in top])],
-                                     width_px=1600, height_px=300 + 90 * len(top), horizontal=True)))
+        add("units", f"各牵头单位任务办理情况（截至{as_of}" + (f"，牵头任务最多的前{CHART_TOP}位）" if more else "）"),
+            bar_chart_png(title="各牵头单位任务办理情况", categories=[r["unit_name"] for r in top],
+                          series=[("牵头任务", [r["lead"] for r in top]), ("已办结", [r["closed"] for r in top]),
+                                  ("逾期", [r["overdue"] for r in top])],
+                          width_px=1600, height_px=300 + 90 * len(top), horizontal=True))
     return charts
 
 
@@ -225,32 +255,31 @@ LEAGUE_COLUMNS = (("名次", 14), ("单位", 38), ("牵头任务数", 20), ("已
 
 
 def _league_table(doc, league: list[dict]):
-    table = doc.add_table(rows=1, cols=len(LEAGUE_COLUMNS))
-    table.style = doc.styles["Table Grid"]
-    table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    table.autofit = False
-    header = table.rows[0]
-    trpr = header._tr.get_or_add_trPr()
-    repeat = OxmlElement("w:tblHeader")  # repeat the header row on each page
-    trpr.append(repeat)
-    for cell, (name, _) in zip(header.cells, LEAGUE_COLUMNS):
-        set_cell(cell, name, bold=True)
-    for r in league:
-        cells = table.add_row().cells
-        values = (str(r["rank"]), r["unit_name"], str(r["lead"]), str(r["closed"]), format_rate(r["on_time_rate"]),
-                  str(r["overdue"]), format_rate(r["ack_rate"]))
-        for i, (cell, value) in enumerate(zip(cells, values)):
-            set_cell(cell, value, align=WD_ALIGN_PARAGRAPH.LEFT if i == 1 else WD_ALIGN_PARAGRAPH.CENTER)
-    # fixed layout: Word takes the widths from tblGrid, other readers from tcW; set both
-    for col, (_, width) in zip(table.columns, LEAGUE_COLUMNS):
-        col.width = Mm(width)
-    for row in table.rows:
-        for cell, (_, width) in zip(row.cells, LEAGUE_COLUMNS):
-            cell.width = Mm(width)
-    tblw = table._tbl.tblPr.find(qn("w:tblW"))
-    tblw.set(qn("w:type"), "dxa")
-    tblw.set(qn("w:w"), str(round(sum(w for _, w in LEAGUE_COLUMNS) / 25.4 * 1440)))
-    return table
+    """The league as a grid table (gongwen.grid_table copies its first row: one pass, whatever the number of units)."""
+    rows = [(r["rank"], r["unit_name"], r["lead"], r["closed"], format_rate(r["on_time_rate"]), r["overdue"],
+             format_rate(r["ack_rate"])) for r in league]
+    return grid_table(doc, LEAGUE_COLUMNS, rows, left=(1,))
+
+
+TREND_COLUMNS = (("月份", 30), ("新增任务", 24), ("办结任务", 24), ("累计任务", 26), ("累计办结", 26), ("累计办结率", 26))
+
+
+def _trend_part(doc, data: dict, chart: tuple[str, bytes] | None) -> None:
+    """近几个月的新增与办结: a sentence, the chart, and its figures as a table (the numbers do not depend on
+    telling the bars' colours apart)."""
+    trend = data["trend"]
+    last = trend[-1]
+    add_para(doc, f"近{len(trend)}个月，共新增任务{sum(r['added'] for r in trend)}项、办结任务"
+                  f"{sum(r['closed'] for r in trend)}项；截至{data['as_of_text']}，累计办结率"
+                  f"{format_rate(_trend_rate(last))}（按任务的登记时间和办结时间逐月统计，各月情况如下）。")
+    if chart is not None:
+        picture(doc, chart[1], width_mm=120)
+        caption(doc, chart[0])
+    rows = [(label, r["added"], r["closed"], r["total"], r["closed_total"], format_rate(_trend_rate(r)))
+            for label, r in zip((f"{r['year']}年{r['month']}月" for r in trend), trend)]
+    grid_table(doc, TREND_COLUMNS, rows)
+    single_spaced(add_para(doc, "注：累计任务、累计办结和累计办结率为各月末（本月为截至日期）的数字。",
+                           size=TABLE_PT, indent=False))
 
 
 def bulletin_docx(*, user, program: Program, as_of: dt.date, issue_no: int | None = None,
@@ -276,10 +305,12 @@ def snapshot_docx(snap: dict, *, office_name: str = "", issue_no: int | None = N
     # 一、总体情况
     add_para(doc, "一、总体情况", font=HEITI, outline=0)
     add_para(doc, _overview_sentence(data))
-    pictures = bulletin_charts(data) if charts else []
-    if pictures:
-        picture(doc, pictures[0][1], width_mm=120)
-        caption(doc, pictures[0][0])
+    pictures = {key: (text, png) for key, text, png in bulletin_charts(data)} if charts else {}
+    if "status" in pictures:
+        picture(doc, pictures["status"][1], width_mm=120)
+        caption(doc, pictures["status"][0])
+    if data["trend"]:
+        _trend_part(doc, data, pictures.get("trend"))
 
     # 二、各单位推进情况
     add_para(doc, "二、各单位推进情况", font=HEITI, outline=0)
@@ -290,9 +321,9 @@ def snapshot_docx(snap: dict, *, office_name: str = "", issue_no: int | None = N
         remark = add_para(doc, "注：按期办结率为按期办结任务数占应计任务数（已办结、已过完成时限或红灯含未按期报送进展的牵头任务）的比例，及时签收率为按时签收任务数占交办任务数的比例；"
                                "“—”表示暂无到期任务。", size=TABLE_PT, indent=False)
         remark.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
-        if len(pictures) > 1:
-            picture(doc, pictures[1][1])
-            caption(doc, pictures[1][0])
+        if "units" in pictures:
+            picture(doc, pictures["units"][1])
+            caption(doc, pictures["units"][0])
     else:
         add_para(doc, "暂无牵头单位数据。")
 
@@ -301,8 +332,7 @@ def snapshot_docx(snap: dict, *, office_name: str = "", issue_no: int | None = N
     for heading, rows in (("（一）红灯任务", data["red_tasks"]), ("（二）黄灯任务", data["yellow_tasks"])):
         add_para(doc, heading, font=KAITI, outline=1)
         if rows:
-            for t in rows:
-                add_para(doc, _task_line(t))
+            add_paras(doc, (_task_line(t) for t in rows))
         else:
             add_para(doc, "无。")
 
@@ -411,6 +441,18 @@ def _summary_sheet(ws, data: dict) -> None:
     else:
         row += 1
         _body_cell(ws, row, 1, "无")
+    if data.get("trend"):  # the Word file's 近几个月 table, with the rates as numbers
+        row += 2
+        ws.cell(row=row, column=1, value=f"近{len(data['trend'])}个月任务新增与办结").font = Font(name="黑体", size=11,
+                                                                                          bold=True)
+        row += 1
+        _header_row(ws, row, [name for name, _w in TREND_COLUMNS])
+        for r in data["trend"]:
+            row += 1
+            _body_cell(ws, row, 1, f"{r['year']}年{r['month']}月")
+            for col, key in enumerate(("added", "closed", "total", "closed_total"), 2):
+                _body_cell(ws, row, col, r[key])
+            _body_cell(ws, row, 6, _rate_value(_trend_rate(r)), number_format=PERCENT_FORMAT)
     for col, w in enumerate((14, 30, 10, 10, 10, 10, 10), 1):
         ws.column_dimensions[get_column_letter(col)].width = w
     _print_a4(ws, landscape=False)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 from copy import deepcopy
+from typing import Any
 
 from docx import Document
 from docx.enum.section import WD_ORIENT
@@ -26,7 +27,7 @@ from luoshi.core import formats, numerals
 
 __all__ = [
     "BODY_PT", "DASH", "FANGSONG", "FOOTER_PT", "HEITI", "KAITI", "LINE_PT", "RED", "SONGTI", "TABLE_PT", "TITLE_PT",
-    "XIAOBIAOSONG", "add_para", "caption", "chinese_date", "chinese_number", "finish", "format_rate", "grid_table", "issue_line",
+    "XIAOBIAOSONG", "add_para", "add_paras", "caption", "chinese_date", "chinese_number", "finish", "format_rate", "grid_table", "issue_line",
     "masthead", "new_document", "picture", "red_rule", "set_cell", "signature", "single_spaced", "style_run",
 ]
 
@@ -109,6 +110,29 @@ def add_para(container, text: str = "", *, font: str = FANGSONG, size: float = B
     if text:
         style_run(p.add_run(text), font=font, size=size, bold=bold, color=color)
     return p
+
+
+def add_paras(container, texts, **style) -> None:
+    """One paragraph per text, all in the same style (add_para's keywords): the first is built by add_para, the
+    others are copies of it with their text replaced, so a list of a thousand task lines costs a thousand copies,
+    not a thousand python-docx builds. A text with a line break or a tab is built by add_para (its runs differ)."""
+    first: Any = None  # the w:p element copied
+    last: Any = None
+    for text in texts:
+        if first is None or not text or any(c in text for c in "\n\r\t"):
+            p = add_para(container, text, **style)
+            if text and first is None and len(p.runs) == 1:
+                first = p._p
+            last = p._p
+            continue
+        copy = deepcopy(first)
+        t = next(copy.iter(qn("w:t")))
+        t.text = text
+        t.attrib.pop(qn("xml:space"), None)
+        if len(text.strip()) < len(text):
+            t.set(qn("xml:space"), "preserve")
+        last.addnext(copy)
+        last = copy
 
 
 def single_spaced(paragraph) -> None:

@@ -43,6 +43,11 @@ def all_text(doc) -> str:
     return "\n".join(parts)
 
 
+def league_table(doc):
+    """The 各单位推进情况 table (the trend table comes before it)."""
+    return next(t for t in doc.tables if t.rows[0].cells[1].text == "单位")
+
+
 def section_lines(doc, start: str, end: str) -> list[str]:
     """The non-empty paragraphs after the heading `start`, up to the heading `end`."""
     lines = texts(doc)
@@ -195,15 +200,20 @@ def test_docx_footer_page_numbers(docx_doc):
 # ---- Word: content -----------------------------------------------------------------------------------
 
 def test_docx_overview_sentence(docx_doc):
-    [sentence, chart_caption] = section_lines(docx_doc, "一、总体情况", "二、各单位推进情况")
+    [sentence, chart_caption, trend, trend_caption, note] = section_lines(docx_doc, "一、总体情况", "二、各单位推进情况")
     assert chart_caption == "图1　任务状态分布（截至2021年7月5日）"
+    assert trend == ("近5个月，共新增任务4项、办结任务1项；截至2021年7月5日，累计办结率25.0%"
+                     "（按任务的登记时间和办结时间逐月统计，各月情况如下）。")
+    assert trend_caption == "图2　近5个月任务新增与办结情况（按月，截至2021年7月5日）"
+    assert note.startswith("注：累计任务")
     assert sentence.startswith("截至2021年7月5日，城市更新攻坚共有任务4项")
     assert "正常1项、黄灯1项、红灯1项、已延期0项、已办结1项" in sentence
     assert "办结率25.0%" in sentence
 
 
 def test_docx_league_table_matches_unit_league(city, docx_doc):
-    [table] = docx_doc.tables
+    assert len(docx_doc.tables) == 2  # the trend's figures, then the league
+    table = league_table(docx_doc)
     rows = [[c.text for c in row.cells] for row in table.rows]
     assert rows[0] == ["名次", "单位", "牵头任务数", "已办结", "按期办结率", "逾期数", "及时签收率"]
     assert all(r.bold for c in table.rows[0].cells for r in c.paragraphs[0].runs)
@@ -305,7 +315,7 @@ def test_liaison_sees_only_their_street(city):
         assert hidden not in wb_text
     assert city.lagging.title in text and city.lagging.title in wb_text
     assert section_lines(doc, "（一）红灯任务", "（二）黄灯任务") == ["无。"]
-    assert [[c.text for c in row.cells][1] for row in doc.tables[0].rows] == ["单位", "西街道"]
+    assert [[c.text for c in row.cells][1] for row in league_table(doc).rows] == ["单位", "西街道"]
 
 
 def test_office_sees_other_street_task(city):

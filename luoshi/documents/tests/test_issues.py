@@ -103,7 +103,9 @@ def test_regenerated_issue_has_the_same_figures(city, due):
     first_docx, first_xlsx = issue_file(issue, "docx"), issue_file(issue, "xlsx")
     doc = Document(io.BytesIO(first_docx))
     assert doc.paragraphs[1].text == "第1期"
-    assert len(doc.inline_shapes) == 2  # the two charts
+    assert len(doc.inline_shapes) == 3  # the three charts: status, monthly trend, units
+    assert issue.snapshot["trend"][-1] == {"year": 2021, "month": 7, "added": 0, "closed": 0, "total": 4,
+                                           "closed_total": 1}
     # the world moves on: the red task is closed a week later
     with time_machine.travel(at(2021, 7, 9), tick=False):
         task_services.task_acknowledge(by=city.liaison_east, task=city.overdue)
@@ -119,6 +121,21 @@ def test_regenerated_issue_has_the_same_figures(city, due):
     assert wb1["汇总"]["A2"].value == "第1期"
     pdf = issue_file(issue, "pdf")
     assert pdf.startswith(b"%PDF")
+
+
+def test_an_issue_drawn_before_the_trend_keeps_its_two_charts(city, due):
+    """Issues stored before the monthly trend existed have no "trend" in their snapshot: drawn again they are the
+    document they were (two charts, the units chart still 图2), not a new layout with an empty chart."""
+    sub = weekly(city)
+    due(dt.date(2021, 7, 5))
+    issue = Issue.objects.get(subscription=sub)
+    Issue.objects.filter(pk=issue.pk).update(snapshot={k: v for k, v in issue.snapshot.items() if k != "trend"})
+    issue.refresh_from_db()
+    doc = Document(io.BytesIO(issue_file(issue, "docx")))
+    assert len(doc.inline_shapes) == 2
+    captions = [p.text for p in doc.paragraphs if p.text.startswith("图")]
+    assert captions == ["图1　任务状态分布（截至2021年7月5日）", "图2　各牵头单位任务办理情况（截至2021年7月5日）"]
+    assert len(doc.tables) == 1 and not any(p.text.startswith("近") for p in doc.paragraphs)
 
 
 def test_review_before_issue_goes_through_the_inbox(city, due):
