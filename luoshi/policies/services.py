@@ -214,14 +214,17 @@ def clause_create(*, by, policy: Policy, code: str, data: ClauseInput) -> Clause
     if Clause.objects.filter(code=code).exists():
         raise ServiceError(_("条款编号“%(code)s”已存在。") % {"code": code}, field="code")
     tags = sorted(t.name for t in data.tags)
-    with transaction.atomic():
-        clause = Clause(policy=policy, code=code, dept_path=fields["dept"].path, updated_at=clock.now(), **fields)
-        clause.search_text = clause_search_text(clause, tags)
-        clause.save()
-        clause.tags.set(data.tags)
-        _write_version(clause, by, _("新建"), tags)
-        journal_record(actor=by, verb="policy.clause_create", obj=clause, changes=clause_data(clause, tags),
-                       scope_path=clause.dept_path)
+    try:
+        with transaction.atomic():
+            clause = Clause(policy=policy, code=code, dept_path=fields["dept"].path, updated_at=clock.now(), **fields)
+            clause.search_text = clause_search_text(clause, tags)
+            clause.save()
+            clause.tags.set(data.tags)
+            _write_version(clause, by, _("新建"), tags)
+            journal_record(actor=by, verb="policy.clause_create", obj=clause, changes=clause_data(clause, tags),
+                           scope_path=clause.dept_path)
+    except IntegrityError:  # the same code saved by someone else since the check above
+        raise ServiceError(_("条款编号“%(code)s”已存在。") % {"code": code}, field="code") from None
     return clause
 
 
@@ -253,6 +256,19 @@ def clause_update(*, by, clause: Clause, data: ClauseInput, reason: str = "") ->
         journal_record(actor=by, verb="policy.clause_update", obj=clause, changes=changes, reason=reason,
                        scope_path=clause.dept_path)
     return clause
+
+
+def clause_retire(*, by, clause: Clause, reason: str) -> Clause:
+    """Take a clause out of the dictionary (停止发布): a new version with is_published off, through clause_update
+    (same permission — the 责任单位 only — version and journal entry). Business records are not deleted: its
+    versions, batches and payouts stay, and the department still sees it."""
+    require(can_manage_clause(by, clause), _("只有条款的责任单位可以修改此条款。"))
+    reason = clean_text(reason, _("撤下原因"), "reason", limit=200)
+    if not clause.is_published:
+        raise ServiceError(_("条款“%(code)s”已经撤下。") % {"code": clause.code}, field="clause")
+    data = ClauseInput(**{k: getattr(clause, k) for k in CLAUSE_FIELDS}, tags=list(clause.tags.all()))
+    data.is_published = False
+    return clause_update(by=by, clause=clause, data=data, reason=reason)
 
 
 # ---- Excel import of the dictionary ----------------------------------------------------------------
