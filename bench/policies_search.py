@@ -49,6 +49,7 @@ from luoshi.policies import search, selectors, services  # noqa: E402
 from luoshi.policies.demo import _xlsx, demo_clause_rows, demo_enterprise_profiles  # noqa: E402
 from luoshi.policies.models import Clause, Enterprise, Policy  # noqa: E402
 from luoshi.policies.services import CLAUSE_COLUMNS, ENTERPRISE_COLUMNS  # noqa: E402
+from luoshi.policies.views_public import COUNT_CAP  # noqa: E402
 from luoshi.policies.vocabulary import PolicyVocabulary  # noqa: E402
 
 REGION = "检索基准区"
@@ -186,7 +187,7 @@ def explain_page(queries: list[str]) -> None:
     for q in queries:
         f = selectors.ClauseFilters(q=q)
         for label, qs in (("page", selectors.public_clause_rows(filters=f)[:31]),
-                          ("count", selectors.public_clause_count_rows(filters=f).values("pk"))):
+                          ("count", selectors.public_clause_count_rows(filters=f).values("pk")[:COUNT_CAP + 1])):
             sql, params = qs.query.sql_with_params()
             if label == "count":
                 sql = f"SELECT count(*) FROM ({sql}) AS sub"
