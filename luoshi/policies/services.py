@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -519,6 +519,9 @@ class CheckedEnterprise:
     values: dict
 
 
+ENTERPRISE_UPDATED = ("profile", "profile_version", "name", "unit", "unit_path", "updated_at")
+
+
 @dataclass
 class PreparedEnterprises:
     """What enterprise_write_many writes, built outside the transaction (ADR 0028): the new enterprises' rows, the
@@ -528,6 +531,7 @@ class PreparedEnterprises:
     enterprise_columns: list[str]
     enterprise_rows: list[list]
     changed: list[Enterprise]
+    update_rows: list[list]  # per changed enterprise: ENTERPRISE_UPDATED's values as the database takes them, then id
     read_versions: dict[int, int]
     replaced: dict[tuple[str, ...], list[int]]  # {attribute keys: enterprise ids} whose rows are replaced
     attribute_columns: list[str]
@@ -667,15 +671,17 @@ def enterprises_prepare(*, by, checked: list[CheckedEnterprise]) -> PreparedEnte
     at = journal_columns.index("object_id")
     for row, owner in zip(journal_rows, entry_owners):
         row[at] = owner
-    return PreparedEnterprises([e.credit_code for e in fresh], *object_rows(Enterprise, fresh), changed, read_versions,
-                               replaced, attribute_columns, attribute_rows, journal_columns, journal_rows)
+    fields = [Enterprise._meta.get_field(f) for f in ENTERPRISE_UPDATED]
+    update_rows = [[f.get_db_prep_save(getattr(e, f.attname), connection) for f in fields] + [e.pk] for e in changed]
+    return PreparedEnterprises([e.credit_code for e in fresh], *object_rows(Enterprise, fresh), changed, update_rows,
+                               read_versions, replaced, attribute_columns, attribute_rows, journal_columns, journal_rows)
 
 
 def enterprise_write_many(*, prepared: PreparedEnterprises) -> dict:
     """Write prepared enterprise profiles set-based inside the caller's transaction (ADR 0028): the new enterprises
     in one INSERT (COPY on PostgreSQL), their keys read back 500 at a time, the changed ones checked against the
-    profile_version they were read at and updated in batches, their replaced attribute rows deleted per set of
-    keys, then all attribute rows and journal rows in one INSERT each — a number of statements that grows with
+    profile_version they were read at and updated by one prepared UPDATE run for each (executemany), their
+    replaced attribute rows deleted per set of keys, then all attribute rows and journal rows in one INSERT each — a number of statements that grows with
     the rows only by one per 500–1,000. An enterprise created or changed by someone else since the rows were
     prepared refuses the whole import (ImportFailed); the caller's transaction takes everything back."""
     p = prepared
@@ -694,8 +700,11 @@ def enterprise_write_many(*, prepared: PreparedEnterprises) -> dict:
     except IntegrityError:
         raise ImportFailed([CellError("", None, None, _("导入期间有人新增了表中的企业，请重新导入。"))]) from None
     new_ids = pks_by(Enterprise, "credit_code", p.new_codes)
-    Enterprise.objects.bulk_update(p.changed, ["profile", "profile_version", "name", "unit", "unit_path", "updated_at"],
-                                   batch_size=1000)
+    if p.update_rows:  # one prepared UPDATE run for every row (bulk_update's CASE over 1,000 ids took 100 s for 10,000)
+        qn = connection.ops.quote_name
+        sets = ", ".join(f"{qn(Enterprise._meta.get_field(f).column)} = %s" for f in ENTERPRISE_UPDATED)
+        with connection.cursor() as cur:
+            cur.executemany(f"UPDATE {qn(Enterprise._meta.db_table)} SET {sets} WHERE id = %s", p.update_rows)
     for keys, eids in p.replaced.items():
         for i in range(0, len(eids), 500):
             EnterpriseAttribute.objects.filter(enterprise_id__in=eids[i:i + 500], key__in=keys).delete()
