@@ -11,11 +11,21 @@ profiles (real import).
 query   the public list's two queries (count and the first page of 30, as the page's Pager runs them) for 24
         queries × --repeat: p50 / p95 / max — with the database index (PostgreSQL tsvector + GIN, or SQLite FTS5)
         and, for comparison, with the substring fallback (every word `LIKE '%word%'` over every clause).
-page    the whole public page /public/policies/?q=… through Django's test client (one client): p50 / p95 / max.
+page    the whole public page /public/policies/?q=… through Django's test client (one client): p50 / p95 / max of
+        the wall time and of this process's CPU time (the database server's CPU on PostgreSQL is not in it).
+
+--clauses N (e.g. 10000, 50000) grows the dictionary to N clauses after the import: copies of the imported
+clauses (same texts, tags and policies, codes BX-000001…), each with one of 400 made-up 园区 names in its title
+so that some words are rare at any size ("园区甲17" hits ~N/400 clauses). Written set-based (core.bulk.insert_rows);
+the database indexes them as it indexes every write (generated tsvector, FTS5 triggers). Not versioned or
+journaled: search data only. Use a separate database per size (PostgreSQL: `createdb -T` of the 1,000-clause one).
+--explain prints EXPLAIN ANALYZE of the page's two queries (the first page and the count) for a frequent, a
+rare and a multi-word query.
 """
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import statistics
 import sys
@@ -28,7 +38,7 @@ from bench.common import require_migrated, setup_django, wait_until_quiet  # noq
 
 setup_django()
 
-from django.db import connection  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
 
 from luoshi.core.presets import preset_path  # noqa: E402
@@ -39,6 +49,7 @@ from luoshi.policies import search, selectors, services  # noqa: E402
 from luoshi.policies.demo import _xlsx, demo_clause_rows, demo_enterprise_profiles  # noqa: E402
 from luoshi.policies.models import Clause, Enterprise, Policy  # noqa: E402
 from luoshi.policies.services import CLAUSE_COLUMNS, ENTERPRISE_COLUMNS  # noqa: E402
+from luoshi.policies.views_public import COUNT_CAP  # noqa: E402
 from luoshi.policies.vocabulary import PolicyVocabulary  # noqa: E402
 
 REGION = "检索基准区"
@@ -96,6 +107,46 @@ def ensure_data(n_enterprises: int) -> None:
           f"enterprises imported in {time.perf_counter() - t:.1f} s")
 
 
+PARKS = [f"园区{'甲乙丙丁'[i % 4]}{i // 4}" for i in range(400)]
+
+
+def grow_to(n_clauses: int) -> None:
+    """Copies of the imported BS- clauses until the dictionary has n_clauses (see the module's docstring)."""
+    from luoshi.core.bulk import insert_rows, object_rows, pks_by
+    from luoshi.core import clock
+
+    have = Clause.objects.count()
+    if have >= n_clauses:
+        return
+    t = time.perf_counter()
+    base = list(Clause.objects.filter(code__startswith="BS-").order_by("code"))
+    tags = {}
+    for cid, tid in Clause.tags.through.objects.filter(clause__code__startswith="BS-").values_list("clause_id", "tag_id"):
+        tags.setdefault(cid, []).append(tid)
+    start = Clause.objects.filter(code__startswith="BX-").count()
+    now = clock.now()
+    for chunk in range(have, n_clauses, 5000):
+        objs, origin = [], []
+        for k in range(chunk, min(chunk + 5000, n_clauses)):
+            i = start + k - have + 1
+            c = base[i % len(base)]
+            park = PARKS[i % len(PARKS)]
+            objs.append(Clause(policy_id=c.policy_id, code=f"BX-{i:06d}", title=f"{c.title}（{park}）"[:200],
+                               theme_id=c.theme_id, declare_type=c.declare_type, beneficiary=c.beneficiary,
+                               condition_text=c.condition_text, rules=c.rules, amount_rule=c.amount_rule,
+                               procedure=c.procedure, dept_id=c.dept_id, dept_path=c.dept_path,
+                               contact_person=c.contact_person, contact_phone=c.contact_phone, start_date=c.start_date,
+                               end_date=c.end_date, no_application=c.no_application, is_published=True, version=1,
+                               search_text=f"{c.search_text} {park}", updated_at=now))
+            origin.append(c.pk)
+        with transaction.atomic():
+            insert_rows(Clause, *object_rows(Clause, objs))
+            pks = pks_by(Clause, "code", [o.code for o in objs])
+            insert_rows(Clause.tags.through, ["clause_id", "tag_id"],
+                        [(pks[o.code], tid) for o, c in zip(objs, origin) for tid in tags.get(c, [])])
+    print(f"dictionary grown from {have:,} to {Clause.objects.count():,} clauses in {time.perf_counter() - t:.1f} s")
+
+
 def run_queries(repeat: int) -> tuple[list[float], dict[str, int]]:
     times, hits = [], {}
     for _r in range(repeat):
@@ -130,13 +181,40 @@ def plan() -> None:
             print("plan: " + " | ".join(str(r[-1]) for r in cur.fetchall()))
 
 
+def explain_page(queries: list[str]) -> None:
+    """EXPLAIN ANALYZE of what the public page runs for each query: the first page (31 rows, ordered by code)
+    and, when that page is full, the count."""
+    for q in queries:
+        f = selectors.ClauseFilters(q=q)
+        for label, qs in (("page", selectors.public_clause_rows(filters=f)[:31]),
+                          ("count", selectors.public_clause_count_rows(filters=f).values("pk")[:COUNT_CAP + 1])):
+            sql, params = qs.query.sql_with_params()
+            if label == "count":
+                sql = f"SELECT count(*) FROM ({sql}) AS sub"
+            with connection.cursor() as cur:
+                if connection.vendor == "postgresql":
+                    cur.execute("EXPLAIN (ANALYZE, BUFFERS OFF) " + sql, params)
+                    lines = [r[0] for r in cur.fetchall()]
+                    nodes = [x.strip().lstrip("-> ").split("  (")[0] for x in lines
+                             if "Scan" in x or "BitmapOr" in x or "Sort" in x.split("(")[0] or "Limit" in x.split("(")[0]]
+                    print(f"  {q!r} {label}: {' | '.join(nodes)} | {lines[-1].strip()}")
+                else:
+                    cur.execute("EXPLAIN QUERY PLAN " + sql, params)
+                    print(f"  {q!r} {label}: " + " | ".join(str(r[-1]) for r in cur.fetchall()))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--enterprises", type=int, default=5_000)
     ap.add_argument("--repeat", type=int, default=10)
+    ap.add_argument("--clauses", type=int, default=0, help="grow the dictionary to this many clauses (copies)")
+    ap.add_argument("--explain", action="store_true", help="EXPLAIN ANALYZE the page's queries")
+    ap.add_argument("--page-only", action="store_true", help="skip the query-only and substring comparisons")
     args = ap.parse_args()
     require_migrated()
     ensure_data(args.enterprises)
+    if args.clauses:
+        grow_to(args.clauses)
     if connection.vendor == "postgresql":  # fresh statistics, as autovacuum would have made after the import
         with connection.cursor() as cur:
             cur.execute("ANALYZE policies_clause; ANALYZE policies_policy")
@@ -146,13 +224,23 @@ def main() -> None:
     selectors.public_clause_list(filters=selectors.ClauseFilters(q="研发")).count()  # jieba loads once per process
 
     busy = wait_until_quiet(max_busy_pct=25.0, max_wait=60.0)
-    print(f"[machine {busy:.0f}% busy before the run]")
-    indexed, hits = run_queries(args.repeat)
+    print(f"[machine {busy:.0f}% busy before the run; load average {os.getloadavg()[0]:.1f}]")
+    if args.explain:
+        explain_page(["补贴", "融资担保", "人才 住房 补贴", PARKS[17], "没有这个词"])
+    if not args.page_only:
+        compare_queries(args.repeat)
+    page_run(args.repeat)
+    print(f"[load average after the run {os.getloadavg()[0]:.1f}]")
+
+
+def compare_queries(repeat: int) -> None:
+    method = search.search_method()
+    indexed, hits = run_queries(repeat)
     print(f"query with the {method} index ({len(indexed)} searches): {figures(indexed)}")
     original = search.search_method
     search.search_method = lambda alias="default": "substring"  # type: ignore[assignment]
     try:
-        substring, hits_substring = run_queries(args.repeat)
+        substring, hits_substring = run_queries(repeat)
     finally:
         search.search_method = original  # type: ignore[assignment]
     print(f"query with the substring fallback ({len(substring)} searches): {figures(substring)}")
@@ -161,15 +249,22 @@ def main() -> None:
     print(f"queries whose hits differ from the substring match (index, substring): {differ or 'none'}")
 
     plan()
+
+
+def page_run(repeat: int) -> None:
     c = Client()
-    times = []
-    for _r in range(args.repeat):
-        for q in QUERIES:
-            t = time.perf_counter()
+    for q in QUERIES[:3]:
+        c.get("/public/policies/", {"q": q})  # warm: templates compiled, connection open
+    times, cpu = [], []
+    for _r in range(repeat):
+        for q in QUERIES + [PARKS[17]]:
+            t, p = time.perf_counter(), time.process_time()
             resp = c.get("/public/policies/", {"q": q})
             times.append(time.perf_counter() - t)
+            cpu.append(time.process_time() - p)
             assert resp.status_code == 200
-    print(f"public page /public/policies/?q=… ({len(times)} requests, one client): {figures(times)}")
+    print(f"public page /public/policies/?q=… ({len(times)} requests, one client): wall {figures(times)}; "
+          f"CPU of this process {figures(cpu)}")
 
 
 if __name__ == "__main__":

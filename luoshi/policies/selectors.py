@@ -63,6 +63,21 @@ def public_clause_list(*, filters: ClauseFilters | None = None):
     return _filtered(qs, filters or ClauseFilters()).order_by("code")
 
 
+PUBLIC_ROW = ("pk", "title", "no_application", "declare_type", "policy__title", "theme__name", "dept__name")
+
+
+def public_clause_rows(*, filters: ClauseFilters | None = None):
+    """The public list's rows as plain dicts (PUBLIC_ROW): only the seven columns the page shows, not the
+    clauses' long texts (rules, conditions, search words) and three related objects per row."""
+    return public_clause_list(filters=filters).values(*PUBLIC_ROW)
+
+
+def public_clause_count_rows(*, filters: ClauseFilters | None = None):
+    """What the public list counts: its rows without the theme and department joins."""
+    qs = Clause.objects.public().filter(in_force_q(clock.today()))
+    return _filtered(qs, filters or ClauseFilters()).order_by()
+
+
 def clause_get(*, user, pk: int) -> Clause:
     return get_object_or_404(Clause.objects.visible_to(scope_for(user)).select_related("theme", "dept", "policy"), pk=pk)
 
@@ -83,6 +98,18 @@ def vocabulary():
         tags.setdefault(t.theme_id, []).append(t)
     types = list(DeclareType.objects.values_list("name", flat=True))
     return [(th, tags.get(th.pk, [])) for th in themes], types
+
+
+def vocabulary_menus() -> tuple[list[tuple[int, str]], list[tuple[str, list[tuple[int, str]]]], list[str]]:
+    """The public search's three filter menus as plain values, one lean query each (no model objects, no join):
+    themes [(pk, name)], tags grouped under their theme's name [(theme name, [(pk, name)])], in the themes'
+    order, and the 申报类型 names. Read on every request (the vocabulary can change at any time)."""
+    themes = list(Theme.objects.values_list("pk", "name"))
+    tags: dict[int, list[tuple[int, str]]] = {}
+    for pk, name, theme_id in Tag.objects.order_by("sort_order", "id").values_list("pk", "name", "theme_id"):
+        tags.setdefault(theme_id, []).append((pk, name))
+    types = list(DeclareType.objects.values_list("name", flat=True))
+    return themes, [(name, tags[pk]) for pk, name in themes if pk in tags], types
 
 
 def vocabulary_rows() -> dict:

@@ -47,3 +47,15 @@ def office_token(cast):
 @settings(max_examples=CASES, suppress_health_check=list(HealthCheck))
 def test_api_never_fails(case, office_token):
     case.call_and_validate(headers={"Authorization": f"Bearer {office_token}"}, checks=CHECKS)
+
+
+@pytest.mark.django_db
+def test_the_fuzz_reaches_the_policy_editing_operations():
+    """test_api_never_fails is parametrized by every operation of the schema: the dictionary's editing operations
+    (ADR 0031) are among them, each with the statuses it can answer documented."""
+    operations = {(op.ok().method.upper(), op.ok().path): op.ok() for op in schema.get_all_operations()}
+    for key in [("POST", "/api/policies/policies"), ("PATCH", "/api/policies/policies/{policy_id}"),
+                ("POST", "/api/policies/clauses"), ("PATCH", "/api/policies/clauses/{clause_id}"),
+                ("POST", "/api/policies/clauses/{clause_id}/retire")]:
+        assert key in operations, key
+        assert {"200", "400", "401", "403", "422"} <= set(operations[key].definition.raw["responses"]), key

@@ -64,13 +64,13 @@ def test_enterprises_out_of_scope_are_not_listed(cast, clause, enterprises, who)
     assert r.json()["count"] == 0
 
 
-def test_vocabulary_and_policies(cast, clause, policy):
+def test_vocabulary_and_policies(cast, clause, policy, vocab):
     c = api(cast["liaison_a"])
     r = c.get("/api/policies/vocabulary")
     assert r.status_code == 200
-    assert r.json()["themes"][0] == {"name": "科技创新", "tags": ["研发投入"]}
+    assert r.json()["themes"][0] == {"id": vocab["theme"].pk, "name": "科技创新", "tags": ["研发投入"], "tag_ids": [vocab["tag"].pk]}
     assert r.json()["declare_types"] == ["奖励类", "补贴类", "资助类"]
     r = c.get("/api/policies/policies")
-    assert r.json() == [{"id": policy.pk, "title": policy.title, "doc_number": policy.doc_number, "issuer": policy.issuer,
+    assert r.json() == [{"id": policy.pk, "title": policy.title, "doc_number": policy.doc_number, "issuer": policy.issuer, "region_id": policy.region_id,
                          "region": "崂山区", "valid_from": None, "valid_to": None, "clauses": 1}]
     assert Client().get("/api/policies/vocabulary").status_code in (401, 403)

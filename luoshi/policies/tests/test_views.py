@@ -169,3 +169,23 @@ def test_public_match_is_saved_only_when_the_enterprise_asks(client_for, cast, b
     assert EnterpriseAttribute.objects.get(enterprise=e, key="资质").source == "enterprise"
     # a visitor who is not an enterprise user is not offered the save
     assert "保存到本企业画像" not in client_for(cast["outsider"]).get(reverse("portal_policies"), query).content.decode()
+
+
+def test_public_search_reads_a_fixed_number_of_queries_and_caps_the_count(client, clause, vocab, city, cast, policy,
+                                                                          monkeypatch, django_assert_num_queries):
+    """Page rows, the three menus and (only when the page is full) one count, however many clauses match;
+    past the cap the pager says "more than" instead of counting everything."""
+    from luoshi.policies import views_public
+
+    for i in range(2, 6):
+        services.clause_create(by=cast["liaison_dept"], policy=policy, code=f"LS-KJ-2{i:02d}", data=clause_input(vocab, city))
+    monkeypatch.setattr(views_public, "PAGE_SIZE", 2)
+    with django_assert_num_queries(5):  # rows, themes, tags, 申报类型, count
+        body = client.get(reverse("portal_policies"), {"q": "研发"}).content.decode()
+    assert "共 5 项" in body and body.count("研发投入奖励") == 2
+    monkeypatch.setattr(views_public, "COUNT_CAP", 3)
+    body = client.get(reverse("portal_policies"), {"q": "研发", "page": "2"}).content.decode()
+    assert "超过 3 项" in body and "第 2 页" in body
+    with django_assert_num_queries(4):  # one page holds them all: no count
+        body = client.get(reverse("portal_policies"), {"q": "LS-KJ-203"}).content.decode()
+    assert body.count("研发投入奖励") == 1
