@@ -7,19 +7,19 @@ from django.views.generic import RedirectView
 
 from luoshi.api.api import api
 from luoshi.core import views as core_views
-from luoshi.core.login import ThrottledAuthenticationForm
+from luoshi.core.login import LanguageLoginView, ThrottledAuthenticationForm
 from luoshi.org import views as org_views
 from luoshi.tasks import views_files as task_files, views_pairings as task_views_pairings
 
 urlpatterns = [
     path("favicon.ico", RedirectView.as_view(url=static("img/favicon.svg"), permanent=True)),
-    path("accounts/login/", auth_views.LoginView.as_view(template_name="registration/login.html",
-                                                         authentication_form=ThrottledAuthenticationForm), name="login"),
+    path("accounts/login/", LanguageLoginView.as_view(template_name="registration/login.html",
+                                                      authentication_form=ThrottledAuthenticationForm), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     # office users change their own password, or reset it by e-mail (templates in core/templates/registration)
-    path("accounts/password/", auth_views.PasswordChangeView.as_view(
-        template_name="registration/password_form.html", extra_context={"title": _("修改密码")}),
-        name="password_change"),
+    # the account page: the password, and the person's language (org.views.AccountView)
+    path("accounts/password/", org_views.AccountView.as_view(), name="password_change"),
+    path("accounts/language/", org_views.account_language, name="account_language"),
     path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(
         template_name="registration/password_done.html", extra_context={"message": _("密码已修改。")}),
         name="password_change_done"),
