@@ -57,21 +57,27 @@ def load(targets: list[tuple[str, int]], plan: list[Request], n: int, concurrenc
 
 
 def wait_http(port: int, limit: float = 120) -> None:
+    """Until the sign-in page answers on `port` without a server error (nginx answers 502 while nothing is behind)."""
     deadline = time.time() + limit
     while time.time() < deadline:
         try:
             c = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
             c.request("GET", "/accounts/login/")
-            c.getresponse().read()
+            response = c.getresponse()
+            response.read()
             c.close()
-            return
+            if response.status < 500:
+                return
         except OSError:
-            time.sleep(0.3)
+            pass
+        time.sleep(0.3)
     sys.exit(f"nothing answered on port {port} within {limit:.0f} s")
 
 
 def run(name: str, targets, plan, args) -> dict:
-    load(targets, plan, min(len(plan) * 4, args.requests), args.concurrency, args.timeout)  # warm every process
+    warm = load(targets, plan, min(len(plan) * 4, args.requests), args.concurrency, args.timeout)  # every process
+    if warm["errors"]:
+        print(f"{name}: warming up: {warm['errors']} errors {warm['error_kinds']}", flush=True)
     before = os.getloadavg()
     result = load(targets, plan, args.requests, args.concurrency, args.timeout)
     result |= {"name": name, "load_before": before, "load_after": os.getloadavg()}
@@ -110,7 +116,7 @@ def main() -> None:
                                    env=dict(os.environ, CLUSTER_PORT=str(front),
                                             CLUSTER_APP_PORTS=" ".join(map(str, apps))))
         try:
-            for port in (front, *apps):
+            for port in (*apps, front):
                 wait_http(port)
             run("two servers behind nginx", [("127.0.0.1", front)], plan, args)
         finally:

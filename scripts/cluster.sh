@@ -52,15 +52,20 @@ http {
   }
 }
 NGINX
+wait_port() {  # bounded wait: a server that does not come up stops the whole cluster
+  for _ in $(seq 1 600); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+    sleep 0.2
+  done
+  echo "127.0.0.1:$1 没有启动，见 $dir/ 下的日志"
+  exit 1
+}
+# nginx only once both app servers listen: a request refused while they boot would mark them down (max_fails) and
+# nginx would answer 502 "no live upstreams" for the next 10 s
+for p in "${app_ports[@]}"; do wait_port "$p"; done
 "$nginx_bin" -t -q -e "$dir/nginx-error.log" -c "$dir/nginx.conf"
 "$nginx_bin" -e "$dir/nginx-error.log" -c "$dir/nginx.conf" -g "daemon off;" &
 pids+=($!)
-for p in "$port" "${app_ports[@]}"; do  # bounded wait: a server that does not come up stops the whole cluster
-  for _ in $(seq 1 600); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null && break
-    sleep 0.2
-  done
-  (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "127.0.0.1:$p 没有启动，见 $dir/ 下的日志"; exit 1; }
-done
+wait_port "$port"
 echo "集群已启动：http://127.0.0.1:$port/ （nginx → 127.0.0.1:${app_ports[*]}；两个后台任务进程）。Ctrl-C 停止。"
 wait
