@@ -35,7 +35,8 @@ class AccountView(PasswordChangeView):
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        ctx.setdefault("language_form", LanguageForm(initial={"language": self.request.user.language}))
+        # PasswordChangeView is login_required: the user is a Person
+        ctx.setdefault("language_form", LanguageForm(initial={"language": getattr(self.request.user, "language", "")}))
         return ctx
 
 
