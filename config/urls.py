@@ -7,7 +7,7 @@ from django.views.generic import RedirectView
 
 from luoshi.api.api import api
 from luoshi.core import views as core_views
-from luoshi.core.login import LanguageLoginView, ThrottledAuthenticationForm
+from luoshi.core.login import LanguageLoginView, LanguagePasswordResetForm, ThrottledAuthenticationForm
 from luoshi.org import views as org_views
 from luoshi.tasks import views_files as task_files, views_pairings as task_views_pairings
 
@@ -25,7 +25,7 @@ urlpatterns = [
         name="password_change_done"),
     path("accounts/password/reset/", auth_views.PasswordResetView.as_view(
         template_name="registration/password_form.html", extra_context={"title": _("找回密码")},
-        email_template_name="registration/password_reset_email.txt",
+        email_template_name="registration/password_reset_email.txt", form_class=LanguagePasswordResetForm,
         subject_template_name="registration/password_reset_subject.txt"), name="password_reset"),
     path("accounts/password/reset/sent/", auth_views.PasswordResetDoneView.as_view(
         template_name="registration/password_done.html",

@@ -11,13 +11,13 @@ import hashlib
 from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.contrib.auth.views import LoginView
 from django.utils.translation import gettext as _
 from django_ratelimit.core import get_usage
 
 from .journal import journal_entry
-from .language import language_cookie_set, language_valid
+from .language import in_language_of, language_cookie_set, language_valid
 from .throttle import address_hash, client_address
 
 
@@ -101,3 +101,14 @@ class LanguageLoginView(LoginView):
         if code and language_valid(code):
             language_cookie_set(response, code)
         return response
+
+
+class LanguagePasswordResetForm(PasswordResetForm):
+    """Django's 找回密码 form; the e-mail is written for the account's person, so in their language (core.language),
+    not in the language of whoever asked for it."""
+
+    def send_mail(self, subject_template_name, email_template_name, context, from_email, to_email,
+                  html_email_template_name=None):
+        with in_language_of(context.get("user")):
+            super().send_mail(subject_template_name, email_template_name, context, from_email, to_email,
+                              html_email_template_name)

@@ -100,6 +100,18 @@ def test_a_red_light_reminder_in_each_persons_language(program, cast, travel):
         assert to_leader.title.startswith(translation.gettext("红灯预警") + ": ")
 
 
+def test_the_password_reset_mail_is_in_the_accounts_language(cast, client, mailoutbox):
+    """Asked for from a Chinese browser, the mail to an English-preferring person is in English; and the other way."""
+    english(cast["liaison_a"])
+    client.post(reverse("password_reset"), {"email": "liaison_a@example.org"}, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    client.cookies["django_language"] = "en"
+    client.post(reverse("password_reset"), {"email": "liaison_b@example.org"})
+    to_a, to_b = mailoutbox
+    # (the subject comes from django.contrib.admin's template of the same name, which shadows core's)
+    assert to_a.subject == "Password reset on testserver" and "Your user name: liaison_a" in to_a.body
+    assert "密码" in to_b.subject and "您的用户名：liaison_b" in to_b.body
+
+
 # ---- signing in and the account page ------------------------------------------------------------------------------
 
 def test_signing_in_applies_the_persons_language(cast, client):
