@@ -7,7 +7,7 @@ Both runs start the same gunicorn servers (`-w 2 --threads 4`, as `make serve` a
 same PostgreSQL database and send the same mix of logged-in pages (工作台, a task list, the request queue, the
 cockpit) and public pages from --concurrency clients. "one" is one server; "two" is two servers, reached through
 `scripts/cluster.sh` (nginx in front, two workers beside) with --front nginx, or with --front clients (the
-default when Debian's nginx is not installed) by giving each client one of the two servers in turn. It prints
+default when Debian's nginx is not installed; it is looked for in /usr/sbin too) by giving each client one of the two servers in turn. It prints
 requests/s, p50/p95/max, the errors, and the machine's load average before and after each run.
 
 Users are logged in by writing sessions into the database (as bench/pages.py does), so the servers get this
@@ -21,10 +21,8 @@ import os
 import secrets
 import shutil
 import signal
-import statistics
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -32,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("SECRET_KEY", "bench-cluster-" + secrets.token_urlsafe(32))
 os.environ.setdefault("LUOSHI_DEBUG", "0")
 
+from bench.clients import Request, drive, summary  # noqa: E402
 from bench.common import ROOT, setup_django  # noqa: E402
 
 setup_django()
@@ -49,74 +48,36 @@ def pages() -> list[tuple[str, str, str | None]]:
             ("public request form", "/public/requests/new/", None)]
 
 
-def load(targets: list[tuple[str, int]], plan: list[tuple[str, str, str]], n: int, concurrency: int,
-         timeout: float) -> dict:
-    """n GETs spread over `plan` (label, path, cookie) from `concurrency` clients; client i talks to targets[i % k]."""
-    latencies: list[float] = []
-    errors: list[str] = []
-    lock = threading.Lock()
-    issued = [0]
-
-    def client(i: int) -> None:
-        host, port = targets[i % len(targets)]
-        conn = http.client.HTTPConnection(host, port, timeout=timeout)
-        while True:
-            with lock:
-                if issued[0] >= n:
-                    break
-                k = issued[0]
-                issued[0] += 1
-            _label, path, cookie = plan[k % len(plan)]
-            t0 = time.perf_counter()
-            try:
-                conn.request("GET", path, headers={"Cookie": cookie, "Accept-Language": "zh-hans"})
-                resp = conn.getresponse()
-                resp.read()
-                status = resp.status
-            except (OSError, http.client.HTTPException) as e:
-                conn.close()
-                conn = http.client.HTTPConnection(host, port, timeout=timeout)
-                with lock:
-                    errors.append(type(e).__name__)
-                continue
-            ms = (time.perf_counter() - t0) * 1000
-            with lock:
-                (latencies.append(ms) if status == 200 else errors.append(f"{status} {path}"))
-        conn.close()
-
-    t0 = time.perf_counter()
-    threads = [threading.Thread(target=client, args=(i,), daemon=True) for i in range(concurrency)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    wall = time.perf_counter() - t0
-    lat = sorted(latencies)
-
-    def pct(p: float) -> float:
-        return lat[min(len(lat) - 1, int(round(p / 100 * (len(lat) - 1))))] if lat else float("nan")
-
-    return {"ok": len(lat), "errors": len(errors), "error_kinds": sorted(set(errors))[:5], "rps": len(lat) / wall,
-            "p50": pct(50), "p95": pct(95), "max": lat[-1] if lat else float("nan"),
-            "mean": statistics.fmean(lat) if lat else float("nan"), "wall": wall}
+def load(targets: list[tuple[str, int]], plan: list[Request], n: int, concurrency: int, timeout: float) -> dict:
+    """n GETs spread over `plan` from `concurrency` clients; client i talks to targets[i % k] (bench.clients.drive,
+    the loop bench/pages.py uses too)."""
+    result = drive(targets, plan, n=n, concurrency=concurrency, timeout=timeout)
+    return {**summary(result.every()), "ok": result.ok, "errors": len(result.errors),
+            "error_kinds": sorted(set(result.errors))[:5], "rps": result.rps, "wall": result.wall}
 
 
 def wait_http(port: int, limit: float = 120) -> None:
+    """Until the sign-in page answers on `port` without a server error (nginx answers 502 while nothing is behind)."""
     deadline = time.time() + limit
     while time.time() < deadline:
         try:
             c = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
             c.request("GET", "/accounts/login/")
-            c.getresponse().read()
+            response = c.getresponse()
+            response.read()
             c.close()
-            return
+            if response.status < 500:
+                return
         except OSError:
-            time.sleep(0.3)
+            pass
+        time.sleep(0.3)
     sys.exit(f"nothing answered on port {port} within {limit:.0f} s")
 
 
 def run(name: str, targets, plan, args) -> dict:
-    load(targets, plan, min(len(plan) * 4, args.requests), args.concurrency, args.timeout)  # warm every process
+    warm = load(targets, plan, min(len(plan) * 4, args.requests), args.concurrency, args.timeout)  # every process
+    if warm["errors"]:
+        print(f"{name}: warming up: {warm['errors']} errors {warm['error_kinds']}", flush=True)
     before = os.getloadavg()
     result = load(targets, plan, args.requests, args.concurrency, args.timeout)
     result |= {"name": name, "load_before": before, "load_after": os.getloadavg()}
@@ -131,12 +92,14 @@ def main() -> None:
     p.add_argument("--requests", type=int, default=600)
     p.add_argument("--concurrency", type=int, default=16)
     p.add_argument("--timeout", type=float, default=120)
-    p.add_argument("--front", choices=["nginx", "clients"], default="nginx" if shutil.which("nginx") else "clients")
+    nginx = shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin:/sbin")
+    p.add_argument("--front", choices=["nginx", "clients"], default="nginx" if nginx else "clients")
     args = p.parse_args()
     users = {u.username: u for u in Person.objects.filter(username__in=["office", "leader", "dispatcher"])}
     if len(users) < 3:
         sys.exit("Users office, leader, dispatcher missing: load the demo (`luoshi demo`) into this database first.")
-    plan = [(label, path, session_cookie(users[who]) if who else "") for label, path, who in pages()]
+    plan = [Request(label, path, session_cookie(users[who]) if who else "", who or "")
+            for label, path, who in pages()]
     print(f"{os.cpu_count()} CPUs; {args.requests} requests from {args.concurrency} clients over {len(plan)} pages; "
           f"front: {args.front}", flush=True)
 
@@ -148,11 +111,12 @@ def main() -> None:
         stop(one)
 
     if args.front == "nginx":
-        front = free_port()
+        front, apps = free_port(), [free_port(), free_port()]
         cluster = subprocess.Popen([str(ROOT / "scripts" / "cluster.sh")], cwd=ROOT, start_new_session=True,
-                                   env=dict(os.environ, CLUSTER_PORT=str(front)))
+                                   env=dict(os.environ, CLUSTER_PORT=str(front),
+                                            CLUSTER_APP_PORTS=" ".join(map(str, apps))))
         try:
-            for port in (front, 8101, 8102):
+            for port in (*apps, front):
                 wait_http(port)
             run("two servers behind nginx", [("127.0.0.1", front)], plan, args)
         finally:

@@ -33,6 +33,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.clients import Request, drive, get, summary  # noqa: E402
 from bench.common import (  # noqa: E402
     CITY_PROGRAMS, ROOT, CpuMeter, db_label, district_program_code, postgres_dead_rows, require_migrated,
     setup_django, wait_until_quiet,
@@ -183,77 +184,13 @@ def stop(proc: subprocess.Popen | None) -> None:
 
 # ---- load ----------------------------------------------------------------------------------------------
 
-def get(conn: http.client.HTTPConnection, path: str, cookie: str) -> tuple[int, int]:
-    conn.request("GET", path, headers={"Cookie": cookie, "Accept-Language": "zh-hans"})
-    resp = conn.getresponse()
-    body = resp.read()
-    return resp.status, len(body)
-
-
 def run_load(host: str, port: int, path: str, cookie: str, n: int, concurrency: int, max_seconds: float,
              timeout: float, think: float = 0.0) -> dict:
-    import random
-
-    latencies: list[float] = []
-    errors: list[str] = []
-    lock = threading.Lock()
-    issued = [0]
-    stop_at = time.perf_counter() + max_seconds
-
-    def worker(seed: int):
-        rng = random.Random(seed)
-        conn = http.client.HTTPConnection(host, port, timeout=timeout)
-        if think:
-            time.sleep(rng.uniform(0, think))  # clients start spread out, as people do
-        while True:
-            with lock:
-                if issued[0] >= n or time.perf_counter() > stop_at:
-                    break
-                issued[0] += 1
-            t0 = time.perf_counter()
-            try:
-                try:
-                    status, _ = get(conn, path, cookie)
-                except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
-                    if not think:
-                        raise
-                    # gunicorn closes a keep-alive connection idle for 2 s; after a pause a browser
-                    # simply opens a new one, and so does this client (timed from the new attempt)
-                    conn.close()
-                    conn = http.client.HTTPConnection(host, port, timeout=timeout)
-                    t0 = time.perf_counter()
-                    status, _ = get(conn, path, cookie)
-            except (OSError, http.client.HTTPException) as e:
-                conn.close()
-                conn = http.client.HTTPConnection(host, port, timeout=timeout)
-                with lock:
-                    errors.append(type(e).__name__)
-                continue
-            dt_ms = (time.perf_counter() - t0) * 1000
-            with lock:
-                if status == 200:
-                    latencies.append(dt_ms)
-                else:
-                    errors.append(str(status))
-            if think:
-                time.sleep(rng.expovariate(1 / think))
-        conn.close()
-
-    t0 = time.perf_counter()
-    threads = [threading.Thread(target=worker, args=(i,), daemon=True) for i in range(concurrency)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    wall = time.perf_counter() - t0
-    lat = sorted(latencies)
-
-    def pct(p):
-        return lat[min(len(lat) - 1, int(round(p / 100 * (len(lat) - 1))))] if lat else float("nan")
-
-    return {"ok": len(lat), "errors": len(errors), "error_kinds": sorted(set(errors)), "p50": pct(50), "p95": pct(95),
-            "max": lat[-1] if lat else float("nan"), "mean": statistics.fmean(lat) if lat else float("nan"),
-            "rps": len(lat) / wall if wall else 0.0, "wall": wall}
+    """`n` GETs of one page from `concurrency` clients (bench.clients.drive)."""
+    result = drive([(host, port)], [Request(path, path, cookie)], n=n, concurrency=concurrency, timeout=timeout,
+                   max_seconds=max_seconds, think=think)
+    return {**summary(result.every()), "ok": result.ok, "errors": len(result.errors),
+            "error_kinds": sorted(set(result.errors)), "rps": result.rps, "wall": result.wall}
 
 
 def warm_all(host, port, path, cookie, connections: int, timeout: float) -> None:
@@ -371,54 +308,12 @@ def code_fingerprint() -> str:
 def run_requests(host: str, port: int, requests: list[dict], cookies: dict[int, str], concurrency: int,
                  timeout: float) -> dict:
     """Send every request once, from `concurrency` clients that each take the next one as soon as their last is
-    answered. Latencies per label."""
-    latencies: dict[str, list[float]] = {}
-    errors: list[str] = []
-    lock = threading.Lock()
-    position = [0]
-
-    def worker():
-        conn = http.client.HTTPConnection(host, port, timeout=timeout)
-        while True:
-            with lock:
-                if position[0] >= len(requests):
-                    break
-                r = requests[position[0]]
-                position[0] += 1
-            t0 = time.perf_counter()
-            try:
-                status, _ = get(conn, r["path"], cookies[r["user"].pk])
-            except (OSError, http.client.HTTPException) as e:
-                conn.close()
-                conn = http.client.HTTPConnection(host, port, timeout=timeout)
-                with lock:
-                    errors.append(f"{r['path']}: {type(e).__name__}")
-                continue
-            ms = (time.perf_counter() - t0) * 1000
-            with lock:
-                if status == 200:
-                    latencies.setdefault(r["label"], []).append(ms)
-                else:
-                    errors.append(f"{r['path']} as {r['user'].username}: HTTP {status}")
-        conn.close()
-
-    t0 = time.perf_counter()
-    threads = [threading.Thread(target=worker, daemon=True) for _ in range(concurrency)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    wall = time.perf_counter() - t0
-    every = sorted(ms for v in latencies.values() for ms in v)
-    return {"wall": wall, "ok": len(every), "errors": errors, "rps": len(every) / wall if wall else 0.0,
-            "all": summary(every), "by_label": {label: summary(sorted(v)) for label, v in latencies.items()}}
-
-
-def summary(lat: list[float]) -> dict:
-    def pct(p):
-        return lat[min(len(lat) - 1, int(round(p / 100 * (len(lat) - 1))))] if lat else float("nan")
-
-    return {"n": len(lat), "p50": pct(50), "p95": pct(95), "max": lat[-1] if lat else float("nan")}
+    answered (bench.clients.drive). Latencies per label."""
+    plan = [Request(r["label"], r["path"], cookies[r["user"].pk], r["user"].username) for r in requests]
+    result = drive([(host, port)], plan, n=len(plan), concurrency=concurrency, timeout=timeout)
+    return {"wall": result.wall, "ok": result.ok, "errors": result.errors, "rps": result.rps,
+            "all": summary(result.every()),
+            "by_label": {label: summary(v) for label, v in result.latencies.items()}}
 
 
 def metered(args, proc, run) -> dict:

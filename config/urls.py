@@ -7,25 +7,25 @@ from django.views.generic import RedirectView
 
 from luoshi.api.api import api
 from luoshi.core import views as core_views
-from luoshi.core.login import ThrottledAuthenticationForm
+from luoshi.core.login import LanguageLoginView, LanguagePasswordResetForm, ThrottledAuthenticationForm
 from luoshi.org import views as org_views
 from luoshi.tasks import views_files as task_files, views_pairings as task_views_pairings
 
 urlpatterns = [
     path("favicon.ico", RedirectView.as_view(url=static("img/favicon.svg"), permanent=True)),
-    path("accounts/login/", auth_views.LoginView.as_view(template_name="registration/login.html",
-                                                         authentication_form=ThrottledAuthenticationForm), name="login"),
+    path("accounts/login/", LanguageLoginView.as_view(template_name="registration/login.html",
+                                                      authentication_form=ThrottledAuthenticationForm), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     # office users change their own password, or reset it by e-mail (templates in core/templates/registration)
-    path("accounts/password/", auth_views.PasswordChangeView.as_view(
-        template_name="registration/password_form.html", extra_context={"title": _("修改密码")}),
-        name="password_change"),
+    # the account page: the password, and the person's language (org.views.AccountView)
+    path("accounts/password/", org_views.AccountView.as_view(), name="password_change"),
+    path("accounts/language/", org_views.account_language, name="account_language"),
     path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(
         template_name="registration/password_done.html", extra_context={"message": _("密码已修改。")}),
         name="password_change_done"),
     path("accounts/password/reset/", auth_views.PasswordResetView.as_view(
         template_name="registration/password_form.html", extra_context={"title": _("找回密码")},
-        email_template_name="registration/password_reset_email.txt",
+        email_template_name="registration/password_reset_email.txt", form_class=LanguagePasswordResetForm,
         subject_template_name="registration/password_reset_subject.txt"), name="password_reset"),
     path("accounts/password/reset/sent/", auth_views.PasswordResetDoneView.as_view(
         template_name="registration/password_done.html",

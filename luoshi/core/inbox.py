@@ -21,8 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.conf import settings
-from django.utils import translation
+from .language import in_language_of
 
 
 @dataclass(frozen=True)
@@ -181,10 +180,9 @@ def inbox_announce(person_ids: Any, key: str, *, limit: int = 50) -> int:
     if source is None or not ids:
         return 0
     messages = []
-    # in the site's language, not the language of whoever's request or job happens to run this (people have no
-    # language of their own yet)
-    with translation.override(settings.LANGUAGE_CODE):
-        for person in get_user_model().objects.filter(pk__in=ids, is_active=True):
+    # in each person's language (core.language), not the language of whoever's request or job runs this
+    for person in get_user_model().objects.filter(pk__in=ids, is_active=True):
+        with in_language_of(person):
             for item in source.items(person, limit):
                 messages.append(Message(person.pk, person.email or "", "inbox",
                                         _("%(label)s：%(title)s") % {"label": source.label, "title": item.title[:40]},
@@ -222,8 +220,8 @@ def inbox_digest_run(today: dt.date | None, notify: bool) -> list[str]:
     day = today or clock.today()
     messages = []
     people = 0
-    with translation.override(settings.LANGUAGE_CODE):  # the site's language, whatever the job's thread had
-        for person in get_user_model().objects.filter(is_active=True).order_by("pk").iterator(chunk_size=500):
+    for person in get_user_model().objects.filter(is_active=True).order_by("pk").iterator(chunk_size=500):
+        with in_language_of(person):  # the person's language (core.language), whatever the job's thread had
             total, text = inbox_digest_for(person)
             if not total:
                 continue

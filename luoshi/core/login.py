@@ -11,11 +11,13 @@ import hashlib
 from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.contrib.auth.views import LoginView
 from django.utils.translation import gettext as _
 from django_ratelimit.core import get_usage
 
 from .journal import journal_entry
+from .language import in_language_of, language_cookie_set, language_valid
 from .throttle import address_hash, client_address
 
 
@@ -86,3 +88,27 @@ class ThrottledAuthenticationForm(AuthenticationForm):
             if error.code == "throttled":
                 return " ".join(error.messages)
         return ""
+
+
+class LanguageLoginView(LoginView):
+    """Django's sign-in page; a person who chose a language (Person.language, core.language) gets it as the
+    interface language from the moment they sign in (the language cookie LocaleMiddleware reads). Without a
+    choice the browser keeps what it had (the header switch, or Accept-Language)."""
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        code = getattr(form.get_user(), "language", "")
+        if code and language_valid(code):
+            language_cookie_set(response, code)
+        return response
+
+
+class LanguagePasswordResetForm(PasswordResetForm):
+    """Django's 找回密码 form; the e-mail is written for the account's person, so in their language (core.language),
+    not in the language of whoever asked for it."""
+
+    def send_mail(self, subject_template_name, email_template_name, context, from_email, to_email,
+                  html_email_template_name=None):
+        with in_language_of(context.get("user")):
+            super().send_mail(subject_template_name, email_template_name, context, from_email, to_email,
+                              html_email_template_name)

@@ -6,9 +6,11 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.mail import get_connection, EmailMessage
+from django.utils import translation
 from django.utils.module_loading import import_string
 
 from . import clock
+from .language import Text, group_by_language, in_language_of, languages_of, render_text
 from .models import Notification
 
 
@@ -75,19 +77,23 @@ def deliver(messages: list[Message]) -> dict[str, int]:
     return result
 
 
-def notify_people(person_ids, *, kind: str, title: str, body: str = "", url: str = "", dedup_key: str) -> None:
-    """The same message to several people by id (inactive accounts skipped), in-app and by every channel."""
-    from django.contrib.auth import get_user_model
+def notify_people(person_ids, *, kind: str, title: Text, body: Text = "", url: str = "", dedup_key: str) -> None:
+    """The same message to several people by id (inactive accounts skipped), in-app and by every channel. A
+    title or body given as a function (`lambda: _("…") % {...}`) or a lazy translation is written in each
+    recipient's language (core.language), once per language; a plain string is sent as it is."""
+    people = languages_of(person_ids or ())
+    messages = []
+    for code, ids in group_by_language(people):
+        with translation.override(code):
+            title_text, body_text = render_text(title), render_text(body)
+        messages += [Message(pid, people[pid][0], kind, title_text, body_text, url, dedup_key) for pid in ids]
+    deliver(messages)
 
-    ids = set(person_ids or ())
-    if not ids:
-        return
-    emails = dict(get_user_model().objects.filter(pk__in=ids, is_active=True).values_list("id", "email"))
-    deliver([Message(pid, email or "", kind, title, body, url, dedup_key) for pid, email in emails.items()])
 
-
-def notify_one(*, recipient, kind: str, title: str, body: str = "", url: str = "", dedup_key: str) -> None:
-    deliver([Message(recipient.pk, recipient.email or "", kind, title, body, url, dedup_key)])
+def notify_one(*, recipient, kind: str, title: Text, body: Text = "", url: str = "", dedup_key: str) -> None:
+    with in_language_of(recipient):
+        title_text, body_text = render_text(title), render_text(body)
+    deliver([Message(recipient.pk, recipient.email or "", kind, title_text, body_text, url, dedup_key)])
 
 
 def unread_count(user) -> int:

@@ -311,14 +311,14 @@ def _issue_url(issue: Issue) -> str:
 def _notify_recipients(issue: Issue) -> None:
     sub = issue.subscription
     notify_people(list(sub.recipients.values_list("pk", flat=True)), kind="bulletin.issued",
-                  title=_("%(title)s已印发") % {"title": issue.title},
-                  body=_("请查阅并按通报要求抓好落实。"), url=_issue_url(issue), dedup_key=f"bulletin-issued-{issue.pk}")
+                  title=lambda: _("%(title)s已印发") % {"title": issue.title},
+                  body=lambda: _("请查阅并按通报要求抓好落实。"), url=_issue_url(issue), dedup_key=f"bulletin-issued-{issue.pk}")
 
 
 def _notify_editors(issue: Issue) -> None:
     sub = issue.subscription
-    notify_people([sub.created_by_id], kind="bulletin.review", title=_("%(title)s待签发") % {"title": issue.title},
-                  body=_("请核对、编辑后签发。"), url=_issue_url(issue), dedup_key=f"bulletin-review-{issue.pk}")
+    notify_people([sub.created_by_id], kind="bulletin.review", title=lambda: _("%(title)s待签发") % {"title": issue.title},
+                  body=lambda: _("请核对、编辑后签发。"), url=_issue_url(issue), dedup_key=f"bulletin-review-{issue.pk}")
 
 
 def issue_create_now(*, by, subscription: Subscription) -> Issue:

@@ -26,6 +26,7 @@ from luoshi.core import clock
 from luoshi.core.errors import ServiceError
 from luoshi.core.excel import ImportFailed
 from luoshi.core.journal import diff, journal_record, snapshot
+from luoshi.core.language import Text
 from luoshi.core.notify import notify_people
 from luoshi.core.permissions import require
 from luoshi.core.validation import clean_text
@@ -53,8 +54,9 @@ def _journal(by, verb: str, obj, campaign: Campaign, changes=None, reason: str =
     journal_record(actor=by, verb=verb, obj=obj, changes=changes or {}, reason=reason, scope_path=campaign.owner_path)
 
 
-def _tell_experts(person_ids, title: str, body: str, dedup_key: str) -> None:
-    """In-app message and e-mail to experts, once the transaction commits (nothing is sent for a rolled back write)."""
+def _tell_experts(person_ids, title: Text, body: Text, dedup_key: str) -> None:
+    """In-app message and e-mail to experts, once the transaction commits (nothing is sent for a rolled back write);
+    a title or body given as a function is written in each expert's language (core.language)."""
     ids = list(person_ids)
     transaction.on_commit(lambda: notify_people(ids, kind="ideas_review", title=title, body=body,
                                                 url=reverse("ideas_queue"), dedup_key=dedup_key))
@@ -165,8 +167,8 @@ def expert_assign(*, by, campaign: Campaign, person: Person) -> CampaignExpert:
             raise ServiceError(_("%(p)s 已是本活动的评审专家。") % {"p": person.display_name}, field="person")
         _journal(by, "idea.expert_add", campaign, campaign, {"expert": person.pk})
         waiting = Idea.objects.filter(campaign=campaign, state=IdeaState.REVIEWING).count()
-        _tell_experts([person.pk], _("您已受邀担任“%(c)s”的评审专家") % {"c": campaign.name},
-                      _("目前有 %(n)s 条建议待评审，请在“金点子 · 专家评分”中打分。") % {"n": waiting},
+        _tell_experts([person.pk], lambda: _("您已受邀担任“%(c)s”的评审专家") % {"c": campaign.name},
+                      lambda: _("目前有 %(n)s 条建议待评审，请在“金点子 · 专家评分”中打分。") % {"n": waiting},
                       f"ideas-expert:{campaign.pk}:{person.pk}:{link.added_at:%Y%m%d%H%M%S}")
     return link
 
@@ -268,8 +270,8 @@ def idea_screen(*, by, idea: Idea, passed: bool, reason: str = "", duplicate_of:
             idea.state = IdeaState.REVIEWING
             # at most one message a day per campaign, however many ideas pass 初审 that day
             _tell_experts(idea.campaign.expert_links.values_list("person_id", flat=True),
-                          _("“%(c)s”有新的建议待评审") % {"c": idea.campaign.name},
-                          _("通过初审的建议已进入专家评审，请在“金点子 · 专家评分”中打分。"),
+                          lambda: _("“%(c)s”有新的建议待评审") % {"c": idea.campaign.name},
+                          lambda: _("通过初审的建议已进入专家评审，请在“金点子 · 专家评分”中打分。"),
                           f"ideas-review:{idea.campaign_id}:{clock.today():%Y%m%d}")
         else:
             if not reason:

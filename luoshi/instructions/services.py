@@ -75,7 +75,7 @@ def instruction_create(*, by: Person, target: str, text: str, units: list[Unit],
         journal_record(actor=by, verb="instruction.create", obj=instruction, scope_path=path,
                        changes={"target": target, "text": text, "units": [u.pk for u in units], "deadline": deadline})
         notify_people(_recipients_people(u.pk for u in units), kind="instruction",
-                      title=_("领导批示：%(t)s") % {"t": instruction.target_title[:40]}, body=text[:200],
+                      title=lambda: _("领导批示：%(t)s") % {"t": instruction.target_title[:40]}, body=text[:200],
                       url=reverse("instruction_detail", args=[instruction.pk]),
                       dedup_key=f"instruction:{instruction.pk}:new")
     return instruction
@@ -114,7 +114,7 @@ def instruction_reply(*, by: Person, instruction: Instruction, unit: Unit, text:
         journal_record(actor=by, verb="instruction.reply", obj=instruction, scope_path=recipient.unit_path,
                        changes={"unit": unit.pk, "text": text})
         notify_people([instruction.author_id], kind="instruction",
-                      title=_("批示回复：%(u)s") % {"u": unit.name}, body=text[:200],
+                      title=lambda: _("批示回复：%(u)s") % {"u": unit.name}, body=text[:200],
                       url=reverse("instruction_detail", args=[instruction.pk]),
                       dedup_key=f"instruction:{instruction.pk}:reply:{reply.pk}")
     return reply
@@ -153,7 +153,7 @@ def instruction_close(*, by: Person, instruction: Instruction, note: str = "") -
                        changes={"state": [before, instruction.state], "note": instruction.close_note})
         units = instruction.recipients.values_list("unit_id", flat=True)
         notify_people(_recipients_people(units), kind="instruction",
-                      title=_("批示已办结：%(t)s") % {"t": instruction.target_title[:40]}, body=instruction.close_note,
+                      title=lambda: _("批示已办结：%(t)s") % {"t": instruction.target_title[:40]}, body=instruction.close_note,
                       url=reverse("instruction_detail", args=[instruction.pk]),
                       dedup_key=f"instruction:{instruction.pk}:closed")
     return instruction

@@ -269,8 +269,8 @@ def topic_recommend(*, by, label: str, category: ServiceCategory | None, keyword
             "recipients": sorted(recipients), "note": note}, scope_path=program.owner_unit.path)
         transaction.on_commit(lambda: notify_people(
             recipients, kind="intake.topic_recommend",
-            title=_("热点“%(label)s”被推荐转为实事（%(program)s）") % {"label": label, "program": program.name},
-            body=_("%(who)s推荐：%(period)s，%(n)s 件诉求。%(note)s") % {
+            title=lambda: _("热点“%(label)s”被推荐转为实事（%(program)s）") % {"label": label, "program": program.name},
+            body=lambda: _("%(who)s推荐：%(period)s，%(n)s 件诉求。%(note)s") % {
                 "who": getattr(by, "display_name", str(by)), "period": period.label, "n": count, "note": note},
             url=url, dedup_key=f"topic_recommend:{program.pk}:{label}:{period.start}:{by.pk}"))
     return len(recipients)

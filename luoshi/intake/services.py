@@ -30,6 +30,7 @@ from luoshi.core.models import JournalEntry
 from luoshi.core.errors import ServiceError
 from luoshi.core.files import IMAGE_TYPES, upload_check
 from luoshi.core.journal import journal_entry, journal_record, journal_record_many
+from luoshi.core.language import Text
 from luoshi.core.notify import notify_people
 from luoshi.core.permissions import require
 from luoshi.core.validation import clean_text
@@ -74,8 +75,9 @@ def people_with(role: str, path: str, *, exact: bool = False) -> set[int]:
     return set(RoleGrant.objects.filter(role=role, unit__path__in=paths).values_list("person_id", flat=True))
 
 
-def _tell(person_ids, kind: str, title: str, body: str, url: str, key: str) -> None:
-    """Told after the commit: a refused or rolled-back step sends nothing."""
+def _tell(person_ids, kind: str, title: Text, body: Text, url: str, key: str) -> None:
+    """Told after the commit: a refused or rolled-back step sends nothing. A title or body given as a function is
+    written in each recipient's language (core.language)."""
     if person_ids:
         transaction.on_commit(lambda: notify_people(person_ids, kind=kind, title=title, body=body, url=url,
                                                     dedup_key=key))
@@ -85,11 +87,11 @@ def _url(request: Request) -> str:
     return f"/requests/{request.pk}/"
 
 
-def _tell_unit(request: Request, kind: str, title: str, key: str) -> None:
+def _tell_unit(request: Request, kind: str, title: Text, key: str) -> None:
     _tell(people_with(Role.LIAISON, request.unit_path, exact=True), kind, title, request.title, _url(request), key)
 
 
-def _tell_dispatchers(request: Request, kind: str, title: str, key: str) -> None:
+def _tell_dispatchers(request: Request, kind: str, title: Text, key: str) -> None:
     _tell(people_with(Role.DISPATCHER, request.region_path), kind, title, request.title, _url(request), key)
 
 
@@ -486,10 +488,11 @@ def request_dispatch(*, by, request: Request, unit: Unit, assist=(), note: str =
         _journal(by, "request.dispatch", request, {"lead_unit": [before["lead_unit"], unit.pk],
                                                     "assist": [u.pk for u in assist], "state": [before["state"], request.state]},
                  reason=note)
-        _tell_unit(request, "request_dispatched", _("新派工单，请签收：%(t)s") % {"t": request.title},
+        _tell_unit(request, "request_dispatched", lambda: _("新派工单，请签收：%(t)s") % {"t": request.title},
                    f"req-dispatch-{request.pk}-{now.timestamp():.0f}")
         for u in assist:
-            _tell(people_with(Role.LIAISON, u.path, exact=True), "request_assist", _("协办工单：%(t)s") % {"t": request.title},
+            _tell(people_with(Role.LIAISON, u.path, exact=True), "request_assist",
+                  lambda: _("协办工单：%(t)s") % {"t": request.title},
                   request.title, _url(request), f"req-assist-{request.pk}-{u.pk}-{now.timestamp():.0f}")
     return request
 
@@ -562,7 +565,7 @@ def request_return(*, by, request: Request, reason: str, suggested_unit: Unit | 
         _event(request, EventKind.RETURNED, by, now, reason, unit=unit,
                suggested_unit=suggested_unit.name if suggested_unit else "")
         _journal(by, "request.return", request, {"lead_unit": [unit.pk, None]}, reason=reason)
-        _tell_dispatchers(request, "request_returned", _("%(unit)s 退单：%(t)s") % {"unit": unit.name, "t": request.title},
+        _tell_dispatchers(request, "request_returned", lambda: _("%(unit)s 退单：%(t)s") % {"unit": unit.name, "t": request.title},
                           f"req-return-{request.pk}-{now.timestamp():.0f}")
     return request
 
@@ -693,7 +696,7 @@ def _reopen(request: Request, by, now: dt.datetime, fields: list[str]) -> None:
     fields += ["state", "reopen_count", "due_at", "replied_at", "replied_on_time", "revisit_due"]
     _event(request, EventKind.REOPENED, by, now, _("诉求人不满意，第 %(n)s 次重办") % {"n": request.reopen_count},
            unit=request.lead_unit, public=True, reopen=request.reopen_count)
-    _tell_unit(request, "request_reopened", _("工单重办：%(t)s") % {"t": request.title},
+    _tell_unit(request, "request_reopened", lambda: _("工单重办：%(t)s") % {"t": request.title},
                f"req-reopen-{request.pk}-{request.reopen_count}")
 
 
@@ -745,7 +748,7 @@ def extension_ask(*, by, request: Request, days: int, reason: str) -> ExtensionR
         _event(request, EventKind.EXTENSION_ASKED, by, now, reason, unit=request.lead_unit, days=days)
         _save(request, now)
         _journal(by, "request.extension_ask", request, {"days": days}, reason=reason)
-        _tell_dispatchers(request, "request_extension", _("延期申请待审批：%(t)s") % {"t": request.title},
+        _tell_dispatchers(request, "request_extension", lambda: _("延期申请待审批：%(t)s") % {"t": request.title},
                           f"req-ext-{ext.pk}")
     return ext
 
@@ -773,7 +776,8 @@ def extension_decide(*, by, extension: ExtensionRequest, approve: bool, note: st
                approve=approve, days=extension.days)
         _journal(by, "request.extension_decide", request, changes, reason=note)
         _tell_unit(request, "request_extension_decided",
-                   (_("延期已同意：%(t)s") if approve else _("延期未同意：%(t)s")) % {"t": request.title}, f"req-extd-{extension.pk}")
+                   lambda: (_("延期已同意：%(t)s") if approve else _("延期未同意：%(t)s")) % {"t": request.title},
+                   f"req-extd-{extension.pk}")
     return extension
 
 
@@ -795,7 +799,7 @@ def request_urge(*, by, request: Request, note: str, supervise: bool = False) ->
             _save(request, now)
         _event(request, EventKind.SUPERVISED if supervise else EventKind.URGED, by, now, note, unit=request.lead_unit)
         _journal(by, "request.supervise" if supervise else "request.urge", request, {}, reason=note)
-        _tell_unit(request, "request_urged", (_("督办：%(t)s") if supervise else _("催办：%(t)s")) % {"t": request.title},
+        _tell_unit(request, "request_urged", lambda: (_("督办：%(t)s") if supervise else _("催办：%(t)s")) % {"t": request.title},
                    f"req-urge-{request.pk}-{now.timestamp():.0f}")
     return request
 
@@ -816,7 +820,8 @@ def overdue_run(*, now: dt.datetime | None = None) -> dict[str, int]:
             _save(request, now, "supervised_at")
             _event(request, EventKind.SUPERVISED, None, now, _("超过办理时限，系统自动督办"), unit=request.lead_unit)
             _journal(None, "request.supervise", request, {"auto": True})
-            _tell_unit(request, "request_overdue", _("工单已超期，已督办：%(t)s") % {"t": request.title}, f"req-overdue-{request.pk}")
+            _tell_unit(request, "request_overdue",
+                       lambda request=request: _("工单已超期，已督办：%(t)s") % {"t": request.title}, f"req-overdue-{request.pk}")
         count += 1
     return {"supervised": count}
 

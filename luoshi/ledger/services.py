@@ -16,6 +16,7 @@ from luoshi.core import clock
 from luoshi.core.errors import ServiceError
 from luoshi.core.files import IMAGE_TYPES, attachment_store
 from luoshi.core.journal import diff, journal_record, snapshot
+from luoshi.core.language import Text
 from luoshi.core.notify import notify_people
 from luoshi.core.permissions import require
 from luoshi.org.lookups import path_within
@@ -116,11 +117,12 @@ def office_people(program: Program) -> set[int]:
     return set(RoleGrant.objects.filter(role=Role.OFFICE, unit__path__in=paths).values_list("person_id", flat=True))
 
 
-def _send(recipients, kind: str, title: str, body: str, url: str, key: str) -> None:
+def _send(recipients, kind: str, title: Text, body: Text, url: str, key: str) -> None:
+    """Title and body as functions are written in each recipient's language (core.language)."""
     notify_people(recipients, kind=kind, title=title, body=body, url=url, dedup_key=key)
 
 
-def _tell_unit(finding_or_sheet, kind: str, title: str, body: str, url: str, key: str) -> None:
+def _tell_unit(finding_or_sheet, kind: str, title: Text, body: Text, url: str, key: str) -> None:
     path = finding_or_sheet.unit_path
     _send(unit_people([path], "unit").get(path, set()), kind, title, body, url, key)
 
@@ -330,8 +332,9 @@ def sheets_issue(*, by, program: Program, findings: list[Finding], requirements:
                                changes={"number": sheet.number, "unit": unit.name, "findings": [f.code for f in group]})
                 sheets.append(sheet)
     for sheet in sheets:
-        _tell_unit(sheet, "ledger_sheet", _("收到交办单 %(number)s") % {"number": sheet.number},
-                   _("共 %(n)s 个问题，请及时签收并整改。") % {"n": sheet.findings.count()},
+        n = sheet.findings.count()
+        _tell_unit(sheet, "ledger_sheet", lambda sheet=sheet: _("收到交办单 %(number)s") % {"number": sheet.number},
+                   lambda n=n: _("共 %(n)s 个问题，请及时签收并整改。") % {"n": n},
                    reverse("ledger_sheet", args=[sheet.pk]), f"sheet:{sheet.pk}")
     return sheets
 
@@ -379,7 +382,7 @@ def finding_submit(*, by, finding: Finding, text: str, photos=()) -> Finding:
         _journal(by, "ledger.finding_submit", finding, {"status": [FindingStatus.RECTIFYING, FindingStatus.SUBMITTED]})
     if finding.reporter_id:
         _send([finding.reporter_id] + sorted(office_people(finding.program)), "ledger_submitted",
-              _("问题 %(code)s 已报整改，待核验") % {"code": finding.code}, text.strip()[:200],
+              lambda: _("问题 %(code)s 已报整改，待核验") % {"code": finding.code}, text.strip()[:200],
               reverse("ledger_finding", args=[finding.pk]), f"submitted:{finding.pk}:{now:%Y%m%d%H%M%S}")
     return finding
 
@@ -414,7 +417,9 @@ def finding_verify(*, by, finding: Finding, close: bool, method: str = "evidence
             finding.save()
         _journal(by, "ledger.finding_close" if close else "ledger.finding_return", finding,
                  {"status": [before, finding.status], "method": method}, reason)
-    title = (_("问题 %(code)s 已核验销号") if close else _("问题 %(code)s 被退回重改")) % {"code": finding.code}
+    def title() -> str:
+        return (_("问题 %(code)s 已核验销号") if close else _("问题 %(code)s 被退回重改")) % {"code": finding.code}
+
     _tell_unit(finding, "ledger_verified", title, reason, reverse("ledger_finding", args=[finding.pk]),
                f"verified:{finding.pk}:{now:%Y%m%d%H%M%S}")
     return finding
@@ -443,7 +448,7 @@ def finding_reopen(*, by, finding: Finding, text: str, photos=()) -> Finding:
         _photos(by, finding, PhotoStage.BEFORE, photos, event)
         _journal(by, "ledger.finding_reopen", finding, {"status": [FindingStatus.CLOSED, FindingStatus.RECTIFYING],
                                                          "repeat_count": finding.repeat_count}, text)
-    _tell_unit(finding, "ledger_reopened", _("问题 %(code)s 复发，已重新交办") % {"code": finding.code}, text[:200],
+    _tell_unit(finding, "ledger_reopened", lambda: _("问题 %(code)s 复发，已重新交办") % {"code": finding.code}, text[:200],
                reverse("ledger_finding", args=[finding.pk]), f"reopened:{finding.pk}:{finding.repeat_count}")
     return finding
 
@@ -530,7 +535,7 @@ def escalations_run(*, today: dt.date | None = None, notify: bool = True) -> dic
             summary["proposed"] += len(new)
             if notify:
                 _send(office_people(program), "ledger_escalation",
-                      _("%(program)s：%(n)s 项督办升级待确认") % {"program": program.name, "n": len(new)},
+                      lambda: _("%(program)s：%(n)s 项督办升级待确认") % {"program": program.name, "n": len(new)},
                       "；".join(f"{k} {v} 项" for k, v in _count_by(new).items()),
                       reverse("ledger_escalations", args=[program.code]), f"escalations:{program.pk}:{today}")
     return summary
@@ -592,8 +597,8 @@ def escalation_decide(*, by, escalation: Escalation, confirm: bool, held_on: dt.
             else:
                 recipients |= unit_people([escalation.unit_path], audience).get(escalation.unit_path, set())
         finding = escalation.finding
-        _send(recipients, "ledger_escalation", _("督办%(step)s：问题 %(code)s") % {"step": escalation.step_name,
-                                                                             "code": finding.code},
-              _("原因：%(reason)s。请立即整改并报送。") % {"reason": escalation.reason},
+        _send(recipients, "ledger_escalation", lambda: _("督办%(step)s：问题 %(code)s") % {
+                  "step": escalation.step_name, "code": finding.code},
+              lambda: _("原因：%(reason)s。请立即整改并报送。") % {"reason": escalation.reason},
               reverse("ledger_finding", args=[finding.pk]), f"escalation:{escalation.pk}")
     return escalation

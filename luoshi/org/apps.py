@@ -24,8 +24,9 @@ class OrgConfig(AppConfig):
         # history follows it to its new parent.
         register_path_copy(JournalEntry, "scope_path")
 
-        from luoshi.core.journal_text import journal_names_register
+        from luoshi.core.journal_text import journal_names_register, journal_verbs_register
 
         from .selectors import unit_path_names
 
         journal_names_register("org.unit", unit_path_names)  # the journal names a unit by its path
+        journal_verbs_register({"person.language": gettext_lazy("修改语言")})

@@ -57,6 +57,9 @@ class Person(AbstractUser):
     title = models.CharField(_("职务"), max_length=100, blank=True)
     phone = models.CharField(_("电话"), max_length=30, blank=True)
     unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="people", verbose_name=_("所在单位"))
+    # what is written for this person (messages, digests, e-mails) and the interface after sign-in; blank: the
+    # site's language (settings.LANGUAGE_CODE). One of settings.LANGUAGES (core.language).
+    language = models.CharField(_("语言"), max_length=10, blank=True, default="")
 
     class Meta:
         verbose_name = _("人员")

@@ -6,6 +6,9 @@
   brackets: “督查室/办公室（崂山区）”. Role names as shown in the system (督查室/办公室, 责任领导, 单位联络员,
   评估员, 受理派单员, 系统管理员) or short forms (督查室, 办公室, 领导, 联络员, 派单员, 管理员).
 - 单位: a unit's name or short name; a name that repeats is written with its parent: “崂山区/区委办公室”.
+- 语言 (optional column): the language written for the person (messages, digests, e-mails) and used when they
+  sign in: 中文 / 简体中文 / zh-hans, 英文 / English / en; blank keeps what an existing account has (a new one
+  gets the site's language).
 - New accounts get no usable password: they cannot sign in until someone sets one (the person's page, or
   `luoshi people password 账号`). Existing accounts keep theirs.
 - The whole sheet is checked first; any problem refuses all of it, each located by sheet, row and column.
@@ -22,6 +25,7 @@ from django.utils.translation import gettext as _, override
 
 from luoshi.core.excel import CellError, ImportFailed, cell_text, open_workbook
 from luoshi.core.journal import journal_record
+from luoshi.core.language import language_codes
 from luoshi.core.permissions import require
 
 from . import services
@@ -29,8 +33,13 @@ from .models import Person, Role, RoleGrant, Unit
 from .scopes import scope_for
 
 COLUMNS = {"full_name": ("姓名",), "unit": ("单位", "所在单位", "单位名称"), "title": ("职务",),
-           "roles": ("角色",), "username": ("账号", "用户名", "登录账号"), "phone": ("手机", "手机号", "电话", "联系电话")}
-LABEL = {"full_name": "姓名", "unit": "单位", "title": "职务", "roles": "角色", "username": "账号", "phone": "手机"}
+           "roles": ("角色",), "username": ("账号", "用户名", "登录账号"), "phone": ("手机", "手机号", "电话", "联系电话"),
+           "language": ("语言", "Language")}
+LABEL = {"full_name": "姓名", "unit": "单位", "title": "职务", "roles": "角色", "username": "账号", "phone": "手机",
+         "language": "语言"}
+# what a sheet may write in the 语言 column (case-insensitive), besides the codes of settings.LANGUAGES
+LANGUAGE_BY_NAME = {"中文": "zh-hans", "简体中文": "zh-hans", "汉语": "zh-hans", "zh": "zh-hans", "zh-cn": "zh-hans",
+                    "英文": "en", "英语": "en", "english": "en"}
 
 with override(None):
     ROLE_LABELS = [str(label) for label in Role.labels]
@@ -52,6 +61,8 @@ class PersonRow:
     title: str
     phone: str
     roles_text: str
+    language_text: str = ""
+    language: str | None = None  # None: not given (an existing account keeps its own)
     unit: Unit | None = None
     grants: list[tuple[str, Unit]] = field(default_factory=list)
     person: Person | None = None
@@ -80,7 +91,8 @@ def _read(data: bytes) -> tuple[str, list[PersonRow]]:
             continue
         cells = {key: cell_text(row[col]) if col < len(row) else "" for key, col in columns.items()}
         out.append(PersonRow(row=i, username=cells["username"], full_name=cells["full_name"], unit_text=cells["unit"],
-                             title=cells.get("title", ""), phone=cells.get("phone", ""), roles_text=cells["roles"]))
+                             title=cells.get("title", ""), phone=cells.get("phone", ""), roles_text=cells["roles"],
+                             language_text=cells.get("language", "")))
     if not out:
         raise ImportFailed([CellError(ws.title, None, None, _("表中没有人员数据。"))])
     return ws.title, out
@@ -150,6 +162,13 @@ def _check(by, sheet: str, rows: list[PersonRow]) -> list[CellError]:
                 err(r, key, _("内容超过%(limit)s字。") % {"limit": limit})
         if r.phone and not PHONE.match(r.phone):
             err(r, "phone", _("“%(phone)s”不是电话号码。") % {"phone": r.phone})
+        if r.language_text:
+            code = LANGUAGE_BY_NAME.get(r.language_text.lower(), r.language_text.lower())
+            if code in language_codes():
+                r.language = code
+            else:
+                err(r, "language", _("未知的语言“%(language)s”，可填：中文、英文（或 %(codes)s），空白表示不变。") % {
+                    "language": r.language_text, "codes": "、".join(language_codes())})
         if not r.unit_text:
             err(r, "unit", _("单位为空。"))
         else:
@@ -211,14 +230,15 @@ def people_import_xlsx(*, by, data: bytes, dry_run: bool = False) -> dict:
                 created.append(r.username)
                 if not dry_run:
                     person = services.person_create(by=by, username=r.username, full_name=r.full_name, unit=r.unit,
-                                                    title=r.title, phone=r.phone)
+                                                    title=r.title, phone=r.phone, language=r.language or "")
             else:
-                fields = {"full_name": r.full_name, "title": r.title, "phone": r.phone, "unit_id": row_unit.pk}
+                fields = {"full_name": r.full_name, "title": r.title, "phone": r.phone, "unit_id": row_unit.pk,
+                          "language": person.language if r.language is None else r.language}
                 if any(getattr(person, k) != v for k, v in fields.items()):
                     updated.append(r.username)
                     if not dry_run:
                         services.person_update(by=by, person=person, full_name=r.full_name, title=r.title,
-                                               phone=r.phone, email=person.email, unit=r.unit)
+                                               phone=r.phone, email=person.email, unit=r.unit, language=r.language)
                 else:
                     unchanged += 1
             for role, unit in r.grants:

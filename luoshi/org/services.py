@@ -14,6 +14,7 @@ from luoshi.core.errors import ServiceError
 from luoshi.core.validation import too_long
 from luoshi.core.excel import CellError, ImportFailed, cell_text, open_workbook
 from luoshi.core.journal import journal_record
+from luoshi.core.language import language_codes, language_name, language_valid
 from luoshi.core.permissions import require, require_admin
 
 from .models import Pairing, Person, Role, RoleGrant, Unit, UnitKind
@@ -91,10 +92,22 @@ def require_person_manageable(scope, person: Person) -> None:
     require(person_manageable(scope, person), _("该人员的单位或角色超出您的管理范围，请联系上级督查室或系统管理员。"))
 
 
+def language_checked(language: str) -> str:
+    """A person's language as stored: "" (the site's language) or one of settings.LANGUAGES; otherwise a
+    ServiceError naming the field and the choices."""
+    language = (language or "").strip()
+    if not language_valid(language):
+        raise ServiceError(_("未知的语言“%(language)s”，可选：%(choices)s。") % {
+            "language": language, "choices": "、".join(f"{code}（{language_name(code)}）" for code in language_codes())},
+            field="language")
+    return language
+
+
 def person_create(*, by, username: str, full_name: str, password: str | None = None, unit: Unit | None = None,
-                  title: str = "", email: str = "", phone: str = "") -> Person:
+                  title: str = "", email: str = "", phone: str = "", language: str = "") -> Person:
     if by is not None:
         require_people_manager(scope_for(by), unit)
+    language = language_checked(language)
     username = username.strip()
     if not username:
         raise ServiceError(_("账号不能为空。"), field="username")
@@ -104,14 +117,16 @@ def person_create(*, by, username: str, full_name: str, password: str | None = N
     if Person.objects.filter(username=username).exists():
         raise ServiceError(_("用户名“%(username)s”已存在。") % {"username": username}, field="username")
     with transaction.atomic():
-        person = Person(username=username, full_name=full_name, unit=unit, title=title, email=email, phone=phone)
+        person = Person(username=username, full_name=full_name, unit=unit, title=title, email=email, phone=phone,
+                        language=language)
         if password:
             person.set_password(password)
         else:
             person.set_unusable_password()
         person.save()
         journal_record(actor=by, verb="person.create", obj=person,
-                       changes={"username": username, "full_name": full_name, "unit": unit.pk if unit else None},
+                       changes={"username": username, "full_name": full_name, "unit": unit.pk if unit else None,
+                                **({"language": language} if language else {})},
                        scope_path=unit.path if unit else "")
     return person
 
@@ -446,9 +461,9 @@ def leaders_create(*, by, names: list[str], unit: Unit) -> list[Person]:
 
 
 def person_update(*, by, person: Person, full_name: str, title: str = "", phone: str = "", email: str = "",
-                  unit: Unit | None = None, is_active: bool | None = None) -> Person:
-    """Edit a person's name, title, phone, e-mail, unit or active flag; the office only within its scope
-    (the person now, and the unit they move to)."""
+                  unit: Unit | None = None, is_active: bool | None = None, language: str | None = None) -> Person:
+    """Edit a person's name, title, phone, e-mail, unit, active flag or language (None: unchanged); the office
+    only within its scope (the person now, and the unit they move to)."""
     if by is not None:
         scope = scope_for(by)
         require_person_manageable(scope, person)
@@ -462,6 +477,8 @@ def person_update(*, by, person: Person, full_name: str, title: str = "", phone:
            "unit_id": unit.pk if unit else None}
     if is_active is not None:
         new["is_active"] = is_active
+    if language is not None:
+        new["language"] = language_checked(language)
     changes = {k: [getattr(person, k), v] for k, v in new.items() if getattr(person, k) != v}
     if not changes:
         return person
@@ -472,6 +489,24 @@ def person_update(*, by, person: Person, full_name: str, title: str = "", phone:
         journal_record(actor=by, verb="person.update", obj=person, changes=changes,
                        scope_path=unit.path if unit else "")
     person.__dict__.pop("_luoshi_scope", None)
+    return person
+
+
+def person_set_language(*, by, person: Person, language: str) -> Person:
+    """Set the language written for `person` (messages, digests, e-mails) and applied when they sign in; "" is the
+    site's language. The person themself (their account page), or whoever manages them (the office within its
+    scope, an administrator). Journaled as `person.language`."""
+    if by is not None and by.pk != person.pk:
+        require_person_manageable(scope_for(by), person)
+    language = language_checked(language)
+    if person.language == language:
+        return person
+    with transaction.atomic():
+        before = person.language
+        person.language = language
+        person.save(update_fields=["language"])
+        journal_record(actor=by, verb="person.language", obj=person, changes={"language": [before, language]},
+                       scope_path=person.unit.path if person.unit is not None else "")
     return person
 
 

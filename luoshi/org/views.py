@@ -2,23 +2,63 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import PasswordChangeForm
+from django.contrib.auth.views import PasswordChangeView
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.translation import gettext as _
+from django.utils import translation
+from django.utils.translation import gettext as _, gettext_lazy
 from django.views.decorators.http import require_POST
 from luoshi.core.http import query_id
 
 from luoshi.core.errors import PermissionDeniedError, ServiceError
 from luoshi.core.excel import ImportFailed
+from luoshi.core.language import language_cookie_set, language_name, person_language
 
 from . import selectors, services
-from .forms import GrantForm, PeopleImportForm, PersonForm
+from .forms import GrantForm, LanguageForm, PeopleImportForm, PersonForm
 from .models import Person, Role, RoleGrant, Unit, UnitKind
 from .scopes import scope_for
 from .services import units_import_xlsx
+
+
+# ---- the person's own account: password (Django's view) and language ----------------------------------------
+
+class AccountView(PasswordChangeView):
+    """The account page (修改密码): Django's password change, and the person's language below it."""
+
+    template_name = "registration/account.html"
+    extra_context = {"title": gettext_lazy("修改密码")}
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        # PasswordChangeView is login_required: the user is a Person
+        ctx.setdefault("language_form", LanguageForm(initial={"language": getattr(self.request.user, "language", "")}))
+        return ctx
+
+
+@require_POST
+@login_required
+def account_language(request):
+    """Set one's own language; the interface switches to it now (the language cookie), messages from now on."""
+    form = LanguageForm(request.POST)
+    if form.is_valid():
+        try:
+            services.person_set_language(by=request.user, person=request.user, language=form.cleaned_data["language"])
+        except ServiceError as e:
+            form.add_error("language", e.message)
+    if not form.is_valid():
+        return render(request, "registration/account.html", {
+            "title": _("修改密码"), "form": PasswordChangeForm(request.user), "language_form": form}, status=400)
+    code = person_language(request.user)
+    with translation.override(code):
+        messages.success(request, _("语言已设为%(language)s。") % {"language": language_name(request.user.language)})
+    response = HttpResponseRedirect(reverse("password_change"))
+    language_cookie_set(response, code)
+    return response
 
 
 @login_required
@@ -121,7 +161,7 @@ def people_list(request):
 
 def _edit_form(person, data=None) -> PersonForm:
     initial = {"full_name": person.full_name, "unit": _unit_label(person.unit), "title": person.title,
-               "phone": person.phone, "email": person.email, "is_active": person.is_active}
+               "phone": person.phone, "email": person.email, "is_active": person.is_active, "language": person.language}
     return PersonForm(data, initial=initial, editing=True)
 
 
@@ -163,7 +203,7 @@ def person_new(request):
     if request.method == "POST":
         person, status = _submit_person_form(form, lambda d, unit: services.person_create(
             by=request.user, username=d["username"], full_name=d["full_name"], unit=unit, title=d["title"],
-            phone=d["phone"], email=d["email"]))
+            phone=d["phone"], email=d["email"], language=d["language"]))
         if person is not None:
             messages.success(request, _("已新建人员 %(name)s（%(username)s），尚无密码、不能登录；需要时在本页设置初始密码。")
                              % {"name": person.full_name, "username": person.username})
@@ -183,7 +223,7 @@ def person_edit(request, pk):
     if request.method == "POST":
         saved, status = _submit_person_form(form, lambda d, unit: services.person_update(
             by=request.user, person=person, full_name=d["full_name"], title=d["title"], phone=d["phone"],
-            email=d["email"], unit=unit, is_active=d["is_active"]) or True)
+            email=d["email"], unit=unit, is_active=d["is_active"], language=d["language"]) or True)
         if saved:
             messages.success(request, _("已保存。"))
             return HttpResponseRedirect(reverse("person_edit", args=[person.pk]))

@@ -852,7 +852,9 @@ def _tell_enterprises(batch: PayoutBatch, lines: list[Payout]) -> None:
         people = members.get(x.enterprise_id)
         if not people:
             continue
-        title = _("免申即享：%(clause)s 已兑付 %(amount)s 元") % {"clause": batch.clause.title, "amount": f"{x.amount:,.2f}"}
+        def title(clause=batch.clause.title, amount=f"{x.amount:,.2f}") -> str:
+            return _("免申即享：%(clause)s 已兑付 %(amount)s 元") % {"clause": clause, "amount": amount}
+
         url = reverse("policies_enterprise", args=[x.enterprise_id])
         transaction.on_commit(lambda people=people, title=title, url=url, key=f"policy-payout-{x.pk}": notify_people(
             people, kind="policy_payout", title=title, body=title, url=url, dedup_key=key))

@@ -14,9 +14,11 @@ from collections import defaultdict
 
 from django.db import IntegrityError, transaction
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from luoshi.core import clock
+from luoshi.core.language import languages_of
 from luoshi.core.notify import Message, deliver
 from luoshi.org.models import RoleGrant
 from luoshi.org.scopes import ancestor_paths
@@ -94,20 +96,24 @@ def step_people(steps: list[CaseStep]) -> dict[int, set[int]]:
 
 
 def _remind(steps: list[CaseStep]) -> None:
-    from django.contrib.auth import get_user_model
-
     people = step_people(steps)
-    emails = dict(get_user_model().objects.filter(pk__in={p for ids in people.values() for p in ids})
-                  .values_list("id", "email"))
+    recipients = languages_of({p for ids in people.values() for p in ids})
     messages = []
     for s in steps:
-        title = (_("逾期：%(number)s %(title)s · %(step)s") if s.light == Light.RED else
-                 _("临期：%(number)s %(title)s · %(step)s")) % {"number": s.case.number, "title": s.case.title, "step": s.name}
-        body = _("时限：%(due)s") % {"due": clock.localtime(s.due_at - dt.timedelta(seconds=1)).strftime("%Y-%m-%d")}
         url = reverse("procedures_case", args=[s.case_id])
+        texts: dict[str, tuple[str, str]] = {}  # (title, body) per language of the recipients (core.language)
         for pid in sorted(people.get(s.pk, ())):
-            messages.append(Message(pid, emails.get(pid) or "", "procedure_step", title, body, url,
-                                    f"proc-step-{s.pk}-{s.light}"))
+            if pid not in recipients:
+                continue
+            email, code = recipients[pid]
+            if code not in texts:
+                with translation.override(code):
+                    texts[code] = ((_("逾期：%(number)s %(title)s · %(step)s") if s.light == Light.RED else
+                                    _("临期：%(number)s %(title)s · %(step)s")) % {
+                        "number": s.case.number, "title": s.case.title, "step": s.name},
+                        _("时限：%(due)s") % {"due": clock.localtime(s.due_at - dt.timedelta(seconds=1)).strftime("%Y-%m-%d")})
+            title, body = texts[code]
+            messages.append(Message(pid, email, "procedure_step", title, body, url, f"proc-step-{s.pk}-{s.light}"))
     deliver(messages)
 
 

@@ -434,7 +434,7 @@ def _tell_if_worse(project: Project, before: str, after: str, today: dt.date) ->
     if order[after] <= order[before]:
         return
     notify_people(concerned_people(project), kind="projects_behind",
-                  title=(_("项目%(light)s：%(name)s") % {"light": Light(after).label, "name": project.name}),
+                  title=lambda: _("项目%(light)s：%(name)s") % {"light": Light(after).label, "name": project.name},
                   body=project.light_reason, url=reverse("projects_detail", args=[project.pk]),
                   dedup_key=f"project-light:{project.pk}:{after}:{today:%Y%m}")
 
@@ -529,7 +529,7 @@ def issue_raise(*, by, project: Project, kind: str, description: str) -> Project
         journal_record(actor=by, verb="projects.issue_raise", obj=project, scope_path=project.lead_unit.path,
                        changes={"issue": issue.pk, "kind": kind, "description": issue.description})
     ledger_people = ledger.office_people(project.program)
-    notify_people(ledger_people, kind="projects_issue", title=_("项目问题待交办：%(name)s") % {"name": project.name},
+    notify_people(ledger_people, kind="projects_issue", title=lambda: _("项目问题待交办：%(name)s") % {"name": project.name},
                   body=issue.description[:200], url=reverse("projects_detail", args=[project.pk]),
                   dedup_key=f"project-issue:{issue.pk}")
     return issue

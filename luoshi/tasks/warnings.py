@@ -10,9 +10,11 @@ import datetime as dt
 from collections import defaultdict
 
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from luoshi.core import clock
+from luoshi.core.language import person_language_code
 from luoshi.core.journal import journal_entry, journal_record_many
 from luoshi.core.notify import Message, deliver
 from luoshi.org.models import Person, Role, RoleGrant
@@ -53,7 +55,8 @@ def _send_reminders(reminders: list[tuple[Task, str]], today: dt.date) -> int:
     liaison_by_path: dict[str, list[int]] = defaultdict(list)
     for pid, path in RoleGrant.objects.filter(role=Role.LIAISON).values_list("person_id", "unit__path"):
         liaison_by_path[path].append(pid)
-    emails = dict(Person.objects.filter(is_active=True).values_list("id", "email"))
+    people = {pk: (email or "", person_language_code(code))
+              for pk, email, code in Person.objects.filter(is_active=True).values_list("id", "email", "language")}
     messages = []
     for task, status in reminders:
         recipients: set[int] = set()
@@ -63,14 +66,18 @@ def _send_reminders(reminders: list[tuple[Task, str]], today: dt.date) -> int:
                 recipients.update(liaison_by_path.get("/" + "/".join(parts[:i]) + "/", []))
         if status == TaskStatus.RED:
             recipients.update(leaders.get(task.pk, []))
-        label = _("红灯预警") if status == TaskStatus.RED else _("黄灯提醒")
         url = reverse("task_detail", args=[task.pk])
-        for pid in recipients:
-            if pid not in emails:
+        titles: dict[str, str] = {}  # one title per language of the recipients (core.language)
+        for pid in sorted(recipients):
+            if pid not in people:
                 continue
-            messages.append(Message(pid, emails[pid] or "", status,
-                                    _("%(label)s：%(code)s %(title)s") % {"label": label, "code": task.code,
-                                                                          "title": task.title[:30]},
-                                    task.status_reason, url, f"{status}:{task.pk}:{today.isoformat()}"))
+            email, code = people[pid]
+            if code not in titles:
+                with translation.override(code):
+                    label = _("红灯预警") if status == TaskStatus.RED else _("黄灯提醒")
+                    titles[code] = _("%(label)s：%(code)s %(title)s") % {"label": label, "code": task.code,
+                                                                           "title": task.title[:30]}
+            messages.append(Message(pid, email, status, titles[code], task.status_reason, url,
+                                    f"{status}:{task.pk}:{today.isoformat()}"))
     sent = deliver(messages)
     return sent.get("inapp", len(messages))
