@@ -38,8 +38,11 @@ def insert_rows(model: type[models.Model], columns: Sequence[str], rows: Iterabl
     table, names = qn(model._meta.db_table), ", ".join(qn(_column(f)) for f in fields)
     if connection.vendor == "postgresql":
         # COPY in text format: the server parses each value as its column's type (JSON text into jsonb too).
+        # The raw psycopg cursor's errors are wrapped as Django's (IntegrityError, DataError …), as every other
+        # statement's are, so callers catch one kind whichever database runs.
         n = 0
-        with connection.cursor() as cur, cur.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+        with connection.wrap_database_errors, connection.cursor() as cur, \
+                cur.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
                 n += 1

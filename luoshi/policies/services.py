@@ -697,7 +697,7 @@ def enterprise_write_many(*, prepared: PreparedEnterprises) -> dict:
     try:
         with transaction.atomic():  # a savepoint, so that a clash can be reported and the caller's transaction lives on
             insert_rows(Enterprise, p.enterprise_columns, p.enterprise_rows)
-    except (IntegrityError, connection.Database.IntegrityError):  # COPY's error comes from psycopg unwrapped
+    except IntegrityError:  # core.bulk.insert_rows wraps COPY's errors as Django's
         raise ImportFailed([CellError("", None, None, _("导入期间有人新增了表中的企业，请重新导入。"))]) from None
     new_ids = pks_by(Enterprise, "credit_code", p.new_codes)
     if p.update_rows:  # one prepared UPDATE run for every row (bulk_update's CASE over 1,000 ids took 100 s for 10,000)
