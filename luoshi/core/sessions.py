@@ -57,7 +57,7 @@ def _person_statement(alias: str):
     converters = []  # (position, converter, column) of the fields that have any
     for i, f in enumerate(fields):
         col = f.get_col(model._meta.db_table)
-        converters += [(i, fn, col) for fn in connection.ops.get_db_converters(col) + f.get_db_converters(connection)]
+        converters += [(i, fn, col) for fn in connection.ops.get_db_converters(col) + col.get_db_converters(connection)]
     return sql, [f.attname for f in fields], converters
 
 
