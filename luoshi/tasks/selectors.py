@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Sequence
 
 from django.utils.translation import gettext
@@ -24,7 +24,7 @@ from . import tallies
 from .models import granted_tasks, task_visibility  # noqa: F401  (task_visibility: the Q behind Task.objects.visible_to)
 from .models import (
     PROGRAM_READ_ROLES, READ_ROLES, AssignmentRole, ClosureRequest, ExtensionRequest, ProgressReport, RequestState,
-    Task, TaskAssignment, TaskStatus, TaskTally,
+    Task, TaskAssignment, TaskPairing, TaskStatus, TaskTally,
 )
 from .satisfaction import satisfaction_by_unit
 
@@ -213,6 +213,9 @@ class _Reach:
     others: list[int]  # every other program
     unit_paths: list[str]
     one_by_one: QuerySet | None  # task ids
+    # the other programs where `one_by_one` can hold a task (a 包联 task's program; where the 责任领导 leads tasks, from
+    # the tallies): the reads of those tasks are restricted to them, and skipped when there is none
+    one_by_one_programs: list[int] = field(default_factory=list)
     # per other program, the statuses of tasks assigned under the one unit path (from the tallies)
     assigned_statuses: dict[int, set[str]] | None = None
 
@@ -237,9 +240,22 @@ def _reach(scope: Scope) -> _Reach:
     # the grants of task_visibility other than by assignment: 包联 of a task, the tasks a 责任领导 leads
     sets = [ids for ids in granted_tasks(scope) if ids.model is not TaskAssignment]
     first, *rest = [ids.values("task_id").order_by() for ids in sets]
+    # Which other programs those grants reach, in one statement: a 包联's from its few tasks (`id IN (…)`: joined,
+    # SQLite read the tasks first), a 责任领导's from the maintained tallies (a district leader leads ~2,700 tasks,
+    # mostly in programs read whole: testing each of them for "outside my subtree" was 15–26 ms).
+    reached = []
+    for ids in sets:
+        if ids.model is TaskPairing:
+            reached.append(Task.objects.filter(pk__in=ids.values("task_id"), program_id__in=others)
+                           .values_list("program_id").order_by())
+        else:  # the tasks the person leads (Task.leaders)
+            reached.append(TaskTally.objects.filter(dimension=tallies.LEADER, key=str(scope.person_id), n__gt=0,
+                                                    program_id__in=others).values_list("program_id").order_by())
+    head, *tail = reached
+    programs = {pk for (pk,) in (head.union(*tail) if tail else head)}
     return _Reach(whole=whole, others=others,
                   unit_paths=list(outermost(scope.paths_for(*READ_ROLES) + scope.paired_unit_paths)),
-                  one_by_one=first.union(*rest) if rest else first)
+                  one_by_one=first.union(*rest) if rest else first, one_by_one_programs=sorted(programs))
 
 
 def workbench_counts(scope: Scope, reach: _Reach | None = None) -> dict[str, int]:
@@ -261,22 +277,25 @@ def workbench_counts(scope: Scope, reach: _Reach | None = None) -> dict[str, int
         return _status_row(counts)
     rows = totals.values_list(*fields)
     # two indexed reads as one statement (an OR of the two would read the whole table)
-    others = Task.objects.filter(is_archived=False, program_id__in=reach.others)
+    in_others = Task.objects.filter(is_archived=False, program_id__in=reach.others)
+    others: QuerySet | None
     assigned_statuses: defaultdict[int, set[str]] = defaultdict(set)
     if len(reach.unit_paths) == 1:
         unit_id = reach.unit_paths[0].strip("/").split("/")[-1]
         rows = rows.union(TaskTally.objects.filter(dimension=tallies.ANY, key=unit_id, program_id__in=reach.others)
                           .values_list(*fields), all=True)
         assigned = TaskAssignment.objects.filter(unit_path__within=reach.unit_paths, task=OuterRef("pk"))
-        others = others.filter(pk__in=reach.one_by_one).exclude(Exists(assigned))
+        others = (in_others.filter(pk__in=reach.one_by_one, program_id__in=reach.one_by_one_programs)
+                  .exclude(Exists(assigned)) if reach.one_by_one_programs else None)
         reach.assigned_statuses = assigned_statuses
     else:
-        others = others.filter(pk__in=reach.granted())
+        others = in_others.filter(pk__in=reach.granted())
     for program_id, dimension, status, n in rows.order_by():
         counts[status] += n
         if dimension == tallies.ANY and n:  # only read with one unit path, as assigned_statuses is given
             assigned_statuses[program_id].add(status)
-    counts.update(dict(others.order_by().values_list("status").annotate(n=Count("id"))))
+    if others is not None:
+        counts.update(dict(others.order_by().values_list("status").annotate(n=Count("id"))))
     return _status_row(counts)
 
 
@@ -317,7 +336,8 @@ def _visible_with_status(scope: Scope, reach: _Reach | None, status: str, limit:
                     unit_path__within=reach.unit_paths, task=OuterRef("pk"))), program_id__in=programs))
             # and the few tasks granted one by one (包联, 责任领导), by id. One query for both, an OR, was read
             # along the (status, deadline) index testing every task: 30–60 ms for a district (ADR 0021).
-            parts.append(base.filter(pk__in=reach.one_by_one, program_id__in=reach.others))
+            if reach.one_by_one_programs:
+                parts.append(base.filter(pk__in=reach.one_by_one, program_id__in=reach.one_by_one_programs))
         elif reach.granted() is not None:
             parts.append(base.filter(pk__in=reach.granted(), program_id__in=reach.others))
     return _first_by_deadline(parts, limit)

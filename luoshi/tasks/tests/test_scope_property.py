@@ -89,3 +89,28 @@ def test_task_visibility_is_built_once_per_request(program, cast, city, django_a
     assert first == again == {program[k].pk for k in ("task_a", "task_b", "task_dept")}
     assert not Task.objects.visible_to(ANONYMOUS).exists()
     assert "tasks.Task.visible_to" not in ANONYMOUS._memo
+
+
+@pytest.mark.parametrize("org", SEEDS, indirect=True)
+def test_workbench_counts_and_lists_are_the_visible_tasks(org, travel):
+    """工作台 over random trees, grants, 责任领导 and 包联 of tasks: its 红黄绿 counts (maintained tallies, and only the
+    programs the tallies say a person's one-by-one grants reach) and its red/yellow lists are the tasks the person
+    may open."""
+    from luoshi.org.models import Person
+    from luoshi.tasks.warnings import warnings_run
+
+    with travel("2026-06-28"):  # some tasks yellow (due within the warning days)
+        warnings_run(notify=False)
+    for tasks in (org["tasks"][::3], org["tasks"][1::3]):
+        with travel("2026-07-03"):  # these red (past 6月底前)
+            Task.objects.filter(pk__in=[t.pk for t in tasks]).update(deadline="2026-06-30")
+            warnings_run(notify=False)
+        for person in org["people"]:
+            person = Person.objects.get(pk=person.pk)  # no scope kept from another round
+            visible = Task.objects.visible_to(fresh_scope(person)).filter(is_archived=False)
+            assert selectors.workbench_counts(fresh_scope(person)) == selectors.status_counts(visible), person.username
+            board = selectors.workbench(user=Person.objects.get(pk=person.pk))
+            for status, key in (("red", "red_tasks"), ("yellow", "due_soon")):
+                if key in board:
+                    assert {t["id"] for t in board[key]} == set(visible.filter(status=status).values_list("pk", flat=True)), \
+                        (person.username, status)
