@@ -33,6 +33,18 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(autouse=True)
+def _site_language_first():
+    """Every test starts in the site language: the test client runs views in this thread, and a request in English
+    (LocaleMiddleware activates the language and nothing deactivates it) would leave the next test of this worker
+    writing English (seen once a person's language came in: a login activates it)."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     """The production hasher is slow on purpose; tests only need it to round-trip."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -16,6 +16,7 @@ from luoshi.assessment import selectors as assessment_selectors
 from luoshi.core import clock
 from luoshi.core.errors import PermissionDeniedError, ServiceError
 from luoshi.core.http import DOCX, PDF, XLSX, download, query_date, year_in_range
+from luoshi.core.params import parse_day
 from luoshi.ledger import selectors as ledger_selectors
 from luoshi.projects import figures as project_figures, selectors as project_selectors
 from luoshi.tasks import selectors as task_selectors
@@ -30,10 +31,8 @@ from .projects_docs import bulletin_docx as projects_bulletin_docx, bulletin_xls
 # ---- tasks: 调度通报 -------------------------------------------------------------------------------------
 
 def _bulletin_args(request):
-    try:
-        as_of = dt.date.fromisoformat(request.GET.get("date", "")) if request.GET.get("date") else clock.today()
-    except ValueError:
-        as_of = None
+    # a day from 1900 to 2100 (core.params.parse_day): 0001-01-01 would overflow the trend's months and local times
+    as_of = parse_day(request.GET["date"]) if request.GET.get("date") else clock.today()
     try:
         issue = int(request.GET["issue"]) if request.GET.get("issue") else None
     except ValueError:
