@@ -70,6 +70,8 @@ class PersonBackend(ModelBackend):
             pk = model._meta.pk.to_python(user_id)
         except ValidationError:  # a tampered session: no such person
             return None
+        if not isinstance(pk, int) or not -2**63 <= pk < 2**63:  # as the ORM: no row, not a driver overflow
+            return None
         alias = router.db_for_read(model)
         connection = connections[alias]
         sql, names, converters = _person_statement(alias)

@@ -42,6 +42,7 @@ def test_the_person_is_read_as_the_orm_reads_them(cast, django_assert_num_querie
     assert lean._state.adding is False and lean._state.db == "default"
     assert PersonBackend().get_user(10 ** 12) is None
     assert PersonBackend().get_user("not-a-number") is None  # a tampered session signs nobody in
+    assert PersonBackend().get_user(2 ** 70) is None
     office.is_active = False
     office.save()
     assert PersonBackend().get_user(office.pk) is None
