@@ -81,6 +81,13 @@ def _order(value: int | None, default: int) -> int:
     return value
 
 
+def _renamed_or_reordered(word, name: str, order: int) -> dict:
+    """The journal's changes of a vocabulary word (theme, tag, 申报类型) given its new name and order: {field: [old,
+    new]} of those that differ."""
+    return {k: [old, new] for k, old, new in (("name", word.name, name), ("sort_order", word.sort_order, order))
+            if old != new}
+
+
 # ---- themes -----------------------------------------------------------------------------------------
 
 def theme_save(*, by, theme: Theme | None = None, name: str, sort_order: int | None = None) -> Theme:
@@ -96,8 +103,7 @@ def theme_save(*, by, theme: Theme | None = None, name: str, sort_order: int | N
             return theme
         theme = Theme.objects.select_for_update().get(pk=theme.pk)
         order = _order(sort_order, theme.sort_order)
-        changes = {k: [old, new] for k, old, new in (("name", theme.name, name), ("sort_order", theme.sort_order, order))
-                   if old != new}
+        changes = _renamed_or_reordered(theme, name, order)
         if not changes:
             return theme
         if "name" in changes:
@@ -141,8 +147,7 @@ def tag_save(*, by, tag: Tag | None = None, theme: Theme | None, name: str, sort
             return tag
         tag = Tag.objects.select_for_update().select_related("theme").get(pk=tag.pk)
         order = _order(sort_order, tag.sort_order)
-        changes = {k: [old, new] for k, old, new in (("name", tag.name, name), ("sort_order", tag.sort_order, order))
-                   if old != new}
+        changes = _renamed_or_reordered(tag, name, order)
         if tag.theme_id != theme.pk:
             changes["theme"] = [tag.theme.name, theme.name]
         if not changes:
@@ -187,7 +192,7 @@ def declare_type_save(*, by, declare_type: DeclareType | None = None, name: str,
         declare_type = DeclareType.objects.select_for_update().get(pk=declare_type.pk)
         order = _order(sort_order, declare_type.sort_order)
         old = declare_type.name
-        changes = {k: [a, b] for k, a, b in (("name", old, name), ("sort_order", declare_type.sort_order, order)) if a != b}
+        changes = _renamed_or_reordered(declare_type, name, order)
         if not changes:
             return declare_type
         if "name" in changes:

@@ -31,11 +31,6 @@ def period_label(period):
         "seq": period.seq, "start": f"{period.start:%m.%d}", "due": f"{period.due:%m.%d}"}
 
 
-@register.filter
-def pct(value):
-    return formats.rate_text(value)
-
-
 # One format per kind of figure and one date format (core/formats.py); pages use these filters, Word and Excel the
 # functions behind them.
 @register.filter
@@ -46,6 +41,9 @@ def score(value):
 @register.filter
 def rate(value):
     return formats.rate_text(value)
+
+
+register.filter("pct", rate)  # the older name of `rate`, still used by some templates
 
 
 @register.filter
