@@ -16,7 +16,6 @@ from luoshi.assessment import selectors as assessment_selectors
 from luoshi.core import clock
 from luoshi.core.errors import PermissionDeniedError, ServiceError
 from luoshi.core.http import DOCX, PDF, XLSX, download, query_date, year_in_range
-from luoshi.core.params import parse_day
 from luoshi.ledger import selectors as ledger_selectors
 from luoshi.projects import figures as project_figures, selectors as project_selectors
 from luoshi.tasks import selectors as task_selectors
@@ -31,8 +30,8 @@ from .projects_docs import bulletin_docx as projects_bulletin_docx, bulletin_xls
 # ---- tasks: 调度通报 -------------------------------------------------------------------------------------
 
 def _bulletin_args(request):
-    # a day from 1900 to 2100 (core.params.parse_day): 0001-01-01 would overflow the trend's months and local times
-    as_of = parse_day(request.GET["date"]) if request.GET.get("date") else clock.today()
+    # a day from 1900 to 2100 (core.http.query_date): 0001-01-01 would overflow the trend's months and local times
+    as_of = query_date(request, "date") if request.GET.get("date") else clock.today()
     try:
         issue = int(request.GET["issue"]) if request.GET.get("issue") else None
     except ValueError:
@@ -45,7 +44,7 @@ def program_bulletin(request, code, fmt):
     program = task_selectors.program_get(user=request.user, code=code)
     as_of, issue = _bulletin_args(request)
     if as_of is None:
-        return render(request, "400.html", {"message": _("日期格式应为 YYYY-MM-DD，如 2026-06-30。")}, status=400)
+        return render(request, "400.html", {"message": _("日期应为 1900 至 2100 年间的 YYYY-MM-DD，如 2026-06-30。")}, status=400)
     if fmt == "docx":
         try:
             data = bulletin_docx(user=request.user, program=program, as_of=as_of, issue_no=issue,
