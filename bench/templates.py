@@ -140,12 +140,10 @@ def main() -> None:
           f"language {args.language}, best of 5 × {args.renders} renders")
 
     partial = get_template("tasks/_task_table.html")
-    objects_template = engines["django"].from_string(DJANGO_OBJECTS)
     jinja, jinja_items = jinja2_template(), jinja2_template(item_access=True)
     reference = squeeze(partial.render({"tasks": plain}))
     approaches = {
         "django plain (tasks/_task_table.html)": lambda: partial.render({"tasks": plain}),
-        "django objects ({% url %}, filters, tags per row)": lambda: objects_template.render({"tasks": objects}),
         "jinja2 plain": (lambda: jinja.render(tasks=plain)) if jinja else None,
         'jinja2 plain, t["key"]': (lambda: jinja_items.render(tasks=plain)) if jinja else None,
         "python f-strings (floor)": lambda: python_rows(plain),
