@@ -80,8 +80,21 @@ def start(port: int, env_extra: dict[str, str]) -> subprocess.Popen:
     sys.exit("gunicorn did not answer within 60 s")
 
 
+def database_backends() -> list[int]:
+    """On PostgreSQL, the server processes serving the benchmark database other than this script's own: the
+    worker's connection (their CPU is the database's share of a request, on the same two cores)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return []
+    with connection.cursor() as cur:
+        cur.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
+        return [pid for (pid,) in cur.fetchall()]
+
+
 def measure(env_extra: dict[str, str], pages: list[tuple[str, str, str]], n: int) -> dict[str, float]:
-    """CPU ms per request of each page in a fresh server: 10 warm-up requests, then n timed ones."""
+    """CPU ms per request of each page in a fresh server: 10 warm-up requests, then n timed ones (on PostgreSQL also
+    the database server's CPU for those requests, as "… +db")."""
     port = free_port()
     proc = start(port, env_extra)
     try:
@@ -97,10 +110,13 @@ def measure(env_extra: dict[str, str], pages: list[tuple[str, str, str]], n: int
                     sys.exit(f"{path} as {label}: HTTP {resp.status}")
             for _ in range(10):
                 get()
-            t0 = cpu_seconds(pid)
+            backends = database_backends()
+            t0, d0 = cpu_seconds(pid), sum(cpu_seconds(b) for b in backends)
             for _ in range(n):
                 get()
             out[f"{label} {path}"] = (cpu_seconds(pid) - t0) * 1000 / n
+            if backends:
+                out[f"{label} {path} +db"] = (sum(cpu_seconds(b) for b in backends) - d0) * 1000 / n
         conn.close()
         return out
     finally:

@@ -110,6 +110,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     DATABASES["default"]["TEST"] = {"NAME": os.environ.get("LUOSHI_TEST_SQLITE", "")} if os.environ.get("LUOSHI_TEST_SQLITE") else {}
 
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    if os.environ.get("LUOSHI_PG_SERVER_BINDING") == "1":
+        DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True
+    if os.environ.get("LUOSHI_PG_PREPARE_THRESHOLD"):
+        DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = int(os.environ["LUOSHI_PG_PREPARE_THRESHOLD"])
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # The score-card index carries extra columns for PostgreSQL (INCLUDE); SQLite ignores them, which is fine.
 SILENCED_SYSTEM_CHECKS = ["models.W040"]
