@@ -130,9 +130,11 @@ def task_list_total(*, user, filters: TaskFilters) -> int | None:
     the user reads whole, filtered by status and at most one of a lead unit's subtree (`lead_only`), a 责任领导, or
     a top-level category (`top_level`) — the overview's links. None when the filter is another one: then count."""
     program = filters.program
-    if (program is None or filters.q or filters.mine or filters.own_unit
-            or not program_fully_visible(scope_for(user), program)):
+    if program is None or filters.q or filters.mine or filters.own_unit:
         return None
+    scope = scope_for(user)
+    if not program_fully_visible(scope, program):
+        return _subtree_total(scope, filters)
     if filters.unit and filters.lead_only and not (filters.leader or filters.category or filters.top_level):
         dimension, key = tallies.LEAD, str(filters.unit.pk)
     elif filters.leader and not (filters.unit or filters.category or filters.top_level):
@@ -144,6 +146,24 @@ def task_list_total(*, user, filters: TaskFilters) -> int | None:
     else:
         return None
     row = tallies.rows_by_key(program.pk, dimension, [key]).get(key, {})
+    return row.get(filters.status, 0) if filters.status else sum(row.values())
+
+
+def _subtree_total(scope: Scope, filters: TaskFilters) -> int | None:
+    """task_list_total for a program read task by task (a liaison's): the tasks it reads there are those assigned in
+    one unit subtree — the maintained `any` row of that unit — unless a grant one by one (任务包联, 责任领导) or a second
+    subtree adds others; then None (count). A COUNT over the visible tasks was the dearest query of a liaison's list
+    (~1 ms SQLite, 3–10 ms of PostgreSQL CPU at city scale)."""
+    program = filters.program
+    assert program is not None
+    paths = list(outermost(scope.paths_for(*READ_ROLES) + scope.paired_unit_paths))
+    if (len(paths) != 1 or filters.unit or filters.leader or filters.category or filters.top_level
+            or scope.paths_for(Role.LEADER)
+            or TaskPairing.objects.filter(Q(helper_person_id=scope.person_id) | Q(helper_unit__path__within=scope.all_paths),
+                                          task__program=program).exists()):
+        return None
+    key = paths[0].strip("/").split("/")[-1]
+    row = tallies.rows_by_key(program.pk, tallies.ANY, [key]).get(key, {})
     return row.get(filters.status, 0) if filters.status else sum(row.values())
 
 

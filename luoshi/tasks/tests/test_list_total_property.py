@@ -1,0 +1,53 @@
+"""The task list's total (the pager's "共 N 项") read from the maintained tallies equals a count of the listed tasks,
+for every person of random unit trees and grants — liaisons of one subtree (the `any` row of their unit), people
+with 任务包联 or 责任领导 grants and several subtrees (counted) — every program and every status filter."""
+from __future__ import annotations
+
+import pytest
+
+from luoshi.org.models import Person
+from luoshi.org.tests.scoping import SEEDS
+from luoshi.tasks import selectors
+from luoshi.tasks.models import TaskStatus
+
+from .test_scope_property import org  # noqa: F401  (the random tree, people, programs and tasks)
+
+
+@pytest.mark.parametrize("org", SEEDS, indirect=True)
+def test_list_total_is_the_count_of_the_list(org, travel):
+    from luoshi.tasks.warnings import warnings_run
+
+    with travel("2026-07-03"):  # some tasks red, some yellow: the status filters have something to count
+        warnings_run(notify=False)
+    from_tallies = 0
+    for person in org["people"]:
+        user = Person.objects.get(pk=person.pk)  # a fresh scope
+        for program in org["programs"]:
+            for status in ("", *TaskStatus.values):
+                filters = selectors.TaskFilters(program=program, status=status)
+                total = selectors.task_list_total(user=user, filters=filters)
+                if total is not None:
+                    from_tallies += 1
+                    assert total == selectors.task_list(user=user, filters=filters).count(), \
+                        (person.username, program.code, status)
+    assert from_tallies  # the tallies answered for somebody (the office, a liaison)
+
+
+def test_a_liaisons_total_comes_from_the_tallies(program, cast, django_assert_num_queries):
+    program = program["program"]
+    """A liaison of one unit, no 任务包联 in the program: the total is the unit's `any` row (no COUNT over the tasks),
+    and a 任务包联 of a task in the program makes it count again (the tallies do not hold that grant)."""
+    from luoshi.tasks.models import Task, TaskPairing
+
+    liaison = Person.objects.get(pk=cast["liaison_a"].pk)
+    filters = selectors.TaskFilters(program=program)
+    expected = selectors.task_list(user=liaison, filters=filters).count()
+    assert expected
+    with django_assert_num_queries(2):  # "any 任务包联 here?", the tally row (the scope is read already)
+        assert selectors.task_list_total(user=liaison, filters=filters) == expected
+    other = Task.objects.filter(program=program).exclude(
+        pk__in=selectors.task_list(user=liaison, filters=filters).values("pk")).first()
+    TaskPairing.objects.create(task=other, helper_person=liaison)
+    liaison = Person.objects.get(pk=liaison.pk)
+    assert selectors.task_list_total(user=liaison, filters=filters) is None
+    assert selectors.task_list(user=liaison, filters=filters).count() == expected + 1
