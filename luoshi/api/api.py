@@ -12,7 +12,7 @@ from ninja import NinjaAPI, Query, Schema
 from pydantic import AliasChoices, BaseModel, Field
 from ninja.pagination import paginate
 
-from luoshi.core.params import Id, Pages, SmallInt
+from luoshi.core.params import Id, Pages, SmallInt, counted
 
 from luoshi.core.errors import PermissionDeniedError, ServiceError
 from luoshi.core.specs import pydantic_message
@@ -265,8 +265,9 @@ def list_tasks(request, code: str, filters: Query[TaskFilter]):
     program = selectors.program_get(user=request.user, code=code)
     f = selectors.TaskFilters(program=program, status=filters.status or "", q=filters.q or "",
                               unit=Unit.objects.filter(pk=filters.unit_id).first() if filters.unit_id else None)
-    return selectors.task_list_rows(user=request.user, filters=f, fields=TASK_OUT_FIELDS) \
+    rows = selectors.task_list_rows(user=request.user, filters=f, fields=TASK_OUT_FIELDS) \
         .annotate(program_code=Value(program.code))
+    return counted(rows, selectors.task_list_total(user=request.user, filters=f))
 
 
 @api.get("/tasks/{task_id}", response={200: TaskDetailOut, 404: Error}, tags=["tasks"])

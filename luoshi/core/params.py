@@ -102,7 +102,18 @@ def _pages():
             page: int = NinjaField(1, ge=1, le=MAX_PAGE)
             page_size: int | None = NinjaField(None, ge=1, le=1000)
 
+        def _items_count(self, queryset) -> int:
+            # a list that knows its total from maintained counts says so (`counted`), instead of a COUNT(*) of its rows
+            known = getattr(queryset, "known_count", None)
+            return known if known is not None else super()._items_count(queryset)
+
     return Pages
 
 
 Pages = _pages()
+
+
+def counted(queryset, total: int | None):
+    """`queryset` for a `Pages` list, carrying its total when the caller knows it (None: Pages counts the rows)."""
+    queryset.known_count = total
+    return queryset

@@ -248,3 +248,24 @@ def test_visible_but_not_acting_is_403(program, cast, city, api_for, travel):
                       {"unit_id": city["dept"].pk})
         assert r.status_code == 403
     assert not JournalEntry.objects.filter(verb="task.acknowledge").exists()
+
+
+def test_task_list_count_is_the_lists_from_the_tallies(program, cast, api_for, travel):
+    """The REST task list's `count` equals the rows it pages through, for the office (the program's maintained totals,
+    no COUNT(*) of the tasks) and for a liaison (its unit's row), with and without a status filter."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from luoshi.tasks.warnings import warnings_run
+
+    with travel("2026-07-03"):  # 6月底前 passed: some red
+        warnings_run(notify=False)
+        for person in (cast["office"], cast["liaison_a"], cast["liaison_b"]):
+            c = api_for(person)
+            for status in ("", "red", "normal", "closed"):
+                params = {"status": status, "page_size": 1} if status else {"page_size": 1}
+                with CaptureQueriesContext(connection) as queries:
+                    body = c.get("/api/programs/demo-2026/tasks", params).json()
+                everything = c.get("/api/programs/demo-2026/tasks", {**params, "page_size": 1000}).json()
+                assert body["count"] == everything["count"] == len(everything["items"]), (person.username, status)
+                assert not [q for q in queries.captured_queries if "COUNT(" in q["sql"].upper()], person.username
