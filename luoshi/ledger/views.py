@@ -10,7 +10,6 @@ from django.db.models import Count
 from django.http import FileResponse, Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -27,7 +26,7 @@ from luoshi.tasks.forms import uploaded_files
 
 from . import permissions as perms
 from . import selectors, services
-from .display import pill_of, status_labels
+from .display import cut, pill_of, status_labels
 from .filters import FindingFilterSet
 from .forms import DecideForm, FindingForm, IssueForm, ReopenForm, RoundForm, SubmitForm, VerifyForm
 from .models import (
@@ -106,8 +105,8 @@ def finding_rows(findings, today) -> list[dict]:
     for f in findings:
         css, text, overdue = pill_of(f["status"], f["deadline"], today, labels)
         rows.append({"pk": f["id"], "code": f["code"], "url": f"{detail}{f['id']}/",
-                     "description": Truncator(f["description"]).chars(60), "category": f["category__name"] or "",
-                     "address": Truncator(f["address"]).chars(30), "repeats": f["repeat_count"],
+                     "description": cut(f["description"], 60), "category": f["category__name"] or "",
+                     "address": cut(f["address"], 30), "repeats": f["repeat_count"],
                      "unit": f["unit__name"], "source": sources.get(f["source"], f["source"]),
                      "severity": severities.get(f["severity"], f["severity"]), "found_on": f"{f['found_on']:%m-%d}",
                      "deadline": f"{f['deadline']:%m-%d}" if f["deadline"] else "—", "overdue": overdue,
@@ -149,17 +148,19 @@ def filter_controls(form) -> dict:
 
 @login_required
 def finding_list(request, code):
-    program = selectors.ledger_program_get(user=request.user, code=code)
+    access = selectors.ledger_access(user=request.user, code=code)
+    program, whole = access.program, access.whole
     categories = selectors.categories(program)
     filterset, filters = _filters(request, categories)
-    qs = selectors.finding_list(user=request.user, program=program, filters=filters)
+    qs = selectors.finding_list(user=request.user, program=program, filters=filters, whole=whole)
     # The page's ids first, sorted and cut to the page on the finding table alone; then the shown columns of
     # those 50 as plain values (no model instances), with the joins they need; the count without joins.
     # A text search cannot use an index: count up to SEARCH_COUNT_CAP matches and say "more than".
     ids, count_rows = qs.values_list("id", flat=True), qs.order_by().select_related(None)
     paginator = (CappedPaginator(ids, PAGE_SIZE, cap=SEARCH_COUNT_CAP, count_rows=count_rows) if filters.q
                  else LeanPaginator(ids, PAGE_SIZE, count_rows=count_rows))
-    total = None if filters.q else selectors.finding_list_total(user=request.user, program=program, filters=filters)
+    total = None if filters.q else selectors.finding_list_total(user=request.user, program=program, filters=filters,
+                                                                whole=whole)
     if total is not None:
         paginator.count = total  # the maintained figure (ledger.tallies) instead of a COUNT over the findings
     if filters.unit is not None and not filters.q and paginator.count >= WALK_MIN_MATCHES and \
@@ -167,18 +168,18 @@ def finding_list(request, code):
         # Many matches in a unit's subtree: the first pages come quicker walking the list's order than sorting
         # every match (see selectors.finding_list); the count above stays the same query.
         paginator.object_list = selectors.finding_list(user=request.user, program=program, filters=filters,
-                                                        walk_found_on=True).values_list("id", flat=True)
+                                                        walk_found_on=True, whole=whole).values_list("id", flat=True)
     page = paginator.get_page(request.GET.get("page"))
     page_ids = list(page.object_list)
-    by_id = {r["id"]: r for r in Finding.objects.filter(pk__in=page_ids).values(*ROW_FIELDS)}
+    by_id = {r["id"]: r for r in Finding.objects.filter(pk__in=page_ids).order_by().values(*ROW_FIELDS)}
     query = request.GET.copy()
     query.pop("page", None)
-    ctx = _program_ctx(request, program) | {"form": filterset.form, "filter_errors": filterset.messages(),
-                                             "filters": filters, "page": page,
-                                             "rows": finding_rows([by_id[i] for i in page_ids], clock.today()),
-                                             "query": query.urlencode(), "issue_form": IssueForm(),
-                                             # how many filters are set: the folded filter box says so on a phone
-                                             "filters_active": sum(1 for v in query.values() if v)}
+    ctx = {"program": program, "can_manage": access.manage, "is_inspector": access.inspector,
+           "form": filterset.form, "filter_errors": filterset.messages(), "filters": filters, "page": page,
+           "rows": finding_rows([by_id[i] for i in page_ids], clock.today()),
+           "query": query.urlencode(),
+           # how many filters are set: the folded filter box says so on a phone
+           "filters_active": sum(1 for v in query.values() if v)}
     if request.htmx and not request.htmx.boosted:
         return render(request, "ledger/_finding_table.html", ctx)
     return render(request, "ledger/finding_list.html", ctx | filter_controls(filterset.form))
