@@ -66,9 +66,24 @@ def _fail(request, message: str, errors: dict | None = None, status: int = 400):
     return JsonResponse({"ok": False, "message": message, "errors": errors or {}}, status=status)
 
 
-def _program_ctx(request, program) -> dict:
-    return {"program": program, "can_manage": perms.can_manage(request.user, program),
-            "is_inspector": perms.is_inspector(request.user, program)}
+def _program_ctx(request, program, *, nav: bool = False) -> dict:
+    """`nav`: the page shows the ledger's tabs (ledger/_nav.html), which read their links from `ledger_links`."""
+    ctx = {"program": program, "can_manage": perms.can_manage(request.user, program),
+           "is_inspector": perms.is_inspector(request.user, program)}
+    return ctx | {"ledger_links": ledger_links(program)} if nav else ctx
+
+
+LINKED_PAGES = {"findings": "ledger_findings", "create": "ledger_finding_create", "issue": "ledger_sheets_issue",
+                "sheets": "ledger_sheets", "figures": "ledger_figures", "escalations": "ledger_escalations",
+                "groups": "ledger_groups", "bulletin": "ledger_bulletin", "export": "ledger_export",
+                "import": "ledger_import"}
+
+
+def ledger_links(program) -> dict[str, str]:
+    """The links of a program's ledger pages (tabs, forms), reversed in Python: a `{% url %}` in the template costs
+    about four times a reverse() (ADR 0021)."""
+    code = program.code
+    return {"index": reverse("ledger_index")} | {k: reverse(name, args=[code]) for k, name in LINKED_PAGES.items()}
 
 
 @login_required
@@ -97,20 +112,26 @@ ROW_FIELDS = ("id", "code", "description", "category__name", "address", "repeat_
 
 def finding_rows(findings, today) -> list[dict]:
     """What a list row shows, as plain values (from `.values(*ROW_FIELDS)` rows), with labels translated and
-    the detail URL built once per page rather than once per row."""
+    the detail URL built once per page rather than once per row; small texts that sit side by side in a cell are
+    joined here (the template still escapes them), so a row has fewer template variables."""
     labels = status_labels()
     sources, severities = ({k: str(v) for k, v in choices} for choices in (Source.choices, Severity.choices))
+    pick, repeat = _("选择"), _("复发次数")
     detail = reverse("ledger_finding", args=[0]).removesuffix("0/")
     rows = []
     for f in findings:
         css, text, overdue = pill_of(f["status"], f["deadline"], today, labels)
+        category, address = f["category__name"] or "", cut(f["address"], 30)
         rows.append({"pk": f["id"], "code": f["code"], "url": f"{detail}{f['id']}/",
-                     "description": cut(f["description"], 60), "category": f["category__name"] or "",
-                     "address": cut(f["address"], 30), "repeats": f["repeat_count"],
+                     "description": cut(f["description"], 60),
+                     "place": f"{category} · {address}" if address else category,
+                     "repeats": f"{repeat} {f['repeat_count']}" if f["repeat_count"] else "",
                      "unit": f["unit__name"], "source": sources.get(f["source"], f["source"]),
                      "severity": severities.get(f["severity"], f["severity"]), "found_on": f"{f['found_on']:%m-%d}",
                      "deadline": f"{f['deadline']:%m-%d}" if f["deadline"] else "—", "overdue": overdue,
-                     "pill_css": css, "pill_text": text, "selectable": f["status"] == FindingStatus.RECORDED})
+                     "pill_css": css, "pill_text": text,
+                     # the check box of a finding a sheet can be issued for (待交办), and its label
+                     "pick": f"{pick} {f['code']}" if f["status"] == FindingStatus.RECORDED else ""})
     return rows
 
 
@@ -175,6 +196,7 @@ def finding_list(request, code):
     query = request.GET.copy()
     query.pop("page", None)
     ctx = {"program": program, "can_manage": access.manage, "is_inspector": access.inspector,
+           "ledger_links": ledger_links(program),
            "form": filterset.form, "filter_errors": filterset.messages(), "filters": filters, "page": page,
            "rows": finding_rows([by_id[i] for i in page_ids], clock.today()),
            "query": query.urlencode(),
@@ -401,7 +423,7 @@ def sheets_issue(request, code):
 def sheet_list(request, code):
     program = selectors.ledger_program_get(user=request.user, code=code)
     page = Paginator(selectors.sheet_list(user=request.user, program=program), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "ledger/sheet_list.html", _program_ctx(request, program) | {"page": page})
+    return render(request, "ledger/sheet_list.html", _program_ctx(request, program, nav=True) | {"page": page})
 
 
 @login_required
@@ -435,7 +457,7 @@ def figures(request, code):
     found_from, found_to = query_date(request, "from"), query_date(request, "to")
     bad = [n for n in ("from", "to") if request.GET.get(n) and query_date(request, n) is None]
     data = selectors.ledger_figures(user=request.user, program=program, by=by, found_from=found_from, found_to=found_to)
-    ctx = _program_ctx(request, program) | data | {"bad_dates": bad, "list_url": reverse("ledger_findings", args=[code]),
+    ctx = _program_ctx(request, program, nav=True) | data | {"bad_dates": bad, "list_url": reverse("ledger_findings", args=[code]),
                                                    "groupings": [
         ("unit", _("按单位")), ("category", _("按类别")), ("source", _("按来源")), ("severity", _("按严重程度"))]}
     return render(request, "ledger/figures.html", ctx)
@@ -451,7 +473,7 @@ def escalations(request, code):
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     counts = dict(selectors.escalations_visible(user=request.user, program=program).order_by()
                   .values_list("state").annotate(n=Count("id")))
-    return render(request, "ledger/escalations.html", _program_ctx(request, program) | {
+    return render(request, "ledger/escalations.html", _program_ctx(request, program, nav=True) | {
         "page": page, "state": state, "states": EscalationState.choices, "counts": counts, "decide_form": DecideForm()})
 
 
@@ -524,7 +546,7 @@ def groups(request, code):
     per_round = dict(visible.filter(round__in=rounds).order_by().values_list("round_id").annotate(n=Count("id")))
     for r in rounds:
         r.n = per_round.get(r.pk, 0)
-    return render(request, "ledger/groups.html", _program_ctx(request, program) | {
+    return render(request, "ledger/groups.html", _program_ctx(request, program, nav=True) | {
         "groups": group_list, "rounds": rounds, "form": form, "can_plan": can_plan})
 
 
@@ -550,7 +572,7 @@ def ledger_import(request, code):
     program = selectors.ledger_program_get(user=request.user, code=code)
     if not perms.can_manage(request.user, program):
         raise Http404
-    ctx = _program_ctx(request, program)
+    ctx = _program_ctx(request, program, nav=True)
     status = 200
     if request.method == "POST":
         upload = request.FILES.get("file")
