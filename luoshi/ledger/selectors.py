@@ -14,6 +14,7 @@ from django.db.models import (
 from django.http import Http404
 
 from luoshi.core import clock
+from luoshi.org.lookups import outermost, path_within
 from luoshi.org.models import Unit
 from luoshi.org.resolve import region_of
 from luoshi.org.scopes import scope_for
@@ -46,16 +47,23 @@ def ledger_programs(*, user) -> QuerySet[Program]:
 def ledger_program_get(*, user, code: str) -> Program:
     """The program with a ledger, when the user can read something of it. Checked for this one program,
     cheapest test first (every ledger page starts here)."""
-    program = Program.objects.filter(is_archived=False, code=code, ledger__isnull=False).select_related(
-        "owner_unit").first()
-    if program is None or not _can_read_ledger(user, program):
+    program = _ledger_program(code)
+    if not _can_read_ledger(user, program):
         raise Http404("没有找到该问题台账，或您无权查看。")
     return program
 
 
-def _can_read_ledger(user, program: Program) -> bool:
+def _ledger_program(code: str) -> Program:
+    program = Program.objects.filter(is_archived=False, code=code, ledger__isnull=False).select_related(
+        "owner_unit").first()
+    if program is None:
+        raise Http404("没有找到该问题台账，或您无权查看。")
+    return program
+
+
+def _can_read_ledger(user, program: Program, *, whole: bool | None = None) -> bool:
     scope = scope_for(user)
-    if scope.is_admin or perms.reads_whole_program(user, program):
+    if scope.is_admin or (whole if whole is not None else perms.reads_whole_program(user, program)):
         return True
     paths = scope.all_paths + scope.paired_unit_paths
     if paths and Finding.objects.filter(unit_path__within=paths, program=program).exists():
@@ -63,18 +71,43 @@ def _can_read_ledger(user, program: Program) -> bool:
     return program_list(user=user).filter(pk=program.pk).exists()
 
 
-def _in_scope(qs: QuerySet, *, user, program: Program) -> QuerySet:
+@dataclass(frozen=True)
+class LedgerAccess:
+    """A program's ledger and what one person may do in it (ledger.permissions), decided once for a page that
+    asks several times: the inspection-group membership is read at most once."""
+
+    program: Program
+    whole: bool  # perms.reads_whole_program: every finding, no row condition
+    manage: bool  # perms.can_manage
+    inspector: bool  # perms.is_inspector
+
+
+def ledger_access(*, user, code: str) -> LedgerAccess:
+    """`ledger_program_get` and the person's permissions in the program (404 as it)."""
+    program = _ledger_program(code)
+    scope = scope_for(user)
+    manage = program.manageable_by(scope)
+    # the office of the owner unit reads the whole program and inspects: no membership to ask
+    member = not manage and perms.is_member(user, program)
+    whole = manage or member or program.wholly_visible_to(scope)
+    if not _can_read_ledger(user, program, whole=whole):
+        raise Http404("没有找到该问题台账，或您无权查看。")
+    return LedgerAccess(program=program, whole=whole, manage=manage, inspector=manage or member)
+
+
+def _in_scope(qs: QuerySet, *, user, program: Program, whole: bool | None = None) -> QuerySet:
     """`qs.visible_to(scope)` (models.LedgerRowQuerySet) for one program, decided cheaply: when the user reads
-    the whole program, no row condition at all."""
+    the whole program, no row condition at all. `whole`: perms.reads_whole_program, when the caller knows it
+    (LedgerAccess)."""
     qs = qs.filter(program=program)
-    if perms.reads_whole_program(user, program):
+    if whole if whole is not None else perms.reads_whole_program(user, program):
         return qs
     scope = scope_for(user)
     return qs.filter(unit_path__within=scope.all_paths + scope.paired_unit_paths)
 
 
-def findings_visible(*, user, program: Program) -> QuerySet[Finding]:
-    return _in_scope(Finding.objects.all(), user=user, program=program)
+def findings_visible(*, user, program: Program, whole: bool | None = None) -> QuerySet[Finding]:
+    return _in_scope(Finding.objects.all(), user=user, program=program, whole=whole)
 
 
 @dataclass
@@ -94,24 +127,37 @@ class FindingFilters:
     round: int | None = None
 
 
-def finding_list(*, user, program: Program, filters: FindingFilters, walk_found_on: bool = False) -> QuerySet[Finding]:
+def finding_list(*, user, program: Program, filters: FindingFilters, walk_found_on: bool = False,
+                 whole: bool | None = None) -> QuerySet[Finding]:
     """`walk_found_on`: on SQLite, keep the unit filter off the unit-path index, so the list's order comes from
     the found_on index and the walk stops at the page (perf: a district's 20,000 findings are not all sorted
-    for 50 of them). The rows are the same; for a small subtree the path index and a sort are faster."""
-    qs = findings_visible(user=user, program=program)
+    for 50 of them). The rows are the same; for a small subtree the path index and a sort are faster.
+    `whole`: as findings_visible."""
+    qs = findings_visible(user=user, program=program, whole=whole)
     qs = FindingFilterSet.narrow(qs, filters, walk_found_on=walk_found_on)
     return qs.select_related("unit", "category", "sheet").order_by("-found_on", "-id")
 
 
-def finding_list_total(*, user, program: Program, filters: FindingFilters) -> int | None:
+def finding_list_total(*, user, program: Program, filters: FindingFilters, whole: bool | None = None) -> int | None:
     """How many findings `finding_list` returns, read from the maintained counts (ledger.tallies) when they hold
-    that figure: a reader of the whole program, filtered by status and/or a unit's subtree only. None otherwise
-    (then the list counts)."""
+    that figure: filtered by status and/or a unit's subtree only. None otherwise (then the list counts).
+
+    Someone who reads part of the program reads the findings of units in their subtrees (and of units paired with
+    them): disjoint subtrees, each one unit's row of the counts — with a unit filter, that unit when it lies in
+    one of them, or else the subtrees that lie under it."""
     others = (filters.category, filters.source, filters.severity, filters.overdue, filters.repeat, filters.public,
               filters.q, filters.found_from, filters.found_to, filters.sheet, filters.round)
-    if any(v not in (None, "", False) for v in others) or not perms.reads_whole_program(user, program):
+    if any(v not in (None, "", False) for v in others):
         return None
-    return tallies.status_count(program.pk, unit_id=filters.unit.pk if filters.unit else None, status=filters.status)
+    if whole if whole is not None else perms.reads_whole_program(user, program):
+        return tallies.status_count(program.pk, unit_id=filters.unit.pk if filters.unit else None,
+                                    status=filters.status)
+    scope = scope_for(user)
+    roots = outermost(scope.all_paths + scope.paired_unit_paths)
+    if filters.unit is not None:
+        unit_path = filters.unit.path
+        roots = (unit_path,) if path_within(unit_path, roots) else tuple(p for p in roots if p.startswith(unit_path))
+    return tallies.subtrees_status_count(program.pk, paths=roots, status=filters.status)
 
 
 def finding_get(*, user, pk: int) -> Finding:

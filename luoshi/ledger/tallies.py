@@ -165,6 +165,18 @@ def status_count(program_id: int, *, unit_id: int | None = None, status: str = "
     return sum(qs.values_list("n", flat=True))
 
 
+def subtrees_status_count(program_id: int, *, paths, status: str = "") -> int:
+    """How many findings of the program lie in the unit subtrees at `paths` (with the status, when given). The
+    subtrees must not overlap (org.lookups.outermost): each is its unit's `unit` row, and the rows are added."""
+    unit_ids = [path.rstrip("/").rsplit("/", 1)[-1] for path in paths]
+    if not unit_ids:
+        return 0
+    qs = FindingTally.objects.filter(program_id=program_id, dimension=UNIT, key__in=unit_ids)
+    if status:
+        qs = qs.filter(figure=status)
+    return sum(qs.values_list("n", flat=True))
+
+
 def figure_rows(program_id: int, by: str) -> dict[str, dict[str, int]]:
     """{key: {figure: n}} of one grouping of the figures page (by: unit, category, source, severity)."""
     out: dict[str, dict[str, int]] = defaultdict(dict)

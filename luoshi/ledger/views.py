@@ -10,7 +10,6 @@ from django.db.models import Count
 from django.http import FileResponse, Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -27,7 +26,7 @@ from luoshi.tasks.forms import uploaded_files
 
 from . import permissions as perms
 from . import selectors, services
-from .display import pill_of, status_labels
+from .display import cut, pill_of, status_labels
 from .filters import FindingFilterSet
 from .forms import DecideForm, FindingForm, IssueForm, ReopenForm, RoundForm, SubmitForm, VerifyForm
 from .models import (
@@ -67,9 +66,24 @@ def _fail(request, message: str, errors: dict | None = None, status: int = 400):
     return JsonResponse({"ok": False, "message": message, "errors": errors or {}}, status=status)
 
 
-def _program_ctx(request, program) -> dict:
-    return {"program": program, "can_manage": perms.can_manage(request.user, program),
-            "is_inspector": perms.is_inspector(request.user, program)}
+def _program_ctx(request, program, *, nav: bool = False) -> dict:
+    """`nav`: the page shows the ledger's tabs (ledger/_nav.html), which read their links from `ledger_links`."""
+    ctx = {"program": program, "can_manage": perms.can_manage(request.user, program),
+           "is_inspector": perms.is_inspector(request.user, program)}
+    return ctx | {"ledger_links": ledger_links(program)} if nav else ctx
+
+
+LINKED_PAGES = {"findings": "ledger_findings", "create": "ledger_finding_create", "issue": "ledger_sheets_issue",
+                "sheets": "ledger_sheets", "figures": "ledger_figures", "escalations": "ledger_escalations",
+                "groups": "ledger_groups", "bulletin": "ledger_bulletin", "export": "ledger_export",
+                "import": "ledger_import"}
+
+
+def ledger_links(program) -> dict[str, str]:
+    """The links of a program's ledger pages (tabs, forms), reversed in Python: a `{% url %}` in the template costs
+    about four times a reverse() (ADR 0021)."""
+    code = program.code
+    return {"index": reverse("ledger_index")} | {k: reverse(name, args=[code]) for k, name in LINKED_PAGES.items()}
 
 
 @login_required
@@ -98,20 +112,26 @@ ROW_FIELDS = ("id", "code", "description", "category__name", "address", "repeat_
 
 def finding_rows(findings, today) -> list[dict]:
     """What a list row shows, as plain values (from `.values(*ROW_FIELDS)` rows), with labels translated and
-    the detail URL built once per page rather than once per row."""
+    the detail URL built once per page rather than once per row; small texts that sit side by side in a cell are
+    joined here (the template still escapes them), so a row has fewer template variables."""
     labels = status_labels()
     sources, severities = ({k: str(v) for k, v in choices} for choices in (Source.choices, Severity.choices))
+    pick, repeat = _("选择"), _("复发次数")
     detail = reverse("ledger_finding", args=[0]).removesuffix("0/")
     rows = []
     for f in findings:
         css, text, overdue = pill_of(f["status"], f["deadline"], today, labels)
+        category, address = f["category__name"] or "", cut(f["address"], 30)
         rows.append({"pk": f["id"], "code": f["code"], "url": f"{detail}{f['id']}/",
-                     "description": Truncator(f["description"]).chars(60), "category": f["category__name"] or "",
-                     "address": Truncator(f["address"]).chars(30), "repeats": f["repeat_count"],
+                     "description": cut(f["description"], 60),
+                     "place": f"{category} · {address}" if address else category,
+                     "repeats": f"{repeat} {f['repeat_count']}" if f["repeat_count"] else "",
                      "unit": f["unit__name"], "source": sources.get(f["source"], f["source"]),
                      "severity": severities.get(f["severity"], f["severity"]), "found_on": f"{f['found_on']:%m-%d}",
                      "deadline": f"{f['deadline']:%m-%d}" if f["deadline"] else "—", "overdue": overdue,
-                     "pill_css": css, "pill_text": text, "selectable": f["status"] == FindingStatus.RECORDED})
+                     "pill_css": css, "pill_text": text,
+                     # the check box of a finding a sheet can be issued for (待交办), and its label
+                     "pick": f"{pick} {f['code']}" if f["status"] == FindingStatus.RECORDED else ""})
     return rows
 
 
@@ -149,17 +169,19 @@ def filter_controls(form) -> dict:
 
 @login_required
 def finding_list(request, code):
-    program = selectors.ledger_program_get(user=request.user, code=code)
+    access = selectors.ledger_access(user=request.user, code=code)
+    program, whole = access.program, access.whole
     categories = selectors.categories(program)
     filterset, filters = _filters(request, categories)
-    qs = selectors.finding_list(user=request.user, program=program, filters=filters)
+    qs = selectors.finding_list(user=request.user, program=program, filters=filters, whole=whole)
     # The page's ids first, sorted and cut to the page on the finding table alone; then the shown columns of
     # those 50 as plain values (no model instances), with the joins they need; the count without joins.
     # A text search cannot use an index: count up to SEARCH_COUNT_CAP matches and say "more than".
     ids, count_rows = qs.values_list("id", flat=True), qs.order_by().select_related(None)
     paginator = (CappedPaginator(ids, PAGE_SIZE, cap=SEARCH_COUNT_CAP, count_rows=count_rows) if filters.q
                  else LeanPaginator(ids, PAGE_SIZE, count_rows=count_rows))
-    total = None if filters.q else selectors.finding_list_total(user=request.user, program=program, filters=filters)
+    total = None if filters.q else selectors.finding_list_total(user=request.user, program=program, filters=filters,
+                                                                whole=whole)
     if total is not None:
         paginator.count = total  # the maintained figure (ledger.tallies) instead of a COUNT over the findings
     if filters.unit is not None and not filters.q and paginator.count >= WALK_MIN_MATCHES and \
@@ -167,18 +189,19 @@ def finding_list(request, code):
         # Many matches in a unit's subtree: the first pages come quicker walking the list's order than sorting
         # every match (see selectors.finding_list); the count above stays the same query.
         paginator.object_list = selectors.finding_list(user=request.user, program=program, filters=filters,
-                                                        walk_found_on=True).values_list("id", flat=True)
+                                                        walk_found_on=True, whole=whole).values_list("id", flat=True)
     page = paginator.get_page(request.GET.get("page"))
     page_ids = list(page.object_list)
-    by_id = {r["id"]: r for r in Finding.objects.filter(pk__in=page_ids).values(*ROW_FIELDS)}
+    by_id = {r["id"]: r for r in Finding.objects.filter(pk__in=page_ids).order_by().values(*ROW_FIELDS)}
     query = request.GET.copy()
     query.pop("page", None)
-    ctx = _program_ctx(request, program) | {"form": filterset.form, "filter_errors": filterset.messages(),
-                                             "filters": filters, "page": page,
-                                             "rows": finding_rows([by_id[i] for i in page_ids], clock.today()),
-                                             "query": query.urlencode(), "issue_form": IssueForm(),
-                                             # how many filters are set: the folded filter box says so on a phone
-                                             "filters_active": sum(1 for v in query.values() if v)}
+    ctx = {"program": program, "can_manage": access.manage, "is_inspector": access.inspector,
+           "ledger_links": ledger_links(program),
+           "form": filterset.form, "filter_errors": filterset.messages(), "filters": filters, "page": page,
+           "rows": finding_rows([by_id[i] for i in page_ids], clock.today()),
+           "query": query.urlencode(),
+           # how many filters are set: the folded filter box says so on a phone
+           "filters_active": sum(1 for v in query.values() if v)}
     if request.htmx and not request.htmx.boosted:
         return render(request, "ledger/_finding_table.html", ctx)
     return render(request, "ledger/finding_list.html", ctx | filter_controls(filterset.form))
@@ -400,7 +423,7 @@ def sheets_issue(request, code):
 def sheet_list(request, code):
     program = selectors.ledger_program_get(user=request.user, code=code)
     page = Paginator(selectors.sheet_list(user=request.user, program=program), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "ledger/sheet_list.html", _program_ctx(request, program) | {"page": page})
+    return render(request, "ledger/sheet_list.html", _program_ctx(request, program, nav=True) | {"page": page})
 
 
 @login_required
@@ -434,7 +457,7 @@ def figures(request, code):
     found_from, found_to = query_date(request, "from"), query_date(request, "to")
     bad = [n for n in ("from", "to") if request.GET.get(n) and query_date(request, n) is None]
     data = selectors.ledger_figures(user=request.user, program=program, by=by, found_from=found_from, found_to=found_to)
-    ctx = _program_ctx(request, program) | data | {"bad_dates": bad, "list_url": reverse("ledger_findings", args=[code]),
+    ctx = _program_ctx(request, program, nav=True) | data | {"bad_dates": bad, "list_url": reverse("ledger_findings", args=[code]),
                                                    "groupings": [
         ("unit", _("按单位")), ("category", _("按类别")), ("source", _("按来源")), ("severity", _("按严重程度"))]}
     return render(request, "ledger/figures.html", ctx)
@@ -450,7 +473,7 @@ def escalations(request, code):
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     counts = dict(selectors.escalations_visible(user=request.user, program=program).order_by()
                   .values_list("state").annotate(n=Count("id")))
-    return render(request, "ledger/escalations.html", _program_ctx(request, program) | {
+    return render(request, "ledger/escalations.html", _program_ctx(request, program, nav=True) | {
         "page": page, "state": state, "states": EscalationState.choices, "counts": counts, "decide_form": DecideForm()})
 
 
@@ -523,7 +546,7 @@ def groups(request, code):
     per_round = dict(visible.filter(round__in=rounds).order_by().values_list("round_id").annotate(n=Count("id")))
     for r in rounds:
         r.n = per_round.get(r.pk, 0)
-    return render(request, "ledger/groups.html", _program_ctx(request, program) | {
+    return render(request, "ledger/groups.html", _program_ctx(request, program, nav=True) | {
         "groups": group_list, "rounds": rounds, "form": form, "can_plan": can_plan})
 
 
@@ -549,7 +572,7 @@ def ledger_import(request, code):
     program = selectors.ledger_program_get(user=request.user, code=code)
     if not perms.can_manage(request.user, program):
         raise Http404
-    ctx = _program_ctx(request, program)
+    ctx = _program_ctx(request, program, nav=True)
     status = 200
     if request.method == "POST":
         upload = request.FILES.get("file")

@@ -7,7 +7,8 @@ import random
 import pytest
 
 from luoshi.ledger import selectors
-from luoshi.ledger.models import AssignmentSheet, Finding, InspectionGroup
+from luoshi.ledger.models import AssignmentSheet, Finding, FindingStatus, InspectionGroup
+from luoshi.org.models import Person, Unit
 from luoshi.org.tests.scoping import SEEDS, assert_pages_match, fresh_scope, random_people, random_tree
 
 
@@ -21,7 +22,7 @@ def org(request, city, findings, ledger_program, travel):
     with travel("2026-03-02"):
         recorded = [findings.record(rng.choice(units[1:]), f"随机问题{i}") for i in range(8)]
         findings.issue([f for f in recorded if rng.random() < 0.5])
-    return {"people": people, "findings": Finding.objects.filter(pk__in=[f.pk for f in recorded]),
+    return {"people": people, "units": units, "findings": Finding.objects.filter(pk__in=[f.pk for f in recorded]),
             "sheets": list(AssignmentSheet.objects.filter(program=ledger_program)), "program": ledger_program}
 
 
@@ -50,3 +51,23 @@ def test_sheet_pages_and_list_answer_visible_to(org, client_for):
                        url=lambda s: f"/ledger/sheets/{s.pk}/",
                        listed=lambda person: selectors.sheet_list(user=person, program=org["program"])
                        .values_list("pk", flat=True))
+
+
+@pytest.mark.parametrize("org", SEEDS, indirect=True)
+def test_the_list_total_from_the_counts_is_the_length_of_the_list(org):
+    """The findings list's total read from the maintained counts (selectors.finding_list_total: the unit rows of
+    the person's subtrees and 包联 units, within a unit filter) equals the length of the list it heads, for every
+    person, status and unit filter over random trees, grants and pairings."""
+    program, wrong = org["program"], []
+    units = [None, *Unit.objects.filter(pk__in={a for u in org["units"] for a in u.ancestor_ids()} |
+                                               {u.pk for u in org["units"]})]
+    for person in org["people"]:
+        person = Person.objects.get(pk=person.pk)  # a new request's scope
+        for unit in units:
+            for status in ("", FindingStatus.RECORDED, FindingStatus.ASSIGNED):
+                filters = selectors.FindingFilters(status=status, unit=unit)
+                listed = selectors.finding_list(user=person, program=program, filters=filters).count()
+                total = selectors.finding_list_total(user=person, program=program, filters=filters)
+                if total != listed:
+                    wrong.append((person.username, unit and unit.name, status, total, listed))
+    assert not wrong, wrong
