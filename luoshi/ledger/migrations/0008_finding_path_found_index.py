@@ -2,6 +2,15 @@
 
 from django.db import migrations, models
 
+NAME = "finding_path_found_idx"
+
+
+def analyze(apps, schema_editor):
+    # Statistics for the new index at once (SQLite): without them the planner took it for the office's whole-program
+    # list (program_id = ? ORDER BY found_on DESC), 17 ms instead of well under 1 ms, until the daily job's ANALYZE.
+    if schema_editor.connection.vendor == "sqlite":
+        schema_editor.execute(f"ANALYZE {NAME}")
+
 
 class Migration(migrations.Migration):
 
@@ -15,4 +24,5 @@ class Migration(migrations.Migration):
             index=models.Index(fields=['program', 'unit_path', 'found_on'], include=('id',), name='finding_path_found_idx',
                                opclasses=['int8_ops', 'varchar_pattern_ops', 'date_ops']),
         ),
+        migrations.RunPython(analyze, migrations.RunPython.noop, elidable=False),
     ]
