@@ -17,6 +17,7 @@ Conventions, decided once here:
 from __future__ import annotations
 
 import statistics
+from bisect import bisect_right
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
@@ -45,6 +46,8 @@ def rank_values(values: list[Decimal], *, method: str = "competition", order: st
     if n == 0:
         return []
     reverse = order == "desc"
+    if method == "competition":     # the usual method, without the loop below (perf: the same ranks)
+        return [Decimal(r) for r in competition_ranks(values, order)]
     # Stable sort keeps input order among equals, which is the ordinal tie-break.
     idx = sorted(range(n), key=lambda i: values[i], reverse=reverse)
     ranks: list[Decimal] = [ZERO] * n
@@ -74,7 +77,16 @@ def rank_values(values: list[Decimal], *, method: str = "competition", order: st
 
 
 def competition_ranks(values: list[Decimal], order: str = "desc") -> list[int]:
-    return [int(r) for r in rank_values(values, method="competition", order=order)]
+    """Competition ranks (1224) as ints: 1 + the number of values strictly better, found in one pass over the
+    values sorted (equal values are adjacent, and take the rank of the first of them)."""
+    ranks = [0] * len(values)
+    rank, last = 0, None
+    for pos, i in enumerate(sorted(range(len(values)), key=values.__getitem__, reverse=order == "desc")):
+        value = values[i]
+        if pos == 0 or value != last:
+            rank, last = pos + 1, value
+        ranks[i] = rank
+    return ranks
 
 
 def in_bottom(*, rank: int, ranks: list[int], k: int, definition: str = "rank") -> bool:
@@ -649,8 +661,9 @@ def rank_results(results: list[UnitResult], *, method: str, order: str, top_bott
             by_group.setdefault(r.group, []).append(r)
     for members in by_group.values():
         values = [key(r) for r in members]
-        ranks = rank_values(values, method=method, order=order)
-        comp = [int(r) for r in ranks] if method == "competition" else competition_ranks(values, order)
+        comp = competition_ranks(values, order)
+        ranks = [Decimal(c) for c in comp] if method == "competition" else rank_values(values, method=method, order=order)
+        ascending = sorted(comp)    # the units ranked strictly worse than c: n − bisect_right(ascending, c)
         n = len(members)
         # 十佳/十差 only in a group larger than N; in a group of fewer than 2N units each list is cut to ⌊n/2⌋ so the
         # two never share a unit, and a unit that ties into both at the boundary is in neither (issue #12)
@@ -660,7 +673,7 @@ def rank_results(results: list[UnitResult], *, method: str, order: str, top_bott
             r.group_size = n
             if top_bottom and n > top_bottom:
                 r.top = in_top(rank=c, n=k)
-                r.bottom = in_bottom(rank=c, ranks=comp, k=k, definition="strict")
+                r.bottom = n - bisect_right(ascending, c) < k      # in_bottom(definition="strict"), by bisection
                 if r.top and r.bottom:
                     r.top = r.bottom = False
             if previous_ranks and r.unit_id in previous_ranks:
