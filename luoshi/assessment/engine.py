@@ -662,7 +662,8 @@ def rank_results(results: list[UnitResult], *, method: str, order: str, top_bott
     for members in by_group.values():
         values = [key(r) for r in members]
         comp = competition_ranks(values, order)
-        ranks = [Decimal(c) for c in comp] if method == "competition" else rank_values(values, method=method, order=order)
+        ranks = ([Decimal(c) for c in comp] if method == "competition"
+                 else rank_values(values, method=method, order=order))
         ascending = sorted(comp)    # the units ranked strictly worse than c: n − bisect_right(ascending, c)
         n = len(members)
         # 十佳/十差 only in a group larger than N; in a group of fewer than 2N units each list is cut to ⌊n/2⌋ so the
