@@ -39,7 +39,11 @@ from bench.common import CpuMeter, db_label, require_migrated, setup_django, wai
 
 setup_django()
 
+from decimal import Decimal  # noqa: E402
+
 from django.db import connection, transaction  # noqa: E402
+from django.db.models import F  # noqa: E402
+from django.db.models.functions import Mod  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from luoshi.assessment import engine, selectors, services  # noqa: E402
@@ -66,6 +70,10 @@ def parse_args(argv=None):
     p.add_argument("--quiet", type=float, default=20, metavar="PCT",
                    help="before each measurement wait (up to 120 s) until the machine's CPU is less than PCT %% busy")
     p.add_argument("--pages", action="store_true", help="drive the score card page over HTTP (bench/pages.py)")
+    p.add_argument("--change", type=float, default=0, metavar="PCT",
+                   help="compute: before each run (not timed) change about PCT %% of round 3's current scores in one "
+                        "UPDATE (a different slice each run), so the results change as after real scoring; without "
+                        "it every run recomputes unchanged scores")
     return p.parse_known_args(argv)
 
 
@@ -136,12 +144,32 @@ def run_publish(rnd, office):
         pass
 
 
-def timed(label: str, fn, runs: int, quiet: float) -> dict:
+def score_changer(rnd, pct: float):
+    """A function that changes about `pct` % of the round's current scores (those whose id falls in the next
+    slice: id mod N = k, k advancing each call) by +0.25 in one UPDATE and commits, as an office's scoring would
+    between two computations. Every rule reads a changed value differently, so totals, ranks and the rank
+    leaves' peer points change."""
+    if not pct:
+        return lambda: None
+    n, k = max(1, round(100 / pct)), [0]
+
+    def change():
+        with transaction.atomic():
+            (Score.objects.filter(round=rnd, is_current=True).alias(slice=Mod("id", n)).filter(slice=k[0] % n)
+             .update(value=F("value") + Decimal("0.25")))
+        k[0] += 1
+
+    return change
+
+
+def timed(label: str, fn, runs: int, quiet: float, before=lambda: None) -> dict:
+    before()
     fn()  # warm-up (imports, parsed scheme, caches, the database's pages)
     wait_until_quiet(quiet)
     meter = CpuMeter(db_name=connection.settings_dict["NAME"] if connection.vendor == "postgresql" else None).start()
     times, cpu, steps, steps_cpu = [], [], defaultdict(list), defaultdict(list)
     for _ in range(runs):
+        before()
         with Steps() as s:
             t0, c0 = time.perf_counter(), time.process_time()
             fn()
@@ -151,6 +179,7 @@ def timed(label: str, fn, runs: int, quiet: float) -> dict:
             steps[k].append(v)
             steps_cpu[k].append(s.cpu[k])
     noise = meter.stop()
+    before()
     with CaptureQueriesContext(connection) as ctx:
         fn()
     out = {"label": label, "runs": runs, "p50_s": pct(times, 50), "p95_s": pct(times, 95), "min_s": min(times),
@@ -308,7 +337,9 @@ def main() -> None:
     only = set(filter(None, args.only.split(","))) or {"compute", "publish", "card"}
     report = {"db": db_label(), "scores": n_scores}
     if "compute" in only:
-        r = timed("round_compute", lambda: run_compute(rnd, office), args.runs, args.quiet)
+        label = f"round_compute ({args.change:g} % changed)" if args.change else "round_compute"
+        r = timed(label, lambda: run_compute(rnd, office), args.runs, args.quiet,
+                  before=score_changer(rnd, args.change))
         print_timed(r, COMPUTE_TARGET_S)
         report["compute"] = r
     if "publish" in only:

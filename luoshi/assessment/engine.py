@@ -17,9 +17,12 @@ Conventions, decided once here:
 from __future__ import annotations
 
 import statistics
+from bisect import bisect_right
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
+from itertools import repeat
+from operator import add
 
 from .scheme import (DeductionRule, LinearRule, MeasuredRule, PassFailRule, RankRule, RatioRule, RubricRule,
                      SchemeDef, item_points)
@@ -43,6 +46,8 @@ def rank_values(values: list[Decimal], *, method: str = "competition", order: st
     if n == 0:
         return []
     reverse = order == "desc"
+    if method == "competition":     # the usual method, without the loop below (perf: the same ranks)
+        return [Decimal(r) for r in competition_ranks(values, order)]
     # Stable sort keeps input order among equals, which is the ordinal tie-break.
     idx = sorted(range(n), key=lambda i: values[i], reverse=reverse)
     ranks: list[Decimal] = [ZERO] * n
@@ -72,7 +77,16 @@ def rank_values(values: list[Decimal], *, method: str = "competition", order: st
 
 
 def competition_ranks(values: list[Decimal], order: str = "desc") -> list[int]:
-    return [int(r) for r in rank_values(values, method="competition", order=order)]
+    """Competition ranks (1224) as ints: 1 + the number of values strictly better, found in one pass over the
+    values sorted (equal values are adjacent, and take the rank of the first of them)."""
+    ranks = [0] * len(values)
+    rank, last = 0, None
+    for pos, i in enumerate(sorted(range(len(values)), key=values.__getitem__, reverse=order == "desc")):
+        value = values[i]
+        if pos == 0 or value != last:
+            rank, last = pos + 1, value
+        ranks[i] = rank
+    return ranks
 
 
 def in_bottom(*, rank: int, ranks: list[int], k: int, definition: str = "rank") -> bool:
@@ -255,7 +269,7 @@ class UnitInput:
     bonuses: list[tuple[str, str, str]] = field(default_factory=list)   # (kind code, level, award key)
     excluded: str = ""          # why the office excluded the unit from ranking ("" = ranked)
     # Instead of `values`: one value per leaf, in leaf order, as the database wrote it (text); the caller
-    # of compute_points_round passes `convert` to turn such a value into a Decimal. See _stored_points.
+    # of compute_points_round passes `convert` to turn such a value into a Decimal. See _stored_maps.
     stored: list[str] | None = None
 
 
@@ -368,29 +382,76 @@ class LeafPoints(Mapping):
         return repr(dict(self))
 
 
-def _stored_points(plan, units: list[UnitInput], convert) -> dict[int, list]:
-    """Leaf points of units given by `stored` values (one per leaf, in leaf order), by id(unit): for each
-    leaf, its column of stored values is scored once per distinct value and read back by a dict lookup
-    per unit (a round's 3,000 units repeat a few hundred values per leaf; the lookups run in C: perf,
-    bench/assessment.py). The arithmetic is the leaf's scorer, as for `values`. Rank leaves get their
-    converted values in `u.values` (their points come from the peer group) and a placeholder here."""
+class ColumnPoints(Mapping):
+    """A unit's leaf points read from the round's columns (one list of points per leaf, in leaf order, one entry
+    per unit): leaf index → `columns[index][at]`. The same mapping as LeafPoints, without a list of 140 points
+    built for each of 3,000 units (perf, bench/assessment.py)."""
+
+    __slots__ = ("_columns", "_at")
+
+    def __init__(self, columns: list[list[Decimal]], at: int):
+        self._columns, self._at = columns, at
+
+    def __getitem__(self, index):
+        if type(index) is not int or not 0 <= index < len(self._columns):
+            raise KeyError(index)
+        return self._columns[index][self._at]
+
+    def __iter__(self):
+        return iter(range(len(self._columns)))
+
+    def __len__(self):
+        return len(self._columns)
+
+    def __repr__(self):
+        return repr(dict(self))
+
+
+def _column_sums(columns: list[list[Decimal]], n: int) -> list[Decimal]:
+    """Per unit (n of them), its values in these columns added left to right from ZERO — `sum(row, ZERO)` of
+    each unit's row — column by column in C: the same additions in the same order (perf)."""
+    total: list[Decimal] = [ZERO] * n
+    for column in columns:
+        total = list(map(add, total, column))
+    return total
+
+
+class _Scored(dict):
+    """Stored text → points of one leaf rule with its points, each scored the first time it is looked up (and
+    converted once for all leaves), so that a leaf's column of stored values turns into its column of points by
+    one dict lookup per unit, in C (perf, bench/assessment.py). Leaves with the same rule and points share one."""
+
+    __slots__ = ("score", "convert", "converted")
+
+    def __init__(self, score, convert, converted: dict[str, Decimal]):
+        super().__init__()
+        self.score, self.convert, self.converted = score, convert, converted
+
+    def __missing__(self, text: str) -> Decimal:
+        value = self.converted.get(text)
+        if value is None:
+            value = self.converted[text] = self.convert(text)
+        points = self[text] = self.score(value)
+        return points
+
+
+def _stored_maps(plan, convert) -> list[_Scored]:
+    """Per leaf, in leaf order: its stored text → points (see _Scored); for a rank leaf, stored text → value
+    (its points come from the peer group). The scorer is a function of the rule and the points alone
+    (leaf_scorer), so leaves with equal ones share a map."""
     converted: dict[str, Decimal] = {}
-    columns = []
-    for (_leaf, index, _top, _points, is_rank, score), column in zip(plan, zip(*(u.stored for u in units))):
-        values = {}
-        for text in set(column):
-            value = converted.get(text)
-            if value is None:
-                value = converted[text] = convert(text)
-            values[text] = value
+    shared: dict[tuple[str, str], _Scored] = {}
+    values = _Scored(lambda value: value, convert, converted)
+    maps = []
+    for leaf, _index, _top, points, is_rank, score in plan:
         if is_rank:
-            for u, text in zip(units, column):
-                u.values[index] = values[text]
-            columns.append((None,) * len(units))
-        else:
-            points = {text: score(value) for text, value in values.items()}
-            columns.append(list(map(points.__getitem__, column)))
-    return {id(u): list(ps) for u, ps in zip(units, zip(*columns))}
+            maps.append(values)
+            continue
+        key = (repr(leaf.rule), repr(points))
+        if key not in shared:
+            shared[key] = _Scored(score, convert, converted)
+        maps.append(shared[key])
+    return maps
 
 
 def compute_points_round(compiled: Compiled, units: list[UnitInput], *,
@@ -426,14 +487,21 @@ def compute_points_round(compiled: Compiled, units: list[UnitInput], *,
         else:
             runs.append((leaf.top, pos, pos + 1))
     fast = len({top for top, _a, _b in runs}) == len(runs)
-    # Units given by stored values: their points, leaf by leaf (see _stored_points); rank leaves' values
-    # go into `values` for the peer-group ranking below.
+    # Units given by stored values (one text per leaf, in leaf order): the round's points as columns, one per
+    # leaf, one dict lookup per unit (see _stored_maps). A rank leaf's column holds its values until the peer
+    # group's ranking below replaces them with points.
     stored_units = [u for u in units if u.stored is not None and (only_unit is None or u.unit_id == only_unit)]
     if not fast:    # not with leaves from compile_scheme; then as values, leaf by leaf
         for u in stored_units:
             u.values = {index: convert(text) for index, text in zip(index_list, u.stored)}
         stored_units = []
-    stored_points = _stored_points(plan, stored_units, convert) if stored_units else {}
+    columns: list[list[Decimal]] = []
+    if stored_units:
+        columns = [list(map(m.__getitem__, texts))
+                   for m, texts in zip(_stored_maps(plan, convert), zip(*(u.stored for u in stored_units)))]
+        for pos, index in rank_positions:
+            for u, value in zip(stored_units, columns[pos]):
+                u.values[index] = value
     # Rank-based leaves need the peer group's values first.
     rank_leaf_points: dict[tuple[int, int], Decimal] = {}
     for leaf in leaves:
@@ -480,6 +548,25 @@ def compute_points_round(compiled: Compiled, units: list[UnitInput], *,
         if index in rank_by_unit:
             rank_by_unit[index][unit_id] = p
     rank_columns = [(pos, index, rank_by_unit[index]) for pos, index in rank_positions]
+    # Units given by stored values, column by column (perf): the rank leaves' columns of points, each item's
+    # subtotal (the sum over its run of leaves), 得分 (the sum of the subtotals) and the peer points — the same
+    # additions in the same order as for one unit's list of points (`ps` below).
+    ready: dict[int, tuple] = {}
+    if stored_units:
+        n = len(stored_units)
+        uids = [u.unit_id for u in stored_units]
+        for pos, index, by_unit in rank_columns:
+            columns[pos] = list(map(by_unit.__getitem__, uids))
+        sub_columns = [[ZERO] * n for _top in range(n_top)]
+        for top, a, b in runs:
+            sub_columns[top] = _column_sums(columns[a:b], n)
+        rank_indices = [index for _pos, index, _by_unit in rank_columns]
+        peers = map(zip, repeat(rank_indices), zip(*(columns[pos] for pos, _i, _b in rank_columns))) \
+            if rank_columns else repeat((), n)
+        points_of = map(ColumnPoints, repeat(columns), range(n)) if index_list_is_positions else (
+            dict(zip(index_list, row)) for row in zip(*columns))
+        ready = {id(u): (pts, list(sub), earned, dict(peer)) for u, pts, sub, earned, peer in zip(
+            stored_units, points_of, zip(*sub_columns), _column_sums(sub_columns, n), peers)}
     # The grades as plain tuples, once (grade_of's rule, without reading the scheme's models per unit)
     grades = [(g.min, g.name, g.stars) for g in scheme.grades]
     no_bonuses = not scheme.bonuses
@@ -488,25 +575,31 @@ def compute_points_round(compiled: Compiled, units: list[UnitInput], *,
             continue
         values = u.values
         excluded = u.excluded
-        ps = stored_points.get(id(u))
-        if ps is None and fast and values.keys() >= all_indices and not any(v is None for v in values.values()):
-            ps = [score(values[index]) for index, score in fast_scorers]
-        peer: dict[int, Decimal] = {}
-        if ps is not None:
-            uid = u.unit_id
-            for pos, index, by_unit in rank_columns:
-                ps[pos] = peer[index] = by_unit[uid]
-            pts = LeafPoints(ps) if index_list_is_positions else dict(zip(index_list, ps))
-            sub = [ZERO] * n_top
-            for top, a, b in runs:
-                sub[top] = sum(ps[a:b], ZERO)
-            avail_top = full_avail      # not changed below: plan_left is empty
+        given = ready.get(id(u))
+        if given is not None:
+            pts, sub, earned, peer = given
+            avail_top = full_avail      # a stored unit has a value for every leaf
             plan_left = ()
         else:
-            pts = {}
-            sub = [ZERO] * n_top
-            avail_top = [ZERO] * n_top
-            plan_left = plan
+            ps = None
+            if fast and values.keys() >= all_indices and not any(v is None for v in values.values()):
+                ps = [score(values[index]) for index, score in fast_scorers]
+            peer = {}
+            if ps is not None:
+                uid = u.unit_id
+                for pos, index, by_unit in rank_columns:
+                    ps[pos] = peer[index] = by_unit[uid]
+                pts = LeafPoints(ps) if index_list_is_positions else dict(zip(index_list, ps))
+                sub = [ZERO] * n_top
+                for top, a, b in runs:
+                    sub[top] = sum(ps[a:b], ZERO)
+                avail_top = full_avail      # not changed below: plan_left is empty
+                plan_left = ()
+            else:
+                pts = {}
+                sub = [ZERO] * n_top
+                avail_top = [ZERO] * n_top
+                plan_left = plan
         for leaf, index, top, points, is_rank, score in plan_left:
             v = values.get(index)
             if v is None:
@@ -526,7 +619,8 @@ def compute_points_round(compiled: Compiled, units: list[UnitInput], *,
             pts[index] = p
             sub[top] += p
             avail_top[top] += points
-        earned = sum(sub, ZERO)
+        if given is None:
+            earned = sum(sub, ZERO)
         available = full_available if avail_top is full_avail else sum(avail_top, ZERO)
         if weighted:
             wsum = sum((w for w, a in zip(compiled.top_weights, avail_top) if a > 0), ZERO)
@@ -567,8 +661,10 @@ def rank_results(results: list[UnitResult], *, method: str, order: str, top_bott
             by_group.setdefault(r.group, []).append(r)
     for members in by_group.values():
         values = [key(r) for r in members]
-        ranks = rank_values(values, method=method, order=order)
-        comp = [int(r) for r in ranks] if method == "competition" else competition_ranks(values, order)
+        comp = competition_ranks(values, order)
+        ranks = ([Decimal(c) for c in comp] if method == "competition"
+                 else rank_values(values, method=method, order=order))
+        ascending = sorted(comp)    # the units ranked strictly worse than c: n − bisect_right(ascending, c)
         n = len(members)
         # 十佳/十差 only in a group larger than N; in a group of fewer than 2N units each list is cut to ⌊n/2⌋ so the
         # two never share a unit, and a unit that ties into both at the boundary is in neither (issue #12)
@@ -578,7 +674,7 @@ def rank_results(results: list[UnitResult], *, method: str, order: str, top_bott
             r.group_size = n
             if top_bottom and n > top_bottom:
                 r.top = in_top(rank=c, n=k)
-                r.bottom = in_bottom(rank=c, ranks=comp, k=k, definition="strict")
+                r.bottom = n - bisect_right(ascending, c) < k      # in_bottom(definition="strict"), by bisection
                 if r.top and r.bottom:
                     r.top = r.bottom = False
             if previous_ranks and r.unit_id in previous_ranks:

@@ -13,7 +13,9 @@ with COPY on PostgreSQL and with one prepared INSERT run by executemany on SQLit
 from __future__ import annotations
 
 import json
-from typing import Iterable, Sequence
+from json.encoder import encode_basestring_ascii
+from functools import partial
+from typing import Any, Callable, Iterable, Sequence
 
 from django.conf import settings
 from django.db import connection, models
@@ -30,10 +32,19 @@ def insert_rows(model: type[models.Model], columns: Sequence[str], rows: Iterabl
         objs = [model(**dict(zip(columns, row))) for row in rows]
         model._default_manager.bulk_create(objs, batch_size=1000)
         return len(objs)
-    encoders = {i: f.encoder for i, f in enumerate(fields) if isinstance(f, models.JSONField)}
-    if encoders:
-        rows = ([json.dumps(v, cls=encoders[i]) if i in encoders and v is not None else v for i, v in enumerate(row)]
-                for row in rows)
+    dumps: list[tuple[int, Callable[[Any], str]]] = [
+        (i, json_text if f.encoder is None else partial(json.dumps, cls=f.encoder))
+        for i, f in enumerate(fields) if isinstance(f, models.JSONField)]
+    if dumps:
+        # Only the JSON columns are touched (perf: a result row has 22 values and 3 JSON columns).
+        def encoded(row: Sequence) -> list:
+            row = list(row)
+            for i, dump in dumps:
+                if row[i] is not None:
+                    row[i] = dump(row[i])
+            return row
+
+        rows = map(encoded, rows)
     qn = connection.ops.quote_name
     table, names = qn(model._meta.db_table), ", ".join(qn(_column(f)) for f in fields)
     if connection.vendor == "postgresql":
@@ -51,6 +62,22 @@ def insert_rows(model: type[models.Model], columns: Sequence[str], rows: Iterabl
     with connection.cursor() as cur:
         cur.executemany(f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * len(fields))})", rows)
     return len(rows)
+
+
+def json_text(value: Any) -> str:
+    """`json.dumps(value)`, the same text, for a JSON column: a list of strings or a dict of strings to strings
+    (a result's subtotals and peer points) is joined from its encoded strings without building an encoder
+    for each value (perf: 9,000 values per computed round); anything else goes to json.dumps."""
+    kind = type(value)
+    try:
+        if kind is list:
+            return "[" + ", ".join(map(encode_basestring_ascii, value)) + "]"
+        if kind is dict:
+            return "{" + ", ".join([encode_basestring_ascii(k) + ": " + encode_basestring_ascii(v)
+                                    for k, v in value.items()]) + "}"
+    except TypeError:   # not a string: json.dumps knows what to do with it
+        pass
+    return json.dumps(value)
 
 
 def object_rows(model: type[models.Model], objs: Sequence[models.Model]) -> tuple[list[str], list[list]]:
