@@ -187,6 +187,11 @@ class Task(models.Model):
             # it PostgreSQL hash-joined the leader's tasks with all 58,000 open ones (ADR 0021)
             models.Index(fields=["deadline", "id"], name="task_open_deadline_idx",
                          condition=models.Q(is_archived=False) & ~models.Q(status=TaskStatus.CLOSED)),
+            # a program's tasks of one status in deadline order: the 工作台's 红灯/黄灯 lists read the programs a district
+            # or a leader reaches by assignment with it, testing only those tasks (not archived) for an assignment in
+            # the subtree, without reading the table for each (SQLite ~2.8 → ~0.4 ms for a district, ADR 0036)
+            models.Index(fields=["program", "status", "deadline", "id"], name="task_program_status_dl_idx",
+                         condition=models.Q(is_archived=False)),
         ]
         verbose_name = _("任务")
         verbose_name_plural = pgettext_lazy("plural", "任务")

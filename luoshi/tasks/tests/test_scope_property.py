@@ -111,6 +111,18 @@ def test_workbench_counts_and_lists_are_the_visible_tasks(org, travel):
             assert selectors.workbench_counts(fresh_scope(person)) == selectors.status_counts(visible), person.username
             board = selectors.workbench(user=Person.objects.get(pk=person.pk))
             for status, key in (("red", "red_tasks"), ("yellow", "due_soon")):
+                expected = list(visible.filter(status=status).order_by("deadline", "id").values_list("pk", flat=True))
                 if key in board:
-                    assert {t["id"] for t in board[key]} == set(visible.filter(status=status).values_list("pk", flat=True)), \
-                        (person.username, status)
+                    assert [t["id"] for t in board[key]] == expected[:20], (person.username, status)
+                # the first two only (the lists stop at 20; here at 2, to test the order across the parts they are
+                # read in: programs read whole, programs reached by assignment, tasks granted one by one)
+                scope = fresh_scope(person)
+                reach = None if scope.is_admin or scope.person_id is None else selectors._reach(scope)
+                if reach is not None:
+                    selectors.workbench_counts(scope, reach)
+                assert [t["id"] for t in selectors._visible_with_status(scope, reach, status, limit=2)] == expected[:2], \
+                    (person.username, status)
+            if "led_tasks" in board:
+                led = (Task.objects.filter(leaders=person, is_archived=False).exclude(status="closed")
+                       .order_by("deadline", "id").values_list("pk", flat=True))
+                assert [t["id"] for t in board["led_tasks"]] == list(led[:20]), person.username
