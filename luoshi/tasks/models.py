@@ -235,6 +235,11 @@ class TaskAssignment(models.Model):
             # lets PostgreSQL serve LIKE 'path%' from it (docs/benchmarks.md)
             models.Index(fields=["unit_path", "task"], name="assignment_path_task_idx",
                          opclasses=["varchar_pattern_ops", "int8_ops"]),
+            # "has this task an assignment in this subtree" (the 工作台's 红灯/黄灯 lists test each task of a program
+            # so) answered from the index alone: PostgreSQL otherwise hashed a district's 17,000 assignments for a
+            # few hundred tasks (7.6 → 1.7 ms), SQLite read each assignment row (ADR 0036)
+            models.Index(fields=["task", "unit_path"], name="assignment_task_path_idx",
+                         opclasses=["int8_ops", "varchar_pattern_ops"]),
         ]
         verbose_name = _("任务分工")
         verbose_name_plural = pgettext_lazy("plural", "任务分工")
