@@ -71,6 +71,13 @@ class TaskQuerySet(models.QuerySet):
         return self.filter(program__owner_unit__path__within=scope.paths_for(Role.OFFICE))
 
 
+def program_owner_paths(scope) -> list[tuple[int, str]]:
+    """(program id, owner unit path) of every program, read once per scope (that is, per request: the 工作台 asks
+    which programs a scope reads whole and which it manages, and task_visibility asks again)."""
+    return scope.memo("tasks.program_owner_paths",
+                      lambda: list(Program.objects.order_by().values_list("pk", "owner_unit__path")))
+
+
 def task_visibility(scope) -> models.Q | None:
     """The Q over Task behind `Task.objects.visible_to(scope)`, built once per scope (that is, per request);
     None means everything (admin)."""
@@ -102,7 +109,7 @@ def _task_visibility(scope) -> models.Q:
     if scope.paths_for(*PROGRAM_READ_ROLES):
         # The programs read whole, decided in Python over the few programs there are: a short list of ids,
         # tested first because it is the cheapest; when it is every program, nothing else need be asked.
-        programs = list(Program.objects.values_list("pk", "owner_unit__path"))
+        programs = program_owner_paths(scope)
         whole = [pk for pk, path in programs if scope.covers(path, *PROGRAM_READ_ROLES)]
         if len(whole) == len(programs):
             return models.Q()
@@ -128,9 +135,14 @@ class TaskPartQuerySet(models.QuerySet):
         return self if q is None else self.filter(task__in=Task.objects.filter(q).values("pk"))
 
     def manageable_by(self, scope):
+        """Rows of tasks in programs whose owner unit lies where the scope is 督查室/办公室. The programs are
+        decided in Python over the few there are (`scope.covers`, the `within` test): given as ids, PostgreSQL
+        reads the pending requests and their tasks; given as a join to the owner unit, it read every task of the
+        managed programs (8,000 for a district office) to find them (1.9 → 0.4 ms, ADR 0036)."""
         if scope.is_admin:
             return self
-        return self.filter(task__program__owner_unit__path__within=scope.paths_for(Role.OFFICE))
+        return self.filter(task__program_id__in=[pk for pk, path in program_owner_paths(scope)
+                                                 if scope.covers(path, Role.OFFICE)])
 
 
 class Task(models.Model):

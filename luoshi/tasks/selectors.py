@@ -21,7 +21,7 @@ from luoshi.org.scopes import Scope, scope_for
 from luoshi.programs.models import Program, ReportingPeriod
 
 from . import tallies
-from .models import granted_tasks, task_visibility  # noqa: F401  (task_visibility: the Q behind Task.objects.visible_to)
+from .models import granted_tasks, program_owner_paths, task_visibility  # noqa: F401  (task_visibility: the Q behind Task.objects.visible_to)
 from .models import (
     PROGRAM_READ_ROLES, READ_ROLES, AssignmentRole, ClosureRequest, ExtensionRequest, ProgressReport, RequestState,
     Task, TaskAssignment, TaskPairing, TaskStatus, TaskTally,
@@ -233,7 +233,7 @@ class _Reach:
 def _reach(scope: Scope) -> _Reach:
     whole: list[int] = []
     others: list[int] = []
-    for pk, path in Program.objects.order_by().values_list("pk", "owner_unit__path"):
+    for pk, path in program_owner_paths(scope):
         (whole if scope.covers(path, *PROGRAM_READ_ROLES) else others).append(pk)  # as Program.wholly_visible_to
     if not others:  # every program is read whole (a city office): no grant matters, and none is built
         return _Reach(whole=whole, others=others, unit_paths=[], one_by_one=None)

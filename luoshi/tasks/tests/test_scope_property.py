@@ -9,7 +9,7 @@ import pytest
 from luoshi.org.tests.scoping import SEEDS, assert_pages_match, fresh_scope, random_people, random_tree
 from luoshi.programs.models import Program
 from luoshi.tasks import selectors, services
-from luoshi.tasks.models import Task, TaskPairing
+from luoshi.tasks.models import Task, TaskAssignment, TaskPairing
 
 
 @pytest.fixture
@@ -72,6 +72,10 @@ def test_manageable_by_is_the_office_over_the_owner_unit(org):
         for program in org["programs"]:
             assert (program.pk in managed) == program.manageable_by(scope)
             assert (program.pk in whole) == program.wholly_visible_to(scope)
+        # the rows of a task (assignments here; requests and reports share the queryset) decide it in Python too
+        parts = set(TaskAssignment.objects.manageable_by(scope).values_list("pk", flat=True))
+        assert parts == set(TaskAssignment.objects.filter(task__program__in=Program.objects.manageable_by(scope))
+                            .values_list("pk", flat=True)), person.username
 
 
 def test_task_visibility_is_built_once_per_request(program, cast, city, django_assert_num_queries):
