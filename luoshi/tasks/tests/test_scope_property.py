@@ -126,6 +126,15 @@ def test_workbench_counts_and_lists_are_the_visible_tasks(org, travel):
                     selectors.workbench_counts(scope, reach)
                 assert [t["id"] for t in selectors._visible_with_status(scope, reach, status, limit=2)] == expected[:2], \
                     (person.username, status)
+            if "my_tasks" in board:  # a liaison's lists: the assignments in their subtrees, of open tasks
+                mine = (TaskAssignment.objects.filter(unit_path__within=fresh_scope(person).paths_for("liaison"),
+                                                      task__is_archived=False).exclude(task__status="closed"))
+                for key, qs in (("my_tasks", mine), ("to_acknowledge", mine.filter(acknowledged_at=None))):
+                    expected = list(qs.order_by("task__deadline", "task_id").values_list("task_id", flat=True)[:20])
+                    assert [a["task_id"] for a in board[key]] == expected, (person.username, key)
+                for key, status in (("my_red", "red"), ("my_due_soon", "yellow")):  # ordered by deadline only
+                    expected = sorted(mine.filter(task__status=status).values_list("task_id", flat=True))
+                    assert sorted(a["task_id"] for a in board[key]) == expected[:20], (person.username, key)
             if "led_tasks" in board:
                 led = (Task.objects.filter(leaders=person, is_archived=False).exclude(status="closed")
                        .order_by("deadline", "id").values_list("pk", flat=True))
