@@ -1,6 +1,7 @@
 """Where one page's CPU goes, in-process (issue #11, ADR 0034): the CPU time of N requests through Django's test
 client (nothing cached across requests), split into the template's rendering, the database driver's execute
-calls and the rest (view, middleware, ORM building), p50 of each:
+calls and the rest (view, middleware, ORM building), p50 of each; and the wall time p50 (the server time at 1
+client, which on PostgreSQL includes the database server's work, not this process's CPU):
 
     .venv/bin/python bench/cpu_split.py USERNAME PATH [N]
     e.g. .venv/bin/python bench/cpu_split.py bench_office /programs/bench-city-1/tasks/ 30
@@ -59,17 +60,18 @@ def main() -> None:
     client.force_login(Person.objects.get(username=username))
     for _ in range(5):
         assert client.get(path).status_code == 200, path
-    total, template, sql = [], [], []
+    total, template, sql, wall = [], [], [], []
     for _ in range(n):
         spent.update(template=0.0, sql=0.0)
-        t0 = time.process_time()
+        t0, w0 = time.process_time(), time.perf_counter()
         client.get(path)
         total.append((time.process_time() - t0) * 1000)
+        wall.append((time.perf_counter() - w0) * 1000)
         template.append(spent["template"] * 1000)
         sql.append(spent["sql"] * 1000)
     m = statistics.median
     print(f"{path} {username}: CPU p50 {m(total):.1f} ms = template {m(template):.1f} + SQL execute {m(sql):.1f} "
-          f"+ rest {m(total) - m(template) - m(sql):.1f} ms")
+          f"+ rest {m(total) - m(template) - m(sql):.1f} ms; server (wall) p50 {m(wall):.1f} ms")
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ import pytest
 from luoshi.org.tests.scoping import SEEDS, assert_pages_match, fresh_scope, random_people, random_tree
 from luoshi.programs.models import Program
 from luoshi.tasks import selectors, services
-from luoshi.tasks.models import Task, TaskPairing
+from luoshi.tasks.models import Task, TaskAssignment, TaskPairing
 
 
 @pytest.fixture
@@ -72,6 +72,10 @@ def test_manageable_by_is_the_office_over_the_owner_unit(org):
         for program in org["programs"]:
             assert (program.pk in managed) == program.manageable_by(scope)
             assert (program.pk in whole) == program.wholly_visible_to(scope)
+        # the rows of a task (assignments here; requests and reports share the queryset) decide it in Python too
+        parts = set(TaskAssignment.objects.manageable_by(scope).values_list("pk", flat=True))
+        assert parts == set(TaskAssignment.objects.filter(task__program__in=Program.objects.manageable_by(scope))
+                            .values_list("pk", flat=True)), person.username
 
 
 def test_task_visibility_is_built_once_per_request(program, cast, city, django_assert_num_queries):
@@ -111,6 +115,27 @@ def test_workbench_counts_and_lists_are_the_visible_tasks(org, travel):
             assert selectors.workbench_counts(fresh_scope(person)) == selectors.status_counts(visible), person.username
             board = selectors.workbench(user=Person.objects.get(pk=person.pk))
             for status, key in (("red", "red_tasks"), ("yellow", "due_soon")):
+                expected = list(visible.filter(status=status).order_by("deadline", "id").values_list("pk", flat=True))
                 if key in board:
-                    assert {t["id"] for t in board[key]} == set(visible.filter(status=status).values_list("pk", flat=True)), \
-                        (person.username, status)
+                    assert [t["id"] for t in board[key]] == expected[:20], (person.username, status)
+                # the first two only (the lists stop at 20; here at 2, to test the order across the parts they are
+                # read in: programs read whole, programs reached by assignment, tasks granted one by one)
+                scope = fresh_scope(person)
+                reach = None if scope.is_admin or scope.person_id is None else selectors._reach(scope)
+                if reach is not None:
+                    selectors.workbench_counts(scope, reach)
+                assert [t["id"] for t in selectors._visible_with_status(scope, reach, status, limit=2)] == expected[:2], \
+                    (person.username, status)
+            if "my_tasks" in board:  # a liaison's lists: the assignments in their subtrees, of open tasks
+                mine = (TaskAssignment.objects.filter(unit_path__within=fresh_scope(person).paths_for("liaison"),
+                                                      task__is_archived=False).exclude(task__status="closed"))
+                for key, qs in (("my_tasks", mine), ("to_acknowledge", mine.filter(acknowledged_at=None))):
+                    expected = list(qs.order_by("task__deadline", "task_id").values_list("task_id", flat=True)[:20])
+                    assert [a["task_id"] for a in board[key]] == expected, (person.username, key)
+                for key, status in (("my_red", "red"), ("my_due_soon", "yellow")):  # ordered by deadline only
+                    expected = sorted(mine.filter(task__status=status).values_list("task_id", flat=True))
+                    assert sorted(a["task_id"] for a in board[key]) == expected[:20], (person.username, key)
+            if "led_tasks" in board:
+                led = (Task.objects.filter(leaders=person, is_archived=False).exclude(status="closed")
+                       .order_by("deadline", "id").values_list("pk", flat=True))
+                assert [t["id"] for t in board["led_tasks"]] == list(led[:20]), person.username
