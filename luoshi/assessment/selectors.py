@@ -17,7 +17,7 @@ from decimal import Decimal
 
 from django.db.models import Count, Q
 from django.http import Http404
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext, gettext as _
 
 from luoshi.core.permissions import require
 from luoshi.org.models import Role, Unit
@@ -243,12 +243,21 @@ def score_card(user, rnd: Round, unit: Unit) -> ScoreCard:
         scores=[(s.indicator_id, s.value, s.status) for line in scores.values() for s in line],
         adjustments=adjustments, approved_only=rnd.is_published,
         peer_points=result.peer_points if result is not None and not rnd.peer_points_stale else None)
-    leaf_index = {leaf.code: i for i, leaf in enumerate(definition.leaves())} if definition.type == "points" else {}
+    leaf_defs = {leaf.code: leaf for leaf in definition.leaves()} if definition.type == "points" else {}
+    leaf_index = {code: i for i, code in enumerate(leaf_defs)}
     subtotal: dict[int, Decimal] = {}
     lines: list[CardLine] = []
     by_id = {i.pk: i for i in indicators}
+    translated: dict[str, str] = {}     # the rule texts' few wordings, each translated once for the card
+
+    def translate(text: str) -> str:
+        out = translated.get(text)
+        if out is None:
+            out = translated[text] = gettext(text)
+        return out
+
     for ind in indicators:
-        leaf_def = definition.leaf(ind.code) if ind.is_leaf and definition.type == "points" else None
+        leaf_def = leaf_defs.get(ind.code) if ind.is_leaf else None
         earned = None
         excluded = False
         if ind.is_leaf and preview is not None:
@@ -260,7 +269,8 @@ def score_card(user, rnd: Round, unit: Unit) -> ScoreCard:
                     subtotal[parent] = subtotal.get(parent, Decimal(0)) + earned
                     parent = by_id[parent].parent_id
         lines.append(CardLine(indicator=ind, depth=ind.depth, is_leaf=ind.is_leaf, points=ind.points,
-                              rule_text=engine.rule_text(leaf_def.rule, leaf_def.points or Decimal(0)) if leaf_def else "",
+                              rule_text=engine.rule_text(leaf_def.rule, leaf_def.points or Decimal(0), translate)
+                              if leaf_def else "",
                               scores=scores.get(ind.pk, []), earned=earned, excluded=excluded))
     for line in lines:
         if not line.is_leaf:
