@@ -645,7 +645,8 @@ def _rank_points_counted(rnd: Round, unit_id: int, group: str, leaves: list[tupl
                           unit_id__in=RoundUnit.objects.filter(round=rnd, group=group).values("unit_id"))
             .exclude(unit_id=unit_id).order_by().values_list("indicator_id")
             # only columns of score_round_leaf_idx (PostgreSQL then reads the index alone; with "id" it scans the round)
-            .annotate(n=Count("unit_id"), units=Count("unit_id", distinct=True), better=Count("unit_id", filter=better)))
+            .annotate(n=Count("unit_id"), units=Count("unit_id", distinct=True),
+                      better=Count("unit_id", filter=better)))
     counts = {}
     for indicator_id, n, units, n_better in rows:
         if n != units:

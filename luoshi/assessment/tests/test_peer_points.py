@@ -1,5 +1,6 @@
 """The score card's rank-rule points come from the stored result (Result.peer_points) while no score changed
-since the round was computed, and from ranking the peer group again otherwise (ADR 0022). Either way a card
+since the round was computed, and otherwise from counting the peers with a better value (ADR 0022, 0037; the
+group is ranked again only where an evaluator's values must be aggregated). Either way a card
 shows what a fresh computation over the whole group gives: checked after each step of a round's life —
 compute, a score changed, a score returned, computed again, published, an appeal revised — and against the
 engine run over the whole round."""
