@@ -181,9 +181,12 @@ def _n(value: Decimal) -> str:
     return text
 
 
-def rule_text(rule, points: Decimal) -> str:
-    """How a leaf is scored, in the words on the score card (in the active language)."""
-    from django.utils.translation import gettext as _
+def rule_text(rule, points: Decimal, gettext=None) -> str:
+    """How a leaf is scored, in the words on the score card (in the active language). `gettext`: a translator
+    to use instead of Django's (the score card passes one that translates each text once per request)."""
+    if gettext is None:
+        from django.utils.translation import gettext
+    _ = gettext
 
     p = _n(points)
     if rule is None or rule.type == "direct":

@@ -17,7 +17,7 @@ from decimal import Decimal
 
 from django.db.models import Count, Q
 from django.http import Http404
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext, gettext as _
 
 from luoshi.core.permissions import require
 from luoshi.org.models import Role, Unit
@@ -223,26 +223,41 @@ def score_card(user, rnd: Round, unit: Unit) -> ScoreCard:
     """Every leaf of the unit's card: 应得分, the rule, each evaluator's current score with evidence, the
     points the rule gives, subtotals; adjustments, appeals and consequences. Fixed number of queries."""
     require(reads_unit(user, rnd, unit), None)
-    if not RoundUnit.objects.filter(round=rnd, unit=unit).exists():
+    participant = RoundUnit.objects.filter(round=rnd, unit=unit).values_list("group", "excluded").first()
+    if participant is None:
         raise Http404
     definition = rnd.version.definition()
     indicators = [CardIndicator(*row) for row in Indicator.objects.filter(version=rnd.version_id).order_by("position")
                   .values_list("pk", "code", "name", "parent_id", "depth", "is_leaf", "points", "method", "rule_type")]
     scores = card_scores(rnd, unit)
-    # The unit's leaf points come from the engine over its current scores; rank-rule leaves take the points
-    # stored with its result while no score changed since (ADR 0022), else the engine ranks the peer group.
-    # For a published round the stored result is the truth for totals.
+    adjustments = list(Adjustment.objects.filter(round=rnd, unit=unit, is_current=True).prefetch_related("evidence"))
+    # The unit's leaf points come from the engine over the current scores read above; rank-rule leaves take the
+    # points stored with its result while no score changed since (ADR 0022), else their rank in the peer group
+    # is counted (services.card_preview). For a published round the stored result is the truth for totals.
     result = Result.objects.filter(round=rnd, unit=unit).first()
-    from .services import unit_preview
+    from .services import card_preview
 
-    preview = unit_preview(rnd, unit.pk, approved_only=rnd.is_published,
-                           peer_points=result.peer_points if result is not None and not rnd.peer_points_stale else None)
-    leaf_index = {leaf.code: i for i, leaf in enumerate(definition.leaves())} if definition.type == "points" else {}
+    preview = card_preview(
+        rnd, unit.pk, group=participant[0], excluded=participant[1],
+        leaf_ids={i.code: i.pk for i in indicators if i.is_leaf},
+        scores=[(s.indicator_id, s.value, s.status) for line in scores.values() for s in line],
+        adjustments=adjustments, approved_only=rnd.is_published,
+        peer_points=result.peer_points if result is not None and not rnd.peer_points_stale else None)
+    leaf_defs = {leaf.code: leaf for leaf in definition.leaves()} if definition.type == "points" else {}
+    leaf_index = {code: i for i, code in enumerate(leaf_defs)}
     subtotal: dict[int, Decimal] = {}
     lines: list[CardLine] = []
     by_id = {i.pk: i for i in indicators}
+    translated: dict[str, str] = {}     # the rule texts' few wordings, each translated once for the card
+
+    def translate(text: str) -> str:
+        out = translated.get(text)
+        if out is None:
+            out = translated[text] = gettext(text)
+        return out
+
     for ind in indicators:
-        leaf_def = definition.leaf(ind.code) if ind.is_leaf and definition.type == "points" else None
+        leaf_def = leaf_defs.get(ind.code) if ind.is_leaf else None
         earned = None
         excluded = False
         if ind.is_leaf and preview is not None:
@@ -254,14 +269,15 @@ def score_card(user, rnd: Round, unit: Unit) -> ScoreCard:
                     subtotal[parent] = subtotal.get(parent, Decimal(0)) + earned
                     parent = by_id[parent].parent_id
         lines.append(CardLine(indicator=ind, depth=ind.depth, is_leaf=ind.is_leaf, points=ind.points,
-                              rule_text=engine.rule_text(leaf_def.rule, leaf_def.points or Decimal(0)) if leaf_def else "",
+                              rule_text=engine.rule_text(leaf_def.rule, leaf_def.points or Decimal(0), translate)
+                              if leaf_def else "",
                               scores=scores.get(ind.pk, []), earned=earned, excluded=excluded))
     for line in lines:
         if not line.is_leaf:
             line.earned = subtotal.get(line.indicator.pk, Decimal(0)) if preview is not None else None
     return ScoreCard(
         round=rnd, unit=unit, lines=lines, result=result, preview=preview,
-        adjustments=list(Adjustment.objects.filter(round=rnd, unit=unit, is_current=True).prefetch_related("evidence")),
+        adjustments=adjustments,
         appeals=list(Appeal.objects.filter(round=rnd, unit=unit).select_related("indicator", "filed_by", "reviewer")),
         consequences=list(Consequence.objects.filter(round=rnd, unit=unit)),
         materials=unit_materials(rnd, unit),

@@ -1,5 +1,6 @@
 """The score card's rank-rule points come from the stored result (Result.peer_points) while no score changed
-since the round was computed, and from ranking the peer group again otherwise (ADR 0022). Either way a card
+since the round was computed, and otherwise from counting the peers with a better value (ADR 0022, 0037; the
+group is ranked again only where an evaluator's values must be aggregated). Either way a card
 shows what a fresh computation over the whole group gives: checked after each step of a round's life —
 compute, a score changed, a score returned, computed again, published, an appeal revised — and against the
 engine run over the whole round."""
@@ -166,3 +167,32 @@ def test_the_engine_takes_given_peer_points_as_the_group_would_give_them():
         assert dict(alone.leaf_points) == dict(whole[u.unit_id].leaf_points)
         assert (alone.total, alone.earned, alone.subtotals) == (whole[u.unit_id].total, whole[u.unit_id].earned,
                                                                 whole[u.unit_id].subtotals)
+
+
+def test_a_card_without_stored_peer_points_counts_the_better_peers(ranked, cast, city, monkeypatch):
+    """No results stored yet (a round in scoring or review): each card counts, per rank leaf, the peers with a
+    better value in one query (services.card_preview) — the group is not read and ranked — and shows what the
+    whole round's computation gives, ties included."""
+    office = cast["office"]
+    assert not Result.objects.filter(round=ranked).exists()
+    reference = whole_round(ranked)
+    monkeypatch.setattr(services, "unit_preview", lambda *a, **k: pytest.fail("the peer group was read"))
+    for ru in RoundUnit.objects.filter(round=ranked).select_related("unit"):
+        if reference.get(ru.unit_id):
+            assert card_points(office, ranked, ru.unit) == reference[ru.unit_id], ru.unit
+
+
+def test_several_evaluators_values_of_a_rank_leaf_are_ranked_as_the_engine_aggregates_them(
+        ranked, cast, city, assess, travel, second_evaluator, monkeypatch):
+    """When a peer has two evaluators' values for a rank leaf, only the engine's aggregate (the scheme's
+    multi_rater) ranks it: the card then reads the group as before and still shows the whole round's points."""
+    office = cast["office"]
+    with travel("2026-01-20"):
+        services.evaluator_assign(by=office, round=ranked, person=second_evaluator)
+        assess.score(ranked, city["street_b"], {"B2": "100"}, by=second_evaluator)   # mean with the first value
+    assert_cards_true(office, ranked)
+    calls = []
+    group_way = services.unit_preview
+    monkeypatch.setattr(services, "unit_preview", lambda *a, **k: calls.append(a) or group_way(*a, **k))
+    card_points(office, ranked, city["street_a"])
+    assert calls

@@ -47,7 +47,8 @@ def _card_ctx(request, rnd, unit, **extra):
     appeals_by_leaf: dict[int, list[Appeal]] = {}
     for a in card.appeals:
         appeals_by_leaf.setdefault(a.indicator_id, []).append(a)
-    kinds = {line.indicator.pk: leaf_kind(definition, line.indicator) for line in card.lines if line.is_leaf}
+    # how a reviewer enters the revised value, for the leaves with an appeal (the rows tell pass/fail by rule_type)
+    kinds = {a.indicator_id: leaf_kind(definition, a.indicator) for a in card.appeals}
     bonus_names = {k.code: k.name for k in (definition.bonuses.kinds if definition.bonuses else [])}
     deduction_names = {d.code: d.name for d in definition.deductions}
     in_scoring = rnd.state in services.SCORING_STATES
@@ -91,21 +92,32 @@ def _card_rows(ctx: dict) -> list[dict]:
     ~175 rows, so each row's small texts are joined here (a template variable costs more than a join); they stay
     text, escaped by the template."""
     rnd, unit, card = ctx["rnd"], ctx["unit"], ctx["card"]
-    kinds, appeals_by_leaf, open_appeals = ctx["kinds"], ctx["appeals_by_leaf"], ctx["open_appeals"]
+    appeals_by_leaf, open_appeals = ctx["appeals_by_leaf"], ctx["open_appeals"]
     can_appeal, appeal_leaf, appeal_form = ctx["can_appeal"], ctx.get("appeal_leaf"), ctx.get("appeal_form")
     files = reverse("assess_evidence", args=[rnd.pk, unit.pk, 0]).removesuffix("0/")   # + pk + "/"
     statuses = {k: str(v) for k, v in ScoreStatus.choices}
     appeal_states = {k: str(v) for k, v in AppealState.choices}
     t_pass, t_fail, t_revised = _("达标"), _("不达标"), _("复核改分")
     materials = card.materials
+    # A card repeats a few numbers and scoring times many times: each is written once per request.
+    numbers: dict = {}
+    times: dict = {}
+
+    def number(value) -> str:
+        text = numbers.get(value)
+        if text is None:
+            text = numbers[value] = num(value)
+        return text
+
     rows = []
     for line in card.lines:
         ind = line.indicator
         if not line.is_leaf:
-            rows.append({"leaf": False, "depth": line.depth, "code": ind.code, "name": ind.name,
-                         "points": num(line.points), "earned": num(line.earned)})
+            rows.append({"leaf": False, "depth": str(line.depth), "code": ind.code, "name": ind.name,
+                         "points": number(line.points), "earned": number(line.earned)})
             continue
-        pass_fail = kinds.get(ind.pk, ("",))[0] == "pass_fail"
+        # leaf_kind's pass/fail (a rubric leaf's rule_type is "rubric")
+        pass_fail = ind.rule_type == "pass_fail"
         scores = []
         for s in line.scores:
             if s.level:
@@ -113,9 +125,11 @@ def _card_rows(ctx: dict) -> list[dict]:
             elif pass_fail:
                 shown = t_pass if s.value is not None and s.value >= 1 else t_fail
             else:
-                shown = num(s.value)
-            meta = f"{(s.evaluator.display_name if s.evaluator else '') or '—'} · " \
-                   f"{timezone.localtime(s.scored_at):%m-%d %H:%M} · {statuses[s.status]}"
+                shown = number(s.value)
+            at = times.get(s.scored_at)
+            if at is None:
+                at = times[s.scored_at] = f"{timezone.localtime(s.scored_at):%m-%d %H:%M}"
+            meta = f"{(s.evaluator.display_name if s.evaluator else '') or '—'} · {at} · {statuses[s.status]}"
             if s.approved_by:
                 meta += f"（{s.approved_by.display_name}）"
             if s.source == "appeal":
@@ -126,9 +140,9 @@ def _card_rows(ctx: dict) -> list[dict]:
                     "old": num(a.original_points), "new": num(a.revised_points)}
                    for a in appeals_by_leaf.get(ind.pk, ())]
         rows.append({
-            "leaf": True, "pk": ind.pk, "depth": line.depth, "code": ind.code, "name": ind.name,
+            "leaf": True, "pk": str(ind.pk), "depth": str(line.depth), "code": ind.code, "name": ind.name,
             "rule": f"{ind.method} · {line.rule_text}" if ind.method else line.rule_text,
-            "points": num(line.points), "earned": num(line.earned), "excluded": line.excluded, "scores": scores,
+            "points": number(line.points), "earned": number(line.earned), "excluded": line.excluded, "scores": scores,
             "appeals": appeals,
             "materials": [{"text": Truncator(m.text).chars(40),
                            "files": [(f"{files}{f.pk}/", f.original_name) for f in m.files.all()]}
