@@ -129,12 +129,15 @@ def test_workbench_counts_and_lists_are_the_visible_tasks(org, travel):
             if "my_tasks" in board:  # a liaison's lists: the assignments in their subtrees, of open tasks
                 mine = (TaskAssignment.objects.filter(unit_path__within=fresh_scope(person).paths_for("liaison"),
                                                       task__is_archived=False).exclude(task__status="closed"))
-                for key, qs in (("my_tasks", mine), ("to_acknowledge", mine.filter(acknowledged_at=None))):
-                    expected = list(qs.order_by("task__deadline", "task_id").values_list("task_id", flat=True)[:20])
-                    assert [a["task_id"] for a in board[key]] == expected, (person.username, key)
-                for key, status in (("my_red", "red"), ("my_due_soon", "yellow")):  # ordered by deadline only
-                    expected = sorted(mine.filter(task__status=status).values_list("task_id", flat=True))
-                    assert sorted(a["task_id"] for a in board[key]) == expected[:20], (person.username, key)
+                # every list in the same order: deadline, task, assignment (the lists read only the programs the
+                # tallies name; the order and the rows are those of all the subtree's assignments)
+                for key, qs in (("my_tasks", mine), ("to_acknowledge", mine.filter(acknowledged_at=None)),
+                                ("my_red", mine.filter(task__status="red")),
+                                ("my_due_soon", mine.filter(task__status="yellow"))):
+                    expected = list(qs.order_by("task__deadline", "task_id", "id")
+                                    .values_list("task_id", "unit__name", "role")[:20])
+                    assert [(a["task_id"], a["unit__name"], a["role"]) for a in board[key]] == expected, \
+                        (person.username, key)
             if "led_tasks" in board:
                 led = (Task.objects.filter(leaders=person, is_archived=False).exclude(status="closed")
                        .order_by("deadline", "id").values_list("pk", flat=True))

@@ -381,3 +381,19 @@ def test_workbench_contents(program, cast, client_for, travel):
     assert {a["task_id"] for a in liaison["my_tasks"]} == {program["task_a"].pk, program["task_dept"].pk}
     assert {a["task_id"] for a in liaison["to_acknowledge"]} == {program["task_dept"].pk}
     assert "pending_closures" not in liaison and "red_tasks" not in liaison
+
+
+def test_workbench_pending_requests_made_in_the_same_second_keep_their_order(program, cast, client_for, travel):
+    """Requests with the same time (an import, a quick succession) are listed newest first by the order they were
+    made, the same on every request and database (ordering by time alone left ties to the query plan)."""
+    from luoshi.core import clock
+    from luoshi.tasks.models import ClosureRequest
+
+    with travel("2026-03-01"):
+        for key in ("task_a", "task_b"):
+            lead = program[key].assignments.get(role="lead").unit
+            ClosureRequest.objects.create(task=program[key], unit=lead, requested_by=cast["liaison_a"],
+                                          requested_at=clock.now(), summary="完成")
+        office = client_for(cast["office"]).get("/").context
+    made = list(ClosureRequest.objects.order_by("-id").values_list("task_id", flat=True))
+    assert [r["task_id"] for r in office["pending_closures"]] == made
