@@ -156,7 +156,7 @@ def finding_list_total(*, user, program: Program, filters: FindingFilters, whole
     roots = outermost(scope.all_paths + scope.paired_unit_paths)
     if filters.unit is not None:
         unit_path = filters.unit.path
-        roots = (unit_path,) if path_within(unit_path, roots) else tuple(p for p in roots if p.startswith(unit_path))
+        roots = (unit_path,) if path_within(unit_path, roots) else tuple(p for p in roots if path_within(p, [unit_path]))
     return tallies.subtrees_status_count(program.pk, paths=roots, status=filters.status)
 
 
