@@ -149,11 +149,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_gunicorn(port: int, workers: int, threads: int) -> subprocess.Popen:
-    env = dict(os.environ, LUOSHI_DEBUG="0", DJANGO_SETTINGS_MODULE="config.settings", LUOSHI_ALLOW_DEMO_KEY="1")
+def start_gunicorn(port: int, workers: int, threads: int, *, env_extra: dict[str, str] | None = None,
+                   args: tuple[str, ...] = (), quiet: bool = False) -> subprocess.Popen:
+    env = dict(os.environ, LUOSHI_DEBUG="0", DJANGO_SETTINGS_MODULE="config.settings", LUOSHI_ALLOW_DEMO_KEY="1",
+               **(env_extra or {}))
     cmd = [str(ROOT / ".venv/bin/gunicorn"), "config.wsgi", "-w", str(workers), "--threads", str(threads),
-           "-b", f"127.0.0.1:{port}", "--log-level", "warning", "--timeout", "120"]
-    print("starting:", " ".join(cmd), flush=True)
+           "-b", f"127.0.0.1:{port}", "--log-level", "warning", "--timeout", "120", *args]
+    if not quiet:
+        print("starting:", " ".join(cmd), flush=True)
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env)
     deadline = time.time() + 60
     while time.time() < deadline:

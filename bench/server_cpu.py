@@ -17,7 +17,6 @@ import argparse
 import http.client
 import os
 import statistics
-import subprocess
 import sys
 import time
 
@@ -27,10 +26,9 @@ from bench.common import setup_django  # noqa: E402
 
 setup_django()
 
-from bench.pages import free_port, session_cookie, stop  # noqa: E402
+from bench.pages import free_port, session_cookie, start_gunicorn, stop  # noqa: E402
 from luoshi.org.models import Person  # noqa: E402
 
-ROOT = os.getcwd()
 DEFAULT_PAGES = [
     "bench_office:/programs/bench-city-1/tasks/",
     "liaison_u52:/programs/bench-d01-1/tasks/",
@@ -58,28 +56,6 @@ def worker_pid(master: int) -> int:
     sys.exit("gunicorn started no worker")
 
 
-def start(port: int, env_extra: dict[str, str]) -> subprocess.Popen:
-    env = dict(os.environ, LUOSHI_DEBUG="0", DJANGO_SETTINGS_MODULE="config.settings", LUOSHI_ALLOW_DEMO_KEY="1",
-               **env_extra)
-    proc = subprocess.Popen([os.path.join(ROOT, ".venv/bin/gunicorn"), "config.wsgi", "-w", "1", "--threads", "1",
-                             "-b", f"127.0.0.1:{port}", "--log-level", "warning", "--keep-alive", "30"],
-                            cwd=ROOT, env=env)
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            c = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-            c.request("GET", "/accounts/login/")
-            c.getresponse().read()
-            c.close()
-            return proc
-        except OSError:
-            if proc.poll() is not None:
-                sys.exit(f"gunicorn exited with {proc.returncode}")
-            time.sleep(0.3)
-    stop(proc)
-    sys.exit("gunicorn did not answer within 60 s")
-
-
 def database_backends() -> list[int]:
     """On PostgreSQL, the server processes serving the benchmark database other than this script's own: the
     worker's connection (their CPU is the database's share of a request, on the same two cores)."""
@@ -96,7 +72,7 @@ def measure(env_extra: dict[str, str], pages: list[tuple[str, str, str]], n: int
     """CPU ms per request of each page in a fresh server: 10 warm-up requests, then n timed ones (on PostgreSQL also
     the database server's CPU for those requests, as "… +db")."""
     port = free_port()
-    proc = start(port, env_extra)
+    proc = start_gunicorn(port, 1, 1, env_extra=env_extra, args=("--keep-alive", "30"), quiet=True)
     try:
         pid = worker_pid(proc.pid)
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
