@@ -108,8 +108,13 @@ def main() -> None:
     args = p.parse_args()
     pages = []
     for spec in args.pages:
-        username, path = spec.split(":", 1)
-        pages.append((username, path, session_cookie(Person.objects.get(username=username))))
+        username, _, path = spec.partition(":")
+        if not path.startswith("/"):
+            sys.exit(f"页面写作 账号:路径，例如 bench_office:/programs/bench-city-1/tasks/（收到 {spec!r}）")
+        person = Person.objects.filter(username=username).first()
+        if person is None:
+            sys.exit(f"没有账号 {username!r}：先用 bench/generate.py 生成压测数据，或换一个账号")
+        pages.append((username, path, session_cookie(person)))
     variants = {"plain": {}}
     if args.env:
         variants[" ".join(args.env)] = dict(e.split("=", 1) for e in args.env)

@@ -30,6 +30,7 @@ from django.db.models import QuerySet
 
 from luoshi.core import clock
 from luoshi.core.tallies import counter_rows_apply, counter_rows_replace
+from luoshi.org.lookups import path_unit_id
 from luoshi.programs.models import Program
 
 from .models import OWING_STATUSES, Finding, FindingStatus, FindingTally, FindingTallyDay, LedgerConfig
@@ -168,7 +169,7 @@ def status_count(program_id: int, *, unit_id: int | None = None, status: str = "
 def subtrees_status_count(program_id: int, *, paths, status: str = "") -> int:
     """How many findings of the program lie in the unit subtrees at `paths` (with the status, when given). The
     subtrees must not overlap (org.lookups.outermost): each is its unit's `unit` row, and the rows are added."""
-    unit_ids = [path.rstrip("/").rsplit("/", 1)[-1] for path in paths]
+    unit_ids = [path_unit_id(path) for path in paths]
     if not unit_ids:
         return 0
     qs = FindingTally.objects.filter(program_id=program_id, dimension=UNIT, key__in=unit_ids)

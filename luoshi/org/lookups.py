@@ -35,6 +35,12 @@ def path_within(path: str | None, paths) -> bool:
     return any(path.startswith(p) for p in paths)
 
 
+def path_unit_id(path: str) -> str:
+    """The id of the unit a path ends at, as text ("/1/12/305/" → "305"): the key of its rows in the maintained
+    tallies, which are keyed by unit id."""
+    return path.rstrip("/").rsplit("/", 1)[-1]
+
+
 def covers_everything(unit) -> bool:
     """True when `unit` is the only root of the tree: every unit path lies inside it, so a `path__within=[its path]`
     condition can be left out (a city-wide count then reads an index alone instead of every row's path)."""

@@ -15,7 +15,7 @@ from django.utils.http import urlencode
 
 from luoshi.core import clock
 from luoshi.core.numerals import ordinal_key
-from luoshi.org.lookups import outermost
+from luoshi.org.lookups import outermost, path_unit_id
 from luoshi.org.models import Person, Role, Unit, UnitKind
 from luoshi.org.scopes import Scope, scope_for
 from luoshi.programs.models import Program, ReportingPeriod
@@ -162,7 +162,7 @@ def _subtree_total(scope: Scope, filters: TaskFilters) -> int | None:
             or TaskPairing.objects.filter(Q(helper_person_id=scope.person_id) | Q(helper_unit__path__within=scope.all_paths),
                                           task__program=program).exists()):
         return None
-    key = paths[0].strip("/").split("/")[-1]
+    key = path_unit_id(paths[0])
     row = tallies.rows_by_key(program.pk, tallies.ANY, [key]).get(key, {})
     return row.get(filters.status, 0) if filters.status else sum(row.values())
 
@@ -301,7 +301,7 @@ def workbench_counts(scope: Scope, reach: _Reach | None = None) -> dict[str, int
     others: QuerySet | None
     assigned_statuses: defaultdict[int, set[str]] = defaultdict(set)
     if len(reach.unit_paths) == 1:
-        unit_id = reach.unit_paths[0].strip("/").split("/")[-1]
+        unit_id = path_unit_id(reach.unit_paths[0])
         rows = rows.union(TaskTally.objects.filter(dimension=tallies.ANY, key=unit_id, program_id__in=reach.others)
                           .values_list(*fields), all=True)
         assigned = TaskAssignment.objects.filter(unit_path__within=reach.unit_paths, task=OuterRef("pk"))

@@ -24,6 +24,7 @@ from luoshi.core.paging import Pager
 from luoshi.core.formats import day_text
 from luoshi.core.reasons import reason_text
 from luoshi.core.templatetags.luoshi import LABELS
+from luoshi.org.lookups import path_unit_id
 from luoshi.org.models import Person, Role, Unit
 from luoshi.org.resolve import LeaderResolver, UnitResolver, region_of
 from luoshi.org.scopes import scope_for
@@ -121,7 +122,7 @@ def program_create(request):
     if not scope.has_role(Role.OFFICE):
         return render(request, "403.html", {"message": _("只有督查室/办公室人员可以新建专项工作。")}, status=403)
     office_units = Unit.objects.all() if scope.is_admin else \
-        Unit.objects.filter(pk__in=[int(p.strip("/").split("/")[-1]) for p in scope.paths_for(Role.OFFICE)])
+        Unit.objects.filter(pk__in=[int(path_unit_id(p)) for p in scope.paths_for(Role.OFFICE)])
     form = ProgramForm(request.POST or None, initial={"year": clock.today().year})
     form.fields["owner_unit"].choices = [  # type: ignore[attr-defined]  # a ModelChoiceField
         (u.pk, u.name) for u in office_units.order_by("path")[:500]]

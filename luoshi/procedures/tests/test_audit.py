@@ -14,6 +14,7 @@ from luoshi.procedures.models import Case, CaseDocument, CaseStep, Notice
 from luoshi.procedures.services import case_start, step_decide, step_upload
 
 from .conftest import open_step, run_to, start_parcel, upload
+from .test_views import xlsx_of
 
 FIELDS = {"area_mu": "30", "land_use": "industrial", "grade": "outer_second", "method": "auction"}
 
@@ -151,19 +152,6 @@ def test_an_institution_is_registered_on_its_page_and_refusals_store_nothing(cli
     assert Institution.objects.count() == 1
 
 
-def _xlsx(rows) -> bytes:
-    import io
-
-    import openpyxl
-
-    wb = openpyxl.Workbook()
-    for r in rows:
-        wb.active.append(r)
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
-
-
 def test_parcels_already_sold_are_imported_with_their_price_and_count_in_the_figures(client, land, pingdu):
     import io
 
@@ -182,7 +170,7 @@ def test_parcels_already_sold_are_imported_with_their_price_and_count_in_the_fig
     early = ["丙地块", "南村镇三城村", 10, "商服用地", "城区外一等镇", "拍卖", "公告及交易", "", "", ""]
 
     def post(rows):
-        f = io.BytesIO(_xlsx([header, *rows]))
+        f = io.BytesIO(xlsx_of([header, *rows]))
         f.name = "x.xlsx"
         return client.post(url, {"file": f})
 

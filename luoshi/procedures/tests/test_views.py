@@ -105,7 +105,8 @@ def test_export_opens_back_with_the_cases_and_their_amounts(client, land, pingdu
     assert Decimal(str(line["土地增值收益调节金"])) == Decimal("448000")  # 5,600,000 × 8%
 
 
-def _xlsx(rows):
+def xlsx_of(rows) -> bytes:
+    """An .xlsx file of these rows (the first sheet), as bytes to upload."""
     wb = openpyxl.Workbook()
     for r in rows:
         wb.active.append(r)
@@ -118,7 +119,7 @@ def test_case_import_is_all_or_nothing_with_located_errors(client, land, pingdu)
     people = pingdu["people"]
     login(client, people["pd_office"])
     header = ["名称", "申请单位", "面积（亩）", "土地用途", "基准地价级别", "交易方式", "当前环节"]
-    bad = _xlsx([header, ["甲地块", "南村镇郭庄村", 30, "商服用地", "城区外一等镇", "拍卖", ""],
+    bad = xlsx_of([header, ["甲地块", "南村镇郭庄村", 30, "商服用地", "城区外一等镇", "拍卖", ""],
                  ["乙地块", "不存在村", "三十", "住宅", "城区外一等镇", "拍卖", "开会"]])
     f = io.BytesIO(bad)
     f.name = "x.xlsx"
@@ -126,7 +127,7 @@ def test_case_import_is_all_or_nothing_with_located_errors(client, land, pingdu)
     text = r.content.decode()
     assert r.status_code == 400 and Case.objects.count() == 0
     assert "第3行“B（申请单位）”列" in text and "第3行“C（面积（亩））”列" in text and "第3行“G（当前环节）”列" in text
-    good = _xlsx([header, ["甲地块", "南村镇郭庄村", 30, "商服用地", "城区外一等镇", "拍卖", ""],
+    good = xlsx_of([header, ["甲地块", "南村镇郭庄村", 30, "商服用地", "城区外一等镇", "拍卖", ""],
                   ["乙地块", "仁兆镇沙梁村", 12.5, "工矿仓储用地和非经营性公共管理与公共服务用地", "城区外三等镇", "挂牌", "公告及交易"]])
     f = io.BytesIO(good)
     f.name = "x.xlsx"
@@ -141,7 +142,7 @@ def test_institution_import_and_refusals(client, yanfa, pingdu):
     people = pingdu["people"]
     login(client, people["bianban"])
     header = ["机构名称", "领域", "举办单位", "登记管理机关", "法人证书号", "证书起始日", "证书到期日", "最近运行日期"]
-    bad = _xlsx([header, ["海洋研究院", "海洋", "中国海洋大学", "市委机构编制委员会办公室", "", "2022-01-01", "2027-01-01", "2025-06-01"],
+    bad = xlsx_of([header, ["海洋研究院", "海洋", "中国海洋大学", "市委机构编制委员会办公室", "", "2022-01-01", "2027-01-01", "2025-06-01"],
                  ["海洋研究院", "海洋", "无此大学", "市委机构编制委员会办公室", "", "2022-01-01", "明年", "2025-06-01"]])
     f = io.BytesIO(bad)
     f.name = "i.xlsx"
@@ -149,7 +150,7 @@ def test_institution_import_and_refusals(client, yanfa, pingdu):
     text = r.content.decode()
     assert r.status_code == 400 and Institution.objects.count() == 0
     assert "与第 2 行重复" in text and "找不到单位“无此大学”" in text and "第3行“G（证书到期日）”列" in text
-    good = _xlsx([header, ["海洋研究院", "海洋", "中国海洋大学", "市委机构编制委员会办公室", "N1", "2022-01-01", "2027-01-01", "2025-06-01"]])
+    good = xlsx_of([header, ["海洋研究院", "海洋", "中国海洋大学", "市委机构编制委员会办公室", "N1", "2022-01-01", "2027-01-01", "2025-06-01"]])
     f = io.BytesIO(good)
     f.name = "i.xlsx"
     assert client.post(reverse("procedures_institution_import"), {"file": f}).status_code == 302
