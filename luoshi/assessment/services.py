@@ -522,13 +522,17 @@ def _inputs(rnd: Round, definition: SchemeDef, *, approved_only: bool = False, u
     for uid, kind, item, level, award, count in adjustments.values_list(
             "unit_id", "kind", "item", "level", "award", "count"):
         u = inputs.get(uid)
-        if u is None:
-            continue
-        if kind == Adjustment.Kind.BONUS:
-            u.bonuses.append((item, level, award))
-        else:
-            u.deductions[item] = u.deductions.get(item, ZERO) + count
+        if u is not None:
+            _add_adjustment(u, kind, item, level, award, count)
     return list(inputs.values()), leaf_codes
+
+
+def _add_adjustment(u: engine.UnitInput, kind: str, item: str, level: str, award: str, count: Decimal) -> None:
+    """A current 加分/扣分 entry into a unit's engine input (compute and the score card's preview alike)."""
+    if kind == Adjustment.Kind.BONUS:
+        u.bonuses.append((item, level, award))
+    else:
+        u.deductions[item] = u.deductions.get(item, ZERO) + count
 
 
 def _previous_round(rnd: Round) -> Round | None:
@@ -611,10 +615,7 @@ def card_preview(rnd: Round, unit_id: int, *, group: str, excluded: str, leaf_id
         unit.values[index] = values[0] if len(values) == 1 else engine.aggregate_raters(
             values, definition.multi_rater, definition.trim_above)
     for a in adjustments:
-        if a.kind == Adjustment.Kind.BONUS:
-            unit.bonuses.append((a.item, a.level, a.award))
-        else:
-            unit.deductions[a.item] = unit.deductions.get(a.item, ZERO) + a.count
+        _add_adjustment(unit, a.kind, a.item, a.level, a.award, a.count)
     rank_leaves = [leaf for leaf in compiled.leaves
                    if leaf.rule is not None and leaf.rule.type == "rank" and leaf.index in unit.values]
     given: dict[int, Decimal] | None = {} if not rank_leaves else None
