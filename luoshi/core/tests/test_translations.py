@@ -1,4 +1,4 @@
-"""Complete translations: every Chinese text a page or a message can show — `{% translate "…" %}` in templates,
+"""Complete translations: every Chinese text a page or a message can show — `{{ _("…") }}` in templates,
 `_("…")` / `gettext("…")` / `gettext_lazy("…")` in the code — has an English msgstr in locale/en (not fuzzy), so
 English mode never leaves a label, a status or a refusal in Chinese. (blocktranslate bodies with variables are
 checked by the pages' own English tests.)"""
@@ -12,7 +12,7 @@ from django.conf import settings
 
 ROOT = Path(settings.BASE_DIR)
 PY = re.compile(r'''(?<![\w.])(?:_|gettext|gettext_lazy|gettext_noop|pgettext_lazy\(\s*"[^"]*",)\(\s*"((?:[^"\\]|\\.)*)"\s*[\),%]''')
-TEMPLATE = re.compile(r'''{%\s*translate\s+"([^"]*)"|{%\s*translate\s+'([^']*)\'''')
+TEMPLATE = re.compile(r'''(?<![\w.])_\(\s*"([^"]*)"\s*\)|(?<![\w.])_\(\s*'([^']*)'\s*\)''')
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 
 
