@@ -1,4 +1,5 @@
-"""How assessment numbers and states look on a page."""
+"""How assessment numbers and states look on a page: the filters and functions assessment templates use
+(collected by luoshi.core.jinja, ADR 0043)."""
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
@@ -69,16 +70,7 @@ def round_pill(rnd):
     return format_html('<span class="pill {}">{}</span>', STATE_CSS.get(rnd.state, ""), label)
 
 
-def get(mapping, key):
-    return mapping.get(key) if mapping else None
 
 
-def index(seq, i):
-    try:
-        return seq[i]
-    except (IndexError, TypeError, KeyError):
-        return None
-
-
-FILTERS = {"num": num, "places": places, "rank": rank, "movement": movement, "stars": stars, "get": get, "index": index}
+FILTERS = {"num": num, "places": places, "rank": rank, "movement": movement, "stars": stars}
 GLOBALS = {"round_pill": round_pill}

@@ -23,7 +23,7 @@ from django.template import defaultfilters
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import formats as django_formats
-from django.utils.timezone import template_localtime
+from django.utils.timezone import template_localtime  # type: ignore[attr-defined]  # (not in django-stubs)
 from django.utils.translation import get_language, gettext, ngettext, npgettext, pgettext
 from jinja2 import ChainableUndefined, Environment, Undefined
 
@@ -148,7 +148,7 @@ def environment(**options) -> Environment:
     options.update(undefined=ChainableUndefined, finalize=_finalize, keep_trailing_newline=True,
                    extensions=["jinja2.ext.i18n"])
     env = LuoshiEnvironment(**options)
-    env.install_gettext_callables(gettext, ngettext, newstyle=False)
+    env.install_gettext_callables(gettext, ngettext, newstyle=False)  # type: ignore[attr-defined]  # added by jinja2.ext.i18n
     env.filters.update(FILTERS)
     env.globals.update(GLOBALS)
     # `x is none` holds for an unknown name too: Django's templates read a missing variable as None

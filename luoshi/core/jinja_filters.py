@@ -1,3 +1,4 @@
+"""The filters and functions every app's templates use (luoshi.core.jinja adds them to the engine, ADR 0043)."""
 from django.utils.html import escape, format_html
 from django.utils.translation import gettext as _, gettext_lazy
 

@@ -1,4 +1,4 @@
-
+"""The filters the ideas templates use (collected by luoshi.core.jinja, ADR 0043)."""
 
 
 def award_name(campaign, code):

@@ -1,6 +1,5 @@
-
+"""The template functions the ledger templates use (collected by luoshi.core.jinja, ADR 0043)."""
 from .display import status_pill
-
 
 
 def finding_pill(finding, today):
