@@ -272,6 +272,21 @@ class ScoreStatus(models.TextChoices):
     RETURNED = "returned", _("已退回")
 
 
+def score_counts(status: str, *, approved_only: bool) -> bool:
+    """Whether a current score counts in a result (`Score.objects.counted`, for a score already read): a returned
+    score never; with `approved_only` (a published round) only an approved one."""
+    return status == ScoreStatus.APPROVED if approved_only else status != ScoreStatus.RETURNED
+
+
+class ScoreQuerySet(RoundUnitRowQuerySet):
+    def counted(self, rnd, *, approved_only: bool):
+        """The round's current scores that count in its results (`score_counts`): the round's computation and a
+        score card read the same ones. Several evaluators' values of one leaf are then combined by the scheme's
+        multi_rater (engine.aggregate_raters)."""
+        scores = self.filter(round=rnd, is_current=True).exclude(status=ScoreStatus.RETURNED)
+        return scores.filter(status=ScoreStatus.APPROVED) if approved_only else scores
+
+
 class Score(models.Model):
     """One evaluator's input for one leaf of one unit. `value` is what the rule reads: points given,
     1/0 for pass/fail, occurrences for a deduction leaf, a measured value, a rubric level's points."""
@@ -294,7 +309,7 @@ class Score(models.Model):
                                     related_name="+")
     approved_at = models.DateTimeField(null=True, blank=True)
 
-    objects = RoundUnitRowQuerySet.as_manager()
+    objects = ScoreQuerySet.as_manager()
 
     class Meta:
         indexes = [
