@@ -16,7 +16,7 @@ from decimal import Decimal
 from django.db.models import Count, Q
 
 from . import engine
-from .models import Adjustment, Indicator, Round, RoundUnit, Score, score_counts
+from .models import Adjustment, Indicator, RankValue, Round, RoundUnit, Score, score_counts
 
 ZERO = Decimal(0)
 
@@ -80,11 +80,38 @@ def rank_points_counted(rnd: Round, unit_id: int, group: str, leaves: list[tuple
                         approved_only: bool) -> dict[int, Decimal] | None:
     """The unit's points of these rank leaves ((leaf, indicator id, the unit's value)) from one query: per leaf,
     how many other members of its peer group have a strictly better value (what the scores the card reads give);
-    None when a member has several current values for one of them (then only the engine's aggregate ranks)."""
+    None when a member has several current values for one of them (then only the engine's aggregate ranks).
+    Before publication the maintained values (RankValue, ADR 0041) are counted on their index; a published round
+    (approved scores only) counts its scores."""
+    if approved_only:
+        return _rank_points_counted_on_scores(rnd, unit_id, group, leaves)
+    # One scan of the group's rows of these leaves on rank_value_idx (SQLite ~2 ms for 900 units × 7 leaves, ~9 ms
+    # less than reading their scores); NULL: a member with several values (NULL sorts first in the index).
     better = Q()
     for leaf, indicator_id, value in leaves:
         better |= Q(indicator_id=indicator_id, **{"value__gt" if leaf.rule.order == "desc" else "value__lt": value})
-    rows = (Score.objects.counted(rnd, approved_only=approved_only)
+    counts = {}
+    for indicator_id, n_better, several in (
+            RankValue.objects.filter(round=rnd, group=group,
+                                     indicator_id__in=[indicator_id for _leaf, indicator_id, _value in leaves])
+            .order_by().values_list("indicator_id")
+            .annotate(better=Count("indicator_id", filter=better),
+                      several=Count("indicator_id", filter=Q(value__isnull=True)))):
+        if several:
+            return None
+        counts[indicator_id] = n_better
+    return {leaf.index: engine.rank_points(leaf.points, counts.get(indicator_id, 0) + 1, leaf.rule.step)
+            for leaf, indicator_id, _value in leaves}
+
+
+def _rank_points_counted_on_scores(rnd: Round, unit_id: int, group: str,
+                                   leaves: list[tuple[engine.Leaf, int, Decimal]]) -> dict[int, Decimal] | None:
+    """rank_points_counted on the approved scores themselves (a published round whose stored peer points do not
+    fit: results stored before they existed)."""
+    better = Q()
+    for leaf, indicator_id, value in leaves:
+        better |= Q(indicator_id=indicator_id, **{"value__gt" if leaf.rule.order == "desc" else "value__lt": value})
+    rows = (Score.objects.counted(rnd, approved_only=True)
             .filter(indicator_id__in=[indicator_id for _leaf, indicator_id, _value in leaves],
                     unit_id__in=RoundUnit.objects.filter(round=rnd, group=group).values("unit_id"))
             .exclude(unit_id=unit_id).order_by().values_list("indicator_id")

@@ -324,6 +324,25 @@ class Score(models.Model):
         ]
 
 
+class RankValue(models.Model):
+    """A unit's value of one rank-rule leaf in a round as its peer group ranks it before publication: the one
+    current score that counts (not returned), or `value` None when several evaluators' values count (the engine
+    combines them by the scheme's multi_rater). No row: no score counts. Maintained by the services that change
+    scores (rank_values.py), in their transaction, so a score card counts its better peers on the index
+    `rank_value_idx` instead of reading their scores (ADR 0041)."""
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="+")
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="+")
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    group = models.CharField(max_length=40, blank=True)
+    value = models.DecimalField(max_digits=14, decimal_places=4, null=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["round", "indicator", "unit"], name="rank_value_unique")]
+        # A card's count of better peers (and of peers with several values: NULL sorts first) reads this index alone.
+        indexes = [models.Index(fields=["round", "group", "indicator", "value"], name="rank_value_idx")]
+
+
 class Adjustment(models.Model):
     """A bonus (加分: recognition of a kind at a level) or deduction (减分项 occurrence) entry for a unit."""
 

@@ -25,7 +25,7 @@ from luoshi.org.models import Role, Unit
 from luoshi.org.people import people_with_role_over
 from luoshi.org.scopes import scope_for
 
-from . import engine
+from . import engine, rank_values
 from .card import add_adjustment, unit_preview
 from .models import (ROUND_FLOW, Adjustment, Appeal, AppealState, Consequence, EvaluatorAssignment, Indicator,
                      ProposalState, Publication, Result, Round, RoundState, RoundUnit, Scheme, SchemeVersion,
@@ -270,6 +270,7 @@ def score_record(*, by, round: Round, unit: Unit, indicator: Indicator, value, n
     elif previous:
         score.evidence.add(*previous.evidence.all())
     peer_points_outdated(rnd)
+    rank_values.unit_leaf_refresh(rnd, unit.pk, indicator.pk)
     journal_record(actor=by, verb="assessment.score.record", obj=rnd, scope_path=unit.path,
                    changes={"unit": unit.pk, "indicator": indicator.code,
                             "value": [str(previous.value) if previous else None, str(parsed)],
@@ -307,6 +308,7 @@ def score_return(*, by, score: Score, reason: str) -> Score:
     score.status = ScoreStatus.RETURNED
     score.save(update_fields=["status"])
     peer_points_outdated(rnd)
+    rank_values.unit_leaf_refresh(rnd, score.unit_id, score.indicator_id)
     journal_record(actor=by, verb="assessment.score.return", obj=rnd, scope_path=score.unit.path,
                    changes={"score": score.pk, "indicator": score.indicator.code}, reason=reason)
     announce_on_commit([score.evaluator_id], "assess.returned")
@@ -782,6 +784,7 @@ def appeal_decide(*, by, appeal: Appeal, revise: bool, value=None, decision: str
         Score.objects.create(round=rnd, unit=appeal.unit, indicator=appeal.indicator, evaluator=by, value=parsed,
                              level=level, note=decision, status=ScoreStatus.APPROVED, approved_by=by, approved_at=now,
                              replaces=current[0] if current else None, source="appeal", scored_at=now)
+        rank_values.unit_leaf_refresh(rnd, appeal.unit_id, appeal.indicator_id)
         results = results_compute(rnd, approved_only=True)
         _store_results(rnd, results, approved_only=True)
         rnd.computed_at = clock.now()
