@@ -5,8 +5,7 @@ reading the peer group's scores.
 Whoever changes which current scores count for a rank leaf calls, in the same transaction: `unit_leaf_refresh`
 (one unit's leaf: score_record, score_return, appeal_decide) or `round_rebuild` (bulk writes: the score import,
 the demo data, bench/assessment_data.py). Approving a score changes nothing here (a submitted score counts
-before publication too). `round_check` compares the maintained rows with a recomputation (tests,
-`luoshi assess rank-values --check`).
+before publication too). `round_check` compares the maintained rows with a recomputation (the tests).
 """
 from __future__ import annotations
 
