@@ -272,6 +272,21 @@ class ScoreStatus(models.TextChoices):
     RETURNED = "returned", _("已退回")
 
 
+def score_counts(status: str, *, approved_only: bool) -> bool:
+    """Whether a current score counts in a result (`Score.objects.counted`, for a score already read): a returned
+    score never; with `approved_only` (a published round) only an approved one."""
+    return status == ScoreStatus.APPROVED if approved_only else status != ScoreStatus.RETURNED
+
+
+class ScoreQuerySet(RoundUnitRowQuerySet):
+    def counted(self, rnd, *, approved_only: bool):
+        """The round's current scores that count in its results (`score_counts`): the round's computation and a
+        score card read the same ones. Several evaluators' values of one leaf are then combined by the scheme's
+        multi_rater (engine.aggregate_raters)."""
+        scores = self.filter(round=rnd, is_current=True).exclude(status=ScoreStatus.RETURNED)
+        return scores.filter(status=ScoreStatus.APPROVED) if approved_only else scores
+
+
 class Score(models.Model):
     """One evaluator's input for one leaf of one unit. `value` is what the rule reads: points given,
     1/0 for pass/fail, occurrences for a deduction leaf, a measured value, a rubric level's points."""
@@ -294,7 +309,7 @@ class Score(models.Model):
                                     related_name="+")
     approved_at = models.DateTimeField(null=True, blank=True)
 
-    objects = RoundUnitRowQuerySet.as_manager()
+    objects = ScoreQuerySet.as_manager()
 
     class Meta:
         indexes = [
@@ -307,6 +322,25 @@ class Score(models.Model):
             models.Index(fields=["round", "indicator"], include=["unit", "status", "value"],
                          condition=models.Q(is_current=True), name="score_round_leaf_idx"),
         ]
+
+
+class RankValue(models.Model):
+    """A unit's value of one rank-rule leaf in a round as its peer group ranks it before publication: the one
+    current score that counts (not returned), or `value` None when several evaluators' values count (the engine
+    combines them by the scheme's multi_rater). No row: no score counts. Maintained by the services that change
+    scores (rank_values.py), in their transaction, so a score card counts its better peers on the index
+    `rank_value_idx` instead of reading their scores (ADR 0041)."""
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="+")
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="+")
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    group = models.CharField(max_length=40, blank=True)
+    value = models.DecimalField(max_digits=14, decimal_places=4, null=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["round", "indicator", "unit"], name="rank_value_unique")]
+        # A card's count of better peers (and of peers with several values: NULL sorts first) reads this index alone.
+        indexes = [models.Index(fields=["round", "group", "indicator", "value"], name="rank_value_idx")]
 
 
 class Adjustment(models.Model):

@@ -24,6 +24,7 @@ from luoshi.org.models import Role, Unit
 from luoshi.org.scopes import scope_for
 
 from . import engine
+from .card import card_preview
 from .models import (UNIT_ROLES, Adjustment, Appeal, Consequence, EvaluatorAssignment, Indicator, Publication, Result,
                      Round, RoundState, RoundUnit, Scheme, Score, ScoreStatus)
 from .permissions import can_manage, is_evaluator, reads_all, reads_unit
@@ -233,15 +234,14 @@ def score_card(user, rnd: Round, unit: Unit) -> ScoreCard:
     adjustments = list(Adjustment.objects.filter(round=rnd, unit=unit, is_current=True).prefetch_related("evidence"))
     # The unit's leaf points come from the engine over the current scores read above; rank-rule leaves take the
     # points stored with its result while no score changed since (ADR 0022), else their rank in the peer group
-    # is counted (services.card_preview). For a published round the stored result is the truth for totals.
+    # is counted (card.card_preview). For a published round the stored result is the truth for totals.
     result = Result.objects.filter(round=rnd, unit=unit).first()
-    from .services import card_preview
-
     preview = card_preview(
         rnd, unit.pk, group=participant[0], excluded=participant[1],
         leaf_ids={i.code: i.pk for i in indicators if i.is_leaf},
         scores=[(s.indicator_id, s.value, s.status) for line in scores.values() for s in line],
-        adjustments=adjustments, approved_only=rnd.is_published,
+        adjustments=[(a.kind, a.item, a.level, a.award, a.count) for a in adjustments],
+        approved_only=rnd.is_published,
         peer_points=result.peer_points if result is not None and not rnd.peer_points_stale else None)
     leaf_defs = {leaf.code: leaf for leaf in definition.leaves()} if definition.type == "points" else {}
     leaf_index = {code: i for i, code in enumerate(leaf_defs)}

@@ -10,7 +10,7 @@ import datetime as dt
 from decimal import Decimal, InvalidOperation
 
 from django.db import connection, transaction
-from django.db.models import Aggregate, Count, F, Max, Q, TextField
+from django.db.models import Aggregate, Count, F, Max, TextField
 from django.utils.translation import gettext as _
 
 from luoshi.core import clock
@@ -25,7 +25,8 @@ from luoshi.org.models import Role, Unit
 from luoshi.org.people import people_with_role_over
 from luoshi.org.scopes import scope_for
 
-from . import engine
+from . import engine, rank_values
+from .card import add_adjustment, unit_preview
 from .models import (ROUND_FLOW, Adjustment, Appeal, AppealState, Consequence, EvaluatorAssignment, Indicator,
                      ProposalState, Publication, Result, Round, RoundState, RoundUnit, Scheme, SchemeVersion,
                      Score, ScoreStatus)
@@ -269,6 +270,7 @@ def score_record(*, by, round: Round, unit: Unit, indicator: Indicator, value, n
     elif previous:
         score.evidence.add(*previous.evidence.all())
     peer_points_outdated(rnd)
+    rank_values.unit_leaf_refresh(rnd, unit.pk, indicator.pk)
     journal_record(actor=by, verb="assessment.score.record", obj=rnd, scope_path=unit.path,
                    changes={"unit": unit.pk, "indicator": indicator.code,
                             "value": [str(previous.value) if previous else None, str(parsed)],
@@ -306,6 +308,7 @@ def score_return(*, by, score: Score, reason: str) -> Score:
     score.status = ScoreStatus.RETURNED
     score.save(update_fields=["status"])
     peer_points_outdated(rnd)
+    rank_values.unit_leaf_refresh(rnd, score.unit_id, score.indicator_id)
     journal_record(actor=by, verb="assessment.score.return", obj=rnd, scope_path=score.unit.path,
                    changes={"score": score.pk, "indicator": score.indicator.code}, reason=reason)
     announce_on_commit([score.evaluator_id], "assess.returned")
@@ -468,9 +471,7 @@ def _inputs(rnd: Round, definition: SchemeDef, *, approved_only: bool = False, u
     index_of_code = {code: i for i, code in enumerate(leaf_codes)}
     leaf_rows = list(Indicator.objects.filter(version=rnd.version_id, is_leaf=True).values_list("pk", "code"))
     index_of_id = {pk: index_of_code[code] for pk, code in leaf_rows if code in index_of_code}
-    scores = Score.objects.filter(round=rnd, is_current=True).exclude(status=ScoreStatus.RETURNED)
-    if approved_only:
-        scores = scores.filter(status=ScoreStatus.APPROVED)
+    scores = Score.objects.counted(rnd, approved_only=approved_only)
     queries = [scores]
     if unit_id is not None:
         # Rank-rule points depend on the unit's peer group only, so only that group takes part: the unit's
@@ -523,16 +524,8 @@ def _inputs(rnd: Round, definition: SchemeDef, *, approved_only: bool = False, u
             "unit_id", "kind", "item", "level", "award", "count"):
         u = inputs.get(uid)
         if u is not None:
-            _add_adjustment(u, kind, item, level, award, count)
+            add_adjustment(u, kind, item, level, award, count)
     return list(inputs.values()), leaf_codes
-
-
-def _add_adjustment(u: engine.UnitInput, kind: str, item: str, level: str, award: str, count: Decimal) -> None:
-    """A current 加分/扣分 entry into a unit's engine input (compute and the score card's preview alike)."""
-    if kind == Adjustment.Kind.BONUS:
-        u.bonuses.append((item, level, award))
-    else:
-        u.deductions[item] = u.deductions.get(item, ZERO) + count
 
 
 def _previous_round(rnd: Round) -> Round | None:
@@ -559,102 +552,6 @@ def results_compute(rnd: Round, *, approved_only: bool = False) -> list[engine.U
                                            previous_ranks=previous_ranks, previous_values=previous_values)
     return engine.compute_points_round(engine.compile_scheme(definition), units, previous_ranks=previous_ranks,
                                        convert=stored_decimal(Score, "value"))
-
-
-def unit_preview(rnd: Round, unit_id: int, *, approved_only: bool = False,
-                 peer_points: dict[str, str] | None = None) -> engine.UnitResult | None:
-    """One unit's leaf points and totals, computed from its current scores (the score card). Its rank is
-    not computed here: the stored Result has it.
-
-    `peer_points`: the unit's stored `Result.peer_points`, when they are current (not `rnd.peer_points_stale`,
-    ADR 0022): its rank-rule leaves then take these points and the peer group is not read. If the unit's own
-    rank-leaf values do not match them (a leaf scored or unscored since), the group is read as without them."""
-    definition = rnd.version.definition()
-    if definition.type != "points":
-        return None
-    compiled = engine.compile_scheme(definition)
-    if peer_points is not None:
-        units, _codes = _inputs(rnd, definition, approved_only=approved_only, unit_id=unit_id, peer_group=False)
-        index_of_code = {leaf.code: leaf.index for leaf in compiled.leaves}
-        given = {index_of_code[code]: Decimal(text)
-                 for code, text in peer_points.items() if code in index_of_code}
-        valued = {leaf.index for leaf in compiled.leaves
-                  if leaf.rule is not None and leaf.rule.type == "rank" and units and leaf.index in units[0].values}
-        if units and valued == given.keys():
-            return engine.compute_points_round(compiled, units, only_unit=unit_id, peer_points=given)[0]
-    units, _codes = _inputs(rnd, definition, approved_only=approved_only, unit_id=unit_id)
-    results = engine.compute_points_round(compiled, units, only_unit=unit_id)
-    return results[0] if results else None
-
-
-def card_preview(rnd: Round, unit_id: int, *, group: str, excluded: str, leaf_ids: dict[str, int],
-                 scores: list[tuple[int, Decimal, str]], adjustments: list[Adjustment], approved_only: bool,
-                 peer_points: dict[str, str] | None) -> engine.UnitResult | None:
-    """`unit_preview` for a score card that has read the unit's own inputs (selectors.score_card: its
-    participation, current scores as (leaf id, value, status) and current adjustments; `leaf_ids`: leaf code →
-    id): the same points, without reading them again. Rank-rule leaves take the stored `peer_points` when they
-    fit (as in unit_preview); otherwise one query counts, for each rank leaf the unit has a value for, the peer
-    group's members with a better value (the engine's rank of one card is 1 + the members strictly better).
-    Only when someone in the group has several evaluators' values for a rank leaf (their aggregate is the
-    engine's to take) is the group read and ranked as before."""
-    definition = rnd.version.definition()
-    if definition.type != "points":
-        return None
-    compiled = engine.compile_scheme(definition)
-    index_of_id = {leaf_ids[leaf.code]: leaf.index for leaf in compiled.leaves if leaf.code in leaf_ids}
-    unit = engine.UnitInput(unit_id=unit_id, group=group, excluded=excluded)
-    several: dict[int, list[Decimal]] = {}
-    for indicator_id, value, status in scores:
-        if status == ScoreStatus.RETURNED or (approved_only and status != ScoreStatus.APPROVED):
-            continue
-        index = index_of_id.get(indicator_id)
-        if index is None:
-            continue
-        several.setdefault(index, []).append(value)
-    for index, values in several.items():
-        unit.values[index] = values[0] if len(values) == 1 else engine.aggregate_raters(
-            values, definition.multi_rater, definition.trim_above)
-    for a in adjustments:
-        _add_adjustment(unit, a.kind, a.item, a.level, a.award, a.count)
-    rank_leaves = [leaf for leaf in compiled.leaves
-                   if leaf.rule is not None and leaf.rule.type == "rank" and leaf.index in unit.values]
-    given: dict[int, Decimal] | None = {} if not rank_leaves else None
-    if given is None and peer_points is not None:
-        stored = {leaf.index: Decimal(peer_points[leaf.code]) for leaf in compiled.leaves if leaf.code in peer_points}
-        if stored.keys() == {leaf.index for leaf in rank_leaves}:
-            given = stored
-    if given is None and all(len(several[leaf.index]) == 1 for leaf in rank_leaves):
-        given = _rank_points_counted(rnd, unit_id, group, [(leaf, leaf_ids[leaf.code], unit.values[leaf.index])
-                                                            for leaf in rank_leaves], approved_only=approved_only)
-    if given is None:
-        return unit_preview(rnd, unit_id, approved_only=approved_only)
-    return engine.compute_points_round(compiled, [unit], only_unit=unit_id, peer_points=given)[0]
-
-
-def _rank_points_counted(rnd: Round, unit_id: int, group: str, leaves: list[tuple[engine.Leaf, int, Decimal]], *,
-                         approved_only: bool) -> dict[int, Decimal] | None:
-    """The unit's points of these rank leaves ((leaf, indicator id, the unit's value)) from one query: per leaf,
-    how many other members of its peer group have a strictly better value (what the scores the card reads give);
-    None when a member has several current values for one of them (then only the engine's aggregate ranks)."""
-    scores = Score.objects.filter(round=rnd, is_current=True).exclude(status=ScoreStatus.RETURNED)
-    if approved_only:
-        scores = scores.filter(status=ScoreStatus.APPROVED)
-    better = Q()
-    for leaf, indicator_id, value in leaves:
-        better |= Q(indicator_id=indicator_id, **{"value__gt" if leaf.rule.order == "desc" else "value__lt": value})
-    rows = (scores.filter(indicator_id__in=[indicator_id for _leaf, indicator_id, _value in leaves],
-                          unit_id__in=RoundUnit.objects.filter(round=rnd, group=group).values("unit_id"))
-            .exclude(unit_id=unit_id).order_by().values_list("indicator_id")
-            # only columns of score_round_leaf_idx (PostgreSQL then reads the index alone; with "id" it scans the round)
-            .annotate(n=Count("unit_id"), units=Count("unit_id", distinct=True),
-                      better=Count("unit_id", filter=better)))
-    counts = {}
-    for indicator_id, n, units, n_better in rows:
-        if n != units:
-            return None
-        counts[indicator_id] = n_better
-    return {leaf.index: engine.rank_points(leaf.points, counts.get(indicator_id, 0) + 1, leaf.rule.step)
-            for leaf, indicator_id, _value in leaves}
 
 
 RESULT_COLUMNS = ("round_id", "unit_id", "group", "earned", "available", "bonus", "deduction", "total_raw", "total",
@@ -887,6 +784,7 @@ def appeal_decide(*, by, appeal: Appeal, revise: bool, value=None, decision: str
         Score.objects.create(round=rnd, unit=appeal.unit, indicator=appeal.indicator, evaluator=by, value=parsed,
                              level=level, note=decision, status=ScoreStatus.APPROVED, approved_by=by, approved_at=now,
                              replaces=current[0] if current else None, source="appeal", scored_at=now)
+        rank_values.unit_leaf_refresh(rnd, appeal.unit_id, appeal.indicator_id)
         results = results_compute(rnd, approved_only=True)
         _store_results(rnd, results, approved_only=True)
         rnd.computed_at = clock.now()

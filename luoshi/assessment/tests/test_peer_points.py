@@ -13,7 +13,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from luoshi.assessment import engine, selectors, services
+from luoshi.assessment import card, engine, selectors, services
 from luoshi.assessment.models import Appeal, Result, Round, RoundUnit
 from luoshi.assessment.tests.conftest import SCHEME_YAML
 from luoshi.org.services import unit_create
@@ -48,7 +48,7 @@ def card_points(office, rnd, unit):
 
 
 def fresh_points(rnd, unit_id):
-    """The old way: the unit's points with its whole peer group read and ranked."""
+    """The unit's points as an appeal reads them (card.unit_preview: the unit's own rows read again)."""
     rnd = Round.objects.get(pk=rnd.pk)
     return dict(services.unit_preview(rnd, unit_id, approved_only=rnd.is_published).leaf_points)
 
@@ -77,7 +77,7 @@ def test_stored_peer_points_are_used_until_a_score_changes(ranked, cast, city, a
         assert list(stored) == ["B2"] and Decimal(stored["B2"]) > 0
         assert_cards_true(office, rnd)
         # the card with stored points reads only the unit's own scores (no peer group): fewer queries
-        r = Round.objects.get(pk=rnd.pk)
+        r = Round.objects.select_related("version").get(pk=rnd.pk)
         with CaptureQueriesContext(connection) as stored_way:
             services.unit_preview(r, city["street_a"].pk, peer_points=stored)
         with CaptureQueriesContext(connection) as group_way:
@@ -171,12 +171,12 @@ def test_the_engine_takes_given_peer_points_as_the_group_would_give_them():
 
 def test_a_card_without_stored_peer_points_counts_the_better_peers(ranked, cast, city, monkeypatch):
     """No results stored yet (a round in scoring or review): each card counts, per rank leaf, the peers with a
-    better value in one query (services.card_preview) — the group is not read and ranked — and shows what the
+    better value in one query (card.card_preview) — the group is not read and ranked — and shows what the
     whole round's computation gives, ties included."""
     office = cast["office"]
     assert not Result.objects.filter(round=ranked).exists()
     reference = whole_round(ranked)
-    monkeypatch.setattr(services, "unit_preview", lambda *a, **k: pytest.fail("the peer group was read"))
+    monkeypatch.setattr(card, "_ranked_with_group", lambda *a, **k: pytest.fail("the peer group was read"))
     for ru in RoundUnit.objects.filter(round=ranked).select_related("unit"):
         if reference.get(ru.unit_id):
             assert card_points(office, ranked, ru.unit) == reference[ru.unit_id], ru.unit
@@ -192,7 +192,7 @@ def test_several_evaluators_values_of_a_rank_leaf_are_ranked_as_the_engine_aggre
         assess.score(ranked, city["street_b"], {"B2": "100"}, by=second_evaluator)   # mean with the first value
     assert_cards_true(office, ranked)
     calls = []
-    group_way = services.unit_preview
-    monkeypatch.setattr(services, "unit_preview", lambda *a, **k: calls.append(a) or group_way(*a, **k))
+    group_way = card._ranked_with_group
+    monkeypatch.setattr(card, "_ranked_with_group", lambda *a, **k: calls.append(a) or group_way(*a, **k))
     card_points(office, ranked, city["street_a"])
     assert calls
