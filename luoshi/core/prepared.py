@@ -7,9 +7,9 @@ indexes, for a plan that is always the same few index lookups by a person's id. 
 once per connection, and after five runs PostgreSQL keeps its generic plan (plans checked in ADR 0040). The
 PREPARE goes to the driver's connection directly, so it is not counted as one of the page's queries.
 
-SQLite runs the statement as it is, and so does PostgreSQL with `LUOSHI_PG_PREPARED_PER_REQUEST=0`: a pooler in
-transaction mode (pgbouncer) hands each transaction a different server connection, where the statement would not
-be prepared.
+SQLite runs the statement as it is, and so does PostgreSQL with `LUOSHI_PG_PREPARED_PER_REQUEST=0` (a pooler in
+transaction mode, pgbouncer, hands each transaction a different server connection, where the statement would not
+be prepared) or with connections closed after every request (`LUOSHI_CONN_MAX_AGE=0`: a PREPARE per request).
 """
 from __future__ import annotations
 
@@ -43,7 +43,9 @@ def execute(cursor, name: str, sql: str, params: Sequence) -> None:
     """Run `sql` (%s placeholders) with `params` on a Django cursor, on PostgreSQL as the prepared statement `name`
     (a fixed identifier), preparing it on the connection's first use. Fetch the rows from `cursor` as usual."""
     connection = cursor.db
-    if connection.vendor != "postgresql" or not settings.LUOSHI_PG_PREPARED_PER_REQUEST:
+    # a connection closed after each request (CONN_MAX_AGE 0) would pay a PREPARE for every statement it runs
+    if (connection.vendor != "postgresql" or not settings.LUOSHI_PG_PREPARED_PER_REQUEST
+            or connection.settings_dict.get("CONN_MAX_AGE") == 0):
         cursor.execute(sql, params)
         return
     raw = connection.connection

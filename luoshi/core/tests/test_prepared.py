@@ -68,8 +68,12 @@ def test_a_new_connection_prepares_again(cast):
     assert PER_REQUEST <= _prepared_names()
 
 
-def test_switched_off_the_statement_runs_as_it_is(db, settings):
-    settings.LUOSHI_PG_PREPARED_PER_REQUEST = False
+@pytest.mark.parametrize("switch", ["off", "connection per request"])
+def test_switched_off_the_statement_runs_as_it_is(db, settings, monkeypatch, switch):
+    if switch == "off":
+        settings.LUOSHI_PG_PREPARED_PER_REQUEST = False
+    else:
+        monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", 0)
     with CaptureQueriesContext(connection) as captured:
         with connection.cursor() as cur:
             prepared.execute(cur, "luoshi_test_off", "SELECT %s + 1", [41])
