@@ -39,4 +39,5 @@ def test_the_same_rows_as_icontains(db):
         for f in fields:
             folded |= Q(**{f"{f}__icontains": keyword})
         expected = set(Unit.objects.filter(folded).values_list("name", flat=True))
-        assert set(Unit.objects.filter(contains_any(keyword, fields)).values_list("name", flat=True)) == expected, keyword
+        found = set(Unit.objects.filter(contains_any(keyword, fields)).values_list("name", flat=True))
+        assert found == expected, keyword
