@@ -41,8 +41,12 @@ TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def cpu_seconds(pid: int) -> float:
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
+    """The process's user + system CPU seconds; 0 for one that has ended (a database backend of another client)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except FileNotFoundError:
+        return 0.0
     return (int(fields[11]) + int(fields[12])) / TICKS  # utime, stime
 
 
@@ -87,12 +91,12 @@ def measure(env_extra: dict[str, str], pages: list[tuple[str, str, str]], n: int
             for _ in range(10):
                 get()
             backends = database_backends()
-            t0, d0 = cpu_seconds(pid), sum(cpu_seconds(b) for b in backends)
+            t0, d0 = cpu_seconds(pid), {b: cpu_seconds(b) for b in backends}
             for _ in range(n):
                 get()
             out[f"{label} {path}"] = (cpu_seconds(pid) - t0) * 1000 / n
-            if backends:
-                out[f"{label} {path} +db"] = (sum(cpu_seconds(b) for b in backends) - d0) * 1000 / n
+            if backends:  # a backend that ended meanwhile (another client's) counts nothing, not minus its past
+                out[f"{label} {path} +db"] = sum(max(0.0, cpu_seconds(b) - d0[b]) for b in backends) * 1000 / n
         conn.close()
         return out
     finally:

@@ -124,6 +124,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True
     if os.environ.get("LUOSHI_PG_PREPARE_THRESHOLD"):
         DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = int(os.environ["LUOSHI_PG_PREPARE_THRESHOLD"])
+# The per-request statements (session, person, scope, header) prepared once per PostgreSQL connection (core.prepared,
+# ADR 0040); 0 behind a pooler in transaction mode, which does not keep a connection's prepared statements.
+LUOSHI_PG_PREPARED_PER_REQUEST = env_bool("LUOSHI_PG_PREPARED_PER_REQUEST", True)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # The score-card index carries extra columns for PostgreSQL (INCLUDE); SQLite ignores them, which is fine.

@@ -11,14 +11,39 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import unicodedata
+from collections.abc import Iterable
 
 import django_filters
 from django import forms
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from .params import MAX_ID
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+# Characters that have no case and are no other character's upper or lower case: Chinese characters and other
+# caseless letters (Lo), digits, spaces and punctuation. (Not "So": ⓐ upper-cases to Ⓐ.)
+CASELESS_CATEGORIES = frozenset({"Lo", "Nd", "Zs", "Pc", "Pd", "Ps", "Pe", "Pi", "Pf", "Po"})
+
+
+def is_caseless(text: str) -> bool:
+    return all(unicodedata.category(ch) in CASELESS_CATEGORIES for ch in text)
+
+
+def contains_any(text: str, fields: Iterable[str]) -> Q:
+    """Rows where one of `fields` contains `text`, ignoring case (a list's keyword search).
+
+    A keyword without a character that has a case (a Chinese one) matches the same rows with or without case
+    folding, so it is searched with `contains`: on PostgreSQL `icontains` is UPPER(column) LIKE UPPER(…), which
+    upper-cases every row's text it tests (the ledger's search of 200,000 findings: ~3 times the scan's time,
+    docs/benchmarks.md, issue #11 session 6); on SQLite both lookups are the same LIKE."""
+    lookup = "contains" if is_caseless(text) else "icontains"
+    out = Q()
+    for field in fields:
+        out |= Q(**{f"{field}__{lookup}": text})
+    return out
 
 
 class IdField(forms.IntegerField):

@@ -6,11 +6,11 @@ import re
 
 import django_filters
 from django.db import connection
-from django.db.models import CharField, F, Func, Q
+from django.db.models import CharField, F, Func
 from django.utils.translation import gettext_lazy as _
 
 from luoshi.core import clock
-from luoshi.core.filters import DayFilter, FlagFilter, IdFilter, ListFilterSet
+from luoshi.core.filters import DayFilter, FlagFilter, IdFilter, ListFilterSet, contains_any
 from luoshi.org.models import Unit
 
 from .models import OWING_STATUSES, Finding, FindingStatus, Severity, Source
@@ -58,7 +58,7 @@ class FindingFilterSet(ListFilterSet):
             return queryset
         if CODE_LIKE.match(q):  # a finding's number: the index answers, no scan of every description
             return queryset.filter(code=q)
-        return queryset.filter(Q(code__icontains=q) | Q(description__icontains=q) | Q(address__icontains=q))
+        return queryset.filter(contains_any(q, ("code", "description", "address")))
 
     def in_unit(self, queryset, name, value):
         """The unit and the units under it; `value` is a Unit (a selector's filters) or its id (a page)."""

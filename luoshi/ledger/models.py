@@ -246,8 +246,11 @@ class Finding(models.Model):
             # page's 50 ids come off the index instead of a sort of every match (perf, issue #11).
             models.Index(fields=["program", "status", "found_on"], name="finding_status_found_idx"),
             models.Index(fields=["program", "source", "found_on"], name="finding_source_found_idx"),
-            # A unit subtree with a source or status: its count read from the index alone.
-            models.Index(fields=["program", "unit_path", "source", "status"], name="finding_path_filter_idx"),
+            # A unit subtree with a source or status: its count read from the index alone. The opclass lets PostgreSQL
+            # read only the subtree's entries for LIKE 'path%' (a district's 20,000 of 200,000; without it the count
+            # walked the program's entries and tested each path, 13 ms → 2 ms, issue #11 session 6).
+            models.Index(fields=["program", "unit_path", "source", "status"], name="finding_path_filter_idx",
+                         opclasses=["int8_ops", "varchar_pattern_ops", "varchar_ops", "varchar_ops"]),
             # Someone who reads part of a program (a street's liaison: ~1,300 of 200,000): the subtree's findings in
             # the list's order from the index alone, a sort of its entries instead of a table read per match.
             models.Index(fields=["program", "unit_path", "found_on"], name="finding_path_found_idx",

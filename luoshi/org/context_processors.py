@@ -1,6 +1,7 @@
 from django.db import connection
 from django.utils.functional import SimpleLazyObject
 
+from luoshi.core import prepared
 from luoshi.core.context_processors import nav_groups_for, nav_section, nav_urls
 from luoshi.core.models import Notification
 from luoshi.org.models import Unit
@@ -17,7 +18,7 @@ def header_figures(user) -> dict:
     one) and how many messages they have not opened (the 消息 badge) — `user.unit.name` and
     `core.notify.unread_count(user)` read together."""
     with connection.cursor() as cur:
-        cur.execute(HEADER_SQL, [user.unit_id, user.pk])
+        prepared.execute(cur, "luoshi_header", HEADER_SQL, [user.unit_id, user.pk])
         unit_name, unread = cur.fetchone()
     return {"unit_name": unit_name or "", "unread": unread}
 

@@ -5,6 +5,8 @@ from dataclasses import dataclass, field
 
 from django.db import connection
 
+from luoshi.core import prepared
+
 from .lookups import outermost, path_within
 from .models import Pairing, Role, RoleGrant, Unit
 
@@ -94,7 +96,7 @@ def scope_for(user) -> Scope:
     paths: dict[str, list[str]] = {}
     paired: list[str] = []
     with connection.cursor() as cur:
-        cur.execute(SCOPE_SQL, [user.pk, user.pk, user.pk])
+        prepared.execute(cur, "luoshi_scope", SCOPE_SQL, [user.pk, user.pk, user.pk])
         for role, path in cur.fetchall():
             if role == PAIRED:
                 paired.append(path)
