@@ -418,12 +418,13 @@ def _joined_by_unit(scores) -> list[tuple[int, str, str]]:
 
 
 def _read_by_unit(scores, inputs: dict[int, engine.UnitInput], index_of_id: dict[int, int], n_leaves: int,
-                  add) -> None:
+                  add, score_row=None) -> None:
     """A round's scores in one query that returns one row per unit: its indicator ids and its values,
     each joined in one text (3,000 rows instead of 420,000: perf, bench/assessment.py). A unit with exactly
     one score per leaf (the usual case) gets them as `stored` values in leaf order, turned into Decimals by
-    the engine once per distinct value; any other unit (several evaluators, a leaf not scored) goes through
-    `add` value by value, as rows would."""
+    the engine once per distinct value — or, given `score_row` (engine.stored_scorer), as its `scored` row made
+    as the row arrives; any other unit (several evaluators, a leaf not scored) goes through `add` value by
+    value, as rows would."""
     leaf_ids = sorted(index_of_id)
     expected = ",".join(map(str, leaf_ids))
     # position in indicator-id order → position in leaf order (the same when the ids follow the leaves)
@@ -436,7 +437,12 @@ def _read_by_unit(scores, inputs: dict[int, engine.UnitInput], index_of_id: dict
             continue
         if ids == expected and len(leaf_ids) == n_leaves:
             stored = values.split(",")
-            u.stored = stored if in_order else [stored[j] for j in order]
+            if not in_order:
+                stored = [stored[j] for j in order]
+            if score_row is None:
+                u.stored = stored
+            else:
+                u.scored = score_row(stored)
         else:
             for iid, text in zip(ids.split(","), values.split(",")):
                 if text not in converted:
@@ -445,7 +451,7 @@ def _read_by_unit(scores, inputs: dict[int, engine.UnitInput], index_of_id: dict
 
 
 def _inputs(rnd: Round, definition: SchemeDef, *, approved_only: bool = False, unit_id: int | None = None,
-            peer_group: bool = True):
+            peer_group: bool = True, score_row=None):
     """Unit inputs for the engine, read in four queries. With `unit_id`, only that unit's values are read,
     plus the values of rank-rule leaves of every unit in its peer group (their points depend on the
     group), in five queries; the inputs are then the group's units only. With `peer_group=False` as well,
@@ -505,7 +511,7 @@ def _inputs(rnd: Round, definition: SchemeDef, *, approved_only: bool = False, u
             values[idx] = value
 
     if unit_id is None and definition.type == "points":
-        _read_by_unit(scores, inputs, index_of_id, len(leaf_codes), add)
+        _read_by_unit(scores, inputs, index_of_id, len(leaf_codes), add, score_row)
     else:
         for query in queries:
             chunks, convert = _score_chunks(query.values_list("unit_id", "indicator_id", "value"),
@@ -543,7 +549,10 @@ def _previous_round(rnd: Round) -> Round | None:
 def results_compute(rnd: Round, *, approved_only: bool = False) -> list[engine.UnitResult]:
     """Compute without writing (previews and the score card use this too)."""
     definition = rnd.version.definition()
-    units, leaf_codes = _inputs(rnd, definition, approved_only=approved_only)
+    compiled = engine.compile_scheme(definition) if definition.type == "points" else None
+    convert = stored_decimal(Score, "value")
+    units, leaf_codes = _inputs(rnd, definition, approved_only=approved_only,
+                                score_row=engine.stored_scorer(compiled, convert) if compiled else None)
     prev = _previous_round(rnd)
     previous_ranks = dict(Result.objects.filter(round=prev, rank__isnull=False).values_list("unit_id", "rank")) if prev else {}
     if definition.type == "metric":
@@ -557,8 +566,7 @@ def results_compute(rnd: Round, *, approved_only: bool = False) -> list[engine.U
                                         if v is not None}
         return engine.compute_metric_round(definition, units, leaf_codes, previous_index=previous_index,
                                            previous_ranks=previous_ranks, previous_values=previous_values)
-    return engine.compute_points_round(engine.compile_scheme(definition), units, previous_ranks=previous_ranks,
-                                       convert=stored_decimal(Score, "value"))
+    return engine.compute_points_round(compiled, units, previous_ranks=previous_ranks, convert=convert)
 
 
 def unit_preview(rnd: Round, unit_id: int, *, approved_only: bool = False,
