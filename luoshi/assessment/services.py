@@ -7,9 +7,12 @@ published as numbered revisions; an appeal that changes a score publishes a new 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import nullcontext
 from decimal import Decimal, InvalidOperation
 
 from django.db import connection, transaction
+from django.db.backends.utils import CursorDebugWrapper
 from django.db.models import Aggregate, Count, F, Max, Q, TextField
 from django.utils.translation import gettext as _
 
@@ -401,20 +404,26 @@ class _Joined(Aggregate):
     output_field = TextField()
 
 
-def _joined_by_unit(scores) -> list[tuple[int, str, str]]:
+def _joined_by_unit(scores) -> Iterator[tuple[int, str, str]]:
     """(unit id, its indicator ids, its values), the ids and the values each joined by commas in the order
     the database read them: by unit and indicator, as the score index holds them (the reader checks the
     order it got). SQLite groups straight off that index; PostgreSQL reads a subquery sorted that way
-    (15 sorts every group again for an aggregate's own ORDER BY, and hashes an unsorted GROUP BY)."""
+    (15 sorts every group again for an aggregate's own ORDER BY, and hashes an unsorted GROUP BY).
+
+    On PostgreSQL the rows are streamed as the server aggregates them (psycopg's `stream`, 50 rows a chunk):
+    the caller works on one unit's row while the server still reads the next units' scores, instead of waiting
+    for all 3,000 (perf, bench/assessment.py). The query is logged as Django logs its own."""
     if connection.vendor != "postgresql":
-        return list(scores.order_by().values_list("unit_id").annotate(
-            ids=_Joined("indicator_id"), values=_Joined("value")))
+        yield from scores.order_by().values_list("unit_id").annotate(ids=_Joined("indicator_id"), values=_Joined("value"))
+        return
     sql, params = (scores.order_by("unit_id", "indicator_id").values_list("unit_id", "indicator_id", "value")
                    .query.sql_with_params())
+    sql = (f"SELECT s.unit_id, STRING_AGG(s.indicator_id::text, ','), STRING_AGG(s.value::text, ',') "
+           f"FROM ({sql}) s GROUP BY s.unit_id")
     with connection.cursor() as cur:
-        cur.execute(f"SELECT s.unit_id, STRING_AGG(s.indicator_id::text, ','), STRING_AGG(s.value::text, ',') "
-                    f"FROM ({sql}) s GROUP BY s.unit_id", params)
-        return cur.fetchall()
+        logged = cur.debug_sql(sql, params) if isinstance(cur, CursorDebugWrapper) else nullcontext()
+        with logged, connection.wrap_database_errors:
+            yield from cur.cursor.stream(sql, params, size=50)
 
 
 def _read_by_unit(scores, inputs: dict[int, engine.UnitInput], index_of_id: dict[int, int], n_leaves: int,
