@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from luoshi.core import clock
 from luoshi.core.bulk import delete_where, insert_rows
+from luoshi.core.collector import collector_paused
 from luoshi.core.errors import ServiceError
 from luoshi.core.files import attachment_store
 from luoshi.core.inbox import announce_on_commit
@@ -713,8 +714,9 @@ def round_compute(*, by, round: Round) -> int:
         raise ServiceError(_("已定稿的期次不能重新计算。"))
     # A published round's results are from its approved scores (as round_publish computed them)
     approved_only = rnd.state in (RoundState.PUBLISHED, RoundState.FINAL)
-    results = results_compute(rnd, approved_only=approved_only)
-    _store_results(rnd, results, approved_only=approved_only)
+    with collector_paused():    # its objects live until it ends; the collector would only walk them (perf)
+        results = results_compute(rnd, approved_only=approved_only)
+        _store_results(rnd, results, approved_only=approved_only)
     rnd.computed_at = clock.now()
     rnd.save(update_fields=["computed_at", "peer_points_stale"])
     journal_record(actor=by, verb="assessment.round.compute", obj=rnd, scope_path=rnd.scheme.owner_unit.path,
