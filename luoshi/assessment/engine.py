@@ -533,11 +533,15 @@ def compute_points_round(compiled: Compiled, units: list[UnitInput], *,
             for u, value in zip(stored_units, columns[pos]):
                 u.values[index] = value
     # Rank-based leaves need the peer group's values first.
-    rank_leaf_points: dict[tuple[int, int], Decimal] = {}
+    # leaf index → unit id → points, for each rank leaf (per leaf, so that its column is one lookup per unit: perf)
+    rank_leaf_points: dict[int, dict[int, Decimal]] = {index: {} for _pos, index in rank_positions}
+    # the points of a rank under one (points, step), once for all leaves that share them (perf); keyed by the exact
+    # texts, as 5 and 5.0 give products of different digits
+    by_rank_of: dict[tuple[str, str], dict[int, Decimal]] = {}
     for leaf in leaves:
         if isinstance(leaf.rule, RankRule) and peer_points is not None and only_unit is not None:
             if leaf.index in peer_points:
-                rank_leaf_points[(only_unit, leaf.index)] = peer_points[leaf.index]
+                rank_leaf_points.setdefault(leaf.index, {})[only_unit] = peer_points[leaf.index]
             continue
         if isinstance(leaf.rule, RankRule):
             by_group: dict[str, list[tuple[int, Decimal]]] = {}
@@ -545,7 +549,8 @@ def compute_points_round(compiled: Compiled, units: list[UnitInput], *,
                 v = u.values.get(leaf.index)
                 if v is not None:
                     by_group.setdefault(u.group, []).append((u.unit_id, v))
-            by_rank: dict[int, Decimal] = {}    # the points of a rank, once per leaf (perf)
+            by_rank = by_rank_of.setdefault((repr(leaf.points), repr(leaf.rule.step)), {})
+            leaf_points_by_unit = rank_leaf_points.setdefault(leaf.index, {})
             if only_unit is not None:
                 # One card: the unit's competition rank is 1 + the members strictly better (no sort: perf).
                 for members in by_group.values():
@@ -553,7 +558,7 @@ def compute_points_round(compiled: Compiled, units: list[UnitInput], *,
                     if own is not None:
                         better = (sum(1 for _, v in members if v > own) if leaf.rule.order == "desc"
                                   else sum(1 for _, v in members if v < own))
-                        rank_leaf_points[(only_unit, leaf.index)] = rank_points(leaf.points, better + 1, leaf.rule.step)
+                        leaf_points_by_unit[only_unit] = rank_points(leaf.points, better + 1, leaf.rule.step)
                 continue
             for members in by_group.values():
                 ranks = competition_ranks([v for _, v in members], leaf.rule.order)
@@ -562,7 +567,7 @@ def compute_points_round(compiled: Compiled, units: list[UnitInput], *,
                         p = by_rank.get(r)
                         if p is None:
                             p = by_rank[r] = rank_points(leaf.points, r, leaf.rule.step)
-                        rank_leaf_points[(unit_id, leaf.index)] = p
+                        leaf_points_by_unit[unit_id] = p
 
     all_indices = {leaf.index for leaf in leaves}
     fast_scorers = [(index, (lambda value: None) if is_rank else score)
@@ -571,13 +576,8 @@ def compute_points_round(compiled: Compiled, units: list[UnitInput], *,
     for leaf in leaves:
         full_avail[leaf.top] += leaf.points
     full_available = sum(full_avail, ZERO)
-    # Per rank leaf of the fast path: its position and its points by unit (no (unit, leaf) key built per unit:
-    # perf, bench/assessment.py).
-    rank_by_unit: dict[int, dict[int, Decimal]] = {index: {} for _pos, index in rank_positions}
-    for (unit_id, index), p in rank_leaf_points.items():
-        if index in rank_by_unit:
-            rank_by_unit[index][unit_id] = p
-    rank_columns = [(pos, index, rank_by_unit[index]) for pos, index in rank_positions]
+    # Per rank leaf of the fast path: its position and its points by unit
+    rank_columns = [(pos, index, rank_leaf_points[index]) for pos, index in rank_positions]
     # Units given by stored values, column by column (perf): the rank leaves' columns of points, each item's
     # subtotal (the sum over its run of leaves), 得分 (the sum of the subtotals) and the peer points — the same
     # additions in the same order as for one unit's list of points (`ps` below).
@@ -643,7 +643,7 @@ def compute_points_round(compiled: Compiled, units: list[UnitInput], *,
                     if policy == "exclude_unit" and not excluded:
                         excluded = f"缺少“{leaf.code} {leaf.name}”的数据"
             elif is_rank:
-                p = peer[index] = rank_leaf_points[(u.unit_id, index)]
+                p = peer[index] = rank_leaf_points[index][u.unit_id]
             else:
                 p = score(v)
             pts[index] = p
