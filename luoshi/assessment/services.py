@@ -415,7 +415,8 @@ def _joined_by_unit(scores) -> Iterator[tuple[int, str, str]]:
     the caller works on one unit's row while the server still reads the next units' scores, instead of waiting
     for all 3,000 (perf, bench/assessment.py). The query is logged as Django logs its own."""
     if connection.vendor != "postgresql":
-        yield from scores.order_by().values_list("unit_id").annotate(ids=_Joined("indicator_id"), values=_Joined("value"))
+        yield from scores.order_by().values_list("unit_id").annotate(ids=_Joined("indicator_id"),
+                                                                     values=_Joined("value"))
         return
     sql, params = (scores.order_by("unit_id", "indicator_id").values_list("unit_id", "indicator_id", "value")
                    .query.sql_with_params())
