@@ -4,8 +4,8 @@ A computation that builds hundreds of thousands of objects that live until it en
 points per unit, a column per leaf, 3,000 results) sets off the collector again and again while it runs — about a
 hundred young-generation passes and a full pass over every object of the process — and none of them finds
 garbage: the objects are still in use, and they are freed by reference counting when the computation returns.
-On the bench round that is ~15 % of `round_compute` (bench/assessment.py; docs/benchmarks.md, issue #11 session
-6). `collector_paused()` switches the collector off for the `with` block; what the block leaves in reference
+On the bench round that is about a tenth of `round_compute` (bench/assessment.py; docs/benchmarks.md, issue #11
+session 6). `collector_paused()` switches the collector off for the `with` block; what the block leaves in reference
 cycles is collected as usual afterwards.
 
 The collector's switch is one per process. The pause is counted, so threads that pause at the same time (gunicorn
