@@ -18,11 +18,11 @@ from __future__ import annotations
 
 import statistics
 from bisect import bisect_right
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 from itertools import repeat
-from operator import add
+from operator import add, getitem
 
 from .scheme import (DeductionRule, LinearRule, MeasuredRule, PassFailRule, RankRule, RatioRule, RubricRule,
                      SchemeDef, item_points)
@@ -274,6 +274,9 @@ class UnitInput:
     # Instead of `values`: one value per leaf, in leaf order, as the database wrote it (text); the caller
     # of compute_points_round passes `convert` to turn such a value into a Decimal. See _stored_maps.
     stored: list[str] | None = None
+    # Instead of `stored`: what `stored_scorer` made of them — per leaf in leaf order its points, or for a rank
+    # leaf its value (the peer group's ranking gives its points)
+    scored: list[Decimal] | None = None
 
 
 @dataclass
@@ -392,7 +395,7 @@ class ColumnPoints(Mapping):
 
     __slots__ = ("_columns", "_at")
 
-    def __init__(self, columns: list[list[Decimal]], at: int):
+    def __init__(self, columns: list[Sequence[Decimal]], at: int):
         self._columns, self._at = columns, at
 
     def __getitem__(self, index):
@@ -410,7 +413,7 @@ class ColumnPoints(Mapping):
         return repr(dict(self))
 
 
-def _column_sums(columns: list[list[Decimal]], n: int) -> list[Decimal]:
+def _column_sums(columns: list[Sequence[Decimal]], n: int) -> list[Decimal]:
     """Per unit (n of them), its values in these columns added left to right from ZERO — `sum(row, ZERO)` of
     each unit's row — column by column in C: the same additions in the same order (perf)."""
     total: list[Decimal] = [ZERO] * n
@@ -457,6 +460,37 @@ def _stored_maps(plan, convert) -> list[_Scored]:
     return maps
 
 
+def _leaf_plan(compiled: Compiled) -> list[tuple]:
+    """Per leaf, once: (leaf, index, top item, points, is a rank leaf, its scorer) — perf, see leaf_scorer."""
+    return [(leaf, leaf.index, leaf.top, leaf.points, leaf.rule is not None and leaf.rule.type == "rank",
+             leaf_scorer(leaf.rule, leaf.points)) for leaf in compiled.leaves]
+
+
+def _leaf_runs(leaves: list[Leaf]) -> tuple[list[tuple[int, int, int]], bool]:
+    """The leaves' runs of one top item each, as (top item, first position, end position), and whether each top
+    item has one run (leaves in pre-order, as compile_scheme lays them out): then a unit's subtotal is the sum
+    over its item's run, and a unit with a value for every leaf can take the column path."""
+    runs: list[tuple[int, int, int]] = []
+    for pos, leaf in enumerate(leaves):
+        if runs and runs[-1][0] == leaf.top:
+            runs[-1] = (leaf.top, runs[-1][1], pos + 1)
+        else:
+            runs.append((leaf.top, pos, pos + 1))
+    return runs, len({top for top, _a, _b in runs}) == len(runs)
+
+
+def stored_scorer(compiled: Compiled, convert) -> Callable[[Sequence[str]], list[Decimal]] | None:
+    """A function from one unit's stored texts (one per leaf, in leaf order) to its `UnitInput.scored` row: one
+    dict lookup per leaf (see _stored_maps; every row scored by one function shares its memo). The services call
+    it on each unit's row as the database returns it, while the strings are fresh in the CPU's cache and — on
+    PostgreSQL — while the server still aggregates the next units (perf, bench/assessment.py). None when the
+    scheme's leaves do not allow the column path (then give `stored`)."""
+    if not _leaf_runs(compiled.leaves)[1]:
+        return None
+    maps = _stored_maps(_leaf_plan(compiled), convert)
+    return lambda texts: list(map(getitem, maps, texts))
+
+
 def compute_points_round(compiled: Compiled, units: list[UnitInput], *,
                          previous_ranks: dict[int, Decimal] | None = None,
                          only_unit: int | None = None, convert=None,
@@ -473,9 +507,7 @@ def compute_points_round(compiled: Compiled, units: list[UnitInput], *,
 
     weighted = scheme.aggregation == "weighted"
     quantum, rounding = Decimal(1).scaleb(-scheme.precision), ROUNDING[scheme.rounding]
-    # Per leaf, once: (leaf, index, top item, points, is a rank leaf, its scorer) — perf, see leaf_scorer.
-    plan = [(leaf, leaf.index, leaf.top, leaf.points, leaf.rule is not None and leaf.rule.type == "rank",
-             leaf_scorer(leaf.rule, leaf.points)) for leaf in leaves]
+    plan = _leaf_plan(compiled)
     rank_positions = [(pos, index) for pos, (_leaf, index, _t, _p, is_rank, _s) in enumerate(plan) if is_rank]
     index_list = [leaf.index for leaf in leaves]
     index_list_is_positions = index_list == list(range(len(leaves)))
@@ -483,34 +515,33 @@ def compute_points_round(compiled: Compiled, units: list[UnitInput], *,
     # the same order (perf): points by one comprehension, each subtotal as the sum over its top item's run
     # of leaves (leaves are in pre-order, so a top item's leaves are consecutive), 应得分 per item as for
     # any complete unit. Used only when the leaves are laid out that way.
-    runs: list[tuple[int, int, int]] = []       # (top item, first position, end position) in `leaves`
-    for pos, leaf in enumerate(leaves):
-        if runs and runs[-1][0] == leaf.top:
-            runs[-1] = (leaf.top, runs[-1][1], pos + 1)
-        else:
-            runs.append((leaf.top, pos, pos + 1))
-    fast = len({top for top, _a, _b in runs}) == len(runs)
-    # Units given by stored values (one text per leaf, in leaf order): the round's points as columns, one per
-    # leaf, one dict lookup per unit (see _stored_maps). A rank leaf's column holds its values until the peer
-    # group's ranking below replaces them with points.
-    stored_units = [u for u in units if u.stored is not None and (only_unit is None or u.unit_id == only_unit)]
-    if not fast:    # not with leaves from compile_scheme; then as values, leaf by leaf
+    runs, fast = _leaf_runs(leaves)
+    # Units given by stored values (one text per leaf, in leaf order) or by their scored rows: the round's points
+    # as columns, one per leaf (see stored_scorer). A rank leaf's column holds its values until the peer group's
+    # ranking below replaces them with points.
+    stored_units = [u for u in units if (u.scored is not None or u.stored is not None)
+                    and (only_unit is None or u.unit_id == only_unit)]
+    if not fast:    # not with leaves from compile_scheme (stored_scorer gives no rows then); as values, leaf by leaf
         for u in stored_units:
             u.values = {index: convert(text) for index, text in zip(index_list, u.stored)}
         stored_units = []
-    columns: list[list[Decimal]] = []
+    columns: list[Sequence[Decimal]] = []
     if stored_units:
-        columns = [list(map(m.__getitem__, texts))
-                   for m, texts in zip(_stored_maps(plan, convert), zip(*(u.stored for u in stored_units)))]
+        score_row = stored_scorer(compiled, convert) if any(u.scored is None for u in stored_units) else None
+        columns = list(zip(*(u.scored if u.scored is not None else score_row(u.stored) for u in stored_units)))
         for pos, index in rank_positions:
             for u, value in zip(stored_units, columns[pos]):
                 u.values[index] = value
     # Rank-based leaves need the peer group's values first.
-    rank_leaf_points: dict[tuple[int, int], Decimal] = {}
+    # leaf index → unit id → points, for each rank leaf (per leaf, so that its column is one lookup per unit: perf)
+    rank_leaf_points: dict[int, dict[int, Decimal]] = {index: {} for _pos, index in rank_positions}
+    # the points of a rank under one (points, step), once for all leaves that share them (perf); keyed by the exact
+    # texts, as 5 and 5.0 give products of different digits
+    by_rank_of: dict[tuple[str, str], dict[int, Decimal]] = {}
     for leaf in leaves:
         if isinstance(leaf.rule, RankRule) and peer_points is not None and only_unit is not None:
             if leaf.index in peer_points:
-                rank_leaf_points[(only_unit, leaf.index)] = peer_points[leaf.index]
+                rank_leaf_points.setdefault(leaf.index, {})[only_unit] = peer_points[leaf.index]
             continue
         if isinstance(leaf.rule, RankRule):
             by_group: dict[str, list[tuple[int, Decimal]]] = {}
@@ -518,7 +549,8 @@ def compute_points_round(compiled: Compiled, units: list[UnitInput], *,
                 v = u.values.get(leaf.index)
                 if v is not None:
                     by_group.setdefault(u.group, []).append((u.unit_id, v))
-            by_rank: dict[int, Decimal] = {}    # the points of a rank, once per leaf (perf)
+            by_rank = by_rank_of.setdefault((repr(leaf.points), repr(leaf.rule.step)), {})
+            leaf_points_by_unit = rank_leaf_points.setdefault(leaf.index, {})
             if only_unit is not None:
                 # One card: the unit's competition rank is 1 + the members strictly better (no sort: perf).
                 for members in by_group.values():
@@ -526,7 +558,7 @@ def compute_points_round(compiled: Compiled, units: list[UnitInput], *,
                     if own is not None:
                         better = (sum(1 for _, v in members if v > own) if leaf.rule.order == "desc"
                                   else sum(1 for _, v in members if v < own))
-                        rank_leaf_points[(only_unit, leaf.index)] = rank_points(leaf.points, better + 1, leaf.rule.step)
+                        leaf_points_by_unit[only_unit] = rank_points(leaf.points, better + 1, leaf.rule.step)
                 continue
             for members in by_group.values():
                 ranks = competition_ranks([v for _, v in members], leaf.rule.order)
@@ -535,7 +567,7 @@ def compute_points_round(compiled: Compiled, units: list[UnitInput], *,
                         p = by_rank.get(r)
                         if p is None:
                             p = by_rank[r] = rank_points(leaf.points, r, leaf.rule.step)
-                        rank_leaf_points[(unit_id, leaf.index)] = p
+                        leaf_points_by_unit[unit_id] = p
 
     all_indices = {leaf.index for leaf in leaves}
     fast_scorers = [(index, (lambda value: None) if is_rank else score)
@@ -544,13 +576,8 @@ def compute_points_round(compiled: Compiled, units: list[UnitInput], *,
     for leaf in leaves:
         full_avail[leaf.top] += leaf.points
     full_available = sum(full_avail, ZERO)
-    # Per rank leaf of the fast path: its position and its points by unit (no (unit, leaf) key built per unit:
-    # perf, bench/assessment.py).
-    rank_by_unit: dict[int, dict[int, Decimal]] = {index: {} for _pos, index in rank_positions}
-    for (unit_id, index), p in rank_leaf_points.items():
-        if index in rank_by_unit:
-            rank_by_unit[index][unit_id] = p
-    rank_columns = [(pos, index, rank_by_unit[index]) for pos, index in rank_positions]
+    # Per rank leaf of the fast path: its position and its points by unit
+    rank_columns = [(pos, index, rank_leaf_points[index]) for pos, index in rank_positions]
     # Units given by stored values, column by column (perf): the rank leaves' columns of points, each item's
     # subtotal (the sum over its run of leaves), 得分 (the sum of the subtotals) and the peer points — the same
     # additions in the same order as for one unit's list of points (`ps` below).
@@ -616,7 +643,7 @@ def compute_points_round(compiled: Compiled, units: list[UnitInput], *,
                     if policy == "exclude_unit" and not excluded:
                         excluded = f"缺少“{leaf.code} {leaf.name}”的数据"
             elif is_rank:
-                p = peer[index] = rank_leaf_points[(u.unit_id, index)]
+                p = peer[index] = rank_leaf_points[index][u.unit_id]
             else:
                 p = score(v)
             pts[index] = p

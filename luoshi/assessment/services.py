@@ -7,14 +7,18 @@ published as numbered revisions; an appeal that changes a score publishes a new 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import nullcontext
 from decimal import Decimal, InvalidOperation
 
 from django.db import connection, transaction
+from django.db.backends.utils import CursorDebugWrapper
 from django.db.models import Aggregate, Count, F, Max, TextField
 from django.utils.translation import gettext as _
 
 from luoshi.core import clock
 from luoshi.core.bulk import delete_where, insert_rows
+from luoshi.core.collector import collector_paused
 from luoshi.core.errors import ServiceError
 from luoshi.core.files import attachment_store
 from luoshi.core.inbox import announce_on_commit
@@ -404,29 +408,37 @@ class _Joined(Aggregate):
     output_field = TextField()
 
 
-def _joined_by_unit(scores) -> list[tuple[int, str, str]]:
+def _joined_by_unit(scores) -> Iterator[tuple[int, str, str]]:
     """(unit id, its indicator ids, its values), the ids and the values each joined by commas in the order
     the database read them: by unit and indicator, as the score index holds them (the reader checks the
     order it got). SQLite groups straight off that index; PostgreSQL reads a subquery sorted that way
-    (15 sorts every group again for an aggregate's own ORDER BY, and hashes an unsorted GROUP BY)."""
+    (15 sorts every group again for an aggregate's own ORDER BY, and hashes an unsorted GROUP BY).
+
+    On PostgreSQL the rows are streamed as the server aggregates them (psycopg's `stream`, 50 rows a chunk):
+    the caller works on one unit's row while the server still reads the next units' scores, instead of waiting
+    for all 3,000 (perf, bench/assessment.py). The query is logged as Django logs its own."""
     if connection.vendor != "postgresql":
-        return list(scores.order_by().values_list("unit_id").annotate(
-            ids=_Joined("indicator_id"), values=_Joined("value")))
+        yield from scores.order_by().values_list("unit_id").annotate(ids=_Joined("indicator_id"),
+                                                                     values=_Joined("value"))
+        return
     sql, params = (scores.order_by("unit_id", "indicator_id").values_list("unit_id", "indicator_id", "value")
                    .query.sql_with_params())
+    sql = (f"SELECT s.unit_id, STRING_AGG(s.indicator_id::text, ','), STRING_AGG(s.value::text, ',') "
+           f"FROM ({sql}) s GROUP BY s.unit_id")
     with connection.cursor() as cur:
-        cur.execute(f"SELECT s.unit_id, STRING_AGG(s.indicator_id::text, ','), STRING_AGG(s.value::text, ',') "
-                    f"FROM ({sql}) s GROUP BY s.unit_id", params)
-        return cur.fetchall()
+        logged = cur.debug_sql(sql, params) if isinstance(cur, CursorDebugWrapper) else nullcontext()
+        with logged, connection.wrap_database_errors:
+            yield from cur.cursor.stream(sql, params, size=50)
 
 
 def _read_by_unit(scores, inputs: dict[int, engine.UnitInput], index_of_id: dict[int, int], n_leaves: int,
-                  add) -> None:
+                  add, score_row=None) -> None:
     """A round's scores in one query that returns one row per unit: its indicator ids and its values,
     each joined in one text (3,000 rows instead of 420,000: perf, bench/assessment.py). A unit with exactly
     one score per leaf (the usual case) gets them as `stored` values in leaf order, turned into Decimals by
-    the engine once per distinct value; any other unit (several evaluators, a leaf not scored) goes through
-    `add` value by value, as rows would."""
+    the engine once per distinct value — or, given `score_row` (engine.stored_scorer), as its `scored` row made
+    as the row arrives; any other unit (several evaluators, a leaf not scored) goes through `add` value by
+    value, as rows would."""
     leaf_ids = sorted(index_of_id)
     expected = ",".join(map(str, leaf_ids))
     # position in indicator-id order → position in leaf order (the same when the ids follow the leaves)
@@ -439,7 +451,12 @@ def _read_by_unit(scores, inputs: dict[int, engine.UnitInput], index_of_id: dict
             continue
         if ids == expected and len(leaf_ids) == n_leaves:
             stored = values.split(",")
-            u.stored = stored if in_order else [stored[j] for j in order]
+            if not in_order:
+                stored = [stored[j] for j in order]
+            if score_row is None:
+                u.stored = stored
+            else:
+                u.scored = score_row(stored)
         else:
             for iid, text in zip(ids.split(","), values.split(",")):
                 if text not in converted:
@@ -448,7 +465,7 @@ def _read_by_unit(scores, inputs: dict[int, engine.UnitInput], index_of_id: dict
 
 
 def _inputs(rnd: Round, definition: SchemeDef, *, approved_only: bool = False, unit_id: int | None = None,
-            peer_group: bool = True):
+            peer_group: bool = True, score_row=None):
     """Unit inputs for the engine, read in four queries. With `unit_id`, only that unit's values are read,
     plus the values of rank-rule leaves of every unit in its peer group (their points depend on the
     group), in five queries; the inputs are then the group's units only. With `peer_group=False` as well,
@@ -506,7 +523,7 @@ def _inputs(rnd: Round, definition: SchemeDef, *, approved_only: bool = False, u
             values[idx] = value
 
     if unit_id is None and definition.type == "points":
-        _read_by_unit(scores, inputs, index_of_id, len(leaf_codes), add)
+        _read_by_unit(scores, inputs, index_of_id, len(leaf_codes), add, score_row)
     else:
         for query in queries:
             chunks, convert = _score_chunks(query.values_list("unit_id", "indicator_id", "value"),
@@ -536,7 +553,10 @@ def _previous_round(rnd: Round) -> Round | None:
 def results_compute(rnd: Round, *, approved_only: bool = False) -> list[engine.UnitResult]:
     """Compute without writing (previews and the score card use this too)."""
     definition = rnd.version.definition()
-    units, leaf_codes = _inputs(rnd, definition, approved_only=approved_only)
+    compiled = engine.compile_scheme(definition) if definition.type == "points" else None
+    convert = stored_decimal(Score, "value")
+    units, leaf_codes = _inputs(rnd, definition, approved_only=approved_only,
+                                score_row=engine.stored_scorer(compiled, convert) if compiled else None)
     prev = _previous_round(rnd)
     previous_ranks = dict(Result.objects.filter(round=prev, rank__isnull=False).values_list("unit_id", "rank")) if prev else {}
     if definition.type == "metric":
@@ -550,8 +570,7 @@ def results_compute(rnd: Round, *, approved_only: bool = False) -> list[engine.U
                                         if v is not None}
         return engine.compute_metric_round(definition, units, leaf_codes, previous_index=previous_index,
                                            previous_ranks=previous_ranks, previous_values=previous_values)
-    return engine.compute_points_round(engine.compile_scheme(definition), units, previous_ranks=previous_ranks,
-                                       convert=stored_decimal(Score, "value"))
+    return engine.compute_points_round(compiled, units, previous_ranks=previous_ranks, convert=convert)
 
 
 RESULT_COLUMNS = ("round_id", "unit_id", "group", "earned", "available", "bonus", "deduction", "total_raw", "total",
@@ -593,8 +612,9 @@ def round_compute(*, by, round: Round) -> int:
         raise ServiceError(_("已定稿的期次不能重新计算。"))
     # A published round's results are from its approved scores (as round_publish computed them)
     approved_only = rnd.state in (RoundState.PUBLISHED, RoundState.FINAL)
-    results = results_compute(rnd, approved_only=approved_only)
-    _store_results(rnd, results, approved_only=approved_only)
+    with collector_paused():    # its objects live until it ends; the collector would only walk them (perf)
+        results = results_compute(rnd, approved_only=approved_only)
+        _store_results(rnd, results, approved_only=approved_only)
     rnd.computed_at = clock.now()
     rnd.save(update_fields=["computed_at", "peer_points_stale"])
     journal_record(actor=by, verb="assessment.round.compute", obj=rnd, scope_path=rnd.scheme.owner_unit.path,
