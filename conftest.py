@@ -3,9 +3,12 @@ a leader, two liaisons of different units, an evaluator and an anonymous visitor
 tasks for both streets."""
 import datetime as dt
 import os
+from types import SimpleNamespace
 
 import pytest
 import time_machine
+from django.template.backends import jinja2 as jinja2_backend
+from django.test.signals import template_rendered
 from hypothesis import HealthCheck, settings as hypothesis_settings
 
 # Property tests on a shared, loaded machine: no per-example deadline (a slow example is not a wrong one), no
@@ -17,6 +20,20 @@ hypothesis_settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much])
 hypothesis_settings.register_profile("dev", deadline=None)
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+def _jinja2_render_signalled(self, context=None, request=None):
+    """Django's test client learns what a page rendered (`response.context`, `assertTemplateUsed`) from a signal its
+    test set-up adds to Django's own template engine only; the pages are Jinja2 (ADR 0043), so the same signal is
+    sent here, with the context as the page saw it (the backend adds the context processors' values to it)."""
+    context = {} if context is None else context
+    html = _jinja2_render(self, context, request)
+    template_rendered.send(sender=self, template=SimpleNamespace(name=self.template.name), context=context)
+    return html
+
+
+_jinja2_render = jinja2_backend.Template.render
+jinja2_backend.Template.render = _jinja2_render_signalled
 
 
 @pytest.hookimpl(trylast=True)

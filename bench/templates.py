@@ -1,4 +1,4 @@
-"""What rendering the task list's rows costs, per template approach (docs/adr/0009-templates.md).
+"""What rendering the task list's rows costs, per template approach (docs/adr/0043-jinja2-templates.md, 0009).
 
     .venv/bin/python bench/templates.py [--rows 100] [--renders 200] [--program bench-city-1] [--language zh-hans]
 
@@ -7,17 +7,16 @@ rows, with the same markup, `--renders` times in-process with each approach and 
 render (CPU time of the process, best of 5 runs of `--renders`, so that other work on the machine counts as little as
 possible):
 
-- django plain: the project's partial tasks/_task_table.html (Django templates, cached loader) fed with the plain
-  values of tasks.views.task_table_rows; "prepare" is the time of building those values from the selector's dicts.
-- django objects: the rows as the template wrote them before: model instances, `{% url %}` per row, filters,
-  `{% blocktranslate %}`, a `{% status_pill %}` tag and an `{% include %}` per subtask roll-up.
-- jinja2 plain: the same partial written for Jinja2 (autoescape, the i18n extension with Django's gettext), fed
-  with the same plain values; once with `t.code` (Jinja2 tries an attribute, then the key) and once with `t["code"]`.
-  Needs `pip install Jinja2` (not a dependency of the project).
+- jinja2, the project's partial tasks/_task_table.html through the project's engine (luoshi.core.jinja: `t.code`
+  looks a dict's key up first), fed with the plain values of tasks.views.task_table_rows; "prepare" is the time of
+  building those values from the selector's dicts.
+- jinja2, stock lookups: the same partial in a plain Jinja2 environment, where `t.code` tries an attribute before
+  the key (what `luoshi.core.jinja.LuoshiEnvironment.getattr` saves).
+- django templates: the same partial as it was written for Django's templates before ADR 0043 (cached, plain values).
 - python: the rows as one f-string per row with escape() (the floor; the project does not build HTML in Python).
 
-Every approach must produce the same HTML as "django plain" (compared with whitespace squeezed), or the script
-stops: a faster template that says something else is no result.
+Every approach must produce the same HTML as the project's partial (compared with whitespace squeezed), or the
+script stops: a faster template that says something else is no result.
 """
 from __future__ import annotations
 
@@ -46,19 +45,11 @@ from luoshi.tasks import selectors  # noqa: E402
 from luoshi.tasks.models import Task  # noqa: E402
 from luoshi.tasks.views import task_table_rows  # noqa: E402
 
-# the rows as tasks/_task_table.html wrote them before issue #11 (ORM objects walked in the template)
-DJANGO_OBJECTS = """{% load i18n luoshi %}
+# tasks/_task_table.html as it was written for Django's templates before ADR 0043 (same markup, same msgids)
+DJANGO_PLAIN = """{% load i18n %}{% translate "进度" as progress_label %}{% translate "子任务：" as subtasks_label %}
 <table class="table tasks"><thead><tr><th>{% translate "编号" %}</th><th>{% translate "任务内容" %}</th><th>{% translate "牵头单位" %}</th><th>{% translate "责任领导" %}</th><th>{% translate "完成时限" %}</th><th class="num">{% translate "进度" %}</th><th>{% translate "状态" %}</th></tr></thead><tbody>
-{% for t in tasks %}<tr><td class="code">{{ t.code }}</td><td>{% if t.parent_id %}<span class="muted">↳ </span>{% endif %}<a href="{% url 'task_detail' t.pk %}">{{ t.title|truncatechars:60 }}</a>{% if t.category and not t.parent_id %}<br><small class="muted">{{ t.category }}</small>{% endif %}{% if t.rollup %}<br>{% include "tasks/_rollup.html" with rollup=t.rollup %}{% endif %}</td><td>{{ t.lead_units_text|truncatechars:24 }}</td><td>{{ t.leaders_text }}</td><td>{{ t.deadline_phrase }}{% if t.extended_deadline %}<br><small>{% blocktranslate with date=t.extended_deadline|cndate %}延至{{ date }}{% endblocktranslate %}</small>{% endif %}</td><td class="num"><progress max="100" value="{{ t.progress }}" aria-label="{% translate "进度" %}">{{ t.progress }}%</progress> {{ t.progress }}%</td><td>{% status_pill t.status t.status_reason %}{% if t.status_reason and t.status != 'closed' %}<br><small class="muted">{{ t.status_reason }}</small>{% endif %}</td></tr>
+{% for t in tasks %}<tr><td class="code">{{ t.code }}</td><td>{% if t.child %}<span class="muted">↳ </span>{% endif %}<a href="{{ t.url }}">{{ t.title }}</a>{% if t.category %}<br><small class="muted">{{ t.category }}</small>{% endif %}{% if t.rollup %}<br><small class="rollup">{{ subtasks_label }}{% for css, text in t.rollup %}{% if css %}<span class="{{ css }}">{{ text }}</span>{% else %}{{ text }}{% endif %}{% if not forloop.last %} {% endif %}{% endfor %}</small>{% endif %}</td><td>{{ t.units }}</td><td>{{ t.leaders }}</td><td>{{ t.deadline }}{% if t.extended %}<br><small>{{ t.extended }}</small>{% endif %}</td><td class="num"><progress max="100" value="{{ t.progress }}" aria-label="{{ progress_label }}">{{ t.progress }}%</progress> {{ t.progress }}%</td><td><span class="pill {{ t.status }}" title="{{ t.reason }}">{{ t.label }}</span>{% if t.note %}<br><small class="muted">{{ t.note }}</small>{% endif %}</td></tr>
 {% empty %}<tr><td colspan="7" class="muted">{% translate "没有符合条件的任务。" %}</td></tr>{% endfor %}
-</tbody></table>
-"""
-
-# tasks/_task_table.html for Jinja2 (same markup, same msgids)
-JINJA2_PLAIN = """{% set progress_label = _("进度") %}{% set subtasks_label = _("子任务：") %}
-<table class="table tasks"><thead><tr><th>{{ _("编号") }}</th><th>{{ _("任务内容") }}</th><th>{{ _("牵头单位") }}</th><th>{{ _("责任领导") }}</th><th>{{ _("完成时限") }}</th><th class="num">{{ _("进度") }}</th><th>{{ _("状态") }}</th></tr></thead><tbody>
-{% for t in tasks %}<tr><td class="code">{{ t.code }}</td><td>{% if t.child %}<span class="muted">↳ </span>{% endif %}<a href="{{ t.url }}">{{ t.title }}</a>{% if t.category %}<br><small class="muted">{{ t.category }}</small>{% endif %}{% if t.rollup %}<br><small class="rollup">{{ subtasks_label }}{% for css, text in t.rollup %}{% if css %}<span class="{{ css }}">{{ text }}</span>{% else %}{{ text }}{% endif %}{% if not loop.last %} {% endif %}{% endfor %}</small>{% endif %}</td><td>{{ t.units }}</td><td>{{ t.leaders }}</td><td>{{ t.deadline }}{% if t.extended %}<br><small>{{ t.extended }}</small>{% endif %}</td><td class="num"><progress max="100" value="{{ t.progress }}" aria-label="{{ progress_label }}">{{ t.progress }}%</progress> {{ t.progress }}%</td><td><span class="pill {{ t.status }}" title="{{ t.reason }}">{{ t.label }}</span>{% if t.note %}<br><small class="muted">{{ t.note }}</small>{% endif %}</td></tr>
-{% else %}<tr><td colspan="7" class="muted">{{ _("没有符合条件的任务。") }}</td></tr>{% endfor %}
 </tbody></table>
 """
 
@@ -92,18 +83,15 @@ def python_rows(rows: list[dict]) -> str:
     return "\n".join(out)
 
 
-def jinja2_template(item_access: bool = False):
-    """JINJA2_PLAIN compiled; with item_access, `t.code` written `t["code"]` (Jinja2 tries an attribute first)."""
-    try:
-        import jinja2
-    except ImportError:
-        return None
+def stock_jinja2_template():
+    """The project's partial (without its pager) in a stock Jinja2 environment with the same gettext."""
+    import jinja2
     from django.utils.translation import gettext, ngettext
 
     env = jinja2.Environment(autoescape=True, extensions=["jinja2.ext.i18n"], auto_reload=False)
-    env.install_gettext_callables(gettext, ngettext, newstyle=True)
-    source = re.sub(r"\bt\.(\w+)", r't["\1"]', JINJA2_PLAIN) if item_access else JINJA2_PLAIN
-    return env.from_string(source)
+    env.install_gettext_callables(gettext, ngettext, newstyle=False)
+    source = Path(__file__).resolve().parent.parent.joinpath("luoshi/tasks/templates/tasks/_task_table.html").read_text()
+    return env.from_string(source.replace('{% include "core/_pager.html" %}', ""))
 
 
 def squeeze(html: str) -> str:
@@ -140,12 +128,12 @@ def main() -> None:
           f"language {args.language}, best of 5 × {args.renders} renders")
 
     partial = get_template("tasks/_task_table.html")
-    jinja, jinja_items = jinja2_template(), jinja2_template(item_access=True)
-    reference = squeeze(partial.render({"tasks": plain}))
+    stock, django_partial = stock_jinja2_template(), engines["django"].from_string(DJANGO_PLAIN)
+    reference = squeeze(partial.render({"tasks": plain}).replace(squeeze(get_template("core/_pager.html").render({})), ""))
     approaches = {
-        "django plain (tasks/_task_table.html)": lambda: partial.render({"tasks": plain}),
-        "jinja2 plain": (lambda: jinja.render(tasks=plain)) if jinja else None,
-        'jinja2 plain, t["key"]': (lambda: jinja_items.render(tasks=plain)) if jinja else None,
+        "jinja2, the project's (tasks/_task_table.html)": lambda: partial.render({"tasks": plain}),
+        "jinja2, stock lookups (t.code: attribute first)": lambda: stock.render(tasks=plain),
+        "django templates (the partial before ADR 0043)": lambda: django_partial.render({"tasks": plain}),
         "python f-strings (floor)": lambda: python_rows(plain),
     }
     reverse("task_detail", args=[1])  # warm the URL resolver
@@ -153,19 +141,15 @@ def main() -> None:
     prepare = best_ms(lambda: task_table_rows(values, rollups), args.renders)
     print(f"{'prepare plain values (tasks.views.task_table_rows)':<52} {prepare:10.3f} {prepare * 1000 / len(plain):8.1f}")
     for name, fn in approaches.items():
-        if fn is None:
-            print(f"{name:<52} {'(pip install Jinja2 to measure)':>20}")
-            continue
-        out = squeeze(fn())
+        out = squeeze(squeeze(fn()).replace(squeeze(get_template("core/_pager.html").render({})), ""))
         if out != reference:
             at = next((i for i, (a, b) in enumerate(zip(out, reference)) if a != b), min(len(out), len(reference)))
-            sys.exit(f"{name}: renders different HTML than tasks/_task_table.html from character {at}:\n"
+            sys.exit(f"{name}: renders different HTML than the project's partial from character {at}:\n"
                      f"{out[max(0, at - 300):at + 300]}\n---\n{reference[max(0, at - 300):at + 300]}")
         ms = best_ms(fn, args.renders)
         print(f"{name:<52} {ms:10.3f} {ms * 1000 / len(plain):8.1f}")
     samples = [best_ms(lambda: partial.render({"tasks": plain}), 20) for _ in range(5)]
-    print(f"(django plain, 5 × 20 renders: median {statistics.median(samples):.3f} ms)")
-
+    print(f"(the project's partial, 5 × 20 renders: median {statistics.median(samples):.3f} ms)")
 
 if __name__ == "__main__":
     main()

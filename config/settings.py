@@ -78,21 +78,30 @@ MIDDLEWARE = [
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
 
+# The project's pages, documents and e-mails are Jinja2 templates in each app's `templates/` directory (ADR 0043:
+# `luoshi.core.jinja` keeps the Django template language's lookups and localization). Django's own engine stays
+# second, only for what Django itself ships (the admin's pages).
+_CONTEXT_PROCESSORS = [
+    "django.template.context_processors.request",
+    "django.contrib.auth.context_processors.auth",
+    "django.contrib.messages.context_processors.messages",
+    "django.template.context_processors.i18n",
+    "luoshi.core.context_processors.luoshi",
+    "luoshi.org.context_processors.scope",
+]
 TEMPLATES = [
     {
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [BASE_DIR / app.replace(".", "/") / "templates" for app in INSTALLED_APPS
+                 if app.startswith("luoshi.") and (BASE_DIR / app.replace(".", "/") / "templates").is_dir()],
+        "APP_DIRS": False,
+        "OPTIONS": {"environment": "luoshi.core.jinja.environment", "context_processors": _CONTEXT_PROCESSORS},
+    },
+    {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        "DIRS": [],
         "APP_DIRS": True,
-        "OPTIONS": {
-            "context_processors": [
-                "django.template.context_processors.request",
-                "django.contrib.auth.context_processors.auth",
-                "django.contrib.messages.context_processors.messages",
-                "django.template.context_processors.i18n",
-                "luoshi.core.context_processors.luoshi",
-                "luoshi.org.context_processors.scope",
-            ],
-        },
+        "OPTIONS": {"context_processors": _CONTEXT_PROCESSORS},
     },
 ]
 

@@ -23,7 +23,7 @@ from luoshi.core.http import XLSX, download
 from luoshi.core.paging import Pager
 from luoshi.core.formats import day_text
 from luoshi.core.reasons import reason_text
-from luoshi.core.templatetags.luoshi import LABELS
+from luoshi.core.jinja_filters import LABELS
 from luoshi.org.lookups import path_unit_id
 from luoshi.org.models import Person, Role, Unit
 from luoshi.org.resolve import LeaderResolver, UnitResolver, region_of

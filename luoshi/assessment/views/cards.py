@@ -22,7 +22,7 @@ from .. import permissions as perms
 from .. import selectors, services
 from ..forms import AppealDecideForm, AppealForm, BonusForm, DeductionForm, MaterialForm
 from ..models import Adjustment, Appeal, AppealState, Indicator, RoundState, ScoreStatus
-from ..templatetags.assessment import num
+from ..jinja import num
 from .common import errors_text, request_files, int_or_none, round_for_manager
 from .scoring import leaf_kind
 

@@ -5,7 +5,7 @@ import datetime as dt
 from django.utils import timezone, translation
 
 from luoshi.core.models import JournalEntry
-from luoshi.core.templatetags.luoshi import journal_changes
+from luoshi.core.jinja_filters import journal_changes
 
 
 def entry(changes, object_type="tasks.task"):

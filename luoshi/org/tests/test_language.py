@@ -107,8 +107,8 @@ def test_the_password_reset_mail_is_in_the_accounts_language(cast, client, mailo
     client.cookies["django_language"] = "en"
     client.post(reverse("password_reset"), {"email": "liaison_b@example.org"})
     to_a, to_b = mailoutbox
-    # (the subject comes from django.contrib.admin's template of the same name, which shadows core's)
-    assert to_a.subject == "Password reset on testserver" and "Your user name: liaison_a" in to_a.body
+    # (core's own subject; before ADR 0043 django.contrib.admin's template of the same name shadowed it)
+    assert to_a.subject == "Reset the password · testserver" and "Your user name: liaison_a" in to_a.body
     assert "密码" in to_b.subject and "您的用户名：liaison_b" in to_b.body
 
 

@@ -1,23 +1,21 @@
-"""How assessment numbers and states look on a page."""
+"""How assessment numbers and states look on a page: the filters and functions assessment templates use
+(collected by luoshi.core.jinja, ADR 0043)."""
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
-from django import template
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from luoshi.core import clock
 
-from ..models import RoundState
+from .models import RoundState
 
-register = template.Library()
 
 STATE_CSS = {RoundState.DRAFT: "", RoundState.COLLECTING: "extended", RoundState.SCORING: "yellow",
              RoundState.REVIEW: "yellow", RoundState.PUBLISHED: "normal", RoundState.FINAL: "closed"}
 
 
-@register.filter
 def num(value):
     """20.0000 → "20", 2.5000 → "2.5", None → "—": numbers as people write them (the stored precision stays)."""
     if value is None or value == "":
@@ -30,7 +28,6 @@ def num(value):
     return "0" if text in ("-0", "") else text
 
 
-@register.filter
 def places(value, n):
     """A published number at the scheme's precision: 92.5 with 2 places → "92.50"."""
     if value is None or value == "":
@@ -41,13 +38,11 @@ def places(value, n):
         return value
 
 
-@register.filter
 def rank(value):
     """A rank: 3 → "3", 2.5 (fractional) → "2.5"."""
     return num(value)
 
 
-@register.filter
 def movement(value):
     """升降位次: +2 → ↑2, −1 → ↓1, 0 → 持平, None → —."""
     if value is None:
@@ -59,14 +54,12 @@ def movement(value):
     return _("持平")
 
 
-@register.filter
 def stars(value):
     if not value:
         return ""
     return format_html('<span class="stars" title="{}">{}</span>', _("%(n)s星") % {"n": value}, "★" * int(value))
 
 
-@register.simple_tag
 def round_pill(rnd):
     label = rnd.get_state_display()
     if rnd.state == RoundState.PUBLISHED and rnd.appeal_deadline:
@@ -77,14 +70,7 @@ def round_pill(rnd):
     return format_html('<span class="pill {}">{}</span>', STATE_CSS.get(rnd.state, ""), label)
 
 
-@register.filter
-def get(mapping, key):
-    return mapping.get(key) if mapping else None
 
 
-@register.filter
-def index(seq, i):
-    try:
-        return seq[i]
-    except (IndexError, TypeError, KeyError):
-        return None
+FILTERS = {"num": num, "places": places, "rank": rank, "movement": movement, "stars": stars}
+GLOBALS = {"round_pill": round_pill}
