@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
+from decimal import Decimal
 
 from django.conf import settings
 from django.template import defaultfilters
@@ -58,7 +59,7 @@ def _finalize(value):
     kind = type(value)
     if kind is str or kind is int:
         return value
-    if isinstance(value, (dt.date, dt.time, float)) or kind.__name__ == "Decimal":
+    if isinstance(value, (dt.date, dt.time, float, Decimal)):
         return django_formats.localize(template_localtime(value))
     return value
 
