@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
+import inspect
 from decimal import Decimal
 
 from django.conf import settings
@@ -48,8 +49,12 @@ class LuoshiEnvironment(Environment):
                 return self.undefined(name=attribute)
             try:
                 return value()
-            except TypeError:  # a method that needs arguments: Django shows nothing
-                return self.undefined(name=attribute)
+            except TypeError:
+                try:  # a method that needs arguments shows nothing, as in Django; an error inside it is raised
+                    inspect.signature(value).bind()
+                except (TypeError, ValueError):
+                    return self.undefined(name=attribute)
+                raise
         return value
 
 

@@ -29,6 +29,9 @@ class Thing:
     def needs_an_argument(self, x):
         return x
 
+    def broken(self):
+        return len(None)  # a TypeError inside the method
+
     def delete(self):
         raise AssertionError("a template must not call what alters data")
 
@@ -53,6 +56,8 @@ def test_callables_are_called_unless_they_say_not_to_or_alter_data():
     assert render("{{ t.count }} {{ t.label }}", t=thing) == "3 属性" and thing.calls == 1
     assert render("[{{ t.needs_an_argument }}][{{ t.delete }}]", t=thing) == "[][]"
     assert render("{{ k.name }}", k=Kind()) == "种类"
+    with pytest.raises(TypeError):  # an error inside a method is not hidden as "needs arguments"
+        render("{{ t.broken }}", t=thing)
     assert render("{% for k, v in d.items %}{{ k }}={{ v }};{% endfor %}", d={"a": 1, "b": 2}) == "a=1;b=2;"
 
 
