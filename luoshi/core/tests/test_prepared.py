@@ -56,8 +56,12 @@ def test_prepared_once_per_connection_and_not_counted_as_a_query(db):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_new_connection_prepares_again(cast):
+def test_a_new_connection_prepares_again(cast, settings, monkeypatch):
     _needs_postgresql()
+    # kept connections and the switch on, whatever an earlier test in this process left (live-server tests set
+    # CONN_MAX_AGE to 0 while they run)
+    settings.LUOSHI_PG_PREPARED_PER_REQUEST = True
+    monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", 60)
     c = Client()
     c.force_login(cast["office"])
     assert c.get("/inbox/").status_code == 200
