@@ -358,7 +358,7 @@ def adjustment_add(*, by, round: Round, unit: Unit, kind: str, item: str, level:
 
 # ---- computing ----------------------------------------------------------------------------------------------
 
-def _score_chunks(scores, *, chunked: bool = True):
+def _score_chunks(scores):
     """(chunks of raw rows, convert) for a `values_list("unit_id", "indicator_id", "value")` query of
     scores. `convert` (None when the backend returns decimals as they are) turns a raw value into what the
     ORM would give — on SQLite a decimal is stored as a float and quantized on the way out — once per
@@ -367,7 +367,7 @@ def _score_chunks(scores, *, chunked: bool = True):
     from django.db.models.sql.constants import MULTI
 
     compiler = scores.query.get_compiler(using=scores.db)
-    chunks = compiler.execute_sql(MULTI, chunked_fetch=chunked, chunk_size=20000)
+    chunks = compiler.execute_sql(MULTI, chunked_fetch=True, chunk_size=20000)
     converters = compiler.get_converters([col for col, *_rest in compiler.select[:compiler.col_count]])
     if not converters:
         return chunks, None
@@ -464,44 +464,17 @@ def _read_by_unit(scores, inputs: dict[int, engine.UnitInput], index_of_id: dict
                 add(uid, int(iid), converted[text])
 
 
-def _inputs(rnd: Round, definition: SchemeDef, *, approved_only: bool = False, unit_id: int | None = None,
-            peer_group: bool = True, score_row=None):
-    """Unit inputs for the engine, read in four queries. With `unit_id`, only that unit's values are read,
-    plus the values of rank-rule leaves of every unit in its peer group (their points depend on the
-    group), in five queries; the inputs are then the group's units only. With `peer_group=False` as well,
-    the inputs are the unit's alone (its rank leaves' points come from elsewhere: unit_preview)."""
-    participants = RoundUnit.objects.filter(round=rnd)
-    group = None
-    if unit_id is not None and not peer_group:
-        participants = list(participants.filter(unit_id=unit_id).values_list("unit_id", "group", "excluded"))
-    elif unit_id is not None:
-        # Only the unit's peer group takes part (below), read without ordering (one card's points do not
-        # depend on the order: perf, the score card).
-        group = participants.filter(unit_id=unit_id).values_list("group", flat=True).first()
-        participants = [] if group is None else list(
-            participants.filter(group=group).values_list("unit_id", "group", "excluded"))
-    else:
-        participants = list(participants.order_by("unit__sort_order", "unit__path")
-                            .values_list("unit_id", "group", "excluded"))
+def _inputs(rnd: Round, definition: SchemeDef, *, approved_only: bool = False, score_row=None):
+    """Every participating unit's inputs for the engine, in the units' order, read in four queries. (A score card
+    reads its own unit's inputs: assessment.card.)"""
+    participants = list(RoundUnit.objects.filter(round=rnd).order_by("unit__sort_order", "unit__path")
+                        .values_list("unit_id", "group", "excluded"))
     leaf_codes = ([m.code for m in definition.league.metrics] if definition.type == "metric"
                   else [leaf.code for leaf in definition.leaves()])
     index_of_code = {code: i for i, code in enumerate(leaf_codes)}
     leaf_rows = list(Indicator.objects.filter(version=rnd.version_id, is_leaf=True).values_list("pk", "code"))
     index_of_id = {pk: index_of_code[code] for pk, code in leaf_rows if code in index_of_code}
     scores = Score.objects.counted(rnd, approved_only=approved_only)
-    queries = [scores]
-    if unit_id is not None:
-        # Rank-rule points depend on the unit's peer group only, so only that group takes part: the unit's
-        # own scores, and the other group members' scores of rank-rule leaves (by leaf id, codes being
-        # unique in a version). Two index lookups instead of a scan of the round (perf: the score card).
-        rank_codes = {leaf.code for leaf in definition.leaves() if leaf.rule is not None and leaf.rule.type == "rank"} \
-            if definition.type == "points" else set()
-        rank_ids = [pk for pk, code in leaf_rows if code in rank_codes]
-        queries = [scores.filter(unit_id=unit_id)]
-        if rank_ids and group is not None:
-            # Served from score_round_unit_idx, which holds every column read here (migration 0006).
-            queries.append(scores.filter(indicator_id__in=rank_ids, unit_id__in=RoundUnit.objects.filter(
-                round=rnd, group=group).values("unit_id")).exclude(unit_id=unit_id))
     inputs = {uid: engine.UnitInput(unit_id=uid, group=group, excluded=excluded) for uid, group, excluded in participants}
     # One value per (unit, leaf) straight into the unit's input; several evaluators' values are gathered
     # and aggregated afterwards (perf: no per-row list).
@@ -522,21 +495,17 @@ def _inputs(rnd: Round, definition: SchemeDef, *, approved_only: bool = False, u
         else:
             values[idx] = value
 
-    if unit_id is None and definition.type == "points":
+    if definition.type == "points":
         _read_by_unit(scores, inputs, index_of_id, len(leaf_codes), add, score_row)
     else:
-        for query in queries:
-            chunks, convert = _score_chunks(query.values_list("unit_id", "indicator_id", "value"),
-                                            chunked=unit_id is None)
-            for chunk in chunks:
-                for uid, iid, value in chunk:
-                    add(uid, iid, value if convert is None else convert(value))
+        chunks, convert = _score_chunks(scores.values_list("unit_id", "indicator_id", "value"))
+        for chunk in chunks:
+            for uid, iid, value in chunk:
+                add(uid, iid, value if convert is None else convert(value))
     method, trim = definition.multi_rater, definition.trim_above
     for (uid, idx), values in several.items():
         values_of[uid][idx] = engine.aggregate_raters(values, method, trim)
     adjustments = Adjustment.objects.filter(round=rnd, is_current=True)
-    if unit_id is not None:
-        adjustments = adjustments.filter(unit_id=unit_id)
     for uid, kind, item, level, award, count in adjustments.values_list(
             "unit_id", "kind", "item", "level", "award", "count"):
         u = inputs.get(uid)
