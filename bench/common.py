@@ -160,8 +160,13 @@ class CpuMeter:
         other = sum(max(0, ticks - self.first.get(pid, 0)) for pid, (_, ticks, _) in self.last.items()
                     if pid not in ours)
         capacity = wall * os.sysconf("SC_CLK_TCK") * (os.cpu_count() or 1)
+        # the first root is the measuring process itself (the load's clients): its share is the part of the
+        # machine a real deployment would not spend on the server
+        client = sum(max(0, ticks - self.first.get(pid, 0)) for pid, (_, ticks, _) in self.last.items()
+                     if pid == self.roots[0])
         return {"cpu_busy_pct": 100 * (busy - self.busy0) / capacity if capacity else 0.0,
                 "cpu_other_pct": 100 * other / capacity if capacity else 0.0,
+                "cpu_client_pct": 100 * client / capacity if capacity else 0.0,
                 "loadavg": os.getloadavg()[0]}
 
 
