@@ -9,6 +9,7 @@ class CoreConfig(AppConfig):
 
     def ready(self):
         from . import checks  # noqa: F401 - registers the deploy checks
+        from . import lookups  # noqa: F401 - registers IntegerField/ForeignKey.in_ids
         from .presets import calendar_preset_load, calendar_preset_parse, calendar_preset_summary, preset_kind_register
 
         preset_kind_register("calendar", title=gettext_lazy("工作日历"), parse=calendar_preset_parse,

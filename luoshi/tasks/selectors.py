@@ -440,14 +440,24 @@ class ProgramCounts:
 
     def __init__(self, *, user, program: Program, as_of: dt.date | None = None, day_matters: bool = False):
         self.program = program
-        whole = program_fully_visible(scope_for(user), program)
+        self._whole = whole = program_fully_visible(scope_for(user), program)
         self.counted: Counter | None = None
         self._small: dict | None = None
-        if day_matters or not whole:
-            day = tallies.tally_day(program.pk)
-            if not whole or (as_of is not None and as_of != day):
-                self.counted = tallies.counts_of(program_tasks(user=user, program=program), day=as_of or day,
-                                                 ack_days=program.ack_days)
+        self._user, self._as_of = user, as_of
+        self._counted_dimensions: frozenset[str] | None = None  # None: every dimension
+        if not whole and not day_matters:
+            # the overview of part of a program: only the dimensions it shows, read lean
+            self.counted = tallies.overview_counts(program_tasks(user=user, program=program))
+            self._counted_dimensions = tallies.OVERVIEW_DIMENSIONS
+        elif day_matters or not whole:
+            self._count_all()
+
+    def _count_all(self) -> None:
+        day = tallies.tally_day(self.program.pk)
+        if not self._whole or (self._as_of is not None and self._as_of != day):
+            self.counted = tallies.counts_of(program_tasks(user=self._user, program=self.program),
+                                             day=self._as_of or day, ack_days=self.program.ack_days)
+            self._counted_dimensions = None
 
     def rows(self, dimension: str, keys=None) -> dict[str, dict[str, int]]:
         """{key: {status or figure: n}} (n > 0) of one dimension, for `keys` (all when None)."""
@@ -457,6 +467,8 @@ class ProgramCounts:
                     self._small = tallies.rows_by_dimension(self.program.pk, SMALL_DIMENSIONS)
                 return self._small.get(dimension, {})
             return tallies.rows_by_key(self.program.pk, dimension, keys)
+        if self._counted_dimensions is not None and dimension not in self._counted_dimensions:
+            self._count_all()
         wanted = None if keys is None else {str(k) for k in keys}
         out: dict[str, dict[str, int]] = defaultdict(dict)
         for (d, key, status), n in self.counted.items():

@@ -173,6 +173,13 @@ def test_tallies_stay_exact_under_service_operations(program, city, cast, travel
                 got = selectors.status_counts(selectors.task_list(user=liaison, filters=selectors.TaskFilters(
                     program=p, unit=Unit.objects.get(pk=r["unit_id"]), lead_only=True)))
                 assert r["total"] == got["total"]
+            # the overview of part of a program reads only the dimensions it shows, lean (overview_counts): the
+            # same rows as counting every dimension from the tasks
+            for person in cast.values():
+                tasks = selectors.program_tasks(user=person, program=p)
+                full = tallies.counts_of(tasks, day=day, ack_days=p.ack_days)
+                assert tallies.overview_counts(tasks) == Counter(
+                    {k: n for k, n in full.items() if k[0] in tallies.OVERVIEW_DIMENSIONS}), person.username
     finally:
         transaction.savepoint_rollback(sid)
 
