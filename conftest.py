@@ -20,6 +20,9 @@ hypothesis_settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much])
 hypothesis_settings.register_profile("dev", deadline=None)
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+# config.wsgi loads every view and template and freezes the collector when imported (a server's start); tests that
+# import it want its checks only, and the servers tests start need no head start. test_wsgi.py tests the warm-up.
+os.environ["LUOSHI_WARM_UP"] = "0"
 
 
 def _jinja2_render_signalled(self, context=None, request=None):

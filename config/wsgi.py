@@ -20,19 +20,51 @@ def _refuse_the_demo_key() -> None:
             "LUOSHI_ALLOW_DEMO_KEY=1 for a local demo).")
 
 
+def _warm_up() -> None:
+    """Load now what a new worker process would otherwise load during its first requests: every module behind
+    the URLs (the views import the Excel, Word and PDF libraries: ~1.5 s), every template compiled (175 files,
+    ~2 s) and both languages' translations. Without this, the first page of each kind a worker served took up
+    to 1–3 s (the miss pattern's max, docs/benchmarks.md, issue #11 session 7). A template that does not compile
+    is logged and left for its page to report, as before."""
+    import logging
+
+    from django.template import engines
+    from django.urls import get_resolver
+    from django.utils import translation
+    from jinja2 import TemplateSyntaxError
+
+    get_resolver().url_patterns  # noqa: B018  imports every urls module and the views behind them
+    for engine in engines.all():
+        env = getattr(engine, "env", None)
+        if env is None:  # Django's own engine (the admin's pages) compiles on use
+            continue
+        for name in env.list_templates():
+            try:
+                env.get_template(name)
+            except TemplateSyntaxError:
+                logging.getLogger(__name__).exception("template %s does not compile", name)
+    for language in ("zh-hans", "en"):
+        with translation.override(language):
+            translation.gettext("首页")
+
+
 _refuse_the_demo_key()
-_warm = False
+if os.environ.get("LUOSHI_WARM_UP", "1") != "0":  # "0": the test suite, which imports this module in its workers
+    _warm_up()
+    # What was loaded so far lives as long as the process: out of the garbage collector's sight (gc.freeze), or
+    # every full collection walks it all again (~70 ms with the templates loaded, holding every thread of the worker).
+    gc.collect()
+    gc.freeze()
+_first_request_done = False
 
 
 def application(environ, start_response):
-    """Django, plus one thing: after the first request has loaded templates, translations and caches, those
-    long-lived objects are moved out of the garbage collector's sight (gc.freeze). Otherwise every few
-    requests a full collection walks them all again, adding ~80 ms to that request (measured on the score
-    card; docs/benchmarks-assessment.md)."""
-    global _warm
+    """Django, plus one thing: after the first request, what it loaded for good (the database connection, the
+    settings' lazy objects, caches of the ORM and of the translation machinery) is frozen too (gc.freeze)."""
+    global _first_request_done
     response = _django(environ, start_response)
-    if not _warm:
-        _warm = True
+    if not _first_request_done:
+        _first_request_done = True
         gc.collect()
         gc.freeze()
     return response
