@@ -204,6 +204,11 @@ class Task(models.Model):
             # the subtree, without reading the table for each (SQLite ~2.8 → ~0.4 ms for a district, ADR 0036)
             models.Index(fields=["program", "status", "deadline", "id"], name="task_program_status_dl_idx",
                          condition=models.Q(is_archived=False)),
+            # a program's tasks in list order, not archived: the task list of a reader who reads part of a program
+            # walks it, testing each task for an assignment in their subtree, without reading the table for the
+            # tasks it skips (a district leader's page 15 of a city program: SQLite 7 → 3 ms, ADR 0046)
+            models.Index(fields=["program", "sort_order", "id"], name="task_program_live_order_idx",
+                         condition=models.Q(is_archived=False)),
         ]
         verbose_name = _("任务")
         verbose_name_plural = pgettext_lazy("plural", "任务")
