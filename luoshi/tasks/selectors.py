@@ -488,7 +488,7 @@ def workbench(*, user) -> dict:
                 programs = [p for p, held in in_programs.items() if held & statuses]
                 if not programs:
                     return []
-                qs = qs.filter(task__program_id__in=programs)
+                qs = qs.filter(program_id__in=programs)  # the assignment's copy: its (program, unit_path) index
             return [{**a, "role_label": ROLE_LABELS.get(a["role"], a["role"])}
                     for a in qs.order_by("task__deadline", "task_id", "id").values(*ASSIGNMENT_VALUES)[:20]]
         data["to_acknowledge"] = rows(mine.filter(acknowledged_at=None))
