@@ -457,6 +457,40 @@ ROLE_LABELS = dict(AssignmentRole.choices)
 REQUEST_VALUES = ("task_id", "task__code", "task__title", "unit__name", "requested_at")
 
 
+# Up to this many open tasks the liaison's four lists are cut from one read of the subtree's open assignments (a street
+# liaison of the bench city: ~440); past it each list is its own query, stopping at its 20th row.
+LIAISON_LISTS_READ_WHOLE = 600
+
+
+def _liaison_lists(mine: QuerySet, programs: list[int], limit: int = 20) -> dict[str, list[dict]]:
+    """The liaison's 待签收, 红灯, 黄灯 and 全部 lists (each the first `limit` of `mine` so filtered, ordered by the task's
+    deadline, the task and the assignment, as the database sorts NULL), cut in Python from one read of the open
+    assignments in `programs`: one statement instead of four (SQLite ~4 → ~1.5 ms; PostgreSQL planned each of the four
+    joins for ~0.8 ms, ADR 0046)."""
+    from django.db import connection
+
+    if not programs:
+        return {"to_acknowledge": [], "my_red": [], "my_due_soon": [], "my_tasks": []}
+    nulls_first = connection.vendor == "sqlite"
+    found = list(mine.filter(program_id__in=programs).order_by()
+                 .values(*ASSIGNMENT_VALUES, "id", "acknowledged_at", "task__deadline"))
+    found.sort(key=lambda a: ((a["task__deadline"] is not None) if nulls_first else (a["task__deadline"] is None),
+                              a["task__deadline"] or dt.date.min, a["task_id"], a["id"]))
+
+    def first(test) -> list[dict]:
+        out: list[dict] = []
+        for a in found:
+            if test(a):
+                out.append({**{k: a[k] for k in ASSIGNMENT_VALUES}, "role_label": ROLE_LABELS.get(a["role"], a["role"])})
+                if len(out) == limit:
+                    break
+        return out
+    return {"to_acknowledge": first(lambda a: a["acknowledged_at"] is None),
+            "my_red": first(lambda a: a["task__status"] == TaskStatus.RED),
+            "my_due_soon": first(lambda a: a["task__status"] == TaskStatus.YELLOW),
+            "my_tasks": first(lambda a: True)}
+
+
 def _liaison_programs(reach: _Reach | None, liaison_paths: Sequence[str]) -> dict[int, set[str]] | None:
     """{program id: statuses its tasks assigned in the subtree have} from the tallies read for the counts, when they
     describe exactly the liaison's subtree (one unit path, no program read whole); None when they do not."""
@@ -491,10 +525,14 @@ def workbench(*, user) -> dict:
                 qs = qs.filter(program_id__in=programs)  # the assignment's copy: its (program, unit_path) index
             return [{**a, "role_label": ROLE_LABELS.get(a["role"], a["role"])}
                     for a in qs.order_by("task__deadline", "task_id", "id").values(*ASSIGNMENT_VALUES)[:20]]
-        data["to_acknowledge"] = rows(mine.filter(acknowledged_at=None))
-        data["my_red"] = rows(mine.filter(task__status=TaskStatus.RED), {TaskStatus.RED})
-        data["my_due_soon"] = rows(mine.filter(task__status=TaskStatus.YELLOW), {TaskStatus.YELLOW})
-        data["my_tasks"] = rows(mine)
+        open_tasks = data["counts"]["total"] - data["counts"][TaskStatus.CLOSED]  # at least the subtree's
+        if in_programs is not None and open_tasks <= LIAISON_LISTS_READ_WHOLE:
+            data.update(_liaison_lists(mine, [p for p, held in in_programs.items() if held & open_statuses]))
+        else:
+            data["to_acknowledge"] = rows(mine.filter(acknowledged_at=None))
+            data["my_red"] = rows(mine.filter(task__status=TaskStatus.RED), {TaskStatus.RED})
+            data["my_due_soon"] = rows(mine.filter(task__status=TaskStatus.YELLOW), {TaskStatus.YELLOW})
+            data["my_tasks"] = rows(mine)
     if scope.has_role(Role.OFFICE):
         # newest first; requests made in the same second in the order they were made
         data["pending_extensions"] = list(ExtensionRequest.objects.manageable_by(scope).filter(state=RequestState.PENDING)

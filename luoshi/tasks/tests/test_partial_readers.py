@@ -72,3 +72,29 @@ def test_led_open_tasks_are_in_deadline_order_with_and_without_a_deadline(progra
         assert [t["id"] for t in selectors._led_open_tasks(leader.pk, limit)] == list(led[:limit]), limit
     board = selectors.workbench(user=Person.objects.get(pk=leader.pk))
     assert [t["id"] for t in board["led_tasks"]] == list(led[:20])
+
+
+def test_a_liaisons_lists_cut_from_one_read_are_the_lists_read_one_by_one(program, city, cast, travel, monkeypatch):
+    """Few open tasks: the four lists come from one read of the subtree's assignments; many (here: any), each is its
+    own query; both are the first 20 of the assignments so filtered, in deadline, task, assignment order."""
+    from luoshi.tasks.warnings import warnings_run
+
+    p = program["program"]
+    for i, phrase in enumerate(["长期坚持", "3月底前", "6月底前", "7月10日前", "12月底前"] * 5):
+        services.task_create(by=cast["office"], program=p, data=services.TaskInput(
+            title=f"街道任务{i}", lead_units=[city["street_a"]], deadline_phrase=phrase))
+    with travel("2026-07-03"):  # some red (past 6月底前), some yellow (7月10日前 within the warning days)
+        warnings_run(notify=False)
+        mine = (TaskAssignment.objects.filter(unit_path__within=[city["street_a"].path], task__is_archived=False)
+                .exclude(task__status="closed"))
+        expected = {key: list(qs.order_by("task__deadline", "task_id", "id").values_list("task_id", "role")[:20])
+                    for key, qs in (("my_tasks", mine), ("to_acknowledge", mine.filter(acknowledged_at=None)),
+                                    ("my_red", mine.filter(task__status="red")),
+                                    ("my_due_soon", mine.filter(task__status="yellow")))}
+        assert expected["my_red"] and expected["my_due_soon"] and len(expected["my_tasks"]) == 20
+        for read_whole in (selectors.LIAISON_LISTS_READ_WHOLE, 0):
+            monkeypatch.setattr(selectors, "LIAISON_LISTS_READ_WHOLE", read_whole)
+            board = selectors.workbench(user=Person.objects.get(pk=cast["liaison_a"].pk))
+            for key, rows in expected.items():
+                assert [(a["task_id"], a["role"]) for a in board[key]] == rows, (read_whole, key)
+                assert all(set(a) == {*selectors.ASSIGNMENT_VALUES, "role_label"} for a in board[key])
