@@ -497,8 +497,8 @@ def write_tasks(rng: random.Random, w: Writer, tasks: list[dict], people: dict, 
                  "extended_deadline", "start_date", "status", "status_reason", "progress", "last_report_at",
                  "acknowledged_at", "closed_at", "closed_on_time", "sort_order", "is_archived", "created_at", "updated_at"]
     task_buf = Buffer(w, Task, task_cols)
-    assign_buf = Buffer(w, TaskAssignment, ["task_id", "unit_id", "role", "unit_path", "assigned_at", "acknowledged_at",
-                                            "acknowledged_by_id"])
+    assign_buf = Buffer(w, TaskAssignment, ["task_id", "program_id", "unit_id", "role", "unit_path", "assigned_at",
+                                            "acknowledged_at", "acknowledged_by_id"])
     leader_buf = Buffer(w, Task.leaders.through, ["task_id", "person_id"])
     milestone_buf = Buffer(w, Milestone, ["task_id", "title", "phrase", "due", "done_at", "sort_order", "evidence"])
     report_buf = Buffer(w, ProgressReport, ["task_id", "unit_id", "period_id", "author_id", "submitted_at", "text",
@@ -551,10 +551,11 @@ def write_tasks(rng: random.Random, w: Writer, tasks: list[dict], people: dict, 
             parsed.recurrence, t["extended"], t["created_date"], status, reason, pct if lead_times else 0, last_at,
             t["lead_ack"], closed_at, on_time, t["sort_order"], False, t["created_at"], closed_at or last_at or t["created_at"],
         ))
-        assign_buf.add((t["id"], lead.pk, "lead", lead.path, t["created_at"], t["lead_ack"],
+        assign_buf.add((t["id"], t["program"].pk, lead.pk, "lead", lead.path, t["created_at"], t["lead_ack"],
                         author_of_unit[lead.pk] if t["lead_ack"] else None))
         for u, ack in zip(coops, t["coop_acks"]):
-            assign_buf.add((t["id"], u.pk, "coop", u.path, t["created_at"], ack, author_of_unit[u.pk] if ack else None))
+            assign_buf.add((t["id"], t["program"].pk, u.pk, "coop", u.path, t["created_at"], ack,
+                            author_of_unit[u.pk] if ack else None))
         leader_buf.add((t["id"], t["leader"]))
         for k, (title, due) in enumerate(parsed.milestones):
             done = at_local(due, 17 * 60) if due < today and (closed_at or rng.random() < 0.8) else None

@@ -534,7 +534,8 @@ def _write(*, by, program: Program, specs: list[TaskSpec], existing: dict[str, T
             continue
         lead_ids = {u.pk for u in s.lead_units}
         for u in s.lead_units + [u for u in s.coop_units if u.pk not in lead_ids]:
-            assignments.append(TaskAssignment(task=task, unit=u, unit_path=u.path, assigned_at=now,
+            assignments.append(TaskAssignment(task=task, program_id=task.program_id, unit=u, unit_path=u.path,
+                                              assigned_at=now,
                                               role=AssignmentRole.LEAD if u.pk in lead_ids else AssignmentRole.COOP))
         leader_links += [Task.leaders.through(task_id=task.pk, person_id=p.pk) for p in s.leaders]
         tag_links += [Task.tags.through(task_id=task.pk, tag_id=tags[n].pk) for n in dict.fromkeys(s.tags)]

@@ -226,9 +226,11 @@ class AssignmentRole(models.TextChoices):
 
 
 class TaskAssignment(models.Model):
-    """A unit's part in a task. `unit_path` copies the unit's path so scope filters need no join."""
+    """A unit's part in a task. `unit_path` copies the unit's path so scope filters need no join; `program` copies the
+    task's (which never changes) so a program's assignments in a subtree are read from one index (ADR 0046)."""
 
     task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="assignments")
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="+", db_index=False)
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="assignments")
     role = models.CharField(max_length=8, choices=AssignmentRole.choices)
     unit_path = models.CharField(max_length=255, db_index=True)
@@ -252,6 +254,11 @@ class TaskAssignment(models.Model):
             # few hundred tasks (7.6 → 1.7 ms), SQLite read each assignment row (ADR 0036)
             models.Index(fields=["task", "unit_path"], name="assignment_task_path_idx",
                          opclasses=["int8_ops", "varchar_pattern_ops"]),
+            # "the tasks of this program assigned in this subtree" from the index alone: the task list of a reader who
+            # reads part of a program reads its few hundred tasks there, not the subtree's assignments in every
+            # program (a district: ~17,000) nor every task of the program (ADR 0046)
+            models.Index(fields=["program", "unit_path", "task"], name="assignment_program_path_idx",
+                         opclasses=["int8_ops", "varchar_pattern_ops", "int8_ops"]),
         ]
         verbose_name = _("任务分工")
         verbose_name_plural = pgettext_lazy("plural", "任务分工")

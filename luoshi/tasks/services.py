@@ -159,7 +159,7 @@ def _set_assignments(task: Task, lead: list[Unit], coop: list[Unit], now: dt.dat
             a.role = wanted[uid][1]
             a.save(update_fields=["role"])
             changed.append(uid)
-    new = [TaskAssignment(task=task, unit=u, role=role, unit_path=u.path, assigned_at=now)
+    new = [TaskAssignment(task=task, program_id=task.program_id, unit=u, role=role, unit_path=u.path, assigned_at=now)
            for uid, (u, role) in wanted.items() if uid not in current]
     TaskAssignment.objects.bulk_create(new)
     added = [a.unit_id for a in new]

@@ -84,6 +84,9 @@ def test_real_sheet_imports_every_row(city, cast, travel):
     assert program.owner_unit == city["office_unit"] and program.year == 2026
     assert program.sheet_title == TITLE and program.sheet_subtitle == SUBTITLE and program.name == TITLE
     assert list(Task.objects.filter(program=program).order_by("sort_order").values_list("code", flat=True)) == CODES
+    # each assignment copies its task's program (the partial readers' task list reads them by program)
+    assert {(a.program_id, a.task.program_id) for a in TaskAssignment.objects.select_related("task")} == \
+        {(program.pk, program.pk)}
     tasks = by_code(program)
     # categories follow the merged category rows
     assert {c: t.category for c, t in tasks.items()} == {
