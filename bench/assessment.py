@@ -46,7 +46,7 @@ from django.db.models import F  # noqa: E402
 from django.db.models.functions import Mod  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
-from luoshi.assessment import engine, rank_values, selectors, services  # noqa: E402
+from luoshi.assessment import engine, packed_scores, rank_values, selectors, services  # noqa: E402
 from luoshi.assessment.models import Consequence, Publication, Result, Round, RoundUnit, Score  # noqa: E402
 from luoshi.org.models import Person, Unit  # noqa: E402
 
@@ -159,6 +159,7 @@ def score_changer(rnd, pct: float):
              .update(value=F("value") + Decimal("0.25")))
             # the score services keep the maintained rank values (ADR 0041) with each score; a bulk UPDATE rebuilds them
             rank_values.round_rebuild(rnd)
+            packed_scores.round_rebuild(rnd)    # and the packed rows (ADR 0045)
         k[0] += 1
 
     return change
