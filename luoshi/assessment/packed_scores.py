@@ -58,8 +58,10 @@ def unit_refresh(rnd: Round, unit_id: int) -> None:
         PackedScores.objects.filter(round=rnd, unit_id=unit_id).delete()
         return
     ids, values, unapproved = row
-    PackedScores.objects.update_or_create(round=rnd, unit_id=unit_id, defaults={
-        "indicator_ids": ids, "values": values, "unapproved": unapproved})
+    # an UPDATE, and an INSERT only for a unit's first score (the caller holds the round's lock: no concurrent insert)
+    if not PackedScores.objects.filter(round=rnd, unit_id=unit_id).update(indicator_ids=ids, values=values,
+                                                                          unapproved=unapproved):
+        PackedScores.objects.create(round=rnd, unit_id=unit_id, indicator_ids=ids, values=values, unapproved=unapproved)
 
 
 def approvals_recount(rnd: Round, unit_ids: Iterable[int] | None = None) -> None:
