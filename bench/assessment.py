@@ -147,8 +147,8 @@ def run_publish(rnd, office):
 def score_changer(rnd, pct: float):
     """A function that changes about `pct` % of the round's current scores (those whose id falls in the next
     slice: id mod N = k, k advancing each call) by +0.25 in one UPDATE and commits, as an office's scoring would
-    between two computations (the maintained rank values rebuilt with it, untimed). Every rule reads a changed value differently, so totals, ranks and the rank
-    leaves' peer points change."""
+    between two computations (the maintained rank values and packed scores rebuilt with it, untimed). Every rule
+    reads a changed value differently, so totals, ranks and the rank leaves' peer points change."""
     if not pct:
         return lambda: None
     n, k = max(1, round(100 / pct)), [0]
