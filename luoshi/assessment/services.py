@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal, InvalidOperation
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Count, F, Max
 from django.utils.translation import gettext as _
 
@@ -397,8 +397,9 @@ def _read_by_unit(rows, inputs: dict[int, engine.UnitInput], index_of_id: dict[i
     """A round's scores as one row per unit (`packed_scores.counted_rows`: its indicator ids and its values, each
     joined in one text; 3,000 rows instead of 420,000: perf, bench/assessment.py). A unit with exactly one score per
     leaf (the usual case) gets them as `stored` values in leaf order, turned into Decimals by the engine once per
-    distinct value (a packed value is the text of the Decimal the ORM read) — or, given `score_row` (engine.stored_scorer), as its `scored` row made as the row arrives; any
-    other unit (several evaluators, a leaf not scored) goes through `add` value by value, as rows would."""
+    distinct value (a packed value is the text of the Decimal the ORM read) — or, given `score_row`
+    (engine.stored_scorer), as its `scored` row made as the row arrives; any other unit (several evaluators, a leaf
+    not scored) goes through `add` value by value, as rows would."""
     leaf_ids = sorted(index_of_id)
     expected = ",".join(map(str, leaf_ids))
     # position in indicator-id order → position in leaf order (the same when the ids follow the leaves)
