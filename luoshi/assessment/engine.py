@@ -482,9 +482,8 @@ def _leaf_runs(leaves: list[Leaf]) -> tuple[list[tuple[int, int, int]], bool]:
 def stored_scorer(compiled: Compiled, convert) -> Callable[[Sequence[str]], list[Decimal]] | None:
     """A function from one unit's stored texts (one per leaf, in leaf order) to its `UnitInput.scored` row: one
     dict lookup per leaf (see _stored_maps; every row scored by one function shares its memo). The services call
-    it on each unit's row as the database returns it, while the strings are fresh in the CPU's cache and — on
-    PostgreSQL — while the server still aggregates the next units (perf, bench/assessment.py). None when the
-    scheme's leaves do not allow the column path (then give `stored`)."""
+    it on each unit's row as the database returns it, while the strings are fresh in the CPU's cache (perf,
+    bench/assessment.py). None when the scheme's leaves do not allow the column path (then give `stored`)."""
     if not _leaf_runs(compiled.leaves)[1]:
         return None
     maps = _stored_maps(_leaf_plan(compiled), convert)

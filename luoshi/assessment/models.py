@@ -343,6 +343,22 @@ class RankValue(models.Model):
         indexes = [models.Index(fields=["round", "group", "indicator", "value"], name="rank_value_idx")]
 
 
+class PackedScores(models.Model):
+    """A unit's counted current scores in a round (not returned) packed in one row: the indicator ids and the values
+    (as the ORM reads them), each joined by commas in (indicator id, value) order, and how many of them wait for
+    approval. No row: no score counts. Maintained by the services that change scores (packed_scores.py), in their
+    transaction, so `round_compute` reads a row per unit instead of every score (ADR 0045)."""
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="+")
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    indicator_ids = models.TextField()
+    values = models.TextField()
+    unapproved = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["round", "unit"], name="packed_scores_unique")]
+
+
 class Adjustment(models.Model):
     """A bonus (加分: recognition of a kind at a level) or deduction (减分项 occurrence) entry for a unit."""
 

@@ -7,13 +7,10 @@ published as numbered revisions; an appeal that changes a score publishes a new 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from contextlib import nullcontext
 from decimal import Decimal, InvalidOperation
 
-from django.db import connection, transaction
-from django.db.backends.utils import CursorDebugWrapper
-from django.db.models import Aggregate, Count, F, Max, TextField
+from django.db import transaction
+from django.db.models import Count, F, Max
 from django.utils.translation import gettext as _
 
 from luoshi.core import clock
@@ -29,7 +26,7 @@ from luoshi.org.models import Role, Unit
 from luoshi.org.people import people_with_role_over
 from luoshi.org.scopes import scope_for
 
-from . import engine, rank_values
+from . import engine, packed_scores, rank_values
 from .card import add_adjustment, unit_preview
 from .models import (ROUND_FLOW, Adjustment, Appeal, AppealState, Consequence, EvaluatorAssignment, Indicator,
                      ProposalState, Publication, Result, Round, RoundState, RoundUnit, Scheme, SchemeVersion,
@@ -275,6 +272,7 @@ def score_record(*, by, round: Round, unit: Unit, indicator: Indicator, value, n
         score.evidence.add(*previous.evidence.all())
     peer_points_outdated(rnd)
     rank_values.unit_leaf_refresh(rnd, unit.pk, indicator.pk)
+    packed_scores.unit_refresh(rnd, unit.pk)
     journal_record(actor=by, verb="assessment.score.record", obj=rnd, scope_path=unit.path,
                    changes={"unit": unit.pk, "indicator": indicator.code,
                             "value": [str(previous.value) if previous else None, str(parsed)],
@@ -295,7 +293,11 @@ def scores_approve(*, by, round: Round, score_ids: list[int] | None = None) -> i
         qs = qs.filter(pk__in=score_ids)
         if qs.filter(evaluator=by).exists():
             raise ServiceError(_("评分人不能审核自己的评分，请由其他人审核。"))
-    n = qs.exclude(evaluator=by).update(status=ScoreStatus.APPROVED, approved_by=by, approved_at=clock.now())
+    qs = qs.exclude(evaluator=by)
+    # the units whose scores are approved, for their packed rows (all: every row with scores not approved)
+    units = None if score_ids is None else set(qs.values_list("unit_id", flat=True))
+    n = qs.update(status=ScoreStatus.APPROVED, approved_by=by, approved_at=clock.now())
+    packed_scores.approvals_recount(rnd, units)
     journal_record(actor=by, verb="assessment.score.approve", obj=rnd, scope_path=rnd.scheme.owner_unit.path,
                    changes={"approved": n})
     return n
@@ -313,6 +315,7 @@ def score_return(*, by, score: Score, reason: str) -> Score:
     score.save(update_fields=["status"])
     peer_points_outdated(rnd)
     rank_values.unit_leaf_refresh(rnd, score.unit_id, score.indicator_id)
+    packed_scores.unit_refresh(rnd, score.unit_id)
     journal_record(actor=by, verb="assessment.score.return", obj=rnd, scope_path=score.unit.path,
                    changes={"score": score.pk, "indicator": score.indicator.code}, reason=reason)
     announce_on_commit([score.evaluator_id], "assess.returned")
@@ -389,63 +392,21 @@ def _score_chunks(scores):
     return chunks, convert
 
 
-def stored_decimal(model, name: str):
-    """The text of a stored decimal (as the database writes it in a text aggregate) → the Decimal the ORM
-    returns for that column: PostgreSQL returns numeric as it is (with the column's scale); SQLite stores a
-    decimal as a number and the ORM quantizes it to the field's places."""
-    if connection.vendor != "sqlite":
-        return Decimal
-    field = model._meta.get_field(name)
-    places, context = Decimal(1).scaleb(-field.decimal_places), field.context
-    return lambda text: Decimal(text).quantize(places, context=context)
-
-
-class _Joined(Aggregate):
-    """SQLite's GROUP_CONCAT(expression, ','): the group's values as one text, in the order read."""
-
-    function = "GROUP_CONCAT"
-    template = "%(function)s(%(expressions)s, ',')"
-    output_field = TextField()
-
-
-def _joined_by_unit(scores) -> Iterator[tuple[int, str, str]]:
-    """(unit id, its indicator ids, its values), the ids and the values each joined by commas in the order
-    the database read them: by unit and indicator, as the score index holds them (the reader checks the
-    order it got). SQLite groups straight off that index; PostgreSQL reads a subquery sorted that way
-    (15 sorts every group again for an aggregate's own ORDER BY, and hashes an unsorted GROUP BY).
-
-    On PostgreSQL the rows are streamed as the server aggregates them (psycopg's `stream`, 50 rows a chunk):
-    the caller works on one unit's row while the server still reads the next units' scores, instead of waiting
-    for all 3,000 (perf, bench/assessment.py). The query is logged as Django logs its own."""
-    if connection.vendor != "postgresql":
-        yield from scores.order_by().values_list("unit_id").annotate(ids=_Joined("indicator_id"),
-                                                                     values=_Joined("value"))
-        return
-    sql, params = (scores.order_by("unit_id", "indicator_id").values_list("unit_id", "indicator_id", "value")
-                   .query.sql_with_params())
-    sql = (f"SELECT s.unit_id, STRING_AGG(s.indicator_id::text, ','), STRING_AGG(s.value::text, ',') "
-           f"FROM ({sql}) s GROUP BY s.unit_id")
-    with connection.cursor() as cur:
-        logged = cur.debug_sql(sql, params) if isinstance(cur, CursorDebugWrapper) else nullcontext()
-        with logged, connection.wrap_database_errors:
-            yield from cur.cursor.stream(sql, params, size=50)
-
-
-def _read_by_unit(scores, inputs: dict[int, engine.UnitInput], index_of_id: dict[int, int], n_leaves: int,
-                  add, score_row=None) -> None:
-    """A round's scores in one query that returns one row per unit: its indicator ids and its values,
-    each joined in one text (3,000 rows instead of 420,000: perf, bench/assessment.py). A unit with exactly
-    one score per leaf (the usual case) gets them as `stored` values in leaf order, turned into Decimals by
-    the engine once per distinct value — or, given `score_row` (engine.stored_scorer), as its `scored` row made
-    as the row arrives; any other unit (several evaluators, a leaf not scored) goes through `add` value by
-    value, as rows would."""
+def _read_by_unit(rows, inputs: dict[int, engine.UnitInput], index_of_id: dict[int, int], n_leaves: int, add,
+                  score_row=None) -> None:
+    """A round's scores as one row per unit (`packed_scores.counted_rows`: its indicator ids and its values, each
+    joined in one text; 3,000 rows instead of 420,000: perf, bench/assessment.py). A unit with exactly one score per
+    leaf (the usual case) gets them as `stored` values in leaf order, turned into Decimals by the engine once per
+    distinct value (a packed value is the text of the Decimal the ORM read) — or, given `score_row`
+    (engine.stored_scorer), as its `scored` row made as the row arrives; any other unit (several evaluators, a leaf
+    not scored) goes through `add` value by value, as rows would."""
     leaf_ids = sorted(index_of_id)
     expected = ",".join(map(str, leaf_ids))
     # position in indicator-id order → position in leaf order (the same when the ids follow the leaves)
     order = sorted(range(len(leaf_ids)), key=lambda j: index_of_id[leaf_ids[j]])
     in_order = order == list(range(len(leaf_ids))) and len(leaf_ids) == n_leaves
-    convert, converted = stored_decimal(Score, "value"), {}
-    for uid, ids, values in _joined_by_unit(scores):
+    converted: dict[str, Decimal] = {}
+    for uid, ids, values in rows:
         u = inputs.get(uid)
         if u is None:
             continue
@@ -460,7 +421,7 @@ def _read_by_unit(scores, inputs: dict[int, engine.UnitInput], index_of_id: dict
         else:
             for iid, text in zip(ids.split(","), values.split(",")):
                 if text not in converted:
-                    converted[text] = convert(text)
+                    converted[text] = Decimal(text)
                 add(uid, int(iid), converted[text])
 
 
@@ -474,7 +435,6 @@ def _inputs(rnd: Round, definition: SchemeDef, *, approved_only: bool = False, s
     index_of_code = {code: i for i, code in enumerate(leaf_codes)}
     leaf_rows = list(Indicator.objects.filter(version=rnd.version_id, is_leaf=True).values_list("pk", "code"))
     index_of_id = {pk: index_of_code[code] for pk, code in leaf_rows if code in index_of_code}
-    scores = Score.objects.counted(rnd, approved_only=approved_only)
     inputs = {uid: engine.UnitInput(unit_id=uid, group=group, excluded=excluded) for uid, group, excluded in participants}
     # One value per (unit, leaf) straight into the unit's input; several evaluators' values are gathered
     # and aggregated afterwards (perf: no per-row list).
@@ -496,8 +456,10 @@ def _inputs(rnd: Round, definition: SchemeDef, *, approved_only: bool = False, s
             values[idx] = value
 
     if definition.type == "points":
-        _read_by_unit(scores, inputs, index_of_id, len(leaf_codes), add, score_row)
+        _read_by_unit(packed_scores.counted_rows(rnd, approved_only=approved_only), inputs, index_of_id,
+                      len(leaf_codes), add, score_row)
     else:
+        scores = Score.objects.counted(rnd, approved_only=approved_only)
         chunks, convert = _score_chunks(scores.values_list("unit_id", "indicator_id", "value"))
         for chunk in chunks:
             for uid, iid, value in chunk:
@@ -523,9 +485,9 @@ def results_compute(rnd: Round, *, approved_only: bool = False) -> list[engine.U
     """Compute without writing (previews and the score card use this too)."""
     definition = rnd.version.definition()
     compiled = engine.compile_scheme(definition) if definition.type == "points" else None
-    convert = stored_decimal(Score, "value")
+    # a packed value is the text of the Decimal the ORM read (packed_scores): Decimal(text) gives it back
     units, leaf_codes = _inputs(rnd, definition, approved_only=approved_only,
-                                score_row=engine.stored_scorer(compiled, convert) if compiled else None)
+                                score_row=engine.stored_scorer(compiled, Decimal) if compiled else None)
     prev = _previous_round(rnd)
     previous_ranks = dict(Result.objects.filter(round=prev, rank__isnull=False).values_list("unit_id", "rank")) if prev else {}
     if definition.type == "metric":
@@ -539,7 +501,7 @@ def results_compute(rnd: Round, *, approved_only: bool = False) -> list[engine.U
                                         if v is not None}
         return engine.compute_metric_round(definition, units, leaf_codes, previous_index=previous_index,
                                            previous_ranks=previous_ranks, previous_values=previous_values)
-    return engine.compute_points_round(compiled, units, previous_ranks=previous_ranks, convert=convert)
+    return engine.compute_points_round(compiled, units, previous_ranks=previous_ranks, convert=Decimal)
 
 
 RESULT_COLUMNS = ("round_id", "unit_id", "group", "earned", "available", "bonus", "deduction", "total_raw", "total",
@@ -774,6 +736,7 @@ def appeal_decide(*, by, appeal: Appeal, revise: bool, value=None, decision: str
                              level=level, note=decision, status=ScoreStatus.APPROVED, approved_by=by, approved_at=now,
                              replaces=current[0] if current else None, source="appeal", scored_at=now)
         rank_values.unit_leaf_refresh(rnd, appeal.unit_id, appeal.indicator_id)
+        packed_scores.unit_refresh(rnd, appeal.unit_id)
         results = results_compute(rnd, approved_only=True)
         _store_results(rnd, results, approved_only=True)
         rnd.computed_at = clock.now()
