@@ -16,7 +16,7 @@ from __future__ import annotations
 from luoshi.org.models import Role
 from luoshi.org.scopes import scope_for
 
-from .models import READ_ROLES, UNIT_ROLES, EvaluatorAssignment, Round, Scheme
+from .models import READ_ROLES, UNIT_ROLES, EvaluatorAssignment, Round, RoundState, Scheme
 
 
 def can_manage(user, scheme: Scheme) -> bool:
@@ -61,3 +61,13 @@ def reads_unit(user, rnd: Round, unit) -> bool:
     if reads_all(user, rnd.scheme) or is_evaluator(user, rnd):
         return True
     return scope_for(user).covers(unit.path, *UNIT_ROLES)
+
+
+def reads_card(user, rnd: Round, unit) -> bool:
+    """`RoundUnit.objects.visible_to(scope)` for a participant row already loaded (its round need not be known to
+    be visible): readers of the whole scheme and the round's evaluators see every card of it (the round is visible
+    to them); the unit's own people see it once the round is out of draft (it is then visible to them because
+    their unit takes part)."""
+    if reads_all(user, rnd.scheme) or is_evaluator(user, rnd):
+        return True
+    return rnd.state != RoundState.DRAFT and scope_for(user).covers(unit.path, *UNIT_ROLES)
