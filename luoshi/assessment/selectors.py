@@ -215,15 +215,19 @@ def card_scores(rnd: Round, unit: Unit, *, evidence: bool = True) -> dict[int, l
     caller knows no current score of the unit has a file (card_lists), so they are not read."""
     scores: dict[int, list[CardScore]] = {}
     by_pk: dict[int, CardScore] = {}
+    people: dict[int | None, CardPerson | None] = {None: None}    # a card has a few evaluators for 140 scores
     for (pk, indicator_id, value, level, note, status, source, scored_at, ev_id, ev_name, ev_user, ap_id, ap_name,
          ap_user) in (Score.objects.filter(round=rnd, unit=unit, is_current=True).order_by("scored_at", "pk")
                       .values_list("pk", "indicator_id", "value", "level", "note", "status", "source", "scored_at",
                                    "evaluator_id", "evaluator__full_name", "evaluator__username", "approved_by_id",
                                    "approved_by__full_name", "approved_by__username")):
+        if ev_id not in people:
+            people[ev_id] = _card_person(ev_id, ev_name, ev_user)
+        if ap_id not in people:
+            people[ap_id] = _card_person(ap_id, ap_name, ap_user)
         s = CardScore(pk=pk, unit_id=unit.pk, indicator_id=indicator_id, value=value, level=level, note=note,
-                      status=status, source=source, scored_at=scored_at, evaluator_id=ev_id,
-                      evaluator=_card_person(ev_id, ev_name, ev_user), approved_by_id=ap_id,
-                      approved_by=_card_person(ap_id, ap_name, ap_user))
+                      status=status, source=source, scored_at=scored_at, evaluator_id=ev_id, evaluator=people[ev_id],
+                      approved_by_id=ap_id, approved_by=people[ap_id])
         scores.setdefault(indicator_id, []).append(s)
         by_pk[pk] = s
     if by_pk and evidence:
