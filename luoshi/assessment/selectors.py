@@ -28,7 +28,7 @@ from . import engine
 from .card import card_preview
 from .models import (UNIT_ROLES, Adjustment, Appeal, Consequence, EvaluatorAssignment, Indicator, Material, Publication,
                      Result, Round, RoundState, RoundUnit, Scheme, Score, ScoreStatus)
-from .permissions import can_manage, is_evaluator, reads_all, reads_card, reads_unit
+from .permissions import assignments_none, assignments_read, can_manage, is_evaluator, reads_all, reads_card, reads_unit
 
 PUBLISHED = (RoundState.PUBLISHED, RoundState.FINAL)
 
@@ -242,19 +242,23 @@ def card_scores(rnd: Round, unit: Unit, *, evidence: bool = True) -> dict[int, l
     return scores
 
 
-def card_lists(rnd: Round, unit: Unit) -> set[str]:
+def card_lists(rnd: Round, unit: Unit, person=None) -> set[str]:
     """Which of a card's short lists have rows for the unit, in one query: "adjustments" (current ones),
-    "appeals", "consequences", "materials", "evidence" (a file of a current score). Most cards have none or one
-    of them, and an empty list read on its own is a query of its own (on PostgreSQL a round trip each)."""
+    "appeals", "consequences", "materials", "evidence" (a file of a current score); with `person`, also
+    "assignments" when they evaluate in the round (the card asks whether a non-manager is an evaluator). Most cards
+    have none or one of them, and an empty list read on its own is a query of its own (on PostgreSQL a round trip
+    each)."""
     def has(label: str, rows) -> models.QuerySet:
         return rows.order_by().values_list(Value(label, output_field=models.CharField()))
 
-    lists = has("adjustments", Adjustment.objects.filter(round=rnd, unit=unit, is_current=True)).union(
-        has("appeals", Appeal.objects.filter(round=rnd, unit=unit)),
-        has("consequences", Consequence.objects.filter(round=rnd, unit=unit)),
-        has("materials", Material.objects.filter(round=rnd, unit=unit)),
-        has("evidence", Score.evidence.through.objects.filter(score__round=rnd, score__unit=unit,
-                                                              score__is_current=True)))
+    arms = [has("appeals", Appeal.objects.filter(round=rnd, unit=unit)),
+            has("consequences", Consequence.objects.filter(round=rnd, unit=unit)),
+            has("materials", Material.objects.filter(round=rnd, unit=unit)),
+            has("evidence", Score.evidence.through.objects.filter(score__round=rnd, score__unit=unit,
+                                                                  score__is_current=True))]
+    if person is not None:
+        arms.append(has("assignments", EvaluatorAssignment.objects.filter(round=rnd, person=person)))
+    lists = has("adjustments", Adjustment.objects.filter(round=rnd, unit=unit, is_current=True)).union(*arms)
     return {label for (label,) in lists}
 
 
@@ -270,15 +274,18 @@ def score_card(user, rnd: Round, unit: Unit, participant: tuple[str, str] | None
     definition = rnd.version.definition()
     indicators = [CardIndicator(*row) for row in Indicator.objects.filter(version=rnd.version_id).order_by("position")
                   .values_list("pk", "code", "name", "parent_id", "depth", "is_leaf", "points", "method", "rule_type")]
-    lists = card_lists(rnd, unit)
+    # whether a non-manager evaluates in the round (the card's tabs ask) is answered by the same query
+    asks = not can_manage(user, rnd.scheme) and not assignments_read(user, rnd)
+    lists = card_lists(rnd, unit, user if asks else None)
+    if asks and "assignments" not in lists:
+        assignments_none(user, rnd)
     scores = card_scores(rnd, unit, evidence="evidence" in lists)
     adjustments = (list(Adjustment.objects.filter(round=rnd, unit=unit, is_current=True).prefetch_related("evidence"))
                    if "adjustments" in lists else [])
     # The unit's leaf points come from the engine over the current scores read above; rank-rule leaves take the
     # points stored with its result while no score changed since (ADR 0022), else their rank in the peer group
-    # is counted (card.card_preview). For a published round the stored result is the truth for totals.
-    # one row at most (unique per round and unit): read without first()'s ordering and limit, which cost more
-    # to build than the row to read
+    # is counted (card.card_preview). For a published round the stored result is the truth for totals. It is one
+    # row at most (unique per round and unit): read without first()'s ordering and limit, which cost more to build.
     result = next(iter(Result.objects.filter(round=rnd, unit=unit).order_by()), None)
     preview = card_preview(
         rnd, unit.pk, group=participant[0], excluded=participant[1],
