@@ -24,8 +24,7 @@ from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 from itertools import repeat
 from operator import add, getitem
 
-from .scheme import (DeductionRule, LinearRule, MeasuredRule, PassFailRule, RankRule, RatioRule, RubricRule,
-                     SchemeDef, item_points)
+from .scheme import DeductionRule, LinearRule, PassFailRule, RatioRule, RubricRule, SchemeDef, item_points
 
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
@@ -183,33 +182,35 @@ def _n(value: Decimal) -> str:
 
 def rule_text(rule, points: Decimal, gettext=None) -> str:
     """How a leaf is scored, in the words on the score card (in the active language). `gettext`: a translator
-    to use instead of Django's (the score card passes one that translates each text once per request)."""
+    to use instead of Django's (the score card passes one that translates each text once per request). The rule
+    is told by its `type` tag (one per class): isinstance on pydantic models is slow, and a card asks 140 times."""
     if gettext is None:
         from django.utils.translation import gettext
     _ = gettext
 
     p = _n(points)
-    if rule is None or rule.type == "direct":
+    kind = "direct" if rule is None else rule.type
+    if kind == "direct":
         return _("按实际情况评分，最高 %(points)s 分") % {"points": p}
-    if isinstance(rule, PassFailRule):
+    if kind == "pass_fail":
         return _("达标得 %(points)s 分，不达标不得分") % {"points": p}
-    if isinstance(rule, DeductionRule):
+    if kind == "deduction":
         return _("每发现一处扣 %(per)s 分，扣完为止") % {"per": _n(rule.per)}
-    if isinstance(rule, RatioRule):
+    if kind == "ratio":
         template = (_("%(points)s 分 ×（目标值/实际值），目标值 %(target)s，比值封顶 %(cap)s") if rule.lower_better
                     else _("%(points)s 分 ×（实际值/目标值），目标值 %(target)s，比值封顶 %(cap)s"))
         return template % {"points": p, "target": _n(rule.target), "cap": _n(rule.cap)}
-    if isinstance(rule, LinearRule):
+    if kind == "linear":
         return _("功效系数：60 + 40 ×（实际值 − %(allowed)s）/（%(satisfactory)s − %(allowed)s），"
                  "限定在 %(low)s–%(high)s，折合 %(points)s 分") % {
             "allowed": _n(rule.allowed), "satisfactory": _n(rule.satisfactory), "low": _n(rule.clamp_low),
             "high": _n(rule.clamp_high), "points": p}
-    if isinstance(rule, RankRule):
+    if kind == "rank":
         return _("按组内排名计分：第1名 %(points)s 分，每后退一名少 %(step)s%%") % {"points": p, "step": _n(rule.step * 100)}
-    if isinstance(rule, RubricRule):
+    if kind == "rubric":
         levels = _("、").join(_("%(name)s %(points)s 分") % {"name": lv.name, "points": _n(lv.points)} for lv in rule.levels)
         return _("等级评定：%(levels)s") % {"levels": levels}
-    if isinstance(rule, MeasuredRule):
+    if kind == "measured":
         return _("实测值")
     return ""
 
@@ -538,35 +539,36 @@ def compute_points_round(compiled: Compiled, units: list[UnitInput], *,
     # texts, as 5 and 5.0 give products of different digits
     by_rank_of: dict[tuple[str, str], dict[int, Decimal]] = {}
     for leaf in leaves:
-        if isinstance(leaf.rule, RankRule) and peer_points is not None and only_unit is not None:
+        if leaf.rule is None or leaf.rule.type != "rank":   # (not isinstance: slow on pydantic models, per leaf)
+            continue
+        if peer_points is not None and only_unit is not None:
             if leaf.index in peer_points:
                 rank_leaf_points.setdefault(leaf.index, {})[only_unit] = peer_points[leaf.index]
             continue
-        if isinstance(leaf.rule, RankRule):
-            by_group: dict[str, list[tuple[int, Decimal]]] = {}
-            for u in units:
-                v = u.values.get(leaf.index)
-                if v is not None:
-                    by_group.setdefault(u.group, []).append((u.unit_id, v))
-            by_rank = by_rank_of.setdefault((repr(leaf.points), repr(leaf.rule.step)), {})
-            leaf_points_by_unit = rank_leaf_points.setdefault(leaf.index, {})
-            if only_unit is not None:
-                # One card: the unit's competition rank is 1 + the members strictly better (no sort: perf).
-                for members in by_group.values():
-                    own = next((v for unit_id, v in members if unit_id == only_unit), None)
-                    if own is not None:
-                        better = (sum(1 for _, v in members if v > own) if leaf.rule.order == "desc"
-                                  else sum(1 for _, v in members if v < own))
-                        leaf_points_by_unit[only_unit] = rank_points(leaf.points, better + 1, leaf.rule.step)
-                continue
+        by_group: dict[str, list[tuple[int, Decimal]]] = {}
+        for u in units:
+            v = u.values.get(leaf.index)
+            if v is not None:
+                by_group.setdefault(u.group, []).append((u.unit_id, v))
+        by_rank = by_rank_of.setdefault((repr(leaf.points), repr(leaf.rule.step)), {})
+        leaf_points_by_unit = rank_leaf_points.setdefault(leaf.index, {})
+        if only_unit is not None:
+            # One card: the unit's competition rank is 1 + the members strictly better (no sort: perf).
             for members in by_group.values():
-                ranks = competition_ranks([v for _, v in members], leaf.rule.order)
-                for (unit_id, _), r in zip(members, ranks):
-                    if only_unit is None or unit_id == only_unit:   # one card needs its own points only
-                        p = by_rank.get(r)
-                        if p is None:
-                            p = by_rank[r] = rank_points(leaf.points, r, leaf.rule.step)
-                        leaf_points_by_unit[unit_id] = p
+                own = next((v for unit_id, v in members if unit_id == only_unit), None)
+                if own is not None:
+                    better = (sum(1 for _, v in members if v > own) if leaf.rule.order == "desc"
+                              else sum(1 for _, v in members if v < own))
+                    leaf_points_by_unit[only_unit] = rank_points(leaf.points, better + 1, leaf.rule.step)
+            continue
+        for members in by_group.values():
+            ranks = competition_ranks([v for _, v in members], leaf.rule.order)
+            for (unit_id, _), r in zip(members, ranks):
+                if only_unit is None or unit_id == only_unit:   # one card needs its own points only
+                    p = by_rank.get(r)
+                    if p is None:
+                        p = by_rank[r] = rank_points(leaf.points, r, leaf.rule.step)
+                    leaf_points_by_unit[unit_id] = p
 
     all_indices = {leaf.index for leaf in leaves}
     fast_scorers = [(index, (lambda value: None) if is_rank else score)

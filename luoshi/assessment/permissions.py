@@ -16,7 +16,7 @@ from __future__ import annotations
 from luoshi.org.models import Role
 from luoshi.org.scopes import scope_for
 
-from .models import READ_ROLES, UNIT_ROLES, EvaluatorAssignment, Round, Scheme
+from .models import READ_ROLES, UNIT_ROLES, EvaluatorAssignment, Round, RoundState, Scheme
 
 
 def can_manage(user, scheme: Scheme) -> bool:
@@ -40,6 +40,19 @@ def assignments(user, rnd: Round) -> list[EvaluatorAssignment]:
     return cached[rnd.pk]
 
 
+def assignments_read(user, rnd: Round) -> bool:
+    """Whether this request has read `user`'s evaluator assignments in `rnd` already."""
+    return rnd.pk in getattr(user, "_assess_assignments", {})
+
+
+def assignments_none(user, rnd: Round) -> None:
+    """Note that `user` has no evaluator assignment in `rnd`, known from a read that asked already (the score card's
+    `selectors.card_lists`), so that `is_evaluator` and `may_score` do not read it again in this request."""
+    cached = getattr(user, "_assess_assignments", {})
+    cached[rnd.pk] = []
+    user._assess_assignments = cached
+
+
 def may_score(user, rnd: Round, unit_id: int, indicator_id: int) -> bool:
     if can_manage(user, rnd.scheme):
         return True
@@ -57,7 +70,15 @@ def acts_for_unit(user, unit) -> bool:
 
 
 def reads_unit(user, rnd: Round, unit) -> bool:
-    """May read this unit's score card in this (visible) round: `RoundUnit.objects.visible_to` for one row."""
-    if reads_all(user, rnd.scheme) or is_evaluator(user, rnd):
-        return True
-    return scope_for(user).covers(unit.path, *UNIT_ROLES)
+    """May read this unit's score card in this (visible) round: `RoundUnit.objects.visible_to` for one row. (The
+    unit's own people first: that needs no query.)"""
+    return scope_for(user).covers(unit.path, *UNIT_ROLES) or reads_all(user, rnd.scheme) or is_evaluator(user, rnd)
+
+
+def reads_card(user, rnd: Round, unit) -> bool:
+    """`RoundUnit.objects.visible_to(scope)` for a participant row already loaded (its round need not be known to
+    be visible): readers of the whole scheme and the round's evaluators see every card of it (the round is visible
+    to them); the unit's own people see it once the round is out of draft (it is then visible to them because
+    their unit takes part). The checks without a query come first."""
+    return ((rnd.state != RoundState.DRAFT and scope_for(user).covers(unit.path, *UNIT_ROLES))
+            or reads_all(user, rnd.scheme) or is_evaluator(user, rnd))

@@ -15,7 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Q
+from django.db import models
+from django.db.models import Count, Q, Value
 from django.http import Http404
 from django.utils.translation import gettext, gettext as _
 
@@ -25,9 +26,9 @@ from luoshi.org.scopes import scope_for
 
 from . import engine
 from .card import card_preview
-from .models import (UNIT_ROLES, Adjustment, Appeal, Consequence, EvaluatorAssignment, Indicator, Publication, Result,
-                     Round, RoundState, RoundUnit, Scheme, Score, ScoreStatus)
-from .permissions import can_manage, is_evaluator, reads_all, reads_unit
+from .models import (UNIT_ROLES, Adjustment, Appeal, Consequence, EvaluatorAssignment, Indicator, Material, Publication,
+                     Result, Round, RoundState, RoundUnit, Scheme, Score, ScoreStatus)
+from .permissions import assignments_none, assignments_read, can_manage, is_evaluator, reads_all, reads_card, reads_unit
 
 PUBLISHED = (RoundState.PUBLISHED, RoundState.FINAL)
 
@@ -64,6 +65,22 @@ def round_unit_get(user, pk: int, unit_pk: int) -> tuple[Round, Unit]:
     if unit is None or not reads_unit(user, rnd, unit):
         raise Http404(_("没有找到该单位的评分卡，或您无权查看。"))
     return rnd, unit
+
+
+def card_get(user, pk: int, unit_pk: int) -> tuple[Round, Unit, tuple[str, str]]:
+    """The round, the unit and its participation (group, excluded) of a score card `user` may read, in one query:
+    the participant row with its round, scheme and unit. Who may read it is `RoundUnit.objects.visible_to` for
+    that row, decided in Python (permissions.reads_card). Anything else takes `round_unit_get`'s way, so a
+    refusal is the same 404 with the same message as before."""
+    row = next(iter(RoundUnit.objects.filter(round_id=pk, unit_id=unit_pk)   # unique: no first()
+                    .select_related("round__scheme__owner_unit", "round__scheme__region", "round__version", "unit")
+                    .order_by()), None)
+    if row is not None and reads_card(user, row.round, row.unit):
+        return row.round, row.unit, (row.group, row.excluded)
+    rnd, unit = round_unit_get(user, pk, unit_pk)
+    if row is None:
+        raise Http404
+    return rnd, unit, (row.group, row.excluded)
 
 
 def own_units(user, rnd: Round) -> list[Unit]:
@@ -192,23 +209,28 @@ def _card_person(pk: int | None, full_name: str | None, username: str | None) ->
     return None if pk is None else CardPerson(pk, full_name or username or "")
 
 
-def card_scores(rnd: Round, unit: Unit) -> dict[int, list[CardScore]]:
+def card_scores(rnd: Round, unit: Unit, *, evidence: bool = True) -> dict[int, list[CardScore]]:
     """The unit's current scores by leaf id, oldest first, with evaluator, approver and evidence: two queries of
-    plain values (model objects and a prefetch cost ~10 ms of Python for a 140-leaf card)."""
+    plain values (model objects and a prefetch cost ~10 ms of Python for a 140-leaf card). `evidence` False: the
+    caller knows no current score of the unit has a file (card_lists), so they are not read."""
     scores: dict[int, list[CardScore]] = {}
     by_pk: dict[int, CardScore] = {}
+    people: dict[int | None, CardPerson | None] = {None: None}    # a card has a few evaluators for 140 scores
     for (pk, indicator_id, value, level, note, status, source, scored_at, ev_id, ev_name, ev_user, ap_id, ap_name,
          ap_user) in (Score.objects.filter(round=rnd, unit=unit, is_current=True).order_by("scored_at", "pk")
                       .values_list("pk", "indicator_id", "value", "level", "note", "status", "source", "scored_at",
                                    "evaluator_id", "evaluator__full_name", "evaluator__username", "approved_by_id",
                                    "approved_by__full_name", "approved_by__username")):
+        if ev_id not in people:
+            people[ev_id] = _card_person(ev_id, ev_name, ev_user)
+        if ap_id not in people:
+            people[ap_id] = _card_person(ap_id, ap_name, ap_user)
         s = CardScore(pk=pk, unit_id=unit.pk, indicator_id=indicator_id, value=value, level=level, note=note,
-                      status=status, source=source, scored_at=scored_at, evaluator_id=ev_id,
-                      evaluator=_card_person(ev_id, ev_name, ev_user), approved_by_id=ap_id,
-                      approved_by=_card_person(ap_id, ap_name, ap_user))
+                      status=status, source=source, scored_at=scored_at, evaluator_id=ev_id, evaluator=people[ev_id],
+                      approved_by_id=ap_id, approved_by=people[ap_id])
         scores.setdefault(indicator_id, []).append(s)
         by_pk[pk] = s
-    if by_pk:
+    if by_pk and evidence:
         through = Score.evidence.through
         for score_id, file_pk, name, size in (through.objects.filter(score__round=rnd, score__unit=unit,
                                                                       score__is_current=True)
@@ -220,22 +242,51 @@ def card_scores(rnd: Round, unit: Unit) -> dict[int, list[CardScore]]:
     return scores
 
 
-def score_card(user, rnd: Round, unit: Unit) -> ScoreCard:
+def card_lists(rnd: Round, unit: Unit, person=None) -> set[str]:
+    """Which of a card's short lists have rows for the unit, in one query: "adjustments" (current ones),
+    "appeals", "consequences", "materials", "evidence" (a file of a current score); with `person`, also
+    "assignments" when they evaluate in the round (the card asks whether a non-manager is an evaluator). Most cards
+    have none or one of them, and an empty list read on its own is a query of its own (on PostgreSQL a round trip
+    each)."""
+    def has(label: str, rows) -> models.QuerySet:
+        return rows.order_by().values_list(Value(label, output_field=models.CharField()))
+
+    arms = [has("appeals", Appeal.objects.filter(round=rnd, unit=unit)),
+            has("consequences", Consequence.objects.filter(round=rnd, unit=unit)),
+            has("materials", Material.objects.filter(round=rnd, unit=unit)),
+            has("evidence", Score.evidence.through.objects.filter(score__round=rnd, score__unit=unit,
+                                                                  score__is_current=True))]
+    if person is not None:
+        arms.append(has("assignments", EvaluatorAssignment.objects.filter(round=rnd, person=person)))
+    lists = has("adjustments", Adjustment.objects.filter(round=rnd, unit=unit, is_current=True)).union(*arms)
+    return {label for (label,) in lists}
+
+
+def score_card(user, rnd: Round, unit: Unit, participant: tuple[str, str] | None = None) -> ScoreCard:
     """Every leaf of the unit's card: 应得分, the rule, each evaluator's current score with evidence, the
-    points the rule gives, subtotals; adjustments, appeals and consequences. Fixed number of queries."""
+    points the rule gives, subtotals; adjustments, appeals and consequences. Fixed number of queries.
+    `participant`: the unit's (group, excluded) in the round when the caller has read it (card_get)."""
     require(reads_unit(user, rnd, unit), None)
-    participant = RoundUnit.objects.filter(round=rnd, unit=unit).values_list("group", "excluded").first()
+    if participant is None:
+        participant = RoundUnit.objects.filter(round=rnd, unit=unit).values_list("group", "excluded").first()
     if participant is None:
         raise Http404
     definition = rnd.version.definition()
     indicators = [CardIndicator(*row) for row in Indicator.objects.filter(version=rnd.version_id).order_by("position")
                   .values_list("pk", "code", "name", "parent_id", "depth", "is_leaf", "points", "method", "rule_type")]
-    scores = card_scores(rnd, unit)
-    adjustments = list(Adjustment.objects.filter(round=rnd, unit=unit, is_current=True).prefetch_related("evidence"))
+    # whether a non-manager evaluates in the round (the card's tabs ask) is answered by the same query
+    asks = not can_manage(user, rnd.scheme) and not assignments_read(user, rnd)
+    lists = card_lists(rnd, unit, user if asks else None)
+    if asks and "assignments" not in lists:
+        assignments_none(user, rnd)
+    scores = card_scores(rnd, unit, evidence="evidence" in lists)
+    adjustments = (list(Adjustment.objects.filter(round=rnd, unit=unit, is_current=True).prefetch_related("evidence"))
+                   if "adjustments" in lists else [])
     # The unit's leaf points come from the engine over the current scores read above; rank-rule leaves take the
     # points stored with its result while no score changed since (ADR 0022), else their rank in the peer group
-    # is counted (card.card_preview). For a published round the stored result is the truth for totals.
-    result = Result.objects.filter(round=rnd, unit=unit).first()
+    # is counted (card.card_preview). For a published round the stored result is the truth for totals. It is one
+    # row at most (unique per round and unit): read without first()'s ordering and limit, which cost more to build.
+    result = next(iter(Result.objects.filter(round=rnd, unit=unit).order_by()), None)
     preview = card_preview(
         rnd, unit.pk, group=participant[0], excluded=participant[1],
         leaf_ids={i.code: i.pk for i in indicators if i.is_leaf},
@@ -278,16 +329,15 @@ def score_card(user, rnd: Round, unit: Unit) -> ScoreCard:
     return ScoreCard(
         round=rnd, unit=unit, lines=lines, result=result, preview=preview,
         adjustments=adjustments,
-        appeals=list(Appeal.objects.filter(round=rnd, unit=unit).select_related("indicator", "filed_by", "reviewer")),
-        consequences=list(Consequence.objects.filter(round=rnd, unit=unit)),
-        materials=unit_materials(rnd, unit),
+        appeals=list(Appeal.objects.filter(round=rnd, unit=unit).select_related("indicator", "filed_by", "reviewer"))
+        if "appeals" in lists else [],
+        consequences=list(Consequence.objects.filter(round=rnd, unit=unit)) if "consequences" in lists else [],
+        materials=unit_materials(rnd, unit) if "materials" in lists else {},
     )
 
 
 def unit_materials(rnd: Round, unit: Unit) -> dict:
     """The unit's submitted materials by leaf id (None: for the round as a whole), oldest first."""
-    from .models import Material
-
     out: dict = {}
     for m in (Material.objects.filter(round=rnd, unit=unit).select_related("submitted_by")
               .prefetch_related("files").order_by("submitted_at")):
@@ -453,8 +503,6 @@ def round_evidence(user, rnd: Round, unit: Unit, attachment_id: int):
     """An evidence file of this unit in this round (a score's, an appeal's, an adjustment's or a submitted
     material's), for those who read the unit's card; None otherwise."""
     from luoshi.core.models import Attachment
-
-    from .models import Material
 
     if not reads_unit(user, rnd, unit):
         return None

@@ -281,14 +281,20 @@ def test_score_card_queries_do_not_grow_with_scores_and_evidence(scoring, assess
             assert c.get(url).status_code == 200
         return len(q.captured_queries)
 
-    before = count()
     services.evaluator_assign(by=cast["office"], round=scoring, person=second_evaluator)
+    leaves = list(Indicator.objects.filter(version=scoring.version, is_leaf=True))
     with travel("2026-02-02"):
-        for leaf in Indicator.objects.filter(version=scoring.version, is_leaf=True):
+        # the card reads the scores' files only when one has any: count with one file, then with a file on each
+        services.score_record(by=second_evaluator, round=scoring, unit=city["street_a"], indicator=leaves[0],
+                              value="优" if leaves[0].code == "B1" else "1", files=[("证明.pdf", b"%PDF-1.4 x")])
+        before = count()
+        for leaf in leaves:
             services.score_record(by=second_evaluator, round=scoring, unit=city["street_a"], indicator=leaf,
-                                  value="优" if leaf.code == "B1" else "1", files=[("证明.pdf", b"%PDF-1.4 x")])
+                                  value="优" if leaf.code == "B1" else "1", files=[("证明.pdf", b"%PDF-1.4 x")] * 2)
     card = c.get(url).json()
     assert all(len(line["scores"]) == 2 for line in card["lines"] if line["is_leaf"])
+    assert all(len(s["evidence"]) == 2 for line in card["lines"] if line["is_leaf"] for s in line["scores"]
+               if s["evaluator"] == second_evaluator.display_name)
     assert count() == before
 
 

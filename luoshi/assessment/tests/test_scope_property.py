@@ -8,7 +8,8 @@ import pytest
 
 from luoshi.assessment import selectors, services
 from luoshi.assessment.models import Round, RoundState, RoundUnit, Scheme
-from luoshi.org.models import Role
+from luoshi.assessment.permissions import reads_card
+from luoshi.org.models import Person, Role
 from luoshi.org.tests.scoping import SEEDS, assert_pages_match, fresh_scope, random_people, random_tree
 
 ROLES = (Role.OFFICE, Role.LEADER, Role.LIAISON, Role.EVALUATOR)
@@ -65,6 +66,19 @@ def test_score_card_pages_answer_visible_to(org, client_for):
 
     assert_pages_match(client_for, org["people"], cards, url=lambda ru: f"/assess/rounds/{ru.round_id}/units/{ru.unit_id}/",
                        visible=lambda person: ids(RoundUnit.objects.visible_to(fresh_scope(person))), listed=listed)
+
+
+@pytest.mark.parametrize("org", SEEDS, indirect=True)
+def test_reads_card_is_visible_to_for_a_participant_row(org):
+    """The card page decides on the row it read (selectors.card_get): permissions.reads_card must say what
+    `RoundUnit.objects.visible_to` says, row by row (the page alone would not show a refusal too many: it then
+    asks round_unit_get)."""
+    cards = list(RoundUnit.objects.filter(round__in=org["rounds"])
+                 .select_related("round__scheme__owner_unit", "round__scheme__region", "unit"))
+    for person in org["people"]:
+        visible = ids(RoundUnit.objects.visible_to(fresh_scope(person)))
+        fresh = Person.objects.get(pk=person.pk)
+        assert {ru.pk for ru in cards if reads_card(fresh, ru.round, ru.unit)} == {ru.pk for ru in cards} & visible
 
 
 def test_a_draft_round_stays_closed_to_a_liaison_of_a_participant(assess, cast, client_for, travel):

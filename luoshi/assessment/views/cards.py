@@ -36,10 +36,10 @@ def _appeal_open(rnd) -> bool:
     return rnd.state == RoundState.PUBLISHED and (rnd.appeal_deadline is None or clock.today() <= rnd.appeal_deadline)
 
 
-def _card_ctx(request, rnd, unit, **extra):
+def _card_ctx(request, rnd, unit, participant=None, **extra):
     user = request.user
     try:
-        card = selectors.score_card(user, rnd, unit)
+        card = selectors.score_card(user, rnd, unit, participant)
     except PermissionDeniedError:
         raise Http404(_("没有找到该单位的评分卡，或您无权查看。"))
     definition = rnd.version.definition()
@@ -68,7 +68,8 @@ def _card_ctx(request, rnd, unit, **extra):
         "rnd": rnd, "scheme": rnd.scheme, "unit": unit, "card": card, "definition": definition, "totals": totals,
         "metric": definition.type == "metric", "kinds": kinds, "appeals_by_leaf": appeals_by_leaf,
         "bonus_names": bonus_names, "deduction_names": deduction_names,
-        "can_manage": can_manage, "is_evaluator": perms.is_evaluator(user, rnd),
+        # the round's tabs show 评分 to managers and evaluators: whether a manager evaluates is not read
+        "can_manage": can_manage, "is_evaluator": not can_manage and perms.is_evaluator(user, rnd),
         # the unit appeals (the office that runs the assessment reviews appeals rather than files them)
         "can_appeal": _appeal_open(rnd) and perms.acts_for_unit(user, unit) and not can_manage,
         "open_appeals": {a.indicator_id for a in card.appeals if a.state == AppealState.FILED},
@@ -154,8 +155,8 @@ def _card_rows(ctx: dict) -> list[dict]:
 
 @login_required
 def score_card(request, pk, unit_pk):
-    rnd, unit = _card_unit(request, pk, unit_pk)
-    return render(request, "assessment/card.html", _card_ctx(request, rnd, unit))
+    rnd, unit, participant = selectors.card_get(request.user, pk, unit_pk)
+    return render(request, "assessment/card.html", _card_ctx(request, rnd, unit, participant))
 
 
 def _card_again(request, rnd, unit, message, **extra):
