@@ -49,7 +49,7 @@ demo: setup
 
 serve: setup
 	$(VENV)/bin/luoshi migrate --noinput -v0
-	scripts/with_worker.sh $(VENV)/bin/gunicorn config.wsgi -w 2 --threads 4 -b $(HOST):$(PORT)
+	scripts/with_worker.sh $(VENV)/bin/gunicorn config.wsgi -b $(HOST):$(PORT)  # workers: gunicorn.conf.py
 
 # nginx in front of two app servers and two workers on PostgreSQL, all on 127.0.0.1 (docs/deployment.md)
 cluster: setup nginx

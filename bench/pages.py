@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/pages.py [--requests 200 --concurrency 20] [--url http://127.0.0.1:8000]
 
-Without --url it starts `.venv/bin/gunicorn config.wsgi -w 2 --threads 4` on a free loopback port (the
+Without --url it starts `.venv/bin/gunicorn config.wsgi` with gunicorn.conf.py's workers (as `make serve`) on a free loopback port (the
 environment, DATABASE_URL included, is passed through; LUOSHI_DEBUG=0) and stops it at the end.
 Users are logged in by writing Django sessions straight into the database, so the server and this
 script must use the same database. Query counts are measured separately, in-process, with
@@ -21,6 +21,7 @@ import argparse
 import http.client
 import json
 import os
+import runpy
 import signal
 import socket
 import statistics
@@ -62,8 +63,9 @@ def parse_args():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--url", help="base URL of a running server (loopback); default: start gunicorn")
     p.add_argument("--port", type=int, default=0, help="port for the gunicorn started here (default: a free one)")
-    p.add_argument("--workers", type=int, default=2)
-    p.add_argument("--threads", type=int, default=4)
+    served = runpy.run_path(str(ROOT / "gunicorn.conf.py"))  # what `make serve` runs (LUOSHI_WEB_WORKERS/THREADS)
+    p.add_argument("--workers", type=int, default=served["workers"], help="default: gunicorn.conf.py's")
+    p.add_argument("--threads", type=int, default=served["threads"], help="default: gunicorn.conf.py's")
     p.add_argument("--requests", type=int, default=200, help="requests per page (0: only count and time queries)")
     p.add_argument("--concurrency", type=int, default=20)
     p.add_argument("--think", type=float, default=0.0, metavar="SECONDS",
