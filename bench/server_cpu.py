@@ -1,6 +1,6 @@
 """What one request costs the real server (issue #11): gunicorn with one worker and one thread, pages requested one
-after another (the synchronous worker answers each on its own connection), and the worker process's own CPU time (user + system, from
-/proc/PID/stat) divided by the number of requests. Unlike the in-process figures (Django's test client keeps the
+after another (the synchronous worker answers each on its own connection), and the worker process's own CPU time
+(user + system, from /proc/PID/stat) divided by the number of requests. Unlike the in-process figures (Django's test client keeps the
 database connection open and skips the HTTP layer), this counts everything a production request pays: HTTP parsing,
 WSGI, opening or reusing the database connection, the middleware, the view and the template.
 
