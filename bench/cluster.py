@@ -3,7 +3,7 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/luoshi_cluster .venv/bin/python bench/cluster.py \
         [--requests 600 --concurrency 16] [--front nginx|clients]
 
-Both runs start the same gunicorn servers (`-w 2 --threads 4`, as `make serve` and `scripts/cluster.sh`) on the
+Both runs start the same gunicorn servers (`-w 2 --threads 4`, as `scripts/cluster.sh`) on the
 same PostgreSQL database and send the same mix of logged-in pages (工作台, a task list, the request queue, the
 cockpit) and public pages from --concurrency clients. "one" is one server; "two" is two servers, reached through
 `scripts/cluster.sh` (nginx in front, two workers beside) with --front nginx, or with --front clients (the
