@@ -9,11 +9,25 @@ VAR_DIR = Path(os.environ.get("LUOSHI_VAR_DIR", BASE_DIR / "var"))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 
+TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
+FALSE_WORDS = frozenset({"0", "false", "no", "off", ""})
+
+
 def env_bool(name: str, default: bool) -> bool:
+    """A switch from the environment: 1/true/yes/on or 0/false/no/off (any case; empty is off). Anything else stops
+    the start with the variable named: a typo such as `ture` used to switch it off without a word."""
     value = os.environ.get(name)
     if value is None:
         return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+    word = value.strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(f"环境变量 {name} 应为 1 或 0（也可写 true/false、yes/no、on/off），现在是 {value!r}。"
+                               f" {name} must be 1 or 0 (or true/false, yes/no, on/off), not {value!r}.")
 
 
 DEMO_SECRET_KEY = "luoshi-demo-insecure-secret-key-change-me"

@@ -1,0 +1,42 @@
+"""Switches read from the environment (config.settings.env_bool): the words for on and off, and a clear refusal,
+naming the variable, of anything else (a typo used to switch the setting off silently)."""
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from config.settings import env_bool
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+@pytest.mark.parametrize("word,expected", [("1", True), ("true", True), ("Yes", True), (" ON ", True),
+                                           ("0", False), ("false", False), ("No", False), ("off", False), ("", False)])
+def test_the_words_for_on_and_off(monkeypatch, word, expected):
+    monkeypatch.setenv("LUOSHI_TEST_SWITCH", word)
+    assert env_bool("LUOSHI_TEST_SWITCH", not expected) is expected
+
+
+def test_unset_gives_the_default(monkeypatch):
+    monkeypatch.delenv("LUOSHI_TEST_SWITCH", raising=False)
+    assert env_bool("LUOSHI_TEST_SWITCH", True) is True
+    assert env_bool("LUOSHI_TEST_SWITCH", False) is False
+
+
+@pytest.mark.parametrize("word", ["ture", "2", "enabled", "y e s"])
+def test_anything_else_is_refused_with_the_variable_named(monkeypatch, word):
+    monkeypatch.setenv("LUOSHI_TEST_SWITCH", word)
+    with pytest.raises(ImproperlyConfigured, match="环境变量 LUOSHI_TEST_SWITCH 应为 1 或 0") as e:
+        env_bool("LUOSHI_TEST_SWITCH", False)
+    assert "must be 1 or 0" in str(e.value) and repr(word) in str(e.value)
+
+
+def test_a_typo_stops_the_start():
+    env = dict(os.environ, DJANGO_SETTINGS_MODULE="config.settings", LUOSHI_SECURE_COOKIES="ture")
+    out = subprocess.run([sys.executable, "-c", "import django; django.setup()"], cwd=ROOT, env=env,
+                         capture_output=True, text=True)
+    assert out.returncode != 0
+    assert "LUOSHI_SECURE_COOKIES" in out.stderr and "'ture'" in out.stderr
