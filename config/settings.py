@@ -30,6 +30,21 @@ def env_bool(name: str, default: bool) -> bool:
                                f" {name} must be 1 or 0 (or true/false, yes/no, on/off), not {value!r}.")
 
 
+def env_int(name: str, default: int, *, minimum: int = 0) -> int:
+    """A whole number from the environment (at least `minimum`); anything else stops the start with the variable
+    named, instead of Python's own ValueError."""
+    value = os.environ.get(name)
+    if value is None or not value.strip():
+        return default
+    text = value.strip()
+    if not text.isdigit() or int(text) < minimum:
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured(f"环境变量 {name} 应为不小于 {minimum} 的整数，现在是 {value!r}。"
+                                   f" {name} must be a whole number ≥ {minimum}, not {value!r}.")
+    return int(text)
+
+
 DEMO_SECRET_KEY = "luoshi-demo-insecure-secret-key-change-me"
 SECRET_KEY = os.environ.get("SECRET_KEY", DEMO_SECRET_KEY)
 DEBUG = env_bool("LUOSHI_DEBUG", False)
@@ -120,7 +135,7 @@ TEMPLATES = [
 ]
 
 DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'luoshi.sqlite3'}"
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=int(os.environ.get("LUOSHI_CONN_MAX_AGE", "60")))}
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("LUOSHI_CONN_MAX_AGE", 60))}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers run while one writer writes; IMMEDIATE takes the write lock at BEGIN so
     # two writers queue on the busy timeout instead of failing mid-transaction. The connection is kept between
@@ -137,7 +152,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     if os.environ.get("LUOSHI_PG_SERVER_BINDING") == "1":
         DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True
     if os.environ.get("LUOSHI_PG_PREPARE_THRESHOLD"):
-        DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = int(os.environ["LUOSHI_PG_PREPARE_THRESHOLD"])
+        DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = env_int("LUOSHI_PG_PREPARE_THRESHOLD", 0)
 # The per-request statements (session, person, scope, header) prepared once per PostgreSQL connection (core.prepared,
 # ADR 0040); 0 behind a pooler in transaction mode, which does not keep a connection's prepared statements.
 LUOSHI_PG_PREPARED_PER_REQUEST = env_bool("LUOSHI_PG_PREPARED_PER_REQUEST", True)
@@ -180,17 +195,17 @@ WHITENOISE_USE_FINDERS = True
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 30 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
-LUOSHI_UPLOAD_MAX_BYTES = int(os.environ.get("LUOSHI_UPLOAD_MAX_BYTES", str(20 * 1024 * 1024)))
-LUOSHI_IMPORT_MAX_BYTES = int(os.environ.get("LUOSHI_IMPORT_MAX_BYTES", str(20 * 1024 * 1024)))
+LUOSHI_UPLOAD_MAX_BYTES = env_int("LUOSHI_UPLOAD_MAX_BYTES", 20 * 1024 * 1024)
+LUOSHI_IMPORT_MAX_BYTES = env_int("LUOSHI_IMPORT_MAX_BYTES", 20 * 1024 * 1024)
 # rows one import may write in its one transaction (core.bulk.import_size_check, ADR 0028)
-LUOSHI_IMPORT_MAX_ROWS = int(os.environ.get("LUOSHI_IMPORT_MAX_ROWS", "20000"))
+LUOSHI_IMPORT_MAX_ROWS = env_int("LUOSHI_IMPORT_MAX_ROWS", 20000)
 
 # By default mail is written to files under var/mail (an intranet demo has no mail server);
 # set LUOSHI_EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend and LUOSHI_EMAIL_HOST for real mail.
 EMAIL_BACKEND = os.environ.get("LUOSHI_EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
 EMAIL_FILE_PATH = VAR_DIR / "mail"
 EMAIL_HOST = os.environ.get("LUOSHI_EMAIL_HOST", "localhost")
-EMAIL_PORT = int(os.environ.get("LUOSHI_EMAIL_PORT", "25"))
+EMAIL_PORT = env_int("LUOSHI_EMAIL_PORT", 25)
 DEFAULT_FROM_EMAIL = os.environ.get("LUOSHI_FROM_EMAIL", "luoshi@localhost")
 # The default cache holds cached list bodies. The default (per process) is right for one machine; with several app
 # servers LUOSHI_CACHE=db shares it (run `luoshi createcachetable` once).
@@ -229,8 +244,8 @@ LUOSHI_SMS_GATEWAY_URL = os.environ.get("LUOSHI_SMS_GATEWAY_URL", "")
 LUOSHI_SMS_GATEWAY_TOKEN = os.environ.get("LUOSHI_SMS_GATEWAY_TOKEN", "")
 LUOSHI_SMS_SIGN = os.environ.get("LUOSHI_SMS_SIGN", "")
 LUOSHI_SMS_TIMEOUT = float(os.environ.get("LUOSHI_SMS_TIMEOUT", "5"))
-LUOSHI_VERIFY_CODE_MINUTES = int(os.environ.get("LUOSHI_VERIFY_CODE_MINUTES", "15"))
-LUOSHI_VERIFY_MAX_ATTEMPTS = int(os.environ.get("LUOSHI_VERIFY_MAX_ATTEMPTS", "5"))
+LUOSHI_VERIFY_CODE_MINUTES = env_int("LUOSHI_VERIFY_CODE_MINUTES", 15)
+LUOSHI_VERIFY_MAX_ATTEMPTS = env_int("LUOSHI_VERIFY_MAX_ATTEMPTS", 5)
 LUOSHI_VERIFY_THROTTLE = os.environ.get("LUOSHI_VERIFY_THROTTLE", "10/3600")
 LUOSHI_VERIFY_THROTTLE_PER_ADDRESS = os.environ.get("LUOSHI_VERIFY_THROTTLE_PER_ADDRESS", "5/3600")
 
@@ -265,7 +280,7 @@ TASKS = {"default": {"BACKEND": os.environ.get("LUOSHI_TASKS_BACKEND", "django_t
 # get an api_key. SERVICE_TYPE "realtime" returns the request id at once; "batch" returns a token instead.
 LUOSHI_OPEN311_JURISDICTION = os.environ.get("LUOSHI_OPEN311_JURISDICTION", "luoshi.local")
 # Open311 list answers are kept this long in the cache (keyed by the newest update); 0 turns it off
-LUOSHI_OPEN311_LIST_CACHE_SECONDS = int(os.environ.get("LUOSHI_OPEN311_LIST_CACHE_SECONDS", "60"))
+LUOSHI_OPEN311_LIST_CACHE_SECONDS = env_int("LUOSHI_OPEN311_LIST_CACHE_SECONDS", 60)
 LUOSHI_OPEN311_CONTACT = os.environ.get("LUOSHI_OPEN311_CONTACT", "")
 LUOSHI_OPEN311_ENDPOINT_TYPE = os.environ.get("LUOSHI_OPEN311_ENDPOINT_TYPE", "production")
 LUOSHI_OPEN311_SERVICE_TYPE = os.environ.get("LUOSHI_OPEN311_SERVICE_TYPE", "realtime")
@@ -273,7 +288,7 @@ LUOSHI_OPEN311_SERVICE_TYPE = os.environ.get("LUOSHI_OPEN311_SERVICE_TYPE", "rea
 # ---- production safety (docs/deployment.md) ----------------------------------------------------------------
 # HTTPS behind nginx: redirect, HSTS and the header the proxy sets, all from the environment
 SECURE_SSL_REDIRECT = env_bool("LUOSHI_SSL_REDIRECT", False)
-SECURE_HSTS_SECONDS = int(os.environ.get("LUOSHI_HSTS_SECONDS", "0"))
+SECURE_HSTS_SECONDS = env_int("LUOSHI_HSTS_SECONDS", 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("LUOSHI_HSTS_INCLUDE_SUBDOMAINS", False)
 SECURE_HSTS_PRELOAD = env_bool("LUOSHI_HSTS_PRELOAD", False)
 if env_bool("LUOSHI_BEHIND_HTTPS_PROXY", False):  # nginx: proxy_set_header X-Forwarded-Proto $scheme;

@@ -1,5 +1,6 @@
-"""Switches read from the environment (config.settings.env_bool): the words for on and off, and a clear refusal,
-naming the variable, of anything else (a typo used to switch the setting off silently)."""
+"""Switches and numbers read from the environment (config.settings.env_bool, env_int): the words for on and off,
+whole numbers, and a clear refusal naming the variable of anything else (a typo used to switch a setting off
+silently, or stop the start with Python's own ValueError)."""
 import os
 import subprocess
 import sys
@@ -40,3 +41,24 @@ def test_a_typo_stops_the_start():
                          capture_output=True, text=True)
     assert out.returncode != 0
     assert "LUOSHI_SECURE_COOKIES" in out.stderr and "'ture'" in out.stderr
+
+
+def test_whole_numbers_from_the_environment(monkeypatch):
+    from config.settings import env_int
+
+    monkeypatch.setenv("LUOSHI_TEST_NUMBER", " 42 ")
+    assert env_int("LUOSHI_TEST_NUMBER", 7) == 42
+    monkeypatch.setenv("LUOSHI_TEST_NUMBER", "")
+    assert env_int("LUOSHI_TEST_NUMBER", 7) == 7
+    for bad in ("4O", "-1", "1.5", "六十"):
+        monkeypatch.setenv("LUOSHI_TEST_NUMBER", bad)
+        with pytest.raises(ImproperlyConfigured, match="环境变量 LUOSHI_TEST_NUMBER 应为不小于 0 的整数") as e:
+            env_int("LUOSHI_TEST_NUMBER", 7)
+        assert repr(bad) in str(e.value)
+
+
+def test_a_mistyped_number_stops_the_start():
+    env = dict(os.environ, DJANGO_SETTINGS_MODULE="config.settings", LUOSHI_IMPORT_MAX_ROWS="2万")
+    out = subprocess.run([sys.executable, "-c", "import django; django.setup()"], cwd=ROOT, env=env,
+                         capture_output=True, text=True)
+    assert out.returncode != 0 and "LUOSHI_IMPORT_MAX_ROWS" in out.stderr and "'2万'" in out.stderr
