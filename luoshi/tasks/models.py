@@ -5,6 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _, pgettext_lazy
 
 from luoshi.core.models import Attachment
+from luoshi.org.lookups import outermost
 from luoshi.org.models import Person, Role, Unit
 from luoshi.programs.models import PROGRAM_READ_ROLES, Program, ReportingPeriod, reads_part_of_program
 
@@ -86,15 +87,26 @@ def task_visibility(scope) -> models.Q | None:
     return scope.memo("tasks.Task.visible_to", lambda: _task_visibility(scope))
 
 
+def assignment_grant_paths(scope) -> list[str]:
+    """The subtrees whose assignments grant the scope their tasks one by one (read roles and 包联 units), the
+    outermost only."""
+    return list(outermost(scope.paths_for(*READ_ROLES) + scope.paired_unit_paths))
+
+
+def pairings_granting(scope) -> models.QuerySet:
+    """The 任务包联 that grant the scope their task: the paired leader, or people of the paired unit."""
+    return TaskPairing.objects.filter(models.Q(helper_person_id=scope.person_id)
+                                      | models.Q(helper_unit__path__within=scope.all_paths))
+
+
 def granted_tasks(scope) -> list[models.QuerySet]:
     """The tasks granted one by one (not through a whole program), as querysets of `task_id`: by assignment to
     a unit in a read subtree or a 包联 unit, by 任务包联 (the paired leader, or people of the paired unit), and
     to a 责任领导 the tasks they lead."""
     if scope.person_id is None:
         return []
-    granted: list[models.QuerySet] = [TaskPairing.objects.filter(models.Q(helper_person_id=scope.person_id)
-                                          | models.Q(helper_unit__path__within=scope.all_paths))]
-    unit_paths = scope.paths_for(*READ_ROLES) + scope.paired_unit_paths
+    granted: list[models.QuerySet] = [pairings_granting(scope)]
+    unit_paths = assignment_grant_paths(scope)
     if unit_paths:
         granted.insert(0, TaskAssignment.objects.filter(unit_path__within=unit_paths))
     if scope.paths_for(Role.LEADER):

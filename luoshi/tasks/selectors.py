@@ -23,8 +23,8 @@ from luoshi.programs.models import Program, ReportingPeriod
 from . import tallies
 from .models import granted_tasks, program_owner_paths, task_visibility  # noqa: F401  (task_visibility: the Q behind Task.objects.visible_to)
 from .models import (
-    PROGRAM_READ_ROLES, READ_ROLES, AssignmentRole, ClosureRequest, ExtensionRequest, ProgressReport, RequestState,
-    Task, TaskAssignment, TaskPairing, TaskStatus, TaskTally,
+    PROGRAM_READ_ROLES, AssignmentRole, ClosureRequest, ExtensionRequest, ProgressReport, RequestState, Task,
+    TaskAssignment, TaskPairing, TaskStatus, TaskTally, assignment_grant_paths, pairings_granting,
 )
 from .satisfaction import satisfaction_by_unit
 
@@ -74,15 +74,14 @@ def program_reach(scope: Scope, program: Program) -> ProgramReach:
 
 
 def _read_program_reach(scope: Scope, program: Program) -> ProgramReach:
-    unit_paths = list(outermost(scope.paths_for(*READ_ROLES) + scope.paired_unit_paths))
+    unit_paths = assignment_grant_paths(scope)
     if scope.person_id is None:
         return ProgramReach(unit_paths=[], assigned={}, leads=False, paired=False)
     fields = ("dimension", "key", "status", "n")
     tally = TaskTally.objects.filter(program_id=program.pk, n__gt=0).order_by()
     # the grants as granted_tasks builds them: by assignment, by 任务包联, and to a 责任领导
     parts: list[QuerySet] = [
-        TaskPairing.objects.filter(Q(helper_person_id=scope.person_id) | Q(helper_unit__path__within=scope.all_paths),
-                                   task__program_id=program.pk).order_by()
+        pairings_granting(scope).filter(task__program_id=program.pk).order_by()
         .annotate(dimension=Value("paired"), key=Value(""), status=Value(""), n=Value(1)).values_list(*fields)]
     if unit_paths:
         parts.append(tally.filter(dimension=tallies.ANY, key__in=[path_unit_id(p) for p in unit_paths])
@@ -338,7 +337,7 @@ def _reach(scope: Scope) -> _Reach:
     head, *tail = reached
     programs = {pk for (pk,) in (head.union(*tail) if tail else head)}
     return _Reach(whole=whole, others=others,
-                  unit_paths=list(outermost(scope.paths_for(*READ_ROLES) + scope.paired_unit_paths)),
+                  unit_paths=assignment_grant_paths(scope),
                   one_by_one=first.union(*rest) if rest else first, one_by_one_programs=sorted(programs))
 
 
