@@ -45,6 +45,21 @@ def env_int(name: str, default: int, *, minimum: int = 0) -> int:
     return int(text)
 
 
+def env_count_seconds(name: str, default: tuple[int, int]) -> tuple[int, int]:
+    """"count,seconds" from the environment (both whole numbers ≥ 1); anything else stops the start with the
+    variable named, as env_int does."""
+    value = os.environ.get(name)
+    if value is None or not value.strip():
+        return default
+    parts = [p.strip() for p in value.replace("，", ",").split(",")]
+    if len(parts) != 2 or not all(p.isdigit() and int(p) >= 1 for p in parts):
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured(f"环境变量 {name} 应为“次数,秒数”两个正整数（如 5,900），现在是 {value!r}。"
+                                   f" {name} must be \"count,seconds\", two whole numbers ≥ 1 (e.g. 5,900), not {value!r}.")
+    return int(parts[0]), int(parts[1])
+
+
 DEMO_SECRET_KEY = "luoshi-demo-insecure-secret-key-change-me"
 SECRET_KEY = os.environ.get("SECRET_KEY", DEMO_SECRET_KEY)
 DEBUG = env_bool("LUOSHI_DEBUG", False)
@@ -301,7 +316,7 @@ LUOSHI_CSP = os.environ.get("LUOSHI_CSP", "default-src 'self'; script-src 'self'
                             "base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
 MIDDLEWARE.insert(1, "luoshi.core.middleware.ContentSecurityPolicyMiddleware")
 # sign-in: failed passwords per account and per address before sign-in pauses ("count, seconds"; core/login.py)
-LUOSHI_LOGIN_LIMIT_ACCOUNT = tuple(int(x) for x in os.environ.get("LUOSHI_LOGIN_LIMIT_ACCOUNT", "5,900").split(","))
-LUOSHI_LOGIN_LIMIT_ADDRESS = tuple(int(x) for x in os.environ.get("LUOSHI_LOGIN_LIMIT_ADDRESS", "20,900").split(","))
+LUOSHI_LOGIN_LIMIT_ACCOUNT = env_count_seconds("LUOSHI_LOGIN_LIMIT_ACCOUNT", (5, 900))
+LUOSHI_LOGIN_LIMIT_ADDRESS = env_count_seconds("LUOSHI_LOGIN_LIMIT_ADDRESS", (20, 900))
 # a server started with DEBUG off on the public demo key refuses to serve (config/wsgi.py); `make demo` allows it
 LUOSHI_ALLOW_DEMO_KEY = env_bool("LUOSHI_ALLOW_DEMO_KEY", False)

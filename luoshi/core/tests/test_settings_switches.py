@@ -1,6 +1,6 @@
-"""Switches and numbers read from the environment (config.settings.env_bool, env_int): the words for on and off,
-whole numbers, and a clear refusal naming the variable of anything else (a typo used to switch a setting off
-silently, or stop the start with Python's own ValueError)."""
+"""Switches and numbers read from the environment (config.settings.env_bool, env_int, env_count_seconds): the
+words for on and off, whole numbers, "count,seconds" pairs, and a clear refusal naming the variable of
+anything else (a typo used to switch a setting off silently, or stop the start with Python's own ValueError)."""
 import os
 import subprocess
 import sys
@@ -62,3 +62,26 @@ def test_a_mistyped_number_stops_the_start():
     out = subprocess.run([sys.executable, "-c", "import django; django.setup()"], cwd=ROOT, env=env,
                          capture_output=True, text=True)
     assert out.returncode != 0 and "LUOSHI_IMPORT_MAX_ROWS" in out.stderr and "'2万'" in out.stderr
+
+
+def test_count_and_seconds_from_the_environment(monkeypatch):
+    from config.settings import env_count_seconds
+
+    monkeypatch.setenv("LUOSHI_TEST_LIMIT", " 3, 600 ")
+    assert env_count_seconds("LUOSHI_TEST_LIMIT", (5, 900)) == (3, 600)
+    monkeypatch.setenv("LUOSHI_TEST_LIMIT", "3，600")  # a full-width comma, as a Chinese keyboard types it
+    assert env_count_seconds("LUOSHI_TEST_LIMIT", (5, 900)) == (3, 600)
+    monkeypatch.delenv("LUOSHI_TEST_LIMIT")
+    assert env_count_seconds("LUOSHI_TEST_LIMIT", (5, 900)) == (5, 900)
+    for bad in ("5", "5,900,1", "0,900", "5,", "五,900", "5;900"):
+        monkeypatch.setenv("LUOSHI_TEST_LIMIT", bad)
+        with pytest.raises(ImproperlyConfigured, match="环境变量 LUOSHI_TEST_LIMIT 应为“次数,秒数”") as e:
+            env_count_seconds("LUOSHI_TEST_LIMIT", (5, 900))
+        assert repr(bad) in str(e.value) and "count,seconds" in str(e.value)
+
+
+def test_a_mistyped_login_limit_stops_the_start():
+    env = dict(os.environ, DJANGO_SETTINGS_MODULE="config.settings", LUOSHI_LOGIN_LIMIT_ACCOUNT="5次,900秒")
+    out = subprocess.run([sys.executable, "-c", "import django; django.setup()"], cwd=ROOT, env=env,
+                         capture_output=True, text=True)
+    assert out.returncode != 0 and "LUOSHI_LOGIN_LIMIT_ACCOUNT" in out.stderr and "次数,秒数" in out.stderr
