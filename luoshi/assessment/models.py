@@ -247,6 +247,13 @@ class RoundUnit(models.Model):
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
     group = models.CharField(_("分组"), max_length=40, blank=True)
     excluded = models.CharField(_("不参与排名原因"), max_length=200, blank=True)
+    # Which of the unit's score card short lists have had rows in the round (card_lists.py, ADR 0049): set by the
+    # services that write such a row, in their transaction; a list whose flag is false has no rows and is not read.
+    has_adjustments = models.BooleanField(default=False)
+    has_appeals = models.BooleanField(default=False)
+    has_consequences = models.BooleanField(default=False)
+    has_materials = models.BooleanField(default=False)
+    has_evidence = models.BooleanField(default=False)      # a file of one of the unit's scores
 
     objects = RoundUnitRowQuerySet.as_manager()
 

@@ -40,19 +40,6 @@ def assignments(user, rnd: Round) -> list[EvaluatorAssignment]:
     return cached[rnd.pk]
 
 
-def assignments_read(user, rnd: Round) -> bool:
-    """Whether this request has read `user`'s evaluator assignments in `rnd` already."""
-    return rnd.pk in getattr(user, "_assess_assignments", {})
-
-
-def assignments_none(user, rnd: Round) -> None:
-    """Note that `user` has no evaluator assignment in `rnd`, known from a read that asked already (the score card's
-    `selectors.card_lists`), so that `is_evaluator` and `may_score` do not read it again in this request."""
-    cached = getattr(user, "_assess_assignments", {})
-    cached[rnd.pk] = []
-    user._assess_assignments = cached
-
-
 def may_score(user, rnd: Round, unit_id: int, indicator_id: int) -> bool:
     if can_manage(user, rnd.scheme):
         return True

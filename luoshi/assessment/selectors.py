@@ -15,8 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db import models
-from django.db.models import Count, Q, Value
+from django.db.models import Count, Q
 from django.http import Http404
 from django.utils.translation import gettext, gettext as _
 
@@ -24,11 +23,11 @@ from luoshi.core.permissions import require
 from luoshi.org.models import Role, Unit
 from luoshi.org.scopes import scope_for
 
-from . import engine
+from . import card_lists, engine
 from .card import card_preview
 from .models import (UNIT_ROLES, Adjustment, Appeal, Consequence, EvaluatorAssignment, Indicator, Material, Publication,
                      Result, Round, RoundState, RoundUnit, Scheme, Score, ScoreStatus)
-from .permissions import assignments_none, assignments_read, can_manage, is_evaluator, reads_all, reads_card, reads_unit
+from .permissions import can_manage, is_evaluator, reads_all, reads_card, reads_unit
 
 PUBLISHED = (RoundState.PUBLISHED, RoundState.FINAL)
 
@@ -67,20 +66,27 @@ def round_unit_get(user, pk: int, unit_pk: int) -> tuple[Round, Unit]:
     return rnd, unit
 
 
-def card_get(user, pk: int, unit_pk: int) -> tuple[Round, Unit, tuple[str, str]]:
-    """The round, the unit and its participation (group, excluded) of a score card `user` may read, in one query:
-    the participant row with its round, scheme and unit. Who may read it is `RoundUnit.objects.visible_to` for
-    that row, decided in Python (permissions.reads_card). Anything else takes `round_unit_get`'s way, so a
-    refusal is the same 404 with the same message as before."""
+Participant = tuple[str, str, set[str]]    # a unit's (group, excluded, short lists with rows) in a round
+
+
+def _participant(row: RoundUnit) -> Participant:
+    return row.group, row.excluded, card_lists.of(getattr(row, field) for field in card_lists.FIELDS)
+
+
+def card_get(user, pk: int, unit_pk: int) -> tuple[Round, Unit, Participant]:
+    """The round, the unit and its participation (group, excluded, which short lists have rows) of a score card
+    `user` may read, in one query: the participant row with its round, scheme and unit. Who may read it is
+    `RoundUnit.objects.visible_to` for that row, decided in Python (permissions.reads_card). Anything else takes
+    `round_unit_get`'s way, so a refusal is the same 404 with the same message as before."""
     row = next(iter(RoundUnit.objects.filter(round_id=pk, unit_id=unit_pk)   # unique: no first()
                     .select_related("round__scheme__owner_unit", "round__scheme__region", "round__version", "unit")
                     .order_by()), None)
     if row is not None and reads_card(user, row.round, row.unit):
-        return row.round, row.unit, (row.group, row.excluded)
+        return row.round, row.unit, _participant(row)
     rnd, unit = round_unit_get(user, pk, unit_pk)
     if row is None:
         raise Http404
-    return rnd, unit, (row.group, row.excluded)
+    return rnd, unit, _participant(row)
 
 
 def own_units(user, rnd: Round) -> list[Unit]:
@@ -212,7 +218,7 @@ def _card_person(pk: int | None, full_name: str | None, username: str | None) ->
 def card_scores(rnd: Round, unit: Unit, *, evidence: bool = True) -> dict[int, list[CardScore]]:
     """The unit's current scores by leaf id, oldest first, with evaluator, approver and evidence: two queries of
     plain values (model objects and a prefetch cost ~10 ms of Python for a 140-leaf card). `evidence` False: the
-    caller knows no current score of the unit has a file (card_lists), so they are not read."""
+    caller knows no score of the unit has a file (card_lists), so they are not read."""
     scores: dict[int, list[CardScore]] = {}
     by_pk: dict[int, CardScore] = {}
     people: dict[int | None, CardPerson | None] = {None: None}    # a card has a few evaluators for 140 scores
@@ -242,43 +248,21 @@ def card_scores(rnd: Round, unit: Unit, *, evidence: bool = True) -> dict[int, l
     return scores
 
 
-def card_lists(rnd: Round, unit: Unit, person=None) -> set[str]:
-    """Which of a card's short lists have rows for the unit, in one query: "adjustments" (current ones),
-    "appeals", "consequences", "materials", "evidence" (a file of a current score); with `person`, also
-    "assignments" when they evaluate in the round (the card asks whether a non-manager is an evaluator). Most cards
-    have none or one of them, and an empty list read on its own is a query of its own (on PostgreSQL a round trip
-    each)."""
-    def has(label: str, rows) -> models.QuerySet:
-        return rows.order_by().values_list(Value(label, output_field=models.CharField()))
-
-    arms = [has("appeals", Appeal.objects.filter(round=rnd, unit=unit)),
-            has("consequences", Consequence.objects.filter(round=rnd, unit=unit)),
-            has("materials", Material.objects.filter(round=rnd, unit=unit)),
-            has("evidence", Score.evidence.through.objects.filter(score__round=rnd, score__unit=unit,
-                                                                  score__is_current=True))]
-    if person is not None:
-        arms.append(has("assignments", EvaluatorAssignment.objects.filter(round=rnd, person=person)))
-    lists = has("adjustments", Adjustment.objects.filter(round=rnd, unit=unit, is_current=True)).union(*arms)
-    return {label for (label,) in lists}
-
-
-def score_card(user, rnd: Round, unit: Unit, participant: tuple[str, str] | None = None) -> ScoreCard:
+def score_card(user, rnd: Round, unit: Unit, participant: Participant | None = None) -> ScoreCard:
     """Every leaf of the unit's card: 应得分, the rule, each evaluator's current score with evidence, the
-    points the rule gives, subtotals; adjustments, appeals and consequences. Fixed number of queries.
-    `participant`: the unit's (group, excluded) in the round when the caller has read it (card_get)."""
+    points the rule gives, subtotals; adjustments, appeals and consequences (only the short lists whose
+    RoundUnit flags say they have rows are read, card_lists.py). Fixed number of queries.
+    `participant`: the unit's (group, excluded, lists) in the round when the caller has read it (card_get)."""
     require(reads_unit(user, rnd, unit), None)
     if participant is None:
-        participant = RoundUnit.objects.filter(round=rnd, unit=unit).values_list("group", "excluded").first()
-    if participant is None:
-        raise Http404
+        row = next(iter(RoundUnit.objects.filter(round=rnd, unit=unit).order_by()), None)
+        if row is None:
+            raise Http404
+        participant = _participant(row)
+    lists = participant[2]
     definition = rnd.version.definition()
     indicators = [CardIndicator(*row) for row in Indicator.objects.filter(version=rnd.version_id).order_by("position")
                   .values_list("pk", "code", "name", "parent_id", "depth", "is_leaf", "points", "method", "rule_type")]
-    # whether a non-manager evaluates in the round (the card's tabs ask) is answered by the same query
-    asks = not can_manage(user, rnd.scheme) and not assignments_read(user, rnd)
-    lists = card_lists(rnd, unit, user if asks else None)
-    if asks and "assignments" not in lists:
-        assignments_none(user, rnd)
     scores = card_scores(rnd, unit, evidence="evidence" in lists)
     adjustments = (list(Adjustment.objects.filter(round=rnd, unit=unit, is_current=True).prefetch_related("evidence"))
                    if "adjustments" in lists else [])

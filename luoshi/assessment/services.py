@@ -26,7 +26,7 @@ from luoshi.org.models import Role, Unit
 from luoshi.org.people import people_with_role_over
 from luoshi.org.scopes import scope_for
 
-from . import engine, packed_scores, rank_values
+from . import card_lists, engine, packed_scores, rank_values
 from .card import add_adjustment, unit_preview
 from .models import (ROUND_FLOW, Adjustment, Appeal, AppealState, Consequence, EvaluatorAssignment, Indicator,
                      ProposalState, Publication, Result, Round, RoundState, RoundUnit, Scheme, SchemeVersion,
@@ -266,10 +266,10 @@ def score_record(*, by, round: Round, unit: Unit, indicator: Indicator, value, n
         previous.save(update_fields=["is_current"])
     score = Score.objects.create(round=rnd, unit=unit, indicator=indicator, evaluator=by, value=parsed, level=level,
                                  note=note, replaces=previous, source=source, scored_at=clock.now())
-    if attachments:
-        score.evidence.add(*attachments)
-    elif previous:
-        score.evidence.add(*previous.evidence.all())
+    carried = attachments or (list(previous.evidence.all()) if previous else [])
+    if carried:
+        score.evidence.add(*carried)
+        card_lists.mark(rnd, [unit.pk], "evidence")
     peer_points_outdated(rnd)
     rank_values.unit_leaf_refresh(rnd, unit.pk, indicator.pk)
     packed_scores.unit_refresh(rnd, unit.pk)
@@ -354,6 +354,7 @@ def adjustment_add(*, by, round: Round, unit: Unit, kind: str, item: str, level:
                                     created_at=clock.now())
     if attachments:
         adj.evidence.add(*attachments)
+    card_lists.mark(rnd, [unit.pk], "adjustments")
     journal_record(actor=by, verb=f"assessment.{kind}.add", obj=rnd, scope_path=unit.path,
                    changes={"unit": unit.pk, "item": item, "level": level, "count": count, "award": award})
     return adj
@@ -702,6 +703,7 @@ def appeal_file(*, by, round: Round, unit: Unit, indicator: Indicator, reason: s
         original_points=_leaf_points_for(rnd, unit.pk, indicator))
     if attachments:
         appeal.evidence.add(*attachments)
+    card_lists.mark(rnd, [unit.pk], "appeals")
     journal_record(actor=by, verb="assessment.appeal.file", obj=appeal, scope_path=unit.path,
                    changes={"indicator": indicator.code, "original_points": appeal.original_points}, reason=reason)
     announce_on_commit(people_with_role_over(Role.OFFICE, rnd.scheme.owner_unit.path), "assess.appeals")
@@ -839,6 +841,8 @@ def consequences_evaluate(rnd: Round) -> int:
                                          created_at=now))
             made += 1
     Consequence.objects.bulk_create(proposals, batch_size=500)   # in the order found, one insert per 500 (perf)
+    if proposals:
+        card_lists.mark(rnd, [c.unit_id for c in proposals], "consequences")
     for key, c in existing.items():
         if c.state == ProposalState.PROPOSED and key not in firing:
             c.state = ProposalState.DISMISSED
@@ -884,6 +888,7 @@ def _feed(*, by, consequence: Consequence, feed) -> int | None:
     adj = Adjustment.objects.create(round=target, unit=consequence.unit, kind=Adjustment.Kind.BONUS, item=feed.bonus_kind,
                                     level=feed.level, award=f"{consequence.round.name}·{consequence.rule_name}",
                                     count=count, note=consequence.detail, created_by=by, created_at=clock.now())
+    card_lists.mark(target, [consequence.unit_id], "adjustments")
     return adj.pk
 
 
@@ -940,6 +945,7 @@ def material_submit(*, by, round: Round, unit: Unit, indicator: Indicator | None
                                        submitted_by=by, submitted_at=clock.now())
     if attachments:
         material.files.add(*attachments)
+    card_lists.mark(rnd, [unit.pk], "materials")
     journal_record(actor=by, verb="assessment.material.submit", obj=rnd, scope_path=unit.path,
                    changes={"unit": unit.pk, "indicator": indicator.code if indicator else None,
                             "files": [a.pk for a in attachments]})
