@@ -112,14 +112,35 @@ class ListFilterSet(django_filters.FilterSet):
             out.append(f"{label}：{'；'.join(str(e) for e in errors)}")
         return out
 
+    # The keyword arguments `narrow` passes to filter methods, with their defaults: the subclass's constructor takes
+    # them and keeps each as the attribute of the same name (e.g. the moment "overdue" is measured at).
+    context: dict = {}
+
     @classmethod
     def narrow(cls, queryset: QuerySet, filters, **context) -> QuerySet:
         """Apply the non-empty values of `filters` (a selector's filter dataclass) with this set's filters;
-        `context` goes to the constructor (e.g. the moment "overdue" is measured at)."""
-        filterset = cls(queryset=queryset, **context)
+        `context` (names in `cls.context`) is what the filter methods read.
+
+        Nothing is validated here (the values are typed already), so no FilterSet is constructed: django-filter's
+        constructor deep-copies every filter (labels, choices, widgets; ~0.2 ms for the findings' thirteen) for a
+        form that is never built. The class's own filters apply the values — a Filter's `filter` reads only its
+        definition — and a filter `method` runs on a bare instance that holds the context and nothing else.
+        tests/test_filters.py compares the result with the constructed set's."""
+        unknown = set(context) - set(cls.context)
+        if unknown:
+            raise TypeError(f"{cls.__name__}.narrow: unknown context {sorted(unknown)}")
         values = ({f.name: getattr(filters, f.name) for f in dataclasses.fields(filters)}
                   if dataclasses.is_dataclass(filters) else dict(filters))
+        bare = None
         for name, value in values.items():
-            if name in filterset.filters and value not in (None, "", False, [], ()):
-                queryset = filterset.filters[name].filter(queryset, value)
+            filter_ = cls.base_filters.get(name)
+            if filter_ is None or value in (None, "", False, [], ()):
+                continue
+            if isinstance(filter_.method, str):
+                if bare is None:
+                    bare = cls.__new__(cls)
+                    vars(bare).update(cls.context | context)
+                queryset = getattr(bare, filter_.method)(queryset, filter_.field_name, value)
+            else:
+                queryset = filter_.filter(queryset, value)
         return queryset

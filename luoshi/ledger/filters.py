@@ -38,6 +38,8 @@ class FindingFilterSet(ListFilterSet):
         model = Finding
         fields: list[str] = []
 
+    context = {"walk_found_on": False}
+
     def __init__(self, data=None, *, categories=(), walk_found_on: bool = False, **kwargs):
         super().__init__(data, **kwargs)
         self.walk_found_on = walk_found_on  # selectors.finding_list
