@@ -174,8 +174,9 @@ def finding_list(request, code):
     categories = selectors.categories(program)
     filterset, filters = _filters(request, categories)
     qs = selectors.finding_list(user=request.user, program=program, filters=filters, whole=whole)
-    # The page's ids first, sorted and cut to the page on the finding table alone; then the shown columns of
-    # those 50 as plain values (no model instances), with the joins they need; the count without joins.
+    # The page's ids sorted and cut to the page on the finding table alone, in a subquery of the statement that reads
+    # the shown columns of those 50 as plain values (no model instances) with the joins they need; the count
+    # without joins.
     # A text search cannot use an index: count up to SEARCH_COUNT_CAP matches and say "more than".
     ids, count_rows = qs.values_list("id", flat=True), qs.order_by().select_related(None)
     paginator = (CappedPaginator(ids, PAGE_SIZE, cap=SEARCH_COUNT_CAP, count_rows=count_rows) if filters.q
@@ -191,14 +192,13 @@ def finding_list(request, code):
         paginator.object_list = selectors.finding_list(user=request.user, program=program, filters=filters,
                                                         walk_found_on=True, whole=whole).values_list("id", flat=True)
     page = paginator.get_page(request.GET.get("page"))
-    page_ids = list(page.object_list)
-    by_id = {r["id"]: r for r in Finding.objects.filter(pk__in=page_ids).order_by().values(*ROW_FIELDS)}
+    page_rows = Finding.objects.filter(pk__in=page.object_list).order_by(*qs.query.order_by).values(*ROW_FIELDS)
     query = request.GET.copy()
     query.pop("page", None)
     ctx = {"program": program, "can_manage": access.manage, "is_inspector": access.inspector,
            "ledger_links": ledger_links(program),
            "form": filterset.form, "filter_errors": filterset.messages(), "filters": filters, "page": page,
-           "rows": finding_rows([by_id[i] for i in page_ids], clock.today()),
+           "rows": finding_rows(page_rows, clock.today()),
            "query": query.urlencode(),
            # how many filters are set: the folded filter box says so on a phone
            "filters_active": sum(1 for v in query.values() if v)}
