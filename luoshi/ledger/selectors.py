@@ -175,6 +175,9 @@ def finding_detail(*, user, finding: Finding) -> dict:
         Prefetch("photos", queryset=FindingPhoto.objects.order_by("id"))))
     photos = list(finding.photos.order_by("id"))
     today = clock.today()
+    # perms.can_manage and perms.is_inspector, asked once (the membership is a query)
+    manage = perms.can_manage(user, program)
+    inspector = manage or perms.is_member(user, program)
     return {
         "finding": finding,
         "events": events,
@@ -182,14 +185,15 @@ def finding_detail(*, user, finding: Finding) -> dict:
         "after": [p for p in photos if p.stage == "after"],
         "escalations": list(finding.escalations.select_related("decided_by", "document").order_by("proposed_at", "id")),
         "overdue_days": finding.overdue_days(today),
-        "can_manage": perms.can_manage(user, program),
+        "can_manage": manage,
+        "is_inspector": inspector,
         "can_submit": perms.acts_for_unit(user, finding) and finding.status in OWING_STATUSES,
-        "can_verify": (perms.is_inspector(user, program) and finding.status == FindingStatus.SUBMITTED
+        "can_verify": (inspector and finding.status == FindingStatus.SUBMITTED
                        and finding.reporter_id != user.pk and not perms.is_unit_liaison(user, finding)),
         "reporter_cannot_verify": finding.status == FindingStatus.SUBMITTED and finding.reporter_id == user.pk,
-        "can_reopen": perms.is_inspector(user, program) and finding.status == FindingStatus.CLOSED,
+        "can_reopen": inspector and finding.status == FindingStatus.CLOSED,
         "can_edit": finding.status != FindingStatus.CLOSED and (
-            perms.can_manage(user, program) or (finding.reporter_id == user.pk and perms.is_inspector(user, program))),
+            manage or (finding.reporter_id == user.pk and inspector)),
     }
 
 
@@ -238,6 +242,11 @@ def unit_suggestions(program: Program, user) -> list[str]:
 
 def categories(program: Program) -> list[ProblemCategory]:
     return list(ProblemCategory.objects.filter(program=program))
+
+
+def category_choices(program: Program) -> list[tuple[int, str]]:
+    """(id, name) of the program's categories, in their order: the findings list's category filter."""
+    return list(ProblemCategory.objects.filter(program=program).values_list("pk", "name"))
 
 
 # ---- figures ---------------------------------------------------------------------------------------

@@ -94,15 +94,16 @@ def ledger_index(request):
 
 # ---- findings ---------------------------------------------------------------------------------------
 
-def _filters(request, categories) -> tuple[FindingFilterSet, selectors.FindingFilters]:
+def _filters(request, program) -> tuple[FindingFilterSet, selectors.FindingFilters]:
     """The list's query parameters, checked (ledger.filters); the refused ones are left out and
     `filterset.messages()` says why."""
-    filterset = FindingFilterSet(request.GET or None, categories=categories)
+    filterset = FindingFilterSet(request.GET or None, categories=selectors.category_choices(program))
     values = filterset.values()
     if "category" in values:
         values["category"] = int(values["category"])
     if "unit" in values:
-        values["unit"] = Unit.objects.filter(pk=values["unit"]).first()
+        # one row by its key: no `first()`, which would sort by path
+        values["unit"] = next(iter(Unit.objects.filter(pk=values["unit"])[:1]), None)
     return filterset, selectors.FindingFilters(**values)
 
 
@@ -171,8 +172,7 @@ def filter_controls(form) -> dict:
 def finding_list(request, code):
     access = selectors.ledger_access(user=request.user, code=code)
     program, whole = access.program, access.whole
-    categories = selectors.categories(program)
-    filterset, filters = _filters(request, categories)
+    filterset, filters = _filters(request, program)
     qs = selectors.finding_list(user=request.user, program=program, filters=filters, whole=whole)
     # The page's ids sorted and cut to the page on the finding table alone, in a subquery of the statement that reads
     # the shown columns of those 50 as plain values (no model instances) with the joins they need; the count
@@ -277,7 +277,7 @@ def finding_edit(request, pk):
                "severity": finding.severity, "source": finding.source, "group": finding.group_id,
                "found_on": finding.found_on}
     form = FindingForm(request.POST or None, initial=initial, categories=categories, groups=groups)
-    ctx.update(_program_ctx(request, program), form=form, editing=True)
+    ctx.update(program=program, form=form, editing=True)  # finding_detail gave can_manage and is_inspector
     if request.method == "POST":
         if form.is_valid():
             d = form.cleaned_data
@@ -307,8 +307,8 @@ def finding_edit(request, pk):
 @login_required
 def finding_detail(request, pk):
     finding = selectors.finding_get(user=request.user, pk=pk)
-    ctx = selectors.finding_detail(user=request.user, finding=finding)
-    ctx.update(_program_ctx(request, finding.program))
+    ctx = selectors.finding_detail(user=request.user, finding=finding)  # with can_manage and is_inspector
+    ctx.update(program=finding.program)
     ctx.update(submit_form=SubmitForm(), verify_form=VerifyForm(initial={"method": "on_site"}), reopen_form=ReopenForm(),
                today=clock.today())
     return render(request, "ledger/finding_detail.html", ctx)
@@ -555,8 +555,7 @@ def ledger_export(request, code):
     from .excel import ledger_export_xlsx
 
     program = selectors.ledger_program_get(user=request.user, code=code)
-    categories = selectors.categories(program)
-    _filterset, filters = _filters(request, categories)
+    _filterset, filters = _filters(request, program)
     n = selectors.finding_list(user=request.user, program=program, filters=filters).count()
     if n > EXPORT_WEB_LIMIT:
         # ~4,000 rows a second: a whole city's ledger would hold a web worker for a minute
