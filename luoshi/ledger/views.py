@@ -73,6 +73,12 @@ def _program_ctx(request, program, *, nav: bool = False) -> dict:
     return ctx | {"ledger_links": ledger_links(program)} if nav else ctx
 
 
+def _access_ctx(access: selectors.LedgerAccess) -> dict:
+    """`_program_ctx(nav=True)` from what `selectors.ledger_access` decided: no permission asked again."""
+    return {"program": access.program, "can_manage": access.manage, "is_inspector": access.inspector,
+            "ledger_links": ledger_links(access.program)}
+
+
 LINKED_PAGES = {"findings": "ledger_findings", "create": "ledger_finding_create", "issue": "ledger_sheets_issue",
                 "sheets": "ledger_sheets", "figures": "ledger_figures", "escalations": "ledger_escalations",
                 "groups": "ledger_groups", "bulletin": "ledger_bulletin", "export": "ledger_export",
@@ -195,13 +201,12 @@ def finding_list(request, code):
     page_rows = Finding.objects.filter(pk__in=page.object_list).order_by(*qs.query.order_by).values(*ROW_FIELDS)
     query = request.GET.copy()
     query.pop("page", None)
-    ctx = {"program": program, "can_manage": access.manage, "is_inspector": access.inspector,
-           "ledger_links": ledger_links(program),
-           "form": filterset.form, "filter_errors": filterset.messages(), "filters": filters, "page": page,
-           "rows": finding_rows(page_rows, clock.today()),
-           "query": query.urlencode(),
-           # how many filters are set: the folded filter box says so on a phone
-           "filters_active": sum(1 for v in query.values() if v)}
+    ctx = _access_ctx(access) | {
+        "form": filterset.form, "filter_errors": filterset.messages(), "filters": filters, "page": page,
+        "rows": finding_rows(page_rows, clock.today()),
+        "query": query.urlencode(),
+        # how many filters are set: the folded filter box says so on a phone
+        "filters_active": sum(1 for v in query.values() if v)}
     if request.htmx and not request.htmx.boosted:
         return render(request, "ledger/_finding_table.html", ctx)
     return render(request, "ledger/finding_list.html", ctx | filter_controls(filterset.form))
@@ -452,14 +457,16 @@ def sheet_acknowledge(request, pk):
 
 @login_required
 def figures(request, code):
-    program = selectors.ledger_program_get(user=request.user, code=code)
+    access = selectors.ledger_access(user=request.user, code=code)  # the membership asked once
+    program = access.program
     by = request.GET.get("by", "unit")
     found_from, found_to = query_date(request, "from"), query_date(request, "to")
     bad = [n for n in ("from", "to") if request.GET.get(n) and query_date(request, n) is None]
-    data = selectors.ledger_figures(user=request.user, program=program, by=by, found_from=found_from, found_to=found_to)
-    ctx = _program_ctx(request, program, nav=True) | data | {"bad_dates": bad, "list_url": reverse("ledger_findings", args=[code]),
-                                                   "groupings": [
-        ("unit", _("按单位")), ("category", _("按类别")), ("source", _("按来源")), ("severity", _("按严重程度"))]}
+    data = selectors.ledger_figures(user=request.user, program=program, by=by, found_from=found_from, found_to=found_to,
+                                    whole=access.whole)
+    ctx = _access_ctx(access) | data | {
+        "bad_dates": bad, "list_url": reverse("ledger_findings", args=[code]),
+        "groupings": [("unit", _("按单位")), ("category", _("按类别")), ("source", _("按来源")), ("severity", _("按严重程度"))]}
     return render(request, "ledger/figures.html", ctx)
 
 
