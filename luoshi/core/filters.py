@@ -9,6 +9,7 @@ line, which build the dataclass themselves, filter through the same code as the 
 """
 from __future__ import annotations
 
+import copy
 import dataclasses
 import datetime as dt
 import unicodedata
@@ -90,9 +91,47 @@ class FlagFilter(django_filters.Filter):
         super().__init__(*args, **kwargs)
 
 
+def filter_copy(filter_: django_filters.Filter) -> django_filters.Filter:
+    """A class's filter copied for one FilterSet: its own `extra` (its form field's keyword arguments, which a set's
+    constructor may replace, e.g. the choices), its `method` bound to the copy (which finds the copy's parent), and
+    no form field yet (made from the copy's `extra` when the form is built). What django-filter's deep copy gives for
+    this use, without copying every label, choice list and widget (the form field copies its widget)."""
+    out = copy.copy(filter_)
+    out.extra = dict(filter_.extra)
+    vars(out).pop("_field", None)
+    if filter_.method is not None:
+        out.method = filter_.method
+    return out
+
+
+class FilterDefinitions(dict):
+    """A ListFilterSet class's `base_filters`. django-filter's constructor deep-copies them for each instance
+    (~0.16 ms for the findings' thirteen); this copy is `filter_copy` of each (~0.03 ms)."""
+
+    def __deepcopy__(self, memo):
+        return {name: filter_copy(f) for name, f in self.items()}
+
+
+class OwnFields(dict):
+    """The fields of a ListFilterSet's form class, which is made for one instance from that instance's filter copies
+    (`get_form_class`): the form uses them as they are instead of deep-copying them again (Form.__init__)."""
+
+    def __deepcopy__(self, memo):
+        return dict(self)
+
+
 class ListFilterSet(django_filters.FilterSet):
     """The base of the list FilterSets: checked values for a selector, Chinese messages for the refused ones,
     and `narrow` for the selector."""
+
+    @classmethod
+    def get_filters(cls):
+        return FilterDefinitions(super().get_filters())
+
+    def get_form_class(self):
+        form_class = super().get_form_class()
+        form_class.base_fields = OwnFields(form_class.base_fields)
+        return form_class
 
     def values(self) -> dict:
         """The checked values of the parameters given (refused and empty ones left out)."""
