@@ -170,7 +170,7 @@ class ListFilterSet(django_filters.FilterSet):
             raise TypeError(f"{cls.__name__}.narrow: unknown context {sorted(unknown)}")
         values = ({f.name: getattr(filters, f.name) for f in dataclasses.fields(filters)}
                   if dataclasses.is_dataclass(filters) else dict(filters))
-        bare = None
+        bare: ListFilterSet | None = None
         for name, value in values.items():
             filter_ = cls.base_filters.get(name)
             if filter_ is None or value in (None, "", False, [], ()):
@@ -178,7 +178,7 @@ class ListFilterSet(django_filters.FilterSet):
             if isinstance(filter_.method, str):
                 if bare is None:
                     bare = cls.__new__(cls)
-                    vars(bare).update(cls.context | context)
+                    bare.__dict__.update(cls.context | context)
                 queryset = getattr(bare, filter_.method)(queryset, filter_.field_name, value)
             else:
                 queryset = filter_.filter(queryset, value)
