@@ -164,7 +164,7 @@ class ListFilterSet(django_filters.FilterSet):
         constructor deep-copies every filter (labels, choices, widgets; ~0.2 ms for the findings' thirteen) for a
         form that is never built. The class's own filters apply the values — a Filter's `filter` reads only its
         definition — and a filter `method` runs on a bare instance that holds the context and nothing else.
-        tests/test_filters.py compares the result with the constructed set's."""
+        core/tests/test_list_filter_sets.py compares the result with the constructed set's."""
         unknown = set(context) - set(cls.context)
         if unknown:
             raise TypeError(f"{cls.__name__}.narrow: unknown context {sorted(unknown)}")
