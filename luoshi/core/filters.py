@@ -9,6 +9,7 @@ line, which build the dataclass themselves, filter through the same code as the 
 """
 from __future__ import annotations
 
+import copy
 import dataclasses
 import datetime as dt
 import unicodedata
@@ -90,9 +91,47 @@ class FlagFilter(django_filters.Filter):
         super().__init__(*args, **kwargs)
 
 
+def filter_copy(filter_: django_filters.Filter) -> django_filters.Filter:
+    """A class's filter copied for one FilterSet: its own `extra` (its form field's keyword arguments, which a set's
+    constructor may replace, e.g. the choices), its `method` bound to the copy (which finds the copy's parent), and
+    no form field yet (made from the copy's `extra` when the form is built). What django-filter's deep copy gives for
+    this use, without copying every label, choice list and widget (the form field copies its widget)."""
+    out = copy.copy(filter_)
+    out.extra = dict(filter_.extra)
+    vars(out).pop("_field", None)
+    if filter_.method is not None:
+        out.method = filter_.method
+    return out
+
+
+class FilterDefinitions(dict):
+    """A ListFilterSet class's `base_filters`. django-filter's constructor deep-copies them for each instance
+    (~0.16 ms for the findings' thirteen); this copy is `filter_copy` of each (~0.03 ms)."""
+
+    def __deepcopy__(self, memo):
+        return {name: filter_copy(f) for name, f in self.items()}
+
+
+class OwnFields(dict):
+    """The fields of a ListFilterSet's form class, which is made for one instance from that instance's filter copies
+    (`get_form_class`): the form uses them as they are instead of deep-copying them again (Form.__init__)."""
+
+    def __deepcopy__(self, memo):
+        return dict(self)
+
+
 class ListFilterSet(django_filters.FilterSet):
     """The base of the list FilterSets: checked values for a selector, Chinese messages for the refused ones,
     and `narrow` for the selector."""
+
+    @classmethod
+    def get_filters(cls):
+        return FilterDefinitions(super().get_filters())
+
+    def get_form_class(self):
+        form_class = super().get_form_class()
+        form_class.base_fields = OwnFields(form_class.base_fields)
+        return form_class
 
     def values(self) -> dict:
         """The checked values of the parameters given (refused and empty ones left out)."""
@@ -112,14 +151,35 @@ class ListFilterSet(django_filters.FilterSet):
             out.append(f"{label}：{'；'.join(str(e) for e in errors)}")
         return out
 
+    # The keyword arguments `narrow` passes to filter methods, with their defaults: the subclass's constructor takes
+    # them and keeps each as the attribute of the same name (e.g. the moment "overdue" is measured at).
+    context: dict = {}
+
     @classmethod
     def narrow(cls, queryset: QuerySet, filters, **context) -> QuerySet:
         """Apply the non-empty values of `filters` (a selector's filter dataclass) with this set's filters;
-        `context` goes to the constructor (e.g. the moment "overdue" is measured at)."""
-        filterset = cls(queryset=queryset, **context)
+        `context` (names in `cls.context`) is what the filter methods read.
+
+        Nothing is validated here (the values are typed already), so no FilterSet is constructed: django-filter's
+        constructor deep-copies every filter (labels, choices, widgets; ~0.2 ms for the findings' thirteen) for a
+        form that is never built. The class's own filters apply the values — a Filter's `filter` reads only its
+        definition — and a filter `method` runs on a bare instance that holds the context and nothing else.
+        core/tests/test_list_filter_sets.py compares the result with the constructed set's."""
+        unknown = set(context) - set(cls.context)
+        if unknown:
+            raise TypeError(f"{cls.__name__}.narrow: unknown context {sorted(unknown)}")
         values = ({f.name: getattr(filters, f.name) for f in dataclasses.fields(filters)}
                   if dataclasses.is_dataclass(filters) else dict(filters))
+        bare: ListFilterSet | None = None
         for name, value in values.items():
-            if name in filterset.filters and value not in (None, "", False, [], ()):
-                queryset = filterset.filters[name].filter(queryset, value)
+            filter_ = cls.base_filters.get(name)
+            if filter_ is None or value in (None, "", False, [], ()):
+                continue
+            if isinstance(filter_.method, str):
+                if bare is None:
+                    bare = cls.__new__(cls)
+                    bare.__dict__.update(cls.context | context)
+                queryset = getattr(bare, filter_.method)(queryset, filter_.field_name, value)
+            else:
+                queryset = filter_.filter(queryset, value)
         return queryset

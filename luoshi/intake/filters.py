@@ -36,6 +36,8 @@ class QueueFilterSet(ListFilterSet):
         model = Request
         fields: list[str] = []
 
+    context = {"now": None}
+
     def __init__(self, data=None, *, categories=(), channels=(), areas=(), units=(), now=None, **kwargs):
         super().__init__(data, **kwargs)
         self.now = now

@@ -38,10 +38,12 @@ class FindingFilterSet(ListFilterSet):
         model = Finding
         fields: list[str] = []
 
+    context = {"walk_found_on": False}
+
     def __init__(self, data=None, *, categories=(), walk_found_on: bool = False, **kwargs):
         super().__init__(data, **kwargs)
         self.walk_found_on = walk_found_on  # selectors.finding_list
-        self.filters["category"].extra["choices"] = [(c.pk, c.name) for c in categories]
+        self.filters["category"].extra["choices"] = list(categories)  # (id, name): selectors.category_choices
 
     def only_overdue(self, queryset, name, value):
         return queryset.filter(status__in=OWING_STATUSES, deadline__lt=clock.today()) if value else queryset

@@ -175,6 +175,9 @@ def finding_detail(*, user, finding: Finding) -> dict:
         Prefetch("photos", queryset=FindingPhoto.objects.order_by("id"))))
     photos = list(finding.photos.order_by("id"))
     today = clock.today()
+    # perms.can_manage and perms.is_inspector, asked once (the membership is a query)
+    manage = perms.can_manage(user, program)
+    inspector = manage or perms.is_member(user, program)
     return {
         "finding": finding,
         "events": events,
@@ -182,14 +185,15 @@ def finding_detail(*, user, finding: Finding) -> dict:
         "after": [p for p in photos if p.stage == "after"],
         "escalations": list(finding.escalations.select_related("decided_by", "document").order_by("proposed_at", "id")),
         "overdue_days": finding.overdue_days(today),
-        "can_manage": perms.can_manage(user, program),
+        "can_manage": manage,
+        "is_inspector": inspector,
         "can_submit": perms.acts_for_unit(user, finding) and finding.status in OWING_STATUSES,
-        "can_verify": (perms.is_inspector(user, program) and finding.status == FindingStatus.SUBMITTED
+        "can_verify": (inspector and finding.status == FindingStatus.SUBMITTED
                        and finding.reporter_id != user.pk and not perms.is_unit_liaison(user, finding)),
         "reporter_cannot_verify": finding.status == FindingStatus.SUBMITTED and finding.reporter_id == user.pk,
-        "can_reopen": perms.is_inspector(user, program) and finding.status == FindingStatus.CLOSED,
+        "can_reopen": inspector and finding.status == FindingStatus.CLOSED,
         "can_edit": finding.status != FindingStatus.CLOSED and (
-            perms.can_manage(user, program) or (finding.reporter_id == user.pk and perms.is_inspector(user, program))),
+            manage or (finding.reporter_id == user.pk and inspector)),
     }
 
 
@@ -238,6 +242,11 @@ def unit_suggestions(program: Program, user) -> list[str]:
 
 def categories(program: Program) -> list[ProblemCategory]:
     return list(ProblemCategory.objects.filter(program=program))
+
+
+def category_choices(program: Program) -> list[tuple[int, str]]:
+    """(id, name) of the program's categories, in their order: the findings list's category filter."""
+    return list(ProblemCategory.objects.filter(program=program).values_list("pk", "name"))
 
 
 # ---- figures ---------------------------------------------------------------------------------------
@@ -294,19 +303,20 @@ GROUPINGS = {"unit": ("unit_id", "unit__name"), "category": ("category_id", "cat
 
 
 def ledger_figures(*, user, program: Program, by: str = "unit", found_from: dt.date | None = None,
-                   found_to: dt.date | None = None, as_of: dt.date | None = None) -> dict:
+                   found_to: dt.date | None = None, as_of: dt.date | None = None, whole: bool | None = None) -> dict:
     """The figures page (ledger_figures_compute's result): read from the maintained counts (ledger.tallies) when
     they hold exactly what is asked — the whole program for someone who reads all of it, no found-date range,
     as of the day the counts are counted for — and otherwise computed from the findings the user may read.
-    Nothing is kept across requests."""
+    Nothing is kept across requests. `whole`: as findings_visible."""
     if by not in GROUPINGS:
         by = "unit"
     today = as_of or clock.today()
-    if found_from is None and found_to is None and perms.reads_whole_program(user, program) \
+    if found_from is None and found_to is None \
+            and (whole if whole is not None else perms.reads_whole_program(user, program)) \
             and tallies.tally_day(program.pk) == today:
         return _figures_from_tallies(program, by=by, today=today)
     return ledger_figures_compute(user=user, program=program, by=by, found_from=found_from, found_to=found_to,
-                                  as_of=today)
+                                  as_of=today, whole=whole)
 
 
 def _figures_from_tallies(program: Program, *, by: str, today: dt.date) -> dict:
@@ -338,15 +348,17 @@ def _figures_from_tallies(program: Program, *, by: str, today: dt.date) -> dict:
 
 
 def ledger_figures_compute(*, user, program: Program, by: str = "unit", found_from: dt.date | None = None,
-                           found_to: dt.date | None = None, as_of: dt.date | None = None) -> dict:
+                           found_to: dt.date | None = None, as_of: dt.date | None = None,
+                           whole: bool | None = None) -> dict:
     """Found, rectified (reported at least once), closed (销号), overdue (owing past the deadline), 整改率,
     销号率, average days from recording to 销号, repeats — per unit, category, source or severity, over
-    the findings found in the period. Units are ranked by 销号率, then fewer overdue (1224 ties)."""
+    the findings found in the period. Units are ranked by 销号率, then fewer overdue (1224 ties). `whole`: as
+    findings_visible."""
     if by not in GROUPINGS:
         by = "unit"
     key, label_field = GROUPINGS[by]
     today = as_of or clock.today()
-    qs = findings_visible(user=user, program=program)
+    qs = findings_visible(user=user, program=program, whole=whole)
     if found_from:
         qs = qs.filter(found_on__gte=found_from)
     if found_to:

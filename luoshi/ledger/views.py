@@ -73,6 +73,12 @@ def _program_ctx(request, program, *, nav: bool = False) -> dict:
     return ctx | {"ledger_links": ledger_links(program)} if nav else ctx
 
 
+def _access_ctx(access: selectors.LedgerAccess) -> dict:
+    """`_program_ctx(nav=True)` from what `selectors.ledger_access` decided: no permission asked again."""
+    return {"program": access.program, "can_manage": access.manage, "is_inspector": access.inspector,
+            "ledger_links": ledger_links(access.program)}
+
+
 LINKED_PAGES = {"findings": "ledger_findings", "create": "ledger_finding_create", "issue": "ledger_sheets_issue",
                 "sheets": "ledger_sheets", "figures": "ledger_figures", "escalations": "ledger_escalations",
                 "groups": "ledger_groups", "bulletin": "ledger_bulletin", "export": "ledger_export",
@@ -94,15 +100,16 @@ def ledger_index(request):
 
 # ---- findings ---------------------------------------------------------------------------------------
 
-def _filters(request, categories) -> tuple[FindingFilterSet, selectors.FindingFilters]:
+def _filters(request, program) -> tuple[FindingFilterSet, selectors.FindingFilters]:
     """The list's query parameters, checked (ledger.filters); the refused ones are left out and
     `filterset.messages()` says why."""
-    filterset = FindingFilterSet(request.GET or None, categories=categories)
+    filterset = FindingFilterSet(request.GET or None, categories=selectors.category_choices(program))
     values = filterset.values()
     if "category" in values:
         values["category"] = int(values["category"])
     if "unit" in values:
-        values["unit"] = Unit.objects.filter(pk=values["unit"]).first()
+        # one row by its key: no `first()`, which would sort by path
+        values["unit"] = next(iter(Unit.objects.filter(pk=values["unit"])[:1]), None)
     return filterset, selectors.FindingFilters(**values)
 
 
@@ -171,11 +178,11 @@ def filter_controls(form) -> dict:
 def finding_list(request, code):
     access = selectors.ledger_access(user=request.user, code=code)
     program, whole = access.program, access.whole
-    categories = selectors.categories(program)
-    filterset, filters = _filters(request, categories)
+    filterset, filters = _filters(request, program)
     qs = selectors.finding_list(user=request.user, program=program, filters=filters, whole=whole)
-    # The page's ids first, sorted and cut to the page on the finding table alone; then the shown columns of
-    # those 50 as plain values (no model instances), with the joins they need; the count without joins.
+    # The page's ids sorted and cut to the page on the finding table alone, in a subquery of the statement that reads
+    # the shown columns of those 50 as plain values (no model instances) with the joins they need; the count
+    # without joins.
     # A text search cannot use an index: count up to SEARCH_COUNT_CAP matches and say "more than".
     ids, count_rows = qs.values_list("id", flat=True), qs.order_by().select_related(None)
     paginator = (CappedPaginator(ids, PAGE_SIZE, cap=SEARCH_COUNT_CAP, count_rows=count_rows) if filters.q
@@ -191,17 +198,15 @@ def finding_list(request, code):
         paginator.object_list = selectors.finding_list(user=request.user, program=program, filters=filters,
                                                         walk_found_on=True, whole=whole).values_list("id", flat=True)
     page = paginator.get_page(request.GET.get("page"))
-    page_ids = list(page.object_list)
-    by_id = {r["id"]: r for r in Finding.objects.filter(pk__in=page_ids).order_by().values(*ROW_FIELDS)}
+    page_rows = Finding.objects.filter(pk__in=page.object_list).order_by(*qs.query.order_by).values(*ROW_FIELDS)
     query = request.GET.copy()
     query.pop("page", None)
-    ctx = {"program": program, "can_manage": access.manage, "is_inspector": access.inspector,
-           "ledger_links": ledger_links(program),
-           "form": filterset.form, "filter_errors": filterset.messages(), "filters": filters, "page": page,
-           "rows": finding_rows([by_id[i] for i in page_ids], clock.today()),
-           "query": query.urlencode(),
-           # how many filters are set: the folded filter box says so on a phone
-           "filters_active": sum(1 for v in query.values() if v)}
+    ctx = _access_ctx(access) | {
+        "form": filterset.form, "filter_errors": filterset.messages(), "filters": filters, "page": page,
+        "rows": finding_rows(page_rows, clock.today()),
+        "query": query.urlencode(),
+        # how many filters are set: the folded filter box says so on a phone
+        "filters_active": sum(1 for v in query.values() if v)}
     if request.htmx and not request.htmx.boosted:
         return render(request, "ledger/_finding_table.html", ctx)
     return render(request, "ledger/finding_list.html", ctx | filter_controls(filterset.form))
@@ -277,7 +282,7 @@ def finding_edit(request, pk):
                "severity": finding.severity, "source": finding.source, "group": finding.group_id,
                "found_on": finding.found_on}
     form = FindingForm(request.POST or None, initial=initial, categories=categories, groups=groups)
-    ctx.update(_program_ctx(request, program), form=form, editing=True)
+    ctx.update(program=program, form=form, editing=True)  # finding_detail gave can_manage and is_inspector
     if request.method == "POST":
         if form.is_valid():
             d = form.cleaned_data
@@ -307,8 +312,8 @@ def finding_edit(request, pk):
 @login_required
 def finding_detail(request, pk):
     finding = selectors.finding_get(user=request.user, pk=pk)
-    ctx = selectors.finding_detail(user=request.user, finding=finding)
-    ctx.update(_program_ctx(request, finding.program))
+    ctx = selectors.finding_detail(user=request.user, finding=finding)  # with can_manage and is_inspector
+    ctx.update(program=finding.program)
     ctx.update(submit_form=SubmitForm(), verify_form=VerifyForm(initial={"method": "on_site"}), reopen_form=ReopenForm(),
                today=clock.today())
     return render(request, "ledger/finding_detail.html", ctx)
@@ -452,14 +457,16 @@ def sheet_acknowledge(request, pk):
 
 @login_required
 def figures(request, code):
-    program = selectors.ledger_program_get(user=request.user, code=code)
+    access = selectors.ledger_access(user=request.user, code=code)  # the membership asked once
+    program = access.program
     by = request.GET.get("by", "unit")
     found_from, found_to = query_date(request, "from"), query_date(request, "to")
     bad = [n for n in ("from", "to") if request.GET.get(n) and query_date(request, n) is None]
-    data = selectors.ledger_figures(user=request.user, program=program, by=by, found_from=found_from, found_to=found_to)
-    ctx = _program_ctx(request, program, nav=True) | data | {"bad_dates": bad, "list_url": reverse("ledger_findings", args=[code]),
-                                                   "groupings": [
-        ("unit", _("按单位")), ("category", _("按类别")), ("source", _("按来源")), ("severity", _("按严重程度"))]}
+    data = selectors.ledger_figures(user=request.user, program=program, by=by, found_from=found_from, found_to=found_to,
+                                    whole=access.whole)
+    ctx = _access_ctx(access) | data | {
+        "bad_dates": bad, "list_url": reverse("ledger_findings", args=[code]),
+        "groupings": [("unit", _("按单位")), ("category", _("按类别")), ("source", _("按来源")), ("severity", _("按严重程度"))]}
     return render(request, "ledger/figures.html", ctx)
 
 
@@ -555,8 +562,7 @@ def ledger_export(request, code):
     from .excel import ledger_export_xlsx
 
     program = selectors.ledger_program_get(user=request.user, code=code)
-    categories = selectors.categories(program)
-    _filterset, filters = _filters(request, categories)
+    _filterset, filters = _filters(request, program)
     n = selectors.finding_list(user=request.user, program=program, filters=filters).count()
     if n > EXPORT_WEB_LIMIT:
         # ~4,000 rows a second: a whole city's ledger would hold a web worker for a minute
