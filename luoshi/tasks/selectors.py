@@ -148,7 +148,9 @@ def program_tasks(*, user, program: Program) -> QuerySet[Task]:
         # The program's assignments in the subtrees, from their (program, unit_path, task) index: the few hundred
         # tasks the reader sees there, not the subtree's assignments in every program (a district: ~17,000) nor
         # every task of the program tested for one (ADR 0046).
-        return live.filter(pk__in=TaskAssignment.objects.filter(program=program, unit_path__within=reach.unit_paths)
+        # `in_ids`: PostgreSQL reads those ids first, then the tasks by key (a semi join hashed them and read the
+        # program's 10,000 tasks; ADR 0051).
+        return live.filter(pk__in_ids=TaskAssignment.objects.filter(program=program, unit_path__within=reach.unit_paths)
                            .values("task_id"))
     # the union of grants as in tasks_visible(), less its programs read whole (this one is not among them)
     first, *rest = [ids.values("task_id").order_by() for ids in granted_tasks(scope)]
