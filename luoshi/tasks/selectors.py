@@ -612,7 +612,8 @@ def _unit_rows(pc: ProgramCounts, units: list[dict]) -> list[dict]:
     drill-down to the unit's children."""
     counts = pc.rows(tallies.LEAD, [u["id"] for u in units])
     ids = [u["id"] for u in units if str(u["id"]) in counts]
-    parents = set(Unit.objects.filter(parent_id__in=ids).order_by().values_list("parent_id", flat=True).distinct())
+    parents = set(Unit.objects.filter(parent_id__in_ids=set(ids)).order_by().values_list("parent_id", flat=True)
+                  .distinct())
     list_url = _list_url(pc.program)
     units_url = reverse("program_overview", args=[pc.program.code]) + "units/"
     return [{"unit_id": u["id"], "name": u["name"], "depth": u["depth"], "expand": u["id"] in parents,
@@ -717,7 +718,7 @@ def children_rollup(task_ids) -> dict[int, dict]:
     from .status import worst
 
     out: dict[int, dict] = {}
-    for row in (Task.objects.filter(parent_id__in=list(task_ids), is_archived=False).order_by()
+    for row in (Task.objects.filter(parent_id__in_ids=set(task_ids), is_archived=False).order_by()
                 .values("parent_id", "status").annotate(n=Count("id"))):
         entry = out.setdefault(row["parent_id"], {"counts": {}, "worst": None})
         entry["counts"][row["status"]] = row["n"]
