@@ -670,8 +670,9 @@ def program_overview(*, user, program: Program, under: Unit | None = None) -> di
         "under": {"id": under.pk, "name": under.name},
         "by_leader": by_leader,
         "by_category": by_category,
+        # by seq: the default order starts with the program's own (year, code), a join for one program's periods
         "current_period": ReportingPeriod.objects.filter(program=program, start__lte=clock.today(),
-                                                         due__gte=clock.today()).first(),
+                                                         due__gte=clock.today()).order_by("seq").first(),
     }
 
 
