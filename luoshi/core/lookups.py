@@ -30,7 +30,8 @@ class InIds(Lookup):
         from django.db.models.sql.query import Query  # a QuerySet given to filter() arrives as its Query
 
         if isinstance(self.rhs, Query):
-            if self.rhs._subquery_fields_len != 1:
+            # the check Django's `__in` makes; the property is not in django-stubs
+            if self.rhs._subquery_fields_len != 1:  # type: ignore[attr-defined]
                 raise ValueError("__in_ids takes a queryset of one column (values('id'))")
             self.rhs.clear_ordering(clear_default=True)
             return self.rhs
