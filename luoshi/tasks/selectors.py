@@ -134,8 +134,10 @@ def program_fully_visible(scope: Scope, program: Program) -> bool:
     return program.wholly_visible_to(scope)
 
 
-def program_tasks(*, user, program: Program) -> QuerySet[Task]:
-    """The program's tasks the user may read."""
+def program_tasks(*, user, program: Program, ids_first: bool = True) -> QuerySet[Task]:
+    """The program's tasks the user may read. `ids_first=False`: for a reader who reaches them by assignment only, let
+    PostgreSQL plan the subtree's task ids as a semi join (`__in`), as a list that filters by something else selective
+    (a 责任领导, a status, a unit) wants; the rows are the same (ADR 0051)."""
     scope = scope_for(user)
     live = Task.objects.filter(is_archived=False, program=program)
     if program_fully_visible(scope, program):
@@ -150,15 +152,18 @@ def program_tasks(*, user, program: Program) -> QuerySet[Task]:
         # every task of the program tested for one (ADR 0046).
         # `in_ids`: PostgreSQL reads those ids first, then the tasks by key (a semi join hashed them and read the
         # program's 10,000 tasks; ADR 0051).
-        return live.filter(pk__in_ids=TaskAssignment.objects.filter(program=program, unit_path__within=reach.unit_paths)
-                           .values("task_id"))
+        assigned = TaskAssignment.objects.filter(program=program, unit_path__within=reach.unit_paths).values("task_id")
+        return live.filter(pk__in_ids=assigned) if ids_first else live.filter(pk__in=assigned)
     # the union of grants as in tasks_visible(), less its programs read whole (this one is not among them)
     first, *rest = [ids.values("task_id").order_by() for ids in granted_tasks(scope)]
     return live.filter(pk__in=first.union(*rest) if rest else first)
 
 
 def task_list(*, user, filters: TaskFilters) -> QuerySet[Task]:
-    qs = program_tasks(user=user, program=filters.program) if filters.program else tasks_visible(user)
+    # with a selective filter besides, PostgreSQL drives from the subtree's task ids hashed (ADR 0051)
+    qs = (program_tasks(user=user, program=filters.program,
+                        ids_first=not (filters.status or filters.unit or filters.leader))
+          if filters.program else tasks_visible(user))
     if filters.status:
         qs = qs.filter(status=filters.status)
     if filters.unit:
