@@ -134,8 +134,10 @@ def program_fully_visible(scope: Scope, program: Program) -> bool:
     return program.wholly_visible_to(scope)
 
 
-def program_tasks(*, user, program: Program) -> QuerySet[Task]:
-    """The program's tasks the user may read."""
+def program_tasks(*, user, program: Program, ids_first: bool = True) -> QuerySet[Task]:
+    """The program's tasks the user may read. `ids_first=False`: for a reader who reaches them by assignment only, let
+    PostgreSQL plan the subtree's task ids as a semi join (`__in`), as a list that filters by something else selective
+    (a 责任领导, a status, a unit) wants; the rows are the same (ADR 0051)."""
     scope = scope_for(user)
     live = Task.objects.filter(is_archived=False, program=program)
     if program_fully_visible(scope, program):
@@ -148,15 +150,20 @@ def program_tasks(*, user, program: Program) -> QuerySet[Task]:
         # The program's assignments in the subtrees, from their (program, unit_path, task) index: the few hundred
         # tasks the reader sees there, not the subtree's assignments in every program (a district: ~17,000) nor
         # every task of the program tested for one (ADR 0046).
-        return live.filter(pk__in=TaskAssignment.objects.filter(program=program, unit_path__within=reach.unit_paths)
-                           .values("task_id"))
+        # `in_ids`: PostgreSQL reads those ids first, then the tasks by key (a semi join hashed them and read the
+        # program's 10,000 tasks; ADR 0051).
+        assigned = TaskAssignment.objects.filter(program=program, unit_path__within=reach.unit_paths).values("task_id")
+        return live.filter(pk__in_ids=assigned) if ids_first else live.filter(pk__in=assigned)
     # the union of grants as in tasks_visible(), less its programs read whole (this one is not among them)
     first, *rest = [ids.values("task_id").order_by() for ids in granted_tasks(scope)]
     return live.filter(pk__in=first.union(*rest) if rest else first)
 
 
 def task_list(*, user, filters: TaskFilters) -> QuerySet[Task]:
-    qs = program_tasks(user=user, program=filters.program) if filters.program else tasks_visible(user)
+    # with a selective filter besides, PostgreSQL drives from the subtree's task ids hashed (ADR 0051)
+    qs = (program_tasks(user=user, program=filters.program,
+                        ids_first=not (filters.status or filters.unit or filters.leader))
+          if filters.program else tasks_visible(user))
     if filters.status:
         qs = qs.filter(status=filters.status)
     if filters.unit:
@@ -610,7 +617,8 @@ def _unit_rows(pc: ProgramCounts, units: list[dict]) -> list[dict]:
     drill-down to the unit's children."""
     counts = pc.rows(tallies.LEAD, [u["id"] for u in units])
     ids = [u["id"] for u in units if str(u["id"]) in counts]
-    parents = set(Unit.objects.filter(parent_id__in=ids).order_by().values_list("parent_id", flat=True).distinct())
+    parents = set(Unit.objects.filter(parent_id__in_ids=set(ids)).order_by().values_list("parent_id", flat=True)
+                  .distinct())
     list_url = _list_url(pc.program)
     units_url = reverse("program_overview", args=[pc.program.code]) + "units/"
     return [{"unit_id": u["id"], "name": u["name"], "depth": u["depth"], "expand": u["id"] in parents,
@@ -667,8 +675,9 @@ def program_overview(*, user, program: Program, under: Unit | None = None) -> di
         "under": {"id": under.pk, "name": under.name},
         "by_leader": by_leader,
         "by_category": by_category,
+        # by seq: the default order starts with the program's own (year, code), a join for one program's periods
         "current_period": ReportingPeriod.objects.filter(program=program, start__lte=clock.today(),
-                                                         due__gte=clock.today()).first(),
+                                                         due__gte=clock.today()).order_by("seq").first(),
     }
 
 
@@ -715,7 +724,7 @@ def children_rollup(task_ids) -> dict[int, dict]:
     from .status import worst
 
     out: dict[int, dict] = {}
-    for row in (Task.objects.filter(parent_id__in=list(task_ids), is_archived=False).order_by()
+    for row in (Task.objects.filter(parent_id__in_ids=set(task_ids), is_archived=False).order_by()
                 .values("parent_id", "status").annotate(n=Count("id"))):
         entry = out.setdefault(row["parent_id"], {"counts": {}, "worst": None})
         entry["counts"][row["status"]] = row["n"]

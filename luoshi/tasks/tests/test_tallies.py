@@ -198,6 +198,21 @@ def test_a_task_with_two_lead_units_in_one_district_counts_once(program, city, c
     assert overview["counts"]["total"] == 4
 
 
+def test_the_overview_names_the_current_period(program, cast, client_for, travel):
+    """The overview's 当前调度期 line: the program's reporting period that contains today."""
+    import datetime as dt
+
+    from luoshi.programs.models import ReportingPeriod
+
+    p = program["program"]
+    with travel("2026-03-10"):
+        page = client_for(cast["office"]).get(f"/programs/{p.code}/")
+    period = page.context["current_period"]
+    assert period.program_id == p.pk and period.start <= dt.date(2026, 3, 10) <= period.due
+    assert list(ReportingPeriod.objects.filter(program=p, start__lte="2026-03-10", due__gte="2026-03-10")) == [period]
+    assert "当前调度期" in page.content.decode()
+
+
 def test_the_unit_table_opens_level_by_level(program, city, cast, travel, client_for):
     from luoshi.org.services import unit_create
 
