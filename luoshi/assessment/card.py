@@ -10,9 +10,11 @@ and in the computation alike.
 """
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import Count, Q
 
 from . import engine
@@ -85,23 +87,37 @@ def rank_points_counted(rnd: Round, unit_id: int, group: str, leaves: list[tuple
     (approved scores only) counts its scores."""
     if approved_only:
         return _rank_points_counted_on_scores(rnd, unit_id, group, leaves)
-    # One scan of the group's rows of these leaves on rank_value_idx (SQLite ~2 ms for 900 units × 7 leaves, ~9 ms
-    # less than reading their scores); NULL: a member with several values (NULL sorts first in the index).
-    better = Q()
-    for leaf, indicator_id, value in leaves:
-        better |= Q(indicator_id=indicator_id, **{"value__gt" if leaf.rule.order == "desc" else "value__lt": value})
-    counts = {}
-    for indicator_id, n_better, several in (
-            RankValue.objects.filter(round=rnd, group=group,
-                                     indicator_id__in=[indicator_id for _leaf, indicator_id, _value in leaves])
-            .order_by().values_list("indicator_id")
-            .annotate(better=Count("indicator_id", filter=better),
-                      several=Count("indicator_id", filter=Q(value__isnull=True)))):
-        if several:
-            return None
-        counts[indicator_id] = n_better
-    return {leaf.index: engine.rank_points(leaf.points, counts.get(indicator_id, 0) + 1, leaf.rule.step)
-            for leaf, indicator_id, _value in leaves}
+    # Per leaf, a count of the index range of its better values and whether the group has a NULL (a member with
+    # several values; NULL sorts first) on rank_value_idx: SQLite ~0.25 ms for 900 units × 7 leaves. One statement
+    # written out (ADR 0052): the ORM took ~1.4 ms to build it as filtered counts, and it scanned every entry.
+    if not leaves:
+        return {}
+    params: list = []
+    for _leaf, indicator_id, value in leaves:
+        params += [rnd.pk, group, indicator_id, value]
+    for _leaf, indicator_id, _value in leaves:
+        params += [rnd.pk, group, indicator_id]
+    with connection.cursor() as cur:
+        cur.execute(_better_peers_sql(connection.vendor, tuple(leaf.rule.order for leaf, _i, _v in leaves)), params)
+        *better, several = cur.fetchone()
+    if several:
+        return None
+    return {leaf.index: engine.rank_points(leaf.points, n_better + 1, leaf.rule.step)
+            for (leaf, _indicator_id, _value), n_better in zip(leaves, better, strict=True)}
+
+
+@functools.cache
+def _better_peers_sql(vendor: str, orders: tuple[str, ...]) -> str:
+    """rank_points_counted's statement for leaves of these orders ("desc": a greater value is better), built once:
+    one count per leaf of the group's strictly better values (parameters: round, group, indicator, value), then
+    whether any of the leaves has a NULL value in the group (parameters: round, group, indicator per leaf).
+    `vendor` keys the cache (the quoting is the database's)."""
+    q = connection.ops.quote_name
+    rows = (f"FROM {q(RankValue._meta.db_table)} WHERE {q('round_id')} = %s AND {q('group')} = %s "
+            f"AND {q('indicator_id')} = %s AND {q('value')}")
+    counts = [f"(SELECT COUNT(*) {rows} {'>' if order == 'desc' else '<'} %s)" for order in orders]
+    several = " OR ".join([f"EXISTS (SELECT 1 {rows} IS NULL)"] * len(orders))
+    return f"SELECT {', '.join(counts)}, {several}"
 
 
 def _rank_points_counted_on_scores(rnd: Round, unit_id: int, group: str,

@@ -30,14 +30,29 @@ def reads_all(user, scheme: Scheme) -> bool:
     return scope.covers(scheme.owner_unit.path, *READ_ROLES) or scope.covers(scheme.region.path, *READ_ROLES)
 
 
+def assignments_of(user, round_id: int):
+    """`user`'s evaluator assignments in a round, as a queryset (read by `assignments`; the score card asks
+    whether there are any inside its participant row's query, selectors.card_get)."""
+    return EvaluatorAssignment.objects.filter(round_id=round_id, person_id=user.pk)
+
+
 def assignments(user, rnd: Round) -> list[EvaluatorAssignment]:
     if not getattr(user, "pk", None):
         return []
     cached = getattr(user, "_assess_assignments", {})
     if rnd.pk not in cached:
-        cached[rnd.pk] = list(EvaluatorAssignment.objects.filter(round=rnd, person=user))
+        cached[rnd.pk] = list(assignments_of(user, rnd.pk))
         user._assess_assignments = cached
     return cached[rnd.pk]
+
+
+def assignments_none(user, rnd: Round) -> None:
+    """Note that `user` has no evaluator assignment in `rnd`, known from a query that asked already (the score
+    card's participant row, selectors.card_get), so that `is_evaluator` and `may_score` do not read it again in
+    this request."""
+    cached = getattr(user, "_assess_assignments", {})
+    cached[rnd.pk] = []
+    user._assess_assignments = cached
 
 
 def may_score(user, rnd: Round, unit_id: int, indicator_id: int) -> bool:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, Q
 from django.http import Http404
 from django.utils.translation import gettext, gettext as _
 
@@ -27,7 +27,8 @@ from . import card_lists, engine
 from .card import card_preview
 from .models import (UNIT_ROLES, Adjustment, Appeal, Consequence, EvaluatorAssignment, Indicator, Material, Publication,
                      Result, Round, RoundState, RoundUnit, Scheme, Score, ScoreStatus)
-from .permissions import can_manage, is_evaluator, reads_all, reads_card, reads_unit
+from .permissions import (assignments_none, assignments_of, can_manage, is_evaluator, reads_all, reads_card,
+                          reads_unit)
 
 PUBLISHED = (RoundState.PUBLISHED, RoundState.FINAL)
 
@@ -76,11 +77,19 @@ def _participant(row: RoundUnit) -> Participant:
 def card_get(user, pk: int, unit_pk: int) -> tuple[Round, Unit, Participant]:
     """The round, the unit and its participation (group, excluded, which short lists have rows) of a score card
     `user` may read, in one query: the participant row with its round, scheme and unit. Who may read it is
-    `RoundUnit.objects.visible_to` for that row, decided in Python (permissions.reads_card). Anything else takes
+    `RoundUnit.objects.visible_to` for that row, decided in Python (permissions.reads_card); for people with no
+    office role it also tells whether they evaluate in the round (permissions.assignments_none). Anything else takes
     `round_unit_get`'s way, so a refusal is the same 404 with the same message as before."""
-    row = next(iter(RoundUnit.objects.filter(round_id=pk, unit_id=unit_pk)   # unique: no first()
-                    .select_related("round__scheme__owner_unit", "round__scheme__region", "round__version", "unit")
-                    .order_by()), None)
+    rows = (RoundUnit.objects.filter(round_id=pk, unit_id=unit_pk)   # unique: no first()
+            .select_related("round__scheme__owner_unit", "round__scheme__region", "round__version", "unit").order_by())
+    # Whether someone with no office role evaluates in the round is asked here too (the card's tabs, reads_card and
+    # may_score need it; a manager's is never read): one statement less on a liaison's card when they do not.
+    ask = bool(getattr(user, "pk", None)) and not scope_for(user).has_role(Role.OFFICE)
+    if ask:
+        rows = rows.annotate(evaluates=Exists(assignments_of(user, pk)))
+    row = next(iter(rows), None)
+    if row is not None and ask and not row.evaluates:
+        assignments_none(user, row.round)
     if row is not None and reads_card(user, row.round, row.unit):
         return row.round, row.unit, _participant(row)
     rnd, unit = round_unit_get(user, pk, unit_pk)

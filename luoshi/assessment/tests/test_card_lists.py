@@ -150,3 +150,34 @@ def test_a_card_reads_only_the_lists_with_rows(assess, cast, city, client_for, t
             tables = {name for name in ("adjustment", "appeal", "consequence", "material", "score_evidence")
                       if any(f'"assessment_{name}"' in x["sql"] for x in q.captured_queries)}
             assert tables == read, key
+
+
+def test_a_liaisons_card_asks_whether_they_evaluate_with_its_participant_row(assess, cast, city, client_for, travel):
+    """Someone with no office role: whether they evaluate in the round is asked inside the card's participant
+    row query (selectors.card_get), not by a statement of its own; a liaison who is assigned as an evaluator still
+    gets the 评分 tab and the 加分/减分 forms, one who is not gets neither; the office is never asked."""
+    from django.urls import reverse
+
+    with travel("2026-01-20"):
+        rnd = assess.round()
+        assess.score(rnd, city["street_a"], {"A1": "10"})
+        url = reverse("assess_card", args=[rnd.pk, city["street_a"].pk])
+        score_tab = reverse("assess_score", args=[rnd.pk])
+
+        def card(person):
+            with CaptureQueriesContext(connection) as q:
+                response = client_for(person).get(url)
+            assert response.status_code == 200
+            asked = [x["sql"] for x in q.captured_queries if '"assessment_evaluatorassignment"' in x["sql"]]
+            return response.content.decode(), asked, len(q.captured_queries)
+
+        page, asked, n = card(cast["liaison_a"])
+        assert len(asked) == 1 and '"assessment_roundunit"' in asked[0]
+        assert score_tab not in page and "登记加分" not in page
+        page, asked, _n = card(cast["office"])
+        assert not asked and score_tab in page and "登记加分" in page
+        services.evaluator_assign(by=cast["office"], round=rnd, person=cast["liaison_a"])
+        page, asked, n_evaluator = card(cast["liaison_a"])
+        assert len(asked) == 2 and n_evaluator == n + 1          # the assignments themselves: may_score reads them
+        assert score_tab in page and "登记加分" in page
+        assert client_for(cast["liaison_b"]).get(url).status_code == 404

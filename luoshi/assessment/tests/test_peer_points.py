@@ -196,3 +196,43 @@ def test_several_evaluators_values_of_a_rank_leaf_are_ranked_as_the_engine_aggre
     monkeypatch.setattr(card, "_ranked_with_group", lambda *a, **k: calls.append(a) or group_way(*a, **k))
     card_points(office, ranked, city["street_a"])
     assert calls
+
+
+def test_the_better_peers_statement_counts_what_the_maintained_values_give(ranked):
+    """card.rank_points_counted's written-out statement (ADR 0052) against a count in Python over the same
+    RankValue rows: random groups, several rank leaves of either order, ties, fractional values, a member with
+    several values (NULL: then None), a leaf nobody else has."""
+    from types import SimpleNamespace
+
+    from luoshi.assessment.models import Indicator, RankValue
+
+    indicator_ids = list(Indicator.objects.filter(version=ranked.version_id, is_leaf=True)
+                         .values_list("pk", flat=True))
+    unit_ids = list(RoundUnit.objects.filter(round=ranked).values_list("unit_id", flat=True))
+    rng = random.Random(11)
+    values = [Decimal(v) for v in ("0", "0.5", "12.3456", "70", "80", "80.0001", "95", "-3.25")]
+    nulls_seen = answers_seen = 0
+    for _trial in range(40):
+        RankValue.objects.filter(round=ranked).delete()
+        rows = [RankValue(round=ranked, indicator_id=i, unit_id=u, group=rng.choice(["g1", "g2"]),
+                          value=None if rng.random() < 0.03 else rng.choice(values))
+                for i in indicator_ids for u in unit_ids if rng.random() < 0.8]
+        RankValue.objects.bulk_create(rows)
+        group = rng.choice(["g1", "g2"])
+        leaves = [(SimpleNamespace(index=n, points=Decimal(10), rule=SimpleNamespace(order=rng.choice(["asc", "desc"]),
+                                                                               step=Decimal("0.1"))),
+                   indicator_id, rng.choice(values))
+                  for n, indicator_id in enumerate(rng.sample(indicator_ids, rng.randint(1, len(indicator_ids))))]
+        ids = {indicator_id for _leaf, indicator_id, _value in leaves}
+        in_group = [r for r in rows if r.group == group and r.indicator_id in ids]
+        if any(r.value is None for r in in_group):
+            want = None
+            nulls_seen += 1
+        else:
+            want = {leaf.index: engine.rank_points(leaf.points, 1 + sum(
+                1 for r in in_group if r.indicator_id == indicator_id
+                and (r.value > value if leaf.rule.order == "desc" else r.value < value)), leaf.rule.step)
+                for leaf, indicator_id, value in leaves}
+            answers_seen += 1
+        assert card.rank_points_counted(ranked, unit_ids[0], group, leaves, approved_only=False) == want
+    assert nulls_seen and answers_seen
