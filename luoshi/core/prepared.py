@@ -61,9 +61,13 @@ def execute(cursor, name: str, sql: str, params: Sequence) -> None:
     raw = connection.connection
     names = _prepared.setdefault(raw, set())
     statement = f"EXECUTE {name}({', '.join(['%s'] * len(params))})" if params else f"EXECUTE {name}"
-    if name not in names:
+
+    def prepare() -> None:
         raw.execute(f"PREPARE {name} AS {numbered(sql)}", prepare=False)
         names.add(name)
+
+    if name not in names:
+        prepare()
     try:
         cursor.execute(statement, params)
     except ProgrammingError as e:
@@ -72,6 +76,5 @@ def execute(cursor, name: str, sql: str, params: Sequence) -> None:
         names.discard(name)  # deallocated behind our back: the next use prepares it again
         if connection.in_atomic_block:  # the failed EXECUTE aborted the transaction: nothing more runs in it
             raise
-        raw.execute(f"PREPARE {name} AS {numbered(sql)}", prepare=False)
-        names.add(name)
+        prepare()
         cursor.execute(statement, params)

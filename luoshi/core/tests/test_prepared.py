@@ -88,18 +88,39 @@ def test_switched_off_the_statement_runs_as_it_is(db, settings, monkeypatch, swi
 
 
 
-@pytest.fixture
-def kept_connection(settings, monkeypatch):
-    """Kept connections, the switch on and client-side binding (whatever the run's settings); the connection is closed
-    afterwards, so the statements these tests deallocate are not missing in another test's transaction."""
+def _kept_connection(settings, monkeypatch, *, server_side_binding: bool):
+    """Kept connections and the switch on, with the binding asked for (whatever the run's settings); the connection is
+    closed afterwards, so the statements these tests deallocate are not missing in another test's transaction."""
     _needs_postgresql()
     settings.LUOSHI_PG_PREPARED_PER_REQUEST = True
     monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", 60)
     monkeypatch.setitem(connection.settings_dict, "OPTIONS",
-                        {**connection.settings_dict["OPTIONS"], "server_side_binding": False})
+                        {**connection.settings_dict["OPTIONS"], "server_side_binding": server_side_binding})
     connection.close()
     yield
     connection.close()
+
+
+@pytest.fixture
+def kept_connection(settings, monkeypatch):
+    yield from _kept_connection(settings, monkeypatch, server_side_binding=False)
+
+
+@pytest.fixture
+def server_side_binding(settings, monkeypatch):
+    yield from _kept_connection(settings, monkeypatch, server_side_binding=True)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_server_side_binding_the_statements_run_as_they_are(server_side_binding, cast):
+    """`EXECUTE name($1)` cannot be typed when psycopg sends the parameters apart: every signed-in page used to fail
+    with LUOSHI_PG_SERVER_BINDING=1."""
+    c = Client()
+    c.force_login(cast["office"])
+    with CaptureQueriesContext(connection) as captured:
+        assert c.get("/inbox/").status_code == 200
+    assert not any(q["sql"].startswith("EXECUTE") for q in captured.captured_queries)
+    assert not PER_REQUEST & _prepared_names()
 
 
 @pytest.mark.django_db(transaction=True)
