@@ -6,6 +6,9 @@ whether JIT compiled anything, are printed per statement and summed per page.
     DATABASE_URL=postgres://... .venv/bin/python bench/pg_explain.py [--runs 5] [--only TEXT] [--plans] [--dump DIR]
 
 --plans prints the plan text of the statements whose planning or execution exceeds --slow ms (default 0.5).
+--generic instead prepares each SELECT with the page's own parameters and compares its generic plan with its custom
+plan (`plan_cache_mode` forced each way, EXPLAIN ANALYZE EXECUTE): what psycopg's automatic prepared statements
+(LUOSHI_PG_PREPARE_THRESHOLD) would risk once PostgreSQL keeps the generic plan after five runs (ADR 0048).
 EXPLAIN ANALYZE executes the statement, so only SELECTs (and EXECUTEs of the per-request statements prepared by
 luoshi.core.prepared) are explained; the pages' writes are skipped. PostgreSQL only.
 """
@@ -27,6 +30,7 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from luoshi.org.models import Person, Unit, UnitKind  # noqa: E402
+from luoshi.core.prepared import numbered  # noqa: E402
 
 
 def hot_pages() -> list[tuple[str, str, str]]:
@@ -74,6 +78,49 @@ def explain(sql: str, runs: int) -> tuple[float, float, bool, str]:
     return statistics.median(plan_ms), statistics.median(exec_ms), jit, text
 
 
+def generic_and_custom(sql: str, params, runs: int) -> tuple[float, float, float, float]:
+    """Planning and execution ms (medians of `runs`) of `sql` prepared, with a generic and with a custom plan."""
+    out = []
+    with connection.cursor() as cur:
+        cur.execute(f"PREPARE luoshi_explain AS {numbered(sql)}")
+        run = "EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE luoshi_explain" + (f"({', '.join(['%s'] * len(params))})"
+                                                                          if params else "")
+        try:
+            for mode in ("force_generic_plan", "force_custom_plan"):
+                cur.execute(f"SET plan_cache_mode = {mode}")
+                plan_ms, exec_ms = [], []
+                for _ in range(runs):
+                    cur.execute(run, params or None)
+                    doc = cur.fetchone()[0]
+                    doc = doc[0] if isinstance(doc, list) else doc
+                    plan_ms.append(doc.get("Planning Time", 0.0))
+                    exec_ms.append(doc["Execution Time"])
+                out += [statistics.median(plan_ms), statistics.median(exec_ms)]
+        finally:
+            cur.execute("RESET plan_cache_mode")
+            cur.execute("DEALLOCATE luoshi_explain")
+    return out[0], out[1], out[2], out[3]
+
+
+def compare_generic(label: str, username: str, path: str, client: Client, runs: int, width: int) -> None:
+    sent: list[tuple[str, list]] = []
+
+    def record(execute, sql, params, many, context):
+        sent.append((sql, list(params or [])))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        client.get(path)
+    selects = [(sql, params) for sql, params in sent if sql.lstrip().lstrip("(").upper().startswith(("SELECT", "WITH"))]
+    rows = [(*generic_and_custom(sql, params, runs), sql) for sql, params in selects]
+    print(f"\n== {label} · {username} · {path}: {len(rows)} SELECTs; generic plan: planning "
+          f"{sum(r[0] for r in rows):.2f} execution {sum(r[1] for r in rows):.2f} ms; custom plan: planning "
+          f"{sum(r[2] for r in rows):.2f} execution {sum(r[3] for r in rows):.2f} ms")
+    for gp, ge, cp, ce, sql in rows:
+        worse = "  GENERIC SLOWER" if ge > 1.5 * ce + 0.2 else ""
+        print(f"  generic {gp:5.2f} + {ge:6.2f}   custom {cp:5.2f} + {ce:6.2f}{worse}  {' '.join(sql.split())[:width]}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=5)
@@ -82,6 +129,7 @@ def main() -> None:
     ap.add_argument("--slow", type=float, default=0.5)
     ap.add_argument("--sql", type=int, default=160, help="characters of each statement to print")
     ap.add_argument("--dump", default="", help="a directory to write each page's statements into, one file a page")
+    ap.add_argument("--generic", action="store_true", help="compare each statement's generic and custom plan")
     args = ap.parse_args()
     if connection.vendor != "postgresql":
         sys.exit("PostgreSQL only")
@@ -94,6 +142,9 @@ def main() -> None:
         client = Client()
         client.force_login(Person.objects.get(username=username))
         assert client.get(path).status_code == 200, path
+        if args.generic:
+            compare_generic(label, username, path, client, args.runs, args.sql)
+            continue
         with CaptureQueriesContext(connection) as captured:
             client.get(path)
         rows = []

@@ -164,7 +164,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": os.environ.get("LUOSHI_TEST_SQLITE", "")} if os.environ.get("LUOSHI_TEST_SQLITE") else {}
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    if os.environ.get("LUOSHI_PG_SERVER_BINDING") == "1":
+    # Server-side binding and psycopg's automatic prepared statements stay off (ADR 0039, 0048): after five runs
+    # PostgreSQL may keep a prepared statement's generic plan, and for the 工作台 lists, the tallies and the ledger counts
+    # that plan is 10–60 times slower for this project's skewed programs and subtrees; psycopg also keeps failing on a
+    # statement deallocated behind its back (a pooler's DISCARD ALL) until the connection is renewed.
+    if env_bool("LUOSHI_PG_SERVER_BINDING", False):
         DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True
     if os.environ.get("LUOSHI_PG_PREPARE_THRESHOLD"):
         DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = env_int("LUOSHI_PG_PREPARE_THRESHOLD", 0)

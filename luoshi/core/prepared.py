@@ -10,6 +10,13 @@ PREPARE goes to the driver's connection directly, so it is not counted as one of
 SQLite runs the statement as it is, and so does PostgreSQL with `LUOSHI_PG_PREPARED_PER_REQUEST=0` (a pooler in
 transaction mode, pgbouncer, hands each transaction a different server connection, where the statement would not
 be prepared) or with connections closed after every request (`LUOSHI_CONN_MAX_AGE=0`: a PREPARE per request).
+With server-side binding (`LUOSHI_PG_SERVER_BINDING=1`) the statement also runs as it is: psycopg sends its
+parameters apart, which `EXECUTE name($1)` cannot type, and prepares it itself when `LUOSHI_PG_PREPARE_THRESHOLD` is
+set (psycopg keeps track of its own statements, also of the `DEALLOCATE ALL` it sends after a rollback).
+
+A statement deallocated behind this module's back (`DEALLOCATE ALL`, a pooler's `DISCARD ALL`) is prepared again
+and run once more; inside a transaction the failed `EXECUTE` has aborted it, so the error is raised, and the
+connection's next request prepares the statement again.
 """
 from __future__ import annotations
 
@@ -19,6 +26,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.conf import settings
+from django.db import ProgrammingError
+from psycopg.errors import InvalidSqlStatementName
 
 _PLACEHOLDER = re.compile(r"%s|%%")
 # the names prepared on each driver connection; a new connection (CONN_MAX_AGE, a reconnect) starts empty
@@ -45,12 +54,27 @@ def execute(cursor, name: str, sql: str, params: Sequence) -> None:
     connection = cursor.db
     # a connection closed after each request (CONN_MAX_AGE 0) would pay a PREPARE for every statement it runs
     if (connection.vendor != "postgresql" or not settings.LUOSHI_PG_PREPARED_PER_REQUEST
-            or connection.settings_dict.get("CONN_MAX_AGE") == 0):
+            or connection.settings_dict.get("CONN_MAX_AGE") == 0
+            or connection.settings_dict["OPTIONS"].get("server_side_binding")):
         cursor.execute(sql, params)
         return
     raw = connection.connection
     names = _prepared.setdefault(raw, set())
-    if name not in names:
+    statement = f"EXECUTE {name}({', '.join(['%s'] * len(params))})" if params else f"EXECUTE {name}"
+
+    def prepare() -> None:
         raw.execute(f"PREPARE {name} AS {numbered(sql)}", prepare=False)
         names.add(name)
-    cursor.execute(f"EXECUTE {name}({', '.join(['%s'] * len(params))})" if params else f"EXECUTE {name}", params)
+
+    if name not in names:
+        prepare()
+    try:
+        cursor.execute(statement, params)
+    except ProgrammingError as e:
+        if not isinstance(e.__cause__, InvalidSqlStatementName):
+            raise
+        names.discard(name)  # deallocated behind our back: the next use prepares it again
+        if connection.in_atomic_block:  # the failed EXECUTE aborted the transaction: nothing more runs in it
+            raise
+        prepare()
+        cursor.execute(statement, params)

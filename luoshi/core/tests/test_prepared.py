@@ -4,7 +4,7 @@ connection, and plain statements on SQLite or when switched off."""
 from __future__ import annotations
 
 import pytest
-from django.db import connection
+from django.db import ProgrammingError, connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
@@ -85,3 +85,71 @@ def test_switched_off_the_statement_runs_as_it_is(db, settings, monkeypatch, swi
     assert "EXECUTE" not in captured.captured_queries[0]["sql"]
     if connection.vendor == "postgresql":
         assert "luoshi_test_off" not in _prepared_names()
+
+
+
+def _kept_connection(settings, monkeypatch, *, server_side_binding: bool):
+    """Kept connections and the switch on, with the binding asked for (whatever the run's settings); the connection is
+    closed afterwards, so the statements these tests deallocate are not missing in another test's transaction."""
+    _needs_postgresql()
+    settings.LUOSHI_PG_PREPARED_PER_REQUEST = True
+    monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", 60)
+    monkeypatch.setitem(connection.settings_dict, "OPTIONS",
+                        {**connection.settings_dict["OPTIONS"], "server_side_binding": server_side_binding})
+    connection.close()
+    yield
+    connection.close()
+
+
+@pytest.fixture
+def kept_connection(settings, monkeypatch):
+    yield from _kept_connection(settings, monkeypatch, server_side_binding=False)
+
+
+@pytest.fixture
+def server_side_binding(settings, monkeypatch):
+    yield from _kept_connection(settings, monkeypatch, server_side_binding=True)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_server_side_binding_the_statements_run_as_they_are(server_side_binding, cast):
+    """`EXECUTE name($1)` cannot be typed when psycopg sends the parameters apart: every signed-in page used to fail
+    with LUOSHI_PG_SERVER_BINDING=1."""
+    c = Client()
+    c.force_login(cast["office"])
+    with CaptureQueriesContext(connection) as captured:
+        assert c.get("/inbox/").status_code == 200
+    assert not any(q["sql"].startswith("EXECUTE") for q in captured.captured_queries)
+    assert not PER_REQUEST & _prepared_names()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("behind_our_back", ["DEALLOCATE ALL", "DISCARD ALL"])
+def test_statements_deallocated_behind_its_back_are_prepared_again(kept_connection, cast, behind_our_back):
+    """A pooler's DISCARD ALL or someone's DEALLOCATE ALL on the kept connection: the next request prepares the
+    statements again and works (it used to fail with "prepared statement does not exist", and so did every request
+    after it on that connection)."""
+    c = Client()
+    c.force_login(cast["office"])
+    assert c.get("/inbox/").status_code == 200
+    assert PER_REQUEST <= _prepared_names()
+    connection.connection.execute(behind_our_back)
+    assert not PER_REQUEST & _prepared_names()
+    for _ in range(2):
+        assert c.get("/inbox/").status_code == 200  # signed in: the session, person and scope were read
+    assert PER_REQUEST <= _prepared_names()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_inside_a_transaction_the_failure_is_raised_and_the_next_use_prepares_again(kept_connection):
+    with connection.cursor() as cur:
+        prepared.execute(cur, "luoshi_test_gone", "SELECT %s::int * 2", [4])
+        assert cur.fetchone() == (8,)
+    connection.connection.execute("DEALLOCATE ALL")
+    with pytest.raises(ProgrammingError, match="luoshi_test_gone"), transaction.atomic():
+        with connection.cursor() as cur:
+            prepared.execute(cur, "luoshi_test_gone", "SELECT %s::int * 2", [5])
+    with connection.cursor() as cur:
+        prepared.execute(cur, "luoshi_test_gone", "SELECT %s::int * 2", [6])
+        assert cur.fetchone() == (12,)
+    assert "luoshi_test_gone" in _prepared_names()
