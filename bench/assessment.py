@@ -46,7 +46,7 @@ from django.db.models import F  # noqa: E402
 from django.db.models.functions import Mod  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
-from luoshi.assessment import engine, packed_scores, rank_values, selectors, services  # noqa: E402
+from luoshi.assessment import engine, maintained, selectors, services  # noqa: E402
 from luoshi.assessment.models import Consequence, Publication, Result, Round, RoundUnit, Score  # noqa: E402
 from luoshi.org.models import Person, Unit  # noqa: E402
 
@@ -147,7 +147,7 @@ def run_publish(rnd, office):
 def score_changer(rnd, pct: float):
     """A function that changes about `pct` % of the round's current scores (those whose id falls in the next
     slice: id mod N = k, k advancing each call) by +0.25 in one UPDATE and commits, as an office's scoring would
-    between two computations (the maintained rank values and packed scores rebuilt with it, untimed). Every rule
+    between two computations (the maintained tables rebuilt with it, untimed). Every rule
     reads a changed value differently, so totals, ranks and the rank leaves' peer points change."""
     if not pct:
         return lambda: None
@@ -158,8 +158,7 @@ def score_changer(rnd, pct: float):
             (Score.objects.filter(round=rnd, is_current=True).alias(slice=Mod("id", n)).filter(slice=k[0] % n)
              .update(value=F("value") + Decimal("0.25")))
             # the score services keep the maintained rank values (ADR 0041) with each score; a bulk UPDATE rebuilds them
-            rank_values.round_rebuild(rnd)
-            packed_scores.round_rebuild(rnd)    # and the packed rows (ADR 0045)
+            maintained.round_rebuild(rnd)
         k[0] += 1
 
     return change

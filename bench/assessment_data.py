@@ -40,7 +40,7 @@ from django.contrib.auth.hashers import make_password  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 
 from bench.generate import LOCAL, Writer  # noqa: E402
-from luoshi.assessment import card_lists, packed_scores, rank_values, services  # noqa: E402
+from luoshi.assessment import maintained, services  # noqa: E402
 from luoshi.assessment.models import (  # noqa: E402
     Adjustment, EvaluatorAssignment, Indicator, Result, Round, RoundState, RoundUnit, Scheme, Score, ScoreStatus,
 )
@@ -308,9 +308,7 @@ def main() -> None:
         with transaction.atomic():
             n = write_round_scores(w, rng, rnd, communities, quality, leaves, ind_ids, evals, office, scored_day)
             n_adj = write_adjustments(rng, rnd, communities, office, scored_day)
-            rank_values.round_rebuild(rnd)     # what score_record maintains, for the scores written in bulk
-            packed_scores.round_rebuild(rnd)
-            card_lists.round_rebuild(rnd)      # and what adjustment_add marks, for the adjustments
+            maintained.round_rebuild(rnd)      # what score_record and adjustment_add maintain, for the bulk rows
         with clock.at(at_local(scored_day + dt.timedelta(days=4), 9)):
             rnd = services.round_advance(by=office, round=rnd, to="review")
         print(f"  {rnd.name}: {n:,} scores, {n_adj} adjustments in {time.perf_counter() - t0:.1f} s", flush=True)

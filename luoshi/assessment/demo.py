@@ -36,7 +36,7 @@ from luoshi.org.models import Person, Role, Unit
 from luoshi.org.services import grant_role, person_create
 from luoshi.core.presets import preset_load
 
-from . import card_lists, packed_scores, rank_values, services
+from . import maintained, services
 from .models import (
     Appeal,
     AppealState,
@@ -181,9 +181,7 @@ def _scores_bulk(*, by, rnd: Round, rows: list[tuple[Unit, Indicator, object, st
                 at=now, actor=by, verb="assessment.score.record", obj=rnd, scope_path=unit.path, reason=note,
                 changes={"unit": unit.pk, "indicator": leaf.code, "value": [None, str(parsed)], "evidence": []}))
         Score.objects.bulk_create(scores, batch_size=2000)
-        rank_values.round_rebuild(rnd)
-        packed_scores.round_rebuild(rnd)
-        card_lists.round_rebuild(rnd)
+        maintained.round_rebuild(rnd)
         journal_record_many(journal)
     return len(scores)
 

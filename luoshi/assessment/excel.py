@@ -55,7 +55,7 @@ from luoshi.core.permissions import require
 from luoshi.org.models import Person, Role, RoleGrant, Unit
 from luoshi.org.scopes import ancestor_paths
 
-from . import card_lists, engine, packed_scores, rank_values, selectors
+from . import engine, maintained, selectors
 from .models import (EvaluatorAssignment, Indicator, Publication, Result, Round, RoundState, RoundUnit, Score,
                      ScoreStatus)
 from .permissions import can_manage
@@ -521,9 +521,7 @@ def scores_import_xlsx(*, by, round: Round, data: bytes, filename: str = "", dry
         _write(rnd, diff)
         if diff.new:
             peer_points_outdated(rnd)
-            rank_values.round_rebuild(rnd)
-            packed_scores.round_rebuild(rnd)
-            card_lists.round_rebuild(rnd)      # the replaced scores' files carried over to the new ones
+            maintained.round_rebuild(rnd)      # the card flags too: the replaced scores' files carried over
         report.update(created=len(diff.new), replaced=len(diff.replaced), unchanged=diff.unchanged)
         journal_record(actor=by, verb="assessment.score.import", obj=rnd, scope_path=rnd.scheme.owner_unit.path,
                        changes={"source_file": filename or "Excel", "sheets": [

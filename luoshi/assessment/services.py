@@ -26,7 +26,7 @@ from luoshi.org.models import Role, Unit
 from luoshi.org.people import people_with_role_over
 from luoshi.org.scopes import scope_for
 
-from . import card_lists, engine, packed_scores, rank_values
+from . import card_lists, engine, maintained, packed_scores
 from .card import add_adjustment, unit_preview
 from .models import (ROUND_FLOW, Adjustment, Appeal, AppealState, Consequence, EvaluatorAssignment, Indicator,
                      ProposalState, Publication, Result, Round, RoundState, RoundUnit, Scheme, SchemeVersion,
@@ -271,8 +271,7 @@ def score_record(*, by, round: Round, unit: Unit, indicator: Indicator, value, n
         score.evidence.add(*carried)
         card_lists.mark(rnd, [unit.pk], "evidence")
     peer_points_outdated(rnd)
-    rank_values.unit_leaf_refresh(rnd, unit.pk, indicator.pk)
-    packed_scores.unit_refresh(rnd, unit.pk)
+    maintained.unit_score_changed(rnd, unit.pk, indicator.pk)
     journal_record(actor=by, verb="assessment.score.record", obj=rnd, scope_path=unit.path,
                    changes={"unit": unit.pk, "indicator": indicator.code,
                             "value": [str(previous.value) if previous else None, str(parsed)],
@@ -314,8 +313,7 @@ def score_return(*, by, score: Score, reason: str) -> Score:
     score.status = ScoreStatus.RETURNED
     score.save(update_fields=["status"])
     peer_points_outdated(rnd)
-    rank_values.unit_leaf_refresh(rnd, score.unit_id, score.indicator_id)
-    packed_scores.unit_refresh(rnd, score.unit_id)
+    maintained.unit_score_changed(rnd, score.unit_id, score.indicator_id)
     journal_record(actor=by, verb="assessment.score.return", obj=rnd, scope_path=score.unit.path,
                    changes={"score": score.pk, "indicator": score.indicator.code}, reason=reason)
     announce_on_commit([score.evaluator_id], "assess.returned")
@@ -737,8 +735,7 @@ def appeal_decide(*, by, appeal: Appeal, revise: bool, value=None, decision: str
         Score.objects.create(round=rnd, unit=appeal.unit, indicator=appeal.indicator, evaluator=by, value=parsed,
                              level=level, note=decision, status=ScoreStatus.APPROVED, approved_by=by, approved_at=now,
                              replaces=current[0] if current else None, source="appeal", scored_at=now)
-        rank_values.unit_leaf_refresh(rnd, appeal.unit_id, appeal.indicator_id)
-        packed_scores.unit_refresh(rnd, appeal.unit_id)
+        maintained.unit_score_changed(rnd, appeal.unit_id, appeal.indicator_id)
         results = results_compute(rnd, approved_only=True)
         _store_results(rnd, results, approved_only=True)
         rnd.computed_at = clock.now()
