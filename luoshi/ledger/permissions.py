@@ -20,9 +20,16 @@ def is_member(user, program: Program) -> bool:
     return InspectionGroup.objects.filter(program=program, is_active=True, members=user).exists()
 
 
+def roles(user, program: Program) -> tuple[bool, bool]:
+    """(can_manage, is_inspector) of one person in the program, the group membership (a query) asked only when they
+    do not manage it: for a page that needs both."""
+    manage = can_manage(user, program)
+    return manage, manage or is_member(user, program)
+
+
 def is_inspector(user, program: Program) -> bool:
     """Records findings and verifies rectifications: the office, or a member of one of the program's groups."""
-    return can_manage(user, program) or is_member(user, program)
+    return roles(user, program)[1]
 
 
 def reads_whole_program(user, program: Program) -> bool:

@@ -85,14 +85,12 @@ class LedgerAccess:
 def ledger_access(*, user, code: str) -> LedgerAccess:
     """`ledger_program_get` and the person's permissions in the program (404 as it)."""
     program = _ledger_program(code)
-    scope = scope_for(user)
-    manage = program.manageable_by(scope)
-    # the office of the owner unit reads the whole program and inspects: no membership to ask
-    member = not manage and perms.is_member(user, program)
-    whole = manage or member or program.wholly_visible_to(scope)
+    manage, inspector = perms.roles(user, program)
+    # the office of the owner unit and the inspection groups read the whole program (perms.reads_whole_program)
+    whole = inspector or program.wholly_visible_to(scope_for(user))
     if not _can_read_ledger(user, program, whole=whole):
         raise Http404("没有找到该问题台账，或您无权查看。")
-    return LedgerAccess(program=program, whole=whole, manage=manage, inspector=manage or member)
+    return LedgerAccess(program=program, whole=whole, manage=manage, inspector=inspector)
 
 
 def _in_scope(qs: QuerySet, *, user, program: Program, whole: bool | None = None) -> QuerySet:
@@ -175,9 +173,7 @@ def finding_detail(*, user, finding: Finding) -> dict:
         Prefetch("photos", queryset=FindingPhoto.objects.order_by("id"))))
     photos = list(finding.photos.order_by("id"))
     today = clock.today()
-    # perms.can_manage and perms.is_inspector, asked once (the membership is a query)
-    manage = perms.can_manage(user, program)
-    inspector = manage or perms.is_member(user, program)
+    manage, inspector = perms.roles(user, program)
     return {
         "finding": finding,
         "events": events,

@@ -66,17 +66,12 @@ def _fail(request, message: str, errors: dict | None = None, status: int = 400):
     return JsonResponse({"ok": False, "message": message, "errors": errors or {}}, status=status)
 
 
-def _program_ctx(request, program, *, nav: bool = False) -> dict:
-    """`nav`: the page shows the ledger's tabs (ledger/_nav.html), which read their links from `ledger_links`."""
-    ctx = {"program": program, "can_manage": perms.can_manage(request.user, program),
-           "is_inspector": perms.is_inspector(request.user, program)}
+def _program_ctx(request, program, *, nav: bool = False, access: selectors.LedgerAccess | None = None) -> dict:
+    """`nav`: the page shows the ledger's tabs (ledger/_nav.html), which read their links from `ledger_links`.
+    `access`: what `selectors.ledger_access` decided already (no permission asked again)."""
+    manage, inspector = (access.manage, access.inspector) if access else perms.roles(request.user, program)
+    ctx = {"program": program, "can_manage": manage, "is_inspector": inspector}
     return ctx | {"ledger_links": ledger_links(program)} if nav else ctx
-
-
-def _access_ctx(access: selectors.LedgerAccess) -> dict:
-    """`_program_ctx(nav=True)` from what `selectors.ledger_access` decided: no permission asked again."""
-    return {"program": access.program, "can_manage": access.manage, "is_inspector": access.inspector,
-            "ledger_links": ledger_links(access.program)}
 
 
 LINKED_PAGES = {"findings": "ledger_findings", "create": "ledger_finding_create", "issue": "ledger_sheets_issue",
@@ -201,7 +196,7 @@ def finding_list(request, code):
     page_rows = Finding.objects.filter(pk__in=page.object_list).order_by(*qs.query.order_by).values(*ROW_FIELDS)
     query = request.GET.copy()
     query.pop("page", None)
-    ctx = _access_ctx(access) | {
+    ctx = _program_ctx(request, program, nav=True, access=access) | {
         "form": filterset.form, "filter_errors": filterset.messages(), "filters": filters, "page": page,
         "rows": finding_rows(page_rows, clock.today()),
         "query": query.urlencode(),
@@ -464,7 +459,7 @@ def figures(request, code):
     bad = [n for n in ("from", "to") if request.GET.get(n) and query_date(request, n) is None]
     data = selectors.ledger_figures(user=request.user, program=program, by=by, found_from=found_from, found_to=found_to,
                                     whole=access.whole)
-    ctx = _access_ctx(access) | data | {
+    ctx = _program_ctx(request, program, nav=True, access=access) | data | {
         "bad_dates": bad, "list_url": reverse("ledger_findings", args=[code]),
         "groupings": [("unit", _("按单位")), ("category", _("按类别")), ("source", _("按来源")), ("severity", _("按严重程度"))]}
     return render(request, "ledger/figures.html", ctx)
