@@ -12,20 +12,11 @@ LUOSHI_WEB_WORKERS and LUOSHI_WEB_THREADS (whole numbers ≥ 1) change the two n
 use its threaded worker (gthread) with kept-alive connections.
 """
 import multiprocessing
-import os
 
+from config.env import env_int  # gunicorn puts its directory (the repository) on sys.path before reading this file
 
-def _whole_number(name: str, default: int) -> int:
-    text = os.environ.get(name, "").strip()
-    if not text:
-        return default
-    if not text.isdigit() or int(text) < 1:
-        raise SystemExit(f"环境变量 {name} 须为正整数，现在是 {text!r}。 {name} must be a whole number ≥ 1, not {text!r}.")
-    return int(text)
-
-
-workers = _whole_number("LUOSHI_WEB_WORKERS", multiprocessing.cpu_count() + 1)
-threads = _whole_number("LUOSHI_WEB_THREADS", 1)
+workers = env_int("LUOSHI_WEB_WORKERS", multiprocessing.cpu_count() + 1, minimum=1)
+threads = env_int("LUOSHI_WEB_THREADS", 1, minimum=1)
 # a synchronous worker that answers no heartbeat for `timeout` seconds is restarted: the longest request (an import
 # of LUOSHI_IMPORT_MAX_ROWS rows, a bulletin) must fit
 timeout = 120

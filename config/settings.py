@@ -4,60 +4,11 @@ import os
 
 import dj_database_url
 
+from config.env import env_bool, env_count_seconds, env_int, env_seconds
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("LUOSHI_VAR_DIR", BASE_DIR / "var"))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
-
-
-TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
-FALSE_WORDS = frozenset({"0", "false", "no", "off", ""})
-
-
-def env_bool(name: str, default: bool) -> bool:
-    """A switch from the environment: 1/true/yes/on or 0/false/no/off (any case; empty is off). Anything else stops
-    the start with the variable named: a typo such as `ture` used to switch it off without a word."""
-    value = os.environ.get(name)
-    if value is None:
-        return default
-    word = value.strip().lower()
-    if word in TRUE_WORDS:
-        return True
-    if word in FALSE_WORDS:
-        return False
-    from django.core.exceptions import ImproperlyConfigured
-
-    raise ImproperlyConfigured(f"环境变量 {name} 应为 1 或 0（也可写 true/false、yes/no、on/off），现在是 {value!r}。"
-                               f" {name} must be 1 or 0 (or true/false, yes/no, on/off), not {value!r}.")
-
-
-def env_int(name: str, default: int, *, minimum: int = 0) -> int:
-    """A whole number from the environment (at least `minimum`); anything else stops the start with the variable
-    named, instead of Python's own ValueError."""
-    value = os.environ.get(name)
-    if value is None or not value.strip():
-        return default
-    text = value.strip()
-    if not text.isdigit() or int(text) < minimum:
-        from django.core.exceptions import ImproperlyConfigured
-
-        raise ImproperlyConfigured(f"环境变量 {name} 应为不小于 {minimum} 的整数，现在是 {value!r}。"
-                                   f" {name} must be a whole number ≥ {minimum}, not {value!r}.")
-    return int(text)
-
-
-def env_count_seconds(name: str, default: tuple[int, int]) -> tuple[int, int]:
-    """"count,seconds" from the environment (both whole numbers ≥ 1); anything else stops the start with the
-    variable named, as env_int does."""
-    value = os.environ.get(name)
-    if value is None or not value.strip():
-        return default
-    parts = [p.strip() for p in value.replace("，", ",").split(",")]
-    if len(parts) != 2 or not all(p.isdigit() and int(p) >= 1 for p in parts):
-        from django.core.exceptions import ImproperlyConfigured
-
-        raise ImproperlyConfigured(f"环境变量 {name} 应为“次数,秒数”两个正整数（如 5,900），现在是 {value!r}。"
-                                   f" {name} must be \"count,seconds\", two whole numbers ≥ 1 (e.g. 5,900), not {value!r}.")
-    return int(parts[0]), int(parts[1])
 
 
 DEMO_SECRET_KEY = "luoshi-demo-insecure-secret-key-change-me"
@@ -262,11 +213,11 @@ LUOSHI_SMS_FILE_PATH = Path(os.environ.get("LUOSHI_SMS_FILE_PATH", VAR_DIR / "sm
 LUOSHI_SMS_GATEWAY_URL = os.environ.get("LUOSHI_SMS_GATEWAY_URL", "")
 LUOSHI_SMS_GATEWAY_TOKEN = os.environ.get("LUOSHI_SMS_GATEWAY_TOKEN", "")
 LUOSHI_SMS_SIGN = os.environ.get("LUOSHI_SMS_SIGN", "")
-LUOSHI_SMS_TIMEOUT = float(os.environ.get("LUOSHI_SMS_TIMEOUT", "5"))
+LUOSHI_SMS_TIMEOUT = env_seconds("LUOSHI_SMS_TIMEOUT", 5.0)
 LUOSHI_VERIFY_CODE_MINUTES = env_int("LUOSHI_VERIFY_CODE_MINUTES", 15)
 LUOSHI_VERIFY_MAX_ATTEMPTS = env_int("LUOSHI_VERIFY_MAX_ATTEMPTS", 5)
-LUOSHI_VERIFY_THROTTLE = os.environ.get("LUOSHI_VERIFY_THROTTLE", "10/3600")
-LUOSHI_VERIFY_THROTTLE_PER_ADDRESS = os.environ.get("LUOSHI_VERIFY_THROTTLE_PER_ADDRESS", "5/3600")
+LUOSHI_VERIFY_THROTTLE = env_count_seconds("LUOSHI_VERIFY_THROTTLE", (10, 3600), separator="/")
+LUOSHI_VERIFY_THROTTLE_PER_ADDRESS = env_count_seconds("LUOSHI_VERIFY_THROTTLE_PER_ADDRESS", (5, 3600), separator="/")
 
 # Where reminders go besides the in-app 消息 list. Each entry is a dotted path to a luoshi.core.notify.Channel subclass;
 # an SMS gateway or 政务IM bot is one more class here.
@@ -324,3 +275,5 @@ LUOSHI_LOGIN_LIMIT_ACCOUNT = env_count_seconds("LUOSHI_LOGIN_LIMIT_ACCOUNT", (5,
 LUOSHI_LOGIN_LIMIT_ADDRESS = env_count_seconds("LUOSHI_LOGIN_LIMIT_ADDRESS", (20, 900))
 # a server started with DEBUG off on the public demo key refuses to serve (config/wsgi.py); `make demo` allows it
 LUOSHI_ALLOW_DEMO_KEY = env_bool("LUOSHI_ALLOW_DEMO_KEY", False)
+# a server process loads every view, template and translation at its start (config/wsgi.py); the test suite sets 0
+LUOSHI_WARM_UP = env_bool("LUOSHI_WARM_UP", True)

@@ -1,6 +1,7 @@
 import gc
 import os
 
+from django.conf import settings
 from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -10,7 +11,6 @@ _django = get_wsgi_application()
 def _refuse_the_demo_key() -> None:
     """A server (gunicorn, runserver) with DEBUG off and no SECRET_KEY would sign sessions and password-reset
     links with the public demo key: it does not start. `make demo` sets LUOSHI_ALLOW_DEMO_KEY=1."""
-    from django.conf import settings
     from django.core.exceptions import ImproperlyConfigured
 
     if settings.SECRET_KEY == settings.DEMO_SECRET_KEY and not settings.DEBUG and not settings.LUOSHI_ALLOW_DEMO_KEY:
@@ -48,7 +48,7 @@ def _warm_up() -> None:
 
 
 _refuse_the_demo_key()
-if os.environ.get("LUOSHI_WARM_UP", "1") != "0":  # "0": the test suite, which imports this module in its workers
+if settings.LUOSHI_WARM_UP:  # off in the test suite, which imports this module in its workers
     _warm_up()
     # What was loaded so far lives as long as the process: out of the garbage collector's sight (gc.freeze), or
     # every full collection walks it all again (~70 ms with the templates loaded, holding every thread of the worker).

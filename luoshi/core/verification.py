@@ -67,19 +67,14 @@ def code_check(purpose: str, subject, code: str, *, stored_hash: str, expires_at
         raise ServiceError(_("验证码不正确。"), field="code")
 
 
-def _limits(name: str, default: str) -> tuple[int, int]:
-    n, _slash, seconds = str(getattr(settings, name, default)).partition("/")
-    return int(n), int(seconds or 3600)
-
-
 def send_throttles():
     """(per client address, per phone number or e-mail address) limits on sending codes: LUOSHI_VERIFY_THROTTLE
     ("10/3600") and LUOSHI_VERIFY_THROTTLE_PER_ADDRESS ("5/3600"). A text message costs money and reaches a person:
     neither one visitor nor many visitors together may send many."""
     from .throttle import Throttle
 
-    return (Throttle("verify-send", *_limits("LUOSHI_VERIFY_THROTTLE", "10/3600")),
-            Throttle("verify-send-to", *_limits("LUOSHI_VERIFY_THROTTLE_PER_ADDRESS", "5/3600")))
+    return (Throttle("verify-send", *settings.LUOSHI_VERIFY_THROTTLE),
+            Throttle("verify-send-to", *settings.LUOSHI_VERIFY_THROTTLE_PER_ADDRESS))
 
 
 def throttle_key(channel: str, address: str) -> str:

@@ -1,4 +1,4 @@
-"""Switches and numbers read from the environment (config.settings.env_bool, env_int, env_count_seconds): the
+"""Switches and numbers read from the environment (config.env: env_bool, env_int, env_count_seconds): the
 words for on and off, whole numbers, "count,seconds" pairs, and a clear refusal naming the variable of
 anything else (a typo used to switch a setting off silently, or stop the start with Python's own ValueError)."""
 import os
@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from config.settings import env_bool
+from config.env import env_bool
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -44,7 +44,7 @@ def test_a_typo_stops_the_start():
 
 
 def test_whole_numbers_from_the_environment(monkeypatch):
-    from config.settings import env_int
+    from config.env import env_int
 
     monkeypatch.setenv("LUOSHI_TEST_NUMBER", " 42 ")
     assert env_int("LUOSHI_TEST_NUMBER", 7) == 42
@@ -65,7 +65,7 @@ def test_a_mistyped_number_stops_the_start():
 
 
 def test_count_and_seconds_from_the_environment(monkeypatch):
-    from config.settings import env_count_seconds
+    from config.env import env_count_seconds
 
     monkeypatch.setenv("LUOSHI_TEST_LIMIT", " 3, 600 ")
     assert env_count_seconds("LUOSHI_TEST_LIMIT", (5, 900)) == (3, 600)
@@ -85,3 +85,40 @@ def test_a_mistyped_login_limit_stops_the_start():
     out = subprocess.run([sys.executable, "-c", "import django; django.setup()"], cwd=ROOT, env=env,
                          capture_output=True, text=True)
     assert out.returncode != 0 and "LUOSHI_LOGIN_LIMIT_ACCOUNT" in out.stderr and "次数,秒数" in out.stderr
+
+
+def test_seconds_from_the_environment(monkeypatch):
+    from config.env import env_seconds
+
+    monkeypatch.setenv("LUOSHI_TEST_SECONDS", " 2.5 ")
+    assert env_seconds("LUOSHI_TEST_SECONDS", 5.0) == 2.5
+    monkeypatch.setenv("LUOSHI_TEST_SECONDS", "")
+    assert env_seconds("LUOSHI_TEST_SECONDS", 5.0) == 5.0
+    for bad in ("0", "-1", "5秒", "nan", "inf", "1,5"):
+        monkeypatch.setenv("LUOSHI_TEST_SECONDS", bad)
+        with pytest.raises(ImproperlyConfigured, match="环境变量 LUOSHI_TEST_SECONDS 应为大于 0 的秒数") as e:
+            env_seconds("LUOSHI_TEST_SECONDS", 5.0)
+        assert repr(bad) in str(e.value)
+
+
+def test_the_code_sending_limits_are_checked_at_the_start():
+    """"条数/秒数": a typo used to fail only when someone asked for a code (a 500), now at the start."""
+    env = dict(os.environ, DJANGO_SETTINGS_MODULE="config.settings", LUOSHI_VERIFY_THROTTLE="10 per hour")
+    out = subprocess.run([sys.executable, "-c", "import django; django.setup()"], cwd=ROOT, env=env,
+                         capture_output=True, text=True)
+    assert out.returncode != 0 and "LUOSHI_VERIFY_THROTTLE" in out.stderr and "次数/秒数" in out.stderr
+    env["LUOSHI_VERIFY_THROTTLE"] = "3／60"  # a full-width slash
+    out = subprocess.run([sys.executable, "-c", "import django; django.setup(); from django.conf import settings; "
+                          "print(settings.LUOSHI_VERIFY_THROTTLE)"], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert out.stdout.strip() == "(3, 60)"
+
+
+def test_gunicorn_reads_its_numbers_through_the_same_check():
+    env = dict(os.environ, LUOSHI_WEB_WORKERS="三")
+    out = subprocess.run([sys.executable, "-c", "import runpy; runpy.run_path('gunicorn.conf.py')"], cwd=ROOT,
+                         env=env, capture_output=True, text=True)
+    assert out.returncode != 0 and "LUOSHI_WEB_WORKERS" in out.stderr and "'三'" in out.stderr
+    env["LUOSHI_WEB_WORKERS"] = "4"
+    out = subprocess.run([sys.executable, "-c", "import runpy; print(runpy.run_path('gunicorn.conf.py')['workers'])"],
+                         cwd=ROOT, env=env, capture_output=True, text=True)
+    assert out.stdout.strip() == "4"

@@ -101,7 +101,7 @@ def test_refusals_store_nothing(challenge, travel, sms_dir, settings):  # noqa: 
 def test_sending_is_rate_limited_per_number(challenge, client, travel, sms_dir, settings):  # noqa: F811
     from django.test import Client
 
-    settings.LUOSHI_VERIFY_THROTTLE_PER_ADDRESS = "2/3600"
+    settings.LUOSHI_VERIFY_THROTTLE_PER_ADDRESS = (2, 3600)
     url = reverse("projects_public_challenge", args=[challenge.pk])
     with travel("2026-03-20T10:00:00+08:00"):
         assert client.post(url, FORM).status_code == 302
