@@ -14,7 +14,7 @@ from django.db.models import (
 from django.http import Http404
 
 from luoshi.core import clock
-from luoshi.org.lookups import outermost, path_within
+from luoshi.org.lookups import outermost, path_unit_id, path_within
 from luoshi.org.models import Unit
 from luoshi.org.resolve import region_of
 from luoshi.org.scopes import scope_for
@@ -138,24 +138,31 @@ def finding_list(*, user, program: Program, filters: FindingFilters, walk_found_
 
 def finding_list_total(*, user, program: Program, filters: FindingFilters, whole: bool | None = None) -> int | None:
     """How many findings `finding_list` returns, read from the maintained counts (ledger.tallies) when they hold
-    that figure: filtered by status and/or a unit's subtree only. None otherwise (then the list counts).
+    that figure: filtered by status, a unit's subtree, source and/or 只看逾期 only (逾期 when the counts are
+    today's). None otherwise (then the list counts).
 
     Someone who reads part of the program reads the findings of units in their subtrees (and of units paired with
     them): disjoint subtrees, each one unit's row of the counts — with a unit filter, that unit when it lies in
     one of them, or else the subtrees that lie under it."""
-    others = (filters.category, filters.source, filters.severity, filters.overdue, filters.repeat, filters.public,
-              filters.q, filters.found_from, filters.found_to, filters.sheet, filters.round)
+    others = (filters.category, filters.severity, filters.repeat, filters.public, filters.q, filters.found_from,
+              filters.found_to, filters.sheet, filters.round)
     if any(v not in (None, "", False) for v in others):
         return None
     if whole if whole is not None else perms.reads_whole_program(user, program):
-        return tallies.status_count(program.pk, unit_id=filters.unit.pk if filters.unit else None,
-                                    status=filters.status)
+        if not filters.source and not filters.overdue:
+            return tallies.status_count(program.pk, unit_id=filters.unit.pk if filters.unit else None,
+                                        status=filters.status)
+        return tallies.list_count(program.pk, unit_ids=[filters.unit.pk] if filters.unit else None,
+                                  status=filters.status, source=filters.source, overdue=filters.overdue)
     scope = scope_for(user)
     roots = outermost(scope.all_paths + scope.paired_unit_paths)
     if filters.unit is not None:
         unit_path = filters.unit.path
         roots = (unit_path,) if path_within(unit_path, roots) else tuple(p for p in roots if path_within(p, [unit_path]))
-    return tallies.subtrees_status_count(program.pk, paths=roots, status=filters.status)
+    if not filters.source and not filters.overdue:
+        return tallies.subtrees_status_count(program.pk, paths=roots, status=filters.status)
+    return tallies.list_count(program.pk, unit_ids=[path_unit_id(p) for p in roots], status=filters.status,
+                              source=filters.source, overdue=filters.overdue)
 
 
 def finding_get(*, user, pk: int) -> Finding:

@@ -18,24 +18,28 @@ Rows, per program (dimension · key · figure):
 - month · "<unit id>/<YYYY-MM>" · found / closed — findings of units in the unit's subtree found (found_on) in the
   month, and of those the ones closed (销号): the cockpit's 发现/销号 for a month, a quarter or a year (ADR 0026);
 - subtree · unit id · overdue — findings of units in the subtree owing past their deadline (as of the tally day):
-  the cockpit's 逾期.
+  the cockpit's 逾期;
+- list · "<unit id>/<source>/<0|1>" · status — findings of units in the unit's subtree (no unit id: the whole
+  program) from the source, owing past their deadline (1, as of the tally day) or not (0), with the status: the
+  findings list's count when it is filtered by source and/or 只看逾期 besides status and unit (ADR 0056).
 """
 from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from contextlib import contextmanager
 
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Subquery, Sum
 
 from luoshi.core import clock
 from luoshi.core.tallies import counter_rows_apply, counter_rows_replace
 from luoshi.org.lookups import path_unit_id
 from luoshi.programs.models import Program
 
-from .models import OWING_STATUSES, Finding, FindingStatus, FindingTally, FindingTallyDay, LedgerConfig
+from .models import OWING_STATUSES, Finding, FindingStatus, FindingTally, FindingTallyDay, LedgerConfig, Source
 
-TOTAL, UNIT, MONTH, SUBTREE = "total", "unit", "month", "subtree"
+TOTAL, UNIT, MONTH, SUBTREE, LIST = "total", "unit", "month", "subtree", "list"
 FIGURE_DIMENSIONS = {"unit": "by_unit", "category": "by_category", "source": "by_source", "severity": "by_severity"}
 FIGURES = ("found", "rectified", "closed", "overdue", "repeats", "close_n", "close_us")
 
@@ -54,9 +58,12 @@ def contribution(f: dict, *, day: dt.date, out: Counter | None = None) -> Counte
     closed = status == FindingStatus.CLOSED
     overdue = int(status in OWING_STATUSES and f["deadline"] is not None and f["deadline"] < day)
     month = f"{f['found_on']:%Y-%m}"
+    cut = f"/{f['source']}/{overdue}"  # the list row's key after the unit id
+    out[(LIST, cut, status)] += 1
     for unit_id in f["unit_path"].split("/"):
         if unit_id:
             out[(UNIT, unit_id, status)] += 1
+            out[(LIST, unit_id + cut, status)] += 1
             out[(MONTH, f"{unit_id}/{month}", "found")] += 1
             if closed:
                 out[(MONTH, f"{unit_id}/{month}", "closed")] += 1
@@ -176,6 +183,30 @@ def subtrees_status_count(program_id: int, *, paths, status: str = "") -> int:
     if status:
         qs = qs.filter(figure=status)
     return sum(qs.values_list("n", flat=True))
+
+
+def list_count(program_id: int, *, unit_ids: Sequence[int | str] | None, status: str = "", source: str = "",
+               overdue: bool = False) -> int | None:
+    """How many findings of the program lie in the unit subtrees (`unit_ids`, which must not overlap; None: the
+    whole program), with the status, from the source, owing past their deadline today (只看逾期) — each when given
+    — from the `list` rows. None when `overdue` and the rows are counted as of another day than today (the daily
+    job has not run today, or never ran): the caller then counts the findings."""
+    units = [""] if unit_ids is None else [str(u) for u in unit_ids]
+    if not units:
+        return 0
+    keys = [f"{u}/{s}/{o}" for u in units for s in ([source] if source else Source.values)
+            for o in ((1,) if overdue else (0, 1))]
+    rows = FindingTally.objects.filter(program_id=program_id, dimension=LIST, key__in=keys)
+    if status:
+        rows = rows.filter(figure=status)
+    if not overdue:
+        return sum(rows.values_list("n", flat=True))
+    # one statement: the tally day beside the sum of the rows (the overdue bit is counted as of that day)
+    total = rows.order_by().values("program_id").annotate(total=Sum("n")).values("total")
+    found = FindingTallyDay.objects.filter(program_id=program_id).values_list("day", Subquery(total)).first()
+    if found is None or found[0] != clock.today():
+        return None
+    return found[1] or 0
 
 
 def figure_rows(program_id: int, by: str) -> dict[str, dict[str, int]]:

@@ -14,7 +14,9 @@ from luoshi.core.cockpit import months_between, period_for
 from luoshi.core.errors import ServiceError
 from luoshi.ledger import selectors, services, tallies
 from luoshi.ledger.apps import tallies_daily
-from luoshi.ledger.models import OWING_STATUSES, Finding, FindingStatus, FindingTally, Severity, Source
+from luoshi.ledger.models import (
+    OWING_STATUSES, Finding, FindingStatus, FindingTally, FindingTallyDay, Severity, Source,
+)
 from luoshi.org.models import Unit
 
 pytestmark = pytest.mark.django_db
@@ -106,8 +108,20 @@ def assert_tallies_equal_their_lists(program, office, liaison, day):
             # someone who reads part of the ledger: the unit rows of their subtrees (within the unit filter)
             part = selectors.finding_list(user=liaison, program=program, filters=filters).count()
             assert selectors.finding_list_total(user=liaison, program=program, filters=filters) == part, (unit, status)
+        # filtered by source and/or 只看逾期 too: the `list` rows (逾期 only when they are counted as of today)
+        for status, source, overdue in [("", "inspection", False), (FindingStatus.RECTIFYING, "", True),
+                                        ("", "", True), (FindingStatus.ASSIGNED, "undercover", True),
+                                        (FindingStatus.CLOSED, "undercover", False), ("", "undercover", True)]:
+            filters = selectors.FindingFilters(status=status, unit=unit, source=source, overdue=overdue)
+            # a program never counted has no day row: its list counts the findings
+            current = not overdue or FindingTallyDay.objects.filter(program=program, day=day).exists()
+            for person in (office, liaison):
+                total = selectors.finding_list_total(user=person, program=program, filters=filters)
+                listed = selectors.finding_list(user=person, program=program, filters=filters).count()
+                # None: the list counts (stale 逾期 bits); a figure must be the list's (no subtree to read is 0)
+                assert (total == listed) if total is not None else not current, (person, unit, status, source, overdue)
     assert selectors.finding_list_total(user=office, program=program,
-                                        filters=selectors.FindingFilters(source="inspection")) is None
+                                        filters=selectors.FindingFilters(severity="major")) is None
     # the cockpit's monthly rows (发现/销号 per unit subtree and month, summed for a quarter or a year) and 逾期
     for unit in {u for u in units if u is not None}:
         in_subtree = Finding.objects.filter(program=program, unit_path__within=[unit.path])
@@ -257,3 +271,23 @@ def test_a_finding_through_its_whole_life_keeps_every_count(findings, cast, trav
         assert tallies.status_count(program.pk, status=FindingStatus.RECTIFYING) == 1  # the dept's sheet is unsigned
         assert tallies.status_count(program.pk, status=FindingStatus.ASSIGNED) == 1
         assert tallies.status_count(program.pk, unit_id=f.unit_id) == 1
+
+
+def test_the_overdue_list_count_waits_for_the_days_counts(findings, cast, travel):
+    """只看逾期's count comes from the `list` rows only on the day they are counted as of: after the deadline and
+    before the daily job the rows still say "not overdue", so the list counts; after the job they answer."""
+    program, office = findings.program, cast["office"]
+    overdue = selectors.FindingFilters(overdue=True, status=FindingStatus.ASSIGNED)
+    with travel("2026-03-02"):
+        f = findings.record("street_a", severity="severe")
+        findings.issue([f])
+        tallies_daily(dt.date(2026, 3, 2), False)
+        assert selectors.finding_list_total(user=office, program=program, filters=overdue) == 0
+    day = dt.date(2026, 3, 10)  # past the 3-day deadline of a severe finding
+    with travel(day):
+        assert selectors.finding_list(user=office, program=program, filters=overdue).count() == 1
+        assert selectors.finding_list_total(user=office, program=program, filters=overdue) is None
+        tallies_daily(day, False)
+        assert selectors.finding_list_total(user=office, program=program, filters=overdue) == 1
+        by_unit = selectors.FindingFilters(overdue=True, unit=f.unit, source=f.source)
+        assert selectors.finding_list_total(user=office, program=program, filters=by_unit) == 1
