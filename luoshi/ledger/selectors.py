@@ -9,8 +9,9 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import connection
 from django.db.models import (
-    Avg, Count, DurationField, ExpressionWrapper, F, FloatField, Func, Prefetch, Q, QuerySet, Sum,
+    Avg, Count, DurationField, ExpressionWrapper, F, FloatField, Func, IntegerField, Prefetch, Q, QuerySet, Sum,
 )
+from django.db.models.expressions import RawSQL
 from django.http import Http404
 
 from luoshi.core import clock
@@ -163,6 +164,19 @@ def finding_list_total(*, user, program: Program, filters: FindingFilters, whole
         return tallies.subtrees_status_count(program.pk, paths=roots, status=filters.status)
     return tallies.list_count(program.pk, unit_ids=[path_unit_id(p) for p in roots], status=filters.status,
                               source=filters.source, overdue=filters.overdue)
+
+
+def finding_first_page(ids: QuerySet, count_rows: QuerySet, *, order_by, fields, size: int,
+                       cap: int | None = None) -> tuple[list[dict], int]:
+    """The list's first page and its count in one statement, when no maintained figure holds the count: `fields` of
+    the first `size` of `ids` in `order_by`, each row with the number of `count_rows` (at most `cap` + 1) — a
+    scalar subquery the database runs once. Returns (rows, count); no row means nothing matches (count 0). On
+    PostgreSQL a statement of its own costs a round trip, planning and Django's cursor work (ADR 0040, 0056)."""
+    counted = count_rows.order_by().values("pk")
+    sql, params = (counted[:cap + 1] if cap is not None else counted).query.sql_with_params()
+    count = RawSQL(f"SELECT COUNT(*) FROM ({sql}) counted", params, output_field=IntegerField())
+    rows = list(Finding.objects.filter(pk__in=ids[:size]).order_by(*order_by).values(*fields, list_count=count))
+    return rows, rows[0]["list_count"] if rows else 0
 
 
 def finding_get(*, user, pk: int) -> Finding:

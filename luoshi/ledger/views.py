@@ -184,8 +184,15 @@ def finding_list(request, code):
                  else LeanPaginator(ids, PAGE_SIZE, count_rows=count_rows))
     total = None if filters.q else selectors.finding_list_total(user=request.user, program=program, filters=filters,
                                                                 whole=whole)
+    page_rows = None
     if total is not None:
         paginator.count = total  # the maintained figure (ledger.tallies) instead of a COUNT over the findings
+    elif (filters.unit is None or filters.q) and _int_or_none(request.GET.get("page")) in (None, 1):
+        # the first page (what Paginator.get_page shows for no number, 1, or not a number) needs no count to be
+        # cut: its rows and the count in one statement
+        page_rows, paginator.count = selectors.finding_first_page(
+            ids, count_rows, order_by=qs.query.order_by, fields=ROW_FIELDS, size=PAGE_SIZE,
+            cap=SEARCH_COUNT_CAP if filters.q else None)
     if filters.unit is not None and not filters.q and paginator.count >= WALK_MIN_MATCHES and \
             _int_or_none(request.GET.get("page")) in (None, *range(1, WALK_MAX_PAGE + 1)):
         # Many matches in a unit's subtree: the first pages come quicker walking the list's order than sorting
@@ -193,7 +200,8 @@ def finding_list(request, code):
         paginator.object_list = selectors.finding_list(user=request.user, program=program, filters=filters,
                                                         walk_found_on=True, whole=whole).values_list("id", flat=True)
     page = paginator.get_page(request.GET.get("page"))
-    page_rows = Finding.objects.filter(pk__in=page.object_list).order_by(*qs.query.order_by).values(*ROW_FIELDS)
+    if page_rows is None:
+        page_rows = Finding.objects.filter(pk__in=page.object_list).order_by(*qs.query.order_by).values(*ROW_FIELDS)
     query = request.GET.copy()
     query.pop("page", None)
     ctx = _program_ctx(request, program, nav=True, access=access) | {

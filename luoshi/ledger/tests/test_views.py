@@ -14,7 +14,9 @@ from django.utils import translation
 
 from luoshi.ledger import services
 from luoshi.ledger.forms import IssueForm
-from luoshi.ledger.models import AssignmentSheet, Escalation, Finding, FindingEvent, FindingStatus, InspectionRound
+from luoshi.ledger.models import (
+    AssignmentSheet, Escalation, Finding, FindingEvent, FindingStatus, InspectionRound, ProblemCategory,
+)
 
 from .fixtures_ledger import *  # noqa: F401,F403
 from .fixtures_ledger import FULL_LADDER, jpeg, set_ladder
@@ -240,6 +242,38 @@ def test_a_unit_filter_with_many_matches_walks_the_list_order_with_the_same_rows
     assert all('+U0."unit_path"' not in sql for sql in page(2)[2])
     monkeypatch.setattr(ledger_views, "WALK_MIN_MATCHES", 21)   # fewer matches than that: sorted
     assert all('+U0."unit_path"' not in sql for sql in page(1)[2])
+
+
+def test_the_first_page_of_a_counted_list_reads_its_count_with_its_rows(findings, cast, client_for, travel,
+                                                                        monkeypatch):
+    """A list whose count no maintained figure holds (a search, a category) counts in the first page's statement:
+    the same rows and count as the separate COUNT that other pages make, one statement fewer."""
+    from luoshi.ledger import views as ledger_views
+
+    make_findings(findings, travel, 12)
+    monkeypatch.setattr(ledger_views, "PAGE_SIZE", 5)
+    monkeypatch.setattr(ledger_views, "SEARCH_COUNT_CAP", 8)
+    c = client_for(cast["office"])
+    category = ProblemCategory.objects.get(program=findings.program, name="占道经营")
+
+    def page(params):
+        with CaptureQueriesContext(connection) as ctx:
+            r = c.get(url("ledger_findings"), params)
+        counts = [q["sql"] for q in ctx.captured_queries if q["sql"].startswith("SELECT COUNT(")]
+        return [row["pk"] for row in r.context["rows"]], r.context["page"].paginator.count, \
+            len(ctx.captured_queries), counts
+
+    for params, count, match in [({"q": "问题"}, 9, {"description__contains": "问题"}),
+                                 ({"category": category.pk}, 4, {"category": category}),
+                                 ({"q": "没有这个"}, 0, {"description__contains": "没有这个"})]:
+        rows, counted, statements, separate = page(params)
+        assert counted == count and separate == [], params  # a search counts at most the cap + 1
+        assert rows == list(Finding.objects.filter(program=findings.program, **match)
+                            .order_by("-found_on", "-id").values_list("pk", flat=True)[:5]), params
+        if count > 5:  # page 2 counts with a statement of its own: the same count
+            rows2, counted2, statements2, separate2 = page(params | {"page": 2})
+            assert counted2 == count and len(separate2) == 1 and statements2 == statements + 1, params
+            assert not set(rows2) & set(rows)
 
 
 def test_the_office_issues_sheets_from_the_list(findings, cast, client_for, travel):
