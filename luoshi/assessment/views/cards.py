@@ -20,7 +20,7 @@ from luoshi.org.scopes import scope_for
 
 from .. import permissions as perms
 from .. import selectors, services
-from ..forms import AppealDecideForm, AppealForm, BonusForm, DeductionForm, MaterialForm
+from ..forms import AppealDecideForm, AppealForm, BonusForm, DeductionForm, MaterialForm, plain_fields
 from ..models import Adjustment, Appeal, AppealState, Indicator, RoundState, ScoreStatus
 from ..jinja import num
 from .common import errors_text, request_files, int_or_none, round_for_manager
@@ -81,6 +81,9 @@ def _card_ctx(request, rnd, unit, participant=None, **extra):
     if can_adjust:
         ctx["bonus_form"] = extra.pop("bonus_form", None) or BonusForm(definition=definition)
         ctx["deduction_form"] = extra.pop("deduction_form", None) or DeductionForm(definition=definition)
+        # their widgets are written by the card's template from plain values, not by Django's form templates
+        ctx["bonus_fields"] = plain_fields(ctx["bonus_form"])
+        ctx["deduction_fields"] = plain_fields(ctx["deduction_form"])
     ctx |= extra
     ctx["card_rows"] = _card_rows(ctx)
     ctx["appeal_url"] = reverse("assess_appeal_file", args=[rnd.pk, unit.pk]) if ctx["can_appeal"] else ""
