@@ -2,7 +2,10 @@
 in which state, what a value means for a leaf — are the services'."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django import forms
+from django.utils.html import conditional_escape
 from django.utils.translation import gettext_lazy as _
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -139,3 +142,64 @@ class ConsequenceForm(forms.Form):
 class MaterialForm(forms.Form):
     indicator = forms.IntegerField(required=False, widget=forms.HiddenInput)
     text = forms.CharField(label=_("说明"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+@dataclass(slots=True)
+class PlainField:
+    """One field of a form as plain values, for a template that writes the field's widget itself (the score card's
+    加分/减分 forms, ADR 0055): the values Django's widget template would be given, so the HTML is the same without
+    rendering Django's form templates (~0.6 ms a form). The texts inside the widget's tag — `value`, the attributes'
+    values, the options' values and labels — are escaped here the way Django's templates escape (`&#x27;` for a
+    quote, where Jinja2 writes `&#39;`); the template writes them as they are."""
+    id_for_label: str
+    label: str
+    help_text: str
+    errors: list[str]
+    input_type: str                                 # "select": a <select>; else the <input>'s type
+    name: str
+    value: str | None                               # the <input>'s value attribute; None: none
+    attrs: list[tuple[str, str | bool]]             # in Django's order; True: the attribute alone, False: left out
+    options: list[tuple[str, str, bool]]            # a <select>'s (value, label, selected)
+
+
+# The widgets plain_fields writes (a <select> of single choices without groups, a one-line <input>); any other
+# widget is refused rather than written differently from Django.
+PLAIN_WIDGETS = (forms.Select, forms.TextInput, forms.NumberInput)
+
+
+def _escaped(value) -> str:
+    return conditional_escape(str(value))
+
+
+def _escaped_attrs(attrs: dict) -> list[tuple[str, str | bool]]:
+    return [(_escaped(name), value if isinstance(value, bool) else _escaped(value)) for name, value in attrs.items()]
+
+
+def plain_fields(form: forms.Form) -> list[PlainField]:
+    """The form's fields as plain values (PlainField), by the steps of BoundField.as_widget: the attributes the
+    bound field adds (required, aria-invalid, aria-describedby, id), its value, then the widget's own context."""
+    out = []
+    for bf in form:
+        widget = bf.field.widget
+        if type(widget) not in PLAIN_WIDGETS or bf.field.localize:
+            raise TypeError(f"plain_fields cannot write the field {bf.name!r} ({type(widget).__name__})")
+        attrs = bf.build_widget_attrs({}, widget)
+        if bf.auto_id and "id" not in widget.attrs:
+            attrs.setdefault("id", bf.auto_id)
+        context = widget.get_context(bf.html_name, bf.value(), attrs)["widget"]
+        options = []
+        if isinstance(widget, forms.Select):
+            for group_name, group, _index in context["optgroups"]:
+                if group_name:
+                    raise TypeError(f"plain_fields cannot write the option groups of {bf.name!r}")
+                options += [(_escaped(o["value"]), _escaped(o["label"]), bool(o["attrs"].get("selected")))
+                            for o in group]
+            input_type, value = "select", None
+        else:
+            input_type, value = _escaped(context["type"]), context["value"]
+        out.append(PlainField(
+            id_for_label=bf.id_for_label, label=bf.label, help_text=bf.help_text, errors=list(bf.errors),
+            input_type=input_type, name=_escaped(context["name"]),
+            value=None if value is None else _escaped(value), attrs=_escaped_attrs(context["attrs"]),
+            options=options))
+    return out

@@ -254,6 +254,10 @@ class RoundUnit(models.Model):
     has_consequences = models.BooleanField(default=False)
     has_materials = models.BooleanField(default=False)
     has_evidence = models.BooleanField(default=False)      # a file of one of the unit's scores
+    # The unit's stored result in the round, if it has one (the Result of the same round and unit; no column of its
+    # own): the score card reads it with this row, in the one statement of selectors.card_get (ADR 0055).
+    result = models.ForeignObject("Result", on_delete=models.DO_NOTHING, from_fields=["round", "unit"],
+                                  to_fields=["round", "unit"], null=True, related_name="+")
 
     objects = RoundUnitRowQuerySet.as_manager()
 

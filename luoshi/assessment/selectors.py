@@ -67,21 +67,24 @@ def round_unit_get(user, pk: int, unit_pk: int) -> tuple[Round, Unit]:
     return rnd, unit
 
 
-Participant = tuple[str, str, set[str]]    # a unit's (group, excluded, short lists with rows) in a round
+# a unit's (group, excluded, short lists with rows, stored result if any) in a round
+Participant = tuple[str, str, set[str], Result | None]
 
 
 def _participant(row: RoundUnit) -> Participant:
-    return row.group, row.excluded, card_lists.of(getattr(row, field) for field in card_lists.FIELDS)
+    """The participant row read with its result (select_related("result"): one statement for both)."""
+    return row.group, row.excluded, card_lists.of(getattr(row, field) for field in card_lists.FIELDS), row.result
 
 
 def card_get(user, pk: int, unit_pk: int) -> tuple[Round, Unit, Participant]:
-    """The round, the unit and its participation (group, excluded, which short lists have rows) of a score card
-    `user` may read, in one query: the participant row with its round, scheme and unit. Who may read it is
-    `RoundUnit.objects.visible_to` for that row, decided in Python (permissions.reads_card); for people with no
-    office role it also tells whether they evaluate in the round (permissions.assignments_none). Anything else takes
-    `round_unit_get`'s way, so a refusal is the same 404 with the same message as before."""
+    """The round, the unit and its participation (group, excluded, which short lists have rows, its stored result)
+    of a score card `user` may read, in one query: the participant row with its round, scheme, unit and result. Who
+    may read it is `RoundUnit.objects.visible_to` for that row, decided in Python (permissions.reads_card); for
+    people with no office role it also tells whether they evaluate in the round (permissions.assignments_none).
+    Anything else takes `round_unit_get`'s way, so a refusal is the same 404 with the same message as before."""
     rows = (RoundUnit.objects.filter(round_id=pk, unit_id=unit_pk)   # unique: no first()
-            .select_related("round__scheme__owner_unit", "round__scheme__region", "round__version", "unit").order_by())
+            .select_related("round__scheme__owner_unit", "round__scheme__region", "round__version", "unit", "result")
+            .order_by())
     # Whether someone with no office role evaluates in the round is asked here too (the card's tabs, reads_card and
     # may_score need it; a manager's is never read): one statement less on a liaison's card when they do not.
     ask = bool(getattr(user, "pk", None)) and not scope_for(user).has_role(Role.OFFICE)
@@ -261,14 +264,14 @@ def score_card(user, rnd: Round, unit: Unit, participant: Participant | None = N
     """Every leaf of the unit's card: 应得分, the rule, each evaluator's current score with evidence, the
     points the rule gives, subtotals; adjustments, appeals and consequences (only the short lists whose
     RoundUnit flags say they have rows are read, card_lists.py). Fixed number of queries.
-    `participant`: the unit's (group, excluded, lists) in the round when the caller has read it (card_get)."""
+    `participant`: the unit's (group, excluded, lists, result) in the round when the caller has read it (card_get)."""
     require(reads_unit(user, rnd, unit), None)
     if participant is None:
-        row = next(iter(RoundUnit.objects.filter(round=rnd, unit=unit).order_by()), None)
+        row = next(iter(RoundUnit.objects.filter(round=rnd, unit=unit).select_related("result").order_by()), None)
         if row is None:
             raise Http404
         participant = _participant(row)
-    lists = participant[2]
+    lists, result = participant[2], participant[3]
     definition = rnd.version.definition()
     indicators = [CardIndicator(*row) for row in Indicator.objects.filter(version=rnd.version_id).order_by("position")
                   .values_list("pk", "code", "name", "parent_id", "depth", "is_leaf", "points", "method", "rule_type")]
@@ -277,9 +280,8 @@ def score_card(user, rnd: Round, unit: Unit, participant: Participant | None = N
                    if "adjustments" in lists else [])
     # The unit's leaf points come from the engine over the current scores read above; rank-rule leaves take the
     # points stored with its result while no score changed since (ADR 0022), else their rank in the peer group
-    # is counted (card.card_preview). For a published round the stored result is the truth for totals. It is one
-    # row at most (unique per round and unit): read without first()'s ordering and limit, which cost more to build.
-    result = next(iter(Result.objects.filter(round=rnd, unit=unit).order_by()), None)
+    # is counted (card.card_preview). For a published round the stored result is the truth for totals; it was read
+    # with the participant row.
     preview = card_preview(
         rnd, unit.pk, group=participant[0], excluded=participant[1],
         leaf_ids={i.code: i.pk for i in indicators if i.is_leaf},

@@ -12,7 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from luoshi.assessment import card_lists, excel, selectors, services
-from luoshi.assessment.models import Consequence, Round, RoundUnit, Score, ScoreStatus
+from luoshi.assessment.models import Consequence, Result, Round, RoundUnit, Score, ScoreStatus
 from luoshi.assessment.tests.conftest import FULL_MARKS
 from luoshi.core.errors import PermissionDeniedError, ServiceError
 
@@ -25,7 +25,8 @@ def shown(card) -> tuple:
     """What a card shows of its short lists."""
     return ([a.pk for a in card.adjustments], [a.pk for a in card.appeals], [c.pk for c in card.consequences],
             sorted((k or 0, [m.pk for m in ms]) for k, ms in card.materials.items()),
-            sorted((s.pk, [f.pk for f in s.evidence]) for line in card.lines for s in line.scores))
+            sorted((s.pk, [f.pk for f in s.evidence]) for line in card.lines for s in line.scores),
+            card.result and (card.result.pk, card.result.total, card.result.rank, card.result.peer_points))
 
 
 def assert_maintained(office, rnd):
@@ -34,7 +35,9 @@ def assert_maintained(office, rnd):
     assert card_lists.round_check(rnd) == []
     for ru in RoundUnit.objects.filter(round=rnd).select_related("unit"):
         flagged = selectors.score_card(office, rnd, ru.unit)
-        every = selectors.score_card(office, rnd, ru.unit, (ru.group, ru.excluded, set(card_lists.LISTS)))
+        # and the result read on its own, not with the participant row (ADR 0055)
+        alone = Result.objects.filter(round=rnd, unit=ru.unit).first()
+        every = selectors.score_card(office, rnd, ru.unit, (ru.group, ru.excluded, set(card_lists.LISTS), alone))
         assert shown(flagged) == shown(every), ru.unit
 
 
@@ -181,3 +184,31 @@ def test_a_liaisons_card_asks_whether_they_evaluate_with_its_participant_row(ass
         assert len(asked) == 2 and n_evaluator == n + 1          # the assignments themselves: may_score reads them
         assert score_tab in page and "登记加分" in page
         assert client_for(cast["liaison_b"]).get(url).status_code == 404
+
+
+def test_a_card_reads_its_result_with_its_participant_row(assess, cast, city, client_for, travel):
+    """The stored result comes with the participant row (RoundUnit.result, one statement, ADR 0055): a published
+    card and a card of a round without results each have exactly one statement that mentions the results table,
+    the participant row's; the published card shows the stored total."""
+    from django.urls import reverse
+
+    def results_read(rnd, unit):
+        with CaptureQueriesContext(connection) as q:
+            response = client_for(cast["office"]).get(reverse("assess_card", args=[rnd.pk, unit.pk]))
+        assert response.status_code == 200
+        return response, [x["sql"] for x in q.captured_queries if '"assessment_result"' in x["sql"]]
+
+    with travel("2026-01-05"):
+        published = assess.round()
+        assess.score_all(published, {"street_a": {"A1": "12"}, "street_b": {}, "dept": {}})
+        published = assess.publish(published)
+    result = Result.objects.get(round=published, unit=city["street_a"])
+    response, asked = results_read(published, city["street_a"])
+    assert len(asked) == 1 and 'FROM "assessment_roundunit"' in asked[0]
+    assert response.context["card"].result == result and response.context["totals"]["total"] == result.total
+    with travel("2026-01-20"):
+        rnd = assess.round()
+        assess.score(rnd, city["street_a"], {"A1": "10"})
+        response, asked = results_read(rnd, city["street_a"])
+    assert len(asked) == 1 and 'FROM "assessment_roundunit"' in asked[0]
+    assert response.context["card"].result is None and response.context["totals"]["stored"] is False

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -20,7 +21,7 @@ from luoshi.org.scopes import scope_for
 
 from .. import permissions as perms
 from .. import selectors, services
-from ..forms import AppealDecideForm, AppealForm, BonusForm, DeductionForm, MaterialForm
+from ..forms import AppealDecideForm, AppealForm, BonusForm, DeductionForm, MaterialForm, plain_fields
 from ..models import Adjustment, Appeal, AppealState, Indicator, RoundState, ScoreStatus
 from ..jinja import num
 from .common import errors_text, request_files, int_or_none, round_for_manager
@@ -81,13 +82,35 @@ def _card_ctx(request, rnd, unit, participant=None, **extra):
     if can_adjust:
         ctx["bonus_form"] = extra.pop("bonus_form", None) or BonusForm(definition=definition)
         ctx["deduction_form"] = extra.pop("deduction_form", None) or DeductionForm(definition=definition)
+        # their widgets are written by the card's template from plain values, not by Django's form templates
+        ctx["bonus_fields"] = plain_fields(ctx["bonus_form"])
+        ctx["deduction_fields"] = plain_fields(ctx["deduction_form"])
     ctx |= extra
     ctx["card_rows"] = _card_rows(ctx)
     ctx["appeal_url"] = reverse("assess_appeal_file", args=[rnd.pk, unit.pk]) if ctx["can_appeal"] else ""
     return ctx
 
 
-def _card_rows(ctx: dict) -> list[dict]:
+class CardRow(NamedTuple):
+    """One row of the 逐项得分 table. assessment/_card_rows.html unpacks it in its loop: a name bound by the loop
+    costs the template nothing to read, where `r.code` on a dict is a lookup call (~175 rows × ~12 values)."""
+    leaf: bool
+    depth: str
+    pk: str                 # "" on a branch row
+    code: str
+    name: str
+    rule: str
+    materials: list         # [{"text", "files": [(url, name)]}]
+    points: str
+    scores: list            # [(shown, meta, note, files: [(url, name)])]
+    excluded: bool
+    earned: str
+    appeals: list           # [{"pk", "state", "revised", "old", "new"}]
+    appeal_form: bool       # the appeal form under the row
+    form: object            # the refused appeal's form, when it was for this row
+
+
+def _card_rows(ctx: dict) -> list[CardRow]:
     """The rows of the 逐项得分 table as plain values for assessment/_card_rows.html: numbers as people
     write them, names, dates and labels as text, file links as (url, name) with the URL built once. A card has
     ~175 rows, so each row's small texts are joined here (a template variable costs more than a join); they stay
@@ -114,8 +137,8 @@ def _card_rows(ctx: dict) -> list[dict]:
     for line in card.lines:
         ind = line.indicator
         if not line.is_leaf:
-            rows.append({"leaf": False, "depth": str(line.depth), "code": ind.code, "name": ind.name,
-                         "points": number(line.points), "earned": number(line.earned)})
+            rows.append(CardRow(False, str(line.depth), "", ind.code, ind.name, "", [], number(line.points), [],
+                                False, number(line.earned), [], False, None))
             continue
         # leaf_kind's pass/fail (a rubric leaf's rule_type is "rubric")
         pass_fail = ind.rule_type == "pass_fail"
@@ -135,21 +158,19 @@ def _card_rows(ctx: dict) -> list[dict]:
                 meta += f"（{s.approved_by.display_name}）"
             if s.source == "appeal":
                 meta += f" · {t_revised}"
-            scores.append({"shown": shown, "meta": meta, "note": s.note,
-                           "files": [(f"{files}{f.pk}/", f.original_name) for f in s.evidence]})
+            scores.append((shown, meta, s.note, [(f"{files}{f.pk}/", f.original_name) for f in s.evidence]))
         appeals = [{"pk": a.pk, "state": appeal_states[a.state], "revised": a.state == AppealState.REVISED,
                     "old": num(a.original_points), "new": num(a.revised_points)}
                    for a in appeals_by_leaf.get(ind.pk, ())]
-        rows.append({
-            "leaf": True, "pk": str(ind.pk), "depth": str(line.depth), "code": ind.code, "name": ind.name,
-            "rule": f"{ind.method} · {line.rule_text}" if ind.method else line.rule_text,
-            "points": number(line.points), "earned": number(line.earned), "excluded": line.excluded, "scores": scores,
-            "appeals": appeals,
-            "materials": [{"text": Truncator(m.text).chars(40),
-                           "files": [(f"{files}{f.pk}/", f.original_name) for f in m.files.all()]}
-                          for m in materials.get(ind.pk, ())],
-            "appeal_form": can_appeal and (ind.pk not in open_appeals or appeal_leaf == ind.pk),
-            "form": appeal_form if appeal_leaf == ind.pk else None})
+        rows.append(CardRow(
+            True, str(line.depth), str(ind.pk), ind.code, ind.name,
+            f"{ind.method} · {line.rule_text}" if ind.method else line.rule_text,
+            [{"text": Truncator(m.text).chars(40),
+              "files": [(f"{files}{f.pk}/", f.original_name) for f in m.files.all()]}
+             for m in materials.get(ind.pk, ())],
+            number(line.points), scores, line.excluded, number(line.earned), appeals,
+            can_appeal and (ind.pk not in open_appeals or appeal_leaf == ind.pk),
+            appeal_form if appeal_leaf == ind.pk else None))
     return rows
 
 
