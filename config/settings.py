@@ -115,6 +115,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": os.environ.get("LUOSHI_TEST_SQLITE", "")} if os.environ.get("LUOSHI_TEST_SQLITE") else {}
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django's backend with a faster reader of timestamptz values (luoshi/core/postgresql/base.py)
+    DATABASES["default"]["ENGINE"] = "luoshi.core.postgresql"
     # Server-side binding and psycopg's automatic prepared statements stay off (ADR 0039, 0048): after five runs
     # PostgreSQL may keep a prepared statement's generic plan, and for the 工作台 lists, the tallies and the ledger counts
     # that plan is 10–60 times slower for this project's skewed programs and subtrees; psycopg also keeps failing on a
