@@ -70,8 +70,8 @@ class Pager(Paginator):
             return self.get_page(self.num_pages)
         bottom = (number - 1) * self.per_page
         rows = list(self.object_list[bottom:bottom + self.per_page + 1])
-        if rows and self.count_key is not None and self.count_key in rows[0]:
-            self.count = rows[0][self.count_key]
+        if rows and self.count_key is not None and self.count_key in rows[0] and "count" not in self.__dict__:
+            self.count = rows[0][self.count_key]  # as if given (but not over a count made past the end)
         if rows and len(rows) <= self.per_page and "count" not in self.__dict__:
             self.count = bottom + len(rows)  # the last page: everything before it was full
         elif not rows and number > 1:  # past the end: show the last page, counted (whatever total was given)

@@ -162,6 +162,11 @@ def program_tasks(*, user, program: Program, ids_first: bool = True) -> QuerySet
 
 
 def task_list(*, user, filters: TaskFilters) -> QuerySet[Task]:
+    return _task_list(user, filters).select_related("program")
+
+
+def _task_list(user, filters: TaskFilters) -> QuerySet[Task]:
+    """task_list without its program read along (the rows read plain values)."""
     # with a selective filter besides, PostgreSQL drives from the subtree's task ids hashed (ADR 0051)
     qs = (program_tasks(user=user, program=filters.program,
                         ids_first=not (filters.status or filters.unit or filters.leader))
@@ -186,7 +191,7 @@ def task_list(*, user, filters: TaskFilters) -> QuerySet[Task]:
         scope = scope_for(user)
         qs = qs.filter(pk__in=TaskAssignment.objects.filter(unit_path__within=scope.paths_for(Role.LIAISON))
                        .values("task_id"))
-    return qs.select_related("program").order_by("program_id", "sort_order", "id")
+    return qs.order_by("program_id", "sort_order", "id")
 
 
 # What a row of the task list page and of the REST task list shows: read as plain values, no model instances.
@@ -203,7 +208,7 @@ def task_list_rows(*, user, filters: TaskFilters, fields=TASK_ROW_FIELDS,
     """`task_list` as dicts of `fields`, in the same order. `with_total`: each row also carries the list's total
     (`LISTED_TOTAL`) when the maintained tallies keep it (see task_list_total), read with the rows instead of in a
     statement of its own; the key is missing when the list must be counted."""
-    rows = task_list(user=user, filters=filters).select_related(None).values(*fields)
+    rows = _task_list(user, filters).values(*fields)
     if with_total:
         tallied = _tallied_total(scope_for(user), filters)
         if isinstance(tallied, int):

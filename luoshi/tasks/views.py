@@ -230,6 +230,7 @@ def task_table_rows(rows: list[dict], rollups: dict[int, dict]) -> list[dict]:
     for r in rows:
         child = r["parent_id"] is not None
         rollup = rollups.get(r["id"])
+        reason = reason_text(r["status_reason"])
         out.append({
             "id": r["id"], "code": r["code"], "url": f"{detail}{r['id']}/", "child": child,
             "title": _cut(r["title"], 60), "category": "" if child else r["category"],
@@ -238,7 +239,7 @@ def task_table_rows(rows: list[dict], rollups: dict[int, dict]) -> list[dict]:
             "units": _cut(r["lead_units_text"], 24), "leaders": r["leaders_text"], "deadline": r["deadline_phrase"],
             "extended": _("延至%(date)s") % {"date": day_text(r["extended_deadline"])} if r["extended_deadline"] else "",
             "progress": str(r["progress"]), "status": r["status"], "label": labels.get(r["status"], r["status"]),
-            "reason": reason_text(r["status_reason"]), "note": reason_text(r["status_reason"]) if r["status"] != "closed" else "",
+            "reason": reason, "note": reason if r["status"] != "closed" else "",
         })
     return out
 
