@@ -199,24 +199,26 @@ TASK_ROW_FIELDS = ("id", "code", "parent_id", "category", "title", "lead_units_t
                    "extended_deadline", "progress", "status", "status_reason")
 
 
-# the key of task_list_rows(with_total=True)'s rows that holds the list's total
+def task_list_rows(*, user, filters: TaskFilters, fields=TASK_ROW_FIELDS) -> QuerySet[Task, dict[str, Any]]:
+    """`task_list` as dicts of `fields`, in the same order."""
+    return _task_list(user, filters).values(*fields)
+
+
+# the key of task_list_page_rows' rows that holds the list's total
 LISTED_TOTAL = "listed_total"
 
 
-def task_list_rows(*, user, filters: TaskFilters, fields=TASK_ROW_FIELDS,
-                   with_total: bool = False) -> QuerySet[Task, dict[str, Any]]:
-    """`task_list` as dicts of `fields`, in the same order. `with_total`: each row also carries the list's total
-    (`LISTED_TOTAL`) when the maintained tallies keep it (see task_list_total), read with the rows instead of in a
-    statement of its own; the key is missing when the list must be counted."""
-    rows = _task_list(user, filters).values(*fields)
-    if with_total:
-        tallied = _tallied_total(scope_for(user), filters)
-        if isinstance(tallied, int):
-            rows = rows.annotate(**{LISTED_TOTAL: Value(tallied)})
-        elif tallied is not None:
-            assert filters.program is not None
-            rows = rows.annotate(**{LISTED_TOTAL: tallies.figure(filters.program.pk, *tallied, filters.status)})
-    return rows
+def task_list_page_rows(*, user, filters: TaskFilters) -> tuple[QuerySet[Task, dict[str, Any]], int | None]:
+    """task_list_rows and the list's total where the maintained tallies keep it (see task_list_total) without a
+    statement of its own: the figure, when the reader's ProgramReach already holds it; else None, and when the
+    tallies' row must be read, each row carries it (`LISTED_TOTAL`, read inside the rows' statement). Neither: the
+    list must be counted."""
+    rows = task_list_rows(user=user, filters=filters)
+    tallied = _tallied_total(scope_for(user), filters)
+    if tallied is None or isinstance(tallied, int):
+        return rows, tallied
+    assert filters.program is not None
+    return rows.annotate(**{LISTED_TOTAL: tallies.figure(filters.program.pk, *tallied, filters.status)}), None
 
 
 def task_list_total(*, user, filters: TaskFilters) -> int | None:

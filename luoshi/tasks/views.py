@@ -189,9 +189,9 @@ def task_list(request, code):
             filters.unit = Unit.objects.filter(pk=d["unit"]).first()
         if d["leader"]:
             filters.leader = Person.objects.filter(pk=d["leader"]).first()
-    # the total comes with the rows when the tallies keep it (no statement of its own)
-    page = Pager(selectors.task_list_rows(user=request.user, filters=filters, with_total=True), 50,
-                 count_key=selectors.LISTED_TOTAL).get_page(request.GET.get("page"))
+    # the total, when the tallies keep it, is known already or comes with the rows (no statement of its own)
+    rows, total = selectors.task_list_page_rows(user=request.user, filters=filters)
+    page = Pager(rows, 50, count=total, count_key=selectors.LISTED_TOTAL).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     rows = task_table_rows(page.object_list, selectors.children_rollup(r["id"] for r in page.object_list))
