@@ -190,8 +190,8 @@ def task_list(request, code):
         if d["leader"]:
             filters.leader = Person.objects.filter(pk=d["leader"]).first()
     # the total, when the tallies keep it, is known already or comes with the rows (no statement of its own)
-    rows, total = selectors.task_list_page_rows(user=request.user, filters=filters)
-    page = Pager(rows, 50, count=total, count_key=selectors.LISTED_TOTAL).get_page(request.GET.get("page"))
+    listed, total = selectors.task_list_page_rows(user=request.user, filters=filters)
+    page = Pager(listed, 50, count=total, count_key=selectors.LISTED_TOTAL).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     rows = task_table_rows(page.object_list, selectors.children_rollup(r["id"] for r in page.object_list))
