@@ -49,9 +49,16 @@ class InIds(Lookup):
             return f"{lhs} IN {rhs}", [*lhs_params, *rhs_params]
         if not self.rhs:
             raise EmptyResultSet
-        if connection.vendor == "postgresql":
-            return f"{lhs} = ANY(%s)", [*lhs_params, self.rhs]
-        return f"{lhs} IN (SELECT value FROM json_each(%s))", [*lhs_params, json.dumps(self.rhs)]
+        sql, params = ids_condition(lhs, self.rhs, connection.vendor)
+        return sql, [*lhs_params, *params]
+
+
+def ids_condition(column: str, ids: list[int], vendor: str) -> tuple[str, list]:
+    """"`column` is one of `ids`" (a non-empty list of integers) as SQL and its one parameter, written as `__in_ids`
+    writes it: for a statement written out by hand (`column` is SQL, quoted by the caller)."""
+    if vendor == "postgresql":
+        return f"{column} = ANY(%s)", [ids]
+    return f"{column} IN (SELECT value FROM json_each(%s))", [json.dumps(ids)]
 
 
 IntegerField.register_lookup(InIds)  # AutoField and BigAutoField are IntegerFields

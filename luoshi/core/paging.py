@@ -48,15 +48,18 @@ class Pager(Paginator):
     Django's Paginator counts every matching row before it reads a page (to check the page number). This one reads
     the asked page with one row more than fits, which tells whether it is the last page, and then knows the total
     without counting (a list that fits on its first page costs no count). Otherwise it counts (`COUNT(*)`), unless the caller passes the
-    total it already knows (`count=`, e.g. a maintained figure). Page numbers mean what they mean to
-    Paginator.get_page: not a number → the first page, past the end or below 1 → the last page."""
+    total it already knows (`count=`, e.g. a maintained figure), or the rows carry it (`count_key=`: the key of each
+    row's dict that holds the total, read with the page; a row without it is counted as without `count`). Page
+    numbers mean what they mean to Paginator.get_page: not a number → the first page, past the end or below 1 → the
+    last page."""
 
     capped = False  # core/_pager.html asks (CappedPaginator)
 
-    def __init__(self, object_list, per_page, *, count: int | None = None, **kwargs):
+    def __init__(self, object_list, per_page, *, count: int | None = None, count_key: str | None = None, **kwargs):
         super().__init__(object_list, per_page, **kwargs)
         if count is not None:
             self.count = count  # the cached_property's value
+        self.count_key = count_key
 
     def get_page(self, number):
         try:
@@ -67,6 +70,8 @@ class Pager(Paginator):
             return self.get_page(self.num_pages)
         bottom = (number - 1) * self.per_page
         rows = list(self.object_list[bottom:bottom + self.per_page + 1])
+        if rows and self.count_key is not None and self.count_key in rows[0] and "count" not in self.__dict__:
+            self.count = rows[0][self.count_key]  # as if given (but not over a count made past the end)
         if rows and len(rows) <= self.per_page and "count" not in self.__dict__:
             self.count = bottom + len(rows)  # the last page: everything before it was full
         elif not rows and number > 1:  # past the end: show the last page, counted (whatever total was given)

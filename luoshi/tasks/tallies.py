@@ -24,7 +24,9 @@ import datetime as dt
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
-from django.db.models import BooleanField, ExpressionWrapper, F, Q, QuerySet
+from django.db import connection
+from django.db.models import BooleanField, ExpressionWrapper, F, IntegerField, Q, QuerySet
+from django.db.models.expressions import RawSQL
 
 from luoshi.core import clock
 from luoshi.core.tallies import counter_rows_apply, counter_rows_replace
@@ -265,3 +267,18 @@ def rows_by_key(program_id: int, dimension: str, keys=None) -> dict[str, dict[st
     for key, status, n in qs.values_list("key", "status", "n"):
         out[key][status] = n
     return out
+
+
+def figure(program_id: int, dimension: str, key: str, status: str = "") -> RawSQL:
+    """One row of a program's tallies as a scalar subquery, to read with another statement (a task list page's rows
+    carry their total): `rows_by_key(program_id, dimension, [key])[key]` summed over its statuses, or that status's
+    count; 0 without rows. Written out: built by the ORM, the subquery cost the page as much Python as the statement
+    of its own it replaces (~0.4 ms on PostgreSQL; ADR 0054)."""
+    q = connection.ops.quote_name
+    sql = (f"SELECT COALESCE(SUM({q('n')}), 0) FROM {q(TaskTally._meta.db_table)} "
+           f"WHERE {q('program_id')} = %s AND {q('dimension')} = %s AND {q('key')} = %s")
+    params: list = [program_id, dimension, key]
+    if status:
+        sql += f" AND {q('status')} = %s"
+        params.append(status)
+    return RawSQL(sql, params, output_field=IntegerField())

@@ -189,8 +189,9 @@ def task_list(request, code):
             filters.unit = Unit.objects.filter(pk=d["unit"]).first()
         if d["leader"]:
             filters.leader = Person.objects.filter(pk=d["leader"]).first()
-    page = Pager(selectors.task_list_rows(user=request.user, filters=filters), 50,
-                 count=selectors.task_list_total(user=request.user, filters=filters)).get_page(request.GET.get("page"))
+    # the total, when the tallies keep it, is known already or comes with the rows (no statement of its own)
+    listed, total = selectors.task_list_page_rows(user=request.user, filters=filters)
+    page = Pager(listed, 50, count=total, count_key=selectors.LISTED_TOTAL).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     rows = task_table_rows(page.object_list, selectors.children_rollup(r["id"] for r in page.object_list))
@@ -229,6 +230,7 @@ def task_table_rows(rows: list[dict], rollups: dict[int, dict]) -> list[dict]:
     for r in rows:
         child = r["parent_id"] is not None
         rollup = rollups.get(r["id"])
+        reason = reason_text(r["status_reason"])
         out.append({
             "id": r["id"], "code": r["code"], "url": f"{detail}{r['id']}/", "child": child,
             "title": _cut(r["title"], 60), "category": "" if child else r["category"],
@@ -237,7 +239,7 @@ def task_table_rows(rows: list[dict], rollups: dict[int, dict]) -> list[dict]:
             "units": _cut(r["lead_units_text"], 24), "leaders": r["leaders_text"], "deadline": r["deadline_phrase"],
             "extended": _("延至%(date)s") % {"date": day_text(r["extended_deadline"])} if r["extended_deadline"] else "",
             "progress": str(r["progress"]), "status": r["status"], "label": labels.get(r["status"], r["status"]),
-            "reason": reason_text(r["status_reason"]), "note": reason_text(r["status_reason"]) if r["status"] != "closed" else "",
+            "reason": reason, "note": reason if r["status"] != "closed" else "",
         })
     return out
 

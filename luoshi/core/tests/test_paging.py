@@ -53,3 +53,21 @@ def test_a_given_total_is_used_and_a_wrong_one_is_corrected(city):
 def test_empty_list(db):
     page, counts = counted(lambda: Pager(Unit.objects.none(), 3).get_page(5))
     assert (page.number, list(page.object_list), page.paginator.count, counts) == (1, [], 0, 0)
+
+
+def test_a_total_carried_by_the_rows(city):
+    """count_key: the total comes with the page's rows (no COUNT), even on the last page; a list whose rows do not
+    carry it is counted as without a total; past the end the rows are counted as with a given total."""
+    from django.db.models import Value
+
+    qs = Unit.objects.order_by("pk").values("pk")
+    carried = qs.annotate(total=Value(7))
+    page, counts = counted(lambda: Pager(carried, 3, count_key="total").get_page(1).paginator.num_pages)
+    assert (page, counts) == (3, 0)
+    stale = qs.annotate(total=Value(40))  # what the rows say wins over what the last page could tell
+    page, counts = counted(lambda: Pager(stale, 3, count_key="total").get_page(3).paginator.count)
+    assert (page, counts) == (40, 0)
+    page, counts = counted(lambda: Pager(qs, 3, count_key="total").get_page(1).paginator.count)
+    assert (page, counts) == (7, 1)
+    page, counts = counted(lambda: Pager(stale, 3, count_key="total").get_page(9))
+    assert (page.number, page.paginator.count, counts) == (3, 7, 1)

@@ -180,3 +180,58 @@ def test_pages_and_what_is_counted(program, city, cast, client_for, travel):
     assert len(rows_of(short)) == 11  # 批量任务1, 10–19
     assert counts_of_tasks(queries) == 0
     assert "第 1 /" not in short  # one page: no pager
+
+
+def test_subtasks_counts_are_the_children_not_archived(listed, program, cast, city, travel):
+    """children_rollup (a statement written out) counts each task's children that are not archived, by status, as
+    the ORM's GROUP BY over the children does; a task without children has no entry; no ids, no statement."""
+    from django.db.models import Count
+
+    from luoshi.tasks import selectors
+    from luoshi.tasks.models import Task
+    from luoshi.tasks.status import worst
+
+    parent = listed["parent"]
+    with travel("2026-07-02"):
+        extra = services.task_create(by=cast["office"], program=program["program"], data=services.TaskInput(
+            title="已归档的子任务", lead_units=[city["street_b"]], deadline_phrase="3月底前", parent=parent))
+        grandchild = services.task_create(by=cast["office"], program=program["program"], data=services.TaskInput(
+            title="孙任务", lead_units=[city["street_b"]], deadline_phrase="12月底前", parent=listed["children"][1]))
+    Task.objects.filter(pk=extra.pk).update(is_archived=True, status="red")
+    ids = set(Task.objects.values_list("pk", flat=True))
+    expected: dict[int, dict] = {}
+    for row in (Task.objects.filter(parent__in=ids, is_archived=False).values("parent_id", "status")
+                .annotate(n=Count("id"))):
+        expected.setdefault(row["parent_id"], {"counts": {}})["counts"][row["status"]] = row["n"]
+    for entry in expected.values():
+        entry["worst"] = worst(entry["counts"].keys())
+    got = selectors.children_rollup(iter(ids))
+    assert got == expected
+    assert got[parent.pk]["counts"] == {"red": 1, "normal": 2}  # not the archived red one
+    assert set(got) == {parent.pk, listed["children"][1].pk} and grandchild.pk not in got
+    with CaptureQueriesContext(connection) as ctx:
+        assert selectors.children_rollup([]) == {}
+    assert not ctx.captured_queries
+
+
+def test_the_total_comes_with_the_rows(program, city, cast, client_for, travel):
+    """A program read whole: the pager's total is the maintained tally read inside the page's statement (no
+    statement of its own); with a filter the tallies do not keep (text) the rows carry none and a full page counts."""
+    from luoshi.tasks import selectors
+
+    with travel("2026-01-10"):
+        for i in range(55):
+            services.task_create(by=cast["office"], program=program["program"], data=services.TaskInput(
+                title=f"批量任务{i}", lead_units=[city["street_a"]], deadline_phrase="10月底前"))
+    c = client_for(cast["office"])
+    c.get(LIST_URL)
+    with CaptureQueriesContext(connection) as ctx:
+        page = c.get(LIST_URL).content.decode()
+    tally_reads = [q["sql"] for q in ctx.captured_queries if "tasks_tasktally" in q["sql"]]
+    assert "共 58 项" in page and counts_of_tasks(ctx.captured_queries) == 0
+    assert len(tally_reads) == 1 and tally_reads[0].startswith('SELECT "tasks_task"."id"')  # the page's rows
+    office = cast["office"].__class__.objects.get(pk=cast["office"].pk)
+    searched, given = selectors.task_list_page_rows(user=office, filters=selectors.TaskFilters(
+        program=program["program"], q="批量"))
+    rows = list(searched[:3])
+    assert rows and selectors.LISTED_TOTAL not in rows[0] and given is None
