@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import BooleanField, ExpressionWrapper, F, Q, QuerySet
 
@@ -247,11 +248,18 @@ def programs_touching_units(path: str) -> list[Program]:
     return list(Program.objects.filter(pk__in=ids))
 
 
-def rows_by_dimension(program_id: int, dimensions) -> dict[str, dict[str, dict[str, int]]]:
-    """{dimension: {key: {status: n}}} of whole dimensions of a program, in one query (for the small ones)."""
+def rows_by_dimension(program_id: int, dimensions, keyed: tuple[str, Any] | None = None
+                      ) -> dict[str, dict[str, dict[str, int]]]:
+    """{dimension: {key: {status: n}}} of whole dimensions of a program, in one query (for the small ones);
+    `keyed` = (dimension, keys): that dimension's rows of those keys besides, in the same query."""
     out: dict[str, dict[str, dict[str, int]]] = defaultdict(lambda: defaultdict(dict))
-    for d, key, status, n in (TaskTally.objects.filter(program_id=program_id, dimension__in=dimensions, n__gt=0)
-                              .values_list("dimension", "key", "status", "n")):
+    fields = ("dimension", "key", "status", "n")
+    rows = TaskTally.objects.filter(program_id=program_id, n__gt=0).order_by()
+    read = rows.filter(dimension__in=dimensions).values_list(*fields)
+    if keyed is not None:  # a union, not an OR: PostgreSQL filtered all the program's rows for the OR
+        read = read.union(rows.filter(dimension=keyed[0], key__in=[str(k) for k in keyed[1]]).values_list(*fields),
+                          all=True)
+    for d, key, status, n in read:
         out[d][key][status] = n
     return out
 
