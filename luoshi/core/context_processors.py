@@ -10,7 +10,7 @@ from django.middleware.csrf import get_token
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.functional import SimpleLazyObject
 from django.utils.html import format_html
-from django.utils.translation import gettext_lazy as _, pgettext_lazy
+from django.utils.translation import gettext, gettext_lazy as _, pgettext_lazy, trans_real
 
 
 # the header's links: key in `nav` → URL name
@@ -143,8 +143,24 @@ def csrf_values(request) -> dict:
                 '<input type="hidden" name="csrfmiddlewaretoken" value="{}">', str(token)))}
 
 
+def page_gettext():
+    """The templates' `_()` and `{% trans %}` for this page: Django's `gettext` with the page's translation looked up
+    once. Django's looks up the active language at every call (~1.5 µs of a 2.2 µs call; a page makes 30–200);
+    a template does not change language while it renders. Messages Django's `gettext` treats specially (empty, with a
+    carriage return, marked safe) go to it."""
+    translate = trans_real.catalog().gettext
+
+    def _gettext(message):
+        if type(message) is str and message and "\r" not in message:
+            return translate(message)
+        return gettext(message)
+
+    return _gettext
+
+
 def luoshi(request):
-    ctx = {"SITE_NAME": settings.LUOSHI_SITE_NAME, "nav": nav_urls(), **csrf_values(request)}
+    ctx = {"SITE_NAME": settings.LUOSHI_SITE_NAME, "nav": nav_urls(), "gettext": page_gettext(),
+           **csrf_values(request)}
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
         ctx["nav_section"] = nav_section(request)
