@@ -151,10 +151,12 @@ def overview_counts(tasks: QuerySet[Task]) -> Counter:
         out[(TOTAL, "", status)] = n
     for (category, status), n in Counter((c, s) for _tid, s, c, parent in rows if parent is None).items():
         out[(CATEGORY, category, status)] = n
-    ids = status_of.keys()  # not a list: Django would walk a list's elements to resolve them
+    # not a list: Django would walk a list's elements to resolve them; and by the task's id, not the foreign key
+    # (`task_id__in_ids`): Django checks every element given to a relation for a model instance (~0.25 ms a thousand)
+    ids = status_of.keys()
     lead_path: dict[int, str] = {}  # the task's lead unit, for a task led by one (most)
     lead_paths: dict[int, set[str]] = {}  # the lead units of a task led by several
-    for tid, path in (TaskAssignment.objects.filter(task_id__in_ids=ids, role=AssignmentRole.LEAD).order_by()
+    for tid, path in (TaskAssignment.objects.filter(task__id__in_ids=ids, role=AssignmentRole.LEAD).order_by()
                       .values_list("task_id", "unit_path")):
         if tid in lead_path:
             lead_paths.setdefault(tid, {lead_path[tid]}).add(path)
@@ -170,7 +172,7 @@ def overview_counts(tasks: QuerySet[Task]) -> Counter:
         for u in {u for path in paths for u in _unit_ids(path)}:
             out[(LEAD, u, status_of[tid])] += 1
     for (person_id, status), n in Counter(
-            (person_id, status_of[tid]) for tid, person_id in Task.leaders.through.objects.filter(task_id__in_ids=ids)
+            (person_id, status_of[tid]) for tid, person_id in Task.leaders.through.objects.filter(task__id__in_ids=ids)
             .order_by().values_list("task_id", "person_id")).items():
         out[(LEADER, str(person_id), status)] += n
     return out
