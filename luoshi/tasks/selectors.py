@@ -606,11 +606,11 @@ class ProgramCounts:
                 if self._small is None:  # the program's few total, leader and category rows: one query
                     self._small = tallies.rows_by_dimension(self.program.pk, SMALL_DIMENSIONS)
                 return self._small.get(dimension, {})
-            if self._keyed is not None and dimension == self._keyed[0] and keys is not None:
-                wanted = {str(k) for k in keys}
-                if wanted <= self._keyed[1]:
-                    read = self._small.get(dimension, {}) if self._small is not None else {}
-                    return {k: v for k, v in read.items() if k in wanted}
+            if self._keyed is not None and self._small is not None and dimension == self._keyed[0] \
+                    and keys is not None:
+                asked = {str(k) for k in keys}
+                if asked <= self._keyed[1]:
+                    return {k: v for k, v in self._small.get(dimension, {}).items() if k in asked}
             return tallies.rows_by_key(self.program.pk, dimension, keys)
         if self._counted_dimensions is not None and dimension not in self._counted_dimensions:
             self._count_all()
