@@ -318,8 +318,11 @@ def status_counts(qs: QuerySet[Task]) -> dict[str, int]:
     return counts
 
 
+STATUSES = tuple(TaskStatus.values)  # read once: `TaskStatus.values` builds its list anew at each use (~10 calls)
+
+
 def _status_row(counts: dict[str, int]) -> dict[str, int]:
-    row = {s: counts.get(s, 0) for s in TaskStatus.values}
+    row = {s: counts.get(s, 0) for s in STATUSES}
     row["total"] = sum(row.values())
     return row
 
@@ -605,6 +608,7 @@ class ProgramCounts:
         self._whole = whole = program_fully_visible(scope_for(user), program)
         self.counted: Counter | None = None
         self._small: dict | None = None
+        self._keyed: tuple[str, set[str]] | None = None  # (dimension, keys) read into `_small` by read_with_small
         self._user, self._as_of = user, as_of
         self._counted_dimensions: frozenset[str] | None = None  # None: every dimension
         if not whole and not day_matters:
@@ -621,6 +625,13 @@ class ProgramCounts:
                                              day=self._as_of or day, ack_days=self.program.ack_days)
             self._counted_dimensions = None
 
+    def read_with_small(self, dimension: str, keys) -> None:
+        """When the stored rows are read: `dimension`'s rows of `keys` read in the same query as the small dimensions
+        (the overview's unit rows), so that `rows` answers both without another."""
+        if self.counted is None and self._small is None:
+            self._small = tallies.rows_by_dimension(self.program.pk, SMALL_DIMENSIONS, keyed=(dimension, keys))
+            self._keyed = (dimension, {str(k) for k in keys})
+
     def rows(self, dimension: str, keys=None) -> dict[str, dict[str, int]]:
         """{key: {status or figure: n}} (n > 0) of one dimension, for `keys` (all when None)."""
         if self.counted is None:
@@ -628,6 +639,11 @@ class ProgramCounts:
                 if self._small is None:  # the program's few total, leader and category rows: one query
                     self._small = tallies.rows_by_dimension(self.program.pk, SMALL_DIMENSIONS)
                 return self._small.get(dimension, {})
+            if self._keyed is not None and self._small is not None and dimension == self._keyed[0] \
+                    and keys is not None:
+                asked = {str(k) for k in keys}
+                if asked <= self._keyed[1]:
+                    return {k: v for k, v in self._small.get(dimension, {}).items() if k in asked}
             return tallies.rows_by_key(self.program.pk, dimension, keys)
         if self._counted_dimensions is not None and dimension not in self._counted_dimensions:
             self._count_all()
@@ -647,16 +663,13 @@ def _list_url(program: Program) -> str:
 
 
 def _unit_rows(pc: ProgramCounts, units: list[dict]) -> list[dict]:
-    """Rows of the 按牵头单位 table for `units` (dicts of id, name, depth), those with tasks only. `url` is the task
-    list filtered the same way (tasks led in the unit's subtree; add &status=… for one column), `units_url` the
-    drill-down to the unit's children."""
+    """Rows of the 按牵头单位 table for `units` (dicts of id, name, depth and, for a row that can be opened,
+    has_children), those with tasks only. `url` is the task list filtered the same way (tasks led in the unit's
+    subtree; add &status=… for one column), `units_url` the drill-down to the unit's children."""
     counts = pc.rows(tallies.LEAD, [u["id"] for u in units])
-    ids = [u["id"] for u in units if str(u["id"]) in counts]
-    parents = set(Unit.objects.filter(parent_id__in_ids=set(ids)).order_by().values_list("parent_id", flat=True)
-                  .distinct())
     list_url = _list_url(pc.program)
     units_url = reverse("program_overview", args=[pc.program.code]) + "units/"
-    return [{"unit_id": u["id"], "name": u["name"], "depth": u["depth"], "expand": u["id"] in parents,
+    return [{"unit_id": u["id"], "name": u["name"], "depth": u["depth"], "expand": u.get("has_children", False),
              "url": f"{list_url}?unit={u['id']}&role=lead", "units_url": f"{units_url}{u['id']}/",
              **_status_row(counts[str(u["id"])])}
             for u in units if str(u["id"]) in counts]
@@ -665,11 +678,18 @@ def _unit_rows(pc: ProgramCounts, units: list[dict]) -> list[dict]:
 UNIT_FIELDS = ("id", "name", "depth")
 
 
+def _child_units(unit_id: int) -> list[dict]:
+    """The unit's children (UNIT_FIELDS) in the tree's order, each with whether it has children of its own (its row's
+    ▸), in one query."""
+    return list(Unit.objects.filter(parent_id=unit_id).order_by("sort_order", "path")
+                .annotate(has_children=Exists(Unit.objects.filter(parent_id=OuterRef("pk"))))
+                .values(*UNIT_FIELDS, "has_children"))
+
+
 def program_unit_rows(*, user, program: Program, unit: Unit) -> list[dict]:
     """The drill-down of the 按牵头单位 table: the rows of the unit's children."""
     pc = ProgramCounts(user=user, program=program)
-    children = list(Unit.objects.filter(parent=unit).order_by("sort_order", "path").values(*UNIT_FIELDS))
-    return _unit_rows(pc, children)
+    return _unit_rows(pc, _child_units(unit.pk))
 
 
 def program_overview(*, user, program: Program, under: Unit | None = None) -> dict:
@@ -686,10 +706,9 @@ def program_overview(*, user, program: Program, under: Unit | None = None) -> di
         if regions:
             chain = chain[:chain.index(regions[-1]) + 1]
         under = Unit(pk=chain[-1]["id"], name=chain[-1]["name"], depth=chain[-1]["depth"])
-    children = list(Unit.objects.filter(parent=under).order_by("sort_order", "path").values(*UNIT_FIELDS))
-    by_unit = _unit_rows(pc, chain + children)
-    for r in by_unit:
-        r["expand"] = r["expand"] and r["depth"] > under.depth  # the chain is open already
+    units = chain + _child_units(under.pk)  # the chain's rows have no ▸: they are open already
+    pc.read_with_small(tallies.LEAD, [u["id"] for u in units])
+    by_unit = _unit_rows(pc, units)
     leaders = pc.rows(tallies.LEADER)
     names = {str(pk): (name or username, title) for pk, name, username, title in
              Person.objects.filter(pk__in=[int(k) for k in leaders]).values_list("pk", "full_name", "username", "title")}

@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import connection
 from django.db.models import BooleanField, ExpressionWrapper, F, IntegerField, Q, QuerySet
@@ -152,10 +153,12 @@ def overview_counts(tasks: QuerySet[Task]) -> Counter:
         out[(TOTAL, "", status)] = n
     for (category, status), n in Counter((c, s) for _tid, s, c, parent in rows if parent is None).items():
         out[(CATEGORY, category, status)] = n
-    ids = status_of.keys()  # not a list: Django would walk a list's elements to resolve them
+    # not a list: Django would walk a list's elements to resolve them; and by the task's id, not the foreign key
+    # (`task_id__in_ids`): Django checks every element given to a relation for a model instance (~0.25 ms a thousand)
+    ids = status_of.keys()
     lead_path: dict[int, str] = {}  # the task's lead unit, for a task led by one (most)
     lead_paths: dict[int, set[str]] = {}  # the lead units of a task led by several
-    for tid, path in (TaskAssignment.objects.filter(task_id__in_ids=ids, role=AssignmentRole.LEAD).order_by()
+    for tid, path in (TaskAssignment.objects.filter(task__id__in_ids=ids, role=AssignmentRole.LEAD).order_by()
                       .values_list("task_id", "unit_path")):
         if tid in lead_path:
             lead_paths.setdefault(tid, {lead_path[tid]}).add(path)
@@ -171,7 +174,7 @@ def overview_counts(tasks: QuerySet[Task]) -> Counter:
         for u in {u for path in paths for u in _unit_ids(path)}:
             out[(LEAD, u, status_of[tid])] += 1
     for (person_id, status), n in Counter(
-            (person_id, status_of[tid]) for tid, person_id in Task.leaders.through.objects.filter(task_id__in_ids=ids)
+            (person_id, status_of[tid]) for tid, person_id in Task.leaders.through.objects.filter(task__id__in_ids=ids)
             .order_by().values_list("task_id", "person_id")).items():
         out[(LEADER, str(person_id), status)] += n
     return out
@@ -249,11 +252,18 @@ def programs_touching_units(path: str) -> list[Program]:
     return list(Program.objects.filter(pk__in=ids))
 
 
-def rows_by_dimension(program_id: int, dimensions) -> dict[str, dict[str, dict[str, int]]]:
-    """{dimension: {key: {status: n}}} of whole dimensions of a program, in one query (for the small ones)."""
+def rows_by_dimension(program_id: int, dimensions, keyed: tuple[str, Any] | None = None
+                      ) -> dict[str, dict[str, dict[str, int]]]:
+    """{dimension: {key: {status: n}}} of whole dimensions of a program, in one query (for the small ones);
+    `keyed` = (dimension, keys): that dimension's rows of those keys besides, in the same query."""
     out: dict[str, dict[str, dict[str, int]]] = defaultdict(lambda: defaultdict(dict))
-    for d, key, status, n in (TaskTally.objects.filter(program_id=program_id, dimension__in=dimensions, n__gt=0)
-                              .values_list("dimension", "key", "status", "n")):
+    fields = ("dimension", "key", "status", "n")
+    rows = TaskTally.objects.filter(program_id=program_id, n__gt=0).order_by()
+    read = rows.filter(dimension__in=dimensions).values_list(*fields)
+    if keyed is not None:  # a union, not an OR: PostgreSQL filtered all the program's rows for the OR
+        read = read.union(rows.filter(dimension=keyed[0], key__in=[str(k) for k in keyed[1]]).values_list(*fields),
+                          all=True)
+    for d, key, status, n in read:
         out[d][key][status] = n
     return out
 

@@ -98,3 +98,26 @@ def test_a_liaisons_lists_cut_from_one_read_are_the_lists_read_one_by_one(progra
             for key, rows in expected.items():
                 assert [(a["task_id"], a["role"]) for a in board[key]] == rows, (read_whole, key)
                 assert all(set(a) == {*selectors.ASSIGNMENT_VALUES, "role_label"} for a in board[key])
+
+
+def test_the_overview_of_a_program_read_whole_reads_each_thing_once(program, city, cast, django_assert_num_queries):
+    """The office's overview: the unit chain, the children with whether each opens (▸), the tally rows of both and the
+    program's small dimensions in one statement, the leaders' names, the current period — five statements."""
+    from luoshi.org.services import unit_create
+
+    p = program["program"]
+    community = unit_create(by=None, name="海青社区", kind="community", parent=city["street_a"])
+    user = Person.objects.get(pk=cast["office"].pk)
+    scope_for(user)
+    with django_assert_num_queries(5):
+        overview = selectors.program_overview(user=user, program=p)
+    rows = {r["unit_id"]: r for r in overview["by_unit"]}
+    assert rows[city["street_a"].pk]["expand"] and not rows[city["street_b"].pk]["expand"]  # only street_a has a child
+    assert not rows[city["district"].pk]["expand"]  # the table's top: open already
+    assert (overview["counts"]["total"], rows[city["district"].pk]["total"], rows[city["street_a"].pk]["total"]) == (3, 3, 1)
+    assert [r["name"] for r in overview["by_leader"]] == [cast["leader"].full_name]
+    with django_assert_num_queries(2):  # the drill-down: the children (▸ each), their tally rows
+        opened = selectors.program_unit_rows(user=user, program=p, unit=city["district"])
+    assert {r["unit_id"]: r["expand"] for r in opened} == {city["street_a"].pk: True, city["street_b"].pk: False,
+                                                          city["dept"].pk: False}
+    assert community.pk not in rows
