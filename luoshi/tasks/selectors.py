@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, Sequence
 
 from django.utils.translation import gettext
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum, Value
+from django.db.models import Count, DateField, Exists, OuterRef, Q, QuerySet, Sum, Value
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -392,13 +392,36 @@ def workbench_counts(scope: Scope, reach: _Reach | None = None) -> dict[str, int
 TASK_VALUES = ("id", "code", "title", "status", "status_reason", "lead_units_text", "deadline", "progress")
 
 
-def _first_by_deadline(parts: Sequence[QuerySet], limit: int) -> list[dict]:
-    """The first `limit` tasks by (deadline, id) of several querysets, each read through its own index: one
-    query per part, merged here. NULL deadlines sort as the database sorts them (first on SQLite, last on
-    PostgreSQL), as a single ORDER BY deadline would."""
-    found = {t["id"]: t for qs in parts for t in qs.order_by("deadline", "id").values(*TASK_VALUES)[:limit]}
+def _first_of(qs: QuerySet, limit: int) -> QuerySet:
+    """The first `limit` rows of an ordered queryset, as a part of a UNION ALL. PostgreSQL takes each part's own
+    ORDER BY … LIMIT and plans it as it would alone (ids first, `id = ANY(ARRAY(…))`, made it hash a district's
+    17,000 assignments instead of walking the deadline index: 3.6 ms instead of 1.7). SQLite takes no LIMIT in a part
+    of a compound statement: there the part reads its ids first (`id IN (SELECT … LIMIT n)`), then the rows by id."""
+    from django.db import connection
+
+    if connection.features.supports_slicing_ordering_in_compound:
+        return qs[:limit]
+    return qs.model.objects.filter(pk__in_ids=qs.values("id")[:limit]).order_by()
+
+
+def _first_by_deadline(lists: dict[str, Sequence[QuerySet]], limit: int) -> dict[str, list[dict]]:
+    """The first `limit` tasks by (deadline, id) of each named list, a list being several ordered querysets each read
+    through its own index (red and yellow tasks: programs read whole, programs reached by assignment, tasks granted
+    one by one; a leader's tasks with and without a deadline). ONE statement for all of them: each part's first
+    `limit` ids by its own ORDER BY … LIMIT (read first, `__in_ids`), its rows tagged with the list's name, UNION ALL;
+    merged and cut here. On PostgreSQL every statement cost a round trip, planning and the cursor's Python (the district
+    office's four lists were four statements, ADR 0053). NULL deadlines sort as the database sorts them (first on
+    SQLite, last on PostgreSQL), as a single ORDER BY deadline would."""
+    parts = [_first_of(qs, limit).annotate(workbench_list=Value(name)).values(*TASK_VALUES, "workbench_list")
+             for name, qs_parts in lists.items() for qs in qs_parts]
+    found: dict[str, dict[int, dict]] = {name: {} for name in lists}
+    if parts:
+        head, *tail = parts
+        for row in (head.union(*tail, all=True) if tail else head):
+            found[row.pop("workbench_list")][row["id"]] = row  # a task in two parts of a list is listed once
     position = _deadline_position()
-    return sorted(found.values(), key=lambda t: (*position(t["deadline"]), t["id"]))[:limit]
+    return {name: sorted(rows.values(), key=lambda t: (*position(t["deadline"]), t["id"]))[:limit]
+            for name, rows in found.items()}
 
 
 def _nulls_sort_first() -> bool:
@@ -414,12 +437,13 @@ def _deadline_position():
     return lambda deadline: ((deadline is not None) if nulls_first else (deadline is None), deadline or dt.date.min)
 
 
-def _visible_with_status(scope: Scope, reach: _Reach | None, status: str, limit: int = 20) -> list[dict]:
-    """tasks_visible(user).filter(status=…).order_by("deadline", "id")[:limit], read as the whole programs' tasks
-    and the granted ones separately (the OR of both rules cannot use an index: ~100 ms at city scale)."""
-    base = Task.objects.filter(is_archived=False, status=status)
+def _visible_with_status(scope: Scope, reach: _Reach | None, status: str) -> list[QuerySet]:
+    """The parts of tasks_visible(user).filter(status=…).order_by("deadline", "id"), each ordered so: the whole programs'
+    tasks and the granted ones separately (the OR of both rules cannot use an index: ~100 ms at city scale), to be
+    read by _first_by_deadline."""
+    base = Task.objects.filter(is_archived=False, status=status).order_by("deadline", "id")
     if scope.is_admin:
-        return list(base.order_by("deadline", "id").values(*TASK_VALUES)[:limit])
+        return [base]
     if reach is None:
         raise ValueError("_visible_with_status: a scope that is not an administrator's needs its reach (_reach)")
     parts = [base.filter(program_id__in=reach.whole)] if reach.whole else []
@@ -440,26 +464,22 @@ def _visible_with_status(scope: Scope, reach: _Reach | None, status: str, limit:
                 parts.append(base.filter(pk__in=reach.one_by_one, program_id__in=reach.one_by_one_programs))
         elif reach.granted() is not None:
             parts.append(base.filter(pk__in=reach.granted(), program_id__in=reach.others))
-    return _first_by_deadline(parts, limit)
+    return parts
 
 
-def _led_open_tasks(person_id: int, limit: int) -> list[dict]:
-    """`Task.objects.filter(leaders=person, is_archived=False).exclude(status=closed).order_by("deadline", "id")
-    .values(*TASK_VALUES)[:limit]`, read in the two parts the order has: the tasks with a deadline, walked along the
-    open tasks' deadline index, each tested for the leader, and those without one (sorted as the database sorts NULL:
-    first on SQLite, last on PostgreSQL), by id from the leader's own; the second part only when the first has fewer
-    than `limit`. One walk for both tested, on SQLite, every open task without a deadline of the programs created
-    before the leader's first (a leader of district 9 or 10: ~15,000 tests, 14 ms; ADR 0046)."""
+def _led_open_tasks(person_id: int) -> list[QuerySet]:
+    """The parts of `Task.objects.filter(leaders=person, is_archived=False).exclude(status=closed)
+    .order_by("deadline", "id")`, to be read by _first_by_deadline: the tasks with a deadline, walked along the open
+    tasks' deadline index, each tested for the leader, and those without one (sorted as the database sorts NULL: first
+    on SQLite, last on PostgreSQL), by id from the leader's own. One walk for both tested, on SQLite, every open task
+    without a deadline of the programs created before the leader's first (a leader of district 9 or 10: ~15,000
+    tests, 14 ms; ADR 0046)."""
     open_tasks = Task.objects.filter(is_archived=False).exclude(status=TaskStatus.CLOSED)
     dated = open_tasks.filter(Exists(Task.leaders.through.objects.filter(task_id=OuterRef("pk"), person_id=person_id)),
                               deadline__isnull=False).order_by("deadline", "id")
     undated = open_tasks.filter(deadline=None, pk__in=Task.leaders.through.objects.filter(person_id=person_id)
                                 .values("task_id")).order_by("id")
-    first, then = (undated, dated) if _nulls_sort_first() else (dated, undated)
-    rows = list(first.values(*TASK_VALUES)[:limit])
-    if len(rows) < limit:
-        rows += then.values(*TASK_VALUES)[:limit - len(rows)]
-    return rows
+    return [dated, undated]
 
 
 ASSIGNMENT_VALUES = ("task_id", "role", "task__code", "task__title", "task__status", "task__status_reason",
@@ -508,6 +528,26 @@ def _liaison_programs(reach: _Reach | None, liaison_paths: Sequence[str]) -> dic
     return reach.assigned_statuses
 
 
+def _pending_requests(scope: Scope, limit: int) -> dict[str, list[dict]]:
+    """The first `limit` pending 延期 and 办结 requests the office decides, newest first (requests made in the same
+    second in the order they were made), as one statement: each kind's first ids by its own ORDER BY … LIMIT, UNION
+    ALL (two statements cost PostgreSQL two round trips and plannings, ADR 0053)."""
+    newest_first = ("-requested_at", "-id")
+    pending = {"pending_extensions": ExtensionRequest.objects.manageable_by(scope)
+               .filter(state=RequestState.PENDING).order_by(*newest_first),
+               "pending_closures": ClosureRequest.objects.manageable_by(scope)
+               .filter(state=RequestState.PENDING).order_by(*newest_first)}
+    extensions, closures = (_first_of(qs, limit).annotate(workbench_list=Value(name)) for name, qs in pending.items())
+    closures = closures.annotate(new_deadline=Value(None, output_field=DateField()))  # a closure asks for no date
+    fields = ("id", *REQUEST_VALUES, "new_deadline", "workbench_list")
+    found: dict[str, list[dict]] = {name: [] for name in pending}
+    for row in extensions.values(*fields).union(closures.values(*fields), all=True):
+        found[row.pop("workbench_list")].append(row)
+    for rows in found.values():
+        rows.sort(key=lambda r: (r["requested_at"], r["id"]), reverse=True)
+    return found
+
+
 def workbench(*, user) -> dict:
     """What the 工作台 shows, as plain values: counts (maintained tallies), and short lists (dicts)."""
     scope = scope_for(user)
@@ -542,21 +582,20 @@ def workbench(*, user) -> dict:
             data["my_due_soon"] = rows(mine.filter(task__status=TaskStatus.YELLOW), {TaskStatus.YELLOW})
             data["my_tasks"] = rows(mine)
     if scope.has_role(Role.OFFICE):
-        # newest first; requests made in the same second in the order they were made
-        data["pending_extensions"] = list(ExtensionRequest.objects.manageable_by(scope).filter(state=RequestState.PENDING)
-                                          .order_by("-requested_at", "-id").values(*REQUEST_VALUES, "new_deadline")[:20])
-        data["pending_closures"] = list(ClosureRequest.objects.manageable_by(scope).filter(state=RequestState.PENDING)
-                                        .order_by("-requested_at", "-id").values(*REQUEST_VALUES)[:20])
+        data.update(_pending_requests(scope, 20))
+    lists: dict[str, list[QuerySet]] = {}
     if scope.has_role(Role.LEADER, Role.OFFICE):
-        data["red_tasks"] = _visible_with_status(scope, reach, TaskStatus.RED)
-        data["due_soon"] = _visible_with_status(scope, reach, TaskStatus.YELLOW)
+        lists["red_tasks"] = _visible_with_status(scope, reach, TaskStatus.RED)
+        lists["due_soon"] = _visible_with_status(scope, reach, TaskStatus.YELLOW)
     if scope.has_role(Role.LEADER):
         # A leader reads every task they lead (task_visibility), so this needs no visibility filter; with
         # one, PostgreSQL tested all 100,000 tasks for visibility before joining the leader's few.
         # Walked along the open tasks' deadline index, each tested for the leader (an EXISTS on the (task, person)
         # index), stopping at the 20th: a join from the leader's ~2,700 tasks read and sorted all of them (SQLite
         # 3.1 → 1.4 ms, ADR 0036).
-        data["led_tasks"] = _led_open_tasks(user.pk, 20)
+        lists["led_tasks"] = _led_open_tasks(user.pk)
+    if lists:
+        data.update(_first_by_deadline(lists, 20))
     data["today"] = today
     return data
 
