@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Sequence
 
 from django.utils.translation import gettext
@@ -295,6 +295,10 @@ def _sum_tallies(qs: QuerySet) -> dict[str, int]:
     return {s: n for s, n in qs.order_by().values_list("status").annotate(n=Sum("n")).values_list("status", "n")}
 
 
+# the tally rows' dimension of the rows that name a program the one-by-one grants reach (_Reach.reached)
+REACHED = "#reached"
+
+
 @dataclass
 class _Reach:
     """What a scope reads, split the way the tallies are kept: programs read whole, and the tasks of other programs
@@ -303,11 +307,21 @@ class _Reach:
     others: list[int]  # every other program
     unit_paths: list[str]
     one_by_one: QuerySet | None  # task ids
-    # the other programs where `one_by_one` can hold a task (a 包联 task's program; where the 责任领导 leads tasks, from
-    # the tallies): the reads of those tasks are restricted to them, and skipped when there is none
-    one_by_one_programs: list[int] = field(default_factory=list)
+    # the statement that reads which other programs `one_by_one` can hold a task in, as rows shaped like the tallies'
+    # (program id, REACHED, "", 0); workbench_counts reads it with the tallies, as one statement
+    reached: QuerySet | None = None
     # per other program, the statuses of tasks assigned under the one unit path (from the tallies)
     assigned_statuses: dict[int, set[str]] | None = None
+    _reached_programs: list[int] | None = None
+
+    @property
+    def one_by_one_programs(self) -> list[int]:
+        """The other programs where `one_by_one` can hold a task (a 包联 task's program; where the 责任领导 leads tasks,
+        from the tallies): the reads of those tasks are restricted to them, and skipped when there is none. Read when
+        first asked, unless workbench_counts has read them with the tallies."""
+        if self._reached_programs is None:
+            self._reached_programs = sorted({row[0] for row in self.reached}) if self.reached is not None else []
+        return self._reached_programs
 
     def granted(self) -> QuerySet | None:
         """Task ids granted outside the whole programs' rule (assignment or one by one), as one set."""
@@ -330,22 +344,21 @@ def _reach(scope: Scope) -> _Reach:
     # the grants of task_visibility other than by assignment: 包联 of a task, the tasks a 责任领导 leads
     sets = [ids for ids in granted_tasks(scope) if ids.model is not TaskAssignment]
     first, *rest = [ids.values("task_id").order_by() for ids in sets]
-    # Which other programs those grants reach, in one statement: a 包联's from its few tasks (`id IN (…)`: joined,
-    # SQLite read the tasks first), a 责任领导's from the maintained tallies (a district leader leads ~2,700 tasks,
-    # mostly in programs read whole: testing each of them for "outside my subtree" was 15–26 ms).
+    # Which other programs those grants reach, in one statement (not read here): a 包联's from its few tasks
+    # (`id IN (…)`: joined, SQLite read the tasks first), a 责任领导's from the maintained tallies (a district leader
+    # leads ~2,700 tasks, mostly in programs read whole: testing each of them for "outside my subtree" was 15–26 ms).
     reached = []
     for ids in sets:
         if ids.model is TaskPairing:
-            reached.append(Task.objects.filter(pk__in=ids.values("task_id"), program_id__in=others)
-                           .values_list("program_id").order_by())
+            programs = Task.objects.filter(pk__in=ids.values("task_id"), program_id__in=others)
         else:  # the tasks the person leads (Task.leaders)
-            reached.append(TaskTally.objects.filter(dimension=tallies.LEADER, key=str(scope.person_id), n__gt=0,
-                                                    program_id__in=others).values_list("program_id").order_by())
+            programs = TaskTally.objects.filter(dimension=tallies.LEADER, key=str(scope.person_id), n__gt=0,
+                                                program_id__in=others)
+        reached.append(programs.order_by().values_list("program_id", Value(REACHED), Value(""), Value(0)))
     head, *tail = reached
-    programs = {pk for (pk,) in (head.union(*tail) if tail else head)}
     return _Reach(whole=whole, others=others,
                   unit_paths=assignment_grant_paths(scope),
-                  one_by_one=first.union(*rest) if rest else first, one_by_one_programs=sorted(programs))
+                  one_by_one=first.union(*rest) if rest else first, reached=head.union(*tail, all=True) if tail else head)
 
 
 def workbench_counts(scope: Scope, reach: _Reach | None = None) -> dict[str, int]:
@@ -366,24 +379,38 @@ def workbench_counts(scope: Scope, reach: _Reach | None = None) -> dict[str, int
         counts.update(_sum_tallies(totals))
         return _status_row(counts)
     rows = totals.values_list(*fields)
-    # two indexed reads as one statement (an OR of the two would read the whole table)
+    # indexed reads as one statement (an OR of the two would read the whole table)
     in_others = Task.objects.filter(is_archived=False, program_id__in=reach.others)
     others: QuerySet | None
     assigned_statuses: defaultdict[int, set[str]] = defaultdict(set)
-    if len(reach.unit_paths) == 1:
+    one_unit_path = len(reach.unit_paths) == 1
+    if one_unit_path:
         unit_id = path_unit_id(reach.unit_paths[0])
-        rows = rows.union(TaskTally.objects.filter(dimension=tallies.ANY, key=unit_id, program_id__in=reach.others)
-                          .values_list(*fields), all=True)
-        assigned = TaskAssignment.objects.filter(unit_path__within=reach.unit_paths, task=OuterRef("pk"))
-        others = (in_others.filter(pk__in=reach.one_by_one, program_id__in=reach.one_by_one_programs)
-                  .exclude(Exists(assigned)) if reach.one_by_one_programs else None)
+        parts = [TaskTally.objects.filter(dimension=tallies.ANY, key=unit_id, program_id__in=reach.others)
+                 .values_list(*fields)]
+        # and the programs the one-by-one grants reach, needed below: one statement fewer (PostgreSQL: a round trip,
+        # a planning and the cursor's Python, ADR 0053)
+        if reach.reached is not None and reach._reached_programs is None:
+            parts.append(reach.reached)
+            reach._reached_programs = []
+        rows = rows.union(*parts, all=True)
         reach.assigned_statuses = assigned_statuses
-    else:
-        others = in_others.filter(pk__in=reach.granted())
+    reached: set[int] = set()
     for program_id, dimension, status, n in rows.order_by():
+        if dimension == REACHED:
+            reached.add(program_id)
+            continue
         counts[status] += n
         if dimension == tallies.ANY and n:  # only read with one unit path, as assigned_statuses is given
             assigned_statuses[program_id].add(status)
+    if reached:
+        reach._reached_programs = sorted(reached)
+    if one_unit_path:
+        assigned = TaskAssignment.objects.filter(unit_path__within=reach.unit_paths, task=OuterRef("pk"))
+        others = (in_others.filter(pk__in=reach.one_by_one, program_id__in=reach.one_by_one_programs)
+                  .exclude(Exists(assigned)) if reach.one_by_one_programs else None)
+    else:
+        others = in_others.filter(pk__in=reach.granted())
     if others is not None:
         counts.update(dict(others.order_by().values_list("status").annotate(n=Count("id"))))
     return _status_row(counts)
