@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 from django.utils.translation import gettext
 from django.db.models import Count, DateField, Exists, OuterRef, Q, QuerySet, Sum, Value
@@ -349,6 +349,7 @@ def _reach(scope: Scope) -> _Reach:
     # leads ~2,700 tasks, mostly in programs read whole: testing each of them for "outside my subtree" was 15–26 ms).
     reached = []
     for ids in sets:
+        programs: QuerySet
         if ids.model is TaskPairing:
             programs = Task.objects.filter(pk__in=ids.values("task_id"), program_id__in=others)
         else:  # the tasks the person leads (Task.leaders)
@@ -431,7 +432,7 @@ def _first_of(qs: QuerySet, limit: int) -> QuerySet:
     return qs.model.objects.filter(pk__in_ids=qs.values("id")[:limit]).order_by()
 
 
-def _first_by_deadline(lists: dict[str, Sequence[QuerySet]], limit: int) -> dict[str, list[dict]]:
+def _first_by_deadline(lists: Mapping[str, Sequence[QuerySet]], limit: int) -> dict[str, list[dict]]:
     """The first `limit` tasks by (deadline, id) of each named list, a list being several ordered querysets each read
     through its own index (red and yellow tasks: programs read whole, programs reached by assignment, tasks granted
     one by one; a leader's tasks with and without a deadline). ONE statement for all of them: each part's first
@@ -473,7 +474,7 @@ def _visible_with_status(scope: Scope, reach: _Reach | None, status: str) -> lis
         return [base]
     if reach is None:
         raise ValueError("_visible_with_status: a scope that is not an administrator's needs its reach (_reach)")
-    parts = [base.filter(program_id__in=reach.whole)] if reach.whole else []
+    parts: list[QuerySet] = [base.filter(program_id__in=reach.whole)] if reach.whole else []
     if reach.others:
         if reach.assigned_statuses is not None:
             # the tallies say in which other programs the unit's subtree has tasks of this status: read those
@@ -494,19 +495,34 @@ def _visible_with_status(scope: Scope, reach: _Reach | None, status: str) -> lis
     return parts
 
 
-def _led_open_tasks(person_id: int) -> list[QuerySet]:
-    """The parts of `Task.objects.filter(leaders=person, is_archived=False).exclude(status=closed)
-    .order_by("deadline", "id")`, to be read by _first_by_deadline: the tasks with a deadline, walked along the open
-    tasks' deadline index, each tested for the leader, and those without one (sorted as the database sorts NULL: first
-    on SQLite, last on PostgreSQL), by id from the leader's own. One walk for both tested, on SQLite, every open task
-    without a deadline of the programs created before the leader's first (a leader of district 9 or 10: ~15,000
-    tests, 14 ms; ADR 0046)."""
+def _led_open_tasks(person_id: int) -> tuple[QuerySet, QuerySet]:
+    """`Task.objects.filter(leaders=person, is_archived=False).exclude(status=closed).order_by("deadline", "id")` in
+    the two parts the order has, first the one the database sorts first: the tasks with a deadline, walked along the
+    open tasks' deadline index, each tested for the leader, and those without one, by id from the leader's own (NULL
+    sorts first on SQLite, last on PostgreSQL). One walk for both tested, on SQLite, every open task without a deadline
+    of the programs created before the leader's first (a leader of district 9 or 10: ~15,000 tests, 14 ms; ADR 0046)."""
     open_tasks = Task.objects.filter(is_archived=False).exclude(status=TaskStatus.CLOSED)
     dated = open_tasks.filter(Exists(Task.leaders.through.objects.filter(task_id=OuterRef("pk"), person_id=person_id)),
                               deadline__isnull=False).order_by("deadline", "id")
     undated = open_tasks.filter(deadline=None, pk__in=Task.leaders.through.objects.filter(person_id=person_id)
                                 .values("task_id")).order_by("id")
-    return [dated, undated]
+    return (undated, dated) if _nulls_sort_first() else (dated, undated)
+
+
+def _task_lists(lists: Mapping[str, Sequence[QuerySet]], leader_id: int | None, limit: int) -> dict[str, list[dict]]:
+    """_first_by_deadline of `lists` and, given a leader, the first `limit` open tasks they lead as "led_tasks", read
+    with the other lists. A leader reads every task they lead (task_visibility), so these need no visibility filter;
+    with one, PostgreSQL tested all 100,000 tasks for visibility before joining the leader's few. The tasks without a
+    deadline, first on SQLite, are few: there both parts are read; on PostgreSQL, where they sort last, they are read
+    only when those with one are fewer than `limit` (rarely)."""
+    lists = dict(lists)
+    if leader_id is not None:
+        led_first, led_then = _led_open_tasks(leader_id)
+        lists["led_tasks"] = [led_first, led_then] if _nulls_sort_first() else [led_first]
+    found = _first_by_deadline(lists, limit)
+    if leader_id is not None and not _nulls_sort_first() and len(found["led_tasks"]) < limit:
+        found["led_tasks"] += led_then.values(*TASK_VALUES)[:limit - len(found["led_tasks"])]
+    return found
 
 
 ASSIGNMENT_VALUES = ("task_id", "role", "task__code", "task__title", "task__status", "task__status_reason",
@@ -614,15 +630,7 @@ def workbench(*, user) -> dict:
     if scope.has_role(Role.LEADER, Role.OFFICE):
         lists["red_tasks"] = _visible_with_status(scope, reach, TaskStatus.RED)
         lists["due_soon"] = _visible_with_status(scope, reach, TaskStatus.YELLOW)
-    if scope.has_role(Role.LEADER):
-        # A leader reads every task they lead (task_visibility), so this needs no visibility filter; with
-        # one, PostgreSQL tested all 100,000 tasks for visibility before joining the leader's few.
-        # Walked along the open tasks' deadline index, each tested for the leader (an EXISTS on the (task, person)
-        # index), stopping at the 20th: a join from the leader's ~2,700 tasks read and sorted all of them (SQLite
-        # 3.1 → 1.4 ms, ADR 0036).
-        lists["led_tasks"] = _led_open_tasks(user.pk)
-    if lists:
-        data.update(_first_by_deadline(lists, 20))
+    data.update(_task_lists(lists, user.pk if scope.has_role(Role.LEADER) else None, 20))
     data["today"] = today
     return data
 
