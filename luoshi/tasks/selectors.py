@@ -420,16 +420,20 @@ def workbench_counts(scope: Scope, reach: _Reach | None = None) -> dict[str, int
 TASK_VALUES = ("id", "code", "title", "status", "status_reason", "lead_units_text", "deadline", "progress")
 
 
-def _first_of(qs: QuerySet, limit: int) -> QuerySet:
-    """The first `limit` rows of an ordered queryset, as a part of a UNION ALL. PostgreSQL takes each part's own
-    ORDER BY … LIMIT and plans it as it would alone (ids first, `id = ANY(ARRAY(…))`, made it hash a district's
-    17,000 assignments instead of walking the deadline index: 3.6 ms instead of 1.7). SQLite takes no LIMIT in a part
-    of a compound statement: there the part reads its ids first (`id IN (SELECT … LIMIT n)`), then the rows by id."""
+def _rows_of_parts(parts: Sequence[QuerySet]) -> list[dict]:
+    """The rows of several `.values()` querysets, each with its own ORDER BY … LIMIT. PostgreSQL reads them as ONE
+    statement, UNION ALL of the parts, each planned as it would be alone: there every statement costs a round trip,
+    planning and the cursor's Python (ADR 0053). SQLite takes no LIMIT in a part of a compound statement, and the
+    same parts read ids first (`id IN (SELECT id … LIMIT n)`) cost the 工作台 2–5 ms more CPU on the bench city; a
+    statement there costs no round trip: one per part."""
     from django.db import connection
 
+    if not parts:
+        return []
     if connection.features.supports_slicing_ordering_in_compound:
-        return qs[:limit]
-    return qs.model.objects.filter(pk__in_ids=qs.values("id")[:limit]).order_by()
+        head, *tail = parts
+        return list(head.union(*tail, all=True) if tail else head)
+    return [row for qs in parts for row in qs]
 
 
 def _first_by_deadline(lists: Mapping[str, Sequence[QuerySet]], limit: int) -> dict[str, list[dict]]:
@@ -440,13 +444,11 @@ def _first_by_deadline(lists: Mapping[str, Sequence[QuerySet]], limit: int) -> d
     merged and cut here. On PostgreSQL every statement cost a round trip, planning and the cursor's Python (the district
     office's four lists were four statements, ADR 0053). NULL deadlines sort as the database sorts them (first on
     SQLite, last on PostgreSQL), as a single ORDER BY deadline would."""
-    parts = [_first_of(qs, limit).annotate(workbench_list=Value(name)).values(*TASK_VALUES, "workbench_list")
+    parts = [qs.annotate(workbench_list=Value(name)).values(*TASK_VALUES, "workbench_list")[:limit]
              for name, qs_parts in lists.items() for qs in qs_parts]
     found: dict[str, dict[int, dict]] = {name: {} for name in lists}
-    if parts:
-        head, *tail = parts
-        for row in (head.union(*tail, all=True) if tail else head):
-            found[row.pop("workbench_list")][row["id"]] = row  # a task in two parts of a list is listed once
+    for row in _rows_of_parts(parts):
+        found[row.pop("workbench_list")][row["id"]] = row  # a task in two parts of a list is listed once
     position = _deadline_position()
     return {name: sorted(rows.values(), key=lambda t: (*position(t["deadline"]), t["id"]))[:limit]
             for name, rows in found.items()}
@@ -512,15 +514,15 @@ def _led_open_tasks(person_id: int) -> tuple[QuerySet, QuerySet]:
 def _task_lists(lists: Mapping[str, Sequence[QuerySet]], leader_id: int | None, limit: int) -> dict[str, list[dict]]:
     """_first_by_deadline of `lists` and, given a leader, the first `limit` open tasks they lead as "led_tasks", read
     with the other lists. A leader reads every task they lead (task_visibility), so these need no visibility filter;
-    with one, PostgreSQL tested all 100,000 tasks for visibility before joining the leader's few. The tasks without a
-    deadline, first on SQLite, are few: there both parts are read; on PostgreSQL, where they sort last, they are read
-    only when those with one are fewer than `limit` (rarely)."""
+    with one, PostgreSQL tested all 100,000 tasks for visibility before joining the leader's few. The part the database
+    sorts first is read with the other lists, the second only when the first has fewer than `limit` rows: on
+    PostgreSQL (NULL last) rarely, on SQLite (NULL first: the tasks without a deadline, few) mostly."""
     lists = dict(lists)
     if leader_id is not None:
         led_first, led_then = _led_open_tasks(leader_id)
-        lists["led_tasks"] = [led_first, led_then] if _nulls_sort_first() else [led_first]
+        lists["led_tasks"] = [led_first]
     found = _first_by_deadline(lists, limit)
-    if leader_id is not None and not _nulls_sort_first() and len(found["led_tasks"]) < limit:
+    if leader_id is not None and len(found["led_tasks"]) < limit:
         found["led_tasks"] += led_then.values(*TASK_VALUES)[:limit - len(found["led_tasks"])]
     return found
 
@@ -580,11 +582,11 @@ def _pending_requests(scope: Scope, limit: int) -> dict[str, list[dict]]:
                .filter(state=RequestState.PENDING).order_by(*newest_first),
                "pending_closures": ClosureRequest.objects.manageable_by(scope)
                .filter(state=RequestState.PENDING).order_by(*newest_first)}
-    extensions, closures = (_first_of(qs, limit).annotate(workbench_list=Value(name)) for name, qs in pending.items())
+    extensions, closures = (qs.annotate(workbench_list=Value(name)) for name, qs in pending.items())
     closures = closures.annotate(new_deadline=Value(None, output_field=DateField()))  # a closure asks for no date
     fields = ("id", *REQUEST_VALUES, "new_deadline", "workbench_list")
     found: dict[str, list[dict]] = {name: [] for name in pending}
-    for row in extensions.values(*fields).union(closures.values(*fields), all=True):
+    for row in _rows_of_parts([extensions.values(*fields)[:limit], closures.values(*fields)[:limit]]):
         found[row.pop("workbench_list")].append(row)
     for rows in found.values():
         rows.sort(key=lambda r: (r["requested_at"], r["id"]), reverse=True)

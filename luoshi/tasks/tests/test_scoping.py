@@ -315,10 +315,12 @@ def test_task_list_queries_do_not_grow_with_tasks(program, cast, city, client_fo
     assert many == few
 
 
-# one fewer each than before ADR 0021: the header's unit and unread count are one statement; the office's 延期 and 办结
-# requests one statement, the red, yellow and led lists one statement, the programs the one-by-one grants reach read
-# with the tallies (ADR 0053: office 10 → 8, leader 10 → 7, liaison 8 → 7)
-@pytest.mark.parametrize("who,limit", [("office", 8), ("leader", 7), ("liaison_a", 7), ("evaluator", 6)])
+# one fewer each than before ADR 0021: the header's unit and unread count are one statement. The programs the one-by-one
+# grants reach are read with the tallies (liaison 8 → 7); on PostgreSQL the office's 延期 and 办结 requests are one
+# statement and the red, yellow and led lists one (ADR 0053: office 10 → 8, leader 10 → 8 here, where the leader leads
+# fewer than 20 tasks with a deadline and the tasks without one are read after them). SQLite: one statement a part.
+@pytest.mark.parametrize("who,limit", [("office", {"postgresql": 8, "sqlite": 10}),
+                                       ("leader", {"postgresql": 8, "sqlite": 10}), ("liaison_a", 7), ("evaluator", 6)])
 def test_workbench_query_count(program, cast, city, client_for, travel, who, limit, django_assert_max_num_queries):
     with travel("2026-03-01"):
         services.task_acknowledge(by=cast["liaison_a"], task=program["task_a"])
@@ -327,7 +329,7 @@ def test_workbench_query_count(program, cast, city, client_for, travel, who, lim
         services.task_request_closure(by=cast["liaison_a"], task=program["task_a"], summary="完成")
         _add_tasks(program["program"], cast["office"], city, 10, 0)
         c = client_for(cast[who])
-        with django_assert_max_num_queries(limit):
+        with django_assert_max_num_queries(limit[connection.vendor] if isinstance(limit, dict) else limit):
             r = c.get("/")
         assert r.status_code == 200
         few = _count(c, "/")
