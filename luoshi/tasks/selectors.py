@@ -357,9 +357,9 @@ def _reach(scope: Scope) -> _Reach:
                                                 program_id__in=others)
         reached.append(programs.order_by().values_list("program_id", Value(REACHED), Value(""), Value(0)))
     head, *tail = reached
-    return _Reach(whole=whole, others=others,
-                  unit_paths=assignment_grant_paths(scope),
-                  one_by_one=first.union(*rest) if rest else first, reached=head.union(*tail, all=True) if tail else head)
+    return _Reach(whole=whole, others=others, unit_paths=assignment_grant_paths(scope),
+                  one_by_one=first.union(*rest) if rest else first,
+                  reached=head.union(*tail, all=True) if tail else head)
 
 
 def workbench_counts(scope: Scope, reach: _Reach | None = None) -> dict[str, int]:
@@ -439,11 +439,10 @@ def _rows_of_parts(parts: Sequence[QuerySet]) -> list[dict]:
 def _first_by_deadline(lists: Mapping[str, Sequence[QuerySet]], limit: int) -> dict[str, list[dict]]:
     """The first `limit` tasks by (deadline, id) of each named list, a list being several ordered querysets each read
     through its own index (red and yellow tasks: programs read whole, programs reached by assignment, tasks granted
-    one by one; a leader's tasks with and without a deadline). ONE statement for all of them: each part's first
-    `limit` ids by its own ORDER BY … LIMIT (read first, `__in_ids`), its rows tagged with the list's name, UNION ALL;
-    merged and cut here. On PostgreSQL every statement cost a round trip, planning and the cursor's Python (the district
-    office's four lists were four statements, ADR 0053). NULL deadlines sort as the database sorts them (first on
-    SQLite, last on PostgreSQL), as a single ORDER BY deadline would."""
+    one by one; a leader's tasks with a deadline or without). Each part's first `limit` rows by its own ORDER BY …
+    LIMIT, tagged with the list's name, read by _rows_of_parts (on PostgreSQL one statement for all: the district
+    office's four parts were four statements, ADR 0053); merged and cut here. NULL deadlines sort as the database sorts
+    them (first on SQLite, last on PostgreSQL), as a single ORDER BY deadline would."""
     parts = [qs.annotate(workbench_list=Value(name)).values(*TASK_VALUES, "workbench_list")[:limit]
              for name, qs_parts in lists.items() for qs in qs_parts]
     found: dict[str, dict[int, dict]] = {name: {} for name in lists}
@@ -468,9 +467,9 @@ def _deadline_position():
 
 
 def _visible_with_status(scope: Scope, reach: _Reach | None, status: str) -> list[QuerySet]:
-    """The parts of tasks_visible(user).filter(status=…).order_by("deadline", "id"), each ordered so: the whole programs'
-    tasks and the granted ones separately (the OR of both rules cannot use an index: ~100 ms at city scale), to be
-    read by _first_by_deadline."""
+    """The parts of tasks_visible(user).filter(status=…).order_by("deadline", "id"), each ordered so: the whole
+    programs' tasks and the granted ones separately (the OR of both rules cannot use an index: ~100 ms at city scale),
+    to be read by _first_by_deadline."""
     base = Task.objects.filter(is_archived=False, status=status).order_by("deadline", "id")
     if scope.is_admin:
         return [base]
@@ -575,8 +574,8 @@ def _liaison_programs(reach: _Reach | None, liaison_paths: Sequence[str]) -> dic
 
 def _pending_requests(scope: Scope, limit: int) -> dict[str, list[dict]]:
     """The first `limit` pending 延期 and 办结 requests the office decides, newest first (requests made in the same
-    second in the order they were made), as one statement: each kind's first ids by its own ORDER BY … LIMIT, UNION
-    ALL (two statements cost PostgreSQL two round trips and plannings, ADR 0053)."""
+    second in the order they were made): each kind's first `limit` by its own ORDER BY … LIMIT, read by _rows_of_parts
+    (on PostgreSQL one statement for both, ADR 0053), sorted again here."""
     newest_first = ("-requested_at", "-id")
     pending = {"pending_extensions": ExtensionRequest.objects.manageable_by(scope)
                .filter(state=RequestState.PENDING).order_by(*newest_first),
