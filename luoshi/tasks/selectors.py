@@ -420,20 +420,21 @@ def workbench_counts(scope: Scope, reach: _Reach | None = None) -> dict[str, int
 TASK_VALUES = ("id", "code", "title", "status", "status_reason", "lead_units_text", "deadline", "progress")
 
 
-def _rows_of_parts(parts: Sequence[QuerySet]) -> list[dict]:
-    """The rows of several `.values()` querysets, each with its own ORDER BY … LIMIT. PostgreSQL reads them as ONE
-    statement, UNION ALL of the parts, each planned as it would be alone: there every statement costs a round trip,
-    planning and the cursor's Python (ADR 0053). SQLite takes no LIMIT in a part of a compound statement, and the
-    same parts read ids first (`id IN (SELECT id … LIMIT n)`) cost the 工作台 2–5 ms more CPU on the bench city; a
-    statement there costs no round trip: one per part."""
+def _rows_of_parts(parts: Sequence[tuple[str, QuerySet]], limit: int) -> list[tuple[str, dict]]:
+    """(name, row) of the first `limit` rows of several named `.values()` querysets, each ordered. PostgreSQL reads them
+    as ONE statement, UNION ALL of the parts (each with its own ORDER BY … LIMIT, planned as it would be alone, its rows
+    tagged with its name): there every statement costs a round trip, planning and the cursor's Python (ADR 0053).
+    SQLite takes no LIMIT in a part of a compound statement, and the same parts read ids first (`id IN (SELECT id …
+    LIMIT n)`) cost the 工作台 2–5 ms more CPU on the bench city; a statement there costs no round trip: one per part,
+    as they were."""
     from django.db import connection
 
     if not parts:
         return []
-    if connection.features.supports_slicing_ordering_in_compound:
-        head, *tail = parts
-        return list(head.union(*tail, all=True) if tail else head)
-    return [row for qs in parts for row in qs]
+    if not connection.features.supports_slicing_ordering_in_compound:
+        return [(name, row) for name, qs in parts for row in qs[:limit]]
+    head, *tail = [qs.annotate(workbench_part=Value(name))[:limit] for name, qs in parts]
+    return [(row.pop("workbench_part"), row) for row in (head.union(*tail, all=True) if tail else head)]
 
 
 def _first_by_deadline(lists: Mapping[str, Sequence[QuerySet]], limit: int) -> dict[str, list[dict]]:
@@ -443,11 +444,10 @@ def _first_by_deadline(lists: Mapping[str, Sequence[QuerySet]], limit: int) -> d
     LIMIT, tagged with the list's name, read by _rows_of_parts (on PostgreSQL one statement for all: the district
     office's four parts were four statements, ADR 0053); merged and cut here. NULL deadlines sort as the database sorts
     them (first on SQLite, last on PostgreSQL), as a single ORDER BY deadline would."""
-    parts = [qs.annotate(workbench_list=Value(name)).values(*TASK_VALUES, "workbench_list")[:limit]
-             for name, qs_parts in lists.items() for qs in qs_parts]
+    parts = [(name, qs.values(*TASK_VALUES)) for name, qs_parts in lists.items() for qs in qs_parts]
     found: dict[str, dict[int, dict]] = {name: {} for name in lists}
-    for row in _rows_of_parts(parts):
-        found[row.pop("workbench_list")][row["id"]] = row  # a task in two parts of a list is listed once
+    for name, row in _rows_of_parts(parts, limit):
+        found[name][row["id"]] = row  # a task in two parts of a list is listed once
     position = _deadline_position()
     return {name: sorted(rows.values(), key=lambda t: (*position(t["deadline"]), t["id"]))[:limit]
             for name, rows in found.items()}
@@ -581,12 +581,13 @@ def _pending_requests(scope: Scope, limit: int) -> dict[str, list[dict]]:
                .filter(state=RequestState.PENDING).order_by(*newest_first),
                "pending_closures": ClosureRequest.objects.manageable_by(scope)
                .filter(state=RequestState.PENDING).order_by(*newest_first)}
-    extensions, closures = (qs.annotate(workbench_list=Value(name)) for name, qs in pending.items())
-    closures = closures.annotate(new_deadline=Value(None, output_field=DateField()))  # a closure asks for no date
-    fields = ("id", *REQUEST_VALUES, "new_deadline", "workbench_list")
+    # a closure asks for no date (the parts of a UNION have the same columns)
+    no_date = Value(None, output_field=DateField())
+    pending["pending_closures"] = pending["pending_closures"].annotate(new_deadline=no_date)
+    fields = ("id", *REQUEST_VALUES, "new_deadline")
     found: dict[str, list[dict]] = {name: [] for name in pending}
-    for row in _rows_of_parts([extensions.values(*fields)[:limit], closures.values(*fields)[:limit]]):
-        found[row.pop("workbench_list")].append(row)
+    for name, row in _rows_of_parts([(name, qs.values(*fields)) for name, qs in pending.items()], limit):
+        found[name].append(row)
     for rows in found.values():
         rows.sort(key=lambda r: (r["requested_at"], r["id"]), reverse=True)
     return found
