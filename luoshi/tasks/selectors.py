@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
-from typing import Any, Sequence
+from dataclasses import dataclass
+from typing import Any, Mapping, Sequence
 
 from django.utils.translation import gettext
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum, Value
+from django.db.models import Count, DateField, Exists, OuterRef, Q, QuerySet, Sum, Value
 from django.db import connection
 from django.http import Http404
 from django.urls import reverse
@@ -331,6 +331,10 @@ def _sum_tallies(qs: QuerySet) -> dict[str, int]:
     return {s: n for s, n in qs.order_by().values_list("status").annotate(n=Sum("n")).values_list("status", "n")}
 
 
+# the tally rows' dimension of the rows that name a program the one-by-one grants reach (_Reach.reached)
+REACHED = "#reached"
+
+
 @dataclass
 class _Reach:
     """What a scope reads, split the way the tallies are kept: programs read whole, and the tasks of other programs
@@ -339,11 +343,21 @@ class _Reach:
     others: list[int]  # every other program
     unit_paths: list[str]
     one_by_one: QuerySet | None  # task ids
-    # the other programs where `one_by_one` can hold a task (a 包联 task's program; where the 责任领导 leads tasks, from
-    # the tallies): the reads of those tasks are restricted to them, and skipped when there is none
-    one_by_one_programs: list[int] = field(default_factory=list)
+    # the statement that reads which other programs `one_by_one` can hold a task in, as rows shaped like the tallies'
+    # (program id, REACHED, "", 0); workbench_counts reads it with the tallies, as one statement
+    reached: QuerySet | None = None
     # per other program, the statuses of tasks assigned under the one unit path (from the tallies)
     assigned_statuses: dict[int, set[str]] | None = None
+    _reached_programs: list[int] | None = None
+
+    @property
+    def one_by_one_programs(self) -> list[int]:
+        """The other programs where `one_by_one` can hold a task (a 包联 task's program; where the 责任领导 leads tasks,
+        from the tallies): the reads of those tasks are restricted to them, and skipped when there is none. Read when
+        first asked, unless workbench_counts has read them with the tallies."""
+        if self._reached_programs is None:
+            self._reached_programs = sorted({row[0] for row in self.reached}) if self.reached is not None else []
+        return self._reached_programs
 
     def granted(self) -> QuerySet | None:
         """Task ids granted outside the whole programs' rule (assignment or one by one), as one set."""
@@ -366,22 +380,22 @@ def _reach(scope: Scope) -> _Reach:
     # the grants of task_visibility other than by assignment: 包联 of a task, the tasks a 责任领导 leads
     sets = [ids for ids in granted_tasks(scope) if ids.model is not TaskAssignment]
     first, *rest = [ids.values("task_id").order_by() for ids in sets]
-    # Which other programs those grants reach, in one statement: a 包联's from its few tasks (`id IN (…)`: joined,
-    # SQLite read the tasks first), a 责任领导's from the maintained tallies (a district leader leads ~2,700 tasks,
-    # mostly in programs read whole: testing each of them for "outside my subtree" was 15–26 ms).
+    # Which other programs those grants reach, in one statement (not read here): a 包联's from its few tasks
+    # (`id IN (…)`: joined, SQLite read the tasks first), a 责任领导's from the maintained tallies (a district leader
+    # leads ~2,700 tasks, mostly in programs read whole: testing each of them for "outside my subtree" was 15–26 ms).
     reached = []
     for ids in sets:
+        programs: QuerySet
         if ids.model is TaskPairing:
-            reached.append(Task.objects.filter(pk__in=ids.values("task_id"), program_id__in=others)
-                           .values_list("program_id").order_by())
+            programs = Task.objects.filter(pk__in=ids.values("task_id"), program_id__in=others)
         else:  # the tasks the person leads (Task.leaders)
-            reached.append(TaskTally.objects.filter(dimension=tallies.LEADER, key=str(scope.person_id), n__gt=0,
-                                                    program_id__in=others).values_list("program_id").order_by())
+            programs = TaskTally.objects.filter(dimension=tallies.LEADER, key=str(scope.person_id), n__gt=0,
+                                                program_id__in=others)
+        reached.append(programs.order_by().values_list("program_id", Value(REACHED), Value(""), Value(0)))
     head, *tail = reached
-    programs = {pk for (pk,) in (head.union(*tail) if tail else head)}
-    return _Reach(whole=whole, others=others,
-                  unit_paths=assignment_grant_paths(scope),
-                  one_by_one=first.union(*rest) if rest else first, one_by_one_programs=sorted(programs))
+    return _Reach(whole=whole, others=others, unit_paths=assignment_grant_paths(scope),
+                  one_by_one=first.union(*rest) if rest else first,
+                  reached=head.union(*tail, all=True) if tail else head)
 
 
 def workbench_counts(scope: Scope, reach: _Reach | None = None) -> dict[str, int]:
@@ -402,24 +416,38 @@ def workbench_counts(scope: Scope, reach: _Reach | None = None) -> dict[str, int
         counts.update(_sum_tallies(totals))
         return _status_row(counts)
     rows = totals.values_list(*fields)
-    # two indexed reads as one statement (an OR of the two would read the whole table)
+    # indexed reads as one statement (an OR of the two would read the whole table)
     in_others = Task.objects.filter(is_archived=False, program_id__in=reach.others)
     others: QuerySet | None
     assigned_statuses: defaultdict[int, set[str]] = defaultdict(set)
-    if len(reach.unit_paths) == 1:
+    one_unit_path = len(reach.unit_paths) == 1
+    if one_unit_path:
         unit_id = path_unit_id(reach.unit_paths[0])
-        rows = rows.union(TaskTally.objects.filter(dimension=tallies.ANY, key=unit_id, program_id__in=reach.others)
-                          .values_list(*fields), all=True)
-        assigned = TaskAssignment.objects.filter(unit_path__within=reach.unit_paths, task=OuterRef("pk"))
-        others = (in_others.filter(pk__in=reach.one_by_one, program_id__in=reach.one_by_one_programs)
-                  .exclude(Exists(assigned)) if reach.one_by_one_programs else None)
+        parts = [TaskTally.objects.filter(dimension=tallies.ANY, key=unit_id, program_id__in=reach.others)
+                 .values_list(*fields)]
+        # and the programs the one-by-one grants reach, needed below: one statement fewer (PostgreSQL: a round trip,
+        # a planning and the cursor's Python, ADR 0053)
+        if reach.reached is not None and reach._reached_programs is None:
+            parts.append(reach.reached)
+            reach._reached_programs = []
+        rows = rows.union(*parts, all=True)
         reach.assigned_statuses = assigned_statuses
-    else:
-        others = in_others.filter(pk__in=reach.granted())
+    reached: set[int] = set()
     for program_id, dimension, status, n in rows.order_by():
+        if dimension == REACHED:
+            reached.add(program_id)
+            continue
         counts[status] += n
         if dimension == tallies.ANY and n:  # only read with one unit path, as assigned_statuses is given
             assigned_statuses[program_id].add(status)
+    if reached:
+        reach._reached_programs = sorted(reached)
+    if one_unit_path:
+        assigned = TaskAssignment.objects.filter(unit_path__within=reach.unit_paths, task=OuterRef("pk"))
+        others = (in_others.filter(pk__in=reach.one_by_one, program_id__in=reach.one_by_one_programs)
+                  .exclude(Exists(assigned)) if reach.one_by_one_programs else None)
+    else:
+        others = in_others.filter(pk__in=reach.granted())
     if others is not None:
         counts.update(dict(others.order_by().values_list("status").annotate(n=Count("id"))))
     return _status_row(counts)
@@ -428,19 +456,39 @@ def workbench_counts(scope: Scope, reach: _Reach | None = None) -> dict[str, int
 TASK_VALUES = ("id", "code", "title", "status", "status_reason", "lead_units_text", "deadline", "progress")
 
 
-def _first_by_deadline(parts: Sequence[QuerySet], limit: int) -> list[dict]:
-    """The first `limit` tasks by (deadline, id) of several querysets, each read through its own index: one
-    query per part, merged here. NULL deadlines sort as the database sorts them (first on SQLite, last on
-    PostgreSQL), as a single ORDER BY deadline would."""
-    found = {t["id"]: t for qs in parts for t in qs.order_by("deadline", "id").values(*TASK_VALUES)[:limit]}
+def _rows_of_parts(parts: Sequence[tuple[str, QuerySet]], limit: int) -> list[tuple[str, dict]]:
+    """(name, row) of the first `limit` rows of several named `.values()` querysets, each ordered. PostgreSQL reads them
+    as ONE statement, UNION ALL of the parts (each with its own ORDER BY … LIMIT, planned as it would be alone, its rows
+    tagged with its name): there every statement costs a round trip, planning and the cursor's Python (ADR 0053).
+    SQLite takes no LIMIT in a part of a compound statement, and the same parts read ids first (`id IN (SELECT id …
+    LIMIT n)`) cost the 工作台 2–5 ms more CPU on the bench city; a statement there costs no round trip: one per part,
+    as they were."""
+    if not parts:
+        return []
+    if not connection.features.supports_slicing_ordering_in_compound:
+        return [(name, row) for name, qs in parts for row in qs[:limit]]
+    head, *tail = [qs.annotate(workbench_part=Value(name))[:limit] for name, qs in parts]
+    return [(row.pop("workbench_part"), row) for row in (head.union(*tail, all=True) if tail else head)]
+
+
+def _first_by_deadline(lists: Mapping[str, Sequence[QuerySet]], limit: int) -> dict[str, list[dict]]:
+    """The first `limit` tasks by (deadline, id) of each named list, a list being several ordered querysets each read
+    through its own index (red and yellow tasks: programs read whole, programs reached by assignment, tasks granted
+    one by one; a leader's tasks with a deadline or without). Each part's first `limit` rows by its own ORDER BY …
+    LIMIT, tagged with the list's name, read by _rows_of_parts (on PostgreSQL one statement for all: the district
+    office's four parts were four statements, ADR 0053); merged and cut here. NULL deadlines sort as the database sorts
+    them (first on SQLite, last on PostgreSQL), as a single ORDER BY deadline would."""
+    parts = [(name, qs.values(*TASK_VALUES)) for name, qs_parts in lists.items() for qs in qs_parts]
+    found: dict[str, dict[int, dict]] = {name: {} for name in lists}
+    for name, row in _rows_of_parts(parts, limit):
+        found[name][row["id"]] = row  # a task in two parts of a list is listed once
     position = _deadline_position()
-    return sorted(found.values(), key=lambda t: (*position(t["deadline"]), t["id"]))[:limit]
+    return {name: sorted(rows.values(), key=lambda t: (*position(t["deadline"]), t["id"]))[:limit]
+            for name, rows in found.items()}
 
 
 def _nulls_sort_first() -> bool:
     """Whether the database sorts NULL before every value in an ascending order (SQLite) or after (PostgreSQL)."""
-    from django.db import connection
-
     return not connection.features.nulls_order_largest
 
 
@@ -450,15 +498,16 @@ def _deadline_position():
     return lambda deadline: ((deadline is not None) if nulls_first else (deadline is None), deadline or dt.date.min)
 
 
-def _visible_with_status(scope: Scope, reach: _Reach | None, status: str, limit: int = 20) -> list[dict]:
-    """tasks_visible(user).filter(status=…).order_by("deadline", "id")[:limit], read as the whole programs' tasks
-    and the granted ones separately (the OR of both rules cannot use an index: ~100 ms at city scale)."""
-    base = Task.objects.filter(is_archived=False, status=status)
+def _visible_with_status(scope: Scope, reach: _Reach | None, status: str) -> list[QuerySet]:
+    """The parts of tasks_visible(user).filter(status=…).order_by("deadline", "id"), each ordered so: the whole
+    programs' tasks and the granted ones separately (the OR of both rules cannot use an index: ~100 ms at city scale),
+    to be read by _first_by_deadline."""
+    base = Task.objects.filter(is_archived=False, status=status).order_by("deadline", "id")
     if scope.is_admin:
-        return list(base.order_by("deadline", "id").values(*TASK_VALUES)[:limit])
+        return [base]
     if reach is None:
         raise ValueError("_visible_with_status: a scope that is not an administrator's needs its reach (_reach)")
-    parts = [base.filter(program_id__in=reach.whole)] if reach.whole else []
+    parts: list[QuerySet] = [base.filter(program_id__in=reach.whole)] if reach.whole else []
     if reach.others:
         if reach.assigned_statuses is not None:
             # the tallies say in which other programs the unit's subtree has tasks of this status: read those
@@ -476,26 +525,37 @@ def _visible_with_status(scope: Scope, reach: _Reach | None, status: str, limit:
                 parts.append(base.filter(pk__in=reach.one_by_one, program_id__in=reach.one_by_one_programs))
         elif reach.granted() is not None:
             parts.append(base.filter(pk__in=reach.granted(), program_id__in=reach.others))
-    return _first_by_deadline(parts, limit)
+    return parts
 
 
-def _led_open_tasks(person_id: int, limit: int) -> list[dict]:
-    """`Task.objects.filter(leaders=person, is_archived=False).exclude(status=closed).order_by("deadline", "id")
-    .values(*TASK_VALUES)[:limit]`, read in the two parts the order has: the tasks with a deadline, walked along the
-    open tasks' deadline index, each tested for the leader, and those without one (sorted as the database sorts NULL:
-    first on SQLite, last on PostgreSQL), by id from the leader's own; the second part only when the first has fewer
-    than `limit`. One walk for both tested, on SQLite, every open task without a deadline of the programs created
-    before the leader's first (a leader of district 9 or 10: ~15,000 tests, 14 ms; ADR 0046)."""
+def _led_open_tasks(person_id: int) -> tuple[QuerySet, QuerySet]:
+    """`Task.objects.filter(leaders=person, is_archived=False).exclude(status=closed).order_by("deadline", "id")` in
+    the two parts the order has, first the one the database sorts first: the tasks with a deadline, walked along the
+    open tasks' deadline index, each tested for the leader, and those without one, by id from the leader's own (NULL
+    sorts first on SQLite, last on PostgreSQL). One walk for both tested, on SQLite, every open task without a deadline
+    of the programs created before the leader's first (a leader of district 9 or 10: ~15,000 tests, 14 ms; ADR 0046)."""
     open_tasks = Task.objects.filter(is_archived=False).exclude(status=TaskStatus.CLOSED)
     dated = open_tasks.filter(Exists(Task.leaders.through.objects.filter(task_id=OuterRef("pk"), person_id=person_id)),
                               deadline__isnull=False).order_by("deadline", "id")
     undated = open_tasks.filter(deadline=None, pk__in=Task.leaders.through.objects.filter(person_id=person_id)
                                 .values("task_id")).order_by("id")
-    first, then = (undated, dated) if _nulls_sort_first() else (dated, undated)
-    rows = list(first.values(*TASK_VALUES)[:limit])
-    if len(rows) < limit:
-        rows += then.values(*TASK_VALUES)[:limit - len(rows)]
-    return rows
+    return (undated, dated) if _nulls_sort_first() else (dated, undated)
+
+
+def _task_lists(lists: Mapping[str, Sequence[QuerySet]], leader_id: int | None, limit: int) -> dict[str, list[dict]]:
+    """_first_by_deadline of `lists` and, given a leader, the first `limit` open tasks they lead as "led_tasks", read
+    with the other lists. A leader reads every task they lead (task_visibility), so these need no visibility filter;
+    with one, PostgreSQL tested all 100,000 tasks for visibility before joining the leader's few. The part the database
+    sorts first is read with the other lists, the second only when the first has fewer than `limit` rows: on
+    PostgreSQL (NULL last) rarely, on SQLite (NULL first: the tasks without a deadline, few) mostly."""
+    lists = dict(lists)
+    if leader_id is not None:
+        led_first, led_then = _led_open_tasks(leader_id)
+        lists["led_tasks"] = [led_first]
+    found = _first_by_deadline(lists, limit)
+    if leader_id is not None and len(found["led_tasks"]) < limit:
+        found["led_tasks"] += led_then.values(*TASK_VALUES)[:limit - len(found["led_tasks"])]
+    return found
 
 
 ASSIGNMENT_VALUES = ("task_id", "role", "task__code", "task__title", "task__status", "task__status_reason",
@@ -544,6 +604,27 @@ def _liaison_programs(reach: _Reach | None, liaison_paths: Sequence[str]) -> dic
     return reach.assigned_statuses
 
 
+def _pending_requests(scope: Scope, limit: int) -> dict[str, list[dict]]:
+    """The first `limit` pending 延期 and 办结 requests the office decides, newest first (requests made in the same
+    second in the order they were made): each kind's first `limit` by its own ORDER BY … LIMIT, read by _rows_of_parts
+    (on PostgreSQL one statement for both, ADR 0053), sorted again here."""
+    newest_first = ("-requested_at", "-id")
+    pending = {"pending_extensions": ExtensionRequest.objects.manageable_by(scope)
+               .filter(state=RequestState.PENDING).order_by(*newest_first),
+               "pending_closures": ClosureRequest.objects.manageable_by(scope)
+               .filter(state=RequestState.PENDING).order_by(*newest_first)}
+    # a closure asks for no date (the parts of a UNION have the same columns)
+    no_date = Value(None, output_field=DateField())
+    pending["pending_closures"] = pending["pending_closures"].annotate(new_deadline=no_date)
+    fields = ("id", *REQUEST_VALUES, "new_deadline")
+    found: dict[str, list[dict]] = {name: [] for name in pending}
+    for name, row in _rows_of_parts([(name, qs.values(*fields)) for name, qs in pending.items()], limit):
+        found[name].append(row)
+    for rows in found.values():
+        rows.sort(key=lambda r: (r["requested_at"], r["id"]), reverse=True)
+    return found
+
+
 def workbench(*, user) -> dict:
     """What the 工作台 shows, as plain values: counts (maintained tallies), and short lists (dicts)."""
     scope = scope_for(user)
@@ -578,21 +659,12 @@ def workbench(*, user) -> dict:
             data["my_due_soon"] = rows(mine.filter(task__status=TaskStatus.YELLOW), {TaskStatus.YELLOW})
             data["my_tasks"] = rows(mine)
     if scope.has_role(Role.OFFICE):
-        # newest first; requests made in the same second in the order they were made
-        data["pending_extensions"] = list(ExtensionRequest.objects.manageable_by(scope).filter(state=RequestState.PENDING)
-                                          .order_by("-requested_at", "-id").values(*REQUEST_VALUES, "new_deadline")[:20])
-        data["pending_closures"] = list(ClosureRequest.objects.manageable_by(scope).filter(state=RequestState.PENDING)
-                                        .order_by("-requested_at", "-id").values(*REQUEST_VALUES)[:20])
+        data.update(_pending_requests(scope, 20))
+    lists: dict[str, list[QuerySet]] = {}
     if scope.has_role(Role.LEADER, Role.OFFICE):
-        data["red_tasks"] = _visible_with_status(scope, reach, TaskStatus.RED)
-        data["due_soon"] = _visible_with_status(scope, reach, TaskStatus.YELLOW)
-    if scope.has_role(Role.LEADER):
-        # A leader reads every task they lead (task_visibility), so this needs no visibility filter; with
-        # one, PostgreSQL tested all 100,000 tasks for visibility before joining the leader's few.
-        # Walked along the open tasks' deadline index, each tested for the leader (an EXISTS on the (task, person)
-        # index), stopping at the 20th: a join from the leader's ~2,700 tasks read and sorted all of them (SQLite
-        # 3.1 → 1.4 ms, ADR 0036).
-        data["led_tasks"] = _led_open_tasks(user.pk, 20)
+        lists["red_tasks"] = _visible_with_status(scope, reach, TaskStatus.RED)
+        lists["due_soon"] = _visible_with_status(scope, reach, TaskStatus.YELLOW)
+    data.update(_task_lists(lists, user.pk if scope.has_role(Role.LEADER) else None, 20))
     data["today"] = today
     return data
 

@@ -69,7 +69,7 @@ def test_led_open_tasks_are_in_deadline_order_with_and_without_a_deadline(progra
            .order_by("deadline", "id").values_list("pk", flat=True))
     assert Task.objects.filter(leaders=leader, deadline=None).count() >= 3
     for limit in (1, 2, 3, 4, 6, 20):
-        assert [t["id"] for t in selectors._led_open_tasks(leader.pk, limit)] == list(led[:limit]), limit
+        assert [t["id"] for t in selectors._task_lists({}, leader.pk, limit)["led_tasks"]] == list(led[:limit]), limit
     board = selectors.workbench(user=Person.objects.get(pk=leader.pk))
     assert [t["id"] for t in board["led_tasks"]] == list(led[:20])
 
