@@ -5,13 +5,12 @@ liaison, in 中文 and English, with the CSRF tokens blanked.
     .venv/bin/python bench/assessment_cards.py DIR          # then, with the other code on the same database:
     diff -r DIR_BEFORE DIR_AFTER
 """
-import re
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import setup_django  # noqa: E402
+from bench.common import blank_csrf, setup_django  # noqa: E402
 
 setup_django()
 
@@ -40,9 +39,7 @@ def main() -> None:
                     c.force_login(user)
                     c.cookies["django_language"] = lang
                     r = c.get(f"/assess/rounds/{rnd.pk}/units/{uid}/")
-                    html = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', 'name="csrfmiddlewaretoken" value=""',
-                                  r.content.decode())
-                    html = re.sub(r'"X-CSRFToken": "[^"]+"', '"X-CSRFToken": ""', html)
+                    html = blank_csrf(r.content.decode())
                     (out / f"r{rnd.pk}-u{uid}-{who}-{lang}.html").write_text(f"{r.status_code}\n{html}")
                     n += 1
     print(n, "pages →", out)

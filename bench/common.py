@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -190,3 +191,22 @@ def wait_until_quiet(max_busy_pct: float = 20.0, max_wait: float = 120.0, window
         pct = 100 * (busy1 - busy0) / max(1, total1 - total0)
         if pct < max_busy_pct or time.monotonic() > deadline:
             return pct
+
+
+def blank_csrf(html: str) -> str:
+    """A rendered page with its CSRF tokens blanked (they differ at every request), to compare two versions of the
+    code byte for byte (bench/assessment_cards.py, ledger_lists.py, task_lists.py, workbench_pages.py)."""
+    html = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', 'name="csrfmiddlewaretoken" value=""', html)
+    return re.sub(r'"X-CSRFToken": "[^"]+"', '"X-CSRFToken": ""', html)
+
+
+def status_page_queries(statuses, total_pages) -> list[str]:
+    """The query strings of a list's every status (`""` for all) at pages 1, 2, the last and one past it;
+    `total_pages(status)` says how many pages that status has."""
+    out = []
+    for status in statuses:
+        last = total_pages(status)
+        for page in sorted({1, 2, last, last + 1}):
+            out.append("&".join(p for p in (f"status={status}" if status else "", f"page={page}" if page > 1 else "")
+                                if p))
+    return out

@@ -16,7 +16,7 @@ from urllib.parse import quote
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import setup_django  # noqa: E402
+from bench.common import blank_csrf, setup_django, status_page_queries  # noqa: E402
 
 setup_django()
 
@@ -44,12 +44,7 @@ def people() -> dict[str, Person]:
 
 
 def queries(unit: Unit, category: ProblemCategory, total_pages) -> list[str]:
-    out = []
-    for status in STATUSES:
-        last = total_pages(status)
-        for page in sorted({1, 2, last, last + 1}):
-            out.append("&".join(p for p in (f"status={status}" if status else "", f"page={page}" if page > 1 else "")
-                                if p))
+    out = status_page_queries(STATUSES, total_pages)
     out += [f"unit={unit.pk}", f"unit={unit.pk}&status=rectifying", f"unit={unit.pk}&source=inspection",
             f"unit={unit.pk}&page=3", f"category={category.pk}", "source=undercover&severity=major", "overdue=on",
             "status=rectifying&overdue=on", "repeat=on", "found_from=2026-11-01&found_to=2026-11-30",
@@ -79,9 +74,7 @@ def main() -> None:
                 for htmx in (False, True) if i % 7 == 0 else (False,):
                     headers = {"HTTP_HX_REQUEST": "true"} if htmx else {}
                     r = c.get(f"/programs/{CODE}/ledger/?{query}", **headers)
-                    html = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', 'name="csrfmiddlewaretoken" value=""',
-                                  r.content.decode())
-                    html = re.sub(r'"X-CSRFToken": "[^"]+"', '"X-CSRFToken": ""', html)
+                    html = blank_csrf(r.content.decode())
                     name = re.sub(r"[^A-Za-z0-9=_-]+", "_", query) or "plain"
                     (out / f"{who}-{lang}{'-htmx' if htmx else ''}-{i:02d}-{name}.html").write_text(
                         f"{r.status_code}\n{html}")

@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import setup_django  # noqa: E402
+from bench.common import blank_csrf, setup_django, status_page_queries  # noqa: E402
 
 setup_django()
 
@@ -43,12 +43,7 @@ def people() -> dict[str, Person]:
 
 
 def queries(program: Program, total_pages) -> list[str]:
-    out = []
-    for status in STATUSES:
-        last = total_pages(status)
-        for page in sorted({1, 2, last, last + 1}):
-            out.append("&".join(p for p in (f"status={status}" if status else "", f"page={page}" if page > 1 else "")
-                                if p))
+    out = status_page_queries(STATUSES, total_pages)
     task = Task.objects.filter(program=program, parent=None).exclude(category="").order_by("sort_order", "id").first()
     lead = TaskAssignment.objects.filter(program=program, role="lead").order_by("id").first()
     district = Unit.objects.filter(kind=UnitKind.DISTRICT).order_by("sort_order", "id").first()
@@ -64,11 +59,6 @@ def queries(program: Program, total_pages) -> list[str]:
     out += ["mine=on", "mine=on&status=red", "mine=on&page=2", "page=0", "page=-3", "page=x", "page=99999999999999",
             "status=nonsense", "status=red&page=x", "unit=999999999", "leader=abc", "q=%3Cb%3E"]
     return out
-
-
-def blank_csrf(html: str) -> str:
-    html = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', 'name="csrfmiddlewaretoken" value=""', html)
-    return re.sub(r'"X-CSRFToken": "[^"]+"', '"X-CSRFToken": ""', html)
 
 
 def main() -> None:

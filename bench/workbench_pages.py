@@ -6,13 +6,12 @@ experts: `?board` shows them the page instead of sending them to 待办), in 中
     .venv/bin/python bench/workbench_pages.py DIR          # then, with the other code on the same database:
     diff -r DIR_BEFORE DIR_AFTER
 """
-import re
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import setup_django  # noqa: E402
+from bench.common import blank_csrf, setup_django  # noqa: E402
 
 setup_django()
 
@@ -31,9 +30,7 @@ def main() -> None:
         for lang in ("zh-hans", "en"):
             c.cookies["django_language"] = lang
             r = c.get("/?board")
-            html = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', 'name="csrfmiddlewaretoken" value=""',
-                          r.content.decode())
-            html = re.sub(r'"X-CSRFToken": "[^"]+"', '"X-CSRFToken": ""', html)
+            html = blank_csrf(r.content.decode())
             (out / f"{user.username}-{lang}.html").write_text(f"{r.status_code}\n{html}")
             n += 1
     print(n, "pages →", out)

@@ -152,11 +152,16 @@ def counts_of_tasks(queries) -> int:
     return sum(q["sql"].startswith('SELECT COUNT(*) AS "__count" FROM "tasks_task"') for q in queries)
 
 
-def test_pages_and_what_is_counted(program, city, cast, client_for, travel):
+def _add_tasks(n, program, city, cast, travel):
+    """`n` tasks led by street A, made by the office (enough for several pages)."""
     with travel("2026-01-10"):
-        for i in range(60):
+        for i in range(n):
             services.task_create(by=cast["office"], program=program["program"], data=services.TaskInput(
                 title=f"批量任务{i}", lead_units=[city["street_a"]], deadline_phrase="10月底前"))
+
+
+def test_pages_and_what_is_counted(program, city, cast, client_for, travel):
+    _add_tasks(60, program, city, cast, travel)
     c = client_for(cast["office"])
     c.get(LIST_URL)
     with CaptureQueriesContext(connection) as ctx:
@@ -219,10 +224,7 @@ def test_the_total_comes_with_the_rows(program, city, cast, client_for, travel):
     statement of its own); with a filter the tallies do not keep (text) the rows carry none and a full page counts."""
     from luoshi.tasks import selectors
 
-    with travel("2026-01-10"):
-        for i in range(55):
-            services.task_create(by=cast["office"], program=program["program"], data=services.TaskInput(
-                title=f"批量任务{i}", lead_units=[city["street_a"]], deadline_phrase="10月底前"))
+    _add_tasks(55, program, city, cast, travel)
     c = client_for(cast["office"])
     c.get(LIST_URL)
     with CaptureQueriesContext(connection) as ctx:
