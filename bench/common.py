@@ -210,3 +210,19 @@ def status_page_queries(statuses, total_pages) -> list[str]:
             out.append("&".join(p for p in (f"status={status}" if status else "", f"page={page}" if page > 1 else "")
                                 if p))
     return out
+
+
+def write_list_pages(client, out, prefix: str, url: str, queries: list[str]) -> int:
+    """Render `url?query` for each query into `out` (CSRF blanked), as `prefix-LANG[-htmx]-NN-QUERY.html`: every 5th
+    query also in English, every 7th also as the htmx partial. Returns how many pages were written."""
+    n = 0
+    for i, query in enumerate(queries):
+        for lang in ("zh-hans", "en") if i % 5 == 0 else ("zh-hans",):
+            client.cookies["django_language"] = lang
+            for htmx in (False, True) if i % 7 == 0 else (False,):
+                r = client.get(f"{url}?{query}", **({"HTTP_HX_REQUEST": "true"} if htmx else {}))
+                name = re.sub(r"[^A-Za-z0-9=_-]+", "_", query) or "plain"
+                (out / f"{prefix}-{lang}{'-htmx' if htmx else ''}-{i:02d}-{name}.html").write_text(
+                    f"{r.status_code}\n{blank_csrf(r.content.decode())}")
+                n += 1
+    return n

@@ -16,7 +16,7 @@ from urllib.parse import quote
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import blank_csrf, setup_django, status_page_queries  # noqa: E402
+from bench.common import setup_django, status_page_queries, write_list_pages  # noqa: E402
 
 setup_django()
 
@@ -68,17 +68,7 @@ def main() -> None:
             pager = re.search(r"<span>1 / (\d+)</span>", html)  # the pager, when there is more than one page
             return int(pager.group(1)) if pager else 1
 
-        for i, query in enumerate(queries(unit, category, total_pages)):
-            for lang in ("zh-hans", "en") if i % 5 == 0 else ("zh-hans",):
-                c.cookies["django_language"] = lang
-                for htmx in (False, True) if i % 7 == 0 else (False,):
-                    headers = {"HTTP_HX_REQUEST": "true"} if htmx else {}
-                    r = c.get(f"/programs/{CODE}/ledger/?{query}", **headers)
-                    html = blank_csrf(r.content.decode())
-                    name = re.sub(r"[^A-Za-z0-9=_-]+", "_", query) or "plain"
-                    (out / f"{who}-{lang}{'-htmx' if htmx else ''}-{i:02d}-{name}.html").write_text(
-                        f"{r.status_code}\n{html}")
-                    n += 1
+        n += write_list_pages(c, out, who, f"/programs/{CODE}/ledger/", queries(unit, category, total_pages))
     print(n, "pages →", out, "(findings:", Finding.objects.filter(program__code=CODE).count(), ")")
 
 

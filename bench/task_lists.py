@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import blank_csrf, setup_django, status_page_queries  # noqa: E402
+from bench.common import blank_csrf, setup_django, status_page_queries, write_list_pages  # noqa: E402
 
 setup_django()
 
@@ -82,17 +82,7 @@ def main() -> None:
                 (out / f"{who}-{program.code}-404.html").write_text(blank_csrf(c.get(base).content.decode()))
                 n += 1
                 continue
-            for i, query in enumerate(queries(program, total_pages)):
-                for lang in ("zh-hans", "en") if i % 5 == 0 else ("zh-hans",):
-                    c.cookies["django_language"] = lang
-                    for htmx in (False, True) if i % 7 == 0 else (False,):
-                        headers = {"HTTP_HX_REQUEST": "true"} if htmx else {}
-                        r = c.get(f"{base}?{query}", **headers)
-                        html = blank_csrf(r.content.decode())
-                        name = re.sub(r"[^A-Za-z0-9=_-]+", "_", query) or "plain"
-                        (out / f"{who}-{program.code}-{lang}{'-htmx' if htmx else ''}-{i:02d}-{name}.html").write_text(
-                            f"{r.status_code}\n{html}")
-                        n += 1
+            n += write_list_pages(c, out, f"{who}-{program.code}", base, queries(program, total_pages))
     print(n, "pages →", out)
 
 
