@@ -12,6 +12,13 @@ from django.core.exceptions import ImproperlyConfigured
 from config.env import env_bool
 
 ROOT = Path(__file__).resolve().parents[3]
+START = "import django; django.setup()"
+
+
+def _run(code: str, settings: bool = True, **variables) -> subprocess.CompletedProcess:
+    """`code` run by a new Python in the repository with these environment variables (and Django's settings module)."""
+    env = dict(os.environ, **({"DJANGO_SETTINGS_MODULE": "config.settings"} if settings else {}), **variables)
+    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True)
 
 
 @pytest.mark.parametrize("word,expected", [("1", True), ("true", True), ("Yes", True), (" ON ", True),
@@ -36,9 +43,7 @@ def test_anything_else_is_refused_with_the_variable_named(monkeypatch, word):
 
 
 def test_a_typo_stops_the_start():
-    env = dict(os.environ, DJANGO_SETTINGS_MODULE="config.settings", LUOSHI_SECURE_COOKIES="ture")
-    out = subprocess.run([sys.executable, "-c", "import django; django.setup()"], cwd=ROOT, env=env,
-                         capture_output=True, text=True)
+    out = _run(START, LUOSHI_SECURE_COOKIES="ture")
     assert out.returncode != 0
     assert "LUOSHI_SECURE_COOKIES" in out.stderr and "'ture'" in out.stderr
 
@@ -58,9 +63,7 @@ def test_whole_numbers_from_the_environment(monkeypatch):
 
 
 def test_a_mistyped_number_stops_the_start():
-    env = dict(os.environ, DJANGO_SETTINGS_MODULE="config.settings", LUOSHI_IMPORT_MAX_ROWS="2万")
-    out = subprocess.run([sys.executable, "-c", "import django; django.setup()"], cwd=ROOT, env=env,
-                         capture_output=True, text=True)
+    out = _run(START, LUOSHI_IMPORT_MAX_ROWS="2万")
     assert out.returncode != 0 and "LUOSHI_IMPORT_MAX_ROWS" in out.stderr and "'2万'" in out.stderr
 
 
@@ -81,9 +84,7 @@ def test_count_and_seconds_from_the_environment(monkeypatch):
 
 
 def test_a_mistyped_login_limit_stops_the_start():
-    env = dict(os.environ, DJANGO_SETTINGS_MODULE="config.settings", LUOSHI_LOGIN_LIMIT_ACCOUNT="5次,900秒")
-    out = subprocess.run([sys.executable, "-c", "import django; django.setup()"], cwd=ROOT, env=env,
-                         capture_output=True, text=True)
+    out = _run(START, LUOSHI_LOGIN_LIMIT_ACCOUNT="5次,900秒")
     assert out.returncode != 0 and "LUOSHI_LOGIN_LIMIT_ACCOUNT" in out.stderr and "次数,秒数" in out.stderr
 
 
@@ -103,22 +104,16 @@ def test_seconds_from_the_environment(monkeypatch):
 
 def test_the_code_sending_limits_are_checked_at_the_start():
     """"条数/秒数": a typo used to fail only when someone asked for a code (a 500), now at the start."""
-    env = dict(os.environ, DJANGO_SETTINGS_MODULE="config.settings", LUOSHI_VERIFY_THROTTLE="10 per hour")
-    out = subprocess.run([sys.executable, "-c", "import django; django.setup()"], cwd=ROOT, env=env,
-                         capture_output=True, text=True)
+    out = _run(START, LUOSHI_VERIFY_THROTTLE="10 per hour")
     assert out.returncode != 0 and "LUOSHI_VERIFY_THROTTLE" in out.stderr and "次数/秒数" in out.stderr
-    env["LUOSHI_VERIFY_THROTTLE"] = "3／60"  # a full-width slash
-    out = subprocess.run([sys.executable, "-c", "import django; django.setup(); from django.conf import settings; "
-                          "print(settings.LUOSHI_VERIFY_THROTTLE)"], cwd=ROOT, env=env, capture_output=True, text=True)
+    out = _run(f"{START}; from django.conf import settings; print(settings.LUOSHI_VERIFY_THROTTLE)",
+               LUOSHI_VERIFY_THROTTLE="3／60")  # a full-width slash
     assert out.stdout.strip() == "(3, 60)"
 
 
 def test_gunicorn_reads_its_numbers_through_the_same_check():
-    env = dict(os.environ, LUOSHI_WEB_WORKERS="三")
-    out = subprocess.run([sys.executable, "-c", "import runpy; runpy.run_path('gunicorn.conf.py')"], cwd=ROOT,
-                         env=env, capture_output=True, text=True)
+    out = _run("import runpy; runpy.run_path('gunicorn.conf.py')", settings=False, LUOSHI_WEB_WORKERS="三")
     assert out.returncode != 0 and "LUOSHI_WEB_WORKERS" in out.stderr and "'三'" in out.stderr
-    env["LUOSHI_WEB_WORKERS"] = "4"
-    out = subprocess.run([sys.executable, "-c", "import runpy; print(runpy.run_path('gunicorn.conf.py')['workers'])"],
-                         cwd=ROOT, env=env, capture_output=True, text=True)
+    out = _run("import runpy; print(runpy.run_path('gunicorn.conf.py')['workers'])", settings=False,
+               LUOSHI_WEB_WORKERS="4")
     assert out.stdout.strip() == "4"
