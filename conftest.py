@@ -99,6 +99,33 @@ def _empty_cache(request):
         c.clear()
 
 
+@pytest.fixture(scope="session")
+def live_server(live_server):
+    """pytest-django's live server, its app behind a RequestGate (luoshi.core.testing)."""
+    from luoshi.core.testing import RequestGate
+
+    httpd = live_server.thread.httpd
+    live_server.gate = RequestGate(httpd.get_app())
+    httpd.set_app(live_server.gate)
+    return live_server
+
+
+@pytest.fixture(autouse=True)
+def _live_server_done_before_the_flush(request):
+    """A test with the live server ends only when the server has answered every request it took (a browser may
+    still be loading part of a page): the flush after the test must not meet a request's statements (on
+    PostgreSQL the two deadlocked). Set up after transactional_db and before the browser fixtures, so torn down
+    after the browser contexts are closed and before the flush."""
+    if "live_server" not in request.fixturenames:
+        yield
+        return
+    request.getfixturevalue("transactional_db")
+    gate = request.getfixturevalue("live_server").gate
+    gate.open()
+    yield
+    gate.close_and_wait()
+
+
 @pytest.fixture(autouse=True)
 def _rate_limit_windows_stand_still(monkeypatch):
     """django-ratelimit counts in fixed windows of wall-clock time: a test that ran across the end of a window

@@ -12,7 +12,7 @@ from luoshi.intake.models import Request
 
 from .test_open311_support import BASE, as_list, o311, schema_validate  # noqa: F401
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 # Only there so a hung server fails the test instead of blocking the run: the first submission loads jieba's
 # dictionary, which takes many seconds on a loaded machine.
 HTTP_TIMEOUT = HANG_GUARD_S
