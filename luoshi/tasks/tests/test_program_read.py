@@ -157,3 +157,19 @@ def test_a_district_leader_reads_another_districts_program_and_reach_in_one_stat
     selectors.scope_for(outsider)
     with pytest.raises(Http404):  # nothing of it reaches a street's liaison of the other district
         selectors.program_get(user=outsider, code=other.code)
+
+
+def test_the_statement_reads_the_same_unprepared(program, cast, settings):
+    """As it runs without core.prepared (a pooler in transaction mode: LUOSHI_PG_PREPARED_PER_REQUEST=0): the text
+    with its parameters bound by the driver (lists as arrays, NULL keys) reads what the prepared statement reads."""
+    p = program["program"]
+    read = {}
+    for prepared_per_request in (True, False):
+        settings.LUOSHI_PG_PREPARED_PER_REQUEST = prepared_per_request
+        for person in (cast["liaison_a"], cast["office"], cast["leader"], cast["outsider"]):
+            scope = fresh_scope(person)
+            program_got, reach = program_read(scope, p.code, ("ledger",), reach=True)
+            read.setdefault(person.username, []).append((fields_of(program_got), reach, program_reach_read(scope, p)))
+    for username, (prepared_read, plain_read) in read.items():
+        assert prepared_read == plain_read, username
+    assert read["liaison_a"][0][1] is not None and read["office"][0][1] is None  # the office reads it whole
