@@ -59,7 +59,8 @@ def within_sql(column: str, vendor: str) -> str:
     """`column__within=paths` for a statement written out by hand (`column` is SQL, quoted by the caller), with the
     paths as ONE parameter (`within_parameter`): the statement's text does not depend on how many paths there are, so
     it can be written once per process and prepared. The same test as the lookup: `LIKE 'p%'` on PostgreSQL, the
-    byte range on SQLite (here over the pairs of a JSON array); no paths match nothing."""
+    byte range on SQLite (here over the pairs of a JSON array); no paths match nothing. Qualify `column` with its
+    table or alias: on SQLite the test reads `json_each`, whose own columns include `path`, `key` and `value`."""
     if vendor == "postgresql":
         return f"{column} LIKE ANY(%s)"
     return (f"EXISTS (SELECT 1 FROM json_each(%s) AS w WHERE {column} >= json_extract(w.value, '$[0]')"
