@@ -44,6 +44,7 @@ def hot_pages() -> list[tuple[str, str, str]]:
         ("task list", "office_d01", "/programs/bench-d01-1/tasks/"),
         ("task list", "leader_d01_1", "/programs/bench-d01-1/tasks/"),
         ("task list", "liaison_u52", "/programs/bench-d01-1/tasks/"),
+        ("task list red", "liaison_u52", "/programs/bench-d01-1/tasks/?status=red"),
         ("workbench", "bench_office", "/"),
         ("workbench", "office_d01", "/"),
         ("workbench", "leader_d01_1", "/"),

@@ -15,6 +15,8 @@ nothing to the OR.
 """
 from __future__ import annotations
 
+import json
+
 from django.core.exceptions import EmptyResultSet
 from django.db.models import CharField, Lookup
 
@@ -51,6 +53,28 @@ def covers_everything(unit) -> bool:
 
 def _bump(path: str) -> str:
     return path[:-1] + chr(ord(path[-1]) + 1)
+
+
+def within_sql(column: str, vendor: str) -> str:
+    """`column__within=paths` for a statement written out by hand (`column` is SQL, quoted by the caller), with the
+    paths as ONE parameter (`within_parameter`): the statement's text does not depend on how many paths there are, so
+    it can be written once per process and prepared. The same test as the lookup: `LIKE 'p%'` on PostgreSQL, the
+    byte range on SQLite (here over the pairs of a JSON array); no paths match nothing. Qualify `column` with its
+    table or alias: on SQLite the test reads `json_each`, whose own columns include `path`, `key` and `value`."""
+    if vendor == "postgresql":
+        return f"{column} LIKE ANY(%s)"
+    return (f"EXISTS (SELECT 1 FROM json_each(%s) AS w WHERE {column} >= json_extract(w.value, '$[0]')"
+            f" AND {column} < json_extract(w.value, '$[1]'))")
+
+
+def within_parameter(paths, vendor: str):
+    """The one parameter of `within_sql` for `paths`."""
+    paths = outermost(paths)
+    if any(not isinstance(p, str) or not p for p in paths):
+        raise ValueError("within_parameter takes unit paths (non-empty strings)")
+    if vendor == "postgresql":
+        return [p.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%" for p in paths]
+    return json.dumps([[p, _bump(p)] for p in paths])
 
 
 @CharField.register_lookup

@@ -23,10 +23,11 @@ from luoshi.org.scopes import Scope, scope_for
 from luoshi.programs.models import Program, ReportingPeriod
 
 from . import tallies
+from .program_read import ProgramReach, program_reach_read, program_read
 from .models import granted_tasks, program_owner_paths, task_visibility  # noqa: F401  (task_visibility: the Q behind Task.objects.visible_to)
 from .models import (
     PROGRAM_READ_ROLES, AssignmentRole, ClosureRequest, ExtensionRequest, ProgressReport, RequestState, Task,
-    TaskAssignment, TaskPairing, TaskStatus, TaskTally, assignment_grant_paths, pairings_granting,
+    TaskAssignment, TaskPairing, TaskStatus, TaskTally, assignment_grant_paths,
 )
 from .satisfaction import satisfaction_by_unit
 
@@ -41,66 +42,25 @@ def program_list(*, user) -> QuerySet[Program]:
 def program_get(*, user, code: str, related: tuple[str, ...] = ()) -> Program:
     """`program_list(user).get(code=code)`, decided cheaply: the program first, then, only when its owner unit
     is not in the user's read subtrees, whether they read one of its tasks. `related`: one-to-one relations the
-    caller reads, fetched with the program (select_related)."""
+    caller reads, fetched with the program (as select_related). One statement written once per process
+    (`program_read`), which also reads the reader's ProgramReach when they do not read the program whole."""
     scope = scope_for(user)
-    program = Program.objects.filter(is_archived=False, code=code).select_related("owner_unit", *related).first()
+    # the reach too, unless the reader reads a whole tree's programs (a role at its root: the city's office and
+    # leaders read every program whole; a program of another tree asks for the reach on its own)
+    program, reach = program_read(scope, code, related, reach=not (
+        scope.is_admin or any(p.count("/") == 2 for p in scope.paths_for(*PROGRAM_READ_ROLES))))
+    if program is not None and reach is not None and not program.wholly_visible_to(scope):
+        scope.memo(f"tasks.program_reach.{program.pk}", lambda: reach)
     if program is None or not (program.wholly_visible_to(scope) or program_reach(scope, program).reads_tasks
                                or _reads_a_task_of(scope, program)):  # the tallies hold no archived task: ask the rows
         raise Http404("没有找到该专项工作，或您无权查看。")
     return program
 
 
-@dataclass(frozen=True)
-class ProgramReach:
-    """How a reader who does not read a program whole reaches its tasks: task_visibility's grants in that program,
-    as the maintained tallies (which count the tasks not archived) and their 任务包联 there tell."""
-    unit_paths: list[str]  # the outermost subtrees whose assignments grant tasks (read roles and 包联 units)
-    assigned: dict[str, dict[str, int]]  # {unit id: {status: n}}: the `any` rows of those subtrees' top units (n > 0)
-    leads: bool  # a 责任领导 of a task of the program
-    paired: bool  # a 任务包联 (of the person or their units) on a task of the program
-
-    @property
-    def reads_tasks(self) -> bool:
-        return bool(self.assigned) or self.leads or self.paired
-
-    @property
-    def by_assignment_only(self) -> bool:
-        """Every task they read there is assigned in one of `unit_paths` (no grant one by one adds others)."""
-        return bool(self.unit_paths) and not (self.leads or self.paired)
-
-
 def program_reach(scope: Scope, program: Program) -> ProgramReach:
     """The scope's ProgramReach in `program`, read once per scope (that is, per request: the task list asks it to
-    decide the program, its rows and its total) in one statement."""
-    return scope.memo(f"tasks.program_reach.{program.pk}", lambda: _read_program_reach(scope, program))
-
-
-def _read_program_reach(scope: Scope, program: Program) -> ProgramReach:
-    unit_paths = assignment_grant_paths(scope)
-    if scope.person_id is None:
-        return ProgramReach(unit_paths=[], assigned={}, leads=False, paired=False)
-    fields = ("dimension", "key", "status", "n")
-    tally = TaskTally.objects.filter(program_id=program.pk, n__gt=0).order_by()
-    # the grants as granted_tasks builds them: by assignment, by 任务包联, and to a 责任领导
-    parts: list[QuerySet] = [
-        pairings_granting(scope).filter(task__program_id=program.pk).order_by()
-        .annotate(dimension=Value("paired"), key=Value(""), status=Value(""), n=Value(1)).values_list(*fields)]
-    if unit_paths:
-        parts.append(tally.filter(dimension=tallies.ANY, key__in=[path_unit_id(p) for p in unit_paths])
-                     .values_list(*fields))
-    if scope.paths_for(Role.LEADER):
-        parts.append(tally.filter(dimension=tallies.LEADER, key=str(scope.person_id)).values_list(*fields))
-    first, *rest = parts
-    assigned: dict[str, dict[str, int]] = defaultdict(dict)
-    leads = paired = False
-    for dimension, key, status, n in first.union(*rest, all=True):
-        if dimension == tallies.ANY:
-            assigned[key][status] = n
-        elif dimension == tallies.LEADER:
-            leads = True
-        else:
-            paired = True
-    return ProgramReach(unit_paths=unit_paths, assigned=dict(assigned), leads=leads, paired=paired)
+    decide the program, its rows and its total) in one statement — or with the program, by program_get."""
+    return scope.memo(f"tasks.program_reach.{program.pk}", lambda: program_reach_read(scope, program))
 
 
 def _reads_a_task_of(scope: Scope, program: Program) -> bool:

@@ -48,6 +48,28 @@ def test_within_equals_the_prefix_test_in_python(tree, seed):
         assert set(Unit.objects.exclude(path__within=paths).values_list("pk", flat=True)) == {u.pk for u in tree} - expected
 
 
+@pytest.mark.parametrize("seed", SEEDS)
+def test_the_written_out_form_with_one_parameter_is_the_lookup(tree, seed):
+    """within_sql/within_parameter (for statements written out once, ADR 0059): the rows of `path__within`, for
+    random lists, ids sharing leading digits, and the empty list."""
+    from django.db import connection
+
+    from luoshi.org.lookups import within_parameter, within_sql
+
+    rng = random.Random(seed)
+    table, column = connection.ops.quote_name(Unit._meta.db_table), connection.ops.quote_name("path")
+    # qualified: on SQLite the test reads json_each, which has a column of its own named `path`
+    sql = f"SELECT id FROM {table} WHERE {within_sql(f'{table}.{column}', connection.vendor)}"
+    lists = [[], ["/1/"], ["/10/", "/2/19/"], ["/1/5/", "/9/", "/1/"]]
+    lists += [[rng.choice(tree).path for _ in range(rng.randint(1, 4))] for _ in range(15)]
+    for paths in lists:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [within_parameter(paths, connection.vendor)])
+            found = {pk for (pk,) in cursor.fetchall()}
+        expected = set(Unit.objects.filter(path__within=paths).values_list("pk", flat=True)) if paths else set()
+        assert found == expected, paths
+
+
 def test_an_empty_list_matches_nothing_and_asks_nothing(tree, django_assert_num_queries):
     with django_assert_num_queries(0):
         assert list(Unit.objects.filter(path__within=[])) == []
