@@ -29,7 +29,8 @@ from typing import Any
 
 from django.db import connections, router
 from django.db.models import QuerySet
-from django.db.models.query import ModelIterable, ValuesListIterable, get_related_populators
+from django.db.models.query import ModelIterable, ValuesListIterable
+from django.db.models.query import get_related_populators  # type: ignore[attr-defined]  # (not in django-stubs)
 
 from . import prepared
 
@@ -73,7 +74,7 @@ class CompiledRead:
     @functools.cache  # noqa: B019 — one entry per read and database alias, for the process's life (SQL text only)
     def statement(self, alias: str) -> _Statement:
         stand_ins = [_stand_in(kind, i) for i, kind in enumerate(self.kinds)]
-        qs = self.build(*stand_ins)
+        qs: Any = self.build(*stand_ins)   # (the queryset's private attributes are read: Any)
         if qs.model is not self.model:
             raise TypeError(f"{self.name}: the queryset reads {qs.model.__name__}, not {self.model.__name__}")
         if qs._prefetch_related_lookups or qs._known_related_objects:
