@@ -60,8 +60,14 @@ class _Statement:
     annotations: tuple[tuple[str, int], ...] = ()
 
 
+_READS: dict[str, CompiledRead] = {}   # by name: a prepared statement's name is unique on its connection
+
+
 class CompiledRead:
     def __init__(self, name: str, model: type, build: Callable[..., QuerySet], kinds: Sequence[type]):
+        if name in _READS:
+            raise ValueError(f"a compiled read named {name} exists")
+        _READS[name] = self
         self.name = name            # the prepared statement's name on PostgreSQL: a fixed identifier
         self.model = model          # the queryset's model (which database it is read from)
         self.build = build
@@ -150,3 +156,13 @@ class CompiledRead:
             out.append(obj)
         return out
 
+
+
+def statement_text(sql: str, alias: str = "default") -> str:
+    """A captured statement's SQL: a compiled read's `EXECUTE name(…)` (PostgreSQL) as the SQL it runs, anything else
+    as it is. For tests and tools that look into a page's statements (`connection.queries`)."""
+    if sql.startswith("EXECUTE "):
+        read = _READS.get(sql[len("EXECUTE "):].split("(", 1)[0].strip())
+        if read is not None:
+            return read.statement(alias).sql
+    return sql

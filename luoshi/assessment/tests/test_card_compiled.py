@@ -9,6 +9,7 @@ from django.db import connection
 
 from luoshi.assessment import selectors, services
 from luoshi.assessment.models import RoundUnit, Score, ScoreStatus
+from luoshi.core.compiled import CompiledRead, statement_text
 
 pytestmark = pytest.mark.django_db
 
@@ -79,5 +80,16 @@ def test_each_compiled_read_is_one_statement_prepared_on_postgresql(assess, cast
     assert len(sql) == 2
     if connection.vendor == "postgresql":
         assert all(s.startswith("EXECUTE luoshi_card_row(") for s in sql)
+        assert all(statement_text(s) == selectors.CARD_ROW.statement(connection.alias).sql for s in sql)
     else:
-        assert all('FROM "assessment_roundunit"' in s for s in sql)
+        assert all('FROM "assessment_roundunit"' in s and statement_text(s) == s for s in sql)
+
+
+def test_a_read_whose_shape_depends_on_an_argument_is_refused():
+    """An argument that is not a parameter of the SQL (here it picks the ordering) cannot be compiled."""
+    read = CompiledRead("luoshi_test_shape", RoundUnit,
+                        lambda group: RoundUnit.objects.order_by("group" if group else "pk").values_list("pk"), (str,))
+    with pytest.raises(ValueError, match="not parameters"):
+        read.rows("a")
+    with pytest.raises(ValueError, match="exists"):
+        CompiledRead("luoshi_test_shape", RoundUnit, lambda: RoundUnit.objects.all(), ())
