@@ -64,6 +64,9 @@ _READS: dict[str, CompiledRead] = {}   # by name: a prepared statement's name is
 
 
 class CompiledRead:
+    """One read: `name` (unique; the prepared statement's name), the queryset's model, `build(*args)` giving the
+    queryset, and the type (int or str) of each argument. `rows()` / `objects()` read it; `queryset()` is the ORM's."""
+
     def __init__(self, name: str, model: type, build: Callable[..., QuerySet], kinds: Sequence[type]):
         if name in _READS:
             raise ValueError(f"a compiled read named {name} exists")
