@@ -11,11 +11,14 @@ and in the computation alike.
 from __future__ import annotations
 
 import functools
+import hashlib
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 
 from django.db import connection
 from django.db.models import Count, Q
+
+from luoshi.core import prepared
 
 from . import engine
 from .models import Adjustment, Indicator, RankValue, Round, RoundUnit, Score, score_counts
@@ -97,13 +100,20 @@ def rank_points_counted(rnd: Round, unit_id: int, group: str, leaves: list[tuple
         params += [rnd.pk, group, indicator_id, value]
     for _leaf, indicator_id, _value in leaves:
         params += [rnd.pk, group, indicator_id]
-    with connection.cursor() as cur:
-        cur.execute(_better_peers_sql(connection.vendor, tuple(leaf.rule.order for leaf, _i, _v in leaves)), params)
+    orders = tuple(leaf.rule.order for leaf, _i, _v in leaves)
+    with connection.cursor() as cur:   # on PostgreSQL prepared once per connection (ADR 0061)
+        prepared.execute(cur, _better_peers_name(orders), _better_peers_sql(connection.vendor, orders), params)
         *better, several = cur.fetchone()
     if several:
         return None
     return {leaf.index: engine.rank_points(leaf.points, n_better + 1, leaf.rule.step)
             for (leaf, _indicator_id, _value), n_better in zip(leaves, better, strict=True)}
+
+
+@functools.cache
+def _better_peers_name(orders: tuple[str, ...]) -> str:
+    """The prepared statement's name for leaves of these orders (an identifier of fixed length)."""
+    return "luoshi_better_" + hashlib.sha1(repr(orders).encode()).hexdigest()[:20]
 
 
 @functools.cache

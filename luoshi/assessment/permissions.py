@@ -30,10 +30,10 @@ def reads_all(user, scheme: Scheme) -> bool:
     return scope.covers(scheme.owner_unit.path, *READ_ROLES) or scope.covers(scheme.region.path, *READ_ROLES)
 
 
-def assignments_of(user, round_id: int):
-    """`user`'s evaluator assignments in a round, as a queryset (read by `assignments`; the score card asks
+def assignments_of(person_id: int, round_id: int):
+    """A person's evaluator assignments in a round, as a queryset (read by `assignments`; the score card asks
     whether there are any inside its participant row's query, selectors.card_get)."""
-    return EvaluatorAssignment.objects.filter(round_id=round_id, person_id=user.pk)
+    return EvaluatorAssignment.objects.filter(round_id=round_id, person_id=person_id)
 
 
 def assignments(user, rnd: Round) -> list[EvaluatorAssignment]:
@@ -41,7 +41,7 @@ def assignments(user, rnd: Round) -> list[EvaluatorAssignment]:
         return []
     cached = getattr(user, "_assess_assignments", {})
     if rnd.pk not in cached:
-        cached[rnd.pk] = list(assignments_of(user, rnd.pk))
+        cached[rnd.pk] = list(assignments_of(user.pk, rnd.pk))
         user._assess_assignments = cached
     return cached[rnd.pk]
 

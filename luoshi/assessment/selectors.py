@@ -19,6 +19,7 @@ from django.db.models import Count, Exists, Q
 from django.http import Http404
 from django.utils.translation import gettext, gettext as _
 
+from luoshi.core.compiled import CompiledRead
 from luoshi.core.permissions import require
 from luoshi.org.models import Role, Unit
 from luoshi.org.scopes import scope_for
@@ -76,21 +77,46 @@ def _participant(row: RoundUnit) -> Participant:
     return row.group, row.excluded, card_lists.of(getattr(row, field) for field in card_lists.FIELDS), row.result
 
 
+def _card_row(round_id: int, unit_id: int):
+    return (RoundUnit.objects.filter(round_id=round_id, unit_id=unit_id)   # unique: no first()
+            .select_related("round__scheme__owner_unit", "round__scheme__region", "round__version", "unit", "result")
+            .order_by())
+
+
+# The score card's reads have the same SQL on every request, only other ids: the ORM writes each once per process
+# (core.compiled, ADR 0061). A person with no office role also gets whether they evaluate in the round.
+CARD_ROW = CompiledRead("luoshi_card_row", RoundUnit, _card_row, (int, int))
+CARD_ROW_ASKING = CompiledRead(
+    "luoshi_card_row_asking", RoundUnit,
+    lambda round_id, unit_id, person_id: _card_row(round_id, unit_id).annotate(
+        evaluates=Exists(assignments_of(person_id, round_id))),
+    (int, int, int))
+CARD_INDICATORS = CompiledRead(
+    "luoshi_card_indicators", Indicator,
+    lambda version_id: Indicator.objects.filter(version_id=version_id).order_by("position").values_list(
+        "pk", "code", "name", "parent_id", "depth", "is_leaf", "points", "method", "rule_type"),
+    (int,))
+CARD_SCORES = CompiledRead(
+    "luoshi_card_scores", Score,
+    lambda round_id, unit_id: Score.objects.filter(round_id=round_id, unit_id=unit_id, is_current=True)
+    .order_by("scored_at", "pk").values_list(
+        "pk", "indicator_id", "value", "level", "note", "status", "source", "scored_at", "evaluator_id",
+        "evaluator__full_name", "evaluator__username", "approved_by_id", "approved_by__full_name",
+        "approved_by__username"),
+    (int, int))
+
+
 def card_get(user, pk: int, unit_pk: int) -> tuple[Round, Unit, Participant]:
     """The round, the unit and its participation (group, excluded, which short lists have rows, its stored result)
     of a score card `user` may read, in one query: the participant row with its round, scheme, unit and result. Who
     may read it is `RoundUnit.objects.visible_to` for that row, decided in Python (permissions.reads_card); for
     people with no office role it also tells whether they evaluate in the round (permissions.assignments_none).
     Anything else takes `round_unit_get`'s way, so a refusal is the same 404 with the same message as before."""
-    rows = (RoundUnit.objects.filter(round_id=pk, unit_id=unit_pk)   # unique: no first()
-            .select_related("round__scheme__owner_unit", "round__scheme__region", "round__version", "unit", "result")
-            .order_by())
     # Whether someone with no office role evaluates in the round is asked here too (the card's tabs, reads_card and
     # may_score need it; a manager's is never read): one statement less on a liaison's card when they do not.
     ask = bool(getattr(user, "pk", None)) and not scope_for(user).has_role(Role.OFFICE)
-    if ask:
-        rows = rows.annotate(evaluates=Exists(assignments_of(user, pk)))
-    row = next(iter(rows), None)
+    rows = CARD_ROW_ASKING.objects(pk, unit_pk, user.pk) if ask else CARD_ROW.objects(pk, unit_pk)
+    row = rows[0] if rows else None
     if row is not None and ask and not row.evaluates:
         assignments_none(user, row.round)
     if row is not None and reads_card(user, row.round, row.unit):
@@ -235,10 +261,7 @@ def card_scores(rnd: Round, unit: Unit, *, evidence: bool = True) -> dict[int, l
     by_pk: dict[int, CardScore] = {}
     people: dict[int | None, CardPerson | None] = {None: None}    # a card has a few evaluators for 140 scores
     for (pk, indicator_id, value, level, note, status, source, scored_at, ev_id, ev_name, ev_user, ap_id, ap_name,
-         ap_user) in (Score.objects.filter(round=rnd, unit=unit, is_current=True).order_by("scored_at", "pk")
-                      .values_list("pk", "indicator_id", "value", "level", "note", "status", "source", "scored_at",
-                                   "evaluator_id", "evaluator__full_name", "evaluator__username", "approved_by_id",
-                                   "approved_by__full_name", "approved_by__username")):
+         ap_user) in CARD_SCORES.rows(rnd.pk, unit.pk):
         if ev_id not in people:
             people[ev_id] = _card_person(ev_id, ev_name, ev_user)
         if ap_id not in people:
@@ -273,8 +296,7 @@ def score_card(user, rnd: Round, unit: Unit, participant: Participant | None = N
         participant = _participant(row)
     lists, result = participant[2], participant[3]
     definition = rnd.version.definition()
-    indicators = [CardIndicator(*row) for row in Indicator.objects.filter(version=rnd.version_id).order_by("position")
-                  .values_list("pk", "code", "name", "parent_id", "depth", "is_leaf", "points", "method", "rule_type")]
+    indicators = [CardIndicator(*row) for row in CARD_INDICATORS.rows(rnd.version_id)]
     scores = card_scores(rnd, unit, evidence="evidence" in lists)
     adjustments = (list(Adjustment.objects.filter(round=rnd, unit=unit, is_current=True).prefetch_related("evidence"))
                    if "adjustments" in lists else [])

@@ -27,12 +27,54 @@ from django.urls import reverse
 from django.utils import formats as django_formats
 from django.utils.timezone import template_localtime  # type: ignore[attr-defined]  # (not in django-stubs)
 from django.utils.translation import get_language, gettext, ngettext, npgettext, pgettext
+import markupsafe
 from jinja2 import ChainableUndefined, Environment, Undefined
+from jinja2.compiler import CodeGenerator
+from markupsafe import escape
 
 from luoshi.core import clock
 
 
+# markupsafe's escaping of plain text, without wrapping the result in a Markup: the characters `escape` gives.
+# (`escape(s)` is `Markup(_escape_inner(s))` for a str; a markupsafe without it falls back to `escape`.)
+_escape_text = getattr(markupsafe, "_escape_inner", None) or (lambda text: str(escape(text)))
+
+
+def output(value) -> str:
+    """What `{{ value }}` writes in an autoescaped template: the text of `escape(_finalize(value))`. Text, the
+    commonest value, is escaped without building a Markup object on the way (~0.4–0.8 µs each, a card writes ~1,650
+    values); what is written is the same characters (the page joins its pieces into one text anyway)."""
+    if type(value) is str:
+        return _escape_text(value)
+    return escape(_finalize(value))
+
+
+class LuoshiCodeGenerator(CodeGenerator):
+    """Jinja2's code generator, with `{{ value }}` in an autoescaped template compiled to one call,
+    `environment.output(value)`, instead of `escape(environment.finalize(value))` (ADR 0061). Anything else (a
+    template whose autoescaping changes inside it, one without autoescaping) compiles as Jinja2 compiles it."""
+
+    def _fast(self, frame, finalize) -> bool:
+        return (not frame.eval_ctx.volatile and frame.eval_ctx.autoescape
+                and finalize.src == "environment.finalize(" and self.environment.finalize is _finalize)
+
+    def _output_child_pre(self, node, frame, finalize) -> None:
+        if self._fast(frame, finalize):
+            self.write("environment.output(")
+        else:
+            super()._output_child_pre(node, frame, finalize)
+
+    def _output_child_post(self, node, frame, finalize) -> None:
+        if self._fast(frame, finalize):
+            self.write(")")
+        else:
+            super()._output_child_post(node, frame, finalize)
+
+
 class LuoshiEnvironment(Environment):
+    code_generator_class = LuoshiCodeGenerator
+    output = staticmethod(output)
+
     def getattr(self, obj, attribute):  # noqa: A003 — Jinja2's own name
         # Django's order: a dict's key before an attribute (`row.items` is the row's "items" key if it has one),
         # then call what was found. Plain dicts are what most lookups meet, so they go first and cheaply.

@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.template import defaultfilters, engines
+from hypothesis import example, given, strategies as st
+from markupsafe import Markup, escape
 from django.utils import translation
 
 
@@ -95,3 +97,28 @@ def test_url_static_and_django_filters():
     assert render("{{ s|linebreaksbr }}", s="a<\nb") == "a&lt;<br>b"
     assert render("{{ s|truncatechars(5) }}", s="一二三四五六七") == defaultfilters.truncatechars("一二三四五六七", 5)
     assert render("{{ xs|join('、') }}", xs=["<a>", "b"]) == "&lt;a&gt;、b"
+
+
+@given(st.one_of(st.text(), st.integers(), st.decimals(allow_nan=False, allow_infinity=False, places=2),
+                 st.none(), st.booleans(), st.text().map(Markup), st.dates(), st.floats(allow_nan=False)))
+@example("'\"<>& 中文")
+@example(Markup("<b>'</b>"))
+def test_a_written_value_is_the_text_of_escape_after_finalize(value):
+    """`{{ value }}` compiles to `environment.output(value)` (ADR 0061): the same characters as Jinja2's
+    `escape(environment.finalize(value))` for text, numbers, Markup, None, dates; in a template and alone."""
+    from luoshi.core.jinja import _finalize, output
+
+    with translation.override("zh-hans"):
+        expected = str(escape(_finalize(value)))
+        assert output(value) == expected
+        assert render("<i title=\"{{ v }}\">{{ v }}</i>", v=value) == f'<i title="{expected}">{expected}</i>'
+
+
+def test_values_are_written_by_one_call_and_autoescape_off_writes_them_as_they_are():
+    env = engines["jinja2"].env
+    code = env.compile("{{ a }}{{ b.c }}", raw=True)
+    assert code.count("environment.output(") == 2 and "escape(" not in code
+    assert render("{{ a }}{% autoescape false %}{{ a }}{% endautoescape %}", a="<&'\">") == \
+        "&lt;&amp;&#39;&#34;&gt;<&'\">"
+    text = engines["jinja2"].env.overlay(autoescape=False).from_string("{{ a }}").render(a="<b>")
+    assert text == "<b>"
