@@ -166,7 +166,8 @@ def finding_list_total(*, user, program: Program, filters: FindingFilters, whole
                               source=filters.source, overdue=filters.overdue)
 
 
-def finding_search_count(*, user, program: Program, filters: FindingFilters, whole: bool | None = None) -> QuerySet | None:
+def finding_search_count(*, user, program: Program, filters: FindingFilters,
+                         whole: bool | None = None) -> QuerySet | None:
     """The maintained count (ledger.tallies, the `gram` row: a one-value query) of the findings a keyword search
     finds, when it holds that figure: a keyword of one or two characters without a case (a Chinese word), no other
     filter, someone who reads the whole program. None otherwise (then the list counts its matches, up to a cap)."""

@@ -53,7 +53,8 @@ FIGURES = ("found", "rectified", "closed", "overdue", "repeats", "close_n", "clo
 Key = tuple[str, str, str]  # (dimension, key, status or figure)
 
 _FIELDS = ("id", "unit_id", "unit_path", "category_id", "source", "severity", "status", "deadline",
-           "first_submitted_at", "closed_at", "created_at", "repeat_count", "found_on", "code", "description", "address")
+           "first_submitted_at", "closed_at", "created_at", "repeat_count", "found_on", "code", "description",
+           "address")
 SEARCHED = ("code", "description", "address")  # the fields a keyword search looks in (ledger.filters)
 _US = dt.timedelta(microseconds=1)
 

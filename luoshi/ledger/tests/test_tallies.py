@@ -326,8 +326,8 @@ def test_a_short_search_count_is_its_lists_count(findings, cast, travel, rows, k
                     # someone who reads part of the program, or another filter with the keyword: the list counts
                     assert selectors.finding_search_count(user=cast["liaison_a"], program=program,
                                                           filters=filters) is None
-                    assert selectors.finding_search_count(user=office, program=program, filters=selectors.FindingFilters(
-                        q=q, status=FindingStatus.RECORDED)) is None
+                    narrower = selectors.FindingFilters(q=q, status=FindingStatus.RECORDED)
+                    assert selectors.finding_search_count(user=office, program=program, filters=narrower) is None
 
             check()
             i, description, address = edit
