@@ -166,17 +166,41 @@ def finding_list_total(*, user, program: Program, filters: FindingFilters, whole
                               source=filters.source, overdue=filters.overdue)
 
 
+def finding_search_count(*, user, program: Program, filters: FindingFilters,
+                         whole: bool | None = None) -> QuerySet | None:
+    """The maintained count (ledger.tallies, the `gram` row: a one-value query) of the findings a keyword search
+    finds, when it holds that figure: a keyword of one or two characters without a case (a Chinese word), no other
+    filter, someone who reads the whole program. None otherwise (then the list counts its matches, up to a cap)."""
+    gram = tallies.search_gram(filters.q)
+    others = (filters.status, filters.unit, filters.category, filters.source, filters.severity, filters.overdue,
+              filters.repeat, filters.public, filters.found_from, filters.found_to, filters.sheet, filters.round)
+    if gram is None or any(v not in (None, "", False) for v in others):
+        return None
+    if not (whole if whole is not None else perms.reads_whole_program(user, program)):
+        return None
+    return tallies.gram_row(program.pk, gram)
+
+
 def finding_first_page(ids: QuerySet, count_rows: QuerySet, *, order_by, fields, size: int,
-                       cap: int | None = None) -> tuple[list[dict], int]:
-    """The list's first page and its count in one statement, when no maintained figure holds the count: `fields` of
-    the first `size` of `ids` in `order_by`, each row with the number of `count_rows` (at most `cap` + 1) — a
-    scalar subquery the database runs once. Returns (rows, count); no row means nothing matches (count 0). On
-    PostgreSQL a statement of its own costs a round trip, planning and Django's cursor work (ADR 0040, 0056)."""
-    counted = count_rows.order_by().values("pk")
-    sql, params = (counted[:cap + 1] if cap is not None else counted).query.sql_with_params()
-    count = RawSQL(f"SELECT COUNT(*) FROM ({sql}) counted", params, output_field=IntegerField())
+                       cap: int | None = None, counted: QuerySet | None = None) -> tuple[list[dict], int]:
+    """The list's first page and its count in one statement, when no maintained figure read on its own holds the
+    count: `fields` of the first `size` of `ids` in `order_by`, each row with the number of `count_rows` (at most
+    `cap` + 1) — a scalar subquery the database runs once —, or with the maintained count `counted` (a one-value
+    query: finding_search_count) when given, then also at most `cap` + 1. Returns (rows, count); no row means
+    nothing matches (count 0). On PostgreSQL a statement of its own costs a round trip, planning and Django's
+    cursor work (ADR 0040, 0056)."""
+    if counted is not None:
+        sql, params = counted.query.sql_with_params()
+    else:
+        counted_rows = count_rows.order_by().values("pk")
+        rows_sql, params = (counted_rows[:cap + 1] if cap is not None else counted_rows).query.sql_with_params()
+        sql = f"SELECT COUNT(*) FROM ({rows_sql}) counted"
+    count = RawSQL(sql, params, output_field=IntegerField())
     rows = list(Finding.objects.filter(pk__in=ids[:size]).order_by(*order_by).values(*fields, list_count=count))
-    return rows, rows[0]["list_count"] if rows else 0
+    if not rows:
+        return rows, 0
+    n = rows[0]["list_count"] or 0  # no gram row: no finding has the text (but then there is no row either)
+    return rows, min(n, cap + 1) if cap is not None else n
 
 
 def finding_get(*, user, pk: int) -> Finding:

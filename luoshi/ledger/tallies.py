@@ -21,7 +21,11 @@ Rows, per program (dimension · key · figure):
   the cockpit's 逾期;
 - list · "<unit id>/<source>/<0|1>" · status — findings of units in the unit's subtree (no unit id: the whole
   program) from the source, owing past their deadline (1, as of the tally day) or not (0), with the status: the
-  findings list's count when it is filtered by source and/or 只看逾期 besides status and unit (ADR 0056).
+  findings list's count when it is filtered by source and/or 只看逾期 besides status and unit (ADR 0056);
+- gram · one or two characters · found — findings whose number, description or address contains that text: the
+  count of a keyword search of one or two characters without a case (a Chinese word, digits), for someone who
+  reads the whole program and sets no other filter (`search_gram`, ADR 0062). A keyword of one or two characters is
+  contained in a text exactly when it is one of the text's characters or pairs of neighbouring characters.
 """
 from __future__ import annotations
 
@@ -29,26 +33,47 @@ import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from contextlib import contextmanager
+from operator import add
 
 from django.db.models import BooleanField, QuerySet
 from django.db.models.expressions import RawSQL
 
 from luoshi.core import clock
+from luoshi.core.filters import is_caseless
 from luoshi.core.tallies import counter_rows_apply, counter_rows_replace
 from luoshi.org.lookups import path_unit_id
 from luoshi.programs.models import Program
 
 from .models import OWING_STATUSES, Finding, FindingStatus, FindingTally, FindingTallyDay, LedgerConfig, Source
 
-TOTAL, UNIT, MONTH, SUBTREE, LIST = "total", "unit", "month", "subtree", "list"
+TOTAL, UNIT, MONTH, SUBTREE, LIST, GRAM = "total", "unit", "month", "subtree", "list", "gram"
 FIGURE_DIMENSIONS = {"unit": "by_unit", "category": "by_category", "source": "by_source", "severity": "by_severity"}
 FIGURES = ("found", "rectified", "closed", "overdue", "repeats", "close_n", "close_us")
 
 Key = tuple[str, str, str]  # (dimension, key, status or figure)
 
 _FIELDS = ("id", "unit_id", "unit_path", "category_id", "source", "severity", "status", "deadline",
-           "first_submitted_at", "closed_at", "created_at", "repeat_count", "found_on")
+           "first_submitted_at", "closed_at", "created_at", "repeat_count", "found_on", "code", "description",
+           "address")
+SEARCHED = ("code", "description", "address")  # the fields a keyword search looks in (ledger.filters)
 _US = dt.timedelta(microseconds=1)
+
+
+def grams(*texts: str) -> set[str]:
+    """The characters and the pairs of neighbouring characters of each text (not across two texts)."""
+    out: set[str] = set()
+    for text in texts:
+        out.update(text)
+        out.update(map(add, text, text[1:]))
+    return out
+
+
+def search_gram(q: str) -> str | None:
+    """The `gram` row that holds how many findings a keyword search for `q` finds, when there is one: `q` (stripped
+    as the search strips it) of one or two characters without a case — the search then looks for exactly that text
+    (`contains`, core.filters.contains_any), and on SQLite too, whose LIKE folds only ASCII letters."""
+    q = q.strip()
+    return q if 1 <= len(q) <= 2 and is_caseless(q) else None
 
 
 def contribution(f: dict, *, day: dt.date, out: Counter | None = None) -> Counter:
@@ -81,6 +106,8 @@ def contribution(f: dict, *, day: dt.date, out: Counter | None = None) -> Counte
         for figure, n in figures.items():
             if n:
                 out[(dimension, key, figure)] += n
+    for gram in grams(*(f[field] for field in SEARCHED)):
+        out[(GRAM, gram, "found")] += 1
     return out
 
 
@@ -211,6 +238,12 @@ def list_count(program_id: int, *, unit_ids: Sequence[int | str] | None, status:
     if not (found[0][1] if found else FindingTallyDay.objects.filter(program_id=program_id, day=today).exists()):
         return None
     return sum(n for n, _ in found)
+
+
+def gram_row(program_id: int, gram: str) -> QuerySet:
+    """The `gram` row's count as a one-value query (`n`; no row: no finding has the text), to be read on its own
+    or inside the statement that reads the list's first page (selectors.finding_first_page)."""
+    return FindingTally.objects.filter(program_id=program_id, dimension=GRAM, key=gram, figure="found").values("n")
 
 
 def figure_rows(program_id: int, by: str) -> dict[str, dict[str, int]]:

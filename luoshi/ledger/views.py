@@ -184,6 +184,9 @@ def finding_list(request, code):
                  else LeanPaginator(ids, PAGE_SIZE, count_rows=count_rows))
     total = None if filters.q else selectors.finding_list_total(user=request.user, program=program, filters=filters,
                                                                 whole=whole)
+    # a search for one or two Chinese characters: how many findings contain them is a maintained figure too
+    counted = selectors.finding_search_count(user=request.user, program=program, filters=filters,
+                                             whole=whole) if filters.q else None
     page_rows = None
     if total is not None:
         paginator.count = total  # the maintained figure (ledger.tallies) instead of a COUNT over the findings
@@ -192,7 +195,9 @@ def finding_list(request, code):
         # cut: its rows and the count in one statement
         page_rows, paginator.count = selectors.finding_first_page(
             ids, count_rows, order_by=qs.query.order_by, fields=ROW_FIELDS, size=PAGE_SIZE,
-            cap=SEARCH_COUNT_CAP if filters.q else None)
+            cap=SEARCH_COUNT_CAP if filters.q else None, counted=counted)
+    elif counted is not None:  # as CappedPaginator counts: at most the cap + 1
+        paginator.count = min(next(iter(counted), {"n": 0})["n"], SEARCH_COUNT_CAP + 1)
     if filters.unit is not None and not filters.q and paginator.count >= WALK_MIN_MATCHES and \
             _int_or_none(request.GET.get("page")) in (None, *range(1, WALK_MAX_PAGE + 1)):
         # Many matches in a unit's subtree: the first pages come quicker walking the list's order than sorting

@@ -291,3 +291,48 @@ def test_the_overdue_list_count_waits_for_the_days_counts(findings, cast, travel
         assert selectors.finding_list_total(user=office, program=program, filters=overdue) == 1
         by_unit = selectors.FindingFilters(overdue=True, unit=f.unit, source=f.source)
         assert selectors.finding_list_total(user=office, program=program, filters=by_unit) == 1
+
+
+# a few characters that meet in texts and keywords: Chinese, Latin in both cases, digits, LIKE's wildcards, spaces
+SEARCH_ALPHABET = "垃圾桶号a A1_%\\"
+texts = st.text(SEARCH_ALPHABET, min_size=1, max_size=6).filter(str.strip)
+
+
+@settings(max_examples=20, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(rows=st.lists(st.tuples(texts, st.text(SEARCH_ALPHABET, max_size=4)), min_size=1, max_size=5),
+       keywords=st.lists(st.text(SEARCH_ALPHABET, min_size=1, max_size=3), min_size=1, max_size=6),
+       edit=st.tuples(st.integers(0, 4), texts, st.text(SEARCH_ALPHABET, max_size=4)))
+def test_a_short_search_count_is_its_lists_count(findings, cast, travel, rows, keywords, edit):
+    """The `gram` rows hold, for a keyword of one or two characters without a case, how many findings the search
+    finds (number, description or address containing it): the same as the list's own count, after findings are
+    recorded and after one is edited; other keywords have no such figure."""
+    sid = transaction.savepoint()
+    try:
+        with travel("2026-03-02"):
+            recorded = [findings.record(description=d, address=a) for d, a in rows]
+            office, program = cast["office"], findings.program
+
+            def check():
+                assert tallies.program_differences(program) == {}
+                for q in [*keywords, "垃圾", "号", "1", "20"]:
+                    filters = selectors.FindingFilters(q=q)
+                    counted = selectors.finding_search_count(user=office, program=program, filters=filters)
+                    listed = selectors.finding_list(user=office, program=program, filters=filters).count()
+                    short = 1 <= len(q.strip()) <= 2 and not any(ch.isalpha() and ch.isascii() for ch in q)
+                    assert (counted is not None) == short, q
+                    if counted is not None:
+                        assert next(iter(counted), {"n": 0})["n"] == listed, q
+                    # someone who reads part of the program, or another filter with the keyword: the list counts
+                    assert selectors.finding_search_count(user=cast["liaison_a"], program=program,
+                                                          filters=filters) is None
+                    narrower = selectors.FindingFilters(q=q, status=FindingStatus.RECORDED)
+                    assert selectors.finding_search_count(user=office, program=program, filters=narrower) is None
+
+            check()
+            i, description, address = edit
+            services.finding_update(by=office, finding=recorded[i % len(recorded)], description=description.strip(),
+                                    address=address)
+            check()
+    finally:
+        transaction.savepoint_rollback(sid)

@@ -247,10 +247,13 @@ def test_a_unit_filter_with_many_matches_walks_the_list_order_with_the_same_rows
 def test_the_first_page_of_a_counted_list_reads_its_count_with_its_rows(findings, cast, client_for, travel,
                                                                         monkeypatch):
     """A list whose count no maintained figure holds (a search, a category) counts in the first page's statement:
-    the same rows and count as the separate COUNT that other pages make, one statement fewer."""
+    the same rows and count as the separate COUNT that other pages make, one statement fewer. A search for one or
+    two Chinese characters reads the maintained count (the `gram` row, ADR 0062) instead: with the first page's
+    rows, or on its own for another page; no COUNT."""
     from luoshi.ledger import views as ledger_views
 
     make_findings(findings, travel, 12)
+    make_findings(findings, travel, 12, start=100)
     monkeypatch.setattr(ledger_views, "PAGE_SIZE", 5)
     monkeypatch.setattr(ledger_views, "SEARCH_COUNT_CAP", 8)
     c = client_for(cast["office"])
@@ -260,19 +263,26 @@ def test_the_first_page_of_a_counted_list_reads_its_count_with_its_rows(findings
         with CaptureQueriesContext(connection) as ctx:
             r = c.get(url("ledger_findings"), params)
         counts = [q["sql"] for q in ctx.captured_queries if q["sql"].startswith("SELECT COUNT(")]
+        tally = [q["sql"] for q in ctx.captured_queries if "ledger_findingtally" in q["sql"]]
         return [row["pk"] for row in r.context["rows"]], r.context["page"].paginator.count, \
-            len(ctx.captured_queries), counts
+            len(ctx.captured_queries), counts, tally
 
-    for params, count, match in [({"q": "问题"}, 9, {"description__contains": "问题"}),
-                                 ({"category": category.pk}, 4, {"category": category}),
-                                 ({"q": "没有这个"}, 0, {"description__contains": "没有这个"})]:
-        rows, counted, statements, separate = page(params)
+    for params, count, match, maintained in [
+            ({"q": "问题"}, 9, {"description__contains": "问题"}, True),  # 24 matches: capped at 8 + 1
+            ({"q": "题"}, 9, {"description__contains": "题"}, True),
+            ({"q": "问题1"}, 9, {"description__contains": "问题1"}, False),  # 15: three characters are counted
+            ({"category": category.pk}, 8, {"category": category}, False),
+            ({"q": "没有这个"}, 0, {"description__contains": "没有这个"}, False),
+            ({"q": "没有"}, 0, {"description__contains": "没有"}, True)]:
+        rows, counted, statements, separate, tally = page(params)
         assert counted == count and separate == [], params  # a search counts at most the cap + 1
+        assert bool(tally) == maintained, params
         assert rows == list(Finding.objects.filter(program=findings.program, **match)
                             .order_by("-found_on", "-id").values_list("pk", flat=True)[:5]), params
-        if count > 5:  # page 2 counts with a statement of its own: the same count
-            rows2, counted2, statements2, separate2 = page(params | {"page": 2})
-            assert counted2 == count and len(separate2) == 1 and statements2 == statements + 1, params
+        if count > 5:  # page 2 counts with a statement of its own (or reads the count's row): the same count
+            rows2, counted2, statements2, separate2, tally2 = page(params | {"page": 2})
+            assert counted2 == count and statements2 == statements + 1, params
+            assert (len(separate2), bool(tally2)) == ((0, True) if maintained else (1, False)), params
             assert not set(rows2) & set(rows)
 
 
