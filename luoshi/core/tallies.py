@@ -3,11 +3,11 @@ key, third field) holding `n`. tasks.tallies (third field: status), ledger.talli
 figure) write their deltas and their recounts through here; intake's rows belong to no program (program_id None)."""
 from __future__ import annotations
 
-from collections import Counter
-
+from collections import Counter, defaultdict
 from typing import Any
 
 from django.db import models
+from django.db.models import Case, F, Value, When
 
 from . import clock
 
@@ -29,15 +29,22 @@ def counter_rows_apply(*, model: type[models.Model], field: str, delta: Counter,
                         ignore_conflicts=True)
     rows = manager.select_for_update().filter(
         **owner, dimension__in={d for d, _k, _s in nonzero}, key__in={k for _d, k, _s in nonzero},
-        **{f"{field}__in": {s for _d, _k, s in nonzero}}).order_by("pk")
-    changed: list[Any] = []
-    row: Any
-    for row in rows:
-        d = nonzero.get((row.dimension, row.key, getattr(row, field)))
+        **{f"{field}__in": {s for _d, _k, s in nonzero}}).order_by("pk").values_list("pk", "dimension", "key", field)
+    # One UPDATE that adds each row's change, the rows grouped by change: a new finding's ~60 search-character rows
+    # all get +1 (ADR 0062), where a per-row CASE (bulk_update) cost ~14 ms of Python to build.
+    by_change: dict[int, list[int]] = defaultdict(list)
+    for pk, dimension, key, value in rows:
+        d = nonzero.get((dimension, key, value))
         if d:
-            row.n += d
-            changed.append(row)
-    manager.bulk_update(changed, ["n"])
+            by_change[d].append(pk)
+    if not by_change:
+        return
+    pks = [pk for group in by_change.values() for pk in group]
+    if len(by_change) == 1:
+        added: Any = Value(next(iter(by_change)))
+    else:
+        added = Case(*(When(pk__in=group, then=Value(d)) for d, group in by_change.items()), default=Value(0))
+    manager.filter(pk__in=pks).update(n=F("n") + added)
 
 
 def counter_rows_replace(*, model: type[models.Model], field: str, counted: Counter, program_id: int | None = None) -> int:
