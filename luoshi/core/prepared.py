@@ -34,6 +34,11 @@ _PLACEHOLDER = re.compile(r"%s|%%")
 _prepared: weakref.WeakKeyDictionary[Any, set[str]] = weakref.WeakKeyDictionary()
 
 
+def numbered_placeholders(sql: str) -> list[str]:
+    """The %s placeholders of `sql` (not the %% escapes), in order."""
+    return [m for m in _PLACEHOLDER.findall(sql) if m == "%s"]
+
+
 def numbered(sql: str) -> str:
     """`sql` with its %s placeholders as PostgreSQL's $1, $2, … and %% as %."""
     count = 0
