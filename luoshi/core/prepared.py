@@ -1,5 +1,6 @@
-"""The statements every signed-in request runs — its session, the person, their scope and the header's figures
-(ADR 0021, 0034) — prepared once per PostgreSQL connection (ADR 0040).
+"""The statements every signed-in request runs — its session, and the person with their scope and the header's
+figures (ADR 0021, 0034, 0063; the scope and the header also have statements of their own, for a person read some
+other way) — prepared once per PostgreSQL connection (ADR 0040).
 
 PostgreSQL parses and plans each statement it receives. For these fixed statements that is most of their cost: the
 scope's statement spends ~0.4 of its ~0.5 ms of server CPU on parsing and planning six table references with their
