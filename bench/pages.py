@@ -160,7 +160,7 @@ def start_gunicorn(port: int, workers: int, threads: int, *, env_extra: dict[str
     if not quiet:
         print("starting:", " ".join(cmd), flush=True)
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env)
-    deadline = time.time() + 60
+    deadline = time.time() + 300  # a worker loads every view and template first (config/wsgi.py): slow on a busy machine
     while time.time() < deadline:
         if proc.poll() is not None:
             sys.exit(f"gunicorn exited with {proc.returncode}")
@@ -173,7 +173,7 @@ def start_gunicorn(port: int, workers: int, threads: int, *, env_extra: dict[str
         except OSError:
             time.sleep(0.3)
     proc.send_signal(signal.SIGTERM)
-    sys.exit("gunicorn did not answer within 60 s")
+    sys.exit("gunicorn did not answer within 300 s")
 
 
 def stop(proc: subprocess.Popen | None) -> None:

@@ -1,5 +1,6 @@
-"""The statements every signed-in request runs — its session, the person, their scope and the header's figures
-(ADR 0021, 0034) — prepared once per PostgreSQL connection (ADR 0040).
+"""The statements every signed-in request runs — its session, and the person with their scope and the header's
+figures (ADR 0021, 0034, 0063; the scope and the header also have statements of their own, for a person read some
+other way) — prepared once per PostgreSQL connection (ADR 0040).
 
 PostgreSQL parses and plans each statement it receives. For these fixed statements that is most of their cost: the
 scope's statement spends ~0.4 of its ~0.5 ms of server CPU on parsing and planning six table references with their
@@ -32,6 +33,11 @@ from psycopg.errors import InvalidSqlStatementName
 _PLACEHOLDER = re.compile(r"%s|%%")
 # the names prepared on each driver connection; a new connection (CONN_MAX_AGE, a reconnect) starts empty
 _prepared: weakref.WeakKeyDictionary[Any, set[str]] = weakref.WeakKeyDictionary()
+
+
+def numbered_placeholders(sql: str) -> list[str]:
+    """The %s placeholders of `sql` (not the %% escapes), in order."""
+    return [m for m in _PLACEHOLDER.findall(sql) if m == "%s"]
 
 
 def numbered(sql: str) -> str:

@@ -30,3 +30,12 @@ class OrgConfig(AppConfig):
 
         journal_names_register("org.unit", unit_path_names)  # the journal names a unit by its path
         journal_verbs_register({"person.language": gettext_lazy("修改语言")})
+
+        from luoshi.core.sessions import person_read_register
+
+        from .context_processors import HEADER_WITH_PERSON
+        from .scopes import SCOPE_WITH_PERSON
+
+        # what every signed-in page reads about its person, read with the person in one statement (ADR 0063)
+        person_read_register(HEADER_WITH_PERSON)
+        person_read_register(SCOPE_WITH_PERSON)

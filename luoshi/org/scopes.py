@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from django.db import connection
 
 from luoshi.core import prepared
+from luoshi.core.sessions import PersonRead
 
 from .lookups import outermost, path_within
 from .models import Pairing, Role, RoleGrant, Unit
@@ -74,20 +75,50 @@ PAIRED = "#paired"  # the role column of SCOPE_SQL's 包联 rows (no real role h
 # A person's grants (role, unit path) and the paths of the units they help (包联: as the helper leader, or through a
 # unit where they hold any role), in one statement: on every signed-in page, two ORM queries cost ~0.8 ms of Python
 # to build, this ~0.1 ms. `LIKE path || '%'` is org.lookups' `within` (unit paths hold only digits and "/").
+# `%s` is the person's id (three times). Its own statement only for a person object that did not come with these rows.
 SCOPE_SQL = f"""
-SELECT g.role, u.path FROM {RoleGrant._meta.db_table} g JOIN {Unit._meta.db_table} u ON u.id = g.unit_id
+SELECT g.role AS role, u.path AS path FROM {RoleGrant._meta.db_table} g JOIN {Unit._meta.db_table} u ON u.id = g.unit_id
  WHERE g.person_id = %s
 UNION ALL
-SELECT '{PAIRED}', t.path FROM {Pairing._meta.db_table} p JOIN {Unit._meta.db_table} t ON t.id = p.target_unit_id
-  LEFT JOIN {Unit._meta.db_table} h ON h.id = p.helper_unit_id
- WHERE p.helper_person_id = %s
+SELECT '{PAIRED}', t.path FROM {Pairing._meta.db_table} pr JOIN {Unit._meta.db_table} t ON t.id = pr.target_unit_id
+  LEFT JOIN {Unit._meta.db_table} h ON h.id = pr.helper_unit_id
+ WHERE pr.helper_person_id = %s
     OR EXISTS (SELECT 1 FROM {RoleGrant._meta.db_table} g2 JOIN {Unit._meta.db_table} gu ON gu.id = g2.unit_id
                 WHERE g2.person_id = %s AND h.path LIKE gu.path || '%%')
 """
 
 
+def _keep_scope_rows(user, rows: list[tuple]) -> None:
+    user._luoshi_scope_rows = [(role, path) for role, path in rows if role is not None]
+
+
+# The same rows in the signed-in person's statement (core.sessions, ADR 0063): one statement fewer on every page.
+# The person's row is repeated on each of them; a person with none comes with one row of NULLs (LEFT JOIN).
+SCOPE_WITH_PERSON = PersonRead(columns=(), join=f"LEFT JOIN ({SCOPE_SQL}) s ON 1 = 1",
+                               join_columns=("s.role", "s.path"), keep=_keep_scope_rows)
+
+
+def scope_forget(person) -> None:
+    """Drop the scope kept on a person object (and the rows read with them): the next scope_for reads it again.
+    For services that change the person's roles or unit."""
+    for name in ("_luoshi_scope", "_luoshi_scope_rows"):
+        try:
+            delattr(person, name)  # (request.user is a lazy object: its __dict__ is not the person's)
+        except AttributeError:
+            pass
+
+
+def _take(user, name: str):
+    """The value kept on `user` under `name`, removed from it (None when there is none)."""
+    value = getattr(user, name, None)
+    if value is not None:
+        delattr(user, name)
+    return value
+
+
 def scope_for(user) -> Scope:
-    """The scope of a user, computed once per request object and cached on it."""
+    """The scope of a user, computed once per request object and cached on it; from the rows read with the person
+    when the request's person came through core.sessions.PersonBackend (SCOPE_WITH_PERSON)."""
     if user is None or not getattr(user, "is_authenticated", False):
         return ANONYMOUS
     cached = getattr(user, "_luoshi_scope", None)
@@ -95,13 +126,16 @@ def scope_for(user) -> Scope:
         return cached
     paths: dict[str, list[str]] = {}
     paired: list[str] = []
-    with connection.cursor() as cur:
-        prepared.execute(cur, "luoshi_scope", SCOPE_SQL, [user.pk, user.pk, user.pk])
-        for role, path in cur.fetchall():
-            if role == PAIRED:
-                paired.append(path)
-            else:
-                paths.setdefault(role, []).append(path)
+    rows = _take(user, "_luoshi_scope_rows")  # read with the person (SCOPE_WITH_PERSON)
+    if rows is None:
+        with connection.cursor() as cur:
+            prepared.execute(cur, "luoshi_scope", SCOPE_SQL, [user.pk, user.pk, user.pk])
+            rows = cur.fetchall()
+    for role, path in rows:
+        if role == PAIRED:
+            paired.append(path)
+        else:
+            paths.setdefault(role, []).append(path)
     scope = Scope(
         person_id=user.pk,
         is_admin=bool(user.is_superuser or paths.get(Role.ADMIN)),

@@ -19,7 +19,7 @@ from luoshi.core.permissions import require, require_admin
 
 from .models import Pairing, Person, Role, RoleGrant, Unit, UnitKind
 from .paths import path_copies_move
-from .scopes import scope_for
+from .scopes import scope_for, scope_forget
 
 USERNAME_RE = re.compile(r"^[\w.@+-]+$")
 
@@ -146,7 +146,7 @@ def grant_role(*, by, person: Person, role: str, unit: Unit) -> RoleGrant:
         if created:
             journal_record(actor=by, verb="role.grant", obj=grant, changes={"person": person.pk, "role": role,
                            "unit": unit.pk}, scope_path=unit.path)
-    person.__dict__.pop("_luoshi_scope", None)
+    scope_forget(person)
     return grant
 
 
@@ -488,7 +488,7 @@ def person_update(*, by, person: Person, full_name: str, title: str = "", phone:
         person.save(update_fields=list(changes))
         journal_record(actor=by, verb="person.update", obj=person, changes=changes,
                        scope_path=unit.path if unit else "")
-    person.__dict__.pop("_luoshi_scope", None)
+    scope_forget(person)
     return person
 
 
@@ -524,7 +524,7 @@ def grant_revoke(*, by, grant: RoleGrant, reason: str = "") -> None:
         journal_record(actor=by, verb="role.revoke", obj=grant.person, reason=reason, scope_path=grant.unit.path,
                        changes={"person": grant.person_id, "role": grant.role, "unit": grant.unit_id})
         grant.delete()
-    grant.person.__dict__.pop("_luoshi_scope", None)
+    scope_forget(grant.person)
 
 
 def person_set_password(*, by, person: Person) -> str:

@@ -143,7 +143,9 @@ def test_unread_badge_and_what_a_partial_does_not_count(program, cast, client_fo
         partial = c.get("/programs/demo-2026/tasks/", HTTP_HX_REQUEST="true")
         queries = [q["sql"] for q in ctx.captured_queries]
     assert partial.status_code == 200 and "<header" not in partial.content.decode()
-    assert not any("core_notification" in q for q in queries)  # the badge is not shown, so not counted
+    # the badge is not shown, so it costs no statement: its count comes only inside the person's statement (one
+    # index lookup there, ADR 0063), never as a statement of its own
+    assert not any("core_notification" in q and "org_person" not in q for q in queries)
 
 
 def test_a_get_on_a_submit_address_explains_itself(program, cast, client_for):

@@ -11,7 +11,8 @@ from django.test.utils import CaptureQueriesContext
 from luoshi.core import prepared
 from luoshi.org.scopes import SCOPE_SQL
 
-PER_REQUEST = {"luoshi_session", "luoshi_person", "luoshi_scope", "luoshi_header"}
+# a page prepares the session and the person (with the scope and the header, ADR 0063)
+PER_REQUEST = {"luoshi_session", "luoshi_person"}
 
 
 def _prepared_names() -> set[str]:
