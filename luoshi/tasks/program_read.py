@@ -159,7 +159,7 @@ def _read_paths(scope: Scope):
     return within_parameter(scope.paths_for(*PROGRAM_READ_ROLES), connection.vendor)
 
 
-def _reach(scope: Scope, unit_paths: list[str], assigned: str | None, leads, paired) -> ProgramReach:
+def _reach(unit_paths: list[str], assigned: str | None, leads, paired) -> ProgramReach:
     rows: dict[str, dict[str, int]] = {}
     words = (assigned or "").split()
     for i in range(0, len(words), 3):
@@ -206,7 +206,7 @@ def program_read(scope: Scope, code: str, related: tuple[str, ...] = (), *,
             field.set_cached_value(program, obj)  # type: ignore[union-attr]  # a ForeignKey (owner_unit)
     if not reach or values[len(statement.columns) + 1] is None:  # (its "leads" column is a boolean or NULL)
         return program, None
-    return program, _reach(scope, unit_paths, *values[len(statement.columns):])
+    return program, _reach(unit_paths, *values[len(statement.columns):])
 
 
 def program_reach_read(scope: Scope, program: Program) -> ProgramReach:
@@ -221,4 +221,4 @@ def program_reach_read(scope: Scope, program: Program) -> ProgramReach:
                          _reach_statement(connection.vendor, one_key),
                          [program.pk, keys, program.pk, leader, program.pk, person, paths])
         row = cursor.fetchone()
-    return _reach(scope, unit_paths, *row)
+    return _reach(unit_paths, *row)
