@@ -276,3 +276,13 @@ def overdue_count(program_ids: list[int], unit_id: int) -> int | None:
         return None
     return sum(FindingTally.objects.filter(program_id__in=program_ids, dimension=SUBTREE, key=str(unit_id),
                                            figure="overdue").values_list("n", flat=True))
+
+
+def rebuild_in_migration(apps) -> None:
+    """What the migrations that add a dimension to the tallies run (0006, 0007, 0010, 0011): recount every ledger
+    program with the current code, so the new rows are right after an upgrade; nothing on a database without a
+    ledger. (The current code reads the models as they are now: a later migration that changes them moves this.)"""
+    if not apps.get_model("ledger", "LedgerConfig").objects.exists():
+        return
+    for program in ledger_programs():
+        program_rebuild(program)

@@ -7,13 +7,9 @@ from django.db import migrations, models
 def count_existing(apps, schema_editor):
     """Count the tallies of the findings already stored. This calls the current code (ledger.tallies), which
     reads the models as they are after this migration; if a later migration changes them, move this step there."""
-    LedgerConfig = apps.get_model("ledger", "LedgerConfig")
-    if not LedgerConfig.objects.exists():
-        return
-    from luoshi.ledger.tallies import ledger_programs, program_rebuild
+    from luoshi.ledger.tallies import rebuild_in_migration
 
-    for program in ledger_programs():
-        program_rebuild(program)
+    rebuild_in_migration(apps)
 
 
 class Migration(migrations.Migration):

@@ -5,13 +5,9 @@ def count_existing(apps, schema_editor):
     """The ledger tallies gained the `gram` rows (findings whose number, description or address contains a
     character or a pair of characters: the count of a short keyword search, ADR 0062): count them for the findings
     already stored, so the search's count is right after an upgrade. Calls the current code."""
-    LedgerConfig = apps.get_model("ledger", "LedgerConfig")
-    if not LedgerConfig.objects.exists():
-        return
-    from luoshi.ledger.tallies import ledger_programs, program_rebuild
+    from luoshi.ledger.tallies import rebuild_in_migration
 
-    for program in ledger_programs():
-        program_rebuild(program)
+    rebuild_in_migration(apps)
 
 
 class Migration(migrations.Migration):
