@@ -181,6 +181,12 @@ def finding_search_count(*, user, program: Program, filters: FindingFilters,
     return tallies.gram_row(program.pk, gram)
 
 
+def search_count_read(counted: QuerySet, cap: int) -> int:
+    """The count a search's page shows from the maintained figure `counted` (finding_search_count) on a page other
+    than the first (the first reads it with its rows, finding_first_page): as the capped count, at most `cap` + 1."""
+    return min(next(iter(counted), {"n": 0})["n"], cap + 1)
+
+
 def finding_first_page(ids: QuerySet, count_rows: QuerySet, *, order_by, fields, size: int,
                        cap: int | None = None, counted: QuerySet | None = None) -> tuple[list[dict], int]:
     """The list's first page and its count in one statement, when no maintained figure read on its own holds the

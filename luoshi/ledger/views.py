@@ -197,7 +197,7 @@ def finding_list(request, code):
             ids, count_rows, order_by=qs.query.order_by, fields=ROW_FIELDS, size=PAGE_SIZE,
             cap=SEARCH_COUNT_CAP if filters.q else None, counted=counted)
     elif counted is not None:  # as CappedPaginator counts: at most the cap + 1
-        paginator.count = min(next(iter(counted), {"n": 0})["n"], SEARCH_COUNT_CAP + 1)
+        paginator.count = selectors.search_count_read(counted, SEARCH_COUNT_CAP)
     if filters.unit is not None and not filters.q and paginator.count >= WALK_MIN_MATCHES and \
             _int_or_none(request.GET.get("page")) in (None, *range(1, WALK_MAX_PAGE + 1)):
         # Many matches in a unit's subtree: the first pages come quicker walking the list's order than sorting
