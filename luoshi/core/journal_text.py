@@ -75,6 +75,7 @@ _VERBS.update({
     "program.update": gettext_lazy("修改专项工作"),
     "instruction.create": gettext_lazy("领导批示"), "instruction.reply": gettext_lazy("回复批示"),
     "instruction.read": gettext_lazy("批示已阅"), "instruction.close": gettext_lazy("批示办结"),
+    "calendar.set": gettext_lazy("设定工作日历"), "calendar.remove": gettext_lazy("移除工作日历"),
 })
 
 

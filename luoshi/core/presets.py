@@ -147,19 +147,15 @@ def preset_load_and_describe(*, by, name: str, year: int | None = None) -> tuple
 # ---- core's own kind: the holiday calendar (presets/calendar/) -------------------------------------------
 
 def calendar_preset_parse(text: str, source: str):
-    from .errors import ServiceError
     from .workdays import calendar_parse
 
-    try:
-        return calendar_parse(text)
-    except ServiceError as e:
-        raise SpecError([SpecProblem(source, None, None, e.message)]) from None
+    return calendar_parse(text, source=source)
 
 
-def calendar_preset_load(*, text: str, **_kw) -> dict:
+def calendar_preset_load(*, text: str, spec, by=None, source: str = "", **_kw) -> dict:
     from .workdays import calendar_load
 
-    return calendar_load(text)
+    return calendar_load(text, by=by, source=source, parsed=spec)
 
 
 def calendar_preset_summary(result: dict) -> str:

@@ -19,14 +19,18 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from dataclasses import dataclass
+from typing import Literal
+
 import chinese_calendar
-import yaml
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from pydantic import Field, model_validator
 
-from .errors import ServiceError
+from .journal import journal_entry, journal_record_many
+from .specs import Spec, SpecFieldError, parse_yaml
 
 # The years chinese-calendar knows (2004–2026 in 1.11.0); it raises NotImplementedError for the others.
 _NATIONAL_YEARS = frozenset(d.year for d in chinese_calendar.holidays)
@@ -110,88 +114,102 @@ def example_path() -> Path:
     return Path(settings.BASE_DIR) / "presets" / "calendar" / "local.example.yaml"
 
 
-def _date(value, where: str) -> dt.date:
-    if isinstance(value, dt.datetime):  # YAML reads "2026-10-01 00:00" as a datetime: only the day counts
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError:
-        raise ServiceError(_("%(where)s：“%(value)s”不是日期（应为 2026-10-01 的形式）。") % {"where": where, "value": value})
+class CalendarHoliday(Spec):
+    """A stretch of days off (weekends included), `from` … `to` (one day when `to` is left out)."""
+
+    name: str = Field(default="", max_length=50)
+    start: dt.date = Field(alias="from")
+    end: dt.date | None = Field(default=None, alias="to")
 
 
-class _DatesAsText(yaml.SafeLoader):
-    """YAML without implicit timestamps: "2026-13-07" stays text, so `_date` can say which entry is wrong
-    (the safe loader would raise a bare ValueError for it)."""
+class CalendarYear(Spec):
+    holidays: list[CalendarHoliday] = []
+    workdays: list[dt.date] = []   # weekend days that are worked (调休上班)
 
 
-_DatesAsText.yaml_implicit_resolvers = {
-    k: [(tag, rx) for tag, rx in v if tag != "tag:yaml.org,2002:timestamp"]
-    for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+class CalendarFile(Spec):
+    """An office's calendar file (`presets/calendar/`, `luoshi calendar load`): each year listed replaces that
+    year's exceptions as a whole (a year listed with nothing under it removes them)."""
 
+    kind: Literal["calendar"] | None = None
+    name: str = ""
+    years: dict[int, CalendarYear | None] = Field(min_length=1)
 
-def calendar_parse(text: str) -> dict[dt.date, tuple[bool, str]]:
-    """The YAML calendar → {date: (is_workday, name)}, with errors that name the year and entry."""
-    try:
-        raw = yaml.load(text, Loader=_DatesAsText) or {}
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        line = f"第 {mark.line + 1} 行：" if mark else ""
-        raise ServiceError(_("日历文件不是有效的 YAML。") + line + str(getattr(e, "problem", e)))
-    years = raw.get("years") if isinstance(raw, dict) else None
-    if not isinstance(years, dict) or not years:
-        raise ServiceError(_("日历文件须有 years：每年一段，含 holidays 和 workdays。"))
-    out: dict[dt.date, tuple[bool, str]] = {}
-    holiday_days: set[dt.date] = set()  # weekends included: a day both off and worked is a mistake
-    for year, spec in years.items():
-        if isinstance(year, bool) or not str(year).isdigit() or not 2000 <= int(year) <= 2100:
-            raise ServiceError(_("years 下的“%(year)s”不是年份（应为 2026 这样的四位数字）。") % {"year": year})
-        year = int(year)
-        spec = spec or {}
-        if not isinstance(spec, dict):
-            raise ServiceError(_("%(year)s 年须写成 holidays 和 workdays 两项。") % {"year": year})
-        unknown = sorted(str(k) for k in spec if k not in ("holidays", "workdays"))
-        if unknown:
-            raise ServiceError(_("%(year)s 年下有未知的项“%(key)s”，只能写 holidays 和 workdays。")
-                               % {"year": year, "key": unknown[0]})
-        if not isinstance(spec.get("holidays") or [], list) or not isinstance(spec.get("workdays") or [], list):
-            raise ServiceError(_("%(year)s 年的 holidays 和 workdays 须为列表。") % {"year": year})
-        for i, h in enumerate(spec.get("holidays") or [], 1):
-            where = _("%(year)s 年第 %(n)s 个假期") % {"year": year, "n": i}
-            if not isinstance(h, dict) or "from" not in h:
-                raise ServiceError(_("%(where)s：须写 name、from、to。") % {"where": where})
-            start, end = _date(h["from"], where), _date(h.get("to", h["from"]), where)
-            if end < start or (end - start).days > 15:
-                raise ServiceError(_("%(where)s：起止日期不合理（%(a)s 至 %(b)s）。") % {"where": where, "a": start, "b": end})
-            day = start
-            while day <= end:
+    @model_validator(mode="after")
+    def _days_fit_their_year(self) -> CalendarFile:
+        problems: list[tuple[tuple, str]] = []
+        for year, spec in self.years.items():
+            where = ("years", year)
+            if not 2000 <= year <= 2100:
+                problems.append((where, _("“%(year)s”不是年份（应为 2000 至 2100 之间的四位数字）。") % {"year": year}))
+                continue
+            holiday_days: set[dt.date] = set()
+            for i, h in enumerate(spec.holidays if spec else []):
+                end = h.end or h.start
+                if end < h.start or (end - h.start).days > 15:
+                    problems.append(((*where, "holidays", i, "to"), _(
+                        "起止日期不合理（%(a)s 至 %(b)s）：结束不能早于开始，一段假期不超过 16 天。")
+                        % {"a": h.start, "b": end}))
+                    continue
+                for key, day in (("from", h.start), ("to", end)):
+                    if day.year != year:
+                        problems.append(((*where, "holidays", i, key), _("%(day)s 不在 %(year)s 年。")
+                                         % {"day": day, "year": year}))
+                holiday_days.update(h.start + dt.timedelta(days=n) for n in range((end - h.start).days + 1))
+            seen: set[dt.date] = set()
+            for j, day in enumerate(spec.workdays if spec else []):
+                at = (*where, "workdays", j)
                 if day.year != year:
-                    raise ServiceError(_("%(where)s：%(day)s 不在 %(year)s 年。") % {"where": where, "day": day, "year": year})
-                holiday_days.add(day)
+                    problems.append((at, _("%(day)s 不在 %(year)s 年。") % {"day": day, "year": year}))
+                elif day.weekday() < 5:
+                    problems.append((at, _("%(day)s 本来就是工作日（周一至周五），调休上班日应为周六或周日。") % {"day": day}))
+                elif day in holiday_days:
+                    problems.append((at, _("%(day)s 同时写在了假期和调休上班日里。") % {"day": day}))
+                elif day in seen:
+                    problems.append((at, _("%(day)s 写了两次。") % {"day": day}))
+                seen.add(day)
+        if problems:
+            raise SpecFieldError(*problems[0], *problems[1:])
+        return self
+
+
+@dataclass(frozen=True)
+class CalendarParsed:
+    years: list[int]                              # every year the file lists: each is replaced as a whole
+    days: dict[dt.date, tuple[bool, str]]         # {date: (is_workday, name)}
+
+
+def calendar_parse(text: str, *, source: str = "") -> CalendarParsed:
+    """The YAML calendar file, or SpecError listing every problem with its line (core.specs, in the user's
+    language); nothing is written."""
+    spec = parse_yaml(text, CalendarFile, source=source)
+    days: dict[dt.date, tuple[bool, str]] = {}
+    for year_spec in spec.years.values():
+        for h in year_spec.holidays if year_spec else []:
+            day = h.start
+            while day <= (h.end or h.start):
                 # weekends too: a day off on a Saturday the national calendar makes a 调休 workday counts
-                out[day] = (False, str(h.get("name", "")))
+                days[day] = (False, h.name)
                 day += dt.timedelta(days=1)
-        for value in spec.get("workdays") or []:
-            day = _date(value, _("%(year)s 年调休上班日") % {"year": year})
-            if day.year != year:
-                raise ServiceError(_("%(year)s 年调休上班日 %(day)s 不在 %(year)s 年。") % {"year": year, "day": day})
-            if day.weekday() < 5:
-                raise ServiceError(_("%(year)s 年调休上班日 %(day)s 本来就是工作日（周一至周五）。") % {"year": year, "day": day})
-            if day in holiday_days or day in out:
-                raise ServiceError(_("%(day)s 同时写在了假期和调休上班日里。") % {"day": day})
-            out[day] = (True, _("调休上班"))
-    return out
+        for day in year_spec.workdays if year_spec else []:
+            days[day] = (True, _("调休上班"))
+    return CalendarParsed(years=sorted(spec.years), days=days)
 
 
 @transaction.atomic
-def calendar_load(text: str) -> dict[str, int]:
-    """Replace the office's exceptions of every year named in the file (other years stay as they are)."""
+def calendar_load(text: str, *, by=None, source: str = "", parsed: CalendarParsed | None = None) -> dict[str, int]:
+    """Replace the office's exceptions of every year the file lists (other years stay as they are), each day
+    removed and added written to the journal (`by`: who loads it; None for the command line)."""
     from .models import CalendarDay
 
-    days = calendar_parse(text)
-    years = sorted({d.year for d in days})
-    for year in years:
-        CalendarDay.objects.filter(date__year=year).delete()
-    CalendarDay.objects.bulk_create([CalendarDay(date=d, is_workday=w, name=n[:50]) for d, (w, n) in sorted(days.items())])
-    return {"years": len(years), "days": len(days)}
+    found = parsed if parsed is not None else calendar_parse(text, source=source)
+    old = list(CalendarDay.objects.filter(date__year__in=found.years).order_by("date"))
+    entries = [journal_entry(actor=by, verb="calendar.remove", obj=d,
+                             changes={"date": d.date, "is_workday": d.is_workday, "name": d.name}) for d in old]
+    CalendarDay.objects.filter(pk__in=[d.pk for d in old]).delete()
+    created = CalendarDay.objects.bulk_create(
+        [CalendarDay(date=d, is_workday=w, name=n) for d, (w, n) in sorted(found.days.items())])
+    entries += [journal_entry(actor=by, verb="calendar.set", obj=d,
+                              changes={"date": d.date, "is_workday": d.is_workday, "name": d.name}) for d in created]
+    journal_record_many(entries)
+    return {"years": len(found.years), "days": len(found.days), "removed": len(old)}

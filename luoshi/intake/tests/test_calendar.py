@@ -9,10 +9,11 @@ import sys
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import translation
 
 from luoshi.core import workdays
-from luoshi.core.errors import ServiceError
-from luoshi.core.models import CalendarDay
+from luoshi.core.models import CalendarDay, JournalEntry
+from luoshi.core.specs import SpecError
 
 D = dt.date
 CST = dt.timezone(dt.timedelta(hours=8))
@@ -126,7 +127,7 @@ def test_an_office_can_load_a_year_chinese_calendar_does_not_know(cn):
     assert workdays.years_missing([2003]) == [2003]
     result = workdays.calendar_load("years:\n  2003:\n    holidays:\n      - {name: 国庆节, from: 2003-10-01, to: 2003-10-07}\n"
                                     "    workdays: [2003-09-27, 2003-09-28]\n")
-    assert result == {"years": 1, "days": 9}  # 1–7 Oct and the make-up weekend before
+    assert result == {"years": 1, "days": 9, "removed": 0}  # 1–7 Oct and the make-up weekend before
     assert workdays.years_missing([2003]) == []
     assert not workdays.is_workday(D(2003, 10, 1)) and workdays.is_workday(D(2003, 9, 27))
     assert workdays.add_workdays(D(2003, 9, 30), 1) == D(2003, 10, 8)
@@ -145,7 +146,7 @@ def test_office_exceptions_win_over_the_national_calendar(cn):
                                     "      - {name: 本地节日, from: 2026-03-10, to: 2026-03-10}\n"
                                     "      - {name: 本单位休息, from: 2026-02-14, to: 2026-02-14}\n"
                                     "    workdays: [2026-03-14]\n")
-    assert result == {"years": 1, "days": 3}
+    assert result == {"years": 1, "days": 3, "removed": 0}
     assert not workdays.is_workday(D(2026, 3, 10))  # a Tuesday off locally
     assert not workdays.is_workday(D(2026, 2, 14))  # the national 调休 Saturday is a day off here
     assert workdays.is_workday(D(2026, 3, 14))      # an extra working Saturday
@@ -159,46 +160,99 @@ def test_office_exceptions_win_over_the_national_calendar(cn):
     assert CalendarDay.objects.filter(date__year=2026).count() == 1
 
 
-# ---- errors in the calendar file ----------------------------------------------------------------------
+# ---- errors in the calendar file: core.specs, every problem with its line; nothing written ---------------
 
-def refused(text: str) -> str:
-    before = CalendarDay.objects.count()
-    with pytest.raises(ServiceError) as e:
-        workdays.calendar_load(text)
-    assert CalendarDay.objects.count() == before
-    return e.value.message
+def refused(text: str) -> list[str]:
+    """The problems of a refused file as "line: message", after checking nothing was written."""
+    before = list(CalendarDay.objects.values_list("date", "is_workday", "name"))
+    journal = JournalEntry.objects.count()
+    with pytest.raises(SpecError) as e:
+        workdays.calendar_load(text, source="cal.yaml")
+    assert list(CalendarDay.objects.values_list("date", "is_workday", "name")) == before
+    assert JournalEntry.objects.count() == journal
+    return [f"{p.row or p.column}: {p.message}" for p in e.value.errors]
 
 
-def test_a_bad_date_is_named(cn):
-    msg = refused("years:\n  2026:\n    holidays:\n      - {name: 国庆节, from: 2026-10-01, to: 2026-13-07}\n")
-    assert msg == "2026 年第 1 个假期：“2026-13-07”不是日期（应为 2026-10-01 的形式）。"
-    msg = refused("years:\n  2026:\n    workdays: [2026-10-10, 十月十日]\n")
-    assert "2026 年调休上班日" in msg and "“十月十日”不是日期" in msg
+def test_a_bad_date_is_named_with_its_line(cn):
+    assert refused("years:\n  2026:\n    holidays:\n      - {name: 国庆节, from: 2026-10-01, to: 2026-13-07}\n") == [
+        "4: “2026-13-07”不是有效的日期"]
+    assert refused("years:\n  2026:\n    workdays:\n      - 2026-10-10\n      - 十月十日\n") == [
+        "5: 须为日期（如 2026-06-30）"]
 
 
 def test_a_weekday_listed_as_make_up_day_is_refused(cn):
-    msg = refused("years:\n  2026:\n    workdays: [2026-10-09]\n")
-    assert msg == "2026 年调休上班日 2026-10-09 本来就是工作日（周一至周五）。"
+    assert refused("years:\n  2026:\n    workdays: [2026-10-09]\n") == [
+        "3: 2026-10-09 本来就是工作日（周一至周五），调休上班日应为周六或周日。"]
 
 
-def test_a_holiday_in_the_wrong_year_is_refused(cn):
-    msg = refused("years:\n  2026:\n    holidays:\n      - {name: 元旦, from: 2025-12-31, to: 2026-01-02}\n")
-    assert msg == "2026 年第 1 个假期：2025-12-31 不在 2026 年。"
-    msg = refused("years:\n  2026:\n    workdays: [2027-01-03]\n")
-    assert msg == "2026 年调休上班日 2027-01-03 不在 2026 年。"
+def test_a_day_in_the_wrong_year_is_refused_at_its_key(cn):
+    assert refused("years:\n  2026:\n    holidays:\n      - name: 元旦\n        from: 2025-12-31\n"
+                   "        to: 2026-01-02\n") == ["5: 2025-12-31 不在 2026 年。"]
+    assert refused("years:\n  2026:\n    workdays: [2027-01-03]\n") == ["3: 2027-01-03 不在 2026 年。"]
 
 
-def test_other_mistakes_give_chinese_messages(cn):
-    assert "不是有效的 YAML" in refused("years: [2026:\n")
-    assert "须有 years" in refused("kind: calendar\n")
-    assert "不是年份" in refused("years:\n  明年:\n    workdays: []\n")
-    assert "须写成 holidays 和 workdays" in refused("years:\n  2026: [2026-10-10]\n")
-    assert "未知的项“holiday”" in refused("years:\n  2026:\n    holiday: []\n")
-    assert "须写 name、from、to" in refused("years:\n  2026:\n    holidays: [国庆节]\n")
-    assert "起止日期不合理" in refused("years:\n  2026:\n    holidays:\n      - {name: x, from: 2026-10-07, to: 2026-10-01}\n")
-    assert "同时写在了假期和调休上班日里" in refused(
-        "years:\n  2026:\n    holidays:\n      - {name: x, from: 2026-10-01, to: 2026-10-07}\n"
-        "    workdays: [2026-10-03]\n")
+def test_every_problem_of_a_file_is_listed_at_once(cn):
+    problems = refused(
+        "years:\n"
+        "  2026:\n"
+        "    holidays:\n"
+        "      - {name: x, from: 2026-10-07, to: 2026-10-01}\n"        # 4: ends before it starts
+        "      - {name: y, from: 2026-05-01, to: 2026-05-30}\n"        # 5: longer than 16 days
+        "      - {name: z, from: 2026-10-01, to: 2026-10-07}\n"
+        "    workdays:\n"
+        "      - 2026-10-03\n"                                         # 8: also a holiday
+        "      - 2026-09-27\n"
+        "      - 2026-09-27\n"                                         # 10: twice
+        "  1999:\n    workdays: []\n")                                   # 11: not a year we take
+    assert problems == [
+        "4: 起止日期不合理（2026-10-07 至 2026-10-01）：结束不能早于开始，一段假期不超过 16 天。",
+        "5: 起止日期不合理（2026-05-01 至 2026-05-30）：结束不能早于开始，一段假期不超过 16 天。",
+        "8: 2026-10-03 同时写在了假期和调休上班日里。",
+        "10: 2026-09-27 写了两次。",
+        "11: “1999”不是年份（应为 2000 至 2100 之间的四位数字）。"]
+
+
+def test_other_mistakes_give_located_chinese_messages(cn):
+    assert refused("years: [2026:\n")[0].startswith("2: YAML 格式错误")
+    assert refused("kind: calendar\n") == ["years: 缺少必填项"]
+    assert refused("years:\n  明年:\n    workdays: []\n") == ["2: 须为整数"]
+    assert refused("years:\n  2026: [2026-10-10]\n") == ["2: 须为键值对"]
+    assert refused("years:\n  2026:\n    holiday: []\n") == ["3: 不认识的键（拼写有误？）"]
+    assert refused("years:\n  2026:\n    holidays: [国庆节]\n") == ["3: 须为键值对"]
+    # a misspelt key is refused, not ignored (a one-day holiday on `from` alone would otherwise be loaded)
+    assert refused("years:\n  2026:\n    holidays:\n      - {name: x, from: 2026-10-01, too: 2026-10-07}\n") == [
+        "4: 不认识的键（拼写有误？）"]
+    # a name longer than the column is refused, not cut
+    assert refused("years:\n  2026:\n    holidays:\n      - {name: %s, from: 2026-10-01}\n" % ("节" * 51)) == [
+        "4: 不能超过 50 个字"]
+
+
+def test_english_messages_when_the_user_chose_english(cn):
+    with translation.override("en"):
+        problems = refused("years:\n  2026:\n    workdays: [2026-10-09, 2026-10-10, 2026-10-10]\n")
+    assert problems == ["3: 2026-10-09 is already a working day (Monday to Friday); a make-up working day is a "
+                        "Saturday or Sunday.", "3: 2026-10-10 is listed twice."]
+
+
+# ---- what a load writes ----------------------------------------------------------------------------------
+
+def test_a_year_listed_with_nothing_under_it_removes_its_exceptions(cn):
+    workdays.calendar_load("years:\n  2026:\n    holidays:\n      - {name: 本地节日, from: 2026-03-10}\n")
+    assert not workdays.is_workday(D(2026, 3, 10))
+    result = workdays.calendar_load("years:\n  2026:\n")
+    assert result == {"years": 1, "days": 0, "removed": 1}
+    assert workdays.is_workday(D(2026, 3, 10)) and not CalendarDay.objects.exists()
+
+
+def test_a_load_writes_each_day_removed_and_set_to_the_journal(cn):
+    workdays.calendar_load("years:\n  2026:\n    holidays:\n      - {name: 本地节日, from: 2026-03-10, to: 2026-03-11}\n")
+    assert sorted(JournalEntry.objects.filter(verb="calendar.set").values_list("changes__date", flat=True)) == [
+        "2026-03-10", "2026-03-11"]
+    workdays.calendar_load("years:\n  2026:\n    workdays: [2026-03-21]\n")
+    removed = JournalEntry.objects.filter(verb="calendar.remove")
+    assert sorted(e.changes["date"] for e in removed) == ["2026-03-10", "2026-03-11"]
+    assert all(e.changes["name"] == "本地节日" and e.changes["is_workday"] is False for e in removed)
+    assert JournalEntry.objects.filter(verb="calendar.set", changes__date="2026-03-21").count() == 1
 
 
 # ---- the command ----------------------------------------------------------------------------------------
@@ -208,7 +262,7 @@ def test_calendar_load_command(db, tmp_path, capsys):
     path.write_text("years:\n  2027:\n    holidays:\n      - {name: 元旦, from: 2027-01-01, to: 2027-01-01}\n"
                     "    workdays: []\n", encoding="utf-8")
     call_command("calendar_load", str(path))
-    assert "已导入 1 个年度，1 个调整日" in capsys.readouterr().out
+    assert "已导入 1 个年度，1 个调整日（替换了原有的 0 个）" in capsys.readouterr().out
     assert not workdays.is_workday(D(2027, 1, 1))
 
     # the example file parses and loads
@@ -220,7 +274,7 @@ def test_calendar_load_command(db, tmp_path, capsys):
         call_command("calendar_load")
 
     path.write_text("years:\n  2027:\n    workdays: [2027-01-04]\n", encoding="utf-8")
-    with pytest.raises(CommandError, match="2027 年调休上班日 2027-01-04 本来就是工作日"):
+    with pytest.raises(CommandError, match="cal.yaml第3行（years.2027.workdays.0）：2027-01-04 本来就是工作日"):
         call_command("calendar_load", str(path))
     with pytest.raises(CommandError):
         call_command("calendar_load", str(tmp_path / "missing.yaml"))

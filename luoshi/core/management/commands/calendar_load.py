@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from luoshi.core.errors import ServiceError
+from luoshi.core.excel import ImportFailed
 from luoshi.core.workdays import calendar_load
 
 
@@ -16,7 +16,13 @@ class Command(BaseCommand):
     def handle(self, file, **options):
         path = Path(file)
         try:
-            result = calendar_load(path.read_text(encoding="utf-8"))
-        except (OSError, ServiceError) as e:
-            raise CommandError(getattr(e, "message", str(e)))
-        self.stdout.write(self.style.SUCCESS(f"已导入 {result['years']} 个年度，{result['days']} 个调整日。"))
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as e:
+            raise CommandError(f"读不了文件 {path}：{e}")
+        try:
+            result = calendar_load(text, source=path.name)
+        except ImportFailed as e:  # a SpecError: every problem with its line
+            raise CommandError("\n".join([f"{path.name} 有 {len(e.errors)} 处错误，未导入：",
+                                           *(f"  - {p}" for p in e.errors)]))
+        self.stdout.write(self.style.SUCCESS(
+            f"已导入 {result['years']} 个年度，{result['days']} 个调整日（替换了原有的 {result['removed']} 个）。"))
