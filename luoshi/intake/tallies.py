@@ -36,6 +36,8 @@ from luoshi.core.tallies import counter_rows_apply, counter_rows_replace
 
 from .models import IntakeSettings, Request, RequestState, RequestTally
 
+ROW_KEYS = ("dimension", "key", "figure")  # the fields that name a tally row (core.tallies)
+
 MONTH, CATEGORY = "month", "category"
 FIGURES = ("dispatched", "signed", "signed_on_time", "replied", "replied_on_time", "replied_late", "rated",
            "satisfied", "unsatisfied")
@@ -149,7 +151,7 @@ def tracking(request: Request):
 
 
 def apply_delta(delta: Counter) -> None:
-    counter_rows_apply(model=RequestTally, field="figure", delta=delta)
+    counter_rows_apply(model=RequestTally, keys=ROW_KEYS, delta=delta)
 
 
 # ---- rebuild and check -----------------------------------------------------------------------------------
@@ -170,7 +172,7 @@ def rebuild() -> int:
     """Count every row again and store it; returns how many rows changed. For bulk loaders, a change of
     satisfied_from, a moved unit and `luoshi intake_recount`."""
     counted = counts_of(Request.objects.all(), satisfied_from=satisfied_threshold())
-    return counter_rows_replace(model=RequestTally, field="figure", counted=counted)
+    return counter_rows_replace(model=RequestTally, keys=ROW_KEYS, counted=counted)
 
 
 # ---- reads -------------------------------------------------------------------------------------------------

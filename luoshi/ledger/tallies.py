@@ -46,6 +46,8 @@ from luoshi.programs.models import Program
 
 from .models import OWING_STATUSES, Finding, FindingStatus, FindingTally, FindingTallyDay, LedgerConfig, Source
 
+ROW_KEYS = ("dimension", "key", "figure")  # the fields that name a tally row (core.tallies)
+
 TOTAL, UNIT, MONTH, SUBTREE, LIST, GRAM = "total", "unit", "month", "subtree", "list", "gram"
 FIGURE_DIMENSIONS = {"unit": "by_unit", "category": "by_category", "source": "by_source", "severity": "by_severity"}
 FIGURES = ("found", "rectified", "closed", "overdue", "repeats", "close_n", "close_us")
@@ -149,7 +151,7 @@ def tracking(program_id: int, ids=()):
 
 
 def apply_delta(program_id: int, delta: Counter) -> None:
-    counter_rows_apply(model=FindingTally, day_model=FindingTallyDay, field="figure", program_id=program_id, delta=delta)
+    counter_rows_apply(model=FindingTally, day_model=FindingTallyDay, keys=ROW_KEYS, program_id=program_id, delta=delta)
 
 
 # ---- rebuild and check -----------------------------------------------------------------------------------
@@ -177,7 +179,7 @@ def program_rebuild(program: Program, *, day: dt.date | None = None) -> int:
     day = day or tally_day(program.pk)
     FindingTallyDay.objects.update_or_create(program_id=program.pk, defaults={"day": day})
     counted = program_counts(program, day=day)
-    return counter_rows_replace(model=FindingTally, field="figure", counted=counted, program_id=program.pk)
+    return counter_rows_replace(model=FindingTally, keys=ROW_KEYS, counted=counted, program_id=program.pk)
 
 
 def ledger_programs() -> QuerySet[Program]:

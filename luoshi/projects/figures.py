@@ -30,10 +30,12 @@ from django.db import transaction
 from django.utils.translation import gettext as _, gettext_noop
 
 from luoshi.core.formats import day_text
+from luoshi.core.tallies import counter_rows_apply, counter_rows_replace
 from luoshi.core.reasons import reason_templates_register
 
-from .bulk import rows_update
 from .models import Light, Project, ProjectConfig, ProjectMonth, ProjectTally, ProjectUnit
+
+ROW_KEYS = ("dim", "key", "month", "figure")  # the fields that name a figure row (core.tallies)
 
 ZERO = Decimal(0)
 DIMS = ("all", "district", "area", "street", "type", "leader", "unit")
@@ -249,24 +251,9 @@ def apply(program_id: int, before: Share | None, p: Project) -> None:
 
 
 def apply_delta(program_id: int, delta: Counter) -> None:
-    """Add `delta` {(dim, key, month, figure): change} to the program's rows in the caller's transaction: missing
-    rows created at 0 first, then every row locked in primary-key order (one lock order: no deadlock between two
-    writers) and changed in one bulk UPDATE."""
-    changes = {k: v for k, v in delta.items() if v}
-    if not changes:
-        return
-    ProjectTally.objects.bulk_create([ProjectTally(program_id=program_id, dim=d, key=k, month=m, figure=f, value=0)
-                                      for d, k, m, f in changes], batch_size=1000, ignore_conflicts=True)
-    rows = ProjectTally.objects.select_for_update().filter(
-        program_id=program_id, dim__in={k[0] for k in changes}, key__in={k[1] for k in changes},
-        month__in={k[2] for k in changes}, figure__in={k[3] for k in changes}).order_by("pk")
-    updated = []
-    for row in rows:
-        v = changes.get((row.dim, row.key, row.month, row.figure))
-        if v:
-            row.value += v
-            updated.append(row)
-    rows_update(ProjectTally, updated, ["value"])
+    """Add `delta` {(dim, key, month, figure): change} to the program's rows in the caller's transaction
+    (core.tallies: missing rows created at 0, every row locked in primary-key order, one UPDATE)."""
+    counter_rows_apply(model=ProjectTally, keys=ROW_KEYS, value="value", delta=delta, program_id=program_id)
 
 
 def fresh_counts(program_id: int) -> Counter:
@@ -286,12 +273,12 @@ def fresh_counts(program_id: int) -> Counter:
 
 
 def program_rebuild(program_id: int) -> int:
+    """Store a fresh count of the program's figures (rows that differ updated, missing ones created, zeros deleted);
+    returns how many rows changed."""
     counts = fresh_counts(program_id)
     with transaction.atomic():
-        ProjectTally.objects.filter(program_id=program_id).delete()
-        ProjectTally.objects.bulk_create([ProjectTally(program_id=program_id, dim=d, key=k, month=m, figure=f, value=v)
-                                          for (d, k, m, f), v in counts.items()], batch_size=2000)
-    return len(counts)
+        return counter_rows_replace(model=ProjectTally, keys=ROW_KEYS, value="value", counted=counts,
+                                    program_id=program_id)
 
 
 def program_check(program_id: int) -> list[str]:

@@ -35,6 +35,8 @@ from luoshi.programs.models import Program
 
 from .models import AssignmentRole, DeadlineKind, Task, TaskAssignment, TaskStatus, TaskTally, TallyDay
 
+ROW_KEYS = ("dimension", "key", "status")  # the fields that name a tally row (core.tallies)
+
 TOTAL, LEAD, ANY, LEADER, CATEGORY, LEAGUE = "total", "lead", "any", "leader", "category", "league"
 LEAGUE_FIGURES = ("assignments", "ack_on_time", "lead", "closed", "closed_on_time", "due", "overdue")
 
@@ -214,7 +216,7 @@ def task_apply(before: TaskState, task: Task) -> None:
 
 
 def apply_delta(program_id: int, delta: Counter) -> None:
-    counter_rows_apply(model=TaskTally, day_model=TallyDay, field="status", program_id=program_id, delta=delta)
+    counter_rows_apply(model=TaskTally, day_model=TallyDay, keys=ROW_KEYS, program_id=program_id, delta=delta)
 
 
 # ---- rebuild and check ---------------------------------------------------------------------------------
@@ -243,7 +245,7 @@ def program_rebuild(program: Program, *, day: dt.date | None = None) -> int:
     day = day or tally_day(program.pk)
     TallyDay.objects.update_or_create(program_id=program.pk, defaults={"day": day})
     counted = program_counts(program, day=day)
-    return counter_rows_replace(model=TaskTally, field="status", counted=counted, program_id=program.pk)
+    return counter_rows_replace(model=TaskTally, keys=ROW_KEYS, counted=counted, program_id=program.pk)
 
 
 def programs_touching_units(path: str) -> list[Program]:
