@@ -313,6 +313,15 @@ def _open_with_status(status: str) -> QuerySet:
     return Task.objects.filter(is_archived=False, status=status).order_by("deadline", "id")
 
 
+def _in_programs(ids) -> Q:
+    """The task's program is one of `ids`, in a red/yellow list's part. PostgreSQL: one parameter (an array; the
+    custom plan is the one of `IN (…)`, which it turns into the same `= ANY`). SQLite: the literal list, as before —
+    given `IN (SELECT value FROM json_each(?))` its planner walks the (status, deadline) index through every program
+    instead of probing (program, status, deadline) per program and sorting the few (a district's red tasks under its
+    subtree: 0.18 → 1.2 ms). There these parts are not compiled reads (_rows_of_parts, `_SQLITE_ORM`)."""
+    return Q(program_id__in_ids=ids) if connection.vendor == "postgresql" else Q(program_id__in=ids)
+
+
 def _assigned_under(path: str) -> Exists:
     return Exists(TaskAssignment.objects.filter(unit_path__within=[path], task=OuterRef("pk")))
 
@@ -351,10 +360,10 @@ _TASK_PART = (Task, TASK_VALUES)
 _PARTS: dict[str, tuple[type, tuple, Any]] = {
     # the red and yellow lists (_visible_with_status) and the led tasks (_led_open_tasks): `.values(*TASK_VALUES)`
     "all": (Task, (), lambda status: _open_with_status(status).values(*TASK_VALUES)),
-    "whole": (Task, (Ids(),), lambda status, ids: _open_with_status(status).filter(program_id__in_ids=ids)
+    "whole": (Task, (Ids(),), lambda status, ids: _open_with_status(status).filter(_in_programs(ids))
               .values(*TASK_VALUES)),
     "assigned": (Task, (Path(), Ids()), lambda status, path, ids: _open_with_status(status)
-                 .filter(_assigned_under(path), program_id__in_ids=ids).values(*TASK_VALUES)),
+                 .filter(_assigned_under(path), _in_programs(ids)).values(*TASK_VALUES)),
     "led_dated": (Task, (int,), lambda person_id: _led_tasks(True, person_id).values(*TASK_VALUES)),
     "led_undated": (Task, (int,), lambda person_id: _led_tasks(False, person_id).values(*TASK_VALUES)),
     # the pending 延期 and 办结 requests (_pending_requests)
@@ -391,6 +400,8 @@ _PARTS: dict[str, tuple[type, tuple, Any]] = {
 # such task of the programs (10–11 ms instead of the walk's 0.5), for a liaison's open assignments 17.6 ms instead of
 # 1.5 (bench city; ADR 0064, `bench/pg_explain.py --generic`).
 _UNPREPARED = frozenset({"assigned", "liaison_open"})
+# Parts SQLite reads through the ORM, as before (their list of programs is written out: _in_programs)
+_SQLITE_ORM = frozenset({"whole", "assigned"})
 
 
 @dataclass(frozen=True)
@@ -547,14 +558,15 @@ def workbench_counts(scope: Scope, reach: _Reach | None = None) -> dict[str, int
             assigned_statuses[program_id].add(status)
     if reached:
         reach._reached_programs = sorted(reached)
-    others: QuerySet | None
-    in_others = Task.objects.filter(is_archived=False, program_id__in=reach.others)
+    others: QuerySet | None = None
     if one_unit_path:
-        assigned = TaskAssignment.objects.filter(unit_path__within=reach.unit_paths, task=OuterRef("pk"))
-        others = (in_others.filter(pk__in=reach.one_by_one, program_id__in=reach.one_by_one_programs)
-                  .exclude(Exists(assigned)) if reach.one_by_one_programs else None)
+        if reach.one_by_one_programs:
+            assigned = TaskAssignment.objects.filter(unit_path__within=reach.unit_paths, task=OuterRef("pk"))
+            others = (Task.objects.filter(is_archived=False, program_id__in=reach.others)
+                      .filter(pk__in=reach.one_by_one, program_id__in=reach.one_by_one_programs)
+                      .exclude(Exists(assigned)))
     else:
-        others = in_others.filter(pk__in=reach.granted())
+        others = Task.objects.filter(is_archived=False, program_id__in=reach.others).filter(pk__in=reach.granted())
     if others is not None:
         counts.update(dict(others.order_by().values_list("status").annotate(n=Count("id"))))
     return _status_row(counts)
@@ -577,7 +589,8 @@ def _rows_of_parts(parts: Sequence[tuple[str, _Part]], limit: int) -> list[tuple
         return [(row.pop("workbench_part"), row) for row in (head.union(*tail, all=True) if tail else head)]
     if not union:
         return [(name, row) for name, p in parts
-                for row in _compiled("luoshi_wb_part", (p.key,), limit, None).dicts(*p.args)]
+                for row in (p.queryset()[:limit] if p.key[0] in _SQLITE_ORM
+                            else _compiled("luoshi_wb_part", (p.key,), limit, None).dicts(*p.args))]
     read = _compiled("luoshi_wb_lists", tuple(p.key for _name, p in parts), limit, tuple(name for name, _p in parts))
     return [(row.pop("workbench_part"), row) for row in read.dicts(*[a for _name, p in parts for a in p.args])]
 
@@ -619,7 +632,6 @@ def _visible_with_status(scope: Scope, reach: _Reach | None, status: str) -> lis
         raise ValueError("_visible_with_status: a scope that is not an administrator's needs its reach (_reach)")
     parts = [_Part(("whole", status), (set(reach.whole),))] if reach.whole else []
     if reach.others:
-        base = _open_with_status(status)
         if reach.assigned_statuses is not None:
             # the tallies say in which other programs the unit's subtree has tasks of this status: read those
             # programs' tasks of the status, each tested for an assignment in the subtree. SQLite reads them from
@@ -632,11 +644,11 @@ def _visible_with_status(scope: Scope, reach: _Reach | None, status: str) -> lis
             # and the few tasks granted one by one (包联, 责任领导), by id. One query for both, an OR, was read
             # along the (status, deadline) index testing every task: 30–60 ms for a district (ADR 0021).
             if reach.one_by_one_programs:
-                parts.append(_Part(("one_by_one", status), qs=base.filter(
+                parts.append(_Part(("one_by_one", status), qs=_open_with_status(status).filter(
                     pk__in=reach.one_by_one, program_id__in=reach.one_by_one_programs).values(*TASK_VALUES)))
         elif reach.granted() is not None:
-            parts.append(_Part(("granted", status), qs=base.filter(pk__in=reach.granted(), program_id__in=reach.others)
-                               .values(*TASK_VALUES)))
+            parts.append(_Part(("granted", status), qs=_open_with_status(status).filter(
+                pk__in=reach.granted(), program_id__in=reach.others).values(*TASK_VALUES)))
     return parts
 
 
