@@ -28,7 +28,7 @@ from .program_read import ProgramReach, program_reach_read, program_read
 from .models import granted_tasks, program_owner_paths, task_visibility  # noqa: F401  (task_visibility: the Q behind Task.objects.visible_to)
 from .models import (
     PROGRAM_READ_ROLES, AssignmentRole, ClosureRequest, ExtensionRequest, ProgressReport, RequestState, Task,
-    TaskAssignment, TaskPairing, TaskStatus, TaskTally, assignment_grant_paths, pairings_for, programs_managed_ids,
+    TaskAssignment, TaskStatus, TaskTally, assignment_grant_paths, pairings_for, programs_managed_ids,
 )
 from .satisfaction import satisfaction_by_unit
 
@@ -304,10 +304,11 @@ REQUEST_VALUES = ("task_id", "task__code", "task__title", "unit__name", "request
 # items fixed values such as a status — and the values it compares (`_Part.args`). Which parts a user's page has is
 # its shape; each shape is one CompiledRead, made on first use and named from the shape (`_compiled`). The shapes
 # are bounded by the parts: the tallies' statement is a subset of (total, any, one of three 包联 forms, leader) in
-# that order (≤ 2 × 2 × 4 × 2 = 32 shapes, a few in use), the red/yellow/led lists a subset of (whole, assigned) per
-# status plus one led part (≤ 2⁴ × 3 = 48; `all` alone for an administrator), the pending requests 2, the liaison's
-# read 1. Parts that are not compiled (the tasks granted one by one, or two disjoint subtrees) are read through the
-# ORM as before (`_Part.qs`).
+# that order, or one of two sums (≤ 2·2·4·2 + 2 = 34 shapes; 5 in use on the bench city), the red/yellow/led lists a
+# subset of (whole, assigned) per status and at most one led part, or an administrator's (all, all) (≤ 2⁴·3 + 3, and 2
+# for the led tasks' second part alone: 53 per LIMIT; the page's is 20), the pending requests 2, the liaison's read 1.
+# Parts that are not compiled (the tasks granted one by one, or two disjoint subtrees) are read through the ORM as
+# before (`_Part.qs`), and so is a statement with one of them.
 
 def _open_with_status(status: str) -> QuerySet:
     return Task.objects.filter(is_archived=False, status=status).order_by("deadline", "id")
@@ -395,11 +396,13 @@ _PARTS: dict[str, tuple[type, tuple, Any]] = {
                      .values(*ASSIGNMENT_VALUES, "id", "acknowledged_at", "task__deadline")),
 }
 # Parts whose generic plan PostgreSQL gets wrong: a statement with one of them is not prepared (it is planned on every
-# run, as before; its SQL is still written once). Both test `unit_path LIKE $n`, which a generic plan cannot turn into
-# an index range nor estimate: for the subtree's red/yellow tasks it planned a parallel bitmap scan and sort of every
-# such task of the programs (10–11 ms instead of the walk's 0.5), for a liaison's open assignments 17.6 ms instead of
-# 1.5 (bench city; ADR 0064, `bench/pg_explain.py --generic`).
-_UNPREPARED = frozenset({"assigned", "liaison_open"})
+# run, as before; its SQL is still written once). `assigned` and `liaison_open` test `unit_path LIKE $n`, which a
+# generic plan can neither turn into an index range nor estimate: for the subtree's red/yellow tasks it planned a
+# parallel bitmap scan and sort of every such task of the programs (8.5–20 ms instead of ~1.2), for a liaison's open
+# assignments 17–26 ms instead of 1.5–2. The led tasks depend on how many tasks the person leads: the generic plan walks
+# the open tasks' deadline index probing the leader for each, right for a district leader, but for someone who leads
+# none (the administrator) it read all open tasks (142 ms instead of 0.06). Bench city, every account; ADR 0064.
+_UNPREPARED = frozenset({"assigned", "liaison_open", "led_dated", "led_undated"})
 # Parts SQLite reads through the ORM, as before (their list of programs is written out: _in_programs)
 _SQLITE_ORM = frozenset({"whole", "assigned"})
 
