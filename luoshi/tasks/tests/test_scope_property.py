@@ -189,7 +189,16 @@ def test_every_compiled_workbench_read_gives_what_its_queryset_gives(org, travel
     for p in [*org["programs"], program["program"]]:
         tallies.program_rebuild(p)
     admin = Person.objects.create_superuser(username="random-admin", password="x")
-    for person in [*org["people"], admin, cast["office"], cast["leader"], cast["liaison_a"]]:
+    # one read subtree but roles in two (a liaison who also dispatches elsewhere): the 包联 units' paths as one parameter
+    from luoshi.org.services import grant_role, person_create
+
+    two = person_create(by=None, username="random-two", full_name="两处", unit=cast["liaison_a"].unit)
+    grant_role(by=None, person=two, role="liaison", unit=cast["liaison_a"].unit)
+    grant_role(by=None, person=two, role="dispatcher", unit=org["tasks"][0].program.owner_unit)
+    TaskPairing.objects.create(task=org["tasks"][0], helper_unit=org["tasks"][0].program.owner_unit)
+    two_reach = selectors._reach(fresh_scope(two))
+    assert [p.key for p in two_reach.reached or []] == [("reached_pairing_paths",)]
+    for person in [*org["people"], admin, two, cast["office"], cast["leader"], cast["liaison_a"]]:
         selectors.workbench(user=Person.objects.get(pk=person.pk))
     # every family of the 工作台's reads was compared (the program owner paths, read by every scope, too)
     assert {"luoshi_wb_tallies", "luoshi_wb_lists" if connection.vendor == "postgresql" else "luoshi_wb_part",
