@@ -30,6 +30,7 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from luoshi.org.models import Person, Unit, UnitKind  # noqa: E402
+from luoshi.core.compiled import statement_text  # noqa: E402
 from luoshi.core.prepared import numbered  # noqa: E402
 
 
@@ -112,6 +113,8 @@ def compare_generic(label: str, username: str, path: str, client: Client, runs: 
 
     with connection.execute_wrapper(record):
         client.get(path)
+    # a compiled read (core.compiled) or another prepared statement is sent as EXECUTE name(…): compared as its SQL
+    sent = [(statement_text(sql), params) for sql, params in sent]
     selects = [(sql, params) for sql, params in sent if sql.lstrip().lstrip("(").upper().startswith(("SELECT", "WITH"))]
     rows = [(*generic_and_custom(sql, params, runs), sql) for sql, params in selects]
     print(f"\n== {label} · {username} · {path}: {len(rows)} SELECTs; generic plan: planning "

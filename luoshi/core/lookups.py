@@ -57,8 +57,14 @@ def ids_condition(column: str, ids: list[int], vendor: str) -> tuple[str, list]:
     """"`column` is one of `ids`" (a non-empty list of integers) as SQL and its one parameter, written as `__in_ids`
     writes it: for a statement written out by hand (`column` is SQL, quoted by the caller)."""
     if vendor == "postgresql":
-        return f"{column} = ANY(%s)", [ids]
-    return f"{column} IN (SELECT value FROM json_each(%s))", [json.dumps(ids)]
+        return f"{column} = ANY(%s)", [ids_parameter(ids, vendor)]
+    return f"{column} IN (SELECT value FROM json_each(%s))", [ids_parameter(ids, vendor)]
+
+
+def ids_parameter(ids: list[int], vendor: str) -> list[int] | str:
+    """The one parameter `__in_ids` sends for `ids`: the list itself on PostgreSQL (an array), JSON text on SQLite.
+    (`core.compiled.Ids` binds a compiled read's list of ids in this form.)"""
+    return ids if vendor == "postgresql" else json.dumps(ids)
 
 
 IntegerField.register_lookup(InIds)  # AutoField and BigAutoField are IntegerFields

@@ -30,14 +30,14 @@ from django.conf import settings
 from django.db import ProgrammingError
 from psycopg.errors import InvalidSqlStatementName
 
-_PLACEHOLDER = re.compile(r"%s|%%")
+PLACEHOLDER = re.compile(r"%s|%%")   # a %s placeholder or a %% escape in a statement Django runs
 # the names prepared on each driver connection; a new connection (CONN_MAX_AGE, a reconnect) starts empty
 _prepared: weakref.WeakKeyDictionary[Any, set[str]] = weakref.WeakKeyDictionary()
 
 
 def numbered_placeholders(sql: str) -> list[str]:
     """The %s placeholders of `sql` (not the %% escapes), in order."""
-    return [m for m in _PLACEHOLDER.findall(sql) if m == "%s"]
+    return [m for m in PLACEHOLDER.findall(sql) if m == "%s"]
 
 
 def numbered(sql: str) -> str:
@@ -51,7 +51,7 @@ def numbered(sql: str) -> str:
         count += 1
         return f"${count}"
 
-    return _PLACEHOLDER.sub(replace, sql)
+    return PLACEHOLDER.sub(replace, sql)
 
 
 def execute(cursor, name: str, sql: str, params: Sequence) -> None:

@@ -12,6 +12,11 @@ holds the one difference between the databases:
 An empty list matches nothing (the condition is dropped from an OR, and a filter on it alone returns no
 rows without asking the database). Paths that lie inside another path of the list are dropped: they add
 nothing to the OR.
+
+`path__within_any=paths` is the same test with the paths as ONE parameter (`within_sql`/`within_parameter`): its SQL
+does not change with the number of paths, for a read whose SQL is written once (`core.compiled`, ADR 0064). The kinds
+`Path` (one path, through `__within`: `LIKE $1` on PostgreSQL, the range on SQLite) and `Paths` (several, through
+`__within_any`) bind a compiled read's paths in the form these lookups give them.
 """
 from __future__ import annotations
 
@@ -108,3 +113,55 @@ class Within(Lookup):
                 params += [*lhs_params, p, *lhs_params, _bump(p)]
         sql = parts[0] if len(parts) == 1 else "(" + " OR ".join(parts) + ")"
         return sql, params
+
+
+@CharField.register_lookup
+class WithinAny(Lookup):
+    """`__within` with the paths as one parameter: `LIKE ANY(%s)` on PostgreSQL, the byte ranges of a JSON array on
+    SQLite (`within_sql`). For a compiled read whose number of paths varies; with one path `__within` (`Path`) keeps
+    the plain `LIKE` PostgreSQL reads an index range for."""
+    lookup_name = "within_any"
+    prepare_rhs = False
+
+    def get_prep_lookup(self):
+        paths = (self.rhs,) if isinstance(self.rhs, str) else tuple(self.rhs)
+        if any(not isinstance(p, str) or not p for p in paths):
+            raise ValueError("__within_any takes unit paths (non-empty strings)")
+        return outermost(paths)
+
+    def as_sql(self, compiler, connection):
+        if not self.rhs:
+            raise EmptyResultSet
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        return within_sql(lhs, connection.vendor), [*lhs_params, within_parameter(self.rhs, connection.vendor)]
+
+
+class Path:
+    """A compiled read's argument (`core.compiled`) that is ONE unit path, compared by `field__within=[argument]`:
+    `LIKE 'p%'` on PostgreSQL (one parameter), the range `p <= field < p-bumped` on SQLite (two)."""
+
+    def stand_in(self, i: int) -> str:
+        return f"/\x01luoshi-compiled-{i}/"
+
+    def parameters(self, value, connection) -> tuple:
+        if not isinstance(value, str) or not value:
+            raise ValueError("Path takes one unit path (a non-empty string)")
+        if connection.vendor == "postgresql":
+            return (connection.ops.prep_for_like_query(value) + "%",)
+        return (value, _bump(value))
+
+
+class Paths:
+    """A compiled read's argument that is a non-empty list of unit paths, compared by `field__within_any=argument`:
+    one parameter whatever their number. An empty list is refused (it matches nothing: a read of another shape)."""
+
+    def stand_in(self, i: int) -> tuple[str, ...]:
+        return (f"/\x01luoshi-compiled-{i}/", f"/\x02luoshi-compiled-{i}/")
+
+    def parameters(self, value, connection) -> tuple:
+        paths = (value,) if isinstance(value, str) else tuple(value)
+        if not paths:
+            raise ValueError("Paths: no path matches nothing, a read of another shape")
+        if any(not isinstance(p, str) or not p for p in paths):
+            raise ValueError("Paths takes unit paths (non-empty strings)")
+        return (within_parameter(paths, connection.vendor),)

@@ -15,9 +15,10 @@ from django.utils import timezone
 from django.utils.http import urlencode
 
 from luoshi.core import clock
+from luoshi.core.compiled import CompiledRead, Ids
 from luoshi.core.lookups import ids_condition
 from luoshi.core.numerals import ordinal_key
-from luoshi.org.lookups import outermost, path_unit_id
+from luoshi.org.lookups import Path, Paths, outermost, path_unit_id
 from luoshi.org.models import Person, Role, Unit, UnitKind
 from luoshi.org.scopes import Scope, scope_for
 from luoshi.programs.models import Program, ReportingPeriod
@@ -27,7 +28,7 @@ from .program_read import ProgramReach, program_reach_read, program_read
 from .models import granted_tasks, program_owner_paths, task_visibility  # noqa: F401  (task_visibility: the Q behind Task.objects.visible_to)
 from .models import (
     PROGRAM_READ_ROLES, AssignmentRole, ClosureRequest, ExtensionRequest, ProgressReport, RequestState, Task,
-    TaskAssignment, TaskPairing, TaskStatus, TaskTally, assignment_grant_paths,
+    TaskAssignment, TaskStatus, TaskTally, assignment_grant_paths, pairings_for, programs_managed_ids,
 )
 from .satisfaction import satisfaction_by_unit
 
@@ -287,12 +288,174 @@ def _status_row(counts: dict[str, int]) -> dict[str, int]:
     return row
 
 
-def _sum_tallies(qs: QuerySet) -> dict[str, int]:
-    return {s: n for s, n in qs.order_by().values_list("status").annotate(n=Sum("n")).values_list("status", "n")}
-
-
 # the tally rows' dimension of the rows that name a program the one-by-one grants reach (_Reach.reached)
 REACHED = "#reached"
+TALLY_FIELDS = ("program_id", "dimension", "status", "n")
+TASK_VALUES = ("id", "code", "title", "status", "status_reason", "lead_units_text", "deadline", "progress")
+ASSIGNMENT_VALUES = ("task_id", "role", "task__code", "task__title", "task__status", "task__status_reason",
+                     "task__deadline_phrase", "task__progress", "unit__name")
+ROLE_LABELS = dict(AssignmentRole.choices)
+REQUEST_VALUES = ("task_id", "task__code", "task__title", "unit__name", "requested_at")
+
+
+# ---- the 工作台's statements, their SQL written once per process (core.compiled, ADR 0064) -------------------------
+# A statement of the 工作台 is one part or a UNION ALL of parts (on SQLite the lists are read one part a statement,
+# ADR 0053). A part is a key naming its query — `_PARTS[kind] = (model, argument kinds, build)`, the key's other
+# items fixed values such as a status — and the values it compares (`_Part.args`). Which parts a user's page has is
+# its shape; each shape is one CompiledRead, made on first use and named from the shape (`_compiled`). The shapes
+# are bounded by the parts: the tallies' statement is a subset of (total, any, one of three 包联 forms, leader) in
+# that order, or one of two sums (≤ 2·2·4·2 + 2 = 34 shapes; 5 in use on the bench city), the red/yellow/led lists a
+# subset of (whole, assigned) per status and at most one led part, or an administrator's (all, all) (≤ 2⁴·3 + 3, and 2
+# for the led tasks' second part alone: 53 per LIMIT; the page's is 20), the pending requests 2, the liaison's read 1.
+# Parts that are not compiled (the tasks granted one by one, or two disjoint subtrees) are read through the ORM as
+# before (`_Part.qs`), and so is a statement with one of them.
+
+def _open_with_status(status: str) -> QuerySet:
+    return Task.objects.filter(is_archived=False, status=status).order_by("deadline", "id")
+
+
+def _in_programs(ids) -> Q:
+    """The task's program is one of `ids`, in a red/yellow list's part. PostgreSQL: one parameter (an array; the
+    custom plan is the one of `IN (…)`, which it turns into the same `= ANY`). SQLite: the literal list, as before —
+    given `IN (SELECT value FROM json_each(?))` its planner walks the (status, deadline) index through every program
+    instead of probing (program, status, deadline) per program and sorting the few (a district's red tasks under its
+    subtree: 0.18 → 1.2 ms). There these parts are not compiled reads (_rows_of_parts, `_SQLITE_ORM`)."""
+    return Q(program_id__in_ids=ids) if connection.vendor == "postgresql" else Q(program_id__in=ids)
+
+
+def _assigned_under(path: str) -> Exists:
+    return Exists(TaskAssignment.objects.filter(unit_path__within=[path], task=OuterRef("pk")))
+
+
+def _led_tasks(dated: bool, person_id: int) -> QuerySet:
+    open_tasks = Task.objects.filter(is_archived=False).exclude(status=TaskStatus.CLOSED)
+    if dated:
+        return open_tasks.filter(Exists(Task.leaders.through.objects.filter(task_id=OuterRef("pk"),
+                                                                            person_id=person_id)),
+                                 deadline__isnull=False).order_by("deadline", "id")
+    return open_tasks.filter(deadline=None, pk__in=Task.leaders.through.objects.filter(person_id=person_id)
+                             .values("task_id")).order_by("id")
+
+
+def _pending(model, programs=None) -> QuerySet:
+    """The pending requests of `model` (of the tasks of `programs`; None: all), newest first, ties by id."""
+    qs = model.objects.all() if programs is None else model.objects.filter(task__program_id__in_ids=programs)
+    qs = qs.filter(state=RequestState.PENDING).order_by("-requested_at", "-id")
+    if model is ClosureRequest:  # a closure asks for no date (the parts of a UNION have the same columns)
+        qs = qs.annotate(new_deadline=Value(None, output_field=DateField()))
+    return qs.values("id", *REQUEST_VALUES, "new_deadline")
+
+
+def _reached_by_pairings(person_id: int, paths, others) -> QuerySet:
+    # a 包联's programs from its few tasks (`id IN (…)`: joined, SQLite read the tasks first)
+    return (Task.objects.filter(pk__in=paths.values("task_id"), program_id__in_ids=others).order_by()
+            .values_list("program_id", Value(REACHED), Value(""), Value(0)))
+
+
+def _tallies_of(dimension: str, others, key: str | None = None) -> QuerySet:
+    qs = TaskTally.objects.filter(dimension=dimension)
+    return (qs if key is None else qs.filter(key=key)).filter(program_id__in_ids=others).values_list(*TALLY_FIELDS)
+
+
+_TASK_PART = (Task, TASK_VALUES)
+_PARTS: dict[str, tuple[type, tuple, Any]] = {
+    # the red and yellow lists (_visible_with_status) and the led tasks (_led_open_tasks): `.values(*TASK_VALUES)`
+    "all": (Task, (), lambda status: _open_with_status(status).values(*TASK_VALUES)),
+    "whole": (Task, (Ids(),), lambda status, ids: _open_with_status(status).filter(_in_programs(ids))
+              .values(*TASK_VALUES)),
+    "assigned": (Task, (Path(), Ids()), lambda status, path, ids: _open_with_status(status)
+                 .filter(_assigned_under(path), _in_programs(ids)).values(*TASK_VALUES)),
+    "led_dated": (Task, (int,), lambda person_id: _led_tasks(True, person_id).values(*TASK_VALUES)),
+    "led_undated": (Task, (int,), lambda person_id: _led_tasks(False, person_id).values(*TASK_VALUES)),
+    # the pending 延期 and 办结 requests (_pending_requests)
+    "extensions_all": (ExtensionRequest, (), lambda: _pending(ExtensionRequest)),
+    "extensions": (ExtensionRequest, (Ids(),), lambda ids: _pending(ExtensionRequest, ids)),
+    "closures_all": (ClosureRequest, (), lambda: _pending(ClosureRequest)),
+    "closures": (ClosureRequest, (Ids(),), lambda ids: _pending(ClosureRequest, ids)),
+    # the tally rows (workbench_counts) and the programs the one-by-one grants reach (_Reach.reached), shaped alike
+    "total": (TaskTally, (Ids(),), lambda ids: _tallies_of(tallies.TOTAL, ids)),
+    "any": (TaskTally, (str, Ids()), lambda key, ids: _tallies_of(tallies.ANY, ids, key)),
+    "reached_pairing_path": (Task, (int, Path(), Ids()), lambda person_id, path, others: _reached_by_pairings(
+        person_id, pairings_for(person_id, [path]), others)),
+    "reached_pairing_paths": (Task, (int, Paths(), Ids()), lambda person_id, paths, others: _reached_by_pairings(
+        person_id, pairings_for(person_id, paths, one_parameter=True), others)),
+    "reached_pairing_person": (Task, (int, Ids()), lambda person_id, others: _reached_by_pairings(
+        person_id, pairings_for(person_id, []), others)),
+    # a 责任领导's from the maintained tallies (a district leader leads ~2,700 tasks, mostly in programs read whole:
+    # testing each of them for "outside my subtree" was 15–26 ms)
+    "reached_leader": (TaskTally, (str, Ids()), lambda key, others: TaskTally.objects.filter(
+        dimension=tallies.LEADER, key=key, n__gt=0, program_id__in_ids=others).order_by()
+        .values_list("program_id", Value(REACHED), Value(""), Value(0))),
+    # the counts of a scope that reads every program whole, and of an administrator
+    "sum_total": (TaskTally, (Ids(),), lambda ids: _summed(TaskTally.objects.filter(dimension=tallies.TOTAL,
+                                                                                      program_id__in_ids=ids))),
+    "sum_total_all": (TaskTally, (), lambda: _summed(TaskTally.objects.filter(dimension=tallies.TOTAL))),
+    # a street liaison's open assignments in the programs the tallies name (_liaison_lists)
+    "liaison_open": (TaskAssignment, (Path(), Ids()), lambda path, ids: _liaison_open([path])
+                     .filter(program_id__in_ids=ids).order_by()
+                     .values(*ASSIGNMENT_VALUES, "id", "acknowledged_at", "task__deadline")),
+}
+# Parts whose generic plan PostgreSQL gets wrong: a statement with one of them is not prepared (it is planned on every
+# run, as before; its SQL is still written once). `assigned` and `liaison_open` test `unit_path LIKE $n`, which a
+# generic plan can neither turn into an index range nor estimate: for the subtree's red/yellow tasks it planned a
+# parallel bitmap scan and sort of every such task of the programs (8.5–20 ms instead of ~1.2), for a liaison's open
+# assignments 17–26 ms instead of 1.5–2. The led tasks depend on how many tasks the person leads: the generic plan walks
+# the open tasks' deadline index probing the leader for each, right for a district leader, but for someone who leads
+# none (the administrator) it read all open tasks (142 ms instead of 0.06). Bench city, every account; ADR 0064.
+_UNPREPARED = frozenset({"assigned", "liaison_open", "led_dated", "led_undated"})
+# Parts SQLite reads through the ORM, as before (their list of programs is written out: _in_programs)
+_SQLITE_ORM = frozenset({"whole", "assigned"})
+
+
+@dataclass(frozen=True)
+class _Part:
+    """One part of a 工作台 statement: `key` (kind, fixed values…) names its query in _PARTS, `args` the values it
+    compares; a part that is not compiled carries its queryset (`qs`, `.values()` or `.values_list()` as its kind's)."""
+    key: tuple
+    args: tuple = ()
+    qs: QuerySet | None = None
+
+    def queryset(self) -> QuerySet:
+        if self.qs is not None:
+            return self.qs
+        return _PARTS[self.key[0]][2](*self.key[1:], *self.args)
+
+
+def _compiled(prefix: str, keys: tuple[tuple, ...], limit: int | None, tags: tuple[str, ...] | None) -> CompiledRead:
+    """The compiled read of the parts `keys` (UNION ALL of them; one part: itself), each cut at its first `limit` rows
+    (its own ORDER BY … LIMIT) and tagged with its list's name (`workbench_part`) when `tags` are given; with no limit
+    the statement is unordered. One per shape, made on first use."""
+    def build(*args):
+        qss, at = [], 0
+        for key, tag in zip(keys, tags or [None] * len(keys)):
+            take = len(_PARTS[key[0]][1])
+            qs = _Part(key, args[at:at + take]).queryset()
+            at += take
+            if tag is not None:
+                qs = qs.annotate(workbench_part=Value(tag))
+            qss.append(qs[:limit] if limit is not None else qs)
+        head, *tail = qss
+        qs = head.union(*tail, all=True) if tail else head
+        return qs if limit is not None else qs.order_by()
+    kinds = [kind for key in keys for kind in _PARTS[key[0]][1]]
+    return CompiledRead.shaped(prefix, (keys, limit, tags), _PARTS[keys[0][0]][0], build, kinds,
+                               prepare=not any(key[0] in _UNPREPARED for key in keys))
+
+
+def _summed(qs: QuerySet) -> QuerySet:
+    return qs.order_by().values_list("status").annotate(n=Sum("n")).values_list("status", "n")
+
+
+def _sum_tallies(qs: QuerySet) -> dict[str, int]:
+    return dict(_summed(qs))
+
+
+def _tally_rows(parts: Sequence[_Part]) -> list[tuple]:
+    """The rows (program id, dimension, status, n) of the tally parts, as one statement (none without parts)."""
+    if not parts:
+        return []
+    return _compiled("luoshi_wb_tallies", tuple(p.key for p in parts), None, None).rows(
+        *[a for p in parts for a in p.args])
 
 
 @dataclass
@@ -302,13 +465,24 @@ class _Reach:
     whole: list[int]
     others: list[int]  # every other program
     unit_paths: list[str]
-    one_by_one: QuerySet | None  # task ids
-    # the statement that reads which other programs `one_by_one` can hold a task in, as rows shaped like the tallies'
-    # (program id, REACHED, "", 0); workbench_counts reads it with the tallies, as one statement
-    reached: QuerySet | None = None
+    scope: Scope | None = None  # whose one-by-one grants these are (`one_by_one`, built when first asked)
+    # the parts that read which other programs `one_by_one` can hold a task in, as rows shaped like the tallies'
+    # (program id, REACHED, "", 0); workbench_counts reads them with the tallies, as one statement
+    reached: list[_Part] | None = None
     # per other program, the statuses of tasks assigned under the one unit path (from the tallies)
     assigned_statuses: dict[int, set[str]] | None = None
     _reached_programs: list[int] | None = None
+    _one_by_one: QuerySet | None = None
+
+    @property
+    def one_by_one(self) -> QuerySet | None:
+        """The task ids granted one by one (包联, 责任领导), as one set: the grants of task_visibility other than by
+        assignment. Built when first asked (most pages do not read them)."""
+        if self._one_by_one is None and self.others and self.scope is not None:
+            sets = [ids for ids in granted_tasks(self.scope) if ids.model is not TaskAssignment]
+            first, *rest = [ids.values("task_id").order_by() for ids in sets]
+            self._one_by_one = first.union(*rest) if rest else first
+        return self._one_by_one
 
     @property
     def one_by_one_programs(self) -> list[int]:
@@ -316,7 +490,7 @@ class _Reach:
         from the tallies): the reads of those tasks are restricted to them, and skipped when there is none. Read when
         first asked, unless workbench_counts has read them with the tallies."""
         if self._reached_programs is None:
-            self._reached_programs = sorted({row[0] for row in self.reached}) if self.reached is not None else []
+            self._reached_programs = sorted({row[0] for row in _tally_rows(self.reached or [])})
         return self._reached_programs
 
     def granted(self) -> QuerySet | None:
@@ -336,26 +510,17 @@ def _reach(scope: Scope) -> _Reach:
     for pk, path in program_owner_paths(scope):
         (whole if scope.covers(path, *PROGRAM_READ_ROLES) else others).append(pk)  # as Program.wholly_visible_to
     if not others:  # every program is read whole (a city office): no grant matters, and none is built
-        return _Reach(whole=whole, others=others, unit_paths=[], one_by_one=None)
-    # the grants of task_visibility other than by assignment: 包联 of a task, the tasks a 责任领导 leads
-    sets = [ids for ids in granted_tasks(scope) if ids.model is not TaskAssignment]
-    first, *rest = [ids.values("task_id").order_by() for ids in sets]
-    # Which other programs those grants reach, in one statement (not read here): a 包联's from its few tasks
-    # (`id IN (…)`: joined, SQLite read the tasks first), a 责任领导's from the maintained tallies (a district leader
-    # leads ~2,700 tasks, mostly in programs read whole: testing each of them for "outside my subtree" was 15–26 ms).
-    reached = []
-    for ids in sets:
-        programs: QuerySet
-        if ids.model is TaskPairing:
-            programs = Task.objects.filter(pk__in=ids.values("task_id"), program_id__in=others)
-        else:  # the tasks the person leads (Task.leaders)
-            programs = TaskTally.objects.filter(dimension=tallies.LEADER, key=str(scope.person_id), n__gt=0,
-                                                program_id__in=others)
-        reached.append(programs.order_by().values_list("program_id", Value(REACHED), Value(""), Value(0)))
-    head, *tail = reached
-    return _Reach(whole=whole, others=others, unit_paths=assignment_grant_paths(scope),
-                  one_by_one=first.union(*rest) if rest else first,
-                  reached=head.union(*tail, all=True) if tail else head)
+        return _Reach(whole=whole, others=others, unit_paths=[])
+    # Which other programs the grants other than by assignment reach (task_visibility: 包联 of a task, the tasks a
+    # 责任领导 leads), in one statement (not read here): the 包联 by the person or the units of their roles.
+    in_others = set(others)
+    paths = outermost(scope.all_paths)
+    reached = [_Part(("reached_pairing_path",), (scope.person_id, paths[0], in_others)) if len(paths) == 1 else
+               _Part(("reached_pairing_paths",), (scope.person_id, paths, in_others)) if paths else
+               _Part(("reached_pairing_person",), (scope.person_id, in_others))]
+    if scope.paths_for(Role.LEADER):  # granted_tasks: the tasks the person leads (Task.leaders)
+        reached.append(_Part(("reached_leader",), (str(scope.person_id), in_others)))
+    return _Reach(whole=whole, others=others, unit_paths=assignment_grant_paths(scope), scope=scope, reached=reached)
 
 
 def workbench_counts(scope: Scope, reach: _Reach | None = None) -> dict[str, int]:
@@ -365,35 +530,29 @@ def workbench_counts(scope: Scope, reach: _Reach | None = None) -> dict[str, int
     unit subtrees a sum could count a task assigned in two of them twice: that case is counted from the tasks."""
     counts: Counter = Counter()
     if scope.is_admin:
-        counts.update(_sum_tallies(TaskTally.objects.filter(dimension=tallies.TOTAL)))
+        counts.update(dict(_compiled("luoshi_wb_tallies", (("sum_total_all",),), None, None).rows()))
         return _status_row(counts)
     if scope.person_id is None:
         return _status_row(counts)
     reach = reach or _reach(scope)
-    fields = ("program_id", "dimension", "status", "n")
-    totals = TaskTally.objects.filter(dimension=tallies.TOTAL, program_id__in=reach.whole)
     if not reach.others:  # every program read whole: their totals are the counts
-        counts.update(_sum_tallies(totals))
+        if reach.whole:
+            counts.update(dict(_compiled("luoshi_wb_tallies", (("sum_total",),), None, None).rows(set(reach.whole))))
         return _status_row(counts)
-    rows = totals.values_list(*fields)
     # indexed reads as one statement (an OR of the two would read the whole table)
-    in_others = Task.objects.filter(is_archived=False, program_id__in=reach.others)
-    others: QuerySet | None
+    parts = [_Part(("total",), (set(reach.whole),))] if reach.whole else []
     assigned_statuses: defaultdict[int, set[str]] = defaultdict(set)
     one_unit_path = len(reach.unit_paths) == 1
     if one_unit_path:
-        unit_id = path_unit_id(reach.unit_paths[0])
-        parts = [TaskTally.objects.filter(dimension=tallies.ANY, key=unit_id, program_id__in=reach.others)
-                 .values_list(*fields)]
+        parts.append(_Part(("any",), (path_unit_id(reach.unit_paths[0]), set(reach.others))))
         # and the programs the one-by-one grants reach, needed below: one statement fewer (PostgreSQL: a round trip,
         # a planning and the cursor's Python, ADR 0053)
         if reach.reached is not None and reach._reached_programs is None:
-            parts.append(reach.reached)
+            parts += reach.reached
             reach._reached_programs = []
-        rows = rows.union(*parts, all=True)
         reach.assigned_statuses = assigned_statuses
     reached: set[int] = set()
-    for program_id, dimension, status, n in rows.order_by():
+    for program_id, dimension, status, n in _tally_rows(parts):
         if dimension == REACHED:
             reached.add(program_id)
             continue
@@ -402,43 +561,51 @@ def workbench_counts(scope: Scope, reach: _Reach | None = None) -> dict[str, int
             assigned_statuses[program_id].add(status)
     if reached:
         reach._reached_programs = sorted(reached)
+    others: QuerySet | None = None
     if one_unit_path:
-        assigned = TaskAssignment.objects.filter(unit_path__within=reach.unit_paths, task=OuterRef("pk"))
-        others = (in_others.filter(pk__in=reach.one_by_one, program_id__in=reach.one_by_one_programs)
-                  .exclude(Exists(assigned)) if reach.one_by_one_programs else None)
+        if reach.one_by_one_programs:
+            assigned = TaskAssignment.objects.filter(unit_path__within=reach.unit_paths, task=OuterRef("pk"))
+            others = (Task.objects.filter(is_archived=False, program_id__in=reach.others)
+                      .filter(pk__in=reach.one_by_one, program_id__in=reach.one_by_one_programs)
+                      .exclude(Exists(assigned)))
     else:
-        others = in_others.filter(pk__in=reach.granted())
+        others = Task.objects.filter(is_archived=False, program_id__in=reach.others).filter(pk__in=reach.granted())
     if others is not None:
         counts.update(dict(others.order_by().values_list("status").annotate(n=Count("id"))))
     return _status_row(counts)
 
 
-TASK_VALUES = ("id", "code", "title", "status", "status_reason", "lead_units_text", "deadline", "progress")
-
-
-def _rows_of_parts(parts: Sequence[tuple[str, QuerySet]], limit: int) -> list[tuple[str, dict]]:
-    """(name, row) of the first `limit` rows of several named `.values()` querysets, each ordered. PostgreSQL reads them
+def _rows_of_parts(parts: Sequence[tuple[str, _Part]], limit: int) -> list[tuple[str, dict]]:
+    """(name, row) of the first `limit` rows of several named parts (`.values()`, each ordered). PostgreSQL reads them
     as ONE statement, UNION ALL of the parts (each with its own ORDER BY … LIMIT, planned as it would be alone, its rows
     tagged with its name): there every statement costs a round trip, planning and the cursor's Python (ADR 0053).
     SQLite takes no LIMIT in a part of a compound statement, and the same parts read ids first (`id IN (SELECT id …
     LIMIT n)`) cost the 工作台 2–5 ms more CPU on the bench city; a statement there costs no round trip: one per part,
-    as they were."""
+    as they were. The statements are compiled reads (ADR 0064) unless a part is not compiled."""
     if not parts:
         return []
-    if not connection.features.supports_slicing_ordering_in_compound:
-        return [(name, row) for name, qs in parts for row in qs[:limit]]
-    head, *tail = [qs.annotate(workbench_part=Value(name))[:limit] for name, qs in parts]
-    return [(row.pop("workbench_part"), row) for row in (head.union(*tail, all=True) if tail else head)]
+    union = connection.features.supports_slicing_ordering_in_compound
+    if any(p.qs is not None for _name, p in parts):  # a part the ORM builds: all as before ADR 0064
+        if not union:
+            return [(name, row) for name, p in parts for row in p.queryset()[:limit]]
+        head, *tail = [p.queryset().annotate(workbench_part=Value(name))[:limit] for name, p in parts]
+        return [(row.pop("workbench_part"), row) for row in (head.union(*tail, all=True) if tail else head)]
+    if not union:
+        return [(name, row) for name, p in parts
+                for row in (p.queryset()[:limit] if p.key[0] in _SQLITE_ORM
+                            else _compiled("luoshi_wb_part", (p.key,), limit, None).dicts(*p.args))]
+    read = _compiled("luoshi_wb_lists", tuple(p.key for _name, p in parts), limit, tuple(name for name, _p in parts))
+    return [(row.pop("workbench_part"), row) for row in read.dicts(*[a for _name, p in parts for a in p.args])]
 
 
-def _first_by_deadline(lists: Mapping[str, Sequence[QuerySet]], limit: int) -> dict[str, list[dict]]:
-    """The first `limit` tasks by (deadline, id) of each named list, a list being several ordered querysets each read
+def _first_by_deadline(lists: Mapping[str, Sequence[_Part]], limit: int) -> dict[str, list[dict]]:
+    """The first `limit` tasks by (deadline, id) of each named list, a list being several ordered parts each read
     through its own index (red and yellow tasks: programs read whole, programs reached by assignment, tasks granted
     one by one; a leader's tasks with a deadline or without). Each part's first `limit` rows by its own ORDER BY …
     LIMIT, tagged with the list's name, read by _rows_of_parts (on PostgreSQL one statement for all: the district
     office's four parts were four statements, ADR 0053); merged and cut here. NULL deadlines sort as the database sorts
     them (first on SQLite, last on PostgreSQL), as a single ORDER BY deadline would."""
-    parts = [(name, qs.values(*TASK_VALUES)) for name, qs_parts in lists.items() for qs in qs_parts]
+    parts = [(name, p) for name, list_parts in lists.items() for p in list_parts]
     found: dict[str, dict[int, dict]] = {name: {} for name in lists}
     for name, row in _rows_of_parts(parts, limit):
         found[name][row["id"]] = row  # a task in two parts of a list is listed once
@@ -458,16 +625,15 @@ def _deadline_position():
     return lambda deadline: ((deadline is not None) if nulls_first else (deadline is None), deadline or dt.date.min)
 
 
-def _visible_with_status(scope: Scope, reach: _Reach | None, status: str) -> list[QuerySet]:
+def _visible_with_status(scope: Scope, reach: _Reach | None, status: str) -> list[_Part]:
     """The parts of tasks_visible(user).filter(status=…).order_by("deadline", "id"), each ordered so: the whole
     programs' tasks and the granted ones separately (the OR of both rules cannot use an index: ~100 ms at city scale),
     to be read by _first_by_deadline."""
-    base = Task.objects.filter(is_archived=False, status=status).order_by("deadline", "id")
     if scope.is_admin:
-        return [base]
+        return [_Part(("all", status))]
     if reach is None:
         raise ValueError("_visible_with_status: a scope that is not an administrator's needs its reach (_reach)")
-    parts: list[QuerySet] = [base.filter(program_id__in=reach.whole)] if reach.whole else []
+    parts = [_Part(("whole", status), (set(reach.whole),))] if reach.whole else []
     if reach.others:
         if reach.assigned_statuses is not None:
             # the tallies say in which other programs the unit's subtree has tasks of this status: read those
@@ -475,34 +641,31 @@ def _visible_with_status(scope: Scope, reach: _Reach | None, status: str) -> lis
             # the (program, status, deadline) index of tasks not archived, not from the table (a district: ~2.8 →
             # ~0.4 ms, ADR 0036); PostgreSQL walks the open tasks' deadline index and stops at the 20th. (One query
             # for both parts, an OR, made PostgreSQL hash the subtree's 17,000 assignments per status: 4–12 ms.)
-            programs = [p for p, statuses in reach.assigned_statuses.items() if status in statuses]
-            if programs:
-                parts.append(base.filter(Exists(TaskAssignment.objects.filter(
-                    unit_path__within=reach.unit_paths, task=OuterRef("pk"))), program_id__in=programs))
+            programs = {p for p, statuses in reach.assigned_statuses.items() if status in statuses}
+            if programs:  # (assigned_statuses is given with one unit path only)
+                parts.append(_Part(("assigned", status), (reach.unit_paths[0], programs)))
             # and the few tasks granted one by one (包联, 责任领导), by id. One query for both, an OR, was read
             # along the (status, deadline) index testing every task: 30–60 ms for a district (ADR 0021).
             if reach.one_by_one_programs:
-                parts.append(base.filter(pk__in=reach.one_by_one, program_id__in=reach.one_by_one_programs))
+                parts.append(_Part(("one_by_one", status), qs=_open_with_status(status).filter(
+                    pk__in=reach.one_by_one, program_id__in=reach.one_by_one_programs).values(*TASK_VALUES)))
         elif reach.granted() is not None:
-            parts.append(base.filter(pk__in=reach.granted(), program_id__in=reach.others))
+            parts.append(_Part(("granted", status), qs=_open_with_status(status).filter(
+                pk__in=reach.granted(), program_id__in=reach.others).values(*TASK_VALUES)))
     return parts
 
 
-def _led_open_tasks(person_id: int) -> tuple[QuerySet, QuerySet]:
+def _led_open_tasks(person_id: int) -> tuple[_Part, _Part]:
     """`Task.objects.filter(leaders=person, is_archived=False).exclude(status=closed).order_by("deadline", "id")` in
     the two parts the order has, first the one the database sorts first: the tasks with a deadline, walked along the
     open tasks' deadline index, each tested for the leader, and those without one, by id from the leader's own (NULL
     sorts first on SQLite, last on PostgreSQL). One walk for both tested, on SQLite, every open task without a deadline
     of the programs created before the leader's first (a leader of district 9 or 10: ~15,000 tests, 14 ms; ADR 0046)."""
-    open_tasks = Task.objects.filter(is_archived=False).exclude(status=TaskStatus.CLOSED)
-    dated = open_tasks.filter(Exists(Task.leaders.through.objects.filter(task_id=OuterRef("pk"), person_id=person_id)),
-                              deadline__isnull=False).order_by("deadline", "id")
-    undated = open_tasks.filter(deadline=None, pk__in=Task.leaders.through.objects.filter(person_id=person_id)
-                                .values("task_id")).order_by("id")
+    dated, undated = _Part(("led_dated",), (person_id,)), _Part(("led_undated",), (person_id,))
     return (undated, dated) if _nulls_sort_first() else (dated, undated)
 
 
-def _task_lists(lists: Mapping[str, Sequence[QuerySet]], leader_id: int | None, limit: int) -> dict[str, list[dict]]:
+def _task_lists(lists: Mapping[str, Sequence[_Part]], leader_id: int | None, limit: int) -> dict[str, list[dict]]:
     """_first_by_deadline of `lists` and, given a leader, the first `limit` open tasks they lead as "led_tasks", read
     with the other lists. A leader reads every task they lead (task_visibility), so these need no visibility filter;
     with one, PostgreSQL tested all 100,000 tasks for visibility before joining the leader's few. The part the database
@@ -514,14 +677,11 @@ def _task_lists(lists: Mapping[str, Sequence[QuerySet]], leader_id: int | None, 
         lists["led_tasks"] = [led_first]
     found = _first_by_deadline(lists, limit)
     if leader_id is not None and len(found["led_tasks"]) < limit:
-        found["led_tasks"] += led_then.values(*TASK_VALUES)[:limit - len(found["led_tasks"])]
+        # its first `limit` (one statement text whatever is missing), cut here
+        found["led_tasks"] += [row for _name, row in _rows_of_parts([("led_tasks", led_then)], limit)][
+            :limit - len(found["led_tasks"])]
     return found
 
-
-ASSIGNMENT_VALUES = ("task_id", "role", "task__code", "task__title", "task__status", "task__status_reason",
-                     "task__deadline_phrase", "task__progress", "unit__name")
-ROLE_LABELS = dict(AssignmentRole.choices)
-REQUEST_VALUES = ("task_id", "task__code", "task__title", "unit__name", "requested_at")
 
 
 # Up to this many open tasks the liaison's four lists are cut from one read of the subtree's open assignments (a street
@@ -529,15 +689,20 @@ REQUEST_VALUES = ("task_id", "task__code", "task__title", "unit__name", "request
 LIAISON_LISTS_READ_WHOLE = 600
 
 
-def _liaison_lists(mine: QuerySet, programs: list[int], limit: int = 20) -> dict[str, list[dict]]:
-    """The liaison's 待签收, 红灯, 黄灯 and 全部 lists (each the first `limit` of `mine` so filtered, ordered by the task's
-    deadline, the task and the assignment, as the database sorts NULL), cut in Python from one read of the open
-    assignments in `programs`: one statement instead of four (SQLite ~4 → ~1.5 ms; PostgreSQL planned each of the four
-    joins for ~0.8 ms, ADR 0046)."""
+def _liaison_open(paths) -> QuerySet:
+    """The assignments of open tasks under the liaison's `paths`."""
+    return (TaskAssignment.objects.filter(unit_path__within=paths, task__is_archived=False)
+            .exclude(task__status=TaskStatus.CLOSED))
+
+
+def _liaison_lists(path: str, programs: set[int], limit: int = 20) -> dict[str, list[dict]]:
+    """The liaison's 待签收, 红灯, 黄灯 and 全部 lists (each the first `limit` of the open assignments under `path` so
+    filtered, ordered by the task's deadline, the task and the assignment, as the database sorts NULL), cut in Python
+    from one read of the open assignments in `programs`: one statement instead of four (SQLite ~4 → ~1.5 ms;
+    PostgreSQL planned each of the four joins for ~0.8 ms, ADR 0046); a compiled read (ADR 0064)."""
     if not programs:
         return {"to_acknowledge": [], "my_red": [], "my_due_soon": [], "my_tasks": []}
-    found = list(mine.filter(program_id__in=programs).order_by()
-                 .values(*ASSIGNMENT_VALUES, "id", "acknowledged_at", "task__deadline"))
+    found = _compiled("luoshi_wb_liaison", (("liaison_open",),), None, None).dicts(path, programs)
     position = _deadline_position()
     found.sort(key=lambda a: (*position(a["task__deadline"]), a["task_id"], a["id"]))
 
@@ -568,17 +733,14 @@ def _pending_requests(scope: Scope, limit: int) -> dict[str, list[dict]]:
     """The first `limit` pending 延期 and 办结 requests the office decides, newest first (requests made in the same
     second in the order they were made): each kind's first `limit` by its own ORDER BY … LIMIT, read by _rows_of_parts
     (on PostgreSQL one statement for both, ADR 0053), sorted again here."""
-    newest_first = ("-requested_at", "-id")
-    pending = {"pending_extensions": ExtensionRequest.objects.manageable_by(scope)
-               .filter(state=RequestState.PENDING).order_by(*newest_first),
-               "pending_closures": ClosureRequest.objects.manageable_by(scope)
-               .filter(state=RequestState.PENDING).order_by(*newest_first)}
-    # a closure asks for no date (the parts of a UNION have the same columns)
-    no_date = Value(None, output_field=DateField())
-    pending["pending_closures"] = pending["pending_closures"].annotate(new_deadline=no_date)
-    fields = ("id", *REQUEST_VALUES, "new_deadline")
-    found: dict[str, list[dict]] = {name: [] for name in pending}
-    for name, row in _rows_of_parts([(name, qs.values(*fields)) for name, qs in pending.items()], limit):
+    parts: list[tuple[str, _Part]] = []
+    if scope.is_admin:  # manageable_by: every request
+        parts = [("pending_extensions", _Part(("extensions_all",))), ("pending_closures", _Part(("closures_all",)))]
+    elif managed := set(programs_managed_ids(scope)):  # (of no program: none, without asking)
+        parts = [("pending_extensions", _Part(("extensions",), (managed,))),
+                 ("pending_closures", _Part(("closures",), (managed,)))]
+    found: dict[str, list[dict]] = {"pending_extensions": [], "pending_closures": []}
+    for name, row in _rows_of_parts(parts, limit):
         found[name].append(row)
     for rows in found.values():
         rows.sort(key=lambda r: (r["requested_at"], r["id"]), reverse=True)
@@ -593,8 +755,6 @@ def workbench(*, user) -> dict:
     reach = None if scope.is_admin or scope.person_id is None else _reach(scope)
     data: dict = {"scope": scope, "counts": workbench_counts(scope, reach)}
     if liaison_paths:
-        mine = TaskAssignment.objects.filter(unit_path__within=liaison_paths, task__is_archived=False) \
-            .exclude(task__status=TaskStatus.CLOSED)
         open_statuses = set(TaskStatus.values) - {TaskStatus.CLOSED}
         in_programs = _liaison_programs(reach, liaison_paths)
 
@@ -612,15 +772,18 @@ def workbench(*, user) -> dict:
                     for a in qs.order_by("task__deadline", "task_id", "id").values(*ASSIGNMENT_VALUES)[:20]]
         open_tasks = data["counts"]["total"] - data["counts"][TaskStatus.CLOSED]  # at least the subtree's
         if in_programs is not None and open_tasks <= LIAISON_LISTS_READ_WHOLE:
-            data.update(_liaison_lists(mine, [p for p, held in in_programs.items() if held & open_statuses]))
+            # (the tallies describe the liaison's one subtree: reach.unit_paths, _liaison_programs)
+            data.update(_liaison_lists(reach.unit_paths[0],  # type: ignore[union-attr]  # (in_programs: reach given)
+                                       {p for p, held in in_programs.items() if held & open_statuses}))
         else:
+            mine = _liaison_open(liaison_paths)
             data["to_acknowledge"] = rows(mine.filter(acknowledged_at=None))
             data["my_red"] = rows(mine.filter(task__status=TaskStatus.RED), {TaskStatus.RED})
             data["my_due_soon"] = rows(mine.filter(task__status=TaskStatus.YELLOW), {TaskStatus.YELLOW})
             data["my_tasks"] = rows(mine)
     if scope.has_role(Role.OFFICE):
         data.update(_pending_requests(scope, 20))
-    lists: dict[str, list[QuerySet]] = {}
+    lists: dict[str, list[_Part]] = {}
     if scope.has_role(Role.LEADER, Role.OFFICE):
         lists["red_tasks"] = _visible_with_status(scope, reach, TaskStatus.RED)
         lists["due_soon"] = _visible_with_status(scope, reach, TaskStatus.YELLOW)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 
 import pytest
+from django.db import connection
 
 from luoshi.org.tests.scoping import SEEDS, assert_pages_match, fresh_scope, random_people, random_tree
 from luoshi.programs.models import Program
@@ -151,3 +152,54 @@ def test_workbench_counts_and_lists_are_the_visible_tasks(org, travel):
                 led = (Task.objects.filter(leaders=person, is_archived=False).exclude(status="closed")
                        .order_by("deadline", "id").values_list("pk", flat=True))
                 assert [t["id"] for t in board["led_tasks"]] == list(led[:20]), person.username
+
+
+@pytest.mark.parametrize("org", SEEDS, indirect=True)
+def test_every_compiled_workbench_read_gives_what_its_queryset_gives(org, travel, cast, program, monkeypatch):
+    """The 工作台's statements are compiled reads, one per shape (ADR 0064): over random trees, grants, 包联 and
+    责任领导, and people of every role (an administrator, the office of the fixed cast too), each read the 工作台 makes
+    gives exactly the rows its queryset (the ORM, the same build with the same values) gives — in the statement's
+    order where it has one — for the tallies, the red/yellow/led lists, the pending requests and a liaison's read."""
+    from collections import Counter
+
+    from luoshi.core.compiled import CompiledRead
+    from luoshi.org.models import Person
+    from luoshi.tasks.warnings import warnings_run
+
+    seen: Counter = Counter()
+    plain_rows, plain_dicts = CompiledRead.rows, CompiledRead.dicts
+
+    def compared(read):
+        def check(self, *args):
+            got = read(self, *args)
+            expected = list(self.queryset(*args))
+            ordered = " LIMIT " in self.statement("default").sql  # (each part's ORDER BY … LIMIT; else unordered)
+            assert (got == expected) if ordered else (Counter(map(repr, got)) == Counter(map(repr, expected))), \
+                (self.name, args)
+            seen[self.name.rsplit("_", 1)[0]] += 1
+            return got
+        return check
+
+    monkeypatch.setattr(CompiledRead, "rows", compared(plain_rows))
+    monkeypatch.setattr(CompiledRead, "dicts", compared(plain_dicts))
+    with travel("2026-06-28"):
+        warnings_run(notify=False)
+    Task.objects.filter(pk__in=[t.pk for t in org["tasks"][1::2]]).update(status="yellow")
+    Task.objects.filter(pk__in=[t.pk for t in org["tasks"][::4]]).update(deadline=None)
+    for p in [*org["programs"], program["program"]]:
+        tallies.program_rebuild(p)
+    admin = Person.objects.create_superuser(username="random-admin", password="x")
+    # one read subtree but roles in two (a liaison who also dispatches elsewhere): the 包联 units' paths as one parameter
+    from luoshi.org.services import grant_role, person_create
+
+    two = person_create(by=None, username="random-two", full_name="两处", unit=cast["liaison_a"].unit)
+    grant_role(by=None, person=two, role="liaison", unit=cast["liaison_a"].unit)
+    grant_role(by=None, person=two, role="dispatcher", unit=org["tasks"][0].program.owner_unit)
+    TaskPairing.objects.create(task=org["tasks"][0], helper_unit=org["tasks"][0].program.owner_unit)
+    two_reach = selectors._reach(fresh_scope(two))
+    assert [p.key for p in two_reach.reached or []] == [("reached_pairing_paths",)]
+    for person in [*org["people"], admin, two, cast["office"], cast["leader"], cast["liaison_a"]]:
+        selectors.workbench(user=Person.objects.get(pk=person.pk))
+    # every family of the 工作台's reads was compared (the program owner paths, read by every scope, too)
+    assert {"luoshi_wb_tallies", "luoshi_wb_lists" if connection.vendor == "postgresql" else "luoshi_wb_part",
+            "luoshi_wb_liaison", "luoshi_program_owner"} <= set(seen), seen
