@@ -22,6 +22,7 @@ from luoshi.core.bulk import import_size_check
 from luoshi.core.excel import CellError, ImportFailed, cell_text, open_workbook
 from luoshi.core.journal import journal_entry, journal_record, journal_record_many
 from luoshi.core.models import JournalEntry
+from luoshi.core.validation import too_long
 from luoshi.org.models import Unit
 from luoshi.org.resolve import LeaderResolver, UnitResolver, region_of
 from luoshi.programs.models import Program
@@ -403,10 +404,21 @@ def validate_specs(specs: list[TaskSpec], *, region: Unit, year: int, sheet: str
             errors.append(CellError(sheet, s.row, col("deadline"), _item_error(s, str(e))))
         for title, phrase in s.milestones:
             try:
-                parse_deadline(phrase, year=year)
+                parsed = parse_deadline(phrase, year=year)
             except DeadlineError as e:
                 errors.append(CellError(sheet, s.row, "时间节点", _("%(label)s“%(title)s”：%(error)s。")
                                         % {"label": s.label, "title": title, "error": e}))
+                continue
+            for model_field, value in (("title", title), ("phrase", parsed.phrase)):
+                if message := too_long(Milestone, model_field, value):
+                    errors.append(CellError(sheet, s.row, "时间节点", _("%(label)s“%(title)s”：%(error)s。")
+                                            % {"label": s.label, "title": title[:20], "error": message.rstrip("。")}))
+        # (the 完成时限's segments, which become 时间节点 too, are parts of it and so no longer)
+        if s.deadline is not None:
+            if message := too_long(Task, "deadline_phrase", s.deadline.phrase):
+                errors.append(CellError(sheet, s.row, col("deadline"), _item_error(s, message.rstrip("。"))))
+        if message := too_long(Task, "category", s.category):
+            errors.append(CellError(sheet, s.row, col("category"), _item_error(s, message.rstrip("。"))))
         for field_name, text, limit in (("lead", s.lead_text, 500), ("coop", s.coop_text, 1000), ("leaders", s.leaders_text, 200)):
             if len(text) > limit:
                 errors.append(CellError(sheet, s.row, col(field_name), _("内容超过%(limit)s字。") % {"limit": limit}))
@@ -540,8 +552,11 @@ def _write(*, by, program: Program, specs: list[TaskSpec], existing: dict[str, T
         leader_links += [Task.leaders.through(task_id=task.pk, person_id=p.pk) for p in s.leaders]
         tag_links += [Task.tags.through(task_id=task.pk, tag_id=tags[n].pk) for n in dict.fromkeys(s.tags)]
         assert s.deadline is not None  # validated
-        ms = list(s.deadline.milestones) + [(t, parse_deadline(p, year=program.year).date) for t, p in s.milestones]
-        milestones += [Milestone(task=task, title=t[:300], phrase=t[:100], due=d, sort_order=k) for k, (t, d) in enumerate(ms)]
+        # a segment of the 完成时限 is its own phrase; a listed 时间节点 keeps the deadline as written
+        ms = [(t, t, d) for t, d in s.deadline.milestones] + [
+            (t, parsed.phrase, parsed.date) for t, p in s.milestones for parsed in [parse_deadline(p, year=program.year)]]
+        milestones += [Milestone(task=task, title=t, phrase=phrase, due=d, sort_order=k)
+                       for k, (t, phrase, d) in enumerate(ms)]
     TaskAssignment.objects.bulk_create(assignments, batch_size=2000)
     Task.leaders.through.objects.bulk_create(leader_links, batch_size=2000)
     Task.tags.through.objects.bulk_create(tag_links, batch_size=2000)
