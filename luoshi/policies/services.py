@@ -483,6 +483,7 @@ def enterprise_profile_update(*, by, enterprise: Enterprise, values: dict[str, s
     typed; "" removes it}. Each attribute keeps its source (企业填报 / 部门核实) and date."""
     own = member_enterprise_id(by) == enterprise.pk
     require(own or can_manage_area(by, enterprise.unit_path), _("只能更新本企业（或本单位负责区域内企业）的画像。"))
+    reason = clean_text(reason, _("说明"), "reason", limit=200, required=False)
     parsed = {}
     for key, text in values.items():
         attr = ATTRIBUTES.get(key)

@@ -159,6 +159,15 @@ def test_profile_update_by_the_enterprise_and_the_department(city, cast, enterpr
     with pytest.raises(ServiceError) as err:
         services.enterprise_profile_update(by=boss, enterprise=e, values={"上年营业收入": "好多"})
     assert err.value.field == "上年营业收入"
+    # a text attribute and the reason are kept whole or refused, not cut to 100 / 200 characters
+    with pytest.raises(ServiceError, match="最多 100 字，现有 101 字") as err:
+        services.enterprise_profile_update(by=boss, enterprise=e, values={"注册地": "崂" * 101})
+    assert err.value.field == "注册地"
+    with pytest.raises(ServiceError, match="说明最多 200 字") as err:
+        services.enterprise_profile_update(by=boss, enterprise=e, values={"注册地": "市南区"}, reason="因" * 201)
+    assert err.value.field == "reason" and Enterprise.objects.get(pk=e.pk).profile.get("注册地") != "市南区"
+    services.enterprise_profile_update(by=boss, enterprise=e, values={"注册地": "崂" * 100}, reason="因" * 200)
+    assert Enterprise.objects.get(pk=e.pk).profile["注册地"] == "崂" * 100
     with pytest.raises(PermissionDeniedError):
         services.enterprise_profile_update(by=boss, enterprise=enterprises["good"], values={"失信": "否"})
     with pytest.raises(PermissionDeniedError):
