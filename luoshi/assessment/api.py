@@ -16,7 +16,7 @@ from ninja import File, Form, Router, Schema
 from ninja.files import UploadedFile
 
 from luoshi.core.errors import ServiceError
-from luoshi.core.params import Count, Day, Id, Points
+from luoshi.core.params import BodyIn, Count, Day, Id, Points
 from luoshi.org.models import Person, Unit
 
 from . import selectors, services
@@ -295,14 +295,14 @@ class CardOut(Schema):
     consequences: list[ConsequenceOut]
 
 
-class ScoreIn(Schema):
+class ScoreIn(BodyIn):
     unit_id: Id
     indicator: str                     # the leaf's code, e.g. "A1"
     value: str | Points         # points, 达标/不达标, occurrences, a rubric level's name …
     note: str = ""
 
 
-class ApproveIn(Schema):
+class ApproveIn(BodyIn):
     score_ids: list[Id] | None = None   # none: every submitted score someone else gave
 
 
@@ -310,17 +310,17 @@ class ApprovedOut(Schema):
     approved: int
 
 
-class NoteIn(Schema):
+class NoteIn(BodyIn):
     note: str = ""
 
 
-class AppealIn(Schema):
+class AppealIn(BodyIn):
     unit_id: Id
     indicator: str
     reason: str
 
 
-class DecisionIn(Schema):
+class DecisionIn(BodyIn):
     revise: bool
     value: str | Points | None = None
     decision: str
@@ -549,7 +549,7 @@ def approve(request, round_id: Id, body: ApproveIn):
     return {"approved": services.scores_approve(by=request.user, round=rnd, score_ids=body.score_ids)}
 
 
-class PublishIn(Schema):
+class PublishIn(BodyIn):
     note: str = ""
     allow_incomplete: bool = False
 
@@ -592,7 +592,7 @@ def decide_appeal(request, appeal_id: Id, body: DecisionIn):
 # ---- the office's round operations ----------------------------------------------------------------------------
 # The same services as the round page; who may is decided there (403 with their words).
 
-class RoundIn(Schema):
+class RoundIn(BodyIn):
     name: str
     period_start: Day
     period_end: Day
@@ -600,12 +600,12 @@ class RoundIn(Schema):
     compare_to_id: Id | None = None      # the round the 升降位次 compare with
 
 
-class AdvanceIn(Schema):
+class AdvanceIn(BodyIn):
     to: str | None = None                 # collecting / scoring / review; none: the next state
     note: str = ""
 
 
-class EvaluatorIn(Schema):
+class EvaluatorIn(BodyIn):
     username: str                         # the evaluator's account
     unit_ids: list[Id] | None = None     # none: every unit of the round
     indicators: list[str] | None = None   # leaf codes; none: every leaf
@@ -633,7 +633,7 @@ class ProposalOut(ConsequenceOut):
     decision_note: str
 
 
-class ProposalDecisionIn(Schema):
+class ProposalDecisionIn(BodyIn):
     confirm: bool                         # true: 确认; false: 不予采纳
     note: str = ""
 
