@@ -422,6 +422,13 @@ def clauses_import(*, by, data: bytes, name: str = "") -> dict:
                 defaults={"doc_number": text.get("doc_number", ""), "issuer": text["issuer"],
                           "region_path": region.path, "valid_from": dates["valid_from"],
                           "valid_to": dates["valid_to"], "created_at": clock.now()})
+            if _new:  # the document is written as dictionary.policy_create writes it, with its journal row
+                journal_record(actor=by, verb="policy.policy_create", obj=policy, scope_path=policy.region_path,
+                               reason=_("Excel 导入"), changes={
+                                   "title": policy.title, "doc_number": policy.doc_number, "issuer": policy.issuer,
+                                   "region": region.name,
+                                   "valid_from": policy.valid_from.isoformat() if policy.valid_from else None,
+                                   "valid_to": policy.valid_to.isoformat() if policy.valid_to else None})
             data = ClauseInput(
                 title=text["title"], theme=theme, tags=row_tags, declare_type=text["declare_type"],
                 beneficiary=text["beneficiary"], condition_text=text["condition_text"], rules=text.get("rules", ""),

@@ -98,6 +98,12 @@ def test_import_creates_and_updates_all_or_nothing(clause, cast, vocab, policy):
     clause.refresh_from_db()
     assert clause.version == 2 and clause.title == "研发投入奖励（修订）"
     assert Clause.objects.get(code="LS-KJ-002").policy == policy
+    # a 政策文件 the sheet names for the first time is created with its journal row, as on the page
+    services.clauses_import(by=cast["liaison_dept"], data=xlsx([HEAD, row(条款编号="LS-KJ-003", 文件名="崂山区新文件")]))
+    new = Clause.objects.get(code="LS-KJ-003").policy
+    assert new.title == "崂山区新文件"
+    entry = JournalEntry.objects.get(verb="policy.policy_create", object_id=str(new.pk))
+    assert entry.changes["title"] == "崂山区新文件" and entry.actor == cast["liaison_dept"]
 
 
 def test_import_refusal_names_row_and_column_and_writes_nothing(clause, cast, vocab):
