@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from luoshi.core import clock, numerals
 from luoshi.core.bulk import import_size_check
-from luoshi.core.excel import CellError, ImportFailed, cell_text, open_workbook
+from luoshi.core.excel import CellError, ImportFailed, cell_text, column_letter, open_workbook
 from luoshi.core.journal import journal_entry, journal_record, journal_record_many
 from luoshi.core.models import JournalEntry
 from luoshi.core.validation import too_long
@@ -280,6 +280,14 @@ def _plan_from_rows(ws, rows: list[list[str]], header_at: int, columns: dict[str
             stack.append(index)
         plan.specs.append(spec)
         row_of_spec[index] = row_no
+    # a column the list has no place for is not imported: say which, so that nobody believes it was
+    task_rows = [rows[n - 1] for n in row_of_spec.values()]
+    unread = [header[i] or _("第%(col)s列") % {"col": column_letter(i + 1)}
+              for i in range(max(map(len, task_rows), default=0))
+              if i not in columns.values() and any(i < len(r) and r[i] for r in task_rows)]
+    if unread:
+        plan.warnings.append(_("工作表“%(sheet)s”的列“%(columns)s”不是任务清单的列，其内容没有导入（需要保留的请写进“备注”列）。")
+                             % {"sheet": ws.title, "columns": "”“".join(unread)})
     return plan
 
 

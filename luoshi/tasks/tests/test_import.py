@@ -666,3 +666,14 @@ def test_listed_milestones_keep_their_deadline_text_and_are_refused_when_too_lon
     task = Task.objects.get(program=program)
     assert list(task.milestones.order_by("sort_order").values_list("title", "phrase", "due")) == [
         ("节" * 300, "6月底前", dt.date(2026, 6, 30)), ("长效运行", "长期坚持", None)]
+
+
+def test_a_column_the_list_has_no_place_for_is_named_in_a_warning(city, cast, travel):
+    """A 进展情况 or 联系人 column was dropped without a word; the import now says which columns it did not read
+    (an empty extra column says nothing)."""
+    header = ["序号", "任务内容", "牵头单位", "完成时限", "进展情况", "联系人", "空列"]
+    rows = [["1", "甲", "区委办公室", "6月底前", "已完成方案", "", ""], ["2", "乙", "区审批局", "9月底前", "", "张三", ""]]
+    with travel("2026-02-01"):
+        report = run(city, cast, rows, header=header)
+    assert report.created == 2
+    assert report.warnings == ["工作表“任务清单”的列“进展情况”“联系人”不是任务清单的列，其内容没有导入（需要保留的请写进“备注”列）。"]
