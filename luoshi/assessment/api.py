@@ -18,6 +18,7 @@ from ninja.files import UploadedFile
 from luoshi.core.errors import ServiceError
 from luoshi.core.params import BodyIn, Count, Day, Id, Points
 from luoshi.org.models import Person, Unit
+from luoshi.org.scopes import scope_for
 
 from . import selectors, services
 from .models import ROUND_FLOW, Appeal, Consequence, Indicator, Round, RoundState, RoundUnit, SchemeVersion
@@ -576,11 +577,9 @@ def file_appeal(request, round_id: Id, body: AppealIn):
 @router.post("/appeals/{appeal_id}/decision", response={200: AppealOut, 400: Refused, 403: Error, 404: Error})
 def decide_appeal(request, appeal_id: Id, body: DecisionIn):
     """复核: uphold, or revise the leaf to `value`; a revision republishes the table with a note."""
-    appeal = Appeal.objects.select_related("round", "unit", "indicator").filter(pk=appeal_id).first()
+    appeal = (Appeal.objects.visible_to(scope_for(request.user)).select_related("round", "unit", "indicator")
+              .filter(pk=appeal_id).first())  # the rows the round's appeal list shows this person
     if appeal is None:
-        raise Http404(_("不存在或无权查看。"))
-    rnd = _round(request, appeal.round_id)
-    if not reads_unit(request.user, rnd, appeal.unit):
         raise Http404(_("不存在或无权查看。"))
     if body.revise and body.value is None:
         raise ServiceError(_("改分须给出复核分值。"), field="value")
@@ -722,11 +721,9 @@ def list_consequences(request, round_id: Id, state: str | None = None):
 @router.post("/consequences/{consequence_id}/decision", response={200: ProposalOut, **WRITE_ERRORS})
 def decide_consequence(request, consequence_id: Id, body: ProposalDecisionIn):
     """确认 or 不予采纳 a proposed measure (once)."""
-    c = Consequence.objects.select_related("round", "unit").filter(pk=consequence_id).first()
+    c = (Consequence.objects.visible_to(scope_for(request.user)).select_related("round", "unit")
+         .filter(pk=consequence_id).first())  # the rows the round's consequence list shows this person
     if c is None:
-        raise Http404(_("不存在或无权查看。"))
-    rnd = _round(request, c.round_id)
-    if not reads_unit(request.user, rnd, c.unit):
         raise Http404(_("不存在或无权查看。"))
     c = services.consequence_decide(by=request.user, consequence=c, confirm=body.confirm, note=body.note)
     return _proposal_out(c)

@@ -297,3 +297,15 @@ def test_proposals_made_and_withdrawn_are_journalled(proposals, cast, city, trav
     assert c.state == "dismissed"
     withdrawn = JournalEntry.objects.get(verb="assessment.consequence.withdraw", object_id=str(c.pk))
     assert withdrawn.actor == cast["office"] and withdrawn.changes["state"] == ["proposed", "dismissed"]
+
+
+def test_a_decision_is_found_exactly_where_the_list_shows_the_row(proposals, cast, api):
+    """POST …/decision answers 404 exactly for those whose consequence list lacks the row (one queryset,
+    Consequence.objects.visible_to, for both)."""
+    cid = Consequence.objects.get(round=proposals).pk
+    for who in sorted(cast, key=lambda k: k == "office"):  # the office last: it decides
+        c = api(cast[who])
+        listed = c.get(f"{API}/rounds/{proposals.pk}/consequences")
+        in_list = listed.status_code == 200 and cid in [row["id"] for row in listed.json()]
+        status = post(c, f"/consequences/{cid}/decision", {"confirm": False, "note": "核对"}).status_code
+        assert (status != 404) == in_list, (who, status, in_list)
