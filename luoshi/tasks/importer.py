@@ -561,8 +561,8 @@ def _write(*, by, program: Program, specs: list[TaskSpec], existing: dict[str, T
         tag_links += [Task.tags.through(task_id=task.pk, tag_id=tags[n].pk) for n in dict.fromkeys(s.tags)]
         assert s.deadline is not None  # validated
         # a segment of the 完成时限 is its own phrase; a listed 时间节点 keeps the deadline as written
-        ms = [(t, t, d) for t, d in s.deadline.milestones] + [
-            (t, parsed.phrase, parsed.date) for t, p in s.milestones for parsed in [parse_deadline(p, year=program.year)]]
+        listed = [(t, parse_deadline(p, year=program.year)) for t, p in s.milestones]
+        ms = [(t, t, d) for t, d in s.deadline.milestones] + [(t, parsed.phrase, parsed.date) for t, parsed in listed]
         milestones += [Milestone(task=task, title=t, phrase=phrase, due=d, sort_order=k)
                        for k, (t, phrase, d) in enumerate(ms)]
     TaskAssignment.objects.bulk_create(assignments, batch_size=2000)

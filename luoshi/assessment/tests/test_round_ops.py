@@ -287,7 +287,8 @@ def test_proposals_made_and_withdrawn_are_journalled(proposals, cast, city, trav
 
     c = Consequence.objects.get(round=proposals)
     made = JournalEntry.objects.get(verb="assessment.consequence.propose", object_id=str(c.pk))
-    assert made.actor == cast["office"] and made.changes["action"] == "通报批评" and made.scope_path == city["street_a"].path
+    assert made.actor == cast["office"] and made.changes["action"] == "通报批评"
+    assert made.scope_path == city["street_a"].path
     leaf = Indicator.objects.get(version=proposals.version_id, code="A1")
     with travel("2026-03-03"):
         appeal = services.appeal_file(by=cast["liaison_a"], round=proposals, unit=city["street_a"], indicator=leaf,
