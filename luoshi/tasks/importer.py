@@ -46,6 +46,9 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "title": ("任务内容", "工作任务", "工作要点", "重点任务", "主要任务", "改革任务", "工作内容", "任务名称", "任务",
               "事项", "工作事项"),
 }
+# The export's own figures (exporter.COLUMNS): worked out by the system, so an import of an export does not set
+# them and does not call them unread.
+COMPUTED_HEADERS = frozenset({"当前状态", "进度"})
 HEADER_LABEL = {"number": "序号", "category": "类别", "title": "任务内容", "measures": "具体措施/目标", "lead": "牵头单位",
                 "coop": "配合单位", "leaders": "责任领导", "deadline": "完成时限", "tags": "标签", "note": "备注"}
 
@@ -282,9 +285,12 @@ def _plan_from_rows(ws, rows: list[list[str]], header_at: int, columns: dict[str
         row_of_spec[index] = row_no
     # a column the list has no place for is not imported: say which, so that nobody believes it was
     task_rows = [rows[n - 1] for n in row_of_spec.values()]
-    unread = [header[i] or _("第%(col)s列") % {"col": column_letter(i + 1)}
-              for i in range(max(map(len, task_rows), default=0))
-              if i not in columns.values() and any(i < len(r) and r[i] for r in task_rows)]
+    unread = []
+    for i in range(max(map(len, task_rows), default=0)):
+        name = re.sub(r"\s+", "", header[i]) if i < len(header) else ""
+        if i in columns.values() or name in COMPUTED_HEADERS or not any(i < len(r) and r[i] for r in task_rows):
+            continue
+        unread.append(name or _("第%(col)s列") % {"col": column_letter(i + 1)})
     if unread:
         plan.warnings.append(_("工作表“%(sheet)s”的列“%(columns)s”不是任务清单的列，其内容没有导入（需要保留的请写进“备注”列）。")
                              % {"sheet": ws.title, "columns": "”“".join(unread)})

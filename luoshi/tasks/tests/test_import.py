@@ -671,8 +671,9 @@ def test_listed_milestones_keep_their_deadline_text_and_are_refused_when_too_lon
 def test_a_column_the_list_has_no_place_for_is_named_in_a_warning(city, cast, travel):
     """A 进展情况 or 联系人 column was dropped without a word; the import now says which columns it did not read
     (an empty extra column says nothing)."""
-    header = ["序号", "任务内容", "牵头单位", "完成时限", "进展情况", "联系人", "空列"]
-    rows = [["1", "甲", "区委办公室", "6月底前", "已完成方案", "", ""], ["2", "乙", "区审批局", "9月底前", "", "张三", ""]]
+    header = ["序号", "任务内容", "牵头单位", "完成时限", "进展情况", "联系人", "空列", "进度"]  # 进度: the export's figure
+    rows = [["1", "甲", "区委办公室", "6月底前", "已完成方案", "", "", "30%"],
+            ["2", "乙", "区审批局", "9月底前", "", "张三", "", "0%"]]
     with travel("2026-02-01"):
         report = run(city, cast, rows, header=header)
     assert report.created == 2
