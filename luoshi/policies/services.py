@@ -345,6 +345,7 @@ def clauses_import(*, by, data: bytes, name: str = "") -> dict:
     scope = scope_for(by) if by is not None else None
     rows = []
     seen: dict[str, int] = {}
+    documents: dict[tuple[str, int], tuple[dict[str, str], str, bool]] = {}  # (文件名, region) → as first known
     for r, cells in enumerate(ws.iter_rows(min_row=2, values_only=True), start=2):
         raw = {k: (cells[i] if i < len(cells) else None) for k, i in where.items()}
         if all(cell_text(v) == "" for v in raw.values()):
@@ -408,6 +409,21 @@ def clauses_import(*, by, data: bytes, name: str = "") -> dict:
                            ("doc_number", 60), ("issuer", 100)):
             if len(text.get(key, "")) > limit:
                 bad(key, _("最多 %(n)s 字") % {"n": limit})
+        # a 政策文件 is written once (get_or_create below): a 文号 or 发文单位 that differs from the registered
+        # document, or from the row that first names a new one, would be dropped, so it is refused
+        if region is not None and text.get("policy_title"):
+            key = (text["policy_title"], region.pk)
+            if key not in documents:
+                p = Policy.objects.filter(title=text["policy_title"], region=region).first()
+                documents[key] = (({"doc_number": p.doc_number, "issuer": p.issuer}, _("已登记的该文件"), True) if p
+                                  else ({k: text.get(k, "") for k in ("doc_number", "issuer")},
+                                        _("本表第%(row)s行") % {"row": r}, False))
+            known, named_in, registered = documents[key]
+            for k in ("doc_number", "issuer"):
+                stated = text.get(k, "")
+                if stated != known[k] and (stated or not registered):
+                    bad(k, _("与%(where)s的“%(known)s”不同：同一政策文件只有一个%(label)s（已登记的文件请在政策文件页面修改）")
+                        % {"where": named_in, "known": known[k] or "—", "label": headers[k]})
         errors += row_errors
         rows.append((r, text, region, dept, theme, row_tags, flag in YES_WORDS, dates))
     if not rows and not errors:

@@ -106,6 +106,24 @@ def test_import_creates_and_updates_all_or_nothing(clause, cast, vocab, policy):
     assert entry.changes["title"] == "崂山区新文件" and entry.actor == cast["liaison_dept"]
 
 
+def test_import_refuses_a_document_number_or_issuer_it_would_drop(clause, cast, vocab, policy):
+    """The 文号/发文单位 of a 政策文件 already registered, or of a new one named again further down, were ignored
+    when they differed (the document is written once); now the cell is refused and nothing is written."""
+    before = snapshot_db()
+    data = xlsx([HEAD, row(条款编号="LS-KJ-003", 发文单位="别的单位"),
+                 row(条款编号="LS-KJ-004", 文件名="新文件", 文号="崂政发〔2026〕1号"),
+                 row(条款编号="LS-KJ-005", 文件名="新文件", 文号="崂政发〔2026〕2号")])
+    with pytest.raises(ImportFailed) as e:
+        services.clauses_import(by=cast["liaison_dept"], data=data)
+    text = [str(x) for x in e.value.errors]
+    assert len(text) == 2, text
+    assert "第2行" in text[0] and "“发文单位”列" in text[0] and "已登记的该文件" in text[0]
+    assert "第4行" in text[1] and "“文号”列" in text[1] and "与本表第3行的“崂政发〔2026〕1号”不同" in text[1]
+    assert snapshot_db() == before
+    # the same values, or a blank 文号 for a registered document, are no change and import
+    services.clauses_import(by=cast["liaison_dept"], data=xlsx([HEAD, row(条款编号="LS-KJ-003", 文号="")]))
+
+
 def test_import_refusal_names_row_and_column_and_writes_nothing(clause, cast, vocab):
     before = snapshot_db()
     data = xlsx([HEAD, row(), row(条款编号="LS-KJ-003", 条件规则="注册地 = 崂山区\n研发投入占比 >= 3"),
