@@ -12,7 +12,7 @@ from ninja import NinjaAPI, Query, Schema
 from pydantic import AliasChoices, BaseModel, Field
 from ninja.pagination import paginate
 
-from luoshi.core.params import Id, Pages, SmallInt, counted
+from luoshi.core.params import BodyIn, Id, Pages, SmallInt, counted
 
 from luoshi.core.errors import PermissionDeniedError, ServiceError
 from luoshi.core.specs import pydantic_message
@@ -202,13 +202,13 @@ class ReportOut(Schema):
         return [a.original_name for a in obj.attachments.all()]
 
 
-class ReportIn(Schema):
+class ReportIn(BodyIn):
     text: str
     percent: SmallInt | None = None  # the service refuses what is not 0–100, in its words
     unit_id: Id | None = None
 
 
-class AckIn(Schema):
+class AckIn(BodyIn):
     unit_id: Id | None = None
 
 

@@ -16,8 +16,9 @@ from ninja import File, Form, Router, Schema
 from ninja.files import UploadedFile
 
 from luoshi.core.errors import ServiceError
-from luoshi.core.params import Count, Day, Id, Points
+from luoshi.core.params import BodyIn, Count, Day, Id, Points
 from luoshi.org.models import Person, Unit
+from luoshi.org.scopes import scope_for
 
 from . import selectors, services
 from .models import ROUND_FLOW, Appeal, Consequence, Indicator, Round, RoundState, RoundUnit, SchemeVersion
@@ -295,14 +296,14 @@ class CardOut(Schema):
     consequences: list[ConsequenceOut]
 
 
-class ScoreIn(Schema):
+class ScoreIn(BodyIn):
     unit_id: Id
     indicator: str                     # the leaf's code, e.g. "A1"
     value: str | Points         # points, 达标/不达标, occurrences, a rubric level's name …
     note: str = ""
 
 
-class ApproveIn(Schema):
+class ApproveIn(BodyIn):
     score_ids: list[Id] | None = None   # none: every submitted score someone else gave
 
 
@@ -310,17 +311,17 @@ class ApprovedOut(Schema):
     approved: int
 
 
-class NoteIn(Schema):
+class NoteIn(BodyIn):
     note: str = ""
 
 
-class AppealIn(Schema):
+class AppealIn(BodyIn):
     unit_id: Id
     indicator: str
     reason: str
 
 
-class DecisionIn(Schema):
+class DecisionIn(BodyIn):
     revise: bool
     value: str | Points | None = None
     decision: str
@@ -549,7 +550,7 @@ def approve(request, round_id: Id, body: ApproveIn):
     return {"approved": services.scores_approve(by=request.user, round=rnd, score_ids=body.score_ids)}
 
 
-class PublishIn(Schema):
+class PublishIn(BodyIn):
     note: str = ""
     allow_incomplete: bool = False
 
@@ -576,11 +577,9 @@ def file_appeal(request, round_id: Id, body: AppealIn):
 @router.post("/appeals/{appeal_id}/decision", response={200: AppealOut, 400: Refused, 403: Error, 404: Error})
 def decide_appeal(request, appeal_id: Id, body: DecisionIn):
     """复核: uphold, or revise the leaf to `value`; a revision republishes the table with a note."""
-    appeal = Appeal.objects.select_related("round", "unit", "indicator").filter(pk=appeal_id).first()
+    appeal = (Appeal.objects.visible_to(scope_for(request.user)).select_related("round", "unit", "indicator")
+              .filter(pk=appeal_id).first())  # the rows the round's appeal list shows this person
     if appeal is None:
-        raise Http404(_("不存在或无权查看。"))
-    rnd = _round(request, appeal.round_id)
-    if not reads_unit(request.user, rnd, appeal.unit):
         raise Http404(_("不存在或无权查看。"))
     if body.revise and body.value is None:
         raise ServiceError(_("改分须给出复核分值。"), field="value")
@@ -592,7 +591,7 @@ def decide_appeal(request, appeal_id: Id, body: DecisionIn):
 # ---- the office's round operations ----------------------------------------------------------------------------
 # The same services as the round page; who may is decided there (403 with their words).
 
-class RoundIn(Schema):
+class RoundIn(BodyIn):
     name: str
     period_start: Day
     period_end: Day
@@ -600,12 +599,12 @@ class RoundIn(Schema):
     compare_to_id: Id | None = None      # the round the 升降位次 compare with
 
 
-class AdvanceIn(Schema):
+class AdvanceIn(BodyIn):
     to: str | None = None                 # collecting / scoring / review; none: the next state
     note: str = ""
 
 
-class EvaluatorIn(Schema):
+class EvaluatorIn(BodyIn):
     username: str                         # the evaluator's account
     unit_ids: list[Id] | None = None     # none: every unit of the round
     indicators: list[str] | None = None   # leaf codes; none: every leaf
@@ -633,7 +632,7 @@ class ProposalOut(ConsequenceOut):
     decision_note: str
 
 
-class ProposalDecisionIn(Schema):
+class ProposalDecisionIn(BodyIn):
     confirm: bool                         # true: 确认; false: 不予采纳
     note: str = ""
 
@@ -722,11 +721,9 @@ def list_consequences(request, round_id: Id, state: str | None = None):
 @router.post("/consequences/{consequence_id}/decision", response={200: ProposalOut, **WRITE_ERRORS})
 def decide_consequence(request, consequence_id: Id, body: ProposalDecisionIn):
     """确认 or 不予采纳 a proposed measure (once)."""
-    c = Consequence.objects.select_related("round", "unit").filter(pk=consequence_id).first()
+    c = (Consequence.objects.visible_to(scope_for(request.user)).select_related("round", "unit")
+         .filter(pk=consequence_id).first())  # the rows the round's consequence list shows this person
     if c is None:
-        raise Http404(_("不存在或无权查看。"))
-    rnd = _round(request, c.round_id)
-    if not reads_unit(request.user, rnd, c.unit):
         raise Http404(_("不存在或无权查看。"))
     c = services.consequence_decide(by=request.user, consequence=c, confirm=body.confirm, note=body.note)
     return _proposal_out(c)

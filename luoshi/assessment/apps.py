@@ -24,3 +24,8 @@ class AssessmentConfig(AppConfig):
         from .cockpit import register as register_cockpit
 
         register_cockpit()
+
+        from luoshi.core.journal_text import journal_verbs_register
+
+        journal_verbs_register({"assessment.consequence.propose": _("提出后果措施"),
+                                "assessment.consequence.withdraw": _("撤回后果措施")})

@@ -19,7 +19,7 @@ from luoshi.core.collector import collector_paused
 from luoshi.core.errors import ServiceError
 from luoshi.core.files import attachment_store
 from luoshi.core.inbox import announce_on_commit
-from luoshi.core.journal import journal_record
+from luoshi.core.journal import journal_entry, journal_record, journal_record_many
 from luoshi.core.permissions import require
 from luoshi.org.lookups import path_within
 from luoshi.org.models import Role, Unit
@@ -638,7 +638,7 @@ def round_publish(*, by, round: Round, note: str = "", allow_incomplete: bool = 
     rnd.appeal_deadline = clock.today() + dt.timedelta(days=definition.appeal_days)
     rnd.save(update_fields=["state", "computed_at", "appeal_deadline", "peer_points_stale"])
     publication = _publish_revision(rnd, by=by, note=note)
-    proposals = consequences_evaluate(rnd)
+    proposals = consequences_evaluate(rnd, by=by)
     journal_record(actor=by, verb="assessment.round.publish", obj=rnd, scope_path=rnd.scheme.owner_unit.path,
                    changes={"revision": rnd.revision, "appeal_deadline": rnd.appeal_deadline,
                             "consequences": proposals,
@@ -755,7 +755,7 @@ def appeal_decide(*, by, appeal: Appeal, revise: bool, value=None, decision: str
             "old": _fmt(appeal.original_points) if appeal.original_points is not None else "—",
             "new": _fmt(appeal.revised_points) if appeal.revised_points is not None else "—"}
         _publish_revision(rnd, by=by, note=note)
-        consequences_evaluate(rnd)
+        consequences_evaluate(rnd, by=by)
     journal_record(actor=by, verb="assessment.appeal.decide", obj=appeal, scope_path=appeal.unit.path,
                    changes={"state": [AppealState.FILED, appeal.state], "points": [appeal.original_points,
                                                                                   appeal.revised_points]},
@@ -793,10 +793,11 @@ def _standings(scheme: Scheme, upto: Round) -> dict[int, list[engine.RoundStandi
             for uid in units}
 
 
-def consequences_evaluate(rnd: Round) -> int:
+def consequences_evaluate(rnd: Round, *, by) -> int:
     """Run the scheme's consequence rules at this round; propose actions (the office confirms). Called in
     the publishing transaction and after an appeal changes the table: a proposal still waiting that no
-    longer fires is withdrawn (dismissed with a note), never deleted."""
+    longer fires is withdrawn (dismissed with a note), never deleted. Each proposal made and each withdrawn
+    is journalled on the proposal, with `by` (who published or decided the appeal) as the actor."""
     definition = rnd.version.definition()
     if not definition.rules:
         return 0
@@ -809,7 +810,7 @@ def consequences_evaluate(rnd: Round) -> int:
             prior["last_round"], prior["last_end"] = c.round_id, c.round.period_end
         if c.state == ProposalState.CONFIRMED:
             prior["confirmed"] += 1
-    existing = {(c.unit_id, c.rule_code): c for c in Consequence.objects.filter(round=rnd)}
+    existing = {(c.unit_id, c.rule_code): c for c in Consequence.objects.filter(round=rnd).select_related("unit")}
     # Only what the proposals quote, as named rows (perf: no 3,000 model instances with JSON subtotals).
     results = {r.unit_id: r for r in Result.objects.filter(round=rnd).values_list("unit_id", "total", "rank", "grade",
                                                                                  named=True)}
@@ -838,14 +839,24 @@ def consequences_evaluate(rnd: Round) -> int:
                                          created_at=now))
             made += 1
     Consequence.objects.bulk_create(proposals, batch_size=500)   # in the order found, one insert per 500 (perf)
+    entries = []
     if proposals:
         card_lists.mark(rnd, [c.unit_id for c in proposals], "consequences")
+        paths = dict(Unit.objects.filter(pk__in={c.unit_id for c in proposals}).values_list("pk", "path"))
+        entries += [journal_entry(actor=by, verb="assessment.consequence.propose", obj=c, scope_path=paths[c.unit_id],
+                                  at=now, changes={"rule": c.rule_code, "action": c.action, "occurrence": c.occurrence},
+                                  reason=c.detail)
+                    for c in proposals]
     for key, c in existing.items():
         if c.state == ProposalState.PROPOSED and key not in firing:
             c.state = ProposalState.DISMISSED
             c.decision_note = _("复核改分后不再符合条件，自动撤回。")
             c.decided_at = now
             c.save(update_fields=["state", "decision_note", "decided_at"])
+            entries.append(journal_entry(actor=by, verb="assessment.consequence.withdraw", obj=c, at=now,
+                                         scope_path=c.unit.path, reason=c.decision_note,
+                                         changes={"state": [ProposalState.PROPOSED, ProposalState.DISMISSED]}))
+    journal_record_many(entries)
     return made
 
 

@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema
 from ninja.pagination import paginate
 
-from luoshi.core.params import Day, Id, Pages, Year
+from luoshi.core.params import BodyIn, Day, Id, Pages, Year
 from luoshi.org.models import Unit
 
 from . import selectors, services
@@ -55,12 +55,12 @@ class CaseFilterIn(Schema):
     tag: str = ""
 
 
-class NominateIn(Schema):
+class NominateIn(BodyIn):
     nomination: str
     note: str = ""
 
 
-class AdoptionIn(Schema):
+class AdoptionIn(BodyIn):
     unit_id: Id
     adopted_on: Day
     result: str = ""

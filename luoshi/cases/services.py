@@ -221,9 +221,11 @@ def case_review(*, by, case: Case, scores: dict[str, str], decision: str, note: 
     note = note.strip()
     if decision != CaseState.ACCEPTED and not note:
         raise ServiceError(_("退回或不入库时请写明审核意见。"), field="note")
+    if len(note) > 500:
+        raise ServiceError(_("审核意见不能超过 500 字。"), field="note")
     with transaction.atomic():
         case.state, case.scores, case.score = decision, points, total if points else None
-        case.review_note, case.reviewed_by, case.reviewed_at = note[:500], by, clock.now()
+        case.review_note, case.reviewed_by, case.reviewed_at = note, by, clock.now()
         if decision != CaseState.ACCEPTED:
             case.is_public = False
         case.save(update_fields=["state", "scores", "score", "review_note", "reviewed_by", "reviewed_at", "is_public"])

@@ -20,7 +20,8 @@ from decimal import Decimal
 from typing import Annotated
 
 from django.utils.translation import gettext as _
-from pydantic import AfterValidator, Field
+from ninja import Schema
+from pydantic import AfterValidator, ConfigDict, Field
 
 MAX_ID = 2**63 - 1  # the largest primary key both databases store
 MAX_PAGE = 1_000_000  # past this no list has rows; a larger number is refused instead of becoming an OFFSET
@@ -117,3 +118,10 @@ def counted(queryset, total: int | None):
     """`queryset` for a `Pages` list, carrying its total when the caller knows it (None: Pages counts the rows)."""
     queryset.known_count = total
     return queryset
+
+
+class BodyIn(Schema):
+    """What a REST request body is read into: a key the schema does not have is refused (422 naming it), not
+    ignored — a misspelt `percnet` must not leave the progress unreported while the answer says 200."""
+
+    model_config = ConfigDict(extra="forbid")

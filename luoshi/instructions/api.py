@@ -8,7 +8,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
-from luoshi.core.params import Day, Id
+from luoshi.core.params import BodyIn, Day, Id
 from luoshi.org.models import Unit
 
 from . import selectors, services
@@ -38,19 +38,19 @@ class InstructionOut(Schema):
     units: list[UnitState]
 
 
-class InstructionIn(Schema):
+class InstructionIn(BodyIn):
     target: str  # "tasks.task:42", "ledger.finding:7", "intake.request:9", "assessment.result:3"
     text: str
     unit_ids: list[Id]
     deadline: Day | None = None
 
 
-class ReplyIn(Schema):
+class ReplyIn(BodyIn):
     unit_id: Id
     text: str
 
 
-class CloseIn(Schema):
+class CloseIn(BodyIn):
     note: str = ""
 
 

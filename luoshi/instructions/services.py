@@ -141,13 +141,16 @@ def instruction_mark_read(*, by: Person, instruction: Instruction) -> Instructio
 
 
 def instruction_close(*, by: Person, instruction: Instruction, note: str = "") -> Instruction:
+    note = (note or "").strip()
+    if len(note) > TEXT_MAX:
+        raise ServiceError(_("办结说明不能超过 %(n)s 字（现有 %(m)s 字）。") % {"n": TEXT_MAX, "m": len(note)}, field="note")
     with transaction.atomic():
         instruction = _managed(by, instruction)
         if instruction.is_closed:
             raise ServiceError(_("该批示已办结。"))
         before = instruction.state
         instruction.state, instruction.closed_at, instruction.closed_by = InstructionState.CLOSED, clock.now(), by
-        instruction.close_note = (note or "").strip()[:TEXT_MAX]
+        instruction.close_note = note
         instruction.save(update_fields=["state", "closed_at", "closed_by", "close_note"])
         journal_record(actor=by, verb="instruction.close", obj=instruction, scope_path=instruction.target_unit_path,
                        changes={"state": [before, instruction.state], "note": instruction.close_note})

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from ninja.pagination import paginate
 
-from luoshi.core.params import Day, Id, Pages, SmallInt
+from luoshi.core.params import BodyIn, Day, Id, Pages, SmallInt
 
 from luoshi.core.errors import ServiceError
 from luoshi.org.models import Unit
@@ -149,34 +149,34 @@ class RequestFilter(Schema):
     overdue: bool | None = None     # past the limit of the step it waits at (as in the dispatcher's list)
 
 
-class DispatchIn(Schema):
+class DispatchIn(BodyIn):
     unit_id: Id
     assist_ids: list[Id] = []
     note: str = ""
     lock: bool = False
 
 
-class ReasonIn(Schema):
+class ReasonIn(BodyIn):
     reason: str
     suggested_unit_id: Id | None = None
 
 
-class TextIn(Schema):
+class TextIn(BodyIn):
     text: str
 
 
-class RateIn(Schema):
+class RateIn(BodyIn):
     satisfaction: SmallInt
     resolved: bool | None = None
     comment: str = ""
 
 
-class ExtensionIn(Schema):
+class ExtensionIn(BodyIn):
     days: SmallInt
     reason: str
 
 
-class DecisionIn(Schema):
+class DecisionIn(BodyIn):
     approve: bool
     note: str = ""
 

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from ninja.pagination import paginate
 
-from luoshi.core.params import Day, Id, LatitudeDecimal, LongitudeDecimal, Pages
+from luoshi.core.params import BodyIn, Day, Id, LatitudeDecimal, LongitudeDecimal, Pages
 
 from luoshi.core.errors import ServiceError
 from luoshi.org.models import Unit
@@ -100,7 +100,7 @@ class FindingFilterIn(Schema):
     found_to: Day | None = None
 
 
-class FindingIn(Schema):
+class FindingIn(BodyIn):
     unit_id: Id | None = None
     unit: str | None = None
     description: str
@@ -114,17 +114,17 @@ class FindingIn(Schema):
     found_on: Day | None = None
 
 
-class TextIn(Schema):
+class TextIn(BodyIn):
     text: str
 
 
-class VerifyIn(Schema):
+class VerifyIn(BodyIn):
     close: bool
     method: str = "evidence"
     reason: str = ""
 
 
-class SheetIn(Schema):
+class SheetIn(BodyIn):
     finding_ids: list[Id]
     requirements: str = ""
     deadline: Day | None = None

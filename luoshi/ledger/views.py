@@ -250,7 +250,7 @@ def finding_create(request, code):
                                          found_on=d["found_on"])
             try:
                 finding = services.finding_record(by=request.user, program=program, data=data,
-                                                  photos=uploaded_files(request, "photos", limit=services.MAX_PHOTOS + 1))
+                                                  photos=uploaded_files(request, "photos", limit=None))
             except ServiceError as e:
                 error = e.message
                 if e.field:
@@ -356,7 +356,7 @@ def _finding_action(request, pk, action, form_class=None):
 def finding_submit(request, pk):
     def act(finding, d):
         services.finding_submit(by=request.user, finding=finding, text=d["text"],
-                                photos=uploaded_files(request, "photos", limit=services.MAX_PHOTOS + 1))
+                                photos=uploaded_files(request, "photos", limit=None))
         return _("整改情况已报送，等待督导组核验。")
     return _finding_action(request, pk, act, SubmitForm)
 
@@ -376,7 +376,7 @@ def finding_verify(request, pk):
 def finding_reopen(request, pk):
     def act(finding, d):
         services.finding_reopen(by=request.user, finding=finding, text=d["text"],
-                                photos=uploaded_files(request, "photos", limit=services.MAX_PHOTOS + 1))
+                                photos=uploaded_files(request, "photos", limit=None))
         return _("问题已复发重开，并通知责任单位。")
     return _finding_action(request, pk, act, ReopenForm)
 

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _, override
 
 from luoshi.core import clock
 from luoshi.core.errors import ServiceError
-from luoshi.core.validation import too_long
+from luoshi.core.validation import clean_text, too_long
 from luoshi.core.excel import CellError, ImportFailed, cell_text, open_workbook
 from luoshi.core.journal import journal_record
 from luoshi.core.language import language_codes, language_name, language_valid
@@ -179,6 +179,7 @@ def pairing_end(*, by, pairing: Pairing, reason: str = "") -> None:
     """End a 包联 (the journal keeps who helped whom, and why it ended)."""
     if by is not None:
         require_people_manager(scope_for(by), pairing.target_unit)
+    reason = clean_text(reason, _("解除原因"), "reason", limit=200, required=False)
     with transaction.atomic():
         journal_record(actor=by, verb="pairing.end", obj=pairing, reason=reason, scope_path=pairing.target_unit.path,
                        changes={"helper_person": pairing.helper_person, "helper_unit": pairing.helper_unit,

@@ -333,7 +333,7 @@ def pairings(request):
     form = {"target": "", "leader": "", "helper_unit": "", "note": ""}
     status = 200
     if request.method == "POST":
-        form = {k: request.POST.get(k, "").strip()[:200] for k in form}
+        form = {k: request.POST.get(k, "").strip() for k in form}
         errors = []
         target, problem = _unit_from(form["target"]) if form["target"] else (None, _("请填写被包联单位。"))
         if problem:
@@ -378,8 +378,12 @@ def pairing_end(request, pk):
     pairing = selectors.pairings_managed(request.user).filter(pk=pk).first()
     if pairing is None:
         raise Http404
-    services.pairing_end(by=request.user, pairing=pairing, reason=request.POST.get("reason", "").strip()[:200])
-    messages.success(request, _("已解除包联关系。"))
+    try:
+        services.pairing_end(by=request.user, pairing=pairing, reason=request.POST.get("reason", ""))
+    except ServiceError as e:
+        messages.error(request, e.message)
+    else:
+        messages.success(request, _("已解除包联关系。"))
     return HttpResponseRedirect(reverse("pairings"))
 @login_required
 def unit_search(request):

@@ -18,7 +18,7 @@ from ninja import Query, Router, Schema
 from ninja.pagination import paginate
 
 from luoshi.core.errors import ServiceError
-from luoshi.core.params import Day, Id, Pages, Text, Year
+from luoshi.core.params import BodyIn, Day, Id, Pages, Text, Year
 from luoshi.org.models import Unit
 
 from . import dictionary, selectors, services
@@ -65,7 +65,7 @@ def _clause(c) -> dict:
             "no_application": c.no_application, "is_published": c.is_published, "version": c.version}
 
 
-class ClauseIn(Schema):
+class ClauseIn(BodyIn):
     """A clause as the web form takes it. Ids name the policy document, theme, tags and 责任单位 (GET /vocabulary
     and GET /policies list them); the 申报类型 is a name from the vocabulary; `rules` is the condition language
     (one condition a line), `amount_rule` the amount rule."""
@@ -89,7 +89,7 @@ class ClauseIn(Schema):
     is_published: bool = True
 
 
-class ClausePatch(Schema):
+class ClausePatch(BodyIn):
     """The fields to change (the others keep their value); a change makes a new version (the payouts keep theirs).
     The code and the policy document are not changed here."""
     title: Text | None = None
@@ -111,7 +111,7 @@ class ClausePatch(Schema):
     reason: Text = ""
 
 
-class RetireIn(Schema):
+class RetireIn(BodyIn):
     reason: Text
 
 
@@ -216,17 +216,17 @@ class EnterpriseOut(Schema):
     profile: list[AttributeOut] = []
 
 
-class ProfileIn(Schema):
+class ProfileIn(BodyIn):
     values: dict[str, str]
     reason: str = ""
 
 
-class BatchIn(Schema):
+class BatchIn(BodyIn):
     period: str
     note: str = ""
 
 
-class ConfirmIn(Schema):
+class ConfirmIn(BodyIn):
     paid_on: Day | None = None
 
 
@@ -288,7 +288,7 @@ class PolicyOut(Schema):
     clauses: int
 
 
-class PolicyIn(Schema):
+class PolicyIn(BodyIn):
     """A policy document (文件): its clauses apply in `region_id` (a district or the city); the policy office of
     that region manages it."""
     title: Text
@@ -299,7 +299,7 @@ class PolicyIn(Schema):
     valid_to: Day | None = None
 
 
-class PolicyPatch(Schema):
+class PolicyPatch(BodyIn):
     """The fields to change (the others keep their value)."""
     title: Text | None = None
     doc_number: Text | None = None

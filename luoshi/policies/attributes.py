@@ -92,6 +92,9 @@ def date_parse(text: str) -> dt.date:
         raise ValueError(_("“%(text)s”不是日期，请写成如 2023-01-01") % {"text": text}) from None
 
 
+TEXT_LIMIT = 100  # characters of a text attribute
+
+
 def attribute_parse(attr: Attribute, raw) -> object:
     """A profile value from what was typed or read from a cell (numbers from Excel arrive as int/float)."""
     if isinstance(raw, bool) and attr.kind == BOOL:
@@ -133,7 +136,9 @@ def attribute_parse(attr: Attribute, raw) -> object:
         return items
     if not text:
         raise ValueError(_("不能为空"))
-    return text[:100]
+    if len(text) > TEXT_LIMIT:
+        raise ValueError(_("最多 %(limit)s 字，现有 %(n)s 字") % {"limit": TEXT_LIMIT, "n": len(text)})
+    return text
 
 
 def money_show(value: Decimal) -> str:

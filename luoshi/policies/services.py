@@ -345,6 +345,7 @@ def clauses_import(*, by, data: bytes, name: str = "") -> dict:
     scope = scope_for(by) if by is not None else None
     rows = []
     seen: dict[str, int] = {}
+    documents: dict[tuple[str, int], tuple[dict[str, str], str, bool]] = {}  # (文件名, region) → as first known
     for r, cells in enumerate(ws.iter_rows(min_row=2, values_only=True), start=2):
         raw = {k: (cells[i] if i < len(cells) else None) for k, i in where.items()}
         if all(cell_text(v) == "" for v in raw.values()):
@@ -408,6 +409,21 @@ def clauses_import(*, by, data: bytes, name: str = "") -> dict:
                            ("doc_number", 60), ("issuer", 100)):
             if len(text.get(key, "")) > limit:
                 bad(key, _("最多 %(n)s 字") % {"n": limit})
+        # a 政策文件 is written once (get_or_create below): a 文号 or 发文单位 that differs from the registered
+        # document, or from the row that first names a new one, would be dropped, so it is refused
+        if region is not None and text.get("policy_title"):
+            key = (text["policy_title"], region.pk)
+            if key not in documents:
+                p = Policy.objects.filter(title=text["policy_title"], region=region).first()
+                documents[key] = (({"doc_number": p.doc_number, "issuer": p.issuer}, _("已登记的该文件"), True) if p
+                                  else ({k: text.get(k, "") for k in ("doc_number", "issuer")},
+                                        _("本表第%(row)s行") % {"row": r}, False))
+            known, named_in, registered = documents[key]
+            for k in ("doc_number", "issuer"):
+                stated = text.get(k, "")
+                if stated != known[k] and (stated or not registered):
+                    bad(k, _("与%(where)s的“%(known)s”不同：同一政策文件只有一个%(label)s（已登记的文件请在政策文件页面修改）")
+                        % {"where": named_in, "known": known[k] or "—", "label": headers[k]})
         errors += row_errors
         rows.append((r, text, region, dept, theme, row_tags, flag in YES_WORDS, dates))
     if not rows and not errors:
@@ -422,6 +438,13 @@ def clauses_import(*, by, data: bytes, name: str = "") -> dict:
                 defaults={"doc_number": text.get("doc_number", ""), "issuer": text["issuer"],
                           "region_path": region.path, "valid_from": dates["valid_from"],
                           "valid_to": dates["valid_to"], "created_at": clock.now()})
+            if _new:  # the document is written as dictionary.policy_create writes it, with its journal row
+                journal_record(actor=by, verb="policy.policy_create", obj=policy, scope_path=policy.region_path,
+                               reason=_("Excel 导入"), changes={
+                                   "title": policy.title, "doc_number": policy.doc_number, "issuer": policy.issuer,
+                                   "region": region.name,
+                                   "valid_from": policy.valid_from.isoformat() if policy.valid_from else None,
+                                   "valid_to": policy.valid_to.isoformat() if policy.valid_to else None})
             data = ClauseInput(
                 title=text["title"], theme=theme, tags=row_tags, declare_type=text["declare_type"],
                 beneficiary=text["beneficiary"], condition_text=text["condition_text"], rules=text.get("rules", ""),
@@ -483,6 +506,7 @@ def enterprise_profile_update(*, by, enterprise: Enterprise, values: dict[str, s
     typed; "" removes it}. Each attribute keeps its source (企业填报 / 部门核实) and date."""
     own = member_enterprise_id(by) == enterprise.pk
     require(own or can_manage_area(by, enterprise.unit_path), _("只能更新本企业（或本单位负责区域内企业）的画像。"))
+    reason = clean_text(reason, _("说明"), "reason", limit=200, required=False)
     parsed = {}
     for key, text in values.items():
         attr = ATTRIBUTES.get(key)

@@ -153,7 +153,7 @@ def enterprise_detail(request, pk):
         values = {k: request.POST.get(k, "") for k in ATTRIBUTES if k in request.POST}
         try:
             services.enterprise_profile_update(by=request.user, enterprise=enterprise, values=values,
-                                               reason=request.POST.get("reason", "")[:200])
+                                               reason=request.POST.get("reason", ""))
             messages.success(request, _("企业画像已更新。"))
             return redirect("policies_enterprise", enterprise.pk)
         except ServiceError as e:

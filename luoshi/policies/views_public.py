@@ -27,7 +27,7 @@ def _profile(request) -> tuple[dict, dict[str, str], dict[str, str]]:
             raw = "、".join(x for x in raw if x)
         if not str(raw).strip():
             continue
-        texts[key] = str(raw)[:100]
+        texts[key] = str(raw)
         try:
             profile[key] = attribute_parse(ATTRIBUTES[key], texts[key])
         except ValueError as e:

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from ninja.pagination import paginate
 
-from luoshi.core.params import Id, Pages
+from luoshi.core.params import BodyIn, Id, Pages
 from luoshi.org.models import Unit
 
 from . import selectors, services
@@ -79,14 +79,14 @@ class CaseDetailOut(CaseOut):
     steps: list[StepOut]
 
 
-class CaseIn(Schema):
+class CaseIn(BodyIn):
     definition: str
     unit_id: Id
     title: str
     fields: dict = {}
 
 
-class DecideIn(Schema):
+class DecideIn(BodyIn):
     decision: str
     comment: str = ""
     fields: dict = {}

@@ -163,6 +163,8 @@ def cases_import_xlsx(*, by, definition: Definition, data: bytes, name: str = ""
     return created
 
 
+INSTITUTION_LABELS = {"name": "机构名称", "field": "领域", "cert_number": "法人证书号", "cert_issued": "证书起始日",
+                      "cert_expires": "证书到期日", "last_operation_on": "最近运行日期"}  # institution_create's fields
 INSTITUTION_COLUMNS = ["机构名称", "领域", "举办单位", "登记管理机关", "法人证书号", "证书起始日", "证书到期日", "最近运行日期"]
 
 
@@ -214,6 +216,8 @@ def institutions_import_xlsx(*, by, data: bytes, name: str = "", region: Unit) -
                 created.append(institution_create(by=by, name=name_, unit=v["举办单位"], authority=v["登记管理机关"],
                                                   cert_issued=v["证书起始日"], cert_expires=v["证书到期日"],
                                                   last_operation_on=v["最近运行日期"], cert_number=cert, field=field))
-            except ServiceError as e:
-                raise ImportFailed([CellError(sheet, n, e.field, e.message)]) from None
+            except ServiceError as e:  # located at the column, as the checks above (not the service's field code)
+                label = INSTITUTION_LABELS.get(e.field or "", "")
+                column = f"{column_letter(col[label] + 1)}（{label}）" if label in col else None
+                raise ImportFailed([CellError(sheet, n, column, e.message)]) from None
     return created

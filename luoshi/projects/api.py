@@ -14,7 +14,7 @@ from pydantic import Field
 
 from luoshi.core import clock
 from luoshi.core.errors import ServiceError
-from luoshi.core.params import Day, Id, Pages
+from luoshi.core.params import BodyIn, Day, Id, Pages
 
 from . import challenges as ch
 from . import figures, selectors, services
@@ -73,13 +73,13 @@ class ListIn(Schema):
     q: str = ""
 
 
-class MonthIn(Schema):
+class MonthIn(BodyIn):
     month: str  # 2026-03
     actual: Amount
     note: str = ""
 
 
-class PhaseIn(Schema):
+class PhaseIn(BodyIn):
     phase: str
     on: Day
     text: str

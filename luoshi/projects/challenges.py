@@ -19,6 +19,7 @@ from luoshi.core.errors import ServiceError
 from luoshi.core.journal import journal_record
 from luoshi.core.permissions import require
 from luoshi.core.specs import Spec, parse_yaml
+from luoshi.core.validation import clean_text, too_long
 from luoshi.ideas.scheme import Criterion
 from luoshi.org.models import Role, Unit
 from luoshi.org.scopes import scope_for
@@ -134,6 +135,24 @@ def challenge_publish(*, by, challenge: Challenge) -> Challenge:
     return c
 
 
+COMMITMENT_TITLE_LIMIT = 200  # the task made from it is titled "【揭榜挂帅】" + this
+
+
+def _contact(team_name: str, contact_name: str, contact_phone: str, plan: str) -> dict[str, str]:
+    """The applicant's texts without surrounding spaces, each required and refused (never cut) when longer than its
+    field."""
+    def limit(field: str) -> int:
+        return ChallengeApplication._meta.get_field(field).max_length or 0
+
+    texts = {"team_name": clean_text(team_name, _("揭榜主体"), "team_name", limit=limit("team_name")),
+             "contact_name": clean_text(contact_name, _("联系人"), "contact_name", limit=limit("contact_name")),
+             "contact_phone": clean_text(contact_phone, _("联系电话"), "contact_phone", limit=limit("contact_phone")),
+             "plan": (plan or "").strip()}
+    if not texts["plan"]:
+        raise ServiceError(_("请填写%(label)s。") % {"label": _("攻关方案")}, field="plan")
+    return texts
+
+
 def _commitments(rows) -> list[dict]:
     out = []
     for i, row in enumerate(rows or []):
@@ -147,7 +166,10 @@ def _commitments(rows) -> list[dict]:
                                    field="commitments")
         if not title or not isinstance(due, dt.date):
             raise ServiceError(_("第%(n)s项承诺须有内容和完成日期。") % {"n": i + 1}, field="commitments")
-        out.append({"title": title[:200], "due": due.isoformat()})
+        if len(title) > COMMITMENT_TITLE_LIMIT:
+            raise ServiceError(_("第%(n)s项承诺的内容最多 %(limit)s 字，现有 %(len)s 字。")
+                               % {"n": i + 1, "limit": COMMITMENT_TITLE_LIMIT, "len": len(title)}, field="commitments")
+        out.append({"title": title, "due": due.isoformat()})
     if not out:
         raise ServiceError(_("请至少写一项承诺（内容和完成日期）。"), field="commitments")
     return out
@@ -165,15 +187,11 @@ def challenge_apply(*, by, challenge: Challenge, team_name: str, contact_name: s
                                if c.state != ChallengeState.DRAFT else _("榜单尚未发布。"))
         if unit is not None:
             require(scope_for(by).covers(unit.path, Role.LIAISON, Role.OFFICE), _("只能以本单位名义揭榜。"))
-        for value, name, label in ((team_name, "team_name", _("揭榜主体")), (contact_name, "contact_name", _("联系人")),
-                                   (contact_phone, "contact_phone", _("联系电话")), (plan, "plan", _("攻关方案"))):
-            if not (value or "").strip():
-                raise ServiceError(_("请填写%(label)s。") % {"label": label}, field=name)
+        texts = _contact(team_name, contact_name, contact_phone, plan)
         if c.applications.filter(applicant=by).exists():
             raise ServiceError(_("您已揭榜，不能重复申请。"))
         app = ChallengeApplication.objects.create(
-            challenge=c, applicant=by, unit=unit, team_name=team_name.strip()[:200], contact_name=contact_name.strip()[:50],
-            contact_phone=contact_phone.strip()[:30], plan=plan.strip(), commitments=_commitments(commitments),
+            challenge=c, applicant=by, unit=unit, **texts, commitments=_commitments(commitments),
             submitted_at=clock.now(), verified_at=clock.now())
         # the contact details are personal data: the journal names the application, not the person's phone
         journal_record(actor=by, verb="projects.challenge_apply", obj=c, scope_path=c.owner_unit.path,
@@ -197,6 +215,8 @@ def challenge_apply_public(*, challenge: Challenge, team_name: str, contact_name
         raise ServiceError(_("请选择接收验证码的方式。"), field="channel")
     if channel == verification.SMS:
         contact_phone = verification.mobile_normalize(contact_phone)
+    if message := too_long(ChallengeApplication, "contact_email", (contact_email or "").strip()):
+        raise ServiceError(message, field="contact_email")
     if channel == verification.EMAIL or (contact_email or "").strip():
         try:
             validate_email((contact_email or "").strip())
@@ -206,14 +226,10 @@ def challenge_apply_public(*, challenge: Challenge, team_name: str, contact_name
     with transaction.atomic():
         c = _lock(challenge)
         _still_open(c)
-        for value, name, label in ((team_name, "team_name", _("揭榜主体")), (contact_name, "contact_name", _("联系人")),
-                                   (contact_phone, "contact_phone", _("联系电话")), (plan, "plan", _("攻关方案"))):
-            if not (value or "").strip():
-                raise ServiceError(_("请填写%(label)s。") % {"label": label}, field=name)
+        texts = _contact(team_name, contact_name, contact_phone, plan)
         app = ChallengeApplication.objects.create(
-            challenge=c, team_name=team_name.strip()[:200], contact_name=contact_name.strip()[:50],
-            contact_phone=contact_phone.strip()[:30], contact_email=contact_email.strip()[:254], plan=plan.strip(),
-            commitments=_commitments(commitments), submitted_at=clock.now(), verify_channel=channel)
+            challenge=c, **texts, contact_email=(contact_email or "").strip(), commitments=_commitments(commitments),
+            submitted_at=clock.now(), verify_channel=channel)
         _send_code(app, c)
         journal_record(actor=None, verb="projects.challenge_apply_public", obj=c, scope_path=c.owner_unit.path,
                        changes={"application": app.pk, "team_name": app.team_name, "channel": channel})

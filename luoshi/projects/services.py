@@ -20,6 +20,7 @@ from luoshi.core.files import attachment_store
 from luoshi.core.journal import diff, journal_entry, journal_record, journal_record_many, snapshot
 from luoshi.core.notify import notify_people
 from luoshi.core.permissions import require
+from luoshi.core.validation import clean_text, too_long
 from luoshi.ledger import services as ledger
 from luoshi.ledger.models import ProblemCategory, Severity
 from luoshi.org.lookups import path_within
@@ -126,6 +127,9 @@ def input_problems(program: Program, config: ProjectConfig, data: ProjectInput,
             "v": data.type, "known": "、".join(t["name"] for t in config.types)}))
     if not data.builder_name.strip():
         out.append(("builder_name", _("请填写建设单位。")))
+    for name in ("code", "name", "builder_name", "public_summary"):
+        if message := too_long(Project, name, getattr(data, name).strip()):
+            out.append((name, message))
     region = region or region_of(program.owner_unit)
     for label, unit in ((_("所在区市"), data.district), (_("主抓单位"), data.lead_unit), (_("功能区"), data.area),
                         (_("镇街"), data.street), (_("建设单位主管部门"), data.supervisor_unit)):
@@ -180,7 +184,7 @@ def _fill(project: Project, data: ProjectInput) -> None:
     project.builder_unit, project.supervisor_unit, project.leader = data.builder_unit, data.supervisor_unit, data.leader
     project.total_investment, project.annual_plan = data.total_investment, data.annual_plan
     project.content, project.note = data.content.strip(), data.note.strip()
-    project.is_public, project.public_summary = data.is_public, data.public_summary.strip()[:300]
+    project.is_public, project.public_summary = data.is_public, data.public_summary.strip()
     for phase in PHASES:
         if phase in data.plans:
             setattr(project, f"plan_{phase}", data.plans[phase])
@@ -515,15 +519,20 @@ def phase_report(*, by, project: Project, phase: str, on: dt.date, text: str = "
 
 # ---- problems (要素保障) through the ledger --------------------------------------------------------------------
 
+ISSUE_LIMIT = 2000  # characters of a problem's description
+PUBLIC_UPDATE_LIMIT = 1000  # characters of a public progress note
+
+
 def issue_raise(*, by, project: Project, kind: str, description: str) -> ProjectIssue:
     require(can_report(by, project), _("只有项目相关单位的联络员可以反映项目问题。"))
     if kind not in IssueKind.values:
         raise ServiceError(_("请选择要素类别。"), field="kind")
     if not description.strip():
         raise ServiceError(_("请描述需要协调解决的问题。"), field="description")
+    description = clean_text(description, _("问题描述"), "description", limit=ISSUE_LIMIT)
     now = clock.now()
     with transaction.atomic():
-        issue = ProjectIssue.objects.create(project=project, kind=kind, description=description.strip()[:2000],
+        issue = ProjectIssue.objects.create(project=project, kind=kind, description=description,
                                             raised_by=by, raised_at=now)
         _event(project, EventKind.ISSUE, by, now, issue.description, issue_kind=kind, issue=issue.pk)
         journal_record(actor=by, verb="projects.issue_raise", obj=project, scope_path=project.lead_unit.path,
@@ -596,12 +605,14 @@ def project_rate(*, by, project: Project, quarter: str, score: Decimal, note: st
 
 def project_publish(*, by, project: Project, public: bool, summary: str | None = None) -> Project:
     require(can_manage(by, project.program), _("只有该专项工作的督查室/办公室可以公开项目。"))
+    if summary is not None and (message := too_long(Project, "public_summary", summary.strip())):
+        raise ServiceError(message, field="summary")
     now = clock.now()
     with transaction.atomic():
         before = snapshot(project, ("is_public", "public_summary"))
         project.is_public = public
         if summary is not None:
-            project.public_summary = summary.strip()[:300]
+            project.public_summary = summary.strip()
         project.updated_at = now
         project.save(update_fields=["is_public", "public_summary", "updated_at"])
         journal_record(actor=by, verb="projects.publish", obj=project, scope_path=project.lead_unit.path,
@@ -614,9 +625,10 @@ def public_update(*, by, project: Project, text: str) -> ProjectEvent:
     require(can_manage(by, project.program), _("只有该专项工作的督查室/办公室可以发布公开进展。"))
     if not text.strip():
         raise ServiceError(_("请填写公开的进展情况。"), field="text")
+    text = clean_text(text, _("公开进展"), "text", limit=PUBLIC_UPDATE_LIMIT)
     now = clock.now()
     with transaction.atomic():
-        event = _event(project, EventKind.PUBLIC, by, now, text.strip()[:1000], quarter=figures.quarter_of(clock.today()))
+        event = _event(project, EventKind.PUBLIC, by, now, text, quarter=figures.quarter_of(clock.today()))
         journal_record(actor=by, verb="projects.public_update", obj=project, scope_path=project.lead_unit.path,
                        changes={"text": event.text})
     return event

@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from luoshi.core.errors import ServiceError
 from luoshi.core.widgets import UnitPicker
 from luoshi.programs.models import CadenceKind
 
@@ -99,7 +100,11 @@ class ProgramPublicationForm(forms.Form):
                                        help_text=_("不勾选：牵头单位报送的进展文字提交后立即出现在公开网站"))
 
 
-def uploaded_files(request, field="files", limit=10) -> list[tuple[str, bytes]]:
-    """Read uploaded evidence files; the size/type checks happen in core.files.attachment_store."""
-    files = request.FILES.getlist(field)[:limit]
+def uploaded_files(request, field="files", limit: int | None = 10) -> list[tuple[str, bytes]]:
+    """Read uploaded evidence files; the size/type checks happen in core.files.attachment_store. More than `limit`
+    files is refused (ServiceError), not cut to the first `limit`; with `limit` None the service counts them (Django's
+    DATA_UPLOAD_MAX_NUMBER_FILES bounds what is read)."""
+    files = request.FILES.getlist(field)
+    if limit is not None and len(files) > limit:
+        raise ServiceError(_("一次最多上传 %(n)s 个文件，您选择了 %(m)s 个。") % {"n": limit, "m": len(files)}, field=field)
     return [(f.name, f.read()) for f in files]

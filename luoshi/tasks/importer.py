@@ -19,9 +19,10 @@ from django.utils.translation import gettext as _
 
 from luoshi.core import clock, numerals
 from luoshi.core.bulk import import_size_check
-from luoshi.core.excel import CellError, ImportFailed, cell_text, open_workbook
+from luoshi.core.excel import CellError, ImportFailed, cell_text, column_letter, open_workbook
 from luoshi.core.journal import journal_entry, journal_record, journal_record_many
 from luoshi.core.models import JournalEntry
+from luoshi.core.validation import too_long
 from luoshi.org.models import Unit
 from luoshi.org.resolve import LeaderResolver, UnitResolver, region_of
 from luoshi.programs.models import Program
@@ -45,6 +46,9 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "title": ("任务内容", "工作任务", "工作要点", "重点任务", "主要任务", "改革任务", "工作内容", "任务名称", "任务",
               "事项", "工作事项"),
 }
+# The export's own figures (exporter.COLUMNS): worked out by the system, so an import of an export does not set
+# them and does not call them unread.
+COMPUTED_HEADERS = frozenset({"当前状态", "进度"})
 HEADER_LABEL = {"number": "序号", "category": "类别", "title": "任务内容", "measures": "具体措施/目标", "lead": "牵头单位",
                 "coop": "配合单位", "leaders": "责任领导", "deadline": "完成时限", "tags": "标签", "note": "备注"}
 
@@ -279,6 +283,17 @@ def _plan_from_rows(ws, rows: list[list[str]], header_at: int, columns: dict[str
             stack.append(index)
         plan.specs.append(spec)
         row_of_spec[index] = row_no
+    # a column the list has no place for is not imported: say which, so that nobody believes it was
+    task_rows = [rows[n - 1] for n in row_of_spec.values()]
+    unread = []
+    for i in range(max(map(len, task_rows), default=0)):
+        name = re.sub(r"\s+", "", header[i]) if i < len(header) else ""
+        if i in columns.values() or name in COMPUTED_HEADERS or not any(i < len(r) and r[i] for r in task_rows):
+            continue
+        unread.append(name or _("第%(col)s列") % {"col": column_letter(i + 1)})
+    if unread:
+        plan.warnings.append(_("工作表“%(sheet)s”的列“%(columns)s”不是任务清单的列，其内容没有导入（需要保留的请写进“备注”列）。")
+                             % {"sheet": ws.title, "columns": "”“".join(unread)})
     return plan
 
 
@@ -403,10 +418,21 @@ def validate_specs(specs: list[TaskSpec], *, region: Unit, year: int, sheet: str
             errors.append(CellError(sheet, s.row, col("deadline"), _item_error(s, str(e))))
         for title, phrase in s.milestones:
             try:
-                parse_deadline(phrase, year=year)
+                parsed = parse_deadline(phrase, year=year)
             except DeadlineError as e:
                 errors.append(CellError(sheet, s.row, "时间节点", _("%(label)s“%(title)s”：%(error)s。")
                                         % {"label": s.label, "title": title, "error": e}))
+                continue
+            for model_field, value in (("title", title), ("phrase", parsed.phrase)):
+                if message := too_long(Milestone, model_field, value):
+                    errors.append(CellError(sheet, s.row, "时间节点", _("%(label)s“%(title)s”：%(error)s。")
+                                            % {"label": s.label, "title": title[:20], "error": message.rstrip("。")}))
+        # (the 完成时限's segments, which become 时间节点 too, are parts of it and so no longer)
+        if s.deadline is not None:
+            if message := too_long(Task, "deadline_phrase", s.deadline.phrase):
+                errors.append(CellError(sheet, s.row, col("deadline"), _item_error(s, message.rstrip("。"))))
+        if message := too_long(Task, "category", s.category):
+            errors.append(CellError(sheet, s.row, col("category"), _item_error(s, message.rstrip("。"))))
         for field_name, text, limit in (("lead", s.lead_text, 500), ("coop", s.coop_text, 1000), ("leaders", s.leaders_text, 200)):
             if len(text) > limit:
                 errors.append(CellError(sheet, s.row, col(field_name), _("内容超过%(limit)s字。") % {"limit": limit}))
@@ -540,8 +566,11 @@ def _write(*, by, program: Program, specs: list[TaskSpec], existing: dict[str, T
         leader_links += [Task.leaders.through(task_id=task.pk, person_id=p.pk) for p in s.leaders]
         tag_links += [Task.tags.through(task_id=task.pk, tag_id=tags[n].pk) for n in dict.fromkeys(s.tags)]
         assert s.deadline is not None  # validated
-        ms = list(s.deadline.milestones) + [(t, parse_deadline(p, year=program.year).date) for t, p in s.milestones]
-        milestones += [Milestone(task=task, title=t[:300], phrase=t[:100], due=d, sort_order=k) for k, (t, d) in enumerate(ms)]
+        # a segment of the 完成时限 is its own phrase; a listed 时间节点 keeps the deadline as written
+        listed = [(t, parse_deadline(p, year=program.year)) for t, p in s.milestones]
+        ms = [(t, t, d) for t, d in s.deadline.milestones] + [(t, parsed.phrase, parsed.date) for t, parsed in listed]
+        milestones += [Milestone(task=task, title=t, phrase=phrase, due=d, sort_order=k)
+                       for k, (t, phrase, d) in enumerate(ms)]
     TaskAssignment.objects.bulk_create(assignments, batch_size=2000)
     Task.leaders.through.objects.bulk_create(leader_links, batch_size=2000)
     Task.tags.through.objects.bulk_create(tag_links, batch_size=2000)

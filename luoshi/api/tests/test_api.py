@@ -225,6 +225,18 @@ def test_malformed_body_is_rejected(program, cast, api_for, travel):
     assert not ProgressReport.objects.exists()
 
 
+def test_a_misspelt_key_is_refused_not_ignored(program, cast, api_for, travel):
+    """{"percnet": 30} used to report the text and leave the progress where it was, answering 201."""
+    c = api_for(cast["liaison_a"])
+    with travel("2026-02-20"):
+        post_json(c, f"/api/tasks/{program['task_a'].pk}/acknowledge", {})
+        r = post_json(c, f"/api/tasks/{program['task_a'].pk}/reports", {"text": "完成入户调查", "percent": 35,
+                                                                         "percnet": 30})
+    assert r.status_code == 422
+    assert {e["field"]: e["detail"] for e in r.json()["errors"]} == {"percnet": "不认识的键（拼写有误？）"}
+    assert not ProgressReport.objects.exists()
+
+
 def test_reporting_on_another_units_task_is_404(program, cast, api_for, travel):
     c = api_for(cast["liaison_a"])
     task_b = program["task_b"]

@@ -60,3 +60,19 @@ def test_lists_use_the_bounded_pagination():
                  if "/tests/" not in str(p) and p.name != "params.py"
                  and re.search(r"\bPageNumberPagination\b|\bLimitOffsetPagination\b", p.read_text(encoding="utf-8"))]
     assert not offenders, f"paginate with luoshi.core.params.Pages: {offenders}"
+
+
+def test_every_request_body_refuses_keys_it_does_not_have(db):
+    """A JSON body's unknown key (a misspelt `percnet`) is refused with 422 naming it, not silently ignored: every
+    object a request body describes says additionalProperties false (core.params.BodyIn)."""
+    schema = Client().get("/api/openapi.json").json()
+    components = schema["components"]["schemas"]
+    open_objects = []
+    for path, methods in schema["paths"].items():
+        for method, op in methods.items():
+            content = op.get("requestBody", {}).get("content", {})
+            for node in _schemas(content.get("application/json", {}), components):
+                closed = node.get("additionalProperties") is False
+                if node.get("type") == "object" and "properties" in node and not closed:
+                    open_objects.append(f"{method.upper()} {path}: {node.get('title', '')}")
+    assert not open_objects, "请求体接受未知的键（用 core.params.BodyIn）：\n" + "\n".join(sorted(set(open_objects)))

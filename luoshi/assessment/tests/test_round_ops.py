@@ -277,3 +277,36 @@ def test_luoshi_assess_rounds_through_main(assess, monkeypatch, capsys, travel):
     with pytest.raises(SystemExit) as exc:
         cli.main(["assess", "rounds", "frob"])
     assert exc.value.code == 2
+
+
+def test_proposals_made_and_withdrawn_are_journalled(proposals, cast, city, travel):
+    """Publishing proposed 通报批评 and an appeal that lifts the unit off the bottom withdrew it, with no journal row
+    on the proposal for either; now each is journalled, with who published / decided the appeal."""
+    from luoshi.assessment import services
+    from luoshi.assessment.models import Indicator
+
+    c = Consequence.objects.get(round=proposals)
+    made = JournalEntry.objects.get(verb="assessment.consequence.propose", object_id=str(c.pk))
+    assert made.actor == cast["office"] and made.changes["action"] == "通报批评"
+    assert made.scope_path == city["street_a"].path
+    leaf = Indicator.objects.get(version=proposals.version_id, code="A1")
+    with travel("2026-03-03"):
+        appeal = services.appeal_file(by=cast["liaison_a"], round=proposals, unit=city["street_a"], indicator=leaf,
+                                      reason="组织领导材料漏评")
+        services.appeal_decide(by=cast["office"], appeal=appeal, revise=True, value="20", decision="核实后改为20分")
+    c.refresh_from_db()
+    assert c.state == "dismissed"
+    withdrawn = JournalEntry.objects.get(verb="assessment.consequence.withdraw", object_id=str(c.pk))
+    assert withdrawn.actor == cast["office"] and withdrawn.changes["state"] == ["proposed", "dismissed"]
+
+
+def test_a_decision_is_found_exactly_where_the_list_shows_the_row(proposals, cast, api):
+    """POST …/decision answers 404 exactly for those whose consequence list lacks the row (one queryset,
+    Consequence.objects.visible_to, for both)."""
+    cid = Consequence.objects.get(round=proposals).pk
+    for who in sorted(cast, key=lambda k: k == "office"):  # the office last: it decides
+        c = api(cast[who])
+        listed = c.get(f"{API}/rounds/{proposals.pk}/consequences")
+        in_list = listed.status_code == 200 and cid in [row["id"] for row in listed.json()]
+        status = post(c, f"/consequences/{cid}/decision", {"confirm": False, "note": "核对"}).status_code
+        assert (status != 404) == in_list, (who, status, in_list)

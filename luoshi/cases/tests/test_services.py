@@ -74,6 +74,9 @@ def test_review_scores_against_the_scheme(write, cast):
                              scores={"originality": "10", "effect": "10", "replicable": "10", "material": "5"})
     with pytest.raises(ServiceError, match="请写明审核意见"):
         services.case_review(by=cast["office"], case=case, decision="returned", scores={})
+    with pytest.raises(ServiceError, match="审核意见不能超过 500 字") as e:  # refused, not cut to 500
+        services.case_review(by=cast["office"], case=case, decision="returned", scores={}, note="意" * 501)
+    assert e.value.field == "note"
     case.refresh_from_db()
     assert case.state == CaseState.NOMINATED and case.score is None
     services.case_review(by=cast["office"], case=case, decision="accepted", scores=full)

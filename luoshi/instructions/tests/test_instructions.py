@@ -77,6 +77,10 @@ def test_answer_read_close_and_a_unit_cannot_close(on_task, cast, city, client_f
         assert on_task.answered_count == 1 and on_task.state == InstructionState.OPEN
         leader = client_for(cast["leader"])
         assert leader.post(reverse("instruction_decide", args=[on_task.pk, "read"])).status_code == 302
+        with pytest.raises(ServiceError, match="办结说明不能超过 2000 字（现有 2001 字）"):  # refused, not cut
+            services.instruction_close(by=cast["leader"], instruction=on_task, note="办" * 2001)
+        on_task.refresh_from_db()
+        assert on_task.state != InstructionState.CLOSED
         assert leader.post(reverse("instruction_decide", args=[on_task.pk, "close"]), {"note": "同意办结"}).status_code == 302
     on_task.refresh_from_db()
     assert on_task.state == InstructionState.CLOSED and on_task.close_note == "同意办结"

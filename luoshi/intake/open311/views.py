@@ -167,10 +167,14 @@ def _submit(request, fmt):
         problems.append(_("lat/long：纬度和经度须同时提供。"))
     elif not (lat or address or address_id):
         problems.append(_("location：请提供位置：lat 和 long，或 address_string，或 address_id。"))
+    extras = {k: post.get(k, "").strip() for k in ("device_id", "account_id", "media_url")}
+    extras["address_id"] = address_id
+    for name, value in extras.items():  # kept as sent or refused, never cut
+        if len(value) > EXTRA_LIMITS[name]:
+            problems.append(_("%(name)s：最多 %(limit)s 个字符，现有 %(n)s 个。")
+                            % {"name": name, "limit": EXTRA_LIMITS[name], "n": len(value)})
     if problems:
         raise Open311Error(400, *problems)
-    extras = {k: post.get(k, "").strip()[:500] for k in ("device_id", "account_id", "media_url")}
-    extras["address_id"] = address_id[:200]
     extras = {k: v for k, v in extras.items() if v}
     photos = [(f.name, f.read()) for name in ("media", "media[]") for f in request.FILES.getlist(name)]
     data = RequestInput(
@@ -195,6 +199,9 @@ def _submit(request, fmt):
         notice += _("；举报内容依法保密，不在公开接口中显示")
     row.update({"service_notice": notice, "account_id": extras.get("account_id")})
     return respond(fmt, "service_requests", [row], status=201)
+
+
+EXTRA_LIMITS = {"device_id": 500, "account_id": 500, "media_url": 500, "address_id": 200}
 
 
 def _record_extras(created, key, extras: dict) -> None:

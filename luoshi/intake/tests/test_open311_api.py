@@ -211,6 +211,8 @@ INVALID = {
     "description too long": ({"description": "路" * 4001}, "description：诉求内容最多 4000 字，现有 4001 字。"),
     "bad phone": ({"phone": "1381234567890"}, "phone："),
     "bad email": ({"email": "li@"}, "email："),
+    "device_id too long": ({"device_id": "d" * 501}, "device_id：最多 500 个字符，现有 501 个。"),  # not cut to 500
+    "address_id too long": ({"lat": "", "long": "", "address_id": "a" * 201}, "address_id：最多 200 个字符"),
 }
 
 

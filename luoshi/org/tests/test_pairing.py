@@ -40,3 +40,27 @@ def test_task_pairing_with_a_unit(program, cast):
     TaskPairing.objects.create(task=program["task_b"], helper_unit=cast["liaison_a"].unit)
     assert program["task_b"].pk in visible(cast["liaison_a"])
     assert program["task_a"].pk in visible(cast["liaison_a"])
+
+
+def test_the_pairings_page_refuses_an_overlong_note_and_reason_instead_of_cutting_them(cast, city, client_for):
+    """The page cut 说明 to 200 characters before the service could refuse it, and the reason for ending a 包联
+    to 200 without a word; both are now kept whole or refused, nothing written."""
+    from django.urls import reverse
+
+    from luoshi.core.models import JournalEntry
+    from luoshi.org.models import Pairing
+
+    office = client_for(cast["office"])
+    before = JournalEntry.objects.count()
+    r = office.post(reverse("pairings"), {"target": city["street_b"].name, "helper_unit": city["dept"].name,
+                                          "note": "说" * 201})
+    assert "说明最多 200 字" in r.content.decode()
+    assert not Pairing.objects.exists() and JournalEntry.objects.count() == before
+    pairing = pairing_create(by=None, target_unit=city["street_b"], helper_unit=city["dept"], note="说" * 200)
+    before = JournalEntry.objects.count()
+    r = office.post(reverse("pairing_end", args=[pairing.pk]), {"reason": "因" * 201}, follow=True)
+    assert "解除原因最多 200 字，现有 201 字" in r.content.decode()
+    assert Pairing.objects.filter(pk=pairing.pk).exists() and JournalEntry.objects.count() == before
+    office.post(reverse("pairing_end", args=[pairing.pk]), {"reason": "因" * 200})
+    assert not Pairing.objects.exists()
+    assert JournalEntry.objects.get(verb="pairing.end").reason == "因" * 200

@@ -98,6 +98,30 @@ def test_import_creates_and_updates_all_or_nothing(clause, cast, vocab, policy):
     clause.refresh_from_db()
     assert clause.version == 2 and clause.title == "研发投入奖励（修订）"
     assert Clause.objects.get(code="LS-KJ-002").policy == policy
+    # a 政策文件 the sheet names for the first time is created with its journal row, as on the page
+    services.clauses_import(by=cast["liaison_dept"], data=xlsx([HEAD, row(条款编号="LS-KJ-003", 文件名="崂山区新文件")]))
+    new = Clause.objects.get(code="LS-KJ-003").policy
+    assert new.title == "崂山区新文件"
+    entry = JournalEntry.objects.get(verb="policy.policy_create", object_id=str(new.pk))
+    assert entry.changes["title"] == "崂山区新文件" and entry.actor == cast["liaison_dept"]
+
+
+def test_import_refuses_a_document_number_or_issuer_it_would_drop(clause, cast, vocab, policy):
+    """The 文号/发文单位 of a 政策文件 already registered, or of a new one named again further down, were ignored
+    when they differed (the document is written once); now the cell is refused and nothing is written."""
+    before = snapshot_db()
+    data = xlsx([HEAD, row(条款编号="LS-KJ-003", 发文单位="别的单位"),
+                 row(条款编号="LS-KJ-004", 文件名="新文件", 文号="崂政发〔2026〕1号"),
+                 row(条款编号="LS-KJ-005", 文件名="新文件", 文号="崂政发〔2026〕2号")])
+    with pytest.raises(ImportFailed) as e:
+        services.clauses_import(by=cast["liaison_dept"], data=data)
+    text = [str(x) for x in e.value.errors]
+    assert len(text) == 2, text
+    assert "第2行" in text[0] and "“发文单位”列" in text[0] and "已登记的该文件" in text[0]
+    assert "第4行" in text[1] and "“文号”列" in text[1] and "与本表第3行的“崂政发〔2026〕1号”不同" in text[1]
+    assert snapshot_db() == before
+    # the same values, or a blank 文号 for a registered document, are no change and import
+    services.clauses_import(by=cast["liaison_dept"], data=xlsx([HEAD, row(条款编号="LS-KJ-003", 文号="")]))
 
 
 def test_import_refusal_names_row_and_column_and_writes_nothing(clause, cast, vocab):
@@ -159,6 +183,15 @@ def test_profile_update_by_the_enterprise_and_the_department(city, cast, enterpr
     with pytest.raises(ServiceError) as err:
         services.enterprise_profile_update(by=boss, enterprise=e, values={"上年营业收入": "好多"})
     assert err.value.field == "上年营业收入"
+    # a text attribute and the reason are kept whole or refused, not cut to 100 / 200 characters
+    with pytest.raises(ServiceError, match="最多 100 字，现有 101 字") as err:
+        services.enterprise_profile_update(by=boss, enterprise=e, values={"注册地": "崂" * 101})
+    assert err.value.field == "注册地"
+    with pytest.raises(ServiceError, match="说明最多 200 字") as err:
+        services.enterprise_profile_update(by=boss, enterprise=e, values={"注册地": "市南区"}, reason="因" * 201)
+    assert err.value.field == "reason" and Enterprise.objects.get(pk=e.pk).profile.get("注册地") != "市南区"
+    services.enterprise_profile_update(by=boss, enterprise=e, values={"注册地": "崂" * 100}, reason="因" * 200)
+    assert Enterprise.objects.get(pk=e.pk).profile["注册地"] == "崂" * 100
     with pytest.raises(PermissionDeniedError):
         services.enterprise_profile_update(by=boss, enterprise=enterprises["good"], values={"失信": "否"})
     with pytest.raises(PermissionDeniedError):

@@ -166,6 +166,20 @@ def test_institution_import_and_refusals(client, yanfa, pingdu):
     assert Institution.objects.count() == 1
 
 
+def test_institution_import_refusal_from_the_service_names_the_column(client, yanfa, pingdu):
+    """A refusal only the service finds (the certificate ending before it starts) named the column by the
+    service's field code ("cert_expires"); now by the sheet's column, like every other refusal."""
+    login(client, pingdu["people"]["bianban"])
+    header = ["机构名称", "领域", "举办单位", "登记管理机关", "法人证书号", "证书起始日", "证书到期日", "最近运行日期"]
+    f = io.BytesIO(xlsx_of([header, ["海洋研究院", "海洋", "中国海洋大学", "市委机构编制委员会办公室", "", "2027-01-01",
+                                     "2022-01-01", "2025-06-01"]]))
+    f.name = "i.xlsx"
+    r = client.post(reverse("procedures_institution_import"), {"file": f})
+    text = r.content.decode()
+    assert r.status_code == 400 and Institution.objects.count() == 0
+    assert "第2行“G（证书到期日）”列" in text and "证书到期日须晚于起始日" in text and "cert_expires" not in text
+
+
 def test_public_notices_show_public_fields_only(client, land, pingdu):
     people, units = pingdu["people"], pingdu["units"]
     case = start_parcel(land, people, units)

@@ -139,3 +139,27 @@ def test_public_application_with_a_verified_email(challenge, cast, client, clien
     assert "青岛某科技有限公司" in office_page and "13900001111" in office_page
     public = client.get(url).content.decode()
     assert "13900001111" not in public and "zhao@example.com" not in public
+
+
+def test_overlong_texts_are_refused_not_cut(challenge, cast, client, client_for, travel, mailoutbox):
+    """Each text the applicant typed is kept whole or refused with the field named; nothing is stored on refusal."""
+    page = reverse("projects_challenge", args=[challenge.pk])
+    public = reverse("projects_public_challenge", args=[challenge.pk])
+    form = {"team_name": "攻关团队", "contact_name": "张工", "contact_phone": "13800001234", "plan": "分三阶段研制",
+            "c_title": ["完成样机"], "c_due": ["2026-09-30"]}
+    with travel("2026-03-10"):
+        for field, value, words in (("team_name", "团" * 201, "揭榜主体最多 200 字，现有 201 字"),
+                                    ("contact_name", "张" * 51, "联系人最多 50 字，现有 51 字"),
+                                    ("c_title", ["样" * 201], "第1项承诺的内容最多 200 字，现有 201 字")):
+            r = client_for(cast["liaison_a"]).post(page, {**form, "action": "apply", field: value}, follow=True)
+            assert words in r.content.decode()
+            r = client.post(public, {**form, "channel": "email", "contact_email": "zhao@example.com", field: value})
+            assert words in r.content.decode()
+        r = client.post(public, {**form, "channel": "email", "contact_email": "z" * 250 + "@example.com"})
+        assert "电子邮箱最多 254 字" in r.content.decode()
+        assert not challenge.applications.exists() and not mailoutbox
+        long_title = "样" * 200  # exactly the limit: kept whole
+        app = ch.challenge_apply(by=cast["liaison_a"], challenge=challenge, team_name="团" * 200, contact_name="张工",
+                                 contact_phone="13800001234", plan="方案", commitments=[{"title": long_title,
+                                                                                          "due": "2026-09-30"}])
+    assert app.team_name == "团" * 200 and app.commitments[0]["title"] == long_title

@@ -189,3 +189,20 @@ def test_a_bad_reimport_changes_nothing(proj, travel):
             projects_import_xlsx(by=office, program=program, data=sheet(bad))
         assert any("第4行" in str(x) for x in e.value.errors)
         assert _db_state(program) == before
+
+
+def test_overlong_cells_are_refused_where_they_are(proj, travel):
+    """A code, name or builder longer than its column holds is refused with its row and column, not stored (SQLite)
+    or failed on (PostgreSQL)."""
+    bad = [list(GOOD[0]), list(GOOD[1])]
+    bad[0][0] = "LS-" + "9" * 40   # A: 项目编号, 43 characters
+    bad[1][1] = "冷" * 201         # B: 项目名称
+    bad[1][6] = "青" * 201         # G: 建设单位
+    before = (Project.objects.count(), JournalEntry.objects.count())
+    with travel("2026-01-08"), pytest.raises(ImportFailed) as e:
+        projects_import_xlsx(by=proj["city_office"], program=proj["program"], data=sheet(bad))
+    messages = [str(x) for x in e.value.errors]
+    assert any("第3行" in m and "“项目编号”列" in m and "最多 40 字，现有 43 字" in m for m in messages)
+    assert any("第4行" in m and "“项目名称”列" in m and "最多 200 字，现有 201 字" in m for m in messages)
+    assert any("第4行" in m and "“建设单位”列" in m and "最多 200 字" in m for m in messages)
+    assert (Project.objects.count(), JournalEntry.objects.count()) == before

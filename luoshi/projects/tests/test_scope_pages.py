@@ -137,3 +137,24 @@ def test_pages_in_english(proj, client_for, travel):
     from django.utils import translation
 
     translation.deactivate()
+
+
+def test_overlong_public_texts_and_problems_are_refused_not_cut(proj, cast, client_for):
+    """公开简介, 公开进展 and a problem's description: kept whole or refused with the field named, nothing written."""
+    from luoshi.core.models import JournalEntry
+    from luoshi.projects.models import ProjectEvent, ProjectIssue
+
+    a = proj["a"]
+    office, liaison = client_for(proj["city_office"]), client_for(cast["liaison_a"])
+    before = (JournalEntry.objects.count(), ProjectEvent.objects.count(), ProjectIssue.objects.count())
+    r = office.post(reverse("projects_publish", args=[a.pk]), {"public": "1", "summary": "简" * 301}, follow=True)
+    assert "公开简介最多 300 字，现有 301 字" in r.content.decode()
+    r = office.post(reverse("projects_publish", args=[a.pk]), {"update": "进" * 1001}, follow=True)
+    assert "公开进展最多 1000 字，现有 1001 字" in r.content.decode()
+    r = liaison.post(reverse("projects_issue", args=[a.pk]), {"kind": "land", "description": "地" * 2001}, follow=True)
+    assert "问题描述最多 2000 字，现有 2001 字" in r.content.decode()
+    a.refresh_from_db()
+    assert not a.is_public and a.public_summary == ""
+    assert (JournalEntry.objects.count(), ProjectEvent.objects.count(), ProjectIssue.objects.count()) == before
+    services.project_publish(by=proj["city_office"], project=a, public=True, summary="简" * 300)
+    assert Project.objects.get(pk=a.pk).public_summary == "简" * 300

@@ -336,8 +336,10 @@ def twins(city):
     (task("2", "甲", "", "区审批局", "", "李四", "6月底前"), "责任领导", "找不到责任领导“李四”"),
     (task("2", "甲", "", "区审批局", "", "", ""), "完成时限", "完成时限为空"),
     (task("甲", "甲", "", "区审批局", "", "", "6月底前"), "序号", "无法识别的序号“甲”"),
+    (task("2", "甲", "", "区审批局", "", "", "6月底前完成" + "方案" * 50), "完成时限", "最多 100 字，现有 106 字"),
 ], ids=["unknown-unit", "ambiguous-unit", "vague-unit", "deadline-unparseable", "deadline-impossible",
-        "duplicate-number", "empty-title", "empty-lead", "unknown-leader", "empty-deadline", "bad-number"])
+        "duplicate-number", "empty-title", "empty-lead", "unknown-leader", "empty-deadline", "bad-number",
+        "deadline-too-long"])
 @pytest.mark.parametrize("target", ["new", "existing"])
 def test_error_is_located_and_nothing_written(city, cast, travel, twins, row, column, message, target):
     with travel("2026-02-01"):
@@ -637,3 +639,42 @@ def test_more_rows_than_the_limit_are_refused_whole(city, cast, settings):
     with pytest.raises(ImportFailed, match="一次最多导入 1 行"):
         run(city, cast, REAL_ROWS)
     assert counts() == before
+
+
+def test_listed_milestones_keep_their_deadline_text_and_are_refused_when_too_long(city, cast, travel):
+    """A 时间节点 listed in YAML keeps the deadline as written (not its title in its place); a title or deadline
+    longer than the milestone holds is refused with the item named, not cut."""
+    from luoshi.tasks.importer import import_specs, specs_from_yaml
+
+    def item(milestones):
+        return [{"number": "1", "title": "建设平台", "lead_units": "区审批局", "deadline": "年底前",
+                 "milestones": milestones}]
+
+    with travel("2026-02-01"):
+        program = services.program_create(by=cast["office"], code="p-ms", name="节点", year=2026,
+                                          owner_unit=city["office_unit"])
+        before = counts()
+        for milestones, message in (([{"title": "节" * 301, "deadline": "6月底前"}], "最多 300 字，现有 301 字"),
+                                    ([{"title": "上线", "deadline": "6月底前" + "上线" * 50}], "最多 100 字，现有 104 字")):
+            with pytest.raises(ImportFailed) as e:
+                import_specs(by=cast["office"], program=program, specs=specs_from_yaml(item(milestones)),
+                             sheet="p.yaml", source="p.yaml")
+            assert "第1项任务" in str(e.value) and message in str(e.value)
+        assert counts() == before
+        import_specs(by=cast["office"], program=program, sheet="p.yaml", source="p.yaml", specs=specs_from_yaml(item(
+            [{"title": "节" * 300, "deadline": "6月底前"}, {"title": "长效运行", "deadline": "长期坚持"}])))
+    task = Task.objects.get(program=program)
+    assert list(task.milestones.order_by("sort_order").values_list("title", "phrase", "due")) == [
+        ("节" * 300, "6月底前", dt.date(2026, 6, 30)), ("长效运行", "长期坚持", None)]
+
+
+def test_a_column_the_list_has_no_place_for_is_named_in_a_warning(city, cast, travel):
+    """A 进展情况 or 联系人 column was dropped without a word; the import now says which columns it did not read
+    (an empty extra column says nothing)."""
+    header = ["序号", "任务内容", "牵头单位", "完成时限", "进展情况", "联系人", "空列", "进度"]  # 进度: the export's figure
+    rows = [["1", "甲", "区委办公室", "6月底前", "已完成方案", "", "", "30%"],
+            ["2", "乙", "区审批局", "9月底前", "", "张三", "", "0%"]]
+    with travel("2026-02-01"):
+        report = run(city, cast, rows, header=header)
+    assert report.created == 2
+    assert report.warnings == ["工作表“任务清单”的列“进展情况”“联系人”不是任务清单的列，其内容没有导入（需要保留的请写进“备注”列）。"]

@@ -458,3 +458,20 @@ def test_task_update_by_a_liaison_is_refused(program, cast):
             services.task_update(by=cast[who], task=task, data=_input_from(task, title="改掉"))
     assert fresh(task).title == "中韩街道老旧小区改造"
     assert len(journal(task)) == before
+
+
+def test_more_files_than_the_page_takes_are_refused_not_dropped(program, cast, travel, client_for):
+    """The report page read the first 10 files and silently left out the rest; now 11 are refused, nothing written."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    task = program["task_a"]
+    with travel("2026-01-10"):
+        services.task_acknowledge(by=cast["liaison_a"], task=task)
+        before = len(journal(task))
+        files = [SimpleUploadedFile(f"照片{i}.png", PNG, content_type="image/png") for i in range(11)]
+        r = client_for(cast["liaison_a"]).post(reverse("task_report", args=[task.pk]),
+                                               {"text": "附材料", "percent": "10", "files": files}, follow=True)
+    assert "一次最多上传 10 个文件，您选择了 11 个" in r.content.decode()
+    assert not ProgressReport.objects.filter(task=task).exists() and Attachment.objects.count() == 0
+    assert len(journal(task)) == before
