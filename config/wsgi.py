@@ -23,9 +23,10 @@ def _refuse_the_demo_key() -> None:
 def _warm_up() -> None:
     """Load now what a new worker process would otherwise load during its first requests: every module behind
     the URLs (the views import the Excel, Word and PDF libraries: ~1.5 s), every template compiled (175 files,
-    ~2 s) and both languages' translations. Without this, the first page of each kind a worker served took up
-    to 1–3 s (the miss pattern's max, docs/benchmarks.md, issue #11 session 7). A template that does not compile
-    is logged and left for its page to report, as before."""
+    ~2 s), both languages' translations and reverse URL lookups, and cn2an (Chinese numerals). Without this, the
+    first page of each kind a worker served took up to 1–3 s (the miss pattern's max, docs/benchmarks.md, issue #11
+    session 7). Nothing here opens the database (runserver and other importers load this module too). A template
+    that does not compile is logged and left for its page to report, as before."""
     import logging
 
     from django.template import engines
@@ -42,9 +43,17 @@ def _warm_up() -> None:
                 env.get_template(name)
             except Exception:  # a server that cannot compile one file still starts; that page reports it, as before
                 logging.getLogger(__name__).exception("template %s does not compile", name)
+    resolver = get_resolver()
     for language in ("zh-hans", "en"):
         with translation.override(language):
             translation.gettext("首页")
+            # the reverse lookups (`reverse`, `{{ url() }}`) are built per language on first use: ~100 ms
+            resolver.reverse_dict  # noqa: B018
+    # cn2an, imported on first use, compiles its patterns when imported: ~0.2 s in the first overview a worker served
+    from luoshi.core.numerals import parse_int, to_chinese
+
+    parse_int("十二")
+    to_chinese(12)
 
 
 _refuse_the_demo_key()

@@ -1,5 +1,6 @@
 """A server process loads at its start what its first requests would otherwise pay for (config.wsgi._warm_up):
-every view module, every template compiled, both languages; then the garbage collector stops walking all that."""
+every view module, every template compiled, both languages and their reverse URL lookups, cn2an; then the garbage
+collector stops walking all that."""
 import os
 import subprocess
 import sys
@@ -15,8 +16,11 @@ env = engines["jinja2"].env
 names = env.list_templates()
 compiled = {key[1] for key in env.cache.keys()}  # Jinja2 keys its cache (loader, name)
 missing = [n for n in names if n not in compiled]
+from django.urls import get_resolver
 print(json.dumps({"templates": len(names), "missing": missing, "frozen": gc.get_freeze_count(),
-                  "urls_loaded": "luoshi.assessment.views" in __import__("sys").modules}))
+                  "urls_loaded": "luoshi.assessment.views" in __import__("sys").modules,
+                  "reverse_languages": sorted(get_resolver()._reverse_dict),  # built per language on first reverse
+                  "cn2an": "cn2an" in __import__("sys").modules}))
 """
 
 
@@ -33,9 +37,12 @@ def test_a_server_starts_warm():
     warm = _probe("1")
     assert warm["templates"] > 100 and warm["missing"] == []
     assert warm["urls_loaded"]
+    assert warm["reverse_languages"] == ["en", "zh-hans"]  # `reverse` in a worker's first page was ~100 ms
+    assert warm["cn2an"]  # its import compiles patterns: ~0.2 s in a worker's first overview
     assert warm["frozen"] > 50_000  # the loaded modules, templates and translations, out of the collector's walks
 
 
 def test_the_test_suite_imports_it_cold():
     cold = _probe("0")
     assert not cold["urls_loaded"] and cold["frozen"] == 0
+    assert cold["reverse_languages"] == [] and not cold["cn2an"]
