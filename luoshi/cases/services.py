@@ -221,8 +221,9 @@ def case_review(*, by, case: Case, scores: dict[str, str], decision: str, note: 
     note = note.strip()
     if decision != CaseState.ACCEPTED and not note:
         raise ServiceError(_("退回或不入库时请写明审核意见。"), field="note")
-    if len(note) > 500:
-        raise ServiceError(_("审核意见不能超过 500 字。"), field="note")
+    limit = Case._meta.get_field("review_note").max_length or 0  # the column's length: refused, never cut
+    if len(note) > limit:
+        raise ServiceError(_("审核意见不能超过 %(n)s 字。") % {"n": limit}, field="note")
     with transaction.atomic():
         case.state, case.scores, case.score = decision, points, total if points else None
         case.review_note, case.reviewed_by, case.reviewed_at = note, by, clock.now()
