@@ -446,10 +446,6 @@ def _summed(qs: QuerySet) -> QuerySet:
     return qs.order_by().values_list("status").annotate(n=Sum("n")).values_list("status", "n")
 
 
-def _sum_tallies(qs: QuerySet) -> dict[str, int]:
-    return dict(_summed(qs))
-
-
 def _tally_rows(parts: Sequence[_Part]) -> list[tuple]:
     """The rows (program id, dimension, status, n) of the tally parts, as one statement (none without parts)."""
     if not parts:
